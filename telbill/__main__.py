@@ -1,0 +1,3 @@
+from telbill.cli import main
+
+raise SystemExit(main())

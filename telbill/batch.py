@@ -1,0 +1,124 @@
+"""The batch bill run: load, check, rate, write; timed phase by phase."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from telbill.billing import Bills, compute_bills
+from telbill.checking import CheckResult
+from telbill.dataset import DataPaths, Dataset, LoadProgress, load_dataset
+from telbill.decoding import encode
+from telbill.errors import DataError, OutputError, UsageError
+from telbill.records import AnomalyCode
+from telbill.report import RunInfo, format_anomalies, format_bills, format_csv
+from telbill.storage import atomic_write, same_file
+
+Tr = Callable[..., str]
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+DEFAULT_OUT = Path("output/bills.txt")
+DEFAULT_ANOMALIES = Path("output/anomalies.txt")
+
+
+def check_month(text: str) -> str:
+    """``YYYY-MM`` with a real month (0001-01 to 9999-12), else UsageError."""
+    m = _MONTH.fullmatch(text)
+    if m is None or not (1 <= int(m[1]) and 1 <= int(m[2]) <= 12):
+        raise UsageError("usage.month", value=text)
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    """What ``telbill bill`` was asked to do."""
+
+    paths: DataPaths = DataPaths()
+    month: str | None = None
+    out: Path = DEFAULT_OUT
+    anomalies: Path = DEFAULT_ANOMALIES
+    csv: Path | None = None
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What the run did, for the summary."""
+
+    dataset: Dataset
+    check: CheckResult
+    bills: Bills
+    written: list[Path]
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase: read, check, rate, write."""
+
+    @property
+    def records(self) -> int:
+        return self.dataset.calls_file.records
+
+    @property
+    def counts(self) -> dict[AnomalyCode, int]:
+        return self.check.counts()
+
+
+def _refuse_overwriting_inputs(opts: BatchOptions) -> None:
+    inputs = [opts.paths.users, opts.paths.calls]
+    tariff = opts.paths.tariff_path()
+    if tariff is not None:
+        inputs.append(tariff)
+    outputs = [p for p in (opts.out, opts.anomalies, opts.csv) if p is not None]
+    for out in outputs:
+        for src in inputs:
+            if same_file(out, src):
+                raise OutputError("output.is_input", path=str(out))
+    for i, a in enumerate(outputs):
+        for b in outputs[i + 1:]:
+            if same_file(a, b):
+                raise OutputError("output.twice", path=str(a))
+
+
+def run_batch(
+    opts: BatchOptions,
+    tr: Tr,
+    progress: LoadProgress | None = None,
+    now: datetime | None = None,
+) -> BatchResult:
+    """Bill everything and write the files; raises TelbillError subclasses."""
+    if opts.month is not None:
+        check_month(opts.month)
+    _refuse_overwriting_inputs(opts)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    dataset = load_dataset(opts.paths, progress)
+    users_file = dataset.users_file
+    if users_file.problems:
+        raise DataError("users.stop", users_file.problems, source=str(opts.paths.users),
+                        count=len(users_file.problems))
+    t1 = time.perf_counter()
+    timings["read"] = t1 - t0
+    check = dataset.check()
+    t2 = time.perf_counter()
+    timings["check"] = t2 - t1
+    bills = compute_bills(users_file.users, check.valid, dataset.tariff, opts.month)
+    t3 = time.perf_counter()
+    timings["rate"] = t3 - t2
+    info = RunInfo(
+        users_source=str(opts.paths.users), users=len(users_file.users),
+        calls_source=str(opts.paths.calls), records=dataset.calls_file.records,
+        billed=len(check.valid), set_aside=len(check.anomalies),
+        tariff_source=dataset.tariff_source,
+        generated=(now or datetime.now()).strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    written: list[Path] = []
+    atomic_write(opts.out, encode(format_bills(bills, info, tr)))
+    written.append(opts.out)
+    atomic_write(opts.anomalies, encode(format_anomalies(check, info, tr)))
+    written.append(opts.anomalies)
+    if opts.csv is not None:
+        atomic_write(opts.csv, format_csv(bills).encode("utf-8"))
+        written.append(opts.csv)
+    timings["write"] = time.perf_counter() - t3
+    timings["total"] = time.perf_counter() - t0
+    return BatchResult(dataset, check, bills, written, timings)

@@ -1,0 +1,192 @@
+"""The ``telbill`` command: argument parsing, the batch summary, error lines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from telbill import __version__
+from telbill.batch import DEFAULT_ANOMALIES, DEFAULT_OUT, BatchOptions, BatchResult, run_batch
+from telbill.dataset import DEFAULT_CALLS, DEFAULT_USERS, DataPaths
+from telbill.errors import DataError, TelbillError
+from telbill.i18n import Lang, Translator, detect_lang
+from telbill.messages.cli import ARGPARSE_ZH
+from telbill.records import format_fen
+
+EXIT_OK, EXIT_FAIL, EXIT_INTERRUPTED = 0, 2, 130
+PROGRESS_MIN_LINES = 100_000
+
+
+def _peek_lang(argv: Sequence[str]) -> Lang | None:
+    """The ``--lang`` value, read before parsing so that help is in that language."""
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+        if value in ("zh", "en"):
+            return Lang(value)
+    return None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose own phrases (usage:, error:) follow the chosen language."""
+
+    tr: Translator
+
+    def format_usage(self) -> str:
+        return self._swap(super().format_usage())
+
+    def format_help(self) -> str:
+        return self._swap(super().format_help())
+
+    def _swap(self, text: str) -> str:
+        if self.tr.lang is Lang.ZH:
+            for en, zh in ARGPARSE_ZH.items():
+                text = text.replace(en, zh)
+        return text
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(self.tr("cli.usage_error", prog=self.prog, message=self._swap(message)) + "\n")
+        raise SystemExit(EXIT_FAIL)
+
+
+def build_parser(tr: Translator) -> argparse.ArgumentParser:
+    """The command line of SPEC §5 and the menu's options."""
+
+    def parser_class(**kwargs: object) -> _Parser:
+        p = _Parser(**kwargs)  # type: ignore[arg-type]
+        p.tr = tr
+        return p
+
+    parser = parser_class(prog="telbill", description=tr("cli.description"))
+    parser.add_argument("--version", action="version", version=f"telbill {__version__}",
+                        help=tr("cli.help.version"))
+    parser.add_argument("--lang", choices=["zh", "en"], help=tr("cli.help.lang"))
+    sub = parser.add_subparsers(dest="command", metavar="{bill,menu}", parser_class=_Parser)
+
+    def data_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--users", type=Path, default=DEFAULT_USERS, metavar="P", help=tr("cli.help.users"))
+        p.add_argument("--calls", type=Path, default=DEFAULT_CALLS, metavar="P", help=tr("cli.help.calls"))
+        p.add_argument("--tariff", type=Path, default=None, metavar="P", help=tr("cli.help.tariff"))
+        p.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS, help=tr("cli.help.lang"))
+
+    bill = sub.add_parser("bill", help=tr("cli.help.bill"), description=tr("cli.help.bill"))
+    bill.tr = tr  # type: ignore[attr-defined]
+    data_options(bill)
+    bill.add_argument("--month", metavar="YYYY-MM", help=tr("cli.help.month"))
+    bill.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="P", help=tr("cli.help.out"))
+    bill.add_argument("--anomalies", type=Path, default=DEFAULT_ANOMALIES, metavar="P",
+                      help=tr("cli.help.anomalies"))
+    bill.add_argument("--csv", type=Path, default=None, metavar="P", help=tr("cli.help.csv"))
+
+    menu = sub.add_parser("menu", help=tr("cli.help.menu"), description=tr("cli.help.menu"))
+    menu.tr = tr  # type: ignore[attr-defined]
+    data_options(menu)
+    menu.add_argument("--plain", action="store_true", help=tr("cli.help.plain"))
+    return parser
+
+
+def _make_console(file: TextIO | None, stderr: bool = False) -> Console:
+    return Console(file=file, stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _progress_callback(console: Console, tr: Translator) -> tuple[object, Progress | None]:
+    if not console.is_terminal:
+        return None, None
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), console=console, transient=True)
+    state: dict[str, int] = {}
+
+    def update(done: int, total: int) -> None:
+        if total < PROGRESS_MIN_LINES:
+            return
+        if "task" not in state:
+            progress.start()
+            state["task"] = progress.add_task(tr("cli.progress.reading"), total=total)
+        progress.update(state["task"], completed=done)  # type: ignore[arg-type]
+
+    return update, progress
+
+
+def print_summary(result: BatchResult, tr: Translator, out: Console) -> None:
+    """The few lines a batch job prints when the bills are written."""
+    counts = result.counts
+    read_s = result.timings.get("total", 0.0)
+    rate = int(result.records / read_s) if read_s > 0 else 0
+    out.print(tr("summary.read", records=result.records, source=str(result.dataset.paths.calls),
+                 seconds=f"{read_s:.2f}", rate=rate))
+    parts = ", ".join(f"{code.value} {n}" for code, n in counts.items())
+    out.print(tr("summary.billed", billed=len(result.check.valid),
+                 set_aside=len(result.check.anomalies), parts=parts))
+    months = [m.month for m in result.bills.months]
+    span = f"{months[0]} … {months[-1]}" if len(months) > 1 else (months[0] if months else "-")
+    out.print(tr("summary.months", count=len(months), span=span,
+                 total=format_fen(result.bills.grand_total)))
+    out.print(tr("summary.wrote", files=", ".join(str(p) for p in result.written)))
+
+
+def _notices(result_encodings: dict[str, str], tr: Translator, err: Console) -> None:
+    for path, encoding in result_encodings.items():
+        if encoding != "utf-8":
+            err.print(tr(f"notice.encoding.{encoding}", path=path), style="yellow")
+
+
+def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Console) -> int:
+    """``telbill bill``: write the files, print the summary; 0 or 2."""
+    opts = BatchOptions(
+        paths=DataPaths(args.users, args.calls, args.tariff),
+        month=args.month, out=args.out, anomalies=args.anomalies, csv=args.csv,
+    )
+    callback, progress = _progress_callback(err, tr)
+    try:
+        result = run_batch(opts, tr, callback)  # type: ignore[arg-type]
+    except DataError as exc:
+        for problem in exc.problems:
+            err.print(problem.render(tr), style="red", markup=False)
+        err.print(exc.render(tr), style="red", markup=False)
+        return EXIT_FAIL
+    finally:
+        if progress is not None:
+            progress.stop()
+    _notices(result.dataset.encodings, tr, err)
+    print_summary(result, tr, out)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Entry point of ``telbill`` and ``python -m telbill``; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    lang = _peek_lang(args_list) or detect_lang()
+    tr = Translator(lang)
+    out = _make_console(stdout)
+    err = _make_console(stderr, stderr=stderr is None)
+    parser = build_parser(tr)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_FAIL
+    try:
+        if args.command == "bill":
+            return run_bill(args, tr, out, err)
+        from telbill.menu import run_menu
+
+        paths = DataPaths(getattr(args, "users", DEFAULT_USERS), getattr(args, "calls", DEFAULT_CALLS),
+                          getattr(args, "tariff", None))
+        return run_menu(paths, tr, plain=getattr(args, "plain", False), stdout=stdout)
+    except TelbillError as exc:
+        err.print(tr("cli.error", message=exc.render(tr)), style="red", markup=False)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        err.print(tr("cli.interrupted"), style="yellow")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,88 @@
+"""The exceptions telbill raises; the UI turns each into one translated line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+Tr = Callable[..., str]
+
+
+def _english(key: str, params: dict[str, object]) -> str:
+    from telbill.i18n import Translator
+
+    return Translator("en")(key, **params)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One line of a data file that could not be used, and why."""
+
+    source: str
+    """The file's name as the user gave it."""
+    line: int
+    """1-based line number."""
+    key: str
+    """Message key of the reason."""
+    params: dict[str, object] = field(default_factory=dict)
+    """Values quoted by the reason."""
+
+    def render(self, tr: Tr) -> str:
+        """``FILE line N: reason`` in the translator's language."""
+        return tr("problem.line", source=self.source, line=self.line, reason=tr(self.key, **self.params))
+
+    def __str__(self) -> str:
+        return _english("problem.line", {"source": self.source, "line": self.line,
+                                         "reason": _english(self.key, self.params)})
+
+
+class TelbillError(Exception):
+    """Something the user must be told, as one line; the base of all our errors."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def render(self, tr: Tr) -> str:
+        """The message in the translator's language."""
+        return tr(self.key, **self.params)
+
+    def __str__(self) -> str:
+        return _english(self.key, self.params)
+
+
+class InputFileError(TelbillError):
+    """An input file is missing, is a directory, or cannot be read."""
+
+
+class DataError(TelbillError):
+    """A data file has lines that make the result incomplete (users.txt problems)."""
+
+    def __init__(self, key: str, problems: Sequence[Problem], **params: object) -> None:
+        super().__init__(key, **params)
+        self.problems = list(problems)
+
+
+class TariffError(TelbillError):
+    """The tariff file is not valid TOML or a key has a bad value."""
+
+
+class OutputError(TelbillError):
+    """An output file cannot be written, or would overwrite an input."""
+
+
+class ConflictError(TelbillError):
+    """A data file changed on disk since it was loaded; it was not overwritten."""
+
+
+class UsageError(TelbillError):
+    """A command-line value (such as --month) is not acceptable."""
+
+
+class ValidationError(TelbillError):
+    """A value typed at a prompt is not acceptable."""
+
+
+class NotFoundError(TelbillError):
+    """A user, call or backup that was asked for does not exist."""

@@ -1,0 +1,50 @@
+"""Texts of the command line and the batch summary."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "cli.description": ("Telecom customer bills: load users and call records, rate the calls, "
+                        "write the bill detail and set anomalous records aside. "
+                        "Without a command, opens the numbered main menu.",
+                        "电信计费系统客户帐单管理：载入用户资料和话单，计费，输出费用详单并另存异常话单。"
+                        "不带命令时打开主菜单。"),
+    "cli.help.version": ("show the version and exit", "显示版本并退出"),
+    "cli.help.lang": ("interface language (default: from LC_ALL, LC_MESSAGES, LANG)",
+                      "界面语言（默认依据 LC_ALL、LC_MESSAGES、LANG）"),
+    "cli.help.users": ("users file (default: data/users.txt)", "用户资料文件（默认 data/users.txt）"),
+    "cli.help.calls": ("call records file (default: data/calls.txt)", "话单文件（默认 data/calls.txt）"),
+    "cli.help.tariff": ("tariff file (default: data/tariff.toml if present)",
+                        "资费文件（默认 data/tariff.toml，若存在）"),
+    "cli.help.bill": ("write the bill-detail file with no questions asked", "直接生成费用详单文件"),
+    "cli.help.month": ("bill only this month", "只计该月的帐单"),
+    "cli.help.out": ("bill-detail file (default: output/bills.txt)", "费用详单文件（默认 output/bills.txt）"),
+    "cli.help.anomalies": ("anomalies file (default: output/anomalies.txt)",
+                           "异常话单文件（默认 output/anomalies.txt）"),
+    "cli.help.csv": ("also write the bills as CSV here", "同时以 CSV 格式写出帐单"),
+    "cli.help.menu": ("open the numbered main menu (the default)", "打开主菜单（默认）"),
+    "cli.help.plain": ("plain numbered prompts even on a terminal", "即使在终端中也使用纯文本编号输入"),
+    "cli.usage_error": ("{prog}: error: {message}", "{prog}：错误：{message}"),
+    "cli.error": ("error: {message}", "错误：{message}"),
+    "cli.interrupted": ("interrupted; no partial file was left behind", "已中断；未留下不完整的文件"),
+    "cli.progress.reading": ("reading call records", "读取话单"),
+    "summary.read": ("Read {records} call records from {source} in {seconds} s ({rate} records/s).",
+                     "从 {source} 读取话单 {records} 条，用时 {seconds} 秒（每秒 {rate} 条）。"),
+    "summary.billed": ("Billed {billed}; set aside {set_aside} ({parts}).",
+                       "计费 {billed} 条；异常 {set_aside} 条（{parts}）。"),
+    "summary.months": ("Months billed: {count} ({span}); grand total {total} yuan.",
+                       "计费月份：{count} 个（{span}）；总计 {total} 元。"),
+    "summary.wrote": ("Wrote {files}.", "已写出 {files}。"),
+}
+
+# argparse's own phrases, replaced in its output when the interface is Chinese.
+ARGPARSE_ZH: dict[str, str] = {
+    "usage: ": "用法：",
+    "options:": "选项：",
+    "positional arguments:": "位置参数：",
+    "show this help message and exit": "显示帮助并退出",
+    "invalid choice: ": "无效的选项：",
+    "expected one argument": "需要一个参数",
+    "unrecognized arguments: ": "无法识别的参数：",
+    "argument ": "参数 ",
+    "choose from ": "可选 ",
+}
