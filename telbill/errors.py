@@ -39,7 +39,7 @@ class Problem:
 class TelbillError(Exception):
     """Something the user must be told, as one line; the base of all our errors."""
 
-    def __init__(self, key: str, **params: object) -> None:
+    def __init__(self, key: str, /, **params: object) -> None:
         super().__init__(key)
         self.key = key
         self.params = params
@@ -59,7 +59,7 @@ class InputFileError(TelbillError):
 class DataError(TelbillError):
     """A data file has lines that make the result incomplete (users.txt problems)."""
 
-    def __init__(self, key: str, problems: Sequence[Problem], **params: object) -> None:
+    def __init__(self, key: str, problems: Sequence[Problem], /, **params: object) -> None:
         super().__init__(key, **params)
         self.problems = list(problems)
 

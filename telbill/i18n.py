@@ -39,7 +39,7 @@ class Translator:
         self.lang = Lang(lang)
         self._index = 0 if self.lang is Lang.EN else 1
 
-    def __call__(self, key: str, **params: object) -> str:
+    def __call__(self, key: str, /, **params: object) -> str:
         """Return the text for ``key`` with ``params`` filled in."""
         text = CATALOG[key][self._index]
         return text.format(**params) if params else text

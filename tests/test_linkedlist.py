@@ -1,0 +1,119 @@
+"""Our singly linked list behaves like a Python list, and sorts like sorted()."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from telbill.linkedlist import LinkedList
+
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.integers(0, 9)),
+        st.tuples(st.just("prepend"), st.integers(0, 9)),
+        st.tuples(st.just("insert_after"), st.integers(0, 30), st.integers(0, 9)),
+        st.tuples(st.just("remove"), st.integers(0, 9)),
+        st.tuples(st.just("pop_front")),
+        st.tuples(st.just("remove_if_odd")),
+        st.tuples(st.just("remove_node"), st.integers(0, 30)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ops)
+def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple]) -> None:
+    """Append, prepend, insert, remove, pop: same contents, length, head and tail as a list."""
+    ll: LinkedList[int] = LinkedList()
+    model: list[int] = []
+    for op in operations:
+        name = op[0]
+        if name == "append":
+            ll.append(op[1]); model.append(op[1])
+        elif name == "prepend":
+            ll.prepend(op[1]); model.insert(0, op[1])
+        elif name == "insert_after" and model:
+            index = op[1] % len(model)
+            node = list(ll.nodes())[index]
+            ll.insert_after(node, op[2]); model.insert(index + 1, op[2])
+        elif name == "remove":
+            if op[1] in model:
+                ll.remove(op[1]); model.remove(op[1])
+            else:
+                with pytest.raises(ValueError):
+                    ll.remove(op[1])
+        elif name == "pop_front":
+            if model:
+                assert ll.pop_front() == model.pop(0)
+            else:
+                with pytest.raises(IndexError):
+                    ll.pop_front()
+        elif name == "remove_if_odd":
+            removed = ll.remove_if(lambda x: x % 2 == 1)
+            assert removed == sum(1 for x in model if x % 2 == 1)
+            model = [x for x in model if x % 2 == 0]
+        elif name == "remove_node" and model:
+            index = op[1] % len(model)
+            node = list(ll.nodes())[index]
+            ll.remove_node(node); del model[index]
+        assert list(ll) == model
+        assert len(ll) == len(model)
+        assert (ll.head is None) == (not model)
+        if model:
+            assert ll.head is not None and ll.tail is not None
+            assert ll.head.item == model[0] and ll.tail.item == model[-1]
+            assert ll.tail.next is None
+    ll.append(99)
+    assert list(ll) == model + [99]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers()), max_size=60), st.booleans())
+def test_sort_equals_sorted_and_is_stable(items: list[tuple[int, int]], reverse: bool) -> None:
+    """sort(key, reverse) gives exactly sorted(key, reverse): equal keys keep their order."""
+    ll = LinkedList(items)
+    ll.sort(key=lambda t: t[0], reverse=reverse)
+    assert list(ll) == sorted(items, key=lambda t: t[0], reverse=reverse)
+    assert len(ll) == len(items)
+    if items:
+        assert ll.tail is not None and ll.tail.next is None
+        assert ll.tail.item == sorted(items, key=lambda t: t[0], reverse=reverse)[-1]
+        ll.append((9, 9))
+        assert list(ll)[-1] == (9, 9)
+
+
+def test_sort_relinks_the_same_nodes() -> None:
+    """Sorting moves nodes, it does not copy items into new nodes."""
+    ll = LinkedList([3, 1, 2])
+    before = {id(n) for n in ll.nodes()}
+    ll.sort()
+    assert list(ll) == [1, 2, 3]
+    assert {id(n) for n in ll.nodes()} == before
+
+
+def test_find_and_filter() -> None:
+    """find returns the first matching node; filter builds a new list in order."""
+    ll = LinkedList([5, 8, 3, 8])
+    node = ll.find(lambda x: x == 8)
+    assert node is not None and node.item == 8 and node.next is not None and node.next.item == 3
+    assert ll.find(lambda x: x > 100) is None
+    evens = ll.filter(lambda x: x % 2 == 0)
+    assert list(evens) == [8, 8] and len(evens) == 2
+    assert list(ll) == [5, 8, 3, 8]
+
+
+def test_sort_of_a_long_sorted_list_is_one_pass() -> None:
+    """A sorted input is recognised as one run (natural merge sort): keys computed once each."""
+    calls = 0
+
+    def key(x: int) -> int:
+        nonlocal calls
+        calls += 1
+        return x
+
+    ll = LinkedList(range(10_000))
+    ll.sort(key=key)
+    assert calls == 10_000
+    assert list(ll) == list(range(10_000))
