@@ -13,10 +13,11 @@ from telbill.billing import Bills, compute_bills
 from telbill.checking import CheckResult
 from telbill.dataset import DataPaths, Dataset, LoadProgress, load_dataset
 from telbill.decoding import encode
-from telbill.errors import DataError, OutputError, UsageError
+from telbill.errors import DataError, InputFileError, OutputError, UsageError
+from telbill.loader import paused_gc
 from telbill.records import AnomalyCode
 from telbill.report import RunInfo, format_anomalies, format_bills, format_csv
-from telbill.storage import atomic_write, same_file
+from telbill.storage import same_file, write_together
 
 Tr = Callable[..., str]
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -64,6 +65,8 @@ class BatchResult:
 
 
 def _refuse_overwriting_inputs(opts: BatchOptions) -> None:
+    if same_file(opts.paths.users, opts.paths.calls):
+        raise InputFileError("input.same", path=str(opts.paths.calls))
     inputs = [opts.paths.users, opts.paths.calls]
     tariff = opts.paths.tariff_path()
     if tariff is not None:
@@ -89,9 +92,15 @@ def run_batch(
     if opts.month is not None:
         check_month(opts.month)
     _refuse_overwriting_inputs(opts)
+    with paused_gc():
+        return _run(opts, tr, progress, now)
+
+
+def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetime | None) -> BatchResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    dataset = load_dataset(opts.paths, progress)
+    # lean: a batch run never saves calls.txt, so it keeps no copy of its lines.
+    dataset = load_dataset(opts.paths, progress, lean=True)
     users_file = dataset.users_file
     if users_file.problems:
         raise DataError("users.stop", users_file.problems, source=str(opts.paths.users),
@@ -111,14 +120,16 @@ def run_batch(
         tariff_source=dataset.tariff_source,
         generated=(now or datetime.now()).strftime("%Y-%m-%d %H:%M:%S"),
     )
-    written: list[Path] = []
-    atomic_write(opts.out, encode(format_bills(bills, info, tr)))
-    written.append(opts.out)
-    atomic_write(opts.anomalies, encode(format_anomalies(check, info, tr)))
-    written.append(opts.anomalies)
+    # Every file is formatted and written to a temporary file before any is
+    # renamed into place: a failure or Ctrl-C leaves all the old outputs as they were.
+    files: list[tuple[Path, bytes]] = [
+        (opts.out, encode(format_bills(bills, info, tr))),
+        (opts.anomalies, encode(format_anomalies(check, info, tr))),
+    ]
     if opts.csv is not None:
-        atomic_write(opts.csv, format_csv(bills).encode("utf-8"))
-        written.append(opts.csv)
+        files.append((opts.csv, format_csv(bills).encode("utf-8", "surrogateescape")))
+    write_together(files)
+    written = [path for path, _ in files]
     timings["write"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
     return BatchResult(dataset, check, bills, written, timings)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from telbill.linkedlist import LinkedList
+from telbill.loader import paused_gc
 from telbill.records import SECONDS_PER_DAY, Call, CallClass, User, month_of
 from telbill.tariff import Tariff
 
@@ -42,7 +44,8 @@ class MonthBill:
     @property
     def totals(self) -> BillRow:
         """The column sums, as a row with an empty phone and name."""
-        return BillRow("", "", *(sum(getattr(r, f) for r in self.rows)
+        rows = self.rows
+        return BillRow("", "", *(sum(map(attrgetter(f), rows))
                                  for f in ("rent", "feature", "local", "long_distance")))
 
 
@@ -76,48 +79,67 @@ def compute_bills(
     """Bill every month with a valid call starting in it (or just ``only_month``).
 
     ``calls`` must be the valid ones (after :func:`telbill.checking.check_calls`).
+    One pass adds each call's fee to its caller's sums for the month; the month
+    is looked up per day number, and each rate's fee per duration is computed
+    once and then looked up (integer fen throughout).
     """
-    loc, dom, intl = tariff.local, tariff.domestic, tariff.international
-    usage: dict[tuple[str, str], list[int]] = {}
-    month_cache: dict[int, str] = {}
-    for call in calls:
-        start = call.start
-        day = start // SECONDS_PER_DAY
-        month = month_cache.get(day)
-        if month is None:
-            month = month_cache[day] = month_of(start)
-        if only_month is not None and month != only_month:
-            continue
-        callee = call.callee
-        if callee[0] == "0":
-            rate = intl if callee[1] == "0" else dom
-            slot = 1
-        else:
-            rate = loc
-            slot = 0
-        seconds = call.end - start
-        if seconds <= 0:
-            fee = 0
-        else:
-            rest = seconds - rate.first_seconds
-            fee = rate.first_price if rest <= 0 else rate.first_price + -(-rest // rate.step_seconds) * rate.step_price
-        key = (month, call.caller)
-        acc = usage.get(key)
-        if acc is None:
-            acc = usage[key] = [0, 0]
-        acc[slot] += fee
-    months = {m for m, _ in usage}
+    rates = (tariff.local, tariff.domestic, tariff.international)
+    local_fees: dict[int, int] = {}
+    domestic_fees: dict[int, int] = {}
+    international_fees: dict[int, int] = {}
+    # day number -> that month's sums {caller: [local, long distance]}, or None
+    # when the month is not billed (another month than only_month).
+    by_day: dict[int, dict[str, list[int]] | None] = {}
+    by_month: dict[str, dict[str, list[int]]] = {}
     if only_month is not None:
-        months.add(only_month)
-    ordered_users = list(users)
-    bills = Bills()
-    zero = (0, 0)
-    for month in sorted(months):
-        rows = []
-        for user in ordered_users:
-            local, long_distance = usage.get((month, user.phone), zero)
-            rows.append(BillRow(user.phone, user.name, user.rent, user.feature, local, long_distance))
-        bills.months.append(MonthBill(month, rows))
+        by_month[only_month] = {}
+    with paused_gc():
+        for call in calls:
+            start = call.start
+            day = start // SECONDS_PER_DAY
+            try:
+                usage = by_day[day]
+            except KeyError:
+                month = month_of(start)
+                if only_month is None or month == only_month:
+                    usage = by_month.get(month)
+                    if usage is None:
+                        usage = by_month[month] = {}
+                else:
+                    usage = None
+                by_day[day] = usage
+            if usage is None:
+                continue
+            callee = call.callee
+            seconds = call.end - start
+            if callee[0] == "0":
+                if callee[1:2] == "0":
+                    fees, kind = international_fees, 2
+                else:
+                    fees, kind = domestic_fees, 1
+                slot = 1
+            else:
+                fees, kind = local_fees, 0
+                slot = 0
+            fee = fees.get(seconds)
+            if fee is None:
+                fee = fees[seconds] = rates[kind].fee(seconds)
+            caller = call.caller
+            sums = usage.get(caller)
+            if sums is None:
+                sums = usage[caller] = [0, 0]
+            sums[slot] += fee
+        ordered_users = list(users)
+        bills = Bills()
+        zero = (0, 0)
+        for month in sorted(by_month):
+            usage = by_month[month]
+            get = usage.get
+            rows = []
+            for user in ordered_users:
+                local, long_distance = get(user.phone, zero)
+                rows.append(BillRow(user.phone, user.name, user.rent, user.feature, local, long_distance))
+            bills.months.append(MonthBill(month, rows))
     return bills
 
 

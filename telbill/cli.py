@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -80,7 +82,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
         p.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS, help=tr("cli.help.lang"))
 
     bill = sub.add_parser("bill", help=tr("cli.help.bill"), description=tr("cli.help.bill"))
-    bill.tr = tr  # type: ignore[attr-defined]
+    bill.tr = tr
     data_options(bill)
     bill.add_argument("--month", metavar="YYYY-MM", help=tr("cli.help.month"))
     bill.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="P", help=tr("cli.help.out"))
@@ -89,14 +91,22 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     bill.add_argument("--csv", type=Path, default=None, metavar="P", help=tr("cli.help.csv"))
 
     menu = sub.add_parser("menu", help=tr("cli.help.menu"), description=tr("cli.help.menu"))
-    menu.tr = tr  # type: ignore[attr-defined]
+    menu.tr = tr
     data_options(menu)
     menu.add_argument("--plain", action="store_true", help=tr("cli.help.plain"))
     return parser
 
 
 def _make_console(file: TextIO | None, stderr: bool = False) -> Console:
-    return Console(file=file, stderr=stderr, highlight=False, soft_wrap=True)
+    # No markup or emoji codes: file names and data such as "[red]" or ":x:" print as they are.
+    return Console(file=file, stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+def _tolerant_streams() -> None:
+    """Let the real stdout and stderr print what their encoding lacks as escapes, not crash."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
 
 
 def _progress_callback(console: Console, tr: Translator) -> tuple[object, Progress | None]:
@@ -167,11 +177,18 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
     lang = _peek_lang(args_list) or detect_lang()
     tr = Translator(lang)
+    if stdout is None and stderr is None:
+        _tolerant_streams()
     out = _make_console(stdout)
     err = _make_console(stderr, stderr=stderr is None)
     parser = build_parser(tr)
     try:
-        args = parser.parse_args(args_list)
+        with contextlib.ExitStack() as streams:  # argparse writes to sys.stdout / sys.stderr
+            if stdout is not None:
+                streams.enter_context(contextlib.redirect_stdout(stdout))
+            if stderr is not None:
+                streams.enter_context(contextlib.redirect_stderr(stderr))
+            args = parser.parse_args(args_list)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_FAIL
     try:
@@ -190,3 +207,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug in telbill: still one line, never a traceback
+        if os.environ.get("TELBILL_DEBUG"):
+            raise
+        err.print(tr("cli.internal", error=f"{type(exc).__name__}: {exc}"), style="red")
+        return EXIT_FAIL

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
+
+_NON_ASCII_LINE = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,15 +33,23 @@ def split_lines(text: str) -> list[str]:
 
 
 def decode(data: bytes) -> Decoded:
-    """Decode a whole file: UTF-8 first, then GB18030, else line by line."""
+    """Decode a whole file: UTF-8 first, then GB18030, else line by line.
+
+    A file that is not UTF-8 as a whole but has lines that are (with non-ASCII
+    bytes) mixes encodings: reading it all as GB18030 would turn those lines into
+    mojibake, so each line is then decoded on its own, UTF-8 first.
+    """
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
-    for encoding in ("utf-8", "gb18030"):
+    try:
+        return Decoded(split_lines(data.decode("utf-8")), "utf-8", frozenset())
+    except UnicodeDecodeError:
+        pass
+    if not _has_utf8_line(data):
         try:
-            text = data.decode(encoding)
+            return Decoded(split_lines(data.decode("gb18030")), "gb18030", frozenset())
         except UnicodeDecodeError:
-            continue
-        return Decoded(split_lines(text), encoding, frozenset())
+            pass
     lines: list[str] = []
     unreadable: set[int] = set()
     raw_lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
@@ -55,6 +66,17 @@ def decode(data: bytes) -> Decoded:
             lines.append(raw.decode("utf-8", "surrogateescape"))
             unreadable.add(number)
     return Decoded(lines, "mixed", frozenset(unreadable))
+
+
+def _has_utf8_line(data: bytes) -> bool:
+    """Whether some line with non-ASCII bytes is valid UTF-8 on its own."""
+    for match in _NON_ASCII_LINE.finditer(data):
+        try:
+            match[0].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
 
 
 def encode(lines: list[str]) -> bytes:

@@ -10,6 +10,8 @@ from enum import Enum
 SECONDS_PER_DAY = 86_400
 MAX_NAME_CHARS = 64
 PHONE_MIN, PHONE_MAX = 3, 20
+MAX_YUAN_DIGITS = 15
+"""Digits allowed before the decimal point of an amount (under a thousand trillion yuan)."""
 
 _MONEY = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
 _MONEY_ANY = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
@@ -60,6 +62,8 @@ def is_phone(text: str) -> bool:
 def money_problem(text: str) -> str | None:
     """The message key saying why ``text`` is not an amount of yuan, or ``None``."""
     if _MONEY.fullmatch(text):
+        if len(text.partition(".")[0].lstrip("0")) > MAX_YUAN_DIGITS:
+            return "money.too_large"
         return None
     if _MONEY_ANY.fullmatch(text):
         if text.startswith("-"):

@@ -5,7 +5,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -39,36 +44,124 @@ def current_digest(path: Path) -> str | None:
         return None
 
 
-def atomic_write(path: Path, data: bytes | list[bytes]) -> None:
-    """Replace ``path`` with ``data`` all at once: temp file beside it, fsync, rename.
+def _unwritable(path: Path, exc: OSError) -> OutputError:
+    return OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc))
 
-    If anything fails (or Ctrl-C arrives) before the rename, the old file is
-    untouched and the temporary file is removed.
-    """
-    chunks = [data] if isinstance(data, bytes) else data
+
+def _make_folder(path: Path) -> None:
+    """Create the folder ``path`` goes in; say which part is a file if one is in the way."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
             raise OutputError("output.directory", path=str(path))
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        for part in reversed(path.parents):
+            if part.exists() and not part.is_dir():
+                raise OutputError("output.parent_file", path=str(path), parent=str(part)) from None
+        raise _unwritable(path, exc) from None
     except OSError as exc:
-        raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
-    tmp = Path(tmp_name)
+        raise _unwritable(path, exc) from None
+
+
+@dataclass(slots=True)
+class _Staged:
+    """A complete temporary file waiting to be renamed over its target."""
+
+    path: Path
+    tmp: Path | None
+
+    def commit(self) -> None:
+        if self.tmp is None:
+            return
+        try:
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise _unwritable(self.path, exc) from None
+        self.tmp = None
+        _fsync_dir(self.path.parent)
+
+    def discard(self) -> None:
+        if self.tmp is not None:
+            with contextlib.suppress(OSError):
+                self.tmp.unlink()
+            self.tmp = None
+
+
+def _stage(path: Path, data: bytes | Sequence[bytes]) -> _Staged:
+    """Write ``data`` to a temporary file beside ``path``, flushed and fsynced."""
+    chunks = [data] if isinstance(data, bytes) else data
+    _make_folder(path)
+    staged = _Staged(path, None)
     try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        staged.tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as fh:
             fh.writelines(chunks)
             fh.flush()
             os.fsync(fh.fileno())
         with contextlib.suppress(OSError):
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+            mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+            os.chmod(staged.tmp, mode)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        staged.discard()
         if isinstance(exc, OSError):
-            raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
+            raise _unwritable(path, exc) from None
         raise
-    _fsync_dir(path.parent)
+    return staged
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C back until the block ends (main thread only), then raise it.
+
+    Used around renames, so that an interrupt cannot fall between two of them.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    except (ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        if callable(previous):
+            previous(signal.SIGINT, None)  # the default handler raises KeyboardInterrupt
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+
+def atomic_write(path: Path, data: bytes | Sequence[bytes]) -> None:
+    """Replace ``path`` with ``data`` all at once: temp file beside it, fsync, rename.
+
+    If anything fails (or Ctrl-C arrives) before the rename, the old file is
+    untouched and the temporary file is removed.
+    """
+    write_together([(path, data)])
+
+
+def write_together(files: Sequence[tuple[Path, bytes | Sequence[bytes]]]) -> None:
+    """Write several files as one step: every temporary file first, then the renames.
+
+    A failure or Ctrl-C while any of them is being written replaces none of the
+    targets; the renames themselves run with Ctrl-C held back.
+    """
+    staged: list[_Staged] = []
+    try:
+        for path, data in files:
+            staged.append(_stage(path, data))
+        with interrupts_deferred():
+            for item in staged:
+                item.commit()
+    finally:
+        for item in staged:
+            item.discard()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -93,7 +186,12 @@ def backup(path: Path, backup_dir: Path, keep: int = BACKUPS_KEPT, now: datetime
         return None
     except OSError as exc:
         raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
-    target = backup_dir / f"{path.name}.{stamp(now)}"
+    base = f"{path.name}.{stamp(now)}"
+    target = backup_dir / base
+    n = 0
+    while target.exists():  # two saves in one microsecond, or the clock went back
+        n += 1
+        target = backup_dir / f"{base}-{n}"
     atomic_write(target, data)
     for old in list_backups(backup_dir, path.name)[keep:]:
         with contextlib.suppress(OSError):
@@ -105,8 +203,27 @@ def list_backups(backup_dir: Path, name: str) -> list[Path]:
     """Backups of file ``name``, newest first."""
     if not backup_dir.is_dir():
         return []
-    found = [p for p in backup_dir.glob(f"{name}.*") if p.is_file() and not p.name.endswith(".tmp")]
-    return sorted(found, key=lambda p: p.name, reverse=True)
+    pattern = re.compile(re.escape(name) + r"\.([0-9]{8}-[0-9]{6}-[0-9]{6})(?:-([0-9]+))?")
+    found = []
+    for p in backup_dir.iterdir():
+        m = pattern.fullmatch(p.name)
+        if m is not None and p.is_file():
+            found.append((m[1], int(m[2] or 0), p))
+    return [p for _, _, p in sorted(found, key=lambda t: (t[0], t[1]), reverse=True)]
+
+
+def restore(backup_file: Path, path: Path, backup_dir: Path, keep: int = BACKUPS_KEPT) -> Path | None:
+    """Put ``backup_file`` back as ``path``; the current ``path`` is backed up first.
+
+    Returns the backup made of the current file (so the restore can be undone).
+    """
+    try:
+        data = backup_file.read_bytes()
+    except OSError as exc:
+        raise InputFileError("input.unreadable", path=str(backup_file), reason=exc.strerror or str(exc)) from None
+    saved = backup(path, backup_dir, keep)
+    atomic_write(path, data)
+    return saved
 
 
 def append_line(path: Path, line: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from telbill.errors import TariffError
 from telbill.records import CallClass
@@ -63,8 +63,12 @@ def _price_fen(value: object, section: str, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise TariffError("tariff.price", section=section, key=key, value=repr(value))
     amount = Decimal(value)
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise TariffError("tariff.price", section=section, key=key, value=str(value))
+    try:
+        exact = amount.is_finite() and amount >= 0 and amount == amount.quantize(Decimal("0.01"))
+    except InvalidOperation:  # too many digits to have two decimals
+        exact = False
+    if not exact:
+        raise TariffError("tariff.price", section=section, key=key, value=str(value)[:40])
     return int(amount * 100)
 
 
@@ -78,7 +82,7 @@ def parse_tariff(text: str, source: str, base: Tariff = DEFAULT_TARIFF) -> Tarif
     """Read a tariff TOML text; sections and keys left out keep ``base``'s values."""
     try:
         data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: an integer of 4300+ digits
         raise TariffError("tariff.syntax", source=source, detail=str(exc)) from None
     tariff = base
     for section, body in data.items():

@@ -41,7 +41,7 @@ def test_users_fields_names_and_comments() -> None:
     [
         ("8347abc  Zhang  25  6", "users.txt line 1: phone '8347abc' is not 3 to 20 digits"),
         ("83  Zhang  25  6", "users.txt line 1: phone '83' is not 3 to 20 digits"),
-        ("83470000  25  6", "users.txt line 1: expected PHONE NAME RENT FEATURE, found 3 fields"),
+        ("83470000  25  6", "users.txt line 1: expected PHONE NAME RENT FEATURE, found 3 fields in '83470000  25  6'"),
         ("83470000  Zhang  -25  6", "users.txt line 1: rent '-25' is negative"),
         ("83470000  Zhang  25.001  6", "users.txt line 1: rent '25.001' has more than two decimals"),
         ("83470000  Zhang  25  6,5", "users.txt line 1: feature fee '6,5' is not an amount of yuan"),

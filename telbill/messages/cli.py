@@ -26,6 +26,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.usage_error": ("{prog}: error: {message}", "{prog}：错误：{message}"),
     "cli.error": ("error: {message}", "错误：{message}"),
     "cli.interrupted": ("interrupted; no partial file was left behind", "已中断；未留下不完整的文件"),
+    "cli.internal": ("internal error, please report it (set TELBILL_DEBUG=1 for details): {error}",
+                     "内部错误，请报告（设置 TELBILL_DEBUG=1 可查看详情）：{error}"),
     "cli.progress.reading": ("reading call records", "读取话单"),
     "summary.read": ("Read {records} call records from {source} in {seconds} s ({rate} records/s).",
                      "从 {source} 读取话单 {records} 条，用时 {seconds} 秒（每秒 {rate} 条）。"),

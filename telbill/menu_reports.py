@@ -1,0 +1,198 @@
+"""Menu items 9 to 13: billing, anomalies, statement, statistics, backup and restore."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from telbill.batch import DEFAULT_ANOMALIES, DEFAULT_OUT
+from telbill.billing import BillRow, revenue_by_month, top_subscribers
+from telbill.errors import ValidationError
+from telbill.menu_io import BackToMenu, Column, Ctx
+from telbill.menu_items import class_label, duration_text, latest_month
+from telbill.records import AnomalyCode, format_fen, format_moment
+from telbill.report import HEAD_KEYS
+from telbill.session import check_month, check_out_path
+
+BAR_WIDTH = 40
+TOP_COUNT = 10
+
+
+def bill_columns(ctx: Ctx) -> list[Column]:
+    return [Column(ctx.tr(k), "left" if i < 2 else "right", wrap=i == 1) for i, k in enumerate(HEAD_KEYS)]
+
+
+def bill_cells(row: BillRow) -> list[str]:
+    return [row.phone, row.name, format_fen(row.rent), format_fen(row.feature),
+            format_fen(row.local), format_fen(row.long_distance), format_fen(row.total)]
+
+
+# -- 9: billing ---------------------------------------------------------------------------
+
+
+def item_billing(ctx: Ctx) -> None:
+    """9. Write the bill-detail file for every month or one; show what it holds."""
+    s, tr, ask = ctx.session, ctx.tr, ctx.ask
+    ctx.view.title(tr("menu.item.9"))
+    scope = ask.choose(tr("menu.ask.bill_scope"), [(tr("menu.bill.all"), "all"), (tr("menu.bill.one"), "one")])
+    month = ask.text(tr("menu.ask.month"), check_month, latest_month(ctx)) if scope == "one" else None
+    path = ask.text(tr("menu.ask.out_path"), check_out_path, str(DEFAULT_OUT))
+    bills = s.write_bills(path, tr, month)
+    if month is not None:
+        bill = bills.month(month)
+        assert bill is not None
+        totals = bill.totals
+        cells = bill_cells(totals)
+        cells[0], cells[1] = tr("bill.totals_row"), ""
+        rows: list[list[str | Text]] = [list(bill_cells(r)) for r in bill.rows]
+        rows.append([Text(c, style="bold") for c in cells])
+        ctx.view.table(bill_columns(ctx), rows, tr("menu.bill.month_title", month=month))
+    else:
+        cols = [Column(tr("menu.col.month"))] + bill_columns(ctx)[2:]
+        rows = []
+        for m in bills.months:
+            t = m.totals
+            rows.append([m.month, format_fen(t.rent), format_fen(t.feature), format_fen(t.local),
+                         format_fen(t.long_distance), format_fen(t.total)])
+        ctx.view.table(cols, rows, tr("menu.bill.months_title"))
+    ctx.view.say(tr("bill.months", count=len(bills.months), total=format_fen(bills.grand_total)))
+    _, set_aside = s.counts()
+    if set_aside:
+        ctx.view.warn(tr("menu.bill.set_aside", count=set_aside))
+    ctx.view.ok(tr("menu.wrote", path=str(path)))
+
+
+# -- 10: anomalies ------------------------------------------------------------------------
+
+
+def item_anomalies(ctx: Ctx) -> None:
+    """10. The set-aside records grouped by reason; written to output/anomalies.txt."""
+    s, tr = ctx.session, ctx.tr
+    ctx.view.title(tr("menu.item.10"))
+    result = s.write_anomalies(DEFAULT_ANOMALIES, tr)
+    counts = result.counts()
+    cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True),
+            Column(tr("menu.col.reason"), wrap=True)]
+    for code in AnomalyCode:
+        group = [a for a in result.anomalies if a.code is code]
+        if not group:
+            continue
+        rows = [[str(a.line_no) if a.line_no is not None else "-", a.raw.strip(), tr(a.key, **a.params)]
+                for a in group]
+        ctx.view.table(cols, rows, tr("menu.anomalies.group", code=tr(f"code.{code.value}"), count=len(group)))
+    if not result.anomalies:
+        ctx.view.ok(tr("menu.anomalies.none"))
+    summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {n}" for c, n in counts.items())
+    ctx.view.say(tr("menu.anomalies.total", count=len(result.anomalies), parts=summary))
+    ctx.view.ok(tr("menu.wrote", path=str(DEFAULT_ANOMALIES)))
+
+
+# -- 11: statement ------------------------------------------------------------------------
+
+
+def item_statement(ctx: Ctx) -> None:
+    """11. One subscriber's calls of a month, itemised; the totals equal the bill row."""
+    s, tr, ask = ctx.session, ctx.tr, ctx.ask
+    ctx.view.title(tr("menu.item.11"))
+    phone = ask.text(tr("menu.ask.user_phone"), s.check_user_phone)
+    month = ask.text(tr("menu.ask.month"), check_month, latest_month(ctx))
+    st = s.statement(phone, month)
+    cols = [Column(tr("menu.col.no"), "right"), Column(tr("menu.col.start")), Column(tr("menu.col.callee")),
+            Column(tr("menu.col.class")), Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.fee"), "right")]
+    rows = [[str(i), format_moment(line.call.start), line.call.callee, class_label(ctx, line.call_class),
+             duration_text(ctx, line.seconds), format_fen(line.fee)] for i, line in enumerate(st.lines, 1)]
+    title = tr("menu.statement.title", phone=st.user.phone, name=st.user.name, month=month)
+    if rows:
+        ctx.view.table(cols, rows, title)
+    else:
+        ctx.view.say(title)
+        ctx.view.say(tr("menu.statement.no_calls"))
+    ctx.view.table(bill_columns(ctx), [bill_cells(st.row)], tr("menu.statement.row"))
+    aside = sum(1 for a in s.check().anomalies
+                if a.call is not None and a.call.caller == phone and a.call.month == month)
+    if aside:
+        ctx.view.warn(tr("menu.statement.set_aside", count=aside))
+
+
+# -- 12: statistics -----------------------------------------------------------------------
+
+
+def item_statistics(ctx: Ctx) -> None:
+    """12. Revenue per month (local / long distance) and the top subscribers, as bars."""
+    s, tr, view = ctx.session, ctx.tr, ctx.view
+    view.title(tr("menu.item.12"))
+    bills = s.bills()
+    revenue = revenue_by_month(bills)
+    if not revenue:
+        view.say(tr("menu.stats.none"))
+        return
+    view.say(tr("menu.stats.revenue"), style="bold")
+    legend = Text(tr("menu.stats.legend_intro") + " ")
+    legend.append("#" if view.plain else "█", style=None if view.plain else "green")
+    legend.append(" " + tr("col.local") + "  ")
+    legend.append("=" if view.plain else "█", style=None if view.plain else "blue")
+    legend.append(" " + tr("col.long"))
+    view.say(legend)
+    top = max(r.local + r.long_distance for r in revenue) or 1
+    scale = BAR_WIDTH / top
+    rows: list[list[str | Text]] = []
+    for r in revenue:
+        bar = view.bar([(r.local, "#", "green"), (r.long_distance, "=", "blue")], scale)
+        rows.append([r.month, bar, format_fen(r.local), format_fen(r.long_distance),
+                     format_fen(r.local + r.long_distance)])
+    view.table([Column(tr("menu.col.month")), Column(""), Column(tr("col.local"), "right"),
+                Column(tr("col.long"), "right"), Column(tr("menu.col.calls_total"), "right")], rows)
+    ranked = top_subscribers(bills, TOP_COUNT)
+    view.say(tr("menu.stats.top", count=len(ranked), months=len(bills.months)), style="bold")
+    best = max((t for _, _, t in ranked), default=0) or 1
+    rows = [[str(i), phone, name, view.bar([(total, "#", "magenta")], BAR_WIDTH / best), format_fen(total)]
+            for i, (phone, name, total) in enumerate(ranked, 1)]
+    view.table([Column(tr("menu.col.no"), "right"), Column(tr("col.phone")), Column(tr("col.name"), wrap=True), Column(""),
+                Column(tr("col.total"), "right")], rows)
+    view.say(tr("bill.months", count=len(bills.months), total=format_fen(bills.grand_total)))
+
+
+# -- 13: backup and restore ---------------------------------------------------------------
+
+
+def item_backup(ctx: Ctx) -> None:
+    """13. Copy the data files into the backup folder, or put a backup back."""
+    tr, ask = ctx.tr, ctx.ask
+    ctx.view.title(tr("menu.item.13"))
+    what = ask.choose(tr("menu.ask.backup_what"), [(tr("menu.backup.now"), "now"), (tr("menu.backup.restore"), "restore")])
+    if what == "now":
+        for change in ctx.session.backup_now():
+            ctx.view.ok(tr("menu.backup.done", path=str(change.path), copy=str(change.backup)))
+    else:
+        _restore(ctx)
+
+
+def _restore(ctx: Ctx) -> None:
+    s, tr = ctx.session, ctx.tr
+    backups = s.list_backups()
+    if not backups:
+        ctx.view.warn(tr("menu.backup.none", folder=str(s.backup_dir("users"))))
+        raise BackToMenu
+    rows = [[str(i), str(s.path(b.kind)), b.taken.strftime("%Y-%m-%d %H:%M:%S") if b.taken else "-",
+             str(b.size), b.path.name] for i, b in enumerate(backups, 1)]
+    ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.file")), Column(tr("menu.col.taken")),
+                    Column(tr("menu.col.bytes"), "right"), Column(tr("menu.col.backup"))], rows,
+                   tr("menu.backup.list", count=len(backups)))
+
+    def which(text: str) -> int:
+        value = text.strip()
+        if value.isdigit() and int(value) <= len(backups):
+            return int(value)
+        raise ValidationError("menu.error.not_item", value=value, span=f"0-{len(backups)}")
+
+    number = ctx.ask.text(tr("menu.ask.which_backup", count=len(backups)), which)
+    if number == 0:
+        raise BackToMenu
+    chosen = backups[number - 1]
+    target = s.path(chosen.kind)
+    if not ctx.ask.confirm(tr("menu.backup.confirm", path=str(target), backup=chosen.path.name)):
+        ctx.view.warn(tr("menu.not_restored"))
+        return
+    change = s.restore(chosen)
+    ctx.view.ok(tr("menu.backup.restored", path=str(target), backup=str(chosen.path)))
+    if change.backup is not None:
+        ctx.view.say(tr("menu.backup.previous", copy=str(change.backup)))

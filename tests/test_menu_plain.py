@@ -1,0 +1,405 @@
+"""The main menu driven by plain numbered lines (SPEC §6): every item, its screen and its files."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from telbill.cli import main
+from telbill.dataset import DataPaths
+from telbill.i18n import Translator
+from telbill.menu import run_menu
+
+EN, ZH = Translator("en"), Translator("zh")
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+USERS = (
+    "# test subscribers: PHONE NAME RENT FEATURE\n"
+    "83470000  Zhang Qiang  25.00  6.00\n"
+    "83470001  张强  25  6.5   # moved in 2021\n"
+    "\n"
+    "83470002\tLi Na\t18.00\t0\n"
+)
+CALLS = (
+    "# test calls\n"
+    "83470000  02584561234  2020-12-31 23:58:10  2021-01-01 00:03:05\n"
+    "83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
+    "83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:01:00   # abroad\n"
+    "83470001  83472222  2021-01-10 10:00:00  2021-01-10 10:03:00\n"
+    "83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:00:59\n"
+    "83479999  83463333  2021-01-11 09:00:00  2021-01-11 09:02:00\n"
+    "83470005  8346000x  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
+)
+
+
+@pytest.fixture()
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/users.txt").write_text(USERS, "utf-8")
+    (tmp_path / "data/calls.txt").write_text(CALLS, "utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(script: str, tr: Translator = EN, stdin: Any = None) -> tuple[int, str]:
+    """Run the menu on ``script`` (one answer a line); return the exit code and the screen."""
+    out = io.StringIO()
+    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, True, out,
+                    stdin=stdin if stdin is not None else io.StringIO(script), operator="tester")
+    return code, out.getvalue()
+
+
+def after(screen: str, marker: str) -> str:
+    """The screen from the last heading of item ``marker`` on."""
+    return screen[screen.rindex(marker):]
+
+
+def audit(data: Path) -> list[list[str]]:
+    return [line.split("\t") for line in (data / "output/audit.log").read_text("utf-8").splitlines()]
+
+
+def users_file(data: Path) -> str:
+    return (data / "data/users.txt").read_text("utf-8")
+
+
+def calls_file(data: Path) -> str:
+    return (data / "data/calls.txt").read_text("utf-8")
+
+
+# -- the menu itself -------------------------------------------------------------------
+
+
+def test_heading_and_show_users(data: Path) -> None:
+    """1 lists every user; the heading says what was loaded; 0 exits with code 0."""
+    code, screen = run("1\n0\n")
+    assert code == 0
+    assert "Users: 3 (data/users.txt)" in screen
+    assert "Call records: 7 (data/calls.txt): 5 billed, 2 set aside" in screen
+    assert " 10  Anomalies: list them and write the anomalies file" in screen
+    shown = after(screen, "== Show all users ==")
+    for line in ("1   83470000   Zhang Qiang   25.00      6.00",
+                 "2   83470001   张强          25.00      6.50",
+                 "3   83470002   Li Na         18.00      0.00"):
+        assert line in shown
+    assert "3 user(s)." in shown
+    assert screen.rstrip().endswith("Goodbye.")
+
+
+def test_end_of_input_ends_cleanly_anywhere(data: Path) -> None:
+    """At the menu or half way through an item, end of input exits 0 with no traceback."""
+    assert run("")[0] == 0
+    code, screen = run("3\n83470099\n")
+    assert code == 0 and "Traceback" not in screen
+    assert users_file(data) == USERS
+
+
+def test_bad_menu_answers_are_asked_again(data: Path) -> None:
+    """Letters, out-of-range numbers: the reason, then the question again; 010 is 10."""
+    code, screen = run("x\n14\n00\n")
+    assert code == 0
+    assert "x is not one of the numbers shown (0-13)" in screen
+    assert "14 is not one of the numbers shown (0-13)" in screen
+
+
+def test_ctrl_c_inside_an_item_goes_back_to_the_menu(data: Path) -> None:
+    """KeyboardInterrupt while an item asks: back to the menu, nothing changed; then 0 exits."""
+
+    class Keys(io.StringIO):
+        def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+            line = super().readline()
+            if line == "^C\n":
+                raise KeyboardInterrupt
+            return line
+
+    code, screen = run("", stdin=Keys("3\n83470099\n^C\n0\n"))
+    assert code == 0
+    assert EN("menu.interrupted") in screen
+    assert users_file(data) == USERS
+
+
+def test_users_file_problems_are_shown_and_kept(data: Path) -> None:
+    """Bad users.txt lines: the menu opens anyway, lists them, and a save keeps them."""
+    (data / "data/users.txt").write_text(USERS + "83470000  Twin  1  1\nnonsense\n", "utf-8")
+    code, screen = run("3\n83470010\nNew One\n1\n1\n0\n")
+    assert code == 0
+    assert "data/users.txt: 2 line(s) could not be read; they are kept in the file as they are:" in screen
+    assert "  data/users.txt line 6: phone '83470000' repeats line 2" in screen
+    assert users_file(data) == USERS + "83470000  Twin  1  1\nnonsense\n83470010  New One  1.00  1.00\n"
+
+
+# -- show, add, modify, delete -----------------------------------------------------------
+
+
+def test_show_calls_with_class_duration_and_fee(data: Path) -> None:
+    """2 shows each record's class, duration and fee; set-aside ones say why and have no fee."""
+    code, screen = run("2\n0\n")
+    shown = after(screen, "== Show all call records ==")
+    assert re.search(r"1 +83470000 +02584561234 +2020-12-31 23:58:10 +2021-01-01 00:03:05 +long distance"
+                     r" +0:04:55 +3\.50", shown)
+    assert re.search(r"83470001 +0044207946000 .* international +0:01:00 +8\.00", shown)
+    assert re.search(r"83479999 +83463333 .* local +0:02:00 +- +unknown caller", shown)
+    assert "6 call record(s): 5 billed, 1 set aside (no fee)." in shown
+    assert "1 more line(s) could not be read as call records; item 10 lists them." in shown
+
+
+def test_add_user_asks_again_until_each_field_is_right(data: Path) -> None:
+    """Bad digits, a taken phone, negative and three-decimal money are each refused with the reason."""
+    script = "3\n8347x\n83470001\n83470099\n Wang   Xiao Er \n-5\n25.555\n25.5\n6.5\n0\n"
+    code, screen = run(script)
+    assert code == 0
+    item = after(screen, "== Add a user ==")
+    assert "phone '8347x' is not 3 to 20 digits" in item
+    assert "phone 83470001 already belongs to 张强" in item
+    assert "rent '-5' is negative" in item
+    assert "rent '25.555' has more than two decimals" in item
+    assert "Added: 83470099  Wang Xiao Er  25.50  6.50" in item
+    assert "Saved data/users.txt (the previous version is in data/backup/users.txt." in item
+    assert users_file(data) == USERS + "83470099  Wang Xiao Er  25.50  6.50\n"
+    assert audit(data)[0][1:] == ["tester", "add-user", "before: -", "after: 83470099  Wang Xiao Er  25.50  6.50"]
+    assert [p.read_text("utf-8") for p in (data / "data/backup").iterdir()] == [USERS]
+
+
+def test_add_call_checks_every_field(data: Path) -> None:
+    """Unknown caller, bad callee, impossible date, end before start: asked again; the call is saved."""
+    script = ("4\n83479999\n83470002\n12\n0105551234\n2021-02-30 10:00:00\n2021-02-28 10:00:00\n"
+              "09:00:00\n2021-02-28 10:00:59\n0\n")
+    code, screen = run(script)
+    item = after(screen, "== Add a call record ==")
+    assert "83479999 is not a subscriber; add the user first (item 3)" in item
+    assert "callee '12' is not 3 to 20 digits" in item
+    assert "impossible date '2021-02-30'" in item
+    assert "the end 2021-02-28 09:00:00 is before the start 2021-02-28 10:00:00" in item
+    assert calls_file(data) == CALLS + "83470002  0105551234  2021-02-28 10:00:00  2021-02-28 10:00:59\n"
+    assert audit(data)[0][2] == "add-call"
+
+
+def test_date_and_time_may_come_on_separate_lines(data: Path) -> None:
+    """A date alone is followed by a question for the time."""
+    code, screen = run("4\n83470002\n83475555\n2021-02-03\n08:00:00\n2021-02-03\n08:01:00\n0\n")
+    assert "Time on 2021-02-03 (e.g. 08:00:00): 08:00:00" in screen
+    assert calls_file(data).endswith("83470002  83475555  2021-02-03 08:00:00  2021-02-03 08:01:00\n")
+
+
+def test_a_call_breaking_a_rule_is_saved_only_after_a_yes(data: Path) -> None:
+    """An overlapping call: warned; 'n' saves nothing, 'y' saves it and it is set aside."""
+    add = "4\n83470000\n83475555\n2021-01-05 10:02:00\n10:03:00\n"
+    code, screen = run(add + "n\n" + add + "y\n10\n0\n")
+    warning = ("This call record would be set aside at billing (same time as another call): same caller at "
+               "the same time as line 3 (2021-01-05 10:00:00 to 2021-01-05 10:04:01)")
+    assert screen.count(warning) == 2
+    assert "Not saved." in screen
+    assert calls_file(data) == CALLS + "83470000  83475555  2021-01-05 10:02:00  2021-01-05 10:03:00\n"
+    assert "same time as another call: 2" in after(screen, "== Anomalies")
+    assert [line[2] for line in audit(data)] == ["add-call"]
+
+
+def test_modify_user_keeps_what_is_left_empty(data: Path) -> None:
+    """Empty answers keep the shown value; a user with calls keeps their phone."""
+    code, screen = run("5\n1\n83470001\n张 强\n\n7\n0\n")
+    item = after(screen, "== Modify a user or a call record ==")
+    assert "83470001 has 2 call record(s), so its phone stays as it is." in item
+    assert "Before: 83470001  张强  25.00  6.50" in item
+    assert "After:  83470001  张 强  25.00  7.00" in item
+    assert "83470001  张 强  25.00  7.00  # moved in 2021\n" in users_file(data)
+    assert audit(data)[0][2:] == ["modify-user", "before: 83470001  张强  25.00  6.50",
+                                  "after: 83470001  张 强  25.00  7.00"]
+
+
+def test_modify_call(data: Path) -> None:
+    """Pick the caller, then the record by its number; change the end only."""
+    code, screen = run("5\n2\n83470001\n3\n1\n\n\n\n2021-01-06 09:02:00\n0\n")
+    item = after(screen, "== Modify a user or a call record ==")
+    assert "Call records from 83470001 (2)" in item
+    assert "3 is not one of the numbers shown (0-2)" in item
+    assert "After:  83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:02:00" in item
+    assert "83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:02:00  # abroad\n" in calls_file(data)
+
+
+def test_delete_user_with_calls_says_how_many_and_asks(data: Path) -> None:
+    """The count is shown first; choosing to delete the calls too logs every record."""
+    code, screen = run("6\n1\n83470000\n2\n0\n")
+    item = after(screen, "== Delete a user or a call record ==")
+    assert "83470000 Zhang Qiang has 2 call record(s)." in item
+    assert "1  Delete the user, keep the call records (they will be set aside as unknown caller)" in item
+    assert "Deleted 2 call record(s) (each is in the audit log)." in item
+    assert "Zhang Qiang" not in users_file(data)
+    assert "83470000" not in calls_file(data)
+    assert [line[2] for line in audit(data)] == ["delete-call", "delete-call", "delete-user"]
+
+
+def test_delete_user_keeping_calls_and_a_no(data: Path) -> None:
+    """Keeping the calls leaves calls.txt alone; a user without calls is deleted only after a yes."""
+    (data / "data/users.txt").write_text(USERS + "83470009  Nobody  1  1\n", "utf-8")
+    code, screen = run("6\n1\n83470002\n1\n6\n1\n83470009\nn\n6\n1\n83470009\ny\n0\n")
+    assert "Kept 1 call record(s); they will be set aside as unknown caller." in screen
+    assert calls_file(data) == CALLS
+    assert "Nothing was deleted." in screen
+    assert users_file(data) == USERS.replace("83470002\tLi Na\t18.00\t0\n", "")
+    assert [line[2] for line in audit(data)] == ["delete-user", "delete-user"]
+
+
+def test_delete_call(data: Path) -> None:
+    """A call record goes only after a yes."""
+    code, screen = run("6\n2\n83470002\n1\ny\n0\n")
+    assert "Delete call record 83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:00:59? (y/N): y" in screen
+    assert "83473333" not in calls_file(data)
+    assert audit(data)[0][2:] == ["delete-call", "before: 83470002  83473333  2021-02-01 08:00:00  "
+                                  "2021-02-01 08:00:59", "after: -"]
+
+
+# -- sort and search ----------------------------------------------------------------------
+
+
+def test_sort_users_by_a_months_total(data: Path) -> None:
+    """Users by the 2021-01 total, descending, with that total shown; files untouched."""
+    code, screen = run("7\n1\n3\n2021-01\n2\n0\n")
+    item = after(screen, "== Sort ==")
+    rows = re.findall(r"^ +\d+ +(\d{8}) .* (\d+\.\d\d)$", item, re.M)
+    assert rows == [("83470001", "39.72"), ("83470000", "31.44"), ("83470002", "18.00")]
+    assert users_file(data) == USERS
+
+
+def test_sort_calls_by_fee(data: Path) -> None:
+    """Calls by fee, ascending; set-aside records first (no fee); the order is kept for item 2."""
+    code, screen = run("7\n2\n4\n1\n2\n0\n")
+    sorted_part = after(screen, "== Sort ==").split("== Show all call records ==")[0]
+    fees = re.findall(r" (\d+\.\d\d)\s*$", sorted_part, re.M)
+    assert fees == ["0.22", "0.22", "0.44", "3.50", "8.00"]
+    listing = after(screen, "== Show all call records ==")
+    assert re.findall(r" (\d+\.\d\d)\s*$", listing, re.M) == fees
+
+
+@pytest.mark.parametrize(
+    ("script", "expected", "absent"),
+    [
+        ("8\n1\n0001\n", ["83470001   张强"], ["Zhang Qiang   25.00"]),
+        ("8\n2\nQIANG\n", ["Zhang Qiang"], ["Li Na"]),
+        ("8\n3\n83473333\n", ["83470002   83473333", "1 found."], ["83471111"]),
+        ("8\n4\n2020-12\n", ["02584561234", "1 found."], ["83471111"]),
+        ("8\n5\n2021-01-05\n2021-01-01\n2021-01-06\n",
+         ["the last day 2021-01-01 is before the first day 2021-01-05", "2 found."], ["83472222"]),
+        ("8\n2\nnobody\n", ["Users whose name contains nobody: none found."], []),
+    ],
+)
+def test_search(data: Path, script: str, expected: list[str], absent: list[str]) -> None:
+    """Users by phone or name; calls by number, month, date range."""
+    code, screen = run(script + "0\n")
+    item = after(screen, "== Search ==")
+    for text in expected:
+        assert text in item
+    for text in absent:
+        assert text not in item
+
+
+# -- reports ------------------------------------------------------------------------------
+
+
+def test_billing_one_month_to_a_named_file(data: Path) -> None:
+    """9 writes the bill-detail file where asked; the screen shows the month's rows and totals."""
+    code, screen = run("9\n2\n2021-01\nout/jan.txt\n0\n")
+    item = after(screen, "== Billing")
+    assert re.search(r"83470001 +张强 +25\.00 +6\.50 +0\.22 +8\.00 +39\.72", item)
+    assert "Wrote out/jan.txt." in item
+    text = (data / "out/jan.txt").read_text("utf-8")
+    assert "== 2021-01 ==" in text and "== 2021-02 ==" not in text
+    assert re.search(r"83470001 +张强 +25\.00 +6\.50 +0\.22 +8\.00 +39\.72", text)
+
+
+def test_billing_all_months_to_the_default_file(data: Path) -> None:
+    """An empty answer takes output/bills.txt; every month with calls is billed."""
+    code, screen = run("9\n1\n\n0\n")
+    assert "Write the bills to [output/bills.txt]: " in screen
+    text = (data / "output/bills.txt").read_text("utf-8")
+    assert [m for m in re.findall(r"== (\d{4}-\d\d) ==", text)] == ["2020-12", "2021-01", "2021-02"]
+    assert "3 month(s) billed, grand total" in screen
+
+
+def test_anomalies_listed_by_reason_and_written(data: Path) -> None:
+    """10 groups the records by reason and writes output/anomalies.txt."""
+    code, screen = run("10\n0\n")
+    item = after(screen, "== Anomalies")
+    assert item.index("malformed: 1") < item.index("unknown caller: 1")
+    assert "callee '8346000x' is not 3 to 20 digits" in item
+    text = (data / "output/anomalies.txt").read_text("utf-8")
+    assert "83479999  83463333  2021-01-11 09:00:00  2021-01-11 09:02:00  # unknown-caller" in text
+
+
+def test_statement_totals_equal_the_bill_row(data: Path) -> None:
+    """11 itemises the month's calls; the bill row below equals the bill file's row."""
+    code, screen = run("11\n83470001\n2021-01\n9\n2\n2021-01\n\n0\n")
+    item = after(screen, "== One subscriber's itemised statement ==").split("== Billing")[0]
+    assert re.search(r"1 +2021-01-06 09:00:00 +0044207946000 +international +0:01:00 +8\.00", item)
+    assert re.search(r"2 +2021-01-10 10:00:00 +83472222 +local +0:03:00 +0\.22", item)
+    row = re.search(r"83470001 +张强 +25\.00 +6\.50 +0\.22 +8\.00 +39\.72", item)
+    assert row is not None
+    bill = (data / "output/bills.txt").read_text("utf-8")
+    assert re.search(r"83470001 +张强 +25\.00 +6\.50 +0\.22 +8\.00 +39\.72", bill)
+
+
+def test_statistics_draw_bars(data: Path) -> None:
+    """12 shows revenue per month as bars (local #, long distance =) and the top subscribers."""
+    code, screen = run("12\n0\n")
+    item = after(screen, "== Statistics ==")
+    assert "Bars: # Local calls  = Long distance" in item
+    jan = re.search(r"2021-01 +(#+)(=+) +0\.66 +8\.00 +8\.66", item)
+    assert jan is not None and len(jan[1]) + len(jan[2]) == 40
+    assert "Top 3 subscribers by total over 3 month(s)" in item
+    assert re.search(r"1 +83470001 +张强 +#{40} +", item)
+
+
+def test_backup_then_restore(data: Path) -> None:
+    """13 backs up both files; a later restore puts the chosen copy back and logs it."""
+    code, screen = run("13\n1\n3\n83470099\nX\n0\n0\n13\n2\n3\ny\n0\n")
+    assert "Backed up data/users.txt as data/backup/users.txt." in screen
+    item = after(screen, "== Back up / restore the data files ==")
+    listing = item.split("Number of the backup")[0]
+    assert len(re.findall(r"^ +\d +data/users\.txt", listing, re.M)) == 2
+    assert users_file(data) == USERS  # the oldest users backup (3rd, newest first) is the original
+    assert "Restored data/users.txt from data/backup/users.txt." in item
+    assert [line[2] for line in audit(data)] == ["backup", "backup", "add-user", "restore"]
+
+
+# -- languages and the command ----------------------------------------------------------------
+
+
+def test_english_session_shows_no_chinese_but_names(data: Path) -> None:
+    """Every item in English: no Chinese text apart from the data's names."""
+    script = "1\n2\n7\n2\n1\n1\n8\n4\n2021-01\n9\n1\n\n10\n11\n83470001\n2021-01\n12\n13\n1\n0\n"
+    code, screen = run(script)
+    assert code == 0
+    assert not CJK.search(screen.replace("张强", ""))
+
+
+def test_chinese_session_uses_chinese_texts(data: Path) -> None:
+    """The same session in Chinese shows the Chinese menu and none of the English texts."""
+    script = "1\n2\n7\n2\n1\n1\n8\n4\n2021-01\n9\n1\n\n10\n11\n83470001\n2021-01\n12\n13\n1\n3\n1\n0\n"
+    code, screen = run(script, ZH)
+    assert code == 0
+    assert "主菜单" in screen and "显示所有用户" in screen and "再见。" in screen
+    for key in ("menu.item.1", "menu.users.count", "menu.calls.title", "menu.bill.months_title",
+                "menu.stats.revenue", "menu.ask.phone", "menu.class.local", "menu.bye"):
+        assert EN(key, count=0, path="", phone="").split("(")[0].strip() not in screen, key
+    assert "请选择 0-13：" in screen
+
+
+def test_telbill_menu_plain_through_the_command(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``telbill --lang en menu --plain`` runs the same menu; stdin from a pipe."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1\n0\n"))
+    out = io.StringIO()
+    assert main(["--lang", "en", "menu", "--plain"], stdout=out, stderr=io.StringIO()) == 0
+    assert "Li Na" in out.getvalue()
+
+
+def test_printf_1_0_piped_into_telbill_lists_every_user(data: Path) -> None:
+    """The instructor's script: ``printf '1\\n0\\n' | telbill`` lists every user and exits 0."""
+    proc = subprocess.run([sys.executable, "-m", "telbill", "--lang", "en"], input="1\n0\n",
+                          capture_output=True, text=True, encoding="utf-8", cwd=data, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    for phone, name in (("83470000", "Zhang Qiang"), ("83470001", "张强"), ("83470002", "Li Na")):
+        assert re.search(rf"{phone} +{name}", proc.stdout)

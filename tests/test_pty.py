@@ -1,0 +1,57 @@
+"""The real ``telbill`` in a pseudo-terminal: an operator adds a user by typing."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+USERS = "# users\n83470000  Zhang Qiang  25.00  6.00\n"
+CALLS = "# calls\n83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_operator_adds_a_user_in_a_terminal(tmp_path: Path) -> None:
+    """Type 3, the fields and Enter in a real terminal; the user is in users.txt and in the audit log."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/users.txt").write_text(USERS, "utf-8")
+    (tmp_path / "data/calls.txt").write_text(CALLS, "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS="100", LINES="40")
+    child = pexpect.spawn(sys.executable, ["-m", "telbill", "--lang", "en"], cwd=str(tmp_path), env=env,
+                          encoding="utf-8", timeout=20, dimensions=(40, 100))
+    try:
+        child.expect("Main menu")
+        child.send("3")
+        child.send("\r")
+        child.expect("Phone")
+        child.send("8347009x\r")
+        child.expect("is not 3 to 20 digits")
+        child.send("\x7f" * 9 + "83470099\r")
+        child.expect("Name")
+        child.send("Wu Song\r")
+        child.expect("Monthly rent")
+        child.send("25\r")
+        child.expect("Monthly feature fee")
+        child.send("6.5\r")
+        child.expect("Saved data/users.txt")
+        child.expect("Press any key to go back to the menu")
+        child.send(" ")
+        child.expect("Main menu")
+        child.send("\x03")  # Ctrl-C at the menu: a clean exit
+        child.expect("Goodbye.")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS + "83470099  Wu Song  25.00  6.50\n"
+    log = (tmp_path / "output/audit.log").read_text("utf-8").splitlines()
+    assert len(log) == 1
+    fields = log[0].split("\t")
+    assert fields[1] == getpass.getuser()
+    assert fields[2:] == ["add-user", "before: -", "after: 83470099  Wu Song  25.00  6.50"]
