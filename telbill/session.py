@@ -813,17 +813,15 @@ class Session:
 
     def _commit(self, batch: list[_Pending]) -> list[Change]:
         """Write the pending files together, read them back, log every change."""
-        for pending in batch:
-            path = self.path(pending.kind)
-            if self.changed_on_disk(pending.kind):
-                try:
-                    self._reload(pending.kind)
-                except TelbillError:
-                    pass
-                raise ConflictError("conflict.changed", path=str(path))
-        payloads = [(p, encode(p.lines)) for p in batch]
-        copies = {p.kind: storage.backup(self.path(p.kind), self.backup_dir(p.kind)) for p in batch}
-        storage.write_together([(self.path(p.kind), data) for p, data in payloads])
+        with storage.locked([self.path(p.kind) for p in batch]):
+            for pending in batch:
+                path = self.path(pending.kind)
+                if self.changed_on_disk(pending.kind):
+                    self._reload(pending.kind)  # a file deleted meanwhile raises its own error
+                    raise ConflictError("conflict.changed", path=str(path))
+            payloads = [(p, encode(p.lines)) for p in batch]
+            copies = {p.kind: storage.backup(self.path(p.kind), self.backup_dir(p.kind)) for p in batch}
+            storage.write_together([(self.path(p.kind), data) for p, data in payloads])
         for pending, data in payloads:
             self._adopt(pending.kind, data)
         changes = []

@@ -238,6 +238,40 @@ def append_line(path: Path, line: str) -> None:
         raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
 
 
+@contextlib.contextmanager
+def locked(paths: Sequence[Path]) -> Iterator[None]:
+    """Hold an exclusive lock per data file (``.NAME.lock`` beside it) for a save.
+
+    Two telbill processes saving the same file at the same moment take turns, so
+    the "changed on disk?" check and the rename happen as one step. Locks are
+    advisory (other programs ignore them) and taken in path order, so two
+    processes never wait for each other in a circle. Where ``fcntl`` is missing
+    (Windows) this does nothing and the content check alone protects the data.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    handles = []
+    try:
+        for path in sorted({p.resolve() for p in paths}):
+            lock = path.parent / f".{path.name}.lock"
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fh = open(lock, "a+b")  # noqa: SIM115 - closed in finally
+            except OSError as exc:
+                raise _unwritable(lock, exc) from None
+            handles.append(fh)
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        for fh in reversed(handles):
+            with contextlib.suppress(OSError):
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fh.close()
+
+
 def same_file(a: Path, b: Path) -> bool:
     """Whether two paths name the same file (existing or not)."""
     try:
