@@ -16,7 +16,7 @@ from telbill.decoding import encode
 from telbill.errors import DataError, InputFileError, OutputError, UsageError
 from telbill.loader import paused_gc
 from telbill.records import AnomalyCode
-from telbill.report import RunInfo, format_anomalies, format_bills, format_csv
+from telbill.report import RunInfo, bills_file_chunks, csv_chunks, format_anomalies
 from telbill.storage import same_file, write_together
 
 Tr = Callable[..., str]
@@ -107,27 +107,28 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
                         count=len(users_file.problems))
     t1 = time.perf_counter()
     timings["read"] = t1 - t0
-    check = dataset.check()
+    check = dataset.check(lean=True)
     t2 = time.perf_counter()
     timings["check"] = t2 - t1
-    bills = compute_bills(users_file.users, check.valid, dataset.tariff, opts.month)
+    bills = compute_bills(users_file.users, check.iter_valid(), dataset.tariff, opts.month)
     t3 = time.perf_counter()
     timings["rate"] = t3 - t2
     info = RunInfo(
         users_source=str(opts.paths.users), users=len(users_file.users),
         calls_source=str(opts.paths.calls), records=dataset.calls_file.records,
-        billed=len(check.valid), set_aside=len(check.anomalies),
+        billed=check.billed, set_aside=len(check.anomalies),
         tariff_source=dataset.tariff_source,
         generated=(now or datetime.now()).strftime("%Y-%m-%d %H:%M:%S"),
     )
     # Every file is formatted and written to a temporary file before any is
     # renamed into place: a failure or Ctrl-C leaves all the old outputs as they were.
-    files: list[tuple[Path, bytes]] = [
-        (opts.out, encode(format_bills(bills, info, tr))),
+    # The bill file and the CSV are made month by month (one chunk of bytes each).
+    files: list[tuple[Path, bytes | list[bytes]]] = [
+        (opts.out, bills_file_chunks(bills, info, tr)),
         (opts.anomalies, encode(format_anomalies(check, info, tr))),
     ]
     if opts.csv is not None:
-        files.append((opts.csv, format_csv(bills).encode("utf-8", "surrogateescape")))
+        files.append((opts.csv, [chunk.encode("utf-8", "surrogateescape") for chunk in csv_chunks(bills)]))
     write_together(files)
     written = [path for path, _ in files]
     timings["write"] = time.perf_counter() - t3

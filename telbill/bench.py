@@ -356,10 +356,9 @@ def _ref_show(moment: datetime) -> str:
 
 
 def _ref_duration(seconds: int) -> str:
-    days, rest = divmod(seconds, 86_400)
-    h, rest = divmod(rest, 3_600)
+    h, rest = divmod(seconds, 3_600)
     m, s = divmod(rest, 60)
-    return f"{days}d {h:02d}:{m:02d}:{s:02d}" if days else f"{h}:{m:02d}:{s:02d}"
+    return f"{h}:{m:02d}:{s:02d}"
 
 
 def _ref_fee(callee: str, seconds: int) -> tuple[str, Decimal]:

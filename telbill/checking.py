@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Container, Iterable, Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate, compress, islice
+from typing import Any
+from operator import attrgetter, eq, gt, lt, or_
 
 from telbill.linkedlist import LinkedList
 from telbill.loader import BadCall, paused_gc
@@ -29,14 +32,44 @@ class Anomaly:
     """The record, when it could be read."""
 
 
-@dataclass(slots=True)
 class CheckResult:
     """Every record, either valid (to be billed) or set aside."""
 
-    valid: LinkedList[Call]
-    """The calls to bill, in file order."""
-    anomalies: list[Anomaly]
-    """The records set aside, in file order."""
+    __slots__ = ("anomalies", "_valid", "_calls", "_flagged")
+
+    def __init__(
+        self,
+        valid: LinkedList[Call] | None,
+        anomalies: list[Anomaly],
+        calls: LinkedList[Call] | None = None,
+        flagged: Collection[int] = frozenset(),
+    ) -> None:
+        self.anomalies = anomalies
+        """The records set aside, in file order."""
+        self._valid = valid
+        self._calls = calls  # with _flagged: the valid calls, before ``valid`` is made
+        self._flagged = flagged
+
+    @property
+    def valid(self) -> LinkedList[Call]:
+        """The calls to bill, in file order (made on first use after a lean check)."""
+        if self._valid is None:
+            self._valid = LinkedList(self.iter_valid())
+            self._calls, self._flagged = None, frozenset()
+        return self._valid
+
+    def iter_valid(self) -> Iterator[Call]:
+        """The calls to bill, in order, without making the ``valid`` list."""
+        if self._valid is not None or self._calls is None:
+            return iter(self.valid)
+        return _unflagged(self._calls, self._flagged)
+
+    @property
+    def billed(self) -> int:
+        """How many calls are billed."""
+        if self._valid is not None or self._calls is None:
+            return len(self.valid)
+        return len(self._calls) - len(self._flagged)
 
     def counts(self) -> dict[AnomalyCode, int]:
         """How many records each code set aside (every code present, maybe 0)."""
@@ -44,6 +77,15 @@ class CheckResult:
         for anomaly in self.anomalies:
             counts[anomaly.code] += 1
         return counts
+
+
+def _unflagged(calls: LinkedList[Call], flagged: Collection[int]) -> Iterator[Call]:
+    node = calls.head
+    while node is not None:
+        call = node.item
+        node = node.next
+        if id(call) not in flagged:
+            yield call
 
 
 def find_overlaps(calls: Iterable[Call]) -> dict[int, Call]:
@@ -61,119 +103,132 @@ def find_overlaps(calls: Iterable[Call]) -> dict[int, Call]:
         if group is None:
             group = groups[call.caller] = LinkedList()
         group.append(call)
-    clashes: dict[int, Call] = {}
+    clashes: dict[int, tuple[Call, Call]] = {}
     for group in groups.values():
         if len(group) > 1:
             _sweep(group, clashes)
-    return clashes
+    return {key: partner for key, (_, partner) in clashes.items()}
 
 
-def _sweep(group: LinkedList[Call], clashes: dict[int, Call]) -> None:
-    """Sort one caller's records by start and note each clash with its partner.
+_START = attrgetter("start")
+_END = attrgetter("end")
+
+
+def _sweep(group: LinkedList[Call], clashes: dict[int, tuple[Call, Call]]) -> None:
+    """Sort one caller's records by start; note each clash as ``id -> (record, partner)``.
 
     The partner of a record is the first record, in start order, that it clashes
     with. Of the records before it, that is the first whose end is after its
-    start (found by bisecting the running maximum of the ends) or the first
-    with the same start; if none clashes, it is the next record, if that one
-    clashes (no later one can when the next does not).
+    start (found by bisecting the running maximum of the ends) or the first with
+    the same start; if none of those clashes, it is the next record, when that
+    one clashes (no later one can when the next does not). The comparisons run
+    over whole columns (``map``), so only the records that clash cost a step of
+    Python each.
     """
-    group.sort(key=_start)
+    group.sort(key=_START)
     items = list(group)
-    last = len(items) - 1
-    ends: list[int] = []  # the running maximum of the ends, each time it grows
-    owners: list[int] = []  # the index of the record that made it grow
-    block = 0  # index of the first record with the current start
-    prev_start = None
-    for i, call in enumerate(items):
-        start = call.start
-        if start != prev_start:
-            block = i
-            prev_start = start
-        partner = block if block < i else -1
-        if ends and ends[-1] > start:
-            first = owners[bisect_right(ends, start)]
-            if partner < 0 or first < partner:
-                partner = first
-        if partner >= 0:
-            clashes[id(call)] = items[partner]
-        elif i < last:
-            after = items[i + 1]
-            if after.start == start or after.start < call.end:
-                clashes[id(call)] = after
-        if not ends or call.end > ends[-1]:
-            ends.append(call.end)
-            owners.append(i)
-
-
-def _start(call: Call) -> int:
-    return call.start
+    n = len(items)
+    if n < 2:
+        return
+    starts = list(map(_START, items))
+    ends = list(map(_END, items))
+    top = list(accumulate(ends, max))  # top[i]: the latest end among records 0..i
+    same = list(map(eq, starts[1:], starts))  # same[i-1]: record i starts with record i-1
+    # Records 1.. that clash with an earlier one; records ..n-2 that clash with the next.
+    after_earlier = compress(range(1, n), map(or_, map(lt, starts[1:], top), same))
+    with_next = compress(range(n - 1), map(or_, map(lt, starts[1:], ends), same))
+    grow = [0, *compress(range(1, n), map(gt, ends[1:], top))]  # where the running maximum grows
+    grow_ends = [ends[j] for j in grow]
+    for i in after_earlier:
+        start = starts[i]
+        partner = bisect_left(starts, start)  # the first record with this start
+        j = grow[bisect_right(grow_ends, start)] if grow_ends[-1] > start else i
+        if j < partner:
+            partner = j
+        call = items[i]
+        clashes[id(call)] = (call, items[partner])
+    for i in with_next:
+        call = items[i]
+        if id(call) not in clashes:
+            clashes[id(call)] = (call, items[i + 1])
 
 
 def check_calls(
     calls: LinkedList[Call],
-    phones: Container[str],
+    phones: Iterable[str],
     malformed: Iterable[BadCall] = (),
+    lean: bool = False,
 ) -> CheckResult:
     """Split records into valid calls and anomalies; each record gets one reason.
 
-    One pass gives the first four reasons and follows each caller's records in
-    list order: as long as each starts after the previous one started and after
-    every earlier one ended, that caller has no overlap and its records need no
-    sorting. Only the callers where that fails (records out of start order, or a
-    clash) are grouped, sorted with the linked list's merge sort and swept
-    (:func:`_sweep`). A last pass puts the valid calls and the anomalies in list
+    ``phones`` are the subscribers' numbers (any iterable of them). One pass
+    gives the first four reasons, groups the other records per caller, and
+    follows each caller's records in list order: as long as each starts after
+    the previous one started and after every earlier one ended, that caller has
+    no overlap and its records need no sorting. Only the groups where that fails
+    (records out of start order, or a clash) are sorted with the linked list's
+    merge sort and swept (:func:`_sweep`). A last pass puts the valid calls and the anomalies in list
     order, with the malformed records among them by line number.
+
+    ``lean=True`` (a batch run, ``calls`` in file order as loaded) skips that last
+    pass: the anomalies are put in line order, and the ``valid`` list is only made
+    if asked for (:meth:`CheckResult.iter_valid` gives the calls without it).
     """
     with paused_gc():
         flagged: dict[int, Anomaly] = {}
-        latest: dict[str, list[int]] = {}  # caller -> [previous start, latest end]
+        # caller -> [previous start, latest end, its records in list order...]; a
+        # subscriber's number is a key from the start, so one lookup also tells
+        # whether the caller is known.
+        table: dict[str, list[Any]] = {phone: [-1, -1] for phone in phones}
         unsorted: set[str] = set()  # callers whose records need the full sweep
         for call in calls:
             start = call.start
             end = call.end
             duration = end - start
-            caller = call.caller
             if duration < 0:
                 flagged[id(call)] = Anomaly(
                     AnomalyCode.END_BEFORE_START, call.line_no, call.text(), "anomaly.end_before_start",
                     {"start": format_moment(start), "end": format_moment(end)}, call)
-            elif caller not in phones:
+                continue
+            seen = table.get(call.caller)
+            if seen is None:
                 flagged[id(call)] = Anomaly(
                     AnomalyCode.UNKNOWN_CALLER, call.line_no, call.text(), "anomaly.unknown_caller",
-                    {"caller": caller}, call)
+                    {"caller": call.caller}, call)
             elif duration > MAX_SECONDS:
                 flagged[id(call)] = Anomaly(
                     AnomalyCode.TOO_LONG, call.line_no, call.text(), "anomaly.too_long",
                     {"duration": format_duration(duration), "seconds": duration}, call)
             else:
-                seen = latest.get(caller)
-                if seen is None:
-                    latest[caller] = [start, end]
-                elif start > seen[0] and start >= seen[1]:
+                if start > seen[0] and start >= seen[1]:
                     seen[0] = start
                     seen[1] = end  # end >= start >= every earlier end
                 else:
-                    unsorted.add(caller)
-        del latest
+                    unsorted.add(call.caller)
+                seen.append(call)
         if unsorted:
-            groups: dict[str, LinkedList[Call]] = {caller: LinkedList() for caller in unsorted}
-            for call in calls:
-                group = groups.get(call.caller)
-                if group is not None and id(call) not in flagged:
-                    group.append(call)
-            clashes: dict[int, Call] = {}
-            for group in groups.values():
-                _sweep(group, clashes)
-            del groups
-            for key, partner in clashes.items():
-                flagged[key] = Anomaly(AnomalyCode.OVERLAP, None, "", "anomaly.overlap",
+            clashes: dict[int, tuple[Call, Call]] = {}
+            for caller in unsorted:
+                _sweep(LinkedList(islice(table[caller], 2, None)), clashes)
+            for key, (call, partner) in clashes.items():
+                flagged[key] = Anomaly(AnomalyCode.OVERLAP, call.line_no, call.text(), "anomaly.overlap",
                                        {"line": partner.line_no if partner.line_no is not None else "-",
                                         "start": format_moment(partner.start),
-                                        "end": format_moment(partner.end)})
+                                        "end": format_moment(partner.end)}, call)
+        del table
+        if lean:
+            ordered: LinkedList[Anomaly] = LinkedList(flagged.values())
+            ordered.extend(map(_from_bad, malformed))
+            ordered.sort(key=_line)
+            return CheckResult(None, list(ordered), calls, flagged)
         valid: LinkedList[Call] = LinkedList()
         anomalies: list[Anomaly] = []
         valid.extend(_in_order(calls, flagged, malformed, anomalies))
     return CheckResult(valid, anomalies)
+
+
+def _line(anomaly: Anomaly) -> int:
+    return anomaly.line_no or 0
 
 
 def _in_order(
@@ -198,10 +253,8 @@ def _in_order(
         anomaly = get(id(call))
         if anomaly is None:
             yield call
-            continue
-        if anomaly.call is None:  # an overlap: fill in the record itself
-            anomaly.call, anomaly.line_no, anomaly.raw = call, call.line_no, call.text()
-        anomalies.append(anomaly)
+        else:
+            anomalies.append(anomaly)
     while next_bad is not None:
         anomalies.append(_from_bad(next_bad))
         next_bad = next(bad, None)

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from telbill import __version__
 from telbill.batch import DEFAULT_ANOMALIES, DEFAULT_OUT, BatchOptions, BatchResult, run_batch
+from telbill.console import make_console
 from telbill.dataset import DEFAULT_CALLS, DEFAULT_USERS, DataPaths
 from telbill.errors import DataError, TelbillError
 from telbill.i18n import Lang, Translator, detect_lang
@@ -75,11 +76,20 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=["zh", "en"], help=tr("cli.help.lang"))
     sub = parser.add_subparsers(dest="command", metavar="{bill,menu}", parser_class=_Parser)
 
-    def data_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--users", type=Path, default=DEFAULT_USERS, metavar="P", help=tr("cli.help.users"))
-        p.add_argument("--calls", type=Path, default=DEFAULT_CALLS, metavar="P", help=tr("cli.help.calls"))
-        p.add_argument("--tariff", type=Path, default=None, metavar="P", help=tr("cli.help.tariff"))
-        p.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS, help=tr("cli.help.lang"))
+    def data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
+        # The options are accepted before and after the command (`telbill --users P`
+        # opens the menu on P); after it they leave unset what was not given.
+        def default(value: object) -> object:
+            return value if top else argparse.SUPPRESS
+
+        p.add_argument("--users", type=Path, default=default(DEFAULT_USERS), metavar="P", help=tr("cli.help.users"))
+        p.add_argument("--calls", type=Path, default=default(DEFAULT_CALLS), metavar="P", help=tr("cli.help.calls"))
+        p.add_argument("--tariff", type=Path, default=default(None), metavar="P", help=tr("cli.help.tariff"))
+        if not top:
+            p.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS, help=tr("cli.help.lang"))
+
+    data_options(parser, top=True)
+    parser.add_argument("--plain", action="store_true", help=tr("cli.help.plain"))
 
     bill = sub.add_parser("bill", help=tr("cli.help.bill"), description=tr("cli.help.bill"))
     bill.tr = tr
@@ -93,13 +103,13 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     menu = sub.add_parser("menu", help=tr("cli.help.menu"), description=tr("cli.help.menu"))
     menu.tr = tr
     data_options(menu)
-    menu.add_argument("--plain", action="store_true", help=tr("cli.help.plain"))
+    menu.add_argument("--plain", action="store_true", default=argparse.SUPPRESS, help=tr("cli.help.plain"))
     return parser
 
 
 def _make_console(file: TextIO | None, stderr: bool = False) -> Console:
     # No markup or emoji codes: file names and data such as "[red]" or ":x:" print as they are.
-    return Console(file=file, stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
+    return make_console(file=file, stderr=stderr, soft_wrap=True)
 
 
 def _tolerant_streams() -> None:
@@ -134,14 +144,14 @@ def print_summary(result: BatchResult, tr: Translator, out: Console) -> None:
     rate = int(result.records / read_s) if read_s > 0 else 0
     out.print(tr("summary.read", records=result.records, source=str(result.dataset.paths.calls),
                  seconds=f"{read_s:.2f}", rate=rate))
-    parts = ", ".join(f"{code.value} {n}" for code, n in counts.items())
-    out.print(tr("summary.billed", billed=len(result.check.valid),
+    parts = tr("list.sep").join(tr(f"summary.code.{code.value}", count=n) for code, n in counts.items())
+    out.print(tr("summary.billed", billed=result.check.billed,
                  set_aside=len(result.check.anomalies), parts=parts))
     months = [m.month for m in result.bills.months]
     span = f"{months[0]} … {months[-1]}" if len(months) > 1 else (months[0] if months else "-")
     out.print(tr("summary.months", count=len(months), span=span,
                  total=format_fen(result.bills.grand_total)))
-    out.print(tr("summary.wrote", files=", ".join(str(p) for p in result.written)))
+    out.print(tr("summary.wrote", files=tr("list.sep").join(str(p) for p in result.written)))
 
 
 def _notices(result_encodings: dict[str, str], tr: Translator, err: Console) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from telbill.checking import CheckResult, check_calls
 from telbill.decoding import decode
@@ -51,10 +54,13 @@ class Dataset:
     digests: dict[str, str] = field(default_factory=dict)
     """Path text → content fingerprint at load time."""
 
-    def check(self) -> CheckResult:
-        """Split the calls into valid ones and anomalies, against the current users."""
+    def check(self, lean: bool = False) -> CheckResult:
+        """Split the calls into valid ones and anomalies, against the current users.
+
+        ``lean=True`` for a batch run (see :func:`telbill.checking.check_calls`).
+        """
         phones = {u.phone for u in self.users_file.users}
-        return check_calls(self.calls_file.calls, phones, self.calls_file.malformed)
+        return check_calls(self.calls_file.calls, phones, self.calls_file.malformed, lean)
 
 
 def load_tariff(path: Path | None) -> tuple[Tariff, str | None]:
@@ -82,13 +88,21 @@ def load_calls_file(
     """calls.txt → (contents, encoding, fingerprint).
 
     ``lean=True`` (a batch run, which never saves calls.txt) keeps no copy of the
-    file's lines: each line is let go as soon as it has been read (see
-    :func:`telbill.loader.load_calls`), which roughly halves the peak memory.
+    file: a UTF-8 file is read, hashed and decoded a block at a time and each
+    line is let go as soon as it has been read (see :func:`telbill.loader.load_calls`),
+    so the peak memory is about that of the records alone. Any other file (GB18030,
+    mixed, CR line ends) is read whole as usual.
     """
+    if lean:
+        try:
+            return _stream_calls(path, progress)
+        except _NotPlainUtf8:
+            pass
     data = read_bytes(path)
-    decoded = decode(data)
     fingerprint = digest(data)
+    decoded = decode(data)
     del data
+    lines: Iterable[str] = _drain(decoded.lines) if lean else decoded.lines
     total = len(decoded.lines)
 
     def report(done: int) -> None:
@@ -96,9 +110,85 @@ def load_calls_file(
             progress(done, total)
 
     callback = report if progress is not None else None
-    lines: Iterable[str] = _drain(decoded.lines) if lean else decoded.lines
     loaded = load_calls(lines, str(path), decoded.unreadable, callback, keep_lines=not lean)
     return loaded, decoded.encoding, fingerprint
+
+
+BLOCK_BYTES = 1 << 20
+"""Bytes read at a time by a lean load."""
+
+
+class _NotPlainUtf8(Exception):
+    """The file is not UTF-8 with LF line ends: read it the usual way."""
+
+
+def _stream_calls(path: Path, progress: LoadProgress | None) -> tuple[CallsFile, str, str]:
+    """A lean load of a UTF-8 file with LF line ends, in one pass over its blocks."""
+    hasher = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            total = 0
+            if progress is not None:  # how many lines, for the progress bar
+                size, last = 0, b"\n"
+                while block := fh.read(BLOCK_BYTES):
+                    total += block.count(b"\n")
+                    size, last = size + len(block), block[-1:]
+                fh.seek(0)
+                bom = fh.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+                total += last != b"\n" and size > (len(codecs.BOM_UTF8) if bom else 0)
+                fh.seek(0)
+
+            def report(done: int) -> None:
+                if progress is not None:
+                    progress(done, total)
+
+            callback = report if progress is not None else None
+            loaded = load_calls(_lines_of(fh, hasher), str(path), frozenset(), callback, keep_lines=False)
+    except FileNotFoundError:
+        raise InputFileError("input.missing", path=str(path)) from None
+    except IsADirectoryError:
+        raise InputFileError("input.directory", path=str(path)) from None
+    except OSError as exc:
+        raise InputFileError("input.unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
+    return loaded, "utf-8", hasher.hexdigest()
+
+
+def _lines_of(fh: BinaryIO, hasher: Any) -> Iterator[str]:
+    """The lines of an open file, as ``decode(...).lines`` would give them.
+
+    Raises :class:`_NotPlainUtf8` at the first block that is not UTF-8 or holds a CR.
+    """
+    head = b""  # the first bytes, to drop a BOM
+    while len(head) < len(codecs.BOM_UTF8) and (more := fh.read(len(codecs.BOM_UTF8) - len(head))):
+        head += more
+    hasher.update(head)
+    rest = b"" if head == codecs.BOM_UTF8 else head  # bytes of a line not ended yet
+    if b"\r" in rest:
+        raise _NotPlainUtf8
+    while True:
+        block = fh.read(BLOCK_BYTES)
+        hasher.update(block)
+        if not block:
+            break
+        if b"\r" in block:
+            raise _NotPlainUtf8
+        cut = block.rfind(b"\n") + 1
+        if cut == 0:  # no line end in this block
+            rest += block
+            continue
+        try:
+            text = (rest + block[:cut]).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotPlainUtf8 from None
+        rest = block[cut:]
+        lines = text.split("\n")
+        lines.pop()  # the text ends with a LF
+        yield from lines
+    if rest:
+        try:
+            yield rest.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotPlainUtf8 from None
 
 
 def _drain(lines: list[str]) -> Iterator[str]:

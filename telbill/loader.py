@@ -6,12 +6,16 @@ import contextlib
 import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
+from itertools import compress, count, islice, product, repeat
+from operator import add, contains, getitem, ne, not_, or_
 from dataclasses import dataclass, field
 
 from telbill.errors import Problem
 from telbill.linkedlist import LinkedList
 from telbill.records import (
     MAX_NAME_CHARS,
+    PHONE_MAX,
+    PHONE_MIN,
     SECONDS_PER_DAY,
     Call,
     User,
@@ -186,94 +190,197 @@ def load_calls(
     calls: LinkedList[Call] = LinkedList()
     result = CallsFile(calls)
     with paused_gc():
-        calls.extend(_read_calls(lines, result, unreadable, progress, keep_lines))
+        _CallReader(result, unreadable, keep_lines).read(lines, progress)
     return result
 
 
-def _read_calls(
-    lines: Iterable[str],
-    result: CallsFile,
-    unreadable: frozenset[int],
-    progress: ProgressFn | None,
-    keep_lines: bool,
-) -> Iterator[Call]:
-    """The calls of ``lines`` in order; malformed records, lines and counts go to ``result``."""
-    malformed = result.malformed
-    keep = result.lines.append if keep_lines else None
-    # Each distinct date and clock text is parsed once; after that a record costs
-    # two dict lookups per moment. Dates map to the second their day starts.
-    dates: dict[str, int] = {}
-    clocks: dict[str, int] = {}
-    callers: dict[str, str] = {}  # also shares one string per caller among its calls
-    records = 0
-    number = 0
-    for number, line in enumerate(lines, 1):
-        if line and line[-1] in "\r\n":
-            line = line.rstrip("\r\n")
-        if keep is not None:
-            keep(line)
-        if progress is not None and number % PROGRESS_EVERY == 0:
+_CANONICAL = "{}  {}  {} {}  {} {}".format
+"""A record as :meth:`Call.text` writes it, from its six fields."""
+BLOCK = 128
+"""Lines read and split at a time (small enough for their fields to stay in the CPU cache)."""
+_HH_MM_TABLE = dict(zip(map("%02d:%02d".__mod__, product(range(24), range(60))), range(0, SECONDS_PER_DAY, 60)))
+_SS_TABLE = dict(zip(map(":%02d".__mod__, range(60)), range(60)))
+_HH_MM, _SS = _HH_MM_TABLE.__getitem__, _SS_TABLE.__getitem__
+_HEAD, _TAIL = slice(0, 5), slice(5, None)
+
+
+class _CallReader:
+    """Reads call records a block of lines at a time.
+
+    In a block, the lines with exactly six fields and no ``#`` are taken
+    together: their fields are looked up, checked and turned into calls by
+    ``map`` over the columns (each distinct date and clock text is parsed once,
+    then looked up; dates map to the second their day starts). Any other line,
+    and every line of a run where some field is not right, goes through
+    :meth:`line`, which gives each record its exact reason.
+    """
+
+    def __init__(self, result: CallsFile, unreadable: frozenset[int], keep_lines: bool) -> None:
+        self.result = result
+        self.append = result.calls.append
+        self.extend = result.calls.extend
+        self.unreadable = unreadable
+        self.keep_lines = keep_lines
+        self.dates: dict[str, int] = {}
+        self.clocks: dict[str, int] = {}
+        self.callers: dict[str, str] = {}  # also shares one string per caller among its calls
+        self.records = 0
+
+    def read(self, lines: Iterable[str], progress: ProgressFn | None) -> None:
+        it = iter(lines)
+        keep = self.result.lines.extend if self.keep_lines else None
+        number = 0
+        next_report = PROGRESS_EVERY
+        while True:
+            block = list(map(str.rstrip, islice(it, BLOCK), repeat("\r\n")))
+            if not block:
+                break
+            first = number + 1
+            number += len(block)
+            if keep is not None:
+                keep(block)
+            if progress is not None:
+                while next_report <= number:
+                    progress(next_report)
+                    next_report += PROGRESS_EVERY
+            parts = list(map(str.split, block))
+            if self.unreadable:  # a file of mixed encodings: line by line
+                for i, line in enumerate(block):
+                    self.line(line, parts[i], first + i)
+                continue
+            # Lines that are not six fields without a comment, one by one; runs of the others together.
+            odd = compress(count(), map(or_, map(ne, map(len, parts), repeat(6)), map(contains, block, repeat("#"))))
+            done = 0
+            for i in odd:
+                if i > done:
+                    self.run(block, parts, done, i, first)
+                self.line(block[i], parts[i], first + i)
+                done = i + 1
+            if done < len(block):
+                self.run(block, parts, done, len(block), first)
+        self.result.records = self.records
+        if progress is not None:
             progress(number)
+
+    def run(self, block: list[str], parts: list[list[str]], a: int, b: int, first: int) -> None:
+        """Lines ``a`` to ``b`` of the block, each six fields without a comment."""
+        lines = block[a:b]
+        rows = parts[a:b]
+        callers, callees, d1, t1, d2, t2 = zip(*rows)
+        day = self.dates.__getitem__
+        # A clock is its "HH:MM" part and its ":SS" part, each looked up in a small
+        # table (1440 and 60 entries, which stay in the CPU cache); both found
+        # means the text was exactly HH:MM:SS with a real time.
+        try:
+            starts = list(map(add, map(day, d1), map(add, map(_HH_MM, map(getitem, t1, repeat(_HEAD))),
+                                                    map(_SS, map(getitem, t1, repeat(_TAIL))))))
+            ends = list(map(add, map(day, d2), map(add, map(_HH_MM, map(getitem, t2, repeat(_HEAD))),
+                                                  map(_SS, map(getitem, t2, repeat(_TAIL))))))
+        except KeyError:  # a date not seen before, or something wrong
+            if not self.learn(d1, t1, d2, t2):
+                return self.sort_out(block, parts, a, b, first)
+            return self.run(block, parts, a, b, first)
+        known = self.callers
+        shared = list(map(known.get, callers))
+        if None in shared:  # callers not seen before
+            for caller in set(callers).difference(known):
+                if not is_phone(caller):
+                    return self.sort_out(block, parts, a, b, first)
+                known[caller] = caller
+            shared = list(map(known.get, callers))
+        digits = "".join(callees)
+        if not (digits.isascii() and digits.isdigit()
+                and min(map(len, callees)) >= PHONE_MIN and max(map(len, callees)) <= PHONE_MAX):
+            return self.sort_out(block, parts, a, b, first)
+        raws: Iterable[str | None] = lines
+        if not self.keep_lines:
+            # None where Call.text() gives the line back: most lines, so most line strings can go.
+            differs = [line != f"{c}  {e}  {s} {t}  {u} {v}" for line, (c, e, s, t, u, v) in zip(lines, rows)]
+            raws = [line if d else None for line, d in zip(lines, differs)] if any(differs) else repeat(None)
+        self.records += b - a
+        self.extend(map(Call, shared, callees, starts, ends, range(first + a, first + b), raws))
+
+    def learn(self, d1: Iterable[str], t1: Iterable[str], d2: Iterable[str], t2: Iterable[str]) -> bool:
+        """Add new date texts to the lookup table; False if a date or a clock is impossible."""
+        for text in set(d1).union(d2).difference(self.dates):
+            parsed = parse_date(text)
+            if parsed is None:
+                return False
+            self.dates[text] = parsed * SECONDS_PER_DAY
+        return all(text[:5] in _HH_MM_TABLE and text[5:] in _SS_TABLE for text in set(t1).union(t2))
+
+    def sort_out(self, block: list[str], parts: list[list[str]], a: int, b: int, first: int) -> None:
+        """A run with a field not seen or not right: learn the new dates, clocks and
+        callers, then take the lines that are right together and the others one by one."""
+        dates, clocks, callers = self.dates, self.clocks, self.callers
+        good = []
+        for i in range(a, b):
+            caller, callee, d1, t1, d2, t2 = parts[i]
+            ok = True
+            for text in (d1, d2):
+                if text not in dates:
+                    parsed = parse_date(text)
+                    if parsed is None:
+                        ok = False
+                    else:
+                        dates[text] = parsed * SECONDS_PER_DAY
+            for text in (t1, t2):
+                if text not in clocks:
+                    secs = parse_clock(text)
+                    if secs is None:
+                        ok = False
+                    else:
+                        clocks[text] = secs
+            if caller not in callers:
+                if is_phone(caller):
+                    callers[caller] = caller
+                else:
+                    ok = False
+            good.append(ok and is_phone(callee))
+        done = a
+        for i in compress(range(a, b), map(not_, good)):
+            if i > done:
+                self.run(block, parts, done, i, first)
+            self.line(block[i], parts[i], first + i)
+            done = i + 1
+        if done < b:
+            self.run(block, parts, done, b, first)
+
+    def line(self, line: str, parts: list[str], number: int) -> None:
+        """One line (``parts`` being ``line.split()``): a call, a malformed record, or nothing."""
         if "#" in line:
             text = strip_comment(line)
             if not text:
-                continue
+                return
             parts = text.split()
-        else:
-            parts = line.split()
-            if not parts:
-                continue
-        records += 1
-        if unreadable and number in unreadable:
-            malformed.append(BadCall(number, line, "line.unreadable", {"value": quote(line)}))
-            continue
-        # Fast path: six well-formed fields.
-        if len(parts) == 6:
+        elif not parts:
+            return
+        self.records += 1
+        if self.unreadable and number in self.unreadable:
+            self.result.malformed.append(BadCall(number, line, "line.unreadable", {"value": quote(line)}))
+            return
+        if len(parts) == 6:  # known dates and clocks: two lookups per moment
             caller, callee, d1, t1, d2, t2 = parts
-            try:
-                start = dates[d1] + clocks[t1]
-                end = dates[d2] + clocks[t2]
-            except KeyError:
-                start = end = -1
-                if _learn(dates, clocks, d1, t1) and _learn(dates, clocks, d2, t2):
-                    start = dates[d1] + clocks[t1]
-                    end = dates[d2] + clocks[t2]
-            shared = callers.get(caller)
-            if shared is None and is_phone(caller):
-                shared = callers[caller] = caller
-            if (start >= 0 and shared is not None
-                    and 3 <= len(callee) <= 20 and callee.isdigit() and callee.isascii()):
-                if keep is None and line == f"{caller}  {callee}  {d1} {t1}  {d2} {t2}":
-                    yield Call(shared, callee, start, end, number, None)
-                else:
-                    yield Call(shared, callee, start, end, number, line)
-                continue
+            dates, clocks = self.dates, self.clocks
+            if d1 in dates and t1 in clocks and d2 in dates and t2 in clocks:
+                shared = self.callers.get(caller)
+                if shared is None and is_phone(caller):
+                    shared = self.callers[caller] = caller
+                if shared is not None and is_phone(callee):
+                    self.append(Call(shared, callee, dates[d1] + clocks[t1], dates[d2] + clocks[t2], number, line))
+                    return
         call, key, params = parse_call_fields(parts)
         if call is None:
-            malformed.append(BadCall(number, line, key, params))
-            continue
-        call.caller = callers.setdefault(call.caller, call.caller)
+            self.result.malformed.append(BadCall(number, line, key, params))
+            return
+        self.dates[parts[2]] = call.start - call.start % SECONDS_PER_DAY
+        self.dates[parts[4]] = call.end - call.end % SECONDS_PER_DAY
+        self.clocks[parts[3]] = call.start % SECONDS_PER_DAY
+        self.clocks[parts[5]] = call.end % SECONDS_PER_DAY
+        call.caller = self.callers.setdefault(call.caller, call.caller)
         call.line_no = number
         call.raw = line
-        yield call
-    result.records = records
-    if progress is not None:
-        progress(number)
-
-
-def _learn(dates: dict[str, int], clocks: dict[str, int], day_text: str, clock_text: str) -> bool:
-    """Add a date and a clock text to the lookup tables; False if either is impossible."""
-    if day_text not in dates:
-        day = parse_date(day_text)
-        if day is None:
-            return False
-        dates[day_text] = day * SECONDS_PER_DAY
-    if clock_text not in clocks:
-        secs = parse_clock(clock_text)
-        if secs is None:
-            return False
-        clocks[clock_text] = secs
-    return True
+        self.append(call)
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from telbill.console import make_console as telbill_console
 from telbill.dataset import DataPaths
 from telbill.errors import ConflictError, TelbillError
 from telbill.menu_io import Asker, BackToMenu, Ctx, Option, PlainAsker, TerminalAsker, View
@@ -69,9 +70,9 @@ def _isatty(stream: Any) -> bool:
 def make_console(stdout: TextIO | None, plain: bool) -> Console:
     """The console the menu prints on: plain text (no colour, no wrapping) or rich."""
     if plain:
-        return Console(file=stdout or sys.stdout, width=PLAIN_WIDTH, no_color=True, highlight=False,
-                       markup=False, emoji=False, force_terminal=False, force_interactive=False)
-    return Console(file=stdout, highlight=False, markup=False, emoji=False)
+        return telbill_console(file=stdout or sys.stdout, width=PLAIN_WIDTH, no_color=True,
+                               force_terminal=False, force_interactive=False)
+    return telbill_console(file=stdout)
 
 
 def run_menu(

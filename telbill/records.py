@@ -151,12 +151,13 @@ def month_of(moment: int) -> str:
 
 
 def format_duration(seconds: int) -> str:
-    """``3725`` → ``'1:02:05'``; days shown as ``3d 00:00:01``."""
-    days, rest = divmod(seconds, SECONDS_PER_DAY)
-    h, rem = divmod(rest, 3600)
+    """``3725`` → ``'1:02:05'``, ``259201`` → ``'72:00:01'``: hours, minutes, seconds.
+
+    The same in every language (no unit letters to translate).
+    """
+    h, rem = divmod(seconds, 3600)
     mi, s = divmod(rem, 60)
-    clock = f"{h}:{mi:02d}:{s:02d}"
-    return f"{days}d {h:02d}:{mi:02d}:{s:02d}" if days else clock
+    return f"{h}:{mi:02d}:{s:02d}"
 
 
 # -- records ---------------------------------------------------------------------

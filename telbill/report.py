@@ -7,9 +7,11 @@ import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import add, attrgetter
 
 from telbill.billing import BillRow, Bills, MonthBill
 from telbill.checking import Anomaly, CheckResult
+from telbill.decoding import encode
 from telbill.records import AnomalyCode, format_fen
 from telbill.textwidth import ljust, rjust, width
 
@@ -34,26 +36,92 @@ class RunInfo:
     """Generation time as text; the only line that differs between reruns."""
 
 
+class _Money(dict[int, str]):
+    """fen -> its text, each distinct amount formatted once (amounts repeat a lot)."""
+
+    def __missing__(self, fen: int) -> str:
+        text = self[fen] = format_fen(fen)
+        return text
+
+
+class _Lefts(dict[tuple[str, str], str]):
+    """(phone, name) -> the phone and name cells padded to the widths, with the gaps."""
+
+    def __init__(self, w_phone: int, w_name: int) -> None:
+        super().__init__()
+        self.w_phone, self.w_name = w_phone, w_name
+
+    def __missing__(self, key: tuple[str, str]) -> str:
+        phone, name = key
+        text = self[key] = (f"{phone}{' ' * (self.w_phone - width(phone))}{GAP}"
+                            f"{name}{' ' * (self.w_name - width(name))}{GAP}")
+        return text
+
+
+class _Texts:
+    """Cell texts shared by the months of one bill file: amounts, and each
+    subscriber's padded phone and name for the column widths in use."""
+
+    __slots__ = ("money", "_lefts")
+
+    def __init__(self) -> None:
+        self.money = _Money()
+        self._lefts: dict[tuple[int, int], _Lefts] = {}
+
+    def lefts(self, w_phone: int, w_name: int) -> _Lefts:
+        lefts = self._lefts.get((w_phone, w_name))
+        if lefts is None:
+            lefts = self._lefts[w_phone, w_name] = _Lefts(w_phone, w_name)
+        return lefts
+
+
+_ROW_FIELDS = attrgetter("phone", "name", "rent", "feature", "local", "long_distance")
+
+
 def _row_cells(row: BillRow) -> list[str]:
     return [row.phone, row.name, format_fen(row.rent), format_fen(row.feature),
             format_fen(row.local), format_fen(row.long_distance), format_fen(row.total)]
 
 
-def format_month(month: MonthBill, tr: Tr) -> list[str]:
-    """The ``== YYYY-MM ==`` section: heads, one aligned row per subscriber, totals."""
+def format_month(month: MonthBill, tr: Tr, texts: _Texts | None = None) -> list[str]:
+    """The ``== YYYY-MM ==`` section: heads, one aligned row per subscriber, totals.
+
+    Columns are as wide as their widest cell in display columns (CJK counts 2);
+    phone and name are left-aligned, the five amounts right-aligned, two spaces
+    between columns. ``texts`` carries cell texts over from other months. The
+    rows are made column by column (``map``), not cell by cell.
+    """
+    if texts is None:
+        texts = _Texts()
+    cell = texts.money.__getitem__
     heads = [tr(k) for k in HEAD_KEYS]
-    body = [_row_cells(r) for r in month.rows]
     totals = _row_cells(month.totals)
     totals[0] = tr("bill.totals_row")
     totals[1] = ""
-    table = [heads, *body, totals]
-    widths = [max(width(r[i]) for r in table) for i in range(7)]
     lines = [f"== {month.month} =="]
-    for cells in table:
-        left = [ljust(cells[0], widths[0]), ljust(cells[1], widths[1])]
-        right = [rjust(cells[i], widths[i]) for i in range(2, 7)]
-        lines.append(GAP.join(left + right).rstrip())
+    rows = month.rows
+    if rows:
+        phones, names, rents, features, locals_, longs = zip(*map(_ROW_FIELDS, rows))
+        sums = map(add, map(add, rents, features), map(add, locals_, longs))
+        amounts = [list(map(cell, column)) for column in (rents, features, locals_, longs, sums)]
+        body_widths = [max(map(width, phones)), max(map(width, names)),
+                       *(max(map(len, column)) for column in amounts)]  # amounts are ASCII
+    else:
+        body_widths = [0] * 7
+    widths = [max(width(heads[i]), width(totals[i]), body_widths[i]) for i in range(7)]
+    lines.append(_table_line(heads, widths))
+    if rows:
+        right = GAP.join(f"%{w}s" for w in widths[2:])
+        lefts = map(texts.lefts(widths[0], widths[1]).__getitem__, zip(phones, names))
+        lines.extend(map(add, lefts, map(right.__mod__, zip(*amounts))))
+    lines.append(_table_line(totals, widths))
     return lines
+
+
+def _table_line(cells: list[str], widths: list[int]) -> str:
+    left = [ljust(cells[0], widths[0]), ljust(cells[1], widths[1])]
+    right = [rjust(cells[i], widths[i]) for i in range(2, 7)]
+    return GAP.join(left + right).rstrip()
 
 
 def header_lines(info: RunInfo, tr: Tr, title_key: str) -> list[str]:
@@ -71,25 +139,69 @@ def header_lines(info: RunInfo, tr: Tr, title_key: str) -> list[str]:
 
 def format_bills(bills: Bills, info: RunInfo, tr: Tr) -> list[str]:
     """The whole bill-detail file as lines (without line endings)."""
+    lines = _bills_head(bills, info, tr)
+    texts = _Texts()
+    for month in bills.months:
+        lines.append("")
+        lines.extend(format_month(month, tr, texts))
+    return lines
+
+
+def _bills_head(bills: Bills, info: RunInfo, tr: Tr) -> list[str]:
     lines = header_lines(info, tr, "bill.title")
     lines.append("# " + tr("bill.months", count=len(bills.months),
                            total=format_fen(bills.grand_total)))
-    for month in bills.months:
-        lines.append("")
-        lines.extend(format_month(month, tr))
     return lines
+
+
+def bills_file_chunks(bills: Bills, info: RunInfo, tr: Tr) -> list[bytes]:
+    """The bill-detail file as bytes, one chunk per month (``b"".join`` gives
+    ``encode(format_bills(...))``); only one month's lines are held at a time."""
+    chunks = [encode(_bills_head(bills, info, tr))]
+    texts = _Texts()
+    for month in bills.months:
+        chunks.append(b"\n" + encode(format_month(month, tr, texts)))
+    return chunks
+
+
+def _csv_prefixes(bills: Bills) -> dict[tuple[str, str], str]:
+    """(phone, name) -> the two CSV fields as csv.writer writes them (quoted if need be)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    prefixes: dict[tuple[str, str], str] = {}
+    for month in bills.months:
+        for r in month.rows:
+            key = (r.phone, r.name)
+            if key not in prefixes:
+                out.seek(0)
+                out.truncate()
+                writer.writerow(key)
+                prefixes[key] = out.getvalue()[:-1]
+    return prefixes
+
+
+def csv_chunks(bills: Bills) -> list[str]:
+    """The CSV file as text, one chunk per month; ``"".join`` gives :func:`format_csv`."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(CSV_HEADER)
+    chunks = [out.getvalue()]
+    prefixes = _csv_prefixes(bills)
+    cell = _Money().__getitem__
+    for month in bills.months:
+        if not month.rows:
+            continue
+        phones, names, rents, features, locals_, longs = zip(*map(_ROW_FIELDS, month.rows))
+        sums = map(add, map(add, rents, features), map(add, locals_, longs))
+        line = month.month.replace("%", "%%") + ",%s,%s,%s,%s,%s,%s\n"
+        chunks.append("".join(map(line.__mod__, zip(
+            map(prefixes.__getitem__, zip(phones, names)),
+            *(map(cell, column) for column in (rents, features, locals_, longs, sums))))))
+    return chunks
 
 
 def format_csv(bills: Bills) -> str:
     """The bills as CSV with the fixed English header of SPEC §4."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for month in bills.months:
-        for r in month.rows:
-            writer.writerow([month.month, r.phone, r.name, format_fen(r.rent), format_fen(r.feature),
-                             format_fen(r.local), format_fen(r.long_distance), format_fen(r.total)])
-    return out.getvalue()
+    return "".join(csv_chunks(bills))
 
 
 def anomaly_detail(anomaly: Anomaly, tr: Tr) -> str:
@@ -110,7 +222,8 @@ def format_anomalies(result: CheckResult, info: RunInfo, tr: Tr) -> list[str]:
         lines.append(f"# {code.value}: {counts[code]}")
     lines.append("# " + tr("anomalies.total", count=len(result.anomalies)))
     for a in result.anomalies:
-        where = (tr("anomalies.where", file=name, line=a.line_no) if a.line_no is not None
-                 else tr("anomalies.where_new"))
+        # "(calls.txt line N)" is part of the file's format (SPEC §3): the same in
+        # both languages, so scripts can find the line whatever the interface.
+        where = f"{name} line {a.line_no}" if a.line_no is not None else tr("anomalies.where_new")
         lines.append(f"{a.raw}  # {a.code.value}: {anomaly_detail(a, tr)} ({where})")
     return lines

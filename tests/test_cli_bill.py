@@ -162,3 +162,23 @@ def test_bad_month_exit_2(workdir: Path, month: str) -> None:
     """A --month that is not a real YYYY-MM is refused."""
     code, _, err = run("bill", "--month", month)
     assert (code, err) == (2, f"error: --month {month} is not a month like 2021-01\n")
+
+
+def test_data_options_before_the_command_open_the_menu_on_those_files(workdir: Path) -> None:
+    """`telbill --users P --calls P` (no command) opens the menu on those files."""
+    (workdir / "data/users.txt").rename(workdir / "mine.txt")
+    proc = subprocess.run([sys.executable, "-m", "telbill", "--lang", "en", "--users", "mine.txt"],
+                          input="1\n0\n", capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Users: 33 (mine.txt)" in proc.stdout
+    assert "Zhang Qiang" in proc.stdout
+    code, _, err = run("--lang", "en", "--users", "mine.txt", "bill", "--out", "output/x.txt")
+    assert (code, err) == (0, "")
+
+
+def test_a_reader_that_stops_early_is_not_an_error(workdir: Path) -> None:
+    """A closed pipe (`telbill bill | head`, `printf ... | telbill | true`) exits 0, silently."""
+    for command, stdin in (("bill", ""), ("", "1\n0\n")):
+        proc = subprocess.run(f"{sys.executable} -m telbill {command} | true; exit ${{PIPESTATUS[0]}}",
+                              shell=True, executable="/bin/bash", input=stdin, capture_output=True, text=True)
+        assert (proc.returncode, proc.stderr) == (0, ""), command

@@ -105,5 +105,5 @@ def test_english_batch_output_has_no_chinese_interface_text(workdir: Path) -> No
 
 def test_translator_fills_parameters() -> None:
     """tr(key, **params) formats the chosen language's text."""
-    assert Translator("zh")("anomalies.where", file="calls.txt", line=7) == "calls.txt 第 7 行"
-    assert Translator("en")("anomalies.where", file="calls.txt", line=7) == "calls.txt line 7"
+    assert Translator("zh")("problem.line", source="u.txt", line=7, reason="x") == "u.txt 第 7 行：x"
+    assert Translator("en")("problem.line", source="u.txt", line=7, reason="x") == "u.txt line 7: x"

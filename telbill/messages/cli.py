@@ -35,6 +35,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "计费 {billed} 条；异常 {set_aside} 条（{parts}）。"),
     "summary.months": ("Months billed: {count} ({span}); grand total {total} yuan.",
                        "计费月份：{count} 个（{span}）；总计 {total} 元。"),
+    "summary.code.malformed": ("malformed {count}", "格式错误 {count}"),
+    "summary.code.end-before-start": ("end-before-start {count}", "结束早于开始 {count}"),
+    "summary.code.unknown-caller": ("unknown-caller {count}", "未知主叫 {count}"),
+    "summary.code.too-long": ("too-long {count}", "时长超过三天 {count}"),
+    "summary.code.overlap": ("overlap {count}", "同一时间多条 {count}"),
+    "list.sep": (", ", "，"),
     "summary.wrote": ("Wrote {files}.", "已写出 {files}。"),
 }
 

@@ -70,7 +70,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "anomalies.title": ("telbill anomalous call records (fix a line and load it back)",
                         "telbill 异常话单（修正后可重新载入）"),
     "anomalies.total": ("total set aside: {count}", "异常话单共 {count} 条"),
-    "anomalies.where": ("{file} line {line}", "{file} 第 {line} 行"),
     "anomalies.where_new": ("not yet saved", "尚未保存"),
     # errors ---------------------------------------------------------------------
     "input.missing": ("{path}: no such file", "{path}：文件不存在"),
@@ -96,10 +95,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{path} 是输入文件，拒绝覆盖"),
     "output.twice": ("{path} is named for two outputs", "{path} 被指定为两个输出文件"),
     "usage.month": ("--month {value} is not a month like 2021-01", "--month {value} 不是形如 2021-01 的月份"),
-    "notice.encoding.gb18030": ("{path} is not UTF-8; read it as GB18030 (saving writes UTF-8)",
-                                "{path} 不是 UTF-8 编码，已按 GB18030 读取（保存时写为 UTF-8）"),
-    "notice.encoding.mixed": ("{path} mixes encodings; lines that are neither UTF-8 nor GB18030 are unreadable",
-                              "{path} 编码混杂；既非 UTF-8 也非 GB18030 的行无法读取"),
+    "notice.encoding.gb18030": ("{path} is not UTF-8; read it as GB18030",
+                                "{path} 不是 UTF-8 编码，已按 GB18030 读取"),
+    "notice.encoding.mixed": ("{path}: some lines are not UTF-8; each was read as GB18030 where possible, "
+                              "and a line valid in neither is a bad line",
+                              "{path}：部分行不是 UTF-8，已尽量按 GB18030 逐行读取；两者皆非的行作为错误行"),
     "conflict.changed": ("{path} changed on disk since it was loaded; it was not overwritten. Reloaded it: please redo the change.",
                          "{path} 在载入后已被其他程序修改，未覆盖。已重新载入，请重新操作。"),
 }
