@@ -162,28 +162,29 @@ def _lines_of(fh: BinaryIO, hasher: Any) -> Iterator[str]:
     while len(head) < len(codecs.BOM_UTF8) and (more := fh.read(len(codecs.BOM_UTF8) - len(head))):
         head += more
     hasher.update(head)
-    rest = b"" if head == codecs.BOM_UTF8 else head  # bytes of a line not ended yet
+    rest = b"" if head == codecs.BOM_UTF8 else head  # bytes not split into lines yet
     if b"\r" in rest:
         raise _NotPlainUtf8
-    while True:
-        block = fh.read(BLOCK_BYTES)
+    waiting: list[bytes] = []  # blocks without a line end, after rest
+    while block := fh.read(BLOCK_BYTES):
         hasher.update(block)
-        if not block:
-            break
         if b"\r" in block:
             raise _NotPlainUtf8
-        cut = block.rfind(b"\n") + 1
-        if cut == 0:  # no line end in this block
-            rest += block
+        if b"\n" not in block:  # a very long line: keep its blocks until it ends
+            waiting.append(block)
             continue
+        rest = b"".join([rest, *waiting, block])
+        waiting.clear()
+        cut = rest.rfind(b"\n") + 1
         try:
-            text = (rest + block[:cut]).decode("utf-8")
+            text = rest[:cut].decode("utf-8")
         except UnicodeDecodeError:
             raise _NotPlainUtf8 from None
-        rest = block[cut:]
+        rest = rest[cut:]
         lines = text.split("\n")
         lines.pop()  # the text ends with a LF
         yield from lines
+    rest = b"".join([rest, *waiting])
     if rest:
         try:
             yield rest.decode("utf-8")

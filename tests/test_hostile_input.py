@@ -231,7 +231,7 @@ def test_every_calls_line_is_billed_or_set_aside_with_its_reason(
     assert code == 0
     assert f"Billed {len(valid)}; set aside {len(body)} " in out
     assert "Traceback" not in out + err
-    assert all(line.endswith(("GB18030 (saving writes UTF-8)", "are unreadable")) for line in err.splitlines())
+    assert all(line.endswith(("read it as GB18030", "is a bad line")) for line in err.splitlines())
 
 
 # -- users files ------------------------------------------------------------------
@@ -448,7 +448,8 @@ def test_mixed_encodings_keep_every_name(tmp_path: Path, monkeypatch: pytest.Mon
     assert [u.name for u in result.dataset.users_file.users] == ["张强", "李四", "王五"]
     code, _, err = run("bill", "--users", "u.txt", "--calls", "c.txt")
     assert code == 0
-    assert err == ("u.txt mixes encodings; lines that are neither UTF-8 nor GB18030 are unreadable\n")
+    assert err == ("u.txt: some lines are not UTF-8; each was read as GB18030 where possible, "
+                   "and a line valid in neither is a bad line\n")
 
 
 def test_unreadable_users_line_is_named_but_unreadable_comment_is_a_comment(
