@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -122,13 +122,14 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
     )
     # Every file is formatted and written to a temporary file before any is
     # renamed into place: a failure or Ctrl-C leaves all the old outputs as they were.
-    # The bill file and the CSV are made month by month (one chunk of bytes each).
-    files: list[tuple[Path, bytes | list[bytes]]] = [
+    # The bill file and the CSV are made a month at a time while they are being
+    # written, so their text is never held whole.
+    files: list[tuple[Path, bytes | Iterable[bytes]]] = [
         (opts.out, bills_file_chunks(bills, info, tr)),
         (opts.anomalies, encode(format_anomalies(check, info, tr))),
     ]
     if opts.csv is not None:
-        files.append((opts.csv, [chunk.encode("utf-8", "surrogateescape") for chunk in csv_chunks(bills)]))
+        files.append((opts.csv, (chunk.encode("utf-8", "surrogateescape") for chunk in csv_chunks(bills))))
     write_together(files)
     written = [path for path, _ in files]
     timings["write"] = time.perf_counter() - t3

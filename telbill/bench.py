@@ -275,7 +275,6 @@ def generate(folder: Path, n_calls: int, n_users: int, seed: int = 2024) -> Data
         if i % 50_000 == 49_999:
             out.append("")
             out.append(f"# batch {i // 50_000 + 1}")
-    del records
     with calls.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write("\n".join(out))
         fh.write("\n")

@@ -87,12 +87,12 @@ def compute_bills(
     local_fees: dict[int, int] = {}
     domestic_fees: dict[int, int] = {}
     international_fees: dict[int, int] = {}
-    # day number -> that month's sums {caller: [local, long distance]}, or None
-    # when the month is not billed (another month than only_month).
-    by_day: dict[int, dict[str, list[int]] | None] = {}
-    by_month: dict[str, dict[str, list[int]]] = {}
+    # day number -> that month's sums ({caller: local fen}, {caller: long-distance
+    # fen}), or None when the month is not billed (another month than only_month).
+    by_day: dict[int, tuple[dict[str, int], dict[str, int]] | None] = {}
+    by_month: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
     if only_month is not None:
-        by_month[only_month] = {}
+        by_month[only_month] = ({}, {})
     with paused_gc():
         for call in calls:
             start = call.start
@@ -104,7 +104,7 @@ def compute_bills(
                 if only_month is None or month == only_month:
                     usage = by_month.get(month)
                     if usage is None:
-                        usage = by_month[month] = {}
+                        usage = by_month[month] = ({}, {})
                 else:
                     usage = None
                 by_day[day] = usage
@@ -117,29 +117,25 @@ def compute_bills(
                     fees, kind = international_fees, 2
                 else:
                     fees, kind = domestic_fees, 1
-                slot = 1
+                sums = usage[1]
             else:
                 fees, kind = local_fees, 0
-                slot = 0
+                sums = usage[0]
             fee = fees.get(seconds)
             if fee is None:
                 fee = fees[seconds] = rates[kind].fee(seconds)
             caller = call.caller
-            sums = usage.get(caller)
-            if sums is None:
-                sums = usage[caller] = [0, 0]
-            sums[slot] += fee
+            sums[caller] = sums.get(caller, 0) + fee
+        del by_day
         ordered_users = list(users)
         bills = Bills()
-        zero = (0, 0)
         for month in sorted(by_month):
-            usage = by_month[month]
-            get = usage.get
-            rows = []
-            for user in ordered_users:
-                local, long_distance = get(user.phone, zero)
-                rows.append(BillRow(user.phone, user.name, user.rent, user.feature, local, long_distance))
-            bills.months.append(MonthBill(month, rows))
+            local_sums, long_sums = by_month.pop(month)  # each month's sums go once its rows are made
+            local, long_distance = local_sums.get, long_sums.get
+            bills.months.append(MonthBill(month, [
+                BillRow(user.phone, user.name, user.rent, user.feature, local(user.phone, 0),
+                        long_distance(user.phone, 0))
+                for user in ordered_users]))
     return bills
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, islice
 from typing import Any
-from operator import attrgetter, eq, gt, lt, or_
+from operator import attrgetter, eq, gt, le, lt, or_
 
 from telbill.linkedlist import LinkedList
 from telbill.loader import BadCall, paused_gc
@@ -114,8 +114,9 @@ _START = attrgetter("start")
 _END = attrgetter("end")
 
 
-def _sweep(group: LinkedList[Call], clashes: dict[int, tuple[Call, Call]]) -> None:
-    """Sort one caller's records by start; note each clash as ``id -> (record, partner)``.
+def _sweep(group: Sequence[Call] | LinkedList[Call], clashes: dict[int, tuple[Call, Call]]) -> None:
+    """Sort one caller's records by start (with the linked list's stable merge sort,
+    unless they are in start order already); note each clash as ``id -> (record, partner)``.
 
     The partner of a record is the first record, in start order, that it clashes
     with. Of the records before it, that is the first whose end is after its
@@ -125,21 +126,29 @@ def _sweep(group: LinkedList[Call], clashes: dict[int, tuple[Call, Call]]) -> No
     over whole columns (``map``), so only the records that clash cost a step of
     Python each.
     """
-    group.sort(key=_START)
-    items = list(group)
-    n = len(items)
+    n = len(group)
     if n < 2:
         return
-    starts = list(map(_START, items))
+    starts = list(map(_START, group))
+    if all(map(le, starts, islice(starts, 1, None))):
+        items = list(group)  # already in start order: nothing to sort
+    else:
+        linked = group if isinstance(group, LinkedList) else LinkedList(group)
+        linked.sort(key=_START)
+        items = list(linked)
+        starts = list(map(_START, items))
     ends = list(map(_END, items))
     top = list(accumulate(ends, max))  # top[i]: the latest end among records 0..i
     same = list(map(eq, starts[1:], starts))  # same[i-1]: record i starts with record i-1
     # Records 1.. that clash with an earlier one; records ..n-2 that clash with the next.
     after_earlier = compress(range(1, n), map(or_, map(lt, starts[1:], top), same))
     with_next = compress(range(n - 1), map(or_, map(lt, starts[1:], ends), same))
-    grow = [0, *compress(range(1, n), map(gt, ends[1:], top))]  # where the running maximum grows
-    grow_ends = [ends[j] for j in grow]
+    grow: list[int] = []  # where the running maximum grows (made at the first clash)
+    grow_ends: list[int] = []
     for i in after_earlier:
+        if not grow:
+            grow = [0, *compress(range(1, n), map(gt, ends[1:], top))]
+            grow_ends = list(map(ends.__getitem__, grow))
         start = starts[i]
         partner = bisect_left(starts, start)  # the first record with this start
         j = grow[bisect_right(grow_ends, start)] if grow_ends[-1] > start else i
@@ -209,7 +218,7 @@ def check_calls(
         if unsorted:
             clashes: dict[int, tuple[Call, Call]] = {}
             for caller in unsorted:
-                _sweep(LinkedList(islice(table[caller], 2, None)), clashes)
+                _sweep(table[caller][2:], clashes)
             for key, (call, partner) in clashes.items():
                 flagged[key] = Anomaly(AnomalyCode.OVERLAP, call.line_no, call.text(), "anomaly.overlap",
                                        {"line": partner.line_no if partner.line_no is not None else "-",

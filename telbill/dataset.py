@@ -158,19 +158,12 @@ def _lines_of(fh: BinaryIO, hasher: Any) -> Iterator[str]:
 
     Raises :class:`_NotPlainUtf8` at the first block that is not UTF-8 or holds a CR.
     """
-    head = b""  # the first bytes, to drop a BOM
-    while len(head) < len(codecs.BOM_UTF8) and (more := fh.read(len(codecs.BOM_UTF8) - len(head))):
-        head += more
-    hasher.update(head)
-    rest = b"" if head == codecs.BOM_UTF8 else head  # bytes not split into lines yet
-    if b"\r" in rest:
-        raise _NotPlainUtf8
-    waiting: list[bytes] = []  # blocks without a line end, after rest
-    while block := fh.read(BLOCK_BYTES):
-        hasher.update(block)
+    rest = b""  # bytes of a line not ended yet
+    waiting: list[bytes] = []  # blocks without a line end, after rest (a very long line)
+    for block in _blocks(fh, hasher):
         if b"\r" in block:
             raise _NotPlainUtf8
-        if b"\n" not in block:  # a very long line: keep its blocks until it ends
+        if b"\n" not in block:
             waiting.append(block)
             continue
         rest = b"".join([rest, *waiting, block])
@@ -190,6 +183,19 @@ def _lines_of(fh: BinaryIO, hasher: Any) -> Iterator[str]:
             yield rest.decode("utf-8")
         except UnicodeDecodeError:
             raise _NotPlainUtf8 from None
+
+
+def _blocks(fh: BinaryIO, hasher: Any) -> Iterator[bytes]:
+    """The file's bytes a block at a time, hashed, without a leading BOM."""
+    head = b""
+    while len(head) < len(codecs.BOM_UTF8) and (more := fh.read(len(codecs.BOM_UTF8) - len(head))):
+        head += more
+    hasher.update(head)
+    if head != codecs.BOM_UTF8:
+        yield head
+    while block := fh.read(BLOCK_BYTES):
+        hasher.update(block)
+        yield block
 
 
 def _drain(lines: list[str]) -> Iterator[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 _NON_ASCII_LINE = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
@@ -67,50 +66,6 @@ def decode(data: bytes) -> Decoded:
             lines.append(raw.decode("utf-8", "surrogateescape"))
             unreadable.add(number)
     return Decoded(lines, "mixed", frozenset(unreadable))
-
-
-CHUNK = 1 << 16
-"""Bytes decoded at a time by :func:`utf8_lines`."""
-
-
-def utf8_lines(data: bytes) -> tuple[Iterator[str], int] | None:
-    """The lines of a UTF-8 file with LF line ends, decoded a piece at a time.
-
-    Gives ``(lines, how many)`` with the same lines as ``decode(data).lines``
-    (BOM dropped), but never holds the whole text: only a piece of about 64 KiB
-    is decoded at a time, so each line can be let go once it has been read.
-    ``None`` when ``data`` is not all valid UTF-8 or holds a CR: use
-    :func:`decode` then.
-    """
-    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    if b"\r" in data:
-        return None
-    view = memoryview(data)
-    pieces = []
-    size = len(data)
-    pos = start
-    while pos < size:  # pieces end just after a LF, so no character is cut in two
-        cut = data.find(b"\n", pos + CHUNK) if pos + CHUNK < size else -1
-        end = size if cut < 0 else cut + 1
-        pieces.append((pos, end))
-        pos = end
-    try:
-        for a, b in pieces:  # check it all first: nothing is read from a file that is not UTF-8
-            str(view[a:b], "utf-8")
-    except UnicodeDecodeError:
-        return None
-    count = data.count(b"\n", start)
-    if size > start and data[-1:] != b"\n":
-        count += 1
-    return _pieces(view, pieces), count
-
-
-def _pieces(view: memoryview, pieces: list[tuple[int, int]]) -> Iterator[str]:
-    for a, b in pieces:
-        lines = str(view[a:b], "utf-8").split("\n")
-        if lines[-1] == "":
-            lines.pop()
-        yield from lines
 
 
 def _has_utf8_line(data: bytes) -> bool:

@@ -194,8 +194,6 @@ def load_calls(
     return result
 
 
-_CANONICAL = "{}  {}  {} {}  {} {}".format
-"""A record as :meth:`Call.text` writes it, from its six fields."""
 BLOCK = 128
 """Lines read and split at a time (small enough for their fields to stay in the CPU cache)."""
 _HH_MM_TABLE = dict(zip(map("%02d:%02d".__mod__, product(range(24), range(60))), range(0, SECONDS_PER_DAY, 60)))
@@ -310,33 +308,23 @@ class _CallReader:
         return all(text[:5] in _HH_MM_TABLE and text[5:] in _SS_TABLE for text in set(t1).union(t2))
 
     def sort_out(self, block: list[str], parts: list[list[str]], a: int, b: int, first: int) -> None:
-        """A run with a field not seen or not right: learn the new dates, clocks and
-        callers, then take the lines that are right together and the others one by one."""
-        dates, clocks, callers = self.dates, self.clocks, self.callers
-        good = []
-        for i in range(a, b):
-            caller, callee, d1, t1, d2, t2 = parts[i]
-            ok = True
-            for text in (d1, d2):
-                if text not in dates:
-                    parsed = parse_date(text)
-                    if parsed is None:
-                        ok = False
-                    else:
-                        dates[text] = parsed * SECONDS_PER_DAY
-            for text in (t1, t2):
-                if text not in clocks:
-                    secs = parse_clock(text)
-                    if secs is None:
-                        ok = False
-                    else:
-                        clocks[text] = secs
-            if caller not in callers:
-                if is_phone(caller):
-                    callers[caller] = caller
-                else:
-                    ok = False
-            good.append(ok and is_phone(callee))
+        """A run with a field not right: learn its good new dates and callers, then
+        take the lines that are right together and the others one by one."""
+        dates, callers = self.dates, self.callers
+        caller_col, callees, d1, t1, d2, t2 = zip(*parts[a:b])
+        for text in set(d1).union(d2).difference(dates):
+            parsed = parse_date(text)
+            if parsed is not None:
+                dates[text] = parsed * SECONDS_PER_DAY
+        for caller in set(caller_col).difference(callers):
+            if is_phone(caller):
+                callers[caller] = caller
+        good = map(all, zip(map(dates.__contains__, d1), map(dates.__contains__, d2),
+                            map(_HH_MM_TABLE.__contains__, map(getitem, t1, repeat(_HEAD))),
+                            map(_SS_TABLE.__contains__, map(getitem, t1, repeat(_TAIL))),
+                            map(_HH_MM_TABLE.__contains__, map(getitem, t2, repeat(_HEAD))),
+                            map(_SS_TABLE.__contains__, map(getitem, t2, repeat(_TAIL))),
+                            map(callers.__contains__, caller_col), map(is_phone, callees)))
         done = a
         for i in compress(range(a, b), map(not_, good)):
             if i > done:

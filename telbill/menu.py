@@ -137,6 +137,7 @@ class MainMenu:
             if choice == 0:
                 return self.bye()
             try:
+                self.reload_if_changed()  # a file edited while the menu waited: the item sees it
                 ITEMS[choice](ctx)
                 ctx.ask.pause()
             except BackToMenu:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
 from rich.text import Text
 
 from telbill.errors import ValidationError
 from telbill.menu_io import BackToMenu, Column, Ctx, LazyRows
-from telbill.records import SECONDS_PER_DAY, Call, CallClass, User, format_fen, format_moment
+from telbill.records import SECONDS_PER_DAY, Call, CallClass, User, format_duration, format_fen, format_moment
 from telbill.session import (
     Change,
     CallSort,
@@ -35,14 +35,8 @@ def class_label(ctx: Ctx, call_class: CallClass) -> str:
 
 
 def duration_text(ctx: Ctx, seconds: int) -> str:
-    """``0:04:01``; a day or more as ``3d 00:00:01`` (``3天 00:00:01``); negative with ``-``."""
-    sign = "-" if seconds < 0 else ""
-    days, rest = divmod(abs(seconds), SECONDS_PER_DAY)
-    h, rem = divmod(rest, 3600)
-    mi, s = divmod(rem, 60)
-    if days:
-        return sign + ctx.tr("menu.duration.days", days=days, clock=f"{h:02d}:{mi:02d}:{s:02d}")
-    return f"{sign}{h}:{mi:02d}:{s:02d}"
+    """``0:04:01``, ``72:00:01`` (hours past a day, as in the anomalies file); negative with ``-``."""
+    return ("-" if seconds < 0 else "") + format_duration(abs(seconds))
 
 
 def user_columns(ctx: Ctx) -> list[Column]:
@@ -62,10 +56,19 @@ def show_users(ctx: Ctx, users: Iterable[User], title: str) -> int:
     return len(rows)
 
 
-def call_columns(ctx: Ctx) -> list[Column]:
+def class_short(ctx: Ctx) -> dict[str, str]:
+    """Each class label → its short form (``国际长途`` → ``国际``), for narrow screens."""
+    return {class_label(ctx, c): ctx.tr(f"menu.class_short.{c.value}") for c in CallClass}
+
+
+def call_columns(ctx: Ctx, picking: bool = False) -> list[Column]:
+    """The columns of a call list. On a narrow screen the end goes first (the duration
+    says it), then the row number of a plain listing, or the caller of one caller's list."""
     tr = ctx.tr
-    return [Column(tr("menu.col.no"), "right"), Column(tr("menu.col.caller")), Column(tr("menu.col.callee")),
-            Column(tr("menu.col.start")), Column(tr("menu.col.end")), Column(tr("menu.col.class")),
+    return [Column(tr("menu.col.no"), "right", drop=0 if picking else 2),
+            Column(tr("menu.col.caller"), drop=1 if picking else 0), Column(tr("menu.col.callee")),
+            Column(tr("menu.col.start")), Column(tr("menu.col.end"), drop=2 if picking else 1),
+            Column(tr("menu.col.class"), short=class_short(ctx)),
             Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.fee"), "right"),
             Column(tr("menu.col.note"), wrap=True)]
 
@@ -85,9 +88,9 @@ def end_text(call: Call) -> str:
     return end[11:] if call.end // SECONDS_PER_DAY == call.start // SECONDS_PER_DAY else end
 
 
-def show_calls(ctx: Ctx, calls: Sequence[Call], title: str) -> None:
-    """A numbered table of call records with class, duration and fee."""
-    ctx.view.table(call_columns(ctx), LazyRows(calls, partial(call_row, ctx)), title)
+def show_calls(ctx: Ctx, calls: Sequence[Call], title: str, picking: bool = False) -> None:
+    """A numbered table of call records with class, duration and fee (``picking``: to choose one by number)."""
+    ctx.view.table(call_columns(ctx, picking), LazyRows(calls, partial(call_row, ctx)), title)
 
 
 def report_change(ctx: Ctx, change: Change) -> None:
@@ -135,10 +138,15 @@ def item_show_calls(ctx: Ctx) -> None:
     ctx.view.title(tr("menu.item.2"))
     show_calls(ctx, list(s.calls), tr("menu.calls.title", path=str(s.paths.calls)))
     billed, set_aside = s.counts()
-    unreadable = len(s.dataset.calls_file.malformed)
-    ctx.view.say(tr("menu.calls.count", count=len(s.calls), billed=billed, set_aside=set_aside - unreadable))
-    if unreadable:
-        ctx.view.warn(tr("menu.calls.malformed", count=unreadable))
+    bad = s.dataset.calls_file.malformed
+    ctx.view.say(tr("menu.calls.count", count=len(s.calls), billed=billed, set_aside=set_aside - len(bad)))
+    if bad:
+        if ctx.view.pages > 1 and not ctx.ask.more():  # the list was paged: this is one more screen
+            return
+        cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True),
+                Column(tr("menu.col.reason"), wrap=True)]
+        rows = [[str(b.line_no), b.raw.strip(), tr(b.key, **b.params)] for b in bad]
+        ctx.view.table(cols, rows, tr("menu.calls.malformed", path=str(s.paths.calls), count=len(bad)))
 
 
 # -- 3 and 4: add -------------------------------------------------------------------------
@@ -246,7 +254,7 @@ def pick_call(ctx: Ctx) -> Call:
         return found
 
     calls = ctx.ask.text(tr("menu.ask.call_owner"), has_calls)
-    show_calls(ctx, calls, tr("menu.calls.of", phone=calls[0].caller, count=len(calls)))
+    show_calls(ctx, calls, tr("menu.calls.of", phone=calls[0].caller, count=len(calls)), picking=True)
 
     def which(text: str) -> int:
         value = text.strip()
@@ -284,7 +292,7 @@ def _modify_user(ctx: Ctx) -> None:
     else:
         new_phone = ask.text(tr("menu.ask.phone"),
                              lambda t: t.strip() if t.strip() == user.phone else s.check_new_phone(t), user.phone)
-    name = ask.text(tr("menu.ask.name"), check_name, user.name)
+    name = ask.text(tr("menu.ask.name"), partial(keep_or_check, user.name, check_name), user.name)
     rent = ask.text(tr("menu.ask.rent"), partial(check_money, label="rent"), format_fen(user.rent))
     feature = ask.text(tr("menu.ask.feature"), partial(check_money, label="feature"), format_fen(user.feature))
     change = s.modify_user(user.phone, new_phone=new_phone, name=name, rent=rent, feature=feature)
@@ -293,6 +301,13 @@ def _modify_user(ctx: Ctx) -> None:
         return
     report_change(ctx, change)
     report_saved(ctx, change)
+
+
+def keep_or_check(current: str, check: Callable[[str], str], text: str) -> str:
+    """The value kept as it is when typed again (or taken by Enter), else checked as new."""
+    if " ".join(text.split()) == current:
+        return current
+    return check(text)
 
 
 def _modify_call(ctx: Ctx) -> None:
@@ -338,7 +353,7 @@ def _delete_user(ctx: Ctx) -> None:
         with_calls = ask.choose(tr("menu.ask.delete_how"), [
             (tr("menu.delete.keep_calls"), False),
             (tr("menu.delete.with_calls", count=count), True),
-        ])
+        ], safe=True)
     else:
         if not ask.confirm(tr("menu.delete.confirm_user", phone=user.phone, name=user.name)):
             ctx.view.warn(tr("menu.not_deleted"))

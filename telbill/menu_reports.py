@@ -6,14 +6,13 @@ from rich.text import Text
 
 from telbill.batch import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.billing import BillRow, revenue_by_month, top_subscribers
-from telbill.errors import ValidationError
-from telbill.menu_io import BackToMenu, Column, Ctx
+from telbill.errors import OutputError, ValidationError
+from telbill.menu_io import BackToMenu, Bar, Cell, Column, Ctx
 from telbill.menu_items import class_label, duration_text, latest_month
 from telbill.records import AnomalyCode, format_fen, format_moment
 from telbill.report import HEAD_KEYS
-from telbill.session import check_month, check_out_path
+from telbill.session import check_month
 
-BAR_WIDTH = 40
 TOP_COUNT = 10
 
 
@@ -35,15 +34,20 @@ def item_billing(ctx: Ctx) -> None:
     ctx.view.title(tr("menu.item.9"))
     scope = ask.choose(tr("menu.ask.bill_scope"), [(tr("menu.bill.all"), "all"), (tr("menu.bill.one"), "one")])
     month = ask.text(tr("menu.ask.month"), check_month, latest_month(ctx)) if scope == "one" else None
-    path = ask.text(tr("menu.ask.out_path"), check_out_path, str(DEFAULT_OUT))
-    bills = s.write_bills(path, tr, month)
+    while True:  # a file that cannot be written: the reason, and the question again
+        path = ask.text(tr("menu.ask.out_path"), s.check_out_path, str(DEFAULT_OUT))
+        try:
+            bills = s.write_bills(path, tr, month)
+            break
+        except OutputError as exc:
+            ctx.view.error(exc.render(tr))
     if month is not None:
         bill = bills.month(month)
         assert bill is not None
         totals = bill.totals
         cells = bill_cells(totals)
         cells[0], cells[1] = tr("bill.totals_row"), ""
-        rows: list[list[str | Text]] = [list(bill_cells(r)) for r in bill.rows]
+        rows: list[list[Cell]] = [list(bill_cells(r)) for r in bill.rows]
         rows.append([Text(c, style="bold") for c in cells])
         ctx.view.table(bill_columns(ctx), rows, tr("menu.bill.month_title", month=month))
     else:
@@ -72,13 +76,14 @@ def item_anomalies(ctx: Ctx) -> None:
     counts = result.counts()
     cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True),
             Column(tr("menu.col.reason"), wrap=True)]
+    sections: list[tuple[str, list[list[Cell]]]] = []
     for code in AnomalyCode:
         group = [a for a in result.anomalies if a.code is code]
-        if not group:
-            continue
-        rows = [[str(a.line_no) if a.line_no is not None else "-", a.raw.strip(), tr(a.key, **a.params)]
-                for a in group]
-        ctx.view.table(cols, rows, tr("menu.anomalies.group", code=tr(f"code.{code.value}"), count=len(group)))
+        if group:
+            rows: list[list[Cell]] = [[str(a.line_no) if a.line_no is not None else "-", a.raw.strip(),
+                                       tr(a.key, **a.params)] for a in group]
+            sections.append((tr("menu.anomalies.group", code=tr(f"code.{code.value}"), count=len(group)), rows))
+    ctx.view.sections(cols, sections)
     if not result.anomalies:
         ctx.view.ok(tr("menu.anomalies.none"))
     summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {n}" for c, n in counts.items())
@@ -133,21 +138,20 @@ def item_statistics(ctx: Ctx) -> None:
     legend.append(" " + tr("col.long"))
     view.say(legend)
     top = max(r.local + r.long_distance for r in revenue) or 1
-    scale = BAR_WIDTH / top
-    rows: list[list[str | Text]] = []
+    rows: list[list[Cell]] = []
     for r in revenue:
-        bar = view.bar([(r.local, "#", "green"), (r.long_distance, "=", "blue")], scale)
+        bar = Bar(((r.local, "#", "green"), (r.long_distance, "=", "blue")), top)
         rows.append([r.month, bar, format_fen(r.local), format_fen(r.long_distance),
                      format_fen(r.local + r.long_distance)])
-    view.table([Column(tr("menu.col.month")), Column(""), Column(tr("col.local"), "right"),
+    view.table([Column(tr("menu.col.month")), Column("", bar=True), Column(tr("col.local"), "right"),
                 Column(tr("col.long"), "right"), Column(tr("menu.col.calls_total"), "right")], rows)
     ranked = top_subscribers(bills, TOP_COUNT)
     view.say(tr("menu.stats.top", count=len(ranked), months=len(bills.months)), style="bold")
     best = max((t for _, _, t in ranked), default=0) or 1
-    rows = [[str(i), phone, name, view.bar([(total, "#", "magenta")], BAR_WIDTH / best), format_fen(total)]
+    rows = [[str(i), phone, name, Bar(((total, "#", "magenta"),), best), format_fen(total)]
             for i, (phone, name, total) in enumerate(ranked, 1)]
-    view.table([Column(tr("menu.col.no"), "right"), Column(tr("col.phone")), Column(tr("col.name"), wrap=True), Column(""),
-                Column(tr("col.total"), "right")], rows)
+    view.table([Column(tr("menu.col.no"), "right"), Column(tr("col.phone")), Column(tr("col.name"), wrap=True),
+                Column("", bar=True), Column(tr("col.total"), "right")], rows)
     view.say(tr("bill.months", count=len(bills.months), total=format_fen(bills.grand_total)))
 
 
@@ -174,8 +178,9 @@ def _restore(ctx: Ctx) -> None:
         raise BackToMenu
     rows = [[str(i), str(s.path(b.kind)), b.taken.strftime("%Y-%m-%d %H:%M:%S") if b.taken else "-",
              str(b.size), b.path.name] for i, b in enumerate(backups, 1)]
-    ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.file")), Column(tr("menu.col.taken")),
-                    Column(tr("menu.col.bytes"), "right"), Column(tr("menu.col.backup"))], rows,
+    ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.file"), wrap=True),
+                    Column(tr("menu.col.taken")), Column(tr("menu.col.bytes"), "right"),
+                    Column(tr("menu.col.backup"), wrap=True)], rows,
                    tr("menu.backup.list", count=len(backups)))
 
     def which(text: str) -> int:

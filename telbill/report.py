@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import add, attrgetter
 
@@ -95,18 +95,19 @@ def format_month(month: MonthBill, tr: Tr, texts: _Texts | None = None) -> list[
         texts = _Texts()
     cell = texts.money.__getitem__
     heads = [tr(k) for k in HEAD_KEYS]
-    totals = _row_cells(month.totals)
-    totals[0] = tr("bill.totals_row")
-    totals[1] = ""
     lines = [f"== {month.month} =="]
     rows = month.rows
     if rows:
         phones, names, rents, features, locals_, longs = zip(*map(_ROW_FIELDS, rows))
-        sums = map(add, map(add, rents, features), map(add, locals_, longs))
-        amounts = [list(map(cell, column)) for column in (rents, features, locals_, longs, sums)]
+        sums = list(map(add, map(add, rents, features), map(add, locals_, longs)))
+        columns = (rents, features, locals_, longs, sums)
+        totals = [tr("bill.totals_row"), "", *(format_fen(sum(column)) for column in columns)]
+        amounts = [list(map(cell, column)) for column in columns]
         body_widths = [max(map(width, phones)), max(map(width, names)),
                        *(max(map(len, column)) for column in amounts)]  # amounts are ASCII
     else:
+        totals = _row_cells(month.totals)
+        totals[0], totals[1] = tr("bill.totals_row"), ""
         body_widths = [0] * 7
     widths = [max(width(heads[i]), width(totals[i]), body_widths[i]) for i in range(7)]
     lines.append(_table_line(heads, widths))
@@ -154,38 +155,38 @@ def _bills_head(bills: Bills, info: RunInfo, tr: Tr) -> list[str]:
     return lines
 
 
-def bills_file_chunks(bills: Bills, info: RunInfo, tr: Tr) -> list[bytes]:
-    """The bill-detail file as bytes, one chunk per month (``b"".join`` gives
-    ``encode(format_bills(...))``); only one month's lines are held at a time."""
-    chunks = [encode(_bills_head(bills, info, tr))]
+def bills_file_chunks(bills: Bills, info: RunInfo, tr: Tr) -> Iterator[bytes]:
+    """The bill-detail file as bytes, one chunk per month, made as they are asked
+    for (``b"".join`` gives ``encode(format_bills(...))``)."""
+    yield encode(_bills_head(bills, info, tr))
     texts = _Texts()
     for month in bills.months:
-        chunks.append(b"\n" + encode(format_month(month, tr, texts)))
-    return chunks
+        yield b"\n" + encode(format_month(month, tr, texts))
 
 
-def _csv_prefixes(bills: Bills) -> dict[tuple[str, str], str]:
+class _CsvPrefixes(dict[tuple[str, str], str]):
     """(phone, name) -> the two CSV fields as csv.writer writes them (quoted if need be)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    prefixes: dict[tuple[str, str], str] = {}
-    for month in bills.months:
-        for r in month.rows:
-            key = (r.phone, r.name)
-            if key not in prefixes:
-                out.seek(0)
-                out.truncate()
-                writer.writerow(key)
-                prefixes[key] = out.getvalue()[:-1]
-    return prefixes
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._out = io.StringIO()
+        self._writer = csv.writer(self._out, lineterminator="\n")
+
+    def __missing__(self, key: tuple[str, str]) -> str:
+        self._out.seek(0)
+        self._out.truncate()
+        self._writer.writerow(key)
+        text = self[key] = self._out.getvalue()[:-1]
+        return text
 
 
-def csv_chunks(bills: Bills) -> list[str]:
-    """The CSV file as text, one chunk per month; ``"".join`` gives :func:`format_csv`."""
+def csv_chunks(bills: Bills) -> Iterator[str]:
+    """The CSV file as text, one chunk per month, made as they are asked for;
+    ``"".join`` gives :func:`format_csv`."""
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(CSV_HEADER)
-    chunks = [out.getvalue()]
-    prefixes = _csv_prefixes(bills)
+    yield out.getvalue()
+    prefixes = _CsvPrefixes()
     cell = _Money().__getitem__
     for month in bills.months:
         if not month.rows:
@@ -193,10 +194,9 @@ def csv_chunks(bills: Bills) -> list[str]:
         phones, names, rents, features, locals_, longs = zip(*map(_ROW_FIELDS, month.rows))
         sums = map(add, map(add, rents, features), map(add, locals_, longs))
         line = month.month.replace("%", "%%") + ",%s,%s,%s,%s,%s,%s\n"
-        chunks.append("".join(map(line.__mod__, zip(
+        yield "".join(map(line.__mod__, zip(
             map(prefixes.__getitem__, zip(phones, names)),
-            *(map(cell, column) for column in (rents, features, locals_, longs, sums))))))
-    return chunks
+            *(map(cell, column) for column in (rents, features, locals_, longs, sums)))))
 
 
 def format_csv(bills: Bills) -> str:

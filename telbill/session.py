@@ -53,6 +53,7 @@ USERS, CALLS = "users", "calls"
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 _TRAILING_COMMENT = re.compile(r"\s#")
+_COMMENT_IN_NAME = re.compile(r"(?:^|\s)#")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _STAMP = re.compile(r"\.([0-9]{8}-[0-9]{6}-[0-9]{6})(?:-[0-9]+)?$")
 
@@ -80,13 +81,17 @@ def check_digits(text: str) -> str:
 
 
 def check_name(text: str) -> str:
-    """A subscriber's name: words of any script, stored with single spaces."""
+    """A subscriber's name: words of any script, stored with single spaces.
+
+    A ``#`` inside a word (``Li#Na``) is part of the name; one that starts a word
+    would start a comment in users.txt, so it is refused.
+    """
     name = " ".join(text.split())
     if not name:
         raise ValidationError("menu.error.name_empty")
     if _CONTROL.search(name):
         raise ValidationError("users.name_control", value=quote(name))
-    if "#" in name:
+    if _COMMENT_IN_NAME.search(name):
         raise ValidationError("menu.error.name_hash", value=quote(name))
     if len(name) > MAX_NAME_CHARS:
         raise ValidationError("users.name_long", value=quote(name), limit=MAX_NAME_CHARS)
@@ -397,6 +402,12 @@ class Session:
         if phone != allow and phone not in self._by_phone:
             raise ValidationError("menu.error.unknown_caller", phone=phone)
         return phone
+
+    def check_out_path(self, text: str) -> Path:
+        """A file to write a report to: a file name, and none of the files read (data, tariff, audit log)."""
+        path = check_out_path(text)
+        self._refuse_input(path)
+        return path
 
     def calls_of(self, phone: str) -> LinkedList[Call]:
         """The call records whose caller is ``phone``, in the current order."""

@@ -9,7 +9,7 @@ import re
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -88,7 +88,7 @@ class _Staged:
             self.tmp = None
 
 
-def _stage(path: Path, data: bytes | Sequence[bytes]) -> _Staged:
+def _stage(path: Path, data: bytes | Iterable[bytes]) -> _Staged:
     """Write ``data`` to a temporary file beside ``path``, flushed and fsynced."""
     chunks = [data] if isinstance(data, bytes) else data
     _make_folder(path)
@@ -137,7 +137,7 @@ def interrupts_deferred() -> Iterator[None]:
             raise KeyboardInterrupt
 
 
-def atomic_write(path: Path, data: bytes | Sequence[bytes]) -> None:
+def atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
     """Replace ``path`` with ``data`` all at once: temp file beside it, fsync, rename.
 
     If anything fails (or Ctrl-C arrives) before the rename, the old file is
@@ -146,7 +146,7 @@ def atomic_write(path: Path, data: bytes | Sequence[bytes]) -> None:
     write_together([(path, data)])
 
 
-def write_together(files: Sequence[tuple[Path, bytes | Sequence[bytes]]]) -> None:
+def write_together(files: Sequence[tuple[Path, bytes | Iterable[bytes]]]) -> None:
     """Write several files as one step: every temporary file first, then the renames.
 
     A failure or Ctrl-C while any of them is being written replaces none of the

@@ -144,3 +144,27 @@ def test_file_changed_while_at_the_main_menu_is_reloaded_and_told(data: Path) ->
     notice = EN("menu.reloaded", path="data/users.txt")
     assert notice in out.splitlines()
     assert "Edited" in out.split(notice)[1]
+
+
+def test_file_changed_while_waiting_at_the_main_prompt_is_read_before_the_chosen_item(data: Path) -> None:
+    """An edit made while the menu waits for a choice is seen by the item chosen (told first), not one item later."""
+
+    calls = (data / "data/calls.txt").read_bytes()
+
+    def edit() -> None:
+        (data / "data/users.txt").write_bytes(OLD + b"83470009  Edited  1  1\n")
+        (data / "data/calls.txt").write_bytes(calls + b"83470009  110  2021-05-01 10:00:00  2021-05-01 10:01:00\n")
+
+    code, out = run_menu(Script("1\n0\n", before_line={1: edit}))
+    assert code == 0
+    notice = EN("menu.reloaded", path="data/users.txt")
+    assert notice in out.splitlines()
+    assert "Edited" in out.split(notice)[1].split("== telbill")[0]  # in the same item's listing
+
+    (data / "data/users.txt").write_bytes(OLD)
+    (data / "data/calls.txt").write_bytes(calls)
+    code, out = run_menu(Script("9\n1\n\n0\n", before_line={1: edit}))
+    assert code == 0
+    assert EN("menu.reloaded", path="data/calls.txt") in out.splitlines()
+    bills = (data / "output/bills.txt").read_text("utf-8")
+    assert "== 2021-05 ==" in bills and "Edited" in bills

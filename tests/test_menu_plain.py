@@ -86,7 +86,7 @@ def test_heading_and_show_users(data: Path) -> None:
                  "2   83470001   张强          25.00      6.50",
                  "3   83470002   Li Na         18.00      0.00"):
         assert line in shown
-    assert "3 user(s)." in shown
+    assert "Users: 3." in shown
     assert screen.rstrip().endswith("Goodbye.")
 
 
@@ -127,7 +127,7 @@ def test_users_file_problems_are_shown_and_kept(data: Path) -> None:
     (data / "data/users.txt").write_text(USERS + "83470000  Twin  1  1\nnonsense\n", "utf-8")
     code, screen = run("3\n83470010\nNew One\n1\n1\n0\n")
     assert code == 0
-    assert "data/users.txt: 2 line(s) could not be read; they are kept in the file as they are:" in screen
+    assert "data/users.txt: lines that could not be read: 2; they are kept in the file as they are:" in screen
     assert "  data/users.txt line 6: phone '83470000' repeats line 2" in screen
     assert users_file(data) == USERS + "83470000  Twin  1  1\nnonsense\n83470010  New One  1.00  1.00\n"
 
@@ -143,8 +143,11 @@ def test_show_calls_with_class_duration_and_fee(data: Path) -> None:
                      r" +0:04:55 +3\.50", shown)
     assert re.search(r"83470001 +0044207946000 .* international +0:01:00 +8\.00", shown)
     assert re.search(r"83479999 +83463333 .* local +0:02:00 +- +unknown caller", shown)
-    assert "6 call record(s): 5 billed, 1 set aside (no fee)." in shown
-    assert "1 more line(s) could not be read as call records; item 10 lists them." in shown
+    assert "Call records: 6; billed 5, set aside 1 (no fee)." in shown
+    # the line that is not a call record is listed too: line number, text and reason
+    unreadable = shown.split("Lines of data/calls.txt that could not be read as call records (not billed): 1")[1]
+    assert re.search(r"^ *8 +83470005  8346000x  2021-01-05 10:00:00  2021-01-05 10:01:00 +"
+                     r"callee '8346000x' is not 3 to 20 digits$", unreadable, re.M)
 
 
 def test_add_user_asks_again_until_each_field_is_right(data: Path) -> None:
@@ -202,7 +205,7 @@ def test_modify_user_keeps_what_is_left_empty(data: Path) -> None:
     """Empty answers keep the shown value; a user with calls keeps their phone."""
     code, screen = run("5\n1\n83470001\n张 强\n\n7\n0\n")
     item = after(screen, "== Modify a user or a call record ==")
-    assert "83470001 has 2 call record(s), so its phone stays as it is." in item
+    assert "83470001 has call records (2), so its phone stays as it is." in item
     assert "Before: 83470001  张强  25.00  6.50" in item
     assert "After:  83470001  张 强  25.00  7.00" in item
     assert "83470001  张 强  25.00  7.00  # moved in 2021\n" in users_file(data)
@@ -224,19 +227,75 @@ def test_delete_user_with_calls_says_how_many_and_asks(data: Path) -> None:
     """The count is shown first; choosing to delete the calls too logs every record."""
     code, screen = run("6\n1\n83470000\n2\n0\n")
     item = after(screen, "== Delete a user or a call record ==")
-    assert "83470000 Zhang Qiang has 2 call record(s)." in item
+    assert "83470000 Zhang Qiang has call records: 2." in item
     assert "1  Delete the user, keep the call records (they will be set aside as unknown caller)" in item
-    assert "Deleted 2 call record(s) (each is in the audit log)." in item
+    assert "Choose 0-2 [0]: 2" in item  # an empty answer would go back
+    assert "Call records deleted: 2 (each is in the audit log)." in item
     assert "Zhang Qiang" not in users_file(data)
     assert "83470000" not in calls_file(data)
     assert [line[2] for line in audit(data)] == ["delete-call", "delete-call", "delete-user"]
+
+
+def test_delete_choices_default_to_going_back(data: Path) -> None:
+    """An empty answer to "delete the user, and their calls?" deletes nothing; so does one to a yes/no."""
+    code, screen = run("6\n1\n83470000\n\n6\n2\n83470002\n1\n\n0\n")
+    assert code == 0
+    assert "What should happen to those call records?" in screen
+    assert "Choose 0-2 [0]: " in screen
+    assert "Delete call record 83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:00:59? (y/N): " in screen
+    assert "Nothing was deleted." in screen
+    assert users_file(data) == USERS and calls_file(data) == CALLS
+    assert not (data / "output/audit.log").exists()
+
+
+def test_every_question_in_an_item_has_a_way_out(data: Path) -> None:
+    """A wrong line is refused once with the way out; an empty answer (or q where Enter takes a
+    value shown) goes back to the menu, so the rest of the script still runs."""
+    script = ("5\n2\n83470099\n\n"      # a caller with no call records, then Enter: back
+              "3\n\n"                    # add a user: Enter at the phone: back
+              "11\n83470001\nq\n"        # a month is suggested: q goes back
+              "8\n2\n\n"                 # search by name: Enter: back
+              "1\n0\n")
+    code, screen = run(script)
+    assert code == 0
+    assert screen.count("there are no call records from 83470099") == 1
+    assert "there are no call records from 83470099 (an empty answer goes back to the menu)" in screen
+    assert "Month (e.g. 2021-01) [2021-02]: q" in screen
+    assert "Statement of" not in screen
+    assert "Users: 3." in after(screen, "== Show all users ==")
+    assert screen.rstrip().endswith("Goodbye.")
+    assert users_file(data) == USERS and calls_file(data) == CALLS
+
+
+def test_billing_file_name_that_is_an_input_is_asked_again(data: Path) -> None:
+    """Naming a data file as the bill file: refused with the reason, then asked again."""
+    code, screen = run("9\n1\ndata/calls.txt\nout/bills.txt\n0\n")
+    item = after(screen, "== Billing")
+    assert "data/calls.txt is an input file" in item
+    assert item.count("Write the bills to [output/bills.txt]: ") == 2
+    assert "Wrote out/bills.txt." in item
+    assert calls_file(data) == CALLS
+    assert "== 2021-01 ==" in (data / "out/bills.txt").read_text("utf-8")
+
+
+def test_a_hash_inside_a_name_is_fine(data: Path) -> None:
+    """``Li#Na`` is a name (a # inside a word is not a comment): kept with Enter, typed, saved;
+    only a # that starts a word is refused."""
+    (data / "data/users.txt").write_text(USERS + "83470003  Li#Na  1  1\n", "utf-8")
+    code, screen = run("5\n1\n83470003\n\n\n\n\n3\n83470004\nWang #2\nWang#2\n0\n0\n0\n")
+    assert code == 0
+    assert "Name [Li#Na]: " in screen
+    assert "Nothing changed." in after(screen, "== Modify")
+    assert "name 'Wang #2' has a word starting with #" in screen
+    assert users_file(data) == USERS + "83470003  Li#Na  1  1\n83470004  Wang#2  0.00  0.00\n"
+    assert "Wang#2" in run("1\n0\n")[1]
 
 
 def test_delete_user_keeping_calls_and_a_no(data: Path) -> None:
     """Keeping the calls leaves calls.txt alone; a user without calls is deleted only after a yes."""
     (data / "data/users.txt").write_text(USERS + "83470009  Nobody  1  1\n", "utf-8")
     code, screen = run("6\n1\n83470002\n1\n6\n1\n83470009\nn\n6\n1\n83470009\ny\n0\n")
-    assert "Kept 1 call record(s); they will be set aside as unknown caller." in screen
+    assert "Call records kept: 1; they will be set aside as unknown caller." in screen
     assert calls_file(data) == CALLS
     assert "Nothing was deleted." in screen
     assert users_file(data) == USERS.replace("83470002\tLi Na\t18.00\t0\n", "")
@@ -348,7 +407,7 @@ def test_statistics_draw_bars(data: Path) -> None:
     assert "Bars: # Local calls  = Long distance" in item
     jan = re.search(r"2021-01 +(#+)(=+) +0\.66 +8\.00 +8\.66", item)
     assert jan is not None and len(jan[1]) + len(jan[2]) == 40
-    assert "Top 3 subscribers by total over 3 month(s)" in item
+    assert "Top 3 subscribers by total (months billed: 3)" in item
     assert re.search(r"1 +83470001 +张强 +#{40} +", item)
 
 
@@ -373,6 +432,8 @@ def test_english_session_shows_no_chinese_but_names(data: Path) -> None:
     code, screen = run(script)
     assert code == 0
     assert not CJK.search(screen.replace("张强", ""))
+    # counts read without "(s)" (the bill summary line comes from the batch command's texts)
+    assert [line for line in screen.splitlines() if "(s)" in line and "billed, grand total" not in line] == []
 
 
 def test_chinese_session_uses_chinese_texts(data: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,13 +12,17 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.input.base import PipeInput
 from prompt_toolkit.output import DummyOutput
+from rich.cells import cell_len
 from rich.console import Console
 
+from telbill.billing import revenue_by_month
 from telbill.dataset import DataPaths
 from telbill.i18n import Translator
 from telbill.menu import run_menu
+from telbill.records import format_fen, format_moment
+from telbill.session import Session
 
-EN = Translator("en")
+EN, ZH = Translator("en"), Translator("zh")
 USERS = "# users\n83470000  Zhang Qiang  25.00  6.00\n83470001  张强  25  6.5\n"
 CALLS = "# calls\n83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
 ENTER, DOWN, UP, CTRL_C = "\r", "\x1b[B", "\x1b[A", "\x03"
@@ -39,13 +44,22 @@ def keys() -> Iterator[PipeInput]:
         yield pipe
 
 
-def run(pipe: PipeInput, typed: str, height: int = 40) -> tuple[int, str]:
-    """Send ``typed`` as keystrokes, run the menu as on a terminal; return the code and the screen."""
+def run(pipe: PipeInput, typed: str, height: int = 40, width: int = 100, tr: Translator = EN) -> tuple[int, str]:
+    """Send ``typed`` as keystrokes, run the menu as on a terminal; return the code and the screen.
+
+    The keys end there: a menu that asks for more reads the end of input and exits (no hang).
+    """
     pipe.send_text(typed)
-    console = Console(file=io.StringIO(), width=100, height=height, record=True, color_system=None)
-    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, False, None,
+    pipe.close()
+    console = Console(file=io.StringIO(), width=width, height=height, record=True, color_system=None)
+    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, False, None,
                     console=console, interactive=True, operator="tester")
     return code, console.export_text()
+
+
+def whole(value: str, screen: str) -> bool:
+    """``value`` is on the screen with no digit, dot or dash glued to it (not cut, not part of another)."""
+    return re.search(rf"(?<![\d.-]){re.escape(value)}(?![\d.-])", screen) is not None
 
 
 def test_type_a_two_digit_number(data: Path, keys: PipeInput) -> None:
@@ -62,7 +76,7 @@ def test_arrow_keys_choose_too(data: Path, keys: PipeInput) -> None:
     code, screen = run(keys, DOWN + ENTER + KEY + UP + ENTER)
     assert code == 0
     assert "Call records (data/calls.txt)" in screen
-    assert "1 call record(s): 1 billed, 0 set aside (no fee)." in screen
+    assert "Call records: 1; billed 1, set aside 0 (no fee)." in screen
 
 
 def test_add_a_user_by_typing(data: Path, keys: PipeInput) -> None:
@@ -101,6 +115,91 @@ def test_long_lists_page(data: Path, keys: PipeInput) -> None:
     (data / "data/users.txt").write_text(USERS + many, "utf-8")
     code, screen = run(keys, "1" + ENTER + ENTER + "q" + ENTER + KEY + "0" + ENTER, height=20)
     assert code == 0
-    assert "Users (data/users.txt) (page 1 of 3)" in screen
-    assert "Users (data/users.txt) (page 2 of 3)" in screen
-    assert "page 3 of 3" not in screen
+    assert "Users (data/users.txt) (rows 1-12 of 32)" in screen
+    assert "Users (data/users.txt) (rows 13-24 of 32)" in screen
+    assert "rows 25-" not in screen
+
+
+# -- narrow terminals ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
+def test_tables_at_80_columns_cut_no_data(workdir: Path, keys: PipeInput, tr: Translator) -> None:
+    """At 80 columns, item 2 shows every caller, callee, start and fee whole and the set-aside column;
+    item 12 every month and amount, bars shrunk to fit; no line is wider than the screen."""
+    typed = "2" + ENTER + KEY + "12" + ENTER + KEY + "0" + ENTER
+    code, screen = run(keys, typed, height=1000, width=80, tr=tr)
+    assert code == 0
+    assert max(cell_len(line.rstrip()) for line in screen.splitlines()) <= 80
+    s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")))
+    calls = screen.split(tr("menu.item.12"))[0]
+    assert tr("menu.col.note") in calls
+    for call in s.calls:
+        fen = s.fee(call)
+        for value in (call.caller, call.callee, format_moment(call.start), "-" if fen is None else format_fen(fen)):
+            assert whole(value, calls), value
+    for label in (tr("code.unknown-caller"), tr("code.too-long")):
+        assert label.split()[0] in calls
+    stats = screen.split(tr("menu.item.12"))[1]
+    for r in revenue_by_month(s.bills()):
+        for value in (r.month, format_fen(r.local), format_fen(r.long_distance), format_fen(r.local + r.long_distance)):
+            assert whole(value, stats), value
+    assert "█" * 20 in stats and "█" * 41 not in stats
+
+
+def test_anomalies_are_paged_in_tables_of_one_width(workdir: Path, keys: PipeInput) -> None:
+    """Item 10 on a short screen stops after each screenful (q stops); every reason's table is as wide."""
+    code, screen = run(keys, "10" + ENTER + ENTER + "q" + ENTER + KEY + "0" + ENTER, height=20, width=80)
+    assert code == 0
+    item = screen.split("Anomalies: list them and write the anomalies file")[-1]
+    assert "malformed: 4" in item
+    assert "(continued)" in item or "unknown caller: 2" in item
+    assert "2021-03-05 14:05:00" not in item  # the last set-aside record: the listing was stopped
+    assert "Records set aside: 16" in item
+    rules = [line.rstrip() for line in item.splitlines() if line.startswith("─")]
+    assert len(rules) >= 2 and len(set(rules)) == 1
+
+
+def test_anomaly_tables_of_one_width_unpaged(workdir: Path, keys: PipeInput) -> None:
+    """On a tall screen all five reasons' tables come at once, each as wide as the others."""
+    code, screen = run(keys, "10" + ENTER + KEY + "0" + ENTER, height=1000, width=80)
+    assert code == 0
+    rules = [line.rstrip() for line in screen.splitlines() if line.startswith("─")]
+    assert len(rules) == 5 and len(set(rules)) == 1
+
+
+def test_deleting_a_user_with_calls_starts_on_back(data: Path, keys: PipeInput) -> None:
+    """The "what about their call records" list starts on "Back": Enter alone deletes nothing."""
+    typed = "6" + ENTER + "1" + ENTER + "83470000" + ENTER + ENTER + "0" + ENTER
+    code, screen = run(keys, typed)
+    assert code == 0
+    assert "83470000 Zhang Qiang has call records: 1." in screen
+    assert "Deleted" not in screen
+    assert (data / "data/users.txt").read_text("utf-8") == USERS
+    assert (data / "data/calls.txt").read_text("utf-8") == CALLS
+    assert not (data / "output/audit.log").exists()
+
+
+def test_a_suggested_value_is_replaced_by_what_is_typed(data: Path, keys: PipeInput) -> None:
+    """The month suggested is in the question: typing 2020-12 gives 2020-12, Enter alone takes the suggestion;
+    in a modify prompt, typing replaces the current value and Enter keeps it."""
+    typed = ("11" + ENTER + "83470000" + ENTER + "2020-12" + ENTER + KEY
+             + "11" + ENTER + "83470000" + ENTER + ENTER + KEY
+             + "5" + ENTER + "1" + ENTER + "83470001" + ENTER + ENTER + "Zhang" + ENTER + ENTER + "7" + ENTER + KEY
+             + "0" + ENTER)
+    code, screen = run(keys, typed)
+    assert code == 0
+    assert "Statement of 83470000 Zhang Qiang for 2020-12" in screen
+    assert "Statement of 83470000 Zhang Qiang for 2021-01" in screen
+    assert "After:  83470001  Zhang  25.00  7.00" in screen
+    assert "83470001  Zhang  25.00  7.00\n" in (data / "data/users.txt").read_text("utf-8")
+
+
+def test_an_empty_answer_goes_back_to_the_menu(data: Path, keys: PipeInput) -> None:
+    """Enter on an empty question (no value suggested) leaves the item; nothing is saved."""
+    code, screen = run(keys, "3" + ENTER + ENTER + "4" + ENTER + "83470000" + ENTER + ENTER + "0" + ENTER)
+    assert code == 0
+    assert EN("menu.interrupted") not in screen
+    assert screen.count("telbill · telecom customer bills") == 3
+    assert (data / "data/users.txt").read_text("utf-8") == USERS
+    assert (data / "data/calls.txt").read_text("utf-8") == CALLS

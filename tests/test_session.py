@@ -83,7 +83,8 @@ def at(day: str) -> int:
         (check_phone, "8347x", "phone '8347x' is not 3 to 20 digits"),
         (check_phone, "12", "phone '12' is not 3 to 20 digits"),
         (check_name, "   ", "the name cannot be empty"),
-        (check_name, "Li #2", "name 'Li #2' holds #, which starts a comment in users.txt"),
+        (check_name, "Li #2", "name 'Li #2' has a word starting with #, which would start a comment in users.txt"),
+        (check_name, "#Li", "name '#Li' has a word starting with #, which would start a comment in users.txt"),
         (lambda t: check_money(t, "rent"), "-1", "rent '-1' is negative"),
         (lambda t: check_money(t, "rent"), "1.234", "rent '1.234' has more than two decimals"),
         (lambda t: check_money(t, "feature"), "abc", "feature fee 'abc' is not an amount of yuan"),
@@ -104,6 +105,8 @@ def test_typed_values_are_refused_with_the_reason(check: Any, text: str, message
 def test_values_that_are_fine() -> None:
     """Names get single spaces; money becomes fen; a time alone is on the given day."""
     assert check_name("  Wang   Xiao  Er ") == "Wang Xiao Er"
+    assert check_name("Li#Na") == "Li#Na"  # a # inside a word is part of the name in users.txt
+    assert check_name("No.5#") == "No.5#"
     assert check_money("25.5") == 2550
     start = at("2021-01-05 23:59:00")
     assert check_end("23:59:30", start) == at("2021-01-05 23:59:30")
@@ -174,7 +177,7 @@ def test_phone_of_a_user_with_calls_cannot_change(data: Path) -> None:
     s = open_session()
     with pytest.raises(ValidationError) as info:
         s.modify_user("83470000", new_phone="83470050")
-    assert info.value.render(EN).startswith("83470000 has 2 call record(s); its phone cannot change")
+    assert info.value.render(EN).startswith("83470000 has call records (2); its phone cannot change")
     (data / "data/users.txt").write_text(USERS + "83470007  New  1  1\n", "utf-8")
     s = open_session()
     s.modify_user("83470007", new_phone="83470008")

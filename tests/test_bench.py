@@ -1,0 +1,32 @@
+"""The benchmark's correctness check: `telbill bill` against a deliberately simple reference.
+
+`python -m telbill.bench` times the real command at an operator's scale; before it
+does, it bills a small generated set (every anomaly kind, calls across month and
+year ends, tabs, comments) both with `telbill bill` and with a plain reference in
+`telbill/bench.py` (pairwise overlap check, per-call Decimal arithmetic), and
+stops if one bill row or anomaly line differs. This test runs that comparison.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from telbill import bench
+
+
+def test_bill_matches_the_simple_reference_implementation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bills (bill file and CSV) and anomaly lines equal the reference's, and a wrong reference is caught."""
+    ref = bench.verify(tmp_path / "same", n_calls=3_000, n_users=60, seed=7)
+    assert set(ref.counts) == {"malformed", "end-before-start", "unknown-caller", "too-long", "overlap"}
+    assert all(ref.counts.values())
+    assert len(ref.bills) == 24  # two years of months
+
+    # The comparison can fail: a reference that rates local calls one fen dearer disagrees.
+    first_seconds, first_price, step_seconds, step_price = bench.REF_TARIFF["local"]
+    monkeypatch.setitem(bench.REF_TARIFF, "local", (first_seconds, first_price + Decimal("0.01"),
+                                                    step_seconds, step_price))
+    with pytest.raises(bench.Mismatch, match="bill file"):
+        bench.verify(tmp_path / "changed", n_calls=3_000, n_users=60, seed=7)
