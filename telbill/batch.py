@@ -21,6 +21,8 @@ from telbill.storage import same_file, write_together
 
 Tr = Callable[..., str]
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+PhaseFn = Callable[[str], None]
+"""Told the name of each phase after reading as it begins: check, rate, write."""
 DEFAULT_OUT = Path("output/bills.txt")
 DEFAULT_ANOMALIES = Path("output/anomalies.txt")
 
@@ -87,16 +89,26 @@ def run_batch(
     tr: Tr,
     progress: LoadProgress | None = None,
     now: datetime | None = None,
+    on_phase: PhaseFn | None = None,
 ) -> BatchResult:
-    """Bill everything and write the files; raises TelbillError subclasses."""
+    """Bill everything and write the files; raises TelbillError subclasses.
+
+    ``progress`` follows the reading of calls.txt line by line; ``on_phase`` is
+    told when each later phase (``check``, ``rate``, ``write``) begins.
+    """
     if opts.month is not None:
         check_month(opts.month)
     _refuse_overwriting_inputs(opts)
     with paused_gc():
-        return _run(opts, tr, progress, now)
+        return _run(opts, tr, progress, now, on_phase or _no_phase)
 
 
-def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetime | None) -> BatchResult:
+def _no_phase(name: str) -> None:
+    """The default phase listener: nothing to show."""
+
+
+def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetime | None,
+         on_phase: PhaseFn) -> BatchResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     # lean: a batch run never saves calls.txt, so it keeps no copy of its lines.
@@ -107,12 +119,15 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
                         count=len(users_file.problems))
     t1 = time.perf_counter()
     timings["read"] = t1 - t0
+    on_phase("check")
     check = dataset.check(lean=True)
     t2 = time.perf_counter()
     timings["check"] = t2 - t1
+    on_phase("rate")
     bills = compute_bills(users_file.users, check.iter_valid(), dataset.tariff, opts.month)
     t3 = time.perf_counter()
     timings["rate"] = t3 - t2
+    on_phase("write")
     info = RunInfo(
         users_source=str(opts.paths.users), users=len(users_file.users),
         calls_source=str(opts.paths.calls), records=dataset.calls_file.records,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from telbill import __version__
 from telbill.batch import DEFAULT_ANOMALIES, DEFAULT_OUT, BatchOptions, BatchResult, run_batch
@@ -119,22 +119,32 @@ def _tolerant_streams() -> None:
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
 
 
-def _progress_callback(console: Console, tr: Translator) -> tuple[object, Progress | None]:
-    if not console.is_terminal:
-        return None, None
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeRemainingColumn(), console=console, transient=True)
-    state: dict[str, int] = {}
+class _BatchProgress:
+    """A rich progress bar for large inputs on a terminal: reading, then each phase."""
 
-    def update(done: int, total: int) -> None:
+    def __init__(self, console: Console, tr: Translator) -> None:
+        self.tr = tr
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=console, transient=True)
+        self.task: TaskID | None = None
+
+    def reading(self, done: int, total: int) -> None:
+        """Lines of calls.txt read so far; the bar appears only for large files."""
         if total < PROGRESS_MIN_LINES:
             return
-        if "task" not in state:
-            progress.start()
-            state["task"] = progress.add_task(tr("cli.progress.reading"), total=total)
-        progress.update(state["task"], completed=done)  # type: ignore[arg-type]
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task(self.tr("cli.progress.reading"), total=total)
+        self.bar.update(self.task, completed=done)
 
-    return update, progress
+    def phase(self, name: str) -> None:
+        """A later phase began: the bar pulses under its name (its length is unknown)."""
+        if self.task is not None:
+            self.bar.update(self.task, visible=False)
+            self.task = self.bar.add_task(self.tr(f"cli.progress.{name}"), total=None)
+
+    def stop(self) -> None:
+        self.bar.stop()
 
 
 def print_summary(result: BatchResult, tr: Translator, out: Console) -> None:
@@ -166,9 +176,12 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
         paths=DataPaths(args.users, args.calls, args.tariff),
         month=args.month, out=args.out, anomalies=args.anomalies, csv=args.csv,
     )
-    callback, progress = _progress_callback(err, tr)
+    progress = _BatchProgress(err, tr) if err.is_terminal else None
     try:
-        result = run_batch(opts, tr, callback)  # type: ignore[arg-type]
+        if progress is None:
+            result = run_batch(opts, tr)
+        else:
+            result = run_batch(opts, tr, progress.reading, on_phase=progress.phase)
     except DataError as exc:
         for problem in exc.problems:
             err.print(problem.render(tr), style="red", markup=False)

@@ -6,9 +6,10 @@ import contextlib
 import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import compress, count, islice, product, repeat
 from operator import add, contains, getitem, ne, not_, or_
-from dataclasses import dataclass, field
+from typing import cast
 
 from telbill.errors import Problem
 from telbill.linkedlist import LinkedList
@@ -200,6 +201,7 @@ _HH_MM_TABLE = dict(zip(map("%02d:%02d".__mod__, product(range(24), range(60))),
 _SS_TABLE = dict(zip(map(":%02d".__mod__, range(60)), range(60)))
 _HH_MM, _SS = _HH_MM_TABLE.__getitem__, _SS_TABLE.__getitem__
 _HEAD, _TAIL = slice(0, 5), slice(5, None)
+_slice = cast(Callable[[str, slice], str], getitem)
 
 
 class _CallReader:
@@ -270,10 +272,10 @@ class _CallReader:
         # table (1440 and 60 entries, which stay in the CPU cache); both found
         # means the text was exactly HH:MM:SS with a real time.
         try:
-            starts = list(map(add, map(day, d1), map(add, map(_HH_MM, map(getitem, t1, repeat(_HEAD))),
-                                                    map(_SS, map(getitem, t1, repeat(_TAIL))))))
-            ends = list(map(add, map(day, d2), map(add, map(_HH_MM, map(getitem, t2, repeat(_HEAD))),
-                                                  map(_SS, map(getitem, t2, repeat(_TAIL))))))
+            starts = list(map(add, map(day, d1), map(add, map(_HH_MM, map(_slice, t1, repeat(_HEAD))),
+                                                    map(_SS, map(_slice, t1, repeat(_TAIL))))))
+            ends = list(map(add, map(day, d2), map(add, map(_HH_MM, map(_slice, t2, repeat(_HEAD))),
+                                                  map(_SS, map(_slice, t2, repeat(_TAIL))))))
         except KeyError:  # a date not seen before, or something wrong
             if not self.learn(d1, t1, d2, t2):
                 return self.sort_out(block, parts, a, b, first)
@@ -320,10 +322,10 @@ class _CallReader:
             if is_phone(caller):
                 callers[caller] = caller
         good = map(all, zip(map(dates.__contains__, d1), map(dates.__contains__, d2),
-                            map(_HH_MM_TABLE.__contains__, map(getitem, t1, repeat(_HEAD))),
-                            map(_SS_TABLE.__contains__, map(getitem, t1, repeat(_TAIL))),
-                            map(_HH_MM_TABLE.__contains__, map(getitem, t2, repeat(_HEAD))),
-                            map(_SS_TABLE.__contains__, map(getitem, t2, repeat(_TAIL))),
+                            map(_HH_MM_TABLE.__contains__, map(_slice, t1, repeat(_HEAD))),
+                            map(_SS_TABLE.__contains__, map(_slice, t1, repeat(_TAIL))),
+                            map(_HH_MM_TABLE.__contains__, map(_slice, t2, repeat(_HEAD))),
+                            map(_SS_TABLE.__contains__, map(_slice, t2, repeat(_TAIL))),
                             map(callers.__contains__, caller_col), map(is_phone, callees)))
         done = a
         for i in compress(range(a, b), map(not_, good)):

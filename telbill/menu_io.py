@@ -364,6 +364,8 @@ class Layout:
     widths: dict[int, int]
     short: bool
     gap: int = GAP
+    fits: bool = True
+    """False on a screen too narrow for even the least arrangement: then every column may fold."""
 
     def total(self) -> int:
         return sum(self.widths.values()) + self.gap * (len(self.kept) - 1)
@@ -415,7 +417,8 @@ class Fit:
                     if layout.total() <= total:
                         return self._grow(layout, total)
         drop, short = configs[-1]
-        return self._grow(self._least(drop, short, FLEX_FLOOR, TIGHT_GAP), total)
+        least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
+        return Layout(least.kept, least.widths, least.short, least.gap, fits=False)
 
     def _least(self, drop: int, short: bool, floor: int, gap: int) -> Layout:
         kept = [i for i, c in enumerate(self.columns) if not (c.drop and c.drop <= drop)]
@@ -560,7 +563,9 @@ class View:
         columns = fit.columns
         for i in layout.kept:
             col, w = columns[i], layout.widths[i]
-            if col.wrap:
+            if not layout.fits:  # folded onto more lines rather than cut
+                table.add_column(col.header, justify=col.justify, overflow="fold")  # type: ignore[arg-type]
+            elif col.wrap:
                 table.add_column(col.header, justify=col.justify, width=w,  # type: ignore[arg-type]
                                  overflow="fold")
             else:
@@ -587,6 +592,8 @@ class View:
 
     def _height(self, fit: Fit, layout: Layout, row: Sequence[Cell]) -> int:
         """Screen lines a row takes (names and reasons may fold)."""
+        if not layout.fits:
+            return 2  # a guess: on so narrow a screen most rows fold once
         return max((self._lines(_text_of(row[i]), layout.widths[i]) for i in layout.kept
                     if fit.columns[i].wrap), default=1)
 

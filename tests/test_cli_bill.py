@@ -37,7 +37,7 @@ def test_sample_data_bill_file_is_golden(workdir: Path) -> None:
         "Months billed: 5 (2020-11 … 2021-03); grand total 6651.77 yuan.",
         "Wrote output/bills.txt, output/anomalies.txt.",
     ]
-    assert out.startswith("Read 237 call records from data/calls.txt in ")
+    assert out.startswith("Call records read from data/calls.txt: 237, in ")
 
 
 def test_chinese_bill_file_has_the_assignment_heads(workdir: Path) -> None:
@@ -127,7 +127,7 @@ def test_duplicate_phones_stop_the_bill(workdir: Path) -> None:
     assert err.splitlines() == [
         "data/users.txt line 37: phone '83470001' repeats line 5",
         "data/users.txt line 38: phone '83479x' is not 3 to 20 digits",
-        "data/users.txt has 2 bad line(s); no bills were written",
+        "bad lines in data/users.txt: 2; no bills were written",
     ]
     assert not (workdir / "output/bills.txt").exists()
 

@@ -309,7 +309,7 @@ def test_every_bad_users_line_is_named_with_file_line_and_value(
         return
     assert (code, out) == (2, "")
     messages = err.splitlines()
-    assert messages[-1] == f"users.txt has {len(bad)} bad line(s); no bills were written"
+    assert messages[-1] == f"bad lines in users.txt: {len(bad)}; no bills were written"
     assert len(messages) == len(bad) + 1
     for number, message in zip(bad, messages):
         assert message.startswith(f"users.txt line {number}: ")
@@ -369,7 +369,7 @@ def test_random_binary_files_never_crash(tmp_path: Path, monkeypatch: pytest.Mon
         _write(tmp_path, garbage, ONE_CALL)
         code, out, err = run("bill", "--users", "u.txt", "--calls", "c.txt")
         assert code == 2 and out == "" and "Traceback" not in err
-        assert err.splitlines()[-1].startswith("u.txt has ")
+        assert err.splitlines()[-1].startswith("bad lines in u.txt: ")
 
 
 def test_a_single_4mb_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -405,7 +405,7 @@ def test_huge_amounts_and_long_names_are_billed_exactly(tmp_path: Path, monkeypa
     assert err.splitlines() == [
         f"u.txt line 1: name '{'名' * 40}…' is longer than 64 characters",
         "u.txt line 2: rent '1234567890123456' is too large (at most 15 digits before the point)",
-        "u.txt has 2 bad line(s); no bills were written",
+        "bad lines in u.txt: 2; no bills were written",
     ]
 
 
@@ -461,7 +461,7 @@ def test_unreadable_users_line_is_named_but_unreadable_comment_is_a_comment(
     assert code == 2
     assert err.splitlines() == [
         "u.txt line 3: unreadable bytes (neither UTF-8 nor GB18030): '83470001  B\\xff  1  1'",
-        "u.txt has 1 bad line(s); no bills were written",
+        "bad lines in u.txt: 1; no bills were written",
     ]
 
 
@@ -486,7 +486,7 @@ def test_file_names_with_brackets_and_colons_print_as_they_are(tmp_path: Path,
     (tmp_path / name).write_bytes(ONE_CALL)
     (tmp_path / "u.txt").write_bytes(b"83470000  A  1  1\n")
     code, out, _ = run("bill", "--users", "u.txt", "--calls", name)
-    assert code == 0 and out.startswith(f"Read 1 call records from {name} in ")
+    assert code == 0 and out.startswith(f"Call records read from {name}: 1, in ")
     code, _, err = run("bill", "--users", "u.txt", "--calls", "[bold]missing.txt")
     assert (code, err) == (2, "error: [bold]missing.txt: no such file\n")
 

@@ -375,7 +375,7 @@ def test_billing_all_months_to_the_default_file(data: Path) -> None:
     assert "Write the bills to [output/bills.txt]: " in screen
     text = (data / "output/bills.txt").read_text("utf-8")
     assert [m for m in re.findall(r"== (\d{4}-\d\d) ==", text)] == ["2020-12", "2021-01", "2021-02"]
-    assert "3 month(s) billed, grand total" in screen
+    assert "months billed: 3, grand total" in screen
 
 
 def test_anomalies_listed_by_reason_and_written(data: Path) -> None:

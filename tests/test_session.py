@@ -400,9 +400,16 @@ def test_statement_totals_equal_the_bill_row(data: Path) -> None:
 
 
 def test_write_bills_refuses_to_overwrite_an_input(data: Path) -> None:
-    """The bill file may not be a data file."""
+    """The bill file may not be a data file; the menu's check of a typed name says so before writing."""
     with pytest.raises(OutputError):
         open_session().write_bills(Path("data/users.txt"), EN)
+    for name in ("data/calls.txt", " ./data/users.txt ", "output/audit.log"):
+        with pytest.raises(OutputError) as info:
+            open_session().check_out_path(name)
+        assert "is an input file" in info.value.render(EN)
+    with pytest.raises(ValidationError):
+        open_session().check_out_path("   ")
+    assert open_session().check_out_path(" out/b.txt ") == Path("out/b.txt")
     bills = open_session().write_bills(Path("out/bills.txt"), EN, "2021-01")
     assert [m.month for m in bills.months] == ["2021-01"]
     assert "== 2021-01 ==" in (data / "out/bills.txt").read_text("utf-8")
