@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from smalldata import CALLS, USERS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,5 +23,15 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A temporary working directory holding a copy of data/ and an empty output/."""
     shutil.copytree(ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns("backup"))
     (tmp_path / "output").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture()
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary working directory whose data/ holds the small files of smalldata.py."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/users.txt").write_text(USERS, "utf-8")
+    (tmp_path / "data/calls.txt").write_text(CALLS, "utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path

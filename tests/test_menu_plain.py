@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from smalldata import CALLS, USERS
 
 from telbill.cli import main
 from telbill.dataset import DataPaths
@@ -18,32 +19,6 @@ from telbill.menu import run_menu
 
 EN, ZH = Translator("en"), Translator("zh")
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-USERS = (
-    "# test subscribers: PHONE NAME RENT FEATURE\n"
-    "83470000  Zhang Qiang  25.00  6.00\n"
-    "83470001  张强  25  6.5   # moved in 2021\n"
-    "\n"
-    "83470002\tLi Na\t18.00\t0\n"
-)
-CALLS = (
-    "# test calls\n"
-    "83470000  02584561234  2020-12-31 23:58:10  2021-01-01 00:03:05\n"
-    "83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
-    "83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:01:00   # abroad\n"
-    "83470001  83472222  2021-01-10 10:00:00  2021-01-10 10:03:00\n"
-    "83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:00:59\n"
-    "83479999  83463333  2021-01-11 09:00:00  2021-01-11 09:02:00\n"
-    "83470005  8346000x  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
-)
-
-
-@pytest.fixture()
-def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/users.txt").write_text(USERS, "utf-8")
-    (tmp_path / "data/calls.txt").write_text(CALLS, "utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def run(script: str, tr: Translator = EN, stdin: Any = None) -> tuple[int, str]:
