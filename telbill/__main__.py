@@ -1,3 +1,3 @@
-from telbill.cli import main
+from telbill.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -11,7 +11,8 @@ Run ``python -m telbill.bench`` (1,000,000 calls, 10,000 subscribers, 3 runs) or
    arithmetic) on a small generated set, and stops with exit 1 if any bill row or
    anomaly line differs;
 3. runs ``telbill bill`` (``telbill.cli.main``) in a fresh Python process per run,
-   writing all three output files, and prints the median time of each phase
+   writing all three output files and ending as the ``telbill`` command does
+   (``telbill.cli.exit_now``), and prints the median time of each phase
    (read, check, rate, write), the in-process total, the whole process's wall
    time (interpreter start to exit), calls per second and the peak resident set
    size.
@@ -553,12 +554,14 @@ def run_batch(*args, **kwargs):
     timings["records"] = result.records
     return result
 cli.run_batch = run_batch
-code = cli.main(sys.argv[2:])
+kept = []
+code = cli.main(sys.argv[2:], keep=kept)
 timings["main"] = time.perf_counter() - t0
 timings["exit"] = code
 timings["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 with open(sys.argv[1], "w") as fh:
     json.dump(timings, fh)
+cli.exit_now(code)  # as the telbill command (cli.entry) ends a batch run
 """
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from collections import deque
+from itertools import repeat
 from operator import attrgetter
+from typing import Any
 
 from telbill.linkedlist import LinkedList
 from telbill.loader import paused_gc
@@ -128,15 +131,33 @@ def compute_bills(
             sums[caller] = sums.get(caller, 0) + fee
         del by_day
         ordered_users = list(users)
+        columns = (list(map(attrgetter("phone"), ordered_users)), list(map(attrgetter("name"), ordered_users)),
+                   list(map(attrgetter("rent"), ordered_users)), list(map(attrgetter("feature"), ordered_users)))
         bills = Bills()
         for month in sorted(by_month):
             local_sums, long_sums = by_month.pop(month)  # each month's sums go once its rows are made
-            local, long_distance = local_sums.get, long_sums.get
-            bills.months.append(MonthBill(month, [
-                BillRow(user.phone, user.name, user.rent, user.feature, local(user.phone, 0),
-                        long_distance(user.phone, 0))
-                for user in ordered_users]))
+            phones = columns[0]
+            bills.months.append(MonthBill(month, _bill_rows(
+                *columns, list(map(local_sums.get, phones, repeat(0))),
+                list(map(long_sums.get, phones, repeat(0))))))
     return bills
+
+
+_ROW_SLOTS = tuple(getattr(BillRow, name).__set__ for name in
+                   ("phone", "name", "rent", "feature", "local", "long_distance"))
+
+
+def _bill_rows(*columns: list[Any]) -> list[BillRow]:
+    """``BillRow(*fields)`` for each row of the six columns, made column by column.
+
+    The same rows as calling ``BillRow`` on each, about twice as fast: a frozen
+    dataclass's ``__init__`` sets each field through ``object.__setattr__``;
+    here each field's slot is filled directly, a column at a time (``map``).
+    """
+    rows: list[BillRow] = list(map(object.__new__, repeat(BillRow, len(columns[0]))))
+    for fill, column in zip(_ROW_SLOTS, columns):
+        deque(map(fill, rows, column), 0)
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from itertools import accumulate, compress, islice
 from typing import Any
 from operator import attrgetter, eq, gt, le, lt, or_
 
-from telbill.linkedlist import LinkedList
+from telbill.linkedlist import IntrusiveList, LinkedList
 from telbill.loader import BadCall, paused_gc
 from telbill.records import AnomalyCode, Call, format_duration, format_moment
 
@@ -80,12 +80,20 @@ class CheckResult:
 
 
 def _unflagged(calls: LinkedList[Call], flagged: Collection[int]) -> Iterator[Call]:
+    if isinstance(calls, IntrusiveList):  # each call is its own node
+        call: Any = calls.head
+        while call is not None:
+            nxt = call.next
+            if id(call) not in flagged:
+                yield call
+            call = nxt
+        return
     node = calls.head
     while node is not None:
-        call = node.item
+        item = node.item
         node = node.next
-        if id(call) not in flagged:
-            yield call
+        if id(item) not in flagged:
+            yield item
 
 
 def find_overlaps(calls: Iterable[Call]) -> dict[int, Call]:
@@ -190,6 +198,8 @@ def check_calls(
         # whether the caller is known.
         table: dict[str, list[Any]] = {phone: [-1, -1] for phone in phones}
         unsorted: set[str] = set()  # callers whose records need the full sweep
+        state_of = table.get
+        longest = MAX_SECONDS
         for call in calls:
             start = call.start
             end = call.end
@@ -199,12 +209,12 @@ def check_calls(
                     AnomalyCode.END_BEFORE_START, call.line_no, call.text(), "anomaly.end_before_start",
                     {"start": format_moment(start), "end": format_moment(end)}, call)
                 continue
-            seen = table.get(call.caller)
+            seen = state_of(call.caller)
             if seen is None:
                 flagged[id(call)] = Anomaly(
                     AnomalyCode.UNKNOWN_CALLER, call.line_no, call.text(), "anomaly.unknown_caller",
                     {"caller": call.caller}, call)
-            elif duration > MAX_SECONDS:
+            elif duration > longest:
                 flagged[id(call)] = Anomaly(
                     AnomalyCode.TOO_LONG, call.line_no, call.text(), "anomaly.too_long",
                     {"duration": format_duration(duration), "seconds": duration}, call)

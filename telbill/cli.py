@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
@@ -170,8 +170,12 @@ def _notices(result_encodings: dict[str, str], tr: Translator, err: Console) -> 
             err.print(tr(f"notice.encoding.{encoding}", path=path), style="yellow")
 
 
-def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Console) -> int:
-    """``telbill bill``: write the files, print the summary; 0 or 2."""
+def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Console,
+             keep: list[object] | None = None) -> int:
+    """``telbill bill``: write the files, print the summary; 0 or 2.
+
+    The result goes to ``keep`` (when given) before anything else can fail.
+    """
     opts = BatchOptions(
         paths=DataPaths(args.users, args.calls, args.tariff),
         month=args.month, out=args.out, anomalies=args.anomalies, csv=args.csv,
@@ -190,13 +194,20 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
     finally:
         if progress is not None:
             progress.stop()
+    if keep is not None:
+        keep.append(result)
     _notices(result.dataset.encodings, tr, err)
     print_summary(result, tr, out)
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Entry point of ``telbill`` and ``python -m telbill``; returns the exit code."""
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
+         *, keep: list[object] | None = None) -> int:
+    """The ``telbill`` command; returns the exit code.
+
+    ``keep``, when given, receives the batch result of ``telbill bill`` so that
+    it outlives this call (see :func:`entry`).
+    """
     args_list = list(sys.argv[1:] if argv is None else argv)
     lang = _peek_lang(args_list) or detect_lang()
     tr = Translator(lang)
@@ -216,7 +227,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return exc.code if isinstance(exc.code, int) else EXIT_FAIL
     try:
         if args.command == "bill":
-            return run_bill(args, tr, out, err)
+            return run_bill(args, tr, out, err, keep)
         from telbill.menu import run_menu
 
         paths = DataPaths(getattr(args, "users", DEFAULT_USERS), getattr(args, "calls", DEFAULT_CALLS),
@@ -235,3 +246,34 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             raise
         err.print(tr("cli.internal", error=f"{type(exc).__name__}: {exc}"), style="red")
         return EXIT_FAIL
+
+
+def entry(argv: Sequence[str] | None = None) -> NoReturn:
+    """The console script and ``python -m telbill``: :func:`main`, then exit at once.
+
+    A batch run ends holding millions of records; freeing them one by one at
+    exit would take a good part of a second and achieve nothing. So after
+    ``telbill bill`` its result is kept alive (``keep``), stdout and stderr are
+    flushed, and the process ends with ``os._exit``. Every output file is
+    already written, synced and renamed by then. Any other command ends the
+    ordinary way.
+    """
+    kept: list[object] = []
+    code = main(argv, keep=kept)
+    if not kept:  # not a batch run (the menu, help, an error): the ordinary way out
+        raise SystemExit(code)
+    exit_now(code)
+
+
+def exit_now(code: int) -> NoReturn:
+    """Flush stdout and stderr, then end the process with ``code`` without freeing anything.
+
+    A reader that went away (a closed pipe) does not change the exit status.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

@@ -12,7 +12,7 @@ from operator import add, contains, getitem, ne, not_, or_
 from typing import cast
 
 from telbill.errors import Problem
-from telbill.linkedlist import LinkedList
+from telbill.linkedlist import IntrusiveList, LinkedList
 from telbill.records import (
     MAX_NAME_CHARS,
     PHONE_MAX,
@@ -188,7 +188,7 @@ def load_calls(
     when :meth:`Call.text` would not give that very line back (tabs, extra spaces,
     a trailing comment). Each line can then be freed as soon as it is read.
     """
-    calls: LinkedList[Call] = LinkedList()
+    calls: LinkedList[Call] = IntrusiveList()  # each Call is its own list cell
     result = CallsFile(calls)
     with paused_gc():
         _CallReader(result, unreadable, keep_lines).read(lines, progress)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from telbill.linkedlist import Linked
+
 SECONDS_PER_DAY = 86_400
 MAX_NAME_CHARS = 64
 PHONE_MIN, PHONE_MAX = 3, 20
@@ -188,8 +190,12 @@ class User:
 
 
 @dataclass(slots=True)
-class Call:
-    """A call record (话单): one line of calls.txt."""
+class Call(Linked):
+    """A call record (话单): one line of calls.txt.
+
+    It can be its own cell of an :class:`~telbill.linkedlist.IntrusiveList`
+    (the calls as loaded are held that way: no separate list node per call).
+    """
 
     caller: str
     """The calling subscriber's number."""

@@ -58,21 +58,61 @@ class _Lefts(dict[tuple[str, str], str]):
         return text
 
 
+class _Heads(dict[tuple[str, str, int, int], str]):
+    """(phone, name, rent, feature) -> a row's first four cells padded to the
+    widths, with the gaps: the part of a subscriber's row that every month shares."""
+
+    def __init__(self, lefts: _Lefts, money: _Money, w_rent: int, w_feature: int) -> None:
+        super().__init__()
+        self.lefts, self.money = lefts, money
+        self.fmt = f"%s%{w_rent}s{GAP}%{w_feature}s{GAP}"
+
+    def __missing__(self, key: tuple[str, str, int, int]) -> str:
+        phone, name, rent, feature = key
+        text = self[key] = self.fmt % (self.lefts[phone, name], self.money[rent], self.money[feature])
+        return text
+
+
+_FixedColumns = tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...], tuple[int, ...]]
+"""Phones, names, rents and features of a month's rows."""
+
+
 class _Texts:
     """Cell texts shared by the months of one bill file: amounts, and each
-    subscriber's padded phone and name for the column widths in use."""
+    subscriber's padded phone, name, rent and feature for the column widths in use."""
 
-    __slots__ = ("money", "_lefts")
+    __slots__ = ("money", "_lefts", "_heads", "_fixed")
 
     def __init__(self) -> None:
         self.money = _Money()
         self._lefts: dict[tuple[int, int], _Lefts] = {}
+        self._heads: dict[tuple[int, int, int, int], _Heads] = {}
+        self._fixed: tuple[_FixedColumns, list[int]] | None = None
 
     def lefts(self, w_phone: int, w_name: int) -> _Lefts:
         lefts = self._lefts.get((w_phone, w_name))
         if lefts is None:
             lefts = self._lefts[w_phone, w_name] = _Lefts(w_phone, w_name)
         return lefts
+
+    def heads(self, w_phone: int, w_name: int, w_rent: int, w_feature: int) -> _Heads:
+        key = (w_phone, w_name, w_rent, w_feature)
+        heads = self._heads.get(key)
+        if heads is None:
+            heads = self._heads[key] = _Heads(self.lefts(w_phone, w_name), self.money, w_rent, w_feature)
+        return heads
+
+    def fixed_widths(self, columns: _FixedColumns) -> list[int]:
+        """The widest cell of the phone, name, rent and feature columns (the
+        same subscribers as the month before: the widths found then)."""
+        if self._fixed is not None and self._fixed[0] == columns:
+            return self._fixed[1]
+        phones, names, rents, features = columns
+        cell = self.money.__getitem__
+        widths = [max(map(width, phones)), max(map(width, names)),
+                  max(map(len, map(cell, rents))), max(map(len, map(cell, features)))]
+        self._fixed = (columns, widths)
+        return widths
 
 
 _ROW_FIELDS = attrgetter("phone", "name", "rent", "feature", "local", "long_distance")
@@ -102,8 +142,8 @@ def format_month(month: MonthBill, tr: Tr, texts: _Texts | None = None) -> list[
         sums = list(map(add, map(add, rents, features), map(add, locals_, longs)))
         columns = (rents, features, locals_, longs, sums)
         totals = [tr("bill.totals_row"), "", *(format_fen(sum(column)) for column in columns)]
-        amounts = [list(map(cell, column)) for column in columns]
-        body_widths = [max(map(width, phones)), max(map(width, names)),
+        amounts = [list(map(cell, column)) for column in columns[2:]]
+        body_widths = [*texts.fixed_widths((phones, names, rents, features)),
                        *(max(map(len, column)) for column in amounts)]  # amounts are ASCII
     else:
         totals = _row_cells(month.totals)
@@ -112,9 +152,9 @@ def format_month(month: MonthBill, tr: Tr, texts: _Texts | None = None) -> list[
     widths = [max(width(heads[i]), width(totals[i]), body_widths[i]) for i in range(7)]
     lines.append(_table_line(heads, widths))
     if rows:
-        right = GAP.join(f"%{w}s" for w in widths[2:])
-        lefts = map(texts.lefts(widths[0], widths[1]).__getitem__, zip(phones, names))
-        lines.extend(map(add, lefts, map(right.__mod__, zip(*amounts))))
+        right = GAP.join(f"%{w}s" for w in widths[4:])
+        firsts = map(texts.heads(*widths[:4]).__getitem__, zip(phones, names, rents, features))
+        lines.extend(map(add, firsts, map(right.__mod__, zip(*amounts))))
     lines.append(_table_line(totals, widths))
     return lines
 

@@ -1,0 +1,39 @@
+"""The console entry: main() returns normally; a batch run then ends with os._exit."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from telbill.batch import BatchResult
+from telbill.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_console_script_and_python_dash_m_use_entry() -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["scripts"]
+    assert scripts == {"telbill": "telbill.cli:entry"}
+    assert "entry()" in (ROOT / "telbill/__main__.py").read_text("utf-8")
+
+
+def test_main_returns_and_hands_over_the_batch_result(workdir: Path) -> None:
+    kept: list[object] = []
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--lang", "en", "bill"], stdout=out, stderr=err, keep=kept) == 0
+    assert len(kept) == 1 and isinstance(kept[0], BatchResult)
+    assert main(["--lang", "en", "bill", "--month", "2021-13"], stdout=out, stderr=err, keep=kept) == 2
+    assert len(kept) == 1
+
+
+def test_buffered_output_is_flushed_before_the_quick_exit(workdir: Path) -> None:
+    """stdout to a file is block-buffered: the whole summary must still be there."""
+    with open(workdir / "out.txt", "w", encoding="utf-8") as fh:
+        proc = subprocess.run([sys.executable, "-m", "telbill", "--lang", "en", "bill"], stdout=fh,
+                              stderr=subprocess.PIPE, text=True)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    lines = (workdir / "out.txt").read_text("utf-8").splitlines()
+    assert len(lines) == 4 and lines[-1] == "Wrote output/bills.txt, output/anomalies.txt."

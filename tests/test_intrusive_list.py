@@ -1,0 +1,93 @@
+"""The intrusive linked list (records as their own cells) behaves like LinkedList."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from telbill.linkedlist import IntrusiveList, Linked, LinkedList
+from telbill.records import Call
+
+
+@dataclass(slots=True)
+class Box(Linked):
+    value: int
+
+
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.integers(0, 9)),
+        st.tuples(st.just("prepend"), st.integers(0, 9)),
+        st.tuples(st.just("extend"), st.lists(st.integers(0, 9), max_size=5)),
+        st.tuples(st.just("insert_after"), st.integers(0, 30), st.integers(0, 9)),
+        st.tuples(st.just("remove"), st.integers(0, 9)),
+        st.tuples(st.just("pop_front")),
+        st.tuples(st.just("remove_if_odd")),
+        st.tuples(st.just("remove_node"), st.integers(0, 30)),
+        st.tuples(st.just("sort"), st.booleans()),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ops)
+def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple]) -> None:
+    ll: IntrusiveList[Box] = IntrusiveList()
+    model: list[Box] = []
+    for op in operations:
+        name = op[0]
+        if name == "append":
+            box = Box(op[1])
+            assert ll.append(box) is box
+            model.append(box)
+        elif name == "prepend":
+            box = Box(op[1])
+            ll.prepend(box); model.insert(0, box)
+        elif name == "extend":
+            boxes = [Box(v) for v in op[1]]
+            ll.extend(iter(boxes)); model.extend(boxes)
+        elif name == "insert_after" and model:
+            index = op[1] % len(model)
+            box = Box(op[2])
+            ll.insert_after(list(ll.nodes())[index], box); model.insert(index + 1, box)
+        elif name == "remove":
+            if Box(op[1]) in model:
+                ll.remove(Box(op[1])); model.remove(Box(op[1]))
+            else:
+                with pytest.raises(ValueError):
+                    ll.remove(Box(op[1]))
+        elif name == "pop_front":
+            if model:
+                assert ll.pop_front() is model.pop(0)
+            else:
+                with pytest.raises(IndexError):
+                    ll.pop_front()
+        elif name == "remove_if_odd":
+            assert ll.remove_if(lambda b: b.value % 2 == 1) == sum(1 for b in model if b.value % 2 == 1)
+            model = [b for b in model if b.value % 2 == 0]
+        elif name == "remove_node" and model:
+            index = op[1] % len(model)
+            ll.remove_node(list(ll.nodes())[index]); del model[index]
+        elif name == "sort":
+            ll.sort(key=lambda b: b.value, reverse=op[1])
+            model.sort(key=lambda b: b.value, reverse=op[1])
+        items = list(ll)
+        assert len(items) == len(model) and all(a is b for a, b in zip(items, model))
+        assert len(ll) == len(model)
+        assert (ll.head is None) == (not model)
+        if model:
+            assert ll.head is model[0] and ll.tail is model[-1] and ll.tail.next is None
+
+
+def test_calls_are_their_own_cells_and_still_fit_ordinary_lists() -> None:
+    calls = [Call("1234", "5678", 10, 20), Call("1234", "5678", 5, 8)]
+    own: IntrusiveList[Call] = IntrusiveList(calls)
+    assert own.head is calls[0] and calls[0].next is calls[1] and calls[1].next is None
+    plain = LinkedList(own)  # in nodes of its own: the calls' links are untouched
+    plain.sort(key=lambda c: c.start)
+    assert list(plain) == calls[::-1] and list(own) == calls
+    assert calls[0] == Call("1234", "5678", 10, 20)  # equality ignores the link
