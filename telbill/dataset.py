@@ -13,7 +13,7 @@ from telbill.checking import CheckResult, check_calls
 from telbill.decoding import decode
 from telbill.errors import InputFileError, TariffError
 from telbill.loader import CallsFile, UsersFile, load_calls, load_users
-from telbill.storage import digest, read_bytes
+from telbill.storage import digest, input_error, read_bytes
 from telbill.tariff import DEFAULT_TARIFF, Tariff, parse_tariff
 
 LoadProgress = Callable[[int, int], None]
@@ -144,12 +144,8 @@ def _stream_calls(path: Path, progress: LoadProgress | None) -> tuple[CallsFile,
 
             callback = report if progress is not None else None
             loaded = load_calls(_lines_of(fh, hasher), str(path), frozenset(), callback, keep_lines=False)
-    except FileNotFoundError:
-        raise InputFileError("input.missing", path=str(path)) from None
-    except IsADirectoryError:
-        raise InputFileError("input.directory", path=str(path)) from None
     except OSError as exc:
-        raise InputFileError("input.unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
+        raise input_error(path, exc) from None
     return loaded, "utf-8", hasher.hexdigest()
 
 

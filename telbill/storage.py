@@ -19,16 +19,21 @@ from telbill.errors import InputFileError, OutputError
 BACKUPS_KEPT = 20
 
 
+def input_error(path: Path, exc: OSError) -> InputFileError:
+    """The one-line error for an input that could not be read: missing, a folder, or else."""
+    if isinstance(exc, FileNotFoundError):
+        return InputFileError("input.missing", path=str(path))
+    if isinstance(exc, IsADirectoryError):
+        return InputFileError("input.directory", path=str(path))
+    return InputFileError("input.unreadable", path=str(path), reason=exc.strerror or str(exc))
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes; a missing, directory or unreadable path is an InputFileError."""
     try:
         return path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError("input.missing", path=str(path)) from None
-    except IsADirectoryError:
-        raise InputFileError("input.directory", path=str(path)) from None
     except OSError as exc:
-        raise InputFileError("input.unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
+        raise input_error(path, exc) from None
 
 
 def digest(data: bytes) -> str:
