@@ -96,28 +96,6 @@ def _unflagged(calls: LinkedList[Call], flagged: Collection[int]) -> Iterator[Ca
             yield item
 
 
-def find_overlaps(calls: Iterable[Call]) -> dict[int, Call]:
-    """Records of one caller "at one time" (same start or overlapping intervals).
-
-    Returns ``id(call) -> partner`` for every such record, ``partner`` being the
-    record it clashes with that starts first (of equal starts, the one that
-    comes first in ``calls``). Calls are grouped per caller in one pass; each
-    group is sorted by start with our linked list's natural merge sort and swept
-    once, so the whole check is O(n log n).
-    """
-    groups: dict[str, LinkedList[Call]] = {}
-    for call in calls:
-        group = groups.get(call.caller)
-        if group is None:
-            group = groups[call.caller] = LinkedList()
-        group.append(call)
-    clashes: dict[int, tuple[Call, Call]] = {}
-    for group in groups.values():
-        if len(group) > 1:
-            _sweep(group, clashes)
-    return {key: partner for key, (_, partner) in clashes.items()}
-
-
 _START = attrgetter("start")
 _END = attrgetter("end")
 

@@ -321,6 +321,16 @@ class Linked:
 L = TypeVar("L", bound=Linked)
 
 
+def _ensure_free(item: Linked) -> None:
+    """Refuse a record that is linked inside another IntrusiveList (its ``next`` is set).
+
+    Linking it again would cut that other list short. (The last record of a list
+    has no ``next`` and cannot be told apart; don't add it to a second list.)
+    """
+    if getattr(item, "next", None) is not None:
+        raise ValueError("this record is already linked in an IntrusiveList")
+
+
 class IntrusiveList(LinkedList[L]):
     """A :class:`LinkedList` whose items are their own nodes (no :class:`Node` each).
 
@@ -333,6 +343,7 @@ class IntrusiveList(LinkedList[L]):
     __slots__ = ()
 
     def append(self, item: L) -> Node[L]:
+        _ensure_free(item)
         item.next = None
         if self.tail is None:
             self.head = item  # type: ignore[assignment]
@@ -343,6 +354,7 @@ class IntrusiveList(LinkedList[L]):
         return item  # type: ignore[return-value]
 
     def prepend(self, item: L) -> Node[L]:
+        _ensure_free(item)
         item.next = self.head
         self.head = item  # type: ignore[assignment]
         if self.tail is None:
@@ -354,6 +366,8 @@ class IntrusiveList(LinkedList[L]):
         tail: Any = self.tail
         count = 0
         for item in items:
+            if getattr(item, "next", None) is not None:
+                _ensure_free(item)
             if tail is None:
                 self.head = item  # type: ignore[assignment]
             else:
@@ -366,6 +380,7 @@ class IntrusiveList(LinkedList[L]):
         self._len += count
 
     def insert_after(self, node: Node[L], item: L) -> Node[L]:
+        _ensure_free(item)
         item.next = node.next
         node.next = item  # type: ignore[assignment]
         if self.tail is node:

@@ -26,7 +26,7 @@ from telbill.billing import Bills, Statement, compute_bills, rate_call, statemen
 from telbill.checking import Anomaly, CheckResult, check_calls
 from telbill.dataset import DataPaths, Dataset, load_dataset
 from telbill.decoding import decode, encode
-from telbill.errors import ConflictError, NotFoundError, OutputError, Problem, TelbillError, ValidationError
+from telbill.errors import ConflictError, NotFoundError, OutputError, Problem, ValidationError
 from telbill.linkedlist import LinkedList
 from telbill.loader import load_calls, load_users, quote
 from telbill.records import (

@@ -89,7 +89,7 @@ def parse_tariff(text: str, source: str, base: Tariff = DEFAULT_TARIFF) -> Tarif
         if section not in ("local", "domestic", "international"):
             raise TariffError("tariff.section", source=source, section=section)
         if not isinstance(body, dict):
-            raise TariffError("tariff.section", source=source, section=section)
+            raise TariffError("tariff.not_section", source=source, section=section)
         rate: Rate = getattr(tariff, section)
         changes: dict[str, int] = {}
         for key, value in body.items():

@@ -91,3 +91,14 @@ def test_calls_are_their_own_cells_and_still_fit_ordinary_lists() -> None:
     plain.sort(key=lambda c: c.start)
     assert list(plain) == calls[::-1] and list(own) == calls
     assert calls[0] == Call("1234", "5678", 10, 20)  # equality ignores the link
+
+
+def test_a_record_linked_in_one_list_is_refused_by_another() -> None:
+    """Building a second IntrusiveList from the records of a first one is refused, not corrupting."""
+
+    first = IntrusiveList(Call("123", "456", i, i + 1) for i in range(4))
+    with pytest.raises(ValueError, match="already linked"):
+        IntrusiveList(c for c in first if c.start % 2 == 0)
+    with pytest.raises(ValueError, match="already linked"):
+        IntrusiveList().append(first.head.item)  # type: ignore[union-attr]
+    assert len(first) == 4 and [c.start for c in first] == [0, 1, 2, 3]

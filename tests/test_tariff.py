@@ -69,6 +69,7 @@ def test_tariff_file_overrides_only_what_it_names() -> None:
         ("[domestic]\nfirst_seconds = 1.5\n", "t.toml [domestic] first_seconds must be a whole number of seconds ≥ 0, got 1.5"),
         ("[local]\nprice = 1\n", "t.toml [local]: unknown key price (use first_seconds, first_price, step_seconds, step_price)"),
         ("[mobile]\nfirst_price = 1\n", "t.toml: unknown section [mobile] (use [local], [domestic], [international])"),
+        ("local = 3\n", "t.toml: local must be a section ([local] with its keys below it), not a value"),
         ("[local]\nfirst_price = \"0.2\"\n", "t.toml [local] first_price must be yuan ≥ 0 with at most two decimals, got '0.2'"),
     ],
 )

@@ -81,6 +81,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tariff.encoding": ("{source}: not UTF-8 text", "{source}：不是 UTF-8 文本"),
     "tariff.section": ("{source}: unknown section [{section}] (use [local], [domestic], [international])",
                        "{source}：未知的节 [{section}]（应为 [local]、[domestic]、[international]）"),
+    "tariff.not_section": ("{source}: {section} must be a section ([{section}] with its keys below it), not a value",
+                           "{source}：{section} 应为一个节（[{section}]，其下列出各键），而不是一个值"),
     "tariff.key": ("{section}: unknown key {key} (use first_seconds, first_price, step_seconds, step_price)",
                    "{section}：未知的键 {key}（应为 first_seconds、first_price、step_seconds、step_price）"),
     "tariff.price": ("{section} {key} must be yuan ≥ 0 with at most two decimals, got {value}",
