@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from smalldata import CALLS, USERS
+from smalldata import write_data
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,8 +30,5 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture()
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A temporary working directory whose data/ holds the small files of smalldata.py."""
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/users.txt").write_text(USERS, "utf-8")
-    (tmp_path / "data/calls.txt").write_text(CALLS, "utf-8")
     monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return write_data(tmp_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 USERS = (
     "# test subscribers: PHONE NAME RENT FEATURE\n"
     "83470000  Zhang Qiang  25.00  6.00\n"
@@ -19,3 +21,11 @@ CALLS = (
     "83479999  83463333  2021-01-11 09:00:00  2021-01-11 09:02:00\n"
     "83470005  8346000x  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
 )
+
+
+def write_data(folder: Path, users: str = USERS, calls: str = CALLS) -> Path:
+    """Put ``users`` and ``calls`` into ``folder``/data/ and return ``folder``."""
+    (folder / "data").mkdir()
+    (folder / "data/users.txt").write_text(users, "utf-8")
+    (folder / "data/calls.txt").write_text(calls, "utf-8")
+    return folder

@@ -14,6 +14,7 @@ from prompt_toolkit.input.base import PipeInput
 from prompt_toolkit.output import DummyOutput
 from rich.cells import cell_len
 from rich.console import Console
+from smalldata import write_data
 
 from telbill.billing import revenue_by_month
 from telbill.dataset import DataPaths
@@ -31,11 +32,9 @@ KEY = " "  # any key, after an item, brings the menu back
 
 @pytest.fixture()
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/users.txt").write_text(USERS, "utf-8")
-    (tmp_path / "data/calls.txt").write_text(CALLS, "utf-8")
+    """This file's own two users and one call, in a temporary working directory."""
     monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return write_data(tmp_path, USERS, CALLS)
 
 
 @pytest.fixture()
