@@ -1,8 +1,7 @@
-"""The batch bill run: load, check, rate, write; timed phase by phase."""
+"""The batch bill run: load, screen, rate, write; timed phase by phase."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -10,29 +9,21 @@ from datetime import datetime
 from pathlib import Path
 
 from telbill.billing import Bills, compute_bills
-from telbill.checking import CheckResult
+from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.dataset import DataPaths, Dataset, LoadProgress, load_dataset
 from telbill.decoding import encode
+from telbill.display import quote
 from telbill.errors import DataError, InputFileError, OutputError, UsageError
+from telbill.fields import parse_month
+from telbill.i18n import Tr
 from telbill.loader import paused_gc
 from telbill.records import AnomalyCode
 from telbill.report import RunInfo, bills_file_chunks, csv_chunks, format_anomalies
+from telbill.screening import Screening
 from telbill.storage import same_file, write_together
 
-Tr = Callable[..., str]
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 PhaseFn = Callable[[str], None]
-"""Told the name of each phase after reading as it begins: check, rate, write."""
-DEFAULT_OUT = Path("output/bills.txt")
-DEFAULT_ANOMALIES = Path("output/anomalies.txt")
-
-
-def check_month(text: str) -> str:
-    """``YYYY-MM`` with a real month (0001-01 to 9999-12), else UsageError."""
-    m = _MONTH.fullmatch(text)
-    if m is None or not (1 <= int(m[1]) and 1 <= int(m[2]) <= 12):
-        raise UsageError("usage.month", value=text)
-    return text
+"""Told the name of each phase after reading as it begins: screen, rate, write."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +42,11 @@ class BatchResult:
     """What the run did, for the summary."""
 
     dataset: Dataset
-    check: CheckResult
+    screening: Screening
     bills: Bills
     written: list[Path]
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds per phase: read, check, rate, write."""
+    """Seconds per phase: read, screen, rate, write."""
 
     @property
     def records(self) -> int:
@@ -63,7 +54,7 @@ class BatchResult:
 
     @property
     def counts(self) -> dict[AnomalyCode, int]:
-        return self.check.counts()
+        return self.screening.counts()
 
 
 def _refuse_overwriting_inputs(opts: BatchOptions) -> None:
@@ -94,10 +85,10 @@ def run_batch(
     """Bill everything and write the files; raises TelbillError subclasses.
 
     ``progress`` follows the reading of calls.txt line by line; ``on_phase`` is
-    told when each later phase (``check``, ``rate``, ``write``) begins.
+    told when each later phase (``screen``, ``rate``, ``write``) begins.
     """
-    if opts.month is not None:
-        check_month(opts.month)
+    if opts.month is not None and parse_month(opts.month) is None:
+        raise UsageError("usage.month", value=quote(opts.month))
     _refuse_overwriting_inputs(opts)
     with paused_gc():
         return _run(opts, tr, progress, now, on_phase or _no_phase)
@@ -119,19 +110,19 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
                         count=len(users_file.problems))
     t1 = time.perf_counter()
     timings["read"] = t1 - t0
-    on_phase("check")
-    check = dataset.check(lean=True)
+    on_phase("screen")
+    screening = dataset.screen(lean=True)
     t2 = time.perf_counter()
-    timings["check"] = t2 - t1
+    timings["screen"] = t2 - t1
     on_phase("rate")
-    bills = compute_bills(users_file.users, check.iter_valid(), dataset.tariff, opts.month)
+    bills = compute_bills(users_file.users, screening.iter_valid(), dataset.tariff, opts.month)
     t3 = time.perf_counter()
     timings["rate"] = t3 - t2
     on_phase("write")
     info = RunInfo(
         users_source=str(opts.paths.users), users=len(users_file.users),
         calls_source=str(opts.paths.calls), records=dataset.calls_file.records,
-        billed=check.billed, set_aside=len(check.anomalies),
+        billed=screening.billed, set_aside=len(screening.anomalies),
         tariff_source=dataset.tariff_source,
         generated=(now or datetime.now()).strftime("%Y-%m-%d %H:%M:%S"),
     )
@@ -141,7 +132,7 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
     # written, so their text is never held whole.
     files: list[tuple[Path, bytes | Iterable[bytes]]] = [
         (opts.out, bills_file_chunks(bills, info, tr)),
-        (opts.anomalies, encode(format_anomalies(check, info, tr))),
+        (opts.anomalies, encode(format_anomalies(screening, info, tr))),
     ]
     if opts.csv is not None:
         files.append((opts.csv, (chunk.encode("utf-8", "surrogateescape") for chunk in csv_chunks(bills))))
@@ -149,4 +140,4 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
     written = [path for path, _ in files]
     timings["write"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
-    return BatchResult(dataset, check, bills, written, timings)
+    return BatchResult(dataset, screening, bills, written, timings)

@@ -13,7 +13,7 @@ Run ``python -m telbill.bench`` (1,000,000 calls, 10,000 subscribers, 3 runs) or
 3. runs ``telbill bill`` (``telbill.cli.main``) in a fresh Python process per run,
    writing all three output files and ending as the ``telbill`` command does
    (``telbill.cli.exit_now``), and prints the median time of each phase
-   (read, check, rate, write), the in-process total, the whole process's wall
+   (read, screen, rate, write), the in-process total, the whole process's wall
    time (interpreter start to exit), calls per second and the peak resident set
    size.
 
@@ -46,7 +46,7 @@ FIRST_DAY = date(2023, 1, 1)
 """The generated calls start on this day and span two years (2023 and 2024)."""
 SPAN_DAYS = (date(2025, 1, 1) - FIRST_DAY).days
 SPAN_SECONDS = SPAN_DAYS * 86_400
-PHASES = ("read", "check", "rate", "write")
+PHASES = ("read", "screen", "rate", "write")
 TARIFF_TOML = """\
 # The default tariff, written out so that the benchmark does not depend on the
 # current folder's data/tariff.toml.

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from collections import deque
 from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
+from telbill.fields import SECONDS_PER_DAY
 from telbill.linkedlist import LinkedList
 from telbill.loader import paused_gc
-from telbill.records import SECONDS_PER_DAY, Call, CallClass, User, month_of
+from telbill.records import Call, CallClass, User, month_of
 from telbill.tariff import Tariff
 
 
@@ -81,7 +82,7 @@ def compute_bills(
 ) -> Bills:
     """Bill every month with a valid call starting in it (or just ``only_month``).
 
-    ``calls`` must be the valid ones (after :func:`telbill.checking.check_calls`).
+    ``calls`` must be the valid ones (after :func:`telbill.screening.screen_calls`).
     One pass adds each call's fee to its caller's sums for the month; the month
     is looked up per day number, and each rate's fee per duration is computed
     once and then looked up (integer fen throughout).

@@ -11,18 +11,33 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from telbill import __version__
-from telbill.batch import DEFAULT_ANOMALIES, DEFAULT_OUT, BatchOptions, BatchResult, run_batch
+from telbill.batch import BatchOptions, BatchResult, run_batch
 from telbill.console import make_console
-from telbill.dataset import DEFAULT_CALLS, DEFAULT_USERS, DataPaths
+from telbill.constants import (
+    DEFAULT_ANOMALIES,
+    DEFAULT_CALLS,
+    DEFAULT_OUT,
+    DEFAULT_USERS,
+    EXIT_FAIL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+)
+from telbill.dataset import DataPaths
 from telbill.errors import DataError, TelbillError
 from telbill.i18n import Lang, Translator, detect_lang
 from telbill.messages.cli import ARGPARSE_ZH
 from telbill.records import format_fen
 
-EXIT_OK, EXIT_FAIL, EXIT_INTERRUPTED = 0, 2, 130
 PROGRESS_MIN_LINES = 100_000
 
 
@@ -155,8 +170,8 @@ def print_summary(result: BatchResult, tr: Translator, out: Console) -> None:
     out.print(tr("summary.read", records=result.records, source=str(result.dataset.paths.calls),
                  seconds=f"{read_s:.2f}", rate=rate))
     parts = tr("list.sep").join(tr(f"summary.code.{code.value}", count=n) for code, n in counts.items())
-    out.print(tr("summary.billed", billed=result.check.billed,
-                 set_aside=len(result.check.anomalies), parts=parts))
+    out.print(tr("summary.billed", billed=result.screening.billed,
+                 set_aside=len(result.screening.anomalies), parts=parts))
     months = [m.month for m in result.bills.months]
     span = f"{months[0]} … {months[-1]}" if len(months) > 1 else (months[0] if months else "-")
     out.print(tr("summary.months", count=len(months), span=span,

@@ -9,19 +9,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from telbill.checking import CheckResult, check_calls
-from telbill.decoding import decode
+from telbill.constants import DEFAULT_CALLS, DEFAULT_TARIFF_PATH, DEFAULT_USERS
+from telbill.decoding import UTF8_LF, FileFormat, decode
 from telbill.errors import InputFileError, TariffError
 from telbill.loader import CallsFile, UsersFile, load_calls, load_users
+from telbill.screening import Screening, screen_calls
 from telbill.storage import digest, input_error, read_bytes
 from telbill.tariff import DEFAULT_TARIFF, Tariff, parse_tariff
 
 LoadProgress = Callable[[int, int], None]
 """Called with (lines read, lines in the file) while calls.txt is read."""
 
-DEFAULT_USERS = Path("data/users.txt")
-DEFAULT_CALLS = Path("data/calls.txt")
-DEFAULT_TARIFF_PATH = Path("data/tariff.toml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,18 +47,23 @@ class Dataset:
     calls_file: CallsFile
     tariff: Tariff
     tariff_source: str | None
-    encodings: dict[str, str] = field(default_factory=dict)
-    """Path text → ``utf-8``, ``gb18030`` or ``mixed``."""
+    formats: dict[str, FileFormat] = field(default_factory=dict)
+    """Path text → how the file is encoded (a save writes it back the same way)."""
     digests: dict[str, str] = field(default_factory=dict)
     """Path text → content fingerprint at load time."""
 
-    def check(self, lean: bool = False) -> CheckResult:
+    @property
+    def encodings(self) -> dict[str, str]:
+        """Path text → ``utf-8``, ``gb18030``, ``utf-16`` or ``mixed``."""
+        return {path: fmt.family for path, fmt in self.formats.items()}
+
+    def screen(self, lean: bool = False) -> Screening:
         """Split the calls into valid ones and anomalies, against the current users.
 
-        ``lean=True`` for a batch run (see :func:`telbill.checking.check_calls`).
+        ``lean=True`` for a batch run (see :func:`telbill.screening.screen_calls`).
         """
         phones = {u.phone for u in self.users_file.users}
-        return check_calls(self.calls_file.calls, phones, self.calls_file.malformed, lean)
+        return screen_calls(self.calls_file.calls, phones, self.calls_file.malformed, lean)
 
 
 def load_tariff(path: Path | None) -> tuple[Tariff, str | None]:
@@ -75,17 +78,17 @@ def load_tariff(path: Path | None) -> tuple[Tariff, str | None]:
     return parse_tariff(text, str(path)), str(path)
 
 
-def load_users_file(path: Path) -> tuple[UsersFile, str, str]:
-    """users.txt → (contents, encoding, fingerprint)."""
+def load_users_file(path: Path) -> tuple[UsersFile, FileFormat, str]:
+    """users.txt → (contents, format, fingerprint)."""
     data = read_bytes(path)
     decoded = decode(data)
-    return load_users(decoded.lines, str(path), decoded.unreadable), decoded.encoding, digest(data)
+    return load_users(decoded.lines, str(path), decoded.unreadable), decoded.format, digest(data)
 
 
 def load_calls_file(
     path: Path, progress: LoadProgress | None = None, lean: bool = False,
-) -> tuple[CallsFile, str, str]:
-    """calls.txt → (contents, encoding, fingerprint).
+) -> tuple[CallsFile, FileFormat, str]:
+    """calls.txt → (contents, format, fingerprint).
 
     ``lean=True`` (a batch run, which never saves calls.txt) keeps no copy of the
     file: a UTF-8 file is read, hashed and decoded a block at a time and each
@@ -111,7 +114,7 @@ def load_calls_file(
 
     callback = report if progress is not None else None
     loaded = load_calls(lines, str(path), decoded.unreadable, callback, keep_lines=not lean)
-    return loaded, decoded.encoding, fingerprint
+    return loaded, decoded.format, fingerprint
 
 
 BLOCK_BYTES = 1 << 20
@@ -122,7 +125,7 @@ class _NotPlainUtf8(Exception):
     """The file is not UTF-8 with LF line ends: read it the usual way."""
 
 
-def _stream_calls(path: Path, progress: LoadProgress | None) -> tuple[CallsFile, str, str]:
+def _stream_calls(path: Path, progress: LoadProgress | None) -> tuple[CallsFile, FileFormat, str]:
     """A lean load of a UTF-8 file with LF line ends, in one pass over its blocks."""
     hasher = hashlib.sha256()
     try:
@@ -146,7 +149,7 @@ def _stream_calls(path: Path, progress: LoadProgress | None) -> tuple[CallsFile,
             loaded = load_calls(_lines_of(fh, hasher), str(path), frozenset(), callback, keep_lines=False)
     except OSError as exc:
         raise input_error(path, exc) from None
-    return loaded, "utf-8", hasher.hexdigest()
+    return loaded, UTF8_LF, hasher.hexdigest()
 
 
 def _lines_of(fh: BinaryIO, hasher: Any) -> Iterator[str]:
@@ -210,10 +213,10 @@ def load_dataset(paths: DataPaths, progress: LoadProgress | None = None, lean: b
     tariff, tariff_source = load_tariff(paths.tariff_path())
     if paths.users == paths.calls:
         raise InputFileError("input.same", path=str(paths.users))
-    users_file, users_enc, users_digest = load_users_file(paths.users)
-    calls_file, calls_enc, calls_digest = load_calls_file(paths.calls, progress, lean)
+    users_file, users_fmt, users_digest = load_users_file(paths.users)
+    calls_file, calls_fmt, calls_digest = load_calls_file(paths.calls, progress, lean)
     return Dataset(
         paths, users_file, calls_file, tariff, tariff_source,
-        encodings={str(paths.users): users_enc, str(paths.calls): calls_enc},
+        formats={str(paths.users): users_fmt, str(paths.calls): calls_fmt},
         digests={str(paths.users): users_digest, str(paths.calls): calls_digest},
     )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-Tr = Callable[..., str]
+from telbill.i18n import Tr, Translator
 
 
 def _english(key: str, params: dict[str, object]) -> str:
-    from telbill.i18n import Translator
-
     return Translator("en")(key, **params)
 
 

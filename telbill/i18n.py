@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from enum import Enum
+from typing import Protocol
 
 from telbill.messages import CATALOG
 
@@ -30,6 +31,12 @@ def detect_lang(environ: Mapping[str, str] | None = None) -> Lang:
         if value:
             return Lang.ZH if value.lower().startswith("zh") else Lang.EN
     return Lang.EN
+
+
+class Tr(Protocol):
+    """Anything that turns a message key and its parameters into text (a :class:`Translator`)."""
+
+    def __call__(self, key: str, /, **params: object) -> str: ...
 
 
 class Translator:

@@ -4,55 +4,46 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import compress, count, islice, product, repeat
 from operator import add, contains, getitem, ne, not_, or_
 from typing import cast
 
+from telbill.display import quote
 from telbill.errors import Problem
-from telbill.linkedlist import IntrusiveList, LinkedList
-from telbill.records import (
+from telbill.fields import (
+    BLANKS,
     MAX_NAME_CHARS,
     PHONE_MAX,
     PHONE_MIN,
     SECONDS_PER_DAY,
-    Call,
-    User,
+    SPLIT_CONTROL,
+    TRAILING_COMMENT,
     is_phone,
     money_problem,
+    name_problem,
     parse_clock,
     parse_date,
     parse_money,
+    split_fields,
 )
+from telbill.linkedlist import IntrusiveList, LinkedList
+from telbill.records import Call, User
 
-_TRAILING_COMMENT = re.compile(r"\s#")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-QUOTE_LIMIT = 40
 ProgressFn = Callable[[int], None]
 PROGRESS_EVERY = 50_000
 
 
-def quote(value: str) -> str:
-    """A value as shown in a message: cut to 40 characters, control characters escaped."""
-    if len(value) > QUOTE_LIMIT:
-        value = value[:QUOTE_LIMIT] + "…"
-    if _CONTROL.search(value) or any("\udc80" <= ch <= "\udcff" for ch in value):
-        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        value = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", value)
-    return f"'{value}'"
-
-
 def strip_comment(line: str) -> str:
     """The line without a trailing comment; ``''`` for a comment or blank line."""
-    stripped = line.strip()
+    stripped = line.strip(BLANKS)
     if not stripped or stripped[0] == "#":
         return ""
     if "#" in stripped:
-        m = _TRAILING_COMMENT.search(stripped)
+        m = TRAILING_COMMENT.search(stripped)
         if m is not None:
-            stripped = stripped[: m.start()].rstrip()
+            stripped = stripped[: m.start()].rstrip(BLANKS)
     return stripped
 
 
@@ -79,17 +70,16 @@ class UsersFile:
 
 def parse_user(text: str) -> tuple[User | None, str, dict[str, object]]:
     """Parse a comment-free users line: ``(user, '', {})`` or ``(None, key, params)``."""
-    parts = text.split()
+    parts = split_fields(text)
     if len(parts) < 4:
         return None, "users.fields", {"count": len(parts), "value": quote(text)}
     phone, rent, feature = parts[0], parts[-2], parts[-1]
     if not is_phone(phone):
         return None, "users.phone", {"value": quote(phone)}
     name = " ".join(parts[1:-2])
-    if _CONTROL.search(name):
-        return None, "users.name_control", {"value": quote(name)}
-    if len(name) > MAX_NAME_CHARS:
-        return None, "users.name_long", {"value": quote(name), "limit": MAX_NAME_CHARS}
+    problem = name_problem(name)
+    if problem is not None:
+        return None, problem, {"value": quote(name), "limit": MAX_NAME_CHARS}
     for label, value in (("rent", rent), ("feature", feature)):
         why = money_problem(value)
         if why is not None:
@@ -243,11 +233,14 @@ class _CallReader:
                 while next_report <= number:
                     progress(next_report)
                     next_report += PROGRESS_EVERY
-            parts = list(map(str.split, block))
-            if self.unreadable:  # a file of mixed encodings: line by line
+            joined = "".join(block)
+            if self.unreadable or (not joined.isprintable() and SPLIT_CONTROL.search(joined)):
+                # unreadable lines, or control characters that str.split would take as spaces:
+                # line by line, with the fields as telbill separates them
                 for i, line in enumerate(block):
-                    self.line(line, parts[i], first + i)
+                    self.line(line, split_fields(line), first + i)
                 continue
+            parts = list(map(str.split, block))
             # Lines that are not six fields without a comment, one by one; runs of the others together.
             odd = compress(count(), map(or_, map(ne, map(len, parts), repeat(6)), map(contains, block, repeat("#"))))
             done = 0
@@ -342,7 +335,7 @@ class _CallReader:
             text = strip_comment(line)
             if not text:
                 return
-            parts = text.split()
+            parts = split_fields(text)
         elif not parts:
             return
         self.records += 1

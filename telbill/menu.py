@@ -21,9 +21,19 @@ from rich.panel import Panel
 from rich.text import Text
 
 from telbill.console import make_console as telbill_console
+from telbill.constants import DEFAULT_AUDIT_LOG, EXIT_OK
 from telbill.dataset import DataPaths
 from telbill.errors import ConflictError, TelbillError
-from telbill.menu_io import Asker, BackToMenu, Ctx, Option, PlainAsker, TerminalAsker, View
+from telbill.i18n import Tr
+from telbill.menu_io import (
+    Asker,
+    BackToMenu,
+    Ctx,
+    Option,
+    PlainAsker,
+    TerminalAsker,
+    View,
+)
 from telbill.menu_items import (
     item_add_call,
     item_add_user,
@@ -35,11 +45,15 @@ from telbill.menu_items import (
     item_sort,
     show_problems,
 )
-from telbill.menu_reports import item_anomalies, item_backup, item_billing, item_statement, item_statistics
-from telbill.session import DEFAULT_AUDIT_LOG, Session
+from telbill.menu_reports import (
+    item_anomalies,
+    item_backup,
+    item_billing,
+    item_statement,
+    item_statistics,
+)
+from telbill.session import Session
 
-Tr = Callable[..., str]
-EXIT_OK = 0
 PLAIN_WIDTH = 250
 """Plain output is not wrapped to a terminal; tables take the width they need."""
 

@@ -20,14 +20,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from telbill.display import ljust, rjust, width
 from telbill.errors import TelbillError
-from telbill.textwidth import ljust, rjust, width
+from telbill.i18n import Tr
 
 if TYPE_CHECKING:
     from telbill.session import Session
 
 T = TypeVar("T")
-Tr = Callable[..., str]
 
 PLAIN_GAP = "   "
 YES_WORDS = {"y", "yes", "是", "是的", "好", "确认", "1"}

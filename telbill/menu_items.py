@@ -8,23 +8,28 @@ from functools import partial
 from rich.text import Text
 
 from telbill.errors import ValidationError
-from telbill.menu_io import BackToMenu, Column, Ctx, LazyRows
-from telbill.records import SECONDS_PER_DAY, Call, CallClass, User, format_duration, format_fen, format_moment
-from telbill.session import (
-    Change,
-    CallSort,
-    UserSort,
-    check_date,
-    check_digits,
-    check_end,
-    check_last_day,
-    check_moment,
-    check_month,
-    check_money,
-    check_name,
-    check_phone,
-    record_text,
+from telbill.fields import (
+    SECONDS_PER_DAY,
+    validate_date,
+    validate_digits,
+    validate_end,
+    validate_last_day,
+    validate_moment,
+    validate_money,
+    validate_month,
+    validate_name,
+    validate_phone,
 )
+from telbill.menu_io import BackToMenu, Column, Ctx, LazyRows
+from telbill.records import (
+    Call,
+    CallClass,
+    User,
+    format_duration,
+    format_fen,
+    format_moment,
+)
+from telbill.session import CallSort, Change, UserSort, record_text
 
 # -- how records look -------------------------------------------------------------------
 
@@ -156,10 +161,10 @@ def item_add_user(ctx: Ctx) -> None:
     """3. Ask for a new user's fields, each checked as typed; save."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
     ctx.view.title(tr("menu.item.3"))
-    phone = ask.text(tr("menu.ask.phone"), s.check_new_phone)
-    name = ask.text(tr("menu.ask.name"), check_name)
-    rent = ask.text(tr("menu.ask.rent"), partial(check_money, label="rent"))
-    feature = ask.text(tr("menu.ask.feature"), partial(check_money, label="feature"))
+    phone = ask.text(tr("menu.ask.phone"), s.validate_new_phone)
+    name = ask.text(tr("menu.ask.name"), validate_name)
+    rent = ask.text(tr("menu.ask.rent"), partial(validate_money, label="rent"))
+    feature = ask.text(tr("menu.ask.feature"), partial(validate_money, label="feature"))
     change = s.add_user(phone, name, rent, feature)
     report_change(ctx, change)
     report_saved(ctx, change)
@@ -167,9 +172,9 @@ def item_add_user(ctx: Ctx) -> None:
 
 def _ask_call_fields(ctx: Ctx, old: Call | None) -> tuple[str, str, int, int]:
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
-    caller = ask.text(tr("menu.ask.caller"), partial(s.check_caller, allow=old.caller if old else None),
+    caller = ask.text(tr("menu.ask.caller"), partial(s.validate_caller, allow=old.caller if old else None),
                       old.caller if old else None)
-    callee = ask.text(tr("menu.ask.callee"), partial(check_phone, key="calls.callee"),
+    callee = ask.text(tr("menu.ask.callee"), partial(validate_phone, key="calls.callee"),
                       old.callee if old else None)
     start = ask_moment(ctx, tr("menu.ask.start"), format_moment(old.start) if old else None, None)
     end = ask_moment(ctx, tr("menu.ask.end"), format_moment(old.end) if old else None, start)
@@ -186,11 +191,11 @@ def ask_moment(ctx: Ctx, message: str, default: str | None, start: int | None) -
 
     def first(text: str) -> tuple[int, bool]:
         if len(text.split()) == 1 and "-" in text:
-            day = check_date(text)
+            day = validate_date(text)
             if start is not None and day < start // SECONDS_PER_DAY:
-                check_end(f"{text} 00:00:00", start)
+                validate_end(f"{text} 00:00:00", start)
             return day, True
-        moment = check_moment(text) if start is None else check_end(text, start)
+        moment = validate_moment(text) if start is None else validate_end(text, start)
         return moment, False
 
     value, date_only = ctx.ask.text(message, first, default)
@@ -199,8 +204,8 @@ def ask_moment(ctx: Ctx, message: str, default: str | None, start: int | None) -
     day_text = format_moment(value * SECONDS_PER_DAY)[:10]
 
     def clock(text: str) -> int:
-        moment = check_moment(f"{day_text} {text.strip()}")
-        return moment if start is None else check_end(f"{day_text} {text.strip()}", start)
+        moment = validate_moment(f"{day_text} {text.strip()}")
+        return moment if start is None else validate_end(f"{day_text} {text.strip()}", start)
 
     return ctx.ask.text(tr("menu.ask.time", date=day_text), clock)
 
@@ -236,7 +241,7 @@ def item_add_call(ctx: Ctx) -> None:
 def ask_user(ctx: Ctx) -> User:
     """Ask for an existing user's phone and show the record."""
     s = ctx.session
-    phone = ctx.ask.text(ctx.tr("menu.ask.user_phone"), s.check_user_phone)
+    phone = ctx.ask.text(ctx.tr("menu.ask.user_phone"), s.validate_user_phone)
     user = s.require_user(phone)
     ctx.view.table(user_columns(ctx), [user_row(1, user)])
     return user
@@ -247,7 +252,7 @@ def pick_call(ctx: Ctx) -> Call:
     s, tr = ctx.session, ctx.tr
 
     def has_calls(text: str) -> list[Call]:
-        phone = check_phone(text, "calls.caller")
+        phone = validate_phone(text, "calls.caller")
         found = list(s.calls_of(phone))
         if not found:
             raise ValidationError("menu.error.no_calls", phone=phone)
@@ -291,10 +296,10 @@ def _modify_user(ctx: Ctx) -> None:
         new_phone = user.phone
     else:
         new_phone = ask.text(tr("menu.ask.phone"),
-                             lambda t: t.strip() if t.strip() == user.phone else s.check_new_phone(t), user.phone)
-    name = ask.text(tr("menu.ask.name"), partial(keep_or_check, user.name, check_name), user.name)
-    rent = ask.text(tr("menu.ask.rent"), partial(check_money, label="rent"), format_fen(user.rent))
-    feature = ask.text(tr("menu.ask.feature"), partial(check_money, label="feature"), format_fen(user.feature))
+                             lambda t: t.strip() if t.strip() == user.phone else s.validate_new_phone(t), user.phone)
+    name = ask.text(tr("menu.ask.name"), partial(keep_or_check, user.name, validate_name), user.name)
+    rent = ask.text(tr("menu.ask.rent"), partial(validate_money, label="rent"), format_fen(user.rent))
+    feature = ask.text(tr("menu.ask.feature"), partial(validate_money, label="feature"), format_fen(user.feature))
     change = s.modify_user(user.phone, new_phone=new_phone, name=name, rent=rent, feature=feature)
     if change is None:
         ctx.view.say(tr("menu.no_change"))
@@ -402,7 +407,7 @@ def item_sort(ctx: Ctx) -> None:
             (tr("menu.sort.total"), UserSort.MONTH_TOTAL)])
         month = None
         if by is UserSort.MONTH_TOTAL:
-            month = ask.text(tr("menu.ask.month"), check_month, latest_month(ctx))
+            month = ask.text(tr("menu.ask.month"), validate_month, latest_month(ctx))
         reverse = _ask_order(ctx)
         s.sort_users(by, reverse, month)
         label = tr(f"menu.sort.{by.value}") + (f" {month}" if month else "")
@@ -443,7 +448,7 @@ def item_search(ctx: Ctx) -> None:
         (tr("menu.search.call_number"), "call_number"), (tr("menu.search.call_month"), "call_month"),
         (tr("menu.search.call_dates"), "call_dates")])
     if how == "user_phone":
-        digits = ask.text(tr("menu.ask.digits"), check_digits)
+        digits = ask.text(tr("menu.ask.digits"), validate_digits)
         users = s.find_users_by_phone(digits)
         _show_found_users(ctx, users, tr("menu.found.user_phone", value=digits))
     elif how == "user_name":
@@ -451,14 +456,14 @@ def item_search(ctx: Ctx) -> None:
         users = s.find_users_by_name(part)
         _show_found_users(ctx, users, tr("menu.found.user_name", value=part))
     elif how == "call_number":
-        digits = ask.text(tr("menu.ask.digits"), check_digits)
+        digits = ask.text(tr("menu.ask.digits"), validate_digits)
         _show_found_calls(ctx, s.find_calls_by_number(digits), tr("menu.found.call_number", value=digits))
     elif how == "call_month":
-        month = ask.text(tr("menu.ask.month"), check_month, latest_month(ctx))
+        month = ask.text(tr("menu.ask.month"), validate_month, latest_month(ctx))
         _show_found_calls(ctx, s.find_calls_by_month(month), tr("menu.found.call_month", value=month))
     else:
-        first = ask.text(tr("menu.ask.first_day"), check_date)
-        last = ask.text(tr("menu.ask.last_day"), partial(check_last_day, first=first))
+        first = ask.text(tr("menu.ask.first_day"), validate_date)
+        last = ask.text(tr("menu.ask.last_day"), partial(validate_last_day, first=first))
         from datetime import date
 
         _show_found_calls(ctx, s.find_calls_by_days(first, last), tr(

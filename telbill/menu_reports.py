@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from telbill.batch import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.billing import BillRow, revenue_by_month, top_subscribers
+from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.errors import OutputError, ValidationError
+from telbill.fields import validate_month
 from telbill.menu_io import BackToMenu, Bar, Cell, Column, Ctx
 from telbill.menu_items import class_label, duration_text, latest_month
 from telbill.records import AnomalyCode, format_fen, format_moment
 from telbill.report import HEAD_KEYS
-from telbill.session import check_month
 
 TOP_COUNT = 10
 
@@ -33,9 +33,9 @@ def item_billing(ctx: Ctx) -> None:
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
     ctx.view.title(tr("menu.item.9"))
     scope = ask.choose(tr("menu.ask.bill_scope"), [(tr("menu.bill.all"), "all"), (tr("menu.bill.one"), "one")])
-    month = ask.text(tr("menu.ask.month"), check_month, latest_month(ctx)) if scope == "one" else None
+    month = ask.text(tr("menu.ask.month"), validate_month, latest_month(ctx)) if scope == "one" else None
     while True:  # a file that cannot be written: the reason, and the question again
-        path = ask.text(tr("menu.ask.out_path"), s.check_out_path, str(DEFAULT_OUT))
+        path = ask.text(tr("menu.ask.out_path"), s.validate_out_path, str(DEFAULT_OUT))
         try:
             bills = s.write_bills(path, tr, month)
             break
@@ -98,8 +98,8 @@ def item_statement(ctx: Ctx) -> None:
     """11. One subscriber's calls of a month, itemised; the totals equal the bill row."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
     ctx.view.title(tr("menu.item.11"))
-    phone = ask.text(tr("menu.ask.user_phone"), s.check_user_phone)
-    month = ask.text(tr("menu.ask.month"), check_month, latest_month(ctx))
+    phone = ask.text(tr("menu.ask.user_phone"), s.validate_user_phone)
+    month = ask.text(tr("menu.ask.month"), validate_month, latest_month(ctx))
     st = s.statement(phone, month)
     cols = [Column(tr("menu.col.no"), "right"), Column(tr("menu.col.start")), Column(tr("menu.col.callee")),
             Column(tr("menu.col.class")), Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.fee"), "right")]
@@ -112,7 +112,7 @@ def item_statement(ctx: Ctx) -> None:
         ctx.view.say(title)
         ctx.view.say(tr("menu.statement.no_calls"))
     ctx.view.table(bill_columns(ctx), [bill_cells(st.row)], tr("menu.statement.row"))
-    aside = sum(1 for a in s.check().anomalies
+    aside = sum(1 for a in s.screening().anomalies
                 if a.call is not None and a.call.caller == phone and a.call.month == month)
     if aside:
         ctx.view.warn(tr("menu.statement.set_aside", count=aside))

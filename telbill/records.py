@@ -1,24 +1,13 @@
-"""The records telbill holds: subscribers, call records, and their field formats."""
+"""The records telbill holds: subscribers, call records, and how their fields are written."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from telbill.fields import SECONDS_PER_DAY
 from telbill.linkedlist import Linked
-
-SECONDS_PER_DAY = 86_400
-MAX_NAME_CHARS = 64
-PHONE_MIN, PHONE_MAX = 3, 20
-MAX_YUAN_DIGITS = 15
-"""Digits allowed before the decimal point of an amount (under a thousand trillion yuan)."""
-
-_MONEY = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
-_MONEY_ANY = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_CLOCK = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})")
 
 
 class CallClass(str, Enum):
@@ -53,31 +42,7 @@ class AnomalyCode(str, Enum):
     OVERLAP = "overlap"
 
 
-# -- field formats ---------------------------------------------------------------
-
-
-def is_phone(text: str) -> bool:
-    """3 to 20 ASCII digits."""
-    return PHONE_MIN <= len(text) <= PHONE_MAX and text.isascii() and text.isdigit()
-
-
-def money_problem(text: str) -> str | None:
-    """The message key saying why ``text`` is not an amount of yuan, or ``None``."""
-    if _MONEY.fullmatch(text):
-        if len(text.partition(".")[0].lstrip("0")) > MAX_YUAN_DIGITS:
-            return "money.too_large"
-        return None
-    if _MONEY_ANY.fullmatch(text):
-        if text.startswith("-"):
-            return "money.negative"
-        return "money.decimals"
-    return "money.not_number"
-
-
-def parse_money(text: str) -> int:
-    """``'25.5'`` → 2550 fen. The caller checks :func:`money_problem` first."""
-    whole, _, frac = text.partition(".")
-    return int(whole) * 100 + int((frac + "00")[:2])
+# -- fields as text ---------------------------------------------------------------
 
 
 def format_fen(fen: int) -> str:
@@ -85,50 +50,6 @@ def format_fen(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     q, r = divmod(abs(fen), 100)
     return f"{sign}{q}.{r:02d}"
-
-
-_date_cache: dict[str, int] = {}
-_clock_cache: dict[str, int] = {}
-
-
-def parse_date(text: str) -> int | None:
-    """``YYYY-MM-DD`` → its day number (``date.toordinal``), or ``None`` if impossible."""
-    day = _date_cache.get(text)
-    if day is not None:
-        return day
-    if not _DATE.fullmatch(text):
-        return None
-    try:
-        day = date(int(text[:4]), int(text[5:7]), int(text[8:])).toordinal()
-    except ValueError:
-        return None
-    _date_cache[text] = day
-    return day
-
-
-def parse_clock(text: str) -> int | None:
-    """``HH:MM:SS`` (00:00:00 to 23:59:59) → seconds since midnight, or ``None``."""
-    secs = _clock_cache.get(text)
-    if secs is not None:
-        return secs
-    m = _CLOCK.fullmatch(text)
-    if m is None:
-        return None
-    h, mi, s = int(m[1]), int(m[2]), int(m[3])
-    if h > 23 or mi > 59 or s > 59:
-        return None
-    secs = h * 3600 + mi * 60 + s
-    _clock_cache[text] = secs
-    return secs
-
-
-def parse_moment(day_text: str, clock_text: str) -> int | None:
-    """Date and time fields → seconds since 0001-01-01 00:00:00 local time."""
-    day = parse_date(day_text)
-    secs = parse_clock(clock_text)
-    if day is None or secs is None:
-        return None
-    return day * SECONDS_PER_DAY + secs
 
 
 def format_moment(moment: int) -> str:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import add, attrgetter
 
 from telbill.billing import BillRow, Bills, MonthBill
-from telbill.checking import Anomaly, CheckResult
 from telbill.decoding import encode
+from telbill.display import ljust, rjust, width
+from telbill.i18n import Tr
 from telbill.records import AnomalyCode, format_fen
-from telbill.textwidth import ljust, rjust, width
+from telbill.screening import Anomaly, Screening
 
-Tr = Callable[..., str]
 HEAD_KEYS = ("col.phone", "col.name", "col.rent", "col.feature", "col.local", "col.long", "col.total")
 CSV_HEADER = ["month", "phone", "name", "rent", "feature", "local", "long_distance", "total"]
 GAP = "  "
@@ -249,7 +249,7 @@ def anomaly_detail(anomaly: Anomaly, tr: Tr) -> str:
     return tr(anomaly.key, **anomaly.params)
 
 
-def format_anomalies(result: CheckResult, info: RunInfo, tr: Tr) -> list[str]:
+def format_anomalies(result: Screening, info: RunInfo, tr: Tr) -> list[str]:
     """The anomalies file: header with counts per code, then one line per record.
 
     Apart from its comments it is a valid calls file: each record's own text,

@@ -22,157 +22,44 @@ from enum import Enum
 from pathlib import Path
 from typing import Union
 
+from telbill import storage
 from telbill.billing import Bills, Statement, compute_bills, rate_call, statement
-from telbill.checking import Anomaly, CheckResult, check_calls
+from telbill.constants import DEFAULT_AUDIT_LOG
 from telbill.dataset import DataPaths, Dataset, load_dataset
 from telbill.decoding import decode, encode
-from telbill.errors import ConflictError, NotFoundError, OutputError, Problem, ValidationError
-from telbill.linkedlist import LinkedList
-from telbill.loader import load_calls, load_users, quote
-from telbill.records import (
-    MAX_NAME_CHARS,
-    SECONDS_PER_DAY,
-    Call,
-    User,
-    format_moment,
-    is_phone,
-    money_problem,
-    parse_clock,
-    parse_date,
-    parse_money,
+from telbill.display import quote
+from telbill.errors import (
+    ConflictError,
+    NotFoundError,
+    OutputError,
+    Problem,
+    ValidationError,
 )
-from telbill import storage
+from telbill.fields import (
+    SECONDS_PER_DAY,
+    TRAILING_COMMENT,
+    validate_name,
+    validate_phone,
+)
+from telbill.i18n import Tr
+from telbill.linkedlist import LinkedList
+from telbill.loader import load_calls, load_users
+from telbill.records import Call, User
 from telbill.report import RunInfo, format_anomalies, format_bills
+from telbill.screening import Anomaly, Screening, screen_calls
 from telbill.tariff import Tariff
 
-Tr = Callable[..., str]
 Record = Union[User, Call]
 
-DEFAULT_AUDIT_LOG = Path("output/audit.log")
 USERS, CALLS = "users", "calls"
 
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
-_TRAILING_COMMENT = re.compile(r"\s#")
-_COMMENT_IN_NAME = re.compile(r"(?:^|\s)#")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _STAMP = re.compile(r"\.([0-9]{8}-[0-9]{6}-[0-9]{6})(?:-[0-9]+)?$")
 
 
-# -- checking what is typed --------------------------------------------------------
-#
-# Each ``check_*`` function takes the text as typed and returns the value, or
-# raises ValidationError whose message says why (the menu asks again with it).
+# -- what is typed --------------------------------------------------------------------
 
 
-def check_phone(text: str, key: str = "users.phone") -> str:
-    """3 to 20 digits; ``key`` names the field in the message (users.phone, calls.callee...)."""
-    value = text.strip()
-    if not is_phone(value):
-        raise ValidationError(key, value=quote(value))
-    return value
-
-
-def check_digits(text: str) -> str:
-    """Some digits to search for (1 to 20)."""
-    value = text.strip()
-    if not (1 <= len(value) <= 20 and value.isascii() and value.isdigit()):
-        raise ValidationError("menu.error.digits", value=quote(value))
-    return value
-
-
-def check_name(text: str) -> str:
-    """A subscriber's name: words of any script, stored with single spaces.
-
-    A ``#`` inside a word (``Li#Na``) is part of the name; one that starts a word
-    would start a comment in users.txt, so it is refused.
-    """
-    name = " ".join(text.split())
-    if not name:
-        raise ValidationError("menu.error.name_empty")
-    if _CONTROL.search(name):
-        raise ValidationError("users.name_control", value=quote(name))
-    if _COMMENT_IN_NAME.search(name):
-        raise ValidationError("menu.error.name_hash", value=quote(name))
-    if len(name) > MAX_NAME_CHARS:
-        raise ValidationError("users.name_long", value=quote(name), limit=MAX_NAME_CHARS)
-    return name
-
-
-def check_money(text: str, label: str = "money") -> int:
-    """Yuan ≥ 0 with at most two decimals → fen; ``label`` is rent, feature or money."""
-    value = text.strip()
-    why = money_problem(value)
-    if why is not None:
-        key = f"{label}.{why.split('.', 1)[1]}"
-        raise ValidationError(key if _known(key) else why, value=quote(value))
-    return parse_money(value)
-
-
-def _known(key: str) -> bool:
-    from telbill.messages import CATALOG
-
-    return key in CATALOG
-
-
-def check_date(text: str) -> int:
-    """``YYYY-MM-DD`` → day number."""
-    value = text.strip()
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise ValidationError("menu.error.date_format", value=quote(value))
-    day = parse_date(value)
-    if day is None:
-        raise ValidationError("calls.date", value=quote(value))
-    return day
-
-
-def check_moment(text: str, day: int | None = None) -> int:
-    """``YYYY-MM-DD HH:MM:SS`` → seconds; just ``HH:MM:SS`` means that time on ``day``."""
-    parts = text.split()
-    if len(parts) == 1 and day is not None and ":" in parts[0]:
-        date_secs = day * SECONDS_PER_DAY
-        clock = parts[0]
-    elif len(parts) == 2:
-        date_secs = check_date(parts[0]) * SECONDS_PER_DAY
-        clock = parts[1]
-    else:
-        raise ValidationError("menu.error.moment_format", value=quote(text.strip()))
-    if not re.fullmatch(r"[0-9]{2}:[0-9]{2}:[0-9]{2}", clock):
-        raise ValidationError("menu.error.moment_format", value=quote(text.strip()))
-    secs = parse_clock(clock)
-    if secs is None:
-        raise ValidationError("calls.time", value=quote(clock))
-    return date_secs + secs
-
-
-def check_end(text: str, start: int) -> int:
-    """The end of a call: a moment (or a time on the start's day) not before ``start``."""
-    end = check_moment(text, start // SECONDS_PER_DAY)
-    if end < start:
-        raise ValidationError("menu.error.end_before_start", end=format_moment(end), start=format_moment(start))
-    return end
-
-
-def check_month(text: str) -> str:
-    """``YYYY-MM`` with a real month."""
-    value = text.strip()
-    m = _MONTH.fullmatch(value)
-    if m is None or int(m[1]) < 1 or not 1 <= int(m[2]) <= 12:
-        raise ValidationError("menu.error.month", value=quote(value))
-    return value
-
-
-def check_last_day(text: str, first: int) -> int:
-    """The last day of a date range: a date not before ``first``."""
-    from datetime import date
-
-    last = check_date(text)
-    if last < first:
-        raise ValidationError("menu.error.range", first=date.fromordinal(first).isoformat(),
-                              last=date.fromordinal(last).isoformat())
-    return last
-
-
-def check_out_path(text: str) -> Path:
+def validate_out_path(text: str) -> Path:
     """A file name to write to (not empty, not a folder)."""
     value = text.strip()
     if not value:
@@ -228,7 +115,7 @@ def _trailing_comment(line: str) -> str:
     stripped = line.strip()
     if not stripped or stripped.startswith("#"):
         return ""
-    m = _TRAILING_COMMENT.search(stripped)
+    m = TRAILING_COMMENT.search(stripped)
     return stripped[m.start():].strip() if m is not None else ""
 
 
@@ -327,7 +214,7 @@ class Session:
         self._stats: dict[str, tuple[int, int, int] | None] = {}
         self._user_sort: Callable[[], None] | None = None
         self._call_sort: Callable[[], None] | None = None
-        self._check: CheckResult | None = None
+        self._screening: Screening | None = None
         self._anomaly_by_id: dict[int, Anomaly] = {}
         self._by_phone: dict[str, User] = {}
         self._reset()
@@ -382,30 +269,30 @@ class Session:
             raise NotFoundError("menu.error.no_user", phone=phone)
         return user
 
-    def check_new_phone(self, text: str) -> str:
+    def validate_new_phone(self, text: str) -> str:
         """A phone for a new user: digits, and not taken."""
-        phone = check_phone(text)
+        phone = validate_phone(text)
         other = self._by_phone.get(phone)
         if other is not None:
             raise ValidationError("menu.error.phone_taken", phone=phone, name=other.name)
         return phone
 
-    def check_user_phone(self, text: str) -> str:
+    def validate_user_phone(self, text: str) -> str:
         """The phone of an existing user."""
-        phone = check_phone(text)
+        phone = validate_phone(text)
         self.require_user(phone)
         return phone
 
-    def check_caller(self, text: str, allow: str | None = None) -> str:
+    def validate_caller(self, text: str, allow: str | None = None) -> str:
         """A caller: digits, and a subscriber (``allow`` passes even if not)."""
-        phone = check_phone(text, "calls.caller")
+        phone = validate_phone(text, "calls.caller")
         if phone != allow and phone not in self._by_phone:
             raise ValidationError("menu.error.unknown_caller", phone=phone)
         return phone
 
-    def check_out_path(self, text: str) -> Path:
+    def validate_out_path(self, text: str) -> Path:
         """A file to write a report to: a file name, and none of the files read (data, tariff, audit log)."""
-        path = check_out_path(text)
+        path = validate_out_path(text)
         self._refuse_input(path)
         return path
 
@@ -413,17 +300,17 @@ class Session:
         """The call records whose caller is ``phone``, in the current order."""
         return self.calls.filter(lambda c: c.caller == phone)
 
-    def check(self) -> CheckResult:
+    def screening(self) -> Screening:
         """Valid calls and anomalies, against the current users (cached)."""
-        if self._check is None:
-            result = self._check = self.dataset.check()
+        if self._screening is None:
+            result = self._screening = self.dataset.screen()
             self._anomaly_by_id = {id(a.call): a for a in result.anomalies if a.call is not None}
             return result
-        return self._check
+        return self._screening
 
     def anomaly_of(self, call: Call) -> Anomaly | None:
         """Why ``call`` (held here) is set aside, or ``None`` if it is billed."""
-        self.check()
+        self.screening()
         return self._anomaly_by_id.get(id(call))
 
     def fee(self, call: Call) -> int | None:
@@ -436,20 +323,20 @@ class Session:
         """Why a new or changed ``call`` would be set aside at billing, or ``None``."""
         group: LinkedList[Call] = self.calls.filter(lambda c: c.caller == call.caller and c is not replacing)
         group.append(call)
-        result = check_calls(group, self._by_phone)
+        result = screen_calls(group, self._by_phone)
         return next((a for a in result.anomalies if a.call is call), None)
 
     def counts(self) -> tuple[int, int]:
         """(billed, set aside) record counts."""
-        result = self.check()
+        result = self.screening()
         return len(result.valid), len(result.anomalies)
 
     # -- changes ----------------------------------------------------------------------
 
     def add_user(self, phone: str, name: str, rent: int, feature: int) -> Change:
         """Add a subscriber at the end of users.txt."""
-        phone = self.check_new_phone(phone)
-        user = User(phone, check_name(name), self._fen(rent), self._fen(feature))
+        phone = self.validate_new_phone(phone)
+        user = User(phone, validate_name(name), self._fen(rent), self._fen(feature))
         pending = self._render(USERS, {}, [user])
         pending.changes.append(("add-user", None, record_text(user)))
         return self._commit([pending])[0]
@@ -471,12 +358,12 @@ class Session:
         old = self.require_user(phone)
         new = replace(old, raw=None)
         if new_phone is not None and new_phone != old.phone:
-            new.phone = self.check_new_phone(new_phone)
+            new.phone = self.validate_new_phone(new_phone)
             count = len(self.calls_of(old.phone))
             if count:
                 raise ValidationError("menu.error.phone_has_calls", phone=old.phone, count=count)
         if name is not None:
-            new.name = check_name(name)
+            new.name = validate_name(name)
         if rent is not None:
             new.rent = self._fen(rent)
         if feature is not None:
@@ -514,7 +401,7 @@ class Session:
         A record that would be set aside at billing is refused with
         ValidationError unless ``accept_anomaly`` (the operator confirmed).
         """
-        call = Call(check_phone(caller, "calls.caller"), check_phone(callee, "calls.callee"), start, end)
+        call = Call(validate_phone(caller, "calls.caller"), validate_phone(callee, "calls.callee"), start, end)
         self._refuse_anomaly(call, None, accept_anomaly)
         pending = self._render(CALLS, {}, [call])
         pending.changes.append(("add-call", None, record_text(call)))
@@ -534,9 +421,9 @@ class Session:
         self._require_call(call)
         new = replace(call, raw=None)
         if caller is not None:
-            new.caller = check_phone(caller, "calls.caller")
+            new.caller = validate_phone(caller, "calls.caller")
         if callee is not None:
-            new.callee = check_phone(callee, "calls.callee")
+            new.callee = validate_phone(callee, "calls.callee")
         if start is not None:
             new.start = start
         if end is not None:
@@ -642,15 +529,15 @@ class Session:
     def bills(self, month: str | None = None) -> Bills:
         """Every billed month (or just ``month``), in users.txt order."""
         users = sorted(self.users, key=lambda u: u.line_no or 0)
-        return compute_bills(users, self.check().valid, self.tariff, month)
+        return compute_bills(users, self.screening().valid, self.tariff, month)
 
     def statement(self, phone: str, month: str) -> Statement:
         """One subscriber's itemised calls of ``month``."""
-        return statement(self.require_user(phone), month, self.check().valid, self.tariff)
+        return statement(self.require_user(phone), month, self.screening().valid, self.tariff)
 
     def billed_months(self) -> list[str]:
         """Months with at least one valid call, oldest first."""
-        return sorted({c.month for c in self.check().valid})
+        return sorted({c.month for c in self.screening().valid})
 
     def run_info(self, now: datetime | None = None) -> RunInfo:
         """Sources and counts for the output files' headers."""
@@ -669,10 +556,10 @@ class Session:
         storage.atomic_write(path, encode(format_bills(bills, self.run_info(), tr)))
         return bills
 
-    def write_anomalies(self, path: Path, tr: Tr) -> CheckResult:
+    def write_anomalies(self, path: Path, tr: Tr) -> Screening:
         """Write the anomalies file."""
         self._refuse_input(path)
-        result = self.check()
+        result = self.screening()
         storage.atomic_write(path, encode(format_anomalies(result, self.run_info(), tr)))
         return result
 
@@ -754,7 +641,7 @@ class Session:
 
     def _reset(self) -> None:
         """Rebuild indexes after a load; re-apply the chosen order."""
-        self._check = None
+        self._screening = None
         self._anomaly_by_id = {}
         self._by_phone = {u.phone: u for u in self.users}
         if self._user_sort is not None:
@@ -781,7 +668,7 @@ class Session:
             self.dataset.users_file = load_users(decoded.lines, str(path), decoded.unreadable)
         else:
             self.dataset.calls_file = load_calls(decoded.lines, str(path), decoded.unreadable)
-        self.dataset.encodings[str(path)] = decoded.encoding
+        self.dataset.formats[str(path)] = decoded.format
         self.dataset.digests[str(path)] = storage.digest(data)
         self._stats[kind] = self._stat(kind)
         self._reset()
@@ -830,7 +717,7 @@ class Session:
                 if self.changed_on_disk(pending.kind):
                     self._reload(pending.kind)  # a file deleted meanwhile raises its own error
                     raise ConflictError("conflict.changed", path=str(path))
-            payloads = [(p, encode(p.lines)) for p in batch]
+            payloads = [(p, encode(p.lines, self.dataset.formats[str(self.path(p.kind))])) for p in batch]
             copies = {p.kind: storage.backup(self.path(p.kind), self.backup_dir(p.kind)) for p in batch}
             storage.write_together([(self.path(p.kind), data) for p, data in payloads])
         for pending, data in payloads:

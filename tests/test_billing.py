@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from telbill.billing import compute_bills, statement
-from telbill.checking import check_calls
 from telbill.linkedlist import LinkedList
 from telbill.loader import load_calls, load_users
 from telbill.records import Call
+from telbill.screening import screen_calls
 from telbill.tariff import DEFAULT_TARIFF
 
 USERS = "83470000  Zhang Qiang  25.00  6.00\n83470001  张强  25  6.5\n83470002  Li Na  0  0\n"
@@ -22,7 +22,7 @@ USERS = "83470000  Zhang Qiang  25.00  6.00\n83470001  张强  25  6.5\n83470002
 def bills_for(calls_text: str, only_month: str | None = None):  # type: ignore[no-untyped-def]
     users = load_users(io.StringIO(USERS), "u").users
     loaded = load_calls(io.StringIO(calls_text), "c")
-    result = check_calls(loaded.calls, {u.phone for u in users}, loaded.malformed)
+    result = screen_calls(loaded.calls, {u.phone for u in users}, loaded.malformed)
     return compute_bills(users, result.valid, DEFAULT_TARIFF, only_month)
 
 
@@ -64,7 +64,7 @@ def test_statement_totals_equal_the_bill_row() -> None:
             "83470001  0081312345678  2021-01-03 10:00:00  2021-01-03 10:00:06\n")
     users = load_users(io.StringIO(USERS), "u").users
     loaded = load_calls(io.StringIO(text), "c")
-    valid = check_calls(loaded.calls, {u.phone for u in users}, loaded.malformed).valid
+    valid = screen_calls(loaded.calls, {u.phone for u in users}, loaded.malformed).valid
     bills = compute_bills(users, valid, DEFAULT_TARIFF)
     user = list(users)[1]
     st_ = statement(user, "2021-01", valid, DEFAULT_TARIFF)
@@ -118,7 +118,7 @@ def test_matches_a_pairwise_reference(calls: list[Call]) -> None:
     for i, c in enumerate(calls, 1):
         c.line_no = i
     phones = {"83470000", "83470001"}
-    result = check_calls(LinkedList(calls), phones)
+    result = screen_calls(LinkedList(calls), phones)
     ref_reasons, ref_fees = reference(calls, phones)
     assert {id(a.call): a.code.value for a in result.anomalies} == ref_reasons
     assert len(result.valid) + len(result.anomalies) == len(calls)

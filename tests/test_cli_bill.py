@@ -161,7 +161,7 @@ def test_python_dash_m_works(workdir: Path) -> None:
 def test_bad_month_exit_2(workdir: Path, month: str) -> None:
     """A --month that is not a real YYYY-MM is refused."""
     code, _, err = run("bill", "--month", month)
-    assert (code, err) == (2, f"error: --month {month} is not a month like 2021-01\n")
+    assert (code, err) == (2, f"error: --month '{month}' is not a month like 2021-01\n")
 
 
 def test_data_options_before_the_command_open_the_menu_on_those_files(workdir: Path) -> None:

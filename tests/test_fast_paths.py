@@ -92,8 +92,8 @@ def test_batch_and_menu_paths_equal_a_slow_reading(
     batch = run_batch(BatchOptions(paths=paths, out=tmp_path / "b.txt", anomalies=tmp_path / "a.txt"),
                       Translator("en"))
     menu_data = load_dataset(paths)
-    menu_check = menu_data.check()
-    for check, loaded in ((batch.check, batch.dataset), (menu_check, menu_data)):
+    menu_check = menu_data.screen()
+    for check, loaded in ((batch.screening, batch.dataset), (menu_check, menu_data)):
         assert loaded.calls_file.records == records
         assert {a.line_no: a.code.value for a in check.anomalies} == codes
     got = {(m.month, r.phone): Decimal(r.local + r.long_distance) / 100
@@ -122,7 +122,7 @@ def test_long_files_across_many_blocks(tmp_path: Path) -> None:
     batch = run_batch(BatchOptions(paths=paths, out=tmp_path / "b.txt", anomalies=tmp_path / "a.txt"),
                       Translator("en"))
     assert batch.dataset.calls_file.records == records
-    assert {a.line_no: a.code.value for a in batch.check.anomalies} == codes
+    assert {a.line_no: a.code.value for a in batch.screening.anomalies} == codes
     assert len(set(codes.values())) >= 4
     got = {(m.month, r.phone): Decimal(r.local + r.long_distance) / 100
            for m in batch.bills.months for r in m.rows}

@@ -26,9 +26,10 @@ from telbill.batch import BatchOptions, BatchResult, run_batch
 from telbill.cli import main
 from telbill.dataset import DataPaths
 from telbill.decoding import decode
+from telbill.fields import parse_moment
 from telbill.i18n import Translator
 from telbill.loader import load_calls
-from telbill.records import AnomalyCode, classify, month_of, parse_moment
+from telbill.records import AnomalyCode, classify, month_of
 from telbill.tariff import DEFAULT_TARIFF
 
 EN = Translator("en")
@@ -199,9 +200,9 @@ def test_every_calls_line_is_billed_or_set_aside_with_its_reason(
     expected = model(lines)
 
     # Conservation: every record is in exactly one place.
-    assert result.records == len(result.check.valid) + len(result.check.anomalies) == len(expected)
-    got = {c.line_no: "valid" for c in result.check.valid}
-    for a in result.check.anomalies:
+    assert result.records == len(result.screening.valid) + len(result.screening.anomalies) == len(expected)
+    got = {c.line_no: "valid" for c in result.screening.valid}
+    for a in result.screening.anomalies:
         assert a.line_no not in got
         got[a.line_no] = a.code.value
     assert got == expected
@@ -215,9 +216,9 @@ def test_every_calls_line_is_billed_or_set_aside_with_its_reason(
     # The anomalies file holds every set-aside record, with its code, and loads back.
     written = decode(Path("out/anomalies.txt").read_bytes())
     body = [line for line in written.lines if not line.startswith("#")]
-    assert len(body) == len(result.check.anomalies)
+    assert len(body) == len(result.screening.anomalies)
     original = decode(data).lines
-    for line, anomaly in zip(body, result.check.anomalies):
+    for line, anomaly in zip(body, result.screening.anomalies):
         assert anomaly.line_no is not None
         assert line.startswith(original[anomaly.line_no - 1] + f"  # {anomaly.code.value}: ")
         assert line.endswith(f"(calls.txt line {anomaly.line_no})")
@@ -231,7 +232,8 @@ def test_every_calls_line_is_billed_or_set_aside_with_its_reason(
     assert code == 0
     assert f"Billed {len(valid)}; set aside {len(body)} " in out
     assert "Traceback" not in out + err
-    assert all(line.endswith(("read it as GB18030", "is a bad line")) for line in err.splitlines())
+    assert all(line.endswith(("(a save keeps it GB18030)", "keeps such lines byte for byte)"))
+               for line in err.splitlines())
 
 
 # -- users files ------------------------------------------------------------------
@@ -352,7 +354,7 @@ def test_odd_calls_files_bill_cleanly(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.chdir(tmp_path)
     users, calls_path = _write(tmp_path, b"83470000  A  1  1\n", calls)
     result = bill(users, calls_path)
-    assert result.records == len(result.check.valid) + len(result.check.anomalies) == records
+    assert result.records == len(result.screening.valid) + len(result.screening.anomalies) == records
     code, out, err = run("bill", "--users", "u.txt", "--calls", "c.txt")
     assert code == 0 and "Traceback" not in err
 
@@ -439,17 +441,19 @@ def test_last_second_of_9999_is_billed(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_mixed_encodings_keep_every_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """UTF-8 and GB18030 lines in one users file both read right; the operator is told."""
+    """A file valid in neither encoding as a whole is read line by line: UTF-8 and GB18030
+    lines both read right (the unreadable comment aside); the operator is told."""
     monkeypatch.chdir(tmp_path)
     users = ("83470000  张强  1  1\n".encode() + "83470001  李四  1  1\n".encode("gb18030")
-             + "83470002  王五  1  1\n".encode())
+             + "83470002  王五  1  1\n".encode() + b"# \x80\xff unreadable\n")
     _write(tmp_path, users, ONE_CALL)
     result = bill(Path("u.txt"), Path("c.txt"))
     assert [u.name for u in result.dataset.users_file.users] == ["张强", "李四", "王五"]
     code, _, err = run("bill", "--users", "u.txt", "--calls", "c.txt")
     assert code == 0
-    assert err == ("u.txt: some lines are not UTF-8; each was read as GB18030 where possible, "
-                   "and a line valid in neither is a bad line\n")
+    assert err == ("u.txt: neither UTF-8 nor GB18030 as a whole; each line was read as UTF-8 or GB18030 "
+                   "where possible, and a line valid in neither is a bad line (a save writes the file as "
+                   "UTF-8 and keeps such lines byte for byte)\n")
 
 
 def test_unreadable_users_line_is_named_but_unreadable_comment_is_a_comment(

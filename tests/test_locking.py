@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from telbill import storage
-from telbill.errors import ConflictError
 from telbill.dataset import DataPaths
+from telbill.errors import ConflictError
 from telbill.session import Session
 
 

@@ -16,14 +16,14 @@ def snapshot(progress: _BatchProgress, console: Console) -> str:
 
 
 def test_reading_then_each_phase_is_named() -> None:
-    """The bar counts lines while reading, then names check, rate and write as they run."""
+    """The bar counts lines while reading, then names screen, rate and write as they run."""
     console = Console(record=True, width=80, force_terminal=True, file=io.StringIO())
     progress = _BatchProgress(console, Translator("en"))
     total = PROGRESS_MIN_LINES * 2
     progress.reading(PROGRESS_MIN_LINES, total)
     text = snapshot(progress, console)
     assert "reading call records" in text and f"{PROGRESS_MIN_LINES}/{total}" in text
-    for name, words in (("check", "checking for anomalies"), ("rate", "rating calls"),
+    for name, words in (("screen", "checking for anomalies"), ("rate", "rating calls"),
                         ("write", "writing the files")):
         console.export_text()  # forget what was printed so far
         progress.phase(name)
@@ -38,6 +38,6 @@ def test_small_inputs_show_no_bar() -> None:
     console = Console(record=True, width=80, force_terminal=True, file=io.StringIO())
     progress = _BatchProgress(console, Translator("zh"))
     progress.reading(10, 100)
-    progress.phase("check")
+    progress.phase("screen")
     assert progress.task is None and progress.bar.tasks == []
     progress.stop()

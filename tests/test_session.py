@@ -13,22 +13,19 @@ from smalldata import CALLS, USERS
 from telbill import storage
 from telbill.dataset import DataPaths
 from telbill.errors import ConflictError, NotFoundError, OutputError, ValidationError
-from telbill.i18n import Translator
-from telbill.records import AnomalyCode, Call, parse_moment
-from telbill.session import (
-    AnomalyError,
-    CallSort,
-    Session,
-    UserSort,
-    check_date,
-    check_end,
-    check_money,
-    check_moment,
-    check_month,
-    check_name,
-    check_phone,
-    login_name,
+from telbill.fields import (
+    parse_moment,
+    validate_date,
+    validate_end,
+    validate_moment,
+    validate_money,
+    validate_month,
+    validate_name,
+    validate_phone,
 )
+from telbill.i18n import Translator
+from telbill.records import AnomalyCode, Call
+from telbill.session import AnomalyError, CallSort, Session, UserSort, login_name
 
 EN = Translator("en")
 NOW = datetime(2026, 1, 2, 3, 4, 5)
@@ -55,19 +52,19 @@ def at(day: str) -> int:
 @pytest.mark.parametrize(
     ("check", "text", "message"),
     [
-        (check_phone, "8347x", "phone '8347x' is not 3 to 20 digits"),
-        (check_phone, "12", "phone '12' is not 3 to 20 digits"),
-        (check_name, "   ", "the name cannot be empty"),
-        (check_name, "Li #2", "name 'Li #2' has a word starting with #, which would start a comment in users.txt"),
-        (check_name, "#Li", "name '#Li' has a word starting with #, which would start a comment in users.txt"),
-        (lambda t: check_money(t, "rent"), "-1", "rent '-1' is negative"),
-        (lambda t: check_money(t, "rent"), "1.234", "rent '1.234' has more than two decimals"),
-        (lambda t: check_money(t, "feature"), "abc", "feature fee 'abc' is not an amount of yuan"),
-        (check_moment, "2021-02-29 10:00:00", "impossible date '2021-02-29'"),
-        (check_moment, "2021-02-28 24:00:00", "impossible time '24:00:00'"),
-        (check_moment, "yesterday", "'yesterday' is not a date and time like 2021-01-31 08:00:00"),
-        (check_date, "2021-13-01", "impossible date '2021-13-01'"),
-        (check_month, "2021-13", "'2021-13' is not a month like 2021-01"),
+        (validate_phone, "8347x", "phone '8347x' is not 3 to 20 digits"),
+        (validate_phone, "12", "phone '12' is not 3 to 20 digits"),
+        (validate_name, "   ", "the name cannot be empty"),
+        (validate_name, "Li #2", "name 'Li #2' has a word starting with #, which would start a comment in users.txt"),
+        (validate_name, "#Li", "name '#Li' has a word starting with #, which would start a comment in users.txt"),
+        (lambda t: validate_money(t, "rent"), "-1", "rent '-1' is negative"),
+        (lambda t: validate_money(t, "rent"), "1.234", "rent '1.234' has more than two decimals"),
+        (lambda t: validate_money(t, "feature"), "abc", "feature fee 'abc' is not an amount of yuan"),
+        (validate_moment, "2021-02-29 10:00:00", "impossible date '2021-02-29'"),
+        (validate_moment, "2021-02-28 24:00:00", "impossible time '24:00:00'"),
+        (validate_moment, "yesterday", "'yesterday' is not a date and time like 2021-01-31 08:00:00"),
+        (validate_date, "2021-13-01", "impossible date '2021-13-01'"),
+        (validate_month, "2021-13", "'2021-13' is not a month like 2021-01"),
     ],
 )
 def test_typed_values_are_refused_with_the_reason(check: Any, text: str, message: str) -> None:
@@ -79,15 +76,15 @@ def test_typed_values_are_refused_with_the_reason(check: Any, text: str, message
 
 def test_values_that_are_fine() -> None:
     """Names get single spaces; money becomes fen; a time alone is on the given day."""
-    assert check_name("  Wang   Xiao  Er ") == "Wang Xiao Er"
-    assert check_name("Li#Na") == "Li#Na"  # a # inside a word is part of the name in users.txt
-    assert check_name("No.5#") == "No.5#"
-    assert check_money("25.5") == 2550
+    assert validate_name("  Wang   Xiao  Er ") == "Wang Xiao Er"
+    assert validate_name("Li#Na") == "Li#Na"  # a # inside a word is part of the name in users.txt
+    assert validate_name("No.5#") == "No.5#"
+    assert validate_money("25.5") == 2550
     start = at("2021-01-05 23:59:00")
-    assert check_end("23:59:30", start) == at("2021-01-05 23:59:30")
-    assert check_end("2021-01-06 00:01:00", start) == at("2021-01-06 00:01:00")
+    assert validate_end("23:59:30", start) == at("2021-01-05 23:59:30")
+    assert validate_end("2021-01-06 00:01:00", start) == at("2021-01-06 00:01:00")
     with pytest.raises(ValidationError) as info:
-        check_end("23:58:59", start)
+        validate_end("23:58:59", start)
     assert info.value.render(EN) == "the end 2021-01-05 23:58:59 is before the start 2021-01-05 23:59:00"
 
 
@@ -166,7 +163,7 @@ def test_delete_user_keeping_calls_sets_them_aside(data: Path) -> None:
     assert [c.action for c in changes] == ["delete-user"]
     assert "Zhang Qiang" not in (data / "data/users.txt").read_text("utf-8")
     assert (data / "data/calls.txt").read_text("utf-8") == CALLS
-    codes = [a.code for a in s.check().anomalies if a.call is not None and a.call.caller == "83470000"]
+    codes = [a.code for a in s.screening().anomalies if a.call is not None and a.call.caller == "83470000"]
     assert codes == [AnomalyCode.UNKNOWN_CALLER] * 2
 
 
@@ -359,7 +356,7 @@ def test_searches(data: Path) -> None:
     assert [u.phone for u in s.find_users_by_name("张")] == ["83470001"]
     assert len(s.find_calls_by_number("83473333")) == 1
     assert len(s.find_calls_by_month("2020-12")) == 1
-    assert len(s.find_calls_by_days(check_date("2021-01-05"), check_date("2021-01-06"))) == 2
+    assert len(s.find_calls_by_days(validate_date("2021-01-05"), validate_date("2021-01-06"))) == 2
 
 
 def test_statement_totals_equal_the_bill_row(data: Path) -> None:
@@ -380,11 +377,11 @@ def test_write_bills_refuses_to_overwrite_an_input(data: Path) -> None:
         open_session().write_bills(Path("data/users.txt"), EN)
     for name in ("data/calls.txt", " ./data/users.txt ", "output/audit.log"):
         with pytest.raises(OutputError) as info:
-            open_session().check_out_path(name)
+            open_session().validate_out_path(name)
         assert "is an input file" in info.value.render(EN)
     with pytest.raises(ValidationError):
-        open_session().check_out_path("   ")
-    assert open_session().check_out_path(" out/b.txt ") == Path("out/b.txt")
+        open_session().validate_out_path("   ")
+    assert open_session().validate_out_path(" out/b.txt ") == Path("out/b.txt")
     bills = open_session().write_bills(Path("out/bills.txt"), EN, "2021-01")
     assert [m.month for m in bills.months] == ["2021-01"]
     assert "== 2021-01 ==" in (data / "out/bills.txt").read_text("utf-8")

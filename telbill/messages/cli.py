@@ -29,7 +29,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.internal": ("internal error, please report it (set TELBILL_DEBUG=1 for details): {error}",
                      "内部错误，请报告（设置 TELBILL_DEBUG=1 可查看详情）：{error}"),
     "cli.progress.reading": ("reading call records", "读取话单"),
-    "cli.progress.check": ("checking for anomalies", "检查异常话单"),
+    "cli.progress.screen": ("checking for anomalies", "检查异常话单"),
     "cli.progress.rate": ("rating calls", "计算话费"),
     "cli.progress.write": ("writing the files", "写出文件"),
     "summary.read": ("Call records read from {source}: {records}, in {seconds} s ({rate} records/s).",

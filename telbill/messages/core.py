@@ -97,11 +97,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{path} 是输入文件，拒绝覆盖"),
     "output.twice": ("{path} is named for two outputs", "{path} 被指定为两个输出文件"),
     "usage.month": ("--month {value} is not a month like 2021-01", "--month {value} 不是形如 2021-01 的月份"),
-    "notice.encoding.gb18030": ("{path} is not UTF-8; read it as GB18030",
-                                "{path} 不是 UTF-8 编码，已按 GB18030 读取"),
-    "notice.encoding.mixed": ("{path}: some lines are not UTF-8; each was read as GB18030 where possible, "
-                              "and a line valid in neither is a bad line",
-                              "{path}：部分行不是 UTF-8，已尽量按 GB18030 逐行读取；两者皆非的行作为错误行"),
+    "notice.encoding.gb18030": ("{path} is not UTF-8; read it as GB18030 (a save keeps it GB18030)",
+                                "{path} 不是 UTF-8 编码，已按 GB18030 读取（保存时仍为 GB18030）"),
+    "notice.encoding.utf-16": ("{path} is UTF-16 (Notepad's \"Unicode\"); read it as such (a save keeps it UTF-16)",
+                               "{path} 为 UTF-16 编码（记事本的“Unicode”），已按此读取（保存时仍为 UTF-16）"),
+    "notice.encoding.mixed": ("{path}: neither UTF-8 nor GB18030 as a whole; each line was read as UTF-8 or "
+                              "GB18030 where possible, and a line valid in neither is a bad line (a save writes "
+                              "the file as UTF-8 and keeps such lines byte for byte)",
+                              "{path}：整个文件既不是 UTF-8 也不是 GB18030，已逐行按 UTF-8 或 GB18030 读取；两者皆非的行作为错误行"
+                              "（保存时文件写为 UTF-8，这些行按原字节保留）"),
     "conflict.changed": ("{path} changed on disk since it was loaded; it was not overwritten. Reloaded it: please redo the change.",
                          "{path} 在载入后已被其他程序修改，未覆盖。已重新载入，请重新操作。"),
 }

@@ -6,8 +6,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, islice
-from typing import Any
 from operator import attrgetter, eq, gt, le, lt, or_
+from typing import Any
 
 from telbill.linkedlist import IntrusiveList, LinkedList
 from telbill.loader import BadCall, paused_gc
@@ -32,7 +32,7 @@ class Anomaly:
     """The record, when it could be read."""
 
 
-class CheckResult:
+class Screening:
     """Every record, either valid (to be billed) or set aside."""
 
     __slots__ = ("anomalies", "_valid", "_calls", "_flagged")
@@ -148,12 +148,12 @@ def _sweep(group: Sequence[Call] | LinkedList[Call], clashes: dict[int, tuple[Ca
             clashes[id(call)] = (call, items[i + 1])
 
 
-def check_calls(
+def screen_calls(
     calls: LinkedList[Call],
     phones: Iterable[str],
     malformed: Iterable[BadCall] = (),
     lean: bool = False,
-) -> CheckResult:
+) -> Screening:
     """Split records into valid calls and anomalies; each record gets one reason.
 
     ``phones`` are the subscribers' numbers (any iterable of them). One pass
@@ -167,7 +167,7 @@ def check_calls(
 
     ``lean=True`` (a batch run, ``calls`` in file order as loaded) skips that last
     pass: the anomalies are put in line order, and the ``valid`` list is only made
-    if asked for (:meth:`CheckResult.iter_valid` gives the calls without it).
+    if asked for (:meth:`Screening.iter_valid` gives the calls without it).
     """
     with paused_gc():
         flagged: dict[int, Anomaly] = {}
@@ -217,11 +217,11 @@ def check_calls(
             ordered: LinkedList[Anomaly] = LinkedList(flagged.values())
             ordered.extend(map(_from_bad, malformed))
             ordered.sort(key=_line)
-            return CheckResult(None, list(ordered), calls, flagged)
+            return Screening(None, list(ordered), calls, flagged)
         valid: LinkedList[Call] = LinkedList()
         anomalies: list[Anomaly] = []
         valid.extend(_in_order(calls, flagged, malformed, anomalies))
-    return CheckResult(valid, anomalies)
+    return Screening(valid, anomalies)
 
 
 def _line(anomaly: Anomaly) -> int:

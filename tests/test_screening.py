@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
-from telbill.checking import check_calls
 from telbill.loader import load_calls
 from telbill.records import AnomalyCode
+from telbill.screening import screen_calls
 
 PHONES = {"83470000", "83470001"}
 
@@ -14,7 +14,7 @@ PHONES = {"83470000", "83470001"}
 def run(lines: list[str]) -> dict[int, str]:
     """Line number → code for every record set aside ('' for billed ones)."""
     loaded = load_calls(io.StringIO("\n".join(lines) + "\n"), "calls.txt")
-    result = check_calls(loaded.calls, PHONES, loaded.malformed)
+    result = screen_calls(loaded.calls, PHONES, loaded.malformed)
     assert loaded.records == len(result.valid) + len(result.anomalies)
     codes = {a.line_no: a.code.value for a in result.anomalies}
     for call in result.valid:
@@ -115,7 +115,7 @@ def test_end_before_start_and_overlaps_excluded_from_sweep() -> None:
 def test_counts_per_code() -> None:
     """counts() lists every code, zero or not."""
     loaded = load_calls(io.StringIO("83479999  8346  2021-01-01 00:00:00  2021-01-01 00:00:01\n"), "c")
-    result = check_calls(loaded.calls, PHONES, loaded.malformed)
+    result = screen_calls(loaded.calls, PHONES, loaded.malformed)
     assert result.counts() == {AnomalyCode.MALFORMED: 0, AnomalyCode.END_BEFORE_START: 0,
                                AnomalyCode.UNKNOWN_CALLER: 1, AnomalyCode.TOO_LONG: 0,
                                AnomalyCode.OVERLAP: 0}

@@ -1,0 +1,20 @@
+"""Exit codes and default paths, in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_OK = 0
+"""Bills written (anomalies are normal), or the menu left with 0 or end of input."""
+EXIT_FAIL = 2
+"""Nothing written: a bad input, option or output."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C."""
+
+DEFAULT_USERS = Path("data/users.txt")
+DEFAULT_CALLS = Path("data/calls.txt")
+DEFAULT_TARIFF_PATH = Path("data/tariff.toml")
+"""Read when it exists and no ``--tariff`` is given; never an output, existing or not."""
+DEFAULT_OUT = Path("output/bills.txt")
+DEFAULT_ANOMALIES = Path("output/anomalies.txt")
+DEFAULT_AUDIT_LOG = Path("output/audit.log")
