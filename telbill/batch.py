@@ -13,14 +13,15 @@ from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.dataset import DataPaths, Dataset, LoadProgress, load_dataset
 from telbill.decoding import encode
 from telbill.display import quote
-from telbill.errors import DataError, InputFileError, OutputError, UsageError
+from telbill.errors import DataError, InputFileError, UsageError
 from telbill.fields import parse_month
 from telbill.i18n import Tr
 from telbill.loader import paused_gc
+from telbill.outputs import check_outputs, same_file
 from telbill.records import AnomalyCode
 from telbill.report import RunInfo, bills_file_chunks, csv_chunks, format_anomalies
 from telbill.screening import Screening
-from telbill.storage import same_file, write_together
+from telbill.storage import write_together
 
 PhaseFn = Callable[[str], None]
 """Told the name of each phase after reading as it begins: screen, rate, write."""
@@ -35,6 +36,8 @@ class BatchOptions:
     out: Path = DEFAULT_OUT
     anomalies: Path = DEFAULT_ANOMALIES
     csv: Path | None = None
+    force: bool = False
+    """Replace existing outputs that telbill did not write (never an input)."""
 
 
 @dataclass(slots=True)
@@ -57,22 +60,12 @@ class BatchResult:
         return self.screening.counts()
 
 
-def _refuse_overwriting_inputs(opts: BatchOptions) -> None:
+def _refuse_outputs(opts: BatchOptions) -> None:
+    """Before anything is read or written: no output over an input or a file not telbill's own."""
     if same_file(opts.paths.users, opts.paths.calls):
         raise InputFileError("input.same", path=str(opts.paths.calls))
-    inputs = [opts.paths.users, opts.paths.calls]
-    tariff = opts.paths.tariff_path()
-    if tariff is not None:
-        inputs.append(tariff)
     outputs = [p for p in (opts.out, opts.anomalies, opts.csv) if p is not None]
-    for out in outputs:
-        for src in inputs:
-            if same_file(out, src):
-                raise OutputError("output.is_input", path=str(out))
-    for i, a in enumerate(outputs):
-        for b in outputs[i + 1:]:
-            if same_file(a, b):
-                raise OutputError("output.twice", path=str(a))
+    check_outputs(outputs, opts.paths.protected(), force=opts.force)
 
 
 def run_batch(
@@ -89,7 +82,7 @@ def run_batch(
     """
     if opts.month is not None and parse_month(opts.month) is None:
         raise UsageError("usage.month", value=quote(opts.month))
-    _refuse_overwriting_inputs(opts)
+    _refuse_outputs(opts)
     with paused_gc():
         return _run(opts, tr, progress, now, on_phase or _no_phase)
 

@@ -33,25 +33,34 @@ from telbill.constants import (
     EXIT_OK,
 )
 from telbill.dataset import DataPaths
+from telbill.display import shown
 from telbill.errors import DataError, TelbillError
 from telbill.i18n import Lang, Translator, detect_lang
 from telbill.messages.cli import ARGPARSE_ZH
+from telbill.outputs import NotOursError
 from telbill.records import format_fen
+from telbill.storage import DeferredInterrupt
 
 PROGRESS_MIN_LINES = 100_000
 
 
 def _peek_lang(argv: Sequence[str]) -> Lang | None:
-    """The ``--lang`` value, read before parsing so that help is in that language."""
+    """The ``--lang`` value, read before parsing so that help is in that language.
+
+    As argparse does, the last ``--lang`` given wins (``--lang=zh --lang=en`` is English).
+    """
+    chosen = None
     for i, arg in enumerate(argv):
+        if arg == "--":
+            break
         value = None
         if arg == "--lang" and i + 1 < len(argv):
             value = argv[i + 1]
         elif arg.startswith("--lang="):
             value = arg.split("=", 1)[1]
         if value in ("zh", "en"):
-            return Lang(value)
-    return None
+            chosen = Lang(value)
+    return chosen
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,7 +82,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        sys.stderr.write(self.tr("cli.usage_error", prog=self.prog, message=self._swap(message)) + "\n")
+        sys.stderr.write(shown(self.tr("cli.usage_error", prog=self.prog, message=self._swap(message))) + "\n")
         raise SystemExit(EXIT_FAIL)
 
 
@@ -114,6 +123,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     bill.add_argument("--anomalies", type=Path, default=DEFAULT_ANOMALIES, metavar="P",
                       help=tr("cli.help.anomalies"))
     bill.add_argument("--csv", type=Path, default=None, metavar="P", help=tr("cli.help.csv"))
+    bill.add_argument("--force", action="store_true", help=tr("cli.help.force"))
 
     menu = sub.add_parser("menu", help=tr("cli.help.menu"), description=tr("cli.help.menu"))
     menu.tr = tr
@@ -193,7 +203,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
     """
     opts = BatchOptions(
         paths=DataPaths(args.users, args.calls, args.tariff),
-        month=args.month, out=args.out, anomalies=args.anomalies, csv=args.csv,
+        month=args.month, out=args.out, anomalies=args.anomalies, csv=args.csv, force=args.force,
     )
     progress = _BatchProgress(err, tr) if err.is_terminal else None
     try:
@@ -248,9 +258,15 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         paths = DataPaths(getattr(args, "users", DEFAULT_USERS), getattr(args, "calls", DEFAULT_CALLS),
                           getattr(args, "tariff", None))
         return run_menu(paths, tr, plain=getattr(args, "plain", False), stdout=stdout)
+    except NotOursError as exc:
+        err.print(tr("cli.error", message=tr("cli.not_replaced", reason=exc.render(tr))), style="red", markup=False)
+        return EXIT_FAIL
     except TelbillError as exc:
         err.print(tr("cli.error", message=exc.render(tr)), style="red", markup=False)
         return EXIT_FAIL
+    except DeferredInterrupt:  # Ctrl-C while the outputs were being renamed: they all are in place
+        err.print(tr("cli.interrupted_after_write"), style="yellow")
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         err.print(tr("cli.interrupted"), style="yellow")
         return EXIT_INTERRUPTED

@@ -1,4 +1,4 @@
-"""The rich console the UI layers print through."""
+"""The rich console the UI layers print through: data is shown, never obeyed."""
 
 from __future__ import annotations
 
@@ -8,14 +8,46 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
+
+from telbill.display import shown
+
+
+def _shown_lines(text: str) -> str:
+    """:func:`shown` line by line: the UI's own line breaks stay (data never holds one)."""
+    if text.isprintable():
+        return text
+    return "\n".join(map(shown, text.split("\n")))
+
+
+def _safe(obj: Any) -> Any:
+    """A string or Text with every character a terminal could obey shown escaped."""
+    if isinstance(obj, str):
+        return _shown_lines(obj)
+    if isinstance(obj, Text) and not obj.plain.isprintable():
+        safe = _shown_lines(obj.plain)
+        if safe != obj.plain:  # the spans no longer line up: keep the text's own style only
+            return Text(safe, style=obj.style, justify=obj.justify, no_wrap=obj.no_wrap, end=obj.end)
+    return obj
 
 
 class TelbillConsole(Console):
-    """A rich Console whose reader going away (``telbill | head``) is not an error.
+    """A rich Console that shows text escaped (SPEC §10) and whose reader going away
+    (``telbill | head``) is not an error.
 
-    rich's own handler exits with status 1; the spec allows only 0, 2 and 130, and a
-    closed pipe means the reader had enough, so the UI turns it into exit 0.
+    Every string and Text printed goes through :func:`telbill.display.shown`, so
+    that text from a data file or the command line (names, record texts, paths)
+    can never move the cursor, retitle the window or hide what follows. rich's
+    own broken-pipe handler exits with status 1; the spec allows only 0, 2 and
+    130, and a closed pipe means the reader had enough, so the UI turns it into
+    exit 0.
     """
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:  # noqa: A003 - rich's name
+        super().print(*map(_safe, objects), **kwargs)
+
+    def out(self, *objects: Any, **kwargs: Any) -> None:
+        super().out(*map(_safe, objects), **kwargs)
 
     def on_broken_pipe(self) -> None:
         self.quiet = True

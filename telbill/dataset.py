@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from telbill.constants import DEFAULT_CALLS, DEFAULT_TARIFF_PATH, DEFAULT_USERS
+from telbill.constants import (
+    DEFAULT_AUDIT_LOG,
+    DEFAULT_CALLS,
+    DEFAULT_TARIFF_PATH,
+    DEFAULT_USERS,
+)
 from telbill.decoding import UTF8_LF, FileFormat, decode
 from telbill.errors import InputFileError, TariffError
 from telbill.loader import CallsFile, UsersFile, load_calls, load_users
+from telbill.outputs import Protected
 from telbill.screening import Screening, screen_calls
-from telbill.storage import digest, input_error, read_bytes
+from telbill.storage import digest, input_error, lock_path, open_input, read_bytes
 from telbill.tariff import DEFAULT_TARIFF, Tariff, parse_tariff
 
 LoadProgress = Callable[[int, int], None]
@@ -30,6 +36,17 @@ class DataPaths:
     calls: Path = DEFAULT_CALLS
     tariff: Path | None = None
     """An explicit tariff file; ``None`` means ``data/tariff.toml`` if present."""
+
+    def protected(self, *, audit_log: Path = DEFAULT_AUDIT_LOG,
+                  backup_dirs: Sequence[Path] | None = None) -> Protected:
+        """What is never an output: the data files, the tariff file (the default one
+        too, whether it exists or not), the audit log, the lock files and the backup folders."""
+        files = [self.users, self.calls, DEFAULT_TARIFF_PATH, audit_log, lock_path(self.users), lock_path(self.calls)]
+        if self.tariff is not None:
+            files.append(self.tariff)
+        if backup_dirs is None:
+            backup_dirs = [self.users.parent / "backup", self.calls.parent / "backup"]
+        return Protected(tuple(files), tuple(backup_dirs))
 
     def tariff_path(self) -> Path | None:
         """The tariff file to read, if any."""
@@ -129,7 +146,7 @@ def _stream_calls(path: Path, progress: LoadProgress | None) -> tuple[CallsFile,
     """A lean load of a UTF-8 file with LF line ends, in one pass over its blocks."""
     hasher = hashlib.sha256()
     try:
-        with path.open("rb") as fh:
+        with open_input(path) as fh:
             total = 0
             if progress is not None:  # how many lines, for the progress bar
                 size, last = 0, b"\n"

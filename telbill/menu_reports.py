@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from rich.text import Text
 
 from telbill.billing import BillRow, revenue_by_month, top_subscribers
@@ -10,10 +13,12 @@ from telbill.errors import OutputError, ValidationError
 from telbill.fields import validate_month
 from telbill.menu_io import BackToMenu, Bar, Cell, Column, Ctx
 from telbill.menu_items import class_label, duration_text, latest_month
+from telbill.outputs import NotOursError
 from telbill.records import AnomalyCode, format_fen, format_moment
 from telbill.report import HEAD_KEYS
 
 TOP_COUNT = 10
+T = TypeVar("T")
 
 
 def bill_columns(ctx: Ctx) -> list[Column]:
@@ -23,6 +28,18 @@ def bill_columns(ctx: Ctx) -> list[Column]:
 def bill_cells(row: BillRow) -> list[str]:
     return [row.phone, row.name, format_fen(row.rent), format_fen(row.feature),
             format_fen(row.local), format_fen(row.long_distance), format_fen(row.total)]
+
+
+def write_asking(ctx: Ctx, write: Callable[[bool], T]) -> T:
+    """Write a report; over a file telbill did not write (or a read-only one) only after a yes."""
+    try:
+        return write(False)
+    except NotOursError as exc:
+        reason = exc.render(ctx.tr)
+    if not ctx.ask.confirm(ctx.tr("menu.ask.replace", reason=reason), default=False):
+        ctx.view.warn(ctx.tr("menu.not_replaced"))
+        raise BackToMenu from None
+    return write(True)
 
 
 # -- 9: billing ---------------------------------------------------------------------------
@@ -37,7 +54,7 @@ def item_billing(ctx: Ctx) -> None:
     while True:  # a file that cannot be written: the reason, and the question again
         path = ask.text(tr("menu.ask.out_path"), s.validate_out_path, str(DEFAULT_OUT))
         try:
-            bills = s.write_bills(path, tr, month)
+            bills = write_asking(ctx, lambda force: s.write_bills(path, tr, month, force=force))
             break
         except OutputError as exc:
             ctx.view.error(exc.render(tr))
@@ -72,7 +89,7 @@ def item_anomalies(ctx: Ctx) -> None:
     """10. The set-aside records grouped by reason; written to output/anomalies.txt."""
     s, tr = ctx.session, ctx.tr
     ctx.view.title(tr("menu.item.10"))
-    result = s.write_anomalies(DEFAULT_ANOMALIES, tr)
+    result = write_asking(ctx, lambda force: s.write_anomalies(DEFAULT_ANOMALIES, tr, force=force))
     counts = result.counts()
     cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True),
             Column(tr("menu.col.reason"), wrap=True)]

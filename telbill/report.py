@@ -204,6 +204,15 @@ def bills_file_chunks(bills: Bills, info: RunInfo, tr: Tr) -> Iterator[bytes]:
         yield b"\n" + encode(format_month(month, tr, texts))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A CSV cell starting with one of these would be run as a formula by a spreadsheet."""
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading ``'`` before a formula start."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 class _CsvPrefixes(dict[tuple[str, str], str]):
     """(phone, name) -> the two CSV fields as csv.writer writes them (quoted if need be)."""
 
@@ -215,7 +224,7 @@ class _CsvPrefixes(dict[tuple[str, str], str]):
     def __missing__(self, key: tuple[str, str]) -> str:
         self._out.seek(0)
         self._out.truncate()
-        self._writer.writerow(key)
+        self._writer.writerow(map(spreadsheet_safe, key))
         text = self[key] = self._out.getvalue()[:-1]
         return text
 

@@ -31,7 +31,6 @@ from telbill.display import quote
 from telbill.errors import (
     ConflictError,
     NotFoundError,
-    OutputError,
     Problem,
     ValidationError,
 )
@@ -44,6 +43,7 @@ from telbill.fields import (
 from telbill.i18n import Tr
 from telbill.linkedlist import LinkedList
 from telbill.loader import load_calls, load_users
+from telbill.outputs import check_replaceable
 from telbill.records import Call, User
 from telbill.report import RunInfo, format_anomalies, format_bills
 from telbill.screening import Anomaly, Screening, screen_calls
@@ -549,28 +549,30 @@ class Session:
             generated=(now or self.clock()).strftime("%Y-%m-%d %H:%M:%S"),
         )
 
-    def write_bills(self, path: Path, tr: Tr, month: str | None = None) -> Bills:
-        """Write the bill-detail file (all months or one)."""
+    def write_bills(self, path: Path, tr: Tr, month: str | None = None, *, force: bool = False) -> Bills:
+        """Write the bill-detail file (all months or one).
+
+        Never over an input; over an existing file that telbill did not write (or a
+        read-only one) only with ``force`` (else NotOursError, so the menu can ask).
+        """
         self._refuse_input(path)
+        check_replaceable(path, force=force)
         bills = self.bills(month)
         storage.atomic_write(path, encode(format_bills(bills, self.run_info(), tr)))
         return bills
 
-    def write_anomalies(self, path: Path, tr: Tr) -> Screening:
-        """Write the anomalies file."""
+    def write_anomalies(self, path: Path, tr: Tr, *, force: bool = False) -> Screening:
+        """Write the anomalies file (``force`` as for :meth:`write_bills`)."""
         self._refuse_input(path)
+        check_replaceable(path, force=force)
         result = self.screening()
         storage.atomic_write(path, encode(format_anomalies(result, self.run_info(), tr)))
         return result
 
     def _refuse_input(self, path: Path) -> None:
-        inputs = [self.paths.users, self.paths.calls, self.audit_log]
-        tariff = self.paths.tariff_path()
-        if tariff is not None:
-            inputs.append(tariff)
-        for src in inputs:
-            if storage.same_file(path, src):
-                raise OutputError("output.is_input", path=str(path))
+        protected = self.paths.protected(audit_log=self.audit_log,
+                                         backup_dirs=[self.backup_dir(kind) for kind in (USERS, CALLS)])
+        protected.refuse(path)
 
     # -- backups ------------------------------------------------------------------------
 

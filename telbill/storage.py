@@ -7,14 +7,17 @@ import hashlib
 import os
 import re
 import signal
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from telbill.errors import InputFileError, OutputError
+from telbill.outputs import resolved
 
 BACKUPS_KEPT = 20
 
@@ -28,12 +31,33 @@ def input_error(path: Path, exc: OSError) -> InputFileError:
     return InputFileError("input.unreadable", path=str(path), reason=exc.strerror or str(exc))
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes; a missing, directory or unreadable path is an InputFileError."""
+def open_input(path: Path) -> BinaryIO:
+    """Open an input file for reading. Only a regular file is accepted: a folder,
+    a FIFO or a device is refused at once (opened without waiting for a writer)."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise input_error(path, exc) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputFileError("input.directory", path=str(path))
+        if not stat.S_ISREG(mode):
+            raise InputFileError("input.not_regular", path=str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; a missing, folder, non-regular or unreadable path is an InputFileError."""
+    with open_input(path) as fh:
+        try:
+            return fh.read()
+        except OSError as exc:
+            raise input_error(path, exc) from None
 
 
 def digest(data: bytes) -> str:
@@ -42,10 +66,10 @@ def digest(data: bytes) -> str:
 
 
 def current_digest(path: Path) -> str | None:
-    """The fingerprint of ``path`` now, or ``None`` if it does not exist."""
+    """The fingerprint of ``path`` now, or ``None`` if it is missing or not a readable regular file."""
     try:
-        return digest(path.read_bytes())
-    except OSError:
+        return digest(read_bytes(path))
+    except InputFileError:
         return None
 
 
@@ -116,11 +140,17 @@ def _stage(path: Path, data: bytes | Iterable[bytes]) -> _Staged:
     return staged
 
 
+class DeferredInterrupt(KeyboardInterrupt):
+    """Ctrl-C that was held back until a block of renames had finished: they are all done."""
+
+
 @contextlib.contextmanager
 def interrupts_deferred() -> Iterator[None]:
     """Hold Ctrl-C back until the block ends (main thread only), then raise it.
 
     Used around renames, so that an interrupt cannot fall between two of them.
+    When the block has completed, the interrupt is raised as :class:`DeferredInterrupt`
+    so that the UI can say truthfully that the change was made.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -136,10 +166,12 @@ def interrupts_deferred() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
     if caught:
+        if previous is signal.default_int_handler:
+            raise DeferredInterrupt
         if callable(previous):
-            previous(signal.SIGINT, None)  # the default handler raises KeyboardInterrupt
+            previous(signal.SIGINT, None)
         elif previous != signal.SIG_IGN:
-            raise KeyboardInterrupt
+            raise DeferredInterrupt
 
 
 def atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
@@ -243,6 +275,11 @@ def append_line(path: Path, line: str) -> None:
         raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
 
 
+def lock_path(path: Path) -> Path:
+    """The lock file of a data file: ``.NAME.lock`` beside it."""
+    return path.parent / f".{path.name}.lock"
+
+
 @contextlib.contextmanager
 def locked(paths: Sequence[Path]) -> Iterator[None]:
     """Hold an exclusive lock per data file (``.NAME.lock`` beside it) for a save.
@@ -260,8 +297,8 @@ def locked(paths: Sequence[Path]) -> Iterator[None]:
         return
     handles = []
     try:
-        for path in sorted({p.resolve() for p in paths}):
-            lock = path.parent / f".{path.name}.lock"
+        for path in sorted({resolved(p) for p in paths}):
+            lock = lock_path(path)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 fh = open(lock, "a+b")  # noqa: SIM115 - closed in finally
@@ -275,13 +312,3 @@ def locked(paths: Sequence[Path]) -> Iterator[None]:
             with contextlib.suppress(OSError):
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
             fh.close()
-
-
-def same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name the same file (existing or not)."""
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return a.resolve() == b.resolve()

@@ -182,3 +182,18 @@ def test_a_reader_that_stops_early_is_not_an_error(workdir: Path) -> None:
         proc = subprocess.run(f"{sys.executable} -m telbill {command} | true; exit ${{PIPESTATUS[0]}}",
                               shell=True, executable="/bin/bash", input=stdin, capture_output=True, text=True)
         assert (proc.returncode, proc.stderr) == (0, ""), command
+
+
+@pytest.mark.parametrize("name, cell", [
+    ('=HYPERLINK("http://x")', '"\'=HYPERLINK(""http://x"")"'),
+    ("+86 Li", "'+86 Li"), ("-Li", "'-Li"), ("@Li", "'@Li"), ("Li=Na", "Li=Na"),
+])
+def test_csv_cells_a_spreadsheet_would_run_get_a_quote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        name: str, cell: str) -> None:
+    """A name starting with =, +, - or @ is written to the CSV with a leading ' (shown as text)."""
+    monkeypatch.chdir(tmp_path)
+    Path("u.txt").write_text(f"83470000  {name}  25  6\n", "utf-8")
+    Path("c.txt").write_text("83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n", "utf-8")
+    code, _, err = run("bill", "--users", "u.txt", "--calls", "c.txt", "--csv", "b.csv")
+    assert (code, err) == (0, "")
+    assert Path("b.csv").read_text("utf-8").splitlines()[1] == f"2021-01,83470000,{cell},25.00,6.00,0.44,0.00,31.44"

@@ -104,6 +104,8 @@ def test_ctrl_c_while_the_menu_saves(data: Path, monkeypatch: pytest.MonkeyPatch
 
     def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
         fh = real(fd, *args, **kwargs)
+        if "w" not in str(args[0] if args else kwargs.get("mode", "r")):
+            return fh  # a file opened for reading
         calls[0] += 1
         return Interrupted(fh) if calls[0] == 2 else fh  # 1: the backup, 2: users.txt
 

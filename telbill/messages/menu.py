@@ -109,6 +109,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "{phone} 有 {count} 条话单，电话号码不能修改（请另外添加新用户）"),
     "menu.error.moment_format": ("{value} is not a date and time like 2021-01-31 08:00:00",
                                  "{value} 不是形如 2021-01-31 08:00:00 的日期时间"),
+    "menu.ask.replace": ("{reason}. Replace it all the same?", "{reason}。仍然覆盖吗？"),
+    "menu.not_replaced": ("Not replaced; nothing was written.", "未覆盖，没有写入任何文件。"),
     "menu.error.clock_format": ("{value} is not a time like 08:00:00", "{value} 不是形如 08:00:00 的时间"),
     "menu.error.date_format": ("{value} is not a date like 2021-01-31", "{value} 不是形如 2021-01-31 的日期"),
     "menu.error.end_before_start": ("the end {end} is before the start {start}",
