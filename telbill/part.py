@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from telbill.display import quote
-from telbill.fields import PHONE_MAX, PHONE_MIN, SECONDS_PER_DAY, is_phone, parse_date, split_fields
+from telbill.fields import PHONE_MAX, PHONE_MIN, SECONDS_PER_DAY, SPLIT_CONTROL, is_phone, parse_date, split_fields
 from telbill.i18n import Tr
 from telbill.linkedlist import IntrusiveList, Linked, LinkedList
 from telbill.loader import MAX_LINE_CHARS, BadCall, long_line, parse_call_fields, strip_comment
@@ -56,8 +56,8 @@ class LeanCall(Linked):
     The caller's number (one string shared by all of that caller's records), the
     callee's, and one integer for start and end (``start << 40 | end``, seconds):
     three slots and two objects of its own, about 180 bytes a record. Its line
-    number is kept beside the list (``Part.line_numbers``, 8 bytes), and its text
-    only when :meth:`text` would not give the line back.
+    number is kept while its caller's records are screened (8 bytes), then only
+    if it is set aside; its text only when it is not the standard layout.
     """
 
     __slots__ = ("caller", "callee", "moment")
@@ -235,21 +235,21 @@ class Part:
         plan = self.plan
         self.calls = _Records()
         """The records of this part's callers, in file order."""
-        self.line_numbers = array("q")
-        """The line number of each record of :attr:`calls`, in the same order."""
         self.malformed: list[BadCall] = []
         """Its record lines that could not be read, in file order."""
         self.raws: dict[int, str] = {}
         """line → text of a record whose text is not the one :meth:`LeanCall.text` makes."""
         self.marks: dict[LeanCall, int | LeanCall] = {}
         """A record set aside → its code (rules 2 to 4), or the record it overlaps."""
+        self.lines_of: dict[LeanCall, int] = {}
+        """A record set aside, or overlapped by one → its line number."""
         self.records = 0
         self.dates: dict[str, int] = {}
         self.callers: dict[str, str] = {}  # shares one string per caller among its calls
         # Per caller: [the earliest start its next record may have for the caller's
-        # records to be in start order without a clash so far (see _screen), then
-        # its records not set aside by rules 2 to 4, in file order].
-        self.state: dict[str, list[Any]] = {u.phone: [0] for u in self.users}
+        # records to be in start order without a clash so far (see _screen), its
+        # records not set aside by rules 2 to 4 in file order, their line numbers].
+        self.state: dict[str, list[Any]] = {u.phone: [0, [], array("q")] for u in self.users}
         self.unsorted: set[str] = set()
         rates = plan.tariff
         self.fees = (_Fees(rates.local.fee), _Fees(rates.domestic.fee), _Fees(rates.international.fee))
@@ -279,12 +279,13 @@ class Part:
         for lines in self.lines.blocks():
             first = number + 1
             number += len(lines)
+            huge = max(map(len, lines), default=0) > MAX_LINE_CHARS
             if parts > 1:
-                numbers, lines = self._mine(lines, first, owner, me)
+                numbers, lines = self._mine(lines, first, owner, me, huge)
             else:
                 numbers = range(first, number + 1)
             for at in range(0, len(lines), BLOCK):
-                self._block(lines[at:at + BLOCK], numbers[at:at + BLOCK])
+                self._block(lines[at:at + BLOCK], numbers[at:at + BLOCK], huge)
             if progress is not None:
                 while next_report <= number:
                     progress(next_report)
@@ -294,10 +295,10 @@ class Part:
 
     @staticmethod
     def _mine(lines: list[str], first: int, owner: Callable[[str, int], int],
-              me: int) -> tuple[list[int], list[str]]:
+              me: int, huge: bool) -> tuple[list[int], list[str]]:
         """The lines whose first field is a number of this part's callers (or no
         subscriber's number, for part 0), with their line numbers."""
-        if max(map(len, lines), default=0) > MAX_LINE_CHARS:  # never split a huge line
+        if huge:  # never split a huge line
             heads = [line.split(None, 1)[0] if len(line) <= MAX_LINE_CHARS and line.strip() else ""
                      for line in lines]
         else:
@@ -309,17 +310,24 @@ class Part:
         mine = list(map(eq, map(owner, heads, repeat(0)), repeat(me)))
         return list(compress(count(first), mine)), list(compress(lines, mine))
 
-    def _block(self, block: list[str], numbers: range | list[int]) -> None:
-        """Some lines: those of the standard layout (``CALLER  CALLEE  DATE TIME  DATE TIME``,
-        split at single spaces) together, any other one by one."""
+    def _block(self, block: list[str], numbers: range | list[int], huge: bool) -> None:
+        """Some lines: those of six fields without a comment together, any other one by one."""
         unreadable = self.lines.unreadable
-        if max(map(len, block), default=0) > MAX_LINE_CHARS or (
+        if (huge and max(map(len, block)) > MAX_LINE_CHARS) or (
                 unreadable and not unreadable.isdisjoint(numbers)):
             for line, number in zip(block, numbers):
                 self._line(line, number)
             return
-        parts = list(map(str.split, block, repeat(" ")))
-        odd = compress(count(), map(or_, map(ne, map(len, parts), repeat(9)), map(contains, block, repeat("#"))))
+        joined = "".join(block)
+        if (not joined.isprintable() and not joined.replace("\t", "").isprintable()
+                and SPLIT_CONTROL.search(joined)):
+            # control characters that str.split would take as spaces: line by line,
+            # with the fields as telbill separates them
+            for line, number in zip(block, numbers):
+                self._line(line, number)
+            return
+        parts = list(map(str.split, block))
+        odd = compress(count(), map(or_, map(ne, map(len, parts), repeat(6)), map(contains, block, repeat("#"))))
         done = 0
         for i in odd:
             if i > done:
@@ -330,13 +338,8 @@ class Part:
             self._run(block[done:], parts[done:], numbers[done:])
 
     def _run(self, lines: list[str], rows: list[list[str]], numbers: range | list[int]) -> None:
-        """Lines that split at single spaces into nine parts and have no ``#``: records in
-        the standard layout when the 2nd, 4th and 7th parts are empty and every field
-        is right (the others go :meth:`_sort_out`)."""
-        callers, gap1, callees, gap2, d1, t1, gap3, d2, t2 = zip(*rows)
-        n = len(lines)
-        if gap1.count("") + gap2.count("") + gap3.count("") != 3 * n:
-            return self._sort_out(lines, rows, numbers)
+        """Lines of six fields without a comment."""
+        callers, callees, d1, t1, d2, t2 = zip(*rows)
         day = self.dates.__getitem__
         # A clock is its "HH:MM" part and its ":SS" part, each looked up in a small
         # table (1440 and 60 entries, which stay in the CPU cache); both found
@@ -363,7 +366,13 @@ class Part:
         if not (digits.isascii() and digits.isdigit()
                 and min(map(len, callees)) >= PHONE_MIN and max(map(len, callees)) <= PHONE_MAX):
             return self._sort_out(lines, rows, numbers)
-        self.records += n
+        # Keep a line's text only where it is not the standard layout.
+        if any(map(ne, lines, map(_CANONICAL, callers, callees, d1, t1, d2, t2))):
+            raws = self.raws
+            for line, row, number in zip(lines, rows, numbers):
+                if line != _CANONICAL(*row):
+                    raws[number] = line
+        self.records += len(lines)
         self._add(shared, callees, starts, ends, numbers)
 
     def _add(self, callers: Sequence[str], callees: Sequence[str], starts: list[int], ends: list[int],
@@ -374,11 +383,10 @@ class Part:
         for fill, column in ((_SET_CALLER, callers), (_SET_CALLEE, callees), (_SET_MOMENT, moments)):
             deque(map(fill, records, column), 0)
         self.calls.link(records)
-        self.line_numbers.extend(numbers)
-        self._screen(records, callers, callees, starts, ends)
+        self._screen(records, callers, callees, starts, ends, numbers)
 
     def _screen(self, records: list[LeanCall], callers: Sequence[str], callees: Sequence[str],
-                starts: list[int], ends: list[int]) -> None:
+                starts: list[int], ends: list[int], numbers: range | list[int]) -> None:
         """Rules 2 to 4, the start-order test of rule 5, and each billed record's fee added
         to its caller's sums of its month.
 
@@ -388,17 +396,18 @@ class Part:
         """
         state, unsorted, by_day = self.state, self.unsorted, self.by_day
         local_fees, domestic_fees, international_fees = self.fees
-        for record, caller, callee, start, end in zip(records, callers, callees, starts, ends):
+        for record, caller, callee, start, end, number in zip(records, callers, callees, starts, ends, numbers):
             seconds = end - start
             seen = state.get(caller)
             if seen is None or seconds < 0 or seconds > MAX_SECONDS:
-                self._set_aside(record, seen is None, seconds)
+                self._set_aside(record, number, seen is None, seconds)
                 continue
             if start >= seen[0]:
                 seen[0] = end if seconds else start + 1
             else:
                 unsorted.add(caller)
-            seen.append(record)
+            seen[1].append(record)
+            seen[2].append(number)
             usage = by_day[start // SECONDS_PER_DAY]
             if usage is None:
                 continue
@@ -411,8 +420,9 @@ class Part:
             sums[caller] = sums.get(caller, 0) + fee
             usage[2] += 1
 
-    def _set_aside(self, record: LeanCall, unknown: bool, seconds: int) -> None:
+    def _set_aside(self, record: LeanCall, number: int, unknown: bool, seconds: int) -> None:
         """Rules 2, 3 and 4, in that order."""
+        self.lines_of[record] = number
         if seconds < 0:
             self.marks[record] = _END_BEFORE_START
         elif unknown:
@@ -430,10 +440,10 @@ class Part:
         return all(text[:5] in _HH_MM_TABLE and text[5:] in _SS_TABLE for text in set(t1).union(t2))
 
     def _sort_out(self, lines: list[str], rows: list[list[str]], numbers: range | list[int]) -> None:
-        """A run with a part not right: learn its good new dates and callers, then take
-        the lines that are right together and the others one by one."""
+        """A run with a field not right: learn its good new dates and callers, then
+        take the lines that are right together and the others one by one."""
         dates, callers = self.dates, self.callers
-        caller_col, gap1, callees, gap2, d1, t1, gap3, d2, t2 = zip(*rows)
+        caller_col, callees, d1, t1, d2, t2 = zip(*rows)
         for text in set(d1).union(d2).difference(dates):
             parsed = parse_date(text)
             if parsed is not None:
@@ -441,8 +451,7 @@ class Part:
         for caller in set(caller_col).difference(callers):
             if is_phone(caller):
                 callers[caller] = caller
-        good = map(all, zip(map(not_, gap1), map(not_, gap2), map(not_, gap3),
-                            map(dates.__contains__, d1), map(dates.__contains__, d2),
+        good = map(all, zip(map(dates.__contains__, d1), map(dates.__contains__, d2),
                             map(_HH_MM_TABLE.__contains__, map(_slice, t1, repeat(_HEAD))),
                             map(_SS_TABLE.__contains__, map(_slice, t1, repeat(_TAIL))),
                             map(_HH_MM_TABLE.__contains__, map(_slice, t2, repeat(_HEAD))),
@@ -488,21 +497,25 @@ class Part:
     def sweep(self) -> None:
         """Sort and sweep the records of each caller not found in start order (rule 5),
         then take the fees of the records that overlap off the sums."""
-        state, marks = self.state, self.marks
+        state, marks, lines_of = self.state, self.marks, self.lines_of
         for caller in self.unsorted:
-            records: list[LeanCall] = state[caller][1:]
+            _, records, numbers = state[caller]
             starts = list(map(rshift, map(_MOMENT, records), repeat(_END_BITS)))
             if not all(map(le, starts, islice(starts, 1, None))):
                 start_of = dict(zip(records, starts))
+                line_of = dict(zip(records, numbers))
                 linked = LinkedList(records)
                 linked.sort(key=start_of.__getitem__)  # stable: records with one start stay in file order
                 records = list(linked)
                 starts = list(map(start_of.__getitem__, records))
-                del start_of, linked
+                numbers = list(map(line_of.__getitem__, records))
+                del start_of, line_of, linked
             ends = list(map(and_, map(_MOMENT, records), repeat(_MASK)))
             for i, partner in clashing(starts, ends):
-                record = records[i]
-                marks[record] = records[partner]
+                record, other = records[i], records[partner]
+                marks[record] = other
+                lines_of[record] = numbers[i]
+                lines_of[other] = numbers[partner]
                 self._unrate(record)
         self.state.clear()  # the records stay in self.calls
 
@@ -573,16 +586,15 @@ class Part:
         tr = self.plan.tr
         calls = self.plan.calls
         where = f"{os.path.basename(str(calls)) or str(calls)} line "
-        partners = {mark for mark in self.marks.values() if isinstance(mark, LeanCall)}
-        lines = dict(zip(compress(self.calls, map(partners.__contains__, self.calls)),
-                         compress(self.line_numbers, map(partners.__contains__, self.calls))))
-        details = _Details(tr, lines)
+        lines_of, marks = self.lines_of, self.marks
+        details = _Details(tr, lines_of)
         texts = _RecordTexts(self.raws)
         bad = iter(self.malformed)
         next_bad = next(bad, None)
-        marks = self.marks
-        flagged = list(map(marks.__contains__, self.calls))
-        for number, record in zip(compress(self.line_numbers, flagged), compress(self.calls, flagged)):
+        ordered = LinkedList(marks)  # set aside by rule: in file order, overlaps by caller
+        ordered.sort(key=lines_of.__getitem__)
+        for record in ordered:
+            number = lines_of[record]
             while next_bad is not None and next_bad.line_no < number:
                 yield next_bad.line_no, _bad_line(next_bad, tr, where)
                 next_bad = next(bad, None)

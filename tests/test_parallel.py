@@ -212,3 +212,16 @@ def test_ctrl_c_leaves_no_partial_file_and_no_worker(small: Path, whom: str) -> 
         assert not Path(f"/proc/{pid}").exists() or "zombie" not in Path(f"/proc/{pid}/status").read_text()
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_long_line_is_set_aside_whole_by_the_batch(tmp_path: Path, processes: int) -> None:
+    """The batch sets a 70 KiB line aside as malformed with its text kept, as the menu's loader does."""
+    long = "83470001  " + "7 " * 35_000
+    (tmp_path / "u.txt").write_text(USERS, "utf-8")
+    (tmp_path / "c.txt").write_text(f"83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n{long}\n"
+                                    f"# {'x' * 70_000}\n", "utf-8")
+    files = bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", processes)
+    body = [line for line in files["anomalies.txt"].decode().splitlines() if not line.startswith("#")]
+    assert body == [f"{long}  # malformed: a line of {len(long)} characters, longer than any record can be "
+                    "(at most 65536) (c.txt line 2)"]
