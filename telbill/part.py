@@ -516,12 +516,11 @@ class Part:
                 marks[record] = other
                 lines_of[record] = numbers[i]
                 lines_of[other] = numbers[partner]
-                self._unrate(record)
+                self._unrate(record, starts[i], ends[i])
         self.state.clear()  # the records stay in self.calls
 
-    def _unrate(self, record: LeanCall) -> None:
+    def _unrate(self, record: LeanCall, start: int, end: int) -> None:
         """Take an overlapping record's fee off its caller's sums."""
-        start, end = record.start, record.end
         usage = self.by_day[start // SECONDS_PER_DAY]
         if usage is None:
             return
@@ -567,22 +566,30 @@ class Part:
         locals_, longs = self._amounts(month)
         return csv_lines(texts, month, self.columns, locals_, longs).encode("utf-8", "surrogateescape")
 
-    def anomaly_chunks(self, chunk: int = 10_000) -> Iterator[tuple[list[int], bytes]]:
-        """This part's lines of the anomalies file, in line order: (their line numbers, their
-        text, each line ended), about ``chunk`` lines at a time."""
+    def anomaly_chunks(self, chunk: int = 10_000) -> Iterator[tuple[list[int], list[bytes]]]:
+        """This part's lines of the anomalies file, in line order: (their line numbers, the
+        bytes of the lines, each line ended), about ``chunk`` lines at a time. A line
+        longer than any record comes alone, its text not copied into a bigger one."""
         numbers: list[int] = []
         texts: list[str] = []
-        for number, text in self._anomaly_lines():
+        for number, text, detail in self._anomaly_lines():
+            if len(text) > MAX_LINE_CHARS:
+                if numbers:
+                    yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
+                    numbers, texts = [], []
+                yield [number], [text.encode("utf-8", "surrogateescape"), (detail + "\n").encode("utf-8")]
+                continue
             numbers.append(number)
-            texts.append(text)
+            texts.append(text + detail)
             if len(numbers) >= chunk:
-                yield numbers, ("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")
+                yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
                 numbers, texts = [], []
         if numbers:
-            yield numbers, ("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")
+            yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
 
-    def _anomaly_lines(self) -> Iterator[tuple[int, str]]:
-        """(line, anomalies-file line) of each record set aside, in line order."""
+    def _anomaly_lines(self) -> Iterator[tuple[int, str, str]]:
+        """(line, record text, ``  # code: detail (calls.txt line N)``) of each record set
+        aside, in line order."""
         tr = self.plan.tr
         calls = self.plan.calls
         where = f"{os.path.basename(str(calls)) or str(calls)} line "
@@ -596,21 +603,21 @@ class Part:
         for record in ordered:
             number = lines_of[record]
             while next_bad is not None and next_bad.line_no < number:
-                yield next_bad.line_no, _bad_line(next_bad, tr, where)
+                yield next_bad.line_no, next_bad.raw, _bad_detail(next_bad, tr, where)
                 next_bad = next(bad, None)
             mark = marks[record]
             if isinstance(mark, LeanCall):
                 code, detail = "overlap", details.overlap(mark)
             else:
                 code, detail = _CODES[mark].value, details.of(mark, record)
-            yield number, f"{texts.of(record, number)}  # {code}: {detail} ({where}{number})"
+            yield number, texts.of(record, number), f"  # {code}: {detail} ({where}{number})"
         while next_bad is not None:
-            yield next_bad.line_no, _bad_line(next_bad, tr, where)
+            yield next_bad.line_no, next_bad.raw, _bad_detail(next_bad, tr, where)
             next_bad = next(bad, None)
 
 
-def _bad_line(bad: BadCall, tr: Tr, where: str) -> str:
-    return f"{bad.raw}  # malformed: {tr(bad.key, **bad.params)} ({where}{bad.line_no})"
+def _bad_detail(bad: BadCall, tr: Tr, where: str) -> str:
+    return f"  # malformed: {tr(bad.key, **bad.params)} ({where}{bad.line_no})"
 
 
 class _Moments(dict[int, str]):
@@ -635,6 +642,7 @@ class _RecordTexts:
         moment = record.moment
         moments = self.moments
         return f"{record.caller}  {record.callee}  {moments[moment >> _END_BITS]}  {moments[moment & _MASK]}"
+
 
 
 class _Details:

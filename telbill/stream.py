@@ -130,21 +130,32 @@ class LineBlocks:
             if block and b"\n" not in block and b"\r" not in block:
                 waiting.append(block)
                 continue
-            data = b"".join([rest, *waiting, block])
+            data = b"".join([rest, *waiting, block]) if rest or waiting else block
+            long_line = bool(waiting)
             waiting.clear()
+            whole = memoryview(data)
             if block:
                 # Cut after the last line end; a CR at the very end may be the first
                 # half of a CRLF, so it waits for the next block.
                 end = len(data) - data.endswith(b"\r")
                 cut = max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)) + 1
-                data, rest = data[:cut], data[cut:]
-                if not data:
+                chunk, rest = whole[:cut], data[cut:]  # a view: a long line is not copied
+                if not chunk:
                     continue
             else:
-                rest = b""
-            lines = self._decode(data, encoding, number)
-            if number == 0 and lines:
-                self.format = FileFormat(encoding, bool(bom), _newline(data[:65_536].decode("latin-1")))
+                cut = len(data)
+                chunk, rest = whole, b""
+            if number == 0:
+                self.format = FileFormat(encoding, bool(bom), _newline(bytes(chunk[:65_536]).decode("latin-1")))
+            # A line longer than a block, ended by LF, is decoded on its own straight from
+            # its bytes (without the copies split() would make); the lines after it as usual.
+            first = data.find(b"\n", 0, cut) + 1 if long_line and encoding != "mixed" else 0
+            if first and data.find(b"\r", 0, first) >= 0:
+                first = 0
+            del data
+            lines = self._decode(chunk[:first], encoding, number, True) if first else []
+            lines += self._decode(chunk[first:], encoding, number + len(lines), False)
+            del chunk, whole
             number += len(lines)
             if lines:
                 handed[0] = True
@@ -152,11 +163,15 @@ class LineBlocks:
             if not block:
                 return
 
-    def _decode(self, data: bytes, encoding: str, before: int) -> list[str]:
-        """The lines of ``data`` (which ends at a line end, or is the file's last bytes)."""
+    def _decode(self, data: memoryview, encoding: str, before: int, single: bool) -> list[str]:
+        """The lines of ``data`` (which ends at a line end, or is the file's last bytes).
+
+        ``single``: ``data`` is one line ended by LF (a long one): its text is made
+        without the copies ``split`` would make.
+        """
         if encoding == "mixed":
             lines: list[str] = []
-            raw = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+            raw = bytes(data).replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
             if raw and raw[-1] == b"":
                 raw.pop()
             for offset, line in enumerate(raw, before + 1):
@@ -170,8 +185,15 @@ class LineBlocks:
                     lines.append(line.decode("utf-8", "surrogateescape"))
                     self.unreadable.add(offset)
             return lines
+        if not data:
+            return []
+        if single and encoding != "mixed":
+            try:
+                return [str(data[:-1], encoding)]
+            except UnicodeDecodeError:
+                raise _Undecodable from None
         try:
-            text = data.decode(encoding)
+            text = str(data, encoding)
         except UnicodeDecodeError:
             raise _Undecodable from None
         if "\r" in text:

@@ -41,7 +41,7 @@ PARALLEL_MIN_BYTES = 4 << 20
 ENV_WORKERS = "TELBILL_WORKERS"
 """How many processes a batch run uses, when set (1 = no workers)."""
 
-AnomalyChunks = Iterator[tuple[list[int], bytes]]
+AnomalyChunks = Iterator[tuple[list[int], list[bytes]]]
 
 
 def process_count(size: int, requested: int | None = None) -> int:
@@ -261,9 +261,9 @@ class Workers:
             for i in live:
                 chunk = firsts[i]
                 assert chunk is not None
-                yield chunk[1]
-                for _, text in streams[i]:
-                    yield text
+                yield from chunk[1]
+                for _, pieces in streams[i]:
+                    yield from pieces
             for stream in streams:  # let every worker's stream reach its end
                 for _ in stream:
                     pass
@@ -290,12 +290,12 @@ class Workers:
             remote.finished = remote._reap() is not None
 
 
-def _numbered(first: tuple[list[int], bytes], rest: AnomalyChunks) -> Iterator[tuple[int, bytes]]:
+def _numbered(first: tuple[list[int], list[bytes]], rest: AnomalyChunks) -> Iterator[tuple[int, bytes]]:
     """(line number, line with its end) of each line of a part's anomaly chunks."""
-    chunk: tuple[list[int], bytes] | None = first
+    chunk: tuple[list[int], list[bytes]] | None = first
     while chunk is not None:
-        numbers, text = chunk
-        lines = text.split(b"\n")
+        numbers, pieces = chunk
+        lines = b"".join(pieces).split(b"\n")
         lines.pop()
         yield from zip(numbers, (line + b"\n" for line in lines))
         chunk = next(rest, None)
