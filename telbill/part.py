@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from collections import deque
 from itertools import compress, count, islice, product, repeat
 from operator import add, and_, attrgetter, contains, eq, getitem, le, ne, not_, or_, rshift
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, cast
 
@@ -46,6 +47,9 @@ PROGRESS_EVERY = 50_000
 BLOCK = 128
 """Lines taken together (small enough for their fields to stay in the CPU cache)."""
 
+FIRST_SHARE = 0.65
+"""Part 0's share of the subscribers, against 1 for each other part: it also reads
+calls.txt, finds each line's part and sends the other parts theirs."""
 _END_BITS = 40
 _MASK = (1 << _END_BITS) - 1
 
@@ -104,9 +108,15 @@ class Plan:
     @classmethod
     def make(cls, users: list[User], calls: Path, tariff: Tariff, only_month: str | None, tr: Tr,
              parts: int = 1) -> Plan:
-        """Split ``users`` into ``parts`` ranges of about as many subscribers each."""
+        """Split ``users`` into ``parts`` ranges. Part 0 reads the file and hands the
+        others their lines besides its own share, so it gets fewer subscribers
+        (:data:`FIRST_SHARE` of what each other part gets)."""
         n = len(users)
-        bounds = [n * k // parts for k in range(parts + 1)]
+        shares = [FIRST_SHARE] + [1.0] * (parts - 1)
+        total, bounds, acc = sum(shares), [0], 0.0
+        for share in shares:
+            acc += share
+            bounds.append(round(n * acc / total))
         owner = {u.phone: k for k in range(parts) for u in users[bounds[k]:bounds[k + 1]]}
         return cls(users, bounds, owner, calls, tariff, only_month, tr)
 
@@ -229,6 +239,7 @@ class Part:
         self.users = plan.users[plan.bounds[index]:plan.bounds[index + 1]]
         self.columns = user_columns(self.users)
         self.lines = LineBlocks(plan.calls)
+        self._fed: set[int] | None = None  # unreadable line numbers, when fed by part 0
         self._reset()
 
     def _reset(self) -> None:
@@ -261,27 +272,63 @@ class Part:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def read(self, progress: ProgressFn | None = None) -> None:
-        """Read this part's records, screening them against rules 2 to 4 and rating them."""
+    @property
+    def unreadable(self) -> set[int]:
+        """Numbers of this part's lines valid in no encoding (see :class:`LineBlocks`)."""
+        return self.lines.unreadable if self._fed is None else self._fed
+
+    def read(self, progress: ProgressFn | None = None, feeds: Sequence[Connection] = ()) -> None:
+        """Read calls.txt: this part's records are screened against rules 2 to 4 and
+        rated; the lines of part ``k`` go to ``feeds[k - 1]`` (the other parts)."""
         while True:
             try:
-                self._read(progress)
+                self._read(progress, feeds)
                 return
             except EncodingChanged:  # the file is not UTF-8 after all: again, as it really is
                 self._reset()
+                for feed in feeds:
+                    feed.send(("restart", None))
 
-    def _read(self, progress: ProgressFn | None) -> None:
+    def read_fed(self, source: Connection) -> None:
+        """Take this part's lines from part 0 (see :meth:`read`) and read them."""
+        self._fed = set()
+        while True:
+            kind, value = source.recv()
+            if kind == "end":
+                return
+            if kind == "restart":
+                self._reset()
+                self._fed = set()
+                continue
+            raw, text, unreadable = value
+            numbers = array("q")
+            numbers.frombytes(raw)
+            lines = text.decode("utf-8", "surrogateescape").split("\n")
+            self._fed.update(unreadable)
+            for at in range(0, len(lines), BLOCK):
+                self._block(lines[at:at + BLOCK], numbers[at:at + BLOCK], False)
+
+    def _read(self, progress: ProgressFn | None, feeds: Sequence[Connection]) -> None:
         number = 0
         next_report = PROGRESS_EVERY
         owner: Callable[[str, int], int] = self.plan.owner.get
-        me, parts = self.index, self.plan.parts
-        numbers: range | list[int]
+        numbers: Sequence[int]
         for lines in self.lines.blocks():
             first = number + 1
             number += len(lines)
             huge = max(map(len, lines), default=0) > MAX_LINE_CHARS
-            if parts > 1:
-                numbers, lines = self._mine(lines, first, owner, me, huge)
+            if feeds:
+                owners = self._owners(lines, owner, huge)
+                unreadable = self.lines.unreadable
+                for k, feed in enumerate(feeds, 1):
+                    theirs = list(map(eq, owners, repeat(k)))
+                    if any(theirs):
+                        sent = array("q", compress(count(first), theirs))
+                        text = "\n".join(compress(lines, theirs)).encode("utf-8", "surrogateescape")
+                        feed.send(("lines", (sent.tobytes(), text, [n for n in sent if n in unreadable]
+                                             if unreadable else [])))
+                mine = list(map(eq, owners, repeat(0)))
+                numbers, lines = list(compress(count(first), mine)), list(compress(lines, mine))
             else:
                 numbers = range(first, number + 1)
             for at in range(0, len(lines), BLOCK):
@@ -290,14 +337,15 @@ class Part:
                 while next_report <= number:
                     progress(next_report)
                     next_report += PROGRESS_EVERY
+        for feed in feeds:
+            feed.send(("end", None))
         if progress is not None:
             progress(number)
 
     @staticmethod
-    def _mine(lines: list[str], first: int, owner: Callable[[str, int], int],
-              me: int, huge: bool) -> tuple[list[int], list[str]]:
-        """The lines whose first field is a number of this part's callers (or no
-        subscriber's number, for part 0), with their line numbers."""
+    def _owners(lines: list[str], owner: Callable[[str, int], int], huge: bool) -> list[int]:
+        """The part of each line: the one that owns the number in its first field (part 0
+        when that is no subscriber's number, or the line is blank or huge)."""
         if huge:  # never split a huge line
             heads = [line.split(None, 1)[0] if len(line) <= MAX_LINE_CHARS and line.strip() else ""
                      for line in lines]
@@ -307,12 +355,11 @@ class Part:
                 heads = list(map(getitem, splits, repeat(0)))
             except IndexError:  # a blank line
                 heads = [s[0] if s else "" for s in splits]
-        mine = list(map(eq, map(owner, heads, repeat(0)), repeat(me)))
-        return list(compress(count(first), mine)), list(compress(lines, mine))
+        return list(map(owner, heads, repeat(0)))
 
-    def _block(self, block: list[str], numbers: range | list[int], huge: bool) -> None:
+    def _block(self, block: list[str], numbers: Sequence[int], huge: bool) -> None:
         """Some lines: those of six fields without a comment together, any other one by one."""
-        unreadable = self.lines.unreadable
+        unreadable = self.unreadable
         if (huge and max(map(len, block)) > MAX_LINE_CHARS) or (
                 unreadable and not unreadable.isdisjoint(numbers)):
             for line, number in zip(block, numbers):
@@ -337,7 +384,7 @@ class Part:
         if done < len(block):
             self._run(block[done:], parts[done:], numbers[done:])
 
-    def _run(self, lines: list[str], rows: list[list[str]], numbers: range | list[int]) -> None:
+    def _run(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
         """Lines of six fields without a comment."""
         callers, callees, d1, t1, d2, t2 = zip(*rows)
         day = self.dates.__getitem__
@@ -376,7 +423,7 @@ class Part:
         self._add(shared, callees, starts, ends, numbers)
 
     def _add(self, callers: Sequence[str], callees: Sequence[str], starts: list[int], ends: list[int],
-             numbers: range | list[int]) -> None:
+             numbers: Sequence[int]) -> None:
         """Make and link the records, then screen and rate them."""
         records = list(map(_NEW, repeat(LeanCall, len(starts))))
         moments = map(add, map(int.__lshift__, starts, repeat(_END_BITS)), ends)
@@ -386,7 +433,7 @@ class Part:
         self._screen(records, callers, callees, starts, ends, numbers)
 
     def _screen(self, records: list[LeanCall], callers: Sequence[str], callees: Sequence[str],
-                starts: list[int], ends: list[int], numbers: range | list[int]) -> None:
+                starts: list[int], ends: list[int], numbers: Sequence[int]) -> None:
         """Rules 2 to 4, the start-order test of rule 5, and each billed record's fee added
         to its caller's sums of its month.
 
@@ -439,7 +486,7 @@ class Part:
             self.dates[text] = parsed * SECONDS_PER_DAY
         return all(text[:5] in _HH_MM_TABLE and text[5:] in _SS_TABLE for text in set(t1).union(t2))
 
-    def _sort_out(self, lines: list[str], rows: list[list[str]], numbers: range | list[int]) -> None:
+    def _sort_out(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
         """A run with a field not right: learn its good new dates and callers, then
         take the lines that are right together and the others one by one."""
         dates, callers = self.dates, self.callers
@@ -480,7 +527,7 @@ class Part:
         if not parts:
             return
         self.records += 1
-        if number in self.lines.unreadable:
+        if number in self.unreadable:
             self.malformed.append(BadCall(number, line, "line.unreadable", {"value": quote(line)}))
             return
         call, key, params = parse_call_fields(parts)

@@ -1,8 +1,10 @@
 """The parts of a batch run, one per process: part 0 here, the others in forked workers.
 
 Each worker is forked before anything is read (so it shares the program's pages
-with this process and starts at once), reads and screens its part of the
-records (:class:`telbill.part.Part`), sends back its :class:`~telbill.part.Tally`,
+with this process and starts at once). This process reads calls.txt, finds the
+part of each line (by its caller) and sends each worker its lines a block at a
+time through a pipe. A worker reads and screens its part of the records
+(:class:`telbill.part.Part`), sends back its :class:`~telbill.part.Tally`,
 waits for the :class:`~telbill.part.Layout`, then sends its share of each
 output file in the order the files are written: its bill rows month by month,
 its set-aside lines, its CSV rows. Only this process writes files.
@@ -87,7 +89,7 @@ def _work(plan: Plan, index: int, inbox: Connection, outbox: Connection) -> NoRe
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
         part = Part(plan, index)
-        part.read()
+        part.read_fed(inbox)
         part.sweep()
         outbox.send(("tally", part.tally()))
         layout: Layout = inbox.recv()
@@ -221,8 +223,13 @@ class Workers:
             remote.stop()
 
     def read(self, progress: ProgressFn | None = None) -> None:
-        """Read this process's part (the workers read theirs meanwhile)."""
-        self.local.read(progress)
+        """Read calls.txt: this process's part, while each worker gets its lines and reads them."""
+        try:
+            self.local.read(progress, [remote.outbox for remote in self.remotes])
+        except (BrokenPipeError, ConnectionResetError):  # a worker is gone: say why
+            for remote in self.remotes:
+                remote.receive("tally")
+            raise
 
     def sweep(self) -> None:
         self.local.sweep()

@@ -171,12 +171,14 @@ def children(pid: int) -> list[int]:
 STOPPED = textwrap.dedent("""
     import os, sys, time
     import telbill.part, telbill.cli
-    real = telbill.part.Part.read
-    def read(self, progress=None):
-        real(self, progress)
-        open(f"ready-{self.index}", "w").close()
-        time.sleep(60)
-    telbill.part.Part.read = read
+    def stopped(real):
+        def read(self, *args):
+            real(self, *args)
+            open(f"ready-{self.index}", "w").close()
+            time.sleep(60)
+        return read
+    telbill.part.Part.read = stopped(telbill.part.Part.read)
+    telbill.part.Part.read_fed = stopped(telbill.part.Part.read_fed)
     telbill.cli.entry(["--lang", "en", "bill", "--csv", "output/bills.csv"])
 """)
 
@@ -225,3 +227,24 @@ def test_a_long_line_is_set_aside_whole_by_the_batch(tmp_path: Path, processes: 
     body = [line for line in files["anomalies.txt"].decode().splitlines() if not line.startswith("#")]
     assert body == [f"{long}  # malformed: a line of {len(long)} characters, longer than any record can be "
                     "(at most 65536) (c.txt line 2)"]
+
+
+@pytest.mark.parametrize("lines", [1, 60_000])
+def test_a_worker_dying_while_fed_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int) -> None:
+    """A worker killed while this process still sends it lines (more than a pipe holds, or
+    fewer): the same one line, exit 2, no file."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELBILL_WORKERS", "2")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/users.txt").write_text(USERS, "utf-8")
+    (tmp_path / "data/calls.txt").write_text(
+        "83470004  83463333  2021-01-12 09:00:00  2021-01-12 09:02:00\n" * lines, "utf-8")
+
+    def killed(self: telbill.part.Part, source: object) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(telbill.part.Part, "read_fed", killed)
+    assert run("bill") == (2, "", "error: a worker process of the batch was killed (signal 9); "
+                                  "no file was written\n")
+    assert not (tmp_path / "output").exists()
+    assert children(os.getpid()) == []
