@@ -257,10 +257,11 @@ class Part:
         self.records = 0
         self.dates: dict[str, int] = {}
         self.callers: dict[str, str] = {}  # shares one string per caller among its calls
-        # Per caller: [the earliest start its next record may have for the caller's
-        # records to be in start order without a clash so far (see _screen), its
-        # records not set aside by rules 2 to 4 in file order, their line numbers].
-        self.state: dict[str, list[Any]] = {u.phone: [0, [], array("q")] for u in self.users}
+        # Per caller: the earliest start its next record may have for the caller's
+        # records to be in start order without a clash so far (see _screen).
+        self.state: dict[str, int] = dict.fromkeys((u.phone for u in self.users), 0)
+        self.line_numbers = array("q")
+        """The line number of each record of :attr:`calls`, in the same order."""
         self.unsorted: set[str] = set()
         rates = plan.tariff
         self.fees = (_Fees(rates.local.fee), _Fees(rates.domestic.fee), _Fees(rates.international.fee))
@@ -414,11 +415,9 @@ class Part:
                 and min(map(len, callees)) >= PHONE_MIN and max(map(len, callees)) <= PHONE_MAX):
             return self._sort_out(lines, rows, numbers)
         # Keep a line's text only where it is not the standard layout.
-        if any(map(ne, lines, map(_CANONICAL, callers, callees, d1, t1, d2, t2))):
-            raws = self.raws
-            for line, row, number in zip(lines, rows, numbers):
-                if line != _CANONICAL(*row):
-                    raws[number] = line
+        differs = list(map(ne, lines, map(_CANONICAL, callers, callees, d1, t1, d2, t2)))
+        if any(differs):
+            self.raws.update(compress(zip(numbers, lines), differs))
         self.records += len(lines)
         self._add(shared, callees, starts, ends, numbers)
 
@@ -430,6 +429,7 @@ class Part:
         for fill, column in ((_SET_CALLER, callers), (_SET_CALLEE, callees), (_SET_MOMENT, moments)):
             deque(map(fill, records, column), 0)
         self.calls.link(records)
+        self.line_numbers.extend(numbers)
         self._screen(records, callers, callees, starts, ends, numbers)
 
     def _screen(self, records: list[LeanCall], callers: Sequence[str], callees: Sequence[str],
@@ -445,16 +445,14 @@ class Part:
         local_fees, domestic_fees, international_fees = self.fees
         for record, caller, callee, start, end, number in zip(records, callers, callees, starts, ends, numbers):
             seconds = end - start
-            seen = state.get(caller)
-            if seen is None or seconds < 0 or seconds > MAX_SECONDS:
-                self._set_aside(record, number, seen is None, seconds)
+            t = state.get(caller)
+            if t is None or seconds < 0 or seconds > MAX_SECONDS:
+                self._set_aside(record, number, t is None, seconds)
                 continue
-            if start >= seen[0]:
-                seen[0] = end if seconds else start + 1
+            if start >= t:
+                state[caller] = end if seconds else start + 1
             else:
                 unsorted.add(caller)
-            seen[1].append(record)
-            seen[2].append(number)
             usage = by_day[start // SECONDS_PER_DAY]
             if usage is None:
                 continue
@@ -544,9 +542,19 @@ class Part:
     def sweep(self) -> None:
         """Sort and sweep the records of each caller not found in start order (rule 5),
         then take the fees of the records that overlap off the sums."""
-        state, marks, lines_of = self.state, self.marks, self.lines_of
-        for caller in self.unsorted:
-            _, records, numbers = state[caller]
+        marks, lines_of, unsorted = self.marks, self.lines_of, self.unsorted
+        if not unsorted:
+            self.line_numbers = array("q")
+            return
+        # Their records left after rules 2 to 4, with their line numbers, in file order.
+        groups: dict[str, tuple[list[LeanCall], list[int]]] = {caller: ([], []) for caller in unsorted}
+        for record, number in zip(self.calls, self.line_numbers):
+            group = groups.get(record.caller)
+            if group is not None and record not in marks:
+                group[0].append(record)
+                group[1].append(number)
+        while groups:
+            _, (records, numbers) = groups.popitem()  # each group goes once swept
             starts = list(map(rshift, map(_MOMENT, records), repeat(_END_BITS)))
             if not all(map(le, starts, islice(starts, 1, None))):
                 start_of = dict(zip(records, starts))
@@ -564,7 +572,7 @@ class Part:
                 lines_of[record] = numbers[i]
                 lines_of[other] = numbers[partner]
                 self._unrate(record, starts[i], ends[i])
-        self.state.clear()  # the records stay in self.calls
+        self.line_numbers = array("q")  # not needed any more
 
     def _unrate(self, record: LeanCall, start: int, end: int) -> None:
         """Take an overlapping record's fee off its caller's sums."""
