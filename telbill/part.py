@@ -547,7 +547,7 @@ class Part:
             self.line_numbers = array("q")
             return
         # Their records left after rules 2 to 4, with their line numbers, in file order.
-        groups: dict[str, tuple[list[LeanCall], list[int]]] = {caller: ([], []) for caller in unsorted}
+        groups: dict[str, tuple[list[LeanCall], array[int]]] = {caller: ([], array("q")) for caller in unsorted}
         for record, number in zip(self.calls, self.line_numbers):
             group = groups.get(record.caller)
             if group is not None and record not in marks:
@@ -563,7 +563,7 @@ class Part:
                 linked.sort(key=start_of.__getitem__)  # stable: records with one start stay in file order
                 records = list(linked)
                 starts = list(map(start_of.__getitem__, records))
-                numbers = list(map(line_of.__getitem__, records))
+                numbers = array("q", map(line_of.__getitem__, records))
                 del start_of, line_of, linked
             ends = list(map(and_, map(_MOMENT, records), repeat(_MASK)))
             for i, partner in clashing(starts, ends):
