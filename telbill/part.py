@@ -80,7 +80,6 @@ class LeanCall(Linked):
 
 
 _MOMENT = attrgetter("moment")
-_CALLER = attrgetter("caller")
 _NEW = object.__new__
 _SET_CALLER, _SET_CALLEE, _SET_MOMENT, _SET_NEXT = (
     cast(Any, getattr(LeanCall, name)).__set__ for name in ("caller", "callee", "moment", "next"))
