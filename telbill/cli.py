@@ -177,15 +177,13 @@ def print_summary(result: BatchResult, tr: Translator, out: Console) -> None:
     counts = result.counts
     read_s = result.timings.get("total", 0.0)
     rate = int(result.records / read_s) if read_s > 0 else 0
-    out.print(tr("summary.read", records=result.records, source=str(result.dataset.paths.calls),
+    out.print(tr("summary.read", records=result.records, source=str(result.calls),
                  seconds=f"{read_s:.2f}", rate=rate))
     parts = tr("list.sep").join(tr(f"summary.code.{code.value}", count=n) for code, n in counts.items())
-    out.print(tr("summary.billed", billed=result.screening.billed,
-                 set_aside=len(result.screening.anomalies), parts=parts))
-    months = [m.month for m in result.bills.months]
+    out.print(tr("summary.billed", billed=result.billed, set_aside=result.set_aside, parts=parts))
+    months = result.months
     span = f"{months[0]} … {months[-1]}" if len(months) > 1 else (months[0] if months else "-")
-    out.print(tr("summary.months", count=len(months), span=span,
-                 total=format_fen(result.bills.grand_total)))
+    out.print(tr("summary.months", count=len(months), span=span, total=format_fen(result.grand_total)))
     out.print(tr("summary.wrote", files=tr("list.sep").join(str(p) for p in result.written)))
 
 
@@ -221,7 +219,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
             progress.stop()
     if keep is not None:
         keep.append(result)
-    _notices(result.dataset.encodings, tr, err)
+    _notices(result.encodings, tr, err)
     print_summary(result, tr, out)
     return EXIT_OK
 

@@ -84,3 +84,7 @@ class ValidationError(TelbillError):
 
 class NotFoundError(TelbillError):
     """A user, call or backup that was asked for does not exist."""
+
+
+class WorkerError(TelbillError):
+    """A worker process of a batch run ended without finishing its part."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import compress, count, islice, product, repeat
@@ -33,6 +34,12 @@ from telbill.records import Call, User
 
 ProgressFn = Callable[[int], None]
 PROGRESS_EVERY = 50_000
+MAX_LINE_CHARS = 65_536
+"""A calls line longer than this is no record (one with ordinary spacing is under 100
+characters): unless it is blank or a comment, it is set aside as malformed as it is,
+without being split into fields (a line of 50 million one-digit tokens would otherwise
+become 25 million strings)."""
+_FIRST_NON_BLANK = re.compile(f"[^{BLANKS}]")
 
 
 def strip_comment(line: str) -> str:
@@ -45,6 +52,17 @@ def strip_comment(line: str) -> str:
         if m is not None:
             stripped = stripped[: m.start()].rstrip(BLANKS)
     return stripped
+
+
+def long_line(line: str) -> tuple[str, dict[str, object]] | None:
+    """``(key, params)`` of the malformed record that a line longer than
+    :data:`MAX_LINE_CHARS` is; ``None`` for a shorter line, or a blank or comment one."""
+    if len(line) <= MAX_LINE_CHARS:
+        return None
+    first = _FIRST_NON_BLANK.search(line)
+    if first is None or first[0] == "#":
+        return None
+    return "calls.line_long", {"length": len(line), "limit": MAX_LINE_CHARS}
 
 
 def _clean(line: str) -> str:
@@ -233,12 +251,16 @@ class _CallReader:
                 while next_report <= number:
                     progress(next_report)
                     next_report += PROGRESS_EVERY
+            if max(map(len, block)) > MAX_LINE_CHARS:
+                for i, line in enumerate(block):  # a line too long to be split
+                    self.line(line, None, first + i)
+                continue
             joined = "".join(block)
             if self.unreadable or (not joined.isprintable() and SPLIT_CONTROL.search(joined)):
                 # unreadable lines, or control characters that str.split would take as spaces:
                 # line by line, with the fields as telbill separates them
                 for i, line in enumerate(block):
-                    self.line(line, split_fields(line), first + i)
+                    self.line(line, None, first + i)
                 continue
             parts = list(map(str.split, block))
             # Lines that are not six fields without a comment, one by one; runs of the others together.
@@ -329,8 +351,17 @@ class _CallReader:
         if done < b:
             self.run(block, parts, done, b, first)
 
-    def line(self, line: str, parts: list[str], number: int) -> None:
-        """One line (``parts`` being ``line.split()``): a call, a malformed record, or nothing."""
+    def line(self, line: str, parts: list[str] | None, number: int) -> None:
+        """One line (``parts`` being ``line.split()``, or ``None`` for the fields as
+        telbill separates them): a call, a malformed record, or nothing."""
+        if len(line) > MAX_LINE_CHARS:
+            long = long_line(line)
+            if long is not None:
+                self.records += 1
+                self.result.malformed.append(BadCall(number, line, *long))
+            return
+        if parts is None:
+            parts = split_fields(line)
         if "#" in line:
             text = strip_comment(line)
             if not text:

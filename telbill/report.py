@@ -5,15 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import add, attrgetter
 
-from telbill.billing import BillRow, Bills, MonthBill
+from telbill.billing import Bills, MonthBill
 from telbill.decoding import encode
 from telbill.display import ljust, rjust, width
 from telbill.i18n import Tr
-from telbill.records import AnomalyCode, format_fen
+from telbill.records import AnomalyCode, User, format_fen
 from telbill.screening import Anomaly, Screening
 
 HEAD_KEYS = ("col.phone", "col.name", "col.rent", "col.feature", "col.local", "col.long", "col.total")
@@ -77,17 +77,25 @@ _FixedColumns = tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...], tuple[i
 """Phones, names, rents and features of a month's rows."""
 
 
-class _Texts:
-    """Cell texts shared by the months of one bill file: amounts, and each
-    subscriber's padded phone, name, rent and feature for the column widths in use."""
+class TextCache:
+    """Cell texts shared by the months of one bill file or CSV file: amounts, each
+    subscriber's padded phone, name, rent and feature for the column widths in use,
+    and each subscriber's first two CSV fields."""
 
-    __slots__ = ("money", "_lefts", "_heads", "_fixed")
+    __slots__ = ("money", "_lefts", "_heads", "_fixed", "_csv")
 
     def __init__(self) -> None:
         self.money = _Money()
         self._lefts: dict[tuple[int, int], _Lefts] = {}
         self._heads: dict[tuple[int, int, int, int], _Heads] = {}
         self._fixed: tuple[_FixedColumns, list[int]] | None = None
+        self._csv: _CsvPrefixes | None = None
+
+    @property
+    def csv_prefixes(self) -> _CsvPrefixes:
+        if self._csv is None:
+            self._csv = _CsvPrefixes()
+        return self._csv
 
     def lefts(self, w_phone: int, w_name: int) -> _Lefts:
         lefts = self._lefts.get((w_phone, w_name))
@@ -118,45 +126,75 @@ class _Texts:
 _ROW_FIELDS = attrgetter("phone", "name", "rent", "feature", "local", "long_distance")
 
 
-def _row_cells(row: BillRow) -> list[str]:
-    return [row.phone, row.name, format_fen(row.rent), format_fen(row.feature),
-            format_fen(row.local), format_fen(row.long_distance), format_fen(row.total)]
+def user_columns(users: Iterable[User]) -> _FixedColumns:
+    """The phones, names, rents and features of ``users``, as columns."""
+    rows = [(u.phone, u.name, u.rent, u.feature) for u in users]
+    if not rows:
+        return (), (), (), ()
+    phones, names, rents, features = zip(*rows)
+    return phones, names, rents, features
 
 
-def format_month(month: MonthBill, tr: Tr, texts: _Texts | None = None) -> list[str]:
+def totals_cells(tr: Tr, rent: int, feature: int, local: int, long_distance: int) -> list[str]:
+    """The cells of a month's totals row, from its column sums."""
+    return [tr("bill.totals_row"), "", *map(format_fen, (rent, feature, local, long_distance,
+                                                        rent + feature + local + long_distance))]
+
+
+def column_widths(tr: Tr, totals: list[str], fixed: list[int]) -> list[int]:
+    """The seven column widths of a month: each as wide as its widest cell in display
+    columns (CJK counts 2). ``fixed`` are the widest phone, name, rent and feature of
+    the subscribers; no amount is wider than its column's total (none is negative),
+    so the totals row gives the widths of the other three."""
+    heads = [tr(k) for k in HEAD_KEYS]
+    body = [*fixed, 0, 0, 0]
+    return [max(width(heads[i]), width(totals[i]), body[i]) for i in range(7)]
+
+
+def row_lines(texts: TextCache, widths: list[int], columns: _FixedColumns,
+              locals_: Sequence[int], longs: Sequence[int]) -> list[str]:
+    """One aligned row per subscriber (phone and name left-aligned, the five amounts
+    right-aligned, two spaces between columns); made column by column (``map``)."""
+    phones, names, rents, features = columns
+    cell = texts.money.__getitem__
+    sums = map(add, map(add, rents, features), map(add, locals_, longs))
+    right = GAP.join(f"%{w}s" for w in widths[4:])
+    firsts = map(texts.heads(*widths[:4]).__getitem__, zip(phones, names, rents, features))
+    return list(map(add, firsts, map(right.__mod__, zip(map(cell, locals_), map(cell, longs), map(cell, sums)))))
+
+
+def format_month(month: MonthBill, tr: Tr, texts: TextCache | None = None) -> list[str]:
     """The ``== YYYY-MM ==`` section: heads, one aligned row per subscriber, totals.
 
-    Columns are as wide as their widest cell in display columns (CJK counts 2);
-    phone and name are left-aligned, the five amounts right-aligned, two spaces
-    between columns. ``texts`` carries cell texts over from other months. The
-    rows are made column by column (``map``), not cell by cell.
+    Columns are as wide as their widest cell (see :func:`column_widths`). ``texts``
+    carries cell texts over from other months.
     """
     if texts is None:
-        texts = _Texts()
-    cell = texts.money.__getitem__
-    heads = [tr(k) for k in HEAD_KEYS]
-    lines = [f"== {month.month} =="]
+        texts = TextCache()
     rows = month.rows
     if rows:
         phones, names, rents, features, locals_, longs = zip(*map(_ROW_FIELDS, rows))
-        sums = list(map(add, map(add, rents, features), map(add, locals_, longs)))
-        columns = (rents, features, locals_, longs, sums)
-        totals = [tr("bill.totals_row"), "", *(format_fen(sum(column)) for column in columns)]
-        amounts = [list(map(cell, column)) for column in columns[2:]]
-        body_widths = [*texts.fixed_widths((phones, names, rents, features)),
-                       *(max(map(len, column)) for column in amounts)]  # amounts are ASCII
+        columns = (phones, names, rents, features)
+        totals = totals_cells(tr, sum(rents), sum(features), sum(locals_), sum(longs))
+        widths = column_widths(tr, totals, texts.fixed_widths(columns))
     else:
-        totals = _row_cells(month.totals)
-        totals[0], totals[1] = tr("bill.totals_row"), ""
-        body_widths = [0] * 7
-    widths = [max(width(heads[i]), width(totals[i]), body_widths[i]) for i in range(7)]
-    lines.append(_table_line(heads, widths))
+        totals = totals_cells(tr, 0, 0, 0, 0)
+        widths = column_widths(tr, totals, [0, 0, 0, 0])
+    lines = [f"== {month.month} ==", month_head(tr, widths)]
     if rows:
-        right = GAP.join(f"%{w}s" for w in widths[4:])
-        firsts = map(texts.heads(*widths[:4]).__getitem__, zip(phones, names, rents, features))
-        lines.extend(map(add, firsts, map(right.__mod__, zip(*amounts))))
+        lines.extend(row_lines(texts, widths, columns, locals_, longs))
     lines.append(_table_line(totals, widths))
     return lines
+
+
+def month_head(tr: Tr, widths: list[int]) -> str:
+    """The column heads of a month."""
+    return _table_line([tr(k) for k in HEAD_KEYS], widths)
+
+
+def totals_line(totals: list[str], widths: list[int]) -> str:
+    """A month's totals row."""
+    return _table_line(totals, widths)
 
 
 def _table_line(cells: list[str], widths: list[int]) -> str:
@@ -181,7 +219,7 @@ def header_lines(info: RunInfo, tr: Tr, title_key: str) -> list[str]:
 def format_bills(bills: Bills, info: RunInfo, tr: Tr) -> list[str]:
     """The whole bill-detail file as lines (without line endings)."""
     lines = _bills_head(bills, info, tr)
-    texts = _Texts()
+    texts = TextCache()
     for month in bills.months:
         lines.append("")
         lines.extend(format_month(month, tr, texts))
@@ -189,9 +227,13 @@ def format_bills(bills: Bills, info: RunInfo, tr: Tr) -> list[str]:
 
 
 def _bills_head(bills: Bills, info: RunInfo, tr: Tr) -> list[str]:
+    return bills_head(info, tr, len(bills.months), bills.grand_total)
+
+
+def bills_head(info: RunInfo, tr: Tr, months: int, grand_total: int) -> list[str]:
+    """The comment lines that start the bill-detail file."""
     lines = header_lines(info, tr, "bill.title")
-    lines.append("# " + tr("bill.months", count=len(bills.months),
-                           total=format_fen(bills.grand_total)))
+    lines.append("# " + tr("bill.months", count=months, total=format_fen(grand_total)))
     return lines
 
 
@@ -199,7 +241,7 @@ def bills_file_chunks(bills: Bills, info: RunInfo, tr: Tr) -> Iterator[bytes]:
     """The bill-detail file as bytes, one chunk per month, made as they are asked
     for (``b"".join`` gives ``encode(format_bills(...))``)."""
     yield encode(_bills_head(bills, info, tr))
-    texts = _Texts()
+    texts = TextCache()
     for month in bills.months:
         yield b"\n" + encode(format_month(month, tr, texts))
 
@@ -229,23 +271,32 @@ class _CsvPrefixes(dict[tuple[str, str], str]):
         return text
 
 
+CSV_HEAD = "month,phone,name,rent,feature,local,long_distance,total\n"
+"""The CSV file's first line (``CSV_HEADER`` as csv.writer writes it)."""
+
+
 def csv_chunks(bills: Bills) -> Iterator[str]:
     """The CSV file as text, one chunk per month, made as they are asked for;
     ``"".join`` gives :func:`format_csv`."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(CSV_HEADER)
-    yield out.getvalue()
-    prefixes = _CsvPrefixes()
-    cell = _Money().__getitem__
+    yield CSV_HEAD
+    texts = TextCache()
     for month in bills.months:
         if not month.rows:
             continue
         phones, names, rents, features, locals_, longs = zip(*map(_ROW_FIELDS, month.rows))
-        sums = map(add, map(add, rents, features), map(add, locals_, longs))
-        line = month.month.replace("%", "%%") + ",%s,%s,%s,%s,%s,%s\n"
-        yield "".join(map(line.__mod__, zip(
-            map(prefixes.__getitem__, zip(phones, names)),
-            *(map(cell, column) for column in (rents, features, locals_, longs, sums)))))
+        yield csv_lines(texts, month.month, (phones, names, rents, features), locals_, longs)
+
+
+def csv_lines(texts: TextCache, month: str, columns: _FixedColumns,
+              locals_: Sequence[int], longs: Sequence[int]) -> str:
+    """The CSV rows of one month for these subscribers, each ended."""
+    phones, names, rents, features = columns
+    cell = texts.money.__getitem__
+    sums = map(add, map(add, rents, features), map(add, locals_, longs))
+    line = month.replace("%", "%%") + ",%s,%s,%s,%s,%s,%s\n"
+    return "".join(map(line.__mod__, zip(
+        map(texts.csv_prefixes.__getitem__, zip(phones, names)),
+        *(map(cell, column) for column in (rents, features, locals_, longs, sums)))))
 
 
 def format_csv(bills: Bills) -> str:

@@ -100,20 +100,51 @@ _START = attrgetter("start")
 _END = attrgetter("end")
 
 
+def clashing(starts: list[int], ends: list[int]) -> Iterator[tuple[int, int]]:
+    """``(i, partner)`` for each record ``i`` that clashes with another, ``i`` ascending.
+
+    ``starts`` and ``ends`` are one caller's records in start order (records with
+    the same start in file order). The partner of a record is the first record,
+    in that order, that it clashes with. Of the records before it, that is the
+    first whose end is after its start (found by bisecting the running maximum of
+    the ends) or the first with the same start; if none of those clashes, it is
+    the next record, when that one clashes (no later one can when the next does
+    not). The comparisons run over whole columns (``map``), so only the records
+    that clash cost a step of Python each.
+    """
+    n = len(starts)
+    if n < 2:
+        return
+    top = list(accumulate(ends, max))  # top[i]: the latest end among records 0..i
+    same = list(map(eq, islice(starts, 1, None), starts))  # same[i-1]: record i starts with record i-1
+    # Records 1.. that clash with an earlier one; records ..n-2 that clash with the next.
+    earlier = compress(range(1, n), map(or_, map(lt, islice(starts, 1, None), top), same))
+    following = compress(range(n - 1), map(or_, map(lt, islice(starts, 1, None), ends), same))
+    grow: list[int] = []  # where the running maximum grows (made at the first clash)
+    grow_ends: list[int] = []
+    e, f = next(earlier, n), next(following, n)
+    while e < n or f < n:
+        if e <= f:
+            if not grow:
+                grow = [0, *compress(range(1, n), map(gt, islice(ends, 1, None), top))]
+                grow_ends = list(map(ends.__getitem__, grow))
+            start = starts[e]
+            partner = bisect_left(starts, start)  # the first record with this start
+            j = grow[bisect_right(grow_ends, start)] if grow_ends[-1] > start else e
+            yield e, j if j < partner else partner
+            if f == e:
+                f = next(following, n)
+            e = next(earlier, n)
+        else:
+            yield f, f + 1
+            f = next(following, n)
+
+
 def _sweep(group: Sequence[Call] | LinkedList[Call], clashes: dict[int, tuple[Call, Call]]) -> None:
     """Sort one caller's records by start (with the linked list's stable merge sort,
-    unless they are in start order already); note each clash as ``id -> (record, partner)``.
-
-    The partner of a record is the first record, in start order, that it clashes
-    with. Of the records before it, that is the first whose end is after its
-    start (found by bisecting the running maximum of the ends) or the first with
-    the same start; if none of those clashes, it is the next record, when that
-    one clashes (no later one can when the next does not). The comparisons run
-    over whole columns (``map``), so only the records that clash cost a step of
-    Python each.
-    """
-    n = len(group)
-    if n < 2:
+    unless they are in start order already); note each clash as ``id -> (record, partner)``
+    (see :func:`clashing`)."""
+    if len(group) < 2:
         return
     starts = list(map(_START, group))
     if all(map(le, starts, islice(starts, 1, None))):
@@ -123,29 +154,9 @@ def _sweep(group: Sequence[Call] | LinkedList[Call], clashes: dict[int, tuple[Ca
         linked.sort(key=_START)
         items = list(linked)
         starts = list(map(_START, items))
-    ends = list(map(_END, items))
-    top = list(accumulate(ends, max))  # top[i]: the latest end among records 0..i
-    same = list(map(eq, starts[1:], starts))  # same[i-1]: record i starts with record i-1
-    # Records 1.. that clash with an earlier one; records ..n-2 that clash with the next.
-    after_earlier = compress(range(1, n), map(or_, map(lt, starts[1:], top), same))
-    with_next = compress(range(n - 1), map(or_, map(lt, starts[1:], ends), same))
-    grow: list[int] = []  # where the running maximum grows (made at the first clash)
-    grow_ends: list[int] = []
-    for i in after_earlier:
-        if not grow:
-            grow = [0, *compress(range(1, n), map(gt, ends[1:], top))]
-            grow_ends = list(map(ends.__getitem__, grow))
-        start = starts[i]
-        partner = bisect_left(starts, start)  # the first record with this start
-        j = grow[bisect_right(grow_ends, start)] if grow_ends[-1] > start else i
-        if j < partner:
-            partner = j
+    for i, partner in clashing(starts, list(map(_END, items))):
         call = items[i]
         clashes[id(call)] = (call, items[partner])
-    for i in with_next:
-        call = items[i]
-        if id(call) not in clashes:
-            clashes[id(call)] = (call, items[i + 1])
 
 
 def screen_calls(

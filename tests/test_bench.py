@@ -3,7 +3,7 @@
 `python -m telbill.bench` times the real command at an operator's scale; before it
 does, it bills a small generated set (every anomaly kind, calls across month and
 year ends, tabs, comments) both with `telbill bill` and with a plain reference in
-`telbill/bench.py` (pairwise overlap check, per-call Decimal arithmetic), and
+`telbill/bench/reference.py` (pairwise overlap check, per-call Decimal arithmetic), and
 stops if one bill row or anomaly line differs. This test runs that comparison.
 """
 
@@ -30,3 +30,18 @@ def test_bill_matches_the_simple_reference_implementation(tmp_path: Path, monkey
                                                     step_seconds, step_price))
     with pytest.raises(bench.Mismatch, match="bill file"):
         bench.verify(tmp_path / "changed", n_calls=3_000, n_users=60, seed=7)
+
+
+def test_duckdb_job_gives_the_same_rows_and_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DuckDB job of ``--vs duckdb`` agrees with telbill row for row and code for code, and a changed rule is caught."""
+    pytest.importorskip("duckdb")
+    from telbill.bench import duckdb_job, versus
+
+    rows, anomalies = versus.compare(tmp_path / "same", n_calls=3_000, n_users=60, seed=7)
+    assert (rows, anomalies) == (24 * 60, len(bench.verify(tmp_path / "ref", n_calls=3_000, n_users=60,
+                                                           seed=7).anomalies))
+
+    # A DuckDB job that lets calls of exactly three days through as too long disagrees.
+    monkeypatch.setattr(duckdb_job, "MAX_SECONDS", 3 * 86_400 - 1)
+    with pytest.raises(bench.Mismatch, match="bills.csv rows, item [0-9]+ differs"):
+        versus.compare(tmp_path / "changed", n_calls=3_000, n_users=60, seed=7)

@@ -139,12 +139,12 @@ def test_unknown_option_is_reported_on_stderr(small: Path) -> None:
 
 def test_an_unexpected_bug_is_one_line_not_a_traceback(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Even a bug in telbill prints one line and exits 2 (TELBILL_DEBUG=1 shows the traceback)."""
-    import telbill.batch
+    import telbill.part
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(telbill.batch, "compute_bills", broken)
+    monkeypatch.setattr(telbill.part.Part, "tally", broken)
     monkeypatch.delenv("TELBILL_DEBUG", raising=False)
     assert run("bill") == (2, "", "internal error, please report it (set TELBILL_DEBUG=1 for details): "
                                   "RuntimeError: boom\n")

@@ -3,6 +3,8 @@ of the overlap check) give exactly what a slow, obvious reading of SPEC §1–§
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -79,30 +81,47 @@ def slow_reading(lines: list[str]) -> tuple[dict[int, str], dict[tuple[str, str]
     return codes, fees, records
 
 
+def batch_view(tmp_path: Path, paths: DataPaths, processes: int) -> tuple[dict[int, str], dict[tuple[str, str], Decimal], int]:
+    """Bill with ``processes`` processes; (line → code of each set-aside record, fees per
+    (month, caller) from the CSV, records read)."""
+    out = tmp_path / f"out{processes}"
+    result = run_batch(BatchOptions(paths=paths, out=out / "b.txt", anomalies=out / "a.txt", csv=out / "c.csv",
+                                    processes=processes), Translator("en"))
+    codes = {}
+    for line in (out / "a.txt").read_text("utf-8").splitlines():
+        if not line.startswith("#"):
+            m = re.search(r"  # ([a-z-]+): .* \(c\.txt line ([0-9]+)\)$", line)
+            assert m is not None, line
+            codes[int(m[2])] = m[1]
+    fees = {}
+    for row in list(csv.reader(io.StringIO((out / "c.csv").read_text("utf-8"))))[1:]:
+        month, phone, _, rent, feature, local, far, _ = row
+        fees[month, phone] = Decimal(local) + Decimal(far)
+    return codes, fees, result.records
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines_st, st.sampled_from(["\n", "\r\n"]))
 def test_batch_and_menu_paths_equal_a_slow_reading(
         tmp_path: Path, lines: list[str], ending: str) -> None:
-    """Streaming batch load and the menu's full load agree with a line-by-line reading."""
+    """The batch (one process or two) and the menu's full load agree with a line-by-line reading."""
     (tmp_path / "u.txt").write_text(USERS, "utf-8")
     (tmp_path / "c.txt").write_bytes(ending.join(lines + [""]).encode())
     paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
     codes, fees, records = slow_reading(lines)
+    wanted = {k: v for k, v in fees.items() if v}
 
-    batch = run_batch(BatchOptions(paths=paths, out=tmp_path / "b.txt", anomalies=tmp_path / "a.txt"),
-                      Translator("en"))
+    for processes in (1, 2):
+        got_codes, got_fees, got_records = batch_view(tmp_path, paths, processes)
+        assert got_records == records
+        assert got_codes == codes
+        assert {k: v for k, v in got_fees.items() if v} == wanted
     menu_data = load_dataset(paths)
-    menu_check = menu_data.screen()
-    for check, loaded in ((batch.screening, batch.dataset), (menu_check, menu_data)):
-        assert loaded.calls_file.records == records
-        assert {a.line_no: a.code.value for a in check.anomalies} == codes
-    got = {(m.month, r.phone): Decimal(r.local + r.long_distance) / 100
-           for m in batch.bills.months for r in m.rows}
-    assert {k: v for k, v in got.items() if v} == {k: v for k, v in fees.items() if v}
-    anomalies = [line for line in (tmp_path / "a.txt").read_text("utf-8").splitlines()
+    assert menu_data.calls_file.records == records
+    assert {a.line_no: a.code.value for a in menu_data.screen().anomalies} == codes
+    anomalies = [line for line in (tmp_path / "out1/a.txt").read_text("utf-8").splitlines()
                  if not line.startswith("#")]
-    assert [line.rsplit("  # ", 1)[0] for line in anomalies] == [
-        lines[n - 1] for n in sorted(codes)]
+    assert [line.rsplit("  # ", 1)[0] for line in anomalies] == [lines[n - 1] for n in sorted(codes)]
 
 
 def test_long_files_across_many_blocks(tmp_path: Path) -> None:
@@ -119,11 +138,8 @@ def test_long_files_across_many_blocks(tmp_path: Path) -> None:
     (tmp_path / "c.txt").write_text("\n".join(lines) + "\n", "utf-8")
     paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
     codes, fees, records = slow_reading(lines)
-    batch = run_batch(BatchOptions(paths=paths, out=tmp_path / "b.txt", anomalies=tmp_path / "a.txt"),
-                      Translator("en"))
-    assert batch.dataset.calls_file.records == records
-    assert {a.line_no: a.code.value for a in batch.screening.anomalies} == codes
+    got_codes, got_fees, got_records = batch_view(tmp_path, paths, 1)
+    assert got_records == records
+    assert got_codes == codes
     assert len(set(codes.values())) >= 4
-    got = {(m.month, r.phone): Decimal(r.local + r.long_distance) / 100
-           for m in batch.bills.months for r in m.rows}
-    assert {k: v for k, v in got.items() if v} == {k: v for k, v in fees.items() if v}
+    assert {k: v for k, v in got_fees.items() if v} == {k: v for k, v in fees.items() if v}

@@ -231,7 +231,7 @@ def test_ctrl_c_while_writing_leaves_no_partial_output(billed: Path, fail_mid_wr
 
 def test_ctrl_c_while_billing_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C before the files are written (first run): no output file exists under its final name."""
-    import telbill.batch
+    import telbill.part
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data/users.txt").write_bytes(OLD)
@@ -241,7 +241,7 @@ def test_ctrl_c_while_billing_writes_nothing(tmp_path: Path, monkeypatch: pytest
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(telbill.batch, "compute_bills", interrupted)
+    monkeypatch.setattr(telbill.part.Part, "sweep", interrupted)
     assert run("bill") == (130, "", "interrupted; no partial file was left behind\n")
     assert not (tmp_path / "output").exists()
 

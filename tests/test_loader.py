@@ -115,3 +115,27 @@ def test_undecodable_line_is_a_bad_line_and_its_bytes_survive() -> None:
     assert [u.name for u in loaded.users] == ["张强", "李四"]
     assert [p.line for p in loaded.problems] == [3]
     assert encode(decoded.lines).endswith(b"333 \xff\xfe 1 1\n")
+
+
+LONG = "83470000  " + "1 " * 35_000  # 70 KiB of one-digit tokens
+
+
+@pytest.mark.parametrize(("line", "records"), [
+    (LONG, 1),
+    ("   # " + "x" * 70_000, 0),
+    (" " * 70_000, 0),
+    ("83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00  # " + "x" * 70_000, 1),
+])
+def test_a_line_longer_than_any_record_is_set_aside_whole(line: str, records: int) -> None:
+    """A line over 64 KiB is one malformed record, its text kept, never split into fields;
+    a blank or comment line of that length is still skipped."""
+    loaded = load_calls([line, "83470001  110  2021-01-01 10:00:00  2021-01-01 10:01:00"], "calls.txt")
+    assert loaded.records == records + 1
+    assert len(loaded.calls) == 1
+    if records:
+        (bad,) = loaded.malformed
+        assert (bad.line_no, bad.raw, bad.key) == (1, line, "calls.line_long")
+        assert EN(bad.key, **bad.params) == (f"a line of {len(line)} characters, longer than any record "
+                                             "can be (at most 65536)")
+    else:
+        assert loaded.malformed == []

@@ -36,6 +36,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "calls.callee": ("callee {value} is not 3 to 20 digits", "被叫号码 {value} 不是 3 到 20 位数字"),
     "calls.date": ("impossible date {value}", "日期 {value} 不存在或格式有误"),
     "calls.time": ("impossible time {value}", "时间 {value} 不存在或格式有误"),
+    "calls.line_long": ("a line of {length} characters, longer than any record can be (at most {limit})",
+                        "该行有 {length} 个字符，比任何话单都长（最多 {limit} 个）"),
     # anomalies ------------------------------------------------------------------
     "anomaly.end_before_start": ("ends {end}, before it starts {start}",
                                  "结束时间 {end} 早于开始时间 {start}"),
@@ -104,6 +106,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "output.read_only": ("{path} exists and is read-only", "{path} 已存在且为只读文件"),
     "output.not_regular": ("{path} is not a regular file (a FIFO, a device or a socket); refusing to replace it",
                            "{path} 不是普通文件（管道、设备或套接字），拒绝覆盖"),
+    "batch.worker_killed": ("a worker process of the batch was killed (signal {signal}); no file was written",
+                            "计费的一个工作进程被终止（信号 {signal}）；未写出任何文件"),
+    "batch.worker_died": ("a worker process of the batch ended unexpectedly (exit status {status}); "
+                          "no file was written",
+                          "计费的一个工作进程意外退出（退出状态 {status}）；未写出任何文件"),
     "output.twice": ("{path} is named for two outputs", "{path} 被指定为两个输出文件"),
     "usage.month": ("--month {value} is not a month like 2021-01", "--month {value} 不是形如 2021-01 的月份"),
     "notice.encoding.gb18030": ("{path} is not UTF-8; read it as GB18030 (a save keeps it GB18030)",

@@ -1,0 +1,201 @@
+"""Timing a whole job as a process tree: wall time and memory summed over its processes.
+
+A job may fork workers, so its memory is not one process's ``ru_maxrss``: while
+it runs, a thread reads ``/proc`` every few milliseconds for the job's process
+and all its descendants and keeps two figures, the peak of the SUM of their
+resident sets (``VmRSS``) and the sum of each process's own peak (``VmHWM``, an
+upper bound of the first: the processes need not peak at the same moment). Pages
+a forked worker shares with its parent count in both processes' RSS, so both
+figures overstate what the machine really gave the job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from telbill.bench.generate import DataSet
+
+SAMPLE_SECONDS = 0.004
+
+_CHILD = """\
+import json, sys, time
+t0 = time.perf_counter()
+import telbill.cli as cli
+timings = {}
+real_run_batch = cli.run_batch
+def run_batch(*args, **kwargs):
+    result = real_run_batch(*args, **kwargs)
+    timings.update(result.timings)
+    timings["records"] = result.records
+    return result
+cli.run_batch = run_batch
+kept = []
+code = cli.main(sys.argv[2:], keep=kept)
+timings["main"] = time.perf_counter() - t0
+timings["exit"] = code
+with open(sys.argv[1], "w") as fh:
+    json.dump(timings, fh)
+cli.exit_now(code)  # as the telbill command (cli.entry) ends a batch run
+"""
+"""A ``telbill bill`` process that also writes ``run_batch``'s phase timings to a file."""
+
+
+def _status_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of ``pid`` in KiB; (0, 0) when it is gone or a zombie."""
+    rss = hwm = 0
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmRSS:"):
+                    rss = int(line.split()[1])
+                elif line.startswith(b"VmHWM:"):
+                    hwm = int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return rss, hwm
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (children of each process's main thread)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children", "rb") as fh:
+                todo.extend(map(int, fh.read().split()))
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+class TreeMemory:
+    """Samples a process tree's memory in a thread until :meth:`stop` (see the module)."""
+
+    def __init__(self, pid: int, interval: float = SAMPLE_SECONDS) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_sum_kib = 0
+        self.hwm_kib: dict[int, int] = {}
+        self.processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+
+    def sample(self) -> None:
+        total = 0
+        for pid in _tree(self.pid):
+            rss, hwm = _status_kib(pid)
+            total += rss
+            if hwm:
+                self.hwm_kib[pid] = max(self.hwm_kib.get(pid, 0), hwm)
+        self.peak_sum_kib = max(self.peak_sum_kib, total)
+        self.processes = max(self.processes, len(self.hwm_kib))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def hwm_sum_kib(self) -> int:
+        return sum(self.hwm_kib.values())
+
+
+@dataclass(slots=True)
+class Run:
+    """One timed job."""
+
+    wall: float
+    """Seconds from starting the process to its exit."""
+    rss_mib: float
+    """Peak of the sum of the resident sets of the job's processes (sampled)."""
+    hwm_mib: float
+    """Sum of each process's own peak resident set (an upper bound of ``rss_mib``)."""
+    processes: int
+    phases: dict[str, float] = field(default_factory=dict)
+    """What the job says about itself (``run_batch``'s timings, for telbill)."""
+    records: int = 0
+
+
+def measure(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Run ``argv`` to its end; its wall time and memory. A failure ends the benchmark."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    memory = TreeMemory(proc.pid)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    memory.stop()
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv[2] if len(argv) > 2 else argv[0]} failed ({proc.returncode}):\n"
+                         f"{out.decode(errors='replace')}{err.decode(errors='replace')}")
+    return Run(wall, memory.peak_sum_kib / 1024, memory.hwm_sum_kib / 1024, memory.processes)
+
+
+def telbill_argv(data: DataSet, out: Path, timings: Path | None = None) -> list[str]:
+    """A ``telbill bill`` process writing all three files into ``out``."""
+    head = [sys.executable, "-c", _CHILD, str(timings)] if timings is not None else [
+        sys.executable, "-m", "telbill"]
+    return [*head, "--lang", "en", "bill", "--users", str(data.users), "--calls", str(data.calls),
+            "--tariff", str(data.tariff), "--out", str(out / "bills.txt"),
+            "--anomalies", str(out / "anomalies.txt"), "--csv", str(out / "bills.csv")]
+
+
+def run_telbill(data: DataSet, out: Path, env: dict[str, str] | None = None) -> Run:
+    """Time ``telbill bill`` once on ``data``, with its phase timings."""
+    out.mkdir(parents=True, exist_ok=True)
+    timings = out / "timings.json"
+    run = measure(telbill_argv(data, out, timings), out, env)
+    t = json.loads(timings.read_text("utf-8"))
+    if t.get("exit") != 0:
+        raise SystemExit(f"telbill bill exited {t.get('exit')}")
+    run.records = int(t.pop("records"))
+    run.phases = {k: float(v) for k, v in t.items() if k not in ("exit", "main")}
+    return run
+
+
+def duckdb_argv(data: DataSet, out: Path, threads: int = 2) -> list[str]:
+    """The DuckDB job's process (:mod:`telbill.bench.duckdb_job`)."""
+    return [sys.executable, "-m", "telbill.bench.duckdb_job", str(data.users), str(data.calls),
+            str(data.tariff), str(out), "--threads", str(threads)]
+
+
+def run_duckdb(data: DataSet, out: Path, threads: int = 2) -> Run:
+    """Time the DuckDB job once on ``data``."""
+    out.mkdir(parents=True, exist_ok=True)
+    return measure(duckdb_argv(data, out, threads), out)
+
+
+def median_run(runs: list[Run]) -> Run:
+    """Medians of wall time, memory and each phase over ``runs``."""
+    med = statistics.median
+    phases = {p: med(r.phases[p] for r in runs) for p in runs[0].phases}
+    return Run(med(r.wall for r in runs), med(r.rss_mib for r in runs), med(r.hwm_mib for r in runs),
+               max(r.processes for r in runs), phases, runs[0].records)
+
+
+def machine() -> str:
+    """The CPU, its core count and the Python running the benchmark."""
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    impl = sys.implementation.name
+    return f"{cpu}, {os.cpu_count()} cores; {impl} {sys.version.split()[0]} on {sys.platform}"

@@ -1,0 +1,754 @@
+"""One part of a batch run: the call records of some subscribers, read, screened and rated.
+
+A batch run splits the subscribers into parts (:class:`Plan`), one per process
+(:mod:`telbill.workers`). Every rule of SPEC §3 and §4 looks at one caller at a
+time, so a part can do all of its work alone: it reads every line of calls.txt,
+keeps the records whose caller it owns (a line whose first field is no
+subscriber's number belongs to part 0) as :class:`LeanCall` records in its own
+:class:`~telbill.linkedlist.IntrusiveList`, screens and rates them, and
+afterwards writes its share of each output file: its subscribers' bill rows and
+CSV rows (a range of users.txt) and its set-aside lines (which the parts'
+outputs merge by line number).
+
+While a block of lines is read, its records are screened against the first
+four rules and rated at once; a caller whose records do not come in start order
+without a clash is noted, and after the last line only those callers' records
+are sorted (with the linked list's own merge sort) and swept for overlaps. The
+fees of records found to overlap are then taken off again.
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import compress, count, islice, product, repeat
+from multiprocessing.connection import Connection
+from operator import (
+    add,
+    and_,
+    attrgetter,
+    contains,
+    eq,
+    getitem,
+    le,
+    ne,
+    not_,
+    or_,
+    rshift,
+)
+from pathlib import Path
+from typing import Any, cast
+
+from telbill.display import quote
+from telbill.fields import (
+    PHONE_MAX,
+    PHONE_MIN,
+    SECONDS_PER_DAY,
+    SPLIT_CONTROL,
+    is_phone,
+    parse_date,
+    split_fields,
+)
+from telbill.i18n import Tr
+from telbill.linkedlist import IntrusiveList, Linked, LinkedList
+from telbill.loader import (
+    MAX_LINE_CHARS,
+    BadCall,
+    long_line,
+    parse_call_fields,
+    strip_comment,
+)
+from telbill.records import AnomalyCode, User, format_duration, format_moment, month_of
+from telbill.report import TextCache, csv_lines, row_lines, user_columns
+from telbill.screening import MAX_SECONDS, clashing
+from telbill.stream import EncodingChanged, LineBlocks
+from telbill.tariff import Tariff
+
+ProgressFn = Callable[[int], None]
+"""Told how many lines of calls.txt have been read."""
+PROGRESS_EVERY = 50_000
+BLOCK = 128
+"""Lines taken together (small enough for their fields to stay in the CPU cache)."""
+
+FIRST_SHARE = 0.65
+"""Part 0's share of the subscribers, against 1 for each other part: it also reads
+calls.txt, finds each line's part and sends the other parts theirs."""
+_END_BITS = 40
+_MASK = (1 << _END_BITS) - 1
+
+
+class LeanCall(Linked):
+    """A call record as a batch run holds it: its own cell of a part's list.
+
+    The caller's number (one string shared by all of that caller's records), the
+    callee's, and one integer for start and end (``start << 40 | end``, seconds):
+    three slots and two objects of its own, about 180 bytes a record. Its line
+    number is kept while its caller's records are screened (8 bytes), then only
+    if it is set aside; its text only when it is not the standard layout.
+    """
+
+    __slots__ = ("caller", "callee", "moment")
+
+    caller: str
+    callee: str
+    moment: int
+
+    @property
+    def start(self) -> int:
+        return self.moment >> _END_BITS
+
+    @property
+    def end(self) -> int:
+        return self.moment & _MASK
+
+
+_MOMENT = attrgetter("moment")
+_NEW = object.__new__
+_SET_CALLER, _SET_CALLEE, _SET_MOMENT, _SET_NEXT = (
+    cast(Any, getattr(LeanCall, name)).__set__ for name in ("caller", "callee", "moment", "next"))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What every part knows before it starts: the subscribers, who owns whom, the rules."""
+
+    users: list[User]
+    """In users.txt order."""
+    bounds: list[int]
+    """Part ``k`` owns ``users[bounds[k]:bounds[k + 1]]``."""
+    owner: dict[str, int]
+    """Each subscriber's number → the part that owns it."""
+    calls: Path
+    tariff: Tariff
+    only_month: str | None
+    tr: Tr
+
+    @property
+    def parts(self) -> int:
+        return len(self.bounds) - 1
+
+    @classmethod
+    def make(cls, users: list[User], calls: Path, tariff: Tariff, only_month: str | None, tr: Tr,
+             parts: int = 1) -> Plan:
+        """Split ``users`` into ``parts`` ranges. Part 0 reads the file and hands the
+        others their lines besides its own share, so it gets fewer subscribers
+        (:data:`FIRST_SHARE` of what each other part gets)."""
+        n = len(users)
+        shares = [FIRST_SHARE] + [1.0] * (parts - 1)
+        total, bounds, acc = sum(shares), [0], 0.0
+        for share in shares:
+            acc += share
+            bounds.append(round(n * acc / total))
+        owner = {u.phone: k for k in range(parts) for u in users[bounds[k]:bounds[k + 1]]}
+        return cls(users, bounds, owner, calls, tariff, only_month, tr)
+
+
+@dataclass(slots=True)
+class Tally:
+    """What a part found, as far as the others need to know it (small)."""
+
+    records: int = 0
+    counts: list[int] = field(default_factory=lambda: [0] * len(AnomalyCode))
+    """Records set aside per code, in :class:`AnomalyCode` order."""
+    months: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Each month with a billed call of this part → (local fen, long-distance fen) of its users."""
+    encoding: str = "utf-8"
+    """calls.txt's encoding family, for the notices."""
+
+    @property
+    def set_aside(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def billed(self) -> int:
+        return self.records - self.set_aside
+
+    def add(self, other: Tally) -> None:
+        """Add another part's tally to this one."""
+        self.records += other.records
+        self.counts = list(map(add, self.counts, other.counts))
+        for month, (local, far) in other.months.items():
+            mine = self.months.get(month, (0, 0))
+            self.months[month] = (mine[0] + local, mine[1] + far)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How the parts write their share of the files, decided once every tally is in."""
+
+    months: list[str]
+    """The billed months, oldest first."""
+    widths: list[list[int]]
+    """Each month's seven column widths."""
+    csv: bool
+    """Whether a CSV file is written."""
+
+
+# -- anomaly codes as the screening uses them ------------------------------------------------
+
+_CODES = list(AnomalyCode)
+_MALFORMED, _END_BEFORE_START, _UNKNOWN, _TOO_LONG, _OVERLAP = range(5)
+
+_HH_MM_TABLE = dict(zip(map("%02d:%02d".__mod__, product(range(24), range(60))), range(0, SECONDS_PER_DAY, 60)))
+_SS_TABLE = dict(zip(map(":%02d".__mod__, range(60)), range(60)))
+_HH_MM, _SS = _HH_MM_TABLE.__getitem__, _SS_TABLE.__getitem__
+_HEAD, _TAIL = slice(0, 5), slice(5, None)
+_slice = cast(Callable[[str, slice], str], getitem)
+_CANONICAL = "{}  {}  {} {}  {} {}".format
+
+
+class _Fees(dict[int, int]):
+    """seconds → fee of one rate, each duration computed once."""
+
+    def __init__(self, fee: Callable[[int], int]) -> None:
+        super().__init__()
+        self.fee = fee
+
+    def __missing__(self, seconds: int) -> int:
+        value = self[seconds] = self.fee(seconds)
+        return value
+
+
+_KIND = {f"{d}{e}": (2 if f"{d}{e}" == "00" else 1) if d == 0 else 0 for d in range(10) for e in range(10)}
+"""A callee's first two digits → its class: 0 local, 1 domestic, 2 international."""
+
+
+class _Days(dict[int, "list[Any] | None"]):
+    """Day number → its month's ``[caller → local fen, caller → long-distance fen, billed
+    calls]``, or ``None`` when its month is not billed (another month than ``--month``);
+    each day's month is found once."""
+
+    def __init__(self, by_month: dict[str, list[Any]], only: str | None) -> None:
+        super().__init__()
+        self.by_month, self.only = by_month, only
+
+    def __missing__(self, day: int) -> list[Any] | None:
+        month = month_of(day * SECONDS_PER_DAY)
+        usage = None
+        if self.only is None or month == self.only:
+            usage = self.by_month.get(month)
+            if usage is None:
+                usage = self.by_month[month] = [{}, {}, 0]
+        self[day] = usage
+        return usage
+
+
+class _Records(IntrusiveList[LeanCall]):
+    """A part's records; new ones are linked a run at a time, column by column."""
+
+    __slots__ = ()
+
+    def link(self, records: list[LeanCall]) -> None:
+        """Append fresh records (never linked in a list before)."""
+        if not records:
+            return
+        deque(map(_SET_NEXT, records, islice(records, 1, None)), 0)
+        records[-1].next = None
+        if self.tail is None:
+            self.head = records[0]  # type: ignore[assignment]
+        else:
+            self.tail.next = records[0]  # type: ignore[assignment]
+        self.tail = records[-1]  # type: ignore[assignment]
+        self._len += len(records)
+
+
+class Part:
+    """The records of the callers one part owns, and what it makes of them."""
+
+    def __init__(self, plan: Plan, index: int = 0) -> None:
+        self.plan = plan
+        self.index = index
+        self.users = plan.users[plan.bounds[index]:plan.bounds[index + 1]]
+        self.columns = user_columns(self.users)
+        self.lines = LineBlocks(plan.calls)
+        self._fed: set[int] | None = None  # unreadable line numbers, when fed by part 0
+        self._reset()
+
+    def _reset(self) -> None:
+        plan = self.plan
+        self.calls = _Records()
+        """The records of this part's callers, in file order."""
+        self.malformed: list[BadCall] = []
+        """Its record lines that could not be read, in file order."""
+        self.raws: dict[int, str] = {}
+        """line → text of a record whose text is not the one :meth:`LeanCall.text` makes."""
+        self.marks: dict[LeanCall, int | LeanCall] = {}
+        """A record set aside → its code (rules 2 to 4), or the record it overlaps."""
+        self.lines_of: dict[LeanCall, int] = {}
+        """A record set aside, or overlapped by one → its line number."""
+        self.records = 0
+        self.dates: dict[str, int] = {}
+        self.callers: dict[str, str] = {}  # shares one string per caller among its calls
+        # Per caller: the earliest start its next record may have for the caller's
+        # records to be in start order without a clash so far (see _screen).
+        self.state: dict[str, int] = dict.fromkeys((u.phone for u in self.users), 0)
+        self.line_numbers = array("q")
+        """The line number of each record of :attr:`calls`, in the same order."""
+        self.unsorted: set[str] = set()
+        rates = plan.tariff
+        self.fees = (_Fees(rates.local.fee), _Fees(rates.domestic.fee), _Fees(rates.international.fee))
+        self.by_month: dict[str, list[Any]] = {}
+        """Month → [caller → local fen, caller → long-distance fen, billed calls]."""
+        if plan.only_month is not None:
+            self.by_month[plan.only_month] = [{}, {}, 0]
+        self.by_day = _Days(self.by_month, plan.only_month)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def unreadable(self) -> set[int]:
+        """Numbers of this part's lines valid in no encoding (see :class:`LineBlocks`)."""
+        return self.lines.unreadable if self._fed is None else self._fed
+
+    def read(self, progress: ProgressFn | None = None, feeds: Sequence[Connection] = ()) -> None:
+        """Read calls.txt: this part's records are screened against rules 2 to 4 and
+        rated; the lines of part ``k`` go to ``feeds[k - 1]`` (the other parts)."""
+        while True:
+            try:
+                self._read(progress, feeds)
+                return
+            except EncodingChanged:  # the file is not UTF-8 after all: again, as it really is
+                self._reset()
+                for feed in feeds:
+                    feed.send(("restart", None))
+
+    def read_fed(self, source: Connection) -> None:
+        """Take this part's lines from part 0 (see :meth:`read`) and read them."""
+        self._fed = set()
+        while True:
+            kind, value = source.recv()
+            if kind == "end":
+                return
+            if kind == "restart":
+                self._reset()
+                self._fed = set()
+                continue
+            raw, text, unreadable = value
+            numbers = array("q")
+            numbers.frombytes(raw)
+            lines = text.decode("utf-8", "surrogateescape").split("\n")
+            self._fed.update(unreadable)
+            for at in range(0, len(lines), BLOCK):
+                self._block(lines[at:at + BLOCK], numbers[at:at + BLOCK], False)
+
+    def _read(self, progress: ProgressFn | None, feeds: Sequence[Connection]) -> None:
+        number = 0
+        next_report = PROGRESS_EVERY
+        owner: Callable[[str, int], int] = self.plan.owner.get
+        numbers: Sequence[int]
+        for lines in self.lines.blocks():
+            first = number + 1
+            number += len(lines)
+            huge = max(map(len, lines), default=0) > MAX_LINE_CHARS
+            if feeds:
+                owners = self._owners(lines, owner, huge)
+                unreadable = self.lines.unreadable
+                for k, feed in enumerate(feeds, 1):
+                    theirs = list(map(eq, owners, repeat(k)))
+                    if any(theirs):
+                        sent = array("q", compress(count(first), theirs))
+                        text = "\n".join(compress(lines, theirs)).encode("utf-8", "surrogateescape")
+                        feed.send(("lines", (sent.tobytes(), text, [n for n in sent if n in unreadable]
+                                             if unreadable else [])))
+                mine = list(map(eq, owners, repeat(0)))
+                numbers, lines = list(compress(count(first), mine)), list(compress(lines, mine))
+            else:
+                numbers = range(first, number + 1)
+            for at in range(0, len(lines), BLOCK):
+                self._block(lines[at:at + BLOCK], numbers[at:at + BLOCK], huge)
+            if progress is not None:
+                while next_report <= number:
+                    progress(next_report)
+                    next_report += PROGRESS_EVERY
+        for feed in feeds:
+            feed.send(("end", None))
+        if progress is not None:
+            progress(number)
+
+    @staticmethod
+    def _owners(lines: list[str], owner: Callable[[str, int], int], huge: bool) -> list[int]:
+        """The part of each line: the one that owns the number in its first field (part 0
+        when that is no subscriber's number, or the line is blank or huge)."""
+        if huge:  # never split a huge line
+            heads = [line.split(None, 1)[0] if len(line) <= MAX_LINE_CHARS and line.strip() else ""
+                     for line in lines]
+        else:
+            splits = list(map(str.split, lines, repeat(None), repeat(1)))
+            try:
+                heads = list(map(getitem, splits, repeat(0)))
+            except IndexError:  # a blank line
+                heads = [s[0] if s else "" for s in splits]
+        return list(map(owner, heads, repeat(0)))
+
+    def _block(self, block: list[str], numbers: Sequence[int], huge: bool) -> None:
+        """Some lines: those of six fields without a comment together, any other one by one."""
+        unreadable = self.unreadable
+        if (huge and max(map(len, block)) > MAX_LINE_CHARS) or (
+                unreadable and not unreadable.isdisjoint(numbers)):
+            for line, number in zip(block, numbers):
+                self._line(line, number)
+            return
+        joined = "".join(block)
+        if (not joined.isprintable() and not joined.replace("\t", "").isprintable()
+                and SPLIT_CONTROL.search(joined)):
+            # control characters that str.split would take as spaces: line by line,
+            # with the fields as telbill separates them
+            for line, number in zip(block, numbers):
+                self._line(line, number)
+            return
+        parts = list(map(str.split, block))
+        odd = compress(count(), map(or_, map(ne, map(len, parts), repeat(6)), map(contains, block, repeat("#"))))
+        done = 0
+        for i in odd:
+            if i > done:
+                self._run(block[done:i], parts[done:i], numbers[done:i])
+            self._line(block[i], numbers[i])
+            done = i + 1
+        if done < len(block):
+            self._run(block[done:], parts[done:], numbers[done:])
+
+    def _run(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
+        """Lines of six fields without a comment."""
+        callers, callees, d1, t1, d2, t2 = zip(*rows)
+        day = self.dates.__getitem__
+        # A clock is its "HH:MM" part and its ":SS" part, each looked up in a small
+        # table (1440 and 60 entries, which stay in the CPU cache); both found
+        # means the text was exactly HH:MM:SS with a real time.
+        try:
+            starts = list(map(add, map(day, d1), map(add, map(_HH_MM, map(_slice, t1, repeat(_HEAD))),
+                                                    map(_SS, map(_slice, t1, repeat(_TAIL))))))
+            ends = list(map(add, map(day, d2), map(add, map(_HH_MM, map(_slice, t2, repeat(_HEAD))),
+                                                  map(_SS, map(_slice, t2, repeat(_TAIL))))))
+        except KeyError:  # a date not seen before, or something wrong
+            if not self._learn(d1, t1, d2, t2):
+                return self._sort_out(lines, rows, numbers)
+            return self._run(lines, rows, numbers)
+        known = self.callers
+        try:
+            shared = list(map(known.__getitem__, callers))
+        except KeyError:  # callers not seen before
+            for caller in set(callers).difference(known):
+                if not is_phone(caller):
+                    return self._sort_out(lines, rows, numbers)
+                known[caller] = caller
+            shared = list(map(known.__getitem__, callers))
+        digits = "".join(callees)
+        if not (digits.isascii() and digits.isdigit()
+                and min(map(len, callees)) >= PHONE_MIN and max(map(len, callees)) <= PHONE_MAX):
+            return self._sort_out(lines, rows, numbers)
+        # Keep a line's text only where it is not the standard layout.
+        differs = list(map(ne, lines, map(_CANONICAL, callers, callees, d1, t1, d2, t2)))
+        if any(differs):
+            self.raws.update(compress(zip(numbers, lines), differs))
+        self.records += len(lines)
+        self._add(shared, callees, starts, ends, numbers)
+
+    def _add(self, callers: Sequence[str], callees: Sequence[str], starts: list[int], ends: list[int],
+             numbers: Sequence[int]) -> None:
+        """Make and link the records, then screen and rate them."""
+        records = list(map(_NEW, repeat(LeanCall, len(starts))))
+        moments = map(add, map(int.__lshift__, starts, repeat(_END_BITS)), ends)
+        for fill, column in ((_SET_CALLER, callers), (_SET_CALLEE, callees), (_SET_MOMENT, moments)):
+            deque(map(fill, records, column), 0)
+        self.calls.link(records)
+        self.line_numbers.extend(numbers)
+        self._screen(records, callers, callees, starts, ends, numbers)
+
+    def _screen(self, records: list[LeanCall], callers: Sequence[str], callees: Sequence[str],
+                starts: list[int], ends: list[int], numbers: Sequence[int]) -> None:
+        """Rules 2 to 4, the start-order test of rule 5, and each billed record's fee added
+        to its caller's sums of its month.
+
+        A caller's records need no sweep for overlaps as long as each starts at or
+        after the previous one ended and after the previous one started: its
+        threshold is then ``max(end, start + 1)`` of its last record.
+        """
+        state, unsorted, by_day = self.state, self.unsorted, self.by_day
+        local_fees, domestic_fees, international_fees = self.fees
+        for record, caller, callee, start, end, number in zip(records, callers, callees, starts, ends, numbers):
+            seconds = end - start
+            t = state.get(caller)
+            if t is None or seconds < 0 or seconds > MAX_SECONDS:
+                self._set_aside(record, number, t is None, seconds)
+                continue
+            if start >= t:
+                state[caller] = end if seconds else start + 1
+            else:
+                unsorted.add(caller)
+            usage = by_day[start // SECONDS_PER_DAY]
+            if usage is None:
+                continue
+            if callee[0] == "0":
+                fee = (international_fees if callee[1] == "0" else domestic_fees)[seconds]
+                sums = usage[1]
+            else:
+                fee = local_fees[seconds]
+                sums = usage[0]
+            sums[caller] = sums.get(caller, 0) + fee
+            usage[2] += 1
+
+    def _set_aside(self, record: LeanCall, number: int, unknown: bool, seconds: int) -> None:
+        """Rules 2, 3 and 4, in that order."""
+        self.lines_of[record] = number
+        if seconds < 0:
+            self.marks[record] = _END_BEFORE_START
+        elif unknown:
+            self.marks[record] = _UNKNOWN
+        else:
+            self.marks[record] = _TOO_LONG
+
+    def _learn(self, d1: Sequence[str], t1: Sequence[str], d2: Sequence[str], t2: Sequence[str]) -> bool:
+        """Add new date texts to the lookup table; False if a date or a clock is impossible."""
+        for text in set(d1).union(d2).difference(self.dates):
+            parsed = parse_date(text)
+            if parsed is None:
+                return False
+            self.dates[text] = parsed * SECONDS_PER_DAY
+        return all(text[:5] in _HH_MM_TABLE and text[5:] in _SS_TABLE for text in set(t1).union(t2))
+
+    def _sort_out(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
+        """A run with a field not right: learn its good new dates and callers, then
+        take the lines that are right together and the others one by one."""
+        dates, callers = self.dates, self.callers
+        caller_col, callees, d1, t1, d2, t2 = zip(*rows)
+        for text in set(d1).union(d2).difference(dates):
+            parsed = parse_date(text)
+            if parsed is not None:
+                dates[text] = parsed * SECONDS_PER_DAY
+        for caller in set(caller_col).difference(callers):
+            if is_phone(caller):
+                callers[caller] = caller
+        good = map(all, zip(map(dates.__contains__, d1), map(dates.__contains__, d2),
+                            map(_HH_MM_TABLE.__contains__, map(_slice, t1, repeat(_HEAD))),
+                            map(_SS_TABLE.__contains__, map(_slice, t1, repeat(_TAIL))),
+                            map(_HH_MM_TABLE.__contains__, map(_slice, t2, repeat(_HEAD))),
+                            map(_SS_TABLE.__contains__, map(_slice, t2, repeat(_TAIL))),
+                            map(callers.__contains__, caller_col), map(is_phone, callees)))
+        done, n = 0, len(lines)
+        for i in compress(range(n), map(not_, good)):
+            if i > done:
+                self._run(lines[done:i], rows[done:i], numbers[done:i])
+            self._line(lines[i], numbers[i])
+            done = i + 1
+        if done < n:
+            self._run(lines[done:], rows[done:], numbers[done:])
+
+    def _line(self, line: str, number: int) -> None:
+        """One line not in the standard layout: a record (its text kept), a malformed
+        record, or nothing (blank, comment)."""
+        if len(line) > MAX_LINE_CHARS:
+            long = long_line(line)
+            if long is not None:
+                self.records += 1
+                self.malformed.append(BadCall(number, line, *long))
+            return
+        text = strip_comment(line) if "#" in line else line
+        parts = split_fields(text)
+        if not parts:
+            return
+        self.records += 1
+        if number in self.unreadable:
+            self.malformed.append(BadCall(number, line, "line.unreadable", {"value": quote(line)}))
+            return
+        call, key, params = parse_call_fields(parts)
+        if call is None:
+            self.malformed.append(BadCall(number, line, key, params))
+            return
+        caller = self.callers.setdefault(call.caller, call.caller)
+        if line != _CANONICAL(*parts):
+            self.raws[number] = line
+        self._add([caller], [call.callee], [call.start], [call.end], [number])
+
+    # -- overlaps -------------------------------------------------------------------------
+
+    def sweep(self) -> None:
+        """Sort and sweep the records of each caller not found in start order (rule 5),
+        then take the fees of the records that overlap off the sums."""
+        marks, lines_of, unsorted = self.marks, self.lines_of, self.unsorted
+        if not unsorted:
+            self.line_numbers = array("q")
+            return
+        # Their records left after rules 2 to 4, with their line numbers, in file order.
+        groups: dict[str, tuple[list[LeanCall], array[int]]] = {caller: ([], array("q")) for caller in unsorted}
+        for record, number in zip(self.calls, self.line_numbers):
+            group = groups.get(record.caller)
+            if group is not None and record not in marks:
+                group[0].append(record)
+                group[1].append(number)
+        while groups:
+            _, (records, numbers) = groups.popitem()  # each group goes once swept
+            starts = list(map(rshift, map(_MOMENT, records), repeat(_END_BITS)))
+            if not all(map(le, starts, islice(starts, 1, None))):
+                start_of = dict(zip(records, starts))
+                line_of = dict(zip(records, numbers))
+                linked = LinkedList(records)
+                linked.sort(key=start_of.__getitem__)  # stable: records with one start stay in file order
+                records = list(linked)
+                starts = list(map(start_of.__getitem__, records))
+                numbers = array("q", map(line_of.__getitem__, records))
+                del start_of, line_of, linked
+            ends = list(map(and_, map(_MOMENT, records), repeat(_MASK)))
+            for i, partner in clashing(starts, ends):
+                record, other = records[i], records[partner]
+                marks[record] = other
+                lines_of[record] = numbers[i]
+                lines_of[other] = numbers[partner]
+                self._unrate(record, starts[i], ends[i])
+        self.line_numbers = array("q")  # not needed any more
+
+    def _unrate(self, record: LeanCall, start: int, end: int) -> None:
+        """Take an overlapping record's fee off its caller's sums."""
+        usage = self.by_day[start // SECONDS_PER_DAY]
+        if usage is None:
+            return
+        kind = _KIND[record.callee[:2]]
+        usage[kind > 0][record.caller] -= self.fees[kind][end - start]
+        usage[2] -= 1
+
+    # -- what the part found ------------------------------------------------------------------
+
+    def tally(self) -> Tally:
+        tally = Tally(self.records, encoding=self.lines.format.family)
+        counts = tally.counts
+        counts[_MALFORMED] = len(self.malformed)
+        for mark in self.marks.values():
+            counts[_OVERLAP if isinstance(mark, LeanCall) else mark] += 1
+        for month, (local, far, calls) in self.by_month.items():
+            if calls or month == self.plan.only_month:
+                tally.months[month] = (sum(local.values()), sum(far.values()))
+        return tally
+
+    # -- its share of the files ---------------------------------------------------------------
+
+    def _amounts(self, month: str) -> tuple[list[int], list[int]]:
+        usage = self.by_month.get(month)
+        local: dict[str, int] = usage[0] if usage is not None else {}
+        far: dict[str, int] = usage[1] if usage is not None else {}
+        phones = self.columns[0]
+        return list(map(local.get, phones, repeat(0))), list(map(far.get, phones, repeat(0)))
+
+    def bill_rows(self, layout: Layout, i: int, texts: TextCache) -> bytes:
+        """This part's rows of the ``i``-th month of the bill-detail file, as bytes."""
+        if not self.users:
+            return b""
+        locals_, longs = self._amounts(layout.months[i])
+        rows = row_lines(texts, layout.widths[i], self.columns, locals_, longs)
+        return ("\n".join(rows) + "\n").encode("utf-8", "surrogateescape")
+
+    def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> bytes:
+        """This part's rows of the ``i``-th month of the CSV file, as bytes."""
+        if not self.users:
+            return b""
+        month = layout.months[i]
+        locals_, longs = self._amounts(month)
+        return csv_lines(texts, month, self.columns, locals_, longs).encode("utf-8", "surrogateescape")
+
+    def anomaly_chunks(self, chunk: int = 10_000) -> Iterator[tuple[list[int], list[bytes]]]:
+        """This part's lines of the anomalies file, in line order: (their line numbers, the
+        bytes of the lines, each line ended), about ``chunk`` lines at a time. A line
+        longer than any record comes alone, its text not copied into a bigger one."""
+        numbers: list[int] = []
+        texts: list[str] = []
+        for number, text, detail in self._anomaly_lines():
+            if len(text) > MAX_LINE_CHARS:
+                if numbers:
+                    yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
+                    numbers, texts = [], []
+                yield [number], [text.encode("utf-8", "surrogateescape"), (detail + "\n").encode("utf-8")]
+                continue
+            numbers.append(number)
+            texts.append(text + detail)
+            if len(numbers) >= chunk:
+                yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
+                numbers, texts = [], []
+        if numbers:
+            yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
+
+    def _anomaly_lines(self) -> Iterator[tuple[int, str, str]]:
+        """(line, record text, ``  # code: detail (calls.txt line N)``) of each record set
+        aside, in line order."""
+        tr = self.plan.tr
+        calls = self.plan.calls
+        where = f"{os.path.basename(str(calls)) or str(calls)} line "
+        lines_of, marks = self.lines_of, self.marks
+        details = _Details(tr, lines_of)
+        texts = _RecordTexts(self.raws)
+        bad = iter(self.malformed)
+        next_bad = next(bad, None)
+        ordered = LinkedList(marks)  # set aside by rule: in file order, overlaps by caller
+        ordered.sort(key=lines_of.__getitem__)
+        for record in ordered:
+            number = lines_of[record]
+            while next_bad is not None and next_bad.line_no < number:
+                yield next_bad.line_no, next_bad.raw, _bad_detail(next_bad, tr, where)
+                next_bad = next(bad, None)
+            mark = marks[record]
+            if isinstance(mark, LeanCall):
+                code, detail = "overlap", details.overlap(mark)
+            else:
+                code, detail = _CODES[mark].value, details.of(mark, record)
+            yield number, texts.of(record, number), f"  # {code}: {detail} ({where}{number})"
+        while next_bad is not None:
+            yield next_bad.line_no, next_bad.raw, _bad_detail(next_bad, tr, where)
+            next_bad = next(bad, None)
+
+
+def _bad_detail(bad: BadCall, tr: Tr, where: str) -> str:
+    return f"  # malformed: {tr(bad.key, **bad.params)} ({where}{bad.line_no})"
+
+
+class _Moments(dict[int, str]):
+    """seconds → ``YYYY-MM-DD HH:MM:SS``, each moment formatted once."""
+
+    def __missing__(self, moment: int) -> str:
+        text = self[moment] = format_moment(moment)
+        return text
+
+
+class _RecordTexts:
+    """The text of a record in the anomalies file: its line as read."""
+
+    def __init__(self, raws: dict[int, str]) -> None:
+        self.raws = raws
+        self.moments = _Moments()
+
+    def of(self, record: LeanCall, number: int) -> str:
+        raw = self.raws.get(number)
+        if raw is not None:
+            return raw
+        moment = record.moment
+        moments = self.moments
+        return f"{record.caller}  {record.callee}  {moments[moment >> _END_BITS]}  {moments[moment & _MASK]}"
+
+
+
+class _Details:
+    """The detail of each anomaly, in the interface language; an overlap's detail is
+    made once per partner (a thousand copies of one record share one)."""
+
+    def __init__(self, tr: Tr, partners: dict[LeanCall, int]) -> None:
+        self.tr = tr
+        self.moments = _Moments()
+        self.lines = partners
+        self.partners: dict[LeanCall, str] = {}
+
+    def overlap(self, partner: LeanCall) -> str:
+        text = self.partners.get(partner)
+        if text is None:
+            moments = self.moments
+            text = self.partners[partner] = self.tr(
+                "anomaly.overlap", line=self.lines[partner], start=moments[partner.start],
+                end=moments[partner.end])
+        return text
+
+    def of(self, code: int, record: LeanCall) -> str:
+        start, end = record.start, record.end
+        if code == _END_BEFORE_START:
+            return self.tr("anomaly.end_before_start", start=self.moments[start], end=self.moments[end])
+        if code == _UNKNOWN:
+            return self.tr("anomaly.unknown_caller", caller=record.caller)
+        seconds = end - start
+        return self.tr("anomaly.too_long", duration=format_duration(seconds), seconds=seconds)
