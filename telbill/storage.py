@@ -93,7 +93,7 @@ class _Staged:
             self.tmp = None
 
 
-def _stage(path: Path, data: bytes | Iterable[bytes]) -> _Staged:
+def stage(path: Path, data: bytes | Iterable[bytes]) -> _Staged:
     """Write ``data`` to a temporary file beside ``path``, flushed and fsynced."""
     chunks = [data] if isinstance(data, bytes) else data
     _make_folder(path)
@@ -160,7 +160,7 @@ def write_together(files: Sequence[tuple[Path, bytes | Iterable[bytes]]]) -> Non
     staged: list[_Staged] = []
     try:
         for path, data in files:
-            staged.append(_stage(path, data))
+            staged.append(stage(path, data))
         with interrupts_deferred():
             for item in staged:
                 item.commit()

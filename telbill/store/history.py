@@ -1,0 +1,154 @@
+"""Undo records and full copies in the backup folder.
+
+Every change telbill saves leaves a small undo record beside the backups,
+``NAME.STAMP.undo`` (JSON): the audit lines of the change, the file's
+fingerprint before and after it, and how to go back: cut the file back to its
+old size (an add), apply the inverse line edit (a rewrite the old file can be
+rebuilt from exactly), or put a full copy back (``NAME.STAMP``: kept only when
+that is needed). A change to both files leaves the same record beside each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from telbill.store.audit import AuditEntry, parse_line
+
+RECORD_VERSION = 1
+RECORDS_KEPT = 20
+"""Undo records kept per data file (the oldest go first)."""
+STAMP_FORMAT = "%Y%m%d-%H%M%S-%f"
+
+
+@dataclass(frozen=True, slots=True)
+class Print:
+    """A file's fingerprint at one moment."""
+
+    sha256: str
+    size: int
+    ended: bool
+    """Whether its last line had a line end."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "size": self.size, "end": self.ended}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Print:
+        return cls(str(data["sha256"]), int(data["size"]), bool(data["end"]))
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """What a change did to one file, and how to take it back."""
+
+    name: str
+    before: Print
+    after: Print
+    undo: dict[str, Any]
+    """``{"truncate": size}``, ``{"edit": LineEdit json}`` or ``{"copy": "NAME.STAMP"}``."""
+
+
+@dataclass(slots=True)
+class UndoRecord:
+    """One saved change (one transaction), as its record files say."""
+
+    tx: str
+    stamp: str
+    audit: list[str]
+    files: dict[str, FilePart]
+    """``users`` / ``calls`` → what happened to that file."""
+    paths: list[Path] = field(default_factory=list)
+    """The record files (one per file changed)."""
+
+    @property
+    def taken(self) -> datetime:
+        return taken(self.stamp)
+
+    @property
+    def entries(self) -> list[AuditEntry]:
+        return [e for e in map(parse_line, self.audit) if e is not None]
+
+    def to_text(self) -> str:
+        return json.dumps({
+            "version": RECORD_VERSION, "tx": self.tx, "stamp": self.stamp, "audit": self.audit,
+            "files": {kind: {"name": part.name, "before": part.before.to_json(), "after": part.after.to_json(),
+                             "undo": part.undo} for kind, part in self.files.items()},
+        }, ensure_ascii=True)
+
+    @classmethod
+    def from_text(cls, text: str, path: Path) -> UndoRecord:
+        body = json.loads(text)
+        if body.get("version") != RECORD_VERSION:
+            raise ValueError("not an undo record")
+        files = {str(kind): FilePart(str(part["name"]), Print.from_json(part["before"]),
+                                     Print.from_json(part["after"]), dict(part["undo"]))
+                 for kind, part in body["files"].items()}
+        return cls(str(body["tx"]), str(body["stamp"]), [str(line) for line in body["audit"]], files, [path])
+
+
+def record_name(name: str, stamp: str) -> str:
+    """``users.txt.20260101-120000-123456.undo``."""
+    return f"{name}.{stamp}.undo"
+
+
+def _record_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(re.escape(name) + r"\.([0-9]{8}-[0-9]{6}-[0-9]{6}(?:-[0-9]+)?)\.undo")
+
+
+def record_files(folder: Path, name: str) -> list[tuple[str, Path]]:
+    """(stamp, path) of the undo records of file ``name``, newest first."""
+    if not folder.is_dir():
+        return []
+    pattern = _record_pattern(name)
+    found = []
+    for path in folder.iterdir():
+        m = pattern.fullmatch(path.name)
+        if m is not None and path.is_file():
+            found.append((m[1], path))
+    found.sort(key=lambda item: stamp_key(item[0]), reverse=True)
+    return found
+
+
+def stamp_key(stamp: str) -> tuple[str, int]:
+    """Sort key of ``20260101-120000-123456`` or ``20260101-120000-123456-2``."""
+    return stamp[:22], int(stamp[23:] or 0)
+
+
+def taken(stamp: str) -> datetime:
+    """When a stamp was made."""
+    return datetime.strptime(stamp[:22], STAMP_FORMAT)
+
+
+def read_records(folders: dict[str, tuple[Path, str]]) -> list[UndoRecord]:
+    """The undo records of the files (``kind → (backup folder, file name)``), newest first.
+
+    A change to both files is one record; unreadable record files are left out.
+    """
+    by_tx: dict[str, UndoRecord] = {}
+    for kind, (folder, name) in folders.items():
+        for _, path in record_files(folder, name):
+            try:
+                record = UndoRecord.from_text(path.read_text("ascii"), path)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if kind not in record.files:
+                continue
+            known = by_tx.get(record.tx)
+            if known is None:
+                by_tx[record.tx] = record
+            else:
+                known.paths.append(path)
+    return sorted(by_tx.values(), key=lambda r: stamp_key(r.stamp), reverse=True)
+
+
+def prune(folder: Path, name: str, keep: int = RECORDS_KEPT) -> None:
+    """Delete all but the newest ``keep`` undo records of file ``name``."""
+    for _, path in record_files(folder, name)[keep:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
