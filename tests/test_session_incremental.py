@@ -136,3 +136,24 @@ def test_after_any_changes_the_session_equals_a_fresh_load(tmp_path_factory: pyt
         step(s, data)
         on_disk(s)
     assert held(s) == held(open_session(folder))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["831", "832", "833", "839"]), st.integers(0, 40),
+                          st.sampled_from([-3, 0, 1, 2, 5, 10, 259_200, 259_201])), max_size=40))
+def test_screening_caller_by_caller_equals_screening_all_records(rows: list[tuple[str, int, int]]) -> None:
+    """Each caller's records screened on their own (what the session does after a change) give
+    exactly the anomalies of the screening of the whole file (the batch's)."""
+    from telbill.linkedlist import LinkedList
+    from telbill.records import Call
+    from telbill.screening import screen_by_caller, screen_calls
+
+    calls = [Call(caller, "110", BASE + start, BASE + start + length, number) for number, (caller, start, length)
+             in enumerate(rows, 1)]
+    phones = {"831", "832", "833"}
+    groups: dict[str, list[Call]] = {}
+    for call in calls:
+        groups.setdefault(call.caller, []).append(call)
+    whole = {id(a.call): (a.code, a.line_no, a.key, a.params) for a in screen_calls(LinkedList(calls), phones).anomalies}
+    apart = {key: (a.code, a.line_no, a.key, a.params) for key, a in screen_by_caller(groups, phones).items()}
+    assert apart == whole

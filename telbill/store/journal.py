@@ -138,6 +138,8 @@ def recover(data_paths: Sequence[Path]) -> list[Notice]:
     for path in pending(data_paths):
         try:
             journal = Journal.from_text(path.read_text("ascii"))
+        except FileNotFoundError:  # a copy of a journal already finished
+            continue
         except (OSError, ValueError, KeyError, TypeError):
             # Cut short while being written: nothing had been touched yet.
             with contextlib.suppress(OSError):
