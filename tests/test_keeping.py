@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import signal
@@ -404,3 +405,39 @@ def test_a_change_refused_because_the_audit_log_is_a_file_in_the_way(data: Path)
     assert (data / "data/users.txt").read_text("utf-8") == USERS
     assert (data / "data/calls.txt").read_text("utf-8") == CALLS
     assert ours(data) == []
+
+
+def test_without_hard_links_the_old_file_is_renamed_aside(data: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          hook: Any) -> None:
+    """On a file system without hard links the save still works, a race is still kept, and a
+    failed rename puts the old file back."""
+    def no_link(src: Any, dst: Any) -> None:
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "link", no_link)
+    s = open_session(data)
+    s.modify_user("83470000", name="Renamed")
+    assert "83470000  Renamed  25.00  6.00" in (data / "data/users.txt").read_text("utf-8")
+    real = os.replace
+
+    def refuse(src: Any, dst: Any) -> None:
+        if str(src).endswith(".tmp"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    before = (data / "data/users.txt").read_bytes()
+    with pytest.raises(OutputError):
+        s.modify_user("83470000", name="Again")
+    assert (data / "data/users.txt").read_bytes() == before and ours(data) == []
+    monkeypatch.setattr(os, "replace", real)
+    outside = "83470002  120  2021-03-03 10:00:00  2021-03-03 10:01:00\n"
+
+    def other_program(step: str) -> None:
+        if step == "checked":
+            with (data / "data/calls.txt").open("a", encoding="utf-8") as fh:
+                fh.write(outside)
+
+    hook(other_program)
+    change = s.delete_call(next(iter(s.calls)))
+    assert change.raced and change.backup is not None and change.backup.read_text("utf-8").endswith(outside)

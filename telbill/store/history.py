@@ -65,6 +65,8 @@ class UndoRecord:
     """``users`` / ``calls`` → what happened to that file."""
     paths: list[Path] = field(default_factory=list)
     """The record files (one per file changed)."""
+    seq: int = 0
+    """Its place among the changes: one more than the newest record there was (clocks can go back)."""
 
     @property
     def taken(self) -> datetime:
@@ -76,7 +78,7 @@ class UndoRecord:
 
     def to_text(self) -> str:
         return json.dumps({
-            "version": RECORD_VERSION, "tx": self.tx, "stamp": self.stamp, "audit": self.audit,
+            "version": RECORD_VERSION, "tx": self.tx, "stamp": self.stamp, "seq": self.seq, "audit": self.audit,
             "files": {kind: {"name": part.name, "before": part.before.to_json(), "after": part.after.to_json(),
                              "undo": part.undo} for kind, part in self.files.items()},
         }, ensure_ascii=True)
@@ -89,7 +91,8 @@ class UndoRecord:
         files = {str(kind): FilePart(str(part["name"]), Print.from_json(part["before"]),
                                      Print.from_json(part["after"]), dict(part["undo"]))
                  for kind, part in body["files"].items()}
-        return cls(str(body["tx"]), str(body["stamp"]), [str(line) for line in body["audit"]], files, [path])
+        return cls(str(body["tx"]), str(body["stamp"]), [str(line) for line in body["audit"]], files, [path],
+                   int(body.get("seq", 0)))
 
 
 def record_name(name: str, stamp: str) -> str:
@@ -144,7 +147,7 @@ def read_records(folders: dict[str, tuple[Path, str]]) -> list[UndoRecord]:
                 by_tx[record.tx] = record
             else:
                 known.paths.append(path)
-    return sorted(by_tx.values(), key=lambda r: stamp_key(r.stamp), reverse=True)
+    return sorted(by_tx.values(), key=lambda r: (r.seq, stamp_key(r.stamp)), reverse=True)
 
 
 def prune(folder: Path, name: str, keep: int = RECORDS_KEPT) -> None:

@@ -220,11 +220,16 @@ def _back(step: FileStep, trouble: list[str]) -> None:
     path = Path(step.path)
     if step.how == "replace":
         tmp, old = Path(step.tmp or ""), Path(step.old) if step.old else None
-        if step.tmp_ino is not None and _ino(path) == step.tmp_ino:
+        now = _ino(path)
+        if step.tmp_ino is not None and now == step.tmp_ino:
             if old is not None and os.path.lexists(old):
                 os.replace(old, path)
             else:
                 trouble.append(f"{path}: the replaced file is missing")
+        elif now is None and old is not None and _ino(old) == step.old_ino:  # renamed aside (no hard links)
+            os.replace(old, path)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         else:
             with contextlib.suppress(OSError):
                 tmp.unlink()

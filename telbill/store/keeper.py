@@ -27,6 +27,7 @@ next start finishes or takes back.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import secrets
@@ -71,6 +72,10 @@ class Changed(Exception):
     def __init__(self, kind: str) -> None:
         super().__init__(kind)
         self.kind = kind
+
+
+_NO_LINKS = {errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
+"""Why a hard link may not be made where a rename can (FAT, some network file systems)."""
 
 
 def _step(name: str) -> None:
@@ -156,6 +161,9 @@ class _Work:
     undo: dict[str, Any] = field(default_factory=dict)
     new_print: Print | None = None
     copy_hasher: Any = None
+    no_links: bool = False
+    """The file system makes no hard links: the old file is renamed aside instead."""
+    moved_old: bool = False
 
 
 def recover_saves(paths: Sequence[Path]) -> list[Notice]:
@@ -351,7 +359,8 @@ class Keeper:
             before = Print(state.digest, state.size, state.final_newline)
             after = self._after_print(work)
             parts[work.plan.kind] = FilePart(work.path.name, before, after, work.undo)
-        tx = UndoRecord(stamp, stamp, text.splitlines(), parts)
+        known = history.read_records({w.plan.kind: (self.backup_dirs[w.plan.kind], w.path.name) for w in works})
+        tx = UndoRecord(stamp, stamp, text.splitlines(), parts, seq=1 + max((r.seq for r in known), default=0))
         body = tx.to_text()
         out = []
         for work in works:
@@ -385,7 +394,11 @@ class Keeper:
         try:
             os.link(work.path, work.old)
         except OSError as exc:
-            raise OutputError("output.unwritable", path=str(work.old), reason=exc.strerror or str(exc)) from None
+            if exc.errno not in _NO_LINKS:
+                raise OutputError("output.unwritable", path=str(work.old), reason=exc.strerror or str(exc)) from None
+            work.no_links = True  # the old file is renamed aside just before the new one takes its name
+            work.linked = work.plan.state.stat
+            return
         linked = os.lstat(work.old)
         held = work.plan.state.stat
         if (linked.st_dev, linked.st_ino, linked.st_size, linked.st_mtime_ns) != held[:4]:
@@ -407,6 +420,10 @@ class Keeper:
     def _apply(self, work: _Work) -> None:
         try:
             if work.step.how == "replace":
+                if work.no_links:
+                    assert work.old is not None
+                    os.rename(work.path, work.old)
+                    work.moved_old = True
                 os.replace(work.staged.tmp, work.path)
                 work.staged.tmp = None
                 work.applied = True
@@ -427,7 +444,7 @@ class Keeper:
         """Undo step 6 for one file (the audit lines could not be written, or a fault)."""
         with contextlib.suppress(OSError):
             if work.step.how == "replace":
-                if work.applied and work.old is not None:
+                if (work.applied or work.moved_old) and work.old is not None:
                     os.replace(work.old, work.path)
                     fsync_folder(work.path.parent)
                 elif work.old is not None and os.path.lexists(work.old):
@@ -453,16 +470,20 @@ class Keeper:
 
     def _finish(self, works: list[_Work], records: list[tuple[Path, str]],
                 drop: Sequence[Path]) -> list[Saved]:
-        saved = []
-        for work in works:
-            saved.append(self._settle(work))
-        for path, text in records:
-            storage.atomic_write(path, text.encode("ascii"))
+        """After the change is made: settle each file, write the undo record (one beside each
+        file's backups), delete the records of a change undone, keep the folder within bounds.
+        A record that cannot be written only means that this change cannot be undone."""
+        saved = [self._settle(work) for work in works]
+        for i, (path, text) in enumerate(records):
+            try:
+                storage.atomic_write(path, text.encode("ascii"))
+                saved[i].record = path
+            except OutputError:
+                pass
         for path in drop:
             with contextlib.suppress(OSError):
                 path.unlink()
-        for i, (work, item) in enumerate(zip(works, saved)):
-            item.record = records[i][0] if records else None
+        for work, item in zip(works, saved):
             history.prune(self.backup_dirs[work.plan.kind], work.path.name)
             if item.copy is not None:
                 for old in storage.list_backups(self.backup_dirs[work.plan.kind], work.path.name)[COPIES_KEPT:]:
