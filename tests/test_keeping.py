@@ -441,3 +441,32 @@ def test_without_hard_links_the_old_file_is_renamed_aside(data: Path, monkeypatc
     hook(other_program)
     change = s.delete_call(next(iter(s.calls)))
     assert change.raced and change.backup is not None and change.backup.read_text("utf-8").endswith(outside)
+
+
+def test_a_forged_journal_naming_other_files_is_left_alone(data: Path) -> None:
+    """A journal beside the data files that names a file telbill does not keep there (a victim
+    outside the data folder, a temporary file that is a symbolic link) changes nothing."""
+    import json
+
+    victim = data / "victim.txt"
+    victim.write_text("precious\n", "utf-8")
+    folder = data / "data"
+    (folder / ".users.txt.abcdefgh.tmp").symlink_to(victim)
+    forged = {
+        "version": 1, "tx": "x", "audit_log": str(victim), "audit_offset": 0, "audit_text": "precious\n",
+        "files": [{"path": str(victim), "how": "truncate", "offset": 0, "data": "70"}],
+        "records": [[str(victim), "{}"]], "drop": [str(victim)],
+    }
+    (folder / ".users.txt.journal").write_text(json.dumps(forged), "utf-8")
+    linked = dict(forged, files=[{"path": str(folder / "users.txt"), "how": "replace",
+                                  "tmp": str(folder / ".users.txt.abcdefgh.tmp"),
+                                  "tmp_ino": os.stat(victim).st_ino, "old": None, "old_ino": 0}],
+                  audit_log=str(victim), records=[], drop=[])
+    (folder / ".calls.txt.journal").write_text(json.dumps(linked).replace('"tx": "x"', '"tx": "y"'), "utf-8")
+    s = open_session(data)
+    assert victim.read_text("utf-8") == "precious\n"
+    assert not (folder / "users.txt").is_symlink()
+    assert (folder / "users.txt").read_text("utf-8") == USERS
+    told = [str(n) for n in s.notices]
+    assert told[0] == f"{folder}/.users.txt.journal: a journal that names files telbill does not keep here was left alone"
+    assert len(told) == 2

@@ -126,10 +126,11 @@ class AuditLog:
             self.fd = -1
 
 
-def committed(path: Path, offset: int, text: str) -> bool:
+def committed(path: Path, offset: int, text: str, *, take_back: bool = True) -> bool:
     """Whether ``text`` is in the log at or after ``offset`` (a change's lines were logged).
 
-    A part of it left at the very end of the log (a write cut short) is taken back.
+    A part of it left at the very end of the log (a write cut short) is taken back
+    (with ``take_back``).
     """
     data = text.encode("utf-8", "surrogateescape")
     try:
@@ -138,7 +139,7 @@ def committed(path: Path, offset: int, text: str) -> bool:
             tail = fh.read()
             if data in tail:
                 return True
-            cut = _partial_end(tail, data)
+            cut = _partial_end(tail, data) if take_back else 0
             if cut:
                 fh.truncate(offset + len(tail) - cut)
     except OSError:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,7 +25,7 @@ from typing import Any
 
 from telbill.errors import Notice
 from telbill.store import audit
-from telbill.store.disk import fsync_folder
+from telbill.store.disk import fsync_folder, leftover_pattern
 
 JOURNAL_VERSION = 1
 
@@ -128,14 +130,58 @@ def pending(data_paths: Iterable[Path]) -> list[Path]:
     return [j for j in (journal_path(p) for p in data_paths) if j.is_file()]
 
 
-def recover(data_paths: Sequence[Path]) -> list[Notice]:
-    """Complete or undo every save cut short on these files; say what was done.
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a recovery may touch: these data files, our temporary files beside them, and our
+    copies and undo records in these backup folders; the audit log it may take a cut-short
+    write back from. A journal naming anything else is not ours and is left alone."""
+
+    data: tuple[Path, ...]
+    backups: tuple[Path, ...]
+    audit_log: Path
+
+    @classmethod
+    def of(cls, data: Iterable[Path], backups: Iterable[Path], audit_log: Path) -> Scope:
+        return cls(tuple(map(absolute, data)), tuple(map(absolute, backups)), absolute(audit_log))
+
+    def allows(self, journal: Journal) -> bool:
+        names = set()
+        for step in journal.files:
+            path = Path(step.path)
+            if path not in self.data or step.how not in ("replace", "append", "truncate"):
+                return False
+            names.add(path.name)
+            ours = leftover_pattern(path.name)
+            for extra in (step.tmp, step.old):
+                if extra is not None and (Path(extra).parent != path.parent or not ours.fullmatch(Path(extra).name)):
+                    return False
+            if step.keep_old is not None and not self._in_backups(Path(step.keep_old), copy_pattern(path.name)):
+                return False
+        kept = [Path(p) for p, _ in journal.records] + [Path(p) for p in journal.drop]
+        return all(any(self._in_backups(p, record_pattern(name)) for name in names) for p in kept)
+
+    def _in_backups(self, path: Path, pattern: re.Pattern[str]) -> bool:
+        return path.parent in self.backups and pattern.fullmatch(path.name) is not None
+
+
+def copy_pattern(name: str) -> re.Pattern[str]:
+    """A full copy of data file ``name`` in the backup folder: ``NAME.STAMP``."""
+    return re.compile(re.escape(name) + r"\.[0-9]{8}-[0-9]{6}-[0-9]{6}(?:-[0-9]+)?")
+
+
+def record_pattern(name: str) -> re.Pattern[str]:
+    """An undo record of data file ``name``: ``NAME.STAMP.undo``."""
+    return re.compile(re.escape(name) + r"\.[0-9]{8}-[0-9]{6}-[0-9]{6}(?:-[0-9]+)?\.undo")
+
+
+def recover(scope: Scope) -> list[Notice]:
+    """Complete or undo every save cut short on the scope's data files; say what was done.
 
     The caller holds the files' locks.
     """
     notices: list[Notice] = []
     done: set[str] = set()
-    for path in pending(data_paths):
+    for path in pending(scope.data):
         try:
             journal = Journal.from_text(path.read_text("ascii"))
         except FileNotFoundError:  # a copy of a journal already finished
@@ -148,14 +194,18 @@ def recover(data_paths: Sequence[Path]) -> list[Notice]:
             continue
         if journal.tx in done:
             continue
+        if not scope.allows(journal):
+            notices.append(Notice("recovery.refused", {"path": str(path)}))
+            continue
         done.add(journal.tx)
-        notices.append(finish(journal))
+        notices.append(finish(journal, scope))
     return notices
 
 
-def finish(journal: Journal) -> Notice:
+def finish(journal: Journal, scope: Scope) -> Notice:
     """Complete ``journal``'s save if its audit lines are in the log, else undo it."""
-    made = audit.committed(Path(journal.audit_log), journal.audit_offset, journal.audit_text)
+    log = Path(journal.audit_log)
+    made = audit.committed(log, journal.audit_offset, journal.audit_text, take_back=log == scope.audit_log)
     trouble: list[str] = []
     for step in journal.files:
         if made:
@@ -185,18 +235,27 @@ def _ino(path: Path) -> int | None:
         return None
 
 
+def _own_ino(path: Path) -> int | None:
+    """The inode of one of our own files (never through a symbolic link)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_ino if stat.S_ISREG(st.st_mode) else None
+
+
 def _forward(step: FileStep, trouble: list[str]) -> None:
     path = Path(step.path)
     if step.how == "replace":
         assert step.tmp is not None
         tmp, old = Path(step.tmp), Path(step.old) if step.old else None
-        if tmp.exists():
+        if _own_ino(tmp) == step.tmp_ino:
             now = _ino(path)
             if now is None or now == step.old_ino:
                 os.replace(tmp, path)
             else:  # replaced by someone else since the crash: keep theirs, and ours as a copy
                 trouble.append(f"{path}: changed since; the new version is kept as {tmp}")
-        if old is not None and os.path.lexists(old):
+        if old is not None and _own_ino(old) == step.old_ino:
             _keep_or_drop(old, step.keep_old)
         return
     data = bytes.fromhex(step.data or "")
@@ -222,18 +281,19 @@ def _back(step: FileStep, trouble: list[str]) -> None:
         tmp, old = Path(step.tmp or ""), Path(step.old) if step.old else None
         now = _ino(path)
         if step.tmp_ino is not None and now == step.tmp_ino:
-            if old is not None and os.path.lexists(old):
+            if old is not None and _own_ino(old) == step.old_ino:
                 os.replace(old, path)
             else:
                 trouble.append(f"{path}: the replaced file is missing")
-        elif now is None and old is not None and _ino(old) == step.old_ino:  # renamed aside (no hard links)
+        elif now is None and old is not None and _own_ino(old) == step.old_ino:  # renamed aside (no hard links)
             os.replace(old, path)
             with contextlib.suppress(OSError):
                 tmp.unlink()
         else:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            if old is not None and _ino(old) == step.old_ino:
+            if _own_ino(tmp) == step.tmp_ino:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            if old is not None and _own_ino(old) == step.old_ino:
                 with contextlib.suppress(OSError):
                     old.unlink()
         return

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from telbill import storage
+from telbill.constants import DEFAULT_AUDIT_LOG
 from telbill.decoding import FileFormat
 from telbill.errors import Notice, OutputError
 from telbill.store import history, journal
@@ -166,13 +167,14 @@ class _Work:
     moved_old: bool = False
 
 
-def recover_saves(paths: Sequence[Path]) -> list[Notice]:
+def recover_saves(paths: Sequence[Path], audit_log: Path = DEFAULT_AUDIT_LOG) -> list[Notice]:
     """Finish or take back saves of these data files cut short by a crash (a batch run reads
-    them whole, never half changed). Only two ``stat`` calls when there is none."""
+    them whole, never half changed), with the default backup folders. Only two ``stat``
+    calls when there is none."""
     if not journal.pending(paths):
         return []
     with storage.locked(list(paths)):
-        return journal.recover(paths)
+        return journal.recover(journal.Scope.of(paths, [p.parent / "backup" for p in paths], audit_log))
 
 
 class Keeper:
@@ -194,11 +196,14 @@ class Keeper:
         if not journal.pending(paths) and not self._leftovers_present():
             return []
         with storage.locked(paths):
-            notices = journal.recover(paths)
+            notices = journal.recover(self._scope())
             for kind, path in self.paths.items():
                 remove_leftovers(path.parent, leftover_pattern(path.name))
                 remove_leftovers(self.backup_dirs[kind], backup_leftover_pattern(path.name))
         return notices
+
+    def _scope(self) -> journal.Scope:
+        return journal.Scope.of(self.paths.values(), self.backup_dirs.values(), self.audit_log)
 
     def _leftovers_present(self) -> bool:
         for kind, path in self.paths.items():
@@ -223,7 +228,7 @@ class Keeper:
         """
         paths = [self.paths[p.kind] for p in plans]
         with storage.locked(paths):
-            notices = journal.recover(paths)  # another process's save cut short
+            notices = journal.recover(self._scope())  # another process's save cut short
             for plan in plans:
                 if not plan.state.unchanged():
                     raise Changed(plan.kind)
