@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable, Collection, Container, Iterable
+from pathlib import Path
 from typing import Any
 
 from telbill.errors import Problem
 from telbill.linkedlist import LinkedList
-from telbill.loader import BadCall, CallsFile, UsersFile, duplicate_problem, load_calls, read_user_line
+from telbill.decoding import decode
+from telbill.loader import BadCall, CallsFile, UsersFile, duplicate_problem, load_calls, load_users, read_user_line
 from telbill.records import AnomalyCode, Call, User
 from telbill.screening import Anomaly, Screening, malformed_anomaly, screen_by_caller, screen_caller
+from telbill.store.disk import FileState, read_file, state_of
 from telbill.store.lines import LineEdit, apply_in_place, new_numbers, renumbering
 
 
@@ -412,3 +415,27 @@ def _line(record: Call) -> int:
 def _take_fields(old: Call, new: Call) -> None:
     old.caller, old.callee, old.start, old.end = new.caller, new.callee, new.start, new.end
     old.line_no, old.raw = new.line_no, new.raw
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def read_users(path: Path) -> tuple[HeldUsers, FileState]:
+    """users.txt from disk, held, with its fingerprint."""
+    lines, unreadable, state = _read(path)
+    return HeldUsers(str(path), load_users(lines, str(path), unreadable)), state
+
+
+def read_calls(path: Path, phones: Collection[str]) -> tuple[HeldCalls, FileState]:
+    """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint."""
+    lines, unreadable, state = _read(path)
+    loaded = load_calls(lines, str(path), unreadable)
+    del lines
+    return HeldCalls(str(path), loaded, phones), state
+
+
+def _read(path: Path) -> tuple[list[str], frozenset[int], FileState]:
+    data, stat = read_file(path)
+    decoded = decode(data)
+    state = state_of(path, data, stat, decoded.format)
+    return decoded.lines, decoded.unreadable, state

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
@@ -26,8 +26,8 @@ from telbill import storage
 from telbill.billing import Bills, Statement, compute_bills, rate_call, statement
 from telbill.constants import DEFAULT_AUDIT_LOG
 from telbill.dataset import DataPaths, Dataset, load_tariff
-from telbill.decoding import FileFormat, decode, encode
-from telbill.display import quote, shown
+from telbill.decoding import encode
+from telbill.display import quote
 from telbill.errors import (
     ConflictError,
     InputFileError,
@@ -38,18 +38,18 @@ from telbill.errors import (
     ValidationError,
 )
 from telbill.fields import SECONDS_PER_DAY, TRAILING_COMMENT, validate_name, validate_phone
-from telbill.held import HeldCalls, HeldUsers
+from telbill.held import read_calls, read_users
 from telbill.i18n import Tr
 from telbill.linkedlist import LinkedList
-from telbill.loader import load_calls, load_users
 from telbill.records import Call, User
 from telbill.report import RunInfo, format_anomalies, format_bills
 from telbill.screening import Anomaly, Screening, screen_calls
 from telbill.store import history
+from telbill.store.history import Backup
 from telbill.store.audit import AuditEntry
-from telbill.store.disk import FileState, file_digest, read_file, state_of
-from telbill.store.keeper import Changed, Keeper, Plan, Saved
-from telbill.store.lines import LineEdit, apply_in_place
+from telbill.store.disk import FileState, file_digest
+from telbill.store.keeper import Changed, Keeper, Plan, Saved, undo_plan
+from telbill.store.lines import LineEdit
 from telbill.tariff import Tariff
 
 Record = Union[User, Call]
@@ -190,27 +190,6 @@ class Change:
     ``backup``, or in the file, which was then read again)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Backup:
-    """A way back in the backup folder: a full copy, or the undo record of a change."""
-
-    kind: str
-    """``users`` or ``calls``."""
-    path: Path
-    taken: datetime | None
-    """When it was made."""
-    size: int
-    """Bytes."""
-    undoes: str = ""
-    """What restoring it takes back (the change's audit lines, shortened); empty for a plain copy."""
-    usable: bool = True
-    """False when the file changed outside telbill after the change, so it no longer applies."""
-
-    @property
-    def is_copy(self) -> bool:
-        return not self.path.name.endswith(".undo")
-
-
 # -- the session ----------------------------------------------------------------------
 
 
@@ -250,8 +229,8 @@ class Session:
         """What the operator should be told: saves cut short and finished or taken back, races."""
         tariff, tariff_source = load_tariff(paths.tariff_path())
         self._states: dict[str, FileState] = {}
-        self.held_users = HeldUsers(str(paths.users), self._read_users())
-        self.held_calls = HeldCalls(str(paths.calls), self._read_calls(), self.held_users.by_phone)
+        self.held_users, self._states[USERS] = read_users(paths.users)
+        self.held_calls, self._states[CALLS] = read_calls(paths.calls, self.held_users.by_phone)
         self.dataset = Dataset(paths, self.held_users.file, self.held_calls.file, tariff, tariff_source)
         self._sync_dataset()
 
@@ -558,7 +537,7 @@ class Session:
             state = self._states[kind]
             if state.digest != part.after.sha256:
                 raise ConflictError("undo.changed", path=str(self.path(kind)))
-            plans.append(self._undo_plan(kind, part))
+            plans.append(undo_plan(kind, state, self._lines(kind), part, self.backup_dir(kind)))
         done = list(reversed(record.entries))
         saved = self._commit(plans, [e.undone() for e in done], drop=record.paths, record=False)
         for kind in (USERS, CALLS):
@@ -568,24 +547,8 @@ class Session:
             if "copy" in taken.undo:
                 self._reload(kind)
             else:
-                self._after_save(kind, self._held_edit(kind, taken), saved[kind])
-        return [self._change("undo", e.after, e.before, saved[_kind_of(e, record)]) for e in done]
-
-    def _undo_plan(self, kind: str, part: history.FilePart) -> Plan:
-        state, lines = self._states[kind], self._lines(kind)
-        if "truncate" in part.undo:
-            return Plan(kind, state, lines, truncate_to=int(part.undo["truncate"]), new_end=part.before.ended)
-        if "edit" in part.undo:
-            return Plan(kind, state, lines, edit=LineEdit.from_json(part.undo["edit"]), new_end=part.before.ended)
-        return Plan(kind, state, lines, copy_from=self.backup_dir(kind) / str(part.undo["copy"]))
-
-    def _held_edit(self, kind: str, part: history.FilePart) -> LineEdit:
-        """The edit an undo makes to the held lines."""
-        if "edit" in part.undo:
-            return LineEdit.from_json(part.undo["edit"])
-        count = len(self._lines(kind))
-        added = int(part.undo.get("lines", 1))
-        return LineEdit(delete=frozenset(range(count - added + 1, count + 1)))
+                self._after_save(kind, history.held_edit(taken, len(self._lines(kind))), saved[kind])
+        return [self._change("undo", e.after, e.before, saved[history.kind_of(e, record)]) for e in done]
 
     # -- saving ------------------------------------------------------------------------
 
@@ -774,32 +737,9 @@ class Session:
         Each says what restoring it takes back; an undo record older than a
         change made outside telbill no longer applies (``usable`` False).
         """
-        found: list[Backup] = []
-        copies: dict[str, str] = {}
-        records = self._records()
-        for kind in (USERS, CALLS):
-            expected: str | None = self._states[kind].digest
-            for record in records:
-                part = record.files.get(kind)
-                if part is None:
-                    continue
-                usable = expected is not None and part.after.sha256 == expected
-                expected = part.before.sha256 if usable else None
-                if "copy" in part.undo:
-                    copies[str(part.undo["copy"])] = _summary(record.entries)
-                path = next((p for p in record.paths if p.parent == self.backup_dir(kind)
-                             and p.name.startswith(self.path(kind).name + ".")), record.paths[0])
-                found.append(Backup(kind, path, record.taken, _size(path), _summary(record.entries), usable))
-        for kind in (USERS, CALLS):
-            for p in storage.list_backups(self.backup_dir(kind), self.path(kind).name):
-                stamp = p.name[len(self.path(kind).name) + 1:]
-                try:
-                    taken: datetime | None = history.taken(stamp)
-                except ValueError:
-                    taken = None
-                found.append(Backup(kind, p, taken, _size(p), copies.get(p.name, "")))
-        found.sort(key=lambda b: (b.taken or datetime.min, b.path.name), reverse=True)
-        return found
+        return history.backups(self._records(), {
+            kind: history.Kept(self.backup_dir(kind), self.path(kind).name, self._states[kind].digest)
+            for kind in (USERS, CALLS)})
 
     def restore(self, chosen: Backup) -> Change:
         """Put a backup back in place (the file being replaced is kept as a full copy,
@@ -814,34 +754,16 @@ class Session:
                 raise InputFileError("input.unreadable", path=str(chosen.path), reason="cannot be read")
             plan = Plan(kind, state, self._lines(kind), copy_from=chosen.path)
         else:
-            lines, fmt, ended, digest = self._version_before(kind, chosen)
+            version = history.version_before(self._records(), kind, self._lines(kind), state.fmt, chosen.path,
+                                             self.backup_dir(kind)) if chosen.usable else None
+            if version is None:
+                raise ConflictError("undo.changed", path=str(path))
+            lines, fmt, ended, digest = version
             plan = Plan(kind, state, self._lines(kind), whole=lines, whole_format=fmt, whole_ended=ended)
         after = f"{chosen.path} sha256:{digest[:12]}"
         saved = self._commit([plan], [AuditEntry("restore", before, after)])
         self._reload(kind)
         return Change("restore", before, after, path, saved[kind].copy, None, saved[kind].record, saved[kind].raced)
-
-    def _version_before(self, kind: str, chosen: Backup) -> tuple[list[str], FileFormat, bool, str]:
-        """The lines of the file as they were before the change of undo record ``chosen``."""
-        if not chosen.usable:
-            raise ConflictError("undo.changed", path=str(self.path(kind)))
-        lines = list(self._lines(kind))
-        fmt = self._states[kind].fmt
-        for record in self._records():
-            part = record.files.get(kind)
-            if part is None:
-                continue
-            if "truncate" in part.undo:
-                del lines[len(lines) - int(part.undo.get("lines", 1)):]
-            elif "edit" in part.undo:
-                apply_in_place(lines, LineEdit.from_json(part.undo["edit"]))
-            else:
-                data = storage.read_bytes(self.backup_dir(kind) / str(part.undo["copy"]))
-                decoded = decode(data)
-                lines, fmt = decoded.lines, decoded.format
-            if chosen.path in record.paths:
-                return lines, fmt, part.before.ended, part.before.sha256
-        raise NotFoundError("undo.nothing")
 
     # -- reloading -----------------------------------------------------------------------
 
@@ -868,33 +790,18 @@ class Session:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _read(self, kind: str) -> tuple[list[str], frozenset[int]]:
-        path = self.path(kind)
-        data, stat = read_file(path)
-        decoded = decode(data)
-        self._states[kind] = state_of(path, data, stat, decoded.format)
-        return decoded.lines, decoded.unreadable
-
-    def _read_users(self) -> Any:
-        lines, unreadable = self._read(USERS)
-        return load_users(lines, str(self.paths.users), unreadable)
-
-    def _read_calls(self) -> Any:
-        lines, unreadable = self._read(CALLS)
-        return load_calls(lines, str(self.paths.calls), unreadable)
-
     def _reload(self, kind: str) -> None:
         """Read one file again (changed outside telbill, or restored) and screen what depends on it."""
         if kind == USERS:
             before = set(self.held_users.by_phone)
-            self.held_users = HeldUsers(str(self.paths.users), self._read_users())
+            self.held_users, self._states[USERS] = read_users(self.paths.users)
             self.held_calls.rescreen(before ^ set(self.held_users.by_phone), self.held_users.by_phone)
             self.dataset.users_file = self.held_users.file
             if self._user_sort is not None:
                 self._user_sort()
         else:
             order = self.held_calls.order
-            self.held_calls = HeldCalls(str(self.paths.calls), self._read_calls(), self.held_users.by_phone)
+            self.held_calls, self._states[CALLS] = read_calls(self.paths.calls, self.held_users.by_phone)
             self.held_calls.order = order
             self.dataset.calls_file = self.held_calls.file
             if self._call_sort is not None:
@@ -907,28 +814,5 @@ class Session:
             self.dataset.digests[str(state.path)] = state.digest
 
 
-def _summary(entries: Sequence[AuditEntry]) -> str:
-    parts = [e.summary() for e in entries]
-    if len(parts) > 2:
-        parts = parts[:2] + [f"… (+{len(parts) - 2})"]
-    return "; ".join(parts)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _kind_of(entry: AuditEntry, record: history.UndoRecord) -> str:
-    """Which file a change's audit entry is about."""
-    if entry.action.endswith("-call"):
-        return CALLS
-    if entry.action.endswith("-user") or entry.action.endswith("-line"):
-        return USERS
-    return next(iter(record.files))
-
-
 __all__ = ["AnomalyError", "Backup", "CallSort", "Change", "RepeatAction", "RepeatedPhoneError", "Session",
-           "UserSort", "login_name", "record_text", "shown"]
+           "UserSort", "login_name", "record_text"]

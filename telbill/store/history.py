@@ -13,12 +13,15 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from telbill.decoding import FileFormat, decode
 from telbill.store.audit import AuditEntry, parse_line
+from telbill.store.lines import LineEdit, apply_in_place
 
 RECORD_VERSION = 1
 RECORDS_KEPT = 20
@@ -71,6 +74,10 @@ class UndoRecord:
     @property
     def taken(self) -> datetime:
         return taken(self.stamp)
+
+    def path_in(self, folder: Path, name: str) -> Path:
+        """The record file beside the backups of data file ``name``."""
+        return next((p for p in self.paths if p.parent == folder and p.name.startswith(name + ".")), self.paths[0])
 
     @property
     def entries(self) -> list[AuditEntry]:
@@ -155,3 +162,123 @@ def prune(folder: Path, name: str, keep: int = RECORDS_KEPT) -> None:
     for _, path in record_files(folder, name)[keep:]:
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+# -- backups: undo records and full copies, as the operator sees them --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    """A way back in the backup folder: a full copy, or the undo record of a change."""
+
+    kind: str
+    """``users`` or ``calls``."""
+    path: Path
+    taken: datetime | None
+    """When it was made."""
+    size: int
+    """Bytes."""
+    undoes: str = ""
+    """What restoring it takes back (the change's audit lines, shortened); empty for a plain copy."""
+    usable: bool = True
+    """False when the file changed outside telbill after the change, so it no longer applies."""
+
+    @property
+    def is_copy(self) -> bool:
+        return not self.path.name.endswith(".undo")
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """One data file's backups: where they are, and the file's fingerprint now."""
+
+    folder: Path
+    name: str
+    digest: str
+
+
+def backups(records: list[UndoRecord], kept: dict[str, Kept]) -> list[Backup]:
+    """Every undo record and full copy of the files, newest first, each with what it takes back.
+
+    An undo record applies while the changes after it, newest first, lead from
+    the file as it is now back to it (no change made outside telbill between).
+    """
+    from telbill.storage import list_backups
+
+    found: list[Backup] = []
+    copies: dict[str, str] = {}
+    for kind, files in kept.items():
+        expected: str | None = files.digest
+        for record in records:
+            part = record.files.get(kind)
+            if part is None:
+                continue
+            usable = expected is not None and part.after.sha256 == expected
+            expected = part.before.sha256 if usable else None
+            if "copy" in part.undo:
+                copies[str(part.undo["copy"])] = summary(record.entries)
+            path = record.path_in(files.folder, files.name)
+            found.append(Backup(kind, path, record.taken, _size(path), summary(record.entries), usable))
+    for kind, files in kept.items():
+        for path in list_backups(files.folder, files.name):
+            try:
+                when: datetime | None = taken(path.name[len(files.name) + 1:])
+            except ValueError:
+                when = None
+            found.append(Backup(kind, path, when, _size(path), copies.get(path.name, "")))
+    found.sort(key=lambda b: (b.taken or datetime.min, b.path.name), reverse=True)
+    return found
+
+
+def version_before(records: list[UndoRecord], kind: str, lines: list[str], fmt: FileFormat,
+                   chosen: Path, folder: Path) -> tuple[list[str], FileFormat, bool, str] | None:
+    """The lines of file ``kind`` as they were before the change of undo record ``chosen``:
+    the changes after it taken back one by one from ``lines`` (the file now); with the
+    format, whether its last line was ended, and its SHA-256. ``None`` if not found."""
+    lines = list(lines)
+    for record in records:
+        part = record.files.get(kind)
+        if part is None:
+            continue
+        if "truncate" in part.undo:
+            del lines[len(lines) - int(part.undo.get("lines", 1)):]
+        elif "edit" in part.undo:
+            apply_in_place(lines, LineEdit.from_json(part.undo["edit"]))
+        else:
+            decoded = decode((folder / str(part.undo["copy"])).read_bytes())
+            lines, fmt = decoded.lines, decoded.format
+        if chosen in record.paths:
+            return lines, fmt, part.before.ended, part.before.sha256
+    return None
+
+
+def held_edit(part: FilePart, count: int) -> LineEdit:
+    """The edit that taking back ``part`` makes to the file's ``count`` lines."""
+    if "edit" in part.undo:
+        return LineEdit.from_json(part.undo["edit"])
+    added = int(part.undo.get("lines", 1))
+    return LineEdit(delete=frozenset(range(count - added + 1, count + 1)))
+
+
+def kind_of(entry: AuditEntry, record: UndoRecord) -> str:
+    """Which file (``users`` / ``calls``) a change's audit entry is about."""
+    if entry.action.endswith("-call"):
+        return "calls"
+    if entry.action.endswith("-user") or entry.action.endswith("-line"):
+        return "users"
+    return next(iter(record.files))
+
+
+def summary(entries: Sequence[AuditEntry]) -> str:
+    """A change's audit entries in a few words (escaped)."""
+    parts = [e.summary() for e in entries]
+    if len(parts) > 2:
+        parts = parts[:2] + [f"… (+{len(parts) - 2})"]
+    return "; ".join(parts)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

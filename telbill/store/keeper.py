@@ -537,6 +537,16 @@ class Keeper:
         return Saved(plan.kind, new, copy=copy, raced=raced)
 
 
+def undo_plan(kind: str, state: FileState, lines: Sequence[str], part: FilePart, folder: Path) -> Plan:
+    """How to take back ``part`` of a change (its undo record): cut the add off, apply the
+    inverse edit, or put the full copy back."""
+    if "truncate" in part.undo:
+        return Plan(kind, state, lines, truncate_to=int(part.undo["truncate"]), new_end=part.before.ended)
+    if "edit" in part.undo:
+        return Plan(kind, state, lines, edit=LineEdit.from_json(part.undo["edit"]), new_end=part.before.ended)
+    return Plan(kind, state, lines, copy_from=folder / str(part.undo["copy"]))
+
+
 def _keeps_end(edit: LineEdit, count: int, state: FileState) -> bool:
     """A file without a line end after its last line keeps it so while that line stays last."""
     if state.final_newline or count == 0:
