@@ -240,3 +240,22 @@ def test_the_backup_list_says_what_each_backup_takes_back(data: Path) -> None:
     assert "Restoring it takes back" in listing
     assert "add-user 83470098  Other  1.00  0.00" in listing and "add-user 83470099  New  1.00  0.00" in listing
     assert (data / "data/users.txt").read_text("utf-8") == USERS
+
+
+def test_undo_takes_the_last_change_whichever_file_it_changed(data: Path) -> None:
+    """Changes to one file, then the other, then the first: undo follows them back in that order,
+    whatever the clock says (here it goes backwards)."""
+    moments = (datetime(2026, 1, 2, 3, 4, 5) - timedelta(seconds=n) for n in range(1000))
+    s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
+                operator="tester", clock=lambda: next(moments))
+    for _ in range(2):
+        CHANGES["delete-call"](s)
+    CHANGES["add-user"](s)
+    CHANGES["delete-call"](s)
+    assert [e.action for e in s.last_change() or []] == ["delete-call"]
+    s.undo()
+    assert [e.action for e in s.last_change() or []] == ["add-user"]
+    s.undo()
+    s.undo()
+    s.undo()
+    assert files(data) == (USERS.encode(), CALLS.encode())

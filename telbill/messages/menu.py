@@ -82,7 +82,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.ask.bill_scope": ("Bill which months?", "计哪些月份的帐单？"),
     "menu.ask.out_path": ("Write the bills to", "费用详单写入文件"),
     "menu.ask.delete_how": ("What should happen to those call records?", "这些话单如何处理？"),
-    "menu.ask.backup_what": ("Back up or restore?", "备份还是恢复？"),
+    "menu.ask.backup_what": ("Back up, restore, or undo the last change?", "备份、恢复，还是撤销最近一次改动？"),
     "menu.ask.which_backup": ("Number of the backup to restore (1-{count}, 0 to go back)",
                               "要恢复的备份编号（1-{count}，0 返回）"),
     "menu.kind.user": ("A user", "用户"),

@@ -364,7 +364,7 @@ class Keeper:
             before = Print(state.digest, state.size, state.final_newline)
             after = self._after_print(work)
             parts[work.plan.kind] = FilePart(work.path.name, before, after, work.undo)
-        known = history.read_records({w.plan.kind: (self.backup_dirs[w.plan.kind], w.path.name) for w in works})
+        known = history.read_records({kind: (self.backup_dirs[kind], path.name) for kind, path in self.paths.items()})
         tx = UndoRecord(stamp, stamp, text.splitlines(), parts, seq=1 + max((r.seq for r in known), default=0))
         body = tx.to_text()
         out = []
