@@ -241,9 +241,10 @@ class Keeper:
                     works.append(self._prepare(plan, stamp))
                 offset = log.open()
                 text = "".join(audit_line(now, self.operator, e) + "\n" for e in entries)
-                records = self._records(works, stamp, text, now) if record else []
+                tx = f"{stamp}-{secrets.token_hex(4)}"
+                records = self._records(works, tx, stamp, text) if record else []
                 intent = journal.Journal(
-                    f"{stamp}-{secrets.token_hex(4)}", str(journal.absolute(self.audit_log)), offset, text,
+                    tx, str(journal.absolute(self.audit_log)), offset, text,
                     [w.step for w in works], [(str(journal.absolute(p)), t) for p, t in records],
                     [str(journal.absolute(p)) for p in drop])
                 _step("prepared")
@@ -356,7 +357,7 @@ class Keeper:
             target = folder / f"{base}-{n}"
         return target
 
-    def _records(self, works: list[_Work], stamp: str, text: str, now: datetime) -> list[tuple[Path, str]]:
+    def _records(self, works: list[_Work], tx: str, stamp: str, text: str) -> list[tuple[Path, str]]:
         """The undo record (its text, and a path beside each file's backups)."""
         parts: dict[str, FilePart] = {}
         for work in works:
@@ -365,8 +366,8 @@ class Keeper:
             after = self._after_print(work)
             parts[work.plan.kind] = FilePart(work.path.name, before, after, work.undo)
         known = history.read_records({kind: (self.backup_dirs[kind], path.name) for kind, path in self.paths.items()})
-        tx = UndoRecord(stamp, stamp, text.splitlines(), parts, seq=1 + max((r.seq for r in known), default=0))
-        body = tx.to_text()
+        body = UndoRecord(tx, stamp, text.splitlines(), parts,
+                          seq=1 + max((r.seq for r in known), default=0)).to_text()
         out = []
         for work in works:
             folder = self.backup_dirs[work.plan.kind]
