@@ -1,4 +1,4 @@
-"""Files on disk: reading inputs, atomic rewrites, backups, the audit log."""
+"""Files on disk: reading inputs, atomic rewrites, full backup copies, locks."""
 
 from __future__ import annotations
 
@@ -39,14 +39,6 @@ def read_bytes(path: Path) -> bytes:
 def digest(data: bytes) -> str:
     """A fingerprint of a file's content, to notice changes made by someone else."""
     return hashlib.sha256(data).hexdigest()
-
-
-def current_digest(path: Path) -> str | None:
-    """The fingerprint of ``path`` now, or ``None`` if it does not exist."""
-    try:
-        return digest(path.read_bytes())
-    except OSError:
-        return None
 
 
 def _unwritable(path: Path, exc: OSError) -> OutputError:
@@ -215,32 +207,6 @@ def list_backups(backup_dir: Path, name: str) -> list[Path]:
         if m is not None and p.is_file():
             found.append((m[1], int(m[2] or 0), p))
     return [p for _, _, p in sorted(found, key=lambda t: (t[0], t[1]), reverse=True)]
-
-
-def restore(backup_file: Path, path: Path, backup_dir: Path, keep: int = BACKUPS_KEPT) -> Path | None:
-    """Put ``backup_file`` back as ``path``; the current ``path`` is backed up first.
-
-    Returns the backup made of the current file (so the restore can be undone).
-    """
-    try:
-        data = backup_file.read_bytes()
-    except OSError as exc:
-        raise InputFileError("input.unreadable", path=str(backup_file), reason=exc.strerror or str(exc)) from None
-    saved = backup(path, backup_dir, keep)
-    atomic_write(path, data)
-    return saved
-
-
-def append_line(path: Path, line: str) -> None:
-    """Append one line to a log file (created with its folder when missing)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8", errors="surrogateescape") as fh:
-            fh.write(line.rstrip("\n") + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-    except OSError as exc:
-        raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
 
 
 @contextlib.contextmanager

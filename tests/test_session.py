@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from smalldata import CALLS, USERS
 
-from telbill import storage
 from telbill.dataset import DataPaths
 from telbill.errors import ConflictError, NotFoundError, OutputError, ValidationError
 from telbill.fields import (
@@ -397,4 +396,3 @@ def test_write_bills_refuses_to_overwrite_an_input(data: Path) -> None:
     bills = open_session().write_bills(Path("out/bills.txt"), EN, "2021-01")
     assert [m.month for m in bills.months] == ["2021-01"]
     assert "== 2021-01 ==" in (data / "out/bills.txt").read_text("utf-8")
-    assert storage.current_digest(data / "data/users.txt") is not None
