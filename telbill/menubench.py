@@ -216,7 +216,8 @@ def report(result: Result) -> list[str]:
         lines.append(f"{step:<12} {seconds:7.3f} s   (target <= {target} s: {verdict})")
     mib = 1024 * 1024
     verdict = "met" if result.backup_bytes <= result.calls_bytes else "NOT met"
-    lines.append(f"data/backup/ after the 4 edits: {result.backup_bytes / mib:.2f} MiB in {result.backup_files} "
+    size = f"{result.backup_bytes / mib:.2f} MiB" if result.backup_bytes >= mib else f"{result.backup_bytes:,} bytes"
+    lines.append(f"data/backup/ after the 4 edits: {size} in {result.backup_files} "
                  f"file(s) (target <= calls.txt, {result.calls_bytes / mib:.1f} MiB: {verdict})")
     ratio = result.peak_kb / result.open_kb if result.open_kb else 0.0
     verdict = "met" if ratio <= PEAK_RATIO else "NOT met"
