@@ -54,34 +54,31 @@ def hook() -> Iterator[Callable[[Callable[[str], None]], None]]:
 
 # -- kill -9 at every step of a change to both files ---------------------------------------
 
-KILL_SCRIPT = """
-import os, signal, sys
-from pathlib import Path
-from telbill.dataset import DataPaths
-from telbill.session import Session
-from telbill.store import keeper
-step = sys.argv[1]
-s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
-            operator="tester")
-if sys.argv[2] == "undo":
-    s.delete_user("83470000", with_calls=True)
-keeper.STEP_HOOK = lambda at: os.kill(os.getpid(), signal.SIGKILL) if at == step else None
-if sys.argv[2] == "undo":
-    s.undo()
-elif sys.argv[2] == "add":
-    s.add_call("83470002", "110", 63745000000, 63745000060, accept_anomaly=True)
-else:
-    s.delete_user("83470000", with_calls=True)
-print("not killed")
-"""
 STEPS = ["prepared", "journal", "linked", "checked", "applied:users", "applied:calls", "logged", "recorded",
          "done"]
 
 
 def killed_at(folder: Path, step: str, what: str) -> None:
-    proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, step, what], cwd=folder, capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
+    """In a forked process: make the change ``what`` and die by SIGKILL when its save reaches ``step``."""
+    pid = os.fork()
+    if pid == 0:  # the child never returns into pytest
+        try:
+            os.chdir(folder)
+            s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
+                        audit_log=Path("output/audit.log"), operator="tester")
+            if what == "undo":
+                s.delete_user("83470000", with_calls=True)
+            keeper.STEP_HOOK = lambda at: os.kill(os.getpid(), signal.SIGKILL) if at == step else None
+            if what == "undo":
+                s.undo()
+            elif what == "add":
+                s.add_call("83470002", "110", 63745000000, 63745000060, accept_anomaly=True)
+            else:
+                s.delete_user("83470000", with_calls=True)
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status
 
 
 @pytest.mark.parametrize("step", STEPS)
