@@ -467,3 +467,25 @@ def test_a_forged_journal_naming_other_files_is_left_alone(data: Path) -> None:
     told = [str(n) for n in s.notices]
     assert told[0] == f"{folder}/.users.txt.journal: a journal that names files telbill does not keep here was left alone"
     assert len(told) == 2
+
+
+def test_an_undone_add_whose_audit_line_fails_is_put_back_whole(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Undoing an add cuts the line off; when the audit line then cannot be written, the line goes
+    back where it was, and the file is as before the undo."""
+    s = open_session(data)
+    s.add_call("83470002", "110", 63745000000, 63745000060)
+    added = (data / "data/calls.txt").read_bytes()
+    real = os.write
+
+    def full(fd: int, data: Any) -> int:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("/output/audit.log"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(fd, data)
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OutputError):
+        s.undo()
+    assert (data / "data/calls.txt").read_bytes() == added
+    monkeypatch.setattr(os, "write", real)
+    s.undo()
+    assert (data / "data/calls.txt").read_text("utf-8") == CALLS

@@ -335,17 +335,17 @@ class Keeper:
     def _copy_chunks(self, source: Path, work: _Work) -> Iterator[bytes]:
         hasher = hashlib.sha256()
         size = 0
-        hasher_tail = [b""]
+        tail = b""  # the last bytes, to know whether the last line is ended
         try:
             with source.open("rb") as fh:
                 while block := fh.read(1 << 20):
                     hasher.update(block)
                     size += len(block)
-                    hasher_tail[0] = (hasher_tail[0] + block)[-4:]
+                    tail = (tail + block)[-4:]
                     yield block
         except OSError as exc:
             raise OutputError("output.unwritable", path=str(source), reason=exc.strerror or str(exc)) from None
-        work.new_print = Print(hasher.hexdigest(), size, _ends(hasher_tail[0], work.plan.whole_format))
+        work.new_print = Print(hasher.hexdigest(), size, _ends(tail, work.plan.whole_format))
         work.copy_hasher = hasher
 
     def _copy_name(self, kind: str, stamp: str) -> Path:
@@ -436,8 +436,8 @@ class Keeper:
                 fsync_folder(work.path.parent)
             elif work.step.how == "append":
                 work.applied = True
-                if os.write(work.fd, work.data) != len(work.data):
-                    raise OSError(27, os.strerror(27))
+                if os.write(work.fd, work.data) != len(work.data):  # a short write: the file may not grow
+                    raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))
                 os.fsync(work.fd)
             else:
                 work.applied = True
@@ -459,8 +459,8 @@ class Keeper:
                 if work.step.how == "append":
                     if os.fstat(work.fd).st_size <= (work.step.offset or 0) + len(work.data):
                         os.ftruncate(work.fd, work.step.offset or 0)
-                else:
-                    os.write(work.fd, work.data)
+                else:  # the cut bytes go back where they were
+                    os.pwrite(work.fd, work.data, work.step.offset or 0)
                 os.fsync(work.fd)
         work.applied = False
 
