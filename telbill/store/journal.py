@@ -253,8 +253,9 @@ def _forward(step: FileStep, trouble: list[str]) -> None:
             now = _ino(path)
             if now is None or now == step.old_ino:
                 os.replace(tmp, path)
-            else:  # replaced by someone else since the crash: keep theirs, and ours as a copy
-                trouble.append(f"{path}: changed since; the new version is kept as {tmp}")
+            else:  # replaced by someone else since the crash: theirs stays
+                trouble.append(f"{path} was replaced by another program since; this save's new version "
+                               "was not put in its place")
         if old is not None and _own_ino(old) == step.old_ino:
             _keep_or_drop(old, step.keep_old)
         return
