@@ -218,11 +218,6 @@ def _ignore(data: bytes) -> None:
     pass
 
 
-def whole_lines(lines: Sequence[str], fmt: FileFormat, *, ended: bool) -> Rendering:
-    """A file holding exactly ``lines`` (a restore)."""
-    return Rendering(lines, LineEdit(), fmt, old_end=ended, new_end=ended)
-
-
 def append_bytes(texts: Sequence[str], state: FileState) -> bytes:
     """The bytes that add ``texts`` at the end of the file (a line end first when its last line has none)."""
     lead = b"" if state.final_newline else state.fmt.line_end()
