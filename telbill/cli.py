@@ -40,6 +40,7 @@ from telbill.messages.cli import ARGPARSE_ZH
 from telbill.outputs import NotOursError
 from telbill.records import format_fen
 from telbill.storage import DeferredInterrupt
+from telbill.store import recover_saves
 
 PROGRESS_MIN_LINES = 100_000
 
@@ -203,6 +204,8 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
         paths=DataPaths(args.users, args.calls, args.tariff),
         month=args.month, out=args.out, anomalies=args.anomalies, csv=args.csv, force=args.force,
     )
+    for notice in recover_saves([opts.paths.users, opts.paths.calls]):  # a menu save cut short by a crash
+        err.print(notice.render(tr), style="yellow", markup=False)
     progress = _BatchProgress(err, tr) if err.is_terminal else None
     try:
         if progress is None:

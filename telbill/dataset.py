@@ -18,6 +18,7 @@ from telbill.loader import CallsFile, UsersFile, load_calls, load_users
 from telbill.outputs import Protected
 from telbill.screening import Screening, screen_calls
 from telbill.storage import digest, lock_path, read_bytes
+from telbill.store.journal import journal_path
 from telbill.tariff import DEFAULT_TARIFF, Tariff, parse_tariff
 
 LoadProgress = Callable[[int, int], None]
@@ -37,8 +38,11 @@ class DataPaths:
     def protected(self, *, audit_log: Path = DEFAULT_AUDIT_LOG,
                   backup_dirs: Sequence[Path] | None = None) -> Protected:
         """What is never an output: the data files, the tariff file (the default one
-        too, whether it exists or not), the audit log, the lock files and the backup folders."""
-        files = [self.users, self.calls, DEFAULT_TARIFF_PATH, audit_log, lock_path(self.users), lock_path(self.calls)]
+        too, whether it exists or not), the audit log, the lock and journal files and
+        the backup folders."""
+        files = [self.users, self.calls, DEFAULT_TARIFF_PATH, audit_log]
+        for data in (self.users, self.calls):
+            files += [lock_path(data), journal_path(data)]
         if self.tariff is not None:
             files.append(self.tariff)
         if backup_dirs is None:

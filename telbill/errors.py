@@ -34,6 +34,23 @@ class Problem:
                                          "reason": _english(self.key, self.params)})
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the operator is told that is not an error (a crash recovered, a race kept)."""
+
+    key: str
+    """Message key."""
+    params: dict[str, object] = field(default_factory=dict)
+    """Values for the message (text from files already escaped)."""
+
+    def render(self, tr: Tr) -> str:
+        """The notice in the translator's language."""
+        return tr(self.key, **self.params)
+
+    def __str__(self) -> str:
+        return _english(self.key, self.params)
+
+
 class TelbillError(Exception):
     """Something the user must be told, as one line; the base of all our errors."""
 

@@ -105,6 +105,27 @@ def parse_user(text: str) -> tuple[User | None, str, dict[str, object]]:
     return User(phone, name, parse_money(rent), parse_money(feature)), "", {}
 
 
+def read_user_line(line: str, number: int, source: str, unreadable: bool = False) -> User | Problem | None:
+    """One users.txt line on its own: a user (its phone may still repeat an earlier
+    line's), the problem of a bad line, or ``None`` for a comment or blank line."""
+    text = strip_comment(line)
+    if not text:  # a comment stays a comment even with unreadable bytes in it
+        return None
+    if unreadable:
+        return Problem(source, number, "line.unreadable", {"value": quote(line)})
+    user, key, params = parse_user(text)
+    if user is None:
+        return Problem(source, number, key, params)
+    user.line_no = number
+    user.raw = line
+    return user
+
+
+def duplicate_problem(source: str, user: User, first: int) -> Problem:
+    """The problem of a line whose phone an earlier line (``first``) already has."""
+    return Problem(source, user.line_no or 0, "users.duplicate", {"value": quote(user.phone), "first": first})
+
+
 def load_users(lines: Iterable[str], source: str, unreadable: frozenset[int] = frozenset()) -> UsersFile:
     """Read users.txt lines. Bad or repeated lines become problems, never exceptions."""
     result = UsersFile(LinkedList())
@@ -112,25 +133,18 @@ def load_users(lines: Iterable[str], source: str, unreadable: frozenset[int] = f
     for number, line in enumerate(lines, 1):
         line = _clean(line)
         result.lines.append(line)
-        text = strip_comment(line)
-        if not text:  # a comment stays a comment even with unreadable bytes in it
+        read = read_user_line(line, number, source, number in unreadable)
+        if read is None:
             continue
-        if number in unreadable:
-            result.problems.append(Problem(source, number, "line.unreadable", {"value": quote(line)}))
+        if isinstance(read, Problem):
+            result.problems.append(read)
             continue
-        user, key, params = parse_user(text)
-        if user is None:
-            result.problems.append(Problem(source, number, key, params))
-            continue
-        first = seen.get(user.phone)
+        first = seen.get(read.phone)
         if first is not None:
-            result.problems.append(Problem(source, number, "users.duplicate",
-                                           {"value": quote(user.phone), "first": first}))
+            result.problems.append(duplicate_problem(source, read, first))
             continue
-        seen[user.phone] = number
-        user.line_no = number
-        user.raw = line
-        result.users.append(user)
+        seen[read.phone] = number
+        result.users.append(read)
         result.record_lines.add(number)
     return result
 

@@ -181,11 +181,18 @@ class MainMenu:
         return EXIT_OK
 
     def notices(self) -> None:
-        """Files read as GB18030 or with mixed encodings."""
+        """Files read as GB18030 or with mixed encodings; saves cut short and finished or taken back."""
         ctx = self.ctx
         for path, encoding in ctx.session.dataset.encodings.items():
             if encoding != "utf-8":
                 ctx.view.warn(ctx.tr(f"notice.encoding.{encoding}", path=path))
+        self.session_notices()
+
+    def session_notices(self) -> None:
+        """What the session has to tell (told once)."""
+        ctx = self.ctx
+        while ctx.session.notices:
+            ctx.view.warn(ctx.session.notices.pop(0).render(ctx.tr))
 
     def reload_if_changed(self) -> None:
         ctx = self.ctx
@@ -199,6 +206,7 @@ class MainMenu:
         if changed:
             self.notices()
             show_problems(ctx)
+        self.session_notices()
 
     def heading(self) -> None:
         """What is loaded: users, call records, how many are set aside, which files."""

@@ -7,6 +7,7 @@ from functools import partial
 
 from rich.text import Text
 
+from telbill.display import shown
 from telbill.errors import ValidationError
 from telbill.fields import (
     SECONDS_PER_DAY,
@@ -29,7 +30,14 @@ from telbill.records import (
     format_fen,
     format_moment,
 )
-from telbill.session import CallSort, Change, UserSort, record_text
+from telbill.session import (
+    CallSort,
+    Change,
+    RepeatAction,
+    RepeatedPhoneError,
+    UserSort,
+    record_text,
+)
 
 # -- how records look -------------------------------------------------------------------
 
@@ -111,10 +119,31 @@ def report_change(ctx: Ctx, change: Change) -> None:
 
 
 def report_saved(ctx: Ctx, change: Change) -> None:
-    if change.backup is not None:
-        ctx.view.say(ctx.tr("menu.saved", path=str(change.path), backup=str(change.backup)))
+    """Where the change went, whether it can be undone, and any other program's write kept."""
+    tr, path = ctx.tr, str(change.path)
+    if change.raced:
+        if change.backup is not None:
+            ctx.view.warn(tr("menu.saved_raced", path=path, backup=str(change.backup)))
+        else:
+            ctx.view.warn(tr("menu.saved_raced_reloaded", path=path))
+    if change.backup is not None and not change.raced:
+        ctx.view.say(tr("menu.saved_copy", path=path, backup=str(change.backup)))
+    elif change.undo is not None:
+        ctx.view.say(tr("menu.saved", path=path))
     else:
-        ctx.view.say(ctx.tr("menu.saved_new", path=str(change.path)))
+        ctx.view.say(tr("menu.saved_new", path=path))
+
+
+def ask_repeats(ctx: Ctx, error: RepeatedPhoneError) -> RepeatAction:
+    """Lines repeating the phone of a user whose line goes: show them, ask what to do (0 goes back)."""
+    tr = ctx.tr
+    ctx.view.warn(tr("menu.repeat.lines", path=str(ctx.session.paths.users), phone=error.phone))
+    for number, text in error.lines:
+        ctx.view.warn(tr("menu.repeat.line", line=number, text=shown(text)))
+    choice: RepeatAction = ctx.ask.choose(tr("menu.ask.repeat_how"), [
+        (tr("menu.repeat.delete"), RepeatAction.DELETE), (tr("menu.repeat.comment"), RepeatAction.COMMENT)],
+        safe=True)
+    return choice
 
 
 # -- 1 and 2: show ------------------------------------------------------------------------
@@ -300,7 +329,11 @@ def _modify_user(ctx: Ctx) -> None:
     name = ask.text(tr("menu.ask.name"), partial(keep_or_check, user.name, validate_name), user.name)
     rent = ask.text(tr("menu.ask.rent"), partial(validate_money, label="rent"), format_fen(user.rent))
     feature = ask.text(tr("menu.ask.feature"), partial(validate_money, label="feature"), format_fen(user.feature))
-    change = s.modify_user(user.phone, new_phone=new_phone, name=name, rent=rent, feature=feature)
+    try:
+        change = s.modify_user(user.phone, new_phone=new_phone, name=name, rent=rent, feature=feature)
+    except RepeatedPhoneError as exc:
+        change = s.modify_user(user.phone, new_phone=new_phone, name=name, rent=rent, feature=feature,
+                               repeats=ask_repeats(ctx, exc))
     if change is None:
         ctx.view.say(tr("menu.no_change"))
         return
@@ -364,10 +397,13 @@ def _delete_user(ctx: Ctx) -> None:
             ctx.view.warn(tr("menu.not_deleted"))
             return
         with_calls = False
-    changes = s.delete_user(user.phone, with_calls=with_calls)
+    try:
+        changes = s.delete_user(user.phone, with_calls=with_calls)
+    except RepeatedPhoneError as exc:
+        changes = s.delete_user(user.phone, with_calls=with_calls, repeats=ask_repeats(ctx, exc))
     deleted_calls = sum(1 for c in changes if c.action == "delete-call")
     for change in changes:
-        if change.action == "delete-user":
+        if change.action in ("delete-user", "delete-line", "comment-line"):
             report_change(ctx, change)
     if deleted_calls:
         ctx.view.ok(tr("menu.delete.calls_done", count=deleted_calls))

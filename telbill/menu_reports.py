@@ -9,6 +9,7 @@ from rich.text import Text
 
 from telbill.billing import BillRow, revenue_by_month, top_subscribers
 from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
+from telbill.display import shown
 from telbill.errors import OutputError, ValidationError
 from telbill.fields import validate_month
 from telbill.menu_io import BackToMenu, Bar, Cell, Column, Ctx
@@ -16,6 +17,7 @@ from telbill.menu_items import class_label, duration_text, latest_month
 from telbill.outputs import NotOursError
 from telbill.records import AnomalyCode, format_fen, format_moment
 from telbill.report import HEAD_KEYS
+from telbill.session import Backup
 
 TOP_COUNT = 10
 T = TypeVar("T")
@@ -176,15 +178,38 @@ def item_statistics(ctx: Ctx) -> None:
 
 
 def item_backup(ctx: Ctx) -> None:
-    """13. Copy the data files into the backup folder, or put a backup back."""
+    """13. Copy the data files into the backup folder, put a backup back, or undo the last change."""
     tr, ask = ctx.tr, ctx.ask
     ctx.view.title(tr("menu.item.13"))
-    what = ask.choose(tr("menu.ask.backup_what"), [(tr("menu.backup.now"), "now"), (tr("menu.backup.restore"), "restore")])
+    what = ask.choose(tr("menu.ask.backup_what"), [(tr("menu.backup.now"), "now"), (tr("menu.backup.restore"), "restore"),
+                                                   (tr("menu.backup.undo"), "undo")])
     if what == "now":
         for change in ctx.session.backup_now():
             ctx.view.ok(tr("menu.backup.done", path=str(change.path), copy=str(change.backup)))
-    else:
+    elif what == "restore":
         _restore(ctx)
+    else:
+        _undo(ctx)
+
+
+def _undo(ctx: Ctx) -> None:
+    """Show the last change, ask, and take it back (both files where it changed both)."""
+    s, tr = ctx.session, ctx.tr
+    last = s.last_change()
+    if not last:
+        ctx.view.warn(tr("menu.undo.none"))
+        raise BackToMenu
+    ctx.view.say(tr("menu.undo.last"))
+    for entry in last:
+        ctx.view.say(tr("menu.undo.entry", action=entry.action, before=shown(entry.before or "-"),
+                        after=shown(entry.after or "-")))
+    if not ctx.ask.confirm(tr("menu.undo.confirm")):
+        ctx.view.warn(tr("menu.not_undone"))
+        return
+    changes = s.undo()
+    ctx.view.ok(tr("menu.undo.done", count=len(changes)))
+    for path in dict.fromkeys(c.path for c in changes):
+        ctx.view.say(tr("menu.saved_new", path=str(path)))
 
 
 def _restore(ctx: Ctx) -> None:
@@ -193,11 +218,16 @@ def _restore(ctx: Ctx) -> None:
     if not backups:
         ctx.view.warn(tr("menu.backup.none", folder=str(s.backup_dir("users"))))
         raise BackToMenu
+
+    def undoes(b: Backup) -> str:
+        text = b.undoes or tr("menu.backup.copy")
+        return text if b.usable else tr("menu.backup.unusable", what=text)
+
     rows = [[str(i), str(s.path(b.kind)), b.taken.strftime("%Y-%m-%d %H:%M:%S") if b.taken else "-",
-             str(b.size), b.path.name] for i, b in enumerate(backups, 1)]
+             str(b.size), b.path.name, undoes(b)] for i, b in enumerate(backups, 1)]
     ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.file"), wrap=True),
                     Column(tr("menu.col.taken")), Column(tr("menu.col.bytes"), "right"),
-                    Column(tr("menu.col.backup"), wrap=True)], rows,
+                    Column(tr("menu.col.backup"), wrap=True), Column(tr("menu.col.undoes"), wrap=True)], rows,
                    tr("menu.backup.list", count=len(backups)))
 
     def which(text: str) -> int:

@@ -6,7 +6,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, islice
-from operator import attrgetter, eq, gt, le, lt, or_
+from operator import and_, attrgetter, eq, gt, le, lt, not_, or_, sub
 from typing import Any
 
 from telbill.linkedlist import IntrusiveList, LinkedList
@@ -233,6 +233,75 @@ def screen_calls(
         anomalies: list[Anomaly] = []
         valid.extend(_in_order(calls, flagged, malformed, anomalies))
     return Screening(valid, anomalies)
+
+
+def screen_caller(records: Sequence[Call], known: bool) -> list[Anomaly]:
+    """The anomalies among one caller's records, given in file order, exactly as
+    :func:`screen_calls` finds them among all records (the rules never look at
+    two callers together). ``known``: the caller is a subscriber."""
+    flagged: dict[int, Anomaly] = {}
+    _screen_group(list(records), known, flagged)
+    return list(flagged.values())
+
+
+def screen_by_caller(groups: dict[str, list[Call]], phones: Collection[str]) -> dict[int, Anomaly]:
+    """``id(record) → anomaly`` for every record set aside, from each caller's records in file order.
+
+    The same result as :func:`screen_calls`, one caller at a time: the columns of a
+    caller's records are compared with ``map``; only a caller whose records are not
+    in start order one after another is swept (:func:`_sweep`).
+    """
+    flagged: dict[int, Anomaly] = {}
+    with paused_gc():
+        for caller, records in groups.items():
+            _screen_group(records, caller in phones, flagged)
+    return flagged
+
+
+def _screen_group(records: list[Call], known: bool, flagged: dict[int, Anomaly]) -> None:
+    if not records:
+        return
+    if not known:
+        for call in records:
+            if call.end < call.start:
+                flagged[id(call)] = _end_before_start(call)
+            else:
+                flagged[id(call)] = Anomaly(AnomalyCode.UNKNOWN_CALLER, call.line_no, call.text(),
+                                            "anomaly.unknown_caller", {"caller": call.caller}, call)
+        return
+    starts = list(map(_START, records))
+    ends = list(map(_END, records))
+    durations = list(map(sub, ends, starts))
+    if min(durations) < 0 or max(durations) > MAX_SECONDS:
+        fine = list(map(and_, map((0).__le__, durations), map(MAX_SECONDS.__ge__, durations)))
+        for i in compress(range(len(records)), map(not_, fine)):
+            call, duration = records[i], durations[i]
+            if duration < 0:
+                flagged[id(call)] = _end_before_start(call)
+            else:
+                flagged[id(call)] = Anomaly(AnomalyCode.TOO_LONG, call.line_no, call.text(), "anomaly.too_long",
+                                            {"duration": format_duration(duration), "seconds": duration}, call)
+        records = list(compress(records, fine))
+        starts = list(compress(starts, fine))
+        ends = list(compress(ends, fine))
+    if all(map(lt, starts, islice(starts, 1, None))) and all(map(le, ends, islice(starts, 1, None))):
+        return  # each starts after the previous one started and ended: no clash
+    clashes: dict[int, tuple[Call, Call]] = {}
+    _sweep(records, clashes)
+    for key, (call, partner) in clashes.items():
+        flagged[key] = Anomaly(AnomalyCode.OVERLAP, call.line_no, call.text(), "anomaly.overlap",
+                               {"line": partner.line_no if partner.line_no is not None else "-",
+                                "start": format_moment(partner.start), "end": format_moment(partner.end)}, call)
+
+
+def _end_before_start(call: Call) -> Anomaly:
+    return Anomaly(AnomalyCode.END_BEFORE_START, call.line_no, call.text(), "anomaly.end_before_start",
+                   {"start": format_moment(call.start), "end": format_moment(call.end)}, call)
+
+
+def malformed_anomaly(bad: BadCall) -> Anomaly:
+    """The anomaly of a record line that could not be read."""
+    return _from_bad(bad)
 
 
 def _line(anomaly: Anomaly) -> int:

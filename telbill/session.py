@@ -1,11 +1,12 @@
-"""The data the menu works on: add, modify, delete, sort, search, save, restore.
+"""The data the menu works on: add, modify, delete, undo, sort, search, bill, restore.
 
 A :class:`Session` holds users and call records in our linked lists, as loaded
-from the data files, and changes them only by saving: every change is written
-to its file at once (after a timestamped backup, atomically) and the file is
-then read back from the bytes written, so what is in memory is always what is
-on disk. A file that changed on disk since it was loaded is never overwritten.
-Every add, modify, delete, backup and restore is appended to the audit log.
+from the data files. Every change is saved at once, as one transaction with its
+audit lines (:class:`telbill.store.Keeper`), and then applied to what is held
+(:mod:`telbill.held`): nothing is read again, and only the callers the change
+touches are screened again, so an edit costs what it changes. A file that
+changed on disk since it was loaded is never overwritten: it is read again and
+the change refused.
 
 Nothing here prints or prompts; problems are raised as :mod:`telbill.errors`.
 """
@@ -14,23 +15,24 @@ from __future__ import annotations
 
 import getpass
 import os
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Union
+from typing import Any, Union
 
 from telbill import storage
 from telbill.billing import Bills, Statement, compute_bills, rate_call, statement
 from telbill.constants import DEFAULT_AUDIT_LOG
-from telbill.dataset import DataPaths, Dataset, load_dataset
-from telbill.decoding import decode, encode
+from telbill.dataset import DataPaths, Dataset, load_tariff
+from telbill.decoding import encode
 from telbill.display import quote
 from telbill.errors import (
     ConflictError,
+    InputFileError,
     NotFoundError,
+    Notice,
     Problem,
     ValidationError,
 )
@@ -40,20 +42,24 @@ from telbill.fields import (
     validate_name,
     validate_phone,
 )
+from telbill.held import read_calls, read_users
 from telbill.i18n import Tr
 from telbill.linkedlist import LinkedList
-from telbill.loader import load_calls, load_users
 from telbill.outputs import check_replaceable
 from telbill.records import Call, User
 from telbill.report import RunInfo, format_anomalies, format_bills
 from telbill.screening import Anomaly, Screening, screen_calls
+from telbill.store import history
+from telbill.store.audit import AuditEntry
+from telbill.store.disk import FileState, file_digest
+from telbill.store.history import Backup
+from telbill.store.keeper import Changed, Keeper, Plan, Saved, undo_plan
+from telbill.store.lines import LineEdit
 from telbill.tariff import Tariff
 
 Record = Union[User, Call]
 
 USERS, CALLS = "users", "calls"
-
-_STAMP = re.compile(r"\.([0-9]{8}-[0-9]{6}-[0-9]{6})(?:-[0-9]+)?$")
 
 
 # -- what is typed --------------------------------------------------------------------
@@ -85,6 +91,27 @@ class AnomalyError(ValidationError):
         from telbill.i18n import Translator
 
         return self.render(Translator("en"))
+
+
+class RepeatAction(str, Enum):
+    """What to do with the lines that repeat a subscriber's phone when the subscriber's line goes."""
+
+    DELETE = "delete"
+    """Delete them too."""
+    COMMENT = "comment"
+    """Turn them into comments (``# `` in front), kept in the file."""
+
+
+class RepeatedPhoneError(ValidationError):
+    """Other lines repeat the phone of the user being deleted (or renumbered): without the
+    user's line, the first of them would become that subscriber. Say what to do with them."""
+
+    def __init__(self, phone: str, path: Path, lines: list[tuple[int, str]]) -> None:
+        super().__init__("menu.error.repeated_phone", phone=phone, path=str(path), count=len(lines),
+                         lines=", ".join(str(n) for n, _ in lines))
+        self.phone = phone
+        self.lines = lines
+        """(line number, text) of each repeated line."""
 
 
 # -- records as text ------------------------------------------------------------------
@@ -119,9 +146,9 @@ def _trailing_comment(line: str) -> str:
     return stripped[m.start():].strip() if m is not None else ""
 
 
-def _clean_field(text: str) -> str:
-    """A record's text fit for one tab-separated field."""
-    return re.sub(r"[\t\r\n]+", " ", text).strip()
+def _with_comment(text: str, old_line: str) -> str:
+    comment = _trailing_comment(old_line)
+    return f"{text}  {comment}" if comment else text
 
 
 # -- results ----------------------------------------------------------------------------
@@ -149,41 +176,23 @@ class Change:
     """One saved change, as written to the audit log."""
 
     action: str
-    """add-user, modify-user, delete-user, add-call, modify-call, delete-call, backup, restore."""
+    """add-user, modify-user, delete-user, add-call, modify-call, delete-call,
+    delete-line, comment-line, backup, restore, undo."""
     before: str | None
     """The record before (``None`` for an add)."""
     after: str | None
     """The record after (``None`` for a delete)."""
     path: Path
-    """The data file that was rewritten."""
+    """The data file that was changed."""
     backup: Path | None = None
-    """The copy of the old file made just before."""
+    """A full copy of the file as it was, when one was kept (a restore, a race; a backup)."""
     record: Record | None = None
     """The record as now held in memory (added or modified)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Backup:
-    """A backup copy of a data file."""
-
-    kind: str
-    """``users`` or ``calls``."""
-    path: Path
-    taken: datetime | None
-    """When it was made, from its name."""
-    size: int
-    """Bytes."""
-
-
-@dataclass(slots=True)
-class _Pending:
-    """A file's new content, waiting to be written."""
-
-    kind: str
-    lines: list[str]
-    changes: list[tuple[str, str | None, str | None]]
-    new_line: int | None = None
-    """Line number of the record added or modified, to find it after the save."""
+    undo: Path | None = None
+    """The undo record of the change (item 13 can undo it)."""
+    raced: bool = False
+    """Another program wrote to the file while it was saved: its write is kept (in
+    ``backup``, or in the file, which was then read again)."""
 
 
 # -- the session ----------------------------------------------------------------------
@@ -203,45 +212,54 @@ class Session:
     ) -> None:
         """Load the files named by ``paths`` (missing files raise InputFileError).
 
-        ``backup_dir`` defaults to a ``backup`` folder beside each data file.
+        ``backup_dir`` defaults to a ``backup`` folder beside each data file. A
+        save cut short by a crash is finished or taken back first
+        (:attr:`notices` says which).
         """
+        if paths.users == paths.calls:
+            raise InputFileError("input.same", path=str(paths.users))
         self.paths = paths
         self.audit_log = audit_log
         self.operator = operator or login_name()
         self.clock = clock
         self._backup_dir = backup_dir
-        self.dataset: Dataset = load_dataset(paths)
-        self._stats: dict[str, tuple[int, int, int] | None] = {}
         self._user_sort: Callable[[], None] | None = None
         self._call_sort: Callable[[], None] | None = None
-        self._screening: Screening | None = None
-        self._anomaly_by_id: dict[int, Anomaly] = {}
-        self._by_phone: dict[str, User] = {}
-        self._reset()
-        for kind in (USERS, CALLS):
-            self._stats[kind] = self._stat(kind)
+        self._call_sort_by: CallSort | None = None
+        self._written: dict[int, Any] = {}
+        self.keeper = Keeper({USERS: paths.users, CALLS: paths.calls},
+                             {USERS: self.backup_dir(USERS), CALLS: self.backup_dir(CALLS)},
+                             audit_log, self.operator, clock)
+        self.notices: list[Notice] = self.keeper.start()
+        """What the operator should be told: saves cut short and finished or taken back, races."""
+        tariff, tariff_source = load_tariff(paths.tariff_path())
+        self._states: dict[str, FileState] = {}
+        self.held_users, self._states[USERS] = read_users(paths.users)
+        self.held_calls, self._states[CALLS] = read_calls(paths.calls, self.held_users.by_phone)
+        self.dataset = Dataset(paths, self.held_users.file, self.held_calls.file, tariff, tariff_source)
+        self._sync_dataset()
 
     # -- what is loaded -----------------------------------------------------------
 
     @property
     def users(self) -> LinkedList[User]:
         """The subscribers, in file order or as last sorted."""
-        return self.dataset.users_file.users
+        return self.held_users.file.users
 
     @property
     def calls(self) -> LinkedList[Call]:
         """The readable call records, in file order or as last sorted."""
-        return self.dataset.calls_file.calls
+        return self.held_calls.file.calls
 
     @property
     def problems(self) -> list[Problem]:
         """Lines of users.txt that could not be used (kept as they are)."""
-        return self.dataset.users_file.problems
+        return self.held_users.file.problems
 
     @property
     def records(self) -> int:
         """Record lines in calls.txt, readable or not."""
-        return self.dataset.calls_file.records
+        return self.held_calls.file.records
 
     @property
     def tariff(self) -> Tariff:
@@ -260,11 +278,11 @@ class Session:
 
     def user(self, phone: str) -> User | None:
         """The user with this phone, or ``None``."""
-        return self._by_phone.get(phone)
+        return self.held_users.by_phone.get(phone)
 
     def require_user(self, phone: str) -> User:
         """The user with this phone; NotFoundError if there is none."""
-        user = self._by_phone.get(phone)
+        user = self.held_users.by_phone.get(phone)
         if user is None:
             raise NotFoundError("menu.error.no_user", phone=phone)
         return user
@@ -272,7 +290,7 @@ class Session:
     def validate_new_phone(self, text: str) -> str:
         """A phone for a new user: digits, and not taken."""
         phone = validate_phone(text)
-        other = self._by_phone.get(phone)
+        other = self.held_users.by_phone.get(phone)
         if other is not None:
             raise ValidationError("menu.error.phone_taken", phone=phone, name=other.name)
         return phone
@@ -286,7 +304,7 @@ class Session:
     def validate_caller(self, text: str, allow: str | None = None) -> str:
         """A caller: digits, and a subscriber (``allow`` passes even if not)."""
         phone = validate_phone(text, "calls.caller")
-        if phone != allow and phone not in self._by_phone:
+        if phone != allow and phone not in self.held_users.by_phone:
             raise ValidationError("menu.error.unknown_caller", phone=phone)
         return phone
 
@@ -298,48 +316,52 @@ class Session:
 
     def calls_of(self, phone: str) -> LinkedList[Call]:
         """The call records whose caller is ``phone``, in the current order."""
-        return self.calls.filter(lambda c: c.caller == phone)
+        group: list[Call] = list(self.held_calls.of(phone))
+        if self.held_calls.order is not None:
+            key, reverse = self.held_calls.order
+            group.sort(key=key, reverse=reverse)
+        return LinkedList(group)
 
     def screening(self) -> Screening:
-        """Valid calls and anomalies, against the current users (cached)."""
-        if self._screening is None:
-            result = self._screening = self.dataset.screen()
-            self._anomaly_by_id = {id(a.call): a for a in result.anomalies if a.call is not None}
-            return result
-        return self._screening
+        """Valid calls (in the current order) and anomalies (in file order), against the current users."""
+        return self.held_calls.screening()
 
     def anomaly_of(self, call: Call) -> Anomaly | None:
         """Why ``call`` (held here) is set aside, or ``None`` if it is billed."""
-        self.screening()
-        return self._anomaly_by_id.get(id(call))
+        return self.held_calls.flagged.get(id(call))
 
     def fee(self, call: Call) -> int | None:
         """The fee of ``call`` in fen; ``None`` when it is set aside."""
-        if self.anomaly_of(call) is not None:
+        if id(call) in self.held_calls.flagged:
             return None
         return rate_call(call, self.tariff)
 
     def anomaly_for(self, call: Call, replacing: Call | None = None) -> Anomaly | None:
         """Why a new or changed ``call`` would be set aside at billing, or ``None``."""
-        group: LinkedList[Call] = self.calls.filter(lambda c: c.caller == call.caller and c is not replacing)
-        group.append(call)
-        result = screen_calls(group, self._by_phone)
-        return next((a for a in result.anomalies if a.call is call), None)
+        probe = replace(call, line_no=replacing.line_no if replacing is not None else None)
+        group = [c for c in self.held_calls.of(call.caller) if c is not replacing]
+        group.append(probe)
+        group.sort(key=lambda c: c.line_no if c.line_no is not None else len(self.held_calls.lines) + 1)
+        result = screen_calls(LinkedList(group), [call.caller] if call.caller in self.held_users.by_phone else [])
+        found = next((a for a in result.anomalies if a.call is probe), None)
+        if found is not None:
+            found.call = call
+        return found
 
     def counts(self) -> tuple[int, int]:
         """(billed, set aside) record counts."""
-        result = self.screening()
-        return len(result.valid), len(result.anomalies)
+        return self.held_calls.counts()
 
     # -- changes ----------------------------------------------------------------------
 
     def add_user(self, phone: str, name: str, rent: int, feature: int) -> Change:
-        """Add a subscriber at the end of users.txt."""
+        """Add a subscriber at the end of users.txt (one line appended)."""
         phone = self.validate_new_phone(phone)
         user = User(phone, validate_name(name), self._fen(rent), self._fen(feature))
-        pending = self._render(USERS, {}, [user])
-        pending.changes.append(("add-user", None, record_text(user)))
-        return self._commit([pending])[0]
+        text = record_text(user)
+        saved = self._save({USERS: LineEdit.append(len(self.held_users.lines), text)},
+                           [AuditEntry("add-user", None, text)])
+        return self._change("add-user", None, text, saved[USERS], self.user(phone))
 
     def modify_user(
         self,
@@ -349,17 +371,19 @@ class Session:
         name: str | None = None,
         rent: int | None = None,
         feature: int | None = None,
+        repeats: RepeatAction | None = None,
     ) -> Change | None:
         """Change a subscriber's fields; ``None`` when nothing differs.
 
         The phone of a user who has call records cannot change (the records
-        would no longer be theirs).
+        would no longer be theirs). When other lines repeat the old phone,
+        RepeatedPhoneError asks what to do with them (``repeats``).
         """
         old = self.require_user(phone)
         new = replace(old, raw=None)
         if new_phone is not None and new_phone != old.phone:
             new.phone = self.validate_new_phone(new_phone)
-            count = len(self.calls_of(old.phone))
+            count = len(self.held_calls.of(old.phone))
             if count:
                 raise ValidationError("menu.error.phone_has_calls", phone=old.phone, count=count)
         if name is not None:
@@ -371,41 +395,69 @@ class Session:
         if record_text(new) == record_text(old):
             return None
         assert old.line_no is not None
-        pending = self._render(USERS, {old.line_no: new}, [])
-        pending.changes.append(("modify-user", record_text(old), record_text(new)))
-        return self._commit([pending])[0]
+        replaced = {old.line_no: _with_comment(record_text(new), self.held_users.lines[old.line_no - 1])}
+        entries = [AuditEntry("modify-user", record_text(old), record_text(new))]
+        deleted: set[int] = set()
+        if new.phone != old.phone:
+            self._repeats(old.phone, repeats, replaced, deleted, entries)
+        saved = self._save({USERS: LineEdit(replaced, frozenset(deleted))}, entries)
+        return self._change("modify-user", entries[0].before, entries[0].after, saved[USERS], self.user(new.phone))
 
-    def delete_user(self, phone: str, *, with_calls: bool = False) -> list[Change]:
+    def delete_user(self, phone: str, *, with_calls: bool = False,
+                    repeats: RepeatAction | None = None) -> list[Change]:
         """Delete a subscriber; with ``with_calls`` their call records too (one change each).
 
         Without it the records stay in calls.txt and are set aside as unknown caller.
-        Both files are written together: either both change or neither.
+        Both files change together: either both or neither. When other lines
+        repeat the phone, RepeatedPhoneError asks what to do with them (``repeats``).
         """
         user = self.require_user(phone)
         assert user.line_no is not None
-        users = self._render(USERS, {user.line_no: None}, [])
-        users.changes.append(("delete-user", record_text(user), None))
-        batch = [users]
+        replaced: dict[int, str] = {}
+        deleted = {user.line_no}
+        repeat_entries: list[AuditEntry] = []
+        self._repeats(phone, repeats, replaced, deleted, repeat_entries)
+        edits = {USERS: LineEdit(replaced, frozenset(deleted))}
+        entries: list[AuditEntry] = []
         if with_calls:
-            mine = list(self.calls_of(phone))
-            if mine:
-                drop: dict[int, Record | None] = {c.line_no: None for c in mine if c.line_no is not None}
-                calls = self._render(CALLS, drop, [])
-                calls.changes.extend(("delete-call", record_text(c), None) for c in mine)
-                batch.insert(0, calls)
-        return self._commit(batch)
+            theirs = self.held_calls.of(phone)
+            if theirs:
+                edits[CALLS] = LineEdit(delete=frozenset(c.line_no for c in theirs if c.line_no is not None))
+                entries += [AuditEntry("delete-call", record_text(c), None) for c in theirs]
+        entries.append(AuditEntry("delete-user", record_text(user), None))
+        entries += repeat_entries
+        saved = self._save(edits, entries)
+        return [self._change(e.action, e.before, e.after, saved[CALLS if e.action == "delete-call" else USERS])
+                for e in entries]
+
+    def _repeats(self, phone: str, how: RepeatAction | None, replaced: dict[int, str], deleted: set[int],
+                 entries: list[AuditEntry]) -> None:
+        """Add to an edit what happens to the lines repeating ``phone`` (its subscriber's line goes)."""
+        lines = self.held_users.repeats_of(phone)
+        if not lines:
+            return
+        if how is None:
+            raise RepeatedPhoneError(phone, self.paths.users, lines)
+        for number, text in lines:
+            if how is RepeatAction.DELETE:
+                deleted.add(number)
+                entries.append(AuditEntry("delete-line", text, None))
+            else:
+                replaced[number] = "# " + text
+                entries.append(AuditEntry("comment-line", text, "# " + text))
 
     def add_call(self, caller: str, callee: str, start: int, end: int, *, accept_anomaly: bool = False) -> Change:
-        """Add a call record at the end of calls.txt.
+        """Add a call record at the end of calls.txt (one line appended).
 
         A record that would be set aside at billing is refused with
         ValidationError unless ``accept_anomaly`` (the operator confirmed).
         """
         call = Call(validate_phone(caller, "calls.caller"), validate_phone(callee, "calls.callee"), start, end)
         self._refuse_anomaly(call, None, accept_anomaly)
-        pending = self._render(CALLS, {}, [call])
-        pending.changes.append(("add-call", None, record_text(call)))
-        return self._commit([pending])[0]
+        text = record_text(call)
+        count = len(self.held_calls.lines)
+        saved = self._save({CALLS: LineEdit.append(count, text)}, [AuditEntry("add-call", None, text)])
+        return self._change("add-call", None, text, saved[CALLS], self._written.get(count + 1))
 
     def modify_call(
         self,
@@ -432,17 +484,20 @@ class Session:
             return None
         self._refuse_anomaly(new, call, accept_anomaly)
         assert call.line_no is not None
-        pending = self._render(CALLS, {call.line_no: new}, [])
-        pending.changes.append(("modify-call", record_text(call), record_text(new)))
-        return self._commit([pending])[0]
+        number = call.line_no
+        before, after = record_text(call), record_text(new)
+        edit = LineEdit({number: _with_comment(after, self.held_calls.lines[number - 1])})
+        saved = self._save({CALLS: edit}, [AuditEntry("modify-call", before, after)])
+        return self._change("modify-call", before, after, saved[CALLS], self._written.get(number))
 
     def delete_call(self, call: Call) -> Change:
         """Delete a call record held here."""
         self._require_call(call)
         assert call.line_no is not None
-        pending = self._render(CALLS, {call.line_no: None}, [])
-        pending.changes.append(("delete-call", record_text(call), None))
-        return self._commit([pending])[0]
+        before = record_text(call)
+        saved = self._save({CALLS: LineEdit(delete=frozenset({call.line_no}))},
+                           [AuditEntry("delete-call", before, None)])
+        return self._change("delete-call", before, None, saved[CALLS])
 
     def _refuse_anomaly(self, call: Call, replacing: Call | None, accept: bool) -> None:
         if accept:
@@ -452,7 +507,7 @@ class Session:
             raise AnomalyError(anomaly)
 
     def _require_call(self, call: Call) -> None:
-        if call.line_no is None or self.calls.find(lambda c: c is call) is None:
+        if call.line_no is None or not self.held_calls.holds(call):
             raise NotFoundError("menu.error.call_gone")
 
     @staticmethod
@@ -460,6 +515,91 @@ class Session:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValidationError("money.negative", value=quote(str(value)))
         return value
+
+    # -- undo ---------------------------------------------------------------------------
+
+    def _records(self) -> list[history.UndoRecord]:
+        return history.read_records({USERS: (self.backup_dir(USERS), self.paths.users.name),
+                                     CALLS: (self.backup_dir(CALLS), self.paths.calls.name)})
+
+    def last_change(self) -> list[AuditEntry] | None:
+        """What :meth:`undo` would take back: the audit entries of the last change, or ``None``."""
+        records = self._records()
+        return records[0].entries if records else None
+
+    def undo(self) -> list[Change]:
+        """Take back the last change saved (both files, for a user deleted with calls); logged as ``undo``.
+
+        NotFoundError when there is none; ConflictError when a file changed since
+        (outside telbill), so that the change can no longer be taken back alone.
+        """
+        records = self._records()
+        if not records:
+            raise NotFoundError("undo.nothing")
+        record = records[0]
+        plans = []
+        for kind, part in record.files.items():
+            state = self._states[kind]
+            if state.digest != part.after.sha256:
+                raise ConflictError("undo.changed", path=str(self.path(kind)))
+            plans.append(undo_plan(kind, state, self._lines(kind), part, self.backup_dir(kind)))
+        done = list(reversed(record.entries))
+        saved = self._commit(plans, [e.undone() for e in done], drop=record.paths, record=False)
+        for kind in (USERS, CALLS):
+            taken = record.files.get(kind)
+            if taken is None:
+                continue
+            if "copy" in taken.undo:
+                self._reload(kind)
+            else:
+                self._after_save(kind, history.held_edit(taken, len(self._lines(kind))), saved[kind])
+        return [self._change("undo", e.after, e.before, saved[history.kind_of(e, record)]) for e in done]
+
+    # -- saving ------------------------------------------------------------------------
+
+    def _lines(self, kind: str) -> list[str]:
+        return self.held_users.lines if kind == USERS else self.held_calls.lines
+
+    def _save(self, edits: dict[str, LineEdit], entries: list[AuditEntry]) -> dict[str, Saved]:
+        """Save the edits as one transaction, then apply them to what is held."""
+        plans = [Plan(kind, self._states[kind], self._lines(kind), edit=edit) for kind, edit in edits.items()]
+        saved = self._commit(plans, entries)
+        for kind in (USERS, CALLS):
+            if kind in edits:
+                self._after_save(kind, edits[kind], saved[kind])
+        return saved
+
+    def _commit(self, plans: list[Plan], entries: list[AuditEntry], **options: Any) -> dict[str, Saved]:
+        try:
+            saved, notices = self.keeper.save(plans, entries, **options)
+        except Changed as exc:
+            self._reload(exc.kind)  # a file deleted meanwhile raises its own error
+            raise ConflictError("conflict.changed", path=str(self.path(exc.kind))) from None
+        self.notices.extend(notices)
+        return {s.kind: s for s in saved}
+
+    def _after_save(self, kind: str, edit: LineEdit, saved: Saved) -> None:
+        """Make what is held equal to the file just saved."""
+        self._states[kind] = saved.state
+        self._written = {}
+        if saved.raced and saved.copy is None:  # another program appended too: read it all again
+            self._reload(kind)
+            return
+        if kind == USERS:
+            changed = self.held_users.apply(edit)
+            self.held_calls.rescreen(changed, self.held_users.by_phone)
+            if self._user_sort is not None:
+                self._user_sort()
+        else:
+            self._written = self.held_calls.apply(edit, self.held_users.by_phone)
+            if self._call_sort_by is CallSort.FEE and self._call_sort is not None:
+                self._call_sort()
+        self._sync_dataset()
+
+    def _change(self, action: str, before: str | None, after: str | None, saved: Saved,
+                record: Record | None = None) -> Change:
+        return Change(action, before, after, self.path(saved.kind), saved.copy,
+                      record if after is not None else None, saved.record, saved.raced)
 
     # -- sorting and searching -----------------------------------------------------------
 
@@ -483,19 +623,21 @@ class Session:
 
     def sort_calls(self, by: CallSort, reverse: bool = False) -> None:
         """Sort the call records; set-aside records count as fee -1 when sorting by fee."""
+        keys: dict[CallSort, Callable[[Call], Any]] = {
+            CallSort.START: lambda c: c.start,
+            CallSort.CALLER: lambda c: c.caller,
+            CallSort.DURATION: lambda c: c.end - c.start,
+            CallSort.FEE: lambda c: -1 if (f := self.fee(c)) is None else f,
+        }
+        key = keys[by]
 
         def apply() -> None:
-            if by is CallSort.START:
-                self.calls.sort(key=lambda c: c.start, reverse=reverse)
-            elif by is CallSort.CALLER:
-                self.calls.sort(key=lambda c: c.caller, reverse=reverse)
-            elif by is CallSort.DURATION:
-                self.calls.sort(key=lambda c: c.end - c.start, reverse=reverse)
-            else:
-                self.calls.sort(key=lambda c: -1 if (f := self.fee(c)) is None else f, reverse=reverse)
+            self.calls.sort(key=key, reverse=reverse)
 
         apply()
         self._call_sort = apply
+        self._call_sort_by = by
+        self.held_calls.order = (key, reverse)
 
     def month_totals(self, month: str) -> dict[str, int]:
         """Phone → that month's bill total (rent and feature included), in fen."""
@@ -577,42 +719,58 @@ class Session:
     # -- backups ------------------------------------------------------------------------
 
     def backup_now(self) -> list[Change]:
-        """Copy both data files into the backup folder now."""
+        """Copy both data files into the backup folder now (full copies, as asked)."""
         changes = []
         for kind in (USERS, CALLS):
-            copy = storage.backup(self.path(kind), self.backup_dir(kind))
+            copy = storage.backup(self.path(kind), self.backup_dir(kind), now=self.clock())
             if copy is not None:
                 changes.append(Change("backup", str(self.path(kind)), str(copy), self.path(kind), copy))
-        for change in changes:
-            self._audit(change.action, change.before, change.after)
+        if changes:
+            from telbill.store.audit import AuditLog, audit_line
+
+            log = AuditLog(self.audit_log)
+            try:
+                log.open()
+                now = self.clock()
+                log.write("".join(audit_line(now, self.operator, AuditEntry(c.action, c.before, c.after)) + "\n"
+                                  for c in changes))
+            finally:
+                log.close()
         return changes
 
     def list_backups(self) -> list[Backup]:
-        """Backups of both files, newest first."""
-        found = []
-        for kind in (USERS, CALLS):
-            for p in storage.list_backups(self.backup_dir(kind), self.path(kind).name):
-                m = _STAMP.search(p.name)
-                taken = datetime.strptime(m[1], "%Y%m%d-%H%M%S-%f") if m else None
-                try:
-                    size = p.stat().st_size
-                except OSError:
-                    continue
-                found.append(Backup(kind, p, taken, size))
-        found.sort(key=lambda b: (b.taken or datetime.min, b.path.name), reverse=True)
-        return found
+        """Full copies and undo records of both files, newest first.
+
+        Each says what restoring it takes back; an undo record older than a
+        change made outside telbill no longer applies (``usable`` False).
+        """
+        return history.backups(self._records(), {
+            kind: history.Kept(self.backup_dir(kind), self.path(kind).name, self._states[kind].digest)
+            for kind in (USERS, CALLS)})
 
     def restore(self, chosen: Backup) -> Change:
-        """Put a backup back in place; the current file is backed up first."""
-        path = self.path(chosen.kind)
-        data = storage.read_bytes(chosen.path)
-        before = f"{path} sha256:{(storage.current_digest(path) or '-')[:12]}"
-        after = f"{chosen.path} sha256:{storage.digest(data)[:12]}"
-        copy = storage.backup(path, self.backup_dir(chosen.kind))
-        storage.atomic_write(path, data)
-        self._adopt(chosen.kind, data)
-        self._audit("restore", before, after)
-        return Change("restore", before, after, path, copy)
+        """Put a backup back in place (the file being replaced is kept as a full copy,
+        so the restore can be undone). An undo record gives the file as it was
+        before that change."""
+        kind = chosen.kind
+        path, state = self.path(kind), self._states[kind]
+        before = f"{path} sha256:{state.digest[:12]}"
+        if chosen.is_copy:
+            digest = file_digest(chosen.path)
+            if digest is None:
+                raise InputFileError("input.unreadable", path=str(chosen.path), reason="cannot be read")
+            plan = Plan(kind, state, self._lines(kind), copy_from=chosen.path)
+        else:
+            version = history.version_before(self._records(), kind, self._lines(kind), state.fmt, chosen.path,
+                                             self.backup_dir(kind)) if chosen.usable else None
+            if version is None:
+                raise ConflictError("undo.changed", path=str(path))
+            lines, fmt, ended, digest = version
+            plan = Plan(kind, state, self._lines(kind), whole=lines, whole_format=fmt, whole_ended=ended)
+        after = f"{chosen.path} sha256:{digest[:12]}"
+        saved = self._commit([plan], [AuditEntry("restore", before, after)])
+        self._reload(kind)
+        return Change("restore", before, after, path, saved[kind].copy, None, saved[kind].record, saved[kind].raced)
 
     # -- reloading -----------------------------------------------------------------------
 
@@ -622,129 +780,46 @@ class Session:
             self._reload(kind)
 
     def refresh(self) -> list[Path]:
-        """Reload the files that changed on disk since they were read; return them."""
+        """Reload the files that changed on disk since they were read; return them.
+
+        One ``stat`` per file; the bytes are hashed only when it differs.
+        """
         changed = []
         for kind in (USERS, CALLS):
-            if self._stat(kind) == self._stats.get(kind):
-                continue
-            if storage.current_digest(self.path(kind)) == self.dataset.digests.get(str(self.path(kind))):
-                self._stats[kind] = self._stat(kind)
-                continue
-            self._reload(kind)
-            changed.append(self.path(kind))
+            if not self._states[kind].unchanged():
+                self._reload(kind)
+                changed.append(self.path(kind))
         return changed
 
     def changed_on_disk(self, kind: str) -> bool:
-        """Whether the file differs from what was loaded."""
-        path = self.path(kind)
-        return storage.current_digest(path) != self.dataset.digests.get(str(path))
+        """Whether the file differs from what is held."""
+        return not self._states[kind].unchanged()
 
     # -- internals ----------------------------------------------------------------------
 
-    def _reset(self) -> None:
-        """Rebuild indexes after a load; re-apply the chosen order."""
-        self._screening = None
-        self._anomaly_by_id = {}
-        self._by_phone = {u.phone: u for u in self.users}
-        if self._user_sort is not None:
-            self._user_sort()
-        if self._call_sort is not None:
-            self._call_sort()
-
-    def _stat(self, kind: str) -> tuple[int, int, int] | None:
-        try:
-            st = self.path(kind).stat()
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-
     def _reload(self, kind: str) -> None:
-        data = storage.read_bytes(self.path(kind))
-        self._adopt(kind, data)
-
-    def _adopt(self, kind: str, data: bytes) -> None:
-        """Make ``data`` (the file's bytes now) what is held for that file."""
-        path = self.path(kind)
-        decoded = decode(data)
+        """Read one file again (changed outside telbill, or restored) and screen what depends on it."""
         if kind == USERS:
-            self.dataset.users_file = load_users(decoded.lines, str(path), decoded.unreadable)
+            before = set(self.held_users.by_phone)
+            self.held_users, self._states[USERS] = read_users(self.paths.users)
+            self.held_calls.rescreen(before ^ set(self.held_users.by_phone), self.held_users.by_phone)
+            self.dataset.users_file = self.held_users.file
+            if self._user_sort is not None:
+                self._user_sort()
         else:
-            self.dataset.calls_file = load_calls(decoded.lines, str(path), decoded.unreadable)
-        self.dataset.formats[str(path)] = decoded.format
-        self.dataset.digests[str(path)] = storage.digest(data)
-        self._stats[kind] = self._stat(kind)
-        self._reset()
+            order = self.held_calls.order
+            self.held_calls, self._states[CALLS] = read_calls(self.paths.calls, self.held_users.by_phone)
+            self.held_calls.order = order
+            self.dataset.calls_file = self.held_calls.file
+            if self._call_sort is not None:
+                self._call_sort()
+        self._sync_dataset()
 
-    def _render(self, kind: str, changed: dict[int, Record | None], added: list[Record]) -> _Pending:
-        """The file's lines with records replaced (by line number), dropped or added.
+    def _sync_dataset(self) -> None:
+        for state in self._states.values():
+            self.dataset.formats[str(state.path)] = state.fmt
+            self.dataset.digests[str(state.path)] = state.digest
 
-        Comments, blank lines and lines that could not be read are kept as they
-        are; an unchanged record keeps its line byte for byte; a changed record
-        keeps its trailing comment.
-        """
-        if kind == USERS:
-            lines = self.dataset.users_file.lines
-            held: Iterable[Record] = self.users
-        else:
-            lines = self.dataset.calls_file.lines
-            held = self.calls
-        by_line = {r.line_no: r for r in held if r.line_no is not None}
-        out: list[str] = []
-        new_line = None
-        for number, line in enumerate(lines, 1):
-            record = by_line.get(number)
-            if record is None:
-                out.append(line)
-                continue
-            if number in changed:
-                new = changed[number]
-                if new is None:
-                    continue
-                text = record_text(new)
-                comment = _trailing_comment(line)
-                out.append(f"{text}  {comment}" if comment else text)
-                new_line = len(out)
-            else:
-                out.append(line)
-        for record in added:
-            out.append(record_text(record))
-            new_line = len(out)
-        return _Pending(kind, out, [], new_line)
 
-    def _commit(self, batch: list[_Pending]) -> list[Change]:
-        """Write the pending files together, read them back, log every change."""
-        with storage.locked([self.path(p.kind) for p in batch]):
-            for pending in batch:
-                path = self.path(pending.kind)
-                if self.changed_on_disk(pending.kind):
-                    self._reload(pending.kind)  # a file deleted meanwhile raises its own error
-                    raise ConflictError("conflict.changed", path=str(path))
-            payloads = [(p, encode(p.lines, self.dataset.formats[str(self.path(p.kind))])) for p in batch]
-            copies = {p.kind: storage.backup(self.path(p.kind), self.backup_dir(p.kind)) for p in batch}
-            storage.write_together([(self.path(p.kind), data) for p, data in payloads])
-        for pending, data in payloads:
-            self._adopt(pending.kind, data)
-        changes = []
-        for pending in batch:
-            record = self._record_at(pending.kind, pending.new_line) if pending.new_line else None
-            for action, before, after in pending.changes:
-                changes.append(Change(action, before, after, self.path(pending.kind), copies[pending.kind],
-                                      record if after is not None else None))
-        for change in changes:
-            self._audit(change.action, change.before, change.after)
-        return changes
-
-    def _record_at(self, kind: str, line_no: int) -> Record | None:
-        held: Iterable[Record] = self.users if kind == USERS else self.calls
-        return next((r for r in held if r.line_no == line_no), None)
-
-    def _audit(self, action: str, before: str | None, after: str | None) -> None:
-        """Append one line to the audit log: time, operator, action, before, after."""
-        fields = [
-            self.clock().isoformat(timespec="seconds"),
-            _clean_field(self.operator),
-            action,
-            "before: " + (_clean_field(before) if before else "-"),
-            "after: " + (_clean_field(after) if after else "-"),
-        ]
-        storage.append_line(self.audit_log, "\t".join(fields))
+__all__ = ["AnomalyError", "Backup", "CallSort", "Change", "RepeatAction", "RepeatedPhoneError", "Session",
+           "UserSort", "login_name", "record_text"]

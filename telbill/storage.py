@@ -1,4 +1,4 @@
-"""Files on disk: reading inputs, atomic rewrites, backups, the audit log."""
+"""Files on disk: reading inputs, atomic rewrites, full backup copies, locks."""
 
 from __future__ import annotations
 
@@ -65,14 +65,6 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def current_digest(path: Path) -> str | None:
-    """The fingerprint of ``path`` now, or ``None`` if it is missing or not a readable regular file."""
-    try:
-        return digest(read_bytes(path))
-    except InputFileError:
-        return None
-
-
 def _unwritable(path: Path, exc: OSError) -> OutputError:
     return OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc))
 
@@ -117,7 +109,7 @@ class _Staged:
             self.tmp = None
 
 
-def _stage(path: Path, data: bytes | Iterable[bytes]) -> _Staged:
+def stage(path: Path, data: bytes | Iterable[bytes]) -> _Staged:
     """Write ``data`` to a temporary file beside ``path``, flushed and fsynced."""
     chunks = [data] if isinstance(data, bytes) else data
     _make_folder(path)
@@ -192,7 +184,7 @@ def write_together(files: Sequence[tuple[Path, bytes | Iterable[bytes]]]) -> Non
     staged: list[_Staged] = []
     try:
         for path, data in files:
-            staged.append(_stage(path, data))
+            staged.append(stage(path, data))
         with interrupts_deferred():
             for item in staged:
                 item.commit()
@@ -247,32 +239,6 @@ def list_backups(backup_dir: Path, name: str) -> list[Path]:
         if m is not None and p.is_file():
             found.append((m[1], int(m[2] or 0), p))
     return [p for _, _, p in sorted(found, key=lambda t: (t[0], t[1]), reverse=True)]
-
-
-def restore(backup_file: Path, path: Path, backup_dir: Path, keep: int = BACKUPS_KEPT) -> Path | None:
-    """Put ``backup_file`` back as ``path``; the current ``path`` is backed up first.
-
-    Returns the backup made of the current file (so the restore can be undone).
-    """
-    try:
-        data = backup_file.read_bytes()
-    except OSError as exc:
-        raise InputFileError("input.unreadable", path=str(backup_file), reason=exc.strerror or str(exc)) from None
-    saved = backup(path, backup_dir, keep)
-    atomic_write(path, data)
-    return saved
-
-
-def append_line(path: Path, line: str) -> None:
-    """Append one line to a log file (created with its folder when missing)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8", errors="surrogateescape") as fh:
-            fh.write(line.rstrip("\n") + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-    except OSError as exc:
-        raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
 
 
 def lock_path(path: Path) -> Path:

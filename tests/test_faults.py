@@ -133,8 +133,8 @@ def test_files_written_together_change_together(tmp_path: Path, fail_mid_write: 
     assert leftovers(tmp_path) == []
 
 
-def test_backups_keep_the_last_20_and_each_restores(tmp_path: Path) -> None:
-    """25 saves leave the 20 newest backups, newest first; restoring any gives its bytes back."""
+def test_backups_keep_the_last_20(tmp_path: Path) -> None:
+    """25 full copies leave the 20 newest, newest first, each with its bytes."""
     target, backups = tmp_path / "users.txt", tmp_path / "backup"
     versions = []
     for i in range(25):
@@ -143,26 +143,7 @@ def test_backups_keep_the_last_20_and_each_restores(tmp_path: Path) -> None:
         versions.append(content)
         storage.backup(target, backups)
     kept = storage.list_backups(backups, "users.txt")
-    assert len(kept) == 20
     assert [p.read_bytes() for p in kept] == versions[::-1][:20]
-    for copy in reversed(kept):  # oldest first: each restore backs up and prunes the oldest
-        wanted = copy.read_bytes()
-        storage.restore(copy, target, backups)
-        assert target.read_bytes() == wanted
-    assert len(storage.list_backups(backups, "users.txt")) == 20
-
-
-def test_restore_backs_up_the_current_file_first(tmp_path: Path) -> None:
-    """A restore can itself be undone: the file it replaced is the newest backup."""
-    target, backups = tmp_path / "users.txt", tmp_path / "backup"
-    target.write_bytes(b"first\n")
-    first = storage.backup(target, backups)
-    assert first is not None
-    target.write_bytes(b"second\n")
-    made = storage.restore(first, target, backups)
-    assert target.read_bytes() == b"first\n"
-    assert made is not None and made.read_bytes() == b"second\n"
-    assert storage.list_backups(backups, "users.txt")[0] == made
 
 
 def test_backups_in_the_same_microsecond_do_not_overwrite_each_other(tmp_path: Path) -> None:
@@ -294,18 +275,18 @@ def backups_of(folder: Path, name: str) -> list[bytes]:
 
 @pytest.mark.parametrize("fault", [ENOSPC, KeyboardInterrupt(), Crash()], ids=["disk-full", "ctrl-c", "crash"])
 def test_fault_while_saving_a_change_loses_nothing(data: Path, fail_mid_write: Any, fault: BaseException) -> None:
-    """A save that fails half way: file unchanged and readable, backup taken, memory unchanged, retry works."""
+    """A save that fails half way through the new file: file unchanged, no copy, memory unchanged, retry works."""
     session = open_session(data)
-    # Backups are written with atomic_write too: let that one through, fail the data file.
-    fail_mid_write(fault, after=1)
+    fail_mid_write(fault, after=0)  # the new users.txt
     with pytest.raises(OutputError if isinstance(fault, OSError) else type(fault)):
-        session.add_user("83470001", "B", 100, 0)
+        session.modify_user("83470000", name="B")
     assert (data / "data/users.txt").read_bytes() == OLD
-    assert backups_of(data, "users.txt") == [OLD]
-    assert [u.phone for u in session.users] == ["83470000"]
+    assert backups_of(data, "users.txt") == []
+    assert [u.name for u in session.users] == ["A"]
     assert leftovers(data) == []
+    assert not (data / "output/audit.log").exists()
     fresh = open_session(data)
-    assert [u.phone for u in fresh.users] == ["83470000"]
+    assert [u.name for u in fresh.users] == ["A"]
 
 
 def test_save_works_again_after_the_disk_is_freed(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -320,15 +301,17 @@ def test_save_works_again_after_the_disk_is_freed(data: Path, monkeypatch: pytes
 
     monkeypatch.setattr(os, "replace", full)
     with pytest.raises(OutputError):
-        session.add_user("83470001", "B", 100, 0)
+        session.modify_user("83470000", name="B")
+    assert (data / "data/users.txt").read_bytes() == OLD
+    assert leftovers(data) == [] and not list((data / "data").glob(".users.txt.*.old"))
     monkeypatch.setattr(os, "replace", real)
-    session.add_user("83470001", "B", 100, 0)
-    assert (data / "data/users.txt").read_bytes() == OLD + b"83470001  B  1.00  0.00\n"
-    assert (data / "output/audit.log").read_text("utf-8").count("add-user") == 1
+    session.modify_user("83470000", name="B")
+    assert (data / "data/users.txt").read_bytes() == OLD.replace(b"A  1  1", b"B  1.00  1.00")
+    assert (data / "output/audit.log").read_text("utf-8").count("modify-user") == 1
 
 
-def test_crash_between_backup_and_rename_loses_nothing(data: Path) -> None:
-    """A process killed after the backup and before the rename: the data file is the old one, whole."""
+def test_crash_between_the_journal_and_the_rename_is_taken_back_at_the_next_start(data: Path) -> None:
+    """A process killed just before the rename: the next start takes the save back and says so."""
     import subprocess
     import sys
 
@@ -340,32 +323,40 @@ def test_crash_between_backup_and_rename_loses_nothing(data: Path) -> None:
         "s = Session(DataPaths(Path('data/users.txt'), Path('data/calls.txt')), operator='x',\n"
         "            audit_log=Path('output/audit.log'))\n"
         "os.replace = lambda *a: os._exit(9) if str(a[1]).endswith('users.txt') else os.rename(*a)\n"
-        "s.add_user('83470001', 'B', 100, 0)\n"
+        "s.modify_user('83470000', name='B')\n"
     )
     proc = subprocess.run([sys.executable, "-c", script], cwd=data, capture_output=True, text=True)
     assert proc.returncode == 9, proc.stderr
     assert (data / "data/users.txt").read_bytes() == OLD
-    assert backups_of(data, "users.txt") == [OLD]
-    assert storage.list_backups(data / "data/backup", "users.txt")[0].name.startswith("users.txt.")
-    session = open_session(data)  # the stray temporary file does not disturb loading
-    session.add_user("83470001", "B", 100, 0)
-    assert [u.phone for u in open_session(data).users] == ["83470000", "83470001"]
+    assert (data / "data/.users.txt.journal").exists()
+    session = open_session(data)
+    assert [str(n) for n in session.notices] == [
+        f"A save cut short (the program was stopped) was not made; {data}/data/users.txt are as they were "
+        "before it: modify-user 83470000  B  1.00  1.00."]
+    assert not (data / "data/.users.txt.journal").exists()
+    assert sorted(p.name for p in (data / "data").iterdir() if p.name.startswith(".users.txt.")) == [
+        ".users.txt.lock"]
+    session.modify_user("83470000", name="B")
+    assert [u.name for u in open_session(data).users] == ["B"]
 
 
-def test_session_keeps_20_backups_and_restores_any(data: Path) -> None:
-    """Every save backs up the old file (20 kept); restoring any backup gives that version back."""
+def test_undo_records_of_the_last_20_changes_restore_each_version(data: Path) -> None:
+    """Every save leaves an undo record (20 kept, no copies); restoring one gives the file before that change."""
     session = open_session(data)
     seen = [OLD]
     for i in range(22):
         session.add_user(f"8347{1000 + i}", f"U{i}", 100, 0)
         seen.append((data / "data/users.txt").read_bytes())
-    kept = backups_of(data, "users.txt")
-    assert kept == seen[-2::-1][:20]
-    for chosen in [b for b in session.list_backups() if b.kind == "users"][::7]:
-        wanted = chosen.path.read_bytes()
+    assert backups_of(data, "users.txt") == []
+    records = [b for b in session.list_backups() if b.kind == "users"]
+    assert len(records) == 20 and all(b.path.name.endswith(".undo") and b.usable for b in records)
+    assert sum(b.size for b in records) < 20 * 1024
+    assert records[-1].undoes == "add-user 83471002  U2  1.00  0.00"  # the two oldest were let go
+    for i in (21, 10, 4):  # each restore is a change too: its record lets the oldest go
+        (chosen,) = [b for b in session.list_backups() if b.undoes.startswith(f"add-user 8347{1000 + i} ")]
         session.restore(chosen)
-        assert (data / "data/users.txt").read_bytes() == wanted
-        assert len(session.users) == wanted.count(b"\n") - 1
+        assert (data / "data/users.txt").read_bytes() == seen[i]
+        assert [u.phone for u in session.users] == [u.phone for u in open_session(data).users]
 
 
 def test_a_second_writer_is_refused_reloaded_and_told(data: Path) -> None:
@@ -417,13 +408,13 @@ def test_another_telbill_process_saving_is_detected(data: Path) -> None:
     assert "Renamed elsewhere" in text and "9.99" in text
 
 
-@pytest.mark.parametrize("after", [2, 3], ids=["calls-fails", "users-fails"])
+@pytest.mark.parametrize("after", [0, 1], ids=["users-fails", "calls-fails"])
 def test_delete_with_calls_changes_both_files_or_neither(data: Path, fail_mid_write: Any, after: int) -> None:
     """Deleting a user with their calls: a fault on either file leaves both as they were."""
     session = open_session(data)
     users_before = (data / "data/users.txt").read_bytes()
     calls_before = (data / "data/calls.txt").read_bytes()
-    fail_mid_write(ENOSPC, after=after)  # the two backups are written first, then the data files
+    fail_mid_write(ENOSPC, after=after)  # the new users.txt, then the new calls.txt
     with pytest.raises(OutputError):
         session.delete_user("83470000", with_calls=True)
     assert (data / "data/users.txt").read_bytes() == users_before

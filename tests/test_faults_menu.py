@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from telbill import storage
 from telbill.dataset import DataPaths
 from telbill.i18n import Translator
 
@@ -20,6 +19,7 @@ session_mod = pytest.importorskip("telbill.session")
 EN = Translator("en")
 OLD = b"# old data\n83470000  A  1  1\n"
 ADD_B = "3\n83470001\nB\n1\n0\n"  # item 3: phone, name, rent, feature
+MODIFY_NAME = "5\n1\n83470000\nRenamed\n\n\n"  # item 5, a user: phone, new name, keep rent and feature
 
 
 class Script(io.StringIO):
@@ -59,15 +59,15 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_disk_full_while_the_menu_saves(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The disk is full when a new user is saved: one error line, file as it was, the menu goes on."""
-    real = os.replace
+    """The disk is full when a new user is appended: one error line, file as it was, the menu goes on."""
+    real = os.write
 
-    def full(src: Any, dst: Any) -> None:
-        if str(dst).endswith("users.txt"):
+    def full(fd: int, data: Any) -> int:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("/data/users.txt"):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        real(src, dst)
+        return real(fd, data)
 
-    monkeypatch.setattr(os, "replace", full)
+    monkeypatch.setattr(os, "write", full)
     code, out = run_menu(Script(ADD_B + "1\n0\n"))
     assert code == 0
     reason = EN("output.unwritable", path="data/users.txt", reason="No space left on device")
@@ -77,14 +77,14 @@ def test_disk_full_while_the_menu_saves(data: Path, monkeypatch: pytest.MonkeyPa
     assert leftovers(data) == []
     assert not (data / "output/audit.log").exists()  # nothing was changed, nothing logged
 
-    monkeypatch.setattr(os, "replace", real)
+    monkeypatch.setattr(os, "write", real)
     code, out = run_menu(Script(ADD_B + "0\n"))
     assert code == 0
     assert (data / "data/users.txt").read_bytes() == OLD + b"83470001  B  1.00  0.00\n"
 
 
 def test_ctrl_c_while_the_menu_saves(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ctrl-C half way through writing users.txt: back to the menu, file whole, no temp file."""
+    """Ctrl-C half way through writing the new users.txt (a changed name): back to the menu, file whole, no temp file."""
     real = os.fdopen
     calls = [0]
 
@@ -107,15 +107,15 @@ def test_ctrl_c_while_the_menu_saves(data: Path, monkeypatch: pytest.MonkeyPatch
         if "w" not in str(args[0] if args else kwargs.get("mode", "r")):
             return fh  # a file opened for reading
         calls[0] += 1
-        return Interrupted(fh) if calls[0] == 2 else fh  # 1: the backup, 2: users.txt
+        return Interrupted(fh) if calls[0] == 1 else fh  # the new users.txt
 
     monkeypatch.setattr(os, "fdopen", fdopen)
-    code, out = run_menu(Script(ADD_B + "0\n"))
+    code, out = run_menu(Script(MODIFY_NAME + "0\n"))
     assert code == 0
     assert EN("menu.interrupted") in out
     assert (data / "data/users.txt").read_bytes() == OLD
     assert leftovers(data) == []
-    assert [p.read_bytes() for p in storage.list_backups(data / "data/backup", "users.txt")] == [OLD]
+    assert not (data / "data/backup").exists() and not (data / "output/audit.log").exists()
 
 
 def test_another_writer_during_an_edit_is_not_overwritten(data: Path) -> None:

@@ -136,10 +136,11 @@ def test_add_user_asks_again_until_each_field_is_right(data: Path) -> None:
     assert "rent '-5' is negative" in item
     assert "rent '25.555' has more than two decimals" in item
     assert "Added: 83470099  Wang Xiao Er  25.50  6.50" in item
-    assert "Saved data/users.txt (the previous version is in data/backup/users.txt." in item
+    assert "Saved data/users.txt (item 13 can undo it)." in item
     assert users_file(data) == USERS + "83470099  Wang Xiao Er  25.50  6.50\n"
     assert audit(data)[0][1:] == ["tester", "add-user", "before: -", "after: 83470099  Wang Xiao Er  25.50  6.50"]
-    assert [p.read_text("utf-8") for p in (data / "data/backup").iterdir()] == [USERS]
+    (record,) = (data / "data/backup").iterdir()  # an undo record, not a copy of the file
+    assert re.fullmatch(r"users\.txt\.\d{8}-\d{6}-\d{6}\.undo", record.name)
 
 
 def test_add_call_checks_every_field(data: Path) -> None:

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from smalldata import CALLS, USERS
 
-from telbill import storage
 from telbill.dataset import DataPaths
 from telbill.errors import ConflictError, NotFoundError, OutputError, ValidationError
 from telbill.fields import (
@@ -109,13 +108,20 @@ def test_login_name_falls_back_to_the_environment(monkeypatch: pytest.MonkeyPatc
 
 
 def test_add_user_appends_a_line_keeps_the_rest_and_logs_it(data: Path) -> None:
-    """The new record goes at the end; comments, blank lines and tabbed lines stay byte for byte."""
+    """The new record goes at the end; comments, blank lines and tabbed lines stay byte for byte.
+
+    It is appended to the file itself (same inode): no copy of the file is made,
+    only a small undo record.
+    """
     s = open_session()
+    inode = (data / "data/users.txt").stat().st_ino
     change = s.add_user("83470099", "Wang  Xiao Er", 2550, 650)
     assert (data / "data/users.txt").read_text("utf-8") == USERS + "83470099  Wang Xiao Er  25.50  6.50\n"
+    assert (data / "data/users.txt").stat().st_ino == inode
     assert change.record is s.user("83470099")
-    assert change.backup is not None and change.backup.read_text("utf-8") == USERS
-    assert change.backup.parent == Path("data/backup")
+    assert change.backup is None
+    assert change.undo is not None and change.undo.parent == Path("data/backup")
+    assert change.undo.name == "users.txt.20260102-030405-000000.undo"
     assert audit() == [["2026-01-02T03:04:05", "tester", "add-user", "before: -",
                         "after: 83470099  Wang Xiao Er  25.50  6.50"]]
 
@@ -251,7 +257,7 @@ def test_unparseable_lines_survive_every_save(data: Path) -> None:
 
 
 def test_a_save_that_fails_midway_leaves_the_old_file(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A crash half way through writing users.txt: old file intact, no temp file, memory unchanged, no log."""
+    """A crash half way through writing the new users.txt: old file intact, no temp file, memory unchanged, no log."""
     s = open_session()
     real = os.fdopen
     opened = [0]
@@ -273,18 +279,19 @@ def test_a_save_that_fails_midway_leaves_the_old_file(data: Path, monkeypatch: p
     def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
         fh = real(fd, *args, **kwargs)
         opened[0] += 1
-        return HalfWritten(fh) if opened[0] == 2 else fh  # 1: the backup copy, 2: users.txt
+        return HalfWritten(fh) if opened[0] == 1 else fh  # the new users.txt
 
     monkeypatch.setattr(os, "fdopen", fdopen)
     with pytest.raises(RuntimeError):
-        s.add_user("83470099", "Lost", 0, 0)
+        s.modify_user("83470002", name="Lost")
     assert (data / "data/users.txt").read_text("utf-8") == USERS
     assert sorted(p.name for p in data.rglob("*.tmp")) == []
-    assert s.user("83470099") is None
+    assert s.user("83470002").name == "Li Na"
     assert not (data / "output/audit.log").exists()
     monkeypatch.setattr(os, "fdopen", real)
-    s.add_user("83470099", "Kept", 0, 0)  # the next try works
-    assert (data / "data/users.txt").read_text("utf-8") == USERS + "83470099  Kept  0.00  0.00\n"
+    s.modify_user("83470002", name="Kept")  # the next try works
+    assert (data / "data/users.txt").read_text("utf-8") == USERS.replace("83470002\tLi Na\t18.00\t0",
+                                                                         "83470002  Kept  18.00  0.00")
 
 
 def test_an_external_edit_is_detected_and_reloaded(data: Path) -> None:
@@ -312,12 +319,16 @@ def test_refresh_reads_changed_files(data: Path) -> None:
 
 
 def test_backup_and_restore(data: Path) -> None:
-    """backup_now copies both files; restore puts one back (backing up the current first) and logs it."""
-    s = open_session()
+    """backup_now copies both files; restore puts one back (keeping the current as a full copy) and logs it."""
+    moments = iter(datetime(2026, 1, 2, 3, 4, second) for second in range(60))
+    s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
+                audit_log=Path("output/audit.log"), operator="tester", clock=lambda: next(moments))
     copies = s.backup_now()
     assert [c.path for c in copies] == [Path("data/users.txt"), Path("data/calls.txt")]
     s.add_user("83470099", "Later", 0, 0)
     users_backups = [b for b in s.list_backups() if b.kind == "users"]
+    assert [b.is_copy for b in users_backups] == [False, True]  # the add's undo record, then the copy
+    assert users_backups[0].undoes == "add-user 83470099  Later  0.00  0.00"
     oldest = users_backups[-1]
     assert oldest.path.read_text("utf-8") == USERS
     change = s.restore(oldest)
@@ -385,4 +396,3 @@ def test_write_bills_refuses_to_overwrite_an_input(data: Path) -> None:
     bills = open_session().write_bills(Path("out/bills.txt"), EN, "2021-01")
     assert [m.month for m in bills.months] == ["2021-01"]
     assert "== 2021-01 ==" in (data / "out/bills.txt").read_text("utf-8")
-    assert storage.current_digest(data / "data/users.txt") is not None

@@ -132,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=1_000_000, help="call records (default 1,000,000)")
     parser.add_argument("--users", type=int, default=None,
                         help="subscribers (default 10,000; with --scaling, calls/100)")
-    parser.add_argument("--runs", type=int, default=3, help="timed runs (median; default 3)")
+    parser.add_argument("--runs", type=int, default=None, help="timed runs (median; default 3, with --menu 1)")
     parser.add_argument("--seed", type=int, default=2024, help="random seed of the data set (default 2024)")
     parser.add_argument("--scaling", action="store_true", help="run 250k, 500k and 1M calls (or --sizes)")
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
@@ -145,7 +145,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
                         help="generate into DIR and keep it (reused when it matches)")
     parser.add_argument("--no-verify", action="store_true", help="skip the reference comparison")
+    parser.add_argument("--menu", action="store_true",
+                        help="time the main menu instead: open it, add a user, add, modify and delete a call "
+                             "(--runs sessions, default 1)")
     args = parser.parse_args(argv)
+    if args.menu:
+        from telbill.bench.menu import run_bench
+
+        return run_bench(calls=args.calls, users=args.users or 10_000, seed=args.seed,
+                         runs=args.runs or 1, keep=args.keep)
+    if args.runs is None:
+        args.runs = 3
 
     print(f"machine: {machine()}")
     scratch = Path(tempfile.mkdtemp(prefix="telbill-bench-"))

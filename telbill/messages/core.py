@@ -124,4 +124,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "（保存时文件写为 UTF-8，这些行按原字节保留）"),
     "conflict.changed": ("{path} changed on disk since it was loaded; it was not overwritten. Reloaded it: please redo the change.",
                          "{path} 在载入后已被其他程序修改，未覆盖。已重新载入，请重新操作。"),
+    "audit.unwritable": ("{path}: cannot be written ({reason}); the change was not made",
+                         "{path}：无法写入（{reason}）；改动未保存"),
+    "recovery.completed": ("A save cut short (the program was stopped) has been completed: {what} ({files}).",
+                           "上次被中断的保存已完成：{what}（{files}）。"),
+    "recovery.completed_with_trouble": ("A save cut short (the program was stopped) has been completed: {what} "
+                                        "({files}); but {trouble}.",
+                                        "上次被中断的保存已完成：{what}（{files}）；但是：{trouble}。"),
+    "recovery.rolled_back": ("A save cut short (the program was stopped) was not made; {files} are as they were "
+                             "before it: {what}.",
+                             "上次被中断的保存未生效；{files} 保持保存前的内容：{what}。"),
+    "recovery.rolled_back_with_trouble": ("A save cut short (the program was stopped) was not made ({what}; "
+                                          "{files}); but {trouble}.",
+                                          "上次被中断的保存未生效（{what}；{files}）；但是：{trouble}。"),
+    "recovery.discarded": ("{path}: the journal of a save stopped before it changed anything was removed.",
+                           "{path}：一次尚未改动任何内容即被中断的保存，其日志已删除。"),
+    "recovery.refused": ("{path}: a journal that names files telbill does not keep here was left alone",
+                         "{path}：该日志涉及 telbill 在此处不管理的文件，已原样保留"),
+    "undo.nothing": ("there is no change to undo", "没有可以撤销的改动"),
+    "undo.changed": ("{path} was changed outside telbill after that change; it can no longer be undone "
+                     "(restore a full copy instead)",
+                     "{path} 在那次改动之后被其他程序修改过，已无法撤销（请改为恢复完整备份）"),
 }

@@ -1,0 +1,455 @@
+"""The data files as the menu holds them, kept equal to the files line by line.
+
+After a change is saved, :class:`HeldUsers` and :class:`HeldCalls` apply the same
+line edit to what they hold: the lines, the records (parsed from the new lines
+exactly as a load parses them), the line numbers that moved, the indexes (phone →
+subscriber, caller → their call records) and, for the calls, the screening:
+only the callers whose records changed, or whose phone stopped or started being
+a subscriber's, are screened again. So what is held always equals what a fresh
+load of the files would give, at the cost of what changed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Callable, Collection, Container, Iterable
+from pathlib import Path
+from typing import Any
+
+from telbill.decoding import decode
+from telbill.errors import Problem
+from telbill.linkedlist import LinkedList
+from telbill.loader import (
+    BadCall,
+    CallsFile,
+    UsersFile,
+    duplicate_problem,
+    load_calls,
+    load_users,
+    read_user_line,
+)
+from telbill.records import AnomalyCode, Call, User
+from telbill.screening import (
+    Anomaly,
+    Screening,
+    malformed_anomaly,
+    screen_by_caller,
+    screen_caller,
+)
+from telbill.store.disk import FileState, read_file, state_of
+from telbill.store.lines import LineEdit, apply_in_place, new_numbers, renumbering
+
+
+def unreadable(text: str) -> bool:
+    """Whether a held line was unreadable (its undecodable bytes are kept as surrogates)."""
+    return not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _new_texts(edit: LineEdit) -> list[tuple[int, str]]:
+    """(new line number, text) of every line the edit writes, in file order."""
+    replaced, inserted = new_numbers(edit)
+    found = [(new, edit.replace[old]) for old, new in replaced.items()]
+    found += [(q, text) for q, (_, text) in zip(inserted, edit.insert)]
+    return sorted(found)
+
+
+def _index_of(items: list[Any], item: Any) -> int:
+    for i, x in enumerate(items):
+        if x is item:
+            return i
+    raise ValueError("not held")
+
+
+# -- users --------------------------------------------------------------------------------
+
+
+class HeldUsers:
+    """users.txt as held: lines, subscribers in order, problems, phone → subscriber."""
+
+    def __init__(self, source: str, loaded: UsersFile) -> None:
+        self.source = source
+        self.file = loaded
+        self.entries: dict[int, User | Problem] = {u.line_no: u for u in loaded.users if u.line_no is not None}
+        for problem in loaded.problems:
+            if problem.key == "users.duplicate":
+                read = read_user_line(loaded.lines[problem.line - 1], problem.line, source)
+                if isinstance(read, User):
+                    self.entries[problem.line] = read
+                    continue
+            self.entries[problem.line] = problem
+        self.by_phone = {u.phone: u for u in loaded.users}
+
+    @property
+    def lines(self) -> list[str]:
+        return self.file.lines
+
+    def repeats_of(self, phone: str) -> list[tuple[int, str]]:
+        """The other lines with the subscriber's phone (bad lines now; one of them would
+        become the subscriber if the subscriber's line went): (line number, text)."""
+        first = self.by_phone.get(phone)
+        return [(n, self.lines[n - 1]) for n, e in sorted(self.entries.items())
+                if isinstance(e, User) and e.phone == phone and e is not first]
+
+    def apply(self, edit: LineEdit) -> set[str]:
+        """Apply a saved edit; return the phones that started or stopped being a subscriber's."""
+        lines = self.lines
+        if edit.is_append(len(lines)):
+            added = self._append(edit)
+            if added is not None:
+                return {user.phone for user in added}
+        before = set(self.by_phone)
+        for number in set(edit.replace) | edit.delete:
+            self.entries.pop(number, None)
+        if edit.shifts(len(lines)):
+            moved = renumbering(edit)
+            entries: dict[int, User | Problem] = {}
+            for number, entry in self.entries.items():
+                new = moved(number)
+                if isinstance(entry, User):
+                    entry.line_no = new
+                elif new != number:
+                    entry = Problem(entry.source, new, entry.key, entry.params)
+                entries[new] = entry
+            self.entries = entries
+        apply_in_place(lines, edit)
+        for number, text in _new_texts(edit):
+            read = read_user_line(text, number, self.source, unreadable(text))
+            if read is not None:
+                self.entries[number] = read
+        self._rebuild()
+        return before ^ set(self.by_phone)
+
+    def _append(self, edit: LineEdit) -> list[User] | None:
+        """Added lines that are all new subscribers (no rebuild needed); ``None`` for any other."""
+        added: list[User] = []
+        phones = set()
+        for i, (_, text) in enumerate(edit.insert):
+            read = read_user_line(text, len(self.lines) + 1 + i, self.source, unreadable(text))
+            if not isinstance(read, User) or read.phone in self.by_phone or read.phone in phones:
+                return None
+            added.append(read)
+            phones.add(read.phone)
+        for user, (_, text) in zip(added, edit.insert):
+            self.lines.append(text)
+            assert user.line_no is not None
+            self.entries[user.line_no] = user
+            self.by_phone[user.phone] = user
+            self.file.users.append(user)
+            self.file.record_lines.add(user.line_no)
+        return added
+
+    def _rebuild(self) -> None:
+        """Subscribers, problems and indexes from the entries (the first line with a phone is its subscriber)."""
+        users: LinkedList[User] = LinkedList()
+        problems: list[Problem] = []
+        first: dict[str, int] = {}
+        by_phone: dict[str, User] = {}
+        for number in sorted(self.entries):
+            entry = self.entries[number]
+            if isinstance(entry, Problem):
+                problems.append(entry)
+                continue
+            seen = first.get(entry.phone)
+            if seen is not None:
+                problems.append(duplicate_problem(self.source, entry, seen))
+                continue
+            first[entry.phone] = number
+            by_phone[entry.phone] = entry
+            users.append(entry)
+        self.file.users = users
+        self.file.problems = problems
+        self.file.record_lines = set(first.values())
+        self.by_phone = by_phone
+
+
+# -- calls --------------------------------------------------------------------------------
+
+
+def parse_call_line(text: str, number: int, source: str) -> Call | BadCall | None:
+    """One calls.txt line read exactly as a load reads it: a call, a malformed record, or nothing."""
+    read = load_calls([text], source, frozenset({1}) if unreadable(text) else frozenset())
+    if read.calls:
+        call = read.calls.pop_front()
+        call.next = None
+        call.line_no = number
+        return call
+    if read.malformed:
+        bad = read.malformed[0]
+        bad.line_no = number
+        return bad
+    return None
+
+
+CallKey = Callable[[Call], Any]
+
+
+class HeldCalls:
+    """calls.txt as held: lines, records, caller → records, and which records are set aside."""
+
+    def __init__(self, source: str, loaded: CallsFile, phones: Collection[str]) -> None:
+        """``loaded.calls`` must be in file order (as loaded)."""
+        self.source = source
+        self.file = loaded
+        self.order: tuple[CallKey, bool] | None = None
+        """The key and direction the records are sorted by (``None``: file order)."""
+        self.by_caller: dict[str, list[Call]] = {}
+        self.flagged: dict[int, Anomaly] = {}
+        self._view: Screening | None = None
+        self._group()
+        self.screen_all(phones)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.file.lines
+
+    @property
+    def calls(self) -> LinkedList[Call]:
+        return self.file.calls
+
+    def _group(self) -> None:
+        groups: dict[str, list[Call]] = {}
+        get = groups.get
+        for call in self.file.calls:
+            group = get(call.caller)
+            if group is None:
+                groups[call.caller] = [call]
+            else:
+                group.append(call)
+        self.by_caller = groups
+
+    def screen_all(self, phones: Collection[str]) -> None:
+        """Screen every record again, caller by caller (their records in file order)."""
+        self.flagged = screen_by_caller(self.by_caller, phones)
+        self._view = None
+
+    # -- what is held -----------------------------------------------------------------
+
+    def counts(self) -> tuple[int, int]:
+        """(billed, set aside) records."""
+        return len(self.file.calls) - len(self.flagged), len(self.flagged) + len(self.file.malformed)
+
+    def screening(self) -> Screening:
+        """Valid calls (in the current order) and every anomaly (in file order)."""
+        if self._view is None:
+            flagged = self.flagged
+            valid: LinkedList[Call] = LinkedList(c for c in self.file.calls if id(c) not in flagged)
+            anomalies = [*flagged.values(), *map(malformed_anomaly, self.file.malformed)]
+            anomalies.sort(key=lambda a: a.line_no or 0)
+            self._view = Screening(valid, anomalies)
+        return self._view
+
+    def of(self, caller: str) -> list[Call]:
+        """The caller's records in file order."""
+        return self.by_caller.get(caller, [])
+
+    def holds(self, call: Call) -> bool:
+        return any(c is call for c in self.of(call.caller))
+
+    # -- changes ------------------------------------------------------------------------
+
+    def apply(self, edit: LineEdit, phones: Container[str]) -> dict[int, Call | BadCall]:
+        """Apply a saved edit; return the records written by it, by their new line numbers."""
+        lines = self.lines
+        count = len(lines)
+        affected: set[str] = set()
+        reused: dict[int, Call] = {}
+        gone: list[Call] = []
+        for number in sorted(set(edit.replace) | edit.delete):
+            record = self._record_at(number)
+            if isinstance(record, Call):
+                if number in edit.replace and number not in edit.delete:
+                    reused[number] = record  # a call modified: the same object takes the new fields
+                else:
+                    gone.append(record)
+                affected.add(record.caller)
+            elif isinstance(record, BadCall):
+                del self.file.malformed[_index_of(self.file.malformed, record)]
+                self.file.records -= 1
+        if len(gone) == 1 and edit.delete == {gone[0].line_no} and not edit.insert:
+            self._unlist(gone[0])
+            self._delete_one(gone[0])  # one walk takes it out and moves the lines after it
+            self._renumber(edit, calls=False)
+        else:
+            self._take_out(gone)
+            if edit.shifts(count):
+                self._renumber(edit)
+        apply_in_place(lines, edit)
+        written: dict[int, Call | BadCall] = {}
+        replaced, _ = new_numbers(edit)
+        old_of = {new: old for old, new in replaced.items()}
+        for number, text in _new_texts(edit):
+            read = parse_call_line(text, number, self.source)
+            old = reused.pop(old_of.get(number, -1), None)
+            if old is not None:
+                self._unlist(old)
+            if isinstance(read, Call):
+                if old is not None and self.order is None:
+                    _take_fields(old, read)
+                    read = old
+                else:
+                    self._place(read)
+                insort(self.by_caller.setdefault(read.caller, []), read, key=_line)
+                affected.add(read.caller)
+                self.file.records += 1
+                written[number] = read
+            elif isinstance(read, BadCall):
+                insort(self.file.malformed, read, key=lambda b: b.line_no)
+                self.file.records += 1
+                written[number] = read
+            if old is not None and read is not old:
+                self._remove_node(old)
+        for caller in affected:
+            self._screen(caller, caller in phones)
+        self._view = None
+        return written
+
+    def rescreen(self, phones_changed: Iterable[str], phones: Container[str]) -> None:
+        """Callers whose phone started or stopped being a subscriber's."""
+        for phone in phones_changed:
+            if phone in self.by_caller:
+                self._screen(phone, phone in phones)
+                self._view = None
+
+    def _record_at(self, number: int) -> Call | BadCall | None:
+        read = parse_call_line(self.lines[number - 1], number, self.source)
+        if isinstance(read, Call):
+            group = self.of(read.caller)
+            i = bisect_left(group, number, key=_line)
+            if i < len(group) and group[i].line_no == number:
+                return group[i]
+            return None
+        if isinstance(read, BadCall):
+            bad = self.file.malformed
+            i = bisect_left(bad, number, key=lambda b: b.line_no)
+            if i < len(bad) and bad[i].line_no == number:
+                return bad[i]
+        return None
+
+    def _unlist(self, call: Call) -> None:
+        """Take ``call`` out of the indexes (not out of the list)."""
+        group = self.by_caller[call.caller]
+        del group[_index_of(group, call)]
+        if not group:
+            del self.by_caller[call.caller]
+        self.flagged.pop(id(call), None)
+        self.file.records -= 1
+
+    def _take_out(self, gone: list[Call]) -> None:
+        for call in gone:
+            self._unlist(call)
+        if len(gone) == 1:
+            self._remove_node(gone[0])
+        elif gone:
+            ids = {id(c) for c in gone}
+            self.file.calls.remove_if(lambda c: id(c) in ids)
+
+    def _remove_node(self, call: Call) -> None:
+        self.file.calls.remove_node(call)  # type: ignore[arg-type]  # a Call is its own node
+
+    def _renumber(self, edit: LineEdit, calls: bool = True) -> None:
+        """Give the records after the first line the edit touches their new line numbers."""
+        moved = renumbering(edit)
+        low = edit.marks()[0]
+        if calls:
+            node: Any = self.file.calls.head
+            while node is not None:
+                number = node.line_no
+                if number is not None and number >= low:
+                    node.line_no = moved(number)
+                node = node.next
+        for bad in self.file.malformed:
+            if bad.line_no >= low:
+                bad.line_no = moved(bad.line_no)
+        for anomaly in self.flagged.values():
+            if anomaly.call is not None:
+                anomaly.line_no = anomaly.call.line_no
+            partner = anomaly.params.get("line") if anomaly.code is AnomalyCode.OVERLAP else None
+            if isinstance(partner, int) and partner >= low:
+                anomaly.params["line"] = moved(partner)
+
+    def _delete_one(self, target: Call) -> None:
+        """Take ``target`` out of the list and move every record after its line up by one, in one walk."""
+        calls = self.file.calls
+        gone = target.line_no or 0
+        prev: Any = None
+        node: Any = calls.head
+        while node is not None:
+            nxt = node.next
+            if node is target:
+                calls._unlink(prev, target)  # a Call is its own node: no second walk
+                node = nxt
+                continue
+            number = node.line_no
+            if number is not None and number > gone:
+                node.line_no = number - 1
+            prev, node = node, nxt
+
+    def _place(self, call: Call) -> None:
+        """Put a new record where it belongs in the list: its file position, or its place in the sort."""
+        calls = self.file.calls
+        number = call.line_no or 0
+        tail: Any = calls.tail
+        if self.order is None:
+            if tail is None or (tail.line_no or 0) < number:
+                calls.append(call)
+                return
+            goes_before: Callable[[Call], bool] = lambda c: (c.line_no or 0) > number  # noqa: E731
+        else:
+            key, reverse = self.order
+            k = key(call)
+
+            def goes_before(c: Call) -> bool:
+                other = key(c)
+                if other == k:
+                    return (c.line_no or 0) > number
+                return bool(other < k) if reverse else bool(other > k)
+
+        prev: Any = None
+        node: Any = calls.head
+        while node is not None and not goes_before(node):
+            prev, node = node, node.next
+        if prev is None:
+            calls.prepend(call)
+        else:
+            calls.insert_after(prev, call)
+
+    def _screen(self, caller: str, known: bool) -> None:
+        group = self.by_caller.get(caller, [])
+        for call in group:
+            self.flagged.pop(id(call), None)
+        for anomaly in screen_caller(group, known):
+            if anomaly.call is not None:
+                self.flagged[id(anomaly.call)] = anomaly
+
+
+def _line(record: Call) -> int:
+    return record.line_no or 0
+
+
+def _take_fields(old: Call, new: Call) -> None:
+    old.caller, old.callee, old.start, old.end = new.caller, new.callee, new.start, new.end
+    old.line_no, old.raw = new.line_no, new.raw
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def read_users(path: Path) -> tuple[HeldUsers, FileState]:
+    """users.txt from disk, held, with its fingerprint."""
+    lines, unreadable, state = _read(path)
+    return HeldUsers(str(path), load_users(lines, str(path), unreadable)), state
+
+
+def read_calls(path: Path, phones: Collection[str]) -> tuple[HeldCalls, FileState]:
+    """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint."""
+    lines, unreadable, state = _read(path)
+    loaded = load_calls(lines, str(path), unreadable)
+    del lines
+    return HeldCalls(str(path), loaded, phones), state
+
+
+def _read(path: Path) -> tuple[list[str], frozenset[int], FileState]:
+    data, stat = read_file(path)
+    decoded = decode(data)
+    state = state_of(path, data, stat, decoded.format)
+    return decoded.lines, decoded.unreadable, state

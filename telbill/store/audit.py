@@ -1,0 +1,165 @@
+"""The audit log: one tab-separated line per change, appended as one write.
+
+A line is ``TIME<TAB>OPERATOR<TAB>ACTION<TAB>before: RECORD<TAB>after: RECORD``
+(``-`` for no record). The lines of one change are written with a single
+``write`` on a file opened for appending and then fsynced: once they are in the
+log the change counts as made (see :mod:`telbill.store.keeper`).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from telbill.display import shown
+from telbill.errors import OutputError
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change to one record, as the audit log says it."""
+
+    action: str
+    """add-user, modify-user, delete-user, add-call, modify-call, delete-call,
+    delete-line, comment-line, backup, restore, undo."""
+    before: str | None
+    after: str | None
+
+    def summary(self) -> str:
+        """``ACTION RECORD`` for a message (the record escaped)."""
+        record = self.after if self.after is not None else self.before
+        return f"{self.action} {shown(record)}" if record else self.action
+
+    def undone(self) -> AuditEntry:
+        """The entry of the undo of this change."""
+        return AuditEntry("undo", self.after, self.before)
+
+
+def clean_field(text: str) -> str:
+    """A text fit for one tab-separated field."""
+    return re.sub(r"[\t\r\n]+", " ", text).strip()
+
+
+def audit_line(when: datetime, operator: str, entry: AuditEntry) -> str:
+    """The log line of ``entry`` (without its line end)."""
+    return "\t".join([
+        when.isoformat(timespec="seconds"),
+        clean_field(operator),
+        entry.action,
+        "before: " + (clean_field(entry.before) if entry.before else "-"),
+        "after: " + (clean_field(entry.after) if entry.after else "-"),
+    ])
+
+
+def parse_line(line: str) -> AuditEntry | None:
+    """The entry of a log line, or ``None`` if it is not one."""
+    parts = line.rstrip("\n").split("\t")
+    if len(parts) != 5 or not parts[3].startswith("before: ") or not parts[4].startswith("after: "):
+        return None
+    before, after = parts[3][8:], parts[4][7:]
+    return AuditEntry(parts[2], None if before == "-" else before, None if after == "-" else after)
+
+
+def _unwritable(path: Path, exc: OSError) -> OutputError:
+    return OutputError("audit.unwritable", path=str(path), reason=exc.strerror or str(exc))
+
+
+class AuditLog:
+    """The audit log, opened for appending before a change is made, written when it is."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = -1
+
+    def open(self) -> int:
+        """Check that the log can be appended to; return its size. OutputError if it cannot.
+
+        An existing log is opened now; a missing one (and its folder) is made only
+        when the lines are written, so a change that is not made leaves no trace.
+        """
+        try:
+            if os.path.lexists(self.path):
+                self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+                return os.fstat(self.fd).st_size
+            folder = self.path.parent
+            while not folder.exists() and folder != folder.parent:
+                folder = folder.parent
+            if not folder.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+            return 0
+        except OSError as exc:
+            self.close()
+            raise _unwritable(self.path, exc) from None
+
+    def write(self, text: str) -> None:
+        """Append ``text`` in one write and fsync it; on failure take back what was written."""
+        data = text.encode("utf-8", "surrogateescape")
+        try:
+            if self.fd < 0:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _unwritable(self.path, exc) from None
+        start = os.fstat(self.fd).st_size
+        try:
+            done = os.write(self.fd, data)
+            if done != len(data):
+                raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))
+            os.fsync(self.fd)
+        except OSError as exc:
+            try:
+                if os.fstat(self.fd).st_size <= start + len(data):
+                    os.ftruncate(self.fd, start)
+            except OSError:
+                pass
+            raise _unwritable(self.path, exc) from None
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def committed(path: Path, offset: int, text: str, *, take_back: bool = True) -> bool:
+    """Whether ``text`` is in the log at or after ``offset`` (a change's lines were logged).
+
+    A part of it left at the very end of the log (a write cut short) is taken back
+    (with ``take_back``).
+    """
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        with path.open("r+b") as fh:
+            fh.seek(offset)
+            tail = fh.read()
+            if data in tail:
+                return True
+            cut = _partial_end(tail, data) if take_back else 0
+            if cut:
+                fh.truncate(offset + len(tail) - cut)
+    except OSError:
+        return False
+    return False
+
+
+def _partial_end(tail: bytes, data: bytes) -> int:
+    """How many bytes at the end of ``tail`` are the start of ``data`` cut short (0 if none).
+
+    Only a cut at the start of a line of ``tail`` counts: the change's lines were
+    written at the end of the log in one piece.
+    """
+    head = data[:64]
+    p = len(tail)
+    while p > 0 and len(tail) - p < len(data):
+        p = tail.rfind(b"\n", 0, p - 1) + 1 if p > 1 else 0
+        rest = tail[p:]
+        if rest and len(rest) < len(data) and head.startswith(rest[:64]) and data.startswith(rest):
+            return len(rest)
+        if p == 0:
+            break
+    return 0

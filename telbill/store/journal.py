@@ -1,0 +1,356 @@
+"""The intent of a save, written before any data file is touched, and its recovery.
+
+A save writes a journal (``.NAME.journal`` beside each data file it changes,
+fsynced) saying what it is about to do: which temporary file replaces which
+data file (and where the replaced file is linked meanwhile), or which bytes are
+appended or cut, and which lines go into the audit log. The change counts as
+made once those audit lines are in the log. When telbill starts (or before it
+saves) and finds a journal, a save was cut short: if its audit lines are in the
+log, it is completed; if not, everything it did is undone. Either way the files
+and the audit log agree, and the operator is told.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import stat
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from telbill.errors import Notice
+from telbill.store import audit
+from telbill.store.disk import fsync_folder, leftover_pattern
+
+JOURNAL_VERSION = 1
+
+
+def journal_path(data_path: Path) -> Path:
+    """Where the journal of a save of ``data_path`` is: ``.NAME.journal`` beside it."""
+    return data_path.parent / f".{data_path.name}.journal"
+
+
+def absolute(path: Path) -> Path:
+    """``path`` from the root, without resolving the file itself (a link stays a link)."""
+    return Path(os.path.abspath(path))
+
+
+@dataclass(slots=True)
+class FileStep:
+    """What a save does to one data file."""
+
+    path: str
+    how: str
+    """``replace`` (a new file renamed over it), ``append`` or ``truncate``."""
+    tmp: str | None = None
+    """The new file (replace)."""
+    tmp_ino: int | None = None
+    old: str | None = None
+    """A hard link to the file being replaced, made before the rename (replace)."""
+    old_ino: int | None = None
+    keep_old: str | None = None
+    """Where the replaced file is kept as a full copy, if it is."""
+    offset: int | None = None
+    """The file's size before the bytes are added, or after they are cut (append, truncate)."""
+    data: str | None = None
+    """Those bytes, as hex."""
+
+
+@dataclass(slots=True)
+class Journal:
+    """One save's intent."""
+
+    tx: str
+    audit_log: str
+    audit_offset: int
+    audit_text: str
+    files: list[FileStep]
+    records: list[tuple[str, str]] = field(default_factory=list)
+    """Undo records to write once the change is made: (path, text)."""
+    drop: list[str] = field(default_factory=list)
+    """Undo records to delete once the change is made (the change undone)."""
+
+    def to_text(self) -> str:
+        body = asdict(self)
+        body["version"] = JOURNAL_VERSION
+        return json.dumps(body, ensure_ascii=True)
+
+    @classmethod
+    def from_text(cls, text: str) -> Journal:
+        body: dict[str, Any] = json.loads(text)
+        if body.get("version") != JOURNAL_VERSION:
+            raise ValueError("not a telbill journal")
+        return cls(str(body["tx"]), str(body["audit_log"]), int(body["audit_offset"]), str(body["audit_text"]),
+                   [FileStep(**step) for step in body["files"]],
+                   [(str(p), str(t)) for p, t in body.get("records", [])],
+                   [str(p) for p in body.get("drop", [])])
+
+    def copies(self) -> list[Path]:
+        """The journal's paths: one beside each file it changes."""
+        return [journal_path(Path(step.path)) for step in self.files]
+
+    def summary(self) -> str:
+        """What the change was, from its audit lines (escaped)."""
+        entries = [audit.parse_line(line) for line in self.audit_text.splitlines()]
+        parts = [e.summary() for e in entries if e is not None]
+        if len(parts) > 3:
+            parts = parts[:3] + [f"… (+{len(parts) - 3})"]
+        return "; ".join(parts)
+
+    def write(self) -> None:
+        """Write every copy and make it durable."""
+        text = self.to_text().encode("ascii")
+        for path in self.copies():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.write(fd, text)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            fsync_folder(path.parent)
+
+    def remove(self) -> None:
+        for path in self.copies():
+            with contextlib.suppress(OSError):
+                path.unlink()
+        for folder in {p.parent for p in self.copies()}:
+            fsync_folder(folder)
+
+
+# -- recovery ---------------------------------------------------------------------------
+
+
+def pending(data_paths: Iterable[Path]) -> list[Path]:
+    """Journals left beside these data files."""
+    return [j for j in (journal_path(p) for p in data_paths) if j.is_file()]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a recovery may touch: these data files, our temporary files beside them, and our
+    copies and undo records in these backup folders; the audit log it may take a cut-short
+    write back from. A journal naming anything else is not ours and is left alone."""
+
+    data: tuple[Path, ...]
+    backups: tuple[Path, ...]
+    audit_log: Path
+
+    @classmethod
+    def of(cls, data: Iterable[Path], backups: Iterable[Path], audit_log: Path) -> Scope:
+        return cls(tuple(map(absolute, data)), tuple(map(absolute, backups)), absolute(audit_log))
+
+    def allows(self, journal: Journal) -> bool:
+        names = set()
+        for step in journal.files:
+            path = Path(step.path)
+            if path not in self.data or step.how not in ("replace", "append", "truncate"):
+                return False
+            names.add(path.name)
+            ours = leftover_pattern(path.name)
+            for extra in (step.tmp, step.old):
+                if extra is not None and (Path(extra).parent != path.parent or not ours.fullmatch(Path(extra).name)):
+                    return False
+            if step.keep_old is not None and not self._in_backups(Path(step.keep_old), copy_pattern(path.name)):
+                return False
+        kept = [Path(p) for p, _ in journal.records] + [Path(p) for p in journal.drop]
+        return all(any(self._in_backups(p, record_pattern(name)) for name in names) for p in kept)
+
+    def _in_backups(self, path: Path, pattern: re.Pattern[str]) -> bool:
+        return path.parent in self.backups and pattern.fullmatch(path.name) is not None
+
+
+def copy_pattern(name: str) -> re.Pattern[str]:
+    """A full copy of data file ``name`` in the backup folder: ``NAME.STAMP``."""
+    return re.compile(re.escape(name) + r"\.[0-9]{8}-[0-9]{6}-[0-9]{6}(?:-[0-9]+)?")
+
+
+def record_pattern(name: str) -> re.Pattern[str]:
+    """An undo record of data file ``name``: ``NAME.STAMP.undo``."""
+    return re.compile(re.escape(name) + r"\.[0-9]{8}-[0-9]{6}-[0-9]{6}(?:-[0-9]+)?\.undo")
+
+
+def recover(scope: Scope) -> list[Notice]:
+    """Complete or undo every save cut short on the scope's data files; say what was done.
+
+    The caller holds the files' locks.
+    """
+    notices: list[Notice] = []
+    done: set[str] = set()
+    for path in pending(scope.data):
+        try:
+            journal = Journal.from_text(path.read_text("ascii"))
+        except FileNotFoundError:  # a copy of a journal already finished
+            continue
+        except (OSError, ValueError, KeyError, TypeError):
+            # Cut short while being written: nothing had been touched yet.
+            with contextlib.suppress(OSError):
+                path.unlink()
+            notices.append(Notice("recovery.discarded", {"path": str(path)}))
+            continue
+        if journal.tx in done:
+            continue
+        if not scope.allows(journal):
+            notices.append(Notice("recovery.refused", {"path": str(path)}))
+            continue
+        done.add(journal.tx)
+        notices.append(finish(journal, scope))
+    return notices
+
+
+def finish(journal: Journal, scope: Scope) -> Notice:
+    """Complete ``journal``'s save if its audit lines are in the log, else undo it."""
+    log = Path(journal.audit_log)
+    made = audit.committed(log, journal.audit_offset, journal.audit_text, take_back=log == scope.audit_log)
+    trouble: list[str] = []
+    for step in journal.files:
+        if made:
+            _forward(step, trouble)
+        else:
+            _back(step, trouble)
+    if made:
+        for record, text in journal.records:
+            _write_record(Path(record), text)
+        for record in journal.drop:
+            with contextlib.suppress(OSError):
+                Path(record).unlink()
+    for step in journal.files:
+        fsync_folder(Path(step.path).parent)
+    journal.remove()
+    files = ", ".join(step.path for step in journal.files)
+    key = "recovery.completed" if made else "recovery.rolled_back"
+    if trouble:
+        key += "_with_trouble"
+    return Notice(key, {"files": files, "what": journal.summary(), "trouble": "; ".join(trouble)})
+
+
+def _ino(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
+def _own_ino(path: Path) -> int | None:
+    """The inode of one of our own files (never through a symbolic link)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_ino if stat.S_ISREG(st.st_mode) else None
+
+
+def _forward(step: FileStep, trouble: list[str]) -> None:
+    path = Path(step.path)
+    if step.how == "replace":
+        assert step.tmp is not None
+        tmp, old = Path(step.tmp), Path(step.old) if step.old else None
+        if _own_ino(tmp) == step.tmp_ino:
+            now = _ino(path)
+            if now is None or now == step.old_ino:
+                os.replace(tmp, path)
+            else:  # replaced by someone else since the crash: theirs stays
+                trouble.append(f"{path} was replaced by another program since; this save's new version "
+                               "was not put in its place")
+        if old is not None and _own_ino(old) == step.old_ino:
+            _keep_or_drop(old, step.keep_old)
+        return
+    data = bytes.fromhex(step.data or "")
+    offset = step.offset or 0
+    current = _read_from(path, offset)
+    if step.how == "append":
+        if current is not None and current[: len(data)] == data:
+            return
+        if current == b"":
+            _append(path, data)
+        else:
+            trouble.append(f"{path}: changed since; could not add {len(data)} bytes")
+    else:  # truncate
+        if current == data:
+            os.truncate(path, offset)
+        elif current != b"":
+            trouble.append(f"{path}: changed since; left as it is")
+
+
+def _back(step: FileStep, trouble: list[str]) -> None:
+    path = Path(step.path)
+    if step.how == "replace":
+        tmp, old = Path(step.tmp or ""), Path(step.old) if step.old else None
+        now = _ino(path)
+        if step.tmp_ino is not None and now == step.tmp_ino:
+            if old is not None and _own_ino(old) == step.old_ino:
+                os.replace(old, path)
+            else:
+                trouble.append(f"{path}: the replaced file is missing")
+        elif now is None and old is not None and _own_ino(old) == step.old_ino:  # renamed aside (no hard links)
+            os.replace(old, path)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        else:
+            if _own_ino(tmp) == step.tmp_ino:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            if old is not None and _own_ino(old) == step.old_ino:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+        return
+    data = bytes.fromhex(step.data or "")
+    offset = step.offset or 0
+    current = _read_from(path, offset)
+    if step.how == "append":
+        if current and data.startswith(current):
+            os.truncate(path, offset)
+        elif current:
+            trouble.append(f"{path}: changed since; left as it is")
+    else:  # truncate: put the cut bytes back
+        if current == b"":
+            _append(path, data)
+
+
+def _read_from(path: Path, offset: int) -> bytes | None:
+    """The file's bytes from ``offset`` (``None`` if it is gone or shorter)."""
+    try:
+        with path.open("rb") as fh:
+            if os.fstat(fh.fileno()).st_size < offset:
+                return None
+            fh.seek(offset)
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _append(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _keep_or_drop(old: Path, keep: str | None) -> None:
+    """The replaced file: moved to the backup folder as a full copy, or let go."""
+    if keep is None:
+        with contextlib.suppress(OSError):
+            old.unlink()
+        return
+    target = Path(keep)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(old, target)
+    except OSError:  # another file system: copy, then let the link go
+        shutil.copyfile(old, target)
+        with contextlib.suppress(OSError):
+            old.unlink()
+    fsync_folder(target.parent)
+
+
+def _write_record(path: Path, text: str) -> None:
+    from telbill.storage import atomic_write
+
+    if not path.exists():
+        atomic_write(path, text.encode("ascii"))

@@ -1,0 +1,564 @@
+"""Saving a change to the data files as one transaction.
+
+A save of one or both data files, with its audit lines, goes like this (the
+files' locks held throughout):
+
+1. each file is checked against what is held (one ``stat``; its bytes hashed
+   only if the ``stat`` differs): changed by someone else → :class:`Changed`;
+2. the new content is prepared: an add is the bytes of one line to append; any
+   other change streams the held lines, edited, into a temporary file beside the
+   data file (``.NAME.XXXXXXXX.tmp``), fsynced;
+3. the audit log is opened for appending (it must be writable);
+4. the journal is written and fsynced (:mod:`telbill.store.journal`);
+5. the file being replaced is hard-linked beside it (``.NAME.XXXXXXXX.old``): no copy;
+6. right before the change, one ``stat`` of each file again; then the renames
+   (the folder fsynced) or the append (fsynced);
+7. the audit lines are appended and fsynced: from here the change is made. If
+   they cannot be written, step 6 is taken back and :class:`OutputError` says so;
+8. the replaced file is let go, unless another program wrote into it in the
+   meantime (it is then kept in the backup folder and reported) or it is needed
+   as a full copy; the undo record is written; the journal removed.
+
+Ctrl-C from step 4 on is held back until the end, and then dropped: the change
+is made, and the caller says so. A crash anywhere leaves a journal that the
+next start finishes or takes back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import secrets
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from telbill import storage
+from telbill.constants import DEFAULT_AUDIT_LOG
+from telbill.decoding import FileFormat
+from telbill.errors import Notice, OutputError
+from telbill.store import history, journal
+from telbill.store.audit import AuditEntry, AuditLog, audit_line
+from telbill.store.disk import (
+    FileState,
+    Rendering,
+    Stat,
+    append_bytes,
+    backup_leftover_pattern,
+    fsync_folder,
+    leftover_pattern,
+    remove_leftovers,
+    spare_name,
+    stat_of,
+)
+from telbill.store.history import FilePart, Print, UndoRecord
+from telbill.store.lines import LineEdit, inverse
+
+STEP_HOOK: Callable[[str], None] | None = None
+"""Called with the name of each step of a save as it is reached (tests stop or race a save there)."""
+
+COPIES_KEPT = storage.BACKUPS_KEPT
+"""Full copies kept per data file."""
+
+
+class Changed(Exception):
+    """A data file changed on disk since it was loaded (it was not overwritten)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+_NO_LINKS = {errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
+"""Why a hard link may not be made where a rename can (FAT, some network file systems)."""
+
+
+def _step(name: str) -> None:
+    if STEP_HOOK is not None:
+        STEP_HOOK(name)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[list[int]]:
+    """Hold Ctrl-C back while the block runs (main thread only); what came is listed, not raised."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    except (ValueError, OSError):
+        yield caught
+        return
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@dataclass(slots=True)
+class Plan:
+    """A change to one data file, as the session asks for it."""
+
+    kind: str
+    """``users`` or ``calls``."""
+    state: FileState
+    lines: Sequence[str]
+    """The lines held now (what the file holds)."""
+    edit: LineEdit | None = None
+    """Lines replaced, deleted, inserted (an append when it only adds at the end)."""
+    whole: Sequence[str] | None = None
+    """The file's new lines, all of them (a restore)."""
+    whole_format: FileFormat | None = None
+    whole_ended: bool = True
+    copy_from: Path | None = None
+    """A full copy whose bytes become the file (a restore)."""
+    truncate_to: int | None = None
+    """Cut the file back to this size (the undo of an add)."""
+    new_end: bool | None = None
+    """Whether the new file's last line has a line end (default: as now, when its last line stays last)."""
+
+
+@dataclass(slots=True)
+class Saved:
+    """What a save did to one file."""
+
+    kind: str
+    state: FileState
+    """The file as it is now."""
+    copy: Path | None = None
+    """A full copy of the file as it was, kept in the backup folder."""
+    raced: bool = False
+    """Another program wrote into the file while it was saved: its write is in ``copy``,
+    or (an append) in the file, which must then be read again."""
+    record: Path | None = None
+    """The undo record of the change."""
+
+
+@dataclass(slots=True)
+class _Work:
+    """One file's part of a save, from preparing to finishing."""
+
+    plan: Plan
+    path: Path
+    step: journal.FileStep
+    new_state: FileState | None = None
+    staged: Any = None
+    rendering: Rendering | None = None
+    exact: bool = True
+    keep_old: Path | None = None
+    old: Path | None = None
+    linked: Stat | None = None
+    data: bytes = b""
+    applied: bool = False
+    fd: int = -1
+    raced: bool = False
+    undo: dict[str, Any] = field(default_factory=dict)
+    new_print: Print | None = None
+    copy_hasher: Any = None
+    no_links: bool = False
+    """The file system makes no hard links: the old file is renamed aside instead."""
+    moved_old: bool = False
+
+
+def recover_saves(paths: Sequence[Path], audit_log: Path = DEFAULT_AUDIT_LOG) -> list[Notice]:
+    """Finish or take back saves of these data files cut short by a crash (a batch run reads
+    them whole, never half changed), with the default backup folders. Only two ``stat``
+    calls when there is none."""
+    if not journal.pending(paths):
+        return []
+    with storage.locked(list(paths)):
+        return journal.recover(journal.Scope.of(paths, [p.parent / "backup" for p in paths], audit_log))
+
+
+class Keeper:
+    """Keeps the data files on disk: saves, recovery, undo records."""
+
+    def __init__(self, paths: dict[str, Path], backup_dirs: dict[str, Path], audit_log: Path,
+                 operator: str, clock: Callable[[], datetime]) -> None:
+        self.paths = paths
+        self.backup_dirs = backup_dirs
+        self.audit_log = audit_log
+        self.operator = operator
+        self.clock = clock
+
+    # -- start ------------------------------------------------------------------------
+
+    def start(self) -> list[Notice]:
+        """Finish or take back saves cut short, and remove our temporary files left behind."""
+        paths = list(self.paths.values())
+        if not journal.pending(paths) and not self._leftovers_present():
+            return []
+        with storage.locked(paths):
+            notices = journal.recover(self._scope())
+            for kind, path in self.paths.items():
+                remove_leftovers(path.parent, leftover_pattern(path.name))
+                remove_leftovers(self.backup_dirs[kind], backup_leftover_pattern(path.name))
+        return notices
+
+    def _scope(self) -> journal.Scope:
+        return journal.Scope.of(self.paths.values(), self.backup_dirs.values(), self.audit_log)
+
+    def _leftovers_present(self) -> bool:
+        for kind, path in self.paths.items():
+            for folder, pattern in ((path.parent, leftover_pattern(path.name)),
+                                    (self.backup_dirs[kind], backup_leftover_pattern(path.name))):
+                try:
+                    if any(pattern.fullmatch(name) for name in os.listdir(folder)):
+                        return True
+                except OSError:
+                    continue
+        return False
+
+    # -- saving -----------------------------------------------------------------------
+
+    def save(self, plans: Sequence[Plan], entries: Sequence[AuditEntry], *,
+             drop: Sequence[Path] = (), record: bool = True) -> tuple[list[Saved], list[Notice]]:
+        """Make the change (see the module's description); return what it did to each file.
+
+        ``drop``: undo records to delete with it (an undo); ``record``: write an undo record.
+        Raises :class:`Changed` (nothing written), OutputError (nothing changed), or
+        what went wrong before the change was made (nothing changed).
+        """
+        paths = [self.paths[p.kind] for p in plans]
+        with storage.locked(paths):
+            notices = journal.recover(self._scope())  # another process's save cut short
+            for plan in plans:
+                if not plan.state.unchanged():
+                    raise Changed(plan.kind)
+            now = self.clock()
+            stamp = now.strftime(history.STAMP_FORMAT)
+            works: list[_Work] = []
+            log = AuditLog(self.audit_log)
+            try:
+                for plan in plans:
+                    works.append(self._prepare(plan, stamp))
+                offset = log.open()
+                text = "".join(audit_line(now, self.operator, e) + "\n" for e in entries)
+                tx = f"{stamp}-{secrets.token_hex(4)}"
+                records = self._records(works, tx, stamp, text) if record else []
+                intent = journal.Journal(
+                    tx, str(journal.absolute(self.audit_log)), offset, text,
+                    [w.step for w in works], [(str(journal.absolute(p)), t) for p, t in records],
+                    [str(journal.absolute(p)) for p in drop])
+                _step("prepared")
+                with interrupts_held():
+                    self._commit(works, intent, log)
+                    saved = self._finish(works, records, drop)
+                    intent.remove()
+                    _step("done")
+            finally:
+                log.close()
+                for work in works:
+                    self._discard(work)
+        return saved, notices
+
+    def _commit(self, works: list[_Work], intent: journal.Journal, log: AuditLog) -> None:
+        intent.write()
+        _step("journal")
+        try:
+            for work in works:
+                self._link(work)
+            _step("linked")
+            for work in works:
+                self._check(work)
+            _step("checked")
+            for work in works:
+                self._apply(work)
+                _step(f"applied:{work.plan.kind}")
+            log.write(intent.audit_text)
+        except BaseException:
+            for work in reversed(works):
+                self._take_back(work)
+            intent.remove()
+            raise
+        _step("logged")
+
+    def _prepare(self, plan: Plan, stamp: str) -> _Work:
+        path = self.paths[plan.kind]
+        state = plan.state
+        lines = plan.lines
+        if plan.truncate_to is not None:
+            with path.open("rb") as fh:
+                fh.seek(plan.truncate_to)
+                cut = fh.read()
+            work = _Work(plan, path, journal.FileStep(str(journal.absolute(path)), "truncate",
+                                                      offset=plan.truncate_to, data=cut.hex()))
+            work.data = cut
+            return work
+        if plan.edit is not None and plan.edit.is_append(len(lines)):
+            data = append_bytes([t for _, t in plan.edit.insert], state)
+            work = _Work(plan, path, journal.FileStep(str(journal.absolute(path)), "append",
+                                                      offset=state.size, data=data.hex()))
+            work.data = data
+            work.undo = {"truncate": state.size, "lines": len(plan.edit.insert)}
+            return work
+        work = _Work(plan, path, journal.FileStep(str(journal.absolute(path)), "replace"))
+        if plan.copy_from is not None:
+            chunks: Iterator[bytes] = self._copy_chunks(plan.copy_from, work)
+        else:
+            if plan.whole is not None:
+                fmt = plan.whole_format or state.fmt
+                rendering = Rendering(plan.whole, LineEdit(), fmt, old_end=plan.whole_ended, new_end=plan.whole_ended)
+            else:
+                edit = plan.edit or LineEdit()
+                new_end = plan.new_end if plan.new_end is not None else _keeps_end(edit, len(lines), state)
+                rendering = Rendering(lines, edit, state.fmt, old_end=state.final_newline, new_end=new_end,
+                                      check_old=state.exact is not True)
+            work.rendering = rendering
+            chunks = rendering.chunks()
+        work.staged = storage.stage(path, chunks)
+        tmp = work.staged.tmp
+        work.step.tmp = str(journal.absolute(tmp))
+        work.step.tmp_ino = os.stat(tmp).st_ino
+        if work.rendering is not None and plan.whole is None:
+            work.exact = state.exact is True or work.rendering.old_hash.hexdigest() == state.digest
+        else:
+            work.exact = False
+        if work.exact and plan.edit is not None:
+            work.undo = {"edit": inverse(plan.edit, lines).to_json()}
+        else:
+            work.keep_old = self._copy_name(plan.kind, stamp)
+            work.step.keep_old = str(journal.absolute(work.keep_old))
+            work.undo = {"copy": work.keep_old.name}
+        work.old = spare_name(path.parent, path.name, "old")
+        work.step.old = str(journal.absolute(work.old))
+        work.step.old_ino = state.stat[1]
+        return work
+
+    def _copy_chunks(self, source: Path, work: _Work) -> Iterator[bytes]:
+        hasher = hashlib.sha256()
+        size = 0
+        tail = b""  # the last bytes, to know whether the last line is ended
+        try:
+            with source.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    hasher.update(block)
+                    size += len(block)
+                    tail = (tail + block)[-4:]
+                    yield block
+        except OSError as exc:
+            raise OutputError("output.unwritable", path=str(source), reason=exc.strerror or str(exc)) from None
+        work.new_print = Print(hasher.hexdigest(), size, _ends(tail, work.plan.whole_format))
+        work.copy_hasher = hasher
+
+    def _copy_name(self, kind: str, stamp: str) -> Path:
+        folder = self.backup_dirs[kind]
+        base = f"{self.paths[kind].name}.{stamp}"
+        target, n = folder / base, 0
+        while os.path.lexists(target):
+            n += 1
+            target = folder / f"{base}-{n}"
+        return target
+
+    def _records(self, works: list[_Work], tx: str, stamp: str, text: str) -> list[tuple[Path, str]]:
+        """The undo record (its text, and a path beside each file's backups)."""
+        parts: dict[str, FilePart] = {}
+        for work in works:
+            state = work.plan.state
+            before = Print(state.digest, state.size, state.final_newline)
+            after = self._after_print(work)
+            parts[work.plan.kind] = FilePart(work.path.name, before, after, work.undo)
+        known = history.read_records({kind: (self.backup_dirs[kind], path.name) for kind, path in self.paths.items()})
+        body = UndoRecord(tx, stamp, text.splitlines(), parts,
+                          seq=1 + max((r.seq for r in known), default=0)).to_text()
+        out = []
+        for work in works:
+            folder = self.backup_dirs[work.plan.kind]
+            name = history.record_name(work.path.name, stamp)
+            n = 0
+            while os.path.lexists(folder / name):
+                n += 1
+                name = history.record_name(work.path.name, f"{stamp}-{n}")
+            out.append((folder / name, body))
+        return out
+
+    def _after_print(self, work: _Work) -> Print:
+        state = work.plan.state
+        if work.step.how == "append":
+            hasher = state.hasher.copy()
+            hasher.update(work.data)
+            return Print(hasher.hexdigest(), state.size + len(work.data), True)
+        if work.rendering is not None:
+            r = work.rendering
+            return Print(r.new_hash.hexdigest(), r.size, r.new_end)
+        assert work.new_print is not None
+        return work.new_print
+
+    # -- the change itself ---------------------------------------------------------------
+
+    def _link(self, work: _Work) -> None:
+        if work.step.how != "replace":
+            return
+        assert work.old is not None
+        try:
+            os.link(work.path, work.old)
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise OutputError("output.unwritable", path=str(work.old), reason=exc.strerror or str(exc)) from None
+            work.no_links = True  # the old file is renamed aside just before the new one takes its name
+            work.linked = work.plan.state.stat
+            return
+        linked = os.lstat(work.old)
+        held = work.plan.state.stat
+        if (linked.st_dev, linked.st_ino, linked.st_size, linked.st_mtime_ns) != held[:4]:
+            raise Changed(work.plan.kind)
+        work.linked = stat_of(linked)
+
+    def _check(self, work: _Work) -> None:
+        """Right before the change: is the file still the one that was checked?"""
+        if work.step.how == "replace":
+            now = work.plan.state.on_disk()
+            if now != work.linked:
+                raise Changed(work.plan.kind)
+            return
+        flags = os.O_WRONLY | (os.O_APPEND if work.step.how == "append" else 0)
+        work.fd = os.open(work.path, flags)
+        if stat_of(os.fstat(work.fd)) != work.plan.state.stat:
+            raise Changed(work.plan.kind)
+
+    def _apply(self, work: _Work) -> None:
+        try:
+            if work.step.how == "replace":
+                if work.no_links:
+                    assert work.old is not None
+                    os.rename(work.path, work.old)
+                    work.moved_old = True
+                os.replace(work.staged.tmp, work.path)
+                work.staged.tmp = None
+                work.applied = True
+                fsync_folder(work.path.parent)
+            elif work.step.how == "append":
+                work.applied = True
+                if os.write(work.fd, work.data) != len(work.data):  # a short write: the file may not grow
+                    raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))
+                os.fsync(work.fd)
+            else:
+                work.applied = True
+                os.ftruncate(work.fd, work.step.offset or 0)
+                os.fsync(work.fd)
+        except OSError as exc:
+            raise OutputError("output.unwritable", path=str(work.path), reason=exc.strerror or str(exc)) from None
+
+    def _take_back(self, work: _Work) -> None:
+        """Undo step 6 for one file (the audit lines could not be written, or a fault)."""
+        with contextlib.suppress(OSError):
+            if work.step.how == "replace":
+                if (work.applied or work.moved_old) and work.old is not None:
+                    os.replace(work.old, work.path)
+                    fsync_folder(work.path.parent)
+                elif work.old is not None and os.path.lexists(work.old):
+                    os.unlink(work.old)
+            elif work.applied and work.fd >= 0:
+                if work.step.how == "append":
+                    if os.fstat(work.fd).st_size <= (work.step.offset or 0) + len(work.data):
+                        os.ftruncate(work.fd, work.step.offset or 0)
+                else:  # the cut bytes go back where they were
+                    os.pwrite(work.fd, work.data, work.step.offset or 0)
+                os.fsync(work.fd)
+        work.applied = False
+
+    def _discard(self, work: _Work) -> None:
+        if work.staged is not None:
+            work.staged.discard()
+        if work.fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(work.fd)
+            work.fd = -1
+
+    # -- after ------------------------------------------------------------------------
+
+    def _finish(self, works: list[_Work], records: list[tuple[Path, str]],
+                drop: Sequence[Path]) -> list[Saved]:
+        """After the change is made: settle each file, write the undo record (one beside each
+        file's backups), delete the records of a change undone, keep the folder within bounds.
+        A record that cannot be written only means that this change cannot be undone."""
+        saved = [self._settle(work) for work in works]
+        for i, (path, text) in enumerate(records):
+            try:
+                storage.atomic_write(path, text.encode("ascii"))
+                saved[i].record = path
+            except OutputError:
+                pass
+        for path in drop:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        for work, item in zip(works, saved):
+            history.prune(self.backup_dirs[work.plan.kind], work.path.name)
+            if item.copy is not None:
+                for old in storage.list_backups(self.backup_dirs[work.plan.kind], work.path.name)[COPIES_KEPT:]:
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+        _step("recorded")
+        return saved
+
+    def _settle(self, work: _Work) -> Saved:
+        """The file's new state; the replaced file kept or let go; a race noticed."""
+        plan, state = work.plan, work.plan.state
+        if work.step.how == "append":
+            hasher = state.hasher.copy()
+            hasher.update(work.data)
+            now = stat_of(os.fstat(work.fd))
+            raced = now[2] != state.size + len(work.data)
+            new = FileState(work.path, state.fmt, True, now, hasher, state.exact)
+            return Saved(plan.kind, new, raced=raced)
+        if work.step.how == "truncate":
+            hasher = hashlib.sha256()
+            with work.path.open("rb") as fh:
+                remaining = work.step.offset or 0
+                while remaining > 0 and (block := fh.read(min(remaining, 1 << 20))):
+                    hasher.update(block)
+                    remaining -= len(block)
+            ended = plan.new_end if plan.new_end is not None else True
+            return Saved(plan.kind, FileState(work.path, state.fmt, ended, stat_of(os.fstat(work.fd)), hasher,
+                                              state.exact))
+        assert work.old is not None and work.linked is not None
+        old = os.lstat(work.old)
+        raced = (old.st_size, old.st_mtime_ns) != (work.linked[2], work.linked[3])
+        copy = None
+        if raced or work.keep_old is not None:
+            copy = work.keep_old or self._copy_name(plan.kind, self.clock().strftime(history.STAMP_FORMAT))
+            journal._keep_or_drop(work.old, str(copy))  # noqa: SLF001 - the same step as recovery's
+        else:
+            os.unlink(work.old)
+        if work.rendering is not None:
+            fmt = plan.whole_format if plan.whole is not None and plan.whole_format else state.fmt
+            hasher, ended = work.rendering.new_hash, work.rendering.new_end
+        else:
+            assert work.new_print is not None
+            fmt, ended, hasher = plan.whole_format or state.fmt, work.new_print.ended, work.copy_hasher
+        exact = True if work.rendering is not None else None  # what telbill wrote is its lines' rendering
+        new = FileState(work.path, fmt, ended, stat_of(os.stat(work.path)), hasher, exact)
+        return Saved(plan.kind, new, copy=copy, raced=raced)
+
+
+def undo_plan(kind: str, state: FileState, lines: Sequence[str], part: FilePart, folder: Path) -> Plan:
+    """How to take back ``part`` of a change (its undo record): cut the add off, apply the
+    inverse edit, or put the full copy back."""
+    if "truncate" in part.undo:
+        return Plan(kind, state, lines, truncate_to=int(part.undo["truncate"]), new_end=part.before.ended)
+    if "edit" in part.undo:
+        return Plan(kind, state, lines, edit=LineEdit.from_json(part.undo["edit"]), new_end=part.before.ended)
+    return Plan(kind, state, lines, copy_from=folder / str(part.undo["copy"]))
+
+
+def _keeps_end(edit: LineEdit, count: int, state: FileState) -> bool:
+    """A file without a line end after its last line keeps it so while that line stays last."""
+    if state.final_newline or count == 0:
+        return True
+    if count in edit.delete or any(b == count + 1 for b, _ in edit.insert):
+        return True
+    return False
+
+
+def _ends(tail: bytes, fmt: FileFormat | None) -> bool:
+    """Whether bytes ending with ``tail`` end with a line end, in ``fmt`` (UTF-8 when unknown)."""
+    from telbill.store.disk import ends_with_line_end
+
+    return ends_with_line_end(tail, fmt or FileFormat())

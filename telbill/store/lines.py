@@ -1,0 +1,129 @@
+"""Edits to a data file's lines, and how line numbers move with them.
+
+An edit is given in the numbers of the file *before* it (1-based): lines
+replaced, lines deleted, and texts inserted before a line (``count + 1``
+inserts at the end). :func:`inverse` gives the edit that turns the new file back
+into the old one, in the numbers of the new file; that is what an undo record
+keeps.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class LineEdit:
+    """Changes to one file's lines, numbered as before the edit."""
+
+    replace: Mapping[int, str] = field(default_factory=dict)
+    """Line number → its new text."""
+    delete: frozenset[int] = frozenset()
+    """Line numbers to drop."""
+    insert: tuple[tuple[int, str], ...] = ()
+    """``(before line, text)`` in order; ``before = count + 1`` is the end of the file."""
+
+    @classmethod
+    def append(cls, count: int, *texts: str) -> LineEdit:
+        """Texts added after the last of ``count`` lines."""
+        return cls(insert=tuple((count + 1, text) for text in texts))
+
+    def is_append(self, count: int) -> bool:
+        """Whether the edit only adds lines at the end of a file of ``count`` lines."""
+        return bool(self.insert) and not self.replace and not self.delete and all(
+            b == count + 1 for b, _ in self.insert)
+
+    def shifts(self, count: int) -> bool:
+        """Whether lines keep their numbers (False) or some move (True)."""
+        return bool(self.delete) or any(b <= count for b, _ in self.insert)
+
+    def marks(self) -> list[int]:
+        """Sorted line numbers the edit touches or inserts before."""
+        return sorted(set(self.replace) | self.delete | {b for b, _ in self.insert})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"replace": [[n, t] for n, t in sorted(self.replace.items())],
+                "delete": sorted(self.delete), "insert": [[b, t] for b, t in self.insert]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LineEdit:
+        return cls({int(n): str(t) for n, t in data.get("replace", [])},
+                   frozenset(int(n) for n in data.get("delete", [])),
+                   tuple((int(b), str(t)) for b, t in data.get("insert", [])))
+
+
+def _inserts(edit: LineEdit) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for b, text in edit.insert:
+        found.setdefault(b, []).append(text)
+    return found
+
+
+def edited(lines: Sequence[str], edit: LineEdit, start: int = 0, stop: int | None = None) -> Iterator[str]:
+    """The new lines that come from old lines ``start`` … ``stop - 1`` (0-based), with the
+    inserts before them; the inserts at the very end come when ``stop`` is the end."""
+    stop = len(lines) if stop is None else stop
+    inserts = _inserts(edit)
+    replace, delete = edit.replace, edit.delete
+    for i in range(start, stop):
+        number = i + 1
+        if number in inserts:
+            yield from inserts[number]
+        if number in delete:
+            continue
+        text = replace.get(number)
+        yield lines[i] if text is None else text
+    if stop == len(lines):
+        yield from inserts.get(len(lines) + 1, ())
+
+
+def apply_in_place(lines: list[str], edit: LineEdit) -> None:
+    """Make ``lines`` the new lines (cheap for one replaced, deleted or appended line)."""
+    count = len(lines)
+    if edit.is_append(count):
+        lines.extend(text for _, text in edit.insert)
+    elif not edit.insert and not edit.delete:
+        for number, text in edit.replace.items():
+            lines[number - 1] = text
+    elif not edit.insert and not edit.replace and len(edit.delete) == 1:
+        (number,) = edit.delete
+        del lines[number - 1]
+    else:
+        lines[:] = list(edited(lines, edit))
+
+
+def renumbering(edit: LineEdit) -> Callable[[int], int]:
+    """Old line number of a line the edit keeps → its new number."""
+    deleted = sorted(edit.delete)
+    before = sorted(b for b, _ in edit.insert)
+    if not before and len(deleted) == 1:
+        gone = deleted[0]
+        return lambda n: n - 1 if n > gone else n
+    return lambda n: n - bisect_left(deleted, n) + bisect_right(before, n)
+
+
+def new_numbers(edit: LineEdit) -> tuple[dict[int, int], list[int]]:
+    """(replaced old line → its new number, new numbers of the inserted texts in order)."""
+    deleted = sorted(edit.delete)
+    before = sorted(b for b, _ in edit.insert)
+    moved = renumbering(edit)
+    replaced = {n: moved(n) for n in edit.replace if n not in edit.delete}
+    inserted = []
+    rank: dict[int, int] = {}
+    for b, _ in edit.insert:
+        r = rank.get(b, 0)
+        rank[b] = r + 1
+        inserted.append(b - bisect_left(deleted, b) + bisect_left(before, b) + r)
+    return replaced, inserted
+
+
+def inverse(edit: LineEdit, lines: Sequence[str]) -> LineEdit:
+    """The edit that turns the new lines back into ``lines`` (the old ones), in new numbers."""
+    moved = renumbering(edit)
+    replaced, inserted = new_numbers(edit)
+    back_replace = {new: lines[old - 1] for old, new in replaced.items()}
+    back_insert = tuple((moved(old), lines[old - 1]) for old in sorted(edit.delete))
+    return LineEdit(back_replace, frozenset(inserted), back_insert)
