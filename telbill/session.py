@@ -25,7 +25,7 @@ from typing import Union
 from telbill import storage
 from telbill.billing import Bills, Statement, compute_bills, rate_call, statement
 from telbill.constants import DEFAULT_AUDIT_LOG
-from telbill.dataset import DataPaths, Dataset, load_dataset
+from telbill.dataset import DataPaths, Dataset, LoadProgress, load_dataset
 from telbill.decoding import decode, encode
 from telbill.display import quote
 from telbill.errors import (
@@ -41,6 +41,7 @@ from telbill.fields import (
     validate_name,
     validate_phone,
 )
+from telbill.finding import Found, NameIndex
 from telbill.i18n import Tr
 from telbill.linkedlist import LinkedList
 from telbill.loader import load_calls, load_users
@@ -200,17 +201,21 @@ class Session:
         audit_log: Path = DEFAULT_AUDIT_LOG,
         operator: str | None = None,
         clock: Callable[[], datetime] = datetime.now,
+        progress: LoadProgress | None = None,
     ) -> None:
         """Load the files named by ``paths`` (missing files raise InputFileError).
 
-        ``backup_dir`` defaults to a ``backup`` folder beside each data file.
+        ``backup_dir`` defaults to a ``backup`` folder beside each data file;
+        ``progress`` hears how far the reading of calls.txt is.
         """
         self.paths = paths
         self.audit_log = audit_log
         self.operator = operator or login_name()
         self.clock = clock
         self._backup_dir = backup_dir
-        self.dataset: Dataset = load_dataset(paths)
+        self.dataset: Dataset = load_dataset(paths, progress)
+        self._names = NameIndex()
+        """Each name's pinyin and sort key, worked out once (finding, sorting by name)."""
         self._stats: dict[str, tuple[int, int, int] | None] = {}
         self._user_sort: Callable[[], None] | None = None
         self._call_sort: Callable[[], None] | None = None
@@ -472,7 +477,7 @@ class Session:
             if by is UserSort.PHONE:
                 self.users.sort(key=lambda u: u.phone, reverse=reverse)
             elif by is UserSort.NAME:
-                self.users.sort(key=lambda u: u.name.casefold(), reverse=reverse)
+                self.users.sort(key=self._names.sort_key, reverse=reverse)
             else:
                 assert month is not None
                 totals = self.month_totals(month)
@@ -502,14 +507,10 @@ class Session:
         bill = self.bills(month).month(month)
         return {row.phone: row.total for row in bill.rows} if bill is not None else {}
 
-    def find_users_by_phone(self, digits: str) -> LinkedList[User]:
-        """Users whose phone contains ``digits``."""
-        return self.users.filter(lambda u: digits in u.phone)
-
-    def find_users_by_name(self, part: str) -> LinkedList[User]:
-        """Users whose name contains ``part`` (any case, spaces as typed)."""
-        needle = " ".join(part.split()).casefold()
-        return self.users.filter(lambda u: needle in u.name.casefold())
+    def find_users(self, query: str) -> Found:
+        """The users ``query`` names: a phone or part of one, a name or part of one (spaces
+        ignored), its pinyin or pinyin initials, any case (see :mod:`telbill.finding`)."""
+        return self._names.find(self.users, query)
 
     def find_calls_by_number(self, digits: str) -> LinkedList[Call]:
         """Calls whose caller or callee contains ``digits``."""

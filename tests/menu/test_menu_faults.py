@@ -49,7 +49,7 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def run_menu(script: Script) -> tuple[int, str]:
     out = io.StringIO()
-    code = menu.run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, True, out,
+    code = menu.run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
                          stdin=script, audit_log=Path("output/audit.log"), operator="tester")
     return code, out.getvalue()
 
@@ -163,7 +163,7 @@ def test_file_changed_while_waiting_at_the_main_prompt_is_read_before_the_chosen
 
     (data / "data/users.txt").write_bytes(OLD)
     (data / "data/calls.txt").write_bytes(calls)
-    code, out = run_menu(Script("9\n1\n\n0\n", before_line={1: edit}))
+    code, out = run_menu(Script("9\n1\n=\n0\n", before_line={1: edit}))
     assert code == 0
     assert EN("menu.reloaded", path="data/calls.txt") in out.splitlines()
     bills = (data / "output/bills.txt").read_text("utf-8")

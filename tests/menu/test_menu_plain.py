@@ -21,11 +21,28 @@ EN, ZH = Translator("en"), Translator("zh")
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
+class ReadPastEnd(BaseException):
+    """The menu asked for another line after being told the input had ended (it must stop)."""
+
+
+class Typed(io.StringIO):
+    """Answers typed one a line; a second read after the end fails the test at once (no hang)."""
+
+    ended = False
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        if self.ended:
+            raise ReadPastEnd
+        line = super().readline()
+        self.ended = not line
+        return line
+
+
 def run(script: str, tr: Translator = EN, stdin: Any = None) -> tuple[int, str]:
     """Run the menu on ``script`` (one answer a line); return the exit code and the screen."""
     out = io.StringIO()
-    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, True, out,
-                    stdin=stdin if stdin is not None else io.StringIO(script), operator="tester")
+    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, plain=True, stdout=out,
+                    stdin=stdin if stdin is not None else Typed(script), operator="tester")
     return code, out.getvalue()
 
 
@@ -66,19 +83,30 @@ def test_heading_and_show_users(data: Path) -> None:
 
 
 def test_end_of_input_ends_cleanly_anywhere(data: Path) -> None:
-    """At the menu or half way through an item, end of input exits 0 with no traceback."""
+    """At the menu or half way through an item, end of input exits 0 at once: no traceback, no
+    "interrupted" notice, nothing saved, and no line asked for after the end."""
     assert run("")[0] == 0
     code, screen = run("3\n83470099\n")
     assert code == 0 and "Traceback" not in screen
+    assert screen.endswith("Name: \nGoodbye.\n")
+    assert EN("menu.interrupted") not in screen
     assert users_file(data) == USERS
+
+
+def test_reading_past_the_end_fails_fast() -> None:
+    """The test stream itself: a read after the end raises at once instead of waiting for a timeout."""
+    stream = Typed("1\n")
+    assert stream.readline() == "1\n" and stream.readline() == ""
+    with pytest.raises(ReadPastEnd):
+        stream.readline()
 
 
 def test_bad_menu_answers_are_asked_again(data: Path) -> None:
     """Letters, out-of-range numbers: the reason, then the question again; 010 is 10."""
     code, screen = run("x\n14\n00\n")
     assert code == 0
-    assert "x is not one of the numbers shown (0-13)" in screen
-    assert "14 is not one of the numbers shown (0-13)" in screen
+    assert "'x' is not one of the numbers shown (0-13)" in screen
+    assert "'14' is not one of the numbers shown (0-13)" in screen
 
 
 def test_ctrl_c_inside_an_item_goes_back_to_the_menu(data: Path) -> None:
@@ -148,10 +176,12 @@ def test_add_call_checks_every_field(data: Path) -> None:
               "09:00:00\n2021-02-28 10:00:59\n0\n")
     code, screen = run(script)
     item = after(screen, "== Add a call record ==")
-    assert "83479999 is not a subscriber; add the user first (item 3)" in item
+    assert "no subscriber's phone, name or pinyin matches '83479999'" in item
+    assert "Found: 83470002  Li Na" in item
     assert "callee '12' is not 3 to 20 digits" in item
     assert "impossible date '2021-02-30'" in item
     assert "the end 2021-02-28 09:00:00 is before the start 2021-02-28 10:00:00" in item
+    assert "Class: long distance; duration 0:00:59; fee 0.70 yuan." in item
     assert calls_file(data) == CALLS + "83470002  0105551234  2021-02-28 10:00:00  2021-02-28 10:00:59\n"
     assert audit(data)[0][2] == "add-call"
 
@@ -176,11 +206,14 @@ def test_a_call_breaking_a_rule_is_saved_only_after_a_yes(data: Path) -> None:
     assert [line[2] for line in audit(data)] == ["add-call"]
 
 
-def test_modify_user_keeps_what_is_left_empty(data: Path) -> None:
-    """Empty answers keep the shown value; a user with calls keeps their phone."""
-    code, screen = run("5\n1\n83470001\n张 强\n\n7\n0\n")
+def test_modify_user_keeps_a_value_with_equals(data: Path) -> None:
+    """``=`` takes the value shown after it; a user with calls keeps their phone."""
+    code, screen = run("5\n1\n83470001\n张 强\n=\n7\n0\n")
     item = after(screen, "== Modify a user or a call record ==")
+    assert "Found: 83470001  张强" in item
     assert "83470001 has call records (2), so its phone stays as it is." in item
+    assert "Name [= 张强]: 张 强" in item
+    assert "Monthly rent, yuan (e.g. 25.00) [= 25.00]: =" in item
     assert "Before: 83470001  张强  25.00  6.50" in item
     assert "After:  83470001  张 强  25.00  7.00" in item
     assert "83470001  张 强  25.00  7.00  # moved in 2021\n" in users_file(data)
@@ -190,21 +223,24 @@ def test_modify_user_keeps_what_is_left_empty(data: Path) -> None:
 
 def test_modify_call(data: Path) -> None:
     """Pick the caller, then the record by its number; change the end only."""
-    code, screen = run("5\n2\n83470001\n3\n1\n\n\n\n2021-01-06 09:02:00\n0\n")
+    code, screen = run("5\n2\n83470001\n3\n1\n=\n=\n=\n2021-01-06 09:02:00\n0\n")
     item = after(screen, "== Modify a user or a call record ==")
     assert "Call records from 83470001 (2)" in item
-    assert "3 is not one of the numbers shown (0-2)" in item
+    assert "'3' is not one of the numbers shown (0-2)" in item
+    assert "Class: international; duration 0:02:00; fee 16.00 yuan." in item
     assert "After:  83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:02:00" in item
     assert "83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:02:00  # abroad\n" in calls_file(data)
 
 
 def test_delete_user_with_calls_says_how_many_and_asks(data: Path) -> None:
-    """The count is shown first; choosing to delete the calls too logs every record."""
-    code, screen = run("6\n1\n83470000\n2\n0\n")
+    """The count is shown first; after the choice a yes/no with the counts; deleting the calls too
+    logs every record."""
+    code, screen = run("6\n1\n83470000\n2\ny\n0\n")
     item = after(screen, "== Delete a user or a call record ==")
-    assert "83470000 Zhang Qiang has call records: 2." in item
+    assert "83470000  Zhang Qiang has call records: 2." in item
     assert "1  Delete the user, keep the call records (they will be set aside as unknown caller)" in item
-    assert "Choose 0-2 [0]: 2" in item  # an empty answer would go back
+    assert "Choose 0-2: 2" in item
+    assert "Delete user 83470000  Zhang Qiang and their 2 call records? (y/N): y" in item
     assert "Call records deleted: 2 (each is in the audit log)." in item
     assert "Zhang Qiang" not in users_file(data)
     assert "83470000" not in calls_file(data)
@@ -213,10 +249,11 @@ def test_delete_user_with_calls_says_how_many_and_asks(data: Path) -> None:
 
 def test_delete_choices_default_to_going_back(data: Path) -> None:
     """An empty answer to "delete the user, and their calls?" deletes nothing; so does one to a yes/no."""
-    code, screen = run("6\n1\n83470000\n\n6\n2\n83470002\n1\n\n0\n")
+    code, screen = run("6\n1\n83470000\n\n6\n1\n83470000\n2\n\n6\n2\n83470002\n1\n\n0\n")
     assert code == 0
     assert "What should happen to those call records?" in screen
-    assert "Choose 0-2 [0]: " in screen
+    assert "Choose 0-2: \nBack to the menu; nothing saved." in screen
+    assert "Delete user 83470000  Zhang Qiang and their 2 call records? (y/N): \nNothing was deleted." in screen
     assert "Delete call record 83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:00:59? (y/N): " in screen
     assert "Nothing was deleted." in screen
     assert users_file(data) == USERS and calls_file(data) == CALLS
@@ -224,22 +261,27 @@ def test_delete_choices_default_to_going_back(data: Path) -> None:
 
 
 def test_every_question_in_an_item_has_a_way_out(data: Path) -> None:
-    """A wrong line is refused once with the way out; an empty answer (or q where Enter takes a
-    value shown) goes back to the menu, so the rest of the script still runs."""
-    script = ("5\n2\n83470099\n\n"      # a caller with no call records, then Enter: back
-              "3\n\n"                    # add a user: Enter at the phone: back
-              "11\n83470001\nq\n"        # a month is suggested: q goes back
-              "8\n2\n\n"                 # search by name: Enter: back
+    """A wrong line is refused once with the way out; an empty answer or q leaves the item at any
+    question (also one that offers a value), saying "nothing saved" when something had been typed."""
+    script = ("5\n2\n83470099\n\n"      # a caller nobody has, then Enter: back
+              "3\n\n"                    # add a user: Enter at the first question: back, nothing typed
+              "3\n83470099\nq\n"         # add a user: q at the name: back
+              "11\n83470001\nq\n"        # a month is offered: q goes back
+              "11\n83470001\n\n"         # ... and so does an empty answer
+              "8\n1\n\n"                 # search: Enter: back
               "1\n0\n")
     code, screen = run(script)
     assert code == 0
-    assert screen.count("there are no call records from 83470099") == 1
-    assert "there are no call records from 83470099 (an empty answer goes back to the menu)" in screen
-    assert "Month (e.g. 2021-01) [2021-02]: q" in screen
+    refusal = "no subscriber's phone, name or pinyin matches '83470099' (Esc, q or an empty answer goes back to the menu)"
+    assert screen.count(refusal) == 1
+    assert "Month (e.g. 2021-01) [= 2021-02]: q" in screen
     assert "Statement of" not in screen
+    assert screen.count("Back to the menu; nothing saved.") == 5
+    assert "Add a user ==\nPhone (3 to 20 digits): \n\n== telbill" in screen  # nothing typed: no notice
     assert "Users: 3." in after(screen, "== Show all users ==")
     assert screen.rstrip().endswith("Goodbye.")
     assert users_file(data) == USERS and calls_file(data) == CALLS
+    assert not (data / "output/audit.log").exists()
 
 
 def test_billing_file_name_that_is_an_input_is_asked_again(data: Path) -> None:
@@ -247,7 +289,7 @@ def test_billing_file_name_that_is_an_input_is_asked_again(data: Path) -> None:
     code, screen = run("9\n1\ndata/calls.txt\nout/bills.txt\n0\n")
     item = after(screen, "== Billing")
     assert "data/calls.txt is an input file" in item
-    assert item.count("Write the bills to [output/bills.txt]: ") == 2
+    assert item.count("Write the bills to [= output/bills.txt]: ") == 2
     assert "Wrote out/bills.txt." in item
     assert calls_file(data) == CALLS
     assert "== 2021-01 ==" in (data / "out/bills.txt").read_text("utf-8")
@@ -257,9 +299,9 @@ def test_a_hash_inside_a_name_is_fine(data: Path) -> None:
     """``Li#Na`` is a name (a # inside a word is not a comment): kept with Enter, typed, saved;
     only a # that starts a word is refused."""
     (data / "data/users.txt").write_text(USERS + "83470003  Li#Na  1  1\n", "utf-8")
-    code, screen = run("5\n1\n83470003\n\n\n\n\n3\n83470004\nWang #2\nWang#2\n0\n0\n0\n")
+    code, screen = run("5\n1\n83470003\n=\n=\n=\n=\n3\n83470004\nWang #2\nWang#2\n0\n0\n0\n")
     assert code == 0
-    assert "Name [Li#Na]: " in screen
+    assert "Name [= Li#Na]: =" in screen
     assert "Nothing changed." in after(screen, "== Modify")
     assert "name 'Wang #2' has a word starting with #" in screen
     assert users_file(data) == USERS + "83470003  Li#Na  1  1\n83470004  Wang#2  0.00  0.00\n"
@@ -269,7 +311,9 @@ def test_a_hash_inside_a_name_is_fine(data: Path) -> None:
 def test_delete_user_keeping_calls_and_a_no(data: Path) -> None:
     """Keeping the calls leaves calls.txt alone; a user without calls is deleted only after a yes."""
     (data / "data/users.txt").write_text(USERS + "83470009  Nobody  1  1\n", "utf-8")
-    code, screen = run("6\n1\n83470002\n1\n6\n1\n83470009\nn\n6\n1\n83470009\ny\n0\n")
+    code, screen = run("6\n1\n83470002\n1\ny\n6\n1\n83470009\nn\n6\n1\n83470009\ny\n0\n")
+    assert "Delete user 83470002  Li Na and keep their 1 call records (set aside as unknown caller)? (y/N): y" \
+        in screen
     assert "Call records kept: 1; they will be set aside as unknown caller." in screen
     assert calls_file(data) == CALLS
     assert "Nothing was deleted." in screen
@@ -311,19 +355,20 @@ def test_sort_calls_by_fee(data: Path) -> None:
 @pytest.mark.parametrize(
     ("script", "expected", "absent"),
     [
-        ("8\n1\n0001\n", ["83470001   张强"], ["Zhang Qiang   25.00"]),
-        ("8\n2\nQIANG\n", ["Zhang Qiang"], ["Li Na"]),
-        ("8\n3\n83473333\n", ["83470002   83473333", "1 found."], ["83471111"]),
-        ("8\n4\n2020-12\n", ["02584561234", "1 found."], ["83471111"]),
-        ("8\n5\n2021-01-05\n2021-01-01\n2021-01-06\n",
-         ["the last day 2021-01-01 is before the first day 2021-01-05", "2 found."], ["83472222"]),
-        ("8\n2\nnobody\n", ["Users whose name contains nobody: none found."], []),
+        ("8\n1\n0001\n", ["83470001   张强", "Found: 1."], ["Zhang Qiang   25.00"]),
+        ("8\n1\nQIANG\n", ["Zhang Qiang", "张强", "Found: 2."], ["Li Na"]),
+        ("8\n2\n83473333\n", ["83470002   83473333", "Found: 1; fees of the 1 billed: 0.22 yuan."], ["83471111"]),
+        ("8\n3\n2020-12\n", ["02584561234", "Found: 1; fees of the 1 billed: 3.50 yuan."], ["83471111"]),
+        ("8\n4\n2021-01-05\n2021-01-01\n2021-01-06\n",
+         ["the last day 2021-01-01 is before the first day 2021-01-05", "Found: 2; fees of the 2 billed: 8.44 yuan."],
+         ["83472222"]),
+        ("8\n1\nnobody\n", ["Users matching 'nobody': none found."], []),
     ],
 )
 def test_search(data: Path, script: str, expected: list[str], absent: list[str]) -> None:
-    """Users by phone or name; calls by number, month, date range."""
-    code, screen = run(script + "0\n")
-    item = after(screen, "== Search ==")
+    """Users by any name; calls by number, month, date range, in start order with the fees' total."""
+    code, screen = run(script + "0\n0\n")
+    item = after(screen, "== Search, then act on what was found ==")
     for text in expected:
         assert text in item
     for text in absent:
@@ -346,11 +391,11 @@ def test_billing_one_month_to_a_named_file(data: Path) -> None:
 
 def test_billing_all_months_to_the_default_file(data: Path) -> None:
     """An empty answer takes output/bills.txt; every month with calls is billed."""
-    code, screen = run("9\n1\n\n0\n")
-    assert "Write the bills to [output/bills.txt]: " in screen
+    code, screen = run("9\n1\n=\n0\n")
+    assert "Write the bills to [= output/bills.txt]: =" in screen
     text = (data / "output/bills.txt").read_text("utf-8")
     assert [m for m in re.findall(r"== (\d{4}-\d\d) ==", text)] == ["2020-12", "2021-01", "2021-02"]
-    assert "months billed: 3, grand total" in screen
+    assert "Months billed: 3; grand total" in screen
 
 
 def test_anomalies_listed_by_reason_and_written(data: Path) -> None:
@@ -365,7 +410,7 @@ def test_anomalies_listed_by_reason_and_written(data: Path) -> None:
 
 def test_statement_totals_equal_the_bill_row(data: Path) -> None:
     """11 itemises the month's calls; the bill row below equals the bill file's row."""
-    code, screen = run("11\n83470001\n2021-01\n9\n2\n2021-01\n\n0\n")
+    code, screen = run("11\n83470001\n2021-01\n9\n2\n2021-01\n=\n0\n")
     item = after(screen, "== One subscriber's itemised statement ==").split("== Billing")[0]
     assert re.search(r"1 +2021-01-06 09:00:00 +0044207946000 +international +0:01:00 +8\.00", item)
     assert re.search(r"2 +2021-01-10 10:00:00 +83472222 +local +0:03:00 +0\.22", item)
@@ -403,7 +448,7 @@ def test_backup_then_restore(data: Path) -> None:
 
 def test_english_session_shows_no_chinese_but_names(data: Path) -> None:
     """Every item in English: no Chinese text apart from the data's names."""
-    script = "1\n2\n7\n2\n1\n1\n8\n4\n2021-01\n9\n1\n\n10\n11\n83470001\n2021-01\n12\n13\n1\n0\n"
+    script = "1\n2\n7\n2\n1\n1\n8\n3\n2021-01\n0\n9\n1\n=\n10\n11\n83470001\n2021-01\n12\n13\n1\n0\n"
     code, screen = run(script)
     assert code == 0
     assert not CJK.search(screen.replace("张强", ""))
@@ -413,7 +458,7 @@ def test_english_session_shows_no_chinese_but_names(data: Path) -> None:
 
 def test_chinese_session_uses_chinese_texts(data: Path) -> None:
     """The same session in Chinese shows the Chinese menu and none of the English texts."""
-    script = "1\n2\n7\n2\n1\n1\n8\n4\n2021-01\n9\n1\n\n10\n11\n83470001\n2021-01\n12\n13\n1\n3\n1\n0\n"
+    script = "1\n2\n7\n2\n1\n1\n8\n3\n2021-01\n0\n9\n1\n=\n10\n11\n83470001\n2021-01\n12\n13\n1\n0\n"
     code, screen = run(script, ZH)
     assert code == 0
     assert "主菜单" in screen and "显示所有用户" in screen and "再见。" in screen

@@ -51,7 +51,7 @@ def run(pipe: PipeInput, typed: str, height: int = 40, width: int = 100, tr: Tra
     pipe.send_text(typed)
     pipe.close()
     console = Console(file=io.StringIO(), width=width, height=height, record=True, color_system=None)
-    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, False, None,
+    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr,
                     console=console, interactive=True, operator="tester")
     return code, console.export_text()
 
@@ -114,9 +114,9 @@ def test_long_lists_page(data: Path, keys: PipeInput) -> None:
     (data / "data/users.txt").write_text(USERS + many, "utf-8")
     code, screen = run(keys, "1" + ENTER + ENTER + "q" + ENTER + KEY + "0" + ENTER, height=20)
     assert code == 0
-    assert "Users (data/users.txt) (rows 1-12 of 32)" in screen
-    assert "Users (data/users.txt) (rows 13-24 of 32)" in screen
-    assert "rows 25-" not in screen
+    assert "Users (data/users.txt) (rows 1-14 of 32)" in screen
+    assert "Users (data/users.txt) (rows 15-28 of 32)" in screen
+    assert "rows 29-" not in screen
 
 
 # -- narrow terminals ---------------------------------------------------------------------
@@ -172,7 +172,8 @@ def test_deleting_a_user_with_calls_starts_on_back(data: Path, keys: PipeInput) 
     typed = "6" + ENTER + "1" + ENTER + "83470000" + ENTER + ENTER + "0" + ENTER
     code, screen = run(keys, typed)
     assert code == 0
-    assert "83470000 Zhang Qiang has call records: 1." in screen
+    assert "83470000  Zhang Qiang has call records: 1." in screen
+    assert "Back to the menu; nothing saved." in screen
     assert "Deleted" not in screen
     assert (data / "data/users.txt").read_text("utf-8") == USERS
     assert (data / "data/calls.txt").read_text("utf-8") == CALLS

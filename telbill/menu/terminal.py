@@ -1,0 +1,290 @@
+"""Asking on a terminal: questionary lists and lines, and single keys for paging.
+
+A numbered list shows the number being typed (``13`` for item 13) until Enter
+takes it; Backspace edits it, the arrow keys move instead. A question line
+offers a value ready to take (typing replaces it, the arrow keys and Backspace
+edit it), suggests subscribers as a name is typed, and is left with Esc, ``q`` or
+an empty answer. A refused answer is shown whole right under the question, and
+the question comes back with the answer in the line to edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from prompt_toolkit.application import Application, get_app
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.keys import Keys
+from prompt_toolkit.layout import FormattedTextControl, Layout, Window
+from prompt_toolkit.lexers import Lexer
+from prompt_toolkit.shortcuts import PromptSession
+from rich.console import Console
+
+from telbill.display import shown
+from telbill.errors import TelbillError
+from telbill.i18n import Tr
+from telbill.menu.ask import BackToMenu, BaseAsker, Option, PageMove
+from telbill.menu.layout import wrap
+
+T = TypeVar("T")
+
+SUGGESTIONS = 10
+"""Subscribers suggested under a question as a name is typed."""
+
+
+class TerminalAsker(BaseAsker):
+    """questionary prompts: type a number or use the arrow keys; Esc, q or Enter on nothing goes back."""
+
+    paged = True
+
+    def __init__(self, tr: Tr, console: Console, pt_input: Any = None, pt_output: Any = None) -> None:
+        super().__init__(tr)
+        self.console = console
+        self._io: dict[str, Any] = {}
+        if pt_input is not None:
+            self._io["input"] = pt_input
+        if pt_output is not None:
+            self._io["output"] = pt_output
+
+    # -- lists ------------------------------------------------------------------------
+
+    def select(self, message: str, options: Sequence[Option[T]], *, hint: str | None = None,
+               pointer: int = 0, back: bool = True) -> T:
+        index = self._list(message, options, hint or self.tr("menu.hint.select" if back else "menu.hint.main"),
+                           pointer, back=back)
+        self.took()
+        return options[index].value
+
+    def confirm(self, message: str) -> bool:
+        options = [Option("n", self.tr("menu.no"), False), Option("y", self.tr("menu.yes"), True)]
+        try:
+            index = self._list(message, options, self.tr("menu.hint.yes_no"), 0, back=True,
+                               hotkeys={"y": 1, "Y": 1, "n": 0, "N": 0})
+        except BackToMenu:
+            return False
+        if options[index].value:
+            self.took()
+        return options[index].value
+
+    def _list(self, message: str, options: Sequence[Option[Any]], hint: str, pointer: int, *, back: bool,
+              hotkeys: dict[str, int] | None = None) -> int:
+        """The index of the option chosen (typing its number, the arrow keys, a hotkey)."""
+        from questionary import Choice
+        from questionary.prompts.common import InquirerControl, create_inquirer_layout
+        from questionary.styles import merge_styles_default
+
+        width = max(len(o.number) for o in options)
+        choices = [Choice(title=shown(f"{o.number:>{width}}  {o.label}"), value=i) for i, o in enumerate(options)]
+        control = InquirerControl(choices, use_shortcuts=False)
+        control.pointed_at = pointer
+        numbers = [o.number for o in options]
+        typed = [""]
+        keys = hotkeys or {}
+
+        def tokens() -> list[tuple[str, str]]:
+            out = [("class:qmark", "?"), ("class:question", f" {shown(message)} ")]
+            if control.is_answered:
+                out.append(("class:answer", str(control.get_pointed_at().title)))
+            elif typed[0]:
+                out += [("class:answer", typed[0]), ("class:instruction", "  " + self.tr("menu.hint.typed"))]
+            else:
+                out.append(("class:instruction", hint))
+            return out
+
+        bindings = KeyBindings()
+
+        def point_at_typed() -> None:
+            text = typed[0]
+            if text in numbers:
+                control.pointed_at = numbers.index(text)
+            elif text:
+                control.pointed_at = next(i for i, n in enumerate(numbers) if n.startswith(text))
+
+        @bindings.add(Keys.Any)
+        def _digit(event: KeyPressEvent) -> None:
+            key = event.key_sequence[0].key
+            if key in keys:
+                control.pointed_at = keys[key]
+                finish(event)
+            elif len(key) == 1 and key.isdigit() and any(n.startswith(typed[0] + key) for n in numbers):
+                typed[0] += key
+                point_at_typed()
+            elif back and key in ("q", "Q"):
+                event.app.exit(exception=BackToMenu())
+
+        @bindings.add(Keys.Backspace)
+        def _backspace(event: KeyPressEvent) -> None:
+            typed[0] = typed[0][:-1]
+            point_at_typed()
+
+        def move(step: int) -> Callable[[KeyPressEvent], None]:
+            def handler(event: KeyPressEvent) -> None:
+                typed[0] = ""
+                control.pointed_at = (control.pointed_at + step) % len(options)
+            return handler
+
+        for key in (Keys.Down, Keys.ControlN):
+            bindings.add(key)(move(1))
+        for key in (Keys.Up, Keys.ControlP):
+            bindings.add(key)(move(-1))
+
+        @bindings.add(Keys.Escape, eager=True)
+        def _escape(event: KeyPressEvent) -> None:
+            if back:
+                event.app.exit(exception=BackToMenu())
+
+        @bindings.add(Keys.ControlC, eager=True)
+        def _interrupt(event: KeyPressEvent) -> None:
+            event.app.exit(exception=KeyboardInterrupt())
+
+        @bindings.add(Keys.ControlM, eager=True)
+        def finish(event: KeyPressEvent) -> None:
+            control.is_answered = True
+            event.app.exit(result=control.get_pointed_at().value)
+
+        layout = create_inquirer_layout(control, tokens, **self._io)
+        app: Application[int] = Application(layout=layout, key_bindings=bindings,
+                                            style=merge_styles_default([None]), **self._io)
+        return app.run()
+
+    # -- lines --------------------------------------------------------------------------
+
+    def text(self, message: str, parse: Callable[[str], T], *, offer: str | None = None,
+             complete: Callable[[str], Sequence[tuple[str, str]]] | None = None) -> T:
+        line, fresh = offer or "", offer is not None
+        while True:
+            answer = self._line(message, line, fresh=fresh, complete=complete)
+            try:
+                value = self.meaning(answer, parse, offer)
+            except TelbillError as exc:
+                self.error(self.refused(exc))
+                line, fresh = answer, False
+                continue
+            self.took()
+            return value
+
+    def error(self, text: str) -> None:
+        """A refusal, right under the question, whole."""
+        for line in wrap(shown(text), self.console.width):
+            self.console.print(line, style="bold red", markup=False, highlight=False, emoji=False,
+                               soft_wrap=True)
+
+    def _line(self, message: str, line: str, *, fresh: bool,
+              complete: Callable[[str], Sequence[tuple[str, str]]] | None) -> str:
+        """One line typed; ``line`` is in it to start with (``fresh``: typing replaces it)."""
+        from questionary.styles import merge_styles_default
+
+        state = {"fresh": fresh and bool(line)}
+        bindings = KeyBindings()
+
+        @bindings.add(Keys.Escape, eager=True)
+        def _escape(event: KeyPressEvent) -> None:
+            event.app.exit(exception=BackToMenu())
+
+        @bindings.add(Keys.Any, filter=Condition(lambda: state["fresh"]))
+        def _replace(event: KeyPressEvent) -> None:
+            if event.data.isprintable():
+                event.current_buffer.text = ""
+                event.current_buffer.insert_text(event.data)
+            state["fresh"] = False
+
+        def tokens() -> StyleAndTextTuples:
+            out: StyleAndTextTuples = [("class:qmark", "?"), ("class:question", f" {shown(message)} ")]
+            if state["fresh"] and not get_app().is_done:
+                out.append(("class:instruction", self.tr("menu.hint.offer") + " "))
+            return out
+
+        session: PromptSession[str] = PromptSession(
+            tokens, style=merge_styles_default([None]), lexer=_Offered(state), key_bindings=bindings,
+            completer=_Suggest(complete) if complete is not None else None, complete_while_typing=True,
+            reserve_space_for_menu=SUGGESTIONS if complete is not None else 0, **self._io)
+        buffer = session.default_buffer
+        buffer.reset(Document(line))
+
+        def touched(_: object) -> None:
+            state["fresh"] = False
+
+        buffer.on_text_changed += touched
+        buffer.on_cursor_position_changed += touched
+        return session.app.run()
+
+    # -- paging and pausing ---------------------------------------------------------------
+
+    def page(self, where: str) -> PageMove:
+        """One key: Enter or Space the next page, b the one before, q or Esc stops (``where``
+        says so)."""
+        bindings = KeyBindings()
+        moves = {PageMove.NEXT: ("enter", " ", "pagedown", "down", "n", "j"),
+                 PageMove.BACK: ("b", "pageup", "up", "p", "k"),
+                 PageMove.STOP: ("q", "Q", "escape", "0")}
+        for move, keys in moves.items():
+            for key in keys:
+                bindings.add(key, eager=True)(_exit_with(move))
+
+        @bindings.add(Keys.ControlC, eager=True)
+        def _interrupt(event: KeyPressEvent) -> None:
+            event.app.exit(exception=KeyboardInterrupt())
+
+        @bindings.add(Keys.Any)
+        def _other(event: KeyPressEvent) -> None:
+            """Other keys do nothing."""
+
+        text: StyleAndTextTuples = [("class:instruction", shown(where))]
+        app: Application[PageMove] = Application(
+            layout=Layout(Window(FormattedTextControl(text), height=1)), key_bindings=bindings,
+            erase_when_done=True, **self._io)
+        return app.run()
+
+    def pause(self) -> None:
+        import questionary
+
+        try:
+            questionary.press_any_key_to_continue(self.tr("menu.pause"), **self._io).unsafe_ask()
+        except (KeyboardInterrupt, EOFError):
+            pass
+
+
+def _exit_with(move: PageMove) -> Callable[[KeyPressEvent], None]:
+    def handler(event: KeyPressEvent) -> None:
+        event.app.exit(result=move)
+    return handler
+
+
+class _Offered(Lexer):
+    """The answer line; a value offered and not yet touched is shown reversed (typing replaces it)."""
+
+    def __init__(self, state: dict[str, bool]) -> None:
+        self.state = state
+
+    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
+        fresh = self.state["fresh"] and not get_app().is_done
+        style = "class:answer reverse" if fresh else "class:answer"
+        lines = document.lines
+
+        def line(i: int) -> StyleAndTextTuples:
+            return [(style, lines[i])] if i < len(lines) else []
+
+        return line
+
+
+class _Suggest(Completer):
+    """Subscribers whose phone, name or pinyin fits what has been typed."""
+
+    def __init__(self, complete: Callable[[str], Sequence[tuple[str, str]]]) -> None:
+        self.complete = complete
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
+        typed = document.text_before_cursor
+        if not typed.strip():
+            return
+        try:
+            found = self.complete(typed)
+        except TelbillError:
+            return
+        for value, label in found[:SUGGESTIONS]:
+            yield Completion(value, start_position=-len(typed), display=shown(label))
