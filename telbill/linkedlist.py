@@ -1,4 +1,4 @@
-"""Our own singly linked list, with a stable natural merge sort that relinks nodes."""
+"""Our own singly linked list, with our own stable sort that relinks its cells."""
 
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ class LinkedList(Generic[T]):
     """A singly linked list with O(1) append, prepend and ``len``.
 
     It keeps a tail pointer so that appending is constant time, and a count so
-    that ``len`` is constant time. :meth:`sort` is a stable bottom-up natural merge
-    sort: it finds the runs already in order, then merges them pairwise by
-    relinking nodes, so it is O(n log n) in general and O(n) on sorted input.
+    that ``len`` is constant time. :meth:`sort` is stable and relinks the cells:
+    O(n) for integer keys and for keys with few distinct values, O(n log n) in
+    general, O(n) on input already in order (see :func:`sorted_order`).
     """
 
     __slots__ = ("head", "tail", "_len")
@@ -208,12 +208,14 @@ class LinkedList(Generic[T]):
         if self._len < 2:
             return
         cells = self._cells()
-        keys = list(map(key, (c.item for c in cells))) if key is not None else [c.item for c in cells]
+        items = self._items(cells)
+        keys = list(map(key, items)) if key is not None else items
         order = sorted_order(keys, reverse)
         if order is None:  # already in order
             return
         ordered = list(map(cells.__getitem__, order))
-        deque(map(setattr, ordered, repeat("next"), islice(ordered, 1, None)), maxlen=0)
+        for cell, following in zip(ordered, islice(ordered, 1, None)):
+            cell.next = following
         ordered[-1].next = None
         self.head, self.tail = ordered[0], ordered[-1]
 
@@ -226,6 +228,10 @@ class LinkedList(Generic[T]):
             append(node)
             node = node.next
         return cells
+
+    def _items(self, cells: list[Node[T]]) -> list[T]:
+        """The items the cells hold."""
+        return [c.item for c in cells]
 
 
 RADIX_BITS = 16
@@ -441,6 +447,9 @@ class IntrusiveList(LinkedList[L]):
             self.tail = item  # type: ignore[assignment]
         self._len += 1
         return item  # type: ignore[return-value]
+
+    def _items(self, cells: list[Node[L]]) -> list[L]:
+        return cells  # type: ignore[return-value]  # each record is its own cell
 
     def __iter__(self) -> Iterator[L]:
         node: Any = self.head

@@ -71,7 +71,7 @@ class Asker(Protocol):
     paged: bool
     """Whether long lists stop after each screenful (a terminal) or run on (plain)."""
     answered: int
-    """Answers given since the item began (to say "nothing saved" on the way back)."""
+    """Answers typed since the item began, taken or refused (to say "nothing saved" on the way back)."""
     pick_limit: int
     """The most matches offered as a numbered list; more ask for a closer name."""
 
@@ -142,8 +142,8 @@ class BaseAsker:
         """Why an answer was refused, and the way back."""
         return self.tr("menu.error.way_out", reason=exc.render(self.tr))
 
-    def took(self) -> None:
-        """An answer was taken."""
+    def typed(self) -> None:
+        """An answer was typed (whether it was taken or refused)."""
         self.answered += 1
 
     def page(self, where: str) -> PageMove:

@@ -355,7 +355,7 @@ def item_sort(ctx: Ctx) -> None:
     if isinstance(by, UserSort):
         s.sort_users(by, reverse, month)
         if month is None:
-            show_users(ctx, list(s.users), tr("menu.sorted.users", by=tr(f"menu.sort.{by.value}"), order=order))
+            show_users(ctx, list(s.users), tr("menu.sorted.users", by=tr(f"menu.by.{by.value}"), order=order))
         else:
             totals = s.month_totals(month)
             rows = [user_row(i, u) + [format_fen(totals.get(u.phone, 0))] for i, u in enumerate(s.users, 1)]
@@ -363,7 +363,7 @@ def item_sort(ctx: Ctx) -> None:
                            tr("menu.sorted.total", month=month, order=order))
     else:
         s.sort_calls(by, reverse)
-        show_calls(ctx, list(s.calls), tr("menu.sorted.calls", by=tr(f"menu.sort.{by.value}"), order=order))
+        show_calls(ctx, list(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order))
     ctx.view.say(tr("menu.sort.kept"))
 
 
@@ -415,14 +415,14 @@ def _search_users(ctx: Ctx) -> None:
     act_on_user(ctx, user)
 
 
-def _found_calls(ctx: Ctx, found: LinkedList[Call], title: str) -> None:
+def _found_calls(ctx: Ctx, found: LinkedList[Call], title: str, *, one_caller: bool = False) -> None:
     s, tr = ctx.session, ctx.tr
     if not found:
         ctx.view.warn(tr("menu.found.none", what=title))
         return
     found.sort(key=_start)
     calls = list(found)
-    show_calls(ctx, calls, title)
+    show_calls(ctx, calls, title, numbered=True, one_caller=one_caller)
     fees = [f for c in calls if (f := s.fee(c)) is not None]
     ctx.view.say(tr("menu.found.calls", count=count(len(calls)), billed=count(len(fees)), total=format_fen(sum(fees))))
     number = pick_from(ctx, tr("menu.ask.act_on_call", count=count(len(calls))), len(calls))
@@ -446,7 +446,7 @@ def act_on_user(ctx: Ctx, user: User) -> None:
         if not calls:
             ctx.view.say(tr("menu.error.no_calls", phone=user.phone))
             return
-        _found_calls(ctx, calls, tr("menu.calls.of", phone=user.phone, count=count(len(calls))))
+        _found_calls(ctx, calls, tr("menu.calls.of", phone=user.phone, count=count(len(calls))), one_caller=True)
     elif action == "modify":
         modify_user(ctx, user)
     else:

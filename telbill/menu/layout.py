@@ -38,7 +38,7 @@ class Column:
     """Whether long values may fold onto more lines (names, reasons, record text); the
     others (numbers, phones, times, months) are always shown whole."""
     drop: int = 0
-    """0: always shown; otherwise left out on a narrow screen, the highest number first."""
+    """0: always shown; otherwise left out on a narrow screen, the lowest number first."""
     short: Mapping[str, str] | None = None
     """Shorter texts for some values (``国际长途`` → ``国际``), used on a narrow screen."""
     bar: bool = False

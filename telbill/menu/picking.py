@@ -105,6 +105,7 @@ def pick_call(ctx: Ctx) -> Call:
     if not calls:
         ctx.view.warn(tr("menu.error.no_calls", phone=phone))
         raise BackToMenu
-    show_calls(ctx, calls, tr("menu.calls.of", phone=phone, count=count(len(calls))), picking=True)
+    show_calls(ctx, calls, tr("menu.calls.of", phone=phone, count=count(len(calls))), numbered=True,
+               one_caller=True)
     number = pick_from(ctx, tr("menu.ask.which_call", count=count(len(calls))), len(calls))
     return calls[number - 1]

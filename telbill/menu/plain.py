@@ -59,7 +59,7 @@ class PlainAsker(BaseAsker):
                 raise BackToMenu
             number = answer.lstrip("0") or ("0" if answer else "")
             if number in numbers:
-                self.took()
+                self.typed()
                 return options[numbers.index(number)].value
             self._error(self.tr("menu.error.not_item", value=quote(answer), span=choices))
 
@@ -72,9 +72,10 @@ class PlainAsker(BaseAsker):
             try:
                 value = self.meaning(answer, parse, offer)
             except TelbillError as exc:
+                self.typed()  # typed, though refused
                 self._error(self.refused(exc))
                 continue
-            self.took()
+            self.typed()
             return value
 
     def confirm(self, message: str) -> bool:
@@ -84,7 +85,7 @@ class PlainAsker(BaseAsker):
             if not answer or answer in NO_WORDS:
                 return False
             if answer in YES_WORDS:
-                self.took()
+                self.typed()
                 return True
             self._error(self.tr("menu.error.yes_no", value=quote(answer)))
 

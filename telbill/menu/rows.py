@@ -70,13 +70,15 @@ def show_users(ctx: Ctx, users: Sequence[User], title: str) -> bool:
 # -- call records -----------------------------------------------------------------------------
 
 
-def call_columns(ctx: Ctx, picking: bool = False) -> list[Column]:
-    """The columns of a call list. On a narrow screen the end goes first (the duration
-    says it), then the row number of a plain listing, or the caller of one caller's list."""
+def call_columns(ctx: Ctx, *, numbered: bool = False, one_caller: bool = False) -> list[Column]:
+    """The columns of a call list. On a narrow screen the caller of one caller's list goes
+    first, then the end (the duration says it), then the row number, unless a record is
+    to be chosen by it (``numbered``)."""
     tr = ctx.tr
-    return [Column(tr("menu.col.no"), "right", drop=0 if picking else 2),
-            Column(tr("menu.col.caller"), drop=1 if picking else 0), Column(tr("menu.col.callee")),
-            Column(tr("menu.col.start")), Column(tr("menu.col.end"), drop=2 if picking else 1),
+    return [Column(tr("menu.col.no"), "right", drop=0 if numbered else 2),
+            Column(tr("menu.col.caller"), drop=1 if one_caller else 0),
+            Column(tr("menu.col.callee")),
+            Column(tr("menu.col.start")), Column(tr("menu.col.end"), drop=2 if one_caller else 1),
             Column(tr("menu.col.class"), short=class_short(ctx)),
             Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.fee"), "right"),
             Column(tr("menu.col.note"), wrap=True)]
@@ -129,11 +131,12 @@ def measure_calls(ctx: Ctx, calls: Sequence[Call], fit: Fit) -> None:
         fit.widen(i, w, max(map(width, shorts)) if i == 5 else None)
 
 
-def show_calls(ctx: Ctx, calls: Sequence[Call], title: str, *, picking: bool = False) -> bool:
+def show_calls(ctx: Ctx, calls: Sequence[Call], title: str, *, numbered: bool = False,
+               one_caller: bool = False) -> bool:
     """A numbered table of call records with class, duration and fee; False if the operator stopped.
-    ``picking``: the list is there to choose one by its number."""
-    return ctx.view.table(call_columns(ctx, picking), LazyRows(calls, partial(call_row, ctx)), title,
-                          measure=partial(measure_calls, ctx, calls))
+    ``numbered``: the list is there to choose one by its number; ``one_caller``: all are one caller's."""
+    return ctx.view.table(call_columns(ctx, numbered=numbered, one_caller=one_caller),
+                          LazyRows(calls, partial(call_row, ctx)), title, measure=partial(measure_calls, ctx, calls))
 
 
 # -- bills ---------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from prompt_toolkit.shortcuts import PromptSession
 from rich.console import Console
 
 from telbill.display import shown
+from telbill.display import width as display_width
 from telbill.errors import TelbillError
 from telbill.i18n import Tr
 from telbill.menu.ask import BackToMenu, BaseAsker, Option, PageMove
@@ -57,7 +58,7 @@ class TerminalAsker(BaseAsker):
                pointer: int = 0, back: bool = True) -> T:
         index = self._list(message, options, hint or self.tr("menu.hint.select" if back else "menu.hint.main"),
                            pointer, back=back)
-        self.took()
+        self.typed()
         return options[index].value
 
     def confirm(self, message: str) -> bool:
@@ -68,7 +69,7 @@ class TerminalAsker(BaseAsker):
         except BackToMenu:
             return False
         if options[index].value:
-            self.took()
+            self.typed()
         return options[index].value
 
     def _list(self, message: str, options: Sequence[Option[Any]], hint: str, pointer: int, *, back: bool,
@@ -78,32 +79,26 @@ class TerminalAsker(BaseAsker):
         from questionary.prompts.common import InquirerControl, create_inquirer_layout
         from questionary.styles import merge_styles_default
 
+        if display_width(f"? {message}  {hint}") > self.console.width:
+            hint = ""  # a question as long as the line: the list below says what to do
         width = max(len(o.number) for o in options)
         choices = [Choice(title=shown(f"{o.number:>{width}}  {o.label}"), value=i) for i, o in enumerate(options)]
-        control = InquirerControl(choices, use_shortcuts=False)
+        control = InquirerControl(choices, use_indicator=False, use_shortcuts=False)
         control.pointed_at = pointer
-        numbers = [o.number for o in options]
-        typed = [""]
+        number = TypedNumber([o.number for o in options], pointer)
         keys = hotkeys or {}
 
         def tokens() -> list[tuple[str, str]]:
             out = [("class:qmark", "?"), ("class:question", f" {shown(message)} ")]
             if control.is_answered:
                 out.append(("class:answer", str(control.get_pointed_at().title)))
-            elif typed[0]:
-                out += [("class:answer", typed[0]), ("class:instruction", "  " + self.tr("menu.hint.typed"))]
+            elif number.typed:
+                out += [("class:answer", number.typed), ("class:instruction", "  " + self.tr("menu.hint.typed"))]
             else:
                 out.append(("class:instruction", hint))
             return out
 
         bindings = KeyBindings()
-
-        def point_at_typed() -> None:
-            text = typed[0]
-            if text in numbers:
-                control.pointed_at = numbers.index(text)
-            elif text:
-                control.pointed_at = next(i for i, n in enumerate(numbers) if n.startswith(text))
 
         @bindings.add(Keys.Any)
         def _digit(event: KeyPressEvent) -> None:
@@ -111,21 +106,21 @@ class TerminalAsker(BaseAsker):
             if key in keys:
                 control.pointed_at = keys[key]
                 finish(event)
-            elif len(key) == 1 and key.isdigit() and any(n.startswith(typed[0] + key) for n in numbers):
-                typed[0] += key
-                point_at_typed()
+            elif len(key) == 1 and key.isdigit():
+                number.type(key)
+                control.pointed_at = number.pointer
             elif back and key in ("q", "Q"):
                 event.app.exit(exception=BackToMenu())
 
         @bindings.add(Keys.Backspace)
         def _backspace(event: KeyPressEvent) -> None:
-            typed[0] = typed[0][:-1]
-            point_at_typed()
+            number.erase()
+            control.pointed_at = number.pointer
 
         def move(step: int) -> Callable[[KeyPressEvent], None]:
             def handler(event: KeyPressEvent) -> None:
-                typed[0] = ""
-                control.pointed_at = (control.pointed_at + step) % len(options)
+                number.move(step)
+                control.pointed_at = number.pointer
             return handler
 
         for key in (Keys.Down, Keys.ControlN):
@@ -162,10 +157,11 @@ class TerminalAsker(BaseAsker):
             try:
                 value = self.meaning(answer, parse, offer)
             except TelbillError as exc:
+                self.typed()  # typed, though refused
                 self.error(self.refused(exc))
                 line, fresh = answer, False
                 continue
-            self.took()
+            self.typed()
             return value
 
     def error(self, text: str) -> None:
@@ -184,6 +180,8 @@ class TerminalAsker(BaseAsker):
 
         @bindings.add(Keys.Escape, eager=True)
         def _escape(event: KeyPressEvent) -> None:
+            if not state["fresh"] and event.current_buffer.text.strip():
+                self.typed()  # something had been typed: "nothing saved" will be said
             event.app.exit(exception=BackToMenu())
 
         @bindings.add(Keys.Any, filter=Condition(lambda: state["fresh"]))
@@ -247,6 +245,47 @@ class TerminalAsker(BaseAsker):
             questionary.press_any_key_to_continue(self.tr("menu.pause"), **self._io).unsafe_ask()
         except (KeyboardInterrupt, EOFError):
             pass
+
+
+class TypedNumber:
+    """The number being typed in a numbered list, and the option pointed at.
+
+    A digit is taken only if some option's number starts with what it makes (so
+    ``1``, ``1``, ``1`` stays ``11`` when there is no item 111); the pointer is on
+    the option whose number has been typed, or the first one it could become.
+    Backspace takes the last digit back; the arrow keys move the pointer and
+    forget the number. Enter takes the option pointed at. No timing is involved.
+    """
+
+    def __init__(self, numbers: Sequence[str], pointer: int = 0) -> None:
+        self.numbers = list(numbers)
+        self.typed = ""
+        self.pointer = pointer
+
+    def type(self, digit: str) -> bool:
+        """Add ``digit`` if some number starts with the result; whether it was taken."""
+        attempt = self.typed + digit
+        if not any(n.startswith(attempt) for n in self.numbers):
+            return False
+        self.typed = attempt
+        self._point()
+        return True
+
+    def erase(self) -> None:
+        """Take the last digit back."""
+        self.typed = self.typed[:-1]
+        self._point()
+
+    def move(self, step: int) -> None:
+        """Move the pointer (an arrow key); the number typed is forgotten."""
+        self.typed = ""
+        self.pointer = (self.pointer + step) % len(self.numbers)
+
+    def _point(self) -> None:
+        if self.typed in self.numbers:
+            self.pointer = self.numbers.index(self.typed)
+        elif self.typed:
+            self.pointer = next(i for i, n in enumerate(self.numbers) if n.startswith(self.typed))
 
 
 def _exit_with(move: PageMove) -> Callable[[KeyPressEvent], None]:

@@ -169,26 +169,32 @@ class View:
     def _browse(self, first: int, show: Callable[[int], int | None]) -> bool:
         """Show pages from ``first``: ``show(page)`` prints one and gives the next (``None``: the last).
 
-        After each page but the last the operator moves on, back, or stops.
+        After each page the operator moves on, back, or stops (which also skips the
+        lists that would follow in the item); after the last page of a list that
+        took several, they may still go back. False if stopped before the end.
         """
         history: list[int] = []
         page = first
         while True:
             following = show(page)
-            if following is None:
+            if following is None and not history:
                 return True
             while True:
-                move = self.asker.page(self.tr("menu.page.moves"))
-                if move is PageMove.NEXT:
-                    history.append(page)
-                    page = following
+                last = following is None
+                move = self.asker.page(self.tr("menu.page.end" if last else "menu.page.moves"))
+                if move is PageMove.BACK and history:
+                    page = history.pop()
                     break
                 if move is PageMove.STOP:
                     self.stopped = True
-                    return False
-                if history:
-                    page = history.pop()
+                    return last
+                if move is PageMove.NEXT:
+                    if following is None:
+                        return True
+                    history.append(page)
+                    page = following
                     break
+
 
     # -- drawing on a terminal ----------------------------------------------------------
 

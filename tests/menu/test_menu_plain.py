@@ -356,7 +356,7 @@ def test_sort_calls_by_fee(data: Path) -> None:
     ("script", "expected", "absent"),
     [
         ("8\n1\n0001\n", ["83470001   张强", "Found: 1."], ["Zhang Qiang   25.00"]),
-        ("8\n1\nQIANG\n", ["Zhang Qiang", "张强", "Found: 2."], ["Li Na"]),
+        ("8\n1\nQIANG\n", ["Zhang Qiang", "张强", "Found: 2."], ["83470002"]),
         ("8\n2\n83473333\n", ["83470002   83473333", "Found: 1; fees of the 1 billed: 0.22 yuan."], ["83471111"]),
         ("8\n3\n2020-12\n", ["02584561234", "Found: 1; fees of the 1 billed: 3.50 yuan."], ["83471111"]),
         ("8\n4\n2021-01-05\n2021-01-01\n2021-01-06\n",
@@ -484,3 +484,119 @@ def test_printf_1_0_piped_into_telbill_lists_every_user(data: Path) -> None:
     assert proc.stderr == ""
     for phone, name in (("83470000", "Zhang Qiang"), ("83470001", "张强"), ("83470002", "Li Na")):
         assert re.search(rf"{phone} +{name}", proc.stdout)
+
+
+# -- finding anyone, acting on what was found (issue 11) ------------------------------------
+
+MORE_USERS = USERS + "83470003  欧阳 小明  20  0\n83470004  曾国藩  20  0\n"
+
+
+def test_a_subscriber_is_found_by_pinyin_initials_and_picked_from_a_list(data: Path) -> None:
+    """zq names Zhang Qiang and 张强: a numbered list to pick from; the statement is the one picked."""
+    code, screen = run("11\nzq\n2\n2021-01\n0\n")
+    item = after(screen, "== One subscriber's itemised statement ==")
+    assert "Several subscribers match (2); which one?\n  1  83470000  Zhang Qiang\n  2  83470001  张强\n" \
+           "  0  Back to the menu\nChoose 0-2: 2" in item
+    assert "Statement of 83470001 张强 for 2021-01" in item
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("欧阳小明", "欧阳 小明"), ("oyxm", "欧阳 小明"), ("XIAOMING", "欧阳 小明"), ("zeng", "曾国藩"),
+     ("ceng guo fan", "曾国藩"), ("0004", "曾国藩"), ("83470003", "欧阳 小明")],
+)
+def test_one_match_is_taken_and_said(data: Path, typed: str, name: str) -> None:
+    """A name without its spaces, pinyin, initials, a heteronym's either reading, part of a phone:
+    one match is taken at once and said."""
+    (data / "data/users.txt").write_text(MORE_USERS, "utf-8")
+    code, screen = run(f"6\n1\n{typed}\nn\n0\n")
+    assert f"Found: {screen.split('Found: ')[1].splitlines()[0]}".endswith(name)
+    assert f"Delete user 8347000{'3' if '小明' in name else '4'}  {name}? (y/N): n" in screen
+    assert users_file(data) == MORE_USERS
+
+
+def test_a_query_that_fits_nobody_or_too_many_is_asked_again(data: Path) -> None:
+    """Nobody: the reason, and the question again; more matches than a list should hold: type more."""
+    many = "".join(f"8348{i:04d}  User {i}  1  1\n" for i in range(60))
+    (data / "data/users.txt").write_text(USERS + many, "utf-8")
+    code, screen = run("11\nxyz\n8348\n83470001\n2021-01\n0\n")
+    assert "no subscriber's phone, name or pinyin matches 'xyz' (Esc, q or an empty answer goes back" in screen
+    assert "60 subscribers match '8348'; type more of the phone or name" in screen
+    assert "Statement of 83470001 张强 for 2021-01" in screen
+
+
+def test_search_then_act_on_a_user(data: Path) -> None:
+    """A search result leads to what can be done with it: here the user's calls, then deleting one."""
+    code, screen = run("8\n1\nzhang\n2\n2\n1\n2\ny\n0\n")
+    item = after(screen, "== Search, then act on what was found ==")
+    assert "Number of the user to act on (1-2, 0 goes back): 2" in item
+    assert "What should be done with 83470001  张强?" in item
+    assert "Call records from 83470001 (2)" in item
+    assert "Delete call record 83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:01:00? (y/N): y" in item
+    assert "0044207946000" not in calls_file(data)
+
+
+def test_search_then_act_on_a_call(data: Path) -> None:
+    """A call found by month is changed without typing its caller again."""
+    code, screen = run("8\n3\n2021-02\n1\n1\n=\n=\n=\n2021-02-01 08:02:00\n0\n")
+    item = after(screen, "== Search, then act on what was found ==")
+    assert "What should be done with 83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:00:59?" in item
+    assert "After:  83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:02:00" in item
+    assert "83470002\t83473333" not in calls_file(data)
+    assert "83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:02:00\n" in calls_file(data)
+
+
+def test_a_months_calls_come_in_start_order_with_their_total(data: Path) -> None:
+    """Calls of a month: in start order whatever the current order, then the fees' total."""
+    code, screen = run("7\n2\n1\n2\n8\n3\n2021-01\n0\n0\n")
+    item = after(screen, "== Search, then act on what was found ==")
+    starts = re.findall(r"2021-01-\d\d \d\d:\d\d:\d\d", item)
+    assert starts == sorted(starts) and len(starts) == 4
+    assert "Found: 4; fees of the 3 billed: 8.66 yuan." in item
+
+
+def test_chinese_names_sort_by_pinyin(data: Path) -> None:
+    """Sorting by name puts Chinese and Latin names together by their letters."""
+    names = ["冯小刚", "司马光明", "周杰", "唐国强", "徐丽", "Zhang Qiang", "张强", "Li Na", "曾国藩"]
+    (data / "data/users.txt").write_text("".join(f"8347{i:04d}  {n}  1  1\n" for i, n in enumerate(names)), "utf-8")
+    code, screen = run("7\n1\n2\n1\n0\n")
+    item = after(screen, "== Sort ==")
+    assert "Users by name, A to Z" in item
+    listed = re.findall(r"^ +\d+ +\d{8} +(.+?) +1\.00", item, re.M)
+    assert listed == ["冯小刚", "Li Na", "司马光明", "唐国强", "徐丽", "曾国藩", "Zhang Qiang", "张强", "周杰"]
+
+
+# -- confirmations in proportion to harm; details (issue 11) ----------------------------------
+
+
+def test_billing_a_month_without_calls_asks_first(data: Path) -> None:
+    """A month with no billed calls is billed only after a yes (rent and feature fees only)."""
+    code, screen = run("9\n2\n2021-05\nn\n9\n2\n2021-05\ny\nout/may.txt\n0\n")
+    assert "2021-05 has no billed calls; bill it anyway (rent and feature fees only)? (y/N): n" in screen
+    assert "Nothing was written." in screen
+    assert "== 2021-05 ==" in (data / "out/may.txt").read_text("utf-8")
+
+
+def test_a_rent_above_ten_thousand_yuan_asks_are_you_sure(data: Path) -> None:
+    """A rent over 10,000 yuan needs a yes; a no asks for the amount again."""
+    code, screen = run("3\n83470099\nBig\n25000\nn\n25\n10000.01\ny\n0\n")
+    assert "A monthly rent of 25000.00 yuan is more than 10000.00 yuan. Is that right? (y/N): n" in screen
+    assert "A monthly feature fee of 10000.01 yuan is more than 10000.00 yuan. Is that right? (y/N): y" in screen
+    assert users_file(data).endswith("83470099  Big  25.00  10000.01\n")
+
+
+def test_a_time_alone_is_checked_as_a_time(data: Path) -> None:
+    """At the question for a time, 9:00 is refused as "not a time", not as a date and time."""
+    code, screen = run("4\n83470002\n83475555\n2021-02-03\n9:00\n09:00:00\n09:01:00\n0\n")
+    assert "'9:00' is not a time like 08:00:00 (Esc, q or an empty answer goes back to the menu)" in screen
+    assert calls_file(data).endswith("83470002  83475555  2021-02-03 09:00:00  2021-02-03 09:01:00\n")
+
+
+def test_counts_have_thousands_separators(data: Path) -> None:
+    """1,200 call records: the heading and the listing's count say 1,200."""
+    calls = "".join(f"83470000  83471111  2021-01-01 {i // 60 % 24:02d}:{i % 60:02d}:00  "
+                    f"2021-01-01 {i // 60 % 24:02d}:{i % 60:02d}:01\n" for i in range(1200))
+    (data / "data/calls.txt").write_text(calls, "utf-8")
+    code, screen = run("2\n0\n")
+    assert "Call records: 1,200 (data/calls.txt): 1,200 billed, 0 set aside" in screen
+    assert "Call records: 1,200; billed 1,200, set aside 0 (no fee)." in screen
