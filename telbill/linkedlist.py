@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice, repeat
@@ -261,9 +262,8 @@ def sorted_order(keys: list[Any], reverse: bool = False) -> list[int] | None:
     kinds = set(map(type, keys))
     if kinds <= {int, bool}:
         lo, hi = min(keys), max(keys)
-        digits = list(map(operator.sub, repeat(hi), keys)) if reverse else \
-            list(map(operator.sub, keys, repeat(lo)))
-        return _radix_order(digits, hi - lo)
+        digits = map(operator.sub, repeat(hi), keys) if reverse else map(operator.sub, keys, repeat(lo))
+        return _radix_order(digits, n, hi - lo)
     try:
         distinct = list(dict.fromkeys(keys))
     except TypeError:  # unhashable keys
@@ -271,27 +271,48 @@ def sorted_order(keys: list[Any], reverse: bool = False) -> list[int] | None:
     ranked = [distinct[i] for i in _merge_order(distinct, False)]
     ranks = range(len(ranked) - 1, -1, -1) if reverse else range(len(ranked))
     rank = dict(zip(ranked, ranks))
-    return _radix_order(list(map(rank.__getitem__, keys)), len(ranked) - 1)
+    return _radix_order(map(rank.__getitem__, keys), n, len(ranked) - 1)
 
 
-def _radix_order(digits: list[int], span: int) -> list[int]:
-    """Stable LSD radix sort of non-negative ints ``digits`` (all ≤ ``span``); the positions in order.
+def _radix_order(digits: Iterable[int], n: int, span: int) -> list[int]:
+    """Stable LSD radix sort of ``n`` non-negative ints ``digits`` (each ≤ ``span``): the positions in order.
 
-    Each pass deals the positions into buckets by some bits of their digit, in
-    the order the last pass left them; the loops run inside ``map``.
+    The loops run inside ``map``. One pass when ``span`` is small; otherwise each
+    pass deals the values into buckets by some of their bits, in the order the
+    last pass left them. When the digit and the position fit in 63 bits together
+    they travel packed in one machine integer in an ``array`` (read in order, pass
+    after pass, with no jumping about in memory); else the positions travel in
+    lists and each pass looks their digits up.
     """
-    n = len(digits)
     bits = max(1, span.bit_length())
     passes = -(-bits // RADIX_BITS)
     width = -(-bits // passes)
     mask = (1 << width) - 1
+    if passes == 1:
+        buckets: list[list[int]] = [[] for _ in range(span + 1)]
+        deque(map(list.append, map(buckets.__getitem__, digits), range(n)), maxlen=0)
+        return list(chain.from_iterable(buckets))
+    index_bits = max(1, (n - 1).bit_length())
+    if bits + index_bits <= 63:
+        packed = array("q", map(operator.or_, map(operator.lshift, digits, repeat(index_bits)), range(n)))
+        for done in range(0, width * passes, width):
+            shelves = [array("q") for _ in range(min(span >> done, mask) + 1)]
+            source: Iterable[int] = map(operator.rshift, packed, repeat(index_bits + done))
+            if done + width < bits:
+                source = map(mask.__and__, source)
+            deque(map(array.append, map(shelves.__getitem__, source), packed), maxlen=0)
+            packed = array("q")
+            for shelf in shelves:
+                packed.extend(shelf)
+        return list(map(((1 << index_bits) - 1).__and__, packed))
+    values = list(digits)
     order: list[int] | None = None
-    for shift in range(0, width * passes, width):
-        buckets: list[list[int]] = [[] for _ in range(min(span >> shift, mask) + 1)]
-        source: Iterable[int] = digits if order is None else map(digits.__getitem__, order)
-        if shift:
-            source = map(operator.rshift, source, repeat(shift))
-        if passes > 1 and shift + width < bits:
+    for done in range(0, width * passes, width):
+        buckets = [[] for _ in range(min(span >> done, mask) + 1)]
+        source = values if order is None else map(values.__getitem__, order)
+        if done:
+            source = map(operator.rshift, source, repeat(done))
+        if done + width < bits:
             source = map(mask.__and__, source)
         positions: Iterable[int] = range(n) if order is None else order
         deque(map(list.append, map(buckets.__getitem__, source), positions), maxlen=0)

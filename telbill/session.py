@@ -16,6 +16,7 @@ import getpass
 import os
 import re
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
@@ -45,7 +46,7 @@ from telbill.finding import Found, NameIndex
 from telbill.i18n import Tr
 from telbill.linkedlist import LinkedList
 from telbill.loader import load_calls, load_users
-from telbill.records import Call, User
+from telbill.records import Call, CallClass, User
 from telbill.report import RunInfo, format_anomalies, format_bills
 from telbill.screening import Anomaly, Screening, screen_calls
 from telbill.tariff import Tariff
@@ -491,16 +492,23 @@ class Session:
 
         def apply() -> None:
             if by is CallSort.START:
-                self.calls.sort(key=lambda c: c.start, reverse=reverse)
+                self.calls.sort(key=attrgetter("start"), reverse=reverse)
             elif by is CallSort.CALLER:
-                self.calls.sort(key=lambda c: c.caller, reverse=reverse)
+                self.calls.sort(key=attrgetter("caller"), reverse=reverse)
             elif by is CallSort.DURATION:
                 self.calls.sort(key=lambda c: c.end - c.start, reverse=reverse)
             else:
-                self.calls.sort(key=lambda c: -1 if (f := self.fee(c)) is None else f, reverse=reverse)
+                self.calls.sort(key=self._fee_key(), reverse=reverse)
 
         apply()
         self._call_sort = apply
+
+    def _fee_key(self) -> Callable[[Call], int]:
+        """A call's fee in fen, -1 when it is set aside (what sorting by fee compares)."""
+        self.screening()
+        aside = self._anomaly_by_id
+        fees = {kind: self.tariff.rate(kind).fee for kind in CallClass}
+        return lambda c: -1 if id(c) in aside else fees[c.call_class](c.end - c.start)
 
     def month_totals(self, month: str) -> dict[str, int]:
         """Phone → that month's bill total (rent and feature included), in fen."""
