@@ -208,7 +208,7 @@ def _glued(before: str, after: str) -> bool:
 
 def units(text: str) -> list[tuple[str, str]]:
     """``text`` as the pieces a line may not break inside, each with what separates it from
-    the one before (``' '`` or ``''``).
+    the one before (the spaces between them, or ``''``).
 
     A line may break at a space between two words, or between two Chinese characters;
     not inside a word, number, date, path or phone; not between a date and its time;
@@ -216,26 +216,26 @@ def units(text: str) -> list[tuple[str, str]]:
     stays whole); not before a closing mark nor after an opening one.
     """
     out: list[list[str]] = []  # [separator, text]
-    space = False
+    space = ""
     for m in _TOKEN.finditer(text):
         token = m.group()
         if m.group(1):
-            space = True
+            space = token
             continue
         if out:
             prev = out[-1][1]
             if space:
                 if _glued(prev, token):
-                    out[-1][1] = f"{prev} {token}"
+                    out[-1][1] = prev + space + token
                 else:
-                    out.append([" ", token])
+                    out.append([space, token])
             elif token[0] in _CLOSING or prev[-1] in _OPENING or not (_wide(prev[-1]) or _wide(token[0])):
                 out[-1][1] = prev + token
             else:
                 out.append(["", token])
         else:
             out.append(["", token])
-        space = False
+        space = ""
     return [(sep, piece) for sep, piece in out]
 
 
@@ -257,9 +257,9 @@ def wrap(text: str, columns: int) -> list[str]:
             used += len(sep) + w
             continue
         if w > columns and " " in piece:
-            words = piece.split(" ")
-            pending.extend((" ", word) for word in reversed(words[1:]))
-            pending.append((sep, words[0]))
+            first, *rest = re.split(r"(\s+)", piece)
+            pending.extend((rest[i], rest[i + 1]) for i in range(len(rest) - 2, -1, -2))
+            pending.append((sep, first))
             continue
         if line:
             lines.append(line)

@@ -196,7 +196,7 @@ def _restore(ctx: Ctx) -> None:
         raise BackToMenu
     rows = [[str(i), str(s.path(b.kind)), b.taken.strftime("%Y-%m-%d %H:%M:%S") if b.taken else "-",
              count(b.size), b.path.name] for i, b in enumerate(backups, 1)]
-    ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.file"), wrap=True),
+    ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.file"), drop=1),
                     Column(tr("menu.col.taken")), Column(tr("menu.col.bytes"), "right"),
                     Column(tr("menu.col.backup"))], rows,
                    tr("menu.backup.list", count=count(len(backups))))
