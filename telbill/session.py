@@ -16,10 +16,10 @@ import getpass
 import os
 import re
 from collections.abc import Callable, Iterable
-from operator import attrgetter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
+from operator import attrgetter
 from pathlib import Path
 from typing import Union
 

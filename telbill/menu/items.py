@@ -17,7 +17,6 @@ from telbill.fields import (
     validate_last_day,
     validate_moment,
     validate_money,
-    validate_month,
     validate_name,
     validate_phone,
 )

@@ -180,7 +180,8 @@ def item_backup(ctx: Ctx) -> None:
     """13. Copy the data files into the backup folder, or put a backup back."""
     tr, ask = ctx.tr, ctx.ask
     ctx.view.title(Item.BACKUP.label(tr))
-    what = ask.choose(tr("menu.ask.backup_what"), [(tr("menu.backup.now"), "now"), (tr("menu.backup.restore"), "restore")])
+    what = ask.choose(tr("menu.ask.backup_what"), [(tr("menu.backup.now"), "now"),
+                                                   (tr("menu.backup.restore"), "restore")])
     if what == "now":
         for change in ctx.session.backup_now():
             ctx.view.ok(tr("menu.backup.done", path=str(change.path), copy=str(change.backup)))

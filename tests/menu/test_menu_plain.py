@@ -272,7 +272,8 @@ def test_every_question_in_an_item_has_a_way_out(data: Path) -> None:
               "1\n0\n")
     code, screen = run(script)
     assert code == 0
-    refusal = "no subscriber's phone, name or pinyin matches '83470099' (Esc, q or an empty answer goes back to the menu)"
+    refusal = ("no subscriber's phone, name or pinyin matches '83470099' "
+               "(Esc, q or an empty answer goes back to the menu)")
     assert screen.count(refusal) == 1
     assert "Month (e.g. 2021-01) [= 2021-02]: q" in screen
     assert "Statement of" not in screen
@@ -600,3 +601,16 @@ def test_counts_have_thousands_separators(data: Path) -> None:
     code, screen = run("2\n0\n")
     assert "Call records: 1,200 (data/calls.txt): 1,200 billed, 0 set aside" in screen
     assert "Call records: 1,200; billed 1,200, set aside 0 (no fee)." in screen
+
+
+def test_many_bad_users_lines_are_summed_up_at_start_and_listed_by_item_1(data: Path) -> None:
+    """The menu opens naming the first five bad lines and how many more; item 1 lists every one."""
+    bad = "".join(f"8347x{i}  Bad {i}  1  1\n" for i in range(7))
+    (data / "data/users.txt").write_text(USERS + bad, "utf-8")
+    code, screen = run("1\n0\n")
+    start = screen.split("== telbill")[0]
+    assert start.count("data/users.txt line ") == 5
+    assert "  … and 2 more (item 1 lists them all)" in start
+    listing = after(screen, "== Show all users ==")
+    assert "data/users.txt: lines that could not be read: 7; they are kept in the file as they are:" in listing
+    assert re.search(r"^ +12 +phone '8347x6' is not 3 to 20 digits$", listing, re.M)
