@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import sys
 import tempfile
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--no-list", action="store_true", help="skip the LinkedList.sort timings")
     args = parser.parse_args(argv)
+    print(f"Load average before: {os.getloadavg()[0]:.2f} (2 cores busy elsewhere slow every figure below)")
     if not args.no_list:
         linked_list_sorts(args.calls, args.runs)
     with tempfile.TemporaryDirectory(prefix="telbill-menu-bench-") as tmp:
@@ -153,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = write_data(Path(tmp), args.calls, args.users, args.seed)
         print(f"Data written in {time.perf_counter() - start:.1f} s")
         session_steps(paths, args.runs)
+    print(f"Load average after: {os.getloadavg()[0]:.2f}")
     return 0
 
 

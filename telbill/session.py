@@ -46,7 +46,7 @@ from telbill.finding import Found, NameIndex
 from telbill.i18n import Tr
 from telbill.linkedlist import LinkedList
 from telbill.loader import load_calls, load_users
-from telbill.records import Call, CallClass, User
+from telbill.records import Call, CallClass, User, classify
 from telbill.report import RunInfo, format_anomalies, format_bills
 from telbill.screening import Anomaly, Screening, screen_calls
 from telbill.tariff import Tariff
@@ -508,7 +508,7 @@ class Session:
         self.screening()
         aside = self._anomaly_by_id
         fees = {kind: self.tariff.rate(kind).fee for kind in CallClass}
-        return lambda c: -1 if id(c) in aside else fees[c.call_class](c.end - c.start)
+        return lambda c: -1 if id(c) in aside else fees[classify(c.callee)](c.end - c.start)
 
     def month_totals(self, month: str) -> dict[str, int]:
         """Phone → that month's bill total (rent and feature included), in fen."""
