@@ -406,7 +406,7 @@ def _search_users(ctx: Ctx) -> None:
         ctx.view.warn(tr("menu.found.none", what=title))
         return
     show_users(ctx, users, title)
-    ctx.view.say(tr("menu.found.count", count=count(len(users))))
+    ctx.view.say(tr("menu.found.users_count", count=count(len(users))))
     if len(users) == 1:
         user = users[0]
     else:

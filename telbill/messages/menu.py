@@ -267,7 +267,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.found.call_dates": ("Call records starting {first} to {last}, in start order",
                               "{first} 至 {last} 开始的话单（按开始时间）"),
     "menu.found.none": ("{what}: none found.", "{what}：没有找到。"),
-    "menu.found.count": ("Found: {count}.", "找到 {count} 条。"),
+    "menu.found.users_count": ("Found: {count}.", "找到 {count} 个用户。"),
     "menu.found.calls": ("Found: {count}; fees of the {billed} billed: {total} yuan.",
                          "找到 {count} 条；其中计费的 {billed} 条共 {total} 元。"),
     # reports --------------------------------------------------------------------------
