@@ -97,6 +97,7 @@ def pick_call(ctx: Ctx) -> Call:
         phone = answer
     elif len(answer.users) == 1:
         phone = answer.users[0].phone
+        ctx.view.ok(tr("menu.user.taken", user=user_label(answer.users[0])))
     else:
         user = ctx.ask.choose(tr("menu.ask.which_user", count=count(len(answer.users))),
                               [(user_label(u), u) for u in answer.users])
