@@ -21,8 +21,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout import FormattedTextControl, Layout, Window
-from prompt_toolkit.lexers import Lexer
-from prompt_toolkit.shortcuts import PromptSession
+from prompt_toolkit.layout.processors import Processor, Transformation, TransformationInput
 from rich.console import Console
 
 from telbill.display import shown
@@ -172,8 +171,10 @@ class TerminalAsker(BaseAsker):
 
     def _line(self, message: str, line: str, *, fresh: bool,
               complete: Callable[[str], Sequence[tuple[str, str]]] | None) -> str:
-        """One line typed; ``line`` is in it to start with (``fresh``: typing replaces it)."""
-        from questionary.styles import merge_styles_default
+        """One line typed (questionary's text prompt, with subscribers suggested as they are
+        typed when ``complete`` is given); ``line`` is in it to start with (``fresh``: typing
+        replaces it)."""
+        import questionary
 
         state = {"fresh": fresh and bool(line)}
         bindings = KeyBindings()
@@ -191,25 +192,21 @@ class TerminalAsker(BaseAsker):
                 event.current_buffer.insert_text(event.data)
             state["fresh"] = False
 
-        def tokens() -> StyleAndTextTuples:
-            out: StyleAndTextTuples = [("class:qmark", "?"), ("class:question", f" {shown(message)} ")]
-            if state["fresh"] and not get_app().is_done:
-                out.append(("class:instruction", self.tr("menu.hint.offer") + " "))
-            return out
-
-        session: PromptSession[str] = PromptSession(
-            tokens, style=merge_styles_default([None]), lexer=_Offered(state), key_bindings=bindings,
+        question = questionary.text(
+            shown(message), default=line, input_processors=[_Offered(state)], key_bindings=bindings,
             completer=_Suggest(complete) if complete is not None else None, complete_while_typing=True,
             reserve_space_for_menu=SUGGESTIONS if complete is not None else 0, **self._io)
-        buffer = session.default_buffer
-        buffer.reset(Document(line))
+        buffer = question.application.current_buffer
 
         def touched(_: object) -> None:
             state["fresh"] = False
 
         buffer.on_text_changed += touched
         buffer.on_cursor_position_changed += touched
-        return session.app.run()
+        answer = question.unsafe_ask()
+        if answer is None:  # pragma: no cover - questionary gives None only when aborted
+            raise KeyboardInterrupt
+        return str(answer)
 
     # -- paging and pausing ---------------------------------------------------------------
 
@@ -294,21 +291,17 @@ def _exit_with(move: PageMove) -> Callable[[KeyPressEvent], None]:
     return handler
 
 
-class _Offered(Lexer):
-    """The answer line; a value offered and not yet touched is shown reversed (typing replaces it)."""
+class _Offered(Processor):
+    """An offered value not yet touched is shown reversed (typing replaces it)."""
 
     def __init__(self, state: dict[str, bool]) -> None:
         self.state = state
 
-    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
-        fresh = self.state["fresh"] and not get_app().is_done
-        style = "class:answer reverse" if fresh else "class:answer"
-        lines = document.lines
-
-        def line(i: int) -> StyleAndTextTuples:
-            return [(style, lines[i])] if i < len(lines) else []
-
-        return line
+    def apply_transformation(self, ti: TransformationInput) -> Transformation:
+        if not self.state["fresh"] or get_app().is_done:
+            return Transformation(ti.fragments)
+        reversed_: StyleAndTextTuples = [(f"{fragment[0]} reverse", fragment[1]) for fragment in ti.fragments]
+        return Transformation(reversed_)
 
 
 class _Suggest(Completer):

@@ -37,7 +37,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.hint.select": ("(a number or ↑↓, then Enter; Esc goes back)", "（输入编号或用 ↑↓ 选择，回车确认；Esc 返回）"),
     "menu.hint.typed": ("(Enter takes it; Backspace edits it)", "（回车确认，退格键修改）"),
     "menu.hint.yes_no": ("(y or n)", "（y 是，n 否）"),
-    "menu.hint.offer": ("(Enter keeps it; typing replaces it)", "（回车保留，直接输入则替换）"),
     "menu.ask.number": ("Choose {span}: ", "请选择 {span}："),
     "menu.back": ("Back to the menu", "返回主菜单"),
     "menu.bye": ("Goodbye.", "再见。"),
