@@ -95,8 +95,7 @@ def item_anomalies(ctx: Ctx) -> None:
         if group:
             rows: list[list[Cell]] = [[str(a.line_no) if a.line_no is not None else "-", a.raw.strip(),
                                        tr(a.key, **a.params)] for a in group]
-            sections.append((tr("menu.anomalies.group", code=tr(f"code.{code.value}"), count=count(len(group))),
-                             rows))
+            sections.append((tr(f"menu.anomalies.group.{code.value}", count=count(len(group))), rows))
     ctx.view.sections(cols, sections)
     if not result.anomalies:
         ctx.view.ok(tr("menu.anomalies.none"))

@@ -202,7 +202,7 @@ def test_a_call_breaking_a_rule_is_saved_only_after_a_yes(data: Path) -> None:
     assert screen.count(warning) == 2
     assert "Not saved." in screen
     assert calls_file(data) == CALLS + "83470000  83475555  2021-01-05 10:02:00  2021-01-05 10:03:00\n"
-    assert "same time as another call: 2" in after(screen, "== Anomalies")
+    assert "Same time as another call: 2" in after(screen, "== Anomalies")
     assert [line[2] for line in audit(data)] == ["add-call"]
 
 
@@ -403,7 +403,7 @@ def test_anomalies_listed_by_reason_and_written(data: Path) -> None:
     """10 groups the records by reason and writes output/anomalies.txt."""
     code, screen = run("10\n0\n")
     item = after(screen, "== Anomalies")
-    assert item.index("malformed: 1") < item.index("unknown caller: 1")
+    assert item.index("Malformed: 1") < item.index("Unknown caller: 1")
     assert "callee '8346000x' is not 3 to 20 digits" in item
     text = (data / "output/anomalies.txt").read_text("utf-8")
     assert "83479999  83463333  2021-01-11 09:00:00  2021-01-11 09:02:00  # unknown-caller" in text

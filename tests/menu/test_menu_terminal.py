@@ -151,8 +151,8 @@ def test_anomalies_are_paged_in_tables_of_one_width(workdir: Path, keys: PipeInp
     code, screen = run(keys, "10" + ENTER + ENTER + "q" + ENTER + KEY + "0" + ENTER, height=20, width=80)
     assert code == 0
     item = screen.split("Anomalies: list them and write the anomalies file")[-1]
-    assert "malformed: 4" in item
-    assert "(continued)" in item or "unknown caller: 2" in item
+    assert "Malformed: 4" in item
+    assert "(continued)" in item or "Unknown caller: 2" in item
     assert "2021-03-05 14:05:00" not in item  # the last set-aside record: the listing was stopped
     assert "Records set aside: 16" in item
     rules = [line.strip() for line in item.splitlines() if set(line.strip()) == {"─"}]
