@@ -211,7 +211,7 @@ def validate_date(text: str) -> int:
         raise ValidationError("menu.error.date_format", value=quote(value))
     day = parse_date(value)
     if day is None:
-        raise ValidationError("calls.date", value=quote(value))
+        raise ValidationError("menu.error.no_date", value=quote(value))
     return day
 
 
@@ -222,7 +222,7 @@ def validate_clock(text: str) -> int:
         raise ValidationError("menu.error.clock_format", value=quote(value))
     secs = parse_clock(value)
     if secs is None:
-        raise ValidationError("calls.time", value=quote(value))
+        raise ValidationError("menu.error.no_time", value=quote(value))
     return secs
 
 

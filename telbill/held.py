@@ -440,10 +440,20 @@ def read_users(path: Path) -> tuple[HeldUsers, FileState]:
     return HeldUsers(str(path), load_users(lines, str(path), unreadable)), state
 
 
-def read_calls(path: Path, phones: Collection[str]) -> tuple[HeldCalls, FileState]:
-    """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint."""
+def read_calls(path: Path, phones: Collection[str],
+               progress: Callable[[int, int], None] | None = None) -> tuple[HeldCalls, FileState]:
+    """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint.
+
+    ``progress`` hears (lines read, lines in the file) while the records are read.
+    """
     lines, unreadable, state = _read(path)
-    loaded = load_calls(lines, str(path), unreadable)
+    total = len(lines)
+
+    def report(done: int) -> None:
+        if progress is not None:
+            progress(done, total)
+
+    loaded = load_calls(lines, str(path), unreadable, report if progress is not None else None)
     del lines
     return HeldCalls(str(path), loaded, phones), state
 

@@ -19,13 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Union
 
 from telbill import storage
 from telbill.billing import Bills, Statement, compute_bills, rate_call, statement
 from telbill.constants import DEFAULT_AUDIT_LOG
-from telbill.dataset import DataPaths, Dataset, load_tariff
+from telbill.dataset import DataPaths, Dataset, LoadProgress, load_tariff
 from telbill.decoding import encode
 from telbill.display import quote
 from telbill.errors import (
@@ -42,11 +43,12 @@ from telbill.fields import (
     validate_name,
     validate_phone,
 )
+from telbill.finding import Found, NameIndex
 from telbill.held import read_calls, read_users
 from telbill.i18n import Tr
 from telbill.linkedlist import LinkedList
 from telbill.outputs import check_replaceable
-from telbill.records import Call, User
+from telbill.records import Call, CallClass, User, classify
 from telbill.report import RunInfo, format_anomalies, format_bills
 from telbill.screening import Anomaly, Screening, screen_calls
 from telbill.store import history
@@ -209,12 +211,13 @@ class Session:
         audit_log: Path = DEFAULT_AUDIT_LOG,
         operator: str | None = None,
         clock: Callable[[], datetime] = datetime.now,
+        progress: LoadProgress | None = None,
     ) -> None:
         """Load the files named by ``paths`` (missing files raise InputFileError).
 
-        ``backup_dir`` defaults to a ``backup`` folder beside each data file. A
-        save cut short by a crash is finished or taken back first
-        (:attr:`notices` says which).
+        ``backup_dir`` defaults to a ``backup`` folder beside each data file;
+        ``progress`` hears how far the reading of calls.txt is. A save cut short
+        by a crash is finished or taken back first (:attr:`notices` says which).
         """
         if paths.users == paths.calls:
             raise InputFileError("input.same", path=str(paths.users))
@@ -223,6 +226,8 @@ class Session:
         self.operator = operator or login_name()
         self.clock = clock
         self._backup_dir = backup_dir
+        self._names = NameIndex()
+        """Each name's pinyin and sort key, worked out once (finding, sorting by name)."""
         self._user_sort: Callable[[], None] | None = None
         self._call_sort: Callable[[], None] | None = None
         self._call_sort_by: CallSort | None = None
@@ -235,7 +240,7 @@ class Session:
         tariff, tariff_source = load_tariff(paths.tariff_path())
         self._states: dict[str, FileState] = {}
         self.held_users, self._states[USERS] = read_users(paths.users)
-        self.held_calls, self._states[CALLS] = read_calls(paths.calls, self.held_users.by_phone)
+        self.held_calls, self._states[CALLS] = read_calls(paths.calls, self.held_users.by_phone, progress)
         self.dataset = Dataset(paths, self.held_users.file, self.held_calls.file, tariff, tariff_source)
         self._sync_dataset()
 
@@ -612,7 +617,7 @@ class Session:
             if by is UserSort.PHONE:
                 self.users.sort(key=lambda u: u.phone, reverse=reverse)
             elif by is UserSort.NAME:
-                self.users.sort(key=lambda u: u.name.casefold(), reverse=reverse)
+                self.users.sort(key=self._names.sort_key, reverse=reverse)
             else:
                 assert month is not None
                 totals = self.month_totals(month)
@@ -624,10 +629,10 @@ class Session:
     def sort_calls(self, by: CallSort, reverse: bool = False) -> None:
         """Sort the call records; set-aside records count as fee -1 when sorting by fee."""
         keys: dict[CallSort, Callable[[Call], Any]] = {
-            CallSort.START: lambda c: c.start,
-            CallSort.CALLER: lambda c: c.caller,
+            CallSort.START: attrgetter("start"),
+            CallSort.CALLER: attrgetter("caller"),
             CallSort.DURATION: lambda c: c.end - c.start,
-            CallSort.FEE: lambda c: -1 if (f := self.fee(c)) is None else f,
+            CallSort.FEE: self._fee_key(),
         }
         key = keys[by]
 
@@ -639,19 +644,21 @@ class Session:
         self._call_sort_by = by
         self.held_calls.order = (key, reverse)
 
+    def _fee_key(self) -> Callable[[Call], int]:
+        """A call's fee in fen, -1 when it is set aside (what sorting by fee compares);
+        it follows the screening as edits change it."""
+        fees = {kind: self.tariff.rate(kind).fee for kind in CallClass}
+        return lambda c: -1 if id(c) in self.held_calls.flagged else fees[classify(c.callee)](c.end - c.start)
+
     def month_totals(self, month: str) -> dict[str, int]:
         """Phone → that month's bill total (rent and feature included), in fen."""
         bill = self.bills(month).month(month)
         return {row.phone: row.total for row in bill.rows} if bill is not None else {}
 
-    def find_users_by_phone(self, digits: str) -> LinkedList[User]:
-        """Users whose phone contains ``digits``."""
-        return self.users.filter(lambda u: digits in u.phone)
-
-    def find_users_by_name(self, part: str) -> LinkedList[User]:
-        """Users whose name contains ``part`` (any case, spaces as typed)."""
-        needle = " ".join(part.split()).casefold()
-        return self.users.filter(lambda u: needle in u.name.casefold())
+    def find_users(self, query: str) -> Found:
+        """The users ``query`` names: a phone or part of one, a name or part of one (spaces
+        ignored), its pinyin or pinyin initials, any case (see :mod:`telbill.finding`)."""
+        return self._names.find(self.users, query)
 
     def find_calls_by_number(self, digits: str) -> LinkedList[Call]:
         """Calls whose caller or callee contains ``digits``."""

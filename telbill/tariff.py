@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
+from telbill.display import quote
 from telbill.errors import TariffError
 from telbill.records import CallClass
 
@@ -78,12 +80,23 @@ def _seconds(value: object, section: str, key: str, minimum: int) -> int:
     return value
 
 
+_AT_LINE = re.compile(r"\(at line ([0-9]+), column [0-9]+\)")
+
+
+def _error_line(message: str, text: str) -> int:
+    """The line a TOML error is on (the parser says it in English: only the number is kept)."""
+    m = _AT_LINE.search(message)
+    return int(m[1]) if m else max(1, len(text.splitlines()))
+
+
 def parse_tariff(text: str, source: str, base: Tariff = DEFAULT_TARIFF) -> Tariff:
     """Read a tariff TOML text; sections and keys left out keep ``base``'s values."""
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: an integer of 4300+ digits
-        raise TariffError("tariff.syntax", source=source, detail=str(exc)) from None
+        line = _error_line(str(exc), text)
+        raise TariffError("tariff.syntax", source=source, line=line,
+                          text=quote(text.splitlines()[line - 1].strip() if text.splitlines() else "")) from None
     tariff = base
     for section, body in data.items():
         if section not in ("local", "domestic", "international"):

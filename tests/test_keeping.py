@@ -210,7 +210,7 @@ def run_menu(script: str) -> str:
     from telbill.menu import run_menu as menu
 
     out = io.StringIO()
-    assert menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, True, out,
+    assert menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
                 stdin=io.StringIO(script), audit_log=Path("output/audit.log"), operator="tester") == 0
     return out.getvalue()
 
@@ -229,7 +229,7 @@ def test_ctrl_c_right_after_the_change_is_held_and_the_screen_says_saved(
                 os.kill(os.getpid(), signal.SIGINT)
 
         monkeypatch.setattr(os, "replace", replace)
-        script = "5\n1\n83470000\nRenamed\n\n\n0\n"
+        script = "5\n1\n83470000\nRenamed\n=\n=\n0\n"
     else:
         real_write = os.write
 
@@ -251,7 +251,7 @@ def test_ctrl_c_right_after_the_change_is_held_and_the_screen_says_saved(
 def test_a_folder_where_the_audit_log_should_be_means_no_change(data: Path) -> None:
     """The audit log cannot be written: the change is not made and the operator is told."""
     (data / "output/audit.log").mkdir(parents=True)
-    screen = run_menu("3\n83470099\nNew\n1\n0\n5\n1\n83470000\nRenamed\n\n\n0\n")
+    screen = run_menu("3\n83470099\nNew\n1\n0\n5\n1\n83470000\nRenamed\n=\n=\n0\n")
     message = EN("menu.error", message=EN("audit.unwritable", path="output/audit.log", reason="Is a directory"))
     assert screen.count(message) == 2
     assert "Saved" not in screen

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telbill.linkedlist import LinkedList
+from telbill.linkedlist import LinkedList, sorted_order
 
 ops = st.lists(
     st.one_of(
@@ -117,3 +117,60 @@ def test_sort_of_a_long_sorted_list_is_one_pass() -> None:
     ll.sort(key=key)
     assert calls == 10_000
     assert list(ll) == list(range(10_000))
+
+
+key_lists = st.one_of(
+    st.lists(st.integers(-3, 3), max_size=80),
+    st.lists(st.integers(-(2**70), 2**70), max_size=80),
+    st.lists(st.booleans(), max_size=40),
+    st.lists(st.text("abcé张", max_size=3), max_size=60),
+    st.lists(st.tuples(st.integers(0, 3), st.text("ab", max_size=2)), max_size=60),
+    st.lists(st.lists(st.integers(0, 3), max_size=2), max_size=40),  # unhashable: the merge sort
+    st.lists(st.floats(allow_nan=False), max_size=60),
+)
+
+
+@pytest.mark.parametrize("bits", [1, 3, 16], ids=["1-bit-passes", "3-bit-passes", "16-bit-passes"])
+@settings(max_examples=150, deadline=None)
+@given(keys=key_lists, reverse=st.booleans())
+def test_every_kind_of_key_sorts_like_sorted(bits: int, keys: list[object], reverse: bool,
+                                              ) -> None:
+    """Integers (radix sort, one pass or many), strings and tuples (ranked, then counted), lists
+    (merge sort), floats: the same order as sorted(), equal keys in their old order, both ways."""
+    import telbill.linkedlist as linkedlist
+
+    saved, linkedlist.RADIX_BITS = linkedlist.RADIX_BITS, bits
+    try:
+        items = list(enumerate(keys))
+        ll = LinkedList(items)
+        ll.sort(key=lambda t: t[1], reverse=reverse)
+        assert list(ll) == sorted(items, key=lambda t: t[1], reverse=reverse)
+        assert sorted_order(keys, reverse) in (None, sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse))
+    finally:
+        linkedlist.RADIX_BITS = saved
+
+
+@pytest.mark.parametrize(
+    ("items", "reverse", "order"),
+    [
+        ([1, 2, 2, 3], False, None),             # already in order: nothing to do
+        ([3, 2, 2, 1], True, None),
+        ([3, 2, 1], False, [2, 1, 0]),           # strictly the other way: reversed in one pass
+        ([1, 2, 3], True, [2, 1, 0]),
+        ([2, 1, 1], False, [1, 2, 0]),           # not strictly: equal keys keep their order
+    ],
+)
+def test_runs_in_order_or_strictly_reversed_cost_one_pass(items: list[int], reverse: bool,
+                                                          order: list[int] | None) -> None:
+    """A list already in order needs no work; one strictly the other way round is reversed."""
+    assert sorted_order(items, reverse) == order
+
+
+def test_reversing_a_long_sorted_list_keeps_the_cells() -> None:
+    """Sorting 100,000 ascending items descending relinks the same cells, tail last."""
+    ll = LinkedList(range(100_000))
+    cells = {id(n) for n in ll.nodes()}
+    ll.sort(reverse=True)
+    assert list(ll) == list(range(99_999, -1, -1))
+    assert {id(n) for n in ll.nodes()} == cells
+    assert ll.tail is not None and ll.tail.item == 0 and ll.tail.next is None

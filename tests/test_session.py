@@ -360,11 +360,12 @@ def test_sorting_uses_the_linked_list_and_survives_saves(data: Path) -> None:
 
 
 def test_searches(data: Path) -> None:
-    """Users by phone digits or part of a name; calls by number, month or date range."""
+    """Users by any name (phone digits, part of a name, pinyin); calls by number, month or date range."""
     s = open_session()
-    assert [u.phone for u in s.find_users_by_phone("0001")] == ["83470001"]
-    assert [u.phone for u in s.find_users_by_name("li na")] == ["83470002"]
-    assert [u.phone for u in s.find_users_by_name("张")] == ["83470001"]
+    assert [u.phone for u in s.find_users("0001").users] == ["83470001"]
+    assert [u.phone for u in s.find_users("li na").users] == ["83470002"]
+    assert [u.phone for u in s.find_users("张").users] == ["83470001"]
+    assert [u.phone for u in s.find_users("zq").users] == ["83470000", "83470001"]
     assert len(s.find_calls_by_number("83473333")) == 1
     assert len(s.find_calls_by_month("2020-12")) == 1
     assert len(s.find_calls_by_days(validate_date("2021-01-05"), validate_date("2021-01-06"))) == 2

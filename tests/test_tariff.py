@@ -84,4 +84,12 @@ def test_tariff_syntax_error_is_one_line() -> None:
     """Broken TOML is a TariffError naming the file, not a traceback."""
     with pytest.raises(TariffError) as info:
         parse_tariff("[local\n", "t.toml")
-    assert info.value.render(EN).startswith("t.toml: not valid TOML: ")
+    assert info.value.render(EN) == "t.toml line 1: not valid TOML: '[local'"
+    assert info.value.render(Translator("zh")) == "t.toml 第 1 行不是有效的 TOML：'[local'"
+
+
+def test_tariff_error_at_the_end_names_the_last_line() -> None:
+    """An error found at the end of the text names the last line (no English parser text in Chinese)."""
+    with pytest.raises(TariffError) as info:
+        parse_tariff("[local]\nfirst_price = \n", "t.toml")
+    assert info.value.render(Translator("zh")) == "t.toml 第 2 行不是有效的 TOML：'first_price ='"

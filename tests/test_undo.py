@@ -193,14 +193,14 @@ def test_the_menu_shows_the_repeated_lines_and_asks(impostor: Path) -> None:
 
     def run(script: str) -> str:
         out = io.StringIO()
-        run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, True, out,
+        run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
                  stdin=io.StringIO(script), audit_log=Path("output/audit.log"), operator="tester")
         return out.getvalue()
 
-    screen = run("6\n1\n83470000\n1\n0\n0\n")
+    screen = run("6\n1\n83470000\n1\ny\n0\n0\n")
     assert "  line 6: 83470000  Impostor Dup  99.00  99.00" in screen
     assert files(impostor)[0] == (USERS + IMPOSTOR + "\n").encode()
-    screen = run("6\n1\n83470000\n1\n2\n0\n")
+    screen = run("6\n1\n83470000\n1\ny\n2\n0\n")
     assert "Before: 83470000  Impostor Dup  99.00  99.00" in screen
     assert "After:  # 83470000  Impostor Dup  99.00  99.00" in screen
     assert f"# {IMPOSTOR}" in (impostor / "data/users.txt").read_text("utf-8")
@@ -212,11 +212,11 @@ def test_the_menu_undoes_the_last_change_after_showing_it(data: Path) -> None:
 
     def run(script: str) -> str:
         out = io.StringIO()
-        run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, True, out,
+        run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
                  stdin=io.StringIO(script), audit_log=Path("output/audit.log"), operator="tester")
         return out.getvalue()
 
-    run("6\n1\n83470000\n2\n0\n")  # delete the user and their two calls
+    run("6\n1\n83470000\n2\ny\n0\n")  # delete the user and their two calls
     screen = run("13\n3\nn\n13\n3\ny\n13\n3\n0\n")
     assert "The last change:" in screen
     assert "  delete-user  before: 83470000  Zhang Qiang  25.00  6.00  after: -" in screen
@@ -232,7 +232,7 @@ def test_the_backup_list_says_what_each_backup_takes_back(data: Path) -> None:
     from telbill.menu import run_menu
 
     out = io.StringIO()
-    run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, True, out,
+    run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
              stdin=io.StringIO("3\n83470099\nNew\n1\n0\n3\n83470098\nOther\n1\n0\n13\n2\n2\ny\n0\n"),
              audit_log=Path("output/audit.log"), operator="tester")
     screen = out.getvalue()

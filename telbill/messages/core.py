@@ -81,7 +81,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "{path}：不是普通文件（管道、设备或套接字），请给出一个文件"),
     "input.same": ("{path} is given as both the users file and the calls file",
                    "{path} 同时被指定为用户资料文件和话单文件"),
-    "tariff.syntax": ("{source}: not valid TOML: {detail}", "{source}：TOML 格式错误：{detail}"),
+    "tariff.syntax": ("{source} line {line}: not valid TOML: {text}", "{source} 第 {line} 行不是有效的 TOML：{text}"),
     "tariff.encoding": ("{source}: not UTF-8 text", "{source}：不是 UTF-8 文本"),
     "tariff.section": ("{source}: unknown section [{section}] (use [local], [domestic], [international])",
                        "{source}：未知的节 [{section}]（应为 [local]、[domestic]、[international]）"),

@@ -51,7 +51,7 @@ def run(pipe: PipeInput, typed: str, height: int = 40, width: int = 100, tr: Tra
     pipe.send_text(typed)
     pipe.close()
     console = Console(file=io.StringIO(), width=width, height=height, record=True, color_system=None)
-    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, False, None,
+    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr,
                     console=console, interactive=True, operator="tester")
     return code, console.export_text()
 
@@ -114,9 +114,9 @@ def test_long_lists_page(data: Path, keys: PipeInput) -> None:
     (data / "data/users.txt").write_text(USERS + many, "utf-8")
     code, screen = run(keys, "1" + ENTER + ENTER + "q" + ENTER + KEY + "0" + ENTER, height=20)
     assert code == 0
-    assert "Users (data/users.txt) (rows 1-12 of 32)" in screen
-    assert "Users (data/users.txt) (rows 13-24 of 32)" in screen
-    assert "rows 25-" not in screen
+    assert "Users (data/users.txt) (rows 1-14 of 32)" in screen
+    assert "Users (data/users.txt) (rows 15-28 of 32)" in screen
+    assert "rows 29-" not in screen
 
 
 # -- narrow terminals ---------------------------------------------------------------------
@@ -151,8 +151,8 @@ def test_anomalies_are_paged_in_tables_of_one_width(workdir: Path, keys: PipeInp
     code, screen = run(keys, "10" + ENTER + ENTER + "q" + ENTER + KEY + "0" + ENTER, height=20, width=80)
     assert code == 0
     item = screen.split("Anomalies: list them and write the anomalies file")[-1]
-    assert "malformed: 4" in item
-    assert "(continued)" in item or "unknown caller: 2" in item
+    assert "Malformed: 4" in item
+    assert "(continued)" in item or "Unknown caller: 2" in item
     assert "2021-03-05 14:05:00" not in item  # the last set-aside record: the listing was stopped
     assert "Records set aside: 16" in item
     rules = [line.strip() for line in item.splitlines() if set(line.strip()) == {"─"}]
@@ -172,7 +172,8 @@ def test_deleting_a_user_with_calls_starts_on_back(data: Path, keys: PipeInput) 
     typed = "6" + ENTER + "1" + ENTER + "83470000" + ENTER + ENTER + "0" + ENTER
     code, screen = run(keys, typed)
     assert code == 0
-    assert "83470000 Zhang Qiang has call records: 1." in screen
+    assert "83470000  Zhang Qiang has call records: 1." in screen
+    assert "Back to the menu; nothing saved." in screen
     assert "Deleted" not in screen
     assert (data / "data/users.txt").read_text("utf-8") == USERS
     assert (data / "data/calls.txt").read_text("utf-8") == CALLS
@@ -202,3 +203,126 @@ def test_an_empty_answer_goes_back_to_the_menu(data: Path, keys: PipeInput) -> N
     assert screen.count("telbill · telecom customer bills") == 3
     assert (data / "data/users.txt").read_text("utf-8") == USERS
     assert (data / "data/calls.txt").read_text("utf-8") == CALLS
+
+
+# -- issue 11 on a terminal -----------------------------------------------------------------
+
+ESC, BACKSPACE = "\x1b", "\x7f"
+
+
+def prompts(typed: str, height: int = 40, width: int = 100) -> tuple[str, str]:
+    """Run the menu on ``typed`` keys with prompt_toolkit drawing into a buffer; return the
+    console's screen and the questions as answered (what prompt_toolkit drew, without its
+    escape sequences)."""
+    from prompt_toolkit.data_structures import Size
+    from prompt_toolkit.output.vt100 import Vt100_Output
+
+    drawn = io.StringIO()
+    output = Vt100_Output(drawn, lambda: Size(rows=height, columns=width), term="xterm")
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=output):
+        code, screen = run(pipe, typed, height=height, width=width)
+    assert code == 0
+    return screen, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", drawn.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("keys", "typed", "pointer"),
+    [
+        ("1", "1", 0),
+        ("11", "11", 10),
+        ("111", "11", 10),        # no item 111: the third 1 is not taken
+        ("11\b2", "12", 11),      # Backspace takes the last digit back
+        ("2\b", "", 1),           # nothing typed: the pointer stays where it was
+        ("9\u2193", "", 9),       # an arrow key moves on and forgets the number
+        ("0", "0", 13),
+    ],
+)
+def test_the_number_being_typed(keys: str, typed: str, pointer: int) -> None:
+    """Digits make the number shown in the question; Backspace edits it; no timing is involved."""
+    from telbill.menu.terminal import TypedNumber
+
+    number = TypedNumber([str(n) for n in range(1, 14)] + ["0"])
+    for key in keys:
+        if key == "\b":
+            number.erase()
+        elif key == "\u2193":
+            number.move(1)
+        else:
+            number.type(key)
+    assert (number.typed, number.pointer) == (typed, pointer)
+
+
+def test_typed_numbers_at_the_main_menu(data: Path) -> None:
+    """1, 1, Backspace, 2, Enter opens item 12; 1, 1, 1, Enter opens item 11 (no item 111)."""
+    screen, drawn = prompts("11" + BACKSPACE + "2" + ENTER + KEY + "111" + ENTER + ESC + "0" + ENTER)
+    assert "? Main menu 12  Statistics" in drawn
+    assert "? Main menu 11  One subscriber's itemised statement" in drawn
+    assert "Call revenue per month" in screen
+
+
+def test_esc_leaves_a_half_typed_entry_and_says_nothing_saved(data: Path) -> None:
+    """Esc in the middle of adding a user: back to the menu, "nothing saved", the file as it was."""
+    code, screen = run_keys("3" + ENTER + "83470099" + ENTER + "Wu" + ESC + "0" + ENTER)
+    assert code == 0
+    assert EN("menu.back.nothing_saved") in screen
+    assert (data / "data/users.txt").read_text("utf-8") == USERS
+
+
+def test_q_or_esc_in_a_list_inside_an_item_goes_back(data: Path) -> None:
+    """q in a numbered list, Esc in another: each leaves its item; nothing typed, nothing said."""
+    code, screen = run_keys("5" + ENTER + "q" + "6" + ENTER + ESC + "0" + ENTER)
+    assert code == 0
+    assert screen.count("telbill · telecom customer bills") == 3
+    assert EN("menu.back.nothing_saved") not in screen
+
+
+def test_an_offered_value_is_edited_with_backspace(data: Path) -> None:
+    """The month offered (2021-01) stands in the line: Backspace edits it into 2020-12... here 2021-0 + 1."""
+    code, screen = run_keys("11" + ENTER + "83470000" + ENTER + BACKSPACE + "1" + ENTER + KEY + "0" + ENTER)
+    assert "Statement of 83470000 Zhang Qiang for 2021-01" in screen
+
+
+def test_several_matches_are_a_list_to_pick_from(data: Path) -> None:
+    """zq names both subscribers: a list; Down and Enter take the second."""
+    screen, drawn = prompts("11" + ENTER + "zq" + ENTER + DOWN + ENTER + ENTER + KEY + "0" + ENTER)
+    assert "? Several subscribers match (2); which one? 2  83470001  张强" in drawn
+    assert "Statement of 83470001 张强 for 2021-01" in screen
+
+
+def test_paging_goes_back_a_page_and_q_stops_the_whole_listing(data: Path) -> None:
+    """Enter: next page; b: the page before again; q: the listing stops, the list that would follow too."""
+    many = "".join(f"8347{1000 + i}  User {i}  1  1\n" for i in range(30))
+    (data / "data/users.txt").write_text(USERS + many + "nonsense\n", "utf-8")
+    code, screen = run_keys("1" + ENTER + ENTER + "b" + "q" + KEY + "0" + ENTER, height=20)
+    assert code == 0
+    item = screen.split("Show all users")[-1]
+    assert item.count("Users (data/users.txt) (rows 1-14 of 32)") == 2
+    assert item.count("(rows 15-28 of 32)") == 1
+    assert "rows 29-" not in item
+    assert "Users: 32." not in item and "nonsense" not in item.split("(rows 1-14 of 32)")[-1]
+
+
+def test_search_then_act_on_a_terminal(data: Path) -> None:
+    """Search by initials, pick the one found from the table, delete them after a yes."""
+    typed = "8" + ENTER + "1" + ENTER + "zq" + ENTER + "2" + ENTER + "4" + ENTER + "y" + KEY + "0" + ENTER
+    screen, drawn = prompts(typed)
+    assert "? Number of the user to act on (1-2, 0 goes back) 2" in drawn
+    assert "? What should be done with 83470001  张强? 4  Delete" in drawn
+    assert "? Delete user 83470001  张强? y  Yes" in drawn
+    assert "Deleted: 83470001  张强  25.00  6.50" in screen
+    assert "张强" not in (data / "data/users.txt").read_text("utf-8")
+
+
+def test_deleting_a_user_with_calls_asks_yes_after_the_choice(data: Path) -> None:
+    """After choosing to delete the calls too, a yes/no with the counts; n deletes nothing."""
+    typed = "6" + ENTER + "1" + ENTER + "83470000" + ENTER + "2" + ENTER + "n" + KEY + "0" + ENTER
+    screen, drawn = prompts(typed)
+    assert "? Delete user 83470000  Zhang Qiang and their 1 call records? n  No" in drawn
+    assert "Nothing was deleted." in screen
+    assert (data / "data/users.txt").read_text("utf-8") == USERS
+
+
+def run_keys(typed: str, height: int = 40) -> tuple[int, str]:
+    """``run`` with its own pipe input (for tests that do not need the ``keys`` fixture)."""
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        return run(pipe, typed, height=height)

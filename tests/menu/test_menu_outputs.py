@@ -15,7 +15,7 @@ NOT_OURS = b"my own notes\n"
 
 def run(script: str) -> str:
     out = io.StringIO()
-    run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, True, out,
+    run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
              stdin=io.StringIO(script), operator="tester")
     return out.getvalue()
 

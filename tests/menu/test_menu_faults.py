@@ -19,7 +19,7 @@ session_mod = pytest.importorskip("telbill.session")
 EN = Translator("en")
 OLD = b"# old data\n83470000  A  1  1\n"
 ADD_B = "3\n83470001\nB\n1\n0\n"  # item 3: phone, name, rent, feature
-MODIFY_NAME = "5\n1\n83470000\nRenamed\n\n\n"  # item 5, a user: phone, new name, keep rent and feature
+MODIFY_NAME = "5\n1\n83470000\nRenamed\n=\n=\n"  # item 5, a user: phone, new name, keep rent and feature (=)
 
 
 class Script(io.StringIO):
@@ -49,7 +49,7 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def run_menu(script: Script) -> tuple[int, str]:
     out = io.StringIO()
-    code = menu.run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, True, out,
+    code = menu.run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
                          stdin=script, audit_log=Path("output/audit.log"), operator="tester")
     return code, out.getvalue()
 
@@ -165,7 +165,7 @@ def test_file_changed_while_waiting_at_the_main_prompt_is_read_before_the_chosen
 
     (data / "data/users.txt").write_bytes(OLD)
     (data / "data/calls.txt").write_bytes(calls)
-    code, out = run_menu(Script("9\n1\n\n0\n", before_line={1: edit}))
+    code, out = run_menu(Script("9\n1\n=\n0\n", before_line={1: edit}))
     assert code == 0
     assert EN("menu.reloaded", path="data/calls.txt") in out.splitlines()
     bills = (data / "output/bills.txt").read_text("utf-8")

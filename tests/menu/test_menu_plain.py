@@ -21,11 +21,28 @@ EN, ZH = Translator("en"), Translator("zh")
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
+class ReadPastEnd(BaseException):
+    """The menu asked for another line after being told the input had ended (it must stop)."""
+
+
+class Typed(io.StringIO):
+    """Answers typed one a line; a second read after the end fails the test at once (no hang)."""
+
+    ended = False
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        if self.ended:
+            raise ReadPastEnd
+        line = super().readline()
+        self.ended = not line
+        return line
+
+
 def run(script: str, tr: Translator = EN, stdin: Any = None) -> tuple[int, str]:
     """Run the menu on ``script`` (one answer a line); return the exit code and the screen."""
     out = io.StringIO()
-    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, True, out,
-                    stdin=stdin if stdin is not None else io.StringIO(script), operator="tester")
+    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, plain=True, stdout=out,
+                    stdin=stdin if stdin is not None else Typed(script), operator="tester")
     return code, out.getvalue()
 
 
@@ -66,19 +83,30 @@ def test_heading_and_show_users(data: Path) -> None:
 
 
 def test_end_of_input_ends_cleanly_anywhere(data: Path) -> None:
-    """At the menu or half way through an item, end of input exits 0 with no traceback."""
+    """At the menu or half way through an item, end of input exits 0 at once: no traceback, no
+    "interrupted" notice, nothing saved, and no line asked for after the end."""
     assert run("")[0] == 0
     code, screen = run("3\n83470099\n")
     assert code == 0 and "Traceback" not in screen
+    assert screen.endswith("Name: \nGoodbye.\n")
+    assert EN("menu.interrupted") not in screen
     assert users_file(data) == USERS
+
+
+def test_reading_past_the_end_fails_fast() -> None:
+    """The test stream itself: a read after the end raises at once instead of waiting for a timeout."""
+    stream = Typed("1\n")
+    assert stream.readline() == "1\n" and stream.readline() == ""
+    with pytest.raises(ReadPastEnd):
+        stream.readline()
 
 
 def test_bad_menu_answers_are_asked_again(data: Path) -> None:
     """Letters, out-of-range numbers: the reason, then the question again; 010 is 10."""
     code, screen = run("x\n14\n00\n")
     assert code == 0
-    assert "x is not one of the numbers shown (0-13)" in screen
-    assert "14 is not one of the numbers shown (0-13)" in screen
+    assert "'x' is not one of the numbers shown (0-13)" in screen
+    assert "'14' is not one of the numbers shown (0-13)" in screen
 
 
 def test_ctrl_c_inside_an_item_goes_back_to_the_menu(data: Path) -> None:
@@ -149,10 +177,12 @@ def test_add_call_checks_every_field(data: Path) -> None:
               "09:00:00\n2021-02-28 10:00:59\n0\n")
     code, screen = run(script)
     item = after(screen, "== Add a call record ==")
-    assert "83479999 is not a subscriber; add the user first (item 3)" in item
+    assert "no subscriber's phone, name or pinyin matches '83479999'" in item
+    assert "Found: 83470002  Li Na" in item
     assert "callee '12' is not 3 to 20 digits" in item
     assert "impossible date '2021-02-30'" in item
     assert "the end 2021-02-28 09:00:00 is before the start 2021-02-28 10:00:00" in item
+    assert "Class: long distance; duration 0:00:59; fee 0.70 yuan." in item
     assert calls_file(data) == CALLS + "83470002  0105551234  2021-02-28 10:00:00  2021-02-28 10:00:59\n"
     assert audit(data)[0][2] == "add-call"
 
@@ -173,15 +203,18 @@ def test_a_call_breaking_a_rule_is_saved_only_after_a_yes(data: Path) -> None:
     assert screen.count(warning) == 2
     assert "Not saved." in screen
     assert calls_file(data) == CALLS + "83470000  83475555  2021-01-05 10:02:00  2021-01-05 10:03:00\n"
-    assert "same time as another call: 2" in after(screen, "== Anomalies")
+    assert "Same time as another call: 2" in after(screen, "== Anomalies")
     assert [line[2] for line in audit(data)] == ["add-call"]
 
 
-def test_modify_user_keeps_what_is_left_empty(data: Path) -> None:
-    """Empty answers keep the shown value; a user with calls keeps their phone."""
-    code, screen = run("5\n1\n83470001\n张 强\n\n7\n0\n")
+def test_modify_user_keeps_a_value_with_equals(data: Path) -> None:
+    """``=`` takes the value shown after it; a user with calls keeps their phone."""
+    code, screen = run("5\n1\n83470001\n张 强\n=\n7\n0\n")
     item = after(screen, "== Modify a user or a call record ==")
+    assert "Found: 83470001  张强" in item
     assert "83470001 has call records (2), so its phone stays as it is." in item
+    assert "Name [= 张强]: 张 强" in item
+    assert "Monthly rent, yuan (e.g. 25.00) [= 25.00]: =" in item
     assert "Before: 83470001  张强  25.00  6.50" in item
     assert "After:  83470001  张 强  25.00  7.00" in item
     assert "83470001  张 强  25.00  7.00  # moved in 2021\n" in users_file(data)
@@ -191,21 +224,24 @@ def test_modify_user_keeps_what_is_left_empty(data: Path) -> None:
 
 def test_modify_call(data: Path) -> None:
     """Pick the caller, then the record by its number; change the end only."""
-    code, screen = run("5\n2\n83470001\n3\n1\n\n\n\n2021-01-06 09:02:00\n0\n")
+    code, screen = run("5\n2\n83470001\n3\n1\n=\n=\n=\n2021-01-06 09:02:00\n0\n")
     item = after(screen, "== Modify a user or a call record ==")
     assert "Call records from 83470001 (2)" in item
-    assert "3 is not one of the numbers shown (0-2)" in item
+    assert "'3' is not one of the numbers shown (0-2)" in item
+    assert "Class: international; duration 0:02:00; fee 16.00 yuan." in item
     assert "After:  83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:02:00" in item
     assert "83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:02:00  # abroad\n" in calls_file(data)
 
 
 def test_delete_user_with_calls_says_how_many_and_asks(data: Path) -> None:
-    """The count is shown first; choosing to delete the calls too logs every record."""
-    code, screen = run("6\n1\n83470000\n2\n0\n")
+    """The count is shown first; after the choice a yes/no with the counts; deleting the calls too
+    logs every record."""
+    code, screen = run("6\n1\n83470000\n2\ny\n0\n")
     item = after(screen, "== Delete a user or a call record ==")
-    assert "83470000 Zhang Qiang has call records: 2." in item
+    assert "83470000  Zhang Qiang has call records: 2." in item
     assert "1  Delete the user, keep the call records (they will be set aside as unknown caller)" in item
-    assert "Choose 0-2 [0]: 2" in item  # an empty answer would go back
+    assert "Choose 0-2: 2" in item
+    assert "Delete user 83470000  Zhang Qiang and their 2 call records? (y/N): y" in item
     assert "Call records deleted: 2 (each is in the audit log)." in item
     assert "Zhang Qiang" not in users_file(data)
     assert "83470000" not in calls_file(data)
@@ -214,10 +250,11 @@ def test_delete_user_with_calls_says_how_many_and_asks(data: Path) -> None:
 
 def test_delete_choices_default_to_going_back(data: Path) -> None:
     """An empty answer to "delete the user, and their calls?" deletes nothing; so does one to a yes/no."""
-    code, screen = run("6\n1\n83470000\n\n6\n2\n83470002\n1\n\n0\n")
+    code, screen = run("6\n1\n83470000\n\n6\n1\n83470000\n2\n\n6\n2\n83470002\n1\n\n0\n")
     assert code == 0
     assert "What should happen to those call records?" in screen
-    assert "Choose 0-2 [0]: " in screen
+    assert "Choose 0-2: \nBack to the menu; nothing saved." in screen
+    assert "Delete user 83470000  Zhang Qiang and their 2 call records? (y/N): \nNothing was deleted." in screen
     assert "Delete call record 83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:00:59? (y/N): " in screen
     assert "Nothing was deleted." in screen
     assert users_file(data) == USERS and calls_file(data) == CALLS
@@ -225,22 +262,28 @@ def test_delete_choices_default_to_going_back(data: Path) -> None:
 
 
 def test_every_question_in_an_item_has_a_way_out(data: Path) -> None:
-    """A wrong line is refused once with the way out; an empty answer (or q where Enter takes a
-    value shown) goes back to the menu, so the rest of the script still runs."""
-    script = ("5\n2\n83470099\n\n"      # a caller with no call records, then Enter: back
-              "3\n\n"                    # add a user: Enter at the phone: back
-              "11\n83470001\nq\n"        # a month is suggested: q goes back
-              "8\n2\n\n"                 # search by name: Enter: back
+    """A wrong line is refused once with the way out; an empty answer or q leaves the item at any
+    question (also one that offers a value), saying "nothing saved" when something had been typed."""
+    script = ("5\n2\n83470099\n\n"      # a caller nobody has, then Enter: back
+              "3\n\n"                    # add a user: Enter at the first question: back, nothing typed
+              "3\n83470099\nq\n"         # add a user: q at the name: back
+              "11\n83470001\nq\n"        # a month is offered: q goes back
+              "11\n83470001\n\n"         # ... and so does an empty answer
+              "8\n1\n\n"                 # search: Enter: back
               "1\n0\n")
     code, screen = run(script)
     assert code == 0
-    assert screen.count("there are no call records from 83470099") == 1
-    assert "there are no call records from 83470099 (an empty answer goes back to the menu)" in screen
-    assert "Month (e.g. 2021-01) [2021-02]: q" in screen
+    refusal = ("no subscriber's phone, name or pinyin matches '83470099' "
+               "(Esc, q or an empty answer goes back to the menu)")
+    assert screen.count(refusal) == 1
+    assert "Month (e.g. 2021-01) [= 2021-02]: q" in screen
     assert "Statement of" not in screen
+    assert screen.count("Back to the menu; nothing saved.") == 5
+    assert "Add a user ==\nPhone (3 to 20 digits): \n\n== telbill" in screen  # nothing typed: no notice
     assert "Users: 3." in after(screen, "== Show all users ==")
     assert screen.rstrip().endswith("Goodbye.")
     assert users_file(data) == USERS and calls_file(data) == CALLS
+    assert not (data / "output/audit.log").exists()
 
 
 def test_billing_file_name_that_is_an_input_is_asked_again(data: Path) -> None:
@@ -248,7 +291,7 @@ def test_billing_file_name_that_is_an_input_is_asked_again(data: Path) -> None:
     code, screen = run("9\n1\ndata/calls.txt\nout/bills.txt\n0\n")
     item = after(screen, "== Billing")
     assert "data/calls.txt is an input file" in item
-    assert item.count("Write the bills to [output/bills.txt]: ") == 2
+    assert item.count("Write the bills to [= output/bills.txt]: ") == 2
     assert "Wrote out/bills.txt." in item
     assert calls_file(data) == CALLS
     assert "== 2021-01 ==" in (data / "out/bills.txt").read_text("utf-8")
@@ -258,9 +301,9 @@ def test_a_hash_inside_a_name_is_fine(data: Path) -> None:
     """``Li#Na`` is a name (a # inside a word is not a comment): kept with Enter, typed, saved;
     only a # that starts a word is refused."""
     (data / "data/users.txt").write_text(USERS + "83470003  Li#Na  1  1\n", "utf-8")
-    code, screen = run("5\n1\n83470003\n\n\n\n\n3\n83470004\nWang #2\nWang#2\n0\n0\n0\n")
+    code, screen = run("5\n1\n83470003\n=\n=\n=\n=\n3\n83470004\nWang #2\nWang#2\n0\n0\n0\n")
     assert code == 0
-    assert "Name [Li#Na]: " in screen
+    assert "Name [= Li#Na]: =" in screen
     assert "Nothing changed." in after(screen, "== Modify")
     assert "name 'Wang #2' has a word starting with #" in screen
     assert users_file(data) == USERS + "83470003  Li#Na  1  1\n83470004  Wang#2  0.00  0.00\n"
@@ -270,7 +313,9 @@ def test_a_hash_inside_a_name_is_fine(data: Path) -> None:
 def test_delete_user_keeping_calls_and_a_no(data: Path) -> None:
     """Keeping the calls leaves calls.txt alone; a user without calls is deleted only after a yes."""
     (data / "data/users.txt").write_text(USERS + "83470009  Nobody  1  1\n", "utf-8")
-    code, screen = run("6\n1\n83470002\n1\n6\n1\n83470009\nn\n6\n1\n83470009\ny\n0\n")
+    code, screen = run("6\n1\n83470002\n1\ny\n6\n1\n83470009\nn\n6\n1\n83470009\ny\n0\n")
+    assert "Delete user 83470002  Li Na and keep their 1 call records (set aside as unknown caller)? (y/N): y" \
+        in screen
     assert "Call records kept: 1; they will be set aside as unknown caller." in screen
     assert calls_file(data) == CALLS
     assert "Nothing was deleted." in screen
@@ -312,19 +357,20 @@ def test_sort_calls_by_fee(data: Path) -> None:
 @pytest.mark.parametrize(
     ("script", "expected", "absent"),
     [
-        ("8\n1\n0001\n", ["83470001   张强"], ["Zhang Qiang   25.00"]),
-        ("8\n2\nQIANG\n", ["Zhang Qiang"], ["Li Na"]),
-        ("8\n3\n83473333\n", ["83470002   83473333", "1 found."], ["83471111"]),
-        ("8\n4\n2020-12\n", ["02584561234", "1 found."], ["83471111"]),
-        ("8\n5\n2021-01-05\n2021-01-01\n2021-01-06\n",
-         ["the last day 2021-01-01 is before the first day 2021-01-05", "2 found."], ["83472222"]),
-        ("8\n2\nnobody\n", ["Users whose name contains nobody: none found."], []),
+        ("8\n1\n0001\n", ["83470001   张强", "Found: 1."], ["Zhang Qiang   25.00"]),
+        ("8\n1\nQIANG\n", ["Zhang Qiang", "张强", "Found: 2."], ["83470002"]),
+        ("8\n2\n83473333\n", ["83470002   83473333", "Found: 1; fees of the 1 billed: 0.22 yuan."], ["83471111"]),
+        ("8\n3\n2020-12\n", ["02584561234", "Found: 1; fees of the 1 billed: 3.50 yuan."], ["83471111"]),
+        ("8\n4\n2021-01-05\n2021-01-01\n2021-01-06\n",
+         ["the last day 2021-01-01 is before the first day 2021-01-05", "Found: 2; fees of the 2 billed: 8.44 yuan."],
+         ["83472222"]),
+        ("8\n1\nnobody\n", ["Users matching 'nobody': none found."], []),
     ],
 )
 def test_search(data: Path, script: str, expected: list[str], absent: list[str]) -> None:
-    """Users by phone or name; calls by number, month, date range."""
-    code, screen = run(script + "0\n")
-    item = after(screen, "== Search ==")
+    """Users by any name; calls by number, month, date range, in start order with the fees' total."""
+    code, screen = run(script + "0\n0\n")
+    item = after(screen, "== Search, then act on what was found ==")
     for text in expected:
         assert text in item
     for text in absent:
@@ -347,18 +393,18 @@ def test_billing_one_month_to_a_named_file(data: Path) -> None:
 
 def test_billing_all_months_to_the_default_file(data: Path) -> None:
     """An empty answer takes output/bills.txt; every month with calls is billed."""
-    code, screen = run("9\n1\n\n0\n")
-    assert "Write the bills to [output/bills.txt]: " in screen
+    code, screen = run("9\n1\n=\n0\n")
+    assert "Write the bills to [= output/bills.txt]: =" in screen
     text = (data / "output/bills.txt").read_text("utf-8")
     assert [m for m in re.findall(r"== (\d{4}-\d\d) ==", text)] == ["2020-12", "2021-01", "2021-02"]
-    assert "months billed: 3, grand total" in screen
+    assert "Months billed: 3; grand total" in screen
 
 
 def test_anomalies_listed_by_reason_and_written(data: Path) -> None:
     """10 groups the records by reason and writes output/anomalies.txt."""
     code, screen = run("10\n0\n")
     item = after(screen, "== Anomalies")
-    assert item.index("malformed: 1") < item.index("unknown caller: 1")
+    assert item.index("Malformed: 1") < item.index("Unknown caller: 1")
     assert "callee '8346000x' is not 3 to 20 digits" in item
     text = (data / "output/anomalies.txt").read_text("utf-8")
     assert "83479999  83463333  2021-01-11 09:00:00  2021-01-11 09:02:00  # unknown-caller" in text
@@ -366,7 +412,7 @@ def test_anomalies_listed_by_reason_and_written(data: Path) -> None:
 
 def test_statement_totals_equal_the_bill_row(data: Path) -> None:
     """11 itemises the month's calls; the bill row below equals the bill file's row."""
-    code, screen = run("11\n83470001\n2021-01\n9\n2\n2021-01\n\n0\n")
+    code, screen = run("11\n83470001\n2021-01\n9\n2\n2021-01\n=\n0\n")
     item = after(screen, "== One subscriber's itemised statement ==").split("== Billing")[0]
     assert re.search(r"1 +2021-01-06 09:00:00 +0044207946000 +international +0:01:00 +8\.00", item)
     assert re.search(r"2 +2021-01-10 10:00:00 +83472222 +local +0:03:00 +0\.22", item)
@@ -404,7 +450,7 @@ def test_backup_then_restore(data: Path) -> None:
 
 def test_english_session_shows_no_chinese_but_names(data: Path) -> None:
     """Every item in English: no Chinese text apart from the data's names."""
-    script = "1\n2\n7\n2\n1\n1\n8\n4\n2021-01\n9\n1\n\n10\n11\n83470001\n2021-01\n12\n13\n1\n0\n"
+    script = "1\n2\n7\n2\n1\n1\n8\n3\n2021-01\n0\n9\n1\n=\n10\n11\n83470001\n2021-01\n12\n13\n1\n0\n"
     code, screen = run(script)
     assert code == 0
     assert not CJK.search(screen.replace("张强", ""))
@@ -414,7 +460,7 @@ def test_english_session_shows_no_chinese_but_names(data: Path) -> None:
 
 def test_chinese_session_uses_chinese_texts(data: Path) -> None:
     """The same session in Chinese shows the Chinese menu and none of the English texts."""
-    script = "1\n2\n7\n2\n1\n1\n8\n4\n2021-01\n9\n1\n\n10\n11\n83470001\n2021-01\n12\n13\n1\n3\n1\n0\n"
+    script = "1\n2\n7\n2\n1\n1\n8\n3\n2021-01\n0\n9\n1\n=\n10\n11\n83470001\n2021-01\n12\n13\n1\n0\n"
     code, screen = run(script, ZH)
     assert code == 0
     assert "主菜单" in screen and "显示所有用户" in screen and "再见。" in screen
@@ -440,3 +486,132 @@ def test_printf_1_0_piped_into_telbill_lists_every_user(data: Path) -> None:
     assert proc.stderr == ""
     for phone, name in (("83470000", "Zhang Qiang"), ("83470001", "张强"), ("83470002", "Li Na")):
         assert re.search(rf"{phone} +{name}", proc.stdout)
+
+
+# -- finding anyone, acting on what was found (issue 11) ------------------------------------
+
+MORE_USERS = USERS + "83470003  欧阳 小明  20  0\n83470004  曾国藩  20  0\n"
+
+
+def test_a_subscriber_is_found_by_pinyin_initials_and_picked_from_a_list(data: Path) -> None:
+    """zq names Zhang Qiang and 张强: a numbered list to pick from; the statement is the one picked."""
+    code, screen = run("11\nzq\n2\n2021-01\n0\n")
+    item = after(screen, "== One subscriber's itemised statement ==")
+    assert "Several subscribers match (2); which one?\n  1  83470000  Zhang Qiang\n  2  83470001  张强\n" \
+           "  0  Back to the menu\nChoose 0-2: 2" in item
+    assert "Statement of 83470001 张强 for 2021-01" in item
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("欧阳小明", "欧阳 小明"), ("oyxm", "欧阳 小明"), ("XIAOMING", "欧阳 小明"), ("zeng", "曾国藩"),
+     ("ceng guo fan", "曾国藩"), ("0004", "曾国藩"), ("83470003", "欧阳 小明")],
+)
+def test_one_match_is_taken_and_said(data: Path, typed: str, name: str) -> None:
+    """A name without its spaces, pinyin, initials, a heteronym's either reading, part of a phone:
+    one match is taken at once and said."""
+    (data / "data/users.txt").write_text(MORE_USERS, "utf-8")
+    code, screen = run(f"6\n1\n{typed}\nn\n0\n")
+    assert f"Found: {screen.split('Found: ')[1].splitlines()[0]}".endswith(name)
+    assert f"Delete user 8347000{'3' if '小明' in name else '4'}  {name}? (y/N): n" in screen
+    assert users_file(data) == MORE_USERS
+
+
+def test_a_query_that_fits_nobody_or_too_many_is_asked_again(data: Path) -> None:
+    """Nobody: the reason, and the question again; more matches than a list should hold: type more."""
+    many = "".join(f"8348{i:04d}  User {i}  1  1\n" for i in range(60))
+    (data / "data/users.txt").write_text(USERS + many, "utf-8")
+    code, screen = run("11\nxyz\n8348\n83470001\n2021-01\n0\n")
+    assert "no subscriber's phone, name or pinyin matches 'xyz' (Esc, q or an empty answer goes back" in screen
+    assert "60 subscribers match '8348'; type more of the phone or name" in screen
+    assert "Statement of 83470001 张强 for 2021-01" in screen
+
+
+def test_search_then_act_on_a_user(data: Path) -> None:
+    """A search result leads to what can be done with it: here the user's calls, then deleting one."""
+    code, screen = run("8\n1\nzhang\n2\n2\n1\n2\ny\n0\n")
+    item = after(screen, "== Search, then act on what was found ==")
+    assert "Number of the user to act on (1-2, 0 goes back): 2" in item
+    assert "What should be done with 83470001  张强?" in item
+    assert "Call records from 83470001 (2)" in item
+    assert "Delete call record 83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:01:00? (y/N): y" in item
+    assert "0044207946000" not in calls_file(data)
+
+
+def test_search_then_act_on_a_call(data: Path) -> None:
+    """A call found by month is changed without typing its caller again."""
+    code, screen = run("8\n3\n2021-02\n1\n1\n=\n=\n=\n2021-02-01 08:02:00\n0\n")
+    item = after(screen, "== Search, then act on what was found ==")
+    assert "What should be done with 83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:00:59?" in item
+    assert "After:  83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:02:00" in item
+    assert "83470002\t83473333" not in calls_file(data)
+    assert "83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:02:00\n" in calls_file(data)
+
+
+def test_a_months_calls_come_in_start_order_with_their_total(data: Path) -> None:
+    """Calls of a month: in start order whatever the current order, then the fees' total."""
+    code, screen = run("7\n2\n1\n2\n8\n3\n2021-01\n0\n0\n")
+    item = after(screen, "== Search, then act on what was found ==")
+    starts = re.findall(r"2021-01-\d\d \d\d:\d\d:\d\d", item)
+    assert starts == sorted(starts) and len(starts) == 4
+    assert "Found: 4; fees of the 3 billed: 8.66 yuan." in item
+
+
+def test_chinese_names_sort_by_pinyin(data: Path) -> None:
+    """Sorting by name puts Chinese and Latin names together by their letters."""
+    names = ["冯小刚", "司马光明", "周杰", "唐国强", "徐丽", "Zhang Qiang", "张强", "Li Na", "曾国藩"]
+    (data / "data/users.txt").write_text("".join(f"8347{i:04d}  {n}  1  1\n" for i, n in enumerate(names)), "utf-8")
+    code, screen = run("7\n1\n2\n1\n0\n")
+    item = after(screen, "== Sort ==")
+    assert "Users by name, A to Z" in item
+    listed = re.findall(r"^ +\d+ +\d{8} +(.+?) +1\.00", item, re.M)
+    assert listed == ["冯小刚", "Li Na", "司马光明", "唐国强", "徐丽", "曾国藩", "Zhang Qiang", "张强", "周杰"]
+
+
+# -- confirmations in proportion to harm; details (issue 11) ----------------------------------
+
+
+def test_billing_a_month_without_calls_asks_first(data: Path) -> None:
+    """A month with no billed calls is billed only after a yes (rent and feature fees only)."""
+    code, screen = run("9\n2\n2021-05\nn\n9\n2\n2021-05\ny\nout/may.txt\n0\n")
+    assert "2021-05 has no billed calls; bill it anyway (rent and feature fees only)? (y/N): n" in screen
+    assert "Nothing was written." in screen
+    assert "== 2021-05 ==" in (data / "out/may.txt").read_text("utf-8")
+
+
+def test_a_rent_above_ten_thousand_yuan_asks_are_you_sure(data: Path) -> None:
+    """A rent over 10,000 yuan needs a yes; a no asks for the amount again."""
+    code, screen = run("3\n83470099\nBig\n25000\nn\n25\n10000.01\ny\n0\n")
+    assert "A monthly rent of 25000.00 yuan is more than 10000.00 yuan. Is that right? (y/N): n" in screen
+    assert "A monthly feature fee of 10000.01 yuan is more than 10000.00 yuan. Is that right? (y/N): y" in screen
+    assert users_file(data).endswith("83470099  Big  25.00  10000.01\n")
+
+
+def test_a_time_alone_is_checked_as_a_time(data: Path) -> None:
+    """At the question for a time, 9:00 is refused as "not a time", not as a date and time."""
+    code, screen = run("4\n83470002\n83475555\n2021-02-03\n9:00\n09:00:00\n09:01:00\n0\n")
+    assert "'9:00' is not a time like 08:00:00 (Esc, q or an empty answer goes back to the menu)" in screen
+    assert calls_file(data).endswith("83470002  83475555  2021-02-03 09:00:00  2021-02-03 09:01:00\n")
+
+
+def test_counts_have_thousands_separators(data: Path) -> None:
+    """1,200 call records: the heading and the listing's count say 1,200."""
+    calls = "".join(f"83470000  83471111  2021-01-01 {i // 60 % 24:02d}:{i % 60:02d}:00  "
+                    f"2021-01-01 {i // 60 % 24:02d}:{i % 60:02d}:01\n" for i in range(1200))
+    (data / "data/calls.txt").write_text(calls, "utf-8")
+    code, screen = run("2\n0\n")
+    assert "Call records: 1,200 (data/calls.txt): 1,200 billed, 0 set aside" in screen
+    assert "Call records: 1,200; billed 1,200, set aside 0 (no fee)." in screen
+
+
+def test_many_bad_users_lines_are_summed_up_at_start_and_listed_by_item_1(data: Path) -> None:
+    """The menu opens naming the first five bad lines and how many more; item 1 lists every one."""
+    bad = "".join(f"8347x{i}  Bad {i}  1  1\n" for i in range(7))
+    (data / "data/users.txt").write_text(USERS + bad, "utf-8")
+    code, screen = run("1\n0\n")
+    start = screen.split("== telbill")[0]
+    assert start.count("data/users.txt line ") == 5
+    assert "  … and 2 more (item 1 lists them all)" in start
+    listing = after(screen, "== Show all users ==")
+    assert "data/users.txt: lines that could not be read: 7; they are kept in the file as they are:" in listing
+    assert re.search(r"^ +12 +phone '8347x6' is not 3 to 20 digits$", listing, re.M)

@@ -55,3 +55,51 @@ def test_operator_adds_a_user_in_a_terminal(tmp_path: Path) -> None:
     fields = log[0].split("\t")
     assert fields[1] == getpass.getuser()
     assert fields[2:] == ["add-user", "before: -", "after: 83470099  Wu Song  25.00  6.50"]
+
+
+USERS_ZH = "# users\n83470000  Zhang Qiang  25.00  6.00\n83470001  张强  25  6.5\n83470002  欧阳 小明  18  0\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_operator_finds_by_initials_acts_on_a_result_and_backs_out_with_esc(tmp_path: Path) -> None:
+    """In a real terminal: Esc leaves a half-typed user ("nothing saved"); oyxm finds 欧阳 小明 in a
+    search, whose statement is then shown without typing the phone again."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/users.txt").write_text(USERS_ZH, "utf-8")
+    (tmp_path / "data/calls.txt").write_text(CALLS, "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS="100", LINES="40")
+    child = pexpect.spawn(sys.executable, ["-m", "telbill", "--lang", "en"], cwd=str(tmp_path), env=env,
+                          encoding="utf-8", timeout=20, dimensions=(40, 100))
+    try:
+        child.expect("Main menu")
+        child.send("3\r")
+        child.expect("Phone")
+        child.send("83470099\r")
+        child.expect("Name")
+        child.send("Wu So")
+        child.send("\x1b")  # Esc, half way through the name
+        child.expect("Back to the menu; nothing saved.")
+        child.expect("Main menu")
+        child.send("8\r")
+        child.expect("Search for")
+        child.send("1\r")
+        child.expect("Subscriber")
+        child.send("oyxm\r")
+        child.expect("Found: 1.")
+        child.expect("What should be done with 83470002  欧阳 小明")
+        child.send("1\r")  # their statement
+        child.expect("Month")
+        child.send("\r")  # the month offered
+        child.expect("Statement of 83470002 欧阳 小明 for 2021-01")
+        child.expect("Press any key to go back to the menu")
+        child.send(" ")
+        child.expect("Main menu")
+        child.send("\x03")
+        child.expect("Goodbye.")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS_ZH
+    assert not (tmp_path / "output/audit.log").exists()

@@ -7,29 +7,42 @@ from typing import TypeVar
 
 from rich.text import Text
 
-from telbill.billing import BillRow, revenue_by_month, top_subscribers
+from telbill.billing import revenue_by_month, top_subscribers
 from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
-from telbill.display import shown
-from telbill.errors import OutputError, ValidationError
+from telbill.errors import OutputError
 from telbill.fields import validate_month
-from telbill.menu_io import BackToMenu, Bar, Cell, Column, Ctx
-from telbill.menu_items import class_label, duration_text, latest_month
+from telbill.menu.ask import BackToMenu
+from telbill.menu.context import Ctx, Item
+from telbill.menu.layout import Bar, Cell, Column
+from telbill.menu.picking import ask_user, pick_from
+from telbill.menu.rows import (
+    bill_cells,
+    bill_columns,
+    class_label,
+    count,
+    duration_text,
+)
 from telbill.outputs import NotOursError
 from telbill.records import AnomalyCode, format_fen, format_moment
-from telbill.report import HEAD_KEYS
 from telbill.session import Backup
 
 TOP_COUNT = 10
 T = TypeVar("T")
 
 
-def bill_columns(ctx: Ctx) -> list[Column]:
-    return [Column(ctx.tr(k), "left" if i < 2 else "right", wrap=i == 1) for i, k in enumerate(HEAD_KEYS)]
+def latest_month(ctx: Ctx) -> str | None:
+    """The last month with a billed call (offered where a month is asked)."""
+    months = ctx.session.billed_months()
+    return months[-1] if months else None
 
 
-def bill_cells(row: BillRow) -> list[str]:
-    return [row.phone, row.name, format_fen(row.rent), format_fen(row.feature),
-            format_fen(row.local), format_fen(row.long_distance), format_fen(row.total)]
+def ask_month(ctx: Ctx) -> str:
+    """A month; the last month with calls is offered."""
+    return ctx.ask.text(ctx.tr("menu.ask.month"), validate_month, offer=latest_month(ctx))
+
+
+def bill_summary(ctx: Ctx, months: int, total: int) -> str:
+    return ctx.tr("menu.bill.summary", count=count(months), total=format_fen(total))
 
 
 def write_asking(ctx: Ctx, write: Callable[[bool], T]) -> T:
@@ -38,7 +51,7 @@ def write_asking(ctx: Ctx, write: Callable[[bool], T]) -> T:
         return write(False)
     except NotOursError as exc:
         reason = exc.render(ctx.tr)
-    if not ctx.ask.confirm(ctx.tr("menu.ask.replace", reason=reason), default=False):
+    if not ctx.ask.confirm(ctx.tr("menu.ask.replace", reason=reason)):
         ctx.view.warn(ctx.tr("menu.not_replaced"))
         raise BackToMenu from None
     return write(True)
@@ -50,11 +63,15 @@ def write_asking(ctx: Ctx, write: Callable[[bool], T]) -> T:
 def item_billing(ctx: Ctx) -> None:
     """9. Write the bill-detail file for every month or one; show what it holds."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
-    ctx.view.title(tr("menu.item.9"))
+    ctx.view.title(Item.BILLING.label(tr))
     scope = ask.choose(tr("menu.ask.bill_scope"), [(tr("menu.bill.all"), "all"), (tr("menu.bill.one"), "one")])
-    month = ask.text(tr("menu.ask.month"), validate_month, latest_month(ctx)) if scope == "one" else None
+    month = ask_month(ctx) if scope == "one" else None
+    if month is not None and month not in s.billed_months():
+        if not ask.confirm(tr("menu.bill.no_calls", month=month)):
+            ctx.view.warn(tr("menu.not_written"))
+            return
     while True:  # a file that cannot be written: the reason, and the question again
-        path = ask.text(tr("menu.ask.out_path"), s.validate_out_path, str(DEFAULT_OUT))
+        path = ask.text(tr("menu.ask.out_path"), s.validate_out_path, offer=str(DEFAULT_OUT))
         try:
             bills = write_asking(ctx, lambda force: s.write_bills(path, tr, month, force=force))
             break
@@ -63,8 +80,7 @@ def item_billing(ctx: Ctx) -> None:
     if month is not None:
         bill = bills.month(month)
         assert bill is not None
-        totals = bill.totals
-        cells = bill_cells(totals)
+        cells = bill_cells(bill.totals)
         cells[0], cells[1] = tr("bill.totals_row"), ""
         rows: list[list[Cell]] = [list(bill_cells(r)) for r in bill.rows]
         rows.append([Text(c, style="bold") for c in cells])
@@ -77,10 +93,10 @@ def item_billing(ctx: Ctx) -> None:
             rows.append([m.month, format_fen(t.rent), format_fen(t.feature), format_fen(t.local),
                          format_fen(t.long_distance), format_fen(t.total)])
         ctx.view.table(cols, rows, tr("menu.bill.months_title"))
-    ctx.view.say(tr("bill.months", count=len(bills.months), total=format_fen(bills.grand_total)))
+    ctx.view.say(bill_summary(ctx, len(bills.months), bills.grand_total))
     _, set_aside = s.counts()
     if set_aside:
-        ctx.view.warn(tr("menu.bill.set_aside", count=set_aside))
+        ctx.view.warn(tr("menu.bill.set_aside", count=count(set_aside), item=Item.ANOMALIES.value))
     ctx.view.ok(tr("menu.wrote", path=str(path)))
 
 
@@ -90,7 +106,7 @@ def item_billing(ctx: Ctx) -> None:
 def item_anomalies(ctx: Ctx) -> None:
     """10. The set-aside records grouped by reason; written to output/anomalies.txt."""
     s, tr = ctx.session, ctx.tr
-    ctx.view.title(tr("menu.item.10"))
+    ctx.view.title(Item.ANOMALIES.label(tr))
     result = write_asking(ctx, lambda force: s.write_anomalies(DEFAULT_ANOMALIES, tr, force=force))
     counts = result.counts()
     cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True),
@@ -101,12 +117,12 @@ def item_anomalies(ctx: Ctx) -> None:
         if group:
             rows: list[list[Cell]] = [[str(a.line_no) if a.line_no is not None else "-", a.raw.strip(),
                                        tr(a.key, **a.params)] for a in group]
-            sections.append((tr("menu.anomalies.group", code=tr(f"code.{code.value}"), count=len(group)), rows))
+            sections.append((tr(f"menu.anomalies.group.{code.value}", count=count(len(group))), rows))
     ctx.view.sections(cols, sections)
     if not result.anomalies:
         ctx.view.ok(tr("menu.anomalies.none"))
-    summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {n}" for c, n in counts.items())
-    ctx.view.say(tr("menu.anomalies.total", count=len(result.anomalies), parts=summary))
+    summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {count(n)}" for c, n in counts.items())
+    ctx.view.say(tr("menu.anomalies.total", count=count(len(result.anomalies)), parts=summary))
     ctx.view.ok(tr("menu.wrote", path=str(DEFAULT_ANOMALIES)))
 
 
@@ -115,15 +131,19 @@ def item_anomalies(ctx: Ctx) -> None:
 
 def item_statement(ctx: Ctx) -> None:
     """11. One subscriber's calls of a month, itemised; the totals equal the bill row."""
-    s, tr, ask = ctx.session, ctx.tr, ctx.ask
-    ctx.view.title(tr("menu.item.11"))
-    phone = ask.text(tr("menu.ask.user_phone"), s.validate_user_phone)
-    month = ask.text(tr("menu.ask.month"), validate_month, latest_month(ctx))
+    ctx.view.title(Item.STATEMENT.label(ctx.tr))
+    user = ask_user(ctx)
+    show_statement(ctx, user.phone, ask_month(ctx))
+
+
+def show_statement(ctx: Ctx, phone: str, month: str) -> None:
+    """One subscriber's billed calls of ``month`` in start order, and their bill row."""
+    s, tr = ctx.session, ctx.tr
     st = s.statement(phone, month)
     cols = [Column(tr("menu.col.no"), "right"), Column(tr("menu.col.start")), Column(tr("menu.col.callee")),
             Column(tr("menu.col.class")), Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.fee"), "right")]
     rows = [[str(i), format_moment(line.call.start), line.call.callee, class_label(ctx, line.call_class),
-             duration_text(ctx, line.seconds), format_fen(line.fee)] for i, line in enumerate(st.lines, 1)]
+             duration_text(line.seconds), format_fen(line.fee)] for i, line in enumerate(st.lines, 1)]
     title = tr("menu.statement.title", phone=st.user.phone, name=st.user.name, month=month)
     if rows:
         ctx.view.table(cols, rows, title)
@@ -134,7 +154,7 @@ def item_statement(ctx: Ctx) -> None:
     aside = sum(1 for a in s.screening().anomalies
                 if a.call is not None and a.call.caller == phone and a.call.month == month)
     if aside:
-        ctx.view.warn(tr("menu.statement.set_aside", count=aside))
+        ctx.view.warn(tr("menu.statement.set_aside", count=count(aside), item=Item.ANOMALIES.value))
 
 
 # -- 12: statistics -----------------------------------------------------------------------
@@ -143,7 +163,7 @@ def item_statement(ctx: Ctx) -> None:
 def item_statistics(ctx: Ctx) -> None:
     """12. Revenue per month (local / long distance) and the top subscribers, as bars."""
     s, tr, view = ctx.session, ctx.tr, ctx.view
-    view.title(tr("menu.item.12"))
+    view.title(Item.STATISTICS.label(tr))
     bills = s.bills()
     revenue = revenue_by_month(bills)
     if not revenue:
@@ -165,13 +185,13 @@ def item_statistics(ctx: Ctx) -> None:
     view.table([Column(tr("menu.col.month")), Column("", bar=True), Column(tr("col.local"), "right"),
                 Column(tr("col.long"), "right"), Column(tr("menu.col.calls_total"), "right")], rows)
     ranked = top_subscribers(bills, TOP_COUNT)
-    view.say(tr("menu.stats.top", count=len(ranked), months=len(bills.months)), style="bold")
+    view.say(tr("menu.stats.top", count=len(ranked), months=count(len(bills.months))), style="bold")
     best = max((t for _, _, t in ranked), default=0) or 1
     rows = [[str(i), phone, name, Bar(((total, "#", "magenta"),), best), format_fen(total)]
             for i, (phone, name, total) in enumerate(ranked, 1)]
     view.table([Column(tr("menu.col.no"), "right"), Column(tr("col.phone")), Column(tr("col.name"), wrap=True),
                 Column("", bar=True), Column(tr("col.total"), "right")], rows)
-    view.say(tr("bill.months", count=len(bills.months), total=format_fen(bills.grand_total)))
+    view.say(bill_summary(ctx, len(bills.months), bills.grand_total))
 
 
 # -- 13: backup and restore ---------------------------------------------------------------
@@ -180,8 +200,9 @@ def item_statistics(ctx: Ctx) -> None:
 def item_backup(ctx: Ctx) -> None:
     """13. Copy the data files into the backup folder, put a backup back, or undo the last change."""
     tr, ask = ctx.tr, ctx.ask
-    ctx.view.title(tr("menu.item.13"))
-    what = ask.choose(tr("menu.ask.backup_what"), [(tr("menu.backup.now"), "now"), (tr("menu.backup.restore"), "restore"),
+    ctx.view.title(Item.BACKUP.label(tr))
+    what = ask.choose(tr("menu.ask.backup_what"), [(tr("menu.backup.now"), "now"),
+                                                   (tr("menu.backup.restore"), "restore"),
                                                    (tr("menu.backup.undo"), "undo")])
     if what == "now":
         for change in ctx.session.backup_now():
@@ -201,15 +222,16 @@ def _undo(ctx: Ctx) -> None:
         raise BackToMenu
     ctx.view.say(tr("menu.undo.last"))
     for entry in last:
-        ctx.view.say(tr("menu.undo.entry", action=entry.action, before=shown(entry.before or "-"),
-                        after=shown(entry.after or "-")))
+        ctx.view.say(tr("menu.undo.entry", action=entry.action, before=entry.before or "-",
+                        after=entry.after or "-"))
     if not ctx.ask.confirm(tr("menu.undo.confirm")):
         ctx.view.warn(tr("menu.not_undone"))
         return
     changes = s.undo()
-    ctx.view.ok(tr("menu.undo.done", count=len(changes)))
+    ctx.view.ok(tr("menu.undo.done", count=count(len(changes))))
     for path in dict.fromkeys(c.path for c in changes):
         ctx.view.say(tr("menu.saved_new", path=str(path)))
+    ctx.saved()
 
 
 def _restore(ctx: Ctx) -> None:
@@ -224,22 +246,12 @@ def _restore(ctx: Ctx) -> None:
         return text if b.usable else tr("menu.backup.unusable", what=text)
 
     rows = [[str(i), str(s.path(b.kind)), b.taken.strftime("%Y-%m-%d %H:%M:%S") if b.taken else "-",
-             str(b.size), b.path.name, undoes(b)] for i, b in enumerate(backups, 1)]
-    ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.file"), wrap=True),
+             count(b.size), b.path.name, undoes(b)] for i, b in enumerate(backups, 1)]
+    ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.file"), drop=1),
                     Column(tr("menu.col.taken")), Column(tr("menu.col.bytes"), "right"),
-                    Column(tr("menu.col.backup"), wrap=True), Column(tr("menu.col.undoes"), wrap=True)], rows,
-                   tr("menu.backup.list", count=len(backups)))
-
-    def which(text: str) -> int:
-        value = text.strip()
-        if value.isdigit() and int(value) <= len(backups):
-            return int(value)
-        raise ValidationError("menu.error.not_item", value=value, span=f"0-{len(backups)}")
-
-    number = ctx.ask.text(tr("menu.ask.which_backup", count=len(backups)), which)
-    if number == 0:
-        raise BackToMenu
-    chosen = backups[number - 1]
+                    Column(tr("menu.col.backup")), Column(tr("menu.col.undoes"), wrap=True)], rows,
+                   tr("menu.backup.list", count=count(len(backups))))
+    chosen = backups[pick_from(ctx, tr("menu.ask.which_backup", count=count(len(backups))), len(backups)) - 1]
     target = s.path(chosen.kind)
     if not ctx.ask.confirm(tr("menu.backup.confirm", path=str(target), backup=chosen.path.name)):
         ctx.view.warn(tr("menu.not_restored"))
@@ -248,3 +260,13 @@ def _restore(ctx: Ctx) -> None:
     ctx.view.ok(tr("menu.backup.restored", path=str(target), backup=str(chosen.path)))
     if change.backup is not None:
         ctx.view.say(tr("menu.backup.previous", copy=str(change.backup)))
+    ctx.saved()
+
+
+REPORT_ACTIONS: dict[Item, Callable[[Ctx], None]] = {
+    Item.BILLING: item_billing,
+    Item.ANOMALIES: item_anomalies,
+    Item.STATEMENT: item_statement,
+    Item.STATISTICS: item_statistics,
+    Item.BACKUP: item_backup,
+}

@@ -1,0 +1,91 @@
+"""The interactive main menu (SPEC §6): ``telbill`` with no subcommand.
+
+A room per part: :mod:`~telbill.menu.ask` (the :class:`~telbill.menu.ask.Asker`
+interface and the one way back), :mod:`~telbill.menu.plain` and
+:mod:`~telbill.menu.terminal` (the two askers), :mod:`~telbill.menu.layout`
+(fitting tables and text to a width, pure), :mod:`~telbill.menu.view` (what
+reaches the screen), :mod:`~telbill.menu.context` (the item numbers and what
+items work with), :mod:`~telbill.menu.items` and :mod:`~telbill.menu.reports`
+(the items), :mod:`~telbill.menu.main` (the loop). The data work is done by
+:class:`telbill.session.Session`; this package only asks and shows.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+
+from telbill.console import make_console as telbill_console
+from telbill.constants import DEFAULT_AUDIT_LOG
+from telbill.dataset import DataPaths
+from telbill.i18n import Tr
+from telbill.menu.ask import Asker
+from telbill.menu.context import Ctx
+from telbill.menu.main import MainMenu
+from telbill.menu.plain import PlainAsker
+from telbill.menu.progress import LoadingBar
+from telbill.menu.terminal import TerminalAsker
+from telbill.menu.view import View
+from telbill.session import Session
+
+__all__ = ["PLAIN_WIDTH", "make_console", "run_menu"]
+
+PLAIN_WIDTH = 250
+"""Plain output is not wrapped to a terminal; tables take the width they need."""
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def make_console(stdout: TextIO | None, *, plain: bool) -> Console:
+    """The console the menu prints on: plain text (no colour, no wrapping) or rich."""
+    if plain:
+        return telbill_console(file=stdout or sys.stdout, width=PLAIN_WIDTH, no_color=True,
+                               force_terminal=False, force_interactive=False)
+    return telbill_console(file=stdout)
+
+
+def run_menu(
+    paths: DataPaths,
+    tr: Tr,
+    *,
+    plain: bool = False,
+    stdout: TextIO | None = None,
+    stdin: TextIO | None = None,
+    console: Console | None = None,
+    interactive: bool | None = None,
+    audit_log: Path = DEFAULT_AUDIT_LOG,
+    backup_dir: Path | None = None,
+    operator: str | None = None,
+    pt_input: Any = None,
+    pt_output: Any = None,
+) -> int:
+    """Open the menu on the data files; return the exit code (0 when the operator leaves).
+
+    ``interactive`` forces the questionary prompts (True) or plain lines (False)
+    instead of looking at ``stdin``; ``pt_input`` / ``pt_output`` are passed to
+    prompt_toolkit, and ``console`` replaces the output console (tests).
+    Missing or unreadable data files raise TelbillError (the command prints it).
+    """
+    stream = stdin if stdin is not None else sys.stdin
+    tty = _isatty(stream)
+    use_plain = (plain or not tty) if interactive is None else not interactive
+    if console is None:
+        console = make_console(stdout, plain=use_plain)
+    asker: Asker
+    if use_plain:
+        asker = PlainAsker(tr, console, stream, echo=not tty)
+    else:
+        asker = TerminalAsker(tr, console, pt_input, pt_output)
+    view = View(console, tr, asker, plain=use_plain)
+    with LoadingBar(console, tr, show=not use_plain and console.is_terminal) as bar:
+        session = Session(paths, audit_log=audit_log, backup_dir=backup_dir, operator=operator,
+                          progress=bar.update)
+    return MainMenu(Ctx(session, view, asker, tr), plain=use_plain).run()

@@ -1,0 +1,49 @@
+"""What every menu item works with, and the items' numbers (written here only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from telbill.i18n import Tr
+from telbill.menu.ask import Asker
+from telbill.menu.view import View
+from telbill.session import Session
+
+
+class Item(IntEnum):
+    """The main menu's items, by the number the operator types (SPEC §6)."""
+
+    EXIT = 0
+    SHOW_USERS = 1
+    SHOW_CALLS = 2
+    ADD_USER = 3
+    ADD_CALL = 4
+    MODIFY = 5
+    DELETE = 6
+    SORT = 7
+    SEARCH = 8
+    BILLING = 9
+    ANOMALIES = 10
+    STATEMENT = 11
+    STATISTICS = 12
+    BACKUP = 13
+
+    def label(self, tr: Tr) -> str:
+        """The item's name in the menu and as the title of its screen."""
+        return tr(f"menu.item.{self.value}")
+
+
+@dataclass(slots=True)
+class Ctx:
+    """What every menu item works with."""
+
+    session: Session
+    """The data being worked on."""
+    view: View
+    ask: Asker
+    tr: Tr
+
+    def saved(self) -> None:
+        """A change was saved: what was typed before it is no longer "unsaved"."""
+        self.ask.answered = 0

@@ -1,0 +1,283 @@
+"""Fitting tables and text to a screen width: pure functions, no console.
+
+:class:`Fit` decides which columns a table shows and how wide, from the widths
+of all its rows (measured once for the whole list, so every page of a long list
+looks the same). Values are never cut: only the columns marked ``wrap`` (names,
+reasons, record text) fold onto more lines, and :func:`wrap` folds them, and
+long messages, only where a reader expects a break: between words, between two
+Chinese characters, never inside a number, a date, a time, a phone or a path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+from rich.text import Text
+
+from telbill.display import shown, width
+
+GAP, TIGHT_GAP = 2, 1
+"""Columns between two table columns on a terminal; the tight gap only when nothing else fits."""
+FLEX_COMFORT, FLEX_FLOOR = 10, 6
+"""Widths a name or reason column is given before other columns are shortened or dropped,
+and the least it is given at all (it folds onto more lines)."""
+BAR_MIN, BAR_MAX = 8, 40
+"""Bar-chart bars shrink to fit the screen, down to BAR_MIN; plain text draws BAR_MAX."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column: its heading, which side the values hug, and how it may give way."""
+
+    header: str
+    justify: str = "left"
+    wrap: bool = False
+    """Whether long values may fold onto more lines (names, reasons, record text); the
+    others (numbers, phones, times, months) are always shown whole."""
+    drop: int = 0
+    """0: always shown; otherwise left out on a narrow screen, the lowest number first."""
+    short: Mapping[str, str] | None = None
+    """Shorter texts for some values (``国际长途`` → ``国际``), used on a narrow screen."""
+    bar: bool = False
+    """A bar-chart column: its cells are :class:`Bar`, drawn as wide as the screen allows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """A bar of several parts ``(value, plain char, style)``; ``top`` fills the whole bar."""
+
+    parts: tuple[tuple[int, str, str], ...]
+    top: int
+
+
+Cell = Union[str, Text, Bar]
+
+
+def cell_text(cell: Cell) -> str:
+    """What a cell shows, escaped (a bar shows no text)."""
+    if isinstance(cell, Text):
+        return shown(cell.plain)
+    if isinstance(cell, Bar):
+        return ""
+    return shown(cell)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Which columns are shown, how wide, and whether the short texts are used."""
+
+    kept: list[int]
+    widths: dict[int, int]
+    short: bool
+    gap: int = GAP
+    fits: bool = True
+    """False on a screen too narrow for even the least arrangement: then every column may fold."""
+
+    def total(self) -> int:
+        """Columns the table takes."""
+        return sum(self.widths.values()) + self.gap * (len(self.kept) - 1)
+
+
+@dataclass(slots=True)
+class Fit:
+    """Column widths for a screen: data is never cut, only name/reason columns fold.
+
+    :meth:`see` the rows (or :meth:`widen` from a measure of the whole list), then
+    :meth:`layout` for the screen width. When everything does not fit, the columns
+    with short texts use them and the columns that may be dropped are, least
+    important first; as a last resort the columns stand one space apart.
+    """
+
+    columns: list[Column]
+    full: list[int] = field(default_factory=list)
+    short: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.full = [width(c.header) for c in self.columns]
+        self.short = list(self.full)
+
+    def see(self, rows: Sequence[Sequence[Cell]]) -> None:
+        """Make room for every value of ``rows``."""
+        full, short, columns = self.full, self.short, self.columns
+        for row in rows:
+            for i, cell in enumerate(row):
+                text = cell_text(cell)
+                w = width(text)
+                if w > full[i]:
+                    full[i] = w
+                mapping = columns[i].short
+                if mapping is not None:
+                    w = width(mapping.get(text, text))
+                if w > short[i]:
+                    short[i] = w
+
+    def widen(self, i: int, full: int, short: int | None = None) -> None:
+        """Make column ``i`` at least ``full`` wide (``short`` with short texts)."""
+        self.full[i] = max(self.full[i], full)
+        self.short[i] = max(self.short[i], full if short is None else short)
+
+    def natural(self, i: int, short: bool) -> int:
+        """The width column ``i`` needs to show every value whole."""
+        col = self.columns[i]
+        if col.bar:
+            return BAR_MAX
+        return self.short[i] if short and col.short is not None else self.full[i]
+
+    def layout(self, total: int) -> Layout:
+        """The first arrangement that fits ``total`` columns (or the narrowest one)."""
+        levels = [0] + sorted({c.drop for c in self.columns if c.drop})
+        has_short = any(c.short is not None for c in self.columns)
+        configs = [(d, s) for d in levels for s in ((False, True) if has_short else (False,))]
+        for floor in (FLEX_COMFORT, FLEX_FLOOR):
+            for gap in (GAP, TIGHT_GAP):
+                for drop, short in configs:
+                    layout = self._least(drop, short, floor, gap)
+                    if layout.total() <= total:
+                        return self._grow(layout, total)
+        drop, short = configs[-1]
+        least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
+        return Layout(least.kept, least.widths, least.short, least.gap, fits=False)
+
+    def _least(self, drop: int, short: bool, floor: int, gap: int) -> Layout:
+        kept = [i for i, c in enumerate(self.columns) if not (c.drop and c.drop <= drop)]
+        widths = {}
+        for i in kept:
+            col = self.columns[i]
+            if col.bar:
+                widths[i] = BAR_MIN
+            elif col.wrap:
+                widths[i] = min(self.natural(i, short), floor)
+            else:
+                widths[i] = self.natural(i, short)
+        return Layout(kept, widths, short, gap)
+
+    def _grow(self, layout: Layout, total: int) -> Layout:
+        """Share the room left: name/reason columns up to their width, then the bars."""
+        spare = total - layout.total()
+        widths = dict(layout.widths)
+        flex = sorted((i for i in layout.kept if self.columns[i].wrap),
+                      key=lambda i: self.natural(i, layout.short) - widths[i])
+        for n, i in enumerate(flex):
+            if spare <= 0:
+                break
+            give = min(self.natural(i, layout.short) - widths[i], spare // (len(flex) - n))
+            widths[i] += give
+            spare -= give
+        for i in layout.kept:
+            if self.columns[i].bar and spare > 0:
+                give = min(BAR_MAX - widths[i], spare)
+                widths[i] += give
+                spare -= give
+        return Layout(layout.kept, widths, layout.short, layout.gap)
+
+
+# -- folding text ------------------------------------------------------------------------
+
+_WIDE = r"\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+_TOKEN = re.compile(rf"(\s+)|([{_WIDE}])|([^\s{_WIDE}]+)")
+_CLOSING = set("，。、；：？！）」』】》〉”’…%,.;:?!)]}")
+"""Never at the start of a line."""
+_OPENING = set("（「『【《〈“‘([{")
+"""Never at the end of a line."""
+_DATE = re.compile(r".*\d{4}-\d\d-\d\d$")
+_CLOCK = re.compile(r"\d\d:\d\d:\d\d")
+
+
+def _wide(ch: str) -> bool:
+    return bool(re.match(f"[{_WIDE}]", ch))
+
+
+SHORT_WORD = 6
+"""A number or word this short stays on the line of the Chinese text it stands in (``第 235 行``)."""
+
+
+def _glued(before: str, after: str) -> bool:
+    """Whether the space between ``before`` and ``after`` must not become a line break."""
+    if _DATE.match(before) and _CLOCK.match(after):
+        return True
+    wide_before, wide_after = _wide(before[-1]), _wide(after[0])
+    if wide_before and not wide_after:
+        return len(re.split(f"[{_WIDE}]", after, maxsplit=1)[0]) <= SHORT_WORD
+    if wide_after and not wide_before:
+        return len(re.split(f"[{_WIDE}\\s]", before)[-1]) <= SHORT_WORD
+    return False
+
+
+def units(text: str) -> list[tuple[str, str]]:
+    """``text`` as the pieces a line may not break inside, each with what separates it from
+    the one before (the spaces between them, or ``''``).
+
+    A line may break at a space between two words, or between two Chinese characters;
+    not inside a word, number, date, path or phone; not between a date and its time;
+    not at a space between a Chinese character and a short number or word (``第 235 行``
+    stays whole); not before a closing mark nor after an opening one.
+    """
+    out: list[list[str]] = []  # [separator, text]
+    space = ""
+    for m in _TOKEN.finditer(text):
+        token = m.group()
+        if m.group(1):
+            space = token
+            continue
+        if out:
+            prev = out[-1][1]
+            if space:
+                if _glued(prev, token):
+                    out[-1][1] = prev + space + token
+                else:
+                    out.append([space, token])
+            elif token[0] in _CLOSING or prev[-1] in _OPENING or not (_wide(prev[-1]) or _wide(token[0])):
+                out[-1][1] = prev + token
+            else:
+                out.append(["", token])
+        else:
+            out.append(["", token])
+        space = ""
+    return [(sep, piece) for sep, piece in out]
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """``text`` folded into lines at most ``columns`` wide, breaking only where :func:`units`
+    allows. A piece wider than a whole line is broken at its own spaces first (a date from
+    its time), and cut only as the last resort."""
+    if width(text) <= columns or columns < 1:
+        return [text]
+    lines: list[str] = []
+    line, used = "", 0
+    pending = units(text)
+    pending.reverse()
+    while pending:
+        sep, piece = pending.pop()
+        w = width(piece)
+        if line and used + len(sep) + w <= columns:
+            line += sep + piece
+            used += len(sep) + w
+            continue
+        if w > columns and " " in piece:
+            first, *rest = re.split(r"(\s+)", piece)
+            pending.extend((rest[i], rest[i + 1]) for i in range(len(rest) - 2, -1, -2))
+            pending.append((sep, first))
+            continue
+        if line:
+            lines.append(line)
+        while w > columns:  # a piece wider than a line: cut it by columns
+            head, piece = _cut(piece, columns)
+            lines.append(head)
+            w = width(piece)
+        line, used = piece, w
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+def _cut(text: str, columns: int) -> tuple[str, str]:
+    used = 0
+    for i, ch in enumerate(text):
+        w = width(ch)
+        if used + w > columns and i:
+            return text[:i], text[i:]
+        used += w
+    return text, ""

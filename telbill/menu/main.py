@@ -1,0 +1,147 @@
+"""The numbered main menu (SPEC §6): the loop, its heading, and leaving it.
+
+The operator types an item's number (or moves with the arrow keys on a
+terminal). Inside an item the way back is the same everywhere (an empty answer,
+``q``, Esc on a terminal) and says "nothing saved" when something had been
+typed; Ctrl-C backs out of an item too. At the menu, ``0``, Ctrl-C or the end of
+the input ends the program.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from rich.panel import Panel
+from rich.text import Text
+
+from telbill.constants import EXIT_OK
+from telbill.display import shown
+from telbill.errors import ConflictError, TelbillError
+from telbill.menu.ask import BackToMenu, Option
+from telbill.menu.context import Ctx, Item
+from telbill.menu.items import ITEM_ACTIONS, show_problems
+from telbill.menu.reports import REPORT_ACTIONS
+from telbill.menu.rows import count
+
+ACTIONS: dict[Item, Callable[[Ctx], None]] = {**ITEM_ACTIONS, **REPORT_ACTIONS}
+
+
+class MainMenu:
+    """The loop: heading, the numbered items, run the one chosen."""
+
+    def __init__(self, ctx: Ctx, *, plain: bool) -> None:
+        self.ctx = ctx
+        self.plain = plain
+
+    def options(self) -> list[Option[Item]]:
+        tr = self.ctx.tr
+        items = [i for i in Item if i is not Item.EXIT] + [Item.EXIT]
+        return [Option(str(i.value), i.label(tr), i) for i in items]
+
+    def run(self) -> int:
+        ctx = self.ctx
+        self.notices()
+        show_problems(ctx)
+        while True:
+            try:
+                self.reload_if_changed()
+                self.heading()
+                choice = ctx.ask.select(ctx.tr("menu.ask.item"), self.options(), back=False)
+            except (KeyboardInterrupt, EOFError):
+                return self.bye()
+            if choice is Item.EXIT:
+                return self.bye()
+            try:
+                self.run_item(choice)
+            except EOFError:  # plain input ended inside an item: the program ends, as at the menu
+                return self.bye()
+
+    def run_item(self, item: Item) -> None:
+        """Run one item; whatever happens, come back to the menu (EOFError ends the program)."""
+        ctx = self.ctx
+        ctx.ask.answered = 0
+        ctx.view.begin()
+        try:
+            self.reload_if_changed()  # a file edited while the menu waited: the item sees it
+            ACTIONS[item](ctx)
+            ctx.ask.pause()
+        except BackToMenu:
+            if ctx.ask.answered:
+                ctx.view.warn(ctx.tr("menu.back.nothing_saved"))
+        except KeyboardInterrupt:
+            ctx.view.say("")
+            ctx.view.warn(ctx.tr("menu.interrupted"))
+        except EOFError:
+            if self.plain:
+                raise
+            ctx.view.warn(ctx.tr("menu.interrupted"))
+        except ConflictError as exc:
+            ctx.view.error(exc.render(ctx.tr))
+            ctx.ask.pause()
+        except TelbillError as exc:
+            ctx.view.error(ctx.tr("menu.error", message=exc.render(ctx.tr)))
+            ctx.ask.pause()
+        except BrokenPipeError:
+            raise
+        except Exception as exc:  # a bug: one line, back to the menu, never a traceback
+            if os.environ.get("TELBILL_DEBUG"):
+                raise
+            ctx.view.error(ctx.tr("menu.error.internal", error=f"{type(exc).__name__}: {exc}"))
+
+    def bye(self) -> int:
+        self.ctx.view.say(self.ctx.tr("menu.bye"))
+        return EXIT_OK
+
+    def notices(self) -> None:
+        """Files read as GB18030, UTF-16 or with mixed encodings; saves cut short and finished or taken back."""
+        ctx = self.ctx
+        for path, encoding in ctx.session.dataset.encodings.items():
+            if encoding != "utf-8":
+                ctx.view.warn(ctx.tr(f"notice.encoding.{encoding}", path=path))
+        self.session_notices()
+
+    def session_notices(self) -> None:
+        """What the session has to tell (told once)."""
+        ctx = self.ctx
+        while ctx.session.notices:
+            ctx.view.warn(ctx.session.notices.pop(0).render(ctx.tr))
+
+    def reload_if_changed(self) -> None:
+        ctx = self.ctx
+        try:
+            changed = ctx.session.refresh()
+        except TelbillError as exc:
+            ctx.view.error(ctx.tr("menu.error", message=exc.render(ctx.tr)))
+            return
+        for path in changed:
+            ctx.view.warn(ctx.tr("menu.reloaded", path=str(path)))
+        if changed:
+            self.notices()
+            show_problems(ctx)
+        self.session_notices()
+
+    def heading(self) -> None:
+        """What is loaded: users, call records, how many are set aside, which files."""
+        ctx = self.ctx
+        s, tr = ctx.session, ctx.tr
+        billed, set_aside = s.counts()
+        lines = [
+            tr("menu.heading.users", count=count(len(s.users)), path=str(s.paths.users)),
+            tr("menu.heading.calls", count=count(s.records), path=str(s.paths.calls), billed=count(billed),
+               set_aside=count(set_aside)),
+            tr("menu.heading.tariff", source=s.dataset.tariff_source or tr("menu.heading.tariff_default")),
+        ]
+        if s.problems:
+            lines.append(tr("menu.heading.problems", count=count(len(s.problems)), path=str(s.paths.users),
+                            item=Item.SHOW_USERS.value))
+        title = tr("menu.heading.title")
+        if self.plain:
+            ctx.view.say("")
+            ctx.view.say(f"== {title} ==")
+            for line in lines:
+                ctx.view.say(line)
+        else:
+            body = Text("\n".join(shown(line) for line in lines))
+            ctx.view.say("")
+            ctx.view.console.print(Panel(body, title=title, title_align="left", border_style="cyan", expand=False))

@@ -1,0 +1,112 @@
+"""Naming a subscriber or a call record: by phone, name or pinyin; from a numbered list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from telbill.display import quote
+from telbill.errors import ValidationError
+from telbill.fields import is_phone
+from telbill.finding import Found
+from telbill.menu.ask import BackToMenu
+from telbill.menu.context import Ctx
+from telbill.menu.rows import count, show_calls, user_label
+from telbill.records import Call, User
+
+
+def suggest(ctx: Ctx) -> Callable[[str], Sequence[tuple[str, str]]]:
+    """Subscribers fitting what has been typed so far, as ``(phone, "phone  name")`` (terminal)."""
+
+    def found(text: str) -> list[tuple[str, str]]:
+        return [(u.phone, user_label(u)) for u in ctx.session.find_users(text).users]
+
+    return found
+
+
+def find(ctx: Ctx, text: str, *, limit: int | None) -> Found:
+    """The subscribers ``text`` names; ValidationError when none does (or more than ``limit``)."""
+    found = ctx.session.find_users(text)
+    if not found.users:
+        raise ValidationError("menu.error.nobody", value=quote(text.strip()))
+    if limit is not None and len(found.users) > limit:
+        raise ValidationError("menu.error.too_many", value=quote(text.strip()), count=count(len(found.users)))
+    return found
+
+
+def ask_user(ctx: Ctx, message: str | None = None, *, offer: str | None = None,
+             allow: str | None = None) -> User:
+    """Ask for a subscriber by any name; one match is taken (and said), several are a numbered list.
+
+    ``offer`` (a phone) is the answer ready to take; ``allow`` (a phone) is accepted
+    even when it is no subscriber's any more (the caller of a call being modified):
+    then a stand-in :class:`User` with that phone and no name is returned.
+    """
+    tr = ctx.tr
+
+    def parse(text: str) -> Found | str:
+        if allow is not None and text.strip() == allow and ctx.session.user(allow) is None:
+            return allow
+        return find(ctx, text, limit=ctx.ask.pick_limit)
+
+    found = ctx.ask.text(message or tr("menu.ask.user"), parse, offer=offer, complete=suggest(ctx))
+    if isinstance(found, str):
+        return User(found, "", 0, 0)
+    if len(found.users) == 1:
+        user = found.users[0]
+        ctx.view.ok(tr("menu.user.taken", user=user_label(user)))
+        return user
+    return ctx.ask.choose(tr("menu.ask.which_user", count=count(len(found.users))),
+                          [(user_label(u), u) for u in found.users])
+
+
+def which_number(total: int) -> Callable[[str], int]:
+    """Parse the number of a row in a list of ``total`` (``0`` goes back)."""
+
+    def parse(text: str) -> int:
+        value = text.strip()
+        if value.isdigit() and int(value) <= total:
+            if int(value) == 0:
+                raise BackToMenu
+            return int(value)
+        raise ValidationError("menu.error.not_item", value=quote(value), span=f"0-{total}")
+
+    return parse
+
+
+def pick_from(ctx: Ctx, message: str, total: int) -> int:
+    """The number (1 to ``total``) of a row just listed."""
+    return ctx.ask.text(message, which_number(total))
+
+
+def pick_call(ctx: Ctx) -> Call:
+    """Ask for a caller (any name, or the number of a caller who is no subscriber), list their
+    call records, and ask which one."""
+    s, tr = ctx.session, ctx.tr
+
+    def parse(text: str) -> Found | str:
+        value = text.strip()
+        if is_phone(value) and s.calls_of(value):
+            return value
+        found = find(ctx, text, limit=ctx.ask.pick_limit)
+        if len(found.users) == 1 and not s.calls_of(found.users[0].phone):
+            raise ValidationError("menu.error.no_calls", phone=found.users[0].phone)
+        return found
+
+    answer = ctx.ask.text(tr("menu.ask.call_owner"), parse, complete=suggest(ctx))
+    if isinstance(answer, str):
+        phone = answer
+    elif len(answer.users) == 1:
+        phone = answer.users[0].phone
+        ctx.view.ok(tr("menu.user.taken", user=user_label(answer.users[0])))
+    else:
+        user = ctx.ask.choose(tr("menu.ask.which_user", count=count(len(answer.users))),
+                              [(user_label(u), u) for u in answer.users])
+        phone = user.phone
+    calls = list(s.calls_of(phone))
+    if not calls:
+        ctx.view.warn(tr("menu.error.no_calls", phone=phone))
+        raise BackToMenu
+    show_calls(ctx, calls, tr("menu.calls.of", phone=phone, count=count(len(calls))), numbered=True,
+               one_caller=True)
+    number = pick_from(ctx, tr("menu.ask.which_call", count=count(len(calls))), len(calls))
+    return calls[number - 1]

@@ -1,0 +1,190 @@
+"""How users, call records and saved changes look on the menu's screens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+from rich.text import Text
+
+from telbill.billing import BillRow
+from telbill.display import width
+from telbill.fields import SECONDS_PER_DAY
+from telbill.menu.context import Ctx
+from telbill.menu.layout import Column, Fit
+from telbill.menu.view import LazyRows
+from telbill.records import (
+    Call,
+    CallClass,
+    User,
+    format_duration,
+    format_fen,
+    format_moment,
+)
+from telbill.report import HEAD_KEYS
+from telbill.session import Change
+
+
+def count(n: int) -> str:
+    """A count with thousands separators: ``200,000``."""
+    return f"{n:,}"
+
+
+def class_label(ctx: Ctx, call_class: CallClass) -> str:
+    """市内 / 国内长途 / 国际长途, or local / long distance / international."""
+    return ctx.tr(f"menu.class.{call_class.value}")
+
+
+def class_short(ctx: Ctx) -> dict[str, str]:
+    """Each class label → its short form (``国际长途`` → ``国际``), for narrow screens."""
+    return {class_label(ctx, c): ctx.tr(f"menu.class_short.{c.value}") for c in CallClass}
+
+
+def duration_text(seconds: int) -> str:
+    """``0:04:01``, ``72:00:01`` (hours past a day, as in the anomalies file); negative with ``-``."""
+    return ("-" if seconds < 0 else "") + format_duration(abs(seconds))
+
+
+def end_text(call: Call) -> str:
+    """The end as ``HH:MM:SS`` when it is on the start's day, else date and time."""
+    end = format_moment(call.end)
+    return end[11:] if call.end // SECONDS_PER_DAY == call.start // SECONDS_PER_DAY else end
+
+
+# -- users ----------------------------------------------------------------------------------
+
+
+def user_columns(ctx: Ctx) -> list[Column]:
+    tr = ctx.tr
+    return [Column(tr("menu.col.no"), "right"), Column(tr("col.phone")), Column(tr("col.name"), wrap=True),
+            Column(tr("col.rent"), "right"), Column(tr("col.feature"), "right")]
+
+
+def user_row(number: int, user: User) -> list[str]:
+    return [str(number), user.phone, user.name, format_fen(user.rent), format_fen(user.feature)]
+
+
+def user_label(user: User) -> str:
+    """A user in one line: ``83470001  张强``."""
+    return f"{user.phone}  {user.name}"
+
+
+def show_users(ctx: Ctx, users: Sequence[User], title: str) -> bool:
+    """A numbered table of users; False if the operator stopped the listing."""
+    return ctx.view.table(user_columns(ctx), LazyRows(users, user_row), title)
+
+
+# -- call records -----------------------------------------------------------------------------
+
+
+def call_columns(ctx: Ctx, *, numbered: bool = False, one_caller: bool = False) -> list[Column]:
+    """The columns of a call list. On a narrow screen the caller of one caller's list goes
+    first, then the end (the duration says it), then the row number, unless a record is
+    to be chosen by it (``numbered``)."""
+    tr = ctx.tr
+    return [Column(tr("menu.col.no"), "right", drop=0 if numbered else 2),
+            Column(tr("menu.col.caller"), drop=1 if one_caller else 0),
+            Column(tr("menu.col.callee")),
+            Column(tr("menu.col.start")), Column(tr("menu.col.end"), drop=2 if one_caller else 1),
+            Column(tr("menu.col.class"), short=class_short(ctx)),
+            Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.fee"), "right"),
+            Column(tr("menu.col.note"), wrap=True)]
+
+
+def call_row(ctx: Ctx, number: int, call: Call) -> list[str | Text]:
+    anomaly = ctx.session.anomaly_of(call)
+    fen = ctx.session.fee(call)
+    fee: str | Text = "-" if fen is None else format_fen(fen)
+    note: str | Text = "" if anomaly is None else Text(ctx.tr(f"code.{anomaly.code.value}"), style="yellow")
+    return [str(number), call.caller, call.callee, format_moment(call.start), end_text(call),
+            class_label(ctx, call.call_class), duration_text(call.duration), fee, note]
+
+
+def measure_calls(ctx: Ctx, calls: Sequence[Call], fit: Fit) -> None:
+    """Widen ``fit`` for every row of ``calls`` in one pass, without making the rows.
+
+    The fee column gets the width of the fee of each class's longest billed call
+    (a fee only grows with the duration), so no call needs to be rated.
+    """
+    anomaly_of = ctx.session.anomaly_of
+    caller = callee = 0
+    two_days = False
+    lo = hi = 0
+    longest = {c: 0 for c in CallClass}
+    for call in calls:
+        if len(call.caller) > caller:
+            caller = len(call.caller)
+        if len(call.callee) > callee:
+            callee = len(call.callee)
+        seconds = call.end - call.start
+        if seconds > hi:
+            hi = seconds
+        elif seconds < lo:
+            lo = seconds
+        if not two_days and call.end // SECONDS_PER_DAY != call.start // SECONDS_PER_DAY:
+            two_days = True
+        kind = call.call_class
+        if seconds > longest[kind] and anomaly_of(call) is None:
+            longest[kind] = seconds
+    tariff = ctx.session.tariff
+    fee = max([1] + [len(format_fen(tariff.fee(kind, s))) for kind, s in longest.items()])
+    labels = [class_label(ctx, c) for c in CallClass]
+    shorts = [ctx.tr(f"menu.class_short.{c.value}") for c in CallClass]
+    notes = [ctx.tr(f"code.{code}") for code in ("malformed", "end-before-start", "unknown-caller",
+                                                  "too-long", "overlap")]
+    for i, w in enumerate([len(str(len(calls))), caller, callee, 19, 19 if two_days else 8,
+                           max(map(width, labels)), max(len(duration_text(lo)), len(duration_text(hi))),
+                           fee, max(map(width, notes))]):
+        fit.widen(i, w, max(map(width, shorts)) if i == 5 else None)
+
+
+def show_calls(ctx: Ctx, calls: Sequence[Call], title: str, *, numbered: bool = False,
+               one_caller: bool = False) -> bool:
+    """A numbered table of call records with class, duration and fee; False if the operator stopped.
+    ``numbered``: the list is there to choose one by its number; ``one_caller``: all are one caller's."""
+    return ctx.view.table(call_columns(ctx, numbered=numbered, one_caller=one_caller),
+                          LazyRows(calls, partial(call_row, ctx)), title, measure=partial(measure_calls, ctx, calls))
+
+
+# -- bills ---------------------------------------------------------------------------------
+
+
+def bill_columns(ctx: Ctx) -> list[Column]:
+    return [Column(ctx.tr(k), "left" if i < 2 else "right", wrap=i == 1) for i, k in enumerate(HEAD_KEYS)]
+
+
+def bill_cells(row: BillRow) -> list[str]:
+    return [row.phone, row.name, format_fen(row.rent), format_fen(row.feature),
+            format_fen(row.local), format_fen(row.long_distance), format_fen(row.total)]
+
+
+# -- saved changes ----------------------------------------------------------------------------
+
+
+def report_change(ctx: Ctx, change: Change) -> None:
+    """What was saved: the record before and after."""
+    tr = ctx.tr
+    if change.before is not None and change.after is not None:
+        ctx.view.say(tr("menu.change.before", record=change.before))
+        ctx.view.ok(tr("menu.change.after", record=change.after))
+    elif change.after is not None:
+        ctx.view.ok(tr("menu.change.added", record=change.after))
+    elif change.before is not None:
+        ctx.view.ok(tr("menu.change.deleted", record=change.before))
+
+
+def report_saved(ctx: Ctx, change: Change) -> None:
+    """Where the change went, whether it can be undone, and any other program's write kept."""
+    tr, path = ctx.tr, str(change.path)
+    if change.raced:
+        if change.backup is not None:
+            ctx.view.warn(tr("menu.saved_raced", path=path, backup=str(change.backup)))
+        else:
+            ctx.view.warn(tr("menu.saved_raced_reloaded", path=path))
+    if change.backup is not None and not change.raced:
+        ctx.view.say(tr("menu.saved_copy", path=path, backup=str(change.backup)))
+    elif change.undo is not None:
+        ctx.view.say(tr("menu.saved", path=path))
+    else:
+        ctx.view.say(tr("menu.saved_new", path=path))
+    ctx.saved()

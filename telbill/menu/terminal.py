@@ -1,0 +1,326 @@
+"""Asking on a terminal: questionary lists and lines, and single keys for paging.
+
+A numbered list shows the number being typed (``13`` for item 13) until Enter
+takes it; Backspace edits it, the arrow keys move instead. A question line
+offers a value ready to take (typing replaces it, the arrow keys and Backspace
+edit it), suggests subscribers as a name is typed, and is left with Esc, ``q`` or
+an empty answer. A refused answer is shown whole right under the question, and
+the question comes back with the answer in the line to edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from prompt_toolkit.application import Application, get_app
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.keys import Keys
+from prompt_toolkit.layout import FormattedTextControl, Layout, Window
+from prompt_toolkit.layout.processors import (
+    Processor,
+    Transformation,
+    TransformationInput,
+)
+from rich.console import Console
+
+from telbill.display import shown
+from telbill.display import width as display_width
+from telbill.errors import TelbillError
+from telbill.i18n import Tr
+from telbill.menu.ask import BackToMenu, BaseAsker, Option, PageMove
+from telbill.menu.layout import wrap
+
+T = TypeVar("T")
+
+SUGGESTIONS = 10
+"""Subscribers suggested under a question as a name is typed."""
+
+
+class TerminalAsker(BaseAsker):
+    """questionary prompts: type a number or use the arrow keys; Esc, q or Enter on nothing goes back."""
+
+    paged = True
+
+    def __init__(self, tr: Tr, console: Console, pt_input: Any = None, pt_output: Any = None) -> None:
+        super().__init__(tr)
+        self.console = console
+        self._io: dict[str, Any] = {}
+        if pt_input is not None:
+            self._io["input"] = pt_input
+        if pt_output is not None:
+            self._io["output"] = pt_output
+
+    # -- lists ------------------------------------------------------------------------
+
+    def select(self, message: str, options: Sequence[Option[T]], *, hint: str | None = None,
+               pointer: int = 0, back: bool = True) -> T:
+        index = self._list(message, options, hint or self.tr("menu.hint.select" if back else "menu.hint.main"),
+                           pointer, back=back)
+        self.typed()
+        return options[index].value
+
+    def confirm(self, message: str) -> bool:
+        options = [Option("n", self.tr("menu.no"), False), Option("y", self.tr("menu.yes"), True)]
+        try:
+            index = self._list(message, options, self.tr("menu.hint.yes_no"), 0, back=True,
+                               hotkeys={"y": 1, "Y": 1, "n": 0, "N": 0})
+        except BackToMenu:
+            return False
+        if options[index].value:
+            self.typed()
+        return options[index].value
+
+    def _list(self, message: str, options: Sequence[Option[Any]], hint: str, pointer: int, *, back: bool,
+              hotkeys: dict[str, int] | None = None) -> int:
+        """The index of the option chosen (typing its number, the arrow keys, a hotkey)."""
+        from questionary import Choice
+        from questionary.prompts.common import InquirerControl, create_inquirer_layout
+        from questionary.styles import merge_styles_default
+
+        if display_width(f"? {message}  {hint}") > self.console.width:
+            hint = ""  # a question as long as the line: the list below says what to do
+        width = max(len(o.number) for o in options)
+        choices = [Choice(title=shown(f"{o.number:>{width}}  {o.label}"), value=i) for i, o in enumerate(options)]
+        control = InquirerControl(choices, use_indicator=False, use_shortcuts=False)
+        control.pointed_at = pointer
+        number = TypedNumber([o.number for o in options], pointer)
+        keys = hotkeys or {}
+
+        def tokens() -> list[tuple[str, str]]:
+            out = [("class:qmark", "?"), ("class:question", f" {shown(message)} ")]
+            if control.is_answered:
+                out.append(("class:answer", str(control.get_pointed_at().title)))
+            elif number.typed:
+                out += [("class:answer", number.typed), ("class:instruction", "  " + self.tr("menu.hint.typed"))]
+            else:
+                out.append(("class:instruction", hint))
+            return out
+
+        bindings = KeyBindings()
+
+        @bindings.add(Keys.Any)
+        def _digit(event: KeyPressEvent) -> None:
+            key = event.key_sequence[0].key
+            if key in keys:
+                control.pointed_at = keys[key]
+                finish(event)
+            elif len(key) == 1 and key.isdigit():
+                number.type(key)
+                control.pointed_at = number.pointer
+            elif back and key in ("q", "Q"):
+                event.app.exit(exception=BackToMenu())
+
+        @bindings.add(Keys.Backspace)
+        def _backspace(event: KeyPressEvent) -> None:
+            number.erase()
+            control.pointed_at = number.pointer
+
+        def move(step: int) -> Callable[[KeyPressEvent], None]:
+            def handler(event: KeyPressEvent) -> None:
+                number.move(step)
+                control.pointed_at = number.pointer
+            return handler
+
+        for key in (Keys.Down, Keys.ControlN):
+            bindings.add(key)(move(1))
+        for key in (Keys.Up, Keys.ControlP):
+            bindings.add(key)(move(-1))
+
+        @bindings.add(Keys.Escape, eager=True)
+        def _escape(event: KeyPressEvent) -> None:
+            if back:
+                event.app.exit(exception=BackToMenu())
+
+        @bindings.add(Keys.ControlC, eager=True)
+        def _interrupt(event: KeyPressEvent) -> None:
+            event.app.exit(exception=KeyboardInterrupt())
+
+        @bindings.add(Keys.ControlM, eager=True)
+        def finish(event: KeyPressEvent) -> None:
+            control.is_answered = True
+            event.app.exit(result=control.get_pointed_at().value)
+
+        layout = create_inquirer_layout(control, tokens, **self._io)
+        app: Application[int] = Application(layout=layout, key_bindings=bindings,
+                                            style=merge_styles_default([None]), **self._io)
+        return app.run()
+
+    # -- lines --------------------------------------------------------------------------
+
+    def text(self, message: str, parse: Callable[[str], T], *, offer: str | None = None,
+             complete: Callable[[str], Sequence[tuple[str, str]]] | None = None) -> T:
+        line, fresh = offer or "", offer is not None
+        while True:
+            answer = self._line(message, line, fresh=fresh, complete=complete)
+            try:
+                value = self.meaning(answer, parse, offer)
+            except TelbillError as exc:
+                self.typed()  # typed, though refused
+                self.error(self.refused(exc))
+                line, fresh = answer, False
+                continue
+            self.typed()
+            return value
+
+    def error(self, text: str) -> None:
+        """A refusal, right under the question, whole."""
+        for line in wrap(shown(text), self.console.width):
+            self.console.print(line, style="bold red", markup=False, highlight=False, emoji=False,
+                               soft_wrap=True)
+
+    def _line(self, message: str, line: str, *, fresh: bool,
+              complete: Callable[[str], Sequence[tuple[str, str]]] | None) -> str:
+        """One line typed (questionary's text prompt, with subscribers suggested as they are
+        typed when ``complete`` is given); ``line`` is in it to start with (``fresh``: typing
+        replaces it)."""
+        import questionary
+
+        state = {"fresh": fresh and bool(line)}
+        bindings = KeyBindings()
+
+        @bindings.add(Keys.Escape, eager=True)
+        def _escape(event: KeyPressEvent) -> None:
+            if not state["fresh"] and event.current_buffer.text.strip():
+                self.typed()  # something had been typed: "nothing saved" will be said
+            event.app.exit(exception=BackToMenu())
+
+        @bindings.add(Keys.Any, filter=Condition(lambda: state["fresh"]))
+        def _replace(event: KeyPressEvent) -> None:
+            if event.data.isprintable():
+                event.current_buffer.text = ""
+                event.current_buffer.insert_text(event.data)
+            state["fresh"] = False
+
+        question = questionary.text(
+            shown(message), default=line, input_processors=[_Offered(state)], key_bindings=bindings,
+            completer=_Suggest(complete) if complete is not None else None, complete_while_typing=True,
+            reserve_space_for_menu=SUGGESTIONS if complete is not None else 0, **self._io)
+        buffer = question.application.current_buffer
+
+        def touched(_: object) -> None:
+            state["fresh"] = False
+
+        buffer.on_text_changed += touched
+        buffer.on_cursor_position_changed += touched
+        answer = question.unsafe_ask()
+        if answer is None:  # pragma: no cover - questionary gives None only when aborted
+            raise KeyboardInterrupt
+        return str(answer)
+
+    # -- paging and pausing ---------------------------------------------------------------
+
+    def page(self, where: str) -> PageMove:
+        """One key: Enter or Space the next page, b the one before, q or Esc stops (``where``
+        says so)."""
+        bindings = KeyBindings()
+        moves = {PageMove.NEXT: ("enter", " ", "pagedown", "down", "n", "j"),
+                 PageMove.BACK: ("b", "pageup", "up", "p", "k"),
+                 PageMove.STOP: ("q", "Q", "escape", "0")}
+        for move, keys in moves.items():
+            for key in keys:
+                bindings.add(key, eager=True)(_exit_with(move))
+
+        @bindings.add(Keys.ControlC, eager=True)
+        def _interrupt(event: KeyPressEvent) -> None:
+            event.app.exit(exception=KeyboardInterrupt())
+
+        @bindings.add(Keys.Any)
+        def _other(event: KeyPressEvent) -> None:
+            """Other keys do nothing."""
+
+        text: StyleAndTextTuples = [("class:instruction", shown(where))]
+        app: Application[PageMove] = Application(
+            layout=Layout(Window(FormattedTextControl(text), height=1)), key_bindings=bindings,
+            erase_when_done=True, **self._io)
+        return app.run()
+
+    def pause(self) -> None:
+        import questionary
+
+        try:
+            questionary.press_any_key_to_continue(self.tr("menu.pause"), **self._io).unsafe_ask()
+        except (KeyboardInterrupt, EOFError):
+            pass
+
+
+class TypedNumber:
+    """The number being typed in a numbered list, and the option pointed at.
+
+    A digit is taken only if some option's number starts with what it makes (so
+    ``1``, ``1``, ``1`` stays ``11`` when there is no item 111); the pointer is on
+    the option whose number has been typed, or the first one it could become.
+    Backspace takes the last digit back; the arrow keys move the pointer and
+    forget the number. Enter takes the option pointed at. No timing is involved.
+    """
+
+    def __init__(self, numbers: Sequence[str], pointer: int = 0) -> None:
+        self.numbers = list(numbers)
+        self.typed = ""
+        self.pointer = pointer
+
+    def type(self, digit: str) -> bool:
+        """Add ``digit`` if some number starts with the result; whether it was taken."""
+        attempt = self.typed + digit
+        if not any(n.startswith(attempt) for n in self.numbers):
+            return False
+        self.typed = attempt
+        self._point()
+        return True
+
+    def erase(self) -> None:
+        """Take the last digit back."""
+        self.typed = self.typed[:-1]
+        self._point()
+
+    def move(self, step: int) -> None:
+        """Move the pointer (an arrow key); the number typed is forgotten."""
+        self.typed = ""
+        self.pointer = (self.pointer + step) % len(self.numbers)
+
+    def _point(self) -> None:
+        if self.typed in self.numbers:
+            self.pointer = self.numbers.index(self.typed)
+        elif self.typed:
+            self.pointer = next(i for i, n in enumerate(self.numbers) if n.startswith(self.typed))
+
+
+def _exit_with(move: PageMove) -> Callable[[KeyPressEvent], None]:
+    def handler(event: KeyPressEvent) -> None:
+        event.app.exit(result=move)
+    return handler
+
+
+class _Offered(Processor):
+    """An offered value not yet touched is shown reversed (typing replaces it)."""
+
+    def __init__(self, state: dict[str, bool]) -> None:
+        self.state = state
+
+    def apply_transformation(self, ti: TransformationInput) -> Transformation:
+        if not self.state["fresh"] or get_app().is_done:
+            return Transformation(ti.fragments)
+        reversed_: StyleAndTextTuples = [(f"{fragment[0]} reverse", fragment[1]) for fragment in ti.fragments]
+        return Transformation(reversed_)
+
+
+class _Suggest(Completer):
+    """Subscribers whose phone, name or pinyin fits what has been typed."""
+
+    def __init__(self, complete: Callable[[str], Sequence[tuple[str, str]]]) -> None:
+        self.complete = complete
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
+        typed = document.text_before_cursor
+        if not typed.strip():
+            return
+        try:
+            found = self.complete(typed)
+        except TelbillError:
+            return
+        for value, label in found[:SUGGESTIONS]:
+            yield Completion(value, start_position=-len(typed), display=shown(label))
