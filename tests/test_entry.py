@@ -37,3 +37,14 @@ def test_buffered_output_is_flushed_before_the_quick_exit(workdir: Path) -> None
     assert (proc.returncode, proc.stderr) == (0, "")
     lines = (workdir / "out.txt").read_text("utf-8").splitlines()
     assert len(lines) == 4 and lines[-1] == "Wrote output/bills.txt, output/anomalies.txt."
+
+
+def test_the_public_api_is_listed_and_loads_on_first_use() -> None:
+    """Every name in telbill.__all__ resolves; importing telbill alone loads none of them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, telbill; assert 'telbill.session' not in sys.modules; "
+            "[getattr(telbill, n) for n in telbill.__all__]; print(len(telbill.__all__))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert int(out) >= 10
