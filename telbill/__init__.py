@@ -29,7 +29,10 @@ _WHERE = {
     "TelbillError": "telbill.errors",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "BatchOptions", "Call", "DataPaths", "IntrusiveList", "LinkedList", "Session", "Tariff", "TelbillError",
+    "Translator", "User", "compute_bills", "main", "run_batch", "screen_calls",
+]
 
 if TYPE_CHECKING:
     from telbill.batch import BatchOptions, run_batch

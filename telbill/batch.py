@@ -83,6 +83,8 @@ class BatchResult:
     processes: int = 1
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per phase: read, screen, rate, write (and total)."""
+    month_calls: dict[str, int] = field(default_factory=dict)
+    """Each billed month → how many billed calls start in it (0 for a month named with none)."""
 
     @property
     def set_aside(self) -> int:
@@ -128,7 +130,8 @@ def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str]]
         raise InputFileError("input.same", path=str(paths.users))
     users_file, users_format, _ = load_users_file(paths.users)
     if users_file.problems:
-        raise DataError("users.stop", users_file.problems, source=str(paths.users),
+        raise DataError("users.stop", users_file.problems, encodings={str(paths.users): users_format.family},
+                        source=str(paths.users),
                         count=len(users_file.problems))
     try:
         size = paths.calls.stat().st_size
@@ -191,7 +194,7 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
     encodings[str(opts.paths.calls)] = tally.encoding
     counts = dict(zip(AnomalyCode, tally.counts))
     return BatchResult(opts.paths.calls, tally.records, tally.billed, counts, layout.months, grand_total,
-                       written, encodings, plan.parts, timings)
+                       written, encodings, plan.parts, timings, dict(tally.month_calls))
 
 
 def _sums(plan: Plan) -> tuple[int, int]:

@@ -173,15 +173,22 @@ class _BatchProgress:
         self.bar.stop()
 
 
-def print_summary(result: BatchResult, tr: Translator, out: Console) -> None:
-    """The few lines a batch job prints when the bills are written."""
+def print_summary(result: BatchResult, tr: Translator, out: Console, err: Console,
+                  month: str | None = None) -> None:
+    """The few lines a batch job prints when the bills are written (counts with thousands
+    separators); with ``month``, how many of its calls were billed, and a warning when none."""
     counts = result.counts
     read_s = result.timings.get("total", 0.0)
     rate = int(result.records / read_s) if read_s > 0 else 0
-    out.print(tr("summary.read", records=result.records, source=str(result.calls),
-                 seconds=f"{read_s:.2f}", rate=rate))
-    parts = tr("list.sep").join(tr(f"summary.code.{code.value}", count=n) for code, n in counts.items())
-    out.print(tr("summary.billed", billed=result.billed, set_aside=result.set_aside, parts=parts))
+    out.print(tr("summary.read", records=f"{result.records:,}", source=str(result.calls),
+                 seconds=f"{read_s:.2f}", rate=f"{rate:,}"))
+    parts = tr("list.sep").join(tr(f"summary.code.{code.value}", count=f"{n:,}") for code, n in counts.items())
+    out.print(tr("summary.billed", billed=f"{result.billed:,}", set_aside=f"{result.set_aside:,}", parts=parts))
+    if month is not None:
+        calls = result.month_calls.get(month, 0)
+        out.print(tr("summary.month_calls", month=month, count=f"{calls:,}"))
+        if not calls:
+            err.print(tr("summary.month_empty", month=month), style="yellow")
     months = result.months
     span = f"{months[0]} … {months[-1]}" if len(months) > 1 else (months[0] if months else "-")
     out.print(tr("summary.months", count=len(months), span=span, total=format_fen(result.grand_total)))
@@ -213,6 +220,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
         else:
             result = run_batch(opts, tr, progress.reading, on_phase=progress.phase)
     except DataError as exc:
+        _notices(exc.encodings, tr, err)
         for problem in exc.problems:
             err.print(problem.render(tr), style="red", markup=False)
         err.print(exc.render(tr), style="red", markup=False)
@@ -223,7 +231,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
     if keep is not None:
         keep.append(result)
     _notices(result.encodings, tr, err)
-    print_summary(result, tr, out)
+    print_summary(result, tr, out, err, opts.month)
     return EXIT_OK
 
 

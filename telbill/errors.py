@@ -74,9 +74,12 @@ class InputFileError(TelbillError):
 class DataError(TelbillError):
     """A data file has lines that make the result incomplete (users.txt problems)."""
 
-    def __init__(self, key: str, problems: Sequence[Problem], /, **params: object) -> None:
+    def __init__(self, key: str, problems: Sequence[Problem], /, *, encodings: dict[str, str] | None = None,
+                 **params: object) -> None:
         super().__init__(key, **params)
         self.problems = list(problems)
+        self.encodings = dict(encodings or {})
+        """Path text → how the file was read (``gb18030``, ``utf-16``…), to say so before the problems."""
 
 
 class TariffError(TelbillError):

@@ -155,11 +155,21 @@ def parse_month(text: str) -> str | None:
 #
 # Each ``validate_*`` function takes the text as typed and returns the value, or
 # raises ValidationError whose message says why (the menu asks again with it).
+# Full-width digits and signs, as a Chinese input method types them (８３４７,
+# ２０２１－０１), are taken as their ASCII forms here, in what is typed only:
+# in a data file they are not digits.
+
+_HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def halfwidth(text: str) -> str:
+    """``text`` with full-width ASCII forms (and the ideographic space) made plain ASCII."""
+    return text.translate(_HALFWIDTH) if not text.isascii() else text
 
 
 def validate_phone(text: str, key: str = "users.phone") -> str:
     """3 to 20 digits; ``key`` names the field in the message (users.phone, calls.callee...)."""
-    value = text.strip()
+    value = halfwidth(text).strip()
     if not is_phone(value):
         raise ValidationError(key, value=quote(value))
     return value
@@ -167,7 +177,7 @@ def validate_phone(text: str, key: str = "users.phone") -> str:
 
 def validate_digits(text: str) -> str:
     """Some digits to search for (1 to 20)."""
-    value = text.strip()
+    value = halfwidth(text).strip()
     if not (1 <= len(value) <= PHONE_MAX and value.isascii() and value.isdigit()):
         raise ValidationError("menu.error.digits", value=quote(value))
     return value
@@ -197,7 +207,7 @@ def validate_name(text: str) -> str:
 
 def validate_money(text: str, label: str = "money") -> int:
     """Yuan ≥ 0 with at most two decimals → fen; ``label`` is rent, feature or money."""
-    value = text.strip()
+    value = halfwidth(text).strip()
     why = money_problem(value)
     if why is not None:
         raise ValidationError(f"{label}.{why.split('.', 1)[1]}", value=quote(value))
@@ -206,18 +216,22 @@ def validate_money(text: str, label: str = "money") -> int:
 
 def validate_date(text: str) -> int:
     """``YYYY-MM-DD`` → day number."""
-    value = text.strip()
+    value = halfwidth(text).strip()
     if not _DATE.fullmatch(value):
         raise ValidationError("menu.error.date_format", value=quote(value))
     day = parse_date(value)
     if day is None:
+        if not 1 <= int(value[5:7]) <= 12:
+            raise ValidationError("menu.error.no_month", value=quote(value), month=value[5:7])
+        if int(value[:4]) == 0:
+            raise ValidationError("menu.error.no_year", value=quote(value))
         raise ValidationError("menu.error.no_date", value=quote(value))
     return day
 
 
 def validate_clock(text: str) -> int:
     """``HH:MM:SS`` → seconds since midnight (an answer to a question for a time alone)."""
-    value = text.strip()
+    value = halfwidth(text).strip()
     if not _CLOCK.fullmatch(value):
         raise ValidationError("menu.error.clock_format", value=quote(value))
     secs = parse_clock(value)
@@ -228,7 +242,7 @@ def validate_clock(text: str) -> int:
 
 def validate_moment(text: str, day: int | None = None) -> int:
     """``YYYY-MM-DD HH:MM:SS`` → seconds; just ``HH:MM:SS`` means that time on ``day``."""
-    parts = text.split()
+    parts = halfwidth(text).split()
     if len(parts) == 1 and day is not None and ":" in parts[0]:
         return day * SECONDS_PER_DAY + validate_clock(parts[0])
     if len(parts) != 2:
@@ -251,7 +265,7 @@ def validate_end(text: str, start: int) -> int:
 
 def validate_month(text: str) -> str:
     """``YYYY-MM`` with a real month."""
-    value = text.strip()
+    value = halfwidth(text).strip()
     if parse_month(value) is None:
         raise ValidationError("menu.error.month", value=quote(value))
     return value

@@ -157,6 +157,8 @@ class Tally:
     """Each month with a billed call of this part → (local fen, long-distance fen) of its users."""
     encoding: str = "utf-8"
     """calls.txt's encoding family, for the notices."""
+    month_calls: dict[str, int] = field(default_factory=dict)
+    """Each billed month → how many billed calls start in it."""
 
     @property
     def set_aside(self) -> int:
@@ -173,6 +175,8 @@ class Tally:
         for month, (local, far) in other.months.items():
             mine = self.months.get(month, (0, 0))
             self.months[month] = (mine[0] + local, mine[1] + far)
+        for month, calls in other.month_calls.items():
+            self.month_calls[month] = self.month_calls.get(month, 0) + calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -619,6 +623,7 @@ class Part:
         for month, (local, far, calls) in self.by_month.items():
             if calls or month == self.plan.only_month:
                 tally.months[month] = (sum(local.values()), sum(far.values()))
+                tally.month_calls[month] = calls
         return tally
 
     # -- its share of the files ---------------------------------------------------------------

@@ -55,7 +55,14 @@ from telbill.store import history
 from telbill.store.audit import AuditEntry
 from telbill.store.disk import FileState, file_digest
 from telbill.store.history import Backup
-from telbill.store.keeper import Changed, Keeper, Plan, Saved, undo_plan
+from telbill.store.keeper import (
+    Changed,
+    Keeper,
+    Plan,
+    Saved,
+    undo_plan,
+    writable_problem,
+)
 from telbill.store.lines import LineEdit
 from telbill.tariff import Tariff
 
@@ -292,6 +299,16 @@ class Session:
             raise NotFoundError("menu.error.no_user", phone=phone)
         return user
 
+    def unwritable(self) -> list[Path]:
+        """The data files whose changes could not be saved now (see :meth:`check_writable`)."""
+        return [self.path(kind) for kind in (USERS, CALLS) if writable_problem(self.path(kind)) is not None]
+
+    def check_writable(self, *kinds: str) -> None:
+        """OutputError now, before the operator types anything, when a change to the
+        ``users`` / ``calls`` file could not be saved (read-only file, no permission,
+        a folder that cannot be written)."""
+        self.keeper.check_writable(kinds or (USERS, CALLS))
+
     def validate_new_phone(self, text: str) -> str:
         """A phone for a new user: digits, and not taken."""
         phone = validate_phone(text)
@@ -527,27 +544,37 @@ class Session:
         return history.read_records({USERS: (self.backup_dir(USERS), self.paths.users.name),
                                      CALLS: (self.backup_dir(CALLS), self.paths.calls.name)})
 
-    def last_change(self) -> list[AuditEntry] | None:
-        """What :meth:`undo` would take back: the audit entries of the last change, or ``None``."""
-        records = self._records()
-        return records[0].entries if records else None
+    def _undoable(self) -> tuple[history.UndoRecord | None, int]:
+        """The newest change that can still be taken back, and how many newer ones cannot.
+
+        A change can be taken back while every file it changed is still as the
+        change left it (its fingerprint): a file changed outside telbill since
+        makes that change, and every earlier one of that file, a matter for a
+        full restore. Changes of the other file stay undoable.
+        """
+        skipped = 0
+        for record in self._records():
+            if all(self._states[kind].digest == part.after.sha256 for kind, part in record.files.items()):
+                return record, skipped
+            skipped += 1
+        return None, skipped
+
+    def last_change(self) -> tuple[list[AuditEntry], int] | None:
+        """What :meth:`undo` would take back (its audit entries), and how many newer
+        changes can no longer be undone; ``None`` when nothing can be undone."""
+        record, skipped = self._undoable()
+        return (record.entries, skipped) if record is not None else None
 
     def undo(self) -> list[Change]:
-        """Take back the last change saved (both files, for a user deleted with calls); logged as ``undo``.
-
-        NotFoundError when there is none; ConflictError when a file changed since
-        (outside telbill), so that the change can no longer be taken back alone.
+        """Take back the newest change that can still be taken back (both files, for a
+        user deleted with calls); logged as ``undo``. NotFoundError when there is none.
         """
-        records = self._records()
-        if not records:
+        record, _ = self._undoable()
+        if record is None:
             raise NotFoundError("undo.nothing")
-        record = records[0]
         plans = []
         for kind, part in record.files.items():
-            state = self._states[kind]
-            if state.digest != part.after.sha256:
-                raise ConflictError("undo.changed", path=str(self.path(kind)))
-            plans.append(undo_plan(kind, state, self._lines(kind), part, self.backup_dir(kind)))
+            plans.append(undo_plan(kind, self._states[kind], self._lines(kind), part, self.backup_dir(kind)))
         done = list(reversed(record.entries))
         saved = self._commit(plans, [e.undone() for e in done], drop=record.paths, record=False)
         for kind in (USERS, CALLS):

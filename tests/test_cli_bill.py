@@ -197,3 +197,15 @@ def test_csv_cells_a_spreadsheet_would_run_get_a_quote(tmp_path: Path, monkeypat
     code, _, err = run("bill", "--users", "u.txt", "--calls", "c.txt", "--csv", "b.csv")
     assert (code, err) == (0, "")
     assert Path("b.csv").read_text("utf-8").splitlines()[1] == f"2021-01,83470000,{cell},25.00,6.00,0.44,0.00,31.44"
+
+
+@pytest.mark.parametrize("month, calls, warned", [("2021-01", "", False), ("2022-06", "0", True)])
+def test_month_option_says_how_many_calls_it_billed(workdir: Path, month: str, calls: str, warned: bool) -> None:
+    """--month says how many of its calls were billed; a month with none is billed (rent and
+    feature only) with a warning, since it is most likely a typing slip."""
+    code, out, err = run("--lang", "en", "bill", "--month", month)
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.startswith(f"Calls starting in {month} and billed: "))
+    assert (line.endswith(": 0.") if calls == "0" else not line.endswith(": 0.")) is True
+    assert (err == f"{month} has no billed call: its bills hold only the monthly rent and feature fees\n") is warned
+    assert f"== {month} ==" in Path("output/bills.txt").read_text("utf-8")

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from telbill.display import quote, shown
 from telbill.errors import ValidationError
-from telbill.fields import parse_month, validate_clock, validate_name
+from telbill.fields import (
+    parse_month,
+    validate_clock,
+    validate_money,
+    validate_month,
+    validate_name,
+    validate_phone,
+)
 from telbill.loader import load_users
 
 
@@ -54,3 +63,20 @@ def test_shown_escapes_what_a_terminal_would_obey_or_hide(raw: str, seen: str) -
     assert shown(raw) == seen
     assert shown(shown(raw)) == seen
     assert quote(raw) == f"'{seen}'"
+
+
+@pytest.mark.parametrize("typed, value", [
+    (lambda: validate_phone("８３４７０１００"), "83470100"),
+    (lambda: validate_money("２５．５", "rent"), 2550),
+    (lambda: validate_month("２０２１－０１"), "2021-01"),
+    (lambda: validate_clock("０８：０５：００"), 8 * 3600 + 5 * 60),
+])
+def test_full_width_digits_typed_by_a_chinese_input_method_are_understood(typed: Any, value: object) -> None:
+    """What an operator types with a Chinese input method on (full-width) is taken as ASCII."""
+    assert typed() == value
+
+
+def test_full_width_digits_in_a_data_file_are_still_not_digits() -> None:
+    """In users.txt a full-width phone stays a bad line (the rule for typed answers does not apply)."""
+    loaded = load_users(["８３４７０１００  A  1  1"], "users.txt")
+    assert not loaded.users and [p.key for p in loaded.problems] == ["users.phone"]

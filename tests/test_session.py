@@ -59,10 +59,10 @@ def at(day: str) -> int:
         (lambda t: validate_money(t, "rent"), "-1", "rent '-1' is negative"),
         (lambda t: validate_money(t, "rent"), "1.234", "rent '1.234' has more than two decimals"),
         (lambda t: validate_money(t, "feature"), "abc", "feature fee 'abc' is not an amount of yuan"),
-        (validate_moment, "2021-02-29 10:00:00", "impossible date '2021-02-29'"),
+        (validate_moment, "2021-02-29 10:00:00", "impossible date '2021-02-29': that month has no such day"),
         (validate_moment, "2021-02-28 24:00:00", "impossible time '24:00:00'"),
         (validate_moment, "yesterday", "'yesterday' is not a date and time like 2021-01-31 08:00:00"),
-        (validate_date, "2021-13-01", "impossible date '2021-13-01'"),
+        (validate_date, "2021-13-01", "impossible date '2021-13-01': there is no month 13"),
         (validate_month, "2021-13", "'2021-13' is not a month like 2021-01"),
     ],
 )

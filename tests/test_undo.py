@@ -70,8 +70,8 @@ def test_each_kind_of_change_can_be_undone(data: Path, kind: str) -> None:
     CHANGES[kind](s)
     logged = audit(data)
     last = s.last_change()
-    assert last is not None and [[e.action, f"before: {e.before or '-'}", f"after: {e.after or '-'}"]
-                                 for e in last] == logged
+    assert last is not None and last[1] == 0
+    assert [[e.action, f"before: {e.before or '-'}", f"after: {e.after or '-'}"] for e in last[0]] == logged
     changes = s.undo()
     assert files(data) == (USERS.encode(), CALLS.encode())
     assert audit(data)[len(logged):] == [["undo", f"before: {a[2][7:]}", f"after: {a[1][8:]}"]
@@ -98,18 +98,34 @@ def test_undo_goes_back_change_by_change(data: Path) -> None:
 
 
 def test_undo_after_an_outside_edit_is_refused(data: Path) -> None:
-    """The file changed outside telbill after the change: undo would lose that edit, so it is refused."""
+    """The file changed outside telbill after the change: undo would lose that edit, so that change
+    is no longer offered (nor undone); nothing else to undo means nothing is undone."""
     s = open_session()
     s.add_user("83470099", "New", 100, 0)
     edited = (data / "data/users.txt").read_text("utf-8") + "# edited elsewhere\n"
     (data / "data/users.txt").write_text(edited, "utf-8")
     assert s.refresh() == [Path("data/users.txt")]
-    with pytest.raises(ConflictError) as info:
+    assert s.last_change() is None
+    with pytest.raises(NotFoundError) as info:
         s.undo()
-    assert info.value.render(EN) == ("data/users.txt was changed outside telbill after that change; it can no "
-                                     "longer be undone (restore a full copy instead)")
+    assert info.value.render(EN) == "there is no change to undo"
     assert (data / "data/users.txt").read_text("utf-8") == edited
     assert not [b for b in s.list_backups() if b.usable and not b.is_copy]
+
+
+def test_a_change_that_no_longer_applies_does_not_block_the_other_files_undo(data: Path) -> None:
+    """A calls change, then a users change, then an outside edit of users.txt: the users change
+    is skipped (and counted), the calls change can still be undone."""
+    s = open_session()
+    CHANGES["delete-call"](s)
+    s.add_user("83470099", "New", 100, 0)
+    (data / "data/users.txt").write_text((data / "data/users.txt").read_text("utf-8") + "# elsewhere\n", "utf-8")
+    s.refresh()
+    last = s.last_change()
+    assert last is not None and [e.action for e in last[0]] == ["delete-call"] and last[1] == 1
+    s.undo()
+    assert files(data)[1] == CALLS.encode()
+    same_as_loaded(s)
 
 
 def test_a_restore_is_kept_as_a_full_copy_and_can_be_undone(data: Path) -> None:
@@ -218,8 +234,8 @@ def test_the_menu_undoes_the_last_change_after_showing_it(data: Path) -> None:
 
     run("6\n1\n83470000\n2\ny\n0\n")  # delete the user and their two calls
     screen = run("13\n3\nn\n13\n3\ny\n13\n3\n0\n")
-    assert "The last change:" in screen
-    assert "  delete-user  before: 83470000  Zhang Qiang  25.00  6.00  after: -" in screen
+    assert "The last change that can be undone:" in screen
+    assert "  deleted a user\n    before: 83470000  Zhang Qiang  25.00  6.00\n" in screen
     assert "Nothing was undone." in screen
     assert "Records undone: 3 (each undo is in the audit log)." in screen
     assert "There is no change to undo." in screen
@@ -238,7 +254,7 @@ def test_the_backup_list_says_what_each_backup_takes_back(data: Path) -> None:
     screen = out.getvalue()
     listing = screen.split("== Back up / restore the data files ==")[1].split("Number of the backup")[0]
     assert "Restoring it takes back" in listing
-    assert "add-user 83470098  Other  1.00  0.00" in listing and "add-user 83470099  New  1.00  0.00" in listing
+    assert "added a user 83470098  Other  1.00  0.00" in listing and "added a user 83470099  New  1.00  0.00" in listing
     assert (data / "data/users.txt").read_text("utf-8") == USERS
 
 
@@ -252,9 +268,9 @@ def test_undo_takes_the_last_change_whichever_file_it_changed(data: Path) -> Non
         CHANGES["delete-call"](s)
     CHANGES["add-user"](s)
     CHANGES["delete-call"](s)
-    assert [e.action for e in s.last_change() or []] == ["delete-call"]
+    assert [e.action for e in (s.last_change() or ([], 0))[0]] == ["delete-call"]
     s.undo()
-    assert [e.action for e in s.last_change() or []] == ["add-user"]
+    assert [e.action for e in (s.last_change() or ([], 0))[0]] == ["add-user"]
     s.undo()
     s.undo()
     s.undo()

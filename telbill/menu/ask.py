@@ -113,6 +113,8 @@ class BaseAsker:
 
     paged = False
     pick_limit = 20
+    way_out = "menu.error.way_out_plain"
+    """How the reason for a refused answer names the way back (a terminal has Esc too)."""
 
     def __init__(self, tr: Tr) -> None:
         self.tr = tr
@@ -140,7 +142,7 @@ class BaseAsker:
 
     def refused(self, exc: TelbillError) -> str:
         """Why an answer was refused, and the way back."""
-        return self.tr("menu.error.way_out", reason=exc.render(self.tr))
+        return self.tr(self.way_out, reason=exc.render(self.tr))
 
     def typed(self) -> None:
         """An answer was typed (whether it was taken or refused)."""

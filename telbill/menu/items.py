@@ -39,6 +39,8 @@ from telbill.menu.rows import (
 )
 from telbill.records import Call, User, format_fen, format_moment
 from telbill.session import (
+    CALLS,
+    USERS,
     CallSort,
     Change,
     RepeatAction,
@@ -89,9 +91,13 @@ def item_show_calls(ctx: Ctx) -> None:
     shown_all = show_calls(ctx, list(s.calls), tr("menu.calls.title", path=str(s.paths.calls)))
     billed, set_aside = s.counts()
     bad = s.dataset.calls_file.malformed
-    if shown_all:
-        ctx.view.say(tr("menu.calls.count", count=count(len(s.calls)), billed=count(billed),
-                        set_aside=count(set_aside - len(bad))))
+    if shown_all and bad:
+        ctx.view.say(tr("menu.calls.count", records=count(s.records), path=str(s.paths.calls),
+                        count=count(len(s.calls)), billed=count(billed), set_aside=count(set_aside - len(bad)),
+                        bad=count(len(bad))))
+    elif shown_all:
+        ctx.view.say(tr("menu.calls.count_all", count=count(len(s.calls)), billed=count(billed),
+                        set_aside=count(set_aside)))
     if bad:
         cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True),
                 Column(tr("menu.col.reason"), wrap=True)]
@@ -123,6 +129,7 @@ def item_add_user(ctx: Ctx) -> None:
     """3. Ask for a new user's fields, each checked as typed; save."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
     ctx.view.title(Item.ADD_USER.label(tr))
+    s.check_writable(USERS)
     phone = ask.text(tr("menu.ask.phone"), s.validate_new_phone)
     name = ask.text(tr("menu.ask.name"), validate_name)
     rent = ask_money(ctx, tr("menu.ask.rent"), "rent")
@@ -207,6 +214,7 @@ def item_add_call(ctx: Ctx) -> None:
     """4. Ask for a call record; one that breaks an anomaly rule needs a yes first."""
     s, tr = ctx.session, ctx.tr
     ctx.view.title(Item.ADD_CALL.label(tr))
+    s.check_writable(CALLS)
     caller, callee, start, end = _ask_call_fields(ctx, None)
     call = Call(caller, callee, start, end)
     answer = _confirm_anomaly(ctx, call, None)
@@ -227,6 +235,7 @@ def item_modify(ctx: Ctx) -> None:
     tr = ctx.tr
     ctx.view.title(Item.MODIFY.label(tr))
     what = ctx.ask.choose(tr("menu.ask.what_modify"), [(tr("menu.kind.user"), "user"), (tr("menu.kind.call"), "call")])
+    ctx.session.check_writable(USERS if what == "user" else CALLS)
     if what == "user":
         modify_user(ctx, ask_user(ctx))
     else:
@@ -236,6 +245,7 @@ def item_modify(ctx: Ctx) -> None:
 def modify_user(ctx: Ctx, user: User) -> None:
     """Ask for each field of ``user`` (the current value ready to keep); save."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
+    s.check_writable(USERS)
     calls = len(s.calls_of(user.phone))
     if calls:
         ctx.view.say(tr("menu.phone_fixed", phone=user.phone, count=count(calls)))
@@ -280,6 +290,7 @@ def keep_or_check(current: str, check: Callable[[str], str], text: str) -> str:
 def modify_call(ctx: Ctx, call: Call) -> None:
     """Ask for each field of ``call`` (the current value ready to keep); save."""
     s, tr = ctx.session, ctx.tr
+    s.check_writable(CALLS)
     caller, callee, start, end = _ask_call_fields(ctx, call)
     if (caller, callee, start, end) == (call.caller, call.callee, call.start, call.end):
         ctx.view.say(tr("menu.no_change"))
@@ -306,6 +317,7 @@ def item_delete(ctx: Ctx) -> None:
     tr = ctx.tr
     ctx.view.title(Item.DELETE.label(tr))
     what = ctx.ask.choose(tr("menu.ask.what_delete"), [(tr("menu.kind.user"), "user"), (tr("menu.kind.call"), "call")])
+    ctx.session.check_writable(USERS if what == "user" else CALLS)
     if what == "user":
         delete_user(ctx, ask_user(ctx))
     else:
@@ -315,6 +327,7 @@ def item_delete(ctx: Ctx) -> None:
 def delete_user(ctx: Ctx, user: User) -> None:
     """Delete ``user``: with call records, first what happens to them, then a yes with the counts."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
+    s.check_writable(USERS)
     calls = len(s.calls_of(user.phone))
     with_calls = False
     if calls:
@@ -323,6 +336,8 @@ def delete_user(ctx: Ctx, user: User) -> None:
             (tr("menu.delete.keep_calls"), False),
             (tr("menu.delete.with_calls", count=count(calls)), True),
         ], safe=True)
+        if with_calls:
+            s.check_writable(CALLS)
         key = "menu.delete.confirm_with_calls" if with_calls else "menu.delete.confirm_keep_calls"
         question = tr(key, user=user_label(user), count=count(calls))
     else:
@@ -349,6 +364,7 @@ def delete_user(ctx: Ctx, user: User) -> None:
 def delete_call(ctx: Ctx, call: Call) -> None:
     """Delete ``call`` after a yes."""
     s, tr = ctx.session, ctx.tr
+    s.check_writable(CALLS)
     if not ctx.ask.confirm(tr("menu.delete.confirm_call", record=record_text(call))):
         ctx.view.warn(tr("menu.not_deleted"))
         return

@@ -132,6 +132,8 @@ class MainMenu:
                set_aside=count(set_aside)),
             tr("menu.heading.tariff", source=s.dataset.tariff_source or tr("menu.heading.tariff_default")),
         ]
+        for path in s.unwritable():
+            lines.append(tr("menu.heading.unwritable", path=str(path)))
         if s.problems:
             lines.append(tr("menu.heading.problems", count=count(len(s.problems)), path=str(s.paths.users),
                             item=Item.SHOW_USERS.value))

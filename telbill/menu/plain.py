@@ -9,6 +9,7 @@ from rich.console import Console
 
 from telbill.display import quote, shown
 from telbill.errors import TelbillError
+from telbill.fields import halfwidth
 from telbill.i18n import Tr
 from telbill.menu.ask import (
     BACK_WORDS,
@@ -62,10 +63,12 @@ class PlainAsker(BaseAsker):
         numbers = [o.number for o in options]
         choices = span(numbers)
         while True:
-            answer = self._read(self.tr("menu.ask.number", span=choices))
+            answer = halfwidth(self._read(self.tr("menu.ask.number", span=choices))).strip()
             if back and (not answer or answer.casefold() in BACK_WORDS):
                 raise BackToMenu
-            number = answer.lstrip("0") or ("0" if answer else "")
+            if not answer:  # the main menu: nothing to go back to, the question again
+                continue
+            number = answer.lstrip("0") or "0"
             if number in numbers:
                 self.typed()
                 return options[numbers.index(number)].value
@@ -89,7 +92,7 @@ class PlainAsker(BaseAsker):
     def confirm(self, message: str) -> bool:
         prompt = self.tr("menu.prompt.confirm", message=message, hint=self.tr("menu.yes_no"))
         while True:
-            answer = self._read(prompt).casefold()
+            answer = halfwidth(self._read(prompt)).strip().casefold()
             if not answer or answer in NO_WORDS:
                 return False
             if answer in YES_WORDS:

@@ -22,6 +22,7 @@ from telbill.menu.rows import (
     count,
     duration_text,
 )
+from telbill.messages import CATALOG
 from telbill.outputs import NotOursError
 from telbill.records import AnomalyCode, format_fen, format_moment
 from telbill.session import Backup
@@ -36,9 +37,15 @@ def latest_month(ctx: Ctx) -> str | None:
     return months[-1] if months else None
 
 
-def ask_month(ctx: Ctx) -> str:
-    """A month; the last month with calls is offered."""
-    return ctx.ask.text(ctx.tr("menu.ask.month"), validate_month, offer=latest_month(ctx))
+def ask_month(ctx: Ctx, offer: str | None = None) -> str:
+    """A month; ``offer`` (by default the last month with calls) is offered."""
+    return ctx.ask.text(ctx.tr("menu.ask.month"), validate_month, offer=offer or latest_month(ctx))
+
+
+def latest_month_of(ctx: Ctx, phone: str) -> str | None:
+    """The last month in which this subscriber has a billed call."""
+    s = ctx.session
+    return max((c.month for c in s.calls_of(phone) if s.anomaly_of(c) is None), default=None)
 
 
 def bill_summary(ctx: Ctx, months: int, total: int) -> str:
@@ -133,7 +140,7 @@ def item_statement(ctx: Ctx) -> None:
     """11. One subscriber's calls of a month, itemised; the totals equal the bill row."""
     ctx.view.title(Item.STATEMENT.label(ctx.tr))
     user = ask_user(ctx)
-    show_statement(ctx, user.phone, ask_month(ctx))
+    show_statement(ctx, user.phone, ask_month(ctx, latest_month_of(ctx, user.phone)))
 
 
 def show_statement(ctx: Ctx, phone: str, month: str) -> None:
@@ -216,14 +223,21 @@ def item_backup(ctx: Ctx) -> None:
 def _undo(ctx: Ctx) -> None:
     """Show the last change, ask, and take it back (both files where it changed both)."""
     s, tr = ctx.session, ctx.tr
+    s.check_writable()
     last = s.last_change()
-    if not last:
+    if last is None:
         ctx.view.warn(tr("menu.undo.none"))
         raise BackToMenu
+    entries, skipped = last
+    if skipped:
+        ctx.view.warn(tr("menu.undo.skipped", count=count(skipped)))
     ctx.view.say(tr("menu.undo.last"))
-    for entry in last:
-        ctx.view.say(tr("menu.undo.entry", action=entry.action, before=entry.before or "-",
-                        after=entry.after or "-"))
+    for entry in entries:
+        ctx.view.say("  " + action_label(ctx, entry.action))
+        if entry.before:
+            ctx.view.say(tr("menu.undo.before", record=entry.before))
+        if entry.after:
+            ctx.view.say(tr("menu.undo.after", record=entry.after))
     if not ctx.ask.confirm(tr("menu.undo.confirm")):
         ctx.view.warn(tr("menu.not_undone"))
         return
@@ -234,22 +248,34 @@ def _undo(ctx: Ctx) -> None:
     ctx.saved()
 
 
+def action_label(ctx: Ctx, action: str) -> str:
+    """An audit-log action (``modify-call``) in words, in the interface language."""
+    key = f"action.{action}"
+    return ctx.tr(key) if key in CATALOG else action
+
+
 def _restore(ctx: Ctx) -> None:
     s, tr = ctx.session, ctx.tr
+    s.check_writable()
     backups = s.list_backups()
     if not backups:
         ctx.view.warn(tr("menu.backup.none", folder=str(s.backup_dir("users"))))
         raise BackToMenu
 
     def undoes(b: Backup) -> str:
-        text = b.undoes or tr("menu.backup.copy")
+        if b.changes:
+            first = b.changes[0]
+            text = f"{action_label(ctx, first.action)} {first.before or first.after or ''}".rstrip()
+            if len(b.changes) > 1:
+                text += tr("menu.backup.more", count=count(len(b.changes) - 1))
+        else:
+            text = tr("menu.backup.copy")
         return text if b.usable else tr("menu.backup.unusable", what=text)
 
-    rows = [[str(i), str(s.path(b.kind)), b.taken.strftime("%Y-%m-%d %H:%M:%S") if b.taken else "-",
-             count(b.size), b.path.name, undoes(b)] for i, b in enumerate(backups, 1)]
-    ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.file"), drop=1),
-                    Column(tr("menu.col.taken")), Column(tr("menu.col.bytes"), "right"),
-                    Column(tr("menu.col.backup")), Column(tr("menu.col.undoes"), wrap=True)], rows,
+    rows = [[str(i), b.taken.strftime("%Y-%m-%d %H:%M:%S") if b.taken else "-", s.path(b.kind).name,
+             undoes(b)] for i, b in enumerate(backups, 1)]
+    ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.taken")),
+                    Column(tr("menu.col.file")), Column(tr("menu.col.undoes"), wrap=True)], rows,
                    tr("menu.backup.list", count=count(len(backups))))
     chosen = backups[pick_from(ctx, tr("menu.ask.which_backup", count=count(len(backups))), len(backups)) - 1]
     target = s.path(chosen.kind)

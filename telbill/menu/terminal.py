@@ -31,6 +31,7 @@ from rich.console import Console
 from telbill.display import shown
 from telbill.display import width as display_width
 from telbill.errors import TelbillError
+from telbill.fields import halfwidth
 from telbill.i18n import Tr
 from telbill.menu.ask import BackToMenu, BaseAsker, Option, PageMove
 from telbill.menu.layout import wrap
@@ -45,6 +46,7 @@ class TerminalAsker(BaseAsker):
     """questionary prompts: type a number or use the arrow keys; Esc, q or Enter on nothing goes back."""
 
     paged = True
+    way_out = "menu.error.way_out"
 
     def __init__(self, tr: Tr, console: Console, pt_input: Any = None, pt_output: Any = None) -> None:
         super().__init__(tr)
@@ -105,11 +107,11 @@ class TerminalAsker(BaseAsker):
 
         @bindings.add(Keys.Any)
         def _digit(event: KeyPressEvent) -> None:
-            key = event.key_sequence[0].key
+            key = halfwidth(event.key_sequence[0].key)  # １ from a Chinese input method is 1
             if key in keys:
                 control.pointed_at = keys[key]
                 finish(event)
-            elif len(key) == 1 and key.isdigit():
+            elif len(key) == 1 and key.isascii() and key.isdigit():
                 number.type(key)
                 control.pointed_at = number.pointer
             elif back and key in ("q", "Q"):

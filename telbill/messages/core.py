@@ -50,7 +50,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "code.end-before-start": ("end before start", "结束早于开始"),
     "code.unknown-caller": ("unknown caller", "未知主叫"),
     "code.too-long": ("longer than 3 days", "时长超过三天"),
-    "code.overlap": ("same time as another call", "同一时间多条话单"),
+    "code.overlap": ("same time as another call", "时间重叠"),
     # the bill file --------------------------------------------------------------
     "col.phone": ("Phone", "电话号码"),
     "col.name": ("Name", "用户姓名"),
@@ -93,6 +93,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "{section} {key} 应为不小于 0、至多两位小数的元金额，实际为 {value}"),
     "tariff.seconds": ("{section} {key} must be a whole number of seconds ≥ {minimum}, got {value}",
                        "{section} {key} 应为不小于 {minimum} 的整数秒，实际为 {value}"),
+    "data.read_only": ("{path} is read-only: changes to it cannot be saved (nothing was changed)",
+                       "{path} 是只读文件：对它的修改无法保存（未做任何改动）"),
+    "data.no_permission": ("{path} cannot be written by this user: changes to it cannot be saved "
+                           "(nothing was changed)",
+                           "当前用户无权写入 {path}：对它的修改无法保存（未做任何改动）"),
+    "data.folder_unwritable": ("the folder {folder} of {path} cannot be written: changes to {path} cannot be "
+                               "saved (nothing was changed)",
+                               "{path} 所在的文件夹 {folder} 无法写入：对它的修改无法保存（未做任何改动）"),
+    "data.unwritable": ("{path} cannot be changed ({reason}); nothing was changed",
+                        "{path} 无法修改（{reason}）；未做任何改动"),
     "output.directory": ("{path}: is a directory; give a file name", "{path}：是文件夹，请给出文件名"),
     "output.unwritable": ("{path}: cannot be written ({reason})", "{path}：无法写入（{reason}）"),
     "output.parent_file": ("{path}: cannot be written, {parent} is a file, not a folder",

@@ -182,6 +182,8 @@ class Backup:
     """What restoring it takes back (the change's audit lines, shortened); empty for a plain copy."""
     usable: bool = True
     """False when the file changed outside telbill after the change, so it no longer applies."""
+    changes: tuple[AuditEntry, ...] = ()
+    """The audit entries of the change it takes back (empty for a plain copy)."""
 
     @property
     def is_copy(self) -> bool:
@@ -206,7 +208,7 @@ def backups(records: list[UndoRecord], kept: dict[str, Kept]) -> list[Backup]:
     from telbill.storage import list_backups
 
     found: list[Backup] = []
-    copies: dict[str, str] = {}
+    copies: dict[str, tuple[str, tuple[AuditEntry, ...]]] = {}
     for kind, files in kept.items():
         expected: str | None = files.digest
         for record in records:
@@ -216,16 +218,18 @@ def backups(records: list[UndoRecord], kept: dict[str, Kept]) -> list[Backup]:
             usable = expected is not None and part.after.sha256 == expected
             expected = part.before.sha256 if usable else None
             if "copy" in part.undo:
-                copies[str(part.undo["copy"])] = summary(record.entries)
+                copies[str(part.undo["copy"])] = (summary(record.entries), tuple(record.entries))
             path = record.path_in(files.folder, files.name)
-            found.append(Backup(kind, path, record.taken, _size(path), summary(record.entries), usable))
+            found.append(Backup(kind, path, record.taken, _size(path), summary(record.entries), usable,
+                                tuple(record.entries)))
     for kind, files in kept.items():
         for path in list_backups(files.folder, files.name):
             try:
                 when: datetime | None = taken(path.name[len(files.name) + 1:])
             except ValueError:
                 when = None
-            found.append(Backup(kind, path, when, _size(path), copies.get(path.name, "")))
+            text, entries = copies.get(path.name, ("", ()))
+            found.append(Backup(kind, path, when, _size(path), text, changes=entries))
     found.sort(key=lambda b: (b.taken or datetime.min, b.path.name), reverse=True)
     return found
 

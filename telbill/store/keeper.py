@@ -167,6 +167,30 @@ class _Work:
     moved_old: bool = False
 
 
+def writable_problem(path: Path) -> tuple[str, dict[str, str]] | None:
+    """Why the data file at ``path`` cannot be changed (a message key and its values), or ``None``.
+
+    Read-only means no write bit at all (even root is refused: renaming a new file
+    over it would ignore the mode); a file or folder this user may not write is
+    refused too. A file not there yet is judged by its folder.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        return "data.unwritable", {"reason": exc.strerror or str(exc)}
+    if mode is not None:
+        if not mode & 0o222:
+            return "data.read_only", {}
+        if not os.access(path, os.W_OK):
+            return "data.no_permission", {}
+    folder = path.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "data.folder_unwritable", {"folder": str(folder)}
+    return None
+
+
 def recover_saves(paths: Sequence[Path], audit_log: Path = DEFAULT_AUDIT_LOG) -> list[Notice]:
     """Finish or take back saves of these data files cut short by a crash (a batch run reads
     them whole, never half changed), with the default backup folders. Only two ``stat``
@@ -218,6 +242,17 @@ class Keeper:
 
     # -- saving -----------------------------------------------------------------------
 
+    def check_writable(self, kinds: Sequence[str]) -> None:
+        """Raise OutputError (before anything is asked or written) when a data file of
+        ``kinds`` cannot be changed: it is read-only, this user may not write it, or
+        its folder (where the new file, the lock and the journal go) cannot be written."""
+        for kind in kinds:
+            path = self.paths[kind]
+            problem = writable_problem(path)
+            if problem is not None:
+                key, params = problem
+                raise OutputError(key, path=str(path), **params)
+
     def save(self, plans: Sequence[Plan], entries: Sequence[AuditEntry], *,
              drop: Sequence[Path] = (), record: bool = True) -> tuple[list[Saved], list[Notice]]:
         """Make the change (see the module's description); return what it did to each file.
@@ -227,6 +262,7 @@ class Keeper:
         what went wrong before the change was made (nothing changed).
         """
         paths = [self.paths[p.kind] for p in plans]
+        self.check_writable([p.kind for p in plans])
         with storage.locked(paths):
             notices = journal.recover(self._scope())  # another process's save cut short
             for plan in plans:
@@ -419,7 +455,10 @@ class Keeper:
                 raise Changed(work.plan.kind)
             return
         flags = os.O_WRONLY | (os.O_APPEND if work.step.how == "append" else 0)
-        work.fd = os.open(work.path, flags)
+        try:
+            work.fd = os.open(work.path, flags)
+        except OSError as exc:
+            raise OutputError("output.unwritable", path=str(work.path), reason=exc.strerror or str(exc)) from None
         if stat_of(os.fstat(work.fd)) != work.plan.state.stat:
             raise Changed(work.plan.kind)
 

@@ -146,7 +146,8 @@ def test_show_calls_with_class_duration_and_fee(data: Path) -> None:
                      r" +0:04:55 +3\.50", shown)
     assert re.search(r"83470001 +0044207946000 .* international +0:01:00 +8\.00", shown)
     assert re.search(r"83479999 +83463333 .* local +0:02:00 +- +unknown caller", shown)
-    assert "Call records: 6; billed 5, set aside 1 (no fee)." in shown
+    assert ("Call records: 7 in data/calls.txt; listed above 6: billed 5, set aside 1 (no fee); "
+            "1 more could not be read (below).") in shown
     # the line that is not a call record is listed too: line number, text and reason
     unreadable = shown.split("Lines of data/calls.txt that could not be read as call records (not billed): 1")[1]
     assert re.search(r"^ *8 +83470005  8346000x  2021-01-05 10:00:00  2021-01-05 10:01:00 +"
@@ -274,9 +275,9 @@ def test_every_question_in_an_item_has_a_way_out(data: Path) -> None:
     code, screen = run(script)
     assert code == 0
     refusal = ("no subscriber's phone, name or pinyin matches '83470099' "
-               "(Esc, q or an empty answer goes back to the menu)")
+               "(q or an empty answer goes back to the menu)")
     assert screen.count(refusal) == 1
-    assert "Month (e.g. 2021-01) [= 2021-02]: q" in screen
+    assert "Month (e.g. 2021-01) [= 2021-01]: q" in screen
     assert "Statement of" not in screen
     assert screen.count("Back to the menu; nothing saved.") == 5
     assert "Add a user ==\nPhone (3 to 20 digits): \n\n== telbill" in screen  # nothing typed: no notice
@@ -439,7 +440,7 @@ def test_backup_then_restore(data: Path) -> None:
     assert "Backed up data/users.txt as data/backup/users.txt." in screen
     item = after(screen, "== Back up / restore the data files ==")
     listing = item.split("Number of the backup")[0]
-    assert len(re.findall(r"^ +\d +data/users\.txt", listing, re.M)) == 2
+    assert len(re.findall(r"^ +\d +[0-9-]+ [0-9:]+ +users\.txt ", listing, re.M)) == 2
     assert users_file(data) == USERS  # the oldest users backup (3rd, newest first) is the original
     assert "Restored data/users.txt from data/backup/users.txt." in item
     assert [line[2] for line in audit(data)] == ["backup", "backup", "add-user", "restore"]
@@ -522,7 +523,7 @@ def test_a_query_that_fits_nobody_or_too_many_is_asked_again(data: Path) -> None
     many = "".join(f"8348{i:04d}  User {i}  1  1\n" for i in range(60))
     (data / "data/users.txt").write_text(USERS + many, "utf-8")
     code, screen = run("11\nxyz\n8348\n83470001\n2021-01\n0\n")
-    assert "no subscriber's phone, name or pinyin matches 'xyz' (Esc, q or an empty answer goes back" in screen
+    assert "no subscriber's phone, name or pinyin matches 'xyz' (q or an empty answer goes back" in screen
     assert "60 subscribers match '8348'; type more of the phone or name" in screen
     assert "Statement of 83470001 张强 for 2021-01" in screen
 
@@ -590,7 +591,7 @@ def test_a_rent_above_ten_thousand_yuan_asks_are_you_sure(data: Path) -> None:
 def test_a_time_alone_is_checked_as_a_time(data: Path) -> None:
     """At the question for a time, 9:00 is refused as "not a time", not as a date and time."""
     code, screen = run("4\n83470002\n83475555\n2021-02-03\n9:00\n09:00:00\n09:01:00\n0\n")
-    assert "'9:00' is not a time like 08:00:00 (Esc, q or an empty answer goes back to the menu)" in screen
+    assert "'9:00' is not a time like 08:00:00 (q or an empty answer goes back to the menu)" in screen
     assert calls_file(data).endswith("83470002  83475555  2021-02-03 09:00:00  2021-02-03 09:01:00\n")
 
 
@@ -615,3 +616,11 @@ def test_many_bad_users_lines_are_summed_up_at_start_and_listed_by_item_1(data: 
     listing = after(screen, "== Show all users ==")
     assert "data/users.txt: lines that could not be read: 7; they are kept in the file as they are:" in listing
     assert re.search(r"^ +12 +phone '8347x6' is not 3 to 20 digits$", listing, re.M)
+
+
+def test_full_width_menu_numbers_and_an_empty_main_menu_answer(data: Path) -> None:
+    """１ typed with a Chinese input method opens item 1; an empty line at the main menu just asks again."""
+    code, screen = run("\n１\n０\n")
+    assert code == 0
+    assert "== Show all users ==" in screen
+    assert "is not one of the numbers shown" not in screen
