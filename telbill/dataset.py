@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,9 @@ class DataPaths:
         """The tariff file to read, if any."""
         if self.tariff is not None:
             return self.tariff
-        return DEFAULT_TARIFF_PATH if DEFAULT_TARIFF_PATH.is_file() else None
+        # Anything at the default path is read (and refused there if it is a FIFO, a folder
+        # or a broken link): only a path with nothing at all means "the default prices".
+        return DEFAULT_TARIFF_PATH if os.path.lexists(DEFAULT_TARIFF_PATH) else None
 
 
 @dataclass(slots=True)

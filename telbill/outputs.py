@@ -19,8 +19,17 @@ from pathlib import Path
 
 from telbill.errors import OutputError
 
-OUR_HEADERS = (b"# telbill ", b"month,phone,name,rent,feature,local,long_distance,total")
-"""How the files telbill writes begin: the bill and anomalies files' header comment, the CSV header."""
+CSV_FIRST_LINE = b"month,phone,name,rent,feature,local,long_distance,total"
+
+
+def our_first_lines() -> frozenset[bytes]:
+    """The exact first lines of the files telbill writes: the bill-detail and anomalies
+    files' title comment in either language, and the CSV header. (A data file that
+    merely starts with ``# telbill …`` is not one of them.)"""
+    from telbill.messages import CATALOG
+
+    titles = (f"# {text}".encode() for key in ("bill.title", "anomalies.title") for text in CATALOG[key])
+    return frozenset((*titles, CSV_FIRST_LINE))
 _HEAD_BYTES = 512
 
 
@@ -85,7 +94,7 @@ def is_ours(path: Path) -> bool:
     finally:
         os.close(fd)
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
-    return any(first.startswith(header) for header in OUR_HEADERS)
+    return first in our_first_lines()
 
 
 def check_replaceable(out: Path, *, force: bool) -> None:

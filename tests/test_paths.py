@@ -190,3 +190,29 @@ def test_the_last_lang_wins_everywhere(small: Path) -> None:
     assert err.getvalue().startswith("usage: telbill")
     assert "unrecognized arguments: --nonsense" in err.getvalue()
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in err.getvalue())
+
+
+def test_a_data_file_starting_with_a_telbill_comment_is_not_taken_for_an_output(small: Path) -> None:
+    """Only telbill's exact output headers count: a users file whose first line is
+    '# telbill sample subscribers' is not replaced without --force."""
+    Path("users-2020.txt").write_text("# telbill sample subscribers\n83470000  A  1  1\n", "utf-8")
+    code, _, err = run("bill", "--out", "users-2020.txt")
+    assert code == 2 and "was not written by telbill" in err
+    assert Path("users-2020.txt").read_text("utf-8").startswith("# telbill sample subscribers\n")
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("make", ["fifo", "folder", "broken-link"])
+def test_something_odd_at_the_default_tariff_path_is_refused_not_ignored(small: Path, make: str) -> None:
+    """A FIFO, a folder or a broken link at data/tariff.toml is an error, not "use the default prices"."""
+    target = Path("data/tariff.toml")
+    if make == "fifo":
+        os.mkfifo(target)
+    elif make == "folder":
+        target.mkdir()
+    else:
+        os.symlink("nowhere/t.toml", target)
+    code, out, err = run("bill")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: data/tariff.toml") and err.count("\n") == 1
+    assert not Path("output").exists()

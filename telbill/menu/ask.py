@@ -32,7 +32,7 @@ BACK_WORDS = frozenset({"q", "返回", "\x1b"})
 KEEP_WORD = "="
 """Typed at a question that offers a value, this takes the value (plain mode)."""
 YES_WORDS = frozenset({"y", "yes", "是", "是的", "好", "确认", "1"})
-NO_WORDS = frozenset({"n", "no", "否", "不", "不是", "取消", "q", "0"})
+NO_WORDS = frozenset({"n", "no", "否", "不", "不是", "取消", "0"})
 
 
 class BackToMenu(Exception):

@@ -29,6 +29,7 @@ from telbill.menu.rows import (
     class_label,
     count,
     duration_text,
+    record_cell,
     report_change,
     report_saved,
     show_calls,
@@ -101,7 +102,7 @@ def item_show_calls(ctx: Ctx) -> None:
     if bad:
         cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True),
                 Column(tr("menu.col.reason"), wrap=True)]
-        rows = [[str(b.line_no), b.raw.strip(), tr(b.key, **b.params)] for b in bad]
+        rows = [[str(b.line_no), record_cell(ctx, b.raw), tr(b.key, **b.params)] for b in bad]
         ctx.view.table(cols, rows, tr("menu.calls.malformed", path=str(s.paths.calls), count=count(len(bad))))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from telbill.display import quote
 from telbill.errors import ValidationError
-from telbill.fields import is_phone
+from telbill.fields import halfwidth, is_phone
 from telbill.finding import Found
 from telbill.menu.ask import BackToMenu
 from telbill.menu.context import Ctx
@@ -63,8 +63,8 @@ def which_number(total: int) -> Callable[[str], int]:
     """Parse the number of a row in a list of ``total`` (``0`` goes back)."""
 
     def parse(text: str) -> int:
-        value = text.strip()
-        if value.isdigit() and int(value) <= total:
+        value = halfwidth(text).strip()
+        if value.isascii() and value.isdigit() and int(value) <= total:
             if int(value) == 0:
                 raise BackToMenu
             return int(value)

@@ -93,6 +93,8 @@ class PlainAsker(BaseAsker):
         prompt = self.tr("menu.prompt.confirm", message=message, hint=self.tr("menu.yes_no"))
         while True:
             answer = halfwidth(self._read(prompt)).strip().casefold()
+            if answer in BACK_WORDS:
+                raise BackToMenu
             if not answer or answer in NO_WORDS:
                 return False
             if answer in YES_WORDS:

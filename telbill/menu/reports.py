@@ -21,6 +21,7 @@ from telbill.menu.rows import (
     class_label,
     count,
     duration_text,
+    record_cell,
 )
 from telbill.messages import CATALOG
 from telbill.outputs import NotOursError
@@ -122,7 +123,7 @@ def item_anomalies(ctx: Ctx) -> None:
     for code in AnomalyCode:
         group = [a for a in result.anomalies if a.code is code]
         if group:
-            rows: list[list[Cell]] = [[str(a.line_no) if a.line_no is not None else "-", a.raw.strip(),
+            rows: list[list[Cell]] = [[str(a.line_no) if a.line_no is not None else "-", record_cell(ctx, a.raw),
                                        tr(a.key, **a.params)] for a in group]
             sections.append((tr(f"menu.anomalies.group.{code.value}", count=count(len(group))), rows))
     ctx.view.sections(cols, sections)

@@ -30,6 +30,19 @@ def count(n: int) -> str:
     return f"{n:,}"
 
 
+RECORD_SHOWN = 120
+"""Characters of a record's text shown in a list; the rest is counted, not shown (the files keep it all)."""
+
+
+def record_cell(ctx: Ctx, raw: str) -> str:
+    """A record's text as a list shows it: without its surrounding blanks, and a line
+    far longer than any record (a 70,000-digit field, a pasted file) cut short with its length."""
+    text = raw.strip()
+    if len(text) <= RECORD_SHOWN:
+        return text
+    return text[:RECORD_SHOWN] + ctx.tr("menu.cut", count=count(len(text)))
+
+
 def class_label(ctx: Ctx, call_class: CallClass) -> str:
     """市内 / 国内长途 / 国际长途, or local / long distance / international."""
     return ctx.tr(f"menu.class.{call_class.value}")

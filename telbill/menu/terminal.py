@@ -68,11 +68,9 @@ class TerminalAsker(BaseAsker):
 
     def confirm(self, message: str) -> bool:
         options = [Option("n", self.tr("menu.no"), False), Option("y", self.tr("menu.yes"), True)]
-        try:
-            index = self._list(message, options, self.tr("menu.hint.yes_no"), 0, back=True,
-                               hotkeys={"y": 1, "Y": 1, "n": 0, "N": 0})
-        except BackToMenu:
-            return False
+        # Esc or q leaves the item (the one way back), as at every other question.
+        index = self._list(message, options, self.tr("menu.hint.yes_no"), 0, back=True,
+                           hotkeys={"y": 1, "Y": 1, "n": 0, "N": 0})
         if options[index].value:
             self.typed()
         return options[index].value

@@ -69,8 +69,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.ask.caller": ("Caller (phone, name or pinyin of a subscriber)", "主叫用户（电话号码、姓名或拼音）"),
     "menu.ask.callee": ("Callee (the number dialled)", "被叫号码"),
     "menu.ask.start": ("Start (e.g. 2021-01-31 08:00:00)", "开始时间（如 2021-01-31 08:00:00）"),
-    "menu.ask.end": ("End (e.g. 2021-01-31 08:05:00, or only 08:05:00 on the same day)",
-                     "结束时间（如 2021-01-31 08:05:00，同一天可只输入 08:05:00）"),
+    "menu.ask.end": ("End (08:05:00 on the same day, or a date and time)",
+                     "结束时间（同一天可只写 08:05:00）"),
     "menu.ask.time": ("Time on {date} (e.g. 08:00:00)", "{date} 的时间（如 08:00:00）"),
     "menu.ask.call_owner": ("Caller whose call records to list (phone, name or pinyin)",
                             "要列出哪个主叫的话单（电话号码、姓名或拼音）"),
@@ -141,6 +141,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.heading.unwritable": ("Changes to {path} cannot be saved: it is read-only, or this user may not "
                                 "write it or its folder",
                                 "对 {path} 的修改无法保存：它是只读的，或当前用户无权写入它或它所在的文件夹"),
+    "menu.cut": ("… ({count} characters in all)", "…（共 {count} 个字符）"),
     "menu.ask.replace": ("{reason}. Replace it all the same?", "{reason}。仍然覆盖吗？"),
     "menu.not_replaced": ("Not replaced; nothing was written.", "未覆盖，没有写入任何文件。"),
     "menu.error.clock_format": ("{value} is not a time like 08:00:00", "{value} 不是形如 08:00:00 的时间"),

@@ -624,3 +624,30 @@ def test_full_width_menu_numbers_and_an_empty_main_menu_answer(data: Path) -> No
     assert code == 0
     assert "== Show all users ==" in screen
     assert "is not one of the numbers shown" not in screen
+
+
+def test_a_huge_line_is_shown_cut_with_its_length(data: Path) -> None:
+    """A 70,000-character calls line is listed by items 2 and 10 cut short with its length, so
+    every other row stays a normal width (the anomalies file keeps the whole text)."""
+    huge = "83470000  " + "1" * 70_000
+    (data / "data/calls.txt").write_text(CALLS + huge + "\n", "utf-8")
+    code, screen = run("10\n2\n0\n")
+    assert code == 0
+    assert screen.count("… (70,010 characters in all)") == 2
+    assert max(map(len, screen.splitlines())) < 400
+    assert huge in (data / "output/anomalies.txt").read_text("utf-8")
+
+
+def test_q_at_a_yes_no_question_leaves_the_item(data: Path) -> None:
+    """The sanity question about a large rent: q leaves the item (nothing saved); an empty answer is no,
+    which asks for the rent again."""
+    code, screen = run("3\n83470099\nWang\n20000\nq\n3\n83470099\nWang\n20000\n\n25\n0\n0\n")
+    assert screen.count("Back to the menu; nothing saved.") == 1
+    assert users_file(data).endswith("83470099  Wang  25.00  0.00\n")
+
+
+def test_a_number_that_is_no_ascii_digit_is_refused_not_a_crash(data: Path) -> None:
+    """A superscript two at 'which call' is refused with the reason (str.isdigit would take it)."""
+    code, screen = run("6\n2\n83470000\n²\n0\n0\n")
+    assert code == 0
+    assert "Internal error" not in screen and "'²' is not one of the numbers shown" in screen
