@@ -13,9 +13,10 @@ Nothing here prints or prompts; problems are raised as :mod:`telbill.errors`.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
@@ -30,6 +31,7 @@ from telbill.dataset import DataPaths, Dataset, LoadProgress, load_tariff
 from telbill.decoding import encode
 from telbill.display import quote
 from telbill.errors import (
+    AfterSaveError,
     ConflictError,
     InputFileError,
     NotFoundError,
@@ -58,8 +60,8 @@ from telbill.store.history import Backup
 from telbill.store.keeper import (
     Changed,
     Keeper,
-    Plan,
     Saved,
+    SavePlan,
     undo_plan,
     writable_problem,
 )
@@ -317,19 +319,6 @@ class Session:
             raise ValidationError("menu.error.phone_taken", phone=phone, name=other.name)
         return phone
 
-    def validate_user_phone(self, text: str) -> str:
-        """The phone of an existing user."""
-        phone = validate_phone(text)
-        self.require_user(phone)
-        return phone
-
-    def validate_caller(self, text: str, allow: str | None = None) -> str:
-        """A caller: digits, and a subscriber (``allow`` passes even if not)."""
-        phone = validate_phone(text, "calls.caller")
-        if phone != allow and phone not in self.held_users.by_phone:
-            raise ValidationError("menu.error.unknown_caller", phone=phone)
-        return phone
-
     def validate_out_path(self, text: str) -> Path:
         """A file to write a report to: a file name, and none of the files read (data, tariff, audit log)."""
         path = validate_out_path(text)
@@ -576,15 +565,12 @@ class Session:
         for kind, part in record.files.items():
             plans.append(undo_plan(kind, self._states[kind], self._lines(kind), part, self.backup_dir(kind)))
         done = list(reversed(record.entries))
-        saved = self._commit(plans, [e.undone() for e in done], drop=record.paths, record=False)
-        for kind in (USERS, CALLS):
-            taken = record.files.get(kind)
-            if taken is None:
-                continue
-            if "copy" in taken.undo:
-                self._reload(kind)
-            else:
-                self._after_save(kind, history.held_edit(taken, len(self._lines(kind))), saved[kind])
+        with self._saving(plans, [e.undone() for e in done], drop=record.paths, record=False) as saved:
+            for kind in (USERS, CALLS):
+                taken = record.files.get(kind)
+                if taken is not None:
+                    edit = None if "copy" in taken.undo else history.held_edit(taken, len(self._lines(kind)))
+                    self._update_held(kind, saved[kind], edit)
         return [self._change("undo", e.after, e.before, saved[history.kind_of(e, record)]) for e in done]
 
     # -- saving ------------------------------------------------------------------------
@@ -593,45 +579,63 @@ class Session:
         return self.held_users.lines if kind == USERS else self.held_calls.lines
 
     def _save(self, edits: dict[str, LineEdit], entries: list[AuditEntry]) -> dict[str, Saved]:
-        """Save the edits as one transaction, then apply them to what is held."""
-        plans = [Plan(kind, self._states[kind], self._lines(kind), edit=edit) for kind, edit in edits.items()]
-        saved = self._commit(plans, entries)
-        for kind in (USERS, CALLS):
-            if kind in edits:
-                self._after_save(kind, edits[kind], saved[kind])
+        """Save the edits as one transaction, and apply them to what is held before Ctrl-C can land."""
+        plans = [SavePlan(kind, self._states[kind], self._lines(kind), edit=edit) for kind, edit in edits.items()]
+        with self._saving(plans, entries) as saved:
+            for kind in (USERS, CALLS):
+                if kind in edits:
+                    self._update_held(kind, saved[kind], edits[kind])
         return saved
 
-    def _commit(self, plans: list[Plan], entries: list[AuditEntry], **options: Any) -> dict[str, Saved]:
+    @contextlib.contextmanager
+    def _saving(self, plans: list[SavePlan], entries: list[AuditEntry], *, drop: Sequence[Path] = (),
+                record: bool = True) -> Iterator[dict[str, Saved]]:
+        """The change saved; the ``with`` block, run while Ctrl-C is still held, updates what is held."""
         try:
-            saved, notices = self.keeper.save(plans, entries, **options)
+            with self.keeper.saving(plans, entries, drop=drop, record=record) as outcome:
+                self.notices.extend(outcome.notices)
+                self._written = {}
+                yield outcome.saved
         except Changed as exc:
             self._reload(exc.kind)  # a file deleted meanwhile raises its own error
             raise ConflictError("conflict.changed", path=str(self.path(exc.kind))) from None
-        self.notices.extend(notices)
-        return {s.kind: s for s in saved}
 
-    def _after_save(self, kind: str, edit: LineEdit, saved: Saved) -> None:
-        """Make what is held equal to the file just saved."""
+    def _update_held(self, kind: str, saved: Saved, edit: LineEdit | None) -> None:
+        """Make what is held of file ``kind`` equal to the file just saved: apply ``edit`` to it
+        (``None``: read the file again), then hold its new fingerprint.
+
+        Should that fail, the file is read again, and AfterSaveError says that the
+        change was saved; if even that fails, the old fingerprint stays, so the file
+        is read again before the next item.
+        """
+        try:
+            if edit is None or (saved.raced and saved.copy is None):  # another program appended too
+                self._reload(kind)
+                return
+            if kind == USERS:
+                changed = self.held_users.apply(edit)
+                self.held_calls.rescreen(changed, self.held_users.by_phone)
+                if self._user_sort is not None:
+                    self._user_sort()
+            else:
+                self._written = self.held_calls.apply(edit, self.held_users.by_phone)
+                if self._call_sort_by is CallSort.FEE and self._call_sort is not None:
+                    self._call_sort()
+        except BaseException as exc:
+            self._written = {}
+            with contextlib.suppress(Exception):
+                self._reload(kind, whole=True)
+            if isinstance(exc, Exception):
+                raise AfterSaveError("save.held_failed", path=str(self.path(kind)),
+                                     error=f"{type(exc).__name__}: {exc}") from exc
+            raise
         self._states[kind] = saved.state
-        self._written = {}
-        if saved.raced and saved.copy is None:  # another program appended too: read it all again
-            self._reload(kind)
-            return
-        if kind == USERS:
-            changed = self.held_users.apply(edit)
-            self.held_calls.rescreen(changed, self.held_users.by_phone)
-            if self._user_sort is not None:
-                self._user_sort()
-        else:
-            self._written = self.held_calls.apply(edit, self.held_users.by_phone)
-            if self._call_sort_by is CallSort.FEE and self._call_sort is not None:
-                self._call_sort()
         self._sync_dataset()
 
     def _change(self, action: str, before: str | None, after: str | None, saved: Saved,
                 record: Record | None = None) -> Change:
         return Change(action, before, after, self.path(saved.kind), saved.copy,
-                      record if after is not None else None, saved.record, saved.raced)
+                      record if after is not None else None, saved.undo, saved.raced)
 
     # -- sorting and searching -----------------------------------------------------------
 
@@ -756,7 +760,7 @@ class Session:
         """Copy both data files into the backup folder now (full copies, as asked)."""
         changes = []
         for kind in (USERS, CALLS):
-            copy = storage.backup(self.path(kind), self.backup_dir(kind), now=self.clock())
+            copy = history.take_copy(self.path(kind), self.backup_dir(kind), self.clock())
             if copy is not None:
                 changes.append(Change("backup", str(self.path(kind)), str(copy), self.path(kind), copy))
         if changes:
@@ -793,25 +797,20 @@ class Session:
             digest = file_digest(chosen.path)
             if digest is None:
                 raise InputFileError("input.unreadable", path=str(chosen.path), reason="cannot be read")
-            plan = Plan(kind, state, self._lines(kind), copy_from=chosen.path)
+            plan = SavePlan(kind, state, self._lines(kind), copy_from=chosen.path)
         else:
             version = history.version_before(self._records(), kind, self._lines(kind), state.fmt, chosen.path,
                                              self.backup_dir(kind)) if chosen.usable else None
             if version is None:
                 raise ConflictError("undo.changed", path=str(path))
             lines, fmt, ended, digest = version
-            plan = Plan(kind, state, self._lines(kind), whole=lines, whole_format=fmt, whole_ended=ended)
+            plan = SavePlan(kind, state, self._lines(kind), whole=lines, whole_format=fmt, whole_ended=ended)
         after = f"{chosen.path} sha256:{digest[:12]}"
-        saved = self._commit([plan], [AuditEntry("restore", before, after)])
-        self._reload(kind)
-        return Change("restore", before, after, path, saved[kind].copy, None, saved[kind].record, saved[kind].raced)
+        with self._saving([plan], [AuditEntry("restore", before, after)]) as saved:
+            self._update_held(kind, saved[kind], None)
+        return Change("restore", before, after, path, saved[kind].copy, None, saved[kind].undo, saved[kind].raced)
 
     # -- reloading -----------------------------------------------------------------------
-
-    def reload(self) -> None:
-        """Read both data files again (the order chosen by sorting is kept)."""
-        for kind in (USERS, CALLS):
-            self._reload(kind)
 
     def refresh(self) -> list[Path]:
         """Reload the files that changed on disk since they were read; return them.
@@ -825,18 +824,18 @@ class Session:
                 changed.append(self.path(kind))
         return changed
 
-    def changed_on_disk(self, kind: str) -> bool:
-        """Whether the file differs from what is held."""
-        return not self._states[kind].unchanged()
-
     # -- internals ----------------------------------------------------------------------
 
-    def _reload(self, kind: str) -> None:
-        """Read one file again (changed outside telbill, or restored) and screen what depends on it."""
+    def _reload(self, kind: str, *, whole: bool = False) -> None:
+        """Read one file again (changed outside telbill, or restored) and screen what depends on it
+        (``whole``: every call, when what was held may be wrong)."""
         if kind == USERS:
             before = set(self.held_users.by_phone)
             self.held_users, self._states[USERS] = read_users(self.paths.users)
-            self.held_calls.rescreen(before ^ set(self.held_users.by_phone), self.held_users.by_phone)
+            if whole:
+                self.held_calls.screen_all(self.held_users.by_phone)
+            else:
+                self.held_calls.rescreen(before ^ set(self.held_users.by_phone), self.held_users.by_phone)
             self.dataset.users_file = self.held_users.file
             if self._user_sort is not None:
                 self._user_sort()

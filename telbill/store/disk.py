@@ -267,17 +267,3 @@ def remove_leftovers(folder: Path, pattern: re.Pattern[str], keep: set[Path] | N
         except OSError:
             pass
     return removed
-
-
-def fsync_folder(folder: Path) -> None:
-    """Make a rename or a new name in ``folder`` durable."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

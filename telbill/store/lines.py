@@ -12,7 +12,15 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
+
+
+class EditJson(TypedDict):
+    """A :class:`LineEdit` as JSON (in an undo record)."""
+
+    replace: list[tuple[int, str]]
+    delete: list[int]
+    insert: list[tuple[int, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +52,8 @@ class LineEdit:
         """Sorted line numbers the edit touches or inserts before."""
         return sorted(set(self.replace) | self.delete | {b for b, _ in self.insert})
 
-    def to_json(self) -> dict[str, Any]:
-        return {"replace": [[n, t] for n, t in sorted(self.replace.items())],
-                "delete": sorted(self.delete), "insert": [[b, t] for b, t in self.insert]}
+    def to_json(self) -> EditJson:
+        return {"replace": sorted(self.replace.items()), "delete": sorted(self.delete), "insert": list(self.insert)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LineEdit:
