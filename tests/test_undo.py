@@ -275,3 +275,25 @@ def test_undo_takes_the_last_change_whichever_file_it_changed(data: Path) -> Non
     s.undo()
     s.undo()
     assert files(data) == (USERS.encode(), CALLS.encode())
+
+
+@pytest.mark.parametrize("odd", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"],
+                         ids=lambda c: f"U+{ord(c):04X}")
+def test_a_record_with_a_line_breaking_character_keeps_every_audit_line(data: Path, odd: str) -> None:
+    """A line holding a character that some readers take for a line break (form feed, NEL, U+2028…):
+    deleting it and undoing that log one line per record each, the character escaped, and both
+    lines come back."""
+    users = USERS + f"83470000  Dup  2 2  # old{odd}note\n"
+    (data / "data/users.txt").write_text(users, "utf-8")
+    s = open_session()
+    s.delete_user("83470000", repeats=RepeatAction.DELETE)
+    assert len(s.undo()) == 2
+    assert (data / "data/users.txt").read_text("utf-8") == users
+    log = (data / "output/audit.log").read_text("utf-8")
+    assert odd not in log
+    lines = log.split("\n")
+    assert lines[-1] == "" and [line.split("\t")[2] for line in lines[:-1]] == \
+        ["delete-user", "delete-line", "undo", "undo"]
+    escaped = f"83470000  Dup  2 2  # old\\{'x' if ord(odd) < 256 else 'u'}{ord(odd):0{2 if ord(odd) < 256 else 4}x}note"
+    assert lines[1].split("\t")[3] == f"before: {escaped}" and lines[2].split("\t")[4] == f"after: {escaped}"
+    assert all(len(line.split("\t")) == 5 for line in lines[:-1])

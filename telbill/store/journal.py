@@ -98,7 +98,7 @@ class Journal:
 
     def summary(self) -> str:
         """What the change was, from its audit lines (escaped)."""
-        entries = [audit.parse_line(line) for line in self.audit_text.splitlines()]
+        entries = [audit.parse_line(line) for line in self.audit_text.split("\n") if line]
         parts = [e.summary() for e in entries if e is not None]
         if len(parts) > 3:
             parts = parts[:3] + [f"… (+{len(parts) - 3})"]
