@@ -159,9 +159,22 @@ def fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+def data_file(path: Path) -> Path:
+    """Where the data file ``path`` really is: from the root, links followed (a link loop as it is).
+
+    A save changes that file (a link to it stays a link), and everything telbill
+    keeps beside a data file goes beside it: its lock, the journal of a save, the
+    new and the replaced file during one. So every name of one file shares them,
+    and what may never be an output (:meth:`telbill.dataset.DataPaths.protected`)
+    is where they really are.
+    """
+    return resolved(path)
+
+
 def lock_path(path: Path) -> Path:
-    """The lock file of a data file: ``.NAME.lock`` beside it."""
-    return path.parent / f".{path.name}.lock"
+    """The lock file of a data file: ``.NAME.lock`` beside it (where it really is)."""
+    real = data_file(path)
+    return real.parent / f".{real.name}.lock"
 
 
 @contextlib.contextmanager
@@ -181,7 +194,7 @@ def locked(paths: Sequence[Path]) -> Iterator[None]:
         return
     handles = []
     try:
-        for path in sorted({resolved(p) for p in paths}):
+        for path in sorted({data_file(p) for p in paths}):
             lock = lock_path(path)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)

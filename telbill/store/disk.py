@@ -249,7 +249,8 @@ def backup_leftover_pattern(name: str) -> re.Pattern[str]:
 
 
 def remove_leftovers(folder: Path, pattern: re.Pattern[str], keep: set[Path] | None = None) -> list[Path]:
-    """Delete the regular files in ``folder`` whose whole name matches ``pattern``; return them."""
+    """Delete the regular files in ``folder`` whose whole name matches ``pattern``, but those in
+    ``keep`` (absolute paths); return them."""
     removed = []
     try:
         entries = list(os.scandir(folder))
@@ -259,7 +260,7 @@ def remove_leftovers(folder: Path, pattern: re.Pattern[str], keep: set[Path] | N
         if pattern.fullmatch(entry.name) is None or not entry.is_file(follow_symlinks=False):
             continue
         path = Path(folder, entry.name)
-        if keep and path in keep:
+        if keep and Path(os.path.abspath(path)) in keep:
             continue
         try:
             os.unlink(path)

@@ -25,7 +25,7 @@ from typing import Any
 
 from telbill.errors import Notice, OutputError
 from telbill.store import audit
-from telbill.storage import fsync_folder
+from telbill.storage import data_file, fsync_folder
 from telbill.store.disk import leftover_pattern
 from telbill.store.history import copy_pattern, record_pattern
 
@@ -33,8 +33,10 @@ JOURNAL_VERSION = 1
 
 
 def journal_path(data_path: Path) -> Path:
-    """Where the journal of a save of ``data_path`` is: ``.NAME.journal`` beside it."""
-    return data_path.parent / f".{data_path.name}.journal"
+    """Where the journal of a save of ``data_path`` is: ``.NAME.journal`` beside it (where it
+    really is: :func:`telbill.storage.data_file`)."""
+    real = data_file(data_path)
+    return real.parent / f".{real.name}.journal"
 
 
 def absolute(path: Path) -> Path:
@@ -154,13 +156,14 @@ class Scope:
     copies and undo records in these backup folders; the audit log it may take a cut-short
     write back from. A journal naming anything else is not ours and is left alone."""
 
-    data: tuple[Path, ...]
+    data: dict[Path, str]
+    """Where each data file really is → the name it is given (its backups are named after it)."""
     backups: tuple[Path, ...]
     audit_log: Path
 
     @classmethod
     def of(cls, data: Iterable[Path], backups: Iterable[Path], audit_log: Path) -> Scope:
-        return cls(tuple(map(absolute, data)), tuple(map(absolute, backups)), absolute(audit_log))
+        return cls({data_file(p): p.name for p in data}, tuple(map(absolute, backups)), absolute(audit_log))
 
     def allows(self, journal: Journal) -> bool:
         names = set()
@@ -168,12 +171,13 @@ class Scope:
             path = Path(step.path)
             if path not in self.data or step.how not in ("replace", "append", "truncate"):
                 return False
-            names.add(path.name)
+            name = self.data[path]
+            names.add(name)
             ours = leftover_pattern(path.name)
             for extra in (step.tmp, step.old):
                 if extra is not None and (Path(extra).parent != path.parent or not ours.fullmatch(Path(extra).name)):
                     return False
-            if step.keep_old is not None and not self._in_backups(Path(step.keep_old), copy_pattern(path.name)):
+            if step.keep_old is not None and not self._in_backups(Path(step.keep_old), copy_pattern(name)):
                 return False
         kept = [Path(p) for p, _ in journal.records] + [Path(p) for p in journal.drop]
         return all(any(self._in_backups(p, record_pattern(name)) for name in names) for p in kept)

@@ -145,6 +145,10 @@ class _Work:
 
     plan: SavePlan
     path: Path
+    """Where the file really is (:func:`telbill.storage.data_file`): what the save changes, and where
+    its temporary and replaced files go."""
+    given: Path
+    """The file as the operator named it (messages, and the names in the backup folder)."""
     step: journal.FileStep
     staged: storage.Staged | None = None
     rendering: Rendering | None = None
@@ -171,8 +175,9 @@ def writable_problem(path: Path) -> tuple[str, dict[str, str]] | None:
     over it would ignore the mode); a file or folder this user may not write is
     refused too. A file not there yet is judged by its folder.
     """
+    real = storage.data_file(path)
     try:
-        mode = os.stat(path).st_mode
+        mode = os.stat(real).st_mode
     except FileNotFoundError:
         mode = None
     except OSError as exc:
@@ -180,11 +185,12 @@ def writable_problem(path: Path) -> tuple[str, dict[str, str]] | None:
     if mode is not None:
         if not mode & 0o222:
             return "data.read_only", {}
-        if not os.access(path, os.W_OK):
+        if not os.access(real, os.W_OK):
             return "data.no_permission", {}
-    folder = path.parent
+    folder = real.parent
     if not os.access(folder, os.W_OK | os.X_OK):
-        return "data.folder_unwritable", {"folder": str(folder)}
+        shown = path.parent if storage.data_file(path.parent) == folder else folder
+        return "data.folder_unwritable", {"folder": str(shown)}
     return None
 
 
@@ -238,7 +244,8 @@ class Keeper:
                 notices = journal.recover(self._scope())
                 kept = journal.named_by(journal.pending(paths))
                 for kind, path in self.paths.items():
-                    remove_leftovers(path.parent, leftover_pattern(path.name), kept)
+                    real = storage.data_file(path)
+                    remove_leftovers(real.parent, leftover_pattern(real.name), kept)
                     remove_leftovers(self.backup_dirs[kind], history.leftover_pattern(path.name), kept)
         except OutputError as exc:  # not even a lock can be taken there
             return [Notice("recovery.not_now", {"path": str(p), "reason": exc}) for p in journal.pending(paths)]
@@ -249,7 +256,8 @@ class Keeper:
 
     def _leftovers_present(self) -> bool:
         for kind, path in self.paths.items():
-            for folder, pattern in ((path.parent, leftover_pattern(path.name)),
+            real = storage.data_file(path)
+            for folder, pattern in ((real.parent, leftover_pattern(real.name)),
                                     (self.backup_dirs[kind], history.leftover_pattern(path.name))):
                 try:
                     if any(pattern.fullmatch(name) for name in os.listdir(folder)):
@@ -354,24 +362,26 @@ class Keeper:
         return work
 
     def _staged(self, plan: SavePlan, stamp: str) -> _Work:
-        path = self.paths[plan.kind]
+        given = self.paths[plan.kind]
+        path = storage.data_file(given)
         state = plan.state
         lines = plan.lines
-        target = str(journal.absolute(path))
+        target = str(path)
         if plan.truncate_to is not None:
             with path.open("rb") as fh:
                 fh.seek(plan.truncate_to)
                 cut = fh.read()
-            work = _Work(plan, path, journal.FileStep(target, "truncate", offset=plan.truncate_to, data=cut.hex()))
+            step = journal.FileStep(target, "truncate", offset=plan.truncate_to, data=cut.hex())
+            work = _Work(plan, path, given, step)
             work.data = cut
             return work
         if plan.edit is not None and plan.edit.is_append(len(lines)):
             data = append_bytes([t for _, t in plan.edit.insert], state)
-            work = _Work(plan, path, journal.FileStep(target, "append", offset=state.size, data=data.hex()))
+            work = _Work(plan, path, given, journal.FileStep(target, "append", offset=state.size, data=data.hex()))
             work.data = data
             work.undo = {"truncate": state.size, "lines": len(plan.edit.insert)}
             return work
-        work = _Work(plan, path, journal.FileStep(target, "replace"))
+        work = _Work(plan, path, given, journal.FileStep(target, "replace"))
         if plan.copy_from is not None:
             chunks: Iterator[bytes] = self._copy_chunks(plan.copy_from, work)
         else:
@@ -431,14 +441,14 @@ class Keeper:
             state = work.plan.state
             before = Print(state.digest, state.size, state.final_newline)
             after = self._after_print(work)
-            parts[work.plan.kind] = FilePart(work.path.name, before, after, work.undo)
+            parts[work.plan.kind] = FilePart(work.given.name, before, after, work.undo)
         known = history.read_records({kind: (self.backup_dirs[kind], path.name) for kind, path in self.paths.items()})
         body = UndoRecord(tx, stamp, [audit_line(now, self.operator, e) for e in entries], parts,
                           seq=1 + max((r.seq for r in known), default=0)).to_text()
         out = []
         for work in works:
             folder = self.backup_dirs[work.plan.kind]
-            out.append((history.free_name(folder, history.record_name(work.path.name, stamp)), body))
+            out.append((history.free_name(folder, history.record_name(work.given.name, stamp)), body))
         return out
 
     def _after_print(self, work: _Work) -> Print:
@@ -484,7 +494,7 @@ class Keeper:
         try:
             work.fd = os.open(work.path, flags)
         except OSError as exc:
-            raise OutputError("output.unwritable", path=str(work.path), reason=_reason(exc)) from None
+            raise OutputError("output.unwritable", path=str(work.given), reason=_reason(exc)) from None
         if stat_of(os.fstat(work.fd)) != work.plan.state.stat:
             raise Changed(work.plan.kind)
 
@@ -510,7 +520,7 @@ class Keeper:
                 os.ftruncate(work.fd, work.step.offset or 0)
                 os.fsync(work.fd)
         except OSError as exc:
-            raise OutputError("output.unwritable", path=str(work.path), reason=_reason(exc)) from None
+            raise OutputError("output.unwritable", path=str(work.given), reason=_reason(exc)) from None
 
     def _take_back(self, work: _Work) -> None:
         """Undo step 6 for one file (the audit lines could not be written, or a fault)."""
@@ -551,14 +561,14 @@ class Keeper:
                 storage.atomic_write(path, text.encode("ascii"))
                 item.undo = path
             except OutputError as exc:
-                notices.append(Notice("save.no_undo_record", {"path": str(self.paths[work.plan.kind]), "reason": exc}))
+                notices.append(Notice("save.no_undo_record", {"path": str(work.given), "reason": exc}))
         for path in drop:
             with contextlib.suppress(OSError):
                 path.unlink()
         for work, item in zip(works, saved):
             folder = self.backup_dirs[work.plan.kind]
             try:
-                history.prune(folder, work.path.name, copies=item.copy is not None)
+                history.prune(folder, work.given.name, copies=item.copy is not None)
             except OSError as exc:
                 notices.append(Notice("save.not_pruned", {"folder": str(folder), "reason": _reason(exc)}))
         _step("recorded")
@@ -570,9 +580,9 @@ class Keeper:
         try:
             return self._settled(work, notices)
         except OSError as exc:  # the file could not even be looked at: it will be read again
-            notices.append(Notice("save.unsettled", {"path": str(self.paths[plan.kind]), "reason": _reason(exc)}))
+            notices.append(Notice("save.unsettled", {"path": str(work.given), "reason": _reason(exc)}))
             state = plan.state
-            unknown = FileState(work.path, state.fmt, state.final_newline, (0, 0, -1, 0, 0), hashlib.sha256(), None)
+            unknown = FileState(state.path, state.fmt, state.final_newline, (0, 0, -1, 0, 0), hashlib.sha256(), None)
             return Saved(plan.kind, unknown)
 
     def _settled(self, work: _Work, notices: list[Notice]) -> Saved:
@@ -582,7 +592,7 @@ class Keeper:
             hasher.update(work.data)
             now = stat_of(os.fstat(work.fd))
             raced = now[2] != state.size + len(work.data)
-            new = FileState(work.path, state.fmt, True, now, hasher, state.exact)
+            new = FileState(state.path, state.fmt, True, now, hasher, state.exact)
             return Saved(plan.kind, new, raced=raced)
         if work.step.how == "truncate":
             hasher = hashlib.sha256()
@@ -592,7 +602,7 @@ class Keeper:
                     hasher.update(block)
                     remaining -= len(block)
             ended = plan.new_end if plan.new_end is not None else True
-            return Saved(plan.kind, FileState(work.path, state.fmt, ended, stat_of(os.fstat(work.fd)), hasher,
+            return Saved(plan.kind, FileState(state.path, state.fmt, ended, stat_of(os.fstat(work.fd)), hasher,
                                               state.exact))
         assert work.old is not None and work.linked is not None
         old = os.lstat(work.old)
@@ -602,7 +612,7 @@ class Keeper:
             wanted = work.keep_old or self._copy_name(plan.kind, self.clock().strftime(history.STAMP_FORMAT))
             copy, reason = journal.keep_replaced(work.old, wanted)
             if reason is not None:
-                notices.append(Notice("save.copy_aside", {"path": str(self.paths[plan.kind]), "folder": str(wanted.parent),
+                notices.append(Notice("save.copy_aside", {"path": str(work.given), "folder": str(wanted.parent),
                                                           "reason": reason, "copy": str(copy)}))
         else:
             os.unlink(work.old)
@@ -613,7 +623,7 @@ class Keeper:
             assert work.new_print is not None and work.copy_hasher is not None
             fmt, ended, hasher = plan.whole_format or state.fmt, work.new_print.ended, work.copy_hasher
         exact = True if work.rendering is not None else None  # what telbill wrote is its lines' rendering
-        new = FileState(work.path, fmt, ended, stat_of(os.stat(work.path)), hasher, exact)
+        new = FileState(state.path, fmt, ended, stat_of(os.stat(work.path)), hasher, exact)
         return Saved(plan.kind, new, copy=copy, raced=raced)
 
 
