@@ -49,6 +49,7 @@ from telbill.finding import Found, NameIndex
 from telbill.held import read_calls, read_users
 from telbill.i18n import Tr
 from telbill.linkedlist import LinkedList
+from telbill.ordering import move_in_order
 from telbill.outputs import check_replaceable
 from telbill.records import Call, CallClass, User, classify
 from telbill.report import RunInfo, format_anomalies, format_bills
@@ -183,6 +184,16 @@ class CallSort(str, Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class _UserOrder:
+    """How the users are sorted: by what, its key (made when asked: a month total's follows the
+    changes), and the direction."""
+
+    by: UserSort
+    key: Callable[[], Callable[[User], Any]]
+    reverse: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """One saved change, as written to the audit log."""
 
@@ -238,8 +249,10 @@ class Session:
         self._names = NameIndex()
         """Each name's pinyin and sort key, worked out once (finding, sorting by name)."""
         self._user_sort: Callable[[], None] | None = None
+        self._user_order: _UserOrder | None = None
         self._call_sort: Callable[[], None] | None = None
-        self._call_sort_by: CallSort | None = None
+        self._sums: tuple[str, dict[str, int]] | None = None
+        """A month, and each caller's fees of valid calls in it (users sorted by month total)."""
         self._written: dict[int, Any] = {}
         self.keeper = Keeper({USERS: paths.users, CALLS: paths.calls},
                              {USERS: self.backup_dir(USERS), CALLS: self.backup_dir(CALLS)},
@@ -328,9 +341,9 @@ class Session:
     def calls_of(self, phone: str) -> LinkedList[Call]:
         """The call records whose caller is ``phone``, in the current order."""
         group: list[Call] = list(self.held_calls.of(phone))
-        if self.held_calls.order is not None:
-            key, reverse = self.held_calls.order
-            group.sort(key=key, reverse=reverse)
+        order = self.held_calls.order
+        if order is not None:
+            group.sort(key=order.key, reverse=order.reverse)
         return LinkedList(group)
 
     def screening(self) -> Screening:
@@ -614,13 +627,14 @@ class Session:
                 return
             if kind == USERS:
                 changed = self.held_users.apply(edit)
-                self.held_calls.rescreen(changed, self.held_users.by_phone)
-                if self._user_sort is not None:
-                    self._user_sort()
+                self.held_calls.rescreen(changed, self.held_users.by_phone)  # a calls order follows itself
+                if self.held_users.added is None and self._user_sort is not None:
+                    self._user_sort()  # the list was made again in file order
+                else:
+                    self._follow_users(self.held_users.added or [])
             else:
                 self._written = self.held_calls.apply(edit, self.held_users.by_phone)
-                if self._call_sort_by is CallSort.FEE and self._call_sort is not None:
-                    self._call_sort()
+                self._follow_users([])
         except BaseException as exc:
             self._written = {}
             with contextlib.suppress(Exception):
@@ -640,22 +654,25 @@ class Session:
     # -- sorting and searching -----------------------------------------------------------
 
     def sort_users(self, by: UserSort, reverse: bool = False, month: str | None = None) -> None:
-        """Sort the users (our linked list's stable sort); kept after every save."""
+        """Sort the users (our linked list's stable sort; ties in file order); kept after every save."""
         if by is UserSort.MONTH_TOTAL and month is None:
             raise ValidationError("menu.error.month", value="''")
 
-        def apply() -> None:
+        def key() -> Callable[[User], Any]:
             if by is UserSort.PHONE:
-                self.users.sort(key=lambda u: u.phone, reverse=reverse)
-            elif by is UserSort.NAME:
-                self.users.sort(key=self._names.sort_key, reverse=reverse)
-            else:
-                assert month is not None
-                totals = self.month_totals(month)
-                self.users.sort(key=lambda u: totals.get(u.phone, 0), reverse=reverse)
+                return attrgetter("phone")
+            if by is UserSort.NAME:
+                return self._names.sort_key
+            assert month is not None
+            return self._total_key(month)
+
+        def apply() -> None:
+            self.users.sort(key=attrgetter("line_no"))  # ties in file order, whatever the order was
+            self.users.sort(key=key(), reverse=reverse)
 
         apply()
         self._user_sort = apply
+        self._user_order = _UserOrder(by, key, reverse)
 
     def sort_calls(self, by: CallSort, reverse: bool = False) -> None:
         """Sort the call records; set-aside records count as fee -1 when sorting by fee."""
@@ -668,18 +685,50 @@ class Session:
         key = keys[by]
 
         def apply() -> None:
-            self.calls.sort(key=key, reverse=reverse)
+            self.held_calls.sort(key, reverse, by_fee=by is CallSort.FEE)  # kept so through every change
 
         apply()
         self._call_sort = apply
-        self._call_sort_by = by
-        self.held_calls.order = (key, reverse)
 
     def _fee_key(self) -> Callable[[Call], int]:
         """A call's fee in fen, -1 when it is set aside (what sorting by fee compares);
         it follows the screening as edits change it."""
         fees = {kind: self.tariff.rate(kind).fee for kind in CallClass}
         return lambda c: -1 if id(c) in self.held_calls.flagged else fees[classify(c.callee)](c.end - c.start)
+
+    def _total_key(self, month: str) -> Callable[[User], int]:
+        """A user's bill total of ``month`` (what sorting users by month total compares)."""
+        sums = self._month_sums(month)
+        return lambda u: u.rent + u.feature + sums.get(u.phone, 0)
+
+    def _month_sums(self, month: str) -> dict[str, int]:
+        """Phone → the fees of its valid calls of ``month`` (a month's bill without rent and
+        feature): billed once, then made again only for the callers changes touched."""
+        touched = self.held_calls.touched
+        if self._sums is None or self._sums[0] != month:
+            bill = self.bills(month).month(month)
+            self._sums = month, {row.phone: row.local + row.long_distance for row in bill.rows} if bill else {}
+        else:
+            flagged, sums = self.held_calls.flagged, self._sums[1]
+            for phone in touched:
+                sums[phone] = sum(rate_call(c, self.tariff) for c in self.held_calls.of(phone)
+                                  if id(c) not in flagged and c.month == month)
+        touched.clear()
+        return self._sums[1]
+
+    def _follow_users(self, added: list[User]) -> None:
+        """Sorted users after a change that kept their list: ``added`` users (at its end for now), and
+        those whose month total it changed (sorted by it), move to their places; the others stay."""
+        order = self._user_order
+        if order is None:
+            return
+        moved = {id(u): u for u in added}
+        if order.by is UserSort.MONTH_TOTAL:
+            for phone in self.held_calls.touched:
+                user = self.held_users.by_phone.get(phone)
+                if user is not None:
+                    moved[id(user)] = user
+        move_in_order(self.users, list(moved.values()), order.key(), order.reverse)
 
     def month_totals(self, month: str) -> dict[str, int]:
         """Phone → that month's bill total (rent and feature included), in fen."""
@@ -840,12 +889,14 @@ class Session:
             if self._user_sort is not None:
                 self._user_sort()
         else:
-            order = self.held_calls.order
             self.held_calls, self._states[CALLS] = read_calls(self.paths.calls, self.held_users.by_phone)
-            self.held_calls.order = order
             self.dataset.calls_file = self.held_calls.file
+            self._sums = None
             if self._call_sort is not None:
                 self._call_sort()
+            if self._user_sort is not None and self._user_order is not None \
+                    and self._user_order.by is UserSort.MONTH_TOTAL:
+                self._user_sort()
         self._sync_dataset()
 
     def _sync_dataset(self) -> None:
