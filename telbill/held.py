@@ -433,7 +433,7 @@ class HeldCalls:
         while node is not None:
             nxt = node.next
             if node is target:
-                calls._unlink(prev, target)  # a Call is its own node: no second walk
+                calls.remove_after(prev, target)  # a Call is its own node: no second walk
                 node = nxt
                 continue
             number = node.line_no

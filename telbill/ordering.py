@@ -74,7 +74,7 @@ class Ordered:
             j = i - 1
             while j in gone:
                 j -= 1
-            cells._unlink(index[j] if j >= 0 else None, index[i])  # noqa: SLF001 - a record is its own cell
+            cells.remove_after(index[j] if j >= 0 else None, index[i])  # a record is its own cell
         if len(places) == 1:
             del index[places[0]]
             return

@@ -19,7 +19,6 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from telbill.decoding import FileFormat
 from telbill.storage import input_error
@@ -59,7 +58,7 @@ class FileState:
     final_newline: bool
     """Whether its last line ends with a line end (an append then needs none first)."""
     stat: Stat
-    hasher: Any
+    hasher: hashlib._Hash
     """SHA-256 of the file's bytes so far (``.copy()`` it before extending)."""
     exact: bool | None = None
     """Whether writing its lines back in its format gives its very bytes (``None``: not known yet)."""
@@ -240,12 +239,6 @@ def leftover_pattern(name: str) -> re.Pattern[str]:
     """Our temporary files beside data file ``name``: ``.NAME.XXXXXXXX.tmp`` (a file being
     written) and ``.NAME.XXXXXXXX.old`` (the replaced file, during a save)."""
     return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.(?:tmp|old)")
-
-
-def backup_leftover_pattern(name: str) -> re.Pattern[str]:
-    """Our temporary files in the backup folder: ``.NAME.STAMP[.undo].XXXXXXXX.tmp``."""
-    return re.compile(rf"\.{re.escape(name)}\.[0-9]{{8}}-[0-9]{{6}}-[0-9]{{6}}(?:-[0-9]+)?(?:\.undo)?"
-                      rf"\.[a-z0-9_]{{8}}\.tmp")
 
 
 def remove_leftovers(folder: Path, pattern: re.Pattern[str], keep: set[Path] | None = None) -> list[Path]:

@@ -159,7 +159,6 @@ class _Work:
     data: bytes = b""
     applied: bool = False
     fd: int = -1
-    raced: bool = False
     undo: UndoWay = field(default_factory=lambda: UndoWay())
     new_print: Print | None = None
     copy_hasher: hashlib._Hash | None = None
