@@ -38,7 +38,7 @@ from telbill.screening import (
     screen_caller,
 )
 from telbill.store.disk import FileState, read_file, state_of
-from telbill.store.lines import LineEdit, apply_in_place, new_numbers, renumbering
+from telbill.store.lines import LineEdit, apply_in_place, new_numbers, renumbering, renumbering_table
 
 
 def unreadable(text: str) -> bool:
@@ -408,11 +408,12 @@ class HeldCalls:
                 node = node.next
             low = edit.marks()[0]
         elif calls:
+            table = renumbering_table(edit, len(self.lines))
             node = self.file.calls.head
             while node is not None:
                 number = node.line_no
                 if number is not None and number >= low:
-                    node.line_no = moved(number)
+                    node.line_no = number + table[number]
                 node = node.next
         for bad in self.file.malformed:
             if bad.line_no >= low:

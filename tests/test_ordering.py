@@ -51,3 +51,21 @@ def test_records_placed_in_file_order_in_one_walk(lines: list[bool]) -> None:
     place_in_file_order(cells, [r for r, kept in zip(records, lines) if not kept][::-1])
     assert [c.line_no for c in cells] == list(range(1, len(lines) + 1)) and len(cells) == len(lines)
     assert cells.tail is records[-1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(count=st.integers(0, 30), data=st.data())
+def test_the_renumbering_table_moves_each_line_as_the_edit_does(count: int, data: st.DataObject) -> None:
+    """The look-up table used for many lines gives every kept line the number the edit gives it."""
+    from telbill.store.lines import LineEdit, edited, renumbering, renumbering_table
+
+    deleted = data.draw(st.frozensets(st.integers(1, count), max_size=count)) if count else frozenset()
+    inserts = tuple(sorted(data.draw(st.lists(st.tuples(st.integers(1, count + 1), st.just("new")), max_size=5))))
+    edit = LineEdit(delete=deleted, insert=inserts)
+    old = [f"line {n}" for n in range(1, count + 1)]
+    new = list(edited(old, edit))
+    table = renumbering_table(edit, count)
+    for number in range(1, count + 1):
+        if number not in deleted:
+            assert number + table[number] == renumbering(edit)(number)
+            assert new[number + table[number] - 1] == f"line {number}"

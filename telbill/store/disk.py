@@ -22,7 +22,7 @@ from pathlib import Path
 
 from telbill.decoding import FileFormat
 from telbill.storage import input_error
-from telbill.store.lines import LineEdit, edited
+from telbill.store.lines import LineEdit, edited, inserts_by_line
 
 Stat = tuple[int, int, int, int, int]
 """device, inode, size, modification time (ns), change time (ns)."""
@@ -189,6 +189,7 @@ class Rendering:
         new.put(bom)
         old.put(bom)
         marks = self.edit.marks()
+        inserts = inserts_by_line(self.edit)
         count = len(lines)
         for start in range(0, max(count, 1), CHUNK_LINES):
             stop = min(start + CHUNK_LINES, count)
@@ -196,7 +197,7 @@ class Rendering:
             old_bytes = encode(list(lines[start:stop]))
             i = bisect_left(marks, start + 1)
             if i < len(marks) and marks[i] <= last:
-                new.put(encode(list(edited(lines, self.edit, start, stop))))
+                new.put(encode(list(edited(lines, self.edit, start, stop, inserts))))
             else:
                 new.put(old_bytes)
             old.put(old_bytes)
