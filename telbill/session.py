@@ -579,11 +579,10 @@ class Session:
             plans.append(undo_plan(kind, self._states[kind], self._lines(kind), part, self.backup_dir(kind)))
         done = list(reversed(record.entries))
         with self._saving(plans, [e.undone() for e in done], drop=record.paths, record=False) as saved:
-            for kind in (USERS, CALLS):
-                taken = record.files.get(kind)
-                if taken is not None:
-                    edit = None if "copy" in taken.undo else history.held_edit(taken, len(self._lines(kind)))
-                    self._update_held(kind, saved[kind], edit)
+            edits: dict[str, LineEdit | None] = {}
+            for kind, taken in record.files.items():
+                edits[kind] = None if "copy" in taken.undo else history.held_edit(taken, len(self._lines(kind)))
+            self._update_all(saved, edits)
         return [self._change("undo", e.after, e.before, saved[history.kind_of(e, record)]) for e in done]
 
     # -- saving ------------------------------------------------------------------------
@@ -595,10 +594,21 @@ class Session:
         """Save the edits as one transaction, and apply them to what is held before Ctrl-C can land."""
         plans = [SavePlan(kind, self._states[kind], self._lines(kind), edit=edit) for kind, edit in edits.items()]
         with self._saving(plans, entries) as saved:
-            for kind in (USERS, CALLS):
-                if kind in edits:
-                    self._update_held(kind, saved[kind], edits[kind])
+            self._update_all(saved, dict(edits))
         return saved
+
+    def _update_all(self, saved: dict[str, Saved], edits: dict[str, LineEdit | None]) -> None:
+        """:meth:`_update_held` for each file changed (users first: the calls are screened against
+        them); one that fails does not keep the other from being updated."""
+        failed: AfterSaveError | None = None
+        for kind in (USERS, CALLS):
+            if kind in edits:
+                try:
+                    self._update_held(kind, saved[kind], edits[kind])
+                except AfterSaveError as exc:
+                    failed = failed or exc
+        if failed is not None:
+            raise failed
 
     @contextlib.contextmanager
     def _saving(self, plans: list[SavePlan], entries: list[AuditEntry], *, drop: Sequence[Path] = (),
