@@ -13,7 +13,7 @@ from smalldata import CALLS, USERS, write_data
 
 from telbill.cli import main
 from telbill.dataset import DataPaths
-from telbill.errors import ConflictError, NotFoundError
+from telbill.errors import NotFoundError
 from telbill.fields import parse_moment
 from telbill.i18n import Translator
 from telbill.records import AnomalyCode
