@@ -39,7 +39,7 @@ from telbill.i18n import Lang, Translator, detect_lang
 from telbill.messages.cli import ARGPARSE_ZH
 from telbill.outputs import NotOursError
 from telbill.records import format_fen
-from telbill.storage import DeferredInterrupt
+from telbill.interrupts import DeferredInterrupt
 from telbill.store import recover_saves
 
 PROGRESS_MIN_LINES = 100_000
@@ -211,8 +211,12 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
         paths=DataPaths(args.users, args.calls, args.tariff),
         month=args.month, out=args.out, anomalies=args.anomalies, csv=args.csv, force=args.force,
     )
-    for notice in recover_saves([opts.paths.users, opts.paths.calls]):  # a menu save cut short by a crash
+    notices = recover_saves([opts.paths.users, opts.paths.calls])  # a menu save cut short by a crash
+    for notice in notices:
         err.print(notice.render(tr), style="yellow", markup=False)
+    if any(n.key in ("recovery.unfinished", "recovery.not_now") for n in notices):  # the files may be half changed
+        err.print(tr("cli.error", message=tr("recovery.batch_refused")), style="red", markup=False)
+        return EXIT_FAIL
     progress = _BatchProgress(err, tr) if err.is_terminal else None
     try:
         if progress is None:

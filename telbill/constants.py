@@ -18,3 +18,6 @@ DEFAULT_TARIFF_PATH = Path("data/tariff.toml")
 DEFAULT_OUT = Path("output/bills.txt")
 DEFAULT_ANOMALIES = Path("output/anomalies.txt")
 DEFAULT_AUDIT_LOG = Path("output/audit.log")
+
+BACKUPS_KEPT = 20
+"""Undo records, and full copies, kept per data file in its backup folder (the oldest go first)."""

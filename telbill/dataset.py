@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from telbill.errors import InputFileError, TariffError
 from telbill.loader import CallsFile, UsersFile, load_calls, load_users
 from telbill.outputs import Protected
 from telbill.screening import Screening, screen_calls
-from telbill.storage import digest, lock_path, read_bytes
+from telbill.storage import lock_path, read_bytes
 from telbill.store.journal import journal_path
 from telbill.tariff import DEFAULT_TARIFF, Tariff, parse_tariff
 
@@ -100,13 +101,13 @@ def load_users_file(path: Path) -> tuple[UsersFile, FileFormat, str]:
     """users.txt → (contents, format, fingerprint)."""
     data = read_bytes(path)
     decoded = decode(data)
-    return load_users(decoded.lines, str(path), decoded.unreadable), decoded.format, digest(data)
+    return load_users(decoded.lines, str(path), decoded.unreadable), decoded.format, hashlib.sha256(data).hexdigest()
 
 
 def load_calls_file(path: Path, progress: LoadProgress | None = None) -> tuple[CallsFile, FileFormat, str]:
     """calls.txt → (contents, format, fingerprint)."""
     data = read_bytes(path)
-    fingerprint = digest(data)
+    fingerprint = hashlib.sha256(data).hexdigest()
     decoded = decode(data)
     del data
     total = len(decoded.lines)

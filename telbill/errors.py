@@ -12,6 +12,11 @@ def _english(key: str, params: dict[str, object]) -> str:
     return Translator("en")(key, **params)
 
 
+def _rendered(params: dict[str, object], tr: Tr) -> dict[str, object]:
+    """Values for a message; one that is itself a message (an error given as a reason) in ``tr``'s language."""
+    return {k: v.render(tr) if isinstance(v, (Notice, TelbillError)) else v for k, v in params.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One line of a data file that could not be used, and why."""
@@ -45,7 +50,7 @@ class Notice:
 
     def render(self, tr: Tr) -> str:
         """The notice in the translator's language."""
-        return tr(self.key, **self.params)
+        return tr(self.key, **_rendered(self.params, tr))
 
     def __str__(self) -> str:
         return _english(self.key, self.params)
@@ -61,7 +66,7 @@ class TelbillError(Exception):
 
     def render(self, tr: Tr) -> str:
         """The message in the translator's language."""
-        return tr(self.key, **self.params)
+        return tr(self.key, **_rendered(self.params, tr))
 
     def __str__(self) -> str:
         return _english(self.key, self.params)
@@ -88,6 +93,10 @@ class TariffError(TelbillError):
 
 class OutputError(TelbillError):
     """An output file cannot be written, or would overwrite an input."""
+
+
+class AfterSaveError(TelbillError):
+    """A change was saved, but making what the menu holds equal to the file failed; the file was read again."""
 
 
 class ConflictError(TelbillError):

@@ -18,7 +18,8 @@ from typing import Any
 
 from telbill.decoding import decode
 from telbill.errors import Problem
-from telbill.linkedlist import LinkedList
+from telbill.linkedlist import IntrusiveList, LinkedList
+from telbill.ordering import Ordered, place_in_file_order
 from telbill.loader import (
     BadCall,
     CallsFile,
@@ -37,7 +38,7 @@ from telbill.screening import (
     screen_caller,
 )
 from telbill.store.disk import FileState, read_file, state_of
-from telbill.store.lines import LineEdit, apply_in_place, new_numbers, renumbering
+from telbill.store.lines import LineEdit, apply_in_place, new_numbers, renumbering, renumbering_table
 
 
 def unreadable(text: str) -> bool:
@@ -78,6 +79,8 @@ class HeldUsers:
                     continue
             self.entries[problem.line] = problem
         self.by_phone = {u.phone: u for u in loaded.users}
+        self.added: list[User] | None = None
+        """The subscribers the last change appended to the list (``None``: it made the list again)."""
 
     @property
     def lines(self) -> list[str]:
@@ -91,12 +94,15 @@ class HeldUsers:
                 if isinstance(e, User) and e.phone == phone and e is not first]
 
     def apply(self, edit: LineEdit) -> set[str]:
-        """Apply a saved edit; return the phones that started or stopped being a subscriber's."""
+        """Apply a saved edit; return the phones that started or stopped being a subscriber's.
+        :attr:`added` says whether the subscribers' list was kept (the new ones appended to it)
+        or made again in file order (``None``)."""
         lines = self.lines
         if edit.is_append(len(lines)):
-            added = self._append(edit)
-            if added is not None:
-                return {user.phone for user in added}
+            self.added = self._append(edit)
+            if self.added is not None:
+                return {user.phone for user in self.added}
+        self.added = None
         before = set(self.by_phone)
         for number in set(edit.replace) | edit.delete:
             self.entries.pop(number, None)
@@ -190,10 +196,17 @@ class HeldCalls:
         """``loaded.calls`` must be in file order (as loaded)."""
         self.source = source
         self.file = loaded
-        self.order: tuple[CallKey, bool] | None = None
-        """The key and direction the records are sorted by (``None``: file order)."""
+        self.order: Ordered | None = None
+        """The sort order of the records, with its index (``None``: file order)."""
+        self.by_fee = False
+        """Whether the order's key changes with the screening (the fee, -1 when set aside)."""
         self.by_caller: dict[str, list[Call]] = {}
         self.flagged: dict[int, Anomaly] = {}
+        self.touched: set[str] = set()
+        self._unplaced: set[int] = set()
+        """Records of this change not in the list yet (while their callers are screened)."""
+        """Callers whose records or screening changed since this was last emptied (sums made of
+        them must be made again)."""
         self._view: Screening | None = None
         self._group()
         self.screen_all(phones)
@@ -220,7 +233,24 @@ class HeldCalls:
     def screen_all(self, phones: Collection[str]) -> None:
         """Screen every record again, caller by caller (their records in file order)."""
         self.flagged = screen_by_caller(self.by_caller, phones)
+        self.touched.update(self.by_caller)
         self._view = None
+        if self.order is not None and self.by_fee:
+            self.sort(self.order.key, self.order.reverse, by_fee=True)
+
+    def sort(self, key: CallKey, reverse: bool, *, by_fee: bool = False) -> None:
+        """Sort the records by ``key``, ties in file order (whatever order they were in), and keep
+        them so through every change; ``by_fee``: the key changes when a record's screening does."""
+        self.file.calls.sort(key=_line)
+        self.file.calls.sort(key=key, reverse=reverse)
+        self.order = Ordered(self._cells(), key, reverse)
+        self.by_fee = by_fee
+        self._view = None
+
+    def _cells(self) -> IntrusiveList[Call]:
+        cells = self.file.calls
+        assert isinstance(cells, IntrusiveList)
+        return cells
 
     # -- what is held -----------------------------------------------------------------
 
@@ -248,7 +278,12 @@ class HeldCalls:
     # -- changes ------------------------------------------------------------------------
 
     def apply(self, edit: LineEdit, phones: Container[str]) -> dict[int, Call | BadCall]:
-        """Apply a saved edit; return the records written by it, by their new line numbers."""
+        """Apply a saved edit; return the records written by it, by their new line numbers.
+
+        Its cost is what the edit changes: the records of the callers it touches are
+        screened again and, in a sort order, put back in their places by bisection; only
+        line numbers that move (a line deleted or inserted before the end) take one walk.
+        """
         lines = self.lines
         count = len(lines)
         affected: set[str] = set()
@@ -258,48 +293,60 @@ class HeldCalls:
             record = self._record_at(number)
             if isinstance(record, Call):
                 if number in edit.replace and number not in edit.delete:
-                    reused[number] = record  # a call modified: the same object takes the new fields
+                    reused[number] = record  # a call modified: in file order, the same object takes the new fields
                 else:
                     gone.append(record)
                 affected.add(record.caller)
             elif isinstance(record, BadCall):
                 del self.file.malformed[_index_of(self.file.malformed, record)]
                 self.file.records -= 1
-        if len(gone) == 1 and edit.delete == {gone[0].line_no} and not edit.insert:
-            self._unlist(gone[0])
+        replaced, _ = new_numbers(edit)
+        old_of = {new: old for old, new in replaced.items()}
+        texts = [(number, text, parse_call_line(text, number, self.source), reused.pop(old_of.get(number, -1), None))
+                 for number, text in _new_texts(edit)]
+        affected.update(read.caller for _, _, read, _ in texts if isinstance(read, Call))
+        order = self.order
+        if order is not None:  # out of the order before their keys change
+            order.take_out([*gone, *(old for _, _, _, old in texts if old is not None)])
+        for call in gone:
+            self._unlist(call)
+        if order is None and len(gone) == 1 and edit.delete == {gone[0].line_no} and not edit.insert:
             self._delete_one(gone[0])  # one walk takes it out and moves the lines after it
             self._renumber(edit, calls=False)
         else:
-            self._take_out(gone)
+            if order is None:
+                self._take_out(gone)
             if edit.shifts(count):
                 self._renumber(edit)
         apply_in_place(lines, edit)
         written: dict[int, Call | BadCall] = {}
-        replaced, _ = new_numbers(edit)
-        old_of = {new: old for old, new in replaced.items()}
-        for number, text in _new_texts(edit):
-            read = parse_call_line(text, number, self.source)
-            old = reused.pop(old_of.get(number, -1), None)
+        new: list[Call] = []
+        for number, _, read, old in texts:
             if old is not None:
                 self._unlist(old)
             if isinstance(read, Call):
-                if old is not None and self.order is None:
-                    _take_fields(old, read)
+                if old is not None and order is None:
+                    _take_fields(old, read)  # in file order it stays where it is
                     read = old
                 else:
-                    self._place(read)
+                    new.append(read)
                 insort(self.by_caller.setdefault(read.caller, []), read, key=_line)
-                affected.add(read.caller)
                 self.file.records += 1
                 written[number] = read
             elif isinstance(read, BadCall):
                 insort(self.file.malformed, read, key=lambda b: b.line_no)
                 self.file.records += 1
                 written[number] = read
-            if old is not None and read is not old:
+            if old is not None and read is not old and order is None:
                 self._remove_node(old)
+        self._unplaced = {id(c) for c in new}
         for caller in affected:
             self._screen(caller, caller in phones)
+        self._unplaced = set()
+        if order is None:
+            place_in_file_order(self._cells(), new)
+        else:
+            order.put_back(new)
         self._view = None
         return written
 
@@ -333,10 +380,10 @@ class HeldCalls:
             del self.by_caller[call.caller]
         self.flagged.pop(id(call), None)
         self.file.records -= 1
+        self.touched.add(call.caller)
 
     def _take_out(self, gone: list[Call]) -> None:
-        for call in gone:
-            self._unlist(call)
+        """Unlink records from the list in file order (one walk)."""
         if len(gone) == 1:
             self._remove_node(gone[0])
         elif gone:
@@ -350,12 +397,23 @@ class HeldCalls:
         """Give the records after the first line the edit touches their new line numbers."""
         moved = renumbering(edit)
         low = edit.marks()[0]
-        if calls:
+        shift = _shift(edit)
+        if calls and shift is not None:  # one line deleted or inserted: every line from ``low`` moves by one
+            low, step = shift
             node: Any = self.file.calls.head
             while node is not None:
                 number = node.line_no
                 if number is not None and number >= low:
-                    node.line_no = moved(number)
+                    node.line_no = number + step
+                node = node.next
+            low = edit.marks()[0]
+        elif calls:
+            table = renumbering_table(edit, len(self.lines))
+            node = self.file.calls.head
+            while node is not None:
+                number = node.line_no
+                if number is not None and number >= low:
+                    node.line_no = number + table[number]
                 node = node.next
         for bad in self.file.malformed:
             if bad.line_no >= low:
@@ -376,7 +434,7 @@ class HeldCalls:
         while node is not None:
             nxt = node.next
             if node is target:
-                calls._unlink(prev, target)  # a Call is its own node: no second walk
+                calls.remove_after(prev, target)  # a Call is its own node: no second walk
                 node = nxt
                 continue
             number = node.line_no
@@ -384,42 +442,35 @@ class HeldCalls:
                 node.line_no = number - 1
             prev, node = node, nxt
 
-    def _place(self, call: Call) -> None:
-        """Put a new record where it belongs in the list: its file position, or its place in the sort."""
-        calls = self.file.calls
-        number = call.line_no or 0
-        tail: Any = calls.tail
-        if self.order is None:
-            if tail is None or (tail.line_no or 0) < number:
-                calls.append(call)
-                return
-            goes_before: Callable[[Call], bool] = lambda c: (c.line_no or 0) > number  # noqa: E731
-        else:
-            key, reverse = self.order
-            k = key(call)
-
-            def goes_before(c: Call) -> bool:
-                other = key(c)
-                if other == k:
-                    return (c.line_no or 0) > number
-                return bool(other < k) if reverse else bool(other > k)
-
-        prev: Any = None
-        node: Any = calls.head
-        while node is not None and not goes_before(node):
-            prev, node = node, node.next
-        if prev is None:
-            calls.prepend(call)
-        else:
-            calls.insert_after(prev, call)
-
     def _screen(self, caller: str, known: bool) -> None:
+        """Screen one caller's records again. Sorted by fee, those whose being set aside changes
+        (so their key) move to their new places."""
         group = self.by_caller.get(caller, [])
+        found = {id(a.call): a for a in screen_caller(group, known) if a.call is not None}
+        flagged = self.flagged
+        order = self.order if self.by_fee else None
+        moving = [] if order is None else [c for c in group if (id(c) in flagged) != (id(c) in found)
+                                            and id(c) not in self._unplaced]
+        if moving:
+            assert order is not None
+            order.take_out(moving)
         for call in group:
-            self.flagged.pop(id(call), None)
-        for anomaly in screen_caller(group, known):
-            if anomaly.call is not None:
-                self.flagged[id(anomaly.call)] = anomaly
+            flagged.pop(id(call), None)
+        flagged.update(found)
+        if moving:
+            assert order is not None
+            order.put_back(moving)
+        self.touched.add(caller)
+
+
+def _shift(edit: LineEdit) -> tuple[int, int] | None:
+    """(first line that moves, by how much) when the edit deletes or inserts just one line."""
+    if len(edit.delete) == 1 and not edit.insert:
+        (gone,) = edit.delete
+        return gone + 1, -1
+    if len(edit.insert) == 1 and not edit.delete:
+        return edit.insert[0][0], 1
+    return None
 
 
 def _line(record: Call) -> int:

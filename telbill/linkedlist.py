@@ -113,6 +113,10 @@ class LinkedList(Generic[T]):
         node.next = None
         self._len -= 1
 
+    def remove_after(self, prev: Node[T] | None, node: Node[T]) -> None:
+        """Remove ``node``, given the node just before it (``None`` when it is the head), in O(1)."""
+        self._unlink(prev, node)
+
     def remove(self, item: T) -> None:
         """Remove the first item equal to ``item``; ``ValueError`` if there is none."""
         prev: Node[T] | None = None

@@ -13,9 +13,10 @@ Nothing here prints or prompts; problems are raised as :mod:`telbill.errors`.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
@@ -30,6 +31,7 @@ from telbill.dataset import DataPaths, Dataset, LoadProgress, load_tariff
 from telbill.decoding import encode
 from telbill.display import quote
 from telbill.errors import (
+    AfterSaveError,
     ConflictError,
     InputFileError,
     NotFoundError,
@@ -47,6 +49,7 @@ from telbill.finding import Found, NameIndex
 from telbill.held import read_calls, read_users
 from telbill.i18n import Tr
 from telbill.linkedlist import LinkedList
+from telbill.ordering import move_in_order
 from telbill.outputs import check_replaceable
 from telbill.records import Call, CallClass, User, classify
 from telbill.report import RunInfo, format_anomalies, format_bills
@@ -58,8 +61,8 @@ from telbill.store.history import Backup
 from telbill.store.keeper import (
     Changed,
     Keeper,
-    Plan,
     Saved,
+    SavePlan,
     undo_plan,
     writable_problem,
 )
@@ -181,6 +184,16 @@ class CallSort(str, Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class _UserOrder:
+    """How the users are sorted: by what, its key (made when asked: a month total's follows the
+    changes), and the direction."""
+
+    by: UserSort
+    key: Callable[[], Callable[[User], Any]]
+    reverse: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """One saved change, as written to the audit log."""
 
@@ -236,8 +249,10 @@ class Session:
         self._names = NameIndex()
         """Each name's pinyin and sort key, worked out once (finding, sorting by name)."""
         self._user_sort: Callable[[], None] | None = None
+        self._user_order: _UserOrder | None = None
         self._call_sort: Callable[[], None] | None = None
-        self._call_sort_by: CallSort | None = None
+        self._sums: tuple[str, dict[str, int]] | None = None
+        """A month, and each caller's fees of valid calls in it (users sorted by month total)."""
         self._written: dict[int, Any] = {}
         self.keeper = Keeper({USERS: paths.users, CALLS: paths.calls},
                              {USERS: self.backup_dir(USERS), CALLS: self.backup_dir(CALLS)},
@@ -317,19 +332,6 @@ class Session:
             raise ValidationError("menu.error.phone_taken", phone=phone, name=other.name)
         return phone
 
-    def validate_user_phone(self, text: str) -> str:
-        """The phone of an existing user."""
-        phone = validate_phone(text)
-        self.require_user(phone)
-        return phone
-
-    def validate_caller(self, text: str, allow: str | None = None) -> str:
-        """A caller: digits, and a subscriber (``allow`` passes even if not)."""
-        phone = validate_phone(text, "calls.caller")
-        if phone != allow and phone not in self.held_users.by_phone:
-            raise ValidationError("menu.error.unknown_caller", phone=phone)
-        return phone
-
     def validate_out_path(self, text: str) -> Path:
         """A file to write a report to: a file name, and none of the files read (data, tariff, audit log)."""
         path = validate_out_path(text)
@@ -339,9 +341,9 @@ class Session:
     def calls_of(self, phone: str) -> LinkedList[Call]:
         """The call records whose caller is ``phone``, in the current order."""
         group: list[Call] = list(self.held_calls.of(phone))
-        if self.held_calls.order is not None:
-            key, reverse = self.held_calls.order
-            group.sort(key=key, reverse=reverse)
+        order = self.held_calls.order
+        if order is not None:
+            group.sort(key=order.key, reverse=order.reverse)
         return LinkedList(group)
 
     def screening(self) -> Screening:
@@ -576,15 +578,11 @@ class Session:
         for kind, part in record.files.items():
             plans.append(undo_plan(kind, self._states[kind], self._lines(kind), part, self.backup_dir(kind)))
         done = list(reversed(record.entries))
-        saved = self._commit(plans, [e.undone() for e in done], drop=record.paths, record=False)
-        for kind in (USERS, CALLS):
-            taken = record.files.get(kind)
-            if taken is None:
-                continue
-            if "copy" in taken.undo:
-                self._reload(kind)
-            else:
-                self._after_save(kind, history.held_edit(taken, len(self._lines(kind))), saved[kind])
+        with self._saving(plans, [e.undone() for e in done], drop=record.paths, record=False) as saved:
+            edits: dict[str, LineEdit | None] = {}
+            for kind, taken in record.files.items():
+                edits[kind] = None if "copy" in taken.undo else history.held_edit(taken, len(self._lines(kind)))
+            self._update_all(saved, edits)
         return [self._change("undo", e.after, e.before, saved[history.kind_of(e, record)]) for e in done]
 
     # -- saving ------------------------------------------------------------------------
@@ -593,65 +591,98 @@ class Session:
         return self.held_users.lines if kind == USERS else self.held_calls.lines
 
     def _save(self, edits: dict[str, LineEdit], entries: list[AuditEntry]) -> dict[str, Saved]:
-        """Save the edits as one transaction, then apply them to what is held."""
-        plans = [Plan(kind, self._states[kind], self._lines(kind), edit=edit) for kind, edit in edits.items()]
-        saved = self._commit(plans, entries)
-        for kind in (USERS, CALLS):
-            if kind in edits:
-                self._after_save(kind, edits[kind], saved[kind])
+        """Save the edits as one transaction, and apply them to what is held before Ctrl-C can land."""
+        plans = [SavePlan(kind, self._states[kind], self._lines(kind), edit=edit) for kind, edit in edits.items()]
+        with self._saving(plans, entries) as saved:
+            self._update_all(saved, dict(edits))
         return saved
 
-    def _commit(self, plans: list[Plan], entries: list[AuditEntry], **options: Any) -> dict[str, Saved]:
+    def _update_all(self, saved: dict[str, Saved], edits: dict[str, LineEdit | None]) -> None:
+        """:meth:`_update_held` for each file changed (users first: the calls are screened against
+        them); one that fails does not keep the other from being updated."""
+        failed: AfterSaveError | None = None
+        for kind in (USERS, CALLS):
+            if kind in edits:
+                try:
+                    self._update_held(kind, saved[kind], edits[kind])
+                except AfterSaveError as exc:
+                    failed = failed or exc
+        if failed is not None:
+            raise failed
+
+    @contextlib.contextmanager
+    def _saving(self, plans: list[SavePlan], entries: list[AuditEntry], *, drop: Sequence[Path] = (),
+                record: bool = True) -> Iterator[dict[str, Saved]]:
+        """The change saved; the ``with`` block, run while Ctrl-C is still held, updates what is held."""
         try:
-            saved, notices = self.keeper.save(plans, entries, **options)
+            with self.keeper.saving(plans, entries, drop=drop, record=record) as outcome:
+                self.notices.extend(outcome.notices)
+                self._written = {}
+                yield outcome.saved
         except Changed as exc:
             self._reload(exc.kind)  # a file deleted meanwhile raises its own error
             raise ConflictError("conflict.changed", path=str(self.path(exc.kind))) from None
-        self.notices.extend(notices)
-        return {s.kind: s for s in saved}
 
-    def _after_save(self, kind: str, edit: LineEdit, saved: Saved) -> None:
-        """Make what is held equal to the file just saved."""
+    def _update_held(self, kind: str, saved: Saved, edit: LineEdit | None) -> None:
+        """Make what is held of file ``kind`` equal to the file just saved: apply ``edit`` to it
+        (``None``: read the file again), then hold its new fingerprint.
+
+        Should that fail, the file is read again, and AfterSaveError says that the
+        change was saved; if even that fails, the old fingerprint stays, so the file
+        is read again before the next item.
+        """
+        try:
+            if edit is None or (saved.raced and saved.copy is None):  # another program appended too
+                self._reload(kind)
+                return
+            if kind == USERS:
+                changed = self.held_users.apply(edit)
+                self.held_calls.rescreen(changed, self.held_users.by_phone)  # a calls order follows itself
+                if self.held_users.added is None and self._user_sort is not None:
+                    self._user_sort()  # the list was made again in file order
+                else:
+                    self._follow_users(self.held_users.added or [])
+            else:
+                self._written = self.held_calls.apply(edit, self.held_users.by_phone)
+                self._follow_users([])
+        except BaseException as exc:
+            self._written = {}
+            with contextlib.suppress(Exception):
+                self._reload(kind, whole=True)
+            if isinstance(exc, Exception):
+                raise AfterSaveError("save.held_failed", path=str(self.path(kind)),
+                                     error=f"{type(exc).__name__}: {exc}") from exc
+            raise
         self._states[kind] = saved.state
-        self._written = {}
-        if saved.raced and saved.copy is None:  # another program appended too: read it all again
-            self._reload(kind)
-            return
-        if kind == USERS:
-            changed = self.held_users.apply(edit)
-            self.held_calls.rescreen(changed, self.held_users.by_phone)
-            if self._user_sort is not None:
-                self._user_sort()
-        else:
-            self._written = self.held_calls.apply(edit, self.held_users.by_phone)
-            if self._call_sort_by is CallSort.FEE and self._call_sort is not None:
-                self._call_sort()
         self._sync_dataset()
 
     def _change(self, action: str, before: str | None, after: str | None, saved: Saved,
                 record: Record | None = None) -> Change:
         return Change(action, before, after, self.path(saved.kind), saved.copy,
-                      record if after is not None else None, saved.record, saved.raced)
+                      record if after is not None else None, saved.undo, saved.raced)
 
     # -- sorting and searching -----------------------------------------------------------
 
     def sort_users(self, by: UserSort, reverse: bool = False, month: str | None = None) -> None:
-        """Sort the users (our linked list's stable sort); kept after every save."""
+        """Sort the users (our linked list's stable sort; ties in file order); kept after every save."""
         if by is UserSort.MONTH_TOTAL and month is None:
             raise ValidationError("menu.error.month", value="''")
 
-        def apply() -> None:
+        def key() -> Callable[[User], Any]:
             if by is UserSort.PHONE:
-                self.users.sort(key=lambda u: u.phone, reverse=reverse)
-            elif by is UserSort.NAME:
-                self.users.sort(key=self._names.sort_key, reverse=reverse)
-            else:
-                assert month is not None
-                totals = self.month_totals(month)
-                self.users.sort(key=lambda u: totals.get(u.phone, 0), reverse=reverse)
+                return attrgetter("phone")
+            if by is UserSort.NAME:
+                return self._names.sort_key
+            assert month is not None
+            return self._total_key(month)
+
+        def apply() -> None:
+            self.users.sort(key=attrgetter("line_no"))  # ties in file order, whatever the order was
+            self.users.sort(key=key(), reverse=reverse)
 
         apply()
         self._user_sort = apply
+        self._user_order = _UserOrder(by, key, reverse)
 
     def sort_calls(self, by: CallSort, reverse: bool = False) -> None:
         """Sort the call records; set-aside records count as fee -1 when sorting by fee."""
@@ -664,18 +695,50 @@ class Session:
         key = keys[by]
 
         def apply() -> None:
-            self.calls.sort(key=key, reverse=reverse)
+            self.held_calls.sort(key, reverse, by_fee=by is CallSort.FEE)  # kept so through every change
 
         apply()
         self._call_sort = apply
-        self._call_sort_by = by
-        self.held_calls.order = (key, reverse)
 
     def _fee_key(self) -> Callable[[Call], int]:
         """A call's fee in fen, -1 when it is set aside (what sorting by fee compares);
         it follows the screening as edits change it."""
         fees = {kind: self.tariff.rate(kind).fee for kind in CallClass}
         return lambda c: -1 if id(c) in self.held_calls.flagged else fees[classify(c.callee)](c.end - c.start)
+
+    def _total_key(self, month: str) -> Callable[[User], int]:
+        """A user's bill total of ``month`` (what sorting users by month total compares)."""
+        sums = self._month_sums(month)
+        return lambda u: u.rent + u.feature + sums.get(u.phone, 0)
+
+    def _month_sums(self, month: str) -> dict[str, int]:
+        """Phone → the fees of its valid calls of ``month`` (a month's bill without rent and
+        feature): billed once, then made again only for the callers changes touched."""
+        touched = self.held_calls.touched
+        if self._sums is None or self._sums[0] != month:
+            bill = self.bills(month).month(month)
+            self._sums = month, {row.phone: row.local + row.long_distance for row in bill.rows} if bill else {}
+        else:
+            flagged, sums = self.held_calls.flagged, self._sums[1]
+            for phone in touched:
+                sums[phone] = sum(rate_call(c, self.tariff) for c in self.held_calls.of(phone)
+                                  if id(c) not in flagged and c.month == month)
+        touched.clear()
+        return self._sums[1]
+
+    def _follow_users(self, added: list[User]) -> None:
+        """Sorted users after a change that kept their list: ``added`` users (at its end for now), and
+        those whose month total it changed (sorted by it), move to their places; the others stay."""
+        order = self._user_order
+        if order is None:
+            return
+        moved = {id(u): u for u in added}
+        if order.by is UserSort.MONTH_TOTAL:
+            for phone in self.held_calls.touched:
+                user = self.held_users.by_phone.get(phone)
+                if user is not None:
+                    moved[id(user)] = user
+        move_in_order(self.users, list(moved.values()), order.key(), order.reverse)
 
     def month_totals(self, month: str) -> dict[str, int]:
         """Phone → that month's bill total (rent and feature included), in fen."""
@@ -756,7 +819,7 @@ class Session:
         """Copy both data files into the backup folder now (full copies, as asked)."""
         changes = []
         for kind in (USERS, CALLS):
-            copy = storage.backup(self.path(kind), self.backup_dir(kind), now=self.clock())
+            copy = history.take_copy(self.path(kind), self.backup_dir(kind), self.clock())
             if copy is not None:
                 changes.append(Change("backup", str(self.path(kind)), str(copy), self.path(kind), copy))
         if changes:
@@ -793,25 +856,20 @@ class Session:
             digest = file_digest(chosen.path)
             if digest is None:
                 raise InputFileError("input.unreadable", path=str(chosen.path), reason="cannot be read")
-            plan = Plan(kind, state, self._lines(kind), copy_from=chosen.path)
+            plan = SavePlan(kind, state, self._lines(kind), copy_from=chosen.path)
         else:
             version = history.version_before(self._records(), kind, self._lines(kind), state.fmt, chosen.path,
                                              self.backup_dir(kind)) if chosen.usable else None
             if version is None:
                 raise ConflictError("undo.changed", path=str(path))
             lines, fmt, ended, digest = version
-            plan = Plan(kind, state, self._lines(kind), whole=lines, whole_format=fmt, whole_ended=ended)
+            plan = SavePlan(kind, state, self._lines(kind), whole=lines, whole_format=fmt, whole_ended=ended)
         after = f"{chosen.path} sha256:{digest[:12]}"
-        saved = self._commit([plan], [AuditEntry("restore", before, after)])
-        self._reload(kind)
-        return Change("restore", before, after, path, saved[kind].copy, None, saved[kind].record, saved[kind].raced)
+        with self._saving([plan], [AuditEntry("restore", before, after)]) as saved:
+            self._update_held(kind, saved[kind], None)
+        return Change("restore", before, after, path, saved[kind].copy, None, saved[kind].undo, saved[kind].raced)
 
     # -- reloading -----------------------------------------------------------------------
-
-    def reload(self) -> None:
-        """Read both data files again (the order chosen by sorting is kept)."""
-        for kind in (USERS, CALLS):
-            self._reload(kind)
 
     def refresh(self) -> list[Path]:
         """Reload the files that changed on disk since they were read; return them.
@@ -825,28 +883,30 @@ class Session:
                 changed.append(self.path(kind))
         return changed
 
-    def changed_on_disk(self, kind: str) -> bool:
-        """Whether the file differs from what is held."""
-        return not self._states[kind].unchanged()
-
     # -- internals ----------------------------------------------------------------------
 
-    def _reload(self, kind: str) -> None:
-        """Read one file again (changed outside telbill, or restored) and screen what depends on it."""
+    def _reload(self, kind: str, *, whole: bool = False) -> None:
+        """Read one file again (changed outside telbill, or restored) and screen what depends on it
+        (``whole``: every call, when what was held may be wrong)."""
         if kind == USERS:
             before = set(self.held_users.by_phone)
             self.held_users, self._states[USERS] = read_users(self.paths.users)
-            self.held_calls.rescreen(before ^ set(self.held_users.by_phone), self.held_users.by_phone)
+            if whole:
+                self.held_calls.screen_all(self.held_users.by_phone)
+            else:
+                self.held_calls.rescreen(before ^ set(self.held_users.by_phone), self.held_users.by_phone)
             self.dataset.users_file = self.held_users.file
             if self._user_sort is not None:
                 self._user_sort()
         else:
-            order = self.held_calls.order
             self.held_calls, self._states[CALLS] = read_calls(self.paths.calls, self.held_users.by_phone)
-            self.held_calls.order = order
             self.dataset.calls_file = self.held_calls.file
+            self._sums = None
             if self._call_sort is not None:
                 self._call_sort()
+            if self._user_sort is not None and self._user_order is not None \
+                    and self._user_order.by is UserSort.MONTH_TOTAL:
+                self._user_sort()
         self._sync_dataset()
 
     def _sync_dataset(self) -> None:

@@ -1,25 +1,19 @@
-"""Files on disk: reading inputs, atomic rewrites, full backup copies, locks."""
+"""Files on disk: reading inputs, atomic rewrites, locks."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import re
-import signal
 import stat
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from telbill import interrupts
 from telbill.errors import InputFileError, OutputError
 from telbill.outputs import resolved
-
-BACKUPS_KEPT = 20
 
 
 def input_error(path: Path, exc: OSError) -> InputFileError:
@@ -60,11 +54,6 @@ def read_bytes(path: Path) -> bytes:
             raise input_error(path, exc) from None
 
 
-def digest(data: bytes) -> str:
-    """A fingerprint of a file's content, to notice changes made by someone else."""
-    return hashlib.sha256(data).hexdigest()
-
-
 def _unwritable(path: Path, exc: OSError) -> OutputError:
     return OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc))
 
@@ -85,7 +74,7 @@ def _make_folder(path: Path) -> None:
 
 
 @dataclass(slots=True)
-class _Staged:
+class Staged:
     """A complete temporary file waiting to be renamed over its target."""
 
     path: Path
@@ -100,7 +89,7 @@ class _Staged:
             self.discard()
             raise _unwritable(self.path, exc) from None
         self.tmp = None
-        _fsync_dir(self.path.parent)
+        fsync_folder(self.path.parent)
 
     def discard(self) -> None:
         if self.tmp is not None:
@@ -109,11 +98,11 @@ class _Staged:
             self.tmp = None
 
 
-def stage(path: Path, data: bytes | Iterable[bytes]) -> _Staged:
+def stage(path: Path, data: bytes | Iterable[bytes]) -> Staged:
     """Write ``data`` to a temporary file beside ``path``, flushed and fsynced."""
     chunks = [data] if isinstance(data, bytes) else data
     _make_folder(path)
-    staged = _Staged(path, None)
+    staged = Staged(path, None)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         staged.tmp = Path(tmp_name)
@@ -132,40 +121,6 @@ def stage(path: Path, data: bytes | Iterable[bytes]) -> _Staged:
     return staged
 
 
-class DeferredInterrupt(KeyboardInterrupt):
-    """Ctrl-C that was held back until a block of renames had finished: they are all done."""
-
-
-@contextlib.contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C back until the block ends (main thread only), then raise it.
-
-    Used around renames, so that an interrupt cannot fall between two of them.
-    When the block has completed, the interrupt is raised as :class:`DeferredInterrupt`
-    so that the UI can say truthfully that the change was made.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    except (ValueError, OSError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        if previous is signal.default_int_handler:
-            raise DeferredInterrupt
-        if callable(previous):
-            previous(signal.SIGINT, None)
-        elif previous != signal.SIG_IGN:
-            raise DeferredInterrupt
-
-
 def atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
     """Replace ``path`` with ``data`` all at once: temp file beside it, fsync, rename.
 
@@ -181,11 +136,11 @@ def write_together(files: Sequence[tuple[Path, bytes | Iterable[bytes]]]) -> Non
     A failure or Ctrl-C while any of them is being written replaces none of the
     targets; the renames themselves run with Ctrl-C held back.
     """
-    staged: list[_Staged] = []
+    staged: list[Staged] = []
     try:
         for path, data in files:
             staged.append(stage(path, data))
-        with interrupts_deferred():
+        with interrupts.held(reraise=True):
             for item in staged:
                 item.commit()
     finally:
@@ -193,7 +148,9 @@ def write_together(files: Sequence[tuple[Path, bytes | Iterable[bytes]]]) -> Non
             item.discard()
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or a new name in ``folder`` durable (best effort: a folder that cannot
+    be opened or synced is left as it is)."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -202,48 +159,22 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def stamp(now: datetime | None = None) -> str:
-    """A sortable timestamp for backup names: ``20261125-120000-123456``."""
-    return (now or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
+def data_file(path: Path) -> Path:
+    """Where the data file ``path`` really is: from the root, links followed (a link loop as it is).
 
-
-def backup(path: Path, backup_dir: Path, keep: int = BACKUPS_KEPT, now: datetime | None = None) -> Path | None:
-    """Copy ``path`` to ``backup_dir/NAME.STAMP`` (atomically); keep the newest ``keep``."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
-    base = f"{path.name}.{stamp(now)}"
-    target = backup_dir / base
-    n = 0
-    while target.exists():  # two saves in one microsecond, or the clock went back
-        n += 1
-        target = backup_dir / f"{base}-{n}"
-    atomic_write(target, data)
-    for old in list_backups(backup_dir, path.name)[keep:]:
-        with contextlib.suppress(OSError):
-            old.unlink()
-    return target
-
-
-def list_backups(backup_dir: Path, name: str) -> list[Path]:
-    """Backups of file ``name``, newest first."""
-    if not backup_dir.is_dir():
-        return []
-    pattern = re.compile(re.escape(name) + r"\.([0-9]{8}-[0-9]{6}-[0-9]{6})(?:-([0-9]+))?")
-    found = []
-    for p in backup_dir.iterdir():
-        m = pattern.fullmatch(p.name)
-        if m is not None and p.is_file():
-            found.append((m[1], int(m[2] or 0), p))
-    return [p for _, _, p in sorted(found, key=lambda t: (t[0], t[1]), reverse=True)]
+    A save changes that file (a link to it stays a link), and everything telbill
+    keeps beside a data file goes beside it: its lock, the journal of a save, the
+    new and the replaced file during one. So every name of one file shares them,
+    and what may never be an output (:meth:`telbill.dataset.DataPaths.protected`)
+    is where they really are.
+    """
+    return resolved(path)
 
 
 def lock_path(path: Path) -> Path:
-    """The lock file of a data file: ``.NAME.lock`` beside it."""
-    return path.parent / f".{path.name}.lock"
+    """The lock file of a data file: ``.NAME.lock`` beside it (where it really is)."""
+    real = data_file(path)
+    return real.parent / f".{real.name}.lock"
 
 
 @contextlib.contextmanager
@@ -263,7 +194,7 @@ def locked(paths: Sequence[Path]) -> Iterator[None]:
         return
     handles = []
     try:
-        for path in sorted({resolved(p) for p in paths}):
+        for path in sorted({data_file(p) for p in paths}):
             lock = lock_path(path)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)

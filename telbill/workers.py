@@ -47,18 +47,22 @@ AnomalyChunks = Iterator[tuple[list[int], list[bytes]]]
 
 
 def process_count(size: int, requested: int | None = None) -> int:
-    """How many processes bill a calls file of ``size`` bytes on this machine."""
+    """How many processes bill a calls file of ``size`` bytes on this machine. A number asked
+    for (or set in ``TELBILL_WORKERS``) is capped at the cores, or at :data:`MAX_WORKERS` on a
+    smaller machine: never thousands of processes."""
     if requested is None:
         env = os.environ.get(ENV_WORKERS, "")
-        requested = int(env) if env.isdigit() and int(env) > 0 else None
+        if env.isascii() and env.isdigit():
+            requested = int(env) if len(env) < 10 else 1 << 30
+        requested = requested or None
     if not hasattr(os, "fork"):
         return 1
-    if requested is not None:
-        return max(1, requested)
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
+    if requested is not None:
+        return max(1, min(requested, max(cores, MAX_WORKERS)))
     if cores < 2 or size < PARALLEL_MIN_BYTES:
         return 1
     return min(cores, MAX_WORKERS)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from telbill.session import Session
 
 USERS = (
     "# test subscribers: PHONE NAME RENT FEATURE\n"
@@ -29,3 +32,26 @@ def write_data(folder: Path, users: str = USERS, calls: str = CALLS) -> Path:
     (folder / "data/users.txt").write_text(users, "utf-8")
     (folder / "data/calls.txt").write_text(calls, "utf-8")
     return folder
+
+
+def snapshot(s: Session) -> dict[str, Any]:
+    """Everything a load gives, as plain values: records in file order, and the order the session
+    holds them in (by line number), which a fresh load sorted the same way must give too."""
+    users = sorted(s.users, key=lambda u: u.line_no or 0)
+    calls = sorted(s.calls, key=lambda c: c.line_no or 0)
+    result = s.screening()
+    return {
+        "users": [(u.line_no, u.phone, u.name, u.rent, u.feature, u.raw) for u in users],
+        "problems": [(p.line, p.key, p.params) for p in s.problems],
+        "calls": [(c.line_no, c.caller, c.callee, c.start, c.end, c.raw) for c in calls],
+        "malformed": [(b.line_no, b.raw, b.key, b.params) for b in s.dataset.calls_file.malformed],
+        "anomalies": [(a.code, a.line_no, a.key, a.params, a.raw) for a in result.anomalies],
+        "valid": sorted(c.line_no or 0 for c in result.valid),
+        "counts": (s.counts(), s.records, len(s.users)),
+        "bills": [(m.month, m.rows) for m in s.bills().months],
+        "user_lines": s.held_users.lines,
+        "call_lines": s.held_calls.lines,
+        "user_order": [u.line_no for u in s.users],
+        "call_order": [c.line_no for c in s.calls],
+        "valid_order": [c.line_no for c in result.valid],
+    }

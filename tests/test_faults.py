@@ -7,6 +7,7 @@ import io
 import os
 import signal
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from telbill import storage
 from telbill.cli import main
 from telbill.errors import ConflictError, OutputError
+from telbill.store import history
 
 OLD = b"# old data\n83470000  A  1  1\n"
 ONE_CALL = b"83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n"
@@ -141,21 +143,19 @@ def test_backups_keep_the_last_20(tmp_path: Path) -> None:
         content = f"version {i}\n".encode()
         target.write_bytes(content)
         versions.append(content)
-        storage.backup(target, backups)
-    kept = storage.list_backups(backups, "users.txt")
+        history.take_copy(target, backups, datetime.now())
+    kept = history.list_copies(backups, "users.txt")
     assert [p.read_bytes() for p in kept] == versions[::-1][:20]
 
 
 def test_backups_in_the_same_microsecond_do_not_overwrite_each_other(tmp_path: Path) -> None:
     """Two backups with one timestamp (fast saves, or the clock set back) are both kept."""
-    from datetime import datetime
-
     target, backups = tmp_path / "users.txt", tmp_path / "backup"
     moment = datetime(2026, 1, 2, 3, 4, 5, 6)
     for content in (b"one\n", b"two\n", b"three\n"):
         target.write_bytes(content)
-        storage.backup(target, backups, now=moment)
-    assert [p.read_bytes() for p in storage.list_backups(backups, "users.txt")] == [b"three\n", b"two\n", b"one\n"]
+        history.take_copy(target, backups, moment)
+    assert [p.read_bytes() for p in history.list_copies(backups, "users.txt")] == [b"three\n", b"two\n", b"one\n"]
 
 
 def test_list_backups_ignores_other_files(tmp_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_list_backups_ignores_other_files(tmp_path: Path) -> None:
     for name in (good.name, "u[1].txt.20260101-000000-000000.tmp", ".u[1].txt.20260101-000000-000000.x.tmp",
                  "u1.txt.20260101-000000-000000", "u[1].txt.notes", "u[1].txt.old.20260101-000000-000000"):
         (backups / name).write_bytes(b"x")
-    assert storage.list_backups(backups, "u[1].txt") == [good]
+    assert history.list_copies(backups, "u[1].txt") == [good]
 
 
 # -- the batch bill -------------------------------------------------------------------
@@ -270,7 +270,7 @@ def open_session(folder: Path) -> Any:
 
 
 def backups_of(folder: Path, name: str) -> list[bytes]:
-    return [p.read_bytes() for p in storage.list_backups(folder / "data/backup", name)]
+    return [p.read_bytes() for p in history.list_copies(folder / "data/backup", name)]
 
 
 @pytest.mark.parametrize("fault", [ENOSPC, KeyboardInterrupt(), Crash()], ids=["disk-full", "ctrl-c", "crash"])

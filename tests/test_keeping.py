@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from smalldata import CALLS, USERS, write_data
+from smalldata import CALLS, USERS, snapshot, write_data
 
 from telbill.dataset import DataPaths
-from telbill.errors import ConflictError, OutputError
+from telbill import held as held_module
+from telbill.errors import AfterSaveError, ConflictError, OutputError
 from telbill.i18n import Translator
 from telbill.session import Session
 from telbill.store import keeper
@@ -144,6 +145,139 @@ def test_the_batch_finishes_a_save_cut_short_before_billing(tmp_path: Path, monk
     assert (tmp_path / "data/calls.txt").read_text("utf-8") == CALLS
 
 
+# -- after the change is made: nothing raises ------------------------------------------------
+
+MIXED_CALLS = CALLS.replace("10:04:01\n", "10:04:01\r\n")
+"""Mixed line ends: a rewrite cannot give the old file back, so a full copy of it is kept."""
+
+
+def spoil_backups(data: Path) -> None:
+    """Make ``data/backup`` unusable: a file where the folder should be."""
+    backup = data / "data/backup"
+    if backup.is_dir():
+        for path in backup.iterdir():
+            path.unlink()
+        backup.rmdir()
+    backup.write_text("x\n", "utf-8")
+
+
+@pytest.mark.parametrize("calls", [CALLS, MIXED_CALLS], ids=["exact", "mixed-line-ends"])
+def test_a_backup_folder_that_cannot_be_written_refuses_the_change_first(tmp_path: Path, calls: str) -> None:
+    """The backup folder cannot take the undo record or the full copy: the change is refused in
+    one line before anything is written, as when the audit log cannot be written."""
+    data = write_data(tmp_path, calls=calls)
+    s = open_session(data)
+    spoil_backups(data)
+    with pytest.raises(OutputError) as info:
+        s.delete_call(next(iter(s.calls)))
+    assert info.value.render(EN) == (f"the backup folder {data}/data/backup cannot be written (Not a directory): "
+                                     f"changes to {data}/data/calls.txt cannot be saved (nothing was changed)")
+    assert (data / "data/calls.txt").read_bytes() == calls.encode() and audit(data) == [] and ours(data) == []
+
+
+def test_the_menu_refuses_a_change_the_backup_folder_cannot_keep_before_asking(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The finding's run: mixed line ends, ``data/backup`` a file, delete a call: refused at once."""
+    data = write_data(tmp_path, calls=MIXED_CALLS)
+    monkeypatch.chdir(data)
+    spoil_backups(data)
+    screen = run_menu("6\n2\n0\n")
+    assert ("Error: the backup folder data/backup cannot be written (Not a directory): changes to data/calls.txt "
+            "cannot be saved (nothing was changed)") in screen
+    assert "Internal" not in screen and audit(data) == []
+
+
+def test_a_backup_folder_spoilt_after_the_change_is_made_leaves_it_made_and_says_where_the_copy_is(
+        tmp_path: Path, hook: Any) -> None:
+    """Once the audit line is written the change is made: a backup folder that then fails keeps no
+    one from going on. The old version is kept beside the data file and the operator told where;
+    nothing of ours is left; the next start and a batch run are clean."""
+    from telbill.cli import main
+
+    data = write_data(tmp_path, calls=MIXED_CALLS)
+    s = open_session(data)
+    hook(lambda at: spoil_backups(data) if at == "logged" else None)
+    change = s.delete_call(next(iter(s.calls)))
+    keeper.STEP_HOOK = None
+    assert audit(data) == ["delete-call"] and change.undo is None
+    assert change.backup is not None and change.backup.parent == data / "data"
+    assert change.backup.read_bytes() == MIXED_CALLS.encode()
+    told = [str(n) for n in s.notices]
+    assert told == [f"Saved {data}/data/calls.txt; but its previous version could not be kept in {data}/data/backup "
+                    f"(Not a directory): it is kept as {change.backup}.",
+                    f"Saved {data}/data/calls.txt; but its undo record could not be written ({data}/data/backup/"
+                    f"{change.backup.name}.undo: cannot be written, {data}/data/backup is a file, not a folder): "
+                    "this change cannot be undone."]
+    assert snapshot(s) == snapshot(open_session(data)) and ours(data) == []
+    assert open_session(data).notices == []
+    err = io.StringIO()
+    assert main(["--lang", "en", "--users", str(data / "data/users.txt"), "--calls", str(data / "data/calls.txt"),
+                 "bill", "--out", str(data / "bills.txt"), "--anomalies", str(data / "anomalies.txt")],
+                stdout=io.StringIO(), stderr=err) == 0, err.getvalue()
+
+
+def test_a_save_cut_short_after_it_was_logged_is_finished_even_when_the_backup_folder_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed after the audit line, then the backup folder spoilt: the next start completes the save,
+    keeps the old version beside the file and says so (it used to fail at every start, exit 2)."""
+    from telbill.cli import main
+
+    data = write_data(tmp_path, calls=MIXED_CALLS)
+    killed_at(data, "logged", "delete")
+    spoil_backups(data)
+    monkeypatch.chdir(data)
+    err = io.StringIO()
+    assert main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=err) == 0, err.getvalue()
+    told = err.getvalue()
+    assert "A save cut short (the program was stopped) has been completed" in told
+    kept = sorted((data / "data").glob("calls.txt.*"))
+    assert len(kept) == 1 and kept[0].read_bytes() == MIXED_CALLS.encode()
+    assert f"could not be kept in {data}/data/backup (Not a directory); it is kept as {kept[0]}" in told
+    assert ours(data) == [] and audit(data) == ["delete-call", "delete-call", "delete-user"]
+    assert not any(line in (data / "data/calls.txt").read_text("utf-8") for line in ZHANG_CALLS)
+    assert open_session(data).notices == []
+
+
+def test_a_save_that_cannot_be_finished_at_start_is_told_kept_and_blocks_only_that_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save cut short whose new file cannot be put in place at the next start (a fault): the menu
+    opens, says so, keeps the journal to try again, refuses changes to that file, and the batch
+    writes no bill from half-changed files; once the fault is gone, the start finishes it."""
+    from telbill.cli import main
+
+    write_data(tmp_path)
+    killed_at(tmp_path, "journal", "delete")  # users.txt and calls.txt not replaced yet, the audit line
+    real = os.replace                          # written by hand: the save counts as made
+
+    def failing(src: Any, dst: Any) -> None:
+        if str(src).endswith(".tmp"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real(src, dst)
+
+    journal_text = (tmp_path / "data/.users.txt.journal").read_text("ascii")
+    import json
+    body = json.loads(journal_text)
+    (tmp_path / "output").mkdir(exist_ok=True)
+    (tmp_path / "output/audit.log").write_text(body["audit_text"], "utf-8")
+    monkeypatch.setattr(os, "replace", failing)
+    s = open_session(tmp_path)
+    told = [str(n) for n in s.notices]
+    assert len(told) == 1 and told[0].startswith("A save cut short (the program was stopped) could not be finished")
+    assert "Input/output error" in told[0]
+    with pytest.raises(OutputError) as info:
+        s.add_user("83470099", "New", 100, 0)
+    assert "a save cut short is not finished yet" in info.value.render(EN)
+    monkeypatch.chdir(tmp_path)
+    err = io.StringIO()
+    assert main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=err) == 2
+    assert err.getvalue().splitlines()[-1] == ("error: a save cut short could not be finished, so the data files may be "
+                                               "half changed; no bill was written")
+    monkeypatch.setattr(os, "replace", real)
+    s = open_session(tmp_path)
+    assert "has been completed" in str(s.notices[0]) and ours(tmp_path) == []
+    assert s.user("83470000") is None and not s.calls_of("83470000")
+
+
 # -- races -------------------------------------------------------------------------------------
 
 
@@ -248,6 +382,76 @@ def test_ctrl_c_right_after_the_change_is_held_and_the_screen_says_saved(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+REAL_APPLY = held_module.apply_in_place
+
+
+def interrupt_while_updating(monkeypatch: pytest.MonkeyPatch, hook: Any, when: str) -> None:
+    """Ctrl-C at the next save: as the keeper finishes (``done``), or while what is held is being
+    updated (``apply``)."""
+    if when == "done":
+        hook(lambda at: os.kill(os.getpid(), signal.SIGINT) if at == "done" else None)
+        return
+    def apply_in_place(lines: list[str], edit: Any) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        REAL_APPLY(lines, edit)
+
+    monkeypatch.setattr(held_module, "apply_in_place", apply_in_place)
+
+
+@pytest.mark.parametrize("when", ["done", "apply"])
+def test_ctrl_c_while_what_is_held_is_updated_is_held_too(data: Path, monkeypatch: pytest.MonkeyPatch, hook: Any,
+                                                         when: str) -> None:
+    """Ctrl-C right after a save, while the session applies it to what it holds: the change is made,
+    what is held equals a fresh load, and the next edit rewrites the file right."""
+    s = open_session(data)
+    interrupt_while_updating(monkeypatch, hook, when)
+    s.delete_user("83470000", with_calls=True)
+    monkeypatch.setattr(held_module, "apply_in_place", REAL_APPLY)
+    keeper.STEP_HOOK = None
+    assert snapshot(s) == snapshot(open_session(data)) and s.refresh() == []
+    s.modify_call(next(c for c in s.calls if c.caller == "83470001"), callee="110")
+    expected = [line for line in CALLS.splitlines() if not line.startswith("83470000")]
+    expected[1] = "83470001  110  2021-01-06 09:00:00  2021-01-06 09:01:00  # abroad"
+    assert (data / "data/calls.txt").read_text("utf-8").splitlines() == expected
+    assert snapshot(s) == snapshot(open_session(data))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_while_the_menu_updates_what_it_shows_still_says_saved(data: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      hook: Any) -> None:
+    """The screen after Ctrl-C during the update: Saved, and no word of an interruption."""
+    interrupt_while_updating(monkeypatch, hook, "apply")
+    screen = run_menu("6\n2\n83470001\n1\ny\n0\n")
+    assert "Saved data/calls.txt (item 13 can undo it)." in screen
+    assert EN("menu.interrupted") not in screen
+    assert audit(data) == ["delete-call"]
+
+
+def test_a_failure_while_what_is_held_is_updated_reads_the_file_again_and_says_saved(
+        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug while applying a saved change to what is held: the file is read again, the error says
+    that the change was saved (on the screen too), and the next edit is right."""
+    def broken(lines: list[str], edit: Any) -> None:
+        raise RuntimeError("boom")
+
+    s = open_session(data)
+    monkeypatch.setattr(held_module, "apply_in_place", broken)
+    with pytest.raises(AfterSaveError) as info:
+        s.delete_call(next(iter(s.calls)))
+    calls = data / "data/calls.txt"
+    assert info.value.render(EN) == (f"Saved {calls}; but what the menu shows could not be updated "
+                                     f"(RuntimeError: boom): {calls} was read again.")
+    monkeypatch.setattr(held_module, "apply_in_place", REAL_APPLY)
+    assert snapshot(s) == snapshot(open_session(data)) and s.refresh() == []
+    s.delete_call(next(iter(s.calls)))
+    assert (data / "data/calls.txt").read_text("utf-8").splitlines() == CALLS.splitlines()[:1] + CALLS.splitlines()[3:]
+    monkeypatch.setattr(held_module, "apply_in_place", broken)
+    screen = run_menu("6\n2\n83470001\n1\ny\n0\n")
+    assert ("Saved data/calls.txt; but what the menu shows could not be updated (RuntimeError: boom): "
+            "data/calls.txt was read again.") in screen
+    assert not [line for line in screen.splitlines() if line.startswith("Error")]
+
+
 def test_a_folder_where_the_audit_log_should_be_means_no_change(data: Path) -> None:
     """The audit log cannot be written: the change is not made and the operator is told."""
     (data / "output/audit.log").mkdir(parents=True)
@@ -267,7 +471,8 @@ from telbill.errors import OutputError
 from telbill.session import Session
 s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
             operator="tester")
-resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 for change in (lambda: s.add_user("83470099", "New", 100, 0), lambda: s.modify_user("83470000", name="Renamed"),
                lambda: s.delete_user("83470000", with_calls=True)):
     try:
@@ -279,19 +484,25 @@ print(len(s.users), len(s.calls))
 """
 
 
-def test_an_audit_log_that_cannot_grow_means_no_change(data: Path) -> None:
+AUDIT_FULL = "output/audit.log: cannot be written (File too large); the change was not made"
+JOURNAL_FULL = "{data}/data/.users.txt.journal: cannot be written (File too large)"
+
+
+@pytest.mark.parametrize(("limit", "third"), [(16384, AUDIT_FULL), (4096, JOURNAL_FULL)],
+                         ids=["audit-log", "journal"])
+def test_an_audit_log_that_cannot_grow_means_no_change(data: Path, limit: int, third: str) -> None:
     """With ``ulimit -f`` reached by the audit log, an add, a modify and a two-file delete are each
-    taken back after the write failed, and said so; the files are as they were."""
+    taken back after the write failed, and said so; the files are as they were. A journal that
+    cannot be written whole (the two-file delete's, over 4 KiB) refuses the change too."""
     (data / "output").mkdir()
-    (data / "output/audit.log").write_text("x" * 4089 + "\n", "utf-8")
-    proc = subprocess.run([sys.executable, "-c", FSIZE_SCRIPT], cwd=data, capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    (data / "output/audit.log").write_text("x" * (limit - 7) + "\n", "utf-8")
+    proc = subprocess.run([sys.executable, "-c", FSIZE_SCRIPT, str(limit)], cwd=data, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
-    refused = "output/audit.log: cannot be written (File too large); the change was not made"
-    assert proc.stdout.splitlines() == [refused, refused, refused, "3 6"]
+    assert proc.stdout.splitlines() == [AUDIT_FULL, AUDIT_FULL, third.format(data=data), "3 6"]
     assert (data / "data/users.txt").read_text("utf-8") == USERS
     assert (data / "data/calls.txt").read_text("utf-8") == CALLS
-    assert (data / "output/audit.log").stat().st_size == 4090
+    assert (data / "output/audit.log").stat().st_size == limit - 6
     assert ours(data) == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from pathlib import Path
@@ -46,3 +47,82 @@ def test_locks_are_released_after_a_failed_save(workdir: Path) -> None:
     session.add_user("83479001", "Second Try", 0, 0)
     text = Path("data/users.txt").read_text("utf-8")
     assert "# edited elsewhere" in text and "Second Try" in text and "First Try" not in text
+
+
+@pytest.fixture()
+def linked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``data/users.txt`` and ``data/calls.txt`` are links into ``real/``."""
+    from smalldata import write_data
+
+    write_data(tmp_path)
+    (tmp_path / "real").mkdir()
+    for name in ("users.txt", "calls.txt"):
+        (tmp_path / "data" / name).rename(tmp_path / "real" / name)
+        (tmp_path / "data" / name).symlink_to(Path("../real") / name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_data_file_named_by_a_link_shares_its_lock_and_stays_a_link(linked: Path) -> None:
+    """Saved through a link: the link stays, the file it names changes, and a lock taken by the
+    file's own name makes the save wait (one lock per file, whatever it is called)."""
+    session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
+                      audit_log=Path("output/audit.log"), operator="tester")
+    done = threading.Event()
+
+    def save() -> None:
+        session.add_user("83479000", "Lock Test", 2500, 600)
+        done.set()
+
+    with storage.locked([Path("real/users.txt")]):
+        worker = threading.Thread(target=save)
+        worker.start()
+        time.sleep(0.2)
+        assert not done.is_set()
+    worker.join(timeout=5)
+    assert done.is_set()
+    session.modify_user("83479000", name="Renamed")
+    assert Path("data/users.txt").is_symlink()
+    assert "83479000  Renamed  25.00  6.00" in Path("real/users.txt").read_text("utf-8")
+    assert sorted(p.name for p in Path("real").glob(".*")) == [".users.txt.lock"]
+    assert sorted(p.name for p in Path("data").glob(".*")) == []
+
+
+def test_the_lock_beside_the_file_a_link_names_is_never_an_output(linked: Path) -> None:
+    """``--out real/.users.txt.lock`` with ``data/users.txt`` a link to ``real/users.txt``: refused,
+    ``--force`` or not, so the lock file two writers take turns on is never replaced."""
+    from telbill.cli import main
+
+    with storage.locked([Path("data/users.txt")]):
+        pass
+    for target in ("real/.users.txt.lock", "real/.calls.txt.journal"):
+        err = io.StringIO()
+        assert main(["--lang", "en", "bill", "--out", target, "--force"], stdout=io.StringIO(), stderr=err) == 2
+        assert err.getvalue().strip() == f"error: {target} is an input file; refusing to overwrite it"
+
+
+def test_a_link_planted_where_the_journal_goes_is_never_followed(linked: Path) -> None:
+    """A link put at ``.users.txt.journal`` just before a save writes its journal: the save is
+    refused, the file the link names is untouched, and nothing changed."""
+    from telbill.errors import OutputError
+    from telbill.store import keeper
+
+    victim = linked / "victim.txt"
+    victim.write_text("precious\n", "utf-8")
+    session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
+                      audit_log=Path("output/audit.log"), operator="tester")
+    before = Path("real/users.txt").read_bytes()
+
+    def plant(step: str) -> None:
+        if step == "prepared":
+            Path("real/.users.txt.journal").symlink_to(victim)
+
+    keeper.STEP_HOOK = plant
+    try:
+        with pytest.raises(OutputError) as info:
+            session.modify_user("83470000", name="Renamed")
+    finally:
+        keeper.STEP_HOOK = None
+    assert info.value.key == "output.unwritable" and "File exists" in str(info.value)
+    assert victim.read_text("utf-8") == "precious\n" and Path("real/users.txt").read_bytes() == before
+    assert not Path("output/audit.log").exists()

@@ -248,3 +248,26 @@ def test_a_worker_dying_while_fed_is_one_line(tmp_path: Path, monkeypatch: pytes
                                   "no file was written\n")
     assert not (tmp_path / "output").exists()
     assert children(os.getpid()) == []
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2", 2), ("100000", "capped"), ("9" * 5000, "capped"), ("0", "default"), ("²", "default"), ("-3", "default"),
+    ("", "default"),
+])
+def test_telbill_workers_is_capped_and_odd_values_ignored(monkeypatch: pytest.MonkeyPatch, value: str,
+                                                         expected: int | str) -> None:
+    """``TELBILL_WORKERS`` asks for processes, at most the cores (or 4 on a smaller machine); a value
+    that is not a count gives the default, and never an error."""
+    from telbill.workers import MAX_WORKERS, process_count
+
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.delenv("TELBILL_WORKERS", raising=False)
+    default = process_count(64 << 20)
+    monkeypatch.setenv("TELBILL_WORKERS", value)
+    got = process_count(64 << 20)
+    if expected == "capped":
+        assert got == max(cores, MAX_WORKERS)
+    elif expected == "default":
+        assert got == default
+    else:
+        assert got == expected

@@ -359,6 +359,49 @@ def test_sorting_uses_the_linked_list_and_survives_saves(data: Path) -> None:
     assert durations == sorted(durations)
 
 
+def fees_in_order(s: Session) -> list[int]:
+    return [-1 if s.fee(c) is None else s.fee(c) or 0 for c in s.calls]
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["lowest-first", "highest-first"])
+def test_calls_sorted_by_fee_stay_so_when_a_user_change_changes_fees(data: Path, reverse: bool) -> None:
+    """Adding the caller of set-aside calls as a user makes their calls billed (fee -1 → 0.22):
+    they move to their place; deleting the user moves them back; undo as well."""
+    s = open_session()
+    s.sort_calls(CallSort.FEE, reverse=reverse)
+    for change in (lambda: s.add_user("83479999", "Late Payer", 100, 100),
+                   lambda: s.delete_user("83479999"), s.undo, s.undo):
+        change()
+        assert fees_in_order(s) == sorted(fees_in_order(s), reverse=reverse)
+        fresh = open_session()
+        fresh.sort_calls(CallSort.FEE, reverse=reverse)
+        assert [c.line_no for c in s.calls] == [c.line_no for c in fresh.calls]
+
+
+def test_users_sorted_by_month_total_stay_so_when_calls_change(data: Path) -> None:
+    """A call added or modified changes its caller's month total: the users follow."""
+    s = open_session()
+    s.sort_users(UserSort.MONTH_TOTAL, month="2021-01")
+    orders = [[u.phone for u in s.users]]
+
+    def by_total() -> list[str]:
+        totals = s.month_totals("2021-01")
+        return [u.phone for u in sorted(s.users, key=lambda u: (totals[u.phone], u.line_no))]
+
+    long_call = s.add_call("83470002", "0105551234", at("2021-01-20 10:00:00"), at("2021-01-20 11:00:00"))
+    orders.append([u.phone for u in s.users])
+    assert orders[-1] == by_total()
+    assert long_call.record is not None
+    s.modify_call(long_call.record, end=at("2021-01-20 10:00:10"))
+    orders.append([u.phone for u in s.users])
+    assert orders[-1] == by_total()
+    s.modify_call(next(c for c in s.calls if c.callee == "83471111"), callee="0105551234", end=at("2021-01-05 11:00:00"))
+    orders.append([u.phone for u in s.users])
+    assert orders[-1] == by_total()
+    assert orders == [["83470002", "83470000", "83470001"], ["83470000", "83470001", "83470002"],
+                      ["83470002", "83470000", "83470001"], ["83470002", "83470001", "83470000"]]
+
+
 def test_searches(data: Path) -> None:
     """Users by any name (phone digits, part of a name, pinyin); calls by number, month or date range."""
     s = open_session()

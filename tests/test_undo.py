@@ -6,17 +6,18 @@ import io
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from smalldata import CALLS, USERS, write_data
 
 from telbill.cli import main
 from telbill.dataset import DataPaths
-from telbill.errors import ConflictError, NotFoundError
+from telbill.errors import NotFoundError
 from telbill.fields import parse_moment
 from telbill.i18n import Translator
 from telbill.records import AnomalyCode
-from telbill.session import RepeatAction, RepeatedPhoneError, Session
+from telbill.session import CallSort, RepeatAction, RepeatedPhoneError, Session
 
 EN = Translator("en")
 IMPOSTOR = "83470000  Impostor Dup  99.00  99.00"
@@ -275,3 +276,86 @@ def test_undo_takes_the_last_change_whichever_file_it_changed(data: Path) -> Non
     s.undo()
     s.undo()
     assert files(data) == (USERS.encode(), CALLS.encode())
+
+
+@pytest.mark.parametrize("odd", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"],
+                         ids=lambda c: f"U+{ord(c):04X}")
+def test_a_record_with_a_line_breaking_character_keeps_every_audit_line(data: Path, odd: str) -> None:
+    """A line holding a character that some readers take for a line break (form feed, NEL, U+2028…):
+    deleting it and undoing that log one line per record each, the character escaped, and both
+    lines come back."""
+    users = USERS + f"83470000  Dup  2 2  # old{odd}note\n"
+    (data / "data/users.txt").write_text(users, "utf-8")
+    s = open_session()
+    s.delete_user("83470000", repeats=RepeatAction.DELETE)
+    assert len(s.undo()) == 2
+    assert (data / "data/users.txt").read_text("utf-8") == users
+    log = (data / "output/audit.log").read_text("utf-8")
+    assert odd not in log
+    lines = log.split("\n")
+    assert lines[-1] == "" and [line.split("\t")[2] for line in lines[:-1]] == \
+        ["delete-user", "delete-line", "undo", "undo"]
+    escaped = f"83470000  Dup  2 2  # old\\{'x' if ord(odd) < 256 else 'u'}{ord(odd):0{2 if ord(odd) < 256 else 4}x}note"
+    assert lines[1].split("\t")[3] == f"before: {escaped}" and lines[2].split("\t")[4] == f"after: {escaped}"
+    assert all(len(line.split("\t")) == 5 for line in lines[:-1])
+
+
+def python_lines_run(fn: Callable[[], object]) -> int:
+    """How many lines of telbill's held-data and list code ``fn`` runs (a count of work, not a time)."""
+    import sys
+
+    import telbill.held
+    import telbill.linkedlist
+    import telbill.ordering
+
+    files = {telbill.held.__file__, telbill.linkedlist.__file__, telbill.ordering.__file__}
+    count = 0
+
+    def local(frame: object, event: str, arg: object) -> object:
+        nonlocal count
+        count += event == "line"
+        return local
+
+    def tracer(frame: Any, event: str, arg: object) -> object:
+        return local if frame.f_code.co_filename in files else None
+
+    sys.settrace(tracer)  # type: ignore[arg-type]
+    try:
+        fn()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def undo_of_a_delete_with_calls(folder: Path, deleted: int, sort: CallSort | None) -> int:
+    """Lines run by undoing a user deleted with ``deleted`` of 2,000 calls spread through the file."""
+    folder.mkdir()
+    (folder / "users.txt").write_text("83470000  A  1 1\n83470001  B  1 1\n", "utf-8")
+    lines = []
+    for i in range(2000):
+        caller = "83470000" if i % (2000 // deleted) == 0 else "83470001"
+        day, minute = 1 + i % 28, i % 50
+        lines.append(f"{caller}  110  2021-01-{day:02d} 10:{minute:02d}:00  2021-01-{day:02d} 10:{minute:02d}:"
+                     f"{10 + i % 40:02d}\n")
+    (folder / "calls.txt").write_text("".join(lines), "utf-8")
+    s = Session(DataPaths(folder / "users.txt", folder / "calls.txt"), audit_log=folder / "audit.log",
+                operator="tester")
+    if sort is not None:
+        s.sort_calls(sort)
+    s.delete_user("83470000", with_calls=True)
+    count = python_lines_run(s.undo)
+    fresh = Session(DataPaths(folder / "users.txt", folder / "calls.txt"), audit_log=folder / "audit.log",
+                    operator="tester")
+    if sort is not None:
+        fresh.sort_calls(sort)
+    assert [c.line_no for c in s.calls] == [c.line_no for c in fresh.calls]
+    return count
+
+
+@pytest.mark.parametrize("sort", [None, CallSort.FEE], ids=["file-order", "by-fee"])
+def test_undoing_a_user_deleted_with_calls_puts_them_back_in_one_pass(tmp_path: Path, sort: CallSort | None) -> None:
+    """Each record put back costs a few lines of work, not a walk of the list: 80 more records cost
+    far less than 80 walks of 2,000 (it used to be one walk each: 6.6 s for 1,000 of 200,000)."""
+    few = undo_of_a_delete_with_calls(tmp_path / "few", 20, sort)
+    many = undo_of_a_delete_with_calls(tmp_path / "many", 100, sort)
+    assert (many - few) / 80 < 400

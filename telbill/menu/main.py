@@ -17,7 +17,7 @@ from rich.text import Text
 
 from telbill.constants import EXIT_OK
 from telbill.display import shown
-from telbill.errors import ConflictError, TelbillError
+from telbill.errors import AfterSaveError, ConflictError, TelbillError
 from telbill.menu.ask import BackToMenu, Option
 from telbill.menu.context import Ctx, Item
 from telbill.menu.items import ITEM_ACTIONS, show_problems
@@ -78,6 +78,10 @@ class MainMenu:
             ctx.view.warn(ctx.tr("menu.interrupted"))
         except ConflictError as exc:
             ctx.view.error(exc.render(ctx.tr))
+            ctx.ask.pause()
+        except AfterSaveError as exc:  # the change was made; what the menu shows was read again
+            ctx.saved()
+            ctx.view.warn(exc.render(ctx.tr))
             ctx.ask.pause()
         except TelbillError as exc:
             ctx.view.error(ctx.tr("menu.error", message=exc.render(ctx.tr)))

@@ -147,6 +147,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "recovery.rolled_back_with_trouble": ("A save cut short (the program was stopped) was not made ({what}; "
                                           "{files}); but {trouble}.",
                                           "上次被中断的保存未生效（{what}；{files}）；但是：{trouble}。"),
+    "recovery.unfinished": ("A save cut short (the program was stopped) could not be finished ({what}; {files}): "
+                            "{trouble}. It is tried again at the next start; until then these files are not changed.",
+                            "上次被中断的保存未能完成（{what}；{files}）：{trouble}。下次启动时将再次尝试；在此之前不会修改这些文件。"),
+    "recovery.not_now": ("{path}: a save cut short could not be finished now ({reason}); it is tried again at the "
+                         "next start.",
+                         "{path}：上次被中断的保存现在无法完成（{reason}）；下次启动时将再次尝试。"),
+    "recovery.unreadable": ("{path}: the journal of a save cut short cannot be read ({reason}); it was left as it is.",
+                            "{path}：上次被中断的保存的日志无法读取（{reason}），已原样保留。"),
+    "recovery.blocked": ("{path}: a save cut short is not finished yet (see the notice about it); the change was not "
+                         "made",
+                         "{path}：上次被中断的保存尚未完成（见相关提示）；改动未保存"),
+    "recovery.batch_refused": ("a save cut short could not be finished, so the data files may be half changed; "
+                               "no bill was written",
+                               "上次被中断的保存未能完成，数据文件可能只改了一半；未写出任何账单"),
+    "backup.unwritable": ("the backup folder {folder} cannot be written ({reason}): changes to {path} cannot be saved "
+                          "(nothing was changed)",
+                          "备份文件夹 {folder} 无法写入（{reason}）：对 {path} 的修改无法保存（未做任何改动）"),
+    "save.copy_aside": ("Saved {path}; but its previous version could not be kept in {folder} ({reason}): it is kept "
+                        "as {copy}.",
+                        "已保存 {path}；但其上一版本无法保存到 {folder}（{reason}），已保留为 {copy}。"),
+    "save.no_undo_record": ("Saved {path}; but its undo record could not be written ({reason}): this change cannot "
+                            "be undone.",
+                            "已保存 {path}；但无法写入其撤销记录（{reason}）：这次改动无法撤销。"),
+    "save.not_pruned": ("Saved; but older backups in {folder} could not be removed ({reason}).",
+                        "已保存；但无法删除 {folder} 中较早的备份（{reason}）。"),
+    "save.unsettled": ("Saved {path}; but it could not be looked at afterwards ({reason}): it is read again.",
+                       "已保存 {path}；但保存后无法查看该文件（{reason}）：将重新读取。"),
+    "save.held_failed": ("Saved {path}; but what the menu shows could not be updated ({error}): {path} was read "
+                         "again.",
+                         "已保存 {path}；但菜单显示的内容未能更新（{error}）：已重新读取 {path}。"),
     "recovery.discarded": ("{path}: the journal of a save stopped before it changed anything was removed.",
                            "{path}：一次尚未改动任何内容即被中断的保存，其日志已删除。"),
     "recovery.refused": ("{path}: a journal that names files telbill does not keep here was left alone",

@@ -127,8 +127,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.error.no_calls": ("there are no call records from {phone}", "没有主叫号码为 {phone} 的话单"),
     "menu.error.call_gone": ("that call record is no longer in the file; list it again",
                              "该话单已不在文件中，请重新列出"),
-    "menu.error.unknown_caller": ("{phone} is not a subscriber; add the user first",
-                                  "{phone} 不是用户，请先添加该用户"),
     "menu.error.repeated_phone": ("lines {lines} of {path} repeat the phone {phone} ({count}); say what to do "
                                   "with them, or the first would become that subscriber",
                                   "{path} 的第 {lines} 行重复了电话号码 {phone}（{count} 行）；请选择如何处理，"

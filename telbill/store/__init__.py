@@ -13,7 +13,8 @@ Nothing here prints or prompts; it takes and returns data and raises
 
 from telbill.store.audit import AuditEntry
 from telbill.store.disk import FileState, read_file, state_of
-from telbill.store.keeper import Changed, Keeper, Plan, Saved, recover_saves
+from telbill.store.keeper import Changed, Keeper, Saved, SavePlan, recover_saves
 from telbill.store.lines import LineEdit
 
-__all__ = ["AuditEntry", "Changed", "FileState", "Keeper", "LineEdit", "Plan", "Saved", "read_file", "recover_saves", "state_of"]
+__all__ = ["AuditEntry", "Changed", "FileState", "Keeper", "LineEdit", "SavePlan", "Saved", "read_file", "recover_saves",
+           "state_of"]

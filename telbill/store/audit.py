@@ -40,8 +40,10 @@ class AuditEntry:
 
 
 def clean_field(text: str) -> str:
-    """A text fit for one tab-separated field."""
-    return re.sub(r"[\t\r\n]+", " ", text).strip()
+    """A text fit for one tab-separated field of a line for people to read: tabs and line ends
+    as one space, any other character a reader could obey or take for a line end (form feed,
+    ``\x85``, U+2028, an unreadable byte…) escaped as the screen shows it."""
+    return shown(re.sub(r"[\t\r\n]+", " ", text).strip())
 
 
 def audit_line(when: datetime, operator: str, entry: AuditEntry) -> str:

@@ -19,11 +19,10 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from telbill.decoding import FileFormat
 from telbill.storage import input_error
-from telbill.store.lines import LineEdit, edited
+from telbill.store.lines import LineEdit, edited, inserts_by_line
 
 Stat = tuple[int, int, int, int, int]
 """device, inode, size, modification time (ns), change time (ns)."""
@@ -59,7 +58,7 @@ class FileState:
     final_newline: bool
     """Whether its last line ends with a line end (an append then needs none first)."""
     stat: Stat
-    hasher: Any
+    hasher: hashlib._Hash
     """SHA-256 of the file's bytes so far (``.copy()`` it before extending)."""
     exact: bool | None = None
     """Whether writing its lines back in its format gives its very bytes (``None``: not known yet)."""
@@ -190,6 +189,7 @@ class Rendering:
         new.put(bom)
         old.put(bom)
         marks = self.edit.marks()
+        inserts = inserts_by_line(self.edit)
         count = len(lines)
         for start in range(0, max(count, 1), CHUNK_LINES):
             stop = min(start + CHUNK_LINES, count)
@@ -197,7 +197,7 @@ class Rendering:
             old_bytes = encode(list(lines[start:stop]))
             i = bisect_left(marks, start + 1)
             if i < len(marks) and marks[i] <= last:
-                new.put(encode(list(edited(lines, self.edit, start, stop))))
+                new.put(encode(list(edited(lines, self.edit, start, stop, inserts))))
             else:
                 new.put(old_bytes)
             old.put(old_bytes)
@@ -242,14 +242,9 @@ def leftover_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.(?:tmp|old)")
 
 
-def backup_leftover_pattern(name: str) -> re.Pattern[str]:
-    """Our temporary files in the backup folder: ``.NAME.STAMP[.undo].XXXXXXXX.tmp``."""
-    return re.compile(rf"\.{re.escape(name)}\.[0-9]{{8}}-[0-9]{{6}}-[0-9]{{6}}(?:-[0-9]+)?(?:\.undo)?"
-                      rf"\.[a-z0-9_]{{8}}\.tmp")
-
-
 def remove_leftovers(folder: Path, pattern: re.Pattern[str], keep: set[Path] | None = None) -> list[Path]:
-    """Delete the regular files in ``folder`` whose whole name matches ``pattern``; return them."""
+    """Delete the regular files in ``folder`` whose whole name matches ``pattern``, but those in
+    ``keep`` (absolute paths); return them."""
     removed = []
     try:
         entries = list(os.scandir(folder))
@@ -259,7 +254,7 @@ def remove_leftovers(folder: Path, pattern: re.Pattern[str], keep: set[Path] | N
         if pattern.fullmatch(entry.name) is None or not entry.is_file(follow_symlinks=False):
             continue
         path = Path(folder, entry.name)
-        if keep and path in keep:
+        if keep and Path(os.path.abspath(path)) in keep:
             continue
         try:
             os.unlink(path)
@@ -267,17 +262,3 @@ def remove_leftovers(folder: Path, pattern: re.Pattern[str], keep: set[Path] | N
         except OSError:
             pass
     return removed
-
-
-def fsync_folder(folder: Path) -> None:
-    """Make a rename or a new name in ``folder`` durable."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -12,21 +12,36 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
+from telbill.constants import BACKUPS_KEPT as KEPT
 from telbill.decoding import FileFormat, decode
+from telbill.errors import OutputError
 from telbill.store.audit import AuditEntry, parse_line
-from telbill.store.lines import LineEdit, apply_in_place
+from telbill.store.lines import EditJson, LineEdit, apply_in_place
 
 RECORD_VERSION = 1
-RECORDS_KEPT = 20
-"""Undo records kept per data file (the oldest go first)."""
 STAMP_FORMAT = "%Y%m%d-%H%M%S-%f"
+STAMP = r"[0-9]{8}-[0-9]{6}-[0-9]{6}(?:-[0-9]+)?"
+"""A stamp in a name: ``20260101-120000-123456``, and ``-N`` when that one was taken."""
+
+
+class UndoWay(TypedDict, total=False):
+    """How to take back a change to one file (one of the three)."""
+
+    truncate: int
+    """Cut the file back to this size (an add); ``lines``: how many lines that takes off."""
+    lines: int
+    edit: EditJson
+    """Apply this line edit (:meth:`LineEdit.to_json`)."""
+    copy: str
+    """Put back this full copy (its name in the backup folder)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +68,7 @@ class FilePart:
     name: str
     before: Print
     after: Print
-    undo: dict[str, Any]
-    """``{"truncate": size}``, ``{"edit": LineEdit json}`` or ``{"copy": "NAME.STAMP"}``."""
+    undo: UndoWay
 
 
 @dataclass(slots=True)
@@ -96,10 +110,27 @@ class UndoRecord:
         if body.get("version") != RECORD_VERSION:
             raise ValueError("not an undo record")
         files = {str(kind): FilePart(str(part["name"]), Print.from_json(part["before"]),
-                                     Print.from_json(part["after"]), dict(part["undo"]))
+                                     Print.from_json(part["after"]), _undo_way(part["undo"]))
                  for kind, part in body["files"].items()}
         return cls(str(body["tx"]), str(body["stamp"]), [str(line) for line in body["audit"]], files, [path],
                    int(body.get("seq", 0)))
+
+
+def _undo_way(data: Any) -> UndoWay:
+    if not isinstance(data, dict) or len(set(data) & {"truncate", "edit", "copy"}) != 1:
+        raise ValueError("not a way back")
+    way: UndoWay = {}
+    if "truncate" in data:
+        way["truncate"] = int(data["truncate"])
+        way["lines"] = int(data.get("lines", 1))
+    elif "edit" in data:
+        way["edit"] = LineEdit.from_json(data["edit"]).to_json()
+    else:
+        way["copy"] = str(data["copy"])
+    return way
+
+
+# -- names in the backup folder -------------------------------------------------------------
 
 
 def record_name(name: str, stamp: str) -> str:
@@ -107,15 +138,41 @@ def record_name(name: str, stamp: str) -> str:
     return f"{name}.{stamp}.undo"
 
 
-def _record_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(re.escape(name) + r"\.([0-9]{8}-[0-9]{6}-[0-9]{6}(?:-[0-9]+)?)\.undo")
+def copy_name(name: str, stamp: str) -> str:
+    """``users.txt.20260101-120000-123456``."""
+    return f"{name}.{stamp}"
 
 
-def record_files(folder: Path, name: str) -> list[tuple[str, Path]]:
-    """(stamp, path) of the undo records of file ``name``, newest first."""
+def record_pattern(name: str) -> re.Pattern[str]:
+    """An undo record of data file ``name``: ``NAME.STAMP.undo`` (the stamp is group 1)."""
+    return re.compile(rf"{re.escape(name)}\.({STAMP})\.undo")
+
+
+def copy_pattern(name: str) -> re.Pattern[str]:
+    """A full copy of data file ``name``: ``NAME.STAMP`` (the stamp is group 1)."""
+    return re.compile(rf"{re.escape(name)}\.({STAMP})")
+
+
+def leftover_pattern(name: str) -> re.Pattern[str]:
+    """Our temporary files in the backup folder: ``.NAME.STAMP[.undo].XXXXXXXX.tmp``."""
+    return re.compile(rf"\.{re.escape(name)}\.{STAMP}(?:\.undo)?\.[a-z0-9_]{{8}}\.tmp")
+
+
+def free_name(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``NAME-N`` in place of its stamp when that is taken (two saves in one
+    microsecond, or the clock set back): ``users.txt.STAMP-1.undo``."""
+    base, ext = (name[:-5], ".undo") if name.endswith(".undo") else (name, "")
+    target, n = folder / name, 0
+    while os.path.lexists(target):
+        n += 1
+        target = folder / f"{base}-{n}{ext}"
+    return target
+
+
+def _found(folder: Path, pattern: re.Pattern[str]) -> list[tuple[str, Path]]:
+    """(stamp, path) of the regular files in ``folder`` named by ``pattern``, newest first."""
     if not folder.is_dir():
         return []
-    pattern = _record_pattern(name)
     found = []
     for path in folder.iterdir():
         m = pattern.fullmatch(path.name)
@@ -123,6 +180,35 @@ def record_files(folder: Path, name: str) -> list[tuple[str, Path]]:
             found.append((m[1], path))
     found.sort(key=lambda item: stamp_key(item[0]), reverse=True)
     return found
+
+
+def record_files(folder: Path, name: str) -> list[tuple[str, Path]]:
+    """(stamp, path) of the undo records of file ``name``, newest first."""
+    return _found(folder, record_pattern(name))
+
+
+def list_copies(folder: Path, name: str) -> list[Path]:
+    """The full copies of file ``name`` in ``folder``, newest first."""
+    return [path for _, path in _found(folder, copy_pattern(name))]
+
+
+def take_copy(path: Path, folder: Path, now: datetime, keep: int = KEPT) -> Path | None:
+    """Copy ``path`` to ``folder/NAME.STAMP`` (atomically; *Back up now*); keep the newest ``keep``.
+    ``None`` when there is no such file."""
+    from telbill.storage import atomic_write
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
+    target = free_name(folder, copy_name(path.name, now.strftime(STAMP_FORMAT)))
+    atomic_write(target, data)
+    for old in list_copies(folder, path.name)[keep:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return target
 
 
 def stamp_key(stamp: str) -> tuple[str, int]:
@@ -157,9 +243,13 @@ def read_records(folders: dict[str, tuple[Path, str]]) -> list[UndoRecord]:
     return sorted(by_tx.values(), key=lambda r: (r.seq, stamp_key(r.stamp)), reverse=True)
 
 
-def prune(folder: Path, name: str, keep: int = RECORDS_KEPT) -> None:
-    """Delete all but the newest ``keep`` undo records of file ``name``."""
-    for _, path in record_files(folder, name)[keep:]:
+def prune(folder: Path, name: str, *, copies: bool = False, keep: int = KEPT) -> None:
+    """Delete all but the newest ``keep`` undo records of file ``name`` (and of its full copies,
+    with ``copies``). OSError when the folder cannot be read."""
+    old = [path for _, path in record_files(folder, name)[keep:]]
+    if copies:
+        old += list_copies(folder, name)[keep:]
+    for path in old:
         with contextlib.suppress(OSError):
             path.unlink()
 
@@ -205,8 +295,6 @@ def backups(records: list[UndoRecord], kept: dict[str, Kept]) -> list[Backup]:
     An undo record applies while the changes after it, newest first, lead from
     the file as it is now back to it (no change made outside telbill between).
     """
-    from telbill.storage import list_backups
-
     found: list[Backup] = []
     copies: dict[str, tuple[str, tuple[AuditEntry, ...]]] = {}
     for kind, files in kept.items():
@@ -223,7 +311,7 @@ def backups(records: list[UndoRecord], kept: dict[str, Kept]) -> list[Backup]:
             found.append(Backup(kind, path, record.taken, _size(path), summary(record.entries), usable,
                                 tuple(record.entries)))
     for kind, files in kept.items():
-        for path in list_backups(files.folder, files.name):
+        for path in list_copies(files.folder, files.name):
             try:
                 when: datetime | None = taken(path.name[len(files.name) + 1:])
             except ValueError:

@@ -13,26 +13,30 @@ and the audit log agree, and the operator is told.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
-import shutil
 import stat
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from telbill.errors import Notice
+from telbill.errors import Notice, OutputError
 from telbill.store import audit
-from telbill.store.disk import fsync_folder, leftover_pattern
+from telbill.storage import data_file, fsync_folder
+from telbill.store.disk import leftover_pattern
+from telbill.store.history import copy_pattern, record_pattern
 
 JOURNAL_VERSION = 1
 
 
 def journal_path(data_path: Path) -> Path:
-    """Where the journal of a save of ``data_path`` is: ``.NAME.journal`` beside it."""
-    return data_path.parent / f".{data_path.name}.journal"
+    """Where the journal of a save of ``data_path`` is: ``.NAME.journal`` beside it (where it
+    really is: :func:`telbill.storage.data_file`)."""
+    real = data_file(data_path)
+    return real.parent / f".{real.name}.journal"
 
 
 def absolute(path: Path) -> Path:
@@ -96,23 +100,39 @@ class Journal:
 
     def summary(self) -> str:
         """What the change was, from its audit lines (escaped)."""
-        entries = [audit.parse_line(line) for line in self.audit_text.splitlines()]
+        entries = [audit.parse_line(line) for line in self.audit_text.split("\n") if line]
         parts = [e.summary() for e in entries if e is not None]
         if len(parts) > 3:
             parts = parts[:3] + [f"… (+{len(parts) - 3})"]
         return "; ".join(parts)
 
     def write(self) -> None:
-        """Write every copy and make it durable."""
+        """Write every copy and make it durable. Each is a new file: a name already taken (a link
+        planted there, say) is never followed or overwritten: OutputError, and the copies made
+        so far are removed."""
         text = self.to_text().encode("ascii")
-        for path in self.copies():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            try:
-                os.write(fd, text)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            fsync_folder(path.parent)
+        made: list[Path] = []
+        try:
+            for path in self.copies():
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+                except OSError as exc:
+                    raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
+                made.append(path)
+                try:
+                    if os.write(fd, text) != len(text):
+                        raise OutputError("output.unwritable", path=str(path), reason=os.strerror(errno.EFBIG))
+                    os.fsync(fd)
+                except OSError as exc:
+                    raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
+                finally:
+                    os.close(fd)
+                fsync_folder(path.parent)
+        except BaseException:
+            for path in made:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
 
     def remove(self) -> None:
         for path in self.copies():
@@ -136,13 +156,14 @@ class Scope:
     copies and undo records in these backup folders; the audit log it may take a cut-short
     write back from. A journal naming anything else is not ours and is left alone."""
 
-    data: tuple[Path, ...]
+    data: dict[Path, str]
+    """Where each data file really is → the name it is given (its backups are named after it)."""
     backups: tuple[Path, ...]
     audit_log: Path
 
     @classmethod
     def of(cls, data: Iterable[Path], backups: Iterable[Path], audit_log: Path) -> Scope:
-        return cls(tuple(map(absolute, data)), tuple(map(absolute, backups)), absolute(audit_log))
+        return cls({data_file(p): p.name for p in data}, tuple(map(absolute, backups)), absolute(audit_log))
 
     def allows(self, journal: Journal) -> bool:
         names = set()
@@ -150,12 +171,13 @@ class Scope:
             path = Path(step.path)
             if path not in self.data or step.how not in ("replace", "append", "truncate"):
                 return False
-            names.add(path.name)
+            name = self.data[path]
+            names.add(name)
             ours = leftover_pattern(path.name)
             for extra in (step.tmp, step.old):
                 if extra is not None and (Path(extra).parent != path.parent or not ours.fullmatch(Path(extra).name)):
                     return False
-            if step.keep_old is not None and not self._in_backups(Path(step.keep_old), copy_pattern(path.name)):
+            if step.keep_old is not None and not self._in_backups(Path(step.keep_old), copy_pattern(name)):
                 return False
         kept = [Path(p) for p, _ in journal.records] + [Path(p) for p in journal.drop]
         return all(any(self._in_backups(p, record_pattern(name)) for name in names) for p in kept)
@@ -164,20 +186,12 @@ class Scope:
         return path.parent in self.backups and pattern.fullmatch(path.name) is not None
 
 
-def copy_pattern(name: str) -> re.Pattern[str]:
-    """A full copy of data file ``name`` in the backup folder: ``NAME.STAMP``."""
-    return re.compile(re.escape(name) + r"\.[0-9]{8}-[0-9]{6}-[0-9]{6}(?:-[0-9]+)?")
-
-
-def record_pattern(name: str) -> re.Pattern[str]:
-    """An undo record of data file ``name``: ``NAME.STAMP.undo``."""
-    return re.compile(re.escape(name) + r"\.[0-9]{8}-[0-9]{6}-[0-9]{6}(?:-[0-9]+)?\.undo")
-
-
 def recover(scope: Scope) -> list[Notice]:
     """Complete or undo every save cut short on the scope's data files; say what was done.
 
-    The caller holds the files' locks.
+    Never raises: what cannot be done is told, and a journal whose data file could
+    not be brought to one version or the other stays, to be tried again (while it
+    is there, that file is not changed). The caller holds the files' locks.
     """
     notices: list[Notice] = []
     done: set[str] = set()
@@ -186,7 +200,10 @@ def recover(scope: Scope) -> list[Notice]:
             journal = Journal.from_text(path.read_text("ascii"))
         except FileNotFoundError:  # a copy of a journal already finished
             continue
-        except (OSError, ValueError, KeyError, TypeError):
+        except OSError as exc:
+            notices.append(Notice("recovery.unreadable", {"path": str(path), "reason": exc.strerror or str(exc)}))
+            continue
+        except (ValueError, KeyError, TypeError):
             # Cut short while being written: nothing had been touched yet.
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -207,25 +224,46 @@ def finish(journal: Journal, scope: Scope) -> Notice:
     log = Path(journal.audit_log)
     made = audit.committed(log, journal.audit_offset, journal.audit_text, take_back=log == scope.audit_log)
     trouble: list[str] = []
+    settled = True
     for step in journal.files:
-        if made:
-            _forward(step, trouble)
-        else:
-            _back(step, trouble)
-    if made:
+        try:
+            if made:
+                _forward(step, trouble)
+            else:
+                _back(step, trouble)
+        except OSError as exc:
+            trouble.append(f"{step.path}: {exc.strerror or exc}")
+            settled = False
+    if made and settled:
         for record, text in journal.records:
-            _write_record(Path(record), text)
+            trouble.extend(_write_record(Path(record), text))
         for record in journal.drop:
             with contextlib.suppress(OSError):
                 Path(record).unlink()
     for step in journal.files:
         fsync_folder(Path(step.path).parent)
-    journal.remove()
     files = ", ".join(step.path for step in journal.files)
+    params: dict[str, object] = {"files": files, "what": journal.summary(), "trouble": "; ".join(trouble)}
+    if not settled:
+        return Notice("recovery.unfinished", params)
+    journal.remove()
     key = "recovery.completed" if made else "recovery.rolled_back"
     if trouble:
         key += "_with_trouble"
-    return Notice(key, {"files": files, "what": journal.summary(), "trouble": "; ".join(trouble)})
+    return Notice(key, params)
+
+
+def named_by(journals: Iterable[Path]) -> set[Path]:
+    """Our files beside the data files that these journals name (kept while they are pending)."""
+    found: set[Path] = set()
+    for path in journals:
+        try:
+            journal = Journal.from_text(path.read_text("ascii"))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        for step in journal.files:
+            found.update(absolute(Path(p)) for p in (step.tmp, step.old) if p is not None)
+    return found
 
 
 def _ino(path: Path) -> int | None:
@@ -257,7 +295,12 @@ def _forward(step: FileStep, trouble: list[str]) -> None:
                 trouble.append(f"{path} was replaced by another program since; this save's new version "
                                "was not put in its place")
         if old is not None and _own_ino(old) == step.old_ino:
-            _keep_or_drop(old, step.keep_old)
+            keep = Path(step.keep_old) if step.keep_old is not None else None
+            where, reason = keep_replaced(old, keep)
+            if reason is not None:
+                assert keep is not None
+                trouble.append(f"the previous version of {path} could not be kept in {keep.parent} ({reason}); "
+                               f"it is kept as {where}")
         return
     data = bytes.fromhex(step.data or "")
     offset = step.offset or 0
@@ -332,25 +375,68 @@ def _append(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _keep_or_drop(old: Path, keep: str | None) -> None:
-    """The replaced file: moved to the backup folder as a full copy, or let go."""
+def keep_replaced(old: Path, keep: Path | None) -> tuple[Path | None, str | None]:
+    """The replaced file (``old``, our name for it beside the data file): moved into the backup
+    folder as the full copy ``keep``, or let go when ``keep`` is ``None``.
+
+    Never raises. Returns where the copy is and, when it could not go to ``keep``,
+    why: it is then renamed beside the data file to the copy's name (``NAME.STAMP``,
+    not a name of ours that a later start would clean up), or, when even that
+    fails, left as ``old``.
+    """
     if keep is None:
         with contextlib.suppress(OSError):
             old.unlink()
-        return
-    target = Path(keep)
-    target.parent.mkdir(parents=True, exist_ok=True)
+        return None, None
     try:
-        os.replace(old, target)
-    except OSError:  # another file system: copy, then let the link go
-        shutil.copyfile(old, target)
-        with contextlib.suppress(OSError):
-            old.unlink()
-    fsync_folder(target.parent)
+        if os.path.lexists(keep.parent) and not keep.parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(old, keep)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            _copy_across(old, keep)
+        fsync_folder(keep.parent)
+        return keep, None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    except OutputError as exc:
+        reason = str(exc)
+    aside = old.parent / keep.name
+    try:
+        if os.path.lexists(aside):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
+        os.rename(old, aside)
+        fsync_folder(old.parent)
+        return aside, reason
+    except OSError:
+        return old, reason
 
 
-def _write_record(path: Path, text: str) -> None:
+def _copy_across(old: Path, keep: Path) -> None:
+    """``old`` copied to ``keep`` on another file system (all at once: no half copy is ever listed), then let go."""
     from telbill.storage import atomic_write
 
-    if not path.exists():
+    def blocks() -> Iterable[bytes]:
+        with old.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                yield block
+
+    atomic_write(keep, blocks())
+    with contextlib.suppress(OSError):
+        old.unlink()
+
+
+def _write_record(path: Path, text: str) -> list[str]:
+    """Write an undo record left to write; what went wrong, if anything."""
+    from telbill.storage import atomic_write
+
+    if path.exists():
+        return []
+    try:
         atomic_write(path, text.encode("ascii"))
+    except OutputError as exc:
+        return [f"{exc}; that change cannot be undone"]
+    return []

@@ -19,9 +19,16 @@ files' locks held throughout):
    meantime (it is then kept in the backup folder and reported) or it is needed
    as a full copy; the undo record is written; the journal removed.
 
-Ctrl-C from step 4 on is held back until the end, and then dropped: the change
-is made, and the caller says so. A crash anywhere leaves a journal that the
-next start finishes or takes back.
+Nothing after step 7 raises: a replaced file that cannot go into the backup
+folder is kept beside the data file, an undo record that cannot be written
+means only that the change cannot be undone, and each is said in a
+:class:`~telbill.errors.Notice`. (Both folders are checked before step 4, so
+that a change needing them is refused while nothing is changed.)
+
+Ctrl-C from step 4 on is held back until the end of the ``with`` block of
+:meth:`Keeper.saving`, where the caller makes what it holds equal to the files,
+and then dropped: the change is made, and the caller says so. A crash anywhere
+leaves a journal that the next start finishes or takes back.
 """
 
 from __future__ import annotations
@@ -31,15 +38,12 @@ import errno
 import hashlib
 import os
 import secrets
-import signal
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from telbill import storage
+from telbill import interrupts, storage
 from telbill.constants import DEFAULT_AUDIT_LOG
 from telbill.decoding import FileFormat
 from telbill.errors import Notice, OutputError
@@ -50,21 +54,17 @@ from telbill.store.disk import (
     Rendering,
     Stat,
     append_bytes,
-    backup_leftover_pattern,
-    fsync_folder,
+    ends_with_line_end,
     leftover_pattern,
     remove_leftovers,
     spare_name,
     stat_of,
 )
-from telbill.store.history import FilePart, Print, UndoRecord
+from telbill.store.history import FilePart, Print, UndoRecord, UndoWay
 from telbill.store.lines import LineEdit, inverse
 
 STEP_HOOK: Callable[[str], None] | None = None
 """Called with the name of each step of a save as it is reached (tests stop or race a save there)."""
-
-COPIES_KEPT = storage.BACKUPS_KEPT
-"""Full copies kept per data file."""
 
 
 class Changed(Exception):
@@ -84,26 +84,12 @@ def _step(name: str) -> None:
         STEP_HOOK(name)
 
 
-@contextlib.contextmanager
-def interrupts_held() -> Iterator[list[int]]:
-    """Hold Ctrl-C back while the block runs (main thread only); what came is listed, not raised."""
-    caught: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield caught
-        return
-    try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    except (ValueError, OSError):
-        yield caught
-        return
-    try:
-        yield caught
-    finally:
-        signal.signal(signal.SIGINT, previous)
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 @dataclass(slots=True)
-class Plan:
+class SavePlan:
     """A change to one data file, as the session asks for it."""
 
     kind: str
@@ -133,23 +119,38 @@ class Saved:
     state: FileState
     """The file as it is now."""
     copy: Path | None = None
-    """A full copy of the file as it was, kept in the backup folder."""
+    """A full copy of the file as it was, kept in the backup folder (or beside the file, when the
+    backup folder could not take it: a notice then says so)."""
     raced: bool = False
     """Another program wrote into the file while it was saved: its write is in ``copy``,
     or (an append) in the file, which must then be read again."""
-    record: Path | None = None
-    """The undo record of the change."""
+    undo: Path | None = None
+    """The undo record of the change (``None``: it cannot be undone)."""
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a save did: to each file, and what the operator should be told."""
+
+    saved: dict[str, Saved]
+    """``users`` / ``calls`` → what was done to that file."""
+    notices: list[Notice]
+    """Saves cut short by a crash and finished first; anything that went wrong after the change
+    was made (it stays made)."""
 
 
 @dataclass(slots=True)
 class _Work:
     """One file's part of a save, from preparing to finishing."""
 
-    plan: Plan
+    plan: SavePlan
     path: Path
+    """Where the file really is (:func:`telbill.storage.data_file`): what the save changes, and where
+    its temporary and replaced files go."""
+    given: Path
+    """The file as the operator named it (messages, and the names in the backup folder)."""
     step: journal.FileStep
-    new_state: FileState | None = None
-    staged: Any = None
+    staged: storage.Staged | None = None
     rendering: Rendering | None = None
     exact: bool = True
     keep_old: Path | None = None
@@ -158,10 +159,9 @@ class _Work:
     data: bytes = b""
     applied: bool = False
     fd: int = -1
-    raced: bool = False
-    undo: dict[str, Any] = field(default_factory=dict)
+    undo: UndoWay = field(default_factory=lambda: UndoWay())
     new_print: Print | None = None
-    copy_hasher: Any = None
+    copy_hasher: hashlib._Hash | None = None
     no_links: bool = False
     """The file system makes no hard links: the old file is renamed aside instead."""
     moved_old: bool = False
@@ -174,31 +174,49 @@ def writable_problem(path: Path) -> tuple[str, dict[str, str]] | None:
     over it would ignore the mode); a file or folder this user may not write is
     refused too. A file not there yet is judged by its folder.
     """
+    real = storage.data_file(path)
     try:
-        mode = os.stat(path).st_mode
+        mode = os.stat(real).st_mode
     except FileNotFoundError:
         mode = None
     except OSError as exc:
-        return "data.unwritable", {"reason": exc.strerror or str(exc)}
+        return "data.unwritable", {"reason": _reason(exc)}
     if mode is not None:
         if not mode & 0o222:
             return "data.read_only", {}
-        if not os.access(path, os.W_OK):
+        if not os.access(real, os.W_OK):
             return "data.no_permission", {}
-    folder = path.parent
+    folder = real.parent
     if not os.access(folder, os.W_OK | os.X_OK):
-        return "data.folder_unwritable", {"folder": str(folder)}
+        shown = path.parent if storage.data_file(path.parent) == folder else folder
+        return "data.folder_unwritable", {"folder": str(shown)}
+    return None
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why files cannot be made in ``folder`` (made when missing, like its parents), or ``None``."""
+    existing = folder
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return os.strerror(errno.ENOTDIR)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return os.strerror(errno.EACCES)
     return None
 
 
 def recover_saves(paths: Sequence[Path], audit_log: Path = DEFAULT_AUDIT_LOG) -> list[Notice]:
     """Finish or take back saves of these data files cut short by a crash (a batch run reads
     them whole, never half changed), with the default backup folders. Only two ``stat``
-    calls when there is none."""
+    calls when there is none. Never raises: what could not be done is a notice
+    (``recovery.unfinished`` when a file is still half changed)."""
     if not journal.pending(paths):
         return []
-    with storage.locked(list(paths)):
-        return journal.recover(journal.Scope.of(paths, [p.parent / "backup" for p in paths], audit_log))
+    try:
+        with storage.locked(list(paths)):
+            return journal.recover(journal.Scope.of(paths, [p.parent / "backup" for p in paths], audit_log))
+    except OutputError as exc:  # not even a lock can be taken there
+        return [Notice("recovery.not_now", {"path": str(p), "reason": exc}) for p in journal.pending(paths)]
 
 
 class Keeper:
@@ -215,15 +233,21 @@ class Keeper:
     # -- start ------------------------------------------------------------------------
 
     def start(self) -> list[Notice]:
-        """Finish or take back saves cut short, and remove our temporary files left behind."""
+        """Finish or take back saves cut short, and remove our temporary files left behind.
+        Never raises: what could not be done is told."""
         paths = list(self.paths.values())
         if not journal.pending(paths) and not self._leftovers_present():
             return []
-        with storage.locked(paths):
-            notices = journal.recover(self._scope())
-            for kind, path in self.paths.items():
-                remove_leftovers(path.parent, leftover_pattern(path.name))
-                remove_leftovers(self.backup_dirs[kind], backup_leftover_pattern(path.name))
+        try:
+            with storage.locked(paths):
+                notices = journal.recover(self._scope())
+                kept = journal.named_by(journal.pending(paths))
+                for kind, path in self.paths.items():
+                    real = storage.data_file(path)
+                    remove_leftovers(real.parent, leftover_pattern(real.name), kept)
+                    remove_leftovers(self.backup_dirs[kind], history.leftover_pattern(path.name), kept)
+        except OutputError as exc:  # not even a lock can be taken there
+            return [Notice("recovery.not_now", {"path": str(p), "reason": exc}) for p in journal.pending(paths)]
         return notices
 
     def _scope(self) -> journal.Scope:
@@ -231,8 +255,9 @@ class Keeper:
 
     def _leftovers_present(self) -> bool:
         for kind, path in self.paths.items():
-            for folder, pattern in ((path.parent, leftover_pattern(path.name)),
-                                    (self.backup_dirs[kind], backup_leftover_pattern(path.name))):
+            real = storage.data_file(path)
+            for folder, pattern in ((real.parent, leftover_pattern(real.name)),
+                                    (self.backup_dirs[kind], history.leftover_pattern(path.name))):
                 try:
                     if any(pattern.fullmatch(name) for name in os.listdir(folder)):
                         return True
@@ -244,19 +269,30 @@ class Keeper:
 
     def check_writable(self, kinds: Sequence[str]) -> None:
         """Raise OutputError (before anything is asked or written) when a data file of
-        ``kinds`` cannot be changed: it is read-only, this user may not write it, or
-        its folder (where the new file, the lock and the journal go) cannot be written."""
+        ``kinds`` cannot be changed: it is read-only, this user may not write it, its
+        folder (where the new file, the lock and the journal go) cannot be written, or
+        its backup folder (where the undo record goes) cannot be made or written."""
         for kind in kinds:
             path = self.paths[kind]
             problem = writable_problem(path)
             if problem is not None:
                 key, params = problem
                 raise OutputError(key, path=str(path), **params)
+            self._check_backups(kind)
 
-    def save(self, plans: Sequence[Plan], entries: Sequence[AuditEntry], *,
-             drop: Sequence[Path] = (), record: bool = True) -> tuple[list[Saved], list[Notice]]:
-        """Make the change (see the module's description); return what it did to each file.
+    def _check_backups(self, kind: str) -> None:
+        folder = self.backup_dirs[kind]
+        reason = folder_problem(folder)
+        if reason is not None:
+            raise OutputError("backup.unwritable", folder=str(folder), path=str(self.paths[kind]), reason=reason)
 
+    @contextlib.contextmanager
+    def saving(self, plans: Sequence[SavePlan], entries: Sequence[AuditEntry], *,
+               drop: Sequence[Path] = (), record: bool = True) -> Iterator[Outcome]:
+        """Make the change (see the module's description); the ``with`` block gets what it did.
+
+        The block runs once the change is made, with Ctrl-C still held back, so that
+        what the caller holds is made equal to the files before an interrupt can land.
         ``drop``: undo records to delete with it (an undo); ``record``: write an undo record.
         Raises :class:`Changed` (nothing written), OutputError (nothing changed), or
         what went wrong before the change was made (nothing changed).
@@ -265,6 +301,8 @@ class Keeper:
         self.check_writable([p.kind for p in plans])
         with storage.locked(paths):
             notices = journal.recover(self._scope())  # another process's save cut short
+            for path in journal.pending(paths):
+                raise OutputError("recovery.blocked", path=str(path))
             for plan in plans:
                 if not plan.state.unchanged():
                     raise Changed(plan.kind)
@@ -274,26 +312,26 @@ class Keeper:
             log = AuditLog(self.audit_log)
             try:
                 for plan in plans:
-                    works.append(self._prepare(plan, stamp))
+                    works.append(self._prepare(plan, stamp, record))
                 offset = log.open()
                 text = "".join(audit_line(now, self.operator, e) + "\n" for e in entries)
                 tx = f"{stamp}-{secrets.token_hex(4)}"
-                records = self._records(works, tx, stamp, text) if record else []
+                records = self._records(works, tx, stamp, entries, now) if record else []
                 intent = journal.Journal(
                     tx, str(journal.absolute(self.audit_log)), offset, text,
                     [w.step for w in works], [(str(journal.absolute(p)), t) for p, t in records],
                     [str(journal.absolute(p)) for p in drop])
                 _step("prepared")
-                with interrupts_held():
+                with interrupts.held(reraise=False):
                     self._commit(works, intent, log)
-                    saved = self._finish(works, records, drop)
+                    saved = self._finish(works, records, drop, notices)
                     intent.remove()
                     _step("done")
+                    yield Outcome({s.kind: s for s in saved}, notices)
             finally:
                 log.close()
                 for work in works:
                     self._discard(work)
-        return saved, notices
 
     def _commit(self, works: list[_Work], intent: journal.Journal, log: AuditLog) -> None:
         intent.write()
@@ -316,26 +354,33 @@ class Keeper:
             raise
         _step("logged")
 
-    def _prepare(self, plan: Plan, stamp: str) -> _Work:
-        path = self.paths[plan.kind]
+    def _prepare(self, plan: SavePlan, stamp: str, record: bool) -> _Work:
+        work = self._staged(plan, stamp)
+        if record or work.keep_old is not None:
+            self._check_backups(plan.kind)  # the undo record or the full copy goes there
+        return work
+
+    def _staged(self, plan: SavePlan, stamp: str) -> _Work:
+        given = self.paths[plan.kind]
+        path = storage.data_file(given)
         state = plan.state
         lines = plan.lines
+        target = str(path)
         if plan.truncate_to is not None:
             with path.open("rb") as fh:
                 fh.seek(plan.truncate_to)
                 cut = fh.read()
-            work = _Work(plan, path, journal.FileStep(str(journal.absolute(path)), "truncate",
-                                                      offset=plan.truncate_to, data=cut.hex()))
+            step = journal.FileStep(target, "truncate", offset=plan.truncate_to, data=cut.hex())
+            work = _Work(plan, path, given, step)
             work.data = cut
             return work
         if plan.edit is not None and plan.edit.is_append(len(lines)):
             data = append_bytes([t for _, t in plan.edit.insert], state)
-            work = _Work(plan, path, journal.FileStep(str(journal.absolute(path)), "append",
-                                                      offset=state.size, data=data.hex()))
+            work = _Work(plan, path, given, journal.FileStep(target, "append", offset=state.size, data=data.hex()))
             work.data = data
             work.undo = {"truncate": state.size, "lines": len(plan.edit.insert)}
             return work
-        work = _Work(plan, path, journal.FileStep(str(journal.absolute(path)), "replace"))
+        work = _Work(plan, path, given, journal.FileStep(target, "replace"))
         if plan.copy_from is not None:
             chunks: Iterator[bytes] = self._copy_chunks(plan.copy_from, work)
         else:
@@ -349,10 +394,10 @@ class Keeper:
                                       check_old=state.exact is not True)
             work.rendering = rendering
             chunks = rendering.chunks()
-        work.staged = storage.stage(path, chunks)
-        tmp = work.staged.tmp
-        work.step.tmp = str(journal.absolute(tmp))
-        work.step.tmp_ino = os.stat(tmp).st_ino
+        staged = work.staged = storage.stage(path, chunks)
+        assert staged.tmp is not None
+        work.step.tmp = str(journal.absolute(staged.tmp))
+        work.step.tmp_ino = os.stat(staged.tmp).st_ino
         if work.rendering is not None and plan.whole is None:
             work.exact = state.exact is True or work.rendering.old_hash.hexdigest() == state.digest
         else:
@@ -380,39 +425,29 @@ class Keeper:
                     tail = (tail + block)[-4:]
                     yield block
         except OSError as exc:
-            raise OutputError("output.unwritable", path=str(source), reason=exc.strerror or str(exc)) from None
-        work.new_print = Print(hasher.hexdigest(), size, _ends(tail, work.plan.whole_format))
+            raise OutputError("output.unwritable", path=str(source), reason=_reason(exc)) from None
+        work.new_print = Print(hasher.hexdigest(), size, ends_with_line_end(tail, work.plan.whole_format or FileFormat()))
         work.copy_hasher = hasher
 
     def _copy_name(self, kind: str, stamp: str) -> Path:
-        folder = self.backup_dirs[kind]
-        base = f"{self.paths[kind].name}.{stamp}"
-        target, n = folder / base, 0
-        while os.path.lexists(target):
-            n += 1
-            target = folder / f"{base}-{n}"
-        return target
+        return history.free_name(self.backup_dirs[kind], history.copy_name(self.paths[kind].name, stamp))
 
-    def _records(self, works: list[_Work], tx: str, stamp: str, text: str) -> list[tuple[Path, str]]:
+    def _records(self, works: list[_Work], tx: str, stamp: str, entries: Sequence[AuditEntry],
+                 now: datetime) -> list[tuple[Path, str]]:
         """The undo record (its text, and a path beside each file's backups)."""
         parts: dict[str, FilePart] = {}
         for work in works:
             state = work.plan.state
             before = Print(state.digest, state.size, state.final_newline)
             after = self._after_print(work)
-            parts[work.plan.kind] = FilePart(work.path.name, before, after, work.undo)
+            parts[work.plan.kind] = FilePart(work.given.name, before, after, work.undo)
         known = history.read_records({kind: (self.backup_dirs[kind], path.name) for kind, path in self.paths.items()})
-        body = UndoRecord(tx, stamp, text.splitlines(), parts,
+        body = UndoRecord(tx, stamp, [audit_line(now, self.operator, e) for e in entries], parts,
                           seq=1 + max((r.seq for r in known), default=0)).to_text()
         out = []
         for work in works:
             folder = self.backup_dirs[work.plan.kind]
-            name = history.record_name(work.path.name, stamp)
-            n = 0
-            while os.path.lexists(folder / name):
-                n += 1
-                name = history.record_name(work.path.name, f"{stamp}-{n}")
-            out.append((folder / name, body))
+            out.append((history.free_name(folder, history.record_name(work.given.name, stamp)), body))
         return out
 
     def _after_print(self, work: _Work) -> Print:
@@ -437,7 +472,7 @@ class Keeper:
             os.link(work.path, work.old)
         except OSError as exc:
             if exc.errno not in _NO_LINKS:
-                raise OutputError("output.unwritable", path=str(work.old), reason=exc.strerror or str(exc)) from None
+                raise OutputError("output.unwritable", path=str(work.old), reason=_reason(exc)) from None
             work.no_links = True  # the old file is renamed aside just before the new one takes its name
             work.linked = work.plan.state.stat
             return
@@ -458,13 +493,14 @@ class Keeper:
         try:
             work.fd = os.open(work.path, flags)
         except OSError as exc:
-            raise OutputError("output.unwritable", path=str(work.path), reason=exc.strerror or str(exc)) from None
+            raise OutputError("output.unwritable", path=str(work.given), reason=_reason(exc)) from None
         if stat_of(os.fstat(work.fd)) != work.plan.state.stat:
             raise Changed(work.plan.kind)
 
     def _apply(self, work: _Work) -> None:
         try:
             if work.step.how == "replace":
+                assert work.staged is not None and work.staged.tmp is not None
                 if work.no_links:
                     assert work.old is not None
                     os.rename(work.path, work.old)
@@ -472,7 +508,7 @@ class Keeper:
                 os.replace(work.staged.tmp, work.path)
                 work.staged.tmp = None
                 work.applied = True
-                fsync_folder(work.path.parent)
+                storage.fsync_folder(work.path.parent)
             elif work.step.how == "append":
                 work.applied = True
                 if os.write(work.fd, work.data) != len(work.data):  # a short write: the file may not grow
@@ -483,7 +519,7 @@ class Keeper:
                 os.ftruncate(work.fd, work.step.offset or 0)
                 os.fsync(work.fd)
         except OSError as exc:
-            raise OutputError("output.unwritable", path=str(work.path), reason=exc.strerror or str(exc)) from None
+            raise OutputError("output.unwritable", path=str(work.given), reason=_reason(exc)) from None
 
     def _take_back(self, work: _Work) -> None:
         """Undo step 6 for one file (the audit lines could not be written, or a fault)."""
@@ -491,7 +527,7 @@ class Keeper:
             if work.step.how == "replace":
                 if (work.applied or work.moved_old) and work.old is not None:
                     os.replace(work.old, work.path)
-                    fsync_folder(work.path.parent)
+                    storage.fsync_folder(work.path.parent)
                 elif work.old is not None and os.path.lexists(work.old):
                     os.unlink(work.old)
             elif work.applied and work.fd >= 0:
@@ -511,41 +547,51 @@ class Keeper:
                 os.close(work.fd)
             work.fd = -1
 
-    # -- after ------------------------------------------------------------------------
+    # -- after: nothing here raises -----------------------------------------------------------
 
-    def _finish(self, works: list[_Work], records: list[tuple[Path, str]],
-                drop: Sequence[Path]) -> list[Saved]:
+    def _finish(self, works: list[_Work], records: list[tuple[Path, str]], drop: Sequence[Path],
+                notices: list[Notice]) -> list[Saved]:
         """After the change is made: settle each file, write the undo record (one beside each
         file's backups), delete the records of a change undone, keep the folder within bounds.
-        A record that cannot be written only means that this change cannot be undone."""
-        saved = [self._settle(work) for work in works]
-        for i, (path, text) in enumerate(records):
+        Nothing raises from here: what goes wrong is added to ``notices`` (the change stays made)."""
+        saved = [self._settle(work, notices) for work in works]
+        for item, work, (path, text) in zip(saved, works, records):
             try:
                 storage.atomic_write(path, text.encode("ascii"))
-                saved[i].record = path
-            except OutputError:
-                pass
+                item.undo = path
+            except OutputError as exc:
+                notices.append(Notice("save.no_undo_record", {"path": str(work.given), "reason": exc}))
         for path in drop:
             with contextlib.suppress(OSError):
                 path.unlink()
         for work, item in zip(works, saved):
-            history.prune(self.backup_dirs[work.plan.kind], work.path.name)
-            if item.copy is not None:
-                for old in storage.list_backups(self.backup_dirs[work.plan.kind], work.path.name)[COPIES_KEPT:]:
-                    with contextlib.suppress(OSError):
-                        old.unlink()
+            folder = self.backup_dirs[work.plan.kind]
+            try:
+                history.prune(folder, work.given.name, copies=item.copy is not None)
+            except OSError as exc:
+                notices.append(Notice("save.not_pruned", {"folder": str(folder), "reason": _reason(exc)}))
         _step("recorded")
         return saved
 
-    def _settle(self, work: _Work) -> Saved:
+    def _settle(self, work: _Work, notices: list[Notice]) -> Saved:
         """The file's new state; the replaced file kept or let go; a race noticed."""
+        plan = work.plan
+        try:
+            return self._settled(work, notices)
+        except OSError as exc:  # the file could not even be looked at: it will be read again
+            notices.append(Notice("save.unsettled", {"path": str(work.given), "reason": _reason(exc)}))
+            state = plan.state
+            unknown = FileState(state.path, state.fmt, state.final_newline, (0, 0, -1, 0, 0), hashlib.sha256(), None)
+            return Saved(plan.kind, unknown)
+
+    def _settled(self, work: _Work, notices: list[Notice]) -> Saved:
         plan, state = work.plan, work.plan.state
         if work.step.how == "append":
             hasher = state.hasher.copy()
             hasher.update(work.data)
             now = stat_of(os.fstat(work.fd))
             raced = now[2] != state.size + len(work.data)
-            new = FileState(work.path, state.fmt, True, now, hasher, state.exact)
+            new = FileState(state.path, state.fmt, True, now, hasher, state.exact)
             return Saved(plan.kind, new, raced=raced)
         if work.step.how == "truncate":
             hasher = hashlib.sha256()
@@ -555,36 +601,39 @@ class Keeper:
                     hasher.update(block)
                     remaining -= len(block)
             ended = plan.new_end if plan.new_end is not None else True
-            return Saved(plan.kind, FileState(work.path, state.fmt, ended, stat_of(os.fstat(work.fd)), hasher,
+            return Saved(plan.kind, FileState(state.path, state.fmt, ended, stat_of(os.fstat(work.fd)), hasher,
                                               state.exact))
         assert work.old is not None and work.linked is not None
         old = os.lstat(work.old)
         raced = (old.st_size, old.st_mtime_ns) != (work.linked[2], work.linked[3])
         copy = None
         if raced or work.keep_old is not None:
-            copy = work.keep_old or self._copy_name(plan.kind, self.clock().strftime(history.STAMP_FORMAT))
-            journal._keep_or_drop(work.old, str(copy))  # noqa: SLF001 - the same step as recovery's
+            wanted = work.keep_old or self._copy_name(plan.kind, self.clock().strftime(history.STAMP_FORMAT))
+            copy, reason = journal.keep_replaced(work.old, wanted)
+            if reason is not None:
+                notices.append(Notice("save.copy_aside", {"path": str(work.given), "folder": str(wanted.parent),
+                                                          "reason": reason, "copy": str(copy)}))
         else:
             os.unlink(work.old)
         if work.rendering is not None:
             fmt = plan.whole_format if plan.whole is not None and plan.whole_format else state.fmt
             hasher, ended = work.rendering.new_hash, work.rendering.new_end
         else:
-            assert work.new_print is not None
+            assert work.new_print is not None and work.copy_hasher is not None
             fmt, ended, hasher = plan.whole_format or state.fmt, work.new_print.ended, work.copy_hasher
         exact = True if work.rendering is not None else None  # what telbill wrote is its lines' rendering
-        new = FileState(work.path, fmt, ended, stat_of(os.stat(work.path)), hasher, exact)
+        new = FileState(state.path, fmt, ended, stat_of(os.stat(work.path)), hasher, exact)
         return Saved(plan.kind, new, copy=copy, raced=raced)
 
 
-def undo_plan(kind: str, state: FileState, lines: Sequence[str], part: FilePart, folder: Path) -> Plan:
+def undo_plan(kind: str, state: FileState, lines: Sequence[str], part: FilePart, folder: Path) -> SavePlan:
     """How to take back ``part`` of a change (its undo record): cut the add off, apply the
     inverse edit, or put the full copy back."""
     if "truncate" in part.undo:
-        return Plan(kind, state, lines, truncate_to=int(part.undo["truncate"]), new_end=part.before.ended)
+        return SavePlan(kind, state, lines, truncate_to=int(part.undo["truncate"]), new_end=part.before.ended)
     if "edit" in part.undo:
-        return Plan(kind, state, lines, edit=LineEdit.from_json(part.undo["edit"]), new_end=part.before.ended)
-    return Plan(kind, state, lines, copy_from=folder / str(part.undo["copy"]))
+        return SavePlan(kind, state, lines, edit=LineEdit.from_json(part.undo["edit"]), new_end=part.before.ended)
+    return SavePlan(kind, state, lines, copy_from=folder / str(part.undo["copy"]))
 
 
 def _keeps_end(edit: LineEdit, count: int, state: FileState) -> bool:
@@ -594,10 +643,3 @@ def _keeps_end(edit: LineEdit, count: int, state: FileState) -> bool:
     if count in edit.delete or any(b == count + 1 for b, _ in edit.insert):
         return True
     return False
-
-
-def _ends(tail: bytes, fmt: FileFormat | None) -> bool:
-    """Whether bytes ending with ``tail`` end with a line end, in ``fmt`` (UTF-8 when unknown)."""
-    from telbill.store.disk import ends_with_line_end
-
-    return ends_with_line_end(tail, fmt or FileFormat())
