@@ -12,9 +12,9 @@ Which sort runs depends on the keys:
 - integers over a span not much wider than their number: one counting pass;
 - other integers: one shelf per distinct value when the values repeat and are
   few, else a stable LSD radix sort, in two passes for a span under 2**32 (see
-  :func:`_radix_two_passes`), else a pass per digit of up to 16 bits (integers
-  so wide that this would take more passes than a merge sort has levels go
-  through the merge sort);
+  :func:`_radix_two_passes`) when the keys are many, else a pass per digit of 8
+  to 12 bits (integers so wide that this would take more passes than a merge
+  sort has levels go through the merge sort);
 - other hashable keys (strings, tuples, floats): their distinct values are put
   in order (by our merge sort), then each key's position is dealt into its
   value's shelf, the shelves read in order; with more than :data:`SHELVES`
@@ -38,11 +38,9 @@ from typing import Any
 FEW_KEYS = 64
 """Below this many keys, the merge sort (setting up shelves would cost more than comparing)."""
 
-SHELVES = 1 << 16
-"""At most this many shelves in one pass (one per value, per distinct value or per digit)."""
-
-PACKED_KEYS = 1 << 12
-"""At least this many keys for the two packed radix passes (each sets up to 2 × 65,536 shelves)."""
+SHELVES = 1 << 14
+"""At most this many shelves in a counting pass (one per value or per distinct value): with more,
+dealing a million keys costs more than two radix passes (the shelves no longer fit in the cache)."""
 
 SAMPLE = 1024
 """Keys looked at to guess whether integer keys repeat (then they are dealt by distinct value)."""
@@ -133,7 +131,7 @@ def _integer_order(keys: array[int] | list[int], reverse: bool) -> Order:
     def offsets() -> Iterator[int]:  # 0 … span, in the sort's direction
         return map(operator.sub, repeat(hi), keys) if reverse else map(operator.sub, keys, repeat(lo))
 
-    if span < min(SHELVES, 2 * n + 256):
+    if span < min(SHELVES, 2 * n + 256):  # one counting pass
         return _deal(offsets(), span + 1, n)
     sample = keys[:: max(1, n // SAMPLE)]
     if len(set(sample)) < len(sample):  # values repeat: maybe few of them
@@ -179,11 +177,17 @@ def _shelves(typecode: str, count: int) -> list[array[int]]:
 
 def _radix_order(offsets: Iterable[int], n: int, span: int) -> Order | None:
     """Stable LSD radix sort of ``n`` non-negative ``offsets``, each at most ``span``; ``None`` when
-    the span is so wide that it would take more passes than a merge sort has levels."""
-    if span < 1 << 32 and n >= PACKED_KEYS:
+    the span is so wide that it would take more passes than a merge sort has levels.
+
+    Two packed passes when the span is under 2**32 and each pass has no more
+    shelves than keys; else passes of 8 to 12 bits (fewer for fewer keys: a pass
+    costs the keys plus its shelves).
+    """
+    bits = span.bit_length()
+    if bits <= 32 and n >= 1 << (bits + 1) // 2:
         return _radix_two_passes(offsets, n, span)
-    width = max(8, min(16, n.bit_length()))  # a pass costs n + 2**width
-    if span.bit_length() > width * max(2, n.bit_length()):
+    width = max(8, min(12, n.bit_length() - 4))
+    if -(-bits // width) > max(2, n.bit_length()):
         return None
     return _radix_passes(list(offsets), n, span, width)
 

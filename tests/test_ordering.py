@@ -68,8 +68,8 @@ MODES = {
     "as-set": {"FEW_KEYS": ordering.FEW_KEYS},
     # every path on small inputs: no merge sort for few keys ...
     "no-merge": {"FEW_KEYS": 0},
-    # ... and few shelves (ranks of many distinct values radix sorted), packed radix passes at once
-    "4-shelves-packed": {"FEW_KEYS": 0, "SHELVES": 4, "PACKED_KEYS": 0},
+    # ... and few shelves (the ranks of many distinct values radix sorted)
+    "4-shelves": {"FEW_KEYS": 0, "SHELVES": 4},
 }
 
 
