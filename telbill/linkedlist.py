@@ -201,14 +201,16 @@ class LinkedList(Generic[T]):
         """Sort in place, stably, by relinking the cells; like ``sorted(..., key=key, reverse=reverse)``.
 
         Equal keys keep their order in both directions, and each key is computed
-        once. Three passes over the cells: one walks them, taking each key as it
-        goes; :func:`telbill.ordering.stable_order` then puts the keys' positions
-        in order with a sort of our own that suits the keys (a list already in
-        order costs nothing more); one relinks the cells in that order. The walk
-        and the relinking run inside ``map``, with no Python bytecode per cell;
-        the relinking is one C-level step, so that Ctrl-C cannot leave the list
-        half relinked. Integer keys are ordered by their integer value (an
-        object with ``__index__`` among them counts as that integer).
+        once. One walk over the cells takes each key as it goes;
+        :func:`telbill.ordering.stable_order` puts the keys' positions in order
+        with a sort of our own that suits the keys (a list already in order costs
+        nothing more); the cells are then gathered in that order and relinked.
+        Each of these steps runs inside ``map`` or ``itemgetter``, with no Python
+        bytecode per cell (a million cells scattered in memory by an earlier sort
+        cost their cache misses, and little else). The relinking is one C-level
+        step, so that Ctrl-C cannot leave the list half relinked; an error before
+        it leaves the list as it was. Integer keys are ordered by their integer
+        value (an object with ``__index__`` among them counts as that integer).
         """
         n = self._len
         if n < 2:
@@ -220,8 +222,10 @@ class LinkedList(Generic[T]):
         if order is None:  # already in order
             return
         ordered = itemgetter(*order)(cells)
-        deque(map(setattr, ordered, repeat("next"), chain(islice(ordered, 1, None), (None,))), 0)
-        self.head, self.tail = ordered[0], ordered[-1]
+        try:  # Ctrl-C comes before this C-level step or after it, never inside
+            deque(map(setattr, ordered, repeat("next"), chain(islice(ordered, 1, None), (None,))), 0)
+        finally:
+            self.head, self.tail = ordered[0], ordered[-1]
 
     def _items(self, cells: Iterable[Node[T]]) -> Iterable[T]:
         """The items the cells hold, as the cells come."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -182,6 +184,24 @@ def test_a_failing_sort_leaves_the_list_as_it_was(bad: int) -> None:
         ll.sort(key=key)
     assert list(ll.nodes()) == cells and list(ll) == [5, 3, 9, 1, 7]
     assert ll.tail is cells[-1] and ll.tail.next is None and len(ll) == 5
+
+
+def test_ctrl_c_right_after_the_relinking_leaves_a_whole_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C arriving as the one C-level relinking step returns: the list is sorted, head and tail right."""
+    import telbill.linkedlist as linkedlist
+
+    def relink_then_interrupt(steps: Iterable[object], maxlen: int) -> None:
+        for _ in steps:
+            pass
+        raise KeyboardInterrupt
+
+    ll = LinkedList([5, 3, 9, 1, 7])
+    monkeypatch.setattr(linkedlist, "deque", relink_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        ll.sort()
+    assert list(ll) == [1, 3, 5, 7, 9]
+    assert ll.head is not None and ll.head.item == 1
+    assert ll.tail is not None and ll.tail.item == 9 and ll.tail.next is None
 
 
 def test_reversing_a_long_sorted_list_keeps_the_cells() -> None:
