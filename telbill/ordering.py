@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, filterfalse, islice, repeat
 from typing import Any
 
-FEW_KEYS = 64
+FEW_KEYS = 128
 """Below this many keys, the merge sort (setting up shelves would cost more than comparing)."""
 
 SHELVES = 1 << 14

@@ -62,7 +62,7 @@ def test_menu_steps_time_every_sort_beside_sorted(tmp_path: Path, monkeypatch: p
     out = capsys.readouterr().out
     for by in ("start", "caller", "duration", "fee"):
         for way in ("ascending", "descending"):
-            assert re.search(rf"calls by {by}, {way} +median +[0-9.]+ s, fastest +[0-9.]+ s +sorted\(\) ", out)
+            assert re.search(rf"calls by {by}, {way} +median +[0-9.]+ s \(CPU +[0-9.]+ s\), fastest +[0-9.]+ s +sorted\(\) ", out)
     assert re.search(r"LinkedList.sort of 2,000 items", out)
     assert re.search(r"users by name, ascending +median", out)
     assert re.search(r"first page of all 1,996 calls +[0-9.]+ s", out)  # 2,000 less 4 malformed records

@@ -3,7 +3,8 @@
 Run ``python -m telbill.bench --menu-steps`` (1,000,000 calls, 10,000 subscribers).
 It generates the benchmark's data set (:func:`telbill.bench.ensure_data`), copies
 the two data files into a scratch folder, opens a :class:`~telbill.session.Session`
-on them and times, each ``--runs`` times (the median and the fastest printed):
+on them and times, each ``--runs`` times (the median, the median of the process's CPU
+time, which other jobs on the machine disturb less, and the fastest):
 
 1. ``LinkedList.sort`` of ``--calls`` plain items (random integers, integers
    already in order and in the opposite order, strings with 10,000 values);
@@ -49,17 +50,27 @@ QUERIES = ("zq", "zhangqiang", "2000", "王", "wang")
 
 @dataclass(slots=True)
 class Timed:
-    """Seconds of each run of one step, and of ``sorted()`` of the same keys."""
+    """Seconds of each run of one step (wall clock and this process's CPU time), and of
+    ``sorted()`` of the same keys."""
 
     runs: list[float] = field(default_factory=list)
+    cpu_runs: list[float] = field(default_factory=list)
     sorted_runs: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
         return statistics.median(self.runs)
 
+    def add(self, step: Callable[[], object]) -> None:
+        """Run ``step`` once, timed."""
+        start, cpu = time.perf_counter(), time.process_time()
+        step()
+        self.cpu_runs.append(time.process_time() - cpu)
+        self.runs.append(time.perf_counter() - start)
+
     def line(self, label: str) -> str:
-        text = f"  {label:<34} median {self.median:6.2f} s, fastest {min(self.runs):6.2f} s"
+        text = (f"  {label:<35} median {self.median:5.2f} s (CPU {statistics.median(self.cpu_runs):5.2f} s), "
+                f"fastest {min(self.runs):5.2f} s")
         if self.sorted_runs:
             yardstick = statistics.median(self.sorted_runs)
             text += f"   sorted() {yardstick:5.2f} s (x{self.median / yardstick:.1f})"
@@ -87,7 +98,7 @@ def list_sorts(n: int, runs: int, out: Callable[[str], None]) -> None:
             result = Timed()
             for _ in range(runs):
                 ll = LinkedList(items)
-                result.runs.append(timed(lambda: ll.sort(reverse=reverse)))
+                result.add(lambda: ll.sort(reverse=reverse))
                 result.sorted_runs.append(timed(lambda: sorted(items, reverse=reverse)))
             out(result.line(f"{label}, {'descending' if reverse else 'ascending'}"))
 
@@ -110,7 +121,7 @@ def call_sorts(session: Session, runs: int, out: Callable[[str], None]) -> dict[
             del keys
             for _ in range(runs):
                 session.sort_calls(other)
-                result.runs.append(timed(lambda: session.sort_calls(by, reverse)))
+                result.add(lambda: session.sort_calls(by, reverse))
             label = f"calls by {by.value}, {'descending' if reverse else 'ascending'}"
             results[label] = result
             out(result.line(label))
@@ -118,7 +129,7 @@ def call_sorts(session: Session, runs: int, out: Callable[[str], None]) -> dict[
         result = Timed()
         for _ in range(runs):
             session.sort_users(UserSort.NAME if user_sort is UserSort.PHONE else UserSort.PHONE, True)
-            result.runs.append(timed(lambda: session.sort_users(user_sort)))
+            result.add(lambda: session.sort_users(user_sort))
         out(result.line(f"users by {user_sort.value}, ascending"))
     return results
 
