@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from telbill.linkedlist import LinkedList
-from telbill.ordering import sorted_order
 
 ops = st.lists(
     st.one_of(

@@ -84,6 +84,11 @@ def timed(step: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def sorted_times(keys: list[Any], reverse: bool, runs: int) -> list[float]:
+    """Seconds of each of ``runs`` runs of ``sorted(keys)``: the machine's yardstick."""
+    return [timed(lambda: sorted(keys, reverse=reverse)) for _ in range(runs)]
+
+
 def list_sorts(n: int, runs: int, out: Callable[[str], None]) -> None:
     """``LinkedList.sort`` of ``n`` plain items, beside ``sorted()`` of the same items."""
     rng = random.Random(1)
@@ -114,11 +119,8 @@ def call_sorts(session: Session, runs: int, out: Callable[[str], None]) -> dict[
             order = session.held_calls.order
             assert order is not None
             key = order[0]
-            session.sort_calls(other)
-            keys = list(map(key, session.calls))  # in the order the timed sorts start from
-            for _ in range(runs):
-                result.sorted_runs.append(timed(lambda: sorted(keys, reverse=reverse)))
-            del keys
+            session.sort_calls(other)  # the keys in the order the timed sorts start from:
+            result.sorted_runs = sorted_times(list(map(key, session.calls)), reverse, runs)
             for _ in range(runs):
                 session.sort_calls(other)
                 result.add(lambda: session.sort_calls(by, reverse))
