@@ -9,7 +9,7 @@ from itertools import accumulate, chain, filterfalse, islice, repeat
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
-from telbill.ordering import key_column, stable_order
+from telbill.sorting import key_column, stable_order
 
 T = TypeVar("T")
 
@@ -35,7 +35,7 @@ class LinkedList(Generic[T]):
     It keeps a tail pointer so that appending is constant time, and a count so
     that ``len`` is constant time. :meth:`sort` is stable and relinks the cells:
     O(n) for integer keys and for keys with few distinct values, O(n log n) in
-    general, O(n) on input already in order (see :mod:`telbill.ordering`).
+    general, O(n) on input already in order (see :mod:`telbill.sorting`).
     """
 
     __slots__ = ("head", "tail", "_len")
@@ -202,7 +202,7 @@ class LinkedList(Generic[T]):
 
         Equal keys keep their order in both directions, and each key is computed
         once. One walk over the cells takes each key as it goes;
-        :func:`telbill.ordering.stable_order` puts the keys' positions in order
+        :func:`telbill.sorting.stable_order` puts the keys' positions in order
         with a sort of our own that suits the keys (a list already in order costs
         nothing more); the cells are then gathered in that order and relinked.
         Each of these steps runs inside ``map`` or ``itemgetter``, with no Python

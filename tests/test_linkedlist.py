@@ -138,7 +138,7 @@ key_lists = st.one_of(
 @given(keys=key_lists, reverse=st.booleans())
 def test_every_kind_of_key_sorts_like_sorted(keys: list[object], reverse: bool) -> None:
     """Integers, strings, tuples, lists, floats: the same order as sorted(), equal keys in their
-    old order, both ways; the cells are relinked, the tail last (the paths: test_ordering)."""
+    old order, both ways; the cells are relinked, the tail last (the paths: test_sorting)."""
     items = list(enumerate(keys))
     ll = LinkedList(items)
     cells = {id(n) for n in ll.nodes()}

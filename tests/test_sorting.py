@@ -1,4 +1,4 @@
-"""The stable order of a column of keys (telbill.ordering): every path gives sorted()'s order."""
+"""The stable order of a column of keys (telbill.sorting): every path gives sorted()'s order."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from telbill import ordering
-from telbill.ordering import key_column, sorted_order, stable_order
+from telbill.sorting import key_column, sorted_order, stable_order
 
 
 def runs(values: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
