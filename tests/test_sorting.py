@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telbill import ordering
+from telbill import sorting
 from telbill.sorting import key_column, sorted_order, stable_order
 
 
@@ -65,7 +65,7 @@ def expected(keys: list[Any], reverse: bool) -> list[int]:
 
 
 MODES = {
-    "as-set": {"FEW_KEYS": ordering.FEW_KEYS},
+    "as-set": {"FEW_KEYS": sorting.FEW_KEYS},
     # every path on small inputs: no merge sort for few keys ...
     "no-merge": {"FEW_KEYS": 0},
     # ... and few shelves (the ranks of many distinct values radix sorted)
@@ -82,7 +82,7 @@ def test_every_kind_of_key_is_ordered_like_sorted(kind: str, mode: str, data: st
     """Positions in sorted() order, equal keys in their old order, both ways; None only when
     nothing moves (the modes lower the thresholds so that small inputs take every path)."""
     keys = data.draw(KEYS[kind])
-    with mock.patch.multiple(ordering, **MODES[mode]):
+    with mock.patch.multiple(sorting, **MODES[mode]):
         order = sorted_order(keys, reverse)
     want = expected(keys, reverse)
     if order is None:
@@ -99,7 +99,7 @@ def test_two_radix_passes_split_any_span_under_2_32(span: int, data: st.DataObje
     offsets = data.draw(st.lists(st.one_of(st.integers(0, span), st.sampled_from([0, span, span // 2])),
                                  min_size=1, max_size=60))
     offsets.append(span)
-    order = ordering._radix_two_passes(iter(offsets), len(offsets), span)
+    order = sorting._radix_two_passes(iter(offsets), len(offsets), span)
     assert list(order) == expected(offsets, False)
 
 
@@ -153,7 +153,7 @@ def test_key_column_takes_each_key_once(keys: list[Any], kind: type) -> None:
 def test_integer_keys_that_repeat_are_dealt_by_value() -> None:
     """Many keys with few values over a wide span: one shelf per value (no radix pass)."""
     keys = array("q", [10**9 * (i % 7) - 3 for i in range(5_000)])
-    with mock.patch.object(ordering, "_radix_two_passes", side_effect=AssertionError):
+    with mock.patch.object(sorting, "_radix_two_passes", side_effect=AssertionError):
         order = stable_order(keys)
     assert order is not None and list(order) == expected(list(keys), False)
 
@@ -161,6 +161,6 @@ def test_integer_keys_that_repeat_are_dealt_by_value() -> None:
 def test_distinct_integer_keys_take_two_radix_passes() -> None:
     """Distinct keys over a 26-bit span (start times over two years) go through the radix sort."""
     keys = array("q", [(i * 7_919_993) % 63_000_000 for i in range(5_000)])
-    with mock.patch.object(ordering, "_distinct_order", side_effect=AssertionError):
+    with mock.patch.object(sorting, "_distinct_order", side_effect=AssertionError):
         order = stable_order(keys)
     assert order is not None and list(order) == expected(list(keys), False)
