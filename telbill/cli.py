@@ -36,10 +36,10 @@ from telbill.dataset import DataPaths
 from telbill.display import shown
 from telbill.errors import DataError, TelbillError
 from telbill.i18n import Lang, Translator, detect_lang
+from telbill.interrupts import DeferredInterrupt
 from telbill.messages.cli import ARGPARSE_ZH
 from telbill.outputs import NotOursError
 from telbill.records import format_fen
-from telbill.interrupts import DeferredInterrupt
 from telbill.store import recover_saves
 
 PROGRESS_MIN_LINES = 100_000

@@ -24,8 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pypinyin import Style, pinyin
-
 from telbill.errors import ValidationError
 from telbill.records import User
 
@@ -44,7 +42,15 @@ Only ordering uses this; finding accepts every reading anyway."""
 @lru_cache(maxsize=None)
 def readings(char: str) -> tuple[str, ...]:
     """The pinyin readings of one character without tones (``曾`` → ``('ceng', 'zeng')``), most
-    common first; ``()`` for a character that is not Chinese. ``ü`` is written ``v``."""
+    common first; ``()`` for a character that is not Chinese. ``ü`` is written ``v``.
+
+    pypinyin is imported on the first Chinese character: its dictionaries take about
+    55 MB and 0.17 s, which a session that never finds or sorts by a name does not pay.
+    """
+    if char.isascii():
+        return ()
+    from pypinyin import Style, pinyin  # noqa: PLC0415 - see above
+
     found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     return tuple(dict.fromkeys(r for r in found[0] if r.isascii() and r.isalpha())) if found else ()
 
@@ -165,6 +171,7 @@ class NameIndex:
 
     def __init__(self) -> None:
         self._keys: dict[str, NameKeys] = {}
+        self._compact: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -176,6 +183,13 @@ class NameIndex:
             found = self._keys[name] = name_keys(name)
         return found
 
+    def compact(self, name: str) -> str:
+        """The name folded, without spaces (no pinyin needed, so a query of digits never loads it)."""
+        found = self._compact.get(name)
+        if found is None:
+            found = self._compact[name] = "".join(fold(name).split())
+        return found
+
     def sort_key(self, user: User) -> tuple[tuple[str, ...], str]:
         """What users are sorted by when sorted by name (see the module's rule)."""
         return self.keys(user.name).order
@@ -185,6 +199,8 @@ class NameIndex:
         names = {u.name for u in users}
         for name in [n for n in self._keys if n not in names]:
             del self._keys[name]
+        for name in [n for n in self._compact if n not in names]:
+            del self._compact[name]
 
     def find(self, users: Iterable[User], text: str) -> Found:
         """The subscribers ``text`` names, in the order of ``users``, best matches first.
@@ -205,9 +221,11 @@ class NameIndex:
                     return Found([user], exact=True)
                 part.append(user)
                 continue
-            keys = self.keys(user.name)
-            if query in keys.compact:
-                (whole if query == keys.compact else part).append(user)
-            elif spell and letters <= keys.letters and pinyin_match(query, keys.syllables):
-                part.append(user)
+            compact = self.compact(user.name)
+            if query in compact:
+                (whole if query == compact else part).append(user)
+            elif spell:
+                keys = self.keys(user.name)
+                if letters <= keys.letters and pinyin_match(query, keys.syllables):
+                    part.append(user)
         return Found(whole + part)

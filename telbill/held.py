@@ -19,7 +19,6 @@ from typing import Any
 from telbill.decoding import decode
 from telbill.errors import Problem
 from telbill.linkedlist import IntrusiveList, LinkedList
-from telbill.ordering import Ordered, place_in_file_order
 from telbill.loader import (
     BadCall,
     CallsFile,
@@ -29,6 +28,7 @@ from telbill.loader import (
     load_users,
     read_user_line,
 )
+from telbill.ordering import Ordered, place_in_file_order
 from telbill.records import AnomalyCode, Call, User
 from telbill.screening import (
     Anomaly,
@@ -38,7 +38,13 @@ from telbill.screening import (
     screen_caller,
 )
 from telbill.store.disk import FileState, read_file, state_of
-from telbill.store.lines import LineEdit, apply_in_place, new_numbers, renumbering, renumbering_table
+from telbill.store.lines import (
+    LineEdit,
+    apply_in_place,
+    new_numbers,
+    renumbering,
+    renumbering_table,
+)
 
 
 def unreadable(text: str) -> bool:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import operator
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain, islice, repeat
+from itertools import accumulate, chain, filterfalse, islice, repeat
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
+
+from telbill.sorting import key_column, stable_order
 
 T = TypeVar("T")
 
@@ -33,7 +35,7 @@ class LinkedList(Generic[T]):
     It keeps a tail pointer so that appending is constant time, and a count so
     that ``len`` is constant time. :meth:`sort` is stable and relinks the cells:
     O(n) for integer keys and for keys with few distinct values, O(n log n) in
-    general, O(n) on input already in order (see :func:`sorted_order`).
+    general, O(n) on input already in order (see :mod:`telbill.sorting`).
     """
 
     __slots__ = ("head", "tail", "_len")
@@ -203,186 +205,38 @@ class LinkedList(Generic[T]):
         """Sort in place, stably, by relinking the cells; like ``sorted(..., key=key, reverse=reverse)``.
 
         Equal keys keep their order in both directions, and each key is computed
-        once. The algorithm depends on the keys (see :func:`sorted_order`): a list
-        already in order (or in strictly opposite order) costs one pass; integer
-        keys are put in order by a stable radix sort; other hashable keys are
-        ranked (their distinct values by our natural merge sort) and the cells
-        then counted into place by rank; any other keys go through the natural
-        merge sort. Every path is O(n log n) or better and uses only our code.
+        once. One walk over the cells takes each key as it goes;
+        :func:`telbill.sorting.stable_order` puts the keys' positions in order
+        with a sort of our own that suits the keys (a list already in order costs
+        nothing more); the cells are then gathered in that order and relinked.
+        Each of these steps runs inside ``map`` or ``itemgetter``, with no Python
+        bytecode per cell (a million cells scattered in memory by an earlier sort
+        cost their cache misses, and little else). The relinking is one C-level
+        step, so that Ctrl-C cannot leave the list half relinked; an error before
+        it leaves the list as it was. Integer keys are ordered by their integer
+        value (an object with ``__index__`` among them counts as that integer).
         """
-        if self._len < 2:
+        n = self._len
+        if n < 2:
             return
-        cells = self._cells()
-        items = self._items(cells)
-        keys = list(map(key, items)) if key is not None else items
-        order = sorted_order(keys, reverse)
+        cells: list[Node[T]] = []
+        walk = filterfalse(cells.append, accumulate(repeat("next", n - 1), getattr, initial=self.head))
+        items = self._items(walk)
+        order = stable_order(key_column(map(key, items) if key is not None else items), reverse)
         if order is None:  # already in order
             return
-        ordered = list(map(cells.__getitem__, order))
-        for cell, following in zip(ordered, islice(ordered, 1, None)):
-            cell.next = following
-        ordered[-1].next = None
-        self.head, self.tail = ordered[0], ordered[-1]
+        ordered = itemgetter(*order)(cells)
+        try:  # Ctrl-C comes before this C-level step or after it, never inside
+            deque(map(setattr, ordered, repeat("next"), chain(islice(ordered, 1, None), (None,))), 0)
+        finally:
+            self.head, self.tail = ordered[0], ordered[-1]
 
-    def _cells(self) -> list[Node[T]]:
-        """The cells, head to tail, in a Python list (for sorting)."""
-        cells: list[Node[T]] = []
-        append = cells.append
-        node = self.head
-        while node is not None:
-            append(node)
-            node = node.next
-        return cells
-
-    def _items(self, cells: list[Node[T]]) -> list[T]:
-        """The items the cells hold."""
-        return [c.item for c in cells]
+    def _items(self, cells: Iterable[Node[T]]) -> Iterable[T]:
+        """The items the cells hold, as the cells come."""
+        return map(_ITEM, cells)
 
 
-RADIX_BITS = 18
-"""At most 2**RADIX_BITS buckets in one pass of the radix sort (262,144 empty lists, about 15 MB): one pass for
-integers as far apart as three days in seconds."""
-
-
-def sorted_order(keys: list[Any], reverse: bool = False) -> list[int] | None:
-    """The positions of ``keys`` in stable sorted order (``None``: they already are in order).
-
-    ``sorted_order(keys)`` equals ``sorted(range(len(keys)), key=keys.__getitem__)``
-    and with ``reverse`` the order of ``sorted(..., reverse=True)``: equal keys keep
-    their order. Keys must be totally ordered with ``<`` (as for ``sorted``).
-    """
-    n = len(keys)
-    if n < 2:
-        return None
-    # Only ``<`` is used, as by ``sorted``. A neighbour pair is out of order when
-    # the later key is smaller (larger, in reverse).
-    def out_of_order() -> Iterator[bool]:
-        later = islice(keys, 1, None)
-        return map(operator.lt, keys, later) if reverse else map(operator.lt, later, keys)
-
-    if not any(out_of_order()):
-        return None
-    if all(out_of_order()):  # strictly the other way round: reversing it is stable
-        return list(range(n - 1, -1, -1))
-    kinds = set(map(type, keys))
-    if kinds <= {int, bool}:
-        lo, hi = min(keys), max(keys)
-        digits = map(operator.sub, repeat(hi), keys) if reverse else map(operator.sub, keys, repeat(lo))
-        return _radix_order(digits, n, hi - lo)
-    try:
-        distinct = list(dict.fromkeys(keys))
-    except TypeError:  # unhashable keys
-        return _merge_order(keys, reverse)
-    ranked = [distinct[i] for i in _merge_order(distinct, False)]
-    ranks = range(len(ranked) - 1, -1, -1) if reverse else range(len(ranked))
-    rank = dict(zip(ranked, ranks))
-    return _radix_order(map(rank.__getitem__, keys), n, len(ranked) - 1)
-
-
-def _radix_order(digits: Iterable[int], n: int, span: int) -> list[int]:
-    """Stable LSD radix sort of ``n`` non-negative ints ``digits`` (each ≤ ``span``): the positions in order.
-
-    The loops run inside ``map``. One pass when ``span`` is small; otherwise each
-    pass deals the values into buckets by some of their bits, in the order the
-    last pass left them. When the digit and the position fit in 63 bits together
-    they travel packed in one machine integer in an ``array`` (read in order, pass
-    after pass, with no jumping about in memory); else the positions travel in
-    lists and each pass looks their digits up.
-    """
-    bits = max(1, span.bit_length())
-    passes = -(-bits // RADIX_BITS)
-    width = -(-bits // passes)
-    mask = (1 << width) - 1
-    if passes == 1:
-        buckets: list[list[int]] = [[] for _ in range(span + 1)]
-        deque(map(list.append, map(buckets.__getitem__, digits), range(n)), maxlen=0)
-        return list(chain.from_iterable(buckets))
-    index_bits = max(1, (n - 1).bit_length())
-    if bits + index_bits <= 63:
-        packed = array("q", map(operator.or_, map(operator.lshift, digits, repeat(index_bits)), range(n)))
-        for done in range(0, width * passes, width):
-            shelves = [array("q") for _ in range(min(span >> done, mask) + 1)]
-            source: Iterable[int] = map(operator.rshift, packed, repeat(index_bits + done))
-            if done + width < bits:
-                source = map(mask.__and__, source)
-            deque(map(array.append, map(shelves.__getitem__, source), packed), maxlen=0)
-            packed = array("q")
-            for shelf in shelves:
-                packed.extend(shelf)
-        return list(map(((1 << index_bits) - 1).__and__, packed))
-    values = list(digits)
-    order: list[int] | None = None
-    for done in range(0, width * passes, width):
-        buckets = [[] for _ in range(min(span >> done, mask) + 1)]
-        source = values if order is None else map(values.__getitem__, order)
-        if done:
-            source = map(operator.rshift, source, repeat(done))
-        if done + width < bits:
-            source = map(mask.__and__, source)
-        positions: Iterable[int] = range(n) if order is None else order
-        deque(map(list.append, map(buckets.__getitem__, source), positions), maxlen=0)
-        order = list(chain.from_iterable(buckets))
-    assert order is not None
-    return order
-
-
-def _merge_order(keys: list[Any], reverse: bool) -> list[int]:
-    """Stable bottom-up natural merge sort of the positions of ``keys`` (only ``<`` is used).
-
-    Runs already in order are found first; a strictly descending run is
-    reversed (it has no equal keys, so that keeps the sort stable).
-    """
-    n = len(keys)
-    if n == 0:
-        return []
-
-    def before(a: Any, b: Any) -> bool:  # must b come before a?
-        return bool(a < b) if reverse else bool(b < a)
-
-    runs: list[list[int]] = []
-    i = 0
-    while i < n:
-        j = i + 1
-        if j < n and before(keys[i], keys[j]):
-            while j < n and before(keys[j - 1], keys[j]):
-                j += 1
-            runs.append(list(range(j - 1, i - 1, -1)))
-        else:
-            while j < n and not before(keys[j - 1], keys[j]):
-                j += 1
-            runs.append(list(range(i, j)))
-        i = j
-    while len(runs) > 1:
-        merged = [_merge_runs(runs[k], runs[k + 1], keys, before) for k in range(0, len(runs) - 1, 2)]
-        if len(runs) % 2:
-            merged.append(runs[-1])
-        runs = merged
-    return runs[0]
-
-
-def _merge_runs(a: list[int], b: list[int], keys: list[Any], before: Callable[[Any, Any], bool]) -> list[int]:
-    """Merge two sorted runs of positions; on equal keys ``a`` (the earlier run) comes first."""
-    if not before(keys[a[-1]], keys[b[0]]):  # already in order relative to each other
-        return a + b
-    out: list[int] = []
-    i = j = 0
-    na, nb = len(a), len(b)
-    ka, kb = keys[a[0]], keys[b[0]]
-    while True:
-        if before(ka, kb):
-            out.append(b[j])
-            j += 1
-            if j == nb:
-                out.extend(a[i:])
-                return out
-            kb = keys[b[j]]
-        else:
-            out.append(a[i])
-            i += 1
-            if i == na:
-                out.extend(b[j:])
-                return out
-            ka = keys[a[i]]
+_ITEM = operator.attrgetter("item")
 
 
 class Linked:
@@ -474,7 +328,7 @@ class IntrusiveList(LinkedList[L]):
         self._len += 1
         return item  # type: ignore[return-value]
 
-    def _items(self, cells: list[Node[L]]) -> list[L]:
+    def _items(self, cells: Iterable[Node[L]]) -> Iterable[L]:
         return cells  # type: ignore[return-value]  # each record is its own cell
 
     def __iter__(self) -> Iterator[L]:

@@ -9,6 +9,8 @@ stops if one bill row or anomaly line differs. This test runs that comparison.
 
 from __future__ import annotations
 
+import re
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,3 +47,25 @@ def test_duckdb_job_gives_the_same_rows_and_codes(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(duckdb_job, "MAX_SECONDS", 3 * 86_400 - 1)
     with pytest.raises(bench.Mismatch, match="bills.csv rows, item [0-9]+ differs"):
         versus.compare(tmp_path / "changed", n_calls=3_000, n_users=60, seed=7)
+
+
+def test_menu_steps_time_every_sort_beside_sorted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """``--menu-steps`` times each sort of item 7 both ways with sorted() of the same keys beside it,
+    finding and the first page, and leaves nothing behind but the data set it was told to keep."""
+    from telbill.bench.__main__ import main
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    assert main(["--menu-steps", "--calls", "2000", "--users", "40", "--runs", "1", "--keep",
+                 str(tmp_path / "kept")]) == 0
+    out = capsys.readouterr().out
+    for by in ("start", "caller", "duration", "fee"):
+        for way in ("ascending", "descending"):
+            assert re.search(rf"calls by {by}, {way} +median +[0-9.]+ s \(CPU +[0-9.]+ s\), fastest +[0-9.]+ s +sorted\(\) ", out)
+    assert re.search(r"LinkedList.sort of 2,000 items", out)
+    assert re.search(r"users by name, ascending +median", out)
+    assert re.search(r"first page of all 1,996 calls +[0-9.]+ s", out)  # 2,000 less 4 malformed records
+    assert "(the target, sorting within 1 s, is set at 1,000,000 calls)" in out
+    assert list((tmp_path / "scratch").iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["calls2000-users40-seed2024"]

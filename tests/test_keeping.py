@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from smalldata import CALLS, USERS, snapshot, write_data
 
-from telbill.dataset import DataPaths
 from telbill import held as held_module
+from telbill.dataset import DataPaths
 from telbill.errors import AfterSaveError, ConflictError, OutputError
 from telbill.i18n import Translator
 from telbill.session import Session

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telbill.linkedlist import LinkedList, sorted_order
+from telbill.linkedlist import LinkedList
 
 ops = st.lists(
     st.one_of(
@@ -120,8 +122,10 @@ def test_sort_of_a_long_sorted_list_is_one_pass() -> None:
 
 
 key_lists = st.one_of(
-    st.lists(st.integers(-3, 3), max_size=80),
-    st.lists(st.integers(-(2**70), 2**70), max_size=80),
+    st.lists(st.integers(-3, 3), max_size=80),                       # one counting pass
+    st.lists(st.sampled_from([-(2**40), 0, 2**33]), max_size=80),    # few values, wide span
+    st.lists(st.integers(-(2**31), 2**31), max_size=80),            # two radix passes
+    st.lists(st.integers(-(2**70), 2**70), max_size=80),            # beyond 64 bits
     st.lists(st.booleans(), max_size=40),
     st.lists(st.text("abcé张", max_size=3), max_size=60),
     st.lists(st.tuples(st.integers(0, 3), st.text("ab", max_size=2)), max_size=60),
@@ -130,40 +134,73 @@ key_lists = st.one_of(
 )
 
 
-@pytest.mark.parametrize("bits", [1, 3, 16], ids=["1-bit-passes", "3-bit-passes", "16-bit-passes"])
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(keys=key_lists, reverse=st.booleans())
-def test_every_kind_of_key_sorts_like_sorted(bits: int, keys: list[object], reverse: bool,
-                                              ) -> None:
-    """Integers (radix sort, one pass or many), strings and tuples (ranked, then counted), lists
-    (merge sort), floats: the same order as sorted(), equal keys in their old order, both ways."""
-    import telbill.linkedlist as linkedlist
-
-    saved, linkedlist.RADIX_BITS = linkedlist.RADIX_BITS, bits
-    try:
-        items = list(enumerate(keys))
-        ll = LinkedList(items)
-        ll.sort(key=lambda t: t[1], reverse=reverse)
-        assert list(ll) == sorted(items, key=lambda t: t[1], reverse=reverse)
-        assert sorted_order(keys, reverse) in (None, sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse))
-    finally:
-        linkedlist.RADIX_BITS = saved
+def test_every_kind_of_key_sorts_like_sorted(keys: list[object], reverse: bool) -> None:
+    """Integers, strings, tuples, lists, floats: the same order as sorted(), equal keys in their
+    old order, both ways; the cells are relinked, the tail last (the paths: test_sorting)."""
+    items = list(enumerate(keys))
+    ll = LinkedList(items)
+    cells = {id(n) for n in ll.nodes()}
+    ll.sort(key=lambda t: t[1], reverse=reverse)
+    assert list(ll) == sorted(items, key=lambda t: t[1], reverse=reverse)
+    assert {id(n) for n in ll.nodes()} == cells and len(ll) == len(items)
+    assert ll.tail is None or (ll.tail.next is None and ll.tail.item == list(ll)[-1])
 
 
 @pytest.mark.parametrize(
-    ("items", "reverse", "order"),
-    [
-        ([1, 2, 2, 3], False, None),             # already in order: nothing to do
-        ([3, 2, 2, 1], True, None),
-        ([3, 2, 1], False, [2, 1, 0]),           # strictly the other way: reversed in one pass
-        ([1, 2, 3], True, [2, 1, 0]),
-        ([2, 1, 1], False, [1, 2, 0]),           # not strictly: equal keys keep their order
-    ],
+    "keys",
+    [[3, 1, 2, 2**70, 0], [3, 1, 2, 2.5, 0], [3, 1, 2, -(2**63) - 1], [True, 5, 2, 1]],
+    ids=["int-then-big-int", "int-then-float", "int-then-below-64-bits", "bool-then-ints"],
 )
-def test_runs_in_order_or_strictly_reversed_cost_one_pass(items: list[int], reverse: bool,
-                                                          order: list[int] | None) -> None:
-    """A list already in order needs no work; one strictly the other way round is reversed."""
-    assert sorted_order(items, reverse) == order
+def test_each_key_is_computed_once(keys: list[object]) -> None:
+    """Keys that start as integers and then change kind are still each computed once."""
+    calls = 0
+
+    def key(i: int) -> object:
+        nonlocal calls
+        calls += 1
+        return keys[i]
+
+    ll = LinkedList(range(len(keys)))
+    ll.sort(key=key)
+    assert calls == len(keys)
+    assert list(ll) == sorted(range(len(keys)), key=keys.__getitem__)
+
+
+@pytest.mark.parametrize("bad", [2, 4], ids=["key-fails-midway", "keys-do-not-compare"])
+def test_a_failing_sort_leaves_the_list_as_it_was(bad: int) -> None:
+    """A key that raises, or keys that cannot be compared: the error comes out, the list is intact."""
+    ll = LinkedList([5, 3, 9, 1, 7])
+    cells = list(ll.nodes())
+
+    def key(x: int) -> object:
+        if bad == 2 and x == 9:
+            raise ValueError("no key")
+        return "x" if x == 7 else x
+
+    with pytest.raises((ValueError, TypeError)):
+        ll.sort(key=key)
+    assert list(ll.nodes()) == cells and list(ll) == [5, 3, 9, 1, 7]
+    assert ll.tail is cells[-1] and ll.tail.next is None and len(ll) == 5
+
+
+def test_ctrl_c_right_after_the_relinking_leaves_a_whole_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C arriving as the one C-level relinking step returns: the list is sorted, head and tail right."""
+    import telbill.linkedlist as linkedlist
+
+    def relink_then_interrupt(steps: Iterable[object], maxlen: int) -> None:
+        for _ in steps:
+            pass
+        raise KeyboardInterrupt
+
+    ll = LinkedList([5, 3, 9, 1, 7])
+    monkeypatch.setattr(linkedlist, "deque", relink_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        ll.sort()
+    assert list(ll) == [1, 3, 5, 7, 9]
+    assert ll.head is not None and ll.head.item == 1
+    assert ll.tail is not None and ll.tail.item == 9 and ll.tail.next is None
 
 
 def test_reversing_a_long_sorted_list_keeps_the_cells() -> None:

@@ -4,7 +4,10 @@
 (:mod:`~telbill.bench.generate`), checks telbill against a simple reference
 (:mod:`~telbill.bench.reference`) and times whole processes
 (:mod:`~telbill.bench.timing`); ``--vs duckdb`` compares it with a DuckDB SQL job
-(:mod:`~telbill.bench.duckdb_job`, :mod:`~telbill.bench.versus`).
+(:mod:`~telbill.bench.duckdb_job`, :mod:`~telbill.bench.versus`). ``--menu`` times
+the main menu as a process (:mod:`~telbill.bench.menu`: opening, edits) and
+``--menu-steps`` its heavy steps in the process (:mod:`~telbill.bench.steps`:
+sorting, finding, the first page).
 """
 
 from __future__ import annotations

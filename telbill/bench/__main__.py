@@ -9,7 +9,12 @@ Modes (see the README's "Speed" section for figures):
   codes on a 50,000-call check set (exit 1 at the first difference), then both
   are timed in alternation and the ratios printed;
 - ``--pathological``: 1,000,000 identical records (all set aside as overlaps) and
-  one 51 MB line.
+  one 51 MB line;
+- ``--menu``: the main menu as a process (:mod:`telbill.bench.menu`): opening it
+  and four edits;
+- ``--edits``: the menu's edits through the session, sorted and not (:mod:`telbill.bench.edits`);
+- ``--menu-steps``: the menu's heavy steps in the process (:mod:`telbill.bench.steps`):
+  every sort of item 7, finding subscribers, the first page of every call.
 
 Every timed run is a fresh process; its memory is the peak of the sum of the
 resident sets of its processes (:mod:`telbill.bench.timing`).
@@ -132,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=1_000_000, help="call records (default 1,000,000)")
     parser.add_argument("--users", type=int, default=None,
                         help="subscribers (default 10,000; with --scaling, calls/100)")
-    parser.add_argument("--runs", type=int, default=None, help="timed runs (median; default 3, with --menu 1)")
+    parser.add_argument("--runs", type=int, default=None,
+                        help="timed runs (median; default 3, with --menu 1, with --menu-steps 5)")
     parser.add_argument("--seed", type=int, default=2024, help="random seed of the data set (default 2024)")
     parser.add_argument("--scaling", action="store_true", help="run 250k, 500k and 1M calls (or --sizes)")
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
@@ -148,7 +154,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--menu", action="store_true",
                         help="time the main menu instead: open it, add a user, add, modify and delete a call "
                              "(--runs sessions, default 1)")
+    parser.add_argument("--menu-steps", action="store_true",
+                        help="time the menu's sorts, finding and listing in the process instead "
+                             "(--runs each, default 5; sorted() of the same keys beside each sort)")
+    parser.add_argument("--edits", action="store_true",
+                        help="time the menu's edits through the session, in file order and sorted, and an "
+                             "undo of a user deleted with their calls (--runs each, default 3)")
+    parser.add_argument("--no-plain-lists", action="store_true",
+                        help="with --menu-steps: skip LinkedList.sort of plain integers and strings")
     args = parser.parse_args(argv)
+    if args.menu_steps:
+        from telbill.bench.steps import run_steps
+
+        return run_steps(calls=args.calls, users=args.users or 10_000, seed=args.seed, runs=args.runs or 5,
+                         keep=args.keep, plain_lists=not args.no_plain_lists)
+    if args.edits:
+        from telbill.bench.edits import run_edits
+
+        return run_edits(calls=args.calls, users=args.users or 10_000, seed=args.seed, runs=args.runs or 3,
+                         keep=args.keep)
     if args.menu:
         from telbill.bench.menu import run_bench
 

@@ -195,7 +195,7 @@ def run_session(data: DataSet, work: Path) -> Result:
         result.steps["add user"] = menu.step(["3", NEW_PHONE, "Bench User", "25", "6"])
         result.steps["add call"] = menu.step(["4", NEW_PHONE, "02584561234", "2024-06-01 10:00:00",
                                               "2024-06-01 10:05:00"])
-        result.steps["modify call"] = menu.step(["5", "2", phone, "1", "", "02580000001", "", ""])
+        result.steps["modify call"] = menu.step(["5", "2", phone, "1", "=", "02580000001", "=", "="])  # = keeps
         result.steps["delete call"] = menu.step(["6", "2", phone, "1", "y"])
         result.peak_kb = menu.memory_kb("VmHWM")
     finally:

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from telbill.errors import Notice, OutputError
-from telbill.store import audit
 from telbill.storage import data_file, fsync_folder
+from telbill.store import audit
 from telbill.store.disk import leftover_pattern
 from telbill.store.history import copy_pattern, record_pattern
 

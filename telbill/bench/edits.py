@@ -1,7 +1,7 @@
 """How much an edit costs while the menu's lists are sorted, and undoing a user deleted with calls.
 
-    python benchmarks/edit_speed.py                      # 300,000 calls, 3,000 subscribers
-    python benchmarks/edit_speed.py --calls 1000000 --users 10000 --runs 5
+    python -m telbill.bench --edits                                 # 1,000,000 calls, 10,000 subscribers
+    python -m telbill.bench --edits --calls 300000 --users 3000 --runs 5
 
 The benchmark's data set is generated into a temporary folder (removed
 afterwards). Each order (file order, calls by fee, users by a month's total) gets
@@ -13,17 +13,15 @@ calls is deleted with them and the deletion undone, in file order and sorted by 
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from telbill.bench.generate import generate
+from telbill.bench.generate import ensure_data
 from telbill.dataset import DataPaths
 from telbill.session import CallSort, Session, UserSort
 
@@ -72,25 +70,22 @@ def edits(s: Session, runs: int) -> str:
                       ("delete a call", delete_call)))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=300_000)
-    parser.add_argument("--users", type=int, default=3_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args(argv)
+def run_edits(*, calls: int, users: int, seed: int, runs: int, keep: Path | None) -> int:
+    """Time the edits in each order, then a user deleted with their calls and undone; print medians."""
     with tempfile.TemporaryDirectory(prefix="telbill-edits-") as scratch:
         folder = Path(scratch)
-        data = generate(folder / "data", args.calls, args.users)
+        base = keep if keep is not None else folder
+        data = ensure_data(base / f"calls{calls}-users{users}-seed{seed}", calls, users, seed)
         work = folder / "work"
-        print(f"{args.calls:,} calls, {args.users:,} subscribers; median of {args.runs} edits, seconds", flush=True)
+        print(f"{calls:,} calls, {users:,} subscribers; median of {runs} edits, seconds", flush=True)
         s = session_on(data.folder, work)
-        print(f"file order:           {edits(s, args.runs)}", flush=True)
+        print(f"file order:           {edits(s, runs)}", flush=True)
         s = session_on(data.folder, work)
         s.sort_calls(CallSort.FEE)
-        print(f"calls by fee:         {edits(s, args.runs)}", flush=True)
+        print(f"calls by fee:         {edits(s, runs)}", flush=True)
         s = session_on(data.folder, work)
         s.sort_users(UserSort.MONTH_TOTAL, month=s.billed_months()[0])
-        print(f"users by month total: {edits(s, args.runs)}", flush=True)
+        print(f"users by month total: {edits(s, runs)}", flush=True)
         callers = Counter(c.caller for c in s.calls)
         for sort in (None, CallSort.FEE):
             s = session_on(data.folder, work)
@@ -107,7 +102,3 @@ def main(argv: list[str] | None = None) -> int:
             label = "calls by fee" if sort else "file order"
             print(f"{label}: delete a user with {count:,} calls {deleted:.3f} s, undo it {undone:.3f} s", flush=True)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
