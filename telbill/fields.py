@@ -17,6 +17,8 @@ from telbill.display import quote
 from telbill.errors import ValidationError
 
 SECONDS_PER_DAY = 86_400
+MAX_SECONDS = 3 * SECONDS_PER_DAY
+"""The longest call billed: one over three days is set aside (``too-long``)."""
 MAX_NAME_CHARS = 64
 PHONE_MIN, PHONE_MAX = 3, 20
 MAX_YUAN_DIGITS = 15
@@ -50,6 +52,18 @@ _NAME_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 def split_fields(text: str) -> list[str]:
     """The fields of a comment-free record text (see :data:`SEPARATOR`)."""
     return [part for part in SEPARATOR.split(text) if part]
+
+
+def strip_comment(line: str) -> str:
+    """The line without a trailing comment; ``''`` for a comment or blank line."""
+    stripped = line.strip(BLANKS)
+    if not stripped or stripped[0] == "#":
+        return ""
+    if "#" in stripped:
+        m = TRAILING_COMMENT.search(stripped)
+        if m is not None:
+            stripped = stripped[: m.start()].rstrip(BLANKS)
+    return stripped
 
 
 # -- phones, names and money -----------------------------------------------------------

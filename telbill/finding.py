@@ -11,7 +11,7 @@ Names sort by their Latin letters: a Chinese character by its pinyin (a
 surname by its surname reading, ``曾`` as ``zeng``), any other word as written,
 case-insensitively; so ``张强`` sorts next to ``Zhang Qiang``.
 
-The pinyin comes from :mod:`pypinyin`. What a name gives (its readings, its
+The pinyin comes from :mod:`pypinyin` (loaded when a name is first looked at). What a name gives (its readings, its
 sort key) is worked out once per distinct name and kept in a
 :class:`NameIndex`, so finding among 10,000 subscribers is one pass of cheap
 string tests.
@@ -23,8 +23,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-
-from pypinyin import Style, pinyin
 
 from telbill.errors import ValidationError
 from telbill.records import User
@@ -45,6 +43,9 @@ Only ordering uses this; finding accepts every reading anyway."""
 def readings(char: str) -> tuple[str, ...]:
     """The pinyin readings of one character without tones (``曾`` → ``('ceng', 'zeng')``), most
     common first; ``()`` for a character that is not Chinese. ``ü`` is written ``v``."""
+    # pypinyin's dictionaries take a tenth of a second to load: not before a name is looked at.
+    from pypinyin import Style, pinyin
+
     found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     return tuple(dict.fromkeys(r for r in found[0] if r.isascii() and r.isalpha())) if found else ()
 

@@ -19,8 +19,8 @@ from typing import Any
 from telbill.decoding import decode
 from telbill.errors import Problem
 from telbill.linkedlist import LinkedList
+from telbill.callreader import BadCall
 from telbill.loader import (
-    BadCall,
     CallsFile,
     UsersFile,
     duplicate_problem,
@@ -33,6 +33,7 @@ from telbill.screening import (
     Anomaly,
     Screening,
     malformed_anomaly,
+    screen_as_read,
     screen_by_caller,
     screen_caller,
 )
@@ -192,11 +193,14 @@ class HeldCalls:
         self.file = loaded
         self.order: tuple[CallKey, bool] | None = None
         """The key and direction the records are sorted by (``None``: file order)."""
-        self.by_caller: dict[str, list[Call]] = {}
         self.flagged: dict[int, Anomaly] = {}
         self._view: Screening | None = None
-        self._group()
-        self.screen_all(phones)
+        if loaded.calls and not loaded.by_caller:  # not grouped as read
+            self._group()
+            self.screen_all(phones)
+        else:
+            self.flagged = screen_as_read(self.by_caller, phones, loaded.odd_lengths, loaded.unordered)
+        loaded.odd_lengths, loaded.unordered = [], set()  # what is held changes from now on
 
     @property
     def lines(self) -> list[str]:
@@ -205,6 +209,11 @@ class HeldCalls:
     @property
     def calls(self) -> LinkedList[Call]:
         return self.file.calls
+
+    @property
+    def by_caller(self) -> dict[str, list[Call]]:
+        """Each caller's records, in file order."""
+        return self.file.by_caller
 
     def _group(self) -> None:
         groups: dict[str, list[Call]] = {}
@@ -215,7 +224,7 @@ class HeldCalls:
                 groups[call.caller] = [call]
             else:
                 group.append(call)
-        self.by_caller = groups
+        self.file.by_caller = groups
 
     def screen_all(self, phones: Collection[str]) -> None:
         """Screen every record again, caller by caller (their records in file order)."""

@@ -24,43 +24,16 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, count, islice, product, repeat
+from itertools import compress, count, islice, repeat
 from multiprocessing.connection import Connection
-from operator import (
-    add,
-    and_,
-    attrgetter,
-    contains,
-    eq,
-    getitem,
-    le,
-    ne,
-    not_,
-    or_,
-    rshift,
-)
+from operator import add, and_, attrgetter, eq, getitem, le, rshift
 from pathlib import Path
 from typing import Any, cast
 
-from telbill.display import quote
-from telbill.fields import (
-    PHONE_MAX,
-    PHONE_MIN,
-    SECONDS_PER_DAY,
-    SPLIT_CONTROL,
-    is_phone,
-    parse_date,
-    split_fields,
-)
+from telbill.callreader import BLOCK, MAX_LINE_CHARS, BadCall, CallReader, Records
+from telbill.fields import SECONDS_PER_DAY
 from telbill.i18n import Tr
-from telbill.linkedlist import IntrusiveList, Linked, LinkedList
-from telbill.loader import (
-    MAX_LINE_CHARS,
-    BadCall,
-    long_line,
-    parse_call_fields,
-    strip_comment,
-)
+from telbill.linkedlist import Linked, LinkedList
 from telbill.records import AnomalyCode, User, format_duration, format_moment, month_of
 from telbill.report import TextCache, csv_lines, row_lines, user_columns
 from telbill.screening import MAX_SECONDS, clashing
@@ -70,8 +43,6 @@ from telbill.tariff import Tariff
 ProgressFn = Callable[[int], None]
 """Told how many lines of calls.txt have been read."""
 PROGRESS_EVERY = 50_000
-BLOCK = 128
-"""Lines taken together (small enough for their fields to stay in the CPU cache)."""
 
 FIRST_SHARE = 0.65
 """Part 0's share of the subscribers, against 1 for each other part: it also reads
@@ -192,13 +163,6 @@ class Layout:
 _CODES = list(AnomalyCode)
 _MALFORMED, _END_BEFORE_START, _UNKNOWN, _TOO_LONG, _OVERLAP = range(5)
 
-_HH_MM_TABLE = dict(zip(map("%02d:%02d".__mod__, product(range(24), range(60))), range(0, SECONDS_PER_DAY, 60)))
-_SS_TABLE = dict(zip(map(":%02d".__mod__, range(60)), range(60)))
-_HH_MM, _SS = _HH_MM_TABLE.__getitem__, _SS_TABLE.__getitem__
-_HEAD, _TAIL = slice(0, 5), slice(5, None)
-_slice = cast(Callable[[str, slice], str], getitem)
-_CANONICAL = "{}  {}  {} {}  {} {}".format
-
 
 class _Fees(dict[int, int]):
     """seconds → fee of one rate, each duration computed once."""
@@ -236,25 +200,6 @@ class _Days(dict[int, "list[Any] | None"]):
         return usage
 
 
-class _Records(IntrusiveList[LeanCall]):
-    """A part's records; new ones are linked a run at a time, column by column."""
-
-    __slots__ = ()
-
-    def link(self, records: list[LeanCall]) -> None:
-        """Append fresh records (never linked in a list before)."""
-        if not records:
-            return
-        deque(map(_SET_NEXT, records, islice(records, 1, None)), 0)
-        records[-1].next = None
-        if self.tail is None:
-            self.head = records[0]  # type: ignore[assignment]
-        else:
-            self.tail.next = records[0]  # type: ignore[assignment]
-        self.tail = records[-1]  # type: ignore[assignment]
-        self._len += len(records)
-
-
 class Part:
     """The records of the callers one part owns, and what it makes of them."""
 
@@ -264,24 +209,20 @@ class Part:
         self.users = plan.users[plan.bounds[index]:plan.bounds[index + 1]]
         self.columns = user_columns(self.users)
         self.lines = LineBlocks(plan.calls)
-        self._fed: set[int] | None = None  # unreadable line numbers, when fed by part 0
-        self._reset()
+        self._reset(self.lines.unreadable)
 
-    def _reset(self) -> None:
+    def _reset(self, unreadable: set[int]) -> None:
         plan = self.plan
-        self.calls = _Records()
+        self.unreadable = unreadable
+        """Numbers of this part's lines valid in no encoding (see :class:`LineBlocks`)."""
+        self.reader = CallReader(self._add, keep_texts=False, unreadable=unreadable)
+        """Reads the lines; keeps the texts not in the standard layout and the malformed records."""
+        self.calls: Records[LeanCall] = Records()
         """The records of this part's callers, in file order."""
-        self.malformed: list[BadCall] = []
-        """Its record lines that could not be read, in file order."""
-        self.raws: dict[int, str] = {}
-        """line → text of a record whose text is not the one :meth:`LeanCall.text` makes."""
         self.marks: dict[LeanCall, int | LeanCall] = {}
         """A record set aside → its code (rules 2 to 4), or the record it overlaps."""
         self.lines_of: dict[LeanCall, int] = {}
         """A record set aside, or overlapped by one → its line number."""
-        self.records = 0
-        self.dates: dict[str, int] = {}
-        self.callers: dict[str, str] = {}  # shares one string per caller among its calls
         # Per caller: the earliest start its next record may have for the caller's
         # records to be in start order without a clash so far (see _screen).
         self.state: dict[str, int] = dict.fromkeys((u.phone for u in self.users), 0)
@@ -299,9 +240,14 @@ class Part:
     # -- reading ----------------------------------------------------------------------------
 
     @property
-    def unreadable(self) -> set[int]:
-        """Numbers of this part's lines valid in no encoding (see :class:`LineBlocks`)."""
-        return self.lines.unreadable if self._fed is None else self._fed
+    def records(self) -> int:
+        """This part's record lines, readable or not."""
+        return self.reader.records
+
+    @property
+    def malformed(self) -> list[BadCall]:
+        """This part's record lines that could not be read, in file order."""
+        return self.reader.malformed
 
     def read(self, progress: ProgressFn | None = None, feeds: Sequence[Connection] = ()) -> None:
         """Read calls.txt: this part's records are screened against rules 2 to 4 and
@@ -311,28 +257,29 @@ class Part:
                 self._read(progress, feeds)
                 return
             except EncodingChanged:  # the file is not UTF-8 after all: again, as it really is
-                self._reset()
+                self._reset(self.lines.unreadable)
                 for feed in feeds:
                     feed.send(("restart", None))
 
     def read_fed(self, source: Connection) -> None:
         """Take this part's lines from part 0 (see :meth:`read`) and read them."""
-        self._fed = set()
+        self._reset(set())
+        block = self.reader.block
         while True:
             kind, value = source.recv()
             if kind == "end":
                 return
             if kind == "restart":
-                self._reset()
-                self._fed = set()
+                self._reset(set())
+                block = self.reader.block
                 continue
             raw, text, unreadable = value
             numbers = array("q")
             numbers.frombytes(raw)
             lines = text.decode("utf-8", "surrogateescape").split("\n")
-            self._fed.update(unreadable)
+            self.unreadable.update(unreadable)
             for at in range(0, len(lines), BLOCK):
-                self._block(lines[at:at + BLOCK], numbers[at:at + BLOCK], False)
+                block(lines[at:at + BLOCK], numbers[at:at + BLOCK], False)
 
     def _read(self, progress: ProgressFn | None, feeds: Sequence[Connection]) -> None:
         number = 0
@@ -357,8 +304,9 @@ class Part:
                 numbers, lines = list(compress(count(first), mine)), list(compress(lines, mine))
             else:
                 numbers = range(first, number + 1)
+            block = self.reader.block
             for at in range(0, len(lines), BLOCK):
-                self._block(lines[at:at + BLOCK], numbers[at:at + BLOCK], huge)
+                block(lines[at:at + BLOCK], numbers[at:at + BLOCK], huge)
             if progress is not None:
                 while next_report <= number:
                     progress(next_report)
@@ -383,72 +331,9 @@ class Part:
                 heads = [s[0] if s else "" for s in splits]
         return list(map(owner, heads, repeat(0)))
 
-    def _block(self, block: list[str], numbers: Sequence[int], huge: bool) -> None:
-        """Some lines: those of six fields without a comment together, any other one by one."""
-        unreadable = self.unreadable
-        if (huge and max(map(len, block)) > MAX_LINE_CHARS) or (
-                unreadable and not unreadable.isdisjoint(numbers)):
-            for line, number in zip(block, numbers):
-                self._line(line, number)
-            return
-        joined = "".join(block)
-        if (not joined.isprintable() and not joined.replace("\t", "").isprintable()
-                and SPLIT_CONTROL.search(joined)):
-            # control characters that str.split would take as spaces: line by line,
-            # with the fields as telbill separates them
-            for line, number in zip(block, numbers):
-                self._line(line, number)
-            return
-        parts = list(map(str.split, block))
-        odd = compress(count(), map(or_, map(ne, map(len, parts), repeat(6)), map(contains, block, repeat("#"))))
-        done = 0
-        for i in odd:
-            if i > done:
-                self._run(block[done:i], parts[done:i], numbers[done:i])
-            self._line(block[i], numbers[i])
-            done = i + 1
-        if done < len(block):
-            self._run(block[done:], parts[done:], numbers[done:])
-
-    def _run(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
-        """Lines of six fields without a comment."""
-        callers, callees, d1, t1, d2, t2 = zip(*rows)
-        day = self.dates.__getitem__
-        # A clock is its "HH:MM" part and its ":SS" part, each looked up in a small
-        # table (1440 and 60 entries, which stay in the CPU cache); both found
-        # means the text was exactly HH:MM:SS with a real time.
-        try:
-            starts = list(map(add, map(day, d1), map(add, map(_HH_MM, map(_slice, t1, repeat(_HEAD))),
-                                                    map(_SS, map(_slice, t1, repeat(_TAIL))))))
-            ends = list(map(add, map(day, d2), map(add, map(_HH_MM, map(_slice, t2, repeat(_HEAD))),
-                                                  map(_SS, map(_slice, t2, repeat(_TAIL))))))
-        except KeyError:  # a date not seen before, or something wrong
-            if not self._learn(d1, t1, d2, t2):
-                return self._sort_out(lines, rows, numbers)
-            return self._run(lines, rows, numbers)
-        known = self.callers
-        try:
-            shared = list(map(known.__getitem__, callers))
-        except KeyError:  # callers not seen before
-            for caller in set(callers).difference(known):
-                if not is_phone(caller):
-                    return self._sort_out(lines, rows, numbers)
-                known[caller] = caller
-            shared = list(map(known.__getitem__, callers))
-        digits = "".join(callees)
-        if not (digits.isascii() and digits.isdigit()
-                and min(map(len, callees)) >= PHONE_MIN and max(map(len, callees)) <= PHONE_MAX):
-            return self._sort_out(lines, rows, numbers)
-        # Keep a line's text only where it is not the standard layout.
-        differs = list(map(ne, lines, map(_CANONICAL, callers, callees, d1, t1, d2, t2)))
-        if any(differs):
-            self.raws.update(compress(zip(numbers, lines), differs))
-        self.records += len(lines)
-        self._add(shared, callees, starts, ends, numbers)
-
-    def _add(self, callers: Sequence[str], callees: Sequence[str], starts: list[int], ends: list[int],
-             numbers: Sequence[int]) -> None:
-        """Make and link the records, then screen and rate them."""
+    def _add(self, callers: list[str], callees: Sequence[str], starts: list[int], ends: list[int],
+             numbers: Sequence[int], lines: Sequence[str]) -> None:
+        """Make and link the records of a run the reader gives, then screen and rate them."""
         records = list(map(_NEW, repeat(LeanCall, len(starts))))
         moments = map(add, map(int.__lshift__, starts, repeat(_END_BITS)), ends)
         for fill, column in ((_SET_CALLER, callers), (_SET_CALLEE, callees), (_SET_MOMENT, moments)):
@@ -499,68 +384,6 @@ class Part:
             self.marks[record] = _UNKNOWN
         else:
             self.marks[record] = _TOO_LONG
-
-    def _learn(self, d1: Sequence[str], t1: Sequence[str], d2: Sequence[str], t2: Sequence[str]) -> bool:
-        """Add new date texts to the lookup table; False if a date or a clock is impossible."""
-        for text in set(d1).union(d2).difference(self.dates):
-            parsed = parse_date(text)
-            if parsed is None:
-                return False
-            self.dates[text] = parsed * SECONDS_PER_DAY
-        return all(text[:5] in _HH_MM_TABLE and text[5:] in _SS_TABLE for text in set(t1).union(t2))
-
-    def _sort_out(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
-        """A run with a field not right: learn its good new dates and callers, then
-        take the lines that are right together and the others one by one."""
-        dates, callers = self.dates, self.callers
-        caller_col, callees, d1, t1, d2, t2 = zip(*rows)
-        for text in set(d1).union(d2).difference(dates):
-            parsed = parse_date(text)
-            if parsed is not None:
-                dates[text] = parsed * SECONDS_PER_DAY
-        for caller in set(caller_col).difference(callers):
-            if is_phone(caller):
-                callers[caller] = caller
-        good = map(all, zip(map(dates.__contains__, d1), map(dates.__contains__, d2),
-                            map(_HH_MM_TABLE.__contains__, map(_slice, t1, repeat(_HEAD))),
-                            map(_SS_TABLE.__contains__, map(_slice, t1, repeat(_TAIL))),
-                            map(_HH_MM_TABLE.__contains__, map(_slice, t2, repeat(_HEAD))),
-                            map(_SS_TABLE.__contains__, map(_slice, t2, repeat(_TAIL))),
-                            map(callers.__contains__, caller_col), map(is_phone, callees)))
-        done, n = 0, len(lines)
-        for i in compress(range(n), map(not_, good)):
-            if i > done:
-                self._run(lines[done:i], rows[done:i], numbers[done:i])
-            self._line(lines[i], numbers[i])
-            done = i + 1
-        if done < n:
-            self._run(lines[done:], rows[done:], numbers[done:])
-
-    def _line(self, line: str, number: int) -> None:
-        """One line not in the standard layout: a record (its text kept), a malformed
-        record, or nothing (blank, comment)."""
-        if len(line) > MAX_LINE_CHARS:
-            long = long_line(line)
-            if long is not None:
-                self.records += 1
-                self.malformed.append(BadCall(number, line, *long))
-            return
-        text = strip_comment(line) if "#" in line else line
-        parts = split_fields(text)
-        if not parts:
-            return
-        self.records += 1
-        if number in self.unreadable:
-            self.malformed.append(BadCall(number, line, "line.unreadable", {"value": quote(line)}))
-            return
-        call, key, params = parse_call_fields(parts)
-        if call is None:
-            self.malformed.append(BadCall(number, line, key, params))
-            return
-        caller = self.callers.setdefault(call.caller, call.caller)
-        if line != _CANONICAL(*parts):
-            self.raws[number] = line
-        self._add([caller], [call.callee], [call.start], [call.end], [number])
 
     # -- overlaps -------------------------------------------------------------------------
 
@@ -675,7 +498,7 @@ class Part:
         where = f"{os.path.basename(str(calls)) or str(calls)} line "
         lines_of, marks = self.lines_of, self.marks
         details = _Details(tr, lines_of)
-        texts = _RecordTexts(self.raws)
+        texts = _RecordTexts(self.reader.texts)
         bad = iter(self.malformed)
         next_bad = next(bad, None)
         ordered = LinkedList(marks)  # set aside by rule: in file order, overlaps by caller

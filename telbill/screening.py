@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, islice
 from operator import and_, attrgetter, eq, gt, le, lt, not_, or_, sub
 from typing import Any
 
+from telbill.callreader import BadCall
+from telbill.fields import MAX_SECONDS as MAX_SECONDS
 from telbill.linkedlist import IntrusiveList, LinkedList
-from telbill.loader import BadCall, paused_gc
+from telbill.loader import paused_gc
 from telbill.records import AnomalyCode, Call, format_duration, format_moment
-
-MAX_SECONDS = 3 * 86_400
 
 
 @dataclass(slots=True)
@@ -258,6 +258,25 @@ def screen_by_caller(groups: dict[str, list[Call]], phones: Collection[str]) -> 
     return flagged
 
 
+def screen_as_read(groups: dict[str, list[Call]], phones: Collection[str], odd_lengths: Iterable[Call],
+                   unordered: Container[str]) -> dict[int, Anomaly]:
+    """:func:`screen_by_caller` for records as the loader found them (``groups`` in file
+    order; see :attr:`telbill.loader.CallsFile.odd_lengths` and ``unordered``): only
+    the callers who are no subscriber, and those whose records are not in start order,
+    are screened record by record; of every other caller, just the records of
+    ``odd_lengths`` are set aside (rule 2 or 4), the others are billed."""
+    flagged: dict[int, Anomaly] = {}
+    with paused_gc():
+        for caller, records in groups.items():
+            known = caller in phones
+            if not known or caller in unordered:
+                _screen_group(records, known, flagged)
+        for call in odd_lengths:
+            if id(call) not in flagged and call.caller in phones:
+                flagged[id(call)] = _end_before_start(call) if call.end < call.start else _too_long(call)
+    return flagged
+
+
 def _screen_group(records: list[Call], known: bool, flagged: dict[int, Anomaly]) -> None:
     if not records:
         return
@@ -276,11 +295,7 @@ def _screen_group(records: list[Call], known: bool, flagged: dict[int, Anomaly])
         fine = list(map(and_, map((0).__le__, durations), map(MAX_SECONDS.__ge__, durations)))
         for i in compress(range(len(records)), map(not_, fine)):
             call, duration = records[i], durations[i]
-            if duration < 0:
-                flagged[id(call)] = _end_before_start(call)
-            else:
-                flagged[id(call)] = Anomaly(AnomalyCode.TOO_LONG, call.line_no, call.text(), "anomaly.too_long",
-                                            {"duration": format_duration(duration), "seconds": duration}, call)
+            flagged[id(call)] = _end_before_start(call) if duration < 0 else _too_long(call)
         records = list(compress(records, fine))
         starts = list(compress(starts, fine))
         ends = list(compress(ends, fine))
@@ -297,6 +312,12 @@ def _screen_group(records: list[Call], known: bool, flagged: dict[int, Anomaly])
 def _end_before_start(call: Call) -> Anomaly:
     return Anomaly(AnomalyCode.END_BEFORE_START, call.line_no, call.text(), "anomaly.end_before_start",
                    {"start": format_moment(call.start), "end": format_moment(call.end)}, call)
+
+
+def _too_long(call: Call) -> Anomaly:
+    duration = call.end - call.start
+    return Anomaly(AnomalyCode.TOO_LONG, call.line_no, call.text(), "anomaly.too_long",
+                   {"duration": format_duration(duration), "seconds": duration}, call)
 
 
 def malformed_anomaly(bad: BadCall) -> Anomaly:
