@@ -12,9 +12,9 @@ of a run where some field is not right, is read on its own
 reason. So SPEC §1–§3 hold whichever way a line goes:
 
 - the fields are those :func:`telbill.fields.split_fields` separates: a block
-  holding a control character that ``str.split`` would take as a space (and that
-  is not a separator) is read line by line, where that character stays inside a
-  field, which then is not valid;
+  holding a control character that ``str.split`` would take as a space
+  (:data:`~telbill.fields.SPLIT_ONLY`) is read line by line, where that character
+  stays inside a field, which then is not valid;
 - a line longer than :data:`MAX_LINE_CHARS` is set aside whole, never split;
 - a line valid in no encoding (its number in ``unreadable``) is a malformed record;
 - every record line is counted once (:attr:`CallReader.records`) and becomes
@@ -45,7 +45,7 @@ from telbill.fields import (
     PHONE_MAX,
     PHONE_MIN,
     SECONDS_PER_DAY,
-    SPLIT_CONTROL,
+    SPLIT_ONLY,
     is_phone,
     parse_clock,
     parse_date,
@@ -126,7 +126,7 @@ def _is_clock(text: str) -> bool:
     return text[:5] in _HH_MM and text[5:] in _SS
 
 
-_CANONICAL = "{}  {}  {} {}  {} {}".format
+_CANONICAL = "%s  %s  %s %s  %s %s".__mod__
 """The standard layout of a record (what a record's text is when none is kept)."""
 
 
@@ -196,8 +196,7 @@ class CallReader:
                 self.line(line, number)
             return
         joined = "".join(block)
-        if (not joined.isprintable() and not joined.replace("\t", "").isprintable()
-                and SPLIT_CONTROL.search(joined)):
+        if not joined.isprintable() and any(map(joined.__contains__, SPLIT_ONLY)):
             # control characters that str.split would take as spaces: line by line,
             # with the fields as telbill separates them
             for line, number in zip(block, numbers):
@@ -264,7 +263,7 @@ class CallReader:
                 and min(map(len, callees)) >= PHONE_MIN and max(map(len, callees)) <= PHONE_MAX):
             return self._sort_out(lines, rows, numbers)
         if not self.keep_texts:
-            differs = list(map(ne, lines, map(_CANONICAL, callers, callees, d1, t1, d2, t2)))
+            differs = list(map(ne, lines, map(_CANONICAL, zip(callers, callees, d1, t1, d2, t2))))
             if any(differs):
                 self.texts.update(compress(zip(numbers, lines), differs))
         self.records += len(lines)
@@ -331,7 +330,7 @@ class CallReader:
             return
         caller, callee, start, end = fields
         caller = self.callers.setdefault(caller, caller)
-        if not self.keep_texts and line != _CANONICAL(*parts):
+        if not self.keep_texts and line != _CANONICAL(tuple(parts)):
             self.texts[number] = line
         self.build([caller], [callee], [start], [end], [number], [line])
 

@@ -43,6 +43,11 @@ TRAILING_COMMENT = re.compile(f"[{BLANKS}]#")
 """A ``#`` after a blank starts a trailing comment."""
 SPLIT_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 """A control character in a record's raw text (a tab is a separator, not one of these)."""
+SPLIT_ONLY = "\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+"""The characters ``str.split`` takes as spaces that do not separate fields (they are
+control characters, see :data:`SEPARATOR`): in a text holding none of them,
+``str.split`` gives the fields :func:`split_fields` gives (the other control
+characters stay inside a field with both)."""
 
 _NAME_ALLOWED_FORMAT = frozenset("\u200c\u200d")
 """Zero-width non-joiner and joiner: format characters some scripts need in names."""

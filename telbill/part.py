@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import os
 from array import array
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, count, islice, repeat
 from multiprocessing.connection import Connection
-from operator import add, and_, attrgetter, eq, getitem, le, rshift
+from operator import add, and_, attrgetter, eq, getitem, gt, le, rshift
 from pathlib import Path
 from typing import Any, cast
 
@@ -67,6 +66,11 @@ class LeanCall(Linked):
     callee: str
     moment: int
 
+    def __init__(self, caller: str, callee: str, moment: int) -> None:
+        self.caller = caller
+        self.callee = callee
+        self.moment = moment
+
     @property
     def start(self) -> int:
         return self.moment >> _END_BITS
@@ -77,9 +81,7 @@ class LeanCall(Linked):
 
 
 _MOMENT = attrgetter("moment")
-_NEW = object.__new__
-_SET_CALLER, _SET_CALLEE, _SET_MOMENT, _SET_NEXT = (
-    cast(Any, getattr(LeanCall, name)).__set__ for name in ("caller", "callee", "moment", "next"))
+_slice = cast(Callable[[str, slice], str], getitem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,11 @@ class Plan:
     tariff: Tariff
     only_month: str | None
     tr: Tr
+    leads: dict[str, int] = field(default_factory=dict)
+    """The first :attr:`lead` characters of a subscriber's number → the part that owns
+    every subscriber whose number starts so, or -1 when several parts own some."""
+    lead: int = 0
+    """How many characters a line's lead has (about the length of most numbers)."""
 
     @property
     def parts(self) -> int:
@@ -114,7 +121,13 @@ class Plan:
             acc += share
             bounds.append(round(n * acc / total))
         owner = {u.phone: k for k in range(parts) for u in users[bounds[k]:bounds[k + 1]]}
-        return cls(users, bounds, owner, calls, tariff, only_month, tr)
+        n = min(8, sorted(map(len, owner))[len(owner) // 2]) if owner else 0
+        leads: dict[str, int] = {}
+        for phone, k in owner.items():
+            if len(phone) >= n:
+                lead = phone[:n]
+                leads[lead] = k if leads.get(lead, k) == k else -1
+        return cls(users, bounds, owner, calls, tariff, only_month, tr, leads, n)
 
 
 @dataclass(slots=True)
@@ -284,14 +297,13 @@ class Part:
     def _read(self, progress: ProgressFn | None, feeds: Sequence[Connection]) -> None:
         number = 0
         next_report = PROGRESS_EVERY
-        owner: Callable[[str, int], int] = self.plan.owner.get
         numbers: Sequence[int]
         for lines in self.lines.blocks():
             first = number + 1
             number += len(lines)
             huge = max(map(len, lines), default=0) > MAX_LINE_CHARS
             if feeds:
-                owners = self._owners(lines, owner, huge)
+                owners = self._owners(lines, huge)
                 unreadable = self.lines.unreadable
                 for k, feed in enumerate(feeds, 1):
                     theirs = list(map(eq, owners, repeat(k)))
@@ -316,28 +328,32 @@ class Part:
         if progress is not None:
             progress(number)
 
-    @staticmethod
-    def _owners(lines: list[str], owner: Callable[[str, int], int], huge: bool) -> list[int]:
+    def _owners(self, lines: list[str], huge: bool) -> list[int]:
         """The part of each line: the one that owns the number in its first field (part 0
-        when that is no subscriber's number, or the line is blank or huge)."""
-        if huge:  # never split a huge line
-            heads = [line.split(None, 1)[0] if len(line) <= MAX_LINE_CHARS and line.strip() else ""
-                     for line in lines]
-        else:
-            splits = list(map(str.split, lines, repeat(None), repeat(1)))
-            try:
-                heads = list(map(getitem, splits, repeat(0)))
-            except IndexError:  # a blank line
-                heads = [s[0] if s else "" for s in splits]
-        return list(map(owner, heads, repeat(0)))
+        when that is no subscriber's number, or the line is blank or huge).
+
+        Most lines are told by their lead (:attr:`Plan.leads`): a line that starts with
+        the lead of some subscribers' numbers has one of them in its first field, or no
+        subscriber's number at all (such a line is set aside whichever part reads it).
+        Only the other lines are split.
+        """
+        plan = self.plan
+        owners: list[int | None] = list(map(plan.leads.get, map(_slice, lines, repeat(slice(0, plan.lead)))))
+        if huge:  # a huge line is never split, and part 0 reads it
+            for i in compress(count(), map(gt, map(len, lines), repeat(MAX_LINE_CHARS))):
+                owners[i] = 0
+        if None in owners or -1 in owners:
+            owner = plan.owner.get
+            for i, found in enumerate(owners):
+                if found is None or found == -1:
+                    line = lines[i]
+                    owners[i] = owner(line.split(None, 1)[0], 0) if line and not line.isspace() else 0
+        return cast(list[int], owners)
 
     def _add(self, callers: list[str], callees: Sequence[str], starts: list[int], ends: list[int],
              numbers: Sequence[int], lines: Sequence[str]) -> None:
         """Make and link the records of a run the reader gives, then screen and rate them."""
-        records = list(map(_NEW, repeat(LeanCall, len(starts))))
-        moments = map(add, map(int.__lshift__, starts, repeat(_END_BITS)), ends)
-        for fill, column in ((_SET_CALLER, callers), (_SET_CALLEE, callees), (_SET_MOMENT, moments)):
-            deque(map(fill, records, column), 0)
+        records = list(map(LeanCall, callers, callees, map(add, map(int.__lshift__, starts, repeat(_END_BITS)), ends)))
         self.calls.link(records)
         self.line_numbers.extend(numbers)
         self._screen(records, callers, callees, starts, ends, numbers)

@@ -105,3 +105,14 @@ def test_one_caller_out_of_start_order_is_the_only_one_screened_closely() -> Non
     flagged = screen_as_read(loaded.by_caller, PHONES, loaded.odd_lengths, loaded.unordered)
     assert sorted((a.line_no, a.code.value) for a in flagged.values()) == [
         (2, "overlap"), (4, "overlap"), (5, "too-long")]
+
+
+def test_split_only_is_every_space_of_str_split_that_separates_no_fields() -> None:
+    """Where none of SPLIT_ONLY is in a text, str.split splits it where telbill does."""
+    import sys
+
+    from telbill.fields import BLANKS, SPLIT_ONLY
+
+    spaces = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+    assert set(SPLIT_ONLY) == spaces - set(BLANKS)
+    assert set(BLANKS) <= spaces
