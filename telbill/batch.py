@@ -42,7 +42,8 @@ from telbill.report import (
 )
 from telbill.storage import input_error, write_together
 from telbill.stream import LineBlocks
-from telbill.workers import Workers, process_count
+from telbill.processes import process_count
+from telbill.workers import Workers
 
 PhaseFn = Callable[[str], None]
 """Told the name of each phase after reading as it begins: screen, rate, write."""
@@ -61,7 +62,7 @@ class BatchOptions:
     """Replace existing outputs that telbill did not write (never an input)."""
     processes: int | None = None
     """How many processes share the work; ``None``: as many as pay on this machine
-    (see :func:`telbill.workers.process_count`)."""
+    (see :func:`telbill.processes.process_count`)."""
 
 
 @dataclass(slots=True)

@@ -36,12 +36,13 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, count, islice, product, repeat
-from operator import add, and_, contains, eq, getitem, ne, not_
+from operator import add, and_, contains, eq, getitem, ne, not_, sub
 from typing import Any, TypeVar, cast
 
 from telbill.display import quote
 from telbill.fields import (
     BLANKS,
+    MAX_SECONDS,
     PHONE_MAX,
     PHONE_MIN,
     SECONDS_PER_DAY,
@@ -158,15 +159,15 @@ class CallReader:
     # -- blocks ---------------------------------------------------------------------------
 
     def read(self, lines: Iterable[str], progress: Callable[[int], None] | None = None,
-             every: int = 50_000, keep: Callable[[list[str]], object] | None = None) -> int:
-        """Read lines numbered from 1 (their line ends dropped); return how many.
+             every: int = 50_000, keep: Callable[[list[str]], object] | None = None, first: int = 1) -> int:
+        """Read lines numbered from ``first`` (their line ends dropped); return how many.
 
         ``keep`` gets each block of lines as read; ``progress`` hears each multiple of
-        ``every`` lines read, and the whole count at the end.
+        ``every`` among the numbers of the lines read, and the last number at the end.
         """
         it = iter(lines)
-        number = 0
-        next_report = every
+        number = first - 1
+        next_report = (number // every + 1) * every
         while True:
             block = list(map(str.rstrip, islice(it, BLOCK), repeat("\r\n")))
             if not block:
@@ -181,7 +182,7 @@ class CallReader:
                     next_report += every
         if progress is not None:
             progress(number)
-        return number
+        return number - first + 1
 
     def block(self, block: list[str], numbers: Sequence[int], may_be_long: bool = True) -> None:
         """Some lines (without their line ends) and their numbers: those of six fields
@@ -366,3 +367,48 @@ class Records(IntrusiveList[L]):
 
 
 _SET_NEXT = cast(Any, getattr(Linked, "next")).__set__
+
+
+class StartOrder:
+    """Follows each caller's records in file order, as they are read: rules 2 and 4
+    (a record that ends before it starts or lasts over three days), and the
+    start-order test of rule 5 for the others: as long as each of a caller's
+    records starts after the previous one started and not before it ended, none
+    of them can overlap another; a caller for whom that fails is ``unordered``.
+    """
+
+    def __init__(self) -> None:
+        self.thresholds: dict[str, int] = {}
+        """Per caller: the earliest start its next record may have (``max(end, start + 1)``
+        of its last one)."""
+        self.firsts: dict[str, int] = {}
+        """Per caller: the start of its first record followed here (not of rule 2 or 4)."""
+        self.unordered: set[str] = set()
+
+    def follow(self, callers: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> list[int]:
+        """The next records, as columns; return the positions of those of rule 2 or 4."""
+        seconds = list(map(sub, ends, starts))
+        odd: list[int] = []
+        if min(seconds) < 0 or max(seconds) > MAX_SECONDS:
+            fine = list(map(and_, map((0).__le__, seconds), map(MAX_SECONDS.__ge__, seconds)))
+            odd = list(compress(count(), map(not_, fine)))
+            callers, starts, ends = list(compress(callers, fine)), list(compress(starts, fine)), list(compress(ends, fine))
+        thresholds, get, firsts, unordered = self.thresholds, self.thresholds.get, self.firsts, self.unordered
+        for caller, start, end in zip(callers, starts, ends):
+            threshold = get(caller)
+            if threshold is None:
+                firsts[caller] = threshold = start
+            if start >= threshold:
+                thresholds[caller] = end if end != start else end + 1
+            else:
+                unordered.add(caller)
+        return odd
+
+    def then(self, later: StartOrder) -> None:
+        """Go on with the records another :class:`StartOrder` followed (those after these)."""
+        get = self.thresholds.get
+        self.unordered.update(caller for caller, start in later.firsts.items() if start < get(caller, start))
+        self.unordered |= later.unordered
+        self.thresholds.update(later.thresholds)
+        for caller, start in later.firsts.items():
+            self.firsts.setdefault(caller, start)

@@ -453,6 +453,8 @@ def read_calls(path: Path, phones: Collection[str],
                progress: Callable[[int, int], None] | None = None) -> tuple[HeldCalls, FileState]:
     """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint.
 
+    A large file is read with a helper process (:mod:`telbill.helper`).
+
     ``progress`` hears (lines read, lines in the file) while the records are read.
     """
     lines, unreadable, state = _read(path)
@@ -462,7 +464,7 @@ def read_calls(path: Path, phones: Collection[str],
         if progress is not None:
             progress(done, total)
 
-    loaded = load_calls(lines, str(path), unreadable, report if progress is not None else None)
+    loaded = load_calls(lines, str(path), unreadable, report if progress is not None else None, shared=True)
     del lines
     return HeldCalls(str(path), loaded, phones), state
 

@@ -11,17 +11,16 @@ import gc
 from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import and_, not_, sub
+from itertools import repeat
+from operator import attrgetter, sub
 from typing import cast
 
 from telbill.callreader import MAX_LINE_CHARS as MAX_LINE_CHARS  # noqa: F401 (for tests)
-from telbill.callreader import BadCall, CallReader, Records
+from telbill.callreader import BLOCK, BadCall, CallReader, Records, StartOrder
 from telbill.display import quote
 from telbill.errors import Problem
 from telbill.fields import (
     MAX_NAME_CHARS,
-    MAX_SECONDS,
     is_phone,
     money_problem,
     name_problem,
@@ -29,6 +28,7 @@ from telbill.fields import (
     split_fields,
     strip_comment,
 )
+from telbill.helper import HELPER_SHARE, Helper, HelperFailed, helper_wanted
 from telbill.linkedlist import LinkedList
 from telbill.records import Call, User
 
@@ -151,6 +151,7 @@ def load_calls(
     source: str,
     unreadable: Collection[int] = frozenset(),
     progress: ProgressFn | None = None,
+    shared: bool = False,
 ) -> CallsFile:
     """Read calls.txt lines; every record line becomes a Call or a BadCall.
 
@@ -159,50 +160,90 @@ def load_calls(
     order of each caller's records, are checked (:attr:`CallsFile.odd_lengths`,
     :attr:`CallsFile.unordered`), so that screening them needs a closer look only
     at those (:func:`telbill.screening.screen_as_read`).
+
+    ``shared=True`` (the menu): a large list of lines is read with a helper
+    process (:mod:`telbill.helper`); the result is the same.
     """
     result = CallsFile(Records())
     builder = _CallBuilder(result)
     reader = CallReader(builder.add, keep_texts=True, unreadable=unreadable)
     with paused_gc():
-        reader.read(lines, progress, PROGRESS_EVERY, result.lines.extend)
+        if shared and isinstance(lines, list) and helper_wanted(len(lines)):
+            _read_shared(reader, builder, result, lines, progress)
+        else:
+            reader.read(lines, progress, PROGRESS_EVERY, result.lines.extend)
     builder.groups.default_factory = None  # a plain mapping from now on
     result.records, result.malformed = reader.records, reader.malformed
     return result
 
 
+def _read_shared(reader: CallReader, builder: _CallBuilder, result: CallsFile, lines: list[str],
+                 progress: ProgressFn | None) -> None:
+    """Read the first lines here while a helper reads the others; then make the records
+    of what it sent, and read here whatever it did not send."""
+    cut = max(BLOCK, round(len(lines) * (1 - HELPER_SHARE) / BLOCK) * BLOCK)
+    try:
+        helper = Helper(lines, cut, reader.unreadable)
+    except OSError:  # no process to be had now: alone, then
+        reader.read(lines, progress, PROGRESS_EVERY, result.lines.extend)
+        return
+    done = cut
+    made: list[list[Call]] = []
+    with helper:
+        reader.read(lines[:cut], progress, PROGRESS_EVERY, result.lines.extend)
+        intern = reader.callers.setdefault
+        try:
+            for chunk in helper.chunks():
+                texts = list(map(str.rstrip, map(lines.__getitem__, map(sub, chunk.numbers, repeat(1))),
+                                 repeat("\r\n")))
+                records = builder.make(list(map(intern, chunk.callers, chunk.callers)), chunk.callees, chunk.starts,
+                                       chunk.ends, chunk.numbers, texts)
+                made.append(records)
+                builder.odd_lengths += map(records.__getitem__, chunk.odd)
+                reader.records += chunk.records
+                reader.malformed += chunk.malformed
+                done = chunk.end
+                if progress is not None:
+                    progress(done)
+            builder.order.then(helper.order)
+        except HelperFailed:  # its records are followed here, and the lines it did not send read here
+            for records in made:
+                builder.order.follow(*(list(map(get, records)) for get in _FOLLOWED))
+    if done < len(lines):
+        reader.read(lines[done:], progress, PROGRESS_EVERY, first=done + 1)
+    result.lines += map(str.rstrip, lines[cut:], repeat("\r\n"))
+
+
+_FOLLOWED = (attrgetter("caller"), attrgetter("start"), attrgetter("end"))
+
+
 class _CallBuilder:
     """Makes the menu's records of each run the reader gives: a :class:`Call` each, linked
-    in the list and added to its caller's group; rules 2 and 4 and each caller's start
-    order checked."""
+    in the list and added to its caller's group, and followed in its caller's start
+    order (:class:`~telbill.callreader.StartOrder`)."""
 
     def __init__(self, result: CallsFile) -> None:
         self.calls = cast(Records[Call], result.calls)
         self.groups: defaultdict[str, list[Call]] = defaultdict(list)
         result.by_caller = self.groups
         self.odd_lengths = result.odd_lengths
-        self.unordered = result.unordered
-        self.state: dict[str, int] = {}
-        """Per caller: the earliest start its next record may have for its records to be
-        in start order without a clash so far (``max(end, start + 1)`` of its last one)."""
+        self.order = StartOrder()
+        self.order.unordered = result.unordered
 
     def add(self, callers: list[str], callees: Sequence[str], starts: list[int], ends: list[int],
             numbers: Sequence[int], lines: Sequence[str]) -> None:
+        records = self.make(callers, callees, starts, ends, numbers, lines)
+        odd = self.order.follow(callers, starts, ends)
+        if odd:
+            self.odd_lengths += map(records.__getitem__, odd)
+
+    def make(self, callers: list[str], callees: Sequence[str], starts: Sequence[int], ends: Sequence[int],
+             numbers: Sequence[int], lines: Sequence[str]) -> list[Call]:
+        """The records, linked and grouped (not followed)."""
         records = list(map(Call, callers, callees, starts, ends, numbers, lines))
         self.calls.link(records)
         deque(map(list.append, map(self.groups.__getitem__, callers), records), 0)
-        seconds = list(map(sub, ends, starts))
-        if min(seconds) < 0 or max(seconds) > MAX_SECONDS:
-            fine = list(map(and_, map((0).__le__, seconds), map(MAX_SECONDS.__ge__, seconds)))
-            self.odd_lengths.extend(compress(records, map(not_, fine)))
-            callers = list(compress(callers, fine))
-            starts = list(compress(starts, fine))
-            ends = list(compress(ends, fine))
-        state, get, unordered = self.state, self.state.get, self.unordered
-        for caller, start, end in zip(callers, starts, ends):
-            if start >= get(caller, 0):
-                state[caller] = end if end != start else end + 1
-            else:
-                unordered.add(caller)
+        return records
 
 
 @contextlib.contextmanager

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import fcntl
 import heapq
 import os
 import signal
@@ -33,44 +32,10 @@ from typing import Any, NoReturn
 from telbill import errors
 from telbill.errors import TelbillError, WorkerError
 from telbill.part import Layout, Part, Plan, ProgressFn, Tally
+from telbill.processes import open_pipe
 from telbill.report import TextCache
 
-PIPE_BYTES = 1 << 20
-"""The size asked for each pipe (Linux), so that a worker rarely waits for this process."""
-MAX_WORKERS = 4
-PARALLEL_MIN_BYTES = 4 << 20
-"""A calls file smaller than this is read by one process (a worker costs more than it saves)."""
-ENV_WORKERS = "TELBILL_WORKERS"
-"""How many processes a batch run uses, when set (1 = no workers)."""
-
 AnomalyChunks = Iterator[tuple[list[int], list[bytes]]]
-
-
-def process_count(size: int, requested: int | None = None) -> int:
-    """How many processes bill a calls file of ``size`` bytes on this machine."""
-    if requested is None:
-        env = os.environ.get(ENV_WORKERS, "")
-        requested = int(env) if env.isdigit() and int(env) > 0 else None
-    if not hasattr(os, "fork"):
-        return 1
-    if requested is not None:
-        return max(1, requested)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    if cores < 2 or size < PARALLEL_MIN_BYTES:
-        return 1
-    return min(cores, MAX_WORKERS)
-
-
-def _pipe() -> tuple[Connection, Connection]:
-    """(read end, write end) of a pipe as connections."""
-    r, w = os.pipe()
-    if hasattr(fcntl, "F_SETPIPE_SZ"):
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    return Connection(r, writable=False), Connection(w, readable=False)
 
 
 # -- in the worker -----------------------------------------------------------------------
@@ -133,8 +98,8 @@ class _Remote:
     """A worker as seen from here."""
 
     def __init__(self, plan: Plan, index: int) -> None:
-        to_worker, self.outbox = _pipe()
-        self.inbox, from_worker = _pipe()
+        to_worker, self.outbox = open_pipe()
+        self.inbox, from_worker = open_pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the worker
             self.outbox.close()

@@ -45,3 +45,24 @@ def test_duckdb_job_gives_the_same_rows_and_codes(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(duckdb_job, "MAX_SECONDS", 3 * 86_400 - 1)
     with pytest.raises(bench.Mismatch, match="bills.csv rows, item [0-9]+ differs"):
         versus.compare(tmp_path / "changed", n_calls=3_000, n_users=60, seed=7)
+
+
+def test_the_menu_benchmark_makes_its_four_edits(tmp_path: Path) -> None:
+    """Each timed step of ``--menu`` really changes the files: a user and a call added, the
+    first subscriber's first call given a new callee, then deleted; four undo records kept."""
+    from telbill.bench.generate import ensure_data
+    from telbill.bench.menu import NEW_PHONE, first_subscriber, run_session
+
+    data = ensure_data(tmp_path / "data", 2_000, 20, 1)
+    result = run_session(data, tmp_path / "session")
+    assert list(result.steps) == ["open", "add user", "add call", "modify call", "delete call"]
+    users = (tmp_path / "session/data/users.txt").read_text("utf-8")
+    calls = (tmp_path / "session/data/calls.txt").read_text("utf-8").splitlines()
+    original = data.calls.read_text("utf-8").splitlines()
+    assert f"{NEW_PHONE}  Bench User  25.00  6.00" in users
+    assert calls[-1].startswith(f"{NEW_PHONE}  02584561234  2024-06-01 10:00:00")
+    phone = first_subscriber(data.users)
+    first = next(i for i, line in enumerate(original) if line.startswith(phone + " "))
+    assert "02580000001" not in "".join(calls)  # modified, then deleted
+    assert calls[:first] == original[:first] and calls[first:-1] == original[first + 1:]
+    assert result.backup_files == 4
