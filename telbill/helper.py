@@ -4,11 +4,11 @@ The menu holds every record as a :class:`~telbill.records.Call` of its own
 process, so another process cannot make them for it; but about two thirds of
 the work is reading the lines (splitting them, looking up dates and clocks,
 checking every field), and that another process can do. While this process
-reads the first lines, a helper forked at the start reads the later ones with
-the same reader (:class:`~telbill.callreader.CallReader`) and sends them back as
-columns, a chunk of whole blocks at a time: callers and callees as text, starts,
-ends and line numbers as machine integers, the malformed records, how many
-record lines; it also follows each caller's records
+reads the first two fifths of the lines, a helper forked at the start reads the
+others with the same reader (:class:`~telbill.callreader.CallReader`) and sends
+them back as columns, a chunk of whole blocks at a time: callers and callees as
+text, starts, ends and line numbers as machine integers, the malformed
+records, how many record lines; it also follows each caller's records
 (:class:`~telbill.callreader.StartOrder`). This process then makes the records
 of each chunk in file order, as if it had read those lines itself; the result
 is the same, record for record (``tests/test_helper.py``).
@@ -31,7 +31,6 @@ import threading
 from array import array
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from types import TracebackType
@@ -42,9 +41,10 @@ from telbill.processes import PARALLEL_MIN_BYTES, open_pipe, process_count
 
 HELPER_MIN_LINES = 200_000
 """A file with fewer lines is read by this process alone (a helper costs more than it saves)."""
-HELPER_SHARE = 0.75
-"""The part of the lines the helper reads: making a record of a line read by the
-helper costs this process about half of reading it too."""
+HELPER_SHARE = 0.6
+"""The part of the lines the helper reads: making the record of a line the helper
+read costs this process about a third of reading that line itself, so the two
+finish together when the helper takes somewhat more than half."""
 CHUNK = 65_536
 """Records (about) per message from the helper."""
 
@@ -81,6 +81,7 @@ class Helper:
     manager that stops the process, whatever happened, on leaving."""
 
     def __init__(self, lines: Sequence[str], start: int, unreadable: Collection[int]) -> None:
+        """``lines`` are without their line ends."""
         self.inbox, outbox = open_pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the helper
@@ -224,8 +225,8 @@ def _serve(lines: Sequence[str], start: int, unreadable: Collection[int], out: C
         columns = _Columns(out, lambda: reader)
         reader = CallReader(columns.add, keep_texts=True, unreadable=unreadable)
         for at in range(start, len(lines), BLOCK):
-            block = list(map(str.rstrip, lines[at:at + BLOCK], repeat("\r\n")))
-            reader.block(block, range(at + 1, at + 1 + len(block)))
+            block = lines[at:at + BLOCK]  # without their line ends
+            reader.block(list(block), range(at + 1, at + 1 + len(block)))
             if len(columns.numbers) >= CHUNK:
                 columns.send(at + len(block))
         columns.send(len(lines))

@@ -161,8 +161,10 @@ def load_calls(
     :attr:`CallsFile.unordered`), so that screening them needs a closer look only
     at those (:func:`telbill.screening.screen_as_read`).
 
-    ``shared=True`` (the menu): a large list of lines is read with a helper
-    process (:mod:`telbill.helper`); the result is the same.
+    ``shared=True`` (the menu): a large list of lines without their line ends (as
+    :func:`telbill.decoding.decode` gives them) is read with a helper process
+    (:mod:`telbill.helper`); the result is the same, and :attr:`CallsFile.lines` is
+    that list itself.
     """
     result = CallsFile(Records())
     builder = _CallBuilder(result)
@@ -190,12 +192,11 @@ def _read_shared(reader: CallReader, builder: _CallBuilder, result: CallsFile, l
     done = cut
     made: list[list[Call]] = []
     with helper:
-        reader.read(lines[:cut], progress, PROGRESS_EVERY, result.lines.extend)
+        reader.read(lines[:cut], progress, PROGRESS_EVERY)
         intern = reader.callers.setdefault
         try:
             for chunk in helper.chunks():
-                texts = list(map(str.rstrip, map(lines.__getitem__, map(sub, chunk.numbers, repeat(1))),
-                                 repeat("\r\n")))
+                texts = list(map(lines.__getitem__, map(sub, chunk.numbers, repeat(1))))
                 records = builder.make(list(map(intern, chunk.callers, chunk.callers)), chunk.callees, chunk.starts,
                                        chunk.ends, chunk.numbers, texts)
                 made.append(records)
@@ -211,7 +212,7 @@ def _read_shared(reader: CallReader, builder: _CallBuilder, result: CallsFile, l
                 builder.order.follow(*(list(map(get, records)) for get in _FOLLOWED))
     if done < len(lines):
         reader.read(lines[done:], progress, PROGRESS_EVERY, first=done + 1)
-    result.lines += map(str.rstrip, lines[cut:], repeat("\r\n"))
+    result.lines = lines
 
 
 _FOLLOWED = (attrgetter("caller"), attrgetter("start"), attrgetter("end"))
