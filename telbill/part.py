@@ -35,7 +35,7 @@ from telbill.i18n import Tr
 from telbill.linkedlist import Linked, LinkedList
 from telbill.records import AnomalyCode, User, format_duration, format_moment, month_of
 from telbill.report import TextCache, csv_lines, row_lines, user_columns
-from telbill.screening import MAX_SECONDS, clashing
+from telbill.screening import MAX_SECONDS, clashing, clean_ends
 from telbill.stream import EncodingChanged, LineBlocks
 from telbill.tariff import Tariff
 
@@ -404,7 +404,8 @@ class Part:
     # -- overlaps -------------------------------------------------------------------------
 
     def sweep(self) -> None:
-        """Sort and sweep the records of each caller not found in start order (rule 5),
+        """Sort and sweep the records of each caller not found in start order (rule 5;
+        only those between its clean ends, see :func:`~telbill.screening.clean_ends`),
         then take the fees of the records that overlap off the sums."""
         marks, lines_of, unsorted = self.marks, self.lines_of, self.unsorted
         if not unsorted:
@@ -419,7 +420,12 @@ class Part:
                 group[1].append(number)
         while groups:
             _, (records, numbers) = groups.popitem()  # each group goes once swept
-            starts = list(map(rshift, map(_MOMENT, records), repeat(_END_BITS)))
+            moments = list(map(_MOMENT, records))
+            starts = list(map(rshift, moments, repeat(_END_BITS)))
+            k, m = clean_ends(starts, list(map(and_, moments, repeat(_MASK))))
+            if m - k < 2:
+                continue
+            records, numbers, starts = records[k:m], numbers[k:m], starts[k:m]
             if not all(map(le, starts, islice(starts, 1, None))):
                 start_of = dict(zip(records, starts))
                 line_of = dict(zip(records, numbers))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, islice
-from operator import and_, attrgetter, eq, gt, le, lt, not_, or_, sub
+from itertools import accumulate, compress, count, islice
+from operator import add, and_, attrgetter, eq, ge, gt, le, lt, not_, or_, sub
 from typing import Any
 
 from telbill.callreader import BadCall
@@ -140,17 +140,52 @@ def clashing(starts: list[int], ends: list[int]) -> Iterator[tuple[int, int]]:
             f = next(following, n)
 
 
+def clean_ends(starts: Sequence[int], ends: Sequence[int]) -> tuple[int, int]:
+    """``(k, m)``: of one caller's records in file order (none ending before it starts),
+    those before ``k`` and those from ``m`` on clash with no record, and come in start
+    order before (after) every other: only records ``k`` to ``m - 1`` need sorting and
+    sweeping (:func:`clashing` gives the same clashes among them).
+
+    The records before ``k`` follow one another (each starts after the one before
+    started and not before it ended: :class:`~telbill.callreader.StartOrder`) and
+    every later one starts after the last of them started and ended; the records
+    from ``m`` on follow one another and the first of them starts after every record
+    before it started and ended. Both hold for all smaller ``k`` and all larger ``m``,
+    so the largest ``k`` and the smallest ``m`` are found over whole columns.
+    """
+    n = len(starts)
+    if n < 2:
+        return n, n
+    thresholds = list(map(add, ends, map(eq, ends, starts)))  # max(end, start + 1)
+    follows = list(map(ge, islice(starts, 1, None), thresholds))  # follows[i]: record i + 1 follows record i
+    chain = next(compress(count(1), map(not_, follows)), n)  # records [:chain] follow one another
+    lows = list(accumulate(reversed(starts), min))
+    lows.reverse()  # lows[j]: the earliest start from record j on
+    k = next(compress(count(), map(lt, islice(lows, 1, chain), thresholds)), chain - 1) if chain < n else n
+    if k == n:
+        return n, n
+    tail = n - next(compress(count(), map(not_, reversed(follows))), n - 1) - 1  # records [tail:] follow one another
+    first = max(k, tail, 1)
+    highs = list(accumulate(thresholds, max))  # highs[i]: the latest threshold of records 0 to i
+    m = next(compress(count(first), map(ge, islice(starts, first, None), islice(highs, first - 1, None))), n)
+    return k, m
+
+
 def _sweep(group: Sequence[Call] | LinkedList[Call], clashes: dict[int, tuple[Call, Call]]) -> None:
-    """Sort one caller's records by start (with the linked list's stable merge sort,
-    unless they are in start order already); note each clash as ``id -> (record, partner)``
-    (see :func:`clashing`)."""
+    """Sort one caller's records by start (with the linked list's stable sort, unless they
+    are in start order already); note each clash as ``id -> (record, partner)`` (see
+    :func:`clashing`). Only the records between the ones :func:`clean_ends` finds
+    clean are sorted and swept."""
     if len(group) < 2:
         return
-    starts = list(map(_START, group))
-    if all(map(le, starts, islice(starts, 1, None))):
-        items = list(group)  # already in start order: nothing to sort
-    else:
-        linked = group if isinstance(group, LinkedList) else LinkedList(group)
+    items = list(group)
+    starts = list(map(_START, items))
+    k, m = clean_ends(starts, list(map(_END, items)))
+    if m - k < 2:
+        return
+    items, starts = items[k:m], starts[k:m]
+    if not all(map(le, starts, islice(starts, 1, None))):
+        linked = LinkedList(items)
         linked.sort(key=_START)
         items = list(linked)
         starts = list(map(_START, items))
