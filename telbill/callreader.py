@@ -381,8 +381,6 @@ class StartOrder:
         self.thresholds: dict[str, int] = {}
         """Per caller: the earliest start its next record may have (``max(end, start + 1)``
         of its last one)."""
-        self.firsts: dict[str, int] = {}
-        """Per caller: the start of its first record followed here (not of rule 2 or 4)."""
         self.unordered: set[str] = set()
 
     def follow(self, callers: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> list[int]:
@@ -393,22 +391,10 @@ class StartOrder:
             fine = list(map(and_, map((0).__le__, seconds), map(MAX_SECONDS.__ge__, seconds)))
             odd = list(compress(count(), map(not_, fine)))
             callers, starts, ends = list(compress(callers, fine)), list(compress(starts, fine)), list(compress(ends, fine))
-        thresholds, get, firsts, unordered = self.thresholds, self.thresholds.get, self.firsts, self.unordered
+        thresholds, get, unordered = self.thresholds, self.thresholds.get, self.unordered
         for caller, start, end in zip(callers, starts, ends):
-            threshold = get(caller)
-            if threshold is None:
-                firsts[caller] = threshold = start
-            if start >= threshold:
+            if start >= get(caller, 0):
                 thresholds[caller] = end if end != start else end + 1
             else:
                 unordered.add(caller)
         return odd
-
-    def then(self, later: StartOrder) -> None:
-        """Go on with the records another :class:`StartOrder` followed (those after these)."""
-        get = self.thresholds.get
-        self.unordered.update(caller for caller, start in later.firsts.items() if start < get(caller, start))
-        self.unordered |= later.unordered
-        self.thresholds.update(later.thresholds)
-        for caller, start in later.firsts.items():
-            self.firsts.setdefault(caller, start)

@@ -12,11 +12,11 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import attrgetter, sub
+from operator import sub
 from typing import cast
 
 from telbill.callreader import MAX_LINE_CHARS as MAX_LINE_CHARS  # noqa: F401 (for tests)
-from telbill.callreader import BLOCK, BadCall, CallReader, Records, StartOrder
+from telbill.callreader import BadCall, CallReader, Records, StartOrder
 from telbill.display import quote
 from telbill.errors import Problem
 from telbill.fields import (
@@ -28,7 +28,7 @@ from telbill.fields import (
     split_fields,
     strip_comment,
 )
-from telbill.helper import HELPER_SHARE, Helper, HelperFailed, helper_wanted
+from telbill.helper import SharedReading, helper_wanted
 from telbill.linkedlist import LinkedList
 from telbill.records import Call, User
 
@@ -181,41 +181,30 @@ def load_calls(
 
 def _read_shared(reader: CallReader, builder: _CallBuilder, result: CallsFile, lines: list[str],
                  progress: ProgressFn | None) -> None:
-    """Read the first lines here while a helper reads the others; then make the records
-    of what it sent, and read here whatever it did not send."""
-    cut = max(BLOCK, round(len(lines) * (1 - HELPER_SHARE) / BLOCK) * BLOCK)
+    """Read the lines in chunks, here or by a helper (:class:`~telbill.helper.SharedReading`),
+    and make the records of each chunk in file order."""
     try:
-        helper = Helper(lines, cut, reader.unreadable)
+        shared = SharedReading(lines, reader)
     except OSError:  # no process to be had now: alone, then
         reader.read(lines, progress, PROGRESS_EVERY, result.lines.extend)
         return
-    done = cut
-    made: list[list[Call]] = []
-    with helper:
-        reader.read(lines[:cut], progress, PROGRESS_EVERY)
-        intern = reader.callers.setdefault
-        try:
-            for chunk in helper.chunks():
+    intern = reader.callers.setdefault
+    with shared:
+        for chunk in shared.chunks():
+            if chunk.here:
+                callers, texts = chunk.callers, chunk.texts
+            else:
+                callers = list(map(intern, chunk.callers, chunk.callers))
                 texts = list(map(lines.__getitem__, map(sub, chunk.numbers, repeat(1))))
-                records = builder.make(list(map(intern, chunk.callers, chunk.callers)), chunk.callees, chunk.starts,
-                                       chunk.ends, chunk.numbers, texts)
-                made.append(records)
-                builder.odd_lengths += map(records.__getitem__, chunk.odd)
-                reader.records += chunk.records
-                reader.malformed += chunk.malformed
-                done = chunk.end
-                if progress is not None:
-                    progress(done)
-            builder.order.then(helper.order)
-        except HelperFailed:  # its records are followed here, and the lines it did not send read here
-            for records in made:
-                builder.order.follow(*(list(map(get, records)) for get in _FOLLOWED))
-    if done < len(lines):
-        reader.read(lines[done:], progress, PROGRESS_EVERY, first=done + 1)
+            if callers:
+                builder.add(callers, chunk.callees, chunk.starts, chunk.ends, chunk.numbers, texts)
+            reader.records += chunk.records
+            reader.malformed += chunk.malformed
+            if progress is not None and chunk.numbers:
+                progress(chunk.numbers[-1])
+    if progress is not None:
+        progress(len(lines))
     result.lines = lines
-
-
-_FOLLOWED = (attrgetter("caller"), attrgetter("start"), attrgetter("end"))
 
 
 class _CallBuilder:
@@ -233,18 +222,12 @@ class _CallBuilder:
 
     def add(self, callers: list[str], callees: Sequence[str], starts: list[int], ends: list[int],
             numbers: Sequence[int], lines: Sequence[str]) -> None:
-        records = self.make(callers, callees, starts, ends, numbers, lines)
-        odd = self.order.follow(callers, starts, ends)
-        if odd:
-            self.odd_lengths += map(records.__getitem__, odd)
-
-    def make(self, callers: list[str], callees: Sequence[str], starts: Sequence[int], ends: Sequence[int],
-             numbers: Sequence[int], lines: Sequence[str]) -> list[Call]:
-        """The records, linked and grouped (not followed)."""
         records = list(map(Call, callers, callees, starts, ends, numbers, lines))
         self.calls.link(records)
         deque(map(list.append, map(self.groups.__getitem__, callers), records), 0)
-        return records
+        odd = self.order.follow(callers, starts, ends)
+        if odd:
+            self.odd_lengths += map(records.__getitem__, odd)
 
 
 @contextlib.contextmanager

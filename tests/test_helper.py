@@ -39,7 +39,7 @@ def view(loaded: CallsFile) -> dict[str, Any]:
 def helped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Every load shared (small chunks, so that there are many); the helpers' process ids."""
     monkeypatch.setattr(telbill.helper, "HELPER_MIN_LINES", 1)
-    monkeypatch.setattr(telbill.helper, "CHUNK", 300)
+    monkeypatch.setattr(telbill.helper, "CHUNK", 300)  # not a multiple of a block: any size works
     monkeypatch.setenv("TELBILL_WORKERS", "2")
     pids: list[int] = []
     real = telbill.helper.Helper.__init__
@@ -81,7 +81,7 @@ def test_any_file_loads_shared_as_alone(lines: list[str]) -> None:
     """Any lines (tabs, comments, bad records, control characters, callers out of order)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(telbill.helper, "HELPER_MIN_LINES", 1)
-        patch.setattr(telbill.helper, "CHUNK", 50)
+        patch.setattr(telbill.helper, "CHUNK", 37)
         patch.setenv("TELBILL_WORKERS", "2")
         assert view(load_calls(lines, "calls.txt", shared=True)) == view(load_calls(lines, "calls.txt"))
 
@@ -89,22 +89,46 @@ def test_any_file_loads_shared_as_alone(lines: list[str]) -> None:
 @pytest.mark.parametrize("how", ["raises", "dies"])
 def test_a_helper_that_stops_short_changes_nothing(generated: list[str], helped: list[int],
                                                    monkeypatch: pytest.MonkeyPatch, how: str) -> None:
-    """A helper that fails or dies after a few chunks: this process reads the rest, the same way."""
-    real = telbill.helper._Columns.send
-    sent: list[int] = []
+    """A helper that fails or dies after a few chunks: this process reads the ones it took, the same way."""
+    real = telbill.helper._Sender.put
+    sent: list[object] = []
 
-    def send(self: Any, end: int) -> None:
+    def put(self: Any, message: tuple[str, object]) -> None:  # the helper's only
         if len(sent) == 3:
             if how == "dies":
                 os._exit(9)
             raise MemoryError
-        sent.append(end)
-        real(self, end)
+        sent.append(message)
+        real(self, message)
 
-    monkeypatch.setattr(telbill.helper._Columns, "send", send)
+    monkeypatch.setattr(telbill.helper._Sender, "put", put)
+    failed: list[int] = []
+    real_chunk = telbill.helper.Helper.chunk
+
+    def chunk(self: telbill.helper.Helper, number: int) -> telbill.helper.Chunk:
+        try:
+            return real_chunk(self, number)
+        except telbill.helper.HelperFailed:
+            failed.append(number)
+            raise
+
+    monkeypatch.setattr(telbill.helper.Helper, "chunk", chunk)
     shared = view(load_calls(generated, "calls.txt", shared=True))
-    assert gone(helped[0])
+    assert gone(helped[0]) and failed
     assert shared == view(load_calls(generated, "calls.txt"))
+
+
+def test_the_two_processes_share_the_chunks(generated: list[str], helped: list[int]) -> None:
+    """Each chunk is read once, by this process or by the helper, and every one is used in order."""
+    from telbill.callreader import CallReader
+
+    reader = CallReader(lambda *columns: None, keep_texts=True)
+    with telbill.helper.SharedReading(generated, reader) as shared:
+        chunks = list(shared.chunks())
+    numbers = [n for chunk in chunks for n in chunk.numbers]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert len(chunks) == -(-len(generated) // 300) and chunks[0].here
+    assert sum(chunk.records for chunk in chunks) == load_calls(generated, "calls.txt").records
 
 
 def test_ctrl_c_while_loading_leaves_no_helper(generated: list[str], helped: list[int]) -> None:
