@@ -247,7 +247,7 @@ class CallReader:
             ends = list(map(add, map(day, d2), map(add, map(_HH_MM_AT, map(_slice, t2, repeat(_HEAD))),
                                                   map(_SS_AT, map(_slice, t2, repeat(_TAIL))))))
         except KeyError:  # a date not seen before, or something wrong
-            if not self._learn(d1, t1, d2, t2):
+            if not self._learn(d1, d2):
                 return self._sort_out(lines, rows, numbers)
             return self._run(lines, rows, numbers)
         known = self.callers
@@ -270,14 +270,16 @@ class CallReader:
         self.records += len(lines)
         self.build(shared, callees, starts, ends, numbers, lines)
 
-    def _learn(self, d1: Iterable[str], t1: Iterable[str], d2: Iterable[str], t2: Iterable[str]) -> bool:
-        """Add new date texts to the lookup table; False if a date or a clock is impossible."""
-        for text in set(d1).union(d2).difference(self.dates):
+    def _learn(self, d1: Iterable[str], d2: Iterable[str]) -> bool:
+        """Add the run's new date texts to the table; False if it has none (what was not
+        found is something else) or one of them is no real date."""
+        new = set(d1).union(d2).difference(self.dates)
+        for text in new:
             parsed = parse_date(text)
             if parsed is None:
                 return False
             self.dates[text] = parsed * SECONDS_PER_DAY
-        return all(map(_is_clock, set(t1).union(t2)))
+        return bool(new)
 
     def _sort_out(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
         """A run with a field not right: learn its good new dates and callers, then

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, count, islice, repeat
 from multiprocessing.connection import Connection
-from operator import add, and_, attrgetter, eq, getitem, gt, le, rshift
+from operator import add, and_, attrgetter, eq, floordiv, getitem, gt, is_not, le, rshift
 from pathlib import Path
 from typing import Any, cast
 
@@ -367,8 +367,27 @@ class Part:
         after the previous one ended and after the previous one started: its
         threshold is then ``max(end, start + 1)`` of its last record.
         """
-        state, unsorted, by_day = self.state, self.unsorted, self.by_day
+        by_day = self.by_day
+        month = by_day[min(starts) // SECONDS_PER_DAY]
+        if month is not None and month is by_day[max(starts) // SECONDS_PER_DAY]:
+            self._screen_month(records, callers, callees, starts, ends, numbers, month)
+            return
+        # Records of several months, or of one not billed: each stretch of one month on its
+        # own (the fees of a month not billed go to sums that are thrown away).
+        months = list(map(by_day.__getitem__, map(floordiv, starts, repeat(SECONDS_PER_DAY))))
+        cuts = [0, *compress(count(1), map(is_not, islice(months, 1, None), months)), len(months)]
+        for a, b in zip(cuts, islice(cuts, 1, None)):
+            stretch = months[a]
+            self._screen_month(records[a:b], callers[a:b], callees[a:b], starts[a:b], ends[a:b], numbers[a:b],
+                               stretch if stretch is not None else [{}, {}, 0])
+
+    def _screen_month(self, records: list[LeanCall], callers: Sequence[str], callees: Sequence[str],
+                      starts: list[int], ends: list[int], numbers: Sequence[int], month: list[Any]) -> None:
+        """:meth:`_screen` for records that all start in ``month`` (its sums and count)."""
+        state, unsorted = self.state, self.unsorted
         local_fees, domestic_fees, international_fees = self.fees
+        local, far = month[0], month[1]
+        billed = 0
         for record, caller, callee, start, end, number in zip(records, callers, callees, starts, ends, numbers):
             seconds = end - start
             t = state.get(caller)
@@ -379,17 +398,15 @@ class Part:
                 state[caller] = end if seconds else start + 1
             else:
                 unsorted.add(caller)
-            usage = by_day[start // SECONDS_PER_DAY]
-            if usage is None:
-                continue
             if callee[0] == "0":
                 fee = (international_fees if callee[1] == "0" else domestic_fees)[seconds]
-                sums = usage[1]
+                sums = far
             else:
                 fee = local_fees[seconds]
-                sums = usage[0]
+                sums = local
             sums[caller] = sums.get(caller, 0) + fee
-            usage[2] += 1
+            billed += 1
+        month[2] += billed
 
     def _set_aside(self, record: LeanCall, number: int, unknown: bool, seconds: int) -> None:
         """Rules 2, 3 and 4, in that order."""
