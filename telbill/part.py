@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, count, islice, repeat
 from multiprocessing.connection import Connection
-from operator import add, and_, attrgetter, eq, floordiv, getitem, gt, is_not, le, rshift
+from operator import add, and_, attrgetter, eq, floordiv, getitem, gt, is_not, le, not_, rshift
 from pathlib import Path
 from typing import Any, cast
 
@@ -82,6 +82,8 @@ class LeanCall(Linked):
 
 _MOMENT = attrgetter("moment")
 _slice = cast(Callable[[str, slice], str], getitem)
+_UNTOLD = frozenset({None, -1})
+"""What a line's lead says when it does not tell the line's part."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,13 +308,13 @@ class Part:
                 owners = self._owners(lines, huge)
                 unreadable = self.lines.unreadable
                 for k, feed in enumerate(feeds, 1):
-                    theirs = list(map(eq, owners, repeat(k)))
+                    theirs = owners if len(feeds) == 1 else list(map(eq, owners, repeat(k)))  # 1 is part 1's
                     if any(theirs):
                         sent = array("q", compress(count(first), theirs))
                         text = "\n".join(compress(lines, theirs)).encode("utf-8", "surrogateescape")
                         feed.send(("lines", (sent.tobytes(), text, [n for n in sent if n in unreadable]
                                              if unreadable else [])))
-                mine = list(map(eq, owners, repeat(0)))
+                mine = list(map(not_, owners))
                 numbers, lines = list(compress(count(first), mine)), list(compress(lines, mine))
             else:
                 numbers = range(first, number + 1)
@@ -342,12 +344,10 @@ class Part:
         if huge:  # a huge line is never split, and part 0 reads it
             for i in compress(count(), map(gt, map(len, lines), repeat(MAX_LINE_CHARS))):
                 owners[i] = 0
-        if None in owners or -1 in owners:
-            owner = plan.owner.get
-            for i, found in enumerate(owners):
-                if found is None or found == -1:
-                    line = lines[i]
-                    owners[i] = owner(line.split(None, 1)[0], 0) if line and not line.isspace() else 0
+        owner = plan.owner.get
+        for i in compress(count(), map(_UNTOLD.__contains__, owners)):
+            line = lines[i]
+            owners[i] = owner(line.split(None, 1)[0], 0) if line and not line.isspace() else 0
         return cast(list[int], owners)
 
     def _add(self, callers: list[str], callees: Sequence[str], starts: list[int], ends: list[int],
