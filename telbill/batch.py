@@ -27,6 +27,7 @@ from telbill.i18n import Tr
 from telbill.loader import paused_gc
 from telbill.outputs import check_outputs, same_file
 from telbill.part import Layout, Plan, Tally
+from telbill.processes import process_count
 from telbill.records import AnomalyCode
 from telbill.report import (
     CSV_HEAD,
@@ -42,7 +43,7 @@ from telbill.report import (
 )
 from telbill.storage import input_error, write_together
 from telbill.stream import LineBlocks
-from telbill.workers import Workers, process_count
+from telbill.workers import Workers
 
 PhaseFn = Callable[[str], None]
 """Told the name of each phase after reading as it begins: screen, rate, write."""
@@ -61,7 +62,7 @@ class BatchOptions:
     """Replace existing outputs that telbill did not write (never an input)."""
     processes: int | None = None
     """How many processes share the work; ``None``: as many as pay on this machine
-    (see :func:`telbill.workers.process_count`)."""
+    (see :func:`telbill.processes.process_count`)."""
 
 
 @dataclass(slots=True)

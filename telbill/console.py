@@ -43,7 +43,7 @@ class TelbillConsole(Console):
     exit 0.
     """
 
-    def print(self, *objects: Any, **kwargs: Any) -> None:  # noqa: A003 - rich's name
+    def print(self, *objects: Any, **kwargs: Any) -> None:
         super().print(*map(_safe, objects), **kwargs)
 
     def out(self, *objects: Any, **kwargs: Any) -> None:

@@ -17,6 +17,8 @@ from telbill.display import quote
 from telbill.errors import ValidationError
 
 SECONDS_PER_DAY = 86_400
+MAX_SECONDS = 3 * SECONDS_PER_DAY
+"""The longest call billed: one over three days is set aside (``too-long``)."""
 MAX_NAME_CHARS = 64
 PHONE_MIN, PHONE_MAX = 3, 20
 MAX_YUAN_DIGITS = 15
@@ -41,6 +43,11 @@ TRAILING_COMMENT = re.compile(f"[{BLANKS}]#")
 """A ``#`` after a blank starts a trailing comment."""
 SPLIT_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 """A control character in a record's raw text (a tab is a separator, not one of these)."""
+SPLIT_ONLY = "\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+"""The characters ``str.split`` takes as spaces that do not separate fields (they are
+control characters, see :data:`SEPARATOR`): in a text holding none of them,
+``str.split`` gives the fields :func:`split_fields` gives (the other control
+characters stay inside a field with both)."""
 
 _NAME_ALLOWED_FORMAT = frozenset("\u200c\u200d")
 """Zero-width non-joiner and joiner: format characters some scripts need in names."""
@@ -50,6 +57,18 @@ _NAME_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 def split_fields(text: str) -> list[str]:
     """The fields of a comment-free record text (see :data:`SEPARATOR`)."""
     return [part for part in SEPARATOR.split(text) if part]
+
+
+def strip_comment(line: str) -> str:
+    """The line without a trailing comment; ``''`` for a comment or blank line."""
+    stripped = line.strip(BLANKS)
+    if not stripped or stripped[0] == "#":
+        return ""
+    if "#" in stripped:
+        m = TRAILING_COMMENT.search(stripped)
+        if m is not None:
+            stripped = stripped[: m.start()].rstrip(BLANKS)
+    return stripped
 
 
 # -- phones, names and money -----------------------------------------------------------

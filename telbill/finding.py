@@ -11,7 +11,7 @@ Names sort by their Latin letters: a Chinese character by its pinyin (a
 surname by its surname reading, ``曾`` as ``zeng``), any other word as written,
 case-insensitively; so ``张强`` sorts next to ``Zhang Qiang``.
 
-The pinyin comes from :mod:`pypinyin`. What a name gives (its readings, its
+The pinyin comes from :mod:`pypinyin` (loaded when a name is first looked at). What a name gives (its readings, its
 sort key) is worked out once per distinct name and kept in a
 :class:`NameIndex`, so finding among 10,000 subscribers is one pass of cheap
 string tests.
@@ -49,7 +49,7 @@ def readings(char: str) -> tuple[str, ...]:
     """
     if char.isascii():
         return ()
-    from pypinyin import Style, pinyin  # noqa: PLC0415 - see above
+    from pypinyin import Style, pinyin
 
     found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     return tuple(dict.fromkeys(r for r in found[0] if r.isascii() and r.isalpha())) if found else ()

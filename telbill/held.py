@@ -16,11 +16,11 @@ from collections.abc import Callable, Collection, Container, Iterable
 from pathlib import Path
 from typing import Any
 
+from telbill.callreader import BadCall
 from telbill.decoding import decode
 from telbill.errors import Problem
 from telbill.linkedlist import IntrusiveList, LinkedList
 from telbill.loader import (
-    BadCall,
     CallsFile,
     UsersFile,
     duplicate_problem,
@@ -34,6 +34,7 @@ from telbill.screening import (
     Anomaly,
     Screening,
     malformed_anomaly,
+    screen_as_read,
     screen_by_caller,
     screen_caller,
 )
@@ -206,16 +207,20 @@ class HeldCalls:
         """The sort order of the records, with its index (``None``: file order)."""
         self.by_fee = False
         """Whether the order's key changes with the screening (the fee, -1 when set aside)."""
-        self.by_caller: dict[str, list[Call]] = {}
         self.flagged: dict[int, Anomaly] = {}
         self.touched: set[str] = set()
-        self._unplaced: set[int] = set()
-        """Records of this change not in the list yet (while their callers are screened)."""
         """Callers whose records or screening changed since this was last emptied (sums made of
         them must be made again)."""
+        self._unplaced: set[int] = set()
+        """Records of this change not in the list yet (while their callers are screened)."""
         self._view: Screening | None = None
-        self._group()
-        self.screen_all(phones)
+        if loaded.calls and not loaded.by_caller:  # not grouped as read
+            self._group()
+            self.screen_all(phones)
+        else:
+            self.flagged = screen_as_read(self.by_caller, phones, loaded.odd_lengths, loaded.unordered)
+            self.touched.update(self.by_caller)
+        loaded.odd_lengths, loaded.unordered = [], set()  # what is held changes from now on
 
     @property
     def lines(self) -> list[str]:
@@ -224,6 +229,11 @@ class HeldCalls:
     @property
     def calls(self) -> LinkedList[Call]:
         return self.file.calls
+
+    @property
+    def by_caller(self) -> dict[str, list[Call]]:
+        """Each caller's records, in file order."""
+        return self.file.by_caller
 
     def _group(self) -> None:
         groups: dict[str, list[Call]] = {}
@@ -234,7 +244,7 @@ class HeldCalls:
                 groups[call.caller] = [call]
             else:
                 group.append(call)
-        self.by_caller = groups
+        self.file.by_caller = groups
 
     def screen_all(self, phones: Collection[str]) -> None:
         """Screen every record again, caller by caller (their records in file order)."""
@@ -501,6 +511,8 @@ def read_calls(path: Path, phones: Collection[str],
                progress: Callable[[int, int], None] | None = None) -> tuple[HeldCalls, FileState]:
     """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint.
 
+    A large file is read with a helper process (:mod:`telbill.helper`).
+
     ``progress`` hears (lines read, lines in the file) while the records are read.
     """
     lines, unreadable, state = _read(path)
@@ -510,7 +522,7 @@ def read_calls(path: Path, phones: Collection[str],
         if progress is not None:
             progress(done, total)
 
-    loaded = load_calls(lines, str(path), unreadable, report if progress is not None else None)
+    loaded = load_calls(lines, str(path), unreadable, report if progress is not None else None, shared=True)
     del lines
     return HeldCalls(str(path), loaded, phones), state
 

@@ -21,57 +21,39 @@ from __future__ import annotations
 
 import os
 from array import array
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, count, islice, product, repeat
+from itertools import compress, count, islice, repeat
 from multiprocessing.connection import Connection
 from operator import (
     add,
     and_,
     attrgetter,
-    contains,
     eq,
+    floordiv,
     getitem,
+    gt,
+    is_not,
     le,
-    ne,
     not_,
-    or_,
     rshift,
 )
 from pathlib import Path
 from typing import Any, cast
 
-from telbill.display import quote
-from telbill.fields import (
-    PHONE_MAX,
-    PHONE_MIN,
-    SECONDS_PER_DAY,
-    SPLIT_CONTROL,
-    is_phone,
-    parse_date,
-    split_fields,
-)
+from telbill.callreader import BLOCK, MAX_LINE_CHARS, BadCall, CallReader, Records
+from telbill.fields import SECONDS_PER_DAY
 from telbill.i18n import Tr
-from telbill.linkedlist import IntrusiveList, Linked, LinkedList
-from telbill.loader import (
-    MAX_LINE_CHARS,
-    BadCall,
-    long_line,
-    parse_call_fields,
-    strip_comment,
-)
+from telbill.linkedlist import Linked, LinkedList
 from telbill.records import AnomalyCode, User, format_duration, format_moment, month_of
 from telbill.report import TextCache, csv_lines, row_lines, user_columns
-from telbill.screening import MAX_SECONDS, clashing
+from telbill.screening import MAX_SECONDS, clashing, clean_ends
 from telbill.stream import EncodingChanged, LineBlocks
 from telbill.tariff import Tariff
 
 ProgressFn = Callable[[int], None]
 """Told how many lines of calls.txt have been read."""
 PROGRESS_EVERY = 50_000
-BLOCK = 128
-"""Lines taken together (small enough for their fields to stay in the CPU cache)."""
 
 FIRST_SHARE = 0.65
 """Part 0's share of the subscribers, against 1 for each other part: it also reads
@@ -96,6 +78,11 @@ class LeanCall(Linked):
     callee: str
     moment: int
 
+    def __init__(self, caller: str, callee: str, moment: int) -> None:
+        self.caller = caller
+        self.callee = callee
+        self.moment = moment
+
     @property
     def start(self) -> int:
         return self.moment >> _END_BITS
@@ -106,9 +93,9 @@ class LeanCall(Linked):
 
 
 _MOMENT = attrgetter("moment")
-_NEW = object.__new__
-_SET_CALLER, _SET_CALLEE, _SET_MOMENT, _SET_NEXT = (
-    cast(Any, getattr(LeanCall, name)).__set__ for name in ("caller", "callee", "moment", "next"))
+_slice = cast(Callable[[str, slice], str], getitem)
+_UNTOLD = frozenset({None, -1})
+"""What a line's lead says when it does not tell the line's part."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +112,11 @@ class Plan:
     tariff: Tariff
     only_month: str | None
     tr: Tr
+    leads: dict[str, int] = field(default_factory=dict)
+    """The first :attr:`lead` characters of a subscriber's number → the part that owns
+    every subscriber whose number starts so, or -1 when several parts own some."""
+    lead: int = 0
+    """How many characters a line's lead has (about the length of most numbers)."""
 
     @property
     def parts(self) -> int:
@@ -143,7 +135,13 @@ class Plan:
             acc += share
             bounds.append(round(n * acc / total))
         owner = {u.phone: k for k in range(parts) for u in users[bounds[k]:bounds[k + 1]]}
-        return cls(users, bounds, owner, calls, tariff, only_month, tr)
+        n = min(8, sorted(map(len, owner))[len(owner) // 2]) if owner else 0
+        leads: dict[str, int] = {}
+        for phone, k in owner.items():
+            if len(phone) >= n:
+                lead = phone[:n]
+                leads[lead] = k if leads.get(lead, k) == k else -1
+        return cls(users, bounds, owner, calls, tariff, only_month, tr, leads, n)
 
 
 @dataclass(slots=True)
@@ -196,13 +194,6 @@ class Layout:
 _CODES = list(AnomalyCode)
 _MALFORMED, _END_BEFORE_START, _UNKNOWN, _TOO_LONG, _OVERLAP = range(5)
 
-_HH_MM_TABLE = dict(zip(map("%02d:%02d".__mod__, product(range(24), range(60))), range(0, SECONDS_PER_DAY, 60)))
-_SS_TABLE = dict(zip(map(":%02d".__mod__, range(60)), range(60)))
-_HH_MM, _SS = _HH_MM_TABLE.__getitem__, _SS_TABLE.__getitem__
-_HEAD, _TAIL = slice(0, 5), slice(5, None)
-_slice = cast(Callable[[str, slice], str], getitem)
-_CANONICAL = "{}  {}  {} {}  {} {}".format
-
 
 class _Fees(dict[int, int]):
     """seconds → fee of one rate, each duration computed once."""
@@ -240,25 +231,6 @@ class _Days(dict[int, "list[Any] | None"]):
         return usage
 
 
-class _Records(IntrusiveList[LeanCall]):
-    """A part's records; new ones are linked a run at a time, column by column."""
-
-    __slots__ = ()
-
-    def link(self, records: list[LeanCall]) -> None:
-        """Append fresh records (never linked in a list before)."""
-        if not records:
-            return
-        deque(map(_SET_NEXT, records, islice(records, 1, None)), 0)
-        records[-1].next = None
-        if self.tail is None:
-            self.head = records[0]  # type: ignore[assignment]
-        else:
-            self.tail.next = records[0]  # type: ignore[assignment]
-        self.tail = records[-1]  # type: ignore[assignment]
-        self._len += len(records)
-
-
 class Part:
     """The records of the callers one part owns, and what it makes of them."""
 
@@ -268,24 +240,20 @@ class Part:
         self.users = plan.users[plan.bounds[index]:plan.bounds[index + 1]]
         self.columns = user_columns(self.users)
         self.lines = LineBlocks(plan.calls)
-        self._fed: set[int] | None = None  # unreadable line numbers, when fed by part 0
-        self._reset()
+        self._reset(self.lines.unreadable)
 
-    def _reset(self) -> None:
+    def _reset(self, unreadable: set[int]) -> None:
         plan = self.plan
-        self.calls = _Records()
+        self.unreadable = unreadable
+        """Numbers of this part's lines valid in no encoding (see :class:`LineBlocks`)."""
+        self.reader = CallReader(self._add, keep_texts=False, unreadable=unreadable)
+        """Reads the lines; keeps the texts not in the standard layout and the malformed records."""
+        self.calls: Records[LeanCall] = Records()
         """The records of this part's callers, in file order."""
-        self.malformed: list[BadCall] = []
-        """Its record lines that could not be read, in file order."""
-        self.raws: dict[int, str] = {}
-        """line → text of a record whose text is not the one :meth:`LeanCall.text` makes."""
         self.marks: dict[LeanCall, int | LeanCall] = {}
         """A record set aside → its code (rules 2 to 4), or the record it overlaps."""
         self.lines_of: dict[LeanCall, int] = {}
         """A record set aside, or overlapped by one → its line number."""
-        self.records = 0
-        self.dates: dict[str, int] = {}
-        self.callers: dict[str, str] = {}  # shares one string per caller among its calls
         # Per caller: the earliest start its next record may have for the caller's
         # records to be in start order without a clash so far (see _screen).
         self.state: dict[str, int] = dict.fromkeys((u.phone for u in self.users), 0)
@@ -303,9 +271,14 @@ class Part:
     # -- reading ----------------------------------------------------------------------------
 
     @property
-    def unreadable(self) -> set[int]:
-        """Numbers of this part's lines valid in no encoding (see :class:`LineBlocks`)."""
-        return self.lines.unreadable if self._fed is None else self._fed
+    def records(self) -> int:
+        """This part's record lines, readable or not."""
+        return self.reader.records
+
+    @property
+    def malformed(self) -> list[BadCall]:
+        """This part's record lines that could not be read, in file order."""
+        return self.reader.malformed
 
     def read(self, progress: ProgressFn | None = None, feeds: Sequence[Connection] = ()) -> None:
         """Read calls.txt: this part's records are screened against rules 2 to 4 and
@@ -315,54 +288,55 @@ class Part:
                 self._read(progress, feeds)
                 return
             except EncodingChanged:  # the file is not UTF-8 after all: again, as it really is
-                self._reset()
+                self._reset(self.lines.unreadable)
                 for feed in feeds:
                     feed.send(("restart", None))
 
     def read_fed(self, source: Connection) -> None:
         """Take this part's lines from part 0 (see :meth:`read`) and read them."""
-        self._fed = set()
+        self._reset(set())
+        block = self.reader.block
         while True:
             kind, value = source.recv()
             if kind == "end":
                 return
             if kind == "restart":
-                self._reset()
-                self._fed = set()
+                self._reset(set())
+                block = self.reader.block
                 continue
             raw, text, unreadable = value
             numbers = array("q")
             numbers.frombytes(raw)
             lines = text.decode("utf-8", "surrogateescape").split("\n")
-            self._fed.update(unreadable)
+            self.unreadable.update(unreadable)
             for at in range(0, len(lines), BLOCK):
-                self._block(lines[at:at + BLOCK], numbers[at:at + BLOCK], False)
+                block(lines[at:at + BLOCK], numbers[at:at + BLOCK], False)
 
     def _read(self, progress: ProgressFn | None, feeds: Sequence[Connection]) -> None:
         number = 0
         next_report = PROGRESS_EVERY
-        owner: Callable[[str, int], int] = self.plan.owner.get
         numbers: Sequence[int]
         for lines in self.lines.blocks():
             first = number + 1
             number += len(lines)
             huge = max(map(len, lines), default=0) > MAX_LINE_CHARS
             if feeds:
-                owners = self._owners(lines, owner, huge)
+                owners = self._owners(lines, huge)
                 unreadable = self.lines.unreadable
                 for k, feed in enumerate(feeds, 1):
-                    theirs = list(map(eq, owners, repeat(k)))
+                    theirs = owners if len(feeds) == 1 else list(map(eq, owners, repeat(k)))  # 1 is part 1's
                     if any(theirs):
                         sent = array("q", compress(count(first), theirs))
                         text = "\n".join(compress(lines, theirs)).encode("utf-8", "surrogateescape")
                         feed.send(("lines", (sent.tobytes(), text, [n for n in sent if n in unreadable]
                                              if unreadable else [])))
-                mine = list(map(eq, owners, repeat(0)))
+                mine = list(map(not_, owners))
                 numbers, lines = list(compress(count(first), mine)), list(compress(lines, mine))
             else:
                 numbers = range(first, number + 1)
+            block = self.reader.block
             for at in range(0, len(lines), BLOCK):
-                self._block(lines[at:at + BLOCK], numbers[at:at + BLOCK], huge)
+                block(lines[at:at + BLOCK], numbers[at:at + BLOCK], huge)
             if progress is not None:
                 while next_report <= number:
                     progress(next_report)
@@ -372,91 +346,30 @@ class Part:
         if progress is not None:
             progress(number)
 
-    @staticmethod
-    def _owners(lines: list[str], owner: Callable[[str, int], int], huge: bool) -> list[int]:
+    def _owners(self, lines: list[str], huge: bool) -> list[int]:
         """The part of each line: the one that owns the number in its first field (part 0
-        when that is no subscriber's number, or the line is blank or huge)."""
-        if huge:  # never split a huge line
-            heads = [line.split(None, 1)[0] if len(line) <= MAX_LINE_CHARS and line.strip() else ""
-                     for line in lines]
-        else:
-            splits = list(map(str.split, lines, repeat(None), repeat(1)))
-            try:
-                heads = list(map(getitem, splits, repeat(0)))
-            except IndexError:  # a blank line
-                heads = [s[0] if s else "" for s in splits]
-        return list(map(owner, heads, repeat(0)))
+        when that is no subscriber's number, or the line is blank or huge).
 
-    def _block(self, block: list[str], numbers: Sequence[int], huge: bool) -> None:
-        """Some lines: those of six fields without a comment together, any other one by one."""
-        unreadable = self.unreadable
-        if (huge and max(map(len, block)) > MAX_LINE_CHARS) or (
-                unreadable and not unreadable.isdisjoint(numbers)):
-            for line, number in zip(block, numbers):
-                self._line(line, number)
-            return
-        joined = "".join(block)
-        if (not joined.isprintable() and not joined.replace("\t", "").isprintable()
-                and SPLIT_CONTROL.search(joined)):
-            # control characters that str.split would take as spaces: line by line,
-            # with the fields as telbill separates them
-            for line, number in zip(block, numbers):
-                self._line(line, number)
-            return
-        parts = list(map(str.split, block))
-        odd = compress(count(), map(or_, map(ne, map(len, parts), repeat(6)), map(contains, block, repeat("#"))))
-        done = 0
-        for i in odd:
-            if i > done:
-                self._run(block[done:i], parts[done:i], numbers[done:i])
-            self._line(block[i], numbers[i])
-            done = i + 1
-        if done < len(block):
-            self._run(block[done:], parts[done:], numbers[done:])
+        Most lines are told by their lead (:attr:`Plan.leads`): a line that starts with
+        the lead of some subscribers' numbers has one of them in its first field, or no
+        subscriber's number at all (such a line is set aside whichever part reads it).
+        Only the other lines are split.
+        """
+        plan = self.plan
+        owners: list[int | None] = list(map(plan.leads.get, map(_slice, lines, repeat(slice(0, plan.lead)))))
+        if huge:  # a huge line is never split, and part 0 reads it
+            for i in compress(count(), map(gt, map(len, lines), repeat(MAX_LINE_CHARS))):
+                owners[i] = 0
+        owner = plan.owner.get
+        for i in compress(count(), map(_UNTOLD.__contains__, owners)):
+            line = lines[i]
+            owners[i] = owner(line.split(None, 1)[0], 0) if line and not line.isspace() else 0
+        return cast(list[int], owners)
 
-    def _run(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
-        """Lines of six fields without a comment."""
-        callers, callees, d1, t1, d2, t2 = zip(*rows)
-        day = self.dates.__getitem__
-        # A clock is its "HH:MM" part and its ":SS" part, each looked up in a small
-        # table (1440 and 60 entries, which stay in the CPU cache); both found
-        # means the text was exactly HH:MM:SS with a real time.
-        try:
-            starts = list(map(add, map(day, d1), map(add, map(_HH_MM, map(_slice, t1, repeat(_HEAD))),
-                                                    map(_SS, map(_slice, t1, repeat(_TAIL))))))
-            ends = list(map(add, map(day, d2), map(add, map(_HH_MM, map(_slice, t2, repeat(_HEAD))),
-                                                  map(_SS, map(_slice, t2, repeat(_TAIL))))))
-        except KeyError:  # a date not seen before, or something wrong
-            if not self._learn(d1, t1, d2, t2):
-                return self._sort_out(lines, rows, numbers)
-            return self._run(lines, rows, numbers)
-        known = self.callers
-        try:
-            shared = list(map(known.__getitem__, callers))
-        except KeyError:  # callers not seen before
-            for caller in set(callers).difference(known):
-                if not is_phone(caller):
-                    return self._sort_out(lines, rows, numbers)
-                known[caller] = caller
-            shared = list(map(known.__getitem__, callers))
-        digits = "".join(callees)
-        if not (digits.isascii() and digits.isdigit()
-                and min(map(len, callees)) >= PHONE_MIN and max(map(len, callees)) <= PHONE_MAX):
-            return self._sort_out(lines, rows, numbers)
-        # Keep a line's text only where it is not the standard layout.
-        differs = list(map(ne, lines, map(_CANONICAL, callers, callees, d1, t1, d2, t2)))
-        if any(differs):
-            self.raws.update(compress(zip(numbers, lines), differs))
-        self.records += len(lines)
-        self._add(shared, callees, starts, ends, numbers)
-
-    def _add(self, callers: Sequence[str], callees: Sequence[str], starts: list[int], ends: list[int],
-             numbers: Sequence[int]) -> None:
-        """Make and link the records, then screen and rate them."""
-        records = list(map(_NEW, repeat(LeanCall, len(starts))))
-        moments = map(add, map(int.__lshift__, starts, repeat(_END_BITS)), ends)
-        for fill, column in ((_SET_CALLER, callers), (_SET_CALLEE, callees), (_SET_MOMENT, moments)):
-            deque(map(fill, records, column), 0)
+    def _add(self, callers: list[str], callees: Sequence[str], starts: list[int], ends: list[int],
+             numbers: Sequence[int], lines: Sequence[str]) -> None:
+        """Make and link the records of a run the reader gives, then screen and rate them."""
+        records = list(map(LeanCall, callers, callees, map(add, map(int.__lshift__, starts, repeat(_END_BITS)), ends)))
         self.calls.link(records)
         self.line_numbers.extend(numbers)
         self._screen(records, callers, callees, starts, ends, numbers)
@@ -470,8 +383,27 @@ class Part:
         after the previous one ended and after the previous one started: its
         threshold is then ``max(end, start + 1)`` of its last record.
         """
-        state, unsorted, by_day = self.state, self.unsorted, self.by_day
+        by_day = self.by_day
+        month = by_day[min(starts) // SECONDS_PER_DAY]
+        if month is not None and month is by_day[max(starts) // SECONDS_PER_DAY]:
+            self._screen_month(records, callers, callees, starts, ends, numbers, month)
+            return
+        # Records of several months, or of one not billed: each stretch of one month on its
+        # own (the fees of a month not billed go to sums that are thrown away).
+        months = list(map(by_day.__getitem__, map(floordiv, starts, repeat(SECONDS_PER_DAY))))
+        cuts = [0, *compress(count(1), map(is_not, islice(months, 1, None), months)), len(months)]
+        for a, b in zip(cuts, islice(cuts, 1, None)):
+            stretch = months[a]
+            self._screen_month(records[a:b], callers[a:b], callees[a:b], starts[a:b], ends[a:b], numbers[a:b],
+                               stretch if stretch is not None else [{}, {}, 0])
+
+    def _screen_month(self, records: list[LeanCall], callers: Sequence[str], callees: Sequence[str],
+                      starts: list[int], ends: list[int], numbers: Sequence[int], month: list[Any]) -> None:
+        """:meth:`_screen` for records that all start in ``month`` (its sums and count)."""
+        state, unsorted = self.state, self.unsorted
         local_fees, domestic_fees, international_fees = self.fees
+        local, far = month[0], month[1]
+        billed = 0
         for record, caller, callee, start, end, number in zip(records, callers, callees, starts, ends, numbers):
             seconds = end - start
             t = state.get(caller)
@@ -482,17 +414,15 @@ class Part:
                 state[caller] = end if seconds else start + 1
             else:
                 unsorted.add(caller)
-            usage = by_day[start // SECONDS_PER_DAY]
-            if usage is None:
-                continue
             if callee[0] == "0":
                 fee = (international_fees if callee[1] == "0" else domestic_fees)[seconds]
-                sums = usage[1]
+                sums = far
             else:
                 fee = local_fees[seconds]
-                sums = usage[0]
+                sums = local
             sums[caller] = sums.get(caller, 0) + fee
-            usage[2] += 1
+            billed += 1
+        month[2] += billed
 
     def _set_aside(self, record: LeanCall, number: int, unknown: bool, seconds: int) -> None:
         """Rules 2, 3 and 4, in that order."""
@@ -504,72 +434,11 @@ class Part:
         else:
             self.marks[record] = _TOO_LONG
 
-    def _learn(self, d1: Sequence[str], t1: Sequence[str], d2: Sequence[str], t2: Sequence[str]) -> bool:
-        """Add new date texts to the lookup table; False if a date or a clock is impossible."""
-        for text in set(d1).union(d2).difference(self.dates):
-            parsed = parse_date(text)
-            if parsed is None:
-                return False
-            self.dates[text] = parsed * SECONDS_PER_DAY
-        return all(text[:5] in _HH_MM_TABLE and text[5:] in _SS_TABLE for text in set(t1).union(t2))
-
-    def _sort_out(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
-        """A run with a field not right: learn its good new dates and callers, then
-        take the lines that are right together and the others one by one."""
-        dates, callers = self.dates, self.callers
-        caller_col, callees, d1, t1, d2, t2 = zip(*rows)
-        for text in set(d1).union(d2).difference(dates):
-            parsed = parse_date(text)
-            if parsed is not None:
-                dates[text] = parsed * SECONDS_PER_DAY
-        for caller in set(caller_col).difference(callers):
-            if is_phone(caller):
-                callers[caller] = caller
-        good = map(all, zip(map(dates.__contains__, d1), map(dates.__contains__, d2),
-                            map(_HH_MM_TABLE.__contains__, map(_slice, t1, repeat(_HEAD))),
-                            map(_SS_TABLE.__contains__, map(_slice, t1, repeat(_TAIL))),
-                            map(_HH_MM_TABLE.__contains__, map(_slice, t2, repeat(_HEAD))),
-                            map(_SS_TABLE.__contains__, map(_slice, t2, repeat(_TAIL))),
-                            map(callers.__contains__, caller_col), map(is_phone, callees)))
-        done, n = 0, len(lines)
-        for i in compress(range(n), map(not_, good)):
-            if i > done:
-                self._run(lines[done:i], rows[done:i], numbers[done:i])
-            self._line(lines[i], numbers[i])
-            done = i + 1
-        if done < n:
-            self._run(lines[done:], rows[done:], numbers[done:])
-
-    def _line(self, line: str, number: int) -> None:
-        """One line not in the standard layout: a record (its text kept), a malformed
-        record, or nothing (blank, comment)."""
-        if len(line) > MAX_LINE_CHARS:
-            long = long_line(line)
-            if long is not None:
-                self.records += 1
-                self.malformed.append(BadCall(number, line, *long))
-            return
-        text = strip_comment(line) if "#" in line else line
-        parts = split_fields(text)
-        if not parts:
-            return
-        self.records += 1
-        if number in self.unreadable:
-            self.malformed.append(BadCall(number, line, "line.unreadable", {"value": quote(line)}))
-            return
-        call, key, params = parse_call_fields(parts)
-        if call is None:
-            self.malformed.append(BadCall(number, line, key, params))
-            return
-        caller = self.callers.setdefault(call.caller, call.caller)
-        if line != _CANONICAL(*parts):
-            self.raws[number] = line
-        self._add([caller], [call.callee], [call.start], [call.end], [number])
-
     # -- overlaps -------------------------------------------------------------------------
 
     def sweep(self) -> None:
-        """Sort and sweep the records of each caller not found in start order (rule 5),
+        """Sort and sweep the records of each caller not found in start order (rule 5;
+        only those between its clean ends, see :func:`~telbill.screening.clean_ends`),
         then take the fees of the records that overlap off the sums."""
         marks, lines_of, unsorted = self.marks, self.lines_of, self.unsorted
         if not unsorted:
@@ -584,7 +453,12 @@ class Part:
                 group[1].append(number)
         while groups:
             _, (records, numbers) = groups.popitem()  # each group goes once swept
-            starts = list(map(rshift, map(_MOMENT, records), repeat(_END_BITS)))
+            moments = list(map(_MOMENT, records))
+            starts = list(map(rshift, moments, repeat(_END_BITS)))
+            k, m = clean_ends(starts, list(map(and_, moments, repeat(_MASK))))
+            if m - k < 2:
+                continue
+            records, numbers, starts = records[k:m], numbers[k:m], starts[k:m]
             if not all(map(le, starts, islice(starts, 1, None))):
                 start_of = dict(zip(records, starts))
                 line_of = dict(zip(records, numbers))
@@ -680,7 +554,7 @@ class Part:
         where = f"{os.path.basename(str(calls)) or str(calls)} line "
         lines_of, marks = self.lines_of, self.marks
         details = _Details(tr, lines_of)
-        texts = _RecordTexts(self.raws)
+        texts = _RecordTexts(self.reader.texts)
         bad = iter(self.malformed)
         next_bad = next(bad, None)
         ordered = LinkedList(marks)  # set aside by rule: in file order, overlaps by caller

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, islice
-from operator import and_, attrgetter, eq, gt, le, lt, not_, or_, sub
+from itertools import accumulate, compress, count, islice
+from operator import add, and_, attrgetter, eq, ge, gt, le, lt, not_, or_, sub
 from typing import Any
 
+from telbill.callreader import BadCall
+from telbill.fields import MAX_SECONDS as MAX_SECONDS
 from telbill.linkedlist import IntrusiveList, LinkedList
-from telbill.loader import BadCall, paused_gc
+from telbill.loader import paused_gc
 from telbill.records import AnomalyCode, Call, format_duration, format_moment
-
-MAX_SECONDS = 3 * 86_400
 
 
 @dataclass(slots=True)
@@ -140,17 +140,52 @@ def clashing(starts: list[int], ends: list[int]) -> Iterator[tuple[int, int]]:
             f = next(following, n)
 
 
+def clean_ends(starts: Sequence[int], ends: Sequence[int]) -> tuple[int, int]:
+    """``(k, m)``: of one caller's records in file order (none ending before it starts),
+    those before ``k`` and those from ``m`` on clash with no record, and come in start
+    order before (after) every other: only records ``k`` to ``m - 1`` need sorting and
+    sweeping (:func:`clashing` gives the same clashes among them).
+
+    The records before ``k`` follow one another (each starts after the one before
+    started and not before it ended: :class:`~telbill.callreader.StartOrder`) and
+    every later one starts after the last of them started and ended; the records
+    from ``m`` on follow one another and the first of them starts after every record
+    before it started and ended. Both hold for all smaller ``k`` and all larger ``m``,
+    so the largest ``k`` and the smallest ``m`` are found over whole columns.
+    """
+    n = len(starts)
+    if n < 2:
+        return n, n
+    thresholds = list(map(add, ends, map(eq, ends, starts)))  # max(end, start + 1)
+    follows = list(map(ge, islice(starts, 1, None), thresholds))  # follows[i]: record i + 1 follows record i
+    chain = next(compress(count(1), map(not_, follows)), n)  # records [:chain] follow one another
+    lows = list(accumulate(reversed(starts), min))
+    lows.reverse()  # lows[j]: the earliest start from record j on
+    k = next(compress(count(), map(lt, islice(lows, 1, chain), thresholds)), chain - 1) if chain < n else n
+    if k == n:
+        return n, n
+    tail = n - next(compress(count(), map(not_, reversed(follows))), n - 1) - 1  # records [tail:] follow one another
+    first = max(k, tail, 1)
+    highs = list(accumulate(thresholds, max))  # highs[i]: the latest threshold of records 0 to i
+    m = next(compress(count(first), map(ge, islice(starts, first, None), islice(highs, first - 1, None))), n)
+    return k, m
+
+
 def _sweep(group: Sequence[Call] | LinkedList[Call], clashes: dict[int, tuple[Call, Call]]) -> None:
-    """Sort one caller's records by start (with the linked list's stable merge sort,
-    unless they are in start order already); note each clash as ``id -> (record, partner)``
-    (see :func:`clashing`)."""
+    """Sort one caller's records by start (with the linked list's stable sort, unless they
+    are in start order already); note each clash as ``id -> (record, partner)`` (see
+    :func:`clashing`). Only the records between the ones :func:`clean_ends` finds
+    clean are sorted and swept."""
     if len(group) < 2:
         return
-    starts = list(map(_START, group))
-    if all(map(le, starts, islice(starts, 1, None))):
-        items = list(group)  # already in start order: nothing to sort
-    else:
-        linked = group if isinstance(group, LinkedList) else LinkedList(group)
+    items = list(group)
+    starts = list(map(_START, items))
+    k, m = clean_ends(starts, list(map(_END, items)))
+    if m - k < 2:
+        return
+    items, starts = items[k:m], starts[k:m]
+    if not all(map(le, starts, islice(starts, 1, None))):
+        linked = LinkedList(items)
         linked.sort(key=_START)
         items = list(linked)
         starts = list(map(_START, items))
@@ -258,6 +293,25 @@ def screen_by_caller(groups: dict[str, list[Call]], phones: Collection[str]) -> 
     return flagged
 
 
+def screen_as_read(groups: dict[str, list[Call]], phones: Collection[str], odd_lengths: Iterable[Call],
+                   unordered: Container[str]) -> dict[int, Anomaly]:
+    """:func:`screen_by_caller` for records as the loader found them (``groups`` in file
+    order; see :attr:`telbill.loader.CallsFile.odd_lengths` and ``unordered``): only
+    the callers who are no subscriber, and those whose records are not in start order,
+    are screened record by record; of every other caller, just the records of
+    ``odd_lengths`` are set aside (rule 2 or 4), the others are billed."""
+    flagged: dict[int, Anomaly] = {}
+    with paused_gc():
+        for caller, records in groups.items():
+            known = caller in phones
+            if not known or caller in unordered:
+                _screen_group(records, known, flagged)
+        for call in odd_lengths:
+            if id(call) not in flagged and call.caller in phones:
+                flagged[id(call)] = _end_before_start(call) if call.end < call.start else _too_long(call)
+    return flagged
+
+
 def _screen_group(records: list[Call], known: bool, flagged: dict[int, Anomaly]) -> None:
     if not records:
         return
@@ -276,11 +330,7 @@ def _screen_group(records: list[Call], known: bool, flagged: dict[int, Anomaly])
         fine = list(map(and_, map((0).__le__, durations), map(MAX_SECONDS.__ge__, durations)))
         for i in compress(range(len(records)), map(not_, fine)):
             call, duration = records[i], durations[i]
-            if duration < 0:
-                flagged[id(call)] = _end_before_start(call)
-            else:
-                flagged[id(call)] = Anomaly(AnomalyCode.TOO_LONG, call.line_no, call.text(), "anomaly.too_long",
-                                            {"duration": format_duration(duration), "seconds": duration}, call)
+            flagged[id(call)] = _end_before_start(call) if duration < 0 else _too_long(call)
         records = list(compress(records, fine))
         starts = list(compress(starts, fine))
         ends = list(compress(ends, fine))
@@ -297,6 +347,12 @@ def _screen_group(records: list[Call], known: bool, flagged: dict[int, Anomaly])
 def _end_before_start(call: Call) -> Anomaly:
     return Anomaly(AnomalyCode.END_BEFORE_START, call.line_no, call.text(), "anomaly.end_before_start",
                    {"start": format_moment(call.start), "end": format_moment(call.end)}, call)
+
+
+def _too_long(call: Call) -> Anomaly:
+    duration = call.end - call.start
+    return Anomaly(AnomalyCode.TOO_LONG, call.line_no, call.text(), "anomaly.too_long",
+                   {"duration": format_duration(duration), "seconds": duration}, call)
 
 
 def malformed_anomaly(bad: BadCall) -> Anomaly:

@@ -198,7 +198,7 @@ def locked(paths: Sequence[Path]) -> Iterator[None]:
             lock = lock_path(path)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                fh = open(lock, "a+b")  # noqa: SIM115 - closed in finally
+                fh = open(lock, "a+b")
             except OSError as exc:
                 raise _unwritable(lock, exc) from None
             handles.append(fh)

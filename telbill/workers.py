@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import fcntl
 import heapq
 import os
 import signal
@@ -33,48 +32,10 @@ from typing import Any, NoReturn
 from telbill import errors
 from telbill.errors import TelbillError, WorkerError
 from telbill.part import Layout, Part, Plan, ProgressFn, Tally
+from telbill.processes import open_pipe
 from telbill.report import TextCache
 
-PIPE_BYTES = 1 << 20
-"""The size asked for each pipe (Linux), so that a worker rarely waits for this process."""
-MAX_WORKERS = 4
-PARALLEL_MIN_BYTES = 4 << 20
-"""A calls file smaller than this is read by one process (a worker costs more than it saves)."""
-ENV_WORKERS = "TELBILL_WORKERS"
-"""How many processes a batch run uses, when set (1 = no workers)."""
-
 AnomalyChunks = Iterator[tuple[list[int], list[bytes]]]
-
-
-def process_count(size: int, requested: int | None = None) -> int:
-    """How many processes bill a calls file of ``size`` bytes on this machine. A number asked
-    for (or set in ``TELBILL_WORKERS``) is capped at the cores, or at :data:`MAX_WORKERS` on a
-    smaller machine: never thousands of processes."""
-    if requested is None:
-        env = os.environ.get(ENV_WORKERS, "")
-        if env.isascii() and env.isdigit():
-            requested = int(env) if len(env) < 10 else 1 << 30
-        requested = requested or None
-    if not hasattr(os, "fork"):
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    if requested is not None:
-        return max(1, min(requested, max(cores, MAX_WORKERS)))
-    if cores < 2 or size < PARALLEL_MIN_BYTES:
-        return 1
-    return min(cores, MAX_WORKERS)
-
-
-def _pipe() -> tuple[Connection, Connection]:
-    """(read end, write end) of a pipe as connections."""
-    r, w = os.pipe()
-    if hasattr(fcntl, "F_SETPIPE_SZ"):
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    return Connection(r, writable=False), Connection(w, readable=False)
 
 
 # -- in the worker -----------------------------------------------------------------------
@@ -107,7 +68,7 @@ def _work(plan: Plan, index: int, inbox: Connection, outbox: Connection) -> NoRe
             for i in range(len(layout.months)):
                 outbox.send(("rows", part.csv_rows(layout, i, texts)))
         outbox.send(("done", None))
-    except BaseException as exc:  # noqa: BLE001 - every failure goes back as one message
+    except BaseException as exc:
         code = 1
         with contextlib.suppress(BaseException):
             outbox.send(("error", _describe(exc)))
@@ -137,8 +98,8 @@ class _Remote:
     """A worker as seen from here."""
 
     def __init__(self, plan: Plan, index: int) -> None:
-        to_worker, self.outbox = _pipe()
-        self.inbox, from_worker = _pipe()
+        to_worker, self.outbox = open_pipe()
+        self.inbox, from_worker = open_pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the worker
             self.outbox.close()

@@ -69,3 +69,24 @@ def test_menu_steps_time_every_sort_beside_sorted(tmp_path: Path, monkeypatch: p
     assert "(the target, sorting within 1 s, is set at 1,000,000 calls)" in out
     assert list((tmp_path / "scratch").iterdir()) == []
     assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["calls2000-users40-seed2024"]
+
+
+def test_the_menu_benchmark_makes_its_four_edits(tmp_path: Path) -> None:
+    """Each timed step of ``--menu`` really changes the files: a user and a call added, the
+    first subscriber's first call given a new callee, then deleted; four undo records kept."""
+    from telbill.bench.generate import ensure_data
+    from telbill.bench.menu import NEW_PHONE, first_subscriber, run_session
+
+    data = ensure_data(tmp_path / "data", 2_000, 20, 1)
+    result = run_session(data, tmp_path / "session")
+    assert list(result.steps) == ["open", "add user", "add call", "modify call", "delete call"]
+    users = (tmp_path / "session/data/users.txt").read_text("utf-8")
+    calls = (tmp_path / "session/data/calls.txt").read_text("utf-8").splitlines()
+    original = data.calls.read_text("utf-8").splitlines()
+    assert f"{NEW_PHONE}  Bench User  25.00  6.00" in users
+    assert calls[-1].startswith(f"{NEW_PHONE}  02584561234  2024-06-01 10:00:00")
+    phone = first_subscriber(data.users)
+    first = next(i for i, line in enumerate(original) if line.startswith(phone + " "))
+    assert "02580000001" not in "".join(calls)  # modified, then deleted
+    assert calls[:first] == original[:first] and calls[first:-1] == original[first + 1:]
+    assert result.backup_files == 4

@@ -72,7 +72,7 @@ def slow_reading(lines: list[str]) -> tuple[dict[int, str], dict[tuple[str, str]
         except (AssertionError, ValueError):
             codes[number] = "malformed"
             continue
-        to_seconds = lambda d: d.toordinal() * 86_400 + d.hour * 3600 + d.minute * 60 + d.second  # noqa: E731
+        to_seconds = lambda d: d.toordinal() * 86_400 + d.hour * 3600 + d.minute * 60 + d.second
         calls.append(Call(m[1], m[2], to_seconds(start), to_seconds(end), number))
     reasons, fees = reference(calls, set(PHONES))
     for call in calls:

@@ -258,7 +258,7 @@ def test_telbill_workers_is_capped_and_odd_values_ignored(monkeypatch: pytest.Mo
                                                          expected: int | str) -> None:
     """``TELBILL_WORKERS`` asks for processes, at most the cores (or 4 on a smaller machine); a value
     that is not a count gives the default, and never an error."""
-    from telbill.workers import MAX_WORKERS, process_count
+    from telbill.processes import MAX_WORKERS, process_count
 
     cores = len(os.sched_getaffinity(0))
     monkeypatch.delenv("TELBILL_WORKERS", raising=False)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from telbill.loader import load_calls
 from telbill.records import AnomalyCode
 from telbill.screening import screen_calls
@@ -119,3 +122,25 @@ def test_counts_per_code() -> None:
     assert result.counts() == {AnomalyCode.MALFORMED: 0, AnomalyCode.END_BEFORE_START: 0,
                                AnomalyCode.UNKNOWN_CALLER: 1, AnomalyCode.TOO_LONG: 0,
                                AnomalyCode.OVERLAP: 0}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)), min_size=0, max_size=40))
+def test_only_the_records_between_clean_ends_need_a_sweep(rows: list[tuple[int, int]]) -> None:
+    """Records before and after the ones clean_ends finds clash with none, and sweeping
+    only those between finds every clash, with its partner, that sweeping all finds."""
+    from itertools import accumulate
+
+    from telbill.screening import clashing, clean_ends
+
+    starts = list(accumulate(start for start, _ in rows))  # mostly in order, as calls are written
+    starts = [s - 7 * (i % 5 == 4) for i, s in enumerate(starts)]  # ... with some out of order
+    ends = [s + length for s, (_, length) in zip(starts, rows)]
+    order = sorted(range(len(starts)), key=starts.__getitem__)
+    everything = {(order[i], order[p]) for i, p in clashing([starts[j] for j in order], [ends[j] for j in order])}
+    k, m = clean_ends(starts, ends)
+    assert 0 <= k <= m <= len(starts)
+    middle = sorted(range(k, m), key=starts.__getitem__)
+    between = {(middle[i], middle[p]) for i, p in clashing([starts[j] for j in middle], [ends[j] for j in middle])}
+    assert between == everything
+    assert all(k <= i < m for clash in everything for i in clash)

@@ -33,10 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from telbill.bench import DataSet, ensure_data
+from telbill.menu.ask import KEEP_WORD
 
 MAIN_PROMPT = "Choose 0-13: "
 """The plain main-menu prompt in English: the end of every timed step."""
 CONFIRM_END = "[y/N]: "
+KEEP = KEEP_WORD
+"""Keeps a field's value in plain mode (an empty answer goes back to the menu)."""
 NEW_PHONE = "10000001"
 """Not a generated subscriber (those are 8 digits from 20000000, or 13… mobiles)."""
 TIMEOUT = 600.0
@@ -195,7 +198,7 @@ def run_session(data: DataSet, work: Path) -> Result:
         result.steps["add user"] = menu.step(["3", NEW_PHONE, "Bench User", "25", "6"])
         result.steps["add call"] = menu.step(["4", NEW_PHONE, "02584561234", "2024-06-01 10:00:00",
                                               "2024-06-01 10:05:00"])
-        result.steps["modify call"] = menu.step(["5", "2", phone, "1", "=", "02580000001", "=", "="])  # = keeps
+        result.steps["modify call"] = menu.step(["5", "2", phone, "1", KEEP, "02580000001", KEEP, KEEP])
         result.steps["delete call"] = menu.step(["6", "2", phone, "1", "y"])
         result.peak_kb = menu.memory_kb("VmHWM")
     finally:

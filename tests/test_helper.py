@@ -1,0 +1,165 @@
+"""The menu's load shared with a helper process gives what a load alone gives, whatever the helper does."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from test_callreader import PHONES, files
+
+import telbill.helper
+from telbill.bench.generate import generate
+from telbill.decoding import decode
+from telbill.loader import CallsFile, load_calls
+from telbill.screening import screen_as_read
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the menu reads alone")
+
+
+def view(loaded: CallsFile) -> dict[str, Any]:
+    """Everything a load gives, with records as their fields (not their identities)."""
+    position = {id(call): i for i, call in enumerate(loaded.calls)}
+    fields = [(c.caller, c.callee, c.start, c.end, c.line_no, c.raw) for c in loaded.calls]
+    flagged = screen_as_read(loaded.by_caller, PHONES, loaded.odd_lengths, loaded.unordered)
+    return {
+        "calls": fields, "records": loaded.records, "lines": loaded.lines,
+        "malformed": [(b.line_no, b.raw, b.key, b.params) for b in loaded.malformed],
+        "groups": {caller: [position[id(c)] for c in calls] for caller, calls in loaded.by_caller.items()},
+        "odd": [position[id(c)] for c in loaded.odd_lengths], "unordered": loaded.unordered,
+        "flagged": sorted((position[key], a.code, a.key, a.params) for key, a in flagged.items()),
+        "shared callers": len({id(c.caller) for c in loaded.calls}) == len({c.caller for c in loaded.calls}),
+    }
+
+
+@pytest.fixture()
+def helped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every load shared (small chunks, so that there are many); the helpers' process ids."""
+    monkeypatch.setattr(telbill.helper, "HELPER_MIN_LINES", 1)
+    monkeypatch.setattr(telbill.helper, "CHUNK", 300)  # not a multiple of a block: any size works
+    monkeypatch.setenv("TELBILL_WORKERS", "2")
+    pids: list[int] = []
+    real = telbill.helper.Helper.__init__
+
+    def init(self: telbill.helper.Helper, *args: Any) -> None:
+        real(self, *args)
+        pids.append(self.pid)
+
+    monkeypatch.setattr(telbill.helper.Helper, "__init__", init)
+    return pids
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    data = generate(tmp_path_factory.mktemp("data"), 6_000, 60, seed=3)
+    return decode(data.calls.read_bytes()).lines
+
+
+def test_a_shared_load_is_a_load_alone(generated: list[str], helped: list[int]) -> None:
+    """The benchmark's generated set: the same records, groups, checks and anomalies, in file order."""
+    alone = view(load_calls(generated, "calls.txt"))
+    shared = view(load_calls(generated, "calls.txt", shared=True))
+    assert len(helped) == 1 and gone(helped[0])
+    assert shared == alone
+    assert alone["odd"] and alone["unordered"] and alone["malformed"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(files)
+def test_any_file_loads_shared_as_alone(lines: list[str]) -> None:
+    """Any lines (tabs, comments, bad records, control characters, callers out of order)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(telbill.helper, "HELPER_MIN_LINES", 1)
+        patch.setattr(telbill.helper, "CHUNK", 37)
+        patch.setenv("TELBILL_WORKERS", "2")
+        assert view(load_calls(lines, "calls.txt", shared=True)) == view(load_calls(lines, "calls.txt"))
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_helper_that_stops_short_changes_nothing(generated: list[str], helped: list[int],
+                                                   monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """A helper that fails or dies after a few chunks: this process reads the ones it took, the same way."""
+    real = telbill.helper._Sender.put
+    sent: list[object] = []
+
+    def put(self: Any, message: tuple[str, object]) -> None:  # the helper's only
+        if len(sent) == 3:
+            if how == "dies":
+                os._exit(9)
+            raise MemoryError
+        sent.append(message)
+        real(self, message)
+
+    monkeypatch.setattr(telbill.helper._Sender, "put", put)
+    failed: list[int] = []
+    real_chunk = telbill.helper.Helper.chunk
+
+    def chunk(self: telbill.helper.Helper, number: int) -> telbill.helper.Chunk:
+        try:
+            return real_chunk(self, number)
+        except telbill.helper.HelperFailed:
+            failed.append(number)
+            raise
+
+    monkeypatch.setattr(telbill.helper.Helper, "chunk", chunk)
+    shared = view(load_calls(generated, "calls.txt", shared=True))
+    assert gone(helped[0]) and failed
+    assert shared == view(load_calls(generated, "calls.txt"))
+
+
+def test_the_two_processes_share_the_chunks(generated: list[str], helped: list[int]) -> None:
+    """Each chunk is read once, by this process or by the helper, and every one is used in order."""
+    from telbill.callreader import CallReader
+
+    reader = CallReader(lambda *columns: None, keep_texts=True)
+    with telbill.helper.SharedReading(generated, reader) as shared:
+        chunks = list(shared.chunks())
+    numbers = [n for chunk in chunks for n in chunk.numbers]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert len(chunks) == -(-len(generated) // 300) and chunks[0].here
+    assert sum(chunk.records for chunk in chunks) == load_calls(generated, "calls.txt").records
+
+
+def test_ctrl_c_while_loading_leaves_no_helper(generated: list[str], helped: list[int]) -> None:
+    """Ctrl-C in the middle of a shared load: it stops, and the helper is stopped and reaped."""
+    def progress(done: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        load_calls(generated, "calls.txt", progress=progress, shared=True)
+    assert len(helped) == 1 and gone(helped[0])
+
+
+def test_one_process_when_asked(generated: list[str], helped: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """TELBILL_WORKERS=1: no helper at all."""
+    monkeypatch.setenv("TELBILL_WORKERS", "1")
+    load_calls(generated, "calls.txt", shared=True)
+    assert helped == []
+
+
+def test_only_large_files_get_a_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below HELPER_MIN_LINES lines, or with one process asked for, the menu reads alone."""
+    monkeypatch.setenv("TELBILL_WORKERS", "2")
+    assert telbill.helper.helper_wanted(telbill.helper.HELPER_MIN_LINES)
+    assert not telbill.helper.helper_wanted(telbill.helper.HELPER_MIN_LINES - 1)
+    monkeypatch.setenv("TELBILL_WORKERS", "1")
+    assert not telbill.helper.helper_wanted(10 * telbill.helper.HELPER_MIN_LINES)
+
+
+def test_the_menu_reads_its_calls_shared(tmp_path: Path, helped: list[int]) -> None:
+    """The menu's reading of calls.txt (held.read_calls) uses the helper."""
+    from telbill.held import read_calls
+
+    (tmp_path / "calls.txt").write_text("\n".join(["83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00"] * 500))
+    held, _ = read_calls(tmp_path / "calls.txt", {"83470000"})
+    assert len(held.calls) == 500 and len(helped) == 1
