@@ -207,6 +207,9 @@ class HeldCalls:
         """The sort order of the records, with its index (``None``: file order)."""
         self.by_fee = False
         """Whether the order's key changes with the screening (the fee, -1 when set aside)."""
+        self.by_line: Ordered | None = None
+        """While sorted: the records in file order, in a Python list kept through every change
+        (what each new sort reads its keys from; ``None`` in file order: the list itself is)."""
         self.flagged: dict[int, Anomaly] = {}
         self.touched: set[str] = set()
         """Callers whose records or screening changed since this was last emptied (sums made of
@@ -257,9 +260,10 @@ class HeldCalls:
     def sort(self, key: CallKey, reverse: bool, *, by_fee: bool = False) -> None:
         """Sort the records by ``key``, ties in file order (whatever order they were in), and keep
         them so through every change; ``by_fee``: the key changes when a record's screening does."""
-        self.file.calls.sort(key=_line)
-        self.file.calls.sort(key=key, reverse=reverse)
-        self.order = Ordered(self._cells(), key, reverse)
+        cells = self._cells()
+        if self.by_line is None:  # the list is in file order: one walk, along memory as it was filled
+            self.by_line = Ordered(None, _line, False, list(cells))
+        self.order = Ordered(cells, key, reverse, cells.relink_sorted(self.by_line.index, key, reverse))
         self.by_fee = by_fee
         self._view = None
 
@@ -323,7 +327,10 @@ class HeldCalls:
         affected.update(read.caller for _, _, read, _ in texts if isinstance(read, Call))
         order = self.order
         if order is not None:  # out of the order before their keys change
-            order.take_out([*gone, *(old for _, _, _, old in texts if old is not None)])
+            leaving = [*gone, *(old for _, _, _, old in texts if old is not None)]
+            order.take_out(leaving)
+            assert self.by_line is not None
+            self.by_line.take_out(leaving)
         for call in gone:
             self._unlist(call)
         if order is None and len(gone) == 1 and edit.delete == {gone[0].line_no} and not edit.insert:
@@ -363,6 +370,8 @@ class HeldCalls:
             place_in_file_order(self._cells(), new)
         else:
             order.put_back(new)
+            assert self.by_line is not None
+            self.by_line.put_back(new)
         self._view = None
         return written
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import operator
+from array import array
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, chain, filterfalse, islice, repeat
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
@@ -201,11 +202,16 @@ class LinkedList(Generic[T]):
 
     # -- sorting ------------------------------------------------------------------
 
-    def sort(self, key: Callable[[T], Any] | None = None, reverse: bool = False) -> None:
+    def sort(self, key: Callable[[T], Any] | None = None, reverse: bool = False, *,
+             ties: Callable[[T], Any] | None = None) -> None:
         """Sort in place, stably, by relinking the cells; like ``sorted(..., key=key, reverse=reverse)``.
 
         Equal keys keep their order in both directions, and each key is computed
-        once. One walk over the cells takes each key as it goes;
+        once. With ``ties``, equal keys come in the order of ``ties`` instead (for
+        example the line number: file order, whatever order the list was in): the
+        same as sorting by ``ties`` first, in one walk and one relinking.
+
+        One walk over the cells takes each key as it goes;
         :func:`telbill.sorting.stable_order` puts the keys' positions in order
         with a sort of our own that suits the keys (a list already in order costs
         nothing more); the cells are then gathered in that order and relinked.
@@ -216,20 +222,43 @@ class LinkedList(Generic[T]):
         it leaves the list as it was. Integer keys are ordered by their integer
         value (an object with ``__index__`` among them counts as that integer).
         """
+        self._sort(key, reverse, ties)
+
+    def sort_listing(self, key: Callable[[T], Any] | None = None, reverse: bool = False, *,
+                     ties: Callable[[T], Any] | None = None) -> list[T]:
+        """:meth:`sort`, then the items in their new order (without a second walk)."""
+        return list(self._items(self._sort(key, reverse, ties)))
+
+    def _sort(self, key: Callable[[T], Any] | None, reverse: bool,
+              ties: Callable[[T], Any] | None) -> Sequence[Node[T]]:
+        """Sort as :meth:`sort` says; return the cells in their new order."""
         n = self._len
-        if n < 2:
-            return
-        cells: list[Node[T]] = []
-        walk = filterfalse(cells.append, accumulate(repeat("next", n - 1), getattr, initial=self.head))
+        cells: Sequence[Node[T]] = []
+        if n == 0:
+            return cells
+        gathered: list[Node[T]] = []
+        walk = filterfalse(gathered.append, accumulate(repeat("next", n - 1), getattr, initial=self.head))
         items = self._items(walk)
-        order = stable_order(key_column(map(key, items) if key is not None else items), reverse)
-        if order is None:  # already in order
-            return
-        ordered = itemgetter(*order)(cells)
+        keys = key_column(map(key, items) if key is not None else items)
+        cells = gathered
+        moved = False
+        if ties is not None and n > 1:
+            first = stable_order(key_column(map(ties, self._items(gathered))))
+            if first is not None:  # put the cells and their keys in the order of ``ties`` first
+                first = list(first)
+                cells = itemgetter(*first)(gathered)
+                picked = map(keys.__getitem__, first)
+                keys = array(keys.typecode, picked) if isinstance(keys, array) else list(picked)
+                moved = True
+        order = stable_order(keys, reverse) if n > 1 else None
+        if order is None and not moved:  # already in order
+            return cells
+        ordered = cells if order is None else itemgetter(*order)(cells)
         try:  # Ctrl-C comes before this C-level step or after it, never inside
             deque(map(setattr, ordered, repeat("next"), chain(islice(ordered, 1, None), (None,))), 0)
         finally:
             self.head, self.tail = ordered[0], ordered[-1]
+        return ordered
 
     def _items(self, cells: Iterable[Node[T]]) -> Iterable[T]:
         """The items the cells hold, as the cells come."""
@@ -327,6 +356,27 @@ class IntrusiveList(LinkedList[L]):
             self.tail = item  # type: ignore[assignment]
         self._len += 1
         return item  # type: ignore[return-value]
+
+    def relink_sorted(self, records: Sequence[L], key: Callable[[L], Any], reverse: bool = False) -> list[L]:
+        """Sort by ``key`` given every record of the list in ``records``, equal keys in the order they
+        have there (not in the list's); return the records in their new order.
+
+        No walk over the list: the keys are read from ``records``, which a caller keeps
+        in an order whose records lie near each other in memory (file order, the
+        order they were made in), so that reading their keys costs no cache miss per
+        record, and the list is relinked in one C-level step as :meth:`sort` does.
+        """
+        if len(records) != self._len:
+            raise ValueError(f"{len(records)} records given for a list of {self._len}")
+        if not records:
+            return []
+        order = stable_order(key_column(map(key, records)), reverse)
+        ordered: Sequence[L] = records if order is None else itemgetter(*order)(records)
+        try:  # Ctrl-C comes before this C-level step or after it, never inside
+            deque(map(setattr, ordered, repeat("next"), chain(islice(ordered, 1, None), (None,))), 0)
+        finally:
+            self.head, self.tail = ordered[0], ordered[-1]  # type: ignore[assignment]  # records are cells
+        return list(ordered)
 
     def _items(self, cells: Iterable[Node[L]]) -> Iterable[L]:
         return cells  # type: ignore[return-value]  # each record is its own cell

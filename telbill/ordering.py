@@ -45,12 +45,15 @@ MANY = 32
 class Ordered:
     """``cells`` sorted by ``key`` (descending with ``reverse``), ties in line order, with their index."""
 
-    def __init__(self, cells: IntrusiveList[Any], key: Callable[[Any], Any], reverse: bool) -> None:
-        """``cells`` must be in that order already (just sorted stably from file order)."""
+    def __init__(self, cells: IntrusiveList[Any] | None, key: Callable[[Any], Any], reverse: bool,
+                 index: list[Any] | None = None) -> None:
+        """``cells`` must be in that order already (just sorted stably from file order); ``index``,
+        when given, is the list of them in that order (as the sort returned it). Without ``cells``
+        (``None``), only the index is kept: the records in that order, in a Python list."""
         self.cells = cells
         self.key = key
         self.reverse = reverse
-        self.index: list[Any] = list(cells)
+        self.index: list[Any] = (list(cells) if cells is not None else []) if index is None else index
 
     def rank(self, record: Any) -> tuple[Any, int]:
         """Where a record goes: its key, then its line."""
@@ -69,12 +72,13 @@ class Ordered:
         if not places:
             return
         index, cells = self.index, self.cells
-        gone = set(places)
-        for i in places:
-            j = i - 1
-            while j in gone:
-                j -= 1
-            cells.remove_after(index[j] if j >= 0 else None, index[i])  # a record is its own cell
+        if cells is not None:
+            gone = set(places)
+            for i in places:
+                j = i - 1
+                while j in gone:
+                    j -= 1
+                cells.remove_after(index[j] if j >= 0 else None, index[i])  # a record is its own cell
         if len(places) == 1:
             del index[places[0]]
             return
@@ -93,16 +97,8 @@ class Ordered:
             return
         index, cells, rank = self.index, self.cells, self.rank
         places = [bisect_right(index, rank(r), key=rank) for r in ranked]
-        previous: Any = None
-        last = -1
-        for record, i in zip(ranked, places):
-            if i == last:
-                cells.insert_after(previous, record)
-            elif i == 0:
-                cells.prepend(record)
-            else:
-                cells.insert_after(index[i - 1], record)
-            previous, last = record, i
+        if cells is not None:
+            _link(cells, index, ranked, places)
         if len(ranked) < MANY:
             for shift, (record, i) in enumerate(zip(ranked, places)):
                 index.insert(i + shift, record)
@@ -115,6 +111,20 @@ class Ordered:
             start = i
         merged += index[start:]
         self.index = merged
+
+
+def _link(cells: IntrusiveList[Any], index: list[Any], ranked: list[Any], places: list[int]) -> None:
+    """Link ``ranked`` records into ``cells``, each before the record at its place in ``index``."""
+    previous: Any = None
+    last = -1
+    for record, i in zip(ranked, places):
+        if i == last:
+            cells.insert_after(previous, record)
+        elif i == 0:
+            cells.prepend(record)
+        else:
+            cells.insert_after(index[i - 1], record)
+        previous, last = record, i
 
 
 def place_in_file_order(cells: IntrusiveList[Any], records: Iterable[Linked]) -> None:

@@ -702,8 +702,7 @@ class Session:
             return self._total_key(month)
 
         def apply() -> None:
-            self.users.sort(key=attrgetter("line_no"))  # ties in file order, whatever the order was
-            self.users.sort(key=key(), reverse=reverse)
+            self.users.sort(key=key(), reverse=reverse, ties=attrgetter("line_no"))  # ties in file order
 
         apply()
         self._user_sort = apply

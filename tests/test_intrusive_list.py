@@ -102,3 +102,31 @@ def test_a_record_linked_in_one_list_is_refused_by_another() -> None:
     with pytest.raises(ValueError, match="already linked"):
         IntrusiveList().append(first.head.item)  # type: ignore[union-attr]
     assert len(first) == 4 and [c.start for c in first] == [0, 1, 2, 3]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=300), st.booleans(), st.randoms(use_true_random=False))
+def test_relink_sorted_orders_ties_as_the_records_given(values: list[int], reverse: bool, rnd) -> None:
+    """relink_sorted(records, key, reverse) sorts the list by ``key`` with equal keys in the order of
+    ``records`` (not the list's current order), and returns the records in the new order."""
+    boxes = [Box(v) for v in values]
+    shuffled = boxes[:]
+    rnd.shuffle(shuffled)
+    ll: IntrusiveList[Box] = IntrusiveList()
+    ll.extend(shuffled)
+    expected = sorted(boxes, key=lambda b: b.value, reverse=reverse)
+    got = ll.relink_sorted(boxes, lambda b: b.value, reverse)
+    assert list(map(id, got)) == list(map(id, expected)) == list(map(id, ll))
+    assert len(ll) == len(boxes)
+    if boxes:
+        assert ll.tail is expected[-1] and ll.tail.next is None
+
+
+def test_relink_sorted_refuses_records_that_are_not_the_whole_list() -> None:
+    """Given fewer records than the list holds, relink_sorted raises and leaves the list as it was."""
+    ll: IntrusiveList[Box] = IntrusiveList()
+    boxes = [Box(3), Box(1), Box(2)]
+    ll.extend(boxes)
+    with pytest.raises(ValueError, match="2 records given for a list of 3"):
+        ll.relink_sorted(boxes[:2], lambda b: b.value)
+    assert [b.value for b in ll] == [3, 1, 2]

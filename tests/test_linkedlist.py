@@ -86,6 +86,28 @@ def test_sort_equals_sorted_and_is_stable(items: list[tuple[int, int]], reverse:
         assert list(ll)[-1] == (9, 9)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(-3, 3), st.text(max_size=2)), max_size=300),
+       st.booleans(), st.booleans())
+def test_sort_with_ties_equals_two_stable_sorts(items: list[tuple[int, int, str]], reverse: bool,
+                                                string_keys: bool) -> None:
+    """sort(key, reverse, ties=t) orders equal keys by ``t``: exactly sorted(sorted(items, key=t), key,
+    reverse), for integer and string keys, short lists and lists long enough for the counting sorts;
+    sort_listing returns the items in that new order."""
+    key = (lambda t: t[2]) if string_keys else (lambda t: t[0])
+    ties = lambda t: t[1]  # noqa: E731
+    expected = sorted(sorted(items, key=ties), key=key, reverse=reverse)
+    ll = LinkedList(items)
+    ll.sort(key=key, reverse=reverse, ties=ties)
+    assert list(ll) == expected
+    backwards = items[::-1]
+    expected = sorted(sorted(backwards, key=ties), key=key, reverse=reverse)
+    again = LinkedList(backwards)
+    assert again.sort_listing(key=key, reverse=reverse, ties=ties) == expected == list(again)
+    if items:
+        assert again.tail is not None and again.tail.next is None and again.tail.item == expected[-1]
+
+
 def test_sort_relinks_the_same_nodes() -> None:
     """Sorting moves nodes, it does not copy items into new nodes."""
     ll = LinkedList([3, 1, 2])

@@ -65,6 +65,16 @@ def on_disk(s: Session) -> None:
         assert decode(path.read_bytes()).lines == lines
 
 
+def indexes_agree(s: Session) -> None:
+    """While sorted, the order's index is the list, and the file-order index its records by line."""
+    held = s.held_calls
+    if held.order is not None:
+        assert list(map(id, held.order.index)) == list(map(id, s.calls))
+        assert held.by_line is not None
+        by_line = sorted(s.calls, key=lambda c: c.line_no or 0)
+        assert list(map(id, held.by_line.index)) == list(map(id, by_line))
+
+
 Sorts = dict[str, tuple[Any, ...]]
 
 
@@ -140,6 +150,7 @@ def test_after_any_changes_the_session_equals_a_fresh_load(tmp_path_factory: pyt
     for _ in range(data.draw(st.integers(1, 7))):
         step(s, data, sorts)
         on_disk(s)
+        indexes_agree(s)
     assert snapshot(s) == snapshot(sorted_as(open_session(folder), sorts))
 
 
