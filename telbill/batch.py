@@ -129,7 +129,7 @@ def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str]]
     paths = opts.paths
     if paths.users == paths.calls:
         raise InputFileError("input.same", path=str(paths.users))
-    users_file, users_format, _ = load_users_file(paths.users)
+    users_file, users_format = load_users_file(paths.users)
     if users_file.problems:
         raise DataError("users.stop", users_file.problems, encodings={str(paths.users): users_format.family},
                         source=str(paths.users),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,8 +14,8 @@ from telbill.constants import (
     DEFAULT_USERS,
 )
 from telbill.decoding import FileFormat, decode
-from telbill.errors import InputFileError, TariffError
-from telbill.loader import CallsFile, UsersFile, load_calls, load_users
+from telbill.errors import TariffError
+from telbill.loader import CallsFile, UsersFile, load_users
 from telbill.outputs import Protected
 from telbill.screening import Screening, screen_calls
 from telbill.storage import lock_path, read_bytes
@@ -71,8 +70,6 @@ class Dataset:
     tariff_source: str | None
     formats: dict[str, FileFormat] = field(default_factory=dict)
     """Path text → how the file is encoded (a save writes it back the same way)."""
-    digests: dict[str, str] = field(default_factory=dict)
-    """Path text → content fingerprint at load time."""
 
     @property
     def encodings(self) -> dict[str, str]:
@@ -97,42 +94,9 @@ def load_tariff(path: Path | None) -> tuple[Tariff, str | None]:
     return parse_tariff(text, str(path)), str(path)
 
 
-def load_users_file(path: Path) -> tuple[UsersFile, FileFormat, str]:
-    """users.txt → (contents, format, fingerprint)."""
-    data = read_bytes(path)
-    decoded = decode(data)
-    return load_users(decoded.lines, str(path), decoded.unreadable), decoded.format, hashlib.sha256(data).hexdigest()
+def load_users_file(path: Path) -> tuple[UsersFile, FileFormat]:
+    """users.txt → (contents, format)."""
+    decoded = decode(read_bytes(path))
+    return load_users(decoded.lines, str(path), decoded.unreadable), decoded.format
 
 
-def load_calls_file(path: Path, progress: LoadProgress | None = None) -> tuple[CallsFile, FileFormat, str]:
-    """calls.txt → (contents, format, fingerprint)."""
-    data = read_bytes(path)
-    fingerprint = hashlib.sha256(data).hexdigest()
-    decoded = decode(data)
-    del data
-    total = len(decoded.lines)
-
-    def report(done: int) -> None:
-        if progress is not None:
-            progress(done, total)
-
-    callback = report if progress is not None else None
-    loaded = load_calls(decoded.lines, str(path), decoded.unreadable, callback)
-    return loaded, decoded.format, fingerprint
-
-
-def load_dataset(paths: DataPaths, progress: LoadProgress | None = None) -> Dataset:
-    """Read all three files. Missing files raise; bad lines are kept as problems.
-
-    (A batch run reads calls.txt its own way: :mod:`telbill.part`.)
-    """
-    tariff, tariff_source = load_tariff(paths.tariff_path())
-    if paths.users == paths.calls:
-        raise InputFileError("input.same", path=str(paths.users))
-    users_file, users_fmt, users_digest = load_users_file(paths.users)
-    calls_file, calls_fmt, calls_digest = load_calls_file(paths.calls, progress)
-    return Dataset(
-        paths, users_file, calls_file, tariff, tariff_source,
-        formats={str(paths.users): users_fmt, str(paths.calls): calls_fmt},
-        digests={str(paths.users): users_digest, str(paths.calls): calls_digest},
-    )

@@ -41,8 +41,6 @@ is not a valid field."""
 
 TRAILING_COMMENT = re.compile(f"[{BLANKS}]#")
 """A ``#`` after a blank starts a trailing comment."""
-SPLIT_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
-"""A control character in a record's raw text (a tab is a separator, not one of these)."""
 SPLIT_ONLY = "\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
 """The characters ``str.split`` takes as spaces that do not separate fields (they are
 control characters, see :data:`SEPARATOR`): in a text holding none of them,

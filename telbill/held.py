@@ -148,7 +148,6 @@ class HeldUsers:
             self.entries[user.line_no] = user
             self.by_phone[user.phone] = user
             self.file.users.append(user)
-            self.file.record_lines.add(user.line_no)
         return added
 
     def _rebuild(self) -> None:
@@ -171,7 +170,6 @@ class HeldUsers:
             users.append(entry)
         self.file.users = users
         self.file.problems = problems
-        self.file.record_lines = set(first.values())
         self.by_phone = by_phone
 
 

@@ -222,27 +222,16 @@ class LinkedList(Generic[T]):
         it leaves the list as it was. Integer keys are ordered by their integer
         value (an object with ``__index__`` among them counts as that integer).
         """
-        self._sort(key, reverse, ties)
-
-    def sort_listing(self, key: Callable[[T], Any] | None = None, reverse: bool = False, *,
-                     ties: Callable[[T], Any] | None = None) -> list[T]:
-        """:meth:`sort`, then the items in their new order (without a second walk)."""
-        return list(self._items(self._sort(key, reverse, ties)))
-
-    def _sort(self, key: Callable[[T], Any] | None, reverse: bool,
-              ties: Callable[[T], Any] | None) -> Sequence[Node[T]]:
-        """Sort as :meth:`sort` says; return the cells in their new order."""
         n = self._len
-        cells: Sequence[Node[T]] = []
-        if n == 0:
-            return cells
+        if n < 2:
+            return
         gathered: list[Node[T]] = []
         walk = filterfalse(gathered.append, accumulate(repeat("next", n - 1), getattr, initial=self.head))
         items = self._items(walk)
         keys = key_column(map(key, items) if key is not None else items)
-        cells = gathered
+        cells: Sequence[Node[T]] = gathered
         moved = False
-        if ties is not None and n > 1:
+        if ties is not None:
             first = stable_order(key_column(map(ties, self._items(gathered))))
             if first is not None:  # put the cells and their keys in the order of ``ties`` first
                 first = list(first)
@@ -250,15 +239,14 @@ class LinkedList(Generic[T]):
                 picked = map(keys.__getitem__, first)
                 keys = array(keys.typecode, picked) if isinstance(keys, array) else list(picked)
                 moved = True
-        order = stable_order(keys, reverse) if n > 1 else None
+        order = stable_order(keys, reverse)
         if order is None and not moved:  # already in order
-            return cells
+            return
         ordered = cells if order is None else itemgetter(*order)(cells)
         try:  # Ctrl-C comes before this C-level step or after it, never inside
             deque(map(setattr, ordered, repeat("next"), chain(islice(ordered, 1, None), (None,))), 0)
         finally:
             self.head, self.tail = ordered[0], ordered[-1]
-        return ordered
 
     def _items(self, cells: Iterable[Node[T]]) -> Iterable[T]:
         """The items the cells hold, as the cells come."""

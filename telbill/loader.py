@@ -53,8 +53,6 @@ class UsersFile:
     """Lines that could not be used (kept in the file as they are)."""
     lines: list[str] = field(default_factory=list)
     """Every line as read, for saving comments and bad lines back."""
-    record_lines: set[int] = field(default_factory=set)
-    """Line numbers that held a user record (good ones only)."""
 
 
 def parse_user(text: str) -> tuple[User | None, str, dict[str, object]]:
@@ -116,7 +114,6 @@ def load_users(lines: Iterable[str], source: str, unreadable: frozenset[int] = f
             continue
         seen[read.phone] = number
         result.users.append(read)
-        result.record_lines.add(number)
     return result
 
 

@@ -17,11 +17,6 @@ class CallClass(str, Enum):
     DOMESTIC = "domestic"
     INTERNATIONAL = "international"
 
-    @property
-    def is_long_distance(self) -> bool:
-        """International calls are counted in the long-distance (长途) column."""
-        return self is not CallClass.LOCAL
-
 
 def classify(callee: str) -> CallClass:
     """``00…`` international, other ``0…`` domestic long distance, else local."""

@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from operator import add, attrgetter
 
 from telbill.billing import Bills, MonthBill
-from telbill.decoding import encode
 from telbill.display import ljust, rjust, width
 from telbill.i18n import Tr
 from telbill.records import AnomalyCode, User, format_fen
 from telbill.screening import Anomaly, Screening
 
 HEAD_KEYS = ("col.phone", "col.name", "col.rent", "col.feature", "col.local", "col.long", "col.total")
-CSV_HEADER = ["month", "phone", "name", "rent", "feature", "local", "long_distance", "total"]
 GAP = "  "
 
 
@@ -237,15 +235,6 @@ def bills_head(info: RunInfo, tr: Tr, months: int, grand_total: int) -> list[str
     return lines
 
 
-def bills_file_chunks(bills: Bills, info: RunInfo, tr: Tr) -> Iterator[bytes]:
-    """The bill-detail file as bytes, one chunk per month, made as they are asked
-    for (``b"".join`` gives ``encode(format_bills(...))``)."""
-    yield encode(_bills_head(bills, info, tr))
-    texts = TextCache()
-    for month in bills.months:
-        yield b"\n" + encode(format_month(month, tr, texts))
-
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A CSV cell starting with one of these would be run as a formula by a spreadsheet."""
 
@@ -272,12 +261,11 @@ class _CsvPrefixes(dict[tuple[str, str], str]):
 
 
 CSV_HEAD = "month,phone,name,rent,feature,local,long_distance,total\n"
-"""The CSV file's first line (``CSV_HEADER`` as csv.writer writes it)."""
+"""The CSV file's first line (SPEC §4)."""
 
 
 def csv_chunks(bills: Bills) -> Iterator[str]:
-    """The CSV file as text, one chunk per month, made as they are asked for;
-    ``"".join`` gives :func:`format_csv`."""
+    """The CSV file as text, one chunk per month, made as they are asked for."""
     yield CSV_HEAD
     texts = TextCache()
     for month in bills.months:
@@ -297,11 +285,6 @@ def csv_lines(texts: TextCache, month: str, columns: _FixedColumns,
     return "".join(map(line.__mod__, zip(
         map(texts.csv_prefixes.__getitem__, zip(phones, names)),
         *(map(cell, column) for column in (rents, features, locals_, longs, sums)))))
-
-
-def format_csv(bills: Bills) -> str:
-    """The bills as CSV with the fixed English header of SPEC §4."""
-    return "".join(csv_chunks(bills))
 
 
 def anomaly_detail(anomaly: Anomaly, tr: Tr) -> str:

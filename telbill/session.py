@@ -943,7 +943,6 @@ class Session:
     def _sync_dataset(self) -> None:
         for state in self._states.values():
             self.dataset.formats[str(state.path)] = state.fmt
-            self.dataset.digests[str(state.path)] = state.digest
 
 
 __all__ = ["AnomalyError", "Backup", "CallSort", "Change", "RepeatAction", "RepeatedPhoneError", "Session",

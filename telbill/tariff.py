@@ -11,8 +11,6 @@ from telbill.display import quote
 from telbill.errors import TariffError
 from telbill.records import CallClass
 
-KEYS = ("first_seconds", "first_price", "step_seconds", "step_price")
-
 
 @dataclass(frozen=True, slots=True)
 class Rate:

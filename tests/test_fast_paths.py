@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from test_billing import reference
 
 from telbill.batch import BatchOptions, run_batch
-from telbill.dataset import DataPaths, load_dataset
+from telbill.dataset import DataPaths
 from telbill.i18n import Translator
 from telbill.records import Call
+from telbill.session import Session
 
 PHONES = ["83470000", "83470001", "83470002"]
 USERS = "".join(f"{p}  User {i}  10.00  1.00\n" for i, p in enumerate(PHONES))
@@ -116,9 +117,9 @@ def test_batch_and_menu_paths_equal_a_slow_reading(
         assert got_records == records
         assert got_codes == codes
         assert {k: v for k, v in got_fees.items() if v} == wanted
-    menu_data = load_dataset(paths)
-    assert menu_data.calls_file.records == records
-    assert {a.line_no: a.code.value for a in menu_data.screen().anomalies} == codes
+    menu = Session(paths, backup_dir=tmp_path / "backup", audit_log=tmp_path / "audit.log", operator="t")
+    assert menu.records == records
+    assert {a.line_no: a.code.value for a in menu.screening().anomalies} == codes
     anomalies = [line for line in (tmp_path / "out1/a.txt").read_text("utf-8").splitlines()
                  if not line.startswith("#")]
     assert [line.rsplit("  # ", 1)[0] for line in anomalies] == [lines[n - 1] for n in sorted(codes)]
