@@ -11,12 +11,14 @@ same, byte for byte, whatever the number of parts.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from telbill import storage
 from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.dataset import DataPaths, LoadProgress, load_tariff, load_users_file
 from telbill.decoding import encode
@@ -147,16 +149,23 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
          on_phase: PhaseFn) -> BatchResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    plan, tariff_source, encodings = _plan(opts, tr)
-    report = None
-    if progress is not None:
-        total = LineBlocks(opts.paths.calls).count_lines()
+    with contextlib.ExitStack() as run:
+        # Both data files are read under shared locks, let go once calls.txt is read:
+        # never one of them before a menu save and the other after it.
+        reading = contextlib.ExitStack()
+        run.callback(reading.close)
+        reading.enter_context(storage.reading([opts.paths.users, opts.paths.calls]))
+        plan, tariff_source, encodings = _plan(opts, tr)
+        report = None
+        if progress is not None:
+            total = LineBlocks(opts.paths.calls).count_lines()
 
-        def report(done: int) -> None:
-            progress(done, total)
+            def report(done: int) -> None:
+                progress(done, total)
 
-    with Workers(plan) as parts:
+        parts = run.enter_context(Workers(plan))
         parts.read(report)
+        reading.close()
         t1 = time.perf_counter()
         timings["read"] = t1 - t0
         on_phase("screen")

@@ -187,22 +187,67 @@ def locked(paths: Sequence[Path]) -> Iterator[None]:
     processes never wait for each other in a circle. Where ``fcntl`` is missing
     (Windows) this does nothing and the content check alone protects the data.
     """
+    with _locks(paths, shared=False):
+        yield
+
+
+@contextlib.contextmanager
+def reading(paths: Sequence[Path]) -> Iterator[None]:
+    """Hold a shared lock per data file while a batch run reads them.
+
+    A menu save holds its exclusive locks from its journal to its audit line, so
+    a run that reads both files under these locks reads them both before a save
+    or both after it, never one of each. Runs share them with each other. Only
+    lock files that exist are used (a run creates nothing beside the data: where
+    none exists, no menu has saved yet), and only regular files (opened without
+    following a link and without waiting, so a FIFO planted there cannot hold the
+    run up).
+    """
+    with _locks(paths, shared=True):
+        yield
+
+
+def _existing_lock(lock: Path) -> BinaryIO | None:
+    """``lock`` opened to read, if it is a regular file (not through a link); else ``None``."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(lock, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+    except OSError:
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb")
+
+
+@contextlib.contextmanager
+def _locks(paths: Sequence[Path], *, shared: bool) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on POSIX
         yield
         return
-    handles = []
+    handles: list[BinaryIO] = []
     try:
         for path in sorted({data_file(p) for p in paths}):
             lock = lock_path(path)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fh = open(lock, "a+b")
-            except OSError as exc:
-                raise _unwritable(lock, exc) from None
+            if shared:
+                opened = _existing_lock(lock)
+                if opened is None:
+                    continue
+                fh = opened
+            else:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    fh = open(lock, "a+b")
+                except OSError as exc:
+                    raise _unwritable(lock, exc) from None
             handles.append(fh)
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
         for fh in reversed(handles):

@@ -49,6 +49,43 @@ def test_locks_are_released_after_a_failed_save(workdir: Path) -> None:
     assert "# edited elsewhere" in text and "Second Try" in text and "First Try" not in text
 
 
+def test_a_batch_run_reads_the_data_files_between_menu_saves(workdir: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """While a menu save holds calls.txt's lock, ``telbill bill`` waits before reading; once the
+    lock is let go it reads and bills, and a save can go on as soon as the run has read."""
+    from telbill.cli import main
+
+    session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
+                      audit_log=Path("output/audit.log"), operator="tester")
+    session.add_user("83479002", "Before Run", 0, 0)  # a save: the lock files now exist
+    codes: list[int] = []
+    with storage.locked([Path("data/calls.txt")]):
+        run = threading.Thread(target=lambda: codes.append(main(["bill", "--out", "output/b.txt",
+                                                                 "--anomalies", "output/a.txt"])))
+        run.start()
+        time.sleep(0.5)
+        assert not codes and not Path("output/b.txt").exists()
+    run.join(timeout=30)
+    assert codes == [0]
+    assert "83479002" in Path("output/b.txt").read_text("utf-8")
+    with storage.locked([Path("data/users.txt"), Path("data/calls.txt")]):
+        pass  # the run let its shared locks go
+
+
+def test_a_batch_run_creates_no_lock_file_and_ignores_a_planted_fifo(data: Path) -> None:
+    """``telbill bill`` leaves nothing beside the data files (no lock file where none was), and a
+    FIFO planted as a lock file does not hold it up."""
+    import os
+
+    from telbill.cli import main
+
+    os.mkfifo(data / "data/.calls.txt.lock")
+    before = sorted(p.name for p in (data / "data").iterdir())
+    assert main(["bill", "--out", "b.txt", "--anomalies", "a.txt"]) == 0
+    assert sorted(p.name for p in (data / "data").iterdir()) == before
+    assert (data / "b.txt").exists()
+
+
 @pytest.fixture()
 def linked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``data/users.txt`` and ``data/calls.txt`` are links into ``real/``."""
