@@ -46,7 +46,7 @@ from telbill.fields import SECONDS_PER_DAY
 from telbill.i18n import Tr
 from telbill.linkedlist import Linked, LinkedList
 from telbill.records import AnomalyCode, User, format_duration, format_moment, month_of
-from telbill.report import TextCache, csv_lines, row_lines, user_columns
+from telbill.report import TextCache, csv_lines, row_text, user_columns
 from telbill.screening import MAX_SECONDS, clashing, clean_ends
 from telbill.stream import EncodingChanged, LineBlocks
 from telbill.tariff import Tariff
@@ -514,8 +514,7 @@ class Part:
         if not self.users:
             return b""
         locals_, longs = self._amounts(layout.months[i])
-        rows = row_lines(texts, layout.widths[i], self.columns, locals_, longs)
-        return ("\n".join(rows) + "\n").encode("utf-8", "surrogateescape")
+        return row_text(texts, layout.widths[i], self.columns, locals_, longs).encode("utf-8", "surrogateescape")
 
     def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> bytes:
         """This part's rows of the ``i``-th month of the CSV file, as bytes."""
