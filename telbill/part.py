@@ -445,12 +445,16 @@ class Part:
             self.line_numbers = array("q")
             return
         # Their records left after rules 2 to 4, with their line numbers, in file order.
+        # The list is walked cell by cell beside the column of line numbers (no iterator).
         groups: dict[str, tuple[list[LeanCall], array[int]]] = {caller: ([], array("q")) for caller in unsorted}
-        for record, number in zip(self.calls, self.line_numbers):
-            group = groups.get(record.caller)
+        group_of = groups.get
+        record: Any = self.calls.head
+        for number in self.line_numbers:
+            group = group_of(record.caller)
             if group is not None and record not in marks:
                 group[0].append(record)
                 group[1].append(number)
+            record = record.next
         while groups:
             _, (records, numbers) = groups.popitem()  # each group goes once swept
             moments = list(map(_MOMENT, records))
