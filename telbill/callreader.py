@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, count, islice, product, repeat
 from operator import add, and_, contains, eq, getitem, ne, not_, sub
@@ -122,9 +122,11 @@ _HEAD, _TAIL = slice(0, 5), slice(5, None)
 _slice = cast(Callable[[str, slice], str], getitem)
 
 
-def _is_clock(text: str) -> bool:
-    """``HH:MM:SS`` with a real time: its ``HH:MM`` and ``:SS`` parts are in the tables."""
-    return text[:5] in _HH_MM and text[5:] in _SS
+def _clock_checks(texts: Sequence[str]) -> tuple[Iterator[bool], Iterator[bool]]:
+    """Whether each text is ``HH:MM:SS`` with a real time, as two columns (its ``HH:MM`` and
+    its ``:SS`` part in the tables), both true for a clock."""
+    return (map(_HH_MM.__contains__, map(_slice, texts, repeat(_HEAD))),
+            map(_SS.__contains__, map(_slice, texts, repeat(_TAIL))))
 
 
 _CANONICAL = "%s  %s  %s %s  %s %s".__mod__
@@ -293,9 +295,12 @@ class CallReader:
         for caller in set(caller_col).difference(callers):
             if is_phone(caller):
                 callers[caller] = caller
-        good = map(all, zip(map(dates.__contains__, d1), map(_is_clock, t1),
-                            map(dates.__contains__, d2), map(_is_clock, t2),
-                            map(callers.__contains__, caller_col), map(is_phone, callees)))
+        lengths = list(map(len, callees))
+        good = map(all, zip(map(dates.__contains__, d1), *_clock_checks(t1),
+                            map(dates.__contains__, d2), *_clock_checks(t2),
+                            map(callers.__contains__, caller_col),
+                            map(PHONE_MIN.__le__, lengths), map(PHONE_MAX.__ge__, lengths),
+                            map(str.isascii, callees), map(str.isdigit, callees)))  # is_phone
         done, n = 0, len(lines)
         for i in compress(range(n), map(not_, good)):
             if i > done:

@@ -46,7 +46,7 @@ from telbill.fields import SECONDS_PER_DAY
 from telbill.i18n import Tr
 from telbill.linkedlist import Linked, LinkedList
 from telbill.records import AnomalyCode, User, format_duration, format_moment, month_of
-from telbill.report import TextCache, csv_lines, row_lines, user_columns
+from telbill.report import TextCache, csv_lines, row_text, user_columns
 from telbill.screening import MAX_SECONDS, clashing, clean_ends
 from telbill.stream import EncodingChanged, LineBlocks
 from telbill.tariff import Tariff
@@ -445,12 +445,16 @@ class Part:
             self.line_numbers = array("q")
             return
         # Their records left after rules 2 to 4, with their line numbers, in file order.
+        # The list is walked cell by cell beside the column of line numbers (no iterator).
         groups: dict[str, tuple[list[LeanCall], array[int]]] = {caller: ([], array("q")) for caller in unsorted}
-        for record, number in zip(self.calls, self.line_numbers):
-            group = groups.get(record.caller)
+        group_of = groups.get
+        record: Any = self.calls.head
+        for number in self.line_numbers:
+            group = group_of(record.caller)
             if group is not None and record not in marks:
                 group[0].append(record)
                 group[1].append(number)
+            record = record.next
         while groups:
             _, (records, numbers) = groups.popitem()  # each group goes once swept
             moments = list(map(_MOMENT, records))
@@ -514,8 +518,7 @@ class Part:
         if not self.users:
             return b""
         locals_, longs = self._amounts(layout.months[i])
-        rows = row_lines(texts, layout.widths[i], self.columns, locals_, longs)
-        return ("\n".join(rows) + "\n").encode("utf-8", "surrogateescape")
+        return row_text(texts, layout.widths[i], self.columns, locals_, longs).encode("utf-8", "surrogateescape")
 
     def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> bytes:
         """This part's rows of the ``i``-th month of the CSV file, as bytes."""

@@ -7,6 +7,7 @@ import io
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import add, attrgetter
 
 from telbill.billing import Bills, MonthBill
@@ -80,7 +81,7 @@ class TextCache:
     subscriber's padded phone, name, rent and feature for the column widths in use,
     and each subscriber's first two CSV fields."""
 
-    __slots__ = ("money", "_lefts", "_heads", "_fixed", "_csv")
+    __slots__ = ("money", "_lefts", "_heads", "_fixed", "_csv", "_firsts", "_csv_firsts")
 
     def __init__(self) -> None:
         self.money = _Money()
@@ -88,6 +89,8 @@ class TextCache:
         self._heads: dict[tuple[int, int, int, int], _Heads] = {}
         self._fixed: tuple[_FixedColumns, list[int]] | None = None
         self._csv: _CsvPrefixes | None = None
+        self._firsts: dict[tuple[int, ...], tuple[_FixedColumns, list[str]]] = {}
+        self._csv_firsts: tuple[_FixedColumns, list[str]] | None = None
 
     @property
     def csv_prefixes(self) -> _CsvPrefixes:
@@ -107,6 +110,26 @@ class TextCache:
         if heads is None:
             heads = self._heads[key] = _Heads(self.lefts(w_phone, w_name), self.money, w_rent, w_feature)
         return heads
+
+    def firsts(self, widths: list[int], columns: _FixedColumns) -> list[str]:
+        """Each subscriber's first four cells of a bill row, padded, with the gaps (the
+        part every month with these widths shares), for these subscribers."""
+        key = tuple(widths[:4])
+        kept = self._firsts.get(key)
+        if kept is None or kept[0] is not columns:
+            heads = self.heads(*widths[:4])
+            kept = self._firsts[key] = (columns, list(map(heads.__getitem__, zip(*columns))))
+        return kept[1]
+
+    def csv_firsts(self, columns: _FixedColumns) -> list[str]:
+        """Each subscriber's phone, name, rent and feature as the CSV fields after the month."""
+        kept = self._csv_firsts
+        if kept is None or kept[0] is not columns:
+            phones, names, rents, features = columns
+            cell = self.money.__getitem__
+            kept = self._csv_firsts = (columns, list(map("%s,%s,%s".__mod__, zip(
+                map(self.csv_prefixes.__getitem__, zip(phones, names)), map(cell, rents), map(cell, features)))))
+        return kept[1]
 
     def fixed_widths(self, columns: _FixedColumns) -> list[int]:
         """The widest cell of the phone, name, rent and feature columns (the
@@ -159,6 +182,20 @@ def row_lines(texts: TextCache, widths: list[int], columns: _FixedColumns,
     right = GAP.join(f"%{w}s" for w in widths[4:])
     firsts = map(texts.heads(*widths[:4]).__getitem__, zip(phones, names, rents, features))
     return list(map(add, firsts, map(right.__mod__, zip(map(cell, locals_), map(cell, longs), map(cell, sums)))))
+
+
+def row_text(texts: TextCache, widths: list[int], columns: _FixedColumns,
+              locals_: Sequence[int], longs: Sequence[int]) -> str:
+    """The rows of :func:`row_lines`, each ended by ``\\n``, as one text: made by one
+    ``%`` of a row pattern repeated once per subscriber."""
+    _, _, rents, features = columns
+    if not rents:
+        return ""
+    cell = texts.money.__getitem__
+    sums = map(add, map(add, rents, features), map(add, locals_, longs))
+    row = "%s" + GAP.join(f"%{w}s" for w in widths[4:]) + "\n"
+    return (row * len(rents)) % tuple(chain.from_iterable(zip(
+        texts.firsts(widths, columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
 
 
 def format_month(month: MonthBill, tr: Tr, texts: TextCache | None = None) -> list[str]:
@@ -278,13 +315,14 @@ def csv_chunks(bills: Bills) -> Iterator[str]:
 def csv_lines(texts: TextCache, month: str, columns: _FixedColumns,
               locals_: Sequence[int], longs: Sequence[int]) -> str:
     """The CSV rows of one month for these subscribers, each ended."""
-    phones, names, rents, features = columns
+    _, _, rents, features = columns
+    if not rents:
+        return ""
     cell = texts.money.__getitem__
     sums = map(add, map(add, rents, features), map(add, locals_, longs))
-    line = month.replace("%", "%%") + ",%s,%s,%s,%s,%s,%s\n"
-    return "".join(map(line.__mod__, zip(
-        map(texts.csv_prefixes.__getitem__, zip(phones, names)),
-        *(map(cell, column) for column in (rents, features, locals_, longs, sums)))))
+    line = month.replace("%", "%%") + ",%s,%s,%s,%s\n"  # one % for all the rows
+    return (line * len(rents)) % tuple(chain.from_iterable(zip(
+        texts.csv_firsts(columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
 
 
 def anomaly_detail(anomaly: Anomaly, tr: Tr) -> str:
