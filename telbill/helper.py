@@ -143,12 +143,13 @@ class Helper:
     """A forked process reading the chunks it takes of ``lines``; a context manager that
     stops it, whatever happened, on leaving."""
 
-    def __init__(self, lines: Sequence[str], tickets: Tickets, reader: CallReader) -> None:
+    def __init__(self, lines: Sequence[str], size: int, tickets: Tickets, reader: CallReader) -> None:
+        """``size``: the lines of a chunk (chunk ``n`` is ``lines[n * size:(n + 1) * size]``)."""
         self.inbox, outbox = open_pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the helper
             self.inbox.close()
-            _serve(lines, tickets, reader, outbox)
+            _serve(lines, size, tickets, reader, outbox)
         outbox.close()
         self.finished = False
 
@@ -209,8 +210,8 @@ class SharedReading:
         self.mine = ChunkReader(_sharing(reader), texts=True)
         self.tickets = Tickets(self.count)
         try:
-            self.helper = Helper(lines, self.tickets, CallReader(_nothing, keep_texts=True,
-                                                                 unreadable=reader.unreadable))
+            self.helper = Helper(lines, self.size, self.tickets,
+                                 CallReader(_nothing, keep_texts=True, unreadable=reader.unreadable))
         except BaseException:
             self.tickets.close()
             raise
@@ -288,7 +289,7 @@ class _Sender:
             self.failure = exc
 
 
-def _serve(lines: Sequence[str], tickets: Tickets, reader: CallReader, out: Connection) -> NoReturn:
+def _serve(lines: Sequence[str], size: int, tickets: Tickets, reader: CallReader, out: Connection) -> NoReturn:
     """The helper's whole life: take chunks, read them, send them; end."""
     code = 0
     sender: _Sender | None = None
@@ -297,7 +298,7 @@ def _serve(lines: Sequence[str], tickets: Tickets, reader: CallReader, out: Conn
         sender = _Sender(out)
         chunks = ChunkReader(reader, texts=False)
         while (taken := tickets.take()) is not None:
-            c = chunks.read(lines, taken * CHUNK, (taken + 1) * CHUNK)
+            c = chunks.read(lines, taken * size, (taken + 1) * size)
             sender.put(("chunk", (taken, "\n".join(c.callers).encode("ascii"), "\n".join(c.callees).encode("ascii"),
                                   array("q", c.starts).tobytes(), array("q", c.ends).tobytes(),
                                   array("q", c.numbers).tobytes(), c.malformed, c.records)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,29 @@ def test_the_menu_reads_its_calls_shared(tmp_path: Path, helped: list[int]) -> N
     (tmp_path / "calls.txt").write_text("\n".join(["83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00"] * 500))
     held, _ = read_calls(tmp_path / "calls.txt", {"83470000"})
     assert len(held.calls) == 500 and len(helped) == 1
+
+
+def test_chunks_made_larger_for_a_long_file_are_the_helpers_too(generated: list[str], helped: list[int],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file of more than MAX_CHUNKS chunks of CHUNK lines: the helper reads the same larger chunks."""
+    monkeypatch.setattr(telbill.helper, "MAX_CHUNKS", 4)  # 6,000 lines: 4 chunks of 1,536 lines, not 300
+    real_read = telbill.helper.SharedReading._read
+
+    def read(self: telbill.helper.SharedReading, number: int) -> telbill.helper.Chunk:
+        if number == 0:
+            time.sleep(0.2)  # meanwhile the helper takes the other chunks
+        return real_read(self, number)
+
+    monkeypatch.setattr(telbill.helper.SharedReading, "_read", read)
+    theirs: list[int] = []
+    real_chunk = telbill.helper.Helper.chunk
+
+    def chunk(self: telbill.helper.Helper, number: int) -> telbill.helper.Chunk:
+        got = real_chunk(self, number)
+        theirs.append(number)
+        return got
+
+    monkeypatch.setattr(telbill.helper.Helper, "chunk", chunk)
+    shared = view(load_calls(generated, "calls.txt", shared=True))
+    assert theirs == [1, 2, 3]
+    assert shared == view(load_calls(generated, "calls.txt"))
