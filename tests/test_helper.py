@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -190,3 +193,54 @@ def test_chunks_made_larger_for_a_long_file_are_the_helpers_too(generated: list[
     shared = view(load_calls(generated, "calls.txt", shared=True))
     assert theirs == [1, 2, 3]
     assert shared == view(load_calls(generated, "calls.txt"))
+
+
+FORK_INTERRUPTED = """
+import os, signal
+import telbill.helper
+from telbill.loader import load_calls
+
+telbill.helper.HELPER_MIN_LINES, telbill.helper.CHUNK = 1, 128
+os.environ["TELBILL_WORKERS"] = "2"
+fork = os.fork
+
+def fork_then_ctrl_c():
+    pid = fork()
+    if pid == 0:  # Ctrl-C reaches the helper the moment it is born
+        os.kill(os.getpid(), signal.SIGINT)
+    return pid
+
+os.fork = fork_then_ctrl_c
+menu = os.getpid()
+try:
+    loaded = load_calls(["83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00"] * 1000, "calls.txt",
+                        shared=True)
+    print("loaded", len(loaded.calls), flush=True)
+except KeyboardInterrupt:
+    print("interrupted in the", "menu" if os.getpid() == menu else "helper", flush=True)
+"""
+
+
+def test_ctrl_c_as_the_helper_is_forked_stays_with_the_menu() -> None:
+    """Ctrl-C that reaches the helper before it ignores Ctrl-C: it never runs on as a second menu."""
+    proc = subprocess.run([sys.executable, "-c", FORK_INTERRUPTED], capture_output=True, text=True, timeout=60)
+    assert (proc.stdout, proc.returncode) == ("loaded 1000\n", 0)
+
+
+def test_ctrl_c_here_as_the_helper_is_forked_stops_it(generated: list[str], helped: list[int],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C reaching this process the moment the helper is forked: the load stops, the helper is reaped."""
+    fork = os.fork
+    forked: list[int] = []
+
+    def fork_then_ctrl_c() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+            os.kill(os.getpid(), signal.SIGINT)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        load_calls(generated, "calls.txt", shared=True)
+    assert len(forked) == 1 and gone(forked[0])
