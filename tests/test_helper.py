@@ -85,6 +85,7 @@ def test_any_file_loads_shared_as_alone(lines: list[str]) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(telbill.helper, "HELPER_MIN_LINES", 1)
         patch.setattr(telbill.helper, "CHUNK", 37)
+        patch.setattr(telbill.helper, "BLOCK", 1)  # chunks of 37 lines (not rounded up to a block of 128)
         patch.setenv("TELBILL_WORKERS", "2")
         assert view(load_calls(lines, "calls.txt", shared=True)) == view(load_calls(lines, "calls.txt"))
 
