@@ -21,9 +21,9 @@ one chunk the helper is reading.
 The helper is used for large files only, where ``fork`` exists and there are
 two cores (or ``TELBILL_WORKERS`` asks for more than one process; ``1`` turns it
 off). It is forked before anything else runs beside this process (the loading
-bar starts later), ignores Ctrl-C and ends with ``os._exit``. If it fails or
-dies, this process reads the chunks it took; leaving the load in any way (Ctrl-C
-included) stops and reaps it.
+bar starts later), ignores Ctrl-C from its first instruction on (held back until
+then) and ends with ``os._exit``. If it fails or dies, this process reads the
+chunks it took; leaving the load in any way (Ctrl-C included) stops and reaps it.
 """
 
 from __future__ import annotations
@@ -143,14 +143,39 @@ class Helper:
     """A forked process reading the chunks it takes of ``lines``; a context manager that
     stops it, whatever happened, on leaving."""
 
-    def __init__(self, lines: Sequence[str], tickets: Tickets, reader: CallReader) -> None:
+    def __init__(self, lines: Sequence[str], size: int, tickets: Tickets, reader: CallReader) -> None:
+        """``size``: the lines of a chunk (chunk ``n`` is ``lines[n * size:(n + 1) * size]``).
+
+        Ctrl-C is held back (blocked) from just before the fork until the helper ignores it
+        and this process knows the helper's id: one that reached the helper earlier would
+        raise in it and let it run on as a copy of this process; one that lands here on
+        the way out stops the helper."""
+        self.pid = 0
+        self.finished = True
         self.inbox, outbox = open_pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the helper
-            self.inbox.close()
-            _serve(lines, tickets, reader, outbox)
-        outbox.close()
-        self.finished = False
+        try:
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                self.pid = os.fork()
+                if self.pid == 0:  # the helper: it never leaves this block
+                    try:
+                        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the menu's process
+                        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+                        self.inbox.close()
+                        _serve(lines, size, tickets, reader, outbox)
+                    finally:
+                        os._exit(1)
+                self.finished = False
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C that came meanwhile lands here
+        except BaseException:
+            if self.finished:
+                self.inbox.close()
+            else:
+                self.stop()
+            raise
+        finally:
+            outbox.close()
 
     def __enter__(self) -> Helper:
         return self
@@ -209,8 +234,8 @@ class SharedReading:
         self.mine = ChunkReader(_sharing(reader), texts=True)
         self.tickets = Tickets(self.count)
         try:
-            self.helper = Helper(lines, self.tickets, CallReader(_nothing, keep_texts=True,
-                                                                 unreadable=reader.unreadable))
+            self.helper = Helper(lines, self.size, self.tickets,
+                                 CallReader(_nothing, keep_texts=True, unreadable=reader.unreadable))
         except BaseException:
             self.tickets.close()
             raise
@@ -288,16 +313,15 @@ class _Sender:
             self.failure = exc
 
 
-def _serve(lines: Sequence[str], tickets: Tickets, reader: CallReader, out: Connection) -> NoReturn:
+def _serve(lines: Sequence[str], size: int, tickets: Tickets, reader: CallReader, out: Connection) -> NoReturn:
     """The helper's whole life: take chunks, read them, send them; end."""
     code = 0
     sender: _Sender | None = None
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the menu's process
         sender = _Sender(out)
         chunks = ChunkReader(reader, texts=False)
         while (taken := tickets.take()) is not None:
-            c = chunks.read(lines, taken * CHUNK, (taken + 1) * CHUNK)
+            c = chunks.read(lines, taken * size, (taken + 1) * size)
             sender.put(("chunk", (taken, "\n".join(c.callers).encode("ascii"), "\n".join(c.callees).encode("ascii"),
                                   array("q", c.starts).tobytes(), array("q", c.ends).tobytes(),
                                   array("q", c.numbers).tobytes(), c.malformed, c.records)))

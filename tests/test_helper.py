@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +85,7 @@ def test_any_file_loads_shared_as_alone(lines: list[str]) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(telbill.helper, "HELPER_MIN_LINES", 1)
         patch.setattr(telbill.helper, "CHUNK", 37)
+        patch.setattr(telbill.helper, "BLOCK", 1)  # chunks of 37 lines (not rounded up to a block of 128)
         patch.setenv("TELBILL_WORKERS", "2")
         assert view(load_calls(lines, "calls.txt", shared=True)) == view(load_calls(lines, "calls.txt"))
 
@@ -163,3 +168,80 @@ def test_the_menu_reads_its_calls_shared(tmp_path: Path, helped: list[int]) -> N
     (tmp_path / "calls.txt").write_text("\n".join(["83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00"] * 500))
     held, _ = read_calls(tmp_path / "calls.txt", {"83470000"})
     assert len(held.calls) == 500 and len(helped) == 1
+
+
+def test_chunks_made_larger_for_a_long_file_are_the_helpers_too(generated: list[str], helped: list[int],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file of more than MAX_CHUNKS chunks of CHUNK lines: the helper reads the same larger chunks."""
+    monkeypatch.setattr(telbill.helper, "MAX_CHUNKS", 4)  # 6,000 lines: 4 chunks of 1,536 lines, not 300
+    real_read = telbill.helper.SharedReading._read
+
+    def read(self: telbill.helper.SharedReading, number: int) -> telbill.helper.Chunk:
+        if number == 0:
+            time.sleep(0.2)  # meanwhile the helper takes the other chunks
+        return real_read(self, number)
+
+    monkeypatch.setattr(telbill.helper.SharedReading, "_read", read)
+    theirs: list[int] = []
+    real_chunk = telbill.helper.Helper.chunk
+
+    def chunk(self: telbill.helper.Helper, number: int) -> telbill.helper.Chunk:
+        got = real_chunk(self, number)
+        theirs.append(number)
+        return got
+
+    monkeypatch.setattr(telbill.helper.Helper, "chunk", chunk)
+    shared = view(load_calls(generated, "calls.txt", shared=True))
+    assert theirs == [1, 2, 3]
+    assert shared == view(load_calls(generated, "calls.txt"))
+
+
+FORK_INTERRUPTED = """
+import os, signal
+import telbill.helper
+from telbill.loader import load_calls
+
+telbill.helper.HELPER_MIN_LINES, telbill.helper.CHUNK = 1, 128
+os.environ["TELBILL_WORKERS"] = "2"
+fork = os.fork
+
+def fork_then_ctrl_c():
+    pid = fork()
+    if pid == 0:  # Ctrl-C reaches the helper the moment it is born
+        os.kill(os.getpid(), signal.SIGINT)
+    return pid
+
+os.fork = fork_then_ctrl_c
+menu = os.getpid()
+try:
+    loaded = load_calls(["83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00"] * 1000, "calls.txt",
+                        shared=True)
+    print("loaded", len(loaded.calls), flush=True)
+except KeyboardInterrupt:
+    print("interrupted in the", "menu" if os.getpid() == menu else "helper", flush=True)
+"""
+
+
+def test_ctrl_c_as_the_helper_is_forked_stays_with_the_menu() -> None:
+    """Ctrl-C that reaches the helper before it ignores Ctrl-C: it never runs on as a second menu."""
+    proc = subprocess.run([sys.executable, "-c", FORK_INTERRUPTED], capture_output=True, text=True, timeout=60)
+    assert (proc.stdout, proc.returncode) == ("loaded 1000\n", 0)
+
+
+def test_ctrl_c_here_as_the_helper_is_forked_stops_it(generated: list[str], helped: list[int],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C reaching this process the moment the helper is forked: the load stops, the helper is reaped."""
+    fork = os.fork
+    forked: list[int] = []
+
+    def fork_then_ctrl_c() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+            os.kill(os.getpid(), signal.SIGINT)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        load_calls(generated, "calls.txt", shared=True)
+    assert len(forked) == 1 and gone(forked[0])
