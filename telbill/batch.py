@@ -23,7 +23,7 @@ from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.dataset import DataPaths, LoadProgress, load_tariff, load_users_file
 from telbill.decoding import encode
 from telbill.display import quote
-from telbill.errors import DataError, InputFileError, UsageError
+from telbill.errors import DataError, InputFileError, SaveCutShortError, UsageError
 from telbill.fields import parse_month
 from telbill.i18n import Tr
 from telbill.loader import paused_gc
@@ -44,6 +44,7 @@ from telbill.report import (
     user_columns,
 )
 from telbill.storage import input_error, write_together
+from telbill.store import journal
 from telbill.stream import LineBlocks
 from telbill.workers import Workers
 
@@ -155,6 +156,9 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
         reading = contextlib.ExitStack()
         run.callback(reading.close)
         reading.enter_context(storage.reading([opts.paths.users, opts.paths.calls]))
+        for path in (opts.paths.users, opts.paths.calls):
+            if journal.pending([path]):  # a save that held the files while this run waited was killed half way
+                raise SaveCutShortError("batch.save_cut_short", path=str(path))
         plan, tariff_source, encodings = _plan(opts, tr)
         report = None
         if progress is not None:

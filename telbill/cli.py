@@ -34,7 +34,7 @@ from telbill.constants import (
 )
 from telbill.dataset import DataPaths
 from telbill.display import shown
-from telbill.errors import DataError, TelbillError
+from telbill.errors import DataError, SaveCutShortError, TelbillError
 from telbill.i18n import Lang, Translator, detect_lang
 from telbill.interrupts import DeferredInterrupt
 from telbill.messages.cli import ARGPARSE_ZH
@@ -211,32 +211,47 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
         paths=DataPaths(args.users, args.calls, args.tariff),
         month=args.month, out=args.out, anomalies=args.anomalies, csv=args.csv, force=args.force,
     )
-    notices = recover_saves([opts.paths.users, opts.paths.calls])  # a menu save cut short by a crash
-    for notice in notices:
-        err.print(notice.render(tr), style="yellow", markup=False)
-    if any(n.key in ("recovery.unfinished", "recovery.not_now") for n in notices):  # the files may be half changed
-        err.print(tr("cli.error", message=tr("recovery.batch_refused")), style="red", markup=False)
-        return EXIT_FAIL
-    progress = _BatchProgress(err, tr) if err.is_terminal else None
-    try:
-        if progress is None:
-            result = run_batch(opts, tr)
-        else:
-            result = run_batch(opts, tr, progress.reading, on_phase=progress.phase)
-    except DataError as exc:
-        _notices(exc.encodings, tr, err)
-        for problem in exc.problems:
-            err.print(problem.render(tr), style="red", markup=False)
-        err.print(exc.render(tr), style="red", markup=False)
-        return EXIT_FAIL
-    finally:
-        if progress is not None:
-            progress.stop()
+    for attempt in range(1, BATCH_ATTEMPTS + 1):
+        notices = recover_saves([opts.paths.users, opts.paths.calls])  # a menu save cut short by a crash
+        for notice in notices:
+            err.print(notice.render(tr), style="yellow", markup=False)
+        if any(n.key in ("recovery.unfinished", "recovery.not_now") for n in notices):  # the files may be half changed
+            err.print(tr("cli.error", message=tr("recovery.batch_refused")), style="red", markup=False)
+            return EXIT_FAIL
+        try:
+            result = _bill(opts, tr, err)
+            break
+        except SaveCutShortError:  # killed while this run waited for its locks: finish or take it back, again
+            if attempt == BATCH_ATTEMPTS:
+                raise
+        except DataError as exc:
+            _notices(exc.encodings, tr, err)
+            for problem in exc.problems:
+                err.print(problem.render(tr), style="red", markup=False)
+            err.print(exc.render(tr), style="red", markup=False)
+            return EXIT_FAIL
     if keep is not None:
         keep.append(result)
     _notices(result.encodings, tr, err)
     print_summary(result, tr, out, err, opts.month)
     return EXIT_OK
+
+
+BATCH_ATTEMPTS = 3
+"""How many times a run starts again after a menu save of the data files was cut short while it
+waited to read them (each time the save is finished or taken back first)."""
+
+
+def _bill(opts: BatchOptions, tr: Translator, err: Console) -> BatchResult:
+    """One batch run, with the loading bar on a terminal."""
+    progress = _BatchProgress(err, tr) if err.is_terminal else None
+    try:
+        if progress is None:
+            return run_batch(opts, tr)
+        return run_batch(opts, tr, progress.reading, on_phase=progress.phase)
+    finally:
+        if progress is not None:
+            progress.stop()
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,

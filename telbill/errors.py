@@ -115,5 +115,10 @@ class NotFoundError(TelbillError):
     """A user, call or backup that was asked for does not exist."""
 
 
+class SaveCutShortError(TelbillError):
+    """A menu save of the data files was cut short while a batch run waited to read them:
+    they may be half changed until the save is finished or taken back (then the run starts again)."""
+
+
 class WorkerError(TelbillError):
     """A worker process of a batch run ended without finishing its part."""

@@ -145,6 +145,84 @@ def test_the_batch_finishes_a_save_cut_short_before_billing(tmp_path: Path, monk
     assert (tmp_path / "data/calls.txt").read_text("utf-8") == CALLS
 
 
+def test_a_save_killed_while_the_batch_waits_for_its_locks_is_finished_before_billing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A menu save holds the files' locks while ``telbill bill`` waits to read them, and is killed
+    after replacing users.txt only: the run takes the save back first, then bills both files as
+    they were (never the new users.txt with the old calls.txt)."""
+    import threading
+    import time
+
+    from telbill.cli import main
+
+    write_data(tmp_path)
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the menu's save: waits at its first step (locks held, no journal yet), dies later
+        try:
+            os.chdir(tmp_path)
+            s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
+                        audit_log=Path("output/audit.log"), operator="tester")
+
+            def step(at: str) -> None:
+                if at == "prepared":
+                    os.write(ready_w, b"r")
+                    os.read(go_r, 1)
+                elif at == "applied:users":
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+            keeper.STEP_HOOK = step
+            s.delete_user("83470000", with_calls=True)
+        finally:
+            os._exit(3)
+    assert os.read(ready_r, 1) == b"r"
+    monkeypatch.chdir(tmp_path)
+    err, codes = io.StringIO(), []
+    out = tmp_path / "output/bills.txt"
+
+    def bill() -> None:
+        codes.append(main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=err))
+
+    run = threading.Thread(target=bill)
+    run.start()
+    time.sleep(0.5)  # the run is past its own recovery (nothing to do yet) and waits for the locks
+    assert not codes
+    os.write(go_w, b"g")
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    run.join(timeout=30)
+    for fd in (ready_r, ready_w, go_r, go_w):
+        os.close(fd)
+    assert codes == [0], err.getvalue()
+    assert "A save cut short (the program was stopped) was not made" in err.getvalue()
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS
+    assert (tmp_path / "data/calls.txt").read_text("utf-8") == CALLS
+    assert "83470000" in out.read_text("utf-8")  # Zhang Qiang billed with his calls
+
+
+def test_a_run_whose_files_are_cut_short_each_time_it_waits_gives_up_after_three_tries(
+        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If every try finds a save cut short under its locks, ``telbill bill`` stops after three tries:
+    one line naming the file, exit 2, no bill."""
+    from telbill import cli
+    from telbill.errors import SaveCutShortError
+
+    tries: list[int] = []
+
+    def cut_short(*args: object, **kwargs: object) -> None:
+        tries.append(1)
+        raise SaveCutShortError("batch.save_cut_short", path="data/calls.txt")
+
+    monkeypatch.setattr(cli, "run_batch", cut_short)
+    err = io.StringIO()
+    assert cli.main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=err) == 2
+    assert len(tries) == cli.BATCH_ATTEMPTS == 3
+    assert err.getvalue() == ("error: a save of data/calls.txt was cut short while this run waited to "
+                              "read it, several times over; no bill was written: run it again\n")
+    assert not (data / "output/bills.txt").exists()
+
+
 # -- after the change is made: nothing raises ------------------------------------------------
 
 MIXED_CALLS = CALLS.replace("10:04:01\n", "10:04:01\r\n")

@@ -158,6 +158,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "recovery.blocked": ("{path}: a save cut short is not finished yet (see the notice about it); the change was not "
                          "made",
                          "{path}：上次被中断的保存尚未完成（见相关提示）；改动未保存"),
+    "batch.save_cut_short": ("a save of {path} was cut short while this run waited to read it, several times over; "
+                             "no bill was written: run it again",
+                             "本次运行等待读取 {path} 期间，对它的保存多次被中断；未写出任何账单，请重新运行"),
     "recovery.batch_refused": ("a save cut short could not be finished, so the data files may be half changed; "
                                "no bill was written",
                                "上次被中断的保存未能完成，数据文件可能只改了一半；未写出任何账单"),
