@@ -343,6 +343,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "有 {count} 次更新的改动已无法撤销：此后文件被其他程序修改过（可在菜单 13 恢复完整备份）"),
     "menu.undo.before": ("    before: {record}", "    改动前：{record}"),
     "menu.undo.after": ("    after:  {record}", "    改动后：{record}"),
+    "menu.undo.group": ("  {action} ({count} records)", "  {action}（共 {count} 条）"),
+    "menu.undo.more": ("    … and {count} more", "    ……另有 {count} 条"),
     "action.add-user": ("added a user", "添加用户"),
     "action.modify-user": ("modified a user", "修改用户"),
     "action.delete-user": ("deleted a user", "删除用户"),
