@@ -310,7 +310,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.anomalies.group.end-before-start": ("End before start: {count}", "结束早于开始：{count} 条"),
     "menu.anomalies.group.unknown-caller": ("Unknown caller: {count}", "未知主叫：{count} 条"),
     "menu.anomalies.group.too-long": ("Longer than 3 days: {count}", "时长超过三天：{count} 条"),
-    "menu.anomalies.group.overlap": ("Same time as another call: {count}", "同一时间多条话单：{count} 条"),
+    "menu.anomalies.group.overlap": ("Same time as another call: {count}", "时间重叠：{count} 条"),
     "menu.list_sep": (", ", "，"),
     "menu.anomalies.none": ("No call record is set aside.", "没有异常话单。"),
     "menu.anomalies.total": ("Records set aside: {count} ({parts}).", "异常话单共 {count} 条（{parts}）。"),
