@@ -95,7 +95,7 @@ def item_billing(ctx: Ctx) -> None:
         cells[0], cells[1] = tr("bill.totals_row"), ""
         rows: list[list[Cell]] = [list(bill_cells(r)) for r in bill.rows]
         rows.append([Text(c, style="bold") for c in cells])
-        ctx.view.table(bill_columns(ctx), rows, tr("menu.bill.month_title", month=month))
+        ctx.view.table(bill_columns(ctx), rows, tr("menu.bill.month_title", month=month), totals=1)
     else:
         cols = [Column(tr("menu.col.month"))] + bill_columns(ctx)[2:]
         rows = []
