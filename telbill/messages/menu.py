@@ -69,6 +69,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.ask.caller": ("Caller (phone, name or pinyin of a subscriber)", "主叫用户（电话号码、姓名或拼音）"),
     "menu.ask.callee": ("Callee (the number dialled)", "被叫号码"),
     "menu.ask.start": ("Start (e.g. 2021-01-31 08:00:00)", "开始时间（如 2021-01-31 08:00:00）"),
+    "menu.ask.new_start": ("Start (08:00:00 keeps the day, or a date and time)",
+                           "开始时间（日期不变可只写 08:00:00）"),
     "menu.ask.end": ("End (08:05:00 on the same day, or a date and time)",
                      "结束时间（同一天可只写 08:05:00）"),
     "menu.ask.time": ("Time on {date} (e.g. 08:00:00)", "{date} 的时间（如 08:00:00）"),
