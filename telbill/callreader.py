@@ -47,6 +47,8 @@ from telbill.fields import (
     PHONE_MIN,
     SECONDS_PER_DAY,
     SPLIT_ONLY,
+    clock_shaped,
+    date_shaped,
     is_phone,
     parse_clock,
     parse_date,
@@ -92,10 +94,12 @@ def parse_call_fields(parts: list[str]) -> tuple[CallFields | None, str, dict[st
     for day_text, clock_text in ((d1, t1), (d2, t2)):
         day = parse_date(day_text)
         if day is None:
-            return None, "calls.date", {"value": quote(day_text)}
+            key = "calls.date" if date_shaped(day_text) else "calls.date_format"
+            return None, key, {"value": quote(day_text)}
         secs = parse_clock(clock_text)
         if secs is None:
-            return None, "calls.time", {"value": quote(clock_text)}
+            key = "calls.time" if clock_shaped(clock_text) else "calls.time_format"
+            return None, key, {"value": quote(clock_text)}
         moments.append(day * SECONDS_PER_DAY + secs)
     return (caller, callee, moments[0], moments[1]), "", {}
 

@@ -30,6 +30,17 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CLOCK = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
+
+def date_shaped(text: str) -> bool:
+    """``text`` looks like ``YYYY-MM-DD`` (whether or not such a day exists)."""
+    return _DATE.fullmatch(text) is not None
+
+
+def clock_shaped(text: str) -> bool:
+    """``text`` looks like ``HH:MM:SS`` (whether or not such a time exists)."""
+    return _CLOCK.fullmatch(text) is not None
+
+
 BLANKS = "\t \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 """Tab and the space characters (the ideographic space among them)."""
 SEPARATOR = re.compile(f"[{BLANKS}]+")

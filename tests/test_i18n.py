@@ -12,6 +12,7 @@ import pytest
 from telbill.cli import main
 from telbill.i18n import Lang, Translator, detect_lang
 from telbill.messages import CATALOG
+from telbill.records import AnomalyCode
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
@@ -27,6 +28,17 @@ def test_every_message_has_both_languages_with_the_same_placeholders(key: str) -
     assert en.strip() and zh.strip()
     assert fields(en) == fields(zh)
     assert not CJK.search(en), f"Chinese inside the English text of {key}"
+
+
+@pytest.mark.parametrize("code", [c.value for c in AnomalyCode])
+def test_each_anomaly_kind_has_one_name_in_chinese(code: str) -> None:
+    """An anomaly kind is called the same in the calls list, item 10's headings and summary, and the
+    batch summary (one overlap was 时间重叠, 同一时间多条话单 and 同一时间多条)."""
+    zh, en = Translator("zh"), Translator("en")
+    name = zh(f"code.{code}")
+    assert zh(f"menu.anomalies.group.{code}", count=2) == f"{name}：2 条"
+    assert zh(f"summary.code.{code}", count=2) == f"{name} 2"
+    assert en(f"menu.anomalies.group.{code}", count=2) == f"{en(f'code.{code}').capitalize()}: 2"
 
 
 def test_chinese_texts_are_chinese() -> None:

@@ -85,10 +85,25 @@ def test_calls_are_parsed_strictly() -> None:
         (3, "callee '0258456123x' is not 3 to 20 digits"),
         (4, "impossible date '2021-02-29'"),
         (5, "impossible time '24:00:00'"),
-        (6, "impossible date '2021-2-28'"),
+        (6, "date '2021-2-28' is not like 2021-01-31"),
         (7, "expected 6 fields (CALLER CALLEE DATE TIME DATE TIME), found 4"),
         (8, "caller '８３４７００００' is not 3 to 20 digits"),
     ]
+
+
+@pytest.mark.parametrize(("start", "en", "zh"), [
+    ("2021-02-29 10:00:00", "impossible date '2021-02-29'", "日期 '2021-02-29' 不存在"),
+    ("2021/02/28 10:00:00", "date '2021/02/28' is not like 2021-01-31",
+     "日期 '2021/02/28' 不是 2021-01-31 这样的格式"),
+    ("2021-02-28 24:00:00", "impossible time '24:00:00'", "时间 '24:00:00' 不存在"),
+    ("2021-02-28 9:00:00", "time '9:00:00' is not like 08:00:00", "时间 '9:00:00' 不是 08:00:00 这样的格式"),
+])
+def test_a_bad_date_or_time_says_whether_it_is_impossible_or_misshapen(start: str, en: str, zh: str) -> None:
+    """A malformed record's reason tells an impossible date or time from one written another way, in
+    both languages (the Chinese said 不存在或格式有误 for both)."""
+    loaded = load_calls(io.StringIO(f"83470000  025  {start}  2021-03-01 00:00:00\n"), "calls.txt")
+    (bad,) = loaded.malformed
+    assert (EN(bad.key, **bad.params), Translator("zh")(bad.key, **bad.params)) == (en, zh)
 
 
 def test_decode_utf8_bom_crlf() -> None:

@@ -359,3 +359,28 @@ def test_undoing_a_user_deleted_with_calls_puts_them_back_in_one_pass(tmp_path: 
     few = undo_of_a_delete_with_calls(tmp_path / "few", 20, sort)
     many = undo_of_a_delete_with_calls(tmp_path / "many", 100, sort)
     assert (many - few) / 80 < 400
+
+
+@pytest.mark.parametrize(("tr", "group", "more"), [
+    (EN, "  deleted a call record (5 records)\n", "    … and 2 more\n"),
+    (Translator("zh"), "  删除话单（共 5 条）\n", "    ……另有 2 条\n"),
+])
+def test_the_undo_preview_of_a_user_deleted_with_many_calls_fits_a_screen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tr: Translator, group: str, more: str) -> None:
+    """Item 13, undo: a user deleted with their calls is shown as one line per kind of change, the
+    first three records of each and how many more, not one block per call scrolling off the screen."""
+    from telbill.menu import run_menu
+
+    monkeypatch.chdir(tmp_path)
+    calls = "".join(f"83470002  8347111{n}  2021-01-0{n + 1} 10:00:00  2021-01-0{n + 1} 10:01:00\n"
+                    for n in range(4))
+    write_data(tmp_path, calls=CALLS + calls)
+    out = io.StringIO()
+    run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, plain=True, stdout=out,
+             stdin=io.StringIO("6\n1\n83470002\n2\ny\n13\n3\nn\n0\n"), audit_log=Path("output/audit.log"),
+             operator="tester")
+    preview = out.getvalue().split(tr("menu.undo.last"))[1].split(tr("menu.undo.confirm"))[0]
+    before = tr("menu.undo.before", record="")
+    assert preview.count(before) == 4  # three calls and the user
+    assert group in preview and more in preview
+    assert preview.endswith(f"  {tr('action.delete-user')}\n{before}83470002  Li Na  18.00  0.00\n")

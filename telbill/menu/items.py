@@ -148,26 +148,31 @@ def _ask_call_fields(ctx: Ctx, old: Call | None) -> tuple[str, str, int, int]:
         caller = ask_user(ctx, tr("menu.ask.caller"), offer=old.caller, allow=old.caller).phone
     callee = ask.text(tr("menu.ask.callee"), partial(validate_phone, key="calls.callee"),
                       offer=old.callee if old else None)
-    start = ask_moment(ctx, tr("menu.ask.start"), format_moment(old.start) if old else None, None)
+    if old is None:
+        start = ask_moment(ctx, tr("menu.ask.start"), None, None)
+    else:
+        start = ask_moment(ctx, tr("menu.ask.new_start"), format_moment(old.start), None,
+                           day=old.start // SECONDS_PER_DAY)
     end = ask_moment(ctx, tr("menu.ask.end"), format_moment(old.end) if old else None, start)
     return caller, callee, start, end
 
 
-def ask_moment(ctx: Ctx, message: str, offer: str | None, start: int | None) -> int:
+def ask_moment(ctx: Ctx, message: str, offer: str | None, start: int | None, *, day: int | None = None) -> int:
     """A date and time on one line, or the date and then the time on the next.
 
     With ``start`` (asking for an end) a time alone means that time on the
-    start's day, and an end before ``start`` is refused.
+    start's day, and an end before ``start`` is refused. With ``day`` (a call's
+    start being changed) a time alone means that time on ``day``.
     """
     tr = ctx.tr
 
     def first(text: str) -> tuple[int, bool]:
         if len(text.split()) == 1 and "-" in text:
-            day = validate_date(text)
-            if start is not None and day < start // SECONDS_PER_DAY:
+            date = validate_date(text)
+            if start is not None and date < start // SECONDS_PER_DAY:
                 validate_end(f"{text.strip()} 00:00:00", start)
-            return day, True
-        moment = validate_moment(text) if start is None else validate_end(text, start)
+            return date, True
+        moment = validate_moment(text, day) if start is None else validate_end(text, start)
         return moment, False
 
     value, date_only = ctx.ask.text(message, first, offer=offer)

@@ -7,7 +7,6 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     TaskID,
     TextColumn,
@@ -26,7 +25,8 @@ class LoadingBar:
     def __init__(self, console: Console, tr: Tr, *, show: bool) -> None:
         self.tr = tr
         self.show = show
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                            TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
                             TimeRemainingColumn(), console=console, transient=True)
         self.task: TaskID | None = None
 

@@ -27,8 +27,11 @@ from telbill.messages import CATALOG
 from telbill.outputs import NotOursError
 from telbill.records import AnomalyCode, format_fen, format_moment
 from telbill.session import Backup
+from telbill.store.audit import AuditEntry
 
 TOP_COUNT = 10
+UNDO_SHOWN = 3
+"""Records of one kind shown before a change is undone (a user deleted with 500 calls fits a screen)."""
 T = TypeVar("T")
 
 
@@ -92,7 +95,7 @@ def item_billing(ctx: Ctx) -> None:
         cells[0], cells[1] = tr("bill.totals_row"), ""
         rows: list[list[Cell]] = [list(bill_cells(r)) for r in bill.rows]
         rows.append([Text(c, style="bold") for c in cells])
-        ctx.view.table(bill_columns(ctx), rows, tr("menu.bill.month_title", month=month))
+        ctx.view.table(bill_columns(ctx), rows, tr("menu.bill.month_title", month=month), totals=1)
     else:
         cols = [Column(tr("menu.col.month"))] + bill_columns(ctx)[2:]
         rows = []
@@ -233,12 +236,20 @@ def _undo(ctx: Ctx) -> None:
     if skipped:
         ctx.view.warn(tr("menu.undo.skipped", count=count(skipped)))
     ctx.view.say(tr("menu.undo.last"))
+    groups: dict[str, list[AuditEntry]] = {}
     for entry in entries:
-        ctx.view.say("  " + action_label(ctx, entry.action))
-        if entry.before:
-            ctx.view.say(tr("menu.undo.before", record=entry.before))
-        if entry.after:
-            ctx.view.say(tr("menu.undo.after", record=entry.after))
+        groups.setdefault(entry.action, []).append(entry)
+    for action, group in groups.items():
+        label = action_label(ctx, action)
+        ctx.view.say(tr("menu.undo.group", action=label, count=count(len(group))) if len(group) > 1
+                     else "  " + label)
+        for entry in group[:UNDO_SHOWN]:
+            if entry.before:
+                ctx.view.say(tr("menu.undo.before", record=entry.before))
+            if entry.after:
+                ctx.view.say(tr("menu.undo.after", record=entry.after))
+        if len(group) > UNDO_SHOWN:
+            ctx.view.say(tr("menu.undo.more", count=count(len(group) - UNDO_SHOWN)))
     if not ctx.ask.confirm(tr("menu.undo.confirm")):
         ctx.view.warn(tr("menu.not_undone"))
         return

@@ -86,11 +86,12 @@ class View:
         return max(5, self.console.size.height - PAGE_MARGIN)
 
     def table(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], title: str | None = None,
-              *, measure: Measure | None = None) -> bool:
+              *, measure: Measure | None = None, totals: int = 0) -> bool:
         """Print rows as a table; on a terminal a screenful at a time. False if the operator stopped.
 
         ``rows`` may be a :class:`LazyRows`: only the rows shown are made; a list
         longer than :data:`MEASURE_ALL` then needs ``measure`` for its column widths.
+        The last ``totals`` rows sum up the others: shown, but not counted in "rows 1-18 of 33".
         """
         if self.stopped:
             return False
@@ -115,7 +116,9 @@ class View:
             if pos == 0 and take == count:
                 self._print(fit, layout, chunk, title)
                 return None
-            head = self.tr("menu.page", title=title or "", first=pos + 1, last=pos + take, count=count)
+            counted = count - totals
+            head = self.tr("menu.page", title=title or "", first=min(pos + 1, counted),
+                           last=min(pos + take, counted), count=counted)
             self._print(fit, layout, chunk[:take], head.strip())
             return pos + take if pos + take < count else None
 

@@ -34,8 +34,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "应为 6 个字段（主叫 被叫 日期 时间 日期 时间），实际 {count} 个"),
     "calls.caller": ("caller {value} is not 3 to 20 digits", "主叫号码 {value} 不是 3 到 20 位数字"),
     "calls.callee": ("callee {value} is not 3 to 20 digits", "被叫号码 {value} 不是 3 到 20 位数字"),
-    "calls.date": ("impossible date {value}", "日期 {value} 不存在或格式有误"),
-    "calls.time": ("impossible time {value}", "时间 {value} 不存在或格式有误"),
+    "calls.date": ("impossible date {value}", "日期 {value} 不存在"),
+    "calls.date_format": ("date {value} is not like 2021-01-31", "日期 {value} 不是 2021-01-31 这样的格式"),
+    "calls.time": ("impossible time {value}", "时间 {value} 不存在"),
+    "calls.time_format": ("time {value} is not like 08:00:00", "时间 {value} 不是 08:00:00 这样的格式"),
     "calls.line_long": ("a line of {length} characters, longer than any record can be (at most {limit})",
                         "该行有 {length} 个字符，比任何话单都长（最多 {limit} 个）"),
     # anomalies ------------------------------------------------------------------

@@ -234,6 +234,20 @@ def test_modify_call(data: Path) -> None:
     assert "83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:02:00  # abroad\n" in calls_file(data)
 
 
+@pytest.mark.parametrize(("tr", "question"), [
+    (EN, "Start (08:00:00 keeps the day, or a date and time) [= 2021-01-06 09:00:00]: 08:59:30"),
+    (ZH, "开始时间（日期不变可只写 08:00:00） [= 2021-01-06 09:00:00]：08:59:30"),
+])
+def test_modify_call_start_by_a_time_alone_keeps_its_day(data: Path, tr: Translator, question: str) -> None:
+    """Changing a call's start, a time alone keeps the day (as the end question already did); it was
+    refused as "not a date and time"."""
+    code, screen = run("5\n2\n83470001\n1\n=\n=\n08:59:30\n=\n0\n", tr)
+    item = after(screen, f"== {tr('menu.item.5')} ==")
+    assert question in item
+    assert tr("menu.change.after", record="83470001  0044207946000  2021-01-06 08:59:30  2021-01-06 09:01:00") in item
+    assert "83470001  0044207946000  2021-01-06 08:59:30  2021-01-06 09:01:00  # abroad\n" in calls_file(data)
+
+
 def test_delete_user_with_calls_says_how_many_and_asks(data: Path) -> None:
     """The count is shown first; after the choice a yes/no with the counts; deleting the calls too
     logs every record."""

@@ -19,7 +19,8 @@ EN = Translator("en")
     ids=["large-on-a-terminal", "small", "plain"],
 )
 def test_a_bar_only_for_large_files_on_a_terminal(show: bool, total: int, drawn: bool) -> None:
-    """The bar says what is read and how far; small files and plain mode print nothing."""
+    """The bar says what is read and how far (with thousands separators, as every count in the
+    menu); small files and plain mode print nothing."""
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=80, color_system=None)
     with LoadingBar(console, EN, show=show) as bar:
@@ -27,4 +28,4 @@ def test_a_bar_only_for_large_files_on_a_terminal(show: bool, total: int, drawn:
         bar.update(total, total)
     text = out.getvalue()
     assert ("Reading call records" in text) is drawn
-    assert (f"{total}/{total}" in text) is drawn
+    assert (f"{total:,}/{total:,}" in text) is drawn

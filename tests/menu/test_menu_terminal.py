@@ -326,3 +326,17 @@ def run_keys(typed: str, height: int = 40) -> tuple[int, str]:
     """``run`` with its own pipe input (for tests that do not need the ``keys`` fixture)."""
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         return run(pipe, typed, height=height)
+
+
+def test_a_months_bill_counts_subscribers_not_the_totals_row(data: Path) -> None:
+    """Item 9, one month, paged: "rows 29-32 of 32" for 32 subscribers, the totals row under the last
+    page without being counted as a row (it said "of 33")."""
+    many = "".join(f"8347{1000 + i}  User {i}  1  1\n" for i in range(30))
+    (data / "data/users.txt").write_text(USERS + many, "utf-8")
+    code, screen = run_keys("9" + ENTER + "2" + ENTER + ENTER + ENTER + ENTER + ENTER + ENTER + KEY + "0" + ENTER,
+                            height=20)
+    assert code == 0
+    item = screen.split("Billing: write the bill-detail file")[-1]
+    assert "(rows 1-14 of 32)" in item and "(rows 15-28 of 32)" in item
+    last = item.split("(rows 29-32 of 32)")[1]
+    assert "All users" in last and "of 33" not in item
