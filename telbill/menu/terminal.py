@@ -161,11 +161,21 @@ class TerminalAsker(BaseAsker):
                 value = self.meaning(answer, parse, offer)
             except TelbillError as exc:
                 self.typed()  # typed, though refused
-                self.error(self.refused(exc))
+                self._refuse(exc)
                 line, fresh = answer, False
                 continue
             self.typed()
             return value
+
+    def _refuse(self, exc: TelbillError) -> None:
+        """Why the answer was refused and the way back: on one line when they fit, else the
+        way back on a line of its own (not folded into the middle of a word of the reason)."""
+        whole = self.refused(exc)
+        if display_width(shown(whole)) <= self.console.width:
+            self.error(whole)
+            return
+        self.error(exc.render(self.tr))
+        self.error(self.tr(self.way_out, reason="").strip())
 
     def error(self, text: str) -> None:
         """A refusal, right under the question, whole."""

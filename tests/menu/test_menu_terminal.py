@@ -340,3 +340,19 @@ def test_a_months_bill_counts_subscribers_not_the_totals_row(data: Path) -> None
     assert "(rows 1-14 of 32)" in item and "(rows 15-28 of 32)" in item
     last = item.split("(rows 29-32 of 32)")[1]
     assert "All users" in last and "of 33" not in item
+
+
+@pytest.mark.parametrize("tr", [EN, ZH])
+def test_a_refusal_too_long_for_one_line_puts_the_way_back_on_its_own(data: Path, keys: PipeInput,
+                                                                   tr: Translator) -> None:
+    """At 80 columns a refusal that does not fit with its way back shows the reason, then the way
+    back whole on the next line; one that fits keeps both on one line."""
+    typed = "4" + ENTER + "83470000" + ENTER + "83471111" + ENTER + "2021-01-05 10:00:00" + ENTER
+    typed += "2021-01-05 09:00:00" + ENTER + ESC + "0" + ENTER
+    code, screen = run(keys, typed, width=80, tr=tr)
+    assert code == 0
+    hint = tr("menu.error.way_out", reason="").strip()
+    lines = [line.rstrip() for line in screen.splitlines()]
+    assert hint in lines  # a line of its own, whole
+    reason = lines[lines.index(hint) - 1]
+    assert "2021-01-05 09:00:00" in reason and "2021-01-05 10:00:00" in reason
