@@ -50,7 +50,3 @@ class Translator:
         """Return the text for ``key`` with ``params`` filled in."""
         text = CATALOG[key][self._index]
         return text.format(**params) if params else text
-
-    def has(self, key: str) -> bool:
-        """Whether ``key`` is a known message."""
-        return key in CATALOG

@@ -242,7 +242,10 @@ class LinkedList(Generic[T]):
         order = stable_order(keys, reverse)
         if order is None and not moved:  # already in order
             return
-        ordered = cells if order is None else itemgetter(*order)(cells)
+        self._relink(cells if order is None else itemgetter(*order)(cells))
+
+    def _relink(self, ordered: Sequence[Node[T]]) -> None:
+        """Link the cells in this order (every cell of the list, at least one)."""
         try:  # Ctrl-C comes before this C-level step or after it, never inside
             deque(map(setattr, ordered, repeat("next"), chain(islice(ordered, 1, None), (None,))), 0)
         finally:
@@ -360,10 +363,7 @@ class IntrusiveList(LinkedList[L]):
             return []
         order = stable_order(key_column(map(key, records)), reverse)
         ordered: Sequence[L] = records if order is None else itemgetter(*order)(records)
-        try:  # Ctrl-C comes before this C-level step or after it, never inside
-            deque(map(setattr, ordered, repeat("next"), chain(islice(ordered, 1, None), (None,))), 0)
-        finally:
-            self.head, self.tail = ordered[0], ordered[-1]  # type: ignore[assignment]  # records are cells
+        self._relink(ordered)  # type: ignore[arg-type]  # records are their own cells
         return list(ordered)
 
     def _items(self, cells: Iterable[Node[L]]) -> Iterable[L]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import add, attrgetter
@@ -299,17 +299,6 @@ class _CsvPrefixes(dict[tuple[str, str], str]):
 
 CSV_HEAD = "month,phone,name,rent,feature,local,long_distance,total\n"
 """The CSV file's first line (SPEC §4)."""
-
-
-def csv_chunks(bills: Bills) -> Iterator[str]:
-    """The CSV file as text, one chunk per month, made as they are asked for."""
-    yield CSV_HEAD
-    texts = TextCache()
-    for month in bills.months:
-        if not month.rows:
-            continue
-        phones, names, rents, features, locals_, longs = zip(*map(_ROW_FIELDS, month.rows))
-        yield csv_lines(texts, month.month, (phones, names, rents, features), locals_, longs)
 
 
 def csv_lines(texts: TextCache, month: str, columns: _FixedColumns,

@@ -11,7 +11,7 @@ from typing import Any
 
 from telbill.callreader import BadCall
 from telbill.fields import MAX_SECONDS as MAX_SECONDS
-from telbill.linkedlist import IntrusiveList, LinkedList
+from telbill.linkedlist import LinkedList
 from telbill.loader import paused_gc
 from telbill.records import AnomalyCode, Call, format_duration, format_moment
 
@@ -32,44 +32,14 @@ class Anomaly:
     """The record, when it could be read."""
 
 
+@dataclass(slots=True)
 class Screening:
     """Every record, either valid (to be billed) or set aside."""
 
-    __slots__ = ("anomalies", "_valid", "_calls", "_flagged")
-
-    def __init__(
-        self,
-        valid: LinkedList[Call] | None,
-        anomalies: list[Anomaly],
-        calls: LinkedList[Call] | None = None,
-        flagged: Collection[int] = frozenset(),
-    ) -> None:
-        self.anomalies = anomalies
-        """The records set aside, in file order."""
-        self._valid = valid
-        self._calls = calls  # with _flagged: the valid calls, before ``valid`` is made
-        self._flagged = flagged
-
-    @property
-    def valid(self) -> LinkedList[Call]:
-        """The calls to bill, in file order (made on first use after a lean check)."""
-        if self._valid is None:
-            self._valid = LinkedList(self.iter_valid())
-            self._calls, self._flagged = None, frozenset()
-        return self._valid
-
-    def iter_valid(self) -> Iterator[Call]:
-        """The calls to bill, in order, without making the ``valid`` list."""
-        if self._valid is not None or self._calls is None:
-            return iter(self.valid)
-        return _unflagged(self._calls, self._flagged)
-
-    @property
-    def billed(self) -> int:
-        """How many calls are billed."""
-        if self._valid is not None or self._calls is None:
-            return len(self.valid)
-        return len(self._calls) - len(self._flagged)
+    valid: LinkedList[Call]
+    """The calls to bill, in file order."""
+    anomalies: list[Anomaly]
+    """The records set aside, in file order."""
 
     def counts(self) -> dict[AnomalyCode, int]:
         """How many records each code set aside (every code present, maybe 0)."""
@@ -77,23 +47,6 @@ class Screening:
         for anomaly in self.anomalies:
             counts[anomaly.code] += 1
         return counts
-
-
-def _unflagged(calls: LinkedList[Call], flagged: Collection[int]) -> Iterator[Call]:
-    if isinstance(calls, IntrusiveList):  # each call is its own node
-        call: Any = calls.head
-        while call is not None:
-            nxt = call.next
-            if id(call) not in flagged:
-                yield call
-            call = nxt
-        return
-    node = calls.head
-    while node is not None:
-        item = node.item
-        node = node.next
-        if id(item) not in flagged:
-            yield item
 
 
 _START = attrgetter("start")
@@ -198,7 +151,6 @@ def screen_calls(
     calls: LinkedList[Call],
     phones: Iterable[str],
     malformed: Iterable[BadCall] = (),
-    lean: bool = False,
 ) -> Screening:
     """Split records into valid calls and anomalies; each record gets one reason.
 
@@ -208,12 +160,8 @@ def screen_calls(
     the previous one started and after every earlier one ended, that caller has
     no overlap and its records need no sorting. Only the groups where that fails
     (records out of start order, or a clash) are sorted with the linked list's
-    merge sort and swept (:func:`_sweep`). A last pass puts the valid calls and the anomalies in list
+    sort and swept (:func:`_sweep`). A last pass puts the valid calls and the anomalies in list
     order, with the malformed records among them by line number.
-
-    ``lean=True`` (a batch run, ``calls`` in file order as loaded) skips that last
-    pass: the anomalies are put in line order, and the ``valid`` list is only made
-    if asked for (:meth:`Screening.iter_valid` gives the calls without it).
     """
     with paused_gc():
         flagged: dict[int, Anomaly] = {}
@@ -229,19 +177,13 @@ def screen_calls(
             end = call.end
             duration = end - start
             if duration < 0:
-                flagged[id(call)] = Anomaly(
-                    AnomalyCode.END_BEFORE_START, call.line_no, call.text(), "anomaly.end_before_start",
-                    {"start": format_moment(start), "end": format_moment(end)}, call)
+                flagged[id(call)] = _end_before_start(call)
                 continue
             seen = state_of(call.caller)
             if seen is None:
-                flagged[id(call)] = Anomaly(
-                    AnomalyCode.UNKNOWN_CALLER, call.line_no, call.text(), "anomaly.unknown_caller",
-                    {"caller": call.caller}, call)
+                flagged[id(call)] = _unknown_caller(call)
             elif duration > longest:
-                flagged[id(call)] = Anomaly(
-                    AnomalyCode.TOO_LONG, call.line_no, call.text(), "anomaly.too_long",
-                    {"duration": format_duration(duration), "seconds": duration}, call)
+                flagged[id(call)] = _too_long(call)
             else:
                 if start > seen[0] and start >= seen[1]:
                     seen[0] = start
@@ -254,16 +196,8 @@ def screen_calls(
             for caller in unsorted:
                 _sweep(table[caller][2:], clashes)
             for key, (call, partner) in clashes.items():
-                flagged[key] = Anomaly(AnomalyCode.OVERLAP, call.line_no, call.text(), "anomaly.overlap",
-                                       {"line": partner.line_no if partner.line_no is not None else "-",
-                                        "start": format_moment(partner.start),
-                                        "end": format_moment(partner.end)}, call)
+                flagged[key] = _overlap(call, partner)
         del table
-        if lean:
-            ordered: LinkedList[Anomaly] = LinkedList(flagged.values())
-            ordered.extend(map(_from_bad, malformed))
-            ordered.sort(key=_line)
-            return Screening(None, list(ordered), calls, flagged)
         valid: LinkedList[Call] = LinkedList()
         anomalies: list[Anomaly] = []
         valid.extend(_in_order(calls, flagged, malformed, anomalies))
@@ -320,8 +254,7 @@ def _screen_group(records: list[Call], known: bool, flagged: dict[int, Anomaly])
             if call.end < call.start:
                 flagged[id(call)] = _end_before_start(call)
             else:
-                flagged[id(call)] = Anomaly(AnomalyCode.UNKNOWN_CALLER, call.line_no, call.text(),
-                                            "anomaly.unknown_caller", {"caller": call.caller}, call)
+                flagged[id(call)] = _unknown_caller(call)
         return
     starts = list(map(_START, records))
     ends = list(map(_END, records))
@@ -339,14 +272,23 @@ def _screen_group(records: list[Call], known: bool, flagged: dict[int, Anomaly])
     clashes: dict[int, tuple[Call, Call]] = {}
     _sweep(records, clashes)
     for key, (call, partner) in clashes.items():
-        flagged[key] = Anomaly(AnomalyCode.OVERLAP, call.line_no, call.text(), "anomaly.overlap",
-                               {"line": partner.line_no if partner.line_no is not None else "-",
-                                "start": format_moment(partner.start), "end": format_moment(partner.end)}, call)
+        flagged[key] = _overlap(call, partner)
+
+
+def _overlap(call: Call, partner: Call) -> Anomaly:
+    return Anomaly(AnomalyCode.OVERLAP, call.line_no, call.text(), "anomaly.overlap",
+                   {"line": partner.line_no if partner.line_no is not None else "-",
+                    "start": format_moment(partner.start), "end": format_moment(partner.end)}, call)
 
 
 def _end_before_start(call: Call) -> Anomaly:
     return Anomaly(AnomalyCode.END_BEFORE_START, call.line_no, call.text(), "anomaly.end_before_start",
                    {"start": format_moment(call.start), "end": format_moment(call.end)}, call)
+
+
+def _unknown_caller(call: Call) -> Anomaly:
+    return Anomaly(AnomalyCode.UNKNOWN_CALLER, call.line_no, call.text(), "anomaly.unknown_caller",
+                   {"caller": call.caller}, call)
 
 
 def _too_long(call: Call) -> Anomaly:
@@ -358,10 +300,6 @@ def _too_long(call: Call) -> Anomaly:
 def malformed_anomaly(bad: BadCall) -> Anomaly:
     """The anomaly of a record line that could not be read."""
     return _from_bad(bad)
-
-
-def _line(anomaly: Anomaly) -> int:
-    return anomaly.line_no or 0
 
 
 def _in_order(

@@ -200,28 +200,19 @@ def reading(paths: Sequence[Path]) -> Iterator[None]:
     or both after it, never one of each. Runs share them with each other. Only
     lock files that exist are used (a run creates nothing beside the data: where
     none exists, no menu has saved yet), and only regular files (opened without
-    following a link and without waiting, so a FIFO planted there cannot hold the
-    run up).
+    waiting, so a FIFO planted there cannot hold the run up).
     """
     with _locks(paths, shared=True):
         yield
 
 
 def _existing_lock(lock: Path) -> BinaryIO | None:
-    """``lock`` opened to read, if it is a regular file (not through a link); else ``None``."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    """``lock`` opened to read when it is (or names) a regular file, as :func:`open_input`
+    opens an input; else ``None``."""
     try:
-        fd = os.open(lock, flags)
-    except OSError:
+        return open_input(lock)
+    except InputFileError:
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            return None
-    except OSError:
-        os.close(fd)
-        return None
-    return os.fdopen(fd, "rb")
 
 
 @contextlib.contextmanager
