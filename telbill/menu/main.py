@@ -61,7 +61,6 @@ class MainMenu:
         """Run one item; whatever happens, come back to the menu (EOFError ends the program)."""
         ctx = self.ctx
         ctx.ask.answered = 0
-        ctx.view.begin()
         try:
             self.reload_if_changed()  # a file edited while the menu waited: the item sees it
             ACTIONS[item](ctx)

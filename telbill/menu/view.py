@@ -5,8 +5,8 @@ Every text that reaches the screen passes through here, and here it is escaped
 data, in both modes. On a terminal, long messages and table cells fold only
 where :func:`telbill.menu.layout.wrap` allows, tables take the column widths of
 the whole list (every page looks the same), and a long list stops after each
-screenful: the next page, the page before, or stop (which also skips the lists
-that would follow in the same item).
+screenful: the next page, the page before, or stop (that list only: what the
+item shows after it still comes).
 """
 
 from __future__ import annotations
@@ -44,12 +44,6 @@ class View:
         self.tr = tr
         self.asker = asker
         self.plain = plain
-        self.stopped = False
-        """The operator stopped a listing: the rest of the item's lists are not shown."""
-
-    def begin(self) -> None:
-        """An item begins: listings run again."""
-        self.stopped = False
 
     # -- text -------------------------------------------------------------------------
 
@@ -93,8 +87,6 @@ class View:
         longer than :data:`MEASURE_ALL` then needs ``measure`` for its column widths.
         The last ``totals`` rows sum up the others: shown, but not counted in "rows 1-18 of 33".
         """
-        if self.stopped:
-            return False
         if self.plain:
             self._plain_table(columns, rows, title)
             return True
@@ -126,8 +118,6 @@ class View:
 
     def sections(self, columns: Sequence[Column], sections: Sequence[tuple[str, Sequence[Sequence[Cell]]]]) -> bool:
         """One table per group (same columns, same widths), paged together. False if the operator stopped."""
-        if self.stopped:
-            return False
         if self.plain:
             widths = self._plain_widths(columns, [row for _, rows in sections for row in rows])
             for title, rows in sections:
@@ -172,9 +162,9 @@ class View:
     def _browse(self, first: int, show: Callable[[int], int | None]) -> bool:
         """Show pages from ``first``: ``show(page)`` prints one and gives the next (``None``: the last).
 
-        After each page the operator moves on, back, or stops (which also skips the
-        lists that would follow in the item); after the last page of a list that
-        took several, they may still go back. False if stopped before the end.
+        After each page the operator moves on, back, or stops this list (what the
+        item shows after it still comes); after the last page of a list that took
+        several, they may still go back. False if stopped before the end.
         """
         history: list[int] = []
         page = first
@@ -189,7 +179,6 @@ class View:
                     page = history.pop()
                     break
                 if move is PageMove.STOP:
-                    self.stopped = True
                     return last
                 if move is PageMove.NEXT:
                     if following is None:

@@ -289,8 +289,8 @@ def test_several_matches_are_a_list_to_pick_from(data: Path) -> None:
     assert "Statement of 83470001 张强 for 2021-01" in screen
 
 
-def test_paging_goes_back_a_page_and_q_stops_the_whole_listing(data: Path) -> None:
-    """Enter: next page; b: the page before again; q: the listing stops, the list that would follow too."""
+def test_paging_goes_back_a_page_and_q_stops_only_that_list(data: Path) -> None:
+    """Enter: next page; b: the page before again; q: that list stops, the list that follows still comes."""
     many = "".join(f"8347{1000 + i}  User {i}  1  1\n" for i in range(30))
     (data / "data/users.txt").write_text(USERS + many + "nonsense\n", "utf-8")
     code, screen = run_keys("1" + ENTER + ENTER + "b" + "q" + KEY + "0" + ENTER, height=20)
@@ -299,7 +299,8 @@ def test_paging_goes_back_a_page_and_q_stops_the_whole_listing(data: Path) -> No
     assert item.count("Users (data/users.txt) (rows 1-14 of 32)") == 2
     assert item.count("(rows 15-28 of 32)") == 1
     assert "rows 29-" not in item
-    assert "Users: 32." not in item and "nonsense" not in item.split("(rows 1-14 of 32)")[-1]
+    assert "Users: 32." not in item
+    assert "nonsense" in item.split("(rows 1-14 of 32)")[-1]  # the lines that could not be read
 
 
 def test_search_then_act_on_a_terminal(data: Path) -> None:
@@ -356,3 +357,68 @@ def test_a_refusal_too_long_for_one_line_puts_the_way_back_on_its_own(data: Path
     assert hint in lines  # a line of its own, whole
     reason = lines[lines.index(hint) - 1]
     assert "2021-01-05 09:00:00" in reason and "2021-01-05 10:00:00" in reason
+
+
+# -- q stops only the list it was pressed in ------------------------------------------------
+
+
+@pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
+def test_q_in_the_found_users_still_shows_the_statement(workdir: Path, tr: Translator) -> None:
+    """Search 8347 (34 users, paged), q, pick the second, its statement for the month offered:
+    the statement is shown, not skipped because an earlier list was stopped."""
+    typed = "8" + ENTER + "1" + ENTER + "8347" + ENTER + "q" + "2" + ENTER + "1" + ENTER + ENTER + KEY + "0" + ENTER
+    pipe_screen = _run_paged(typed, tr)
+    after = pipe_screen.split(tr("menu.found.users_count", count="33"))[-1]
+    assert tr("menu.statement.row") in after
+    assert "83470001" in after
+
+
+@pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
+def test_q_in_the_found_users_still_shows_their_calls(workdir: Path, tr: Translator) -> None:
+    """Search 8347, q, pick the second, its calls: the list of calls is shown before its number is asked."""
+    typed = "8" + ENTER + "1" + ENTER + "8347" + ENTER + "q" + "2" + ENTER + "2" + ENTER + ESC + "0" + ENTER
+    pipe_screen = _run_paged(typed, tr)
+    after = pipe_screen.split(tr("menu.found.users_count", count="33"))[-1]
+    assert "2020-11-06 08:53:27" in after  # 83470001's first call is shown in the table
+
+
+def _run_paged(typed: str, tr: Translator) -> str:
+    """``typed`` on an 80x24 terminal; the screen."""
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        code, screen = run(pipe, typed, height=24, width=80, tr=tr)
+    assert code == 0
+    return screen
+
+
+@pytest.mark.parametrize(
+    ("typed", "first_list", "after"),
+    [
+        # item 2: the calls, then the lines that could not be read
+        ("2" + ENTER + "q" + KEY, "Call records (data/calls.txt) (rows 1-", "Lines of data/calls.txt that could not"),
+        # item 10: the set-aside records by reason, then their count and the file written
+        ("10" + ENTER + ENTER + "q" + KEY, "Malformed: 4", "Records set aside: 16"),
+        # item 8, calls of a month: the list, then its count and the question for a number
+        ("8" + ENTER + "3" + ENTER + "2021-01" + ENTER + "q" + ESC, "Call records starting in 2021-01", "Found: "),
+    ],
+    ids=["item-2", "item-12", "search-month"],
+)
+def test_q_stops_one_list_and_the_item_goes_on(workdir: Path, typed: str, first_list: str, after: str) -> None:
+    """On a 12-row terminal every list pages; q on its first page stops that list alone."""
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        code, screen = run(pipe, typed + "0" + ENTER, height=12, width=100)
+    assert code == 0
+    assert first_list in screen
+    assert after in screen.split(first_list, 1)[1]
+
+
+def test_q_in_a_statement_still_shows_the_bill_row(data: Path) -> None:
+    """Item 11 on a 12-row terminal: twelve calls page; q stops them and the bill row still comes."""
+    calls = "".join(f"83470000  8347{1000 + i}  2021-01-{i + 1:02d} 10:00:00  2021-01-{i + 1:02d} 10:01:00\n"
+                    for i in range(12))
+    (data / "data/calls.txt").write_text(calls, "utf-8")
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        code, screen = run(pipe, "11" + ENTER + "83470000" + ENTER + ENTER + "q" + KEY + "0" + ENTER, height=12)
+    assert code == 0
+    statement = screen.split("Statement of 83470000 Zhang Qiang for 2021-01")[1]
+    assert "rows 1-" in statement and "2021-01-12 10:00:00" not in statement
+    assert "Bill row (equals the bill-detail file)" in statement
