@@ -14,18 +14,18 @@ __version__ = "1.0.0"
 
 _WHERE = {
     "main": "telbill.cli",
-    "BatchOptions": "telbill.batch",
-    "run_batch": "telbill.batch",
-    "DataPaths": "telbill.dataset",
-    "Session": "telbill.session",
-    "LinkedList": "telbill.linkedlist",
-    "IntrusiveList": "telbill.linkedlist",
-    "Call": "telbill.records",
-    "User": "telbill.records",
-    "screen_calls": "telbill.screening",
-    "compute_bills": "telbill.billing",
-    "Tariff": "telbill.tariff",
-    "Translator": "telbill.i18n",
+    "BatchOptions": "telbill.batch.run",
+    "run_batch": "telbill.batch.run",
+    "DataPaths": "telbill.files.dataset",
+    "Session": "telbill.session.facade",
+    "LinkedList": "telbill.lists.linked",
+    "IntrusiveList": "telbill.lists.linked",
+    "Call": "telbill.rules.records",
+    "User": "telbill.rules.records",
+    "screen_calls": "telbill.rules.screening",
+    "compute_bills": "telbill.rules.billing",
+    "Tariff": "telbill.rules.tariff",
+    "Translator": "telbill.text.i18n",
     "TelbillError": "telbill.errors",
 }
 
@@ -35,17 +35,17 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from telbill.batch import BatchOptions, run_batch
-    from telbill.billing import compute_bills
+    from telbill.batch.run import BatchOptions, run_batch
     from telbill.cli import main
-    from telbill.dataset import DataPaths
     from telbill.errors import TelbillError
-    from telbill.i18n import Translator
-    from telbill.linkedlist import IntrusiveList, LinkedList
-    from telbill.records import Call, User
-    from telbill.screening import screen_calls
-    from telbill.session import Session
-    from telbill.tariff import Tariff
+    from telbill.files.dataset import DataPaths
+    from telbill.lists.linked import IntrusiveList, LinkedList
+    from telbill.rules.billing import compute_bills
+    from telbill.rules.records import Call, User
+    from telbill.rules.screening import screen_calls
+    from telbill.rules.tariff import Tariff
+    from telbill.session.facade import Session
+    from telbill.text.i18n import Translator
 
 
 def __getattr__(name: str) -> Any:

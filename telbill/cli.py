@@ -21,7 +21,7 @@ from rich.progress import (
 )
 
 from telbill import __version__
-from telbill.batch import BatchOptions, BatchResult, run_batch
+from telbill.batch.run import BatchOptions, BatchResult, run_batch
 from telbill.console import make_console
 from telbill.constants import (
     DEFAULT_ANOMALIES,
@@ -32,15 +32,15 @@ from telbill.constants import (
     EXIT_INTERRUPTED,
     EXIT_OK,
 )
-from telbill.dataset import DataPaths
-from telbill.display import shown
 from telbill.errors import DataError, SaveCutShortError, TelbillError
-from telbill.i18n import Lang, Translator, detect_lang
+from telbill.files.dataset import DataPaths
+from telbill.files.outputs import NotOursError
 from telbill.interrupts import DeferredInterrupt
-from telbill.messages.cli import ARGPARSE_ZH
-from telbill.outputs import NotOursError
-from telbill.records import format_fen
+from telbill.rules.records import format_fen
 from telbill.store import recover_saves
+from telbill.text.display import shown
+from telbill.text.i18n import Lang, Translator, detect_lang
+from telbill.text.messages.cli import ARGPARSE_ZH
 
 PROGRESS_MIN_LINES = 100_000
 

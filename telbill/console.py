@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from telbill.display import shown
+from telbill.text.display import shown
 
 
 def _shown_lines(text: str) -> str:
@@ -35,7 +35,7 @@ class TelbillConsole(Console):
     """A rich Console that shows text escaped (SPEC §10) and whose reader going away
     (``telbill | head``) is not an error.
 
-    Every string and Text printed goes through :func:`telbill.display.shown`, so
+    Every string and Text printed goes through :func:`telbill.text.display.shown`, so
     that text from a data file or the command line (names, record texts, paths)
     can never move the cursor, retitle the window or hide what follows. rich's
     own broken-pipe handler exits with status 1; the spec allows only 0, 2 and

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from telbill.i18n import Tr, Translator
+from telbill.text.i18n import Tr, Translator
 
 
 def _english(key: str, params: dict[str, object]) -> str:

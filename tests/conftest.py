@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from smalldata import write_data
 
 ROOT = Path(__file__).resolve().parent.parent

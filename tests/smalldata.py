@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from telbill.session import Session
+from telbill.session.facade import Session
 
 USERS = (
     "# test subscribers: PHONE NAME RENT FEATURE\n"

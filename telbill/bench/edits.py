@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from telbill.bench.generate import ensure_data
-from telbill.dataset import DataPaths
-from telbill.session import CallSort, Session, UserSort
+from telbill.files.dataset import DataPaths
+from telbill.session.facade import CallSort, Session, UserSort
 
 
 def timed(step: Callable[[], object], runs: int) -> float:

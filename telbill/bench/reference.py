@@ -103,7 +103,7 @@ class Reference:
 
 def reference(users_path: Path, calls_path: Path) -> Reference:
     """Bills and anomalies of the data files, computed the slow, obvious way."""
-    from telbill.i18n import Translator
+    from telbill.text.i18n import Translator
 
     tr = Translator("en")
     users: list[tuple[str, str, Decimal, Decimal]] = []

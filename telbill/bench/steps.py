@@ -2,7 +2,7 @@
 
 Run ``python -m telbill.bench --menu-steps`` (1,000,000 calls, 10,000 subscribers).
 It generates the benchmark's data set (:func:`telbill.bench.ensure_data`), copies
-the two data files into a scratch folder, opens a :class:`~telbill.session.Session`
+the two data files into a scratch folder, opens a :class:`~telbill.session.facade.Session`
 on them and times, each ``--runs`` times (the median, the median of the process's CPU
 time, which other jobs on the machine disturb less, and the fastest):
 
@@ -38,9 +38,9 @@ from typing import Any
 
 from telbill.bench.generate import DataSet, ensure_data
 from telbill.bench.timing import machine
-from telbill.dataset import DataPaths
-from telbill.linkedlist import LinkedList
-from telbill.session import CallSort, Session, UserSort
+from telbill.files.dataset import DataPaths
+from telbill.lists.linked import LinkedList
+from telbill.session.facade import CallSort, Session, UserSort
 
 TARGET_SECONDS = 1.0
 """Issue 11: sorting the menu's calls answers within a second at 1,000,000 records."""
@@ -153,12 +153,12 @@ def _first_page(session: Session) -> Callable[[], object]:
     """Showing the list of every call, stopped after its first page (as an operator pressing q)."""
     from rich.console import Console
 
-    from telbill.i18n import Translator
     from telbill.menu.ask import PageMove
     from telbill.menu.context import Ctx
     from telbill.menu.plain import PlainAsker
     from telbill.menu.rows import show_calls
     from telbill.menu.view import View
+    from telbill.text.i18n import Translator
 
     class OnePage(PlainAsker):
         paged = True

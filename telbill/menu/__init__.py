@@ -7,7 +7,7 @@ interface and the one way back), :mod:`~telbill.menu.plain` and
 reaches the screen), :mod:`~telbill.menu.context` (the item numbers and what
 items work with), :mod:`~telbill.menu.items` and :mod:`~telbill.menu.reports`
 (the items), :mod:`~telbill.menu.main` (the loop). The data work is done by
-:class:`telbill.session.Session`; this package only asks and shows.
+:class:`telbill.session.facade.Session`; this package only asks and shows.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from rich.console import Console
 
 from telbill.console import make_console as telbill_console
 from telbill.constants import DEFAULT_AUDIT_LOG
-from telbill.dataset import DataPaths
-from telbill.i18n import Tr
+from telbill.files.dataset import DataPaths
 from telbill.menu.ask import Asker
 from telbill.menu.context import Ctx
 from telbill.menu.main import MainMenu
@@ -29,7 +28,8 @@ from telbill.menu.plain import PlainAsker
 from telbill.menu.progress import LoadingBar
 from telbill.menu.terminal import TerminalAsker
 from telbill.menu.view import View
-from telbill.session import Session
+from telbill.session.facade import Session
+from telbill.text.i18n import Tr
 
 __all__ = ["PLAIN_WIDTH", "make_console", "run_menu"]
 

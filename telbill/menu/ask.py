@@ -23,7 +23,7 @@ from enum import Enum
 from typing import Generic, Protocol, TypeVar
 
 from telbill.errors import TelbillError
-from telbill.i18n import Tr
+from telbill.text.i18n import Tr
 
 T = TypeVar("T")
 

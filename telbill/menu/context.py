@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from telbill.i18n import Tr
 from telbill.menu.ask import Asker
 from telbill.menu.view import View
-from telbill.session import Session
+from telbill.session.facade import Session
+from telbill.text.i18n import Tr
 
 
 class Item(IntEnum):

@@ -6,21 +6,8 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 
-from telbill.display import quote
 from telbill.errors import ValidationError
-from telbill.fields import (
-    SECONDS_PER_DAY,
-    validate_clock,
-    validate_date,
-    validate_digits,
-    validate_end,
-    validate_last_day,
-    validate_moment,
-    validate_money,
-    validate_name,
-    validate_phone,
-)
-from telbill.linkedlist import LinkedList
+from telbill.lists.linked import LinkedList
 from telbill.menu.context import Ctx, Item
 from telbill.menu.layout import Column
 from telbill.menu.picking import ask_user, pick_call, pick_from, suggest
@@ -38,8 +25,20 @@ from telbill.menu.rows import (
     user_label,
     user_row,
 )
-from telbill.records import Call, User, format_fen, format_moment
-from telbill.session import (
+from telbill.rules.fields import (
+    SECONDS_PER_DAY,
+    validate_clock,
+    validate_date,
+    validate_digits,
+    validate_end,
+    validate_last_day,
+    validate_moment,
+    validate_money,
+    validate_name,
+    validate_phone,
+)
+from telbill.rules.records import Call, User, format_fen, format_moment
+from telbill.session.facade import (
     CALLS,
     USERS,
     CallSort,
@@ -49,6 +48,7 @@ from telbill.session import (
     UserSort,
     record_text,
 )
+from telbill.text.display import quote
 
 SANITY_FEN = 1_000_000
 """A rent or feature fee above this (10,000 yuan a month) is asked about once more."""

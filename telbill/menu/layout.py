@@ -17,7 +17,7 @@ from typing import Union
 
 from rich.text import Text
 
-from telbill.display import shown, width
+from telbill.text.display import shown, width
 
 GAP, TIGHT_GAP = 2, 1
 """Columns between two table columns on a terminal; the tight gap only when nothing else fits."""

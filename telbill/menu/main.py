@@ -16,13 +16,13 @@ from rich.panel import Panel
 from rich.text import Text
 
 from telbill.constants import EXIT_OK
-from telbill.display import shown
 from telbill.errors import AfterSaveError, ConflictError, TelbillError
 from telbill.menu.ask import BackToMenu, Option
 from telbill.menu.context import Ctx, Item
 from telbill.menu.items import ITEM_ACTIONS, show_problems
 from telbill.menu.reports import REPORT_ACTIONS
 from telbill.menu.rows import count
+from telbill.text.display import shown
 
 ACTIONS: dict[Item, Callable[[Ctx], None]] = {**ITEM_ACTIONS, **REPORT_ACTIONS}
 

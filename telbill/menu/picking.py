@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from telbill.display import quote
 from telbill.errors import ValidationError
-from telbill.fields import halfwidth, is_phone
-from telbill.finding import Found
 from telbill.menu.ask import BackToMenu
 from telbill.menu.context import Ctx
 from telbill.menu.rows import count, show_calls, user_label
-from telbill.records import Call, User
+from telbill.rules.fields import halfwidth, is_phone
+from telbill.rules.records import Call, User
+from telbill.session.finding import Found
+from telbill.text.display import quote
 
 
 def suggest(ctx: Ctx) -> Callable[[str], Sequence[tuple[str, str]]]:

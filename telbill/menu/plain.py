@@ -7,10 +7,7 @@ from typing import TextIO, TypeVar
 
 from rich.console import Console
 
-from telbill.display import quote, shown
 from telbill.errors import TelbillError
-from telbill.fields import halfwidth
-from telbill.i18n import Tr
 from telbill.menu.ask import (
     BACK_WORDS,
     NO_WORDS,
@@ -20,6 +17,9 @@ from telbill.menu.ask import (
     Option,
     span,
 )
+from telbill.rules.fields import halfwidth
+from telbill.text.display import quote, shown
+from telbill.text.i18n import Tr
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from telbill.i18n import Tr
+from telbill.text.i18n import Tr
 
 PROGRESS_MIN_LINES = 100_000
 """Files shorter than this are read too fast for a bar to help."""

@@ -7,10 +7,9 @@ from typing import TypeVar
 
 from rich.text import Text
 
-from telbill.billing import revenue_by_month, top_subscribers
 from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.errors import OutputError
-from telbill.fields import validate_month
+from telbill.files.outputs import NotOursError
 from telbill.menu.ask import BackToMenu
 from telbill.menu.context import Ctx, Item
 from telbill.menu.layout import Bar, Cell, Column
@@ -23,11 +22,12 @@ from telbill.menu.rows import (
     duration_text,
     record_cell,
 )
-from telbill.messages import CATALOG
-from telbill.outputs import NotOursError
-from telbill.records import AnomalyCode, format_fen, format_moment
-from telbill.session import Backup
+from telbill.rules.billing import revenue_by_month, top_subscribers
+from telbill.rules.fields import validate_month
+from telbill.rules.records import AnomalyCode, format_fen, format_moment
+from telbill.session.facade import Backup
 from telbill.store.audit import AuditEntry
+from telbill.text.messages import CATALOG
 
 TOP_COUNT = 10
 UNDO_SHOWN = 3

@@ -7,13 +7,13 @@ from functools import partial
 
 from rich.text import Text
 
-from telbill.billing import BillRow
-from telbill.display import width
-from telbill.fields import SECONDS_PER_DAY
+from telbill.files.report import HEAD_KEYS
 from telbill.menu.context import Ctx
 from telbill.menu.layout import Column, Fit
 from telbill.menu.view import LazyRows
-from telbill.records import (
+from telbill.rules.billing import BillRow
+from telbill.rules.fields import SECONDS_PER_DAY
+from telbill.rules.records import (
     Call,
     CallClass,
     User,
@@ -21,8 +21,8 @@ from telbill.records import (
     format_fen,
     format_moment,
 )
-from telbill.report import HEAD_KEYS
-from telbill.session import Change
+from telbill.session.facade import Change
+from telbill.text.display import width
 
 
 def count(n: int) -> str:

@@ -28,13 +28,13 @@ from prompt_toolkit.layout.processors import (
 )
 from rich.console import Console
 
-from telbill.display import shown
-from telbill.display import width as display_width
 from telbill.errors import TelbillError
-from telbill.fields import halfwidth
-from telbill.i18n import Tr
 from telbill.menu.ask import BackToMenu, BaseAsker, Option, PageMove
 from telbill.menu.layout import wrap
+from telbill.rules.fields import halfwidth
+from telbill.text.display import shown
+from telbill.text.display import width as display_width
+from telbill.text.i18n import Tr
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """What the menu shows: messages, tables and bars on a rich Console, paged on a terminal.
 
 Every text that reaches the screen passes through here, and here it is escaped
-(:func:`telbill.display.shown`): table cells, titles with paths, messages with
+(:func:`telbill.text.display.shown`): table cells, titles with paths, messages with
 data, in both modes. On a terminal, long messages and table cells fold only
 where :func:`telbill.menu.layout.wrap` allows, tables take the column widths of
 the whole list (every page looks the same), and a long list stops after each
@@ -19,10 +19,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from telbill.display import ljust, rjust, shown, width
-from telbill.i18n import Tr
 from telbill.menu.ask import Asker, PageMove
 from telbill.menu.layout import BAR_MAX, Bar, Cell, Column, Fit, Layout, cell_text, wrap
+from telbill.text.display import ljust, rjust, shown, width
+from telbill.text.i18n import Tr
 
 T = TypeVar("T")
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from telbill.display import shown
 from telbill.errors import OutputError
+from telbill.text.display import shown
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """A data file on disk: reading it with its fingerprint, writing its lines in its own format.
 
 A :class:`FileState` is what telbill knows of a file it holds: how it is encoded
-(its :class:`~telbill.decoding.FileFormat`), whether it ends with a line end, and
+(its :class:`~telbill.files.decoding.FileFormat`), whether it ends with a line end, and
 its fingerprint: the ``stat`` identity (device, inode, size, modification and
 change times) and a SHA-256 of its bytes kept up to date as telbill changes the
 file (an append extends the hash; a rewrite hashes what it writes). Whether the
@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from telbill.decoding import FileFormat
-from telbill.storage import input_error
+from telbill.files.access import input_error
+from telbill.files.decoding import FileFormat
 from telbill.store.lines import LineEdit, edited, inserts_by_line
 
 Stat = tuple[int, int, int, int, int]

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from telbill.constants import BACKUPS_KEPT as KEPT
-from telbill.decoding import FileFormat, decode
 from telbill.errors import OutputError
+from telbill.files.decoding import FileFormat, decode
 from telbill.store.audit import AuditEntry, parse_line
 from telbill.store.lines import EditJson, LineEdit, apply_in_place
 
@@ -195,7 +195,7 @@ def list_copies(folder: Path, name: str) -> list[Path]:
 def take_copy(path: Path, folder: Path, now: datetime, keep: int = KEPT) -> Path | None:
     """Copy ``path`` to ``folder/NAME.STAMP`` (atomically; *Back up now*); keep the newest ``keep``.
     ``None`` when there is no such file."""
-    from telbill.storage import atomic_write
+    from telbill.files.access import atomic_write
 
     try:
         data = path.read_bytes()

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from telbill.errors import Notice, OutputError
-from telbill.storage import data_file, fsync_folder
+from telbill.files.access import data_file, fsync_folder
 from telbill.store import audit
 from telbill.store.disk import leftover_pattern
 from telbill.store.history import copy_pattern, record_pattern
@@ -34,7 +34,7 @@ JOURNAL_VERSION = 1
 
 def journal_path(data_path: Path) -> Path:
     """Where the journal of a save of ``data_path`` is: ``.NAME.journal`` beside it (where it
-    really is: :func:`telbill.storage.data_file`)."""
+    really is: :func:`telbill.files.access.data_file`)."""
     real = data_file(data_path)
     return real.parent / f".{real.name}.journal"
 
@@ -417,7 +417,7 @@ def keep_replaced(old: Path, keep: Path | None) -> tuple[Path | None, str | None
 
 def _copy_across(old: Path, keep: Path) -> None:
     """``old`` copied to ``keep`` on another file system (all at once: no half copy is ever listed), then let go."""
-    from telbill.storage import atomic_write
+    from telbill.files.access import atomic_write
 
     def blocks() -> Iterable[bytes]:
         with old.open("rb") as fh:
@@ -431,7 +431,7 @@ def _copy_across(old: Path, keep: Path) -> None:
 
 def _write_record(path: Path, text: str) -> list[str]:
     """Write an undo record left to write; what went wrong, if anything."""
-    from telbill.storage import atomic_write
+    from telbill.files.access import atomic_write
 
     if path.exists():
         return []

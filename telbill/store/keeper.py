@@ -43,10 +43,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from telbill import interrupts, storage
+from telbill import interrupts
 from telbill.constants import DEFAULT_AUDIT_LOG
-from telbill.decoding import FileFormat
 from telbill.errors import Notice, OutputError
+from telbill.files import access
+from telbill.files.decoding import FileFormat
 from telbill.store import history, journal
 from telbill.store.audit import AuditEntry, AuditLog, audit_line
 from telbill.store.disk import (
@@ -145,12 +146,12 @@ class _Work:
 
     plan: SavePlan
     path: Path
-    """Where the file really is (:func:`telbill.storage.data_file`): what the save changes, and where
+    """Where the file really is (:func:`telbill.files.access.data_file`): what the save changes, and where
     its temporary and replaced files go."""
     given: Path
     """The file as the operator named it (messages, and the names in the backup folder)."""
     step: journal.FileStep
-    staged: storage.Staged | None = None
+    staged: access.Staged | None = None
     rendering: Rendering | None = None
     exact: bool = True
     keep_old: Path | None = None
@@ -174,7 +175,7 @@ def writable_problem(path: Path) -> tuple[str, dict[str, str]] | None:
     over it would ignore the mode); a file or folder this user may not write is
     refused too. A file not there yet is judged by its folder.
     """
-    real = storage.data_file(path)
+    real = access.data_file(path)
     try:
         mode = os.stat(real).st_mode
     except FileNotFoundError:
@@ -188,7 +189,7 @@ def writable_problem(path: Path) -> tuple[str, dict[str, str]] | None:
             return "data.no_permission", {}
     folder = real.parent
     if not os.access(folder, os.W_OK | os.X_OK):
-        shown = path.parent if storage.data_file(path.parent) == folder else folder
+        shown = path.parent if access.data_file(path.parent) == folder else folder
         return "data.folder_unwritable", {"folder": str(shown)}
     return None
 
@@ -213,7 +214,7 @@ def recover_saves(paths: Sequence[Path], audit_log: Path = DEFAULT_AUDIT_LOG) ->
     if not journal.pending(paths):
         return []
     try:
-        with storage.locked(list(paths)):
+        with access.locked(list(paths)):
             return journal.recover(journal.Scope.of(paths, [p.parent / "backup" for p in paths], audit_log))
     except OutputError as exc:  # not even a lock can be taken there
         return [Notice("recovery.not_now", {"path": str(p), "reason": exc}) for p in journal.pending(paths)]
@@ -239,11 +240,11 @@ class Keeper:
         if not journal.pending(paths) and not self._leftovers_present():
             return []
         try:
-            with storage.locked(paths):
+            with access.locked(paths):
                 notices = journal.recover(self._scope())
                 kept = journal.named_by(journal.pending(paths))
                 for kind, path in self.paths.items():
-                    real = storage.data_file(path)
+                    real = access.data_file(path)
                     remove_leftovers(real.parent, leftover_pattern(real.name), kept)
                     remove_leftovers(self.backup_dirs[kind], history.leftover_pattern(path.name), kept)
         except OutputError as exc:  # not even a lock can be taken there
@@ -255,7 +256,7 @@ class Keeper:
 
     def _leftovers_present(self) -> bool:
         for kind, path in self.paths.items():
-            real = storage.data_file(path)
+            real = access.data_file(path)
             for folder, pattern in ((real.parent, leftover_pattern(real.name)),
                                     (self.backup_dirs[kind], history.leftover_pattern(path.name))):
                 try:
@@ -299,7 +300,7 @@ class Keeper:
         """
         paths = [self.paths[p.kind] for p in plans]
         self.check_writable([p.kind for p in plans])
-        with storage.locked(paths):
+        with access.locked(paths):
             notices = journal.recover(self._scope())  # another process's save cut short
             for path in journal.pending(paths):
                 raise OutputError("recovery.blocked", path=str(path))
@@ -362,7 +363,7 @@ class Keeper:
 
     def _staged(self, plan: SavePlan, stamp: str) -> _Work:
         given = self.paths[plan.kind]
-        path = storage.data_file(given)
+        path = access.data_file(given)
         state = plan.state
         lines = plan.lines
         target = str(path)
@@ -394,7 +395,7 @@ class Keeper:
                                       check_old=state.exact is not True)
             work.rendering = rendering
             chunks = rendering.chunks()
-        staged = work.staged = storage.stage(path, chunks)
+        staged = work.staged = access.stage(path, chunks)
         assert staged.tmp is not None
         work.step.tmp = str(journal.absolute(staged.tmp))
         work.step.tmp_ino = os.stat(staged.tmp).st_ino
@@ -508,7 +509,7 @@ class Keeper:
                 os.replace(work.staged.tmp, work.path)
                 work.staged.tmp = None
                 work.applied = True
-                storage.fsync_folder(work.path.parent)
+                access.fsync_folder(work.path.parent)
             elif work.step.how == "append":
                 work.applied = True
                 if os.write(work.fd, work.data) != len(work.data):  # a short write: the file may not grow
@@ -527,7 +528,7 @@ class Keeper:
             if work.step.how == "replace":
                 if (work.applied or work.moved_old) and work.old is not None:
                     os.replace(work.old, work.path)
-                    storage.fsync_folder(work.path.parent)
+                    access.fsync_folder(work.path.parent)
                 elif work.old is not None and os.path.lexists(work.old):
                     os.unlink(work.old)
             elif work.applied and work.fd >= 0:
@@ -557,7 +558,7 @@ class Keeper:
         saved = [self._settle(work, notices) for work in works]
         for item, work, (path, text) in zip(saved, works, records):
             try:
-                storage.atomic_write(path, text.encode("ascii"))
+                access.atomic_write(path, text.encode("ascii"))
                 item.undo = path
             except OutputError as exc:
                 notices.append(Notice("save.no_undo_record", {"path": str(work.given), "reason": exc}))

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
-from telbill.dataset import DataPaths
-from telbill.i18n import Translator
+from telbill.files.dataset import DataPaths
 from telbill.menu import run_menu
 from telbill.menu.ask import Option
 from telbill.menu.layout import Bar, Column
 from telbill.menu.plain import PlainAsker
 from telbill.menu.view import View
+from telbill.text.i18n import Translator
 
 EN = Translator("en")
 NASTY = ["\x1b[2J", "\x1b]0;PWNED\x07", "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "\ufeff", "\u202e", "\x85",

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from telbill.dataset import DataPaths
-from telbill.i18n import Translator
+from telbill.files.dataset import DataPaths
+from telbill.text.i18n import Translator
 
 menu = pytest.importorskip("telbill.menu")
-session_mod = pytest.importorskip("telbill.session")
+session_mod = pytest.importorskip("telbill.session.facade")
 
 EN = Translator("en")
 OLD = b"# old data\n83470000  A  1  1\n"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telbill.display import width
 from telbill.menu.layout import Column, Fit, units, wrap
+from telbill.text.display import width
 
 VALUE = re.compile(r"[A-Za-z0-9./'-]+")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from telbill.dataset import DataPaths
-from telbill.i18n import Translator
+from telbill.files.dataset import DataPaths
 from telbill.menu import run_menu
+from telbill.text.i18n import Translator
 
 EN = Translator("en")
 NOT_OURS = b"my own notes\n"

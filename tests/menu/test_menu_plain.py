@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from smalldata import CALLS, USERS
 
 from telbill.cli import main
-from telbill.dataset import DataPaths
-from telbill.i18n import Translator
+from telbill.files.dataset import DataPaths
 from telbill.menu import run_menu
+from telbill.text.i18n import Translator
+
+from smalldata import CALLS, USERS
 
 EN, ZH = Translator("en"), Translator("zh")
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")

@@ -7,8 +7,8 @@ import io
 import pytest
 from rich.console import Console
 
-from telbill.i18n import Translator
 from telbill.menu.progress import PROGRESS_MIN_LINES, LoadingBar
+from telbill.text.i18n import Translator
 
 EN = Translator("en")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from telbill.dataset import DataPaths
-from telbill.i18n import Translator
+from telbill.files.dataset import DataPaths
 from telbill.menu import run_menu
+from telbill.text.i18n import Translator
 
 EN = Translator("en")
 

@@ -14,14 +14,15 @@ from prompt_toolkit.input.base import PipeInput
 from prompt_toolkit.output import DummyOutput
 from rich.cells import cell_len
 from rich.console import Console
-from smalldata import write_data
 
-from telbill.billing import revenue_by_month
-from telbill.dataset import DataPaths
-from telbill.i18n import Translator
+from telbill.files.dataset import DataPaths
 from telbill.menu import run_menu
-from telbill.records import format_fen, format_moment
-from telbill.session import Session
+from telbill.rules.billing import revenue_by_month
+from telbill.rules.records import format_fen, format_moment
+from telbill.session.facade import Session
+from telbill.text.i18n import Translator
+
+from smalldata import write_data
 
 EN, ZH = Translator("en"), Translator("zh")
 USERS = "# users\n83470000  Zhang Qiang  25.00  6.00\n83470001  张强  25  6.5\n"

@@ -1,0 +1,262 @@
+"""The batch bill run: load, screen, rate, write; timed phase by phase.
+
+The subscribers are split into parts, one per process (:mod:`telbill.batch.workers`;
+one process for a small file, where ``fork`` is missing or on one core): each
+part reads calls.txt for its own callers, screens and rates their records
+(:mod:`telbill.batch.part`) and tells this process its totals; this process decides
+the months and the column widths, and writes the three files, each part
+formatting its own subscribers' rows and set-aside lines. The files are the
+same, byte for byte, whatever the number of parts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from telbill.batch.part import Layout, Plan, Tally
+from telbill.batch.workers import Workers
+from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
+from telbill.errors import DataError, InputFileError, SaveCutShortError, UsageError
+from telbill.files import access
+from telbill.files.access import input_error, write_together
+from telbill.files.dataset import DataPaths, LoadProgress, load_tariff, load_users_file
+from telbill.files.decoding import encode
+from telbill.files.loader import paused_gc
+from telbill.files.outputs import check_outputs, same_file
+from telbill.files.report import (
+    CSV_HEAD,
+    RunInfo,
+    TextCache,
+    bills_head,
+    column_widths,
+    header_lines,
+    month_head,
+    totals_cells,
+    totals_line,
+    user_columns,
+)
+from telbill.files.stream import LineBlocks
+from telbill.processes import process_count
+from telbill.rules.fields import parse_month
+from telbill.rules.records import AnomalyCode
+from telbill.store import journal
+from telbill.text.display import quote
+from telbill.text.i18n import Tr
+
+PhaseFn = Callable[[str], None]
+"""Told the name of each phase after reading as it begins: screen, rate, write."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    """What ``telbill bill`` was asked to do."""
+
+    paths: DataPaths = DataPaths()
+    month: str | None = None
+    out: Path = DEFAULT_OUT
+    anomalies: Path = DEFAULT_ANOMALIES
+    csv: Path | None = None
+    force: bool = False
+    """Replace existing outputs that telbill did not write (never an input)."""
+    processes: int | None = None
+    """How many processes share the work; ``None``: as many as pay on this machine
+    (see :func:`telbill.processes.process_count`)."""
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What the run did, for the summary."""
+
+    calls: Path
+    records: int
+    billed: int
+    counts: dict[AnomalyCode, int]
+    """Records set aside per code (every code present, maybe 0)."""
+    months: list[str]
+    """The billed months, oldest first."""
+    grand_total: int
+    """Every row of every month, in fen."""
+    written: list[Path]
+    encodings: dict[str, str]
+    """Path text → ``utf-8``, ``gb18030``, ``utf-16`` or ``mixed``."""
+    processes: int = 1
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase: read, screen, rate, write (and total)."""
+    month_calls: dict[str, int] = field(default_factory=dict)
+    """Each billed month → how many billed calls start in it (0 for a month named with none)."""
+
+    @property
+    def set_aside(self) -> int:
+        return sum(self.counts.values())
+
+
+def _refuse_outputs(opts: BatchOptions) -> None:
+    """Before anything is read or written: no output over an input or a file not telbill's own."""
+    if same_file(opts.paths.users, opts.paths.calls):
+        raise InputFileError("input.same", path=str(opts.paths.calls))
+    outputs = [p for p in (opts.out, opts.anomalies, opts.csv) if p is not None]
+    check_outputs(outputs, opts.paths.protected(), force=opts.force)
+
+
+def run_batch(
+    opts: BatchOptions,
+    tr: Tr,
+    progress: LoadProgress | None = None,
+    now: datetime | None = None,
+    on_phase: PhaseFn | None = None,
+) -> BatchResult:
+    """Bill everything and write the files; raises TelbillError subclasses.
+
+    ``progress`` follows the reading of calls.txt line by line; ``on_phase`` is
+    told when each later phase (``screen``, ``rate``, ``write``) begins.
+    """
+    if opts.month is not None and parse_month(opts.month) is None:
+        raise UsageError("usage.month", value=quote(opts.month))
+    _refuse_outputs(opts)
+    with paused_gc():
+        return _run(opts, tr, progress, now, on_phase or _no_phase)
+
+
+def _no_phase(name: str) -> None:
+    """The default phase listener: nothing to show."""
+
+
+def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str]]:
+    """Read the tariff and users.txt (stopping at a bad users line) and split the work."""
+    tariff, tariff_source = load_tariff(opts.paths.tariff_path())
+    paths = opts.paths
+    if paths.users == paths.calls:
+        raise InputFileError("input.same", path=str(paths.users))
+    users_file, users_format = load_users_file(paths.users)
+    if users_file.problems:
+        raise DataError("users.stop", users_file.problems, encodings={str(paths.users): users_format.family},
+                        source=str(paths.users),
+                        count=len(users_file.problems))
+    try:
+        size = paths.calls.stat().st_size
+    except OSError as exc:
+        raise input_error(paths.calls, exc) from None
+    plan = Plan.make(list(users_file.users), paths.calls, tariff, opts.month, tr,
+                     process_count(size, opts.processes))
+    return plan, tariff_source, {str(paths.users): users_format.family}
+
+
+def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetime | None,
+         on_phase: PhaseFn) -> BatchResult:
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    with contextlib.ExitStack() as run:
+        # Both data files are read under shared locks, let go once calls.txt is read:
+        # never one of them before a menu save and the other after it.
+        reading = contextlib.ExitStack()
+        run.callback(reading.close)
+        reading.enter_context(access.reading([opts.paths.users, opts.paths.calls]))
+        for path in (opts.paths.users, opts.paths.calls):
+            if journal.pending([path]):  # a save that held the files while this run waited was killed half way
+                raise SaveCutShortError("batch.save_cut_short", path=str(path))
+        plan, tariff_source, encodings = _plan(opts, tr)
+        report = None
+        if progress is not None:
+            total = LineBlocks(opts.paths.calls).count_lines()
+
+            def report(done: int) -> None:
+                progress(done, total)
+
+        parts = run.enter_context(Workers(plan))
+        parts.read(report)
+        reading.close()
+        t1 = time.perf_counter()
+        timings["read"] = t1 - t0
+        on_phase("screen")
+        parts.sweep()
+        t2 = time.perf_counter()
+        timings["screen"] = t2 - t1
+        on_phase("rate")
+        tally = parts.tally()  # waits for the workers
+        layout = _layout(plan, tally, opts.csv is not None)
+        parts.send(layout)
+        t3 = time.perf_counter()
+        timings["rate"] = t3 - t2
+        on_phase("write")
+        info = RunInfo(
+            users_source=str(opts.paths.users), users=len(plan.users),
+            calls_source=str(opts.paths.calls), records=tally.records,
+            billed=tally.billed, set_aside=tally.set_aside,
+            tariff_source=tariff_source,
+            generated=(now or datetime.now()).strftime("%Y-%m-%d %H:%M:%S"),
+        )
+        grand_total = _grand_total(plan, tally, layout)
+        # Every file is written to a temporary file before any is renamed into place:
+        # a failure or Ctrl-C leaves all the old outputs as they were. Each file is
+        # made a chunk at a time while it is being written, so no text is held whole.
+        files: list[tuple[Path, Iterable[bytes]]] = [
+            (opts.out, _bill_chunks(plan, parts, layout, tally, info, grand_total)),
+            (opts.anomalies, _anomaly_chunks(parts, tally, info, tr)),
+        ]
+        if opts.csv is not None:
+            files.append((opts.csv, _csv_chunks(parts, layout)))
+        write_together(files)
+        parts.finish()
+    written = [path for path, _ in files]
+    timings["write"] = time.perf_counter() - t3
+    timings["total"] = time.perf_counter() - t0
+    encodings[str(opts.paths.calls)] = tally.encoding
+    counts = dict(zip(AnomalyCode, tally.counts))
+    return BatchResult(opts.paths.calls, tally.records, tally.billed, counts, layout.months, grand_total,
+                       written, encodings, plan.parts, timings, dict(tally.month_calls))
+
+
+def _sums(plan: Plan) -> tuple[int, int]:
+    """All subscribers' rent and feature fee, in fen."""
+    return sum(u.rent for u in plan.users), sum(u.feature for u in plan.users)
+
+
+def _layout(plan: Plan, tally: Tally, csv: bool) -> Layout:
+    """The billed months and each month's column widths, from every part's totals."""
+    months = sorted(tally.months)
+    rent, feature = _sums(plan)
+    fixed = TextCache().fixed_widths(user_columns(plan.users)) if plan.users else [0, 0, 0, 0]
+    widths = [column_widths(plan.tr, totals_cells(plan.tr, rent, feature, *tally.months[m]), fixed)
+              for m in months]
+    return Layout(months, widths, csv)
+
+
+def _grand_total(plan: Plan, tally: Tally, layout: Layout) -> int:
+    rent, feature = _sums(plan)
+    return sum(rent + feature + local + far for local, far in map(tally.months.__getitem__, layout.months))
+
+
+def _bill_chunks(plan: Plan, parts: Workers, layout: Layout, tally: Tally, info: RunInfo,
+                 grand_total: int) -> Iterator[bytes]:
+    """The bill-detail file, a month at a time (each part's rows in users.txt order)."""
+    tr = plan.tr
+    yield encode(bills_head(info, tr, len(layout.months), grand_total))
+    rent, feature = _sums(plan)
+    texts = TextCache()
+    for i, month in enumerate(layout.months):
+        widths = layout.widths[i]
+        yield b"\n" + encode([f"== {month} ==", month_head(tr, widths)])
+        yield from parts.bill_rows(layout, i, texts)
+        yield encode([totals_line(totals_cells(tr, rent, feature, *tally.months[month]), widths)])
+
+
+def _anomaly_chunks(parts: Workers, tally: Tally, info: RunInfo, tr: Tr) -> Iterator[bytes]:
+    """The anomalies file: the header with the counts per code, then every part's lines."""
+    lines = header_lines(info, tr, "anomalies.title")
+    for code, n in zip(AnomalyCode, tally.counts):
+        lines.append(f"# {code.value}: {n}")
+    lines.append("# " + tr("anomalies.total", count=tally.set_aside))
+    yield encode(lines)
+    yield from parts.anomalies()
+
+
+def _csv_chunks(parts: Workers, layout: Layout) -> Iterator[bytes]:
+    yield CSV_HEAD.encode()
+    texts = TextCache()
+    for i in range(len(layout.months)):
+        yield from parts.csv_rows(layout, i, texts)

@@ -1,0 +1,273 @@
+"""The parts of a batch run, one per process: part 0 here, the others in forked workers.
+
+Each worker is forked before anything is read (so it shares the program's pages
+with this process and starts at once). This process reads calls.txt, finds the
+part of each line (by its caller) and sends each worker its lines a block at a
+time through a pipe. A worker reads and screens its part of the records
+(:class:`telbill.batch.part.Part`), sends back its :class:`~telbill.batch.part.Tally`,
+waits for the :class:`~telbill.batch.part.Layout`, then sends its share of each
+output file in the order the files are written: its bill rows month by month,
+its set-aside lines, its CSV rows. Only this process writes files.
+
+A worker ignores Ctrl-C (this process stops it); one that fails sends its error
+back, and this process raises the same error, so the user sees the same one
+line as without workers; one that dies without a word becomes
+:class:`~telbill.errors.WorkerError`. Leaving :class:`Workers` (normally, on an
+error or on Ctrl-C) stops every worker that has not finished and waits for it,
+so none is left behind.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import heapq
+import os
+import signal
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any, NoReturn
+
+from telbill import errors
+from telbill.batch.part import Layout, Part, Plan, ProgressFn, Tally
+from telbill.errors import TelbillError, WorkerError
+from telbill.files.report import TextCache
+from telbill.processes import open_pipe
+
+AnomalyChunks = Iterator[tuple[list[int], list[bytes]]]
+
+
+# -- in the worker -----------------------------------------------------------------------
+
+
+def _describe(exc: BaseException) -> tuple[Any, ...]:
+    if isinstance(exc, TelbillError):
+        problems = getattr(exc, "problems", None)
+        return ("telbill", type(exc).__name__, exc.key, exc.params, problems)
+    return ("other", type(exc).__name__, str(exc))
+
+
+def _work(plan: Plan, index: int, inbox: Connection, outbox: Connection) -> NoReturn:
+    """A worker's whole life: its part, sent back piece by piece; then it ends."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+        part = Part(plan, index)
+        part.read_fed(inbox)
+        part.sweep()
+        outbox.send(("tally", part.tally()))
+        layout: Layout = inbox.recv()
+        texts = TextCache()
+        for i in range(len(layout.months)):
+            outbox.send(("rows", part.bill_rows(layout, i, texts)))
+        for chunk in part.anomaly_chunks():
+            outbox.send(("anomalies", chunk))
+        outbox.send(("end", None))
+        if layout.csv:
+            for i in range(len(layout.months)):
+                outbox.send(("rows", part.csv_rows(layout, i, texts)))
+        outbox.send(("done", None))
+    except BaseException as exc:
+        code = 1
+        with contextlib.suppress(BaseException):
+            outbox.send(("error", _describe(exc)))
+    finally:
+        os._exit(code)
+
+
+# -- in this process ---------------------------------------------------------------------
+
+
+def _rebuild(description: tuple[Any, ...]) -> BaseException:
+    """The exception a worker described, to be raised here."""
+    if description[0] == "telbill":
+        _, name, key, params, problems = description
+        cls: Any = getattr(errors, name, TelbillError)
+        made: BaseException = cls(key, problems, **params) if problems is not None else cls(key, **params)
+        return made
+    _, name, message = description
+    builtin = getattr(builtins, name, None)
+    if isinstance(builtin, type) and issubclass(builtin, Exception):
+        return builtin(message)
+    other: BaseException = type(name, (Exception,), {})(message)
+    return other
+
+
+class _Remote:
+    """A worker as seen from here."""
+
+    def __init__(self, plan: Plan, index: int) -> None:
+        to_worker, self.outbox = open_pipe()
+        self.inbox, from_worker = open_pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker
+            self.outbox.close()
+            self.inbox.close()
+            _work(plan, index, to_worker, from_worker)
+        to_worker.close()
+        from_worker.close()
+        self.finished = False
+
+    def receive(self, expected: str) -> Any:
+        try:
+            kind, value = self.inbox.recv()
+        except (EOFError, OSError):
+            raise self._died() from None
+        if kind == "error":
+            self.finished = self._reap() is not None
+            raise _rebuild(value)
+        if kind != expected:
+            raise self._died()
+        return value
+
+    def anomaly_chunks(self) -> AnomalyChunks:
+        while True:
+            try:
+                kind, value = self.inbox.recv()
+            except (EOFError, OSError):
+                raise self._died() from None
+            if kind == "end":
+                return
+            if kind == "error":
+                raise _rebuild(value)
+            yield value
+
+    def _reap(self, block: bool = True) -> int | None:
+        """The worker's wait status once it has ended (``None`` if still running)."""
+        try:
+            pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return 0
+        return status if pid else None
+
+    def _died(self) -> WorkerError:
+        """The error to raise when the worker is gone without a word."""
+        status = self._reap()
+        self.finished = True
+        if status is not None and os.WIFSIGNALED(status):
+            return WorkerError("batch.worker_killed", signal=os.WTERMSIG(status))
+        return WorkerError("batch.worker_died",
+                           status=os.waitstatus_to_exitcode(status) if status is not None else "?")
+
+    def stop(self) -> None:
+        """Make sure the worker has ended and been waited for."""
+        if not self.finished:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+            self.finished = True
+        for conn in (self.inbox, self.outbox):
+            with contextlib.suppress(OSError):
+                conn.close()
+
+
+class Workers:
+    """All the parts of one batch run (part 0 in this process); a context manager."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.remotes: list[_Remote] = []
+        self.local = Part(plan, 0)
+
+    def __enter__(self) -> Workers:
+        try:
+            for index in range(1, self.plan.parts):
+                self.remotes.append(_Remote(self.plan, index))
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        for remote in self.remotes:
+            remote.stop()
+
+    def read(self, progress: ProgressFn | None = None) -> None:
+        """Read calls.txt: this process's part, while each worker gets its lines and reads them."""
+        try:
+            self.local.read(progress, [remote.outbox for remote in self.remotes])
+        except (BrokenPipeError, ConnectionResetError):  # a worker is gone: say why
+            for remote in self.remotes:
+                remote.receive("tally")
+            raise
+
+    def sweep(self) -> None:
+        self.local.sweep()
+
+    def tally(self) -> Tally:
+        """Every part's tally, added up."""
+        total = self.local.tally()
+        for remote in self.remotes:
+            total.add(remote.receive("tally"))
+        return total
+
+    def send(self, layout: Layout) -> None:
+        for remote in self.remotes:
+            try:
+                remote.outbox.send(layout)
+            except OSError:
+                remote.receive("layout")  # the worker's own error, or that it died
+
+    def bill_rows(self, layout: Layout, i: int, texts: TextCache) -> Iterator[bytes]:
+        """Every part's rows of month ``i``, in part order (users.txt order)."""
+        yield self.local.bill_rows(layout, i, texts)
+        for remote in self.remotes:
+            yield remote.receive("rows")
+
+    def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> Iterator[bytes]:
+        yield self.local.csv_rows(layout, i, texts)
+        for remote in self.remotes:
+            yield remote.receive("rows")
+
+    def anomalies(self) -> Iterator[bytes]:
+        """Every part's set-aside lines, merged in line order, a chunk at a time."""
+        streams = [self.local.anomaly_chunks(), *(remote.anomaly_chunks() for remote in self.remotes)]
+        firsts = [next(stream, None) for stream in streams]
+        live = [i for i, chunk in enumerate(firsts) if chunk is not None]
+        if len(live) <= 1:  # one part set lines aside (or none did): no merging
+            for i in live:
+                chunk = firsts[i]
+                assert chunk is not None
+                yield from chunk[1]
+                for _, pieces in streams[i]:
+                    yield from pieces
+            for stream in streams:  # let every worker's stream reach its end
+                for _ in stream:
+                    pass
+            return
+        lines = heapq.merge(*(_numbered(first, stream) for first, stream in zip(firsts, streams)
+                              if first is not None))
+        batch: list[bytes] = []
+        for _, line in lines:
+            batch.append(line)
+            if len(batch) >= 10_000:
+                yield b"".join(batch)
+                batch.clear()
+        if batch:
+            yield b"".join(batch)
+        for first, stream in zip(firsts, streams):
+            if first is None:
+                for _ in stream:
+                    pass
+
+    def finish(self) -> None:
+        """Wait for every worker to say it is done, and for it to end."""
+        for remote in self.remotes:
+            remote.receive("done")
+            remote.finished = remote._reap() is not None
+
+
+def _numbered(first: tuple[list[int], list[bytes]], rest: AnomalyChunks) -> Iterator[tuple[int, bytes]]:
+    """(line number, line with its end) of each line of a part's anomaly chunks."""
+    chunk: tuple[list[int], list[bytes]] | None = first
+    while chunk is not None:
+        numbers, pieces = chunk
+        lines = b"".join(pieces).split(b"\n")
+        lines.pop()
+        yield from zip(numbers, (line + b"\n" for line in lines))
+        chunk = next(rest, None)

@@ -1,0 +1,411 @@
+"""Reading calls.txt lines into call records: the one fast reader of the menu and the batch.
+
+A :class:`CallReader` takes the lines a block at a time (:meth:`CallReader.block`).
+In a block, the lines of exactly six fields (before a trailing comment, if any)
+are taken together, column by column with ``map``: each distinct date text is
+parsed once, when first met, and then looked up; a clock is looked up as its
+``HH:MM`` and ``:SS`` parts (two small tables that stay in the CPU cache: a table
+of every clock would not, and costs more); the callers are interned (one string per caller, shared by all of its records) and the callees
+checked. Blank and comment lines are passed over. Any other line, and each line
+of a run where some field is not right, is read on its own
+(:meth:`CallReader.line`), which gives a record that cannot be read its exact
+reason. So SPEC §1–§3 hold whichever way a line goes:
+
+- the fields are those :func:`telbill.rules.fields.split_fields` separates: a block
+  holding a control character that ``str.split`` would take as a space
+  (:data:`~telbill.rules.fields.SPLIT_ONLY`) is read line by line, where that character
+  stays inside a field, which then is not valid;
+- a line longer than :data:`MAX_LINE_CHARS` is set aside whole, never split;
+- a line valid in no encoding (its number in ``unreadable``) is a malformed record;
+- every record line is counted once (:attr:`CallReader.records`) and becomes
+  either a record or a :class:`BadCall` (:attr:`CallReader.malformed`).
+
+What is made of a run of good records is the caller's: :class:`CallReader` hands
+it to its ``build`` function as columns (callers, callees, starts, ends, line
+numbers, lines). The menu makes full :class:`~telbill.rules.records.Call` records that
+keep their line (:mod:`telbill.files.loader`), a batch part lean ones
+(:mod:`telbill.batch.part`) that keep their text only when it is not the standard
+layout: with ``keep_texts=False`` the reader gathers those texts in
+:attr:`CallReader.texts` (line number → text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import compress, count, islice, product, repeat
+from operator import add, and_, contains, eq, getitem, ne, not_, sub
+from typing import Any, TypeVar, cast
+
+from telbill.lists.linked import IntrusiveList, Linked
+from telbill.rules.fields import (
+    BLANKS,
+    MAX_SECONDS,
+    PHONE_MAX,
+    PHONE_MIN,
+    SECONDS_PER_DAY,
+    SPLIT_ONLY,
+    clock_shaped,
+    date_shaped,
+    is_phone,
+    parse_clock,
+    parse_date,
+    split_fields,
+    strip_comment,
+)
+from telbill.text.display import quote
+
+MAX_LINE_CHARS = 65_536
+"""A calls line longer than this is no record (one with ordinary spacing is under 100
+characters): unless it is blank or a comment, it is set aside as malformed as it is,
+without being split into fields (a line of 50 million one-digit tokens would otherwise
+become 25 million strings)."""
+BLOCK = 128
+"""Lines read and split at a time (small enough for their fields to stay in the CPU cache)."""
+
+_FIRST_NON_BLANK = re.compile(f"[^{BLANKS}]")
+
+
+@dataclass(slots=True)
+class BadCall:
+    """A calls.txt line that is a record but cannot be read (code ``malformed``)."""
+
+    line_no: int
+    raw: str
+    key: str
+    params: dict[str, object]
+
+
+CallFields = tuple[str, str, int, int]
+"""A record's caller, callee, start and end (seconds)."""
+
+
+def parse_call_fields(parts: list[str]) -> tuple[CallFields | None, str, dict[str, object]]:
+    """Parse the fields of one record: ``(fields, '', {})`` or ``(None, key, params)``."""
+    if len(parts) != 6:
+        return None, "calls.fields", {"count": len(parts)}
+    caller, callee, d1, t1, d2, t2 = parts
+    for label, number in (("caller", caller), ("callee", callee)):
+        if not is_phone(number):
+            return None, f"calls.{label}", {"value": quote(number)}
+    moments = []
+    for day_text, clock_text in ((d1, t1), (d2, t2)):
+        day = parse_date(day_text)
+        if day is None:
+            key = "calls.date" if date_shaped(day_text) else "calls.date_format"
+            return None, key, {"value": quote(day_text)}
+        secs = parse_clock(clock_text)
+        if secs is None:
+            key = "calls.time" if clock_shaped(clock_text) else "calls.time_format"
+            return None, key, {"value": quote(clock_text)}
+        moments.append(day * SECONDS_PER_DAY + secs)
+    return (caller, callee, moments[0], moments[1]), "", {}
+
+
+def long_line(line: str) -> tuple[str, dict[str, object]] | None:
+    """``(key, params)`` of the malformed record that a line longer than
+    :data:`MAX_LINE_CHARS` is; ``None`` for a shorter line, or a blank or comment one."""
+    if len(line) <= MAX_LINE_CHARS:
+        return None
+    first = _FIRST_NON_BLANK.search(line)
+    if first is None or first[0] == "#":
+        return None
+    return "calls.line_long", {"length": len(line), "limit": MAX_LINE_CHARS}
+
+
+Build = Callable[[list[str], Sequence[str], list[int], list[int], Sequence[int], Sequence[str]], None]
+"""Makes records of a run of good lines, given as columns: callers (interned),
+callees, starts, ends (seconds), line numbers and the lines themselves."""
+
+_HH_MM = dict(zip(map("%02d:%02d".__mod__, product(range(24), range(60))), range(0, SECONDS_PER_DAY, 60)))
+_SS = dict(zip(map(":%02d".__mod__, range(60)), range(60)))
+_HH_MM_AT, _SS_AT = _HH_MM.__getitem__, _SS.__getitem__
+_HEAD, _TAIL = slice(0, 5), slice(5, None)
+_slice = cast(Callable[[str, slice], str], getitem)
+
+
+def _clock_checks(texts: Sequence[str]) -> tuple[Iterator[bool], Iterator[bool]]:
+    """Whether each text is ``HH:MM:SS`` with a real time, as two columns (its ``HH:MM`` and
+    its ``:SS`` part in the tables), both true for a clock."""
+    return (map(_HH_MM.__contains__, map(_slice, texts, repeat(_HEAD))),
+            map(_SS.__contains__, map(_slice, texts, repeat(_TAIL))))
+
+
+_CANONICAL = "%s  %s  %s %s  %s %s".__mod__
+"""The standard layout of a record (what a record's text is when none is kept)."""
+
+
+class CallReader:
+    """Reads calls.txt lines a block at a time; ``build`` makes the records (see the module).
+
+    ``unreadable`` holds the numbers of lines valid in no encoding (it may grow
+    while lines are read: a streamed file learns them block by block).
+    """
+
+    def __init__(self, build: Build, *, keep_texts: bool, unreadable: Collection[int] = frozenset()) -> None:
+        self.build = build
+        self.keep_texts = keep_texts
+        """True: ``build`` gets every line and keeps what it wants; False: the lines not
+        in the standard layout are kept in :attr:`texts`."""
+        self.unreadable = unreadable
+        self.records = 0
+        """Record lines read, readable or not: the conservation total."""
+        self.malformed: list[BadCall] = []
+        """Record lines that could not be read, in the order read."""
+        self.texts: dict[int, str] = {}
+        """Line number → text of a record whose text is not the standard layout
+        (with ``keep_texts=False`` only)."""
+        self.dates: dict[str, int] = {}
+        """Date text → the second its day starts (only real dates, as they are met)."""
+        self.callers: dict[str, str] = {}
+        """Caller text → the one string every record of that caller holds."""
+
+    # -- blocks ---------------------------------------------------------------------------
+
+    def read(self, lines: Iterable[str], progress: Callable[[int], None] | None = None,
+             every: int = 50_000, keep: Callable[[list[str]], object] | None = None, first: int = 1) -> int:
+        """Read lines numbered from ``first`` (their line ends dropped); return how many.
+
+        ``keep`` gets each block of lines as read; ``progress`` hears each multiple of
+        ``every`` among the numbers of the lines read, and the last number at the end.
+        """
+        it = iter(lines)
+        number = first - 1
+        next_report = (number // every + 1) * every
+        while True:
+            block = list(map(str.rstrip, islice(it, BLOCK), repeat("\r\n")))
+            if not block:
+                break
+            if keep is not None:
+                keep(block)
+            self.block(block, range(number + 1, number + 1 + len(block)))
+            number += len(block)
+            if progress is not None:
+                while next_report <= number:
+                    progress(next_report)
+                    next_report += every
+        if progress is not None:
+            progress(number)
+        return number - first + 1
+
+    def block(self, block: list[str], numbers: Sequence[int], may_be_long: bool = True) -> None:
+        """Some lines (without their line ends) and their numbers: those of six fields
+        without a comment together, any other one on its own. ``may_be_long=False``
+        says that no line is longer than :data:`MAX_LINE_CHARS`."""
+        if not block:
+            return
+        unreadable = self.unreadable
+        if (may_be_long and max(map(len, block)) > MAX_LINE_CHARS) or (
+                unreadable and not _disjoint(unreadable, numbers)):
+            for line, number in zip(block, numbers):
+                self.line(line, number)
+            return
+        joined = "".join(block)
+        if not joined.isprintable() and any(map(joined.__contains__, SPLIT_ONLY)):
+            # control characters that str.split would take as spaces: line by line,
+            # with the fields as telbill separates them
+            for line, number in zip(block, numbers):
+                self.line(line, number)
+            return
+        parts = list(map(str.split, block))
+        if "#" in joined:  # the fields of a line with a comment are those before it
+            for i in compress(count(), map(contains, block, repeat("#"))):
+                parts[i] = strip_comment(block[i]).split()
+        sizes = list(map(len, parts))
+        if min(sizes) == 6 == max(sizes):
+            self._run(block, parts, numbers)
+            return
+        # Records of six fields go together; a blank or comment line (no field) is no
+        # record; any other line is read on its own, in its place.
+        six = list(map(eq, sizes, repeat(6)))
+        done, n = 0, len(block)
+        for i in compress(count(), map(and_, map(not_, six), map(bool, sizes))):
+            if i > done:
+                self._take(block, parts, numbers, six, done, i)
+            self.line(block[i], numbers[i])
+            done = i + 1
+        if done < n:
+            self._take(block, parts, numbers, six, done, n)
+
+    def _take(self, block: list[str], parts: list[list[str]], numbers: Sequence[int], six: list[bool],
+              a: int, b: int) -> None:
+        """Lines ``a`` to ``b`` of a block, those of six fields (the others hold none)."""
+        if all(six[a:b]):
+            self._run(block[a:b], parts[a:b], numbers[a:b])
+            return
+        keep = six[a:b]
+        lines = list(compress(block[a:b], keep))
+        if lines:
+            self._run(lines, list(compress(parts[a:b], keep)), list(compress(numbers[a:b], keep)))
+
+    def _run(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
+        """Records of six fields (``rows``), each on its line (its comment, if any, left out)."""
+        callers, callees, d1, t1, d2, t2 = zip(*rows)
+        day = self.dates.__getitem__
+        # A clock is its "HH:MM" part and its ":SS" part, each looked up in a small
+        # table (1440 and 60 entries, which stay in the CPU cache); both found
+        # means the text was exactly HH:MM:SS with a real time.
+        try:
+            starts = list(map(add, map(day, d1), map(add, map(_HH_MM_AT, map(_slice, t1, repeat(_HEAD))),
+                                                    map(_SS_AT, map(_slice, t1, repeat(_TAIL))))))
+            ends = list(map(add, map(day, d2), map(add, map(_HH_MM_AT, map(_slice, t2, repeat(_HEAD))),
+                                                  map(_SS_AT, map(_slice, t2, repeat(_TAIL))))))
+        except KeyError:  # a date not seen before, or something wrong
+            if not self._learn(d1, d2):
+                return self._sort_out(lines, rows, numbers)
+            return self._run(lines, rows, numbers)
+        known = self.callers
+        try:
+            shared = list(map(known.__getitem__, callers))
+        except KeyError:  # callers not seen before
+            for caller in set(callers).difference(known):
+                if not is_phone(caller):
+                    return self._sort_out(lines, rows, numbers)
+                known[caller] = caller
+            shared = list(map(known.__getitem__, callers))
+        digits = "".join(callees)
+        if not (digits.isascii() and digits.isdigit()
+                and min(map(len, callees)) >= PHONE_MIN and max(map(len, callees)) <= PHONE_MAX):
+            return self._sort_out(lines, rows, numbers)
+        if not self.keep_texts:
+            differs = list(map(ne, lines, map(_CANONICAL, zip(callers, callees, d1, t1, d2, t2))))
+            if any(differs):
+                self.texts.update(compress(zip(numbers, lines), differs))
+        self.records += len(lines)
+        self.build(shared, callees, starts, ends, numbers, lines)
+
+    def _learn(self, d1: Iterable[str], d2: Iterable[str]) -> bool:
+        """Add the run's new date texts to the table; False if it has none (what was not
+        found is something else) or one of them is no real date."""
+        new = set(d1).union(d2).difference(self.dates)
+        for text in new:
+            parsed = parse_date(text)
+            if parsed is None:
+                return False
+            self.dates[text] = parsed * SECONDS_PER_DAY
+        return bool(new)
+
+    def _sort_out(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
+        """A run with a field not right: learn its good new dates and callers, then
+        take the lines that are right together and the others one by one."""
+        dates, callers = self.dates, self.callers
+        caller_col, callees, d1, t1, d2, t2 = zip(*rows)
+        for text in set(d1).union(d2).difference(dates):
+            parsed = parse_date(text)
+            if parsed is not None:
+                dates[text] = parsed * SECONDS_PER_DAY
+        for caller in set(caller_col).difference(callers):
+            if is_phone(caller):
+                callers[caller] = caller
+        lengths = list(map(len, callees))
+        good = map(all, zip(map(dates.__contains__, d1), *_clock_checks(t1),
+                            map(dates.__contains__, d2), *_clock_checks(t2),
+                            map(callers.__contains__, caller_col),
+                            map(PHONE_MIN.__le__, lengths), map(PHONE_MAX.__ge__, lengths),
+                            map(str.isascii, callees), map(str.isdigit, callees)))  # is_phone
+        done, n = 0, len(lines)
+        for i in compress(range(n), map(not_, good)):
+            if i > done:
+                self._run(lines[done:i], rows[done:i], numbers[done:i])
+            self.line(lines[i], numbers[i], rows[i])
+            done = i + 1
+        if done < n:
+            self._run(lines[done:], rows[done:], numbers[done:])
+
+    # -- one line -------------------------------------------------------------------------
+
+    def line(self, line: str, number: int, parts: list[str] | None = None) -> None:
+        """One line on its own: a record, a malformed record, or nothing (blank,
+        comment). ``parts`` is ``line.split()`` when that gives the fields as telbill
+        separates them (no control character in the line), else ``None``."""
+        if len(line) > MAX_LINE_CHARS:
+            long = long_line(line)
+            if long is not None:
+                self.records += 1
+                self.malformed.append(BadCall(number, line, *long))
+            return
+        if "#" in line:
+            parts = split_fields(strip_comment(line))
+        elif parts is None:
+            parts = split_fields(line)
+        if not parts:
+            return
+        self.records += 1
+        if number in self.unreadable:
+            self.malformed.append(BadCall(number, line, "line.unreadable", {"value": quote(line)}))
+            return
+        fields, key, params = parse_call_fields(parts)
+        if fields is None:
+            self.malformed.append(BadCall(number, line, key, params))
+            return
+        caller, callee, start, end = fields
+        caller = self.callers.setdefault(caller, caller)
+        if not self.keep_texts and line != _CANONICAL(tuple(parts)):
+            self.texts[number] = line
+        self.build([caller], [callee], [start], [end], [number], [line])
+
+
+def _disjoint(unreadable: Collection[int], numbers: Sequence[int]) -> bool:
+    if isinstance(unreadable, (set, frozenset)):
+        return unreadable.isdisjoint(numbers)
+    return not any(map(unreadable.__contains__, numbers))
+
+
+# -- what the builders share ---------------------------------------------------------------
+
+L = TypeVar("L", bound=Linked)
+
+
+class Records(IntrusiveList[L]):
+    """Records read from a file, each its own cell; new ones are linked a run at a time."""
+
+    __slots__ = ()
+
+    def link(self, records: list[L]) -> None:
+        """Append fresh records (never linked in a list before), with ``map``, not a loop."""
+        if not records:
+            return
+        deque(map(_SET_NEXT, records, islice(records, 1, None)), 0)
+        records[-1].next = None
+        if self.tail is None:
+            self.head = records[0]  # type: ignore[assignment]
+        else:
+            self.tail.next = records[0]  # type: ignore[assignment]
+        self.tail = records[-1]  # type: ignore[assignment]
+        self._len += len(records)
+
+
+_SET_NEXT = cast(Any, getattr(Linked, "next")).__set__
+
+
+class StartOrder:
+    """Follows each caller's records in file order, as they are read: rules 2 and 4
+    (a record that ends before it starts or lasts over three days), and the
+    start-order test of rule 5 for the others: as long as each of a caller's
+    records starts after the previous one started and not before it ended, none
+    of them can overlap another; a caller for whom that fails is ``unordered``.
+    """
+
+    def __init__(self) -> None:
+        self.thresholds: dict[str, int] = {}
+        """Per caller: the earliest start its next record may have (``max(end, start + 1)``
+        of its last one)."""
+        self.unordered: set[str] = set()
+
+    def follow(self, callers: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> list[int]:
+        """The next records, as columns; return the positions of those of rule 2 or 4."""
+        seconds = list(map(sub, ends, starts))
+        odd: list[int] = []
+        if min(seconds) < 0 or max(seconds) > MAX_SECONDS:
+            fine = list(map(and_, map((0).__le__, seconds), map(MAX_SECONDS.__ge__, seconds)))
+            odd = list(compress(count(), map(not_, fine)))
+            callers, starts, ends = list(compress(callers, fine)), list(compress(starts, fine)), list(compress(ends, fine))
+        thresholds, get, unordered = self.thresholds, self.thresholds.get, self.unordered
+        for caller, start, end in zip(callers, starts, ends):
+            if start >= get(caller, 0):
+                thresholds[caller] = end if end != start else end + 1
+            else:
+                unordered.add(caller)
+        return odd

@@ -1,0 +1,308 @@
+"""Field formats: what a phone, a name, an amount, a date, a time and a month may be.
+
+One module serves the loader (a data file's fields: ``is_*`` / ``parse_*``,
+which return a value or ``None`` / a message key) and the menu (what an operator
+types: ``validate_*``, which return the value or raise
+:class:`~telbill.errors.ValidationError` saying why), so that a field means the
+same wherever it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from telbill.errors import ValidationError
+from telbill.text.display import quote
+
+SECONDS_PER_DAY = 86_400
+MAX_SECONDS = 3 * SECONDS_PER_DAY
+"""The longest call billed: one over three days is set aside (``too-long``)."""
+MAX_NAME_CHARS = 64
+PHONE_MIN, PHONE_MAX = 3, 20
+MAX_YUAN_DIGITS = 15
+"""Digits allowed before the decimal point of an amount (under a thousand trillion yuan)."""
+
+_MONEY = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
+_MONEY_ANY = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CLOCK = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+def date_shaped(text: str) -> bool:
+    """``text`` looks like ``YYYY-MM-DD`` (whether or not such a day exists)."""
+    return _DATE.fullmatch(text) is not None
+
+
+def clock_shaped(text: str) -> bool:
+    """``text`` looks like ``HH:MM:SS`` (whether or not such a time exists)."""
+    return _CLOCK.fullmatch(text) is not None
+
+
+BLANKS = "\t \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+"""Tab and the space characters (the ideographic space among them)."""
+SEPARATOR = re.compile(f"[{BLANKS}]+")
+"""What separates the fields of a record: runs of spaces, tabs and the other
+space characters (the ideographic space among them). Control characters that
+``str.split`` would also take as spaces (``\\x0b \\x0c \\x1c-\\x1f \\x85``, line and
+paragraph separators) do not separate fields: they stay inside one, which then
+is not a valid field."""
+
+TRAILING_COMMENT = re.compile(f"[{BLANKS}]#")
+"""A ``#`` after a blank starts a trailing comment."""
+SPLIT_ONLY = "\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+"""The characters ``str.split`` takes as spaces that do not separate fields (they are
+control characters, see :data:`SEPARATOR`): in a text holding none of them,
+``str.split`` gives the fields :func:`split_fields` gives (the other control
+characters stay inside a field with both)."""
+
+_NAME_ALLOWED_FORMAT = frozenset("\u200c\u200d")
+"""Zero-width non-joiner and joiner: format characters some scripts need in names."""
+_NAME_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def split_fields(text: str) -> list[str]:
+    """The fields of a comment-free record text (see :data:`SEPARATOR`)."""
+    return [part for part in SEPARATOR.split(text) if part]
+
+
+def strip_comment(line: str) -> str:
+    """The line without a trailing comment; ``''`` for a comment or blank line."""
+    stripped = line.strip(BLANKS)
+    if not stripped or stripped[0] == "#":
+        return ""
+    if "#" in stripped:
+        m = TRAILING_COMMENT.search(stripped)
+        if m is not None:
+            stripped = stripped[: m.start()].rstrip(BLANKS)
+    return stripped
+
+
+# -- phones, names and money -----------------------------------------------------------
+
+
+def is_phone(text: str) -> bool:
+    """3 to 20 ASCII digits."""
+    return PHONE_MIN <= len(text) <= PHONE_MAX and text.isascii() and text.isdigit()
+
+
+def name_problem(name: str) -> str | None:
+    """The message key saying why ``name`` (its raw text) cannot be a name, or ``None``.
+
+    Control characters, invisible format characters (BOM, bidi controls; the
+    zero-width joiners are allowed), line separators and unreadable bytes make a
+    bad name, as does one over :data:`MAX_NAME_CHARS` characters.
+    """
+    if not name.isprintable():
+        for ch in name:
+            if ch in _NAME_ALLOWED_FORMAT or ch in BLANKS:
+                continue
+            if unicodedata.category(ch) in _NAME_REFUSED_CATEGORIES:
+                return "users.name_control"
+    if len(name) > MAX_NAME_CHARS:
+        return "users.name_long"
+    return None
+
+
+def money_problem(text: str) -> str | None:
+    """The message key saying why ``text`` is not an amount of yuan, or ``None``."""
+    if _MONEY.fullmatch(text):
+        if len(text.partition(".")[0].lstrip("0")) > MAX_YUAN_DIGITS:
+            return "money.too_large"
+        return None
+    if _MONEY_ANY.fullmatch(text):
+        if text.startswith("-"):
+            return "money.negative"
+        return "money.decimals"
+    return "money.not_number"
+
+
+def parse_money(text: str) -> int:
+    """``'25.5'`` → 2550 fen. The caller checks :func:`money_problem` first."""
+    whole, _, frac = text.partition(".")
+    return int(whole) * 100 + int((frac + "00")[:2])
+
+
+# -- dates, times and months -----------------------------------------------------------
+
+_date_cache: dict[str, int] = {}
+_clock_cache: dict[str, int] = {}
+
+
+def parse_date(text: str) -> int | None:
+    """``YYYY-MM-DD`` → its day number (``date.toordinal``), or ``None`` if impossible."""
+    day = _date_cache.get(text)
+    if day is not None:
+        return day
+    if not _DATE.fullmatch(text):
+        return None
+    try:
+        day = date(int(text[:4]), int(text[5:7]), int(text[8:])).toordinal()
+    except ValueError:
+        return None
+    _date_cache[text] = day
+    return day
+
+
+def parse_clock(text: str) -> int | None:
+    """``HH:MM:SS`` (00:00:00 to 23:59:59) → seconds since midnight, or ``None``."""
+    secs = _clock_cache.get(text)
+    if secs is not None:
+        return secs
+    m = _CLOCK.fullmatch(text)
+    if m is None:
+        return None
+    h, mi, s = int(m[1]), int(m[2]), int(m[3])
+    if h > 23 or mi > 59 or s > 59:
+        return None
+    secs = h * 3600 + mi * 60 + s
+    _clock_cache[text] = secs
+    return secs
+
+
+def parse_moment(day_text: str, clock_text: str) -> int | None:
+    """Date and time fields → seconds since 0001-01-01 00:00:00 local time."""
+    day = parse_date(day_text)
+    secs = parse_clock(clock_text)
+    if day is None or secs is None:
+        return None
+    return day * SECONDS_PER_DAY + secs
+
+
+def parse_month(text: str) -> str | None:
+    """``YYYY-MM`` with a real month (0001-01 to 9999-12), or ``None``."""
+    m = _MONTH.fullmatch(text)
+    if m is None or int(m[1]) < 1 or not 1 <= int(m[2]) <= 12:
+        return None
+    return text
+
+
+# -- what an operator types ---------------------------------------------------------------
+#
+# Each ``validate_*`` function takes the text as typed and returns the value, or
+# raises ValidationError whose message says why (the menu asks again with it).
+# Full-width digits and signs, as a Chinese input method types them (８３４７,
+# ２０２１－０１), are taken as their ASCII forms here, in what is typed only:
+# in a data file they are not digits.
+
+_HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def halfwidth(text: str) -> str:
+    """``text`` with full-width ASCII forms (and the ideographic space) made plain ASCII."""
+    return text.translate(_HALFWIDTH) if not text.isascii() else text
+
+
+def validate_phone(text: str, key: str = "users.phone") -> str:
+    """3 to 20 digits; ``key`` names the field in the message (users.phone, calls.callee...)."""
+    value = halfwidth(text).strip()
+    if not is_phone(value):
+        raise ValidationError(key, value=quote(value))
+    return value
+
+
+def validate_digits(text: str) -> str:
+    """Some digits to search for (1 to 20)."""
+    value = halfwidth(text).strip()
+    if not (1 <= len(value) <= PHONE_MAX and value.isascii() and value.isdigit()):
+        raise ValidationError("menu.error.digits", value=quote(value))
+    return value
+
+
+_COMMENT_IN_NAME = re.compile(r"(?:^|\s)#")
+
+
+def validate_name(text: str) -> str:
+    """A subscriber's name: words of any script, stored with single spaces.
+
+    The raw text is checked (a control character is refused, not taken as a
+    space). A ``#`` inside a word (``Li#Na``) is part of the name; one that
+    starts a word would start a comment in users.txt, so it is refused.
+    """
+    raw = text.strip(BLANKS)
+    name = " ".join(split_fields(raw))
+    if not name:
+        raise ValidationError("menu.error.name_empty")
+    problem = name_problem(raw)
+    if problem is not None:
+        raise ValidationError(problem, value=quote(raw), limit=MAX_NAME_CHARS)
+    if _COMMENT_IN_NAME.search(name):
+        raise ValidationError("menu.error.name_hash", value=quote(name))
+    return name
+
+
+def validate_money(text: str, label: str = "money") -> int:
+    """Yuan ≥ 0 with at most two decimals → fen; ``label`` is rent, feature or money."""
+    value = halfwidth(text).strip()
+    why = money_problem(value)
+    if why is not None:
+        raise ValidationError(f"{label}.{why.split('.', 1)[1]}", value=quote(value))
+    return parse_money(value)
+
+
+def validate_date(text: str) -> int:
+    """``YYYY-MM-DD`` → day number."""
+    value = halfwidth(text).strip()
+    if not _DATE.fullmatch(value):
+        raise ValidationError("menu.error.date_format", value=quote(value))
+    day = parse_date(value)
+    if day is None:
+        if not 1 <= int(value[5:7]) <= 12:
+            raise ValidationError("menu.error.no_month", value=quote(value), month=value[5:7])
+        if int(value[:4]) == 0:
+            raise ValidationError("menu.error.no_year", value=quote(value))
+        raise ValidationError("menu.error.no_date", value=quote(value))
+    return day
+
+
+def validate_clock(text: str) -> int:
+    """``HH:MM:SS`` → seconds since midnight (an answer to a question for a time alone)."""
+    value = halfwidth(text).strip()
+    if not _CLOCK.fullmatch(value):
+        raise ValidationError("menu.error.clock_format", value=quote(value))
+    secs = parse_clock(value)
+    if secs is None:
+        raise ValidationError("menu.error.no_time", value=quote(value))
+    return secs
+
+
+def validate_moment(text: str, day: int | None = None) -> int:
+    """``YYYY-MM-DD HH:MM:SS`` → seconds; just ``HH:MM:SS`` means that time on ``day``."""
+    parts = halfwidth(text).split()
+    if len(parts) == 1 and day is not None and ":" in parts[0]:
+        return day * SECONDS_PER_DAY + validate_clock(parts[0])
+    if len(parts) != 2:
+        raise ValidationError("menu.error.moment_format", value=quote(text.strip()))
+    date_secs = validate_date(parts[0]) * SECONDS_PER_DAY
+    if not _CLOCK.fullmatch(parts[1]):
+        raise ValidationError("menu.error.moment_format", value=quote(text.strip()))
+    return date_secs + validate_clock(parts[1])
+
+
+def validate_end(text: str, start: int) -> int:
+    """The end of a call: a moment (or a time on the start's day) not before ``start``."""
+    from telbill.rules.records import format_moment
+
+    end = validate_moment(text, start // SECONDS_PER_DAY)
+    if end < start:
+        raise ValidationError("menu.error.end_before_start", end=format_moment(end), start=format_moment(start))
+    return end
+
+
+def validate_month(text: str) -> str:
+    """``YYYY-MM`` with a real month."""
+    value = halfwidth(text).strip()
+    if parse_month(value) is None:
+        raise ValidationError("menu.error.month", value=quote(value))
+    return value
+
+
+def validate_last_day(text: str, first: int) -> int:
+    """The last day of a date range: a date not before ``first``."""
+    last = validate_date(text)
+    if last < first:
+        raise ValidationError("menu.error.range", first=date.fromordinal(first).isoformat(),
+                              last=date.fromordinal(last).isoformat())
+    return last

@@ -1,0 +1,117 @@
+"""The tariff: how much a call of each class costs, in integer fen."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+
+from telbill.errors import TariffError
+from telbill.rules.records import CallClass
+from telbill.text.display import quote
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """The price of one class: a first block, then each further step."""
+
+    first_seconds: int
+    """Seconds covered by the first price."""
+    first_price: int
+    """Price of the first block, in fen."""
+    step_seconds: int
+    """Length of each further step, in seconds (> 0)."""
+    step_price: int
+    """Price of each started step, in fen."""
+
+    def fee(self, seconds: int) -> int:
+        """Fee in fen for a call of ``seconds``: 0 for 0 s, else first + ceil(rest/step) steps."""
+        if seconds <= 0:
+            return 0
+        rest = seconds - self.first_seconds
+        if rest <= 0:
+            return self.first_price
+        return self.first_price + -(-rest // self.step_seconds) * self.step_price
+
+
+@dataclass(frozen=True, slots=True)
+class Tariff:
+    """One rate per call class."""
+
+    local: Rate
+    domestic: Rate
+    international: Rate
+
+    def rate(self, call_class: CallClass) -> Rate:
+        """The rate for ``call_class``."""
+        return getattr(self, call_class.value)  # type: ignore[no-any-return]
+
+    def fee(self, call_class: CallClass, seconds: int) -> int:
+        """Fee in fen of a call of this class and duration."""
+        return self.rate(call_class).fee(seconds)
+
+
+DEFAULT_TARIFF = Tariff(
+    local=Rate(180, 22, 60, 11),
+    domestic=Rate(6, 7, 6, 7),
+    international=Rate(6, 80, 6, 80),
+)
+
+
+def _price_fen(value: object, section: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise TariffError("tariff.price", section=section, key=key, value=repr(value))
+    amount = Decimal(value)
+    try:
+        exact = amount.is_finite() and amount >= 0 and amount == amount.quantize(Decimal("0.01"))
+    except InvalidOperation:  # too many digits to have two decimals
+        exact = False
+    if not exact:
+        raise TariffError("tariff.price", section=section, key=key, value=str(value)[:40])
+    return int(amount * 100)
+
+
+def _seconds(value: object, section: str, key: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise TariffError("tariff.seconds", section=section, key=key, value=repr(value) if not isinstance(value, Decimal) else str(value), minimum=minimum)
+    return value
+
+
+_AT_LINE = re.compile(r"\(at line ([0-9]+), column [0-9]+\)")
+
+
+def _error_line(message: str, text: str) -> int:
+    """The line a TOML error is on (the parser says it in English: only the number is kept)."""
+    m = _AT_LINE.search(message)
+    return int(m[1]) if m else max(1, len(text.splitlines()))
+
+
+def parse_tariff(text: str, source: str, base: Tariff = DEFAULT_TARIFF) -> Tariff:
+    """Read a tariff TOML text; sections and keys left out keep ``base``'s values."""
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: an integer of 4300+ digits
+        line = _error_line(str(exc), text)
+        raise TariffError("tariff.syntax", source=source, line=line,
+                          text=quote(text.splitlines()[line - 1].strip() if text.splitlines() else "")) from None
+    tariff = base
+    for section, body in data.items():
+        if section not in ("local", "domestic", "international"):
+            raise TariffError("tariff.section", source=source, section=section)
+        if not isinstance(body, dict):
+            raise TariffError("tariff.not_section", source=source, section=section)
+        rate: Rate = getattr(tariff, section)
+        changes: dict[str, int] = {}
+        for key, value in body.items():
+            where = f"{source} [{section}]"
+            if key in ("first_price", "step_price"):
+                changes[key] = _price_fen(value, where, key)
+            elif key == "first_seconds":
+                changes[key] = _seconds(value, where, key, 0)
+            elif key == "step_seconds":
+                changes[key] = _seconds(value, where, key, 1)
+            else:
+                raise TariffError("tariff.key", section=where, key=key)
+        tariff = replace(tariff, **{section: replace(rate, **changes)})
+    return tariff

@@ -1,0 +1,1 @@
+"""The menu's data model: what it holds, its queries and edits, search."""

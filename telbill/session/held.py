@@ -1,0 +1,541 @@
+"""The data files as the menu holds them, kept equal to the files line by line.
+
+After a change is saved, :class:`HeldUsers` and :class:`HeldCalls` apply the same
+line edit to what they hold: the lines, the records (parsed from the new lines
+exactly as a load parses them), the line numbers that moved, the indexes (phone →
+subscriber, caller → their call records) and, for the calls, the screening:
+only the callers whose records changed, or whose phone stopped or started being
+a subscriber's, are screened again. So what is held always equals what a fresh
+load of the files would give, at the cost of what changed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Callable, Collection, Container, Iterable
+from pathlib import Path
+from typing import Any
+
+from telbill.errors import Problem
+from telbill.files.callreader import BadCall
+from telbill.files.decoding import decode
+from telbill.files.loader import (
+    CallsFile,
+    UsersFile,
+    duplicate_problem,
+    load_calls,
+    load_users,
+    read_user_line,
+)
+from telbill.lists.linked import IntrusiveList, LinkedList
+from telbill.lists.ordering import Ordered, place_in_file_order
+from telbill.rules.records import AnomalyCode, Call, User
+from telbill.rules.screening import (
+    Anomaly,
+    Screening,
+    malformed_anomaly,
+    screen_as_read,
+    screen_by_caller,
+    screen_caller,
+)
+from telbill.store.disk import FileState, read_file, state_of
+from telbill.store.lines import (
+    LineEdit,
+    apply_in_place,
+    new_numbers,
+    renumbering,
+    renumbering_table,
+)
+
+
+def unreadable(text: str) -> bool:
+    """Whether a held line was unreadable (its undecodable bytes are kept as surrogates)."""
+    return not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _new_texts(edit: LineEdit) -> list[tuple[int, str]]:
+    """(new line number, text) of every line the edit writes, in file order."""
+    replaced, inserted = new_numbers(edit)
+    found = [(new, edit.replace[old]) for old, new in replaced.items()]
+    found += [(q, text) for q, (_, text) in zip(inserted, edit.insert)]
+    return sorted(found)
+
+
+def _index_of(items: list[Any], item: Any) -> int:
+    for i, x in enumerate(items):
+        if x is item:
+            return i
+    raise ValueError("not held")
+
+
+# -- users --------------------------------------------------------------------------------
+
+
+class HeldUsers:
+    """users.txt as held: lines, subscribers in order, problems, phone → subscriber."""
+
+    def __init__(self, source: str, loaded: UsersFile) -> None:
+        self.source = source
+        self.file = loaded
+        self.entries: dict[int, User | Problem] = {u.line_no: u for u in loaded.users if u.line_no is not None}
+        for problem in loaded.problems:
+            if problem.key == "users.duplicate":
+                read = read_user_line(loaded.lines[problem.line - 1], problem.line, source)
+                if isinstance(read, User):
+                    self.entries[problem.line] = read
+                    continue
+            self.entries[problem.line] = problem
+        self.by_phone = {u.phone: u for u in loaded.users}
+        self.added: list[User] | None = None
+        """The subscribers the last change appended to the list (``None``: it made the list again)."""
+
+    @property
+    def lines(self) -> list[str]:
+        return self.file.lines
+
+    def repeats_of(self, phone: str) -> list[tuple[int, str]]:
+        """The other lines with the subscriber's phone (bad lines now; one of them would
+        become the subscriber if the subscriber's line went): (line number, text)."""
+        first = self.by_phone.get(phone)
+        return [(n, self.lines[n - 1]) for n, e in sorted(self.entries.items())
+                if isinstance(e, User) and e.phone == phone and e is not first]
+
+    def apply(self, edit: LineEdit) -> set[str]:
+        """Apply a saved edit; return the phones that started or stopped being a subscriber's.
+        :attr:`added` says whether the subscribers' list was kept (the new ones appended to it)
+        or made again in file order (``None``)."""
+        lines = self.lines
+        if edit.is_append(len(lines)):
+            self.added = self._append(edit)
+            if self.added is not None:
+                return {user.phone for user in self.added}
+        self.added = None
+        before = set(self.by_phone)
+        for number in set(edit.replace) | edit.delete:
+            self.entries.pop(number, None)
+        if edit.shifts(len(lines)):
+            moved = renumbering(edit)
+            entries: dict[int, User | Problem] = {}
+            for number, entry in self.entries.items():
+                new = moved(number)
+                if isinstance(entry, User):
+                    entry.line_no = new
+                elif new != number:
+                    entry = Problem(entry.source, new, entry.key, entry.params)
+                entries[new] = entry
+            self.entries = entries
+        apply_in_place(lines, edit)
+        for number, text in _new_texts(edit):
+            read = read_user_line(text, number, self.source, unreadable(text))
+            if read is not None:
+                self.entries[number] = read
+        self._rebuild()
+        return before ^ set(self.by_phone)
+
+    def _append(self, edit: LineEdit) -> list[User] | None:
+        """Added lines that are all new subscribers (no rebuild needed); ``None`` for any other."""
+        added: list[User] = []
+        phones = set()
+        for i, (_, text) in enumerate(edit.insert):
+            read = read_user_line(text, len(self.lines) + 1 + i, self.source, unreadable(text))
+            if not isinstance(read, User) or read.phone in self.by_phone or read.phone in phones:
+                return None
+            added.append(read)
+            phones.add(read.phone)
+        for user, (_, text) in zip(added, edit.insert):
+            self.lines.append(text)
+            assert user.line_no is not None
+            self.entries[user.line_no] = user
+            self.by_phone[user.phone] = user
+            self.file.users.append(user)
+        return added
+
+    def _rebuild(self) -> None:
+        """Subscribers, problems and indexes from the entries (the first line with a phone is its subscriber)."""
+        users: LinkedList[User] = LinkedList()
+        problems: list[Problem] = []
+        first: dict[str, int] = {}
+        by_phone: dict[str, User] = {}
+        for number in sorted(self.entries):
+            entry = self.entries[number]
+            if isinstance(entry, Problem):
+                problems.append(entry)
+                continue
+            seen = first.get(entry.phone)
+            if seen is not None:
+                problems.append(duplicate_problem(self.source, entry, seen))
+                continue
+            first[entry.phone] = number
+            by_phone[entry.phone] = entry
+            users.append(entry)
+        self.file.users = users
+        self.file.problems = problems
+        self.by_phone = by_phone
+
+
+# -- calls --------------------------------------------------------------------------------
+
+
+def parse_call_line(text: str, number: int, source: str) -> Call | BadCall | None:
+    """One calls.txt line read exactly as a load reads it: a call, a malformed record, or nothing."""
+    read = load_calls([text], source, frozenset({1}) if unreadable(text) else frozenset())
+    if read.calls:
+        call = read.calls.pop_front()
+        call.next = None
+        call.line_no = number
+        return call
+    if read.malformed:
+        bad = read.malformed[0]
+        bad.line_no = number
+        return bad
+    return None
+
+
+CallKey = Callable[[Call], Any]
+
+
+class HeldCalls:
+    """calls.txt as held: lines, records, caller → records, and which records are set aside."""
+
+    def __init__(self, source: str, loaded: CallsFile, phones: Collection[str]) -> None:
+        """``loaded.calls`` must be in file order (as loaded)."""
+        self.source = source
+        self.file = loaded
+        self.order: Ordered | None = None
+        """The sort order of the records, with its index (``None``: file order)."""
+        self.by_fee = False
+        """Whether the order's key changes with the screening (the fee, -1 when set aside)."""
+        self.by_line: Ordered | None = None
+        """While sorted: the records in file order, in a Python list kept through every change
+        (what each new sort reads its keys from; ``None`` in file order: the list itself is)."""
+        self.flagged: dict[int, Anomaly] = {}
+        self.touched: set[str] = set()
+        """Callers whose records or screening changed since this was last emptied (sums made of
+        them must be made again)."""
+        self._unplaced: set[int] = set()
+        """Records of this change not in the list yet (while their callers are screened)."""
+        self._view: Screening | None = None
+        if loaded.calls and not loaded.by_caller:  # not grouped as read
+            self._group()
+            self.screen_all(phones)
+        else:
+            self.flagged = screen_as_read(self.by_caller, phones, loaded.odd_lengths, loaded.unordered)
+            self.touched.update(self.by_caller)
+        loaded.odd_lengths, loaded.unordered = [], set()  # what is held changes from now on
+
+    @property
+    def lines(self) -> list[str]:
+        return self.file.lines
+
+    @property
+    def calls(self) -> LinkedList[Call]:
+        return self.file.calls
+
+    @property
+    def by_caller(self) -> dict[str, list[Call]]:
+        """Each caller's records, in file order."""
+        return self.file.by_caller
+
+    def _group(self) -> None:
+        groups: dict[str, list[Call]] = {}
+        get = groups.get
+        for call in self.file.calls:
+            group = get(call.caller)
+            if group is None:
+                groups[call.caller] = [call]
+            else:
+                group.append(call)
+        self.file.by_caller = groups
+
+    def screen_all(self, phones: Collection[str]) -> None:
+        """Screen every record again, caller by caller (their records in file order)."""
+        self.flagged = screen_by_caller(self.by_caller, phones)
+        self.touched.update(self.by_caller)
+        self._view = None
+        if self.order is not None and self.by_fee:
+            self.sort(self.order.key, self.order.reverse, by_fee=True)
+
+    def sort(self, key: CallKey, reverse: bool, *, by_fee: bool = False) -> None:
+        """Sort the records by ``key``, ties in file order (whatever order they were in), and keep
+        them so through every change; ``by_fee``: the key changes when a record's screening does."""
+        cells = self._cells()
+        if self.by_line is None:  # the list is in file order: one walk, along memory as it was filled
+            self.by_line = Ordered(None, _line, False, list(cells))
+        self.order = Ordered(cells, key, reverse, cells.relink_sorted(self.by_line.index, key, reverse))
+        self.by_fee = by_fee
+        self._view = None
+
+    def _cells(self) -> IntrusiveList[Call]:
+        cells = self.file.calls
+        assert isinstance(cells, IntrusiveList)
+        return cells
+
+    # -- what is held -----------------------------------------------------------------
+
+    def counts(self) -> tuple[int, int]:
+        """(billed, set aside) records."""
+        return len(self.file.calls) - len(self.flagged), len(self.flagged) + len(self.file.malformed)
+
+    def screening(self) -> Screening:
+        """Valid calls (in the current order) and every anomaly (in file order)."""
+        if self._view is None:
+            flagged = self.flagged
+            valid: LinkedList[Call] = LinkedList(c for c in self.file.calls if id(c) not in flagged)
+            anomalies = [*flagged.values(), *map(malformed_anomaly, self.file.malformed)]
+            anomalies.sort(key=lambda a: a.line_no or 0)
+            self._view = Screening(valid, anomalies)
+        return self._view
+
+    def of(self, caller: str) -> list[Call]:
+        """The caller's records in file order."""
+        return self.by_caller.get(caller, [])
+
+    def holds(self, call: Call) -> bool:
+        return any(c is call for c in self.of(call.caller))
+
+    # -- changes ------------------------------------------------------------------------
+
+    def apply(self, edit: LineEdit, phones: Container[str]) -> dict[int, Call | BadCall]:
+        """Apply a saved edit; return the records written by it, by their new line numbers.
+
+        Its cost is what the edit changes: the records of the callers it touches are
+        screened again and, in a sort order, put back in their places by bisection; only
+        line numbers that move (a line deleted or inserted before the end) take one walk.
+        """
+        lines = self.lines
+        count = len(lines)
+        affected: set[str] = set()
+        reused: dict[int, Call] = {}
+        gone: list[Call] = []
+        for number in sorted(set(edit.replace) | edit.delete):
+            record = self._record_at(number)
+            if isinstance(record, Call):
+                if number in edit.replace and number not in edit.delete:
+                    reused[number] = record  # a call modified: in file order, the same object takes the new fields
+                else:
+                    gone.append(record)
+                affected.add(record.caller)
+            elif isinstance(record, BadCall):
+                del self.file.malformed[_index_of(self.file.malformed, record)]
+                self.file.records -= 1
+        replaced, _ = new_numbers(edit)
+        old_of = {new: old for old, new in replaced.items()}
+        texts = [(number, text, parse_call_line(text, number, self.source), reused.pop(old_of.get(number, -1), None))
+                 for number, text in _new_texts(edit)]
+        affected.update(read.caller for _, _, read, _ in texts if isinstance(read, Call))
+        order = self.order
+        if order is not None:  # out of the order before their keys change
+            leaving = [*gone, *(old for _, _, _, old in texts if old is not None)]
+            order.take_out(leaving)
+            assert self.by_line is not None
+            self.by_line.take_out(leaving)
+        for call in gone:
+            self._unlist(call)
+        if order is None and len(gone) == 1 and edit.delete == {gone[0].line_no} and not edit.insert:
+            self._delete_one(gone[0])  # one walk takes it out and moves the lines after it
+            self._renumber(edit, calls=False)
+        else:
+            if order is None:
+                self._take_out(gone)
+            if edit.shifts(count):
+                self._renumber(edit)
+        apply_in_place(lines, edit)
+        written: dict[int, Call | BadCall] = {}
+        new: list[Call] = []
+        for number, _, read, old in texts:
+            if old is not None:
+                self._unlist(old)
+            if isinstance(read, Call):
+                if old is not None and order is None:
+                    _take_fields(old, read)  # in file order it stays where it is
+                    read = old
+                else:
+                    new.append(read)
+                insort(self.by_caller.setdefault(read.caller, []), read, key=_line)
+                self.file.records += 1
+                written[number] = read
+            elif isinstance(read, BadCall):
+                insort(self.file.malformed, read, key=lambda b: b.line_no)
+                self.file.records += 1
+                written[number] = read
+            if old is not None and read is not old and order is None:
+                self._remove_node(old)
+        self._unplaced = {id(c) for c in new}
+        for caller in affected:
+            self._screen(caller, caller in phones)
+        self._unplaced = set()
+        if order is None:
+            place_in_file_order(self._cells(), new)
+        else:
+            order.put_back(new)
+            assert self.by_line is not None
+            self.by_line.put_back(new)
+        self._view = None
+        return written
+
+    def rescreen(self, phones_changed: Iterable[str], phones: Container[str]) -> None:
+        """Callers whose phone started or stopped being a subscriber's."""
+        for phone in phones_changed:
+            if phone in self.by_caller:
+                self._screen(phone, phone in phones)
+                self._view = None
+
+    def _record_at(self, number: int) -> Call | BadCall | None:
+        read = parse_call_line(self.lines[number - 1], number, self.source)
+        if isinstance(read, Call):
+            group = self.of(read.caller)
+            i = bisect_left(group, number, key=_line)
+            if i < len(group) and group[i].line_no == number:
+                return group[i]
+            return None
+        if isinstance(read, BadCall):
+            bad = self.file.malformed
+            i = bisect_left(bad, number, key=lambda b: b.line_no)
+            if i < len(bad) and bad[i].line_no == number:
+                return bad[i]
+        return None
+
+    def _unlist(self, call: Call) -> None:
+        """Take ``call`` out of the indexes (not out of the list)."""
+        group = self.by_caller[call.caller]
+        del group[_index_of(group, call)]
+        if not group:
+            del self.by_caller[call.caller]
+        self.flagged.pop(id(call), None)
+        self.file.records -= 1
+        self.touched.add(call.caller)
+
+    def _take_out(self, gone: list[Call]) -> None:
+        """Unlink records from the list in file order (one walk)."""
+        if len(gone) == 1:
+            self._remove_node(gone[0])
+        elif gone:
+            ids = {id(c) for c in gone}
+            self.file.calls.remove_if(lambda c: id(c) in ids)
+
+    def _remove_node(self, call: Call) -> None:
+        self.file.calls.remove_node(call)  # type: ignore[arg-type]  # a Call is its own node
+
+    def _renumber(self, edit: LineEdit, calls: bool = True) -> None:
+        """Give the records after the first line the edit touches their new line numbers."""
+        moved = renumbering(edit)
+        low = edit.marks()[0]
+        shift = _shift(edit)
+        if calls and shift is not None:  # one line deleted or inserted: every line from ``low`` moves by one
+            low, step = shift
+            node: Any = self.file.calls.head
+            while node is not None:
+                number = node.line_no
+                if number is not None and number >= low:
+                    node.line_no = number + step
+                node = node.next
+            low = edit.marks()[0]
+        elif calls:
+            table = renumbering_table(edit, len(self.lines))
+            node = self.file.calls.head
+            while node is not None:
+                number = node.line_no
+                if number is not None and number >= low:
+                    node.line_no = number + table[number]
+                node = node.next
+        for bad in self.file.malformed:
+            if bad.line_no >= low:
+                bad.line_no = moved(bad.line_no)
+        for anomaly in self.flagged.values():
+            if anomaly.call is not None:
+                anomaly.line_no = anomaly.call.line_no
+            partner = anomaly.params.get("line") if anomaly.code is AnomalyCode.OVERLAP else None
+            if isinstance(partner, int) and partner >= low:
+                anomaly.params["line"] = moved(partner)
+
+    def _delete_one(self, target: Call) -> None:
+        """Take ``target`` out of the list and move every record after its line up by one, in one walk."""
+        calls = self.file.calls
+        gone = target.line_no or 0
+        prev: Any = None
+        node: Any = calls.head
+        while node is not None:
+            nxt = node.next
+            if node is target:
+                calls.remove_after(prev, target)  # a Call is its own node: no second walk
+                node = nxt
+                continue
+            number = node.line_no
+            if number is not None and number > gone:
+                node.line_no = number - 1
+            prev, node = node, nxt
+
+    def _screen(self, caller: str, known: bool) -> None:
+        """Screen one caller's records again. Sorted by fee, those whose being set aside changes
+        (so their key) move to their new places."""
+        group = self.by_caller.get(caller, [])
+        found = {id(a.call): a for a in screen_caller(group, known) if a.call is not None}
+        flagged = self.flagged
+        order = self.order if self.by_fee else None
+        moving = [] if order is None else [c for c in group if (id(c) in flagged) != (id(c) in found)
+                                            and id(c) not in self._unplaced]
+        if moving:
+            assert order is not None
+            order.take_out(moving)
+        for call in group:
+            flagged.pop(id(call), None)
+        flagged.update(found)
+        if moving:
+            assert order is not None
+            order.put_back(moving)
+        self.touched.add(caller)
+
+
+def _shift(edit: LineEdit) -> tuple[int, int] | None:
+    """(first line that moves, by how much) when the edit deletes or inserts just one line."""
+    if len(edit.delete) == 1 and not edit.insert:
+        (gone,) = edit.delete
+        return gone + 1, -1
+    if len(edit.insert) == 1 and not edit.delete:
+        return edit.insert[0][0], 1
+    return None
+
+
+def _line(record: Call) -> int:
+    return record.line_no or 0
+
+
+def _take_fields(old: Call, new: Call) -> None:
+    old.caller, old.callee, old.start, old.end = new.caller, new.callee, new.start, new.end
+    old.line_no, old.raw = new.line_no, new.raw
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def read_users(path: Path) -> tuple[HeldUsers, FileState]:
+    """users.txt from disk, held, with its fingerprint."""
+    lines, unreadable, state = _read(path)
+    return HeldUsers(str(path), load_users(lines, str(path), unreadable)), state
+
+
+def read_calls(path: Path, phones: Collection[str],
+               progress: Callable[[int, int], None] | None = None) -> tuple[HeldCalls, FileState]:
+    """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint.
+
+    A large file is read with a helper process (:mod:`telbill.session.helper`).
+
+    ``progress`` hears (lines read, lines in the file) while the records are read.
+    """
+    lines, unreadable, state = _read(path)
+    total = len(lines)
+
+    def report(done: int) -> None:
+        if progress is not None:
+            progress(done, total)
+
+    loaded = load_calls(lines, str(path), unreadable, report if progress is not None else None, shared=True)
+    del lines
+    return HeldCalls(str(path), loaded, phones), state
+
+
+def _read(path: Path) -> tuple[list[str], frozenset[int], FileState]:
+    data, stat = read_file(path)
+    decoded = decode(data)
+    state = state_of(path, data, stat, decoded.format)
+    return decoded.lines, decoded.unreadable, state

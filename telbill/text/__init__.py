@@ -1,0 +1,1 @@
+"""Languages, message catalogs and escaping text for the screen."""

@@ -1,0 +1,147 @@
+"""The batch's fast paths (block-wise parsing, streaming lean load, the in-order shortcut
+of the overlap check) give exactly what a slow, obvious reading of SPEC §1–§3 gives."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from telbill.batch.run import BatchOptions, run_batch
+from telbill.files.dataset import DataPaths
+from telbill.rules.records import Call
+from telbill.session.facade import Session
+from telbill.text.i18n import Translator
+
+from oracle import reference
+
+PHONES = ["83470000", "83470001", "83470002"]
+USERS = "".join(f"{p}  User {i}  10.00  1.00\n" for i, p in enumerate(PHONES))
+BASE = datetime(2020, 12, 31, 23, 0, 0).timestamp()
+LINE = re.compile(r"(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)")
+
+
+def moment(offset: int) -> str:
+    return datetime.fromtimestamp(BASE + offset).strftime("%Y-%m-%d %H:%M:%S")
+
+
+good = st.builds(
+    lambda caller, callee, start, length, sep: sep.join(
+        [caller, callee, moment(start), moment(start + length)]),
+    st.sampled_from(PHONES + ["83479999"]),
+    st.sampled_from(["8346123", "02584561234", "0044207946000"]),
+    st.integers(0, 6 * 3600),
+    st.one_of(st.integers(-60, 1200), st.sampled_from([0, 259_200, 259_201])),
+    st.sampled_from(["  ", "\t", " \t "]),
+)
+BAD_LINES = [
+    "83470000  8346123  2021-02-29 10:00:00  2021-02-29 10:05:00",
+    "83470000  8346123  2021-01-01 24:00:00  2021-01-01 10:05:00",
+    "83470000  8346123  2021-01-01 10:00:00",
+    "8347000x  8346123  2021-01-01 10:00:00  2021-01-01 10:05:00",
+    "83470000  8346123  2021-1-01 10:00:00  2021-01-01 10:05:00",
+    "# a comment", "", "   ",
+]
+bad = st.sampled_from(BAD_LINES)
+lines_st = st.lists(
+    st.one_of(good, good, good, bad, good.map(lambda t: t + "   # note")),
+    min_size=0, max_size=300,
+)
+
+
+def slow_reading(lines: list[str]) -> tuple[dict[int, str], dict[tuple[str, str], Decimal], int]:
+    """Line number → code of each set-aside record, fees per (month, caller), records read."""
+    calls: list[Call] = []
+    codes: dict[int, str] = {}
+    records = 0
+    for number, raw in enumerate(lines, 1):
+        text = raw.split(" #")[0].split("\t#")[0].strip()
+        if not text or text.startswith("#"):
+            continue
+        records += 1
+        m = LINE.fullmatch(text)
+        try:
+            assert m is not None and all(f.isdigit() for f in m.group(1, 2))
+            start = datetime.strptime(f"{m[3]} {m[4]}", "%Y-%m-%d %H:%M:%S")
+            end = datetime.strptime(f"{m[5]} {m[6]}", "%Y-%m-%d %H:%M:%S")
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d", m[3]) and re.fullmatch(r"\d{4}-\d\d-\d\d", m[5])
+        except (AssertionError, ValueError):
+            codes[number] = "malformed"
+            continue
+        to_seconds = lambda d: d.toordinal() * 86_400 + d.hour * 3600 + d.minute * 60 + d.second
+        calls.append(Call(m[1], m[2], to_seconds(start), to_seconds(end), number))
+    reasons, fees = reference(calls, set(PHONES))
+    for call in calls:
+        if id(call) in reasons:
+            codes[call.line_no] = reasons[id(call)]  # type: ignore[index]
+    return codes, fees, records
+
+
+def batch_view(tmp_path: Path, paths: DataPaths, processes: int) -> tuple[dict[int, str], dict[tuple[str, str], Decimal], int]:
+    """Bill with ``processes`` processes; (line → code of each set-aside record, fees per
+    (month, caller) from the CSV, records read)."""
+    out = tmp_path / f"out{processes}"
+    result = run_batch(BatchOptions(paths=paths, out=out / "b.txt", anomalies=out / "a.txt", csv=out / "c.csv",
+                                    processes=processes), Translator("en"))
+    codes = {}
+    for line in (out / "a.txt").read_text("utf-8").splitlines():
+        if not line.startswith("#"):
+            m = re.search(r"  # ([a-z-]+): .* \(c\.txt line ([0-9]+)\)$", line)
+            assert m is not None, line
+            codes[int(m[2])] = m[1]
+    fees = {}
+    for row in list(csv.reader(io.StringIO((out / "c.csv").read_text("utf-8"))))[1:]:
+        month, phone, _, rent, feature, local, far, _ = row
+        fees[month, phone] = Decimal(local) + Decimal(far)
+    return codes, fees, result.records
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines_st, st.sampled_from(["\n", "\r\n"]))
+def test_batch_and_menu_paths_equal_a_slow_reading(
+        tmp_path: Path, lines: list[str], ending: str) -> None:
+    """The batch (one process or two) and the menu's full load agree with a line-by-line reading."""
+    (tmp_path / "u.txt").write_text(USERS, "utf-8")
+    (tmp_path / "c.txt").write_bytes(ending.join(lines + [""]).encode())
+    paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
+    codes, fees, records = slow_reading(lines)
+    wanted = {k: v for k, v in fees.items() if v}
+
+    for processes in (1, 2):
+        got_codes, got_fees, got_records = batch_view(tmp_path, paths, processes)
+        assert got_records == records
+        assert got_codes == codes
+        assert {k: v for k, v in got_fees.items() if v} == wanted
+    menu = Session(paths, backup_dir=tmp_path / "backup", audit_log=tmp_path / "audit.log", operator="t")
+    assert menu.records == records
+    assert {a.line_no: a.code.value for a in menu.screening().anomalies} == codes
+    anomalies = [line for line in (tmp_path / "out1/a.txt").read_text("utf-8").splitlines()
+                 if not line.startswith("#")]
+    assert [line.rsplit("  # ", 1)[0] for line in anomalies] == [lines[n - 1] for n in sorted(codes)]
+
+
+def test_long_files_across_many_blocks(tmp_path: Path) -> None:
+    """Files of a thousand lines (many 128-line blocks, callers out of order) agree too."""
+    import random
+
+    rng = random.Random(7)
+    lines = [rng.choice(BAD_LINES) if rng.random() < 0.05 else rng.choice(["  ", "\t"]).join([
+        rng.choice(PHONES), rng.choice(["8346123", "02584561234", "0044207946000"]),
+        moment(s := rng.randrange(0, 40 * 86_400)),
+        moment(s + rng.choice([rng.randrange(-5, 900), 259_200, 259_201]))]) + rng.choice(["", "  # x"])
+        for _ in range(1000)]
+    (tmp_path / "u.txt").write_text(USERS, "utf-8")
+    (tmp_path / "c.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
+    codes, fees, records = slow_reading(lines)
+    got_codes, got_fees, got_records = batch_view(tmp_path, paths, 1)
+    assert got_records == records
+    assert got_codes == codes
+    assert len(set(codes.values())) >= 4
+    assert {k: v for k, v in got_fees.items() if v} == {k: v for k, v in fees.items() if v}

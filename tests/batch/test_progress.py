@@ -1,0 +1,43 @@
+"""The batch progress bar: shown for large inputs on a terminal, never when piped."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from telbill.cli import PROGRESS_MIN_LINES, _BatchProgress
+from telbill.text.i18n import Translator
+
+
+def snapshot(progress: _BatchProgress, console: Console) -> str:
+    console.print(progress.bar.make_tasks_table(progress.bar.tasks))
+    return console.export_text()
+
+
+def test_reading_then_each_phase_is_named() -> None:
+    """The bar counts lines while reading, then names screen, rate and write as they run."""
+    console = Console(record=True, width=80, force_terminal=True, file=io.StringIO())
+    progress = _BatchProgress(console, Translator("en"))
+    total = PROGRESS_MIN_LINES * 2
+    progress.reading(PROGRESS_MIN_LINES, total)
+    text = snapshot(progress, console)
+    assert "reading call records" in text and f"{PROGRESS_MIN_LINES}/{total}" in text
+    for name, words in (("screen", "checking for anomalies"), ("rate", "rating calls"),
+                        ("write", "writing the files")):
+        console.export_text()  # forget what was printed so far
+        progress.phase(name)
+        text = snapshot(progress, console)
+        assert words in text and "0/?" in text  # a pulsing bar: its length is unknown
+        assert "reading call records" not in text
+    progress.stop()
+
+
+def test_small_inputs_show_no_bar() -> None:
+    """Below the threshold nothing is drawn, and later phases stay silent too."""
+    console = Console(record=True, width=80, force_terminal=True, file=io.StringIO())
+    progress = _BatchProgress(console, Translator("zh"))
+    progress.reading(10, 100)
+    progress.phase("screen")
+    assert progress.task is None and progress.bar.tasks == []
+    progress.stop()

@@ -1,0 +1,90 @@
+"""The one reader of calls.txt lines (telbill.files.callreader) and what the menu makes of it as it reads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from hypothesis import given, settings
+
+from telbill.files.callreader import CallReader
+from telbill.files.loader import load_calls
+from telbill.rules.records import Call
+from telbill.rules.screening import screen_as_read, screen_by_caller
+
+from strategies import PHONES, files
+
+
+def anomalies(flagged: dict[int, object]) -> dict[int, tuple[object, ...]]:
+    return {key: (a.code, a.line_no, a.key, a.params) for key, a in flagged.items()}  # type: ignore[attr-defined]
+
+
+@settings(max_examples=150, deadline=None)
+@given(files)
+def test_the_menu_screens_as_read_what_screening_every_caller_finds(lines: list[str]) -> None:
+    """Records grouped and checked as they are read, then screened only where needed,
+    give exactly the anomalies of screening every caller's records."""
+    loaded = load_calls(lines, "calls.txt")
+    groups: dict[str, list[Call]] = {}
+    for call in loaded.calls:
+        groups.setdefault(call.caller, []).append(call)
+    assert {caller: [id(c) for c in calls] for caller, calls in loaded.by_caller.items()} == {
+        caller: [id(c) for c in calls] for caller, calls in groups.items()}
+    fast = screen_as_read(loaded.by_caller, PHONES, loaded.odd_lengths, loaded.unordered)
+    assert anomalies(fast) == anomalies(screen_by_caller(groups, PHONES))
+
+
+@settings(max_examples=150, deadline=None)
+@given(files)
+def test_the_menu_and_the_batch_read_the_same_records(lines: list[str]) -> None:
+    """Keeping every line (the menu) or only those not in the standard layout (the batch),
+    the reader gives the same records, malformed lines and count; the texts kept are
+    exactly the record lines that are not written as a record is written back."""
+    made: dict[bool, list[tuple[str, str, int, int, int, str]]] = {True: [], False: []}
+    readers = {}
+    for keep in (True, False):
+        def build(callers: list[str], callees: object, starts: object, ends: object, numbers: object,
+                  texts: object, into: list[tuple[str, str, int, int, int, str]] = made[keep]) -> None:
+            into.extend(zip(callers, callees, starts, ends, numbers, texts))  # type: ignore[call-overload]
+        readers[keep] = CallReader(build, keep_texts=keep)
+        readers[keep].read(lines)
+    assert made[True] == made[False]
+    full, lean = readers[True], readers[False]
+    assert (full.records, full.malformed) == (lean.records, lean.malformed)
+    assert full.texts == {}
+    standard = {number: f"{c}  {e}  {moment_text(s)}  {moment_text(t)}" for c, e, s, t, number, _ in made[True]}
+    assert lean.texts == {number: lines[number - 1] for number in standard if lines[number - 1] != standard[number]}
+    assert [line for *_, line in made[True]] == [lines[number - 1] for *_, number, _ in made[True]]
+
+
+def moment_text(seconds: int) -> str:
+    day, secs = divmod(seconds, 86_400)
+    return (datetime.fromordinal(day) + timedelta(seconds=secs)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_one_caller_out_of_start_order_is_the_only_one_screened_closely() -> None:
+    """A subscriber whose records come in start order needs no closer look; one whose
+    record starts before the previous one ended does, and a too-long record is noted."""
+    loaded = load_calls([
+        "83470000  110  2021-01-01 10:00:00  2021-01-01 10:05:00",
+        "83470001  110  2021-01-01 10:00:00  2021-01-01 10:05:00",
+        "83470000  110  2021-01-01 10:05:00  2021-01-01 10:06:00",  # touches: fine
+        "83470001  110  2021-01-01 10:04:00  2021-01-01 10:07:00",  # overlaps the one before
+        "83470002  110  2021-01-01 10:00:00  2021-01-05 10:00:00",  # four days
+        "83470002  110  2021-01-01 10:01:00  2021-01-01 10:02:00",  # in order once that one is left out
+    ], "calls.txt")
+    assert loaded.unordered == {"83470001"}
+    assert [c.line_no for c in loaded.odd_lengths] == [5]
+    flagged = screen_as_read(loaded.by_caller, PHONES, loaded.odd_lengths, loaded.unordered)
+    assert sorted((a.line_no, a.code.value) for a in flagged.values()) == [
+        (2, "overlap"), (4, "overlap"), (5, "too-long")]
+
+
+def test_split_only_is_every_space_of_str_split_that_separates_no_fields() -> None:
+    """Where none of SPLIT_ONLY is in a text, str.split splits it where telbill does."""
+    import sys
+
+    from telbill.rules.fields import BLANKS, SPLIT_ONLY
+
+    spaces = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+    assert set(SPLIT_ONLY) == spaces - set(BLANKS)
+    assert set(BLANKS) <= spaces

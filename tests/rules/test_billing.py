@@ -1,0 +1,101 @@
+"""Bills (SPEC §4): billing month, one row per subscriber, conservation, reference check."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from telbill.files.loader import load_calls, load_users
+from telbill.lists.linked import LinkedList
+from telbill.rules.billing import compute_bills, statement
+from telbill.rules.records import Call
+from telbill.rules.screening import screen_calls
+from telbill.rules.tariff import DEFAULT_TARIFF
+
+from oracle import reference
+
+USERS = "83470000  Zhang Qiang  25.00  6.00\n83470001  张强  25  6.5\n83470002  Li Na  0  0\n"
+
+
+def bills_for(calls_text: str, only_month: str | None = None):  # type: ignore[no-untyped-def]
+    users = load_users(io.StringIO(USERS), "u").users
+    loaded = load_calls(io.StringIO(calls_text), "c")
+    result = screen_calls(loaded.calls, {u.phone for u in users}, loaded.malformed)
+    return compute_bills(users, result.valid, DEFAULT_TARIFF, only_month)
+
+
+def test_call_crossing_the_year_is_billed_in_its_start_month() -> None:
+    """2020-12-31 23:58:10 → 2021-01-01 00:03:05 (295 s domestic) belongs to 2020-12."""
+    bills = bills_for("83470000  02584561234  2020-12-31 23:58:10  2021-01-01 00:03:05\n")
+    assert [m.month for m in bills.months] == ["2020-12"]
+    row = bills.months[0].rows[0]
+    assert (row.local, row.long_distance) == (0, 50 * 7)
+    assert row.total == 2500 + 600 + 350
+
+
+def test_every_subscriber_gets_a_row_in_every_billed_month() -> None:
+    """Subscribers without calls still pay rent and feature in each billed month."""
+    bills = bills_for(
+        "83470000  83461234  2021-01-31 23:59:00  2021-02-01 00:02:01\n"
+        "83470001  0044207946000  2021-03-01 08:00:00  2021-03-01 08:00:07\n"
+    )
+    assert [m.month for m in bills.months] == ["2021-01", "2021-03"]
+    jan, mar = bills.months
+    assert [(r.phone, r.local, r.long_distance, r.total) for r in jan.rows] == [
+        ("83470000", 33, 0, 3133), ("83470001", 0, 0, 3150), ("83470002", 0, 0, 0)]
+    assert [(r.phone, r.long_distance) for r in mar.rows] == [("83470000", 0), ("83470001", 160), ("83470002", 0)]
+    assert jan.totals.total == 3133 + 3150
+    assert bills.grand_total == 3133 + 3150 + 3100 + 3310
+
+
+def test_a_named_month_is_billed_even_without_calls() -> None:
+    """--month bills only that month, with a row for every subscriber."""
+    bills = bills_for("83470000  83461234  2021-01-05 10:00:00  2021-01-05 10:01:00\n", "2021-02")
+    assert [m.month for m in bills.months] == ["2021-02"]
+    assert [r.total for r in bills.months[0].rows] == [3100, 3150, 0]
+
+
+def test_statement_totals_equal_the_bill_row() -> None:
+    """An itemised statement's sums equal that subscriber's row of the bill."""
+    text = ("83470001  83461234  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
+            "83470001  01012345678  2021-01-02 10:00:00  2021-01-02 10:00:07\n"
+            "83470001  0081312345678  2021-01-03 10:00:00  2021-01-03 10:00:06\n")
+    users = load_users(io.StringIO(USERS), "u").users
+    loaded = load_calls(io.StringIO(text), "c")
+    valid = screen_calls(loaded.calls, {u.phone for u in users}, loaded.malformed).valid
+    bills = compute_bills(users, valid, DEFAULT_TARIFF)
+    user = list(users)[1]
+    st_ = statement(user, "2021-01", valid, DEFAULT_TARIFF)
+    assert [line.fee for line in st_.lines] == [14, 80, 44]
+    assert st_.row == bills.months[0].rows[1]
+
+
+call_st = st.builds(
+    lambda caller, callee, start, length: Call(caller, callee, start, start + length),
+    st.sampled_from(["83470000", "83470001", "83479999"]),
+    st.sampled_from(["8346123", "02584561234", "0044207946000"]),
+    st.integers(737_790 * 86_400, 737_790 * 86_400 + 120 * 86_400),
+    st.one_of(st.integers(-100, 4000), st.integers(259_190, 259_210), st.just(0)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(call_st, max_size=25))
+def test_matches_a_pairwise_reference(calls: list[Call]) -> None:
+    """On random records, the O(n log n) checks and integer rating equal a naive reference."""
+    for i, c in enumerate(calls, 1):
+        c.line_no = i
+    phones = {"83470000", "83470001"}
+    result = screen_calls(LinkedList(calls), phones)
+    ref_reasons, ref_fees = reference(calls, phones)
+    assert {id(a.call): a.code.value for a in result.anomalies} == ref_reasons
+    assert len(result.valid) + len(result.anomalies) == len(calls)
+    users = load_users(io.StringIO("83470000  A  0  0\n83470001  B  0  0\n"), "u").users
+    bills = compute_bills(users, result.valid, DEFAULT_TARIFF)
+    got = {(m.month, r.phone): Decimal(r.local + r.long_distance) / 100 for m in bills.months for r in m.rows}
+    for key, fee in ref_fees.items():
+        assert got[key] == fee
+    assert sum(got.values()) == sum(ref_fees.values())

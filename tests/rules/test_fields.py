@@ -1,0 +1,82 @@
+"""Field rules shared by the loader and the menu: names on their raw text, months, escapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from telbill.errors import ValidationError
+from telbill.files.loader import load_users
+from telbill.rules.fields import (
+    parse_month,
+    validate_clock,
+    validate_money,
+    validate_month,
+    validate_name,
+    validate_phone,
+)
+from telbill.text.display import quote, shown
+
+
+@pytest.mark.parametrize("ch", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\x1b", "\u202e",
+                                "\ufeff"])
+def test_control_character_in_a_name_makes_a_bad_line(ch: str) -> None:
+    """str.split would take some of these as a space; telbill refuses the line instead."""
+    loaded = load_users([f"83470000  Evil{ch}Name  25  6"], "users.txt")
+    assert len(loaded.users) == 0
+    assert [p.key for p in loaded.problems] == ["users.name_control"]
+    assert "\\" in str(loaded.problems[0])  # shown escaped
+    with pytest.raises(ValidationError):
+        validate_name(f"Evil{ch}Name")
+
+
+def test_ideographic_space_and_tabs_separate_fields() -> None:
+    """Tabs and the ideographic space are separators; the name keeps single spaces."""
+    loaded = load_users(["83470000\t欧阳\u3000小明\t25\t6"], "users.txt")
+    assert [u.name for u in loaded.users] == ["欧阳 小明"]
+
+
+@pytest.mark.parametrize("text, month", [("2021-01", "2021-01"), ("2021-13", None), ("0000-01", None),
+                                         ("2021-1", None), ("２０２１-０１", None)])
+def test_one_month_rule(text: str, month: str | None) -> None:
+    """The --month option and the menu use the same rule."""
+    assert parse_month(text) == month
+
+
+def test_time_alone_gets_an_error_about_a_time() -> None:
+    """`9:00` at a time prompt: not a time like 08:00:00."""
+    with pytest.raises(ValidationError) as info:
+        validate_clock("9:00")
+    assert str(info.value) == "'9:00' is not a time like 08:00:00"
+
+
+@pytest.mark.parametrize("raw, seen", [
+    ("\x1b[2J\x1b]0;PWNED\x07", "\\x1b[2J\\x1b]0;PWNED\\x07"),
+    ("\ufeff83480201", "\\ufeff83480201"),
+    ("a\u202eb", "a\\u202eb"),
+    ("bad \udcff byte", "bad \\xff byte"),
+    ("张强 Zhang\u3000Qiang", "张强 Zhang\u3000Qiang"),
+])
+def test_shown_escapes_what_a_terminal_would_obey_or_hide(raw: str, seen: str) -> None:
+    """Escapes, BOM, bidi controls and unreadable bytes are shown escaped; any script is shown as is."""
+    assert shown(raw) == seen
+    assert shown(shown(raw)) == seen
+    assert quote(raw) == f"'{seen}'"
+
+
+@pytest.mark.parametrize("typed, value", [
+    (lambda: validate_phone("８３４７０１００"), "83470100"),
+    (lambda: validate_money("２５．５", "rent"), 2550),
+    (lambda: validate_month("２０２１－０１"), "2021-01"),
+    (lambda: validate_clock("０８：０５：００"), 8 * 3600 + 5 * 60),
+])
+def test_full_width_digits_typed_by_a_chinese_input_method_are_understood(typed: Any, value: object) -> None:
+    """What an operator types with a Chinese input method on (full-width) is taken as ASCII."""
+    assert typed() == value
+
+
+def test_full_width_digits_in_a_data_file_are_still_not_digits() -> None:
+    """In users.txt a full-width phone stays a bad line (the rule for typed answers does not apply)."""
+    loaded = load_users(["８３４７０１００  A  1  1"], "users.txt")
+    assert not loaded.users and [p.key for p in loaded.problems] == ["users.phone"]

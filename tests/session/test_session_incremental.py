@@ -1,0 +1,176 @@
+"""What the session holds after any changes equals a fresh load of the files it wrote (issue 9)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from telbill.errors import ConflictError, NotFoundError, ValidationError
+from telbill.files.dataset import DataPaths
+from telbill.files.decoding import decode
+from telbill.rules.fields import parse_moment
+from telbill.session.facade import (
+    CallSort,
+    RepeatAction,
+    RepeatedPhoneError,
+    Session,
+    UserSort,
+)
+from telbill.store.disk import file_digest
+
+from smalldata import snapshot
+
+USERS = (
+    "# subscribers\n"
+    "83470000  Zhang Qiang  25.00  6.00\n"
+    "83470001  张强  25  6.5   # moved\n"
+    "\n"
+    "83470002\tLi Na\t18.00\t0\n"
+    "not a user line\n"
+    "83470000  Impostor Dup  99.00  99.00\n"
+)
+CALLS = (
+    "# calls\n"
+    "83470000  02584561234  2020-12-31 23:58:10  2021-01-01 00:03:05\n"
+    "83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
+    "83470000  83471112  2021-01-05 10:02:00  2021-01-05 10:03:00\n"
+    "83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:01:00   # abroad\n"
+    "\n"
+    "83470001\t83472222\t2021-01-10 10:00:00\t2021-01-10 10:03:00\n"
+    "83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:00:59\n"
+    "83479999  83463333  2021-01-11 09:00:00  2021-01-11 09:02:00\n"
+    "83470005  8346000x  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
+    "83470002  83473334  2021-02-01 08:00:30  2021-02-01 08:02:00\n"
+    "83470001  83473335  2021-03-01 08:00:30  2021-03-05 08:00:00\n"
+    "83470001  83472223  2021-01-10 10:03:00  2021-01-10 10:01:00\n"
+)
+PHONES = ["83470000", "83470001", "83470002", "83470003", "83470004", "83479999"]
+BASE = parse_moment("2021-01-05", "10:00:00") or 0
+
+
+def open_session(folder: Path) -> Session:
+    return Session(DataPaths(folder / "users.txt", folder / "calls.txt"), backup_dir=folder / "backup",
+                   audit_log=folder / "audit.log", operator="t")
+
+
+def on_disk(s: Session) -> None:
+    """The held lines and fingerprints are those of the files."""
+    for kind, path in (("users", s.paths.users), ("calls", s.paths.calls)):
+        assert s._states[kind].digest == file_digest(path)
+        lines = s.held_users.lines if kind == "users" else s.held_calls.lines
+        assert decode(path.read_bytes()).lines == lines
+
+
+def indexes_agree(s: Session) -> None:
+    """While sorted, the order's index is the list, and the file-order index its records by line."""
+    held = s.held_calls
+    if held.order is not None:
+        assert list(map(id, held.order.index)) == list(map(id, s.calls))
+        assert held.by_line is not None
+        by_line = sorted(s.calls, key=lambda c: c.line_no or 0)
+        assert list(map(id, held.by_line.index)) == list(map(id, by_line))
+
+
+Sorts = dict[str, tuple[Any, ...]]
+
+
+def sorted_as(s: Session, sorts: Sorts) -> Session:
+    """``s`` with the sorts of ``sorts`` applied (users, then calls)."""
+    if "users" in sorts:
+        s.sort_users(*sorts["users"])
+    if "calls" in sorts:
+        s.sort_calls(*sorts["calls"])
+    return s
+
+
+def step(s: Session, data: st.DataObject, sorts: Sorts) -> None:
+    """One change chosen by Hypothesis; refused ones (validation) change nothing. A sort is kept
+    in ``sorts``, so that a fresh load can be sorted the same way."""
+    op = data.draw(st.sampled_from(["add_user", "modify_user", "delete_user", "add_call", "modify_call",
+                                    "delete_call", "undo", "undo", "sort"]))
+    users = sorted(s.users, key=lambda u: u.line_no or 0)
+    calls = sorted(s.calls, key=lambda c: c.line_no or 0)
+    try:
+        if op == "add_user":
+            s.add_user(data.draw(st.sampled_from(PHONES)), data.draw(st.sampled_from(["A b", "王五"])), 100, 5)
+        elif op == "modify_user" and users:
+            user = users[data.draw(st.integers(0, len(users) - 1))]
+            s.modify_user(user.phone, new_phone=data.draw(st.sampled_from([None, *PHONES])),
+                          rent=data.draw(st.integers(0, 3000)), repeats=RepeatAction.COMMENT)
+        elif op == "delete_user" and users:
+            user = users[data.draw(st.integers(0, len(users) - 1))]
+            s.delete_user(user.phone, with_calls=data.draw(st.booleans()),
+                          repeats=data.draw(st.sampled_from(list(RepeatAction))))
+        elif op == "add_call":
+            start = BASE + data.draw(st.integers(-200, 200)) * 60
+            s.add_call(data.draw(st.sampled_from(PHONES)), data.draw(st.sampled_from(["110", "0105551234"])),
+                       start, start + data.draw(st.integers(0, 400)), accept_anomaly=True)
+        elif op == "modify_call" and calls:
+            call = calls[data.draw(st.integers(0, len(calls) - 1))]
+            start = BASE + data.draw(st.integers(-200, 200)) * 60
+            s.modify_call(call, caller=data.draw(st.sampled_from([None, *PHONES])), start=start,
+                          end=start + data.draw(st.integers(0, 400)), accept_anomaly=True)
+        elif op == "delete_call" and calls:
+            s.delete_call(calls[data.draw(st.integers(0, len(calls) - 1))])
+        elif op == "undo":
+            s.undo()
+        elif op == "sort":
+            sorts["calls"] = (data.draw(st.sampled_from(list(CallSort))), data.draw(st.booleans()))
+            by = data.draw(st.sampled_from(list(UserSort)))
+            sorts["users"] = (by, data.draw(st.booleans()), "2021-01" if by is UserSort.MONTH_TOTAL else None)
+            sorted_as(s, sorts)
+    except (ValidationError, NotFoundError, ConflictError, RepeatedPhoneError):
+        pass
+
+
+@pytest.fixture()
+def no_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fsync changes nothing a test can see here, and costs time; other tests spy on it."""
+    monkeypatch.setattr(os, "fsync", lambda fd: None)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), crlf=st.booleans(), ended=st.booleans())
+def test_after_any_changes_the_session_equals_a_fresh_load(tmp_path_factory: pytest.TempPathFactory,
+                                                           no_fsync: None, data: st.DataObject,
+                                                           crlf: bool, ended: bool) -> None:
+    """Adds, modifies, deletes, undos and sorts through the session: users, calls, anomalies and bills
+    as loaded, and in the order a fresh load sorted the same way gives."""
+    folder = tmp_path_factory.mktemp("s")
+    calls = CALLS if ended else CALLS.rstrip("\n")
+    newline = "\r\n" if crlf else "\n"
+    (folder / "users.txt").write_bytes(USERS.replace("\n", newline).encode())
+    (folder / "calls.txt").write_bytes(calls.replace("\n", newline).encode())
+    s = open_session(folder)
+    sorts: Sorts = {}
+    for _ in range(data.draw(st.integers(1, 7))):
+        step(s, data, sorts)
+        on_disk(s)
+        indexes_agree(s)
+    assert snapshot(s) == snapshot(sorted_as(open_session(folder), sorts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["831", "832", "833", "839"]), st.integers(0, 40),
+                          st.sampled_from([-3, 0, 1, 2, 5, 10, 259_200, 259_201])), max_size=40))
+def test_screening_caller_by_caller_equals_screening_all_records(rows: list[tuple[str, int, int]]) -> None:
+    """Each caller's records screened on their own (what the session does after a change) give
+    exactly the anomalies of the screening of the whole file (the batch's)."""
+    from telbill.lists.linked import LinkedList
+    from telbill.rules.records import Call
+    from telbill.rules.screening import screen_by_caller, screen_calls
+
+    calls = [Call(caller, "110", BASE + start, BASE + start + length, number) for number, (caller, start, length)
+             in enumerate(rows, 1)]
+    phones = {"831", "832", "833"}
+    groups: dict[str, list[Call]] = {}
+    for call in calls:
+        groups.setdefault(call.caller, []).append(call)
+    whole = {id(a.call): (a.code, a.line_no, a.key, a.params) for a in screen_calls(LinkedList(calls), phones).anomalies}
+    apart = {key: (a.code, a.line_no, a.key, a.params) for key, a in screen_by_caller(groups, phones).items()}
+    assert apart == whole
