@@ -17,8 +17,8 @@ import pytest
 
 import telbill.batch.part
 import telbill.errors
+from benchmarks.generate import generate
 from telbill.batch.run import BatchOptions, run_batch
-from telbill.bench.generate import generate
 from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.files.loader import MAX_LINE_CHARS

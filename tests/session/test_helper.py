@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 
 import telbill.session.helper
-from telbill.bench.generate import generate
+from benchmarks.generate import generate
 from telbill.files.decoding import decode
 from telbill.files.loader import CallsFile, load_calls
 from telbill.rules.screening import screen_as_read

@@ -1,13 +1,13 @@
 """The same job as ``telbill bill``, written as a data engineer would: DuckDB SQL.
 
-``python -m telbill.bench.duckdb_job USERS CALLS TARIFF OUTDIR [--threads N]``
+``python -m benchmarks.duckdb_job USERS CALLS TARIFF OUTDIR [--threads N]``
 reads the two files, applies the rules of SPEC §2–§4 (classes by the callee's
 prefix, ceil steps in integer fen, the anomaly codes in the order malformed →
 end-before-start → unknown-caller → too-long → overlap among the records left,
 the month of the start, every subscriber a row in a billed month) and writes
 ``bills.csv`` (the CSV of SPEC §4), ``bills.txt`` (the months' rows as aligned
 text) and ``anomalies.txt`` (each set-aside line, its code and line number) into
-OUTDIR. It is the competitor of ``python -m telbill.bench --vs duckdb``, which
+OUTDIR. It is the competitor of ``python -m benchmarks --vs duckdb``, which
 first checks that it gives the same rows and codes as telbill.
 
 Only the benchmark uses it: DuckDB is in the optional ``bench`` extra
@@ -168,7 +168,7 @@ def _sql_path(path: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line: ``USERS CALLS TARIFF OUTDIR [--threads N]``."""
-    parser = argparse.ArgumentParser(prog="python -m telbill.bench.duckdb_job", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.duckdb_job", description=__doc__.split("\n\n")[0])
     parser.add_argument("users", type=Path)
     parser.add_argument("calls", type=Path)
     parser.add_argument("tariff", type=Path)

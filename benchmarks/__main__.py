@@ -1,4 +1,4 @@
-"""``python -m telbill.bench``: check ``telbill bill`` against a reference, then time it.
+"""``python -m benchmarks``: check ``telbill bill`` against a reference, then time it.
 
 Modes (see the README's "Speed" section for figures):
 
@@ -10,14 +10,14 @@ Modes (see the README's "Speed" section for figures):
   are timed in alternation and the ratios printed;
 - ``--pathological``: 1,000,000 identical records (all set aside as overlaps) and
   one 51 MB line;
-- ``--menu``: the main menu as a process (:mod:`telbill.bench.menu`): opening it
+- ``--menu``: the main menu as a process (:mod:`benchmarks.menu`): opening it
   and four edits;
-- ``--edits``: the menu's edits through the session, sorted and not (:mod:`telbill.bench.edits`);
-- ``--menu-steps``: the menu's heavy steps in the process (:mod:`telbill.bench.steps`):
+- ``--edits``: the menu's edits through the session, sorted and not (:mod:`benchmarks.edits`);
+- ``--menu-steps``: the menu's heavy steps in the process (:mod:`benchmarks.steps`):
   every sort of item 7, finding subscribers, the first page of every call.
 
 Every timed run is a fresh process; its memory is the peak of the sum of the
-resident sets of its processes (:mod:`telbill.bench.timing`).
+resident sets of its processes (:mod:`benchmarks.timing`).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from telbill.bench.generate import DataSet, ensure_data, identical_records, long_line
-from telbill.bench.reference import Mismatch, verify
-from telbill.bench.timing import Run, machine, median_run, run_telbill
+from benchmarks.generate import DataSet, ensure_data, identical_records, long_line
+from benchmarks.reference import Mismatch, verify
+from benchmarks.timing import Run, machine, median_run, run_telbill
 
 NOTE = ("wall = process start to exit; memory = peak of the summed RSS of the job's processes "
         "(sampled every 4 ms), Σ peaks = sum of each process's own peak RSS")
@@ -96,7 +96,7 @@ def _vs_duckdb(args: argparse.Namespace, scratch: Path, base: Path) -> int:
     except ImportError:
         print("--vs duckdb needs DuckDB: pip install -e '.[bench]'", file=sys.stderr)
         return 2
-    from telbill.bench.versus import CHECK_CALLS, CHECK_USERS, compare, side_by_side
+    from benchmarks.versus import CHECK_CALLS, CHECK_USERS, compare, side_by_side
 
     t0 = time.perf_counter()
     try:
@@ -133,7 +133,7 @@ def _pathological(args: argparse.Namespace, scratch: Path, base: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Verify against the reference, then time ``telbill bill`` (or compare it with DuckDB)."""
-    parser = argparse.ArgumentParser(prog="python -m telbill.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=1_000_000, help="call records (default 1,000,000)")
     parser.add_argument("--users", type=int, default=None,
                         help="subscribers (default 10,000; with --scaling, calls/100)")
@@ -164,17 +164,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="with --menu-steps: skip LinkedList.sort of plain integers and strings")
     args = parser.parse_args(argv)
     if args.menu_steps:
-        from telbill.bench.steps import run_steps
+        from benchmarks.steps import run_steps
 
         return run_steps(calls=args.calls, users=args.users or 10_000, seed=args.seed, runs=args.runs or 5,
                          keep=args.keep, plain_lists=not args.no_plain_lists)
     if args.edits:
-        from telbill.bench.edits import run_edits
+        from benchmarks.edits import run_edits
 
         return run_edits(calls=args.calls, users=args.users or 10_000, seed=args.seed, runs=args.runs or 3,
                          keep=args.keep)
     if args.menu:
-        from telbill.bench.menu import run_bench
+        from benchmarks.menu import run_bench
 
         return run_bench(calls=args.calls, users=args.users or 10_000, seed=args.seed,
                          runs=args.runs or 1, keep=args.keep)

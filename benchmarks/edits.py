@@ -1,7 +1,7 @@
 """How much an edit costs while the menu's lists are sorted, and undoing a user deleted with calls.
 
-    python -m telbill.bench --edits                                 # 1,000,000 calls, 10,000 subscribers
-    python -m telbill.bench --edits --calls 300000 --users 3000 --runs 5
+    python -m benchmarks --edits                                 # 1,000,000 calls, 10,000 subscribers
+    python -m benchmarks --edits --calls 300000 --users 3000 --runs 5
 
 The benchmark's data set is generated into a temporary folder (removed
 afterwards). Each order (file order, calls by fee, users by a month's total) gets
@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from telbill.bench.generate import ensure_data
+from benchmarks.generate import ensure_data
 from telbill.files.dataset import DataPaths
 from telbill.session.facade import CallSort, Session, UserSort
 

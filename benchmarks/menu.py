@@ -1,7 +1,7 @@
 """Benchmark of the main menu at an operator's scale: opening it, and four edits.
 
-Run ``python -m telbill.bench --menu`` (1,000,000 calls, 10,000 subscribers). It
-generates the benchmark's data set (:func:`telbill.bench.ensure_data`), copies
+Run ``python -m benchmarks --menu`` (1,000,000 calls, 10,000 subscribers). It
+generates the benchmark's data set (:func:`benchmarks.ensure_data`), copies
 the two data files into a scratch folder, starts the real program there
 (``python -m telbill --plain``, answers through a pipe) and times, each from the
 last answer typed to the next main-menu prompt:
@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from telbill.bench import DataSet, ensure_data
+from benchmarks import DataSet, ensure_data
 from telbill.menu.ask import KEEP_WORD
 
 MAIN_PROMPT = "Choose 0-13: "
@@ -259,8 +259,8 @@ def run_bench(*, calls: int, users: int, seed: int, runs: int, keep: Path | None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m telbill.bench.menu`` (also ``python -m telbill.bench --menu``)."""
-    parser = argparse.ArgumentParser(prog="python -m telbill.bench.menu", description=__doc__.split("\n\n")[0])
+    """``python -m benchmarks.menu`` (also ``python -m benchmarks --menu``)."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.menu", description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=1_000_000, help="call records (default 1,000,000)")
     parser.add_argument("--users", type=int, default=10_000, help="subscribers (default 10,000)")
     parser.add_argument("--seed", type=int, default=2024, help="random seed of the data set (default 2024)")

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
-from telbill.bench.generate import ensure_data
+from benchmarks.generate import ensure_data
 
 # -- the reference implementation ------------------------------------------------------
 #

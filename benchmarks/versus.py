@@ -8,10 +8,10 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from telbill.bench.duckdb_job import run as run_duckdb_job
-from telbill.bench.generate import DataSet, ensure_data
-from telbill.bench.reference import Mismatch
-from telbill.bench.timing import Run, median_run, run_duckdb, run_telbill
+from benchmarks.duckdb_job import run as run_duckdb_job
+from benchmarks.generate import DataSet, ensure_data
+from benchmarks.reference import Mismatch
+from benchmarks.timing import Run, median_run, run_duckdb, run_telbill
 
 CHECK_CALLS, CHECK_USERS, CHECK_SEED = 50_000, 500, 11
 """The check set: every anomaly kind, calls across month and year ends, tabs, comments."""

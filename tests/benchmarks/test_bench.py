@@ -1,9 +1,9 @@
 """The benchmark's correctness check: `telbill bill` against a deliberately simple reference.
 
-`python -m telbill.bench` times the real command at an operator's scale; before it
+`python -m benchmarks` times the real command at an operator's scale; before it
 does, it bills a small generated set (every anomaly kind, calls across month and
 year ends, tabs, comments) both with `telbill bill` and with a plain reference in
-`telbill/bench/reference.py` (pairwise overlap check, per-call Decimal arithmetic), and
+`benchmarks/reference.py` (pairwise overlap check, per-call Decimal arithmetic), and
 stops if one bill row or anomaly line differs. This test runs that comparison.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from telbill import bench
+import benchmarks as bench
 
 
 def test_bill_matches_the_simple_reference_implementation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,7 +37,7 @@ def test_bill_matches_the_simple_reference_implementation(tmp_path: Path, monkey
 def test_duckdb_job_gives_the_same_rows_and_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The DuckDB job of ``--vs duckdb`` agrees with telbill row for row and code for code, and a changed rule is caught."""
     pytest.importorskip("duckdb")
-    from telbill.bench import duckdb_job, versus
+    from benchmarks import duckdb_job, versus
 
     rows, anomalies = versus.compare(tmp_path / "same", n_calls=3_000, n_users=60, seed=7)
     assert (rows, anomalies) == (24 * 60, len(bench.verify(tmp_path / "ref", n_calls=3_000, n_users=60,
@@ -53,7 +53,7 @@ def test_menu_steps_time_every_sort_beside_sorted(tmp_path: Path, monkeypatch: p
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """``--menu-steps`` times each sort of item 7 both ways with sorted() of the same keys beside it,
     finding and the first page, and leaves nothing behind but the data set it was told to keep."""
-    from telbill.bench.__main__ import main
+    from benchmarks.__main__ import main
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
     (tmp_path / "scratch").mkdir()
@@ -74,8 +74,8 @@ def test_menu_steps_time_every_sort_beside_sorted(tmp_path: Path, monkeypatch: p
 def test_the_menu_benchmark_makes_its_four_edits(tmp_path: Path) -> None:
     """Each timed step of ``--menu`` really changes the files: a user and a call added, the
     first subscriber's first call given a new callee, then deleted; four undo records kept."""
-    from telbill.bench.generate import ensure_data
-    from telbill.bench.menu import NEW_PHONE, first_subscriber, run_session
+    from benchmarks.generate import ensure_data
+    from benchmarks.menu import NEW_PHONE, first_subscriber, run_session
 
     data = ensure_data(tmp_path / "data", 2_000, 20, 1)
     result = run_session(data, tmp_path / "session")

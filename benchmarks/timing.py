@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from telbill.bench.generate import DataSet
+from benchmarks.generate import DataSet
 
 SAMPLE_SECONDS = 0.004
 
@@ -168,8 +168,8 @@ def run_telbill(data: DataSet, out: Path, env: dict[str, str] | None = None) -> 
 
 
 def duckdb_argv(data: DataSet, out: Path, threads: int = 2) -> list[str]:
-    """The DuckDB job's process (:mod:`telbill.bench.duckdb_job`)."""
-    return [sys.executable, "-m", "telbill.bench.duckdb_job", str(data.users), str(data.calls),
+    """The DuckDB job's process (:mod:`benchmarks.duckdb_job`)."""
+    return [sys.executable, "-m", "benchmarks.duckdb_job", str(data.users), str(data.calls),
             str(data.tariff), str(out), "--threads", str(threads)]
 
 

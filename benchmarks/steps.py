@@ -1,7 +1,7 @@
 """Benchmark of the menu's heavy steps, in the process: sorting, finding a subscriber, the first page.
 
-Run ``python -m telbill.bench --menu-steps`` (1,000,000 calls, 10,000 subscribers).
-It generates the benchmark's data set (:func:`telbill.bench.ensure_data`), copies
+Run ``python -m benchmarks --menu-steps`` (1,000,000 calls, 10,000 subscribers).
+It generates the benchmark's data set (:func:`benchmarks.ensure_data`), copies
 the two data files into a scratch folder, opens a :class:`~telbill.session.facade.Session`
 on them and times, each ``--runs`` times (the median, the median of the process's CPU
 time, which other jobs on the machine disturb less, and the fastest):
@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from telbill.bench.generate import DataSet, ensure_data
-from telbill.bench.timing import machine
+from benchmarks.generate import DataSet, ensure_data
+from benchmarks.timing import machine
 from telbill.files.dataset import DataPaths
 from telbill.lists.linked import LinkedList
 from telbill.session.facade import CallSort, Session, UserSort
