@@ -7,10 +7,13 @@ reuses a folder that already holds the same set. :func:`identical_records` and
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from pathlib import Path
 
 FIRST_DAY = date(2023, 1, 1)
@@ -111,24 +114,65 @@ def _duration(rng: random.Random) -> int:
     return int(rng.expovariate(1 / 150))
 
 
-def generate(folder: Path, n_calls: int, n_users: int, seed: int = 2024) -> DataSet:
+class Shape(str, Enum):
+    """How a generated calls file is laid out (``python -m benchmarks --shape``)."""
+
+    ENDS = "ends"
+    """As a switch writes each record when the call ends: 2023–2024, sparse callers (random
+    8-digit numbers, some mobiles), a skewed load (log-normal: the busiest lines make some 25
+    times the average), about 0.1 % of every anomaly kind, tabs and trailing comments."""
+    STARTS = "starts"
+    """In start order over 14 months (2023-11 to 2024-12): dense callers sharing a prefix
+    (83400000 + 7k, as a city's lines), an even load, callees 84…/139…/0…/00… with 8–10 random
+    digits, durations drawn evenly from {0 s, 1–59 s, 1–10 min, 10 min–2 h} (so some of a
+    caller's calls overlap by chance), 0.2 % too long, 0.2 % unknown callers, 0.1 % malformed;
+    the fields are separated by one space (as another switch writes them), not by telbill's
+    standard two (``CALLER  CALLEE  START  END``)."""
+    IDENTICAL = "identical"
+    """One record repeated: every copy clashes with every other (all set aside as overlaps)."""
+
+
+Record = tuple[int, int, str, str, int, str]
+"""(sort key, start, caller, callee, end, tag); tag: '' for a good record, else how it is malformed."""
+
+
+def _spread(total: int, windows: int, w: int) -> int:
+    """Window ``w``'s share of ``total`` things spread evenly over ``windows`` (the shares add up)."""
+    return (w + 1) * total // windows - w * total // windows
+
+
+def generate(folder: Path, n_calls: int, n_users: int, seed: int = 2024, shape: Shape = Shape.ENDS) -> DataSet:
     """Write users.txt, calls.txt and tariff.toml into ``folder``; same seed, same bytes.
 
-    The calls span 2023-01-01 to 2024-12-31, are written in order of their END (as
-    a switch writes each record when the call ends), and hold about 0.1 % of each
-    anomaly kind (at least a few of each), some calls crossing a month or the year
-    end, zero-length calls, calls of exactly three days, comments and blank lines.
+    The calls are made a day at a time and written as they are made (a day's calls,
+    and those of the next days that end later, are all that is held), so a set of a
+    hundred million calls needs no more memory than one of a thousand. See
+    :class:`Shape` for what each shape holds.
     """
+    if shape is Shape.IDENTICAL:
+        return identical_records(folder, n_calls)
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     users = folder / "users.txt"
     calls = folder / "calls.txt"
     tariff = folder / "tariff.toml"
     tariff.write_text(TARIFF_TOML, encoding="utf-8")
+    if shape is Shape.ENDS:
+        phones = _phones(rng, n_users + 50)
+        strangers = phones[n_users:]  # numbers that are not subscribers
+        phones = phones[:n_users]
+    else:
+        phones = [str(STARTS_FIRST_PHONE + 7 * k) for k in range(n_users)]
+        strangers = [str(STARTS_FIRST_PHONE + 7 * k + 3) for k in range(50)]
+    _write_users(users, phones, rng, seed, n_users)
+    days = _ends_days(rng, phones, strangers, n_calls) if shape is Shape.ENDS else \
+        _starts_days(rng, phones, strangers, n_calls)
+    order = "written as each call ends" if shape is Shape.ENDS else "written in start order"
+    _write_calls(calls, days, rng, [f"# seed {seed}, {n_calls} records, {order}"], tidy=shape is Shape.ENDS)
+    return DataSet(folder, users, calls, tariff, n_calls, n_users, seed)
 
-    phones = _phones(rng, n_users + 50)
-    strangers = phones[n_users:]  # numbers that are not subscribers
-    phones = phones[:n_users]
+
+def _write_users(path: Path, phones: list[str], rng: random.Random, seed: int, n_users: int) -> None:
     user_lines = ["# telbill benchmark subscribers: PHONE  NAME...  RENT  FEATURE",
                   f"# seed {seed}, {n_users} subscribers", ""]
     for i, phone in enumerate(phones):
@@ -141,65 +185,105 @@ def generate(folder: Path, n_calls: int, n_users: int, seed: int = 2024) -> Data
         user_lines.append(line)
         if i % 997 == 996:
             user_lines.append("")
-    users.write_text("\n".join(user_lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(user_lines) + "\n", encoding="utf-8")
 
-    # Calls per subscriber follow a skewed (log-normal) distribution: the busiest
-    # lines make some 25 times the average.
+
+def _ends_days(rng: random.Random, phones: list[str], strangers: list[str], n_calls: int) -> Iterator[list[Record]]:
+    """The :attr:`Shape.ENDS` records, a day of ends at a time, each day's sorted by end."""
+    # Calls per subscriber follow a skewed (log-normal) distribution.
     weights = [rng.lognormvariate(0.0, 1.0) for _ in phones]
-    total = 0.0
-    cum: list[float] = []
-    for w in weights:
-        total += w
-        cum.append(total)
-
+    cum = list(itertools.accumulate(weights))
     n_bad = max(4, n_calls // 1000)  # records of each anomaly kind
     n_normal = max(0, n_calls - 5 * n_bad)
-    callers = rng.choices(phones, cum_weights=cum, k=n_normal)
-    # (sort key = end, start, caller, callee, end, tag); tag: '' normal, else a malformed text
-    records: list[tuple[int, int, str, str, int, str]] = []
-    add = records.append
-    randrange = rng.randrange
-    for caller in callers:
-        start = randrange(SPAN_SECONDS)
-        end = start + _duration(rng)
-        add((end, start, caller, _callee(rng), end, ""))
+    randrange, choice = rng.randrange, rng.choice
+    pending: dict[int, list[Record]] = {}  # day of the sort key -> records made so far
 
-    def some_normal() -> tuple[int, int, str, str, int, str]:
-        return records[randrange(n_normal)] if n_normal else (0, 0, phones[0], "83460000", 60, "")
+    def keep(record: Record) -> None:
+        pending.setdefault(record[0] // 86_400, []).append(record)
 
-    for _ in range(n_bad):
-        # end-before-start
-        start = randrange(SPAN_SECONDS)
-        add((start, start, rng.choice(phones), _callee(rng), start - randrange(1, 7_200), ""))
-        # unknown caller
-        start = randrange(SPAN_SECONDS)
-        end = start + _duration(rng)
-        add((end, start, rng.choice(strangers), _callee(rng), end, ""))
-        # too long: more than three days
-        start = randrange(SPAN_SECONDS - 700_000)
-        end = start + randrange(259_201, 700_000)
-        add((end, start, rng.choice(phones), _callee(rng), end, ""))
-        # malformed: wrong field count, bad number, impossible date or time
-        start = randrange(SPAN_SECONDS)
-        add((start, start, rng.choice(phones), _callee(rng), start + 60, rng.choice(
-            ["fields5", "fields7", "caller", "callee", "date", "date2", "time", "time2"])))
-    for i in range(n_bad):
-        # overlap: another record of the same caller at the same time
-        _, start, caller, _, end, _ = some_normal()
-        kind = i % 4
-        if kind == 0:  # same start (a duplicate from the switch)
-            s, e = start, start + _duration(rng)
-        elif kind == 1 and end > start:  # starts inside
-            s = randrange(start, end)
-            e = s + _duration(rng)
-        elif kind == 2:  # touches: starts the second the other ends (fine)
-            s, e = end, end + _duration(rng)
-        else:  # covers it
-            s = start - randrange(1, 600)
-            e = max(end, start) + randrange(1, 600)
-        add((max(s, e), s, caller, _callee(rng), e, ""))
+    for day in range(SPAN_DAYS):
+        base = day * 86_400
+        made: list[Record] = []
+        for caller in rng.choices(phones, cum_weights=cum, k=_spread(n_normal, SPAN_DAYS, day)):
+            start = base + randrange(86_400)
+            end = start + _duration(rng)
+            made.append((end, start, caller, _callee(rng), end, ""))
+        for _ in range(_spread(n_bad, SPAN_DAYS, day)):
+            start = base + randrange(86_400)  # end-before-start
+            keep((start, start, choice(phones), _callee(rng), start - randrange(1, 7_200), ""))
+            start = base + randrange(86_400)  # unknown caller
+            end = start + _duration(rng)
+            keep((end, start, choice(strangers), _callee(rng), end, ""))
+            start = base + randrange(86_400)  # too long: more than three days
+            end = start + randrange(259_201, 700_000)
+            keep((end, start, choice(phones), _callee(rng), end, ""))
+            start = base + randrange(86_400)  # malformed
+            keep((start, start, choice(phones), _callee(rng), start + 60, choice(_MALFORMED_TAG_LIST)))
+        for i in range(_spread(n_bad, SPAN_DAYS, day)):
+            # overlap: another record of the same caller at the same time
+            _, start, caller, _, end, _ = made[randrange(len(made))] if made else \
+                (0, base, phones[0], "83460000", base + 60, "")
+            kind = i % 4
+            if kind == 0:  # same start (a duplicate from the switch)
+                s, e = start, start + _duration(rng)
+            elif kind == 1 and end > start:  # starts inside
+                s = randrange(start, end)
+                e = s + _duration(rng)
+            elif kind == 2:  # touches: starts the second the other ends (fine)
+                s, e = end, end + _duration(rng)
+            else:  # covers it
+                s = start - randrange(1, 600)
+                e = max(end, start) + randrange(1, 600)
+            keep((max(s, e), s, caller, _callee(rng), e, ""))
+        for record in made:
+            keep(record)
+        ready = pending.pop(day, [])
+        ready.sort()
+        yield ready
+    for day in sorted(pending):  # calls that end after the last day
+        yield sorted(pending.pop(day))
 
-    records.sort()
+
+STARTS_FIRST_PHONE = 83_400_000
+STARTS_FIRST_DAY = date(2023, 11, 1)
+"""The :attr:`Shape.STARTS` calls start from this day to 2024-12-31 (14 months)."""
+_STARTS_PREFIXES = ["84", "139", "0", "00"]
+
+
+def _starts_days(rng: random.Random, phones: list[str], strangers: list[str],
+                 n_calls: int) -> Iterator[list[Record]]:
+    """The :attr:`Shape.STARTS` records, a day of starts at a time, each day's sorted by start."""
+    offset = (STARTS_FIRST_DAY - FIRST_DAY).days
+    span = SPAN_DAYS - offset
+    random_, randrange, choice = rng.random, rng.randrange, rng.choice
+    for day in range(span):
+        base = (offset + day) * 86_400
+        made: list[Record] = []
+        for caller in rng.choices(phones, k=_spread(n_calls, span, day)):
+            start = base + randrange(86_400)
+            r = random_()
+            tag = ""
+            if r < 0.002:  # too long
+                end = start + randrange(259_201, 700_000)
+            else:
+                kind = randrange(4)
+                end = start + (0 if kind == 0 else randrange(1, 60) if kind == 1 else
+                               randrange(60, 601) if kind == 2 else randrange(600, 7_201))
+                if r < 0.004:
+                    caller = choice(strangers)
+                elif r < 0.005:
+                    tag = choice(_MALFORMED_TAG_LIST)
+            digits = randrange(8, 11)
+            callee = choice(_STARTS_PREFIXES) + str(randrange(10 ** (digits - 1), 10 ** digits))
+            made.append((start, start, caller, callee, end, tag))
+        made.sort()
+        yield made
+
+
+def _write_calls(path: Path, days: Iterator[list[Record]], rng: random.Random, head: list[str],
+                 tidy: bool) -> None:
+    """The records as calls.txt lines; ``tidy=False``: all with one space between fields, without
+    the tabs, trailing comments and a comment line every 50,000 records of the ``ends`` shape."""
     clocks = _clock_texts()
     day_texts: dict[int, str] = {}
     first_ordinal = FIRST_DAY.toordinal()
@@ -211,51 +295,66 @@ def generate(folder: Path, n_calls: int, n_users: int, seed: int = 2024) -> Data
             text = day_texts[day] = date.fromordinal(first_ordinal + day).isoformat()
         return text, clocks[secs]
 
-    out: list[str] = ["# telbill benchmark call records: CALLER  CALLEE  START  END",
-                      f"# seed {seed}, {n_calls} records, written as each call ends", ""]
     random_ = rng.random
-    for i, (_, start, caller, callee, end, tag) in enumerate(records):
-        d1, t1 = moment(start)
-        d2, t2 = moment(end)
-        if tag:
-            if tag == "fields5":
-                line = f"{caller}  {callee}  {d1} {t1}  {d2}"
-            elif tag == "fields7":
-                line = f"{caller}  {callee}  {d1} {t1}  {d2} {t2}  60"
-            elif tag == "caller":
-                line = f"{caller[:3]}O{caller[4:]}  {callee}  {d1} {t1}  {d2} {t2}"
-            elif tag == "callee":
-                line = f"{caller}  12  {d1} {t1}  {d2} {t2}"
-            elif tag == "date":
-                line = f"{caller}  {callee}  {d1[:5]}02-30 {t1}  {d2} {t2}"
-            elif tag == "date2":
-                line = f"{caller}  {callee}  {d1} {t1}  {d2.replace('-', '/')} {t2}"
-            elif tag == "time":
-                line = f"{caller}  {callee}  {d1} 24:00:00  {d2} {t2}"
-            else:
-                line = f"{caller}  {callee}  {d1} {t1}  {d2} {t2[:3]}61{t2[5:]}"
-        else:
-            r = random_()
-            if r < 0.98:
-                line = f"{caller}  {callee}  {d1} {t1}  {d2} {t2}"
-            elif r < 0.99:
-                line = f"{caller}\t{callee}\t{d1} {t1}\t{d2} {t2}"
-            else:
-                line = f"{caller}  {callee}  {d1} {t1}  {d2} {t2}  # {rng.choice(_NOTES)}"
-        out.append(line)
-        if i % 50_000 == 49_999:
-            out.append("")
-            out.append(f"# batch {i // 50_000 + 1}")
-    with calls.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write("\n".join(out))
-        fh.write("\n")
-    return DataSet(folder, users, calls, tariff, n_calls, n_users, seed)
+    i = 0
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write("\n".join(["# telbill benchmark call records: CALLER  CALLEE  START  END", *head, ""]) + "\n")
+        for records in days:
+            out: list[str] = []
+            for _, start, caller, callee, end, tag in records:
+                d1, t1 = moment(start)
+                d2, t2 = moment(end)
+                if tag:
+                    line = _malformed(tag, caller, callee, d1, t1, d2, t2)
+                elif not tidy:
+                    line = f"{caller} {callee} {d1} {t1} {d2} {t2}"
+                else:
+                    r = random_()
+                    if r < 0.98:
+                        line = f"{caller}  {callee}  {d1} {t1}  {d2} {t2}"
+                    elif r < 0.99:
+                        line = f"{caller}\t{callee}\t{d1} {t1}\t{d2} {t2}"
+                    else:
+                        line = f"{caller}  {callee}  {d1} {t1}  {d2} {t2}  # {rng.choice(_NOTES)}"
+                out.append(line)
+                if tidy and i % 50_000 == 49_999:
+                    out.append("")
+                    out.append(f"# batch {i // 50_000 + 1}")
+                i += 1
+            if out:
+                fh.write("\n".join(out))
+                fh.write("\n")
 
 
-def ensure_data(folder: Path, n_calls: int, n_users: int, seed: int) -> DataSet:
+_MALFORMED = {
+    "fields5": "{caller}  {callee}  {d1} {t1}  {d2}",
+    "fields7": "{caller}  {callee}  {d1} {t1}  {d2} {t2}  60",
+    "caller": "{bad_caller}  {callee}  {d1} {t1}  {d2} {t2}",
+    "callee": "{caller}  12  {d1} {t1}  {d2} {t2}",
+    "date": "{caller}  {callee}  {bad_d1} {t1}  {d2} {t2}",
+    "date2": "{caller}  {callee}  {d1} {t1}  {slashed_d2} {t2}",
+    "time": "{caller}  {callee}  {d1} 24:00:00  {d2} {t2}",
+    "time2": "{caller}  {callee}  {d1} {t1}  {d2} {bad_t2}",
+}
+"""How each kind of malformed record is written: a field too few or too many, a letter in
+the caller, a callee too short, an impossible date, a date written another way, an
+impossible time (24:00:00, or 61 seconds)."""
+
+
+_MALFORMED_TAG_LIST = list(_MALFORMED)
+
+
+def _malformed(tag: str, caller: str, callee: str, d1: str, t1: str, d2: str, t2: str) -> str:
+    """A record made unreadable in the way ``tag`` says."""
+    return _MALFORMED[tag].format(caller=caller, callee=callee, d1=d1, t1=t1, d2=d2, t2=t2,
+                                  bad_caller=f"{caller[:3]}O{caller[4:]}", bad_d1=f"{d1[:5]}02-30",
+                                  slashed_d2=d2.replace("-", "/"), bad_t2=f"{t2[:3]}61{t2[5:]}")
+
+
+def ensure_data(folder: Path, n_calls: int, n_users: int, seed: int, shape: Shape = Shape.ENDS) -> DataSet:
     """The data set in ``folder``, generated unless a matching one is already there."""
     stamp = folder / "bench.json"
-    wanted = {"calls": n_calls, "users": n_users, "seed": seed, "version": 2}
+    wanted = {"calls": n_calls, "users": n_users, "seed": seed, "shape": shape.value, "version": 4}
     if stamp.is_file():
         try:
             if json.loads(stamp.read_text("utf-8")) == wanted:
@@ -263,10 +362,10 @@ def ensure_data(folder: Path, n_calls: int, n_users: int, seed: int) -> DataSet:
                                n_calls, n_users, seed)
         except ValueError:
             pass
-    data = generate(folder, n_calls, n_users, seed)
+    stamp.unlink(missing_ok=True)
+    data = generate(folder, n_calls, n_users, seed, shape)
     stamp.write_text(json.dumps(wanted), "utf-8")
     return data
-
 
 
 # -- pathological files (``--pathological``) -----------------------------------------------

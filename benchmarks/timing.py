@@ -1,18 +1,25 @@
 """Timing a whole job as a process tree: wall time and memory summed over its processes.
 
 A job may fork workers, so its memory is not one process's ``ru_maxrss``: while
-it runs, a thread reads ``/proc`` every few milliseconds for the job's process
-and all its descendants and keeps two figures, the peak of the SUM of their
-resident sets (``VmRSS``) and the sum of each process's own peak (``VmHWM``, an
-upper bound of the first: the processes need not peak at the same moment). Pages
-a forked worker shares with its parent count in both processes' RSS, so both
-figures overstate what the machine really gave the job.
+it runs, a thread reads ``/proc`` for the job's process and all its descendants.
+Its memory is the peak of the SUM of their proportional set sizes (PSS, from
+``/proc/PID/smaps_rollup``): a page shared by a parent and its forked worker counts
+half in each, so shared pages count once, as the machine pays for them. Reading
+``smaps_rollup`` walks the process's page tables (some 14 ms per GB), so it is read
+only every :data:`PSS_COST_SHARE`-th part of the time (at least every
+:data:`PSS_SECONDS`); in between, every :data:`SAMPLE_SECONDS`, each process's PSS is
+its resident set (``VmRSS``, cheap) less the part of it that its last
+``smaps_rollup`` found shared. Two more figures are kept: the peak of the summed
+resident sets (shared pages counted in every process that maps them) and the sum
+of each process's own peak (``VmHWM``; an upper bound of both: the processes need not
+peak at the same moment).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -25,6 +32,9 @@ from pathlib import Path
 from benchmarks.generate import DataSet
 
 SAMPLE_SECONDS = 0.004
+PSS_SECONDS = 0.02
+PSS_COST_SHARE = 10
+"""``smaps_rollup`` is read at most every this many times the time its last reading took."""
 
 _CHILD = """\
 import json, sys, time
@@ -49,19 +59,31 @@ cli.exit_now(code)  # as the telbill command (cli.entry) ends a batch run
 """A ``telbill bill`` process that also writes ``run_batch``'s phase timings to a file."""
 
 
+def _proc_kib(path: str, *names: bytes) -> list[int] | None:
+    """The values in KiB of the lines ``NAME:`` of a ``/proc`` file; ``None`` when a value is
+    missing or the process is gone."""
+    found: dict[bytes, int] = {}
+    try:
+        with open(path, "rb") as fh:
+            for line in fh:
+                name = line.split(b":", 1)[0]
+                if name in names:
+                    found[name] = int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return [found[name] for name in names] if len(found) == len(names) else None
+
+
 def _status_kib(pid: int) -> tuple[int, int]:
     """(VmRSS, VmHWM) of ``pid`` in KiB; (0, 0) when it is gone or a zombie."""
-    rss = hwm = 0
-    try:
-        with open(f"/proc/{pid}/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"VmRSS:"):
-                    rss = int(line.split()[1])
-                elif line.startswith(b"VmHWM:"):
-                    hwm = int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return rss, hwm
+    found = _proc_kib(f"/proc/{pid}/status", b"VmRSS", b"VmHWM")
+    return (found[0], found[1]) if found else (0, 0)
+
+
+def _rollup_kib(pid: int) -> tuple[int, int] | None:
+    """(Rss, Pss) of ``pid`` in KiB from ``smaps_rollup``; ``None`` when it is gone."""
+    found = _proc_kib(f"/proc/{pid}/smaps_rollup", b"Rss", b"Pss")
+    return (found[0], found[1]) if found else None
 
 
 def _tree(pid: int) -> list[int]:
@@ -84,9 +106,15 @@ class TreeMemory:
     def __init__(self, pid: int, interval: float = SAMPLE_SECONDS) -> None:
         self.pid = pid
         self.interval = interval
+        self.peak_pss_kib = 0
+        """Peak of the summed PSS (between two ``smaps_rollup`` readings: RSS less the shared part)."""
         self.peak_sum_kib = 0
+        """Peak of the summed resident sets."""
         self.hwm_kib: dict[int, int] = {}
+        self.shared_kib: dict[int, int] = {}
+        """Per process: RSS − PSS at its last ``smaps_rollup`` reading."""
         self.processes = 0
+        self._next_pss = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -97,13 +125,24 @@ class TreeMemory:
             self._stop.wait(self.interval)
 
     def sample(self) -> None:
-        total = 0
-        for pid in _tree(self.pid):
+        pids = _tree(self.pid)
+        now = time.perf_counter()
+        if now >= self._next_pss:
+            for pid in pids:
+                rollup = _rollup_kib(pid)
+                if rollup is not None:
+                    self.shared_kib[pid] = rollup[0] - rollup[1]
+            cost = time.perf_counter() - now
+            self._next_pss = time.perf_counter() + max(PSS_SECONDS, PSS_COST_SHARE * cost)
+        rss_sum = pss_sum = 0
+        for pid in pids:
             rss, hwm = _status_kib(pid)
-            total += rss
+            rss_sum += rss
+            pss_sum += max(0, rss - self.shared_kib.get(pid, 0))
             if hwm:
                 self.hwm_kib[pid] = max(self.hwm_kib.get(pid, 0), hwm)
-        self.peak_sum_kib = max(self.peak_sum_kib, total)
+        self.peak_sum_kib = max(self.peak_sum_kib, rss_sum)
+        self.peak_pss_kib = max(self.peak_pss_kib, pss_sum)
         self.processes = max(self.processes, len(self.hwm_kib))
 
     def stop(self) -> None:
@@ -121,6 +160,8 @@ class Run:
 
     wall: float
     """Seconds from starting the process to its exit."""
+    pss_mib: float
+    """Peak of the sum of the proportional set sizes of the job's processes (sampled): the memory."""
     rss_mib: float
     """Peak of the sum of the resident sets of the job's processes (sampled)."""
     hwm_mib: float
@@ -129,36 +170,43 @@ class Run:
     phases: dict[str, float] = field(default_factory=dict)
     """What the job says about itself (``run_batch``'s timings, for telbill)."""
     records: int = 0
+    cpu: float = 0.0
+    """CPU seconds (user and system) of the job's processes, workers included: less moved by a
+    busy host than the wall time."""
 
 
 def measure(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
     """Run ``argv`` to its end; its wall time and memory. A failure ends the benchmark."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     memory = TreeMemory(proc.pid)
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
     memory.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if proc.returncode != 0:
         raise SystemExit(f"{argv[2] if len(argv) > 2 else argv[0]} failed ({proc.returncode}):\n"
                          f"{out.decode(errors='replace')}{err.decode(errors='replace')}")
-    return Run(wall, memory.peak_sum_kib / 1024, memory.hwm_sum_kib / 1024, memory.processes)
+    return Run(wall, memory.peak_pss_kib / 1024, memory.peak_sum_kib / 1024, memory.hwm_sum_kib / 1024,
+               memory.processes, cpu=cpu)
 
 
-def telbill_argv(data: DataSet, out: Path, timings: Path | None = None) -> list[str]:
-    """A ``telbill bill`` process writing all three files into ``out``."""
+def telbill_argv(data: DataSet, out: Path, timings: Path | None = None, extra: Sequence[str] = ()) -> list[str]:
+    """A ``telbill bill`` process writing all three files into ``out`` (``extra``: more options)."""
     head = [sys.executable, "-c", _CHILD, str(timings)] if timings is not None else [
         sys.executable, "-m", "telbill"]
     return [*head, "--lang", "en", "bill", "--users", str(data.users), "--calls", str(data.calls),
             "--tariff", str(data.tariff), "--out", str(out / "bills.txt"),
-            "--anomalies", str(out / "anomalies.txt"), "--csv", str(out / "bills.csv")]
+            "--anomalies", str(out / "anomalies.txt"), "--csv", str(out / "bills.csv"), *extra]
 
 
-def run_telbill(data: DataSet, out: Path, env: dict[str, str] | None = None) -> Run:
+def run_telbill(data: DataSet, out: Path, env: dict[str, str] | None = None, extra: Sequence[str] = ()) -> Run:
     """Time ``telbill bill`` once on ``data``, with its phase timings."""
     out.mkdir(parents=True, exist_ok=True)
     timings = out / "timings.json"
-    run = measure(telbill_argv(data, out, timings), out, env)
+    run = measure(telbill_argv(data, out, timings, extra), out, env)
     t = json.loads(timings.read_text("utf-8"))
     if t.get("exit") != 0:
         raise SystemExit(f"telbill bill exited {t.get('exit')}")
@@ -169,7 +217,8 @@ def run_telbill(data: DataSet, out: Path, env: dict[str, str] | None = None) -> 
 
 def duckdb_argv(data: DataSet, out: Path, threads: int = 2) -> list[str]:
     """The DuckDB job's process (:mod:`benchmarks.duckdb_job`)."""
-    return [sys.executable, "-m", "benchmarks.duckdb_job", str(data.users), str(data.calls),
+    # By its path: the job runs in ``out``, where the benchmarks package cannot be imported.
+    return [sys.executable, str(Path(__file__).with_name("duckdb_job.py")), str(data.users), str(data.calls),
             str(data.tariff), str(out), "--threads", str(threads)]
 
 
@@ -183,8 +232,9 @@ def median_run(runs: list[Run]) -> Run:
     """Medians of wall time, memory and each phase over ``runs``."""
     med = statistics.median
     phases = {p: med(r.phases[p] for r in runs) for p in runs[0].phases}
-    return Run(med(r.wall for r in runs), med(r.rss_mib for r in runs), med(r.hwm_mib for r in runs),
-               max(r.processes for r in runs), phases, runs[0].records)
+    return Run(med(r.wall for r in runs), med(r.pss_mib for r in runs), med(r.rss_mib for r in runs),
+               med(r.hwm_mib for r in runs),
+               max(r.processes for r in runs), phases, runs[0].records, med(r.cpu for r in runs))
 
 
 def machine() -> str:

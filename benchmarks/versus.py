@@ -1,17 +1,16 @@
-"""telbill against the DuckDB job: the same rows and codes first, then side-by-side timings."""
+"""telbill against the DuckDB job: the same rows and codes (the timings are in :mod:`benchmarks.__main__`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks.duckdb_job import run as run_duckdb_job
-from benchmarks.generate import DataSet, ensure_data
+from benchmarks.generate import ensure_data
 from benchmarks.reference import Mismatch
-from benchmarks.timing import Run, median_run, run_duckdb, run_telbill
 
 CHECK_CALLS, CHECK_USERS, CHECK_SEED = 50_000, 500, 11
 """The check set: every anomaly kind, calls across month and year ends, tabs, comments."""
@@ -68,17 +67,3 @@ def compare(folder: Path, n_calls: int = CHECK_CALLS, n_users: int = CHECK_USERS
     anomalies = _anomaly_codes(ours / "anomalies.txt")
     _compare("anomalies (line, code, text)", anomalies, _anomaly_codes(theirs / "anomalies.txt"))
     return len(rows) - 1, len(anomalies)
-
-
-def side_by_side(data: DataSet, out: Path, runs: int, threads: int = 2,
-                 report: Callable[[str, int, Run], None] | None = None) -> tuple[Run, Run]:
-    """Time telbill and the DuckDB job ``runs`` times each, alternately; their median runs."""
-    ours: list[Run] = []
-    theirs: list[Run] = []
-    for i in range(runs):
-        for name, kept in (("telbill", ours), ("duckdb", theirs)):
-            run = run_telbill(data, out / name) if kept is ours else run_duckdb(data, out / name, threads)
-            kept.append(run)
-            if report is not None:
-                report(name, i + 1, run)
-    return median_run(ours), median_run(theirs)
