@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from telbill.files.callreader import BLOCK, MAX_LINE_CHARS, BadCall, CallReader, Records
+from telbill.files.layouts import LineTexts
 from telbill.files.report import TextCache, csv_lines, row_text, user_columns
 from telbill.files.stream import EncodingChanged, LineBlocks
 from telbill.lists.linked import Linked, LinkedList
@@ -593,17 +594,16 @@ class _Moments(dict[int, str]):
 class _RecordTexts:
     """The text of a record in the anomalies file: its line as read."""
 
-    def __init__(self, raws: dict[int, str]) -> None:
+    def __init__(self, raws: LineTexts) -> None:
         self.raws = raws
         self.moments = _Moments()
 
     def of(self, record: LeanCall, number: int) -> str:
-        raw = self.raws.get(number)
-        if raw is not None:
-            return raw
         moment = record.moment
         moments = self.moments
-        return f"{record.caller}  {record.callee}  {moments[moment >> _END_BITS]}  {moments[moment & _MASK]}"
+        d1, _, t1 = moments[moment >> _END_BITS].partition(" ")
+        d2, _, t2 = moments[moment & _MASK].partition(" ")
+        return self.raws.text(number, (record.caller, record.callee, d1, t1, d2, t2))
 
 
 

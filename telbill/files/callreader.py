@@ -25,8 +25,8 @@ it to its ``build`` function as columns (callers, callees, starts, ends, line
 numbers, lines). The menu makes full :class:`~telbill.rules.records.Call` records that
 keep their line (:mod:`telbill.files.loader`), a batch part lean ones
 (:mod:`telbill.batch.part`) that keep their text only when it is not the standard
-layout: with ``keep_texts=False`` the reader gathers those texts in
-:attr:`CallReader.texts` (line number → text).
+layout: with ``keep_texts=False`` the reader keeps those texts, compactly, in
+:attr:`CallReader.texts` (see :mod:`telbill.files.layouts`).
 """
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, count, islice, product, repeat
-from operator import add, and_, contains, eq, getitem, ne, not_, sub
+from operator import add, and_, contains, eq, getitem, not_, sub
 from typing import Any, TypeVar, cast
 
+from telbill.files.layouts import Fields, LineTexts
 from telbill.lists.linked import IntrusiveList, Linked
 from telbill.rules.fields import (
     BLANKS,
@@ -133,8 +134,6 @@ def _clock_checks(texts: Sequence[str]) -> tuple[Iterator[bool], Iterator[bool]]
             map(_SS.__contains__, map(_slice, texts, repeat(_TAIL))))
 
 
-_CANONICAL = "%s  %s  %s %s  %s %s".__mod__
-"""The standard layout of a record (what a record's text is when none is kept)."""
 
 
 class CallReader:
@@ -154,9 +153,8 @@ class CallReader:
         """Record lines read, readable or not: the conservation total."""
         self.malformed: list[BadCall] = []
         """Record lines that could not be read, in the order read."""
-        self.texts: dict[int, str] = {}
-        """Line number → text of a record whose text is not the standard layout
-        (with ``keep_texts=False`` only)."""
+        self.texts = LineTexts()
+        """The texts of the records not in the standard layout (with ``keep_texts=False`` only)."""
         self.dates: dict[str, int] = {}
         """Date text → the second its day starts (only real dates, as they are met)."""
         self.callers: dict[str, str] = {}
@@ -270,9 +268,7 @@ class CallReader:
                 and min(map(len, callees)) >= PHONE_MIN and max(map(len, callees)) <= PHONE_MAX):
             return self._sort_out(lines, rows, numbers)
         if not self.keep_texts:
-            differs = list(map(ne, lines, map(_CANONICAL, zip(callers, callees, d1, t1, d2, t2))))
-            if any(differs):
-                self.texts.update(compress(zip(numbers, lines), differs))
+            self.texts.add(numbers, lines, zip(callers, callees, d1, t1, d2, t2))
         self.records += len(lines)
         self.build(shared, callees, starts, ends, numbers, lines)
 
@@ -342,8 +338,8 @@ class CallReader:
             return
         caller, callee, start, end = fields
         caller = self.callers.setdefault(caller, caller)
-        if not self.keep_texts and line != _CANONICAL(tuple(parts)):
-            self.texts[number] = line
+        if not self.keep_texts:
+            self.texts.add((number,), (line,), (cast(Fields, tuple(parts)),))
         self.build([caller], [callee], [start], [end], [number], [line])
 
 

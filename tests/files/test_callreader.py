@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 
 from telbill.files.callreader import CallReader
+from telbill.files.layouts import STANDARD
 from telbill.files.loader import load_calls
 from telbill.rules.records import Call
 from telbill.rules.screening import screen_as_read, screen_by_caller
@@ -50,9 +51,11 @@ def test_the_menu_and_the_batch_read_the_same_records(lines: list[str]) -> None:
     assert made[True] == made[False]
     full, lean = readers[True], readers[False]
     assert (full.records, full.malformed) == (lean.records, lean.malformed)
-    assert full.texts == {}
-    standard = {number: f"{c}  {e}  {moment_text(s)}  {moment_text(t)}" for c, e, s, t, number, _ in made[True]}
-    assert lean.texts == {number: lines[number - 1] for number in standard if lines[number - 1] != standard[number]}
+    assert len(full.texts) == 0
+    fields = {number: (c, e, *moment_text(s).split(" "), *moment_text(t).split(" "))
+              for c, e, s, t, number, _ in made[True]}
+    assert len(lean.texts) == sum(lines[number - 1] != STANDARD % row for number, row in fields.items())
+    assert [lean.texts.text(number, row) for number, row in fields.items()] == [lines[n - 1] for n in fields]
     assert [line for *_, line in made[True]] == [lines[number - 1] for *_, number, _ in made[True]]
 
 

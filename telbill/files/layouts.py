@@ -1,0 +1,110 @@
+"""The text of a call record as it was written, kept in a few bytes a line.
+
+The anomalies file gives each record set aside its line as read (SPEC §3). A
+record written in the standard layout (``CALLER  CALLEE  START_DATE START_TIME
+END_DATE END_TIME``, two spaces between the parts) is written back from its
+fields, so nothing of it is kept. Any other line is its six fields in a *frame*:
+what surrounds them (leading blanks, the five separators, what follows the last
+field, a trailing comment included), written as a ``%`` format with a ``%s`` per
+field. Most files write every line one way (one space, or tabs), so the lines
+share a handful of frames, and a line costs a line number and a frame number
+(12 bytes) instead of its text (a dict entry and a string, some 200 bytes).
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from itertools import compress, repeat
+from operator import ne
+
+STANDARD = "%s  %s  %s %s  %s %s"
+"""The standard layout of a record's six fields (how a record is written back)."""
+_STANDARD = STANDARD.__mod__
+
+Fields = tuple[str, str, str, str, str, str]
+"""A record's fields as read: caller, callee, start date and time, end date and time."""
+
+
+def frame_of(line: str, fields: Sequence[str]) -> str:
+    """The frame of ``line`` around its ``fields`` (each a run of non-blanks, found in order)."""
+    pieces: list[str] = []
+    at = 0
+    for field in fields:
+        found = line.find(field, at)  # only blanks lie before the field: its first match is the field
+        pieces.append(line[at:found].replace("%", "%%"))
+        at = found + len(field)
+    pieces.append(line[at:].replace("%", "%%"))
+    return "%s".join(pieces)
+
+
+class LineTexts:
+    """The lines not in the standard layout, by line number, as frames (see the module).
+
+    Lines are added in increasing line order (as a reader reads them).
+    """
+
+    def __init__(self) -> None:
+        self.numbers = array("q")
+        """The line numbers kept, increasing."""
+        self.ids = array("I")
+        """Each one's frame, an index in :attr:`frames`."""
+        self.frames: list[str] = []
+        self.index: dict[str, int] = {}
+        """Frame → its index."""
+        self.raws: dict[int, str] = {}
+        """Line number → text of a line no frame gives back (none is known; kept as a safeguard)."""
+        self._last = 0
+        """The frame of the last line kept."""
+        self._at = 0
+        """Where the last :meth:`text` found its line."""
+
+    def __len__(self) -> int:
+        return len(self.numbers) + len(self.raws)
+
+    def add(self, numbers: Iterable[int], lines: Iterable[str], fields: Iterable[Fields]) -> None:
+        """Keep lines with their numbers and fields (those in the standard layout are passed over)."""
+        numbers, lines, fields = list(numbers), list(lines), list(fields)
+        differs = list(map(ne, lines, map(_STANDARD, fields)))
+        if not any(differs):
+            return
+        if not all(differs):
+            numbers, lines, fields = (list(compress(numbers, differs)), list(compress(lines, differs)),
+                                      list(compress(fields, differs)))
+        if self.frames:  # most often every line is in the frame of the line before
+            last = self._last
+            if lines == list(map(self.frames[last].__mod__, fields)):
+                self.numbers.extend(numbers)
+                self.ids.extend(repeat(last, len(numbers)))
+                return
+        for number, line, row in zip(numbers, lines, fields):
+            frame = self.frames[self._last] if self.frames else STANDARD
+            if frame % row != line:
+                frame = frame_of(line, row)
+            if frame % row != line:
+                self.raws[number] = line
+                continue
+            at = self.index.get(frame)
+            if at is None:
+                at = self.index[frame] = len(self.frames)
+                self.frames.append(frame)
+            self._last = at
+            self.numbers.append(number)
+            self.ids.append(at)
+
+    def text(self, number: int, fields: Fields) -> str:
+        """Line ``number`` as it was written, given its fields (the standard layout if not kept).
+
+        Asked in increasing line order, each answer starts its search where the last one ended.
+        """
+        raw = self.raws.get(number)
+        if raw is not None:
+            return raw
+        numbers = self.numbers
+        at = self._at if self._at < len(numbers) and numbers[self._at] <= number else 0
+        at = bisect_left(numbers, number, at)
+        self._at = at
+        if at < len(numbers) and numbers[at] == number:
+            return self.frames[self.ids[at]] % fields
+        return _STANDARD(fields)

@@ -1,0 +1,61 @@
+"""A record's text as written, kept as a frame around its fields (telbill.files.layouts)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from telbill.files.layouts import STANDARD, LineTexts, frame_of
+
+FIELDS = ("83470000", "02584561234", "2021-01-05", "10:00:00", "2021-01-05", "10:04:01")
+
+
+def test_lines_written_one_way_share_one_frame() -> None:
+    """A thousand lines with one space between fields keep one frame and 12 bytes each, and
+    each comes back as written; a line in the standard layout keeps nothing."""
+    texts = LineTexts()
+    lines = [" ".join((FIELDS[0][:-3] + f"{i:03d}", *FIELDS[1:])) for i in range(1000)]
+    fields = [tuple(line.split()) for line in lines]
+    texts.add(range(1, 1001), lines, fields)  # type: ignore[arg-type]
+    texts.add([1001], [STANDARD % FIELDS], [FIELDS])
+    assert texts.frames == ["%s %s %s %s %s %s"] and len(texts) == 1000
+    assert texts.numbers.itemsize + texts.ids.itemsize == 12
+    assert [texts.text(n, f) for n, f in zip(range(1, 1001), fields)] == lines  # type: ignore[arg-type]
+    assert texts.text(1001, FIELDS) == STANDARD % FIELDS
+
+
+def test_comments_tabs_and_percent_signs_come_back_as_written() -> None:
+    """Leading blanks, tabs, a trailing comment holding ``%s`` and ``%%``: each line as it was,
+    asked for in any order."""
+    lines = ["  83470000\t02584561234  2021-01-05 10:00:00  2021-01-05 10:04:01",
+             "83470000  02584561234  2021-01-05 10:00:00  2021-01-05 10:04:01  # 100% %s %%",
+             "83470000  02584561234  2021-01-05 10:00:00  2021-01-05 10:04:01\t",
+             "83470000 02584561234 2021-01-05 10:00:00 2021-01-05 10:04:01 # 02584561234"]
+    texts = LineTexts()
+    texts.add([3, 5, 8, 9], lines, [FIELDS] * 4)
+    assert len(texts.frames) == 4
+    for number, line in reversed(list(zip([3, 5, 8, 9], lines))):
+        assert texts.text(number, FIELDS) == line
+    assert texts.text(4, FIELDS) == STANDARD % FIELDS
+
+
+fields = st.tuples(*(st.text("0123456789-:", min_size=1, max_size=12) for _ in range(6)))
+blanks = st.text(" \t\u3000", min_size=1, max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(fields, st.lists(blanks, min_size=7, max_size=7), st.sampled_from(["", "  # a%b", "\t#"])),
+                max_size=20))
+def test_any_spacing_is_kept_exactly(rows: list[tuple[tuple[str, ...], list[str], str]]) -> None:
+    """Whatever blanks surround and separate the six fields, and whatever comment follows, the
+    line comes back byte for byte from its frame and its fields."""
+    lines, columns = [], []
+    for row, seps, tail in rows:
+        lead, *between = seps
+        line = lead[:-1] + "".join(f + s for f, s in zip(row, between[:5] + [""])) + tail
+        lines.append(line)
+        columns.append(row)
+        assert frame_of(line, row) % row == line
+    texts = LineTexts()
+    texts.add(range(1, len(lines) + 1), lines, columns)  # type: ignore[arg-type]
+    assert [texts.text(n, row) for n, row in enumerate(columns, 1)] == lines  # type: ignore[arg-type]
