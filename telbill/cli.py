@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from telbill import __version__
+from telbill.batch.budget import format_size, parse_size
 from telbill.batch.run import BatchOptions, BatchResult, run_batch
 from telbill.console import make_console
 from telbill.constants import (
@@ -125,6 +126,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
                       help=tr("cli.help.anomalies"))
     bill.add_argument("--csv", type=Path, default=None, metavar="P", help=tr("cli.help.csv"))
     bill.add_argument("--force", action="store_true", help=tr("cli.help.force"))
+    bill.add_argument("--memory", metavar="SIZE", help=tr("cli.help.memory"))
 
     menu = sub.add_parser("menu", help=tr("cli.help.menu"), description=tr("cli.help.menu"))
     menu.tr = tr
@@ -146,28 +148,39 @@ def _tolerant_streams() -> None:
 
 
 class _BatchProgress:
-    """A rich progress bar for large inputs on a terminal: reading, then each phase."""
+    """A rich progress bar for large inputs on a terminal: reading (or splitting, then billing
+    the partitions), counted; each other phase pulsing under its name."""
 
     def __init__(self, console: Console, tr: Translator) -> None:
         self.tr = tr
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeRemainingColumn(), console=console, transient=True)
         self.task: TaskID | None = None
+        self.name = "reading"
+        """The phase under way."""
+        self.counted = False
+        """Whether the task shown counts (or pulses)."""
 
     def reading(self, done: int, total: int) -> None:
-        """Lines of calls.txt read so far; the bar appears only for large files."""
+        """How much of the phase under way is done; the bar appears only for large files."""
         if total < PROGRESS_MIN_LINES:
             return
         if self.task is None:
             self.bar.start()
-            self.task = self.bar.add_task(self.tr("cli.progress.reading"), total=total)
-        self.bar.update(self.task, completed=done)
+        if self.task is None or not self.counted:
+            if self.task is not None:
+                self.bar.update(self.task, visible=False)
+            self.task = self.bar.add_task(self.tr(f"cli.progress.{self.name}"), total=total)
+            self.counted = True
+        self.bar.update(self.task, completed=done, total=total)
 
     def phase(self, name: str) -> None:
-        """A later phase began: the bar pulses under its name (its length is unknown)."""
+        """A later phase began: the bar pulses under its name (its length is unknown) until told how far."""
+        self.name = name
         if self.task is not None:
             self.bar.update(self.task, visible=False)
             self.task = self.bar.add_task(self.tr(f"cli.progress.{name}"), total=None)
+            self.counted = False
 
     def stop(self) -> None:
         self.bar.stop()
@@ -192,6 +205,8 @@ def print_summary(result: BatchResult, tr: Translator, out: Console, err: Consol
     months = result.months
     span = f"{months[0]} … {months[-1]}" if len(months) > 1 else (months[0] if months else "-")
     out.print(tr("summary.months", count=len(months), span=span, total=format_fen(result.grand_total)))
+    if result.partitions:
+        out.print(tr("summary.partitions", count=f"{result.partitions:,}", budget=format_size(result.budget)))
     out.print(tr("summary.wrote", files=tr("list.sep").join(str(p) for p in result.written)))
 
 
@@ -210,6 +225,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
     opts = BatchOptions(
         paths=DataPaths(args.users, args.calls, args.tariff),
         month=args.month, out=args.out, anomalies=args.anomalies, csv=args.csv, force=args.force,
+        memory=parse_size(args.memory) if args.memory is not None else None,
     )
     for attempt in range(1, BATCH_ATTEMPTS + 1):
         notices = recover_saves([opts.paths.users, opts.paths.calls])  # a menu save cut short by a crash

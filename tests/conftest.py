@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,17 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A temporary working directory whose data/ holds the small files of smalldata.py."""
     monkeypatch.chdir(tmp_path)
     return write_data(tmp_path)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.fixture()
+def forked() -> Callable[[int], list[int]]:
+    """``forked(pid)``: the processes ``pid`` has forked that are still there (from /proc), to
+    check that a batch run leaves no worker behind."""
+    return _children

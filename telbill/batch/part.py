@@ -8,7 +8,8 @@ subscriber's number belongs to part 0) as :class:`LeanCall` records in its own
 :class:`~telbill.lists.linked.IntrusiveList`, screens and rates them, and
 afterwards writes its share of each output file: its subscribers' bill rows and
 CSV rows (a range of users.txt) and its set-aside lines (which the parts'
-outputs merge by line number).
+outputs merge by line number). A partition of a run bigger than its memory budget
+(:mod:`telbill.batch.partition`) is a part too, its lines read back from spill files.
 
 While a block of lines is read, its records are screened against the first
 four rules and rated at once; a caller whose records do not come in start order
@@ -31,16 +32,15 @@ from operator import (
     attrgetter,
     eq,
     floordiv,
-    getitem,
-    gt,
     is_not,
     le,
     not_,
     rshift,
 )
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol
 
+from telbill.batch.route import line_owners
 from telbill.files.callreader import BLOCK, MAX_LINE_CHARS, BadCall, CallReader, Records
 from telbill.files.layouts import LineTexts
 from telbill.files.report import TextCache, csv_lines, row_text, user_columns
@@ -94,9 +94,14 @@ class LeanCall(Linked):
 
 
 _MOMENT = attrgetter("moment")
-_slice = cast(Callable[[str, slice], str], getitem)
-_UNTOLD = frozenset({None, -1})
-"""What a line's lead says when it does not tell the line's part."""
+
+
+class Feed(Protocol):
+    """Where :meth:`Part.read_fed` takes its lines: ``("lines", (line numbers as ``array("q")``
+    bytes, the lines joined by ``\\n`` as UTF-8, unreadable line numbers))`` messages, a
+    ``("restart", None)`` when the lines sent so far must be forgotten, and ``("end", None)``."""
+
+    def recv(self) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,16 +130,19 @@ class Plan:
 
     @classmethod
     def make(cls, users: list[User], calls: Path, tariff: Tariff, only_month: str | None, tr: Tr,
-             parts: int = 1) -> Plan:
+             parts: int = 1, bounds: list[int] | None = None) -> Plan:
         """Split ``users`` into ``parts`` ranges. Part 0 reads the file and hands the
         others their lines besides its own share, so it gets fewer subscribers
-        (:data:`FIRST_SHARE` of what each other part gets)."""
+        (:data:`FIRST_SHARE` of what each other part gets). ``bounds``, when given,
+        are the ranges (``parts`` is then their number)."""
         n = len(users)
-        shares = [FIRST_SHARE] + [1.0] * (parts - 1)
-        total, bounds, acc = sum(shares), [0], 0.0
-        for share in shares:
-            acc += share
-            bounds.append(round(n * acc / total))
+        if bounds is None:
+            shares = [FIRST_SHARE] + [1.0] * (parts - 1)
+            total, bounds, acc = sum(shares), [0], 0.0
+            for share in shares:
+                acc += share
+                bounds.append(round(n * acc / total))
+        parts = len(bounds) - 1
         owner = {u.phone: k for k in range(parts) for u in users[bounds[k]:bounds[k + 1]]}
         n = min(8, sorted(map(len, owner))[len(owner) // 2]) if owner else 0
         leads: dict[str, int] = {}
@@ -293,8 +301,9 @@ class Part:
                 for feed in feeds:
                     feed.send(("restart", None))
 
-    def read_fed(self, source: Connection) -> None:
-        """Take this part's lines from part 0 (see :meth:`read`) and read them."""
+    def read_fed(self, source: Feed) -> None:
+        """Take this part's lines from part 0 (see :meth:`read`), or from a partition's
+        spill files (:class:`telbill.batch.spill.SpillFeed`), and read them."""
         self._reset(set())
         block = self.reader.block
         while True:
@@ -310,8 +319,9 @@ class Part:
             numbers.frombytes(raw)
             lines = text.decode("utf-8", "surrogateescape").split("\n")
             self.unreadable.update(unreadable)
+            huge = max(map(len, lines)) > MAX_LINE_CHARS  # only in a partition: part 0 reads its huge lines
             for at in range(0, len(lines), BLOCK):
-                block(lines[at:at + BLOCK], numbers[at:at + BLOCK], False)
+                block(lines[at:at + BLOCK], numbers[at:at + BLOCK], huge)
 
     def _read(self, progress: ProgressFn | None, feeds: Sequence[Connection]) -> None:
         number = 0
@@ -322,7 +332,7 @@ class Part:
             number += len(lines)
             huge = max(map(len, lines), default=0) > MAX_LINE_CHARS
             if feeds:
-                owners = self._owners(lines, huge)
+                owners = line_owners(self.plan, lines, huge)
                 unreadable = self.lines.unreadable
                 for k, feed in enumerate(feeds, 1):
                     theirs = owners if len(feeds) == 1 else list(map(eq, owners, repeat(k)))  # 1 is part 1's
@@ -346,26 +356,6 @@ class Part:
             feed.send(("end", None))
         if progress is not None:
             progress(number)
-
-    def _owners(self, lines: list[str], huge: bool) -> list[int]:
-        """The part of each line: the one that owns the number in its first field (part 0
-        when that is no subscriber's number, or the line is blank or huge).
-
-        Most lines are told by their lead (:attr:`Plan.leads`): a line that starts with
-        the lead of some subscribers' numbers has one of them in its first field, or no
-        subscriber's number at all (such a line is set aside whichever part reads it).
-        Only the other lines are split.
-        """
-        plan = self.plan
-        owners: list[int | None] = list(map(plan.leads.get, map(_slice, lines, repeat(slice(0, plan.lead)))))
-        if huge:  # a huge line is never split, and part 0 reads it
-            for i in compress(count(), map(gt, map(len, lines), repeat(MAX_LINE_CHARS))):
-                owners[i] = 0
-        owner = plan.owner.get
-        for i in compress(count(), map(_UNTOLD.__contains__, owners)):
-            line = lines[i]
-            owners[i] = owner(line.split(None, 1)[0], 0) if line and not line.isspace() else 0
-        return cast(list[int], owners)
 
     def _add(self, callers: list[str], callees: Sequence[str], starts: list[int], ends: list[int],
              numbers: Sequence[int], lines: Sequence[str]) -> None:
@@ -491,6 +481,12 @@ class Part:
         usage[kind > 0][record.caller] -= self.fees[kind][end - start]
         usage[2] -= 1
 
+    def close(self) -> None:
+        """Let go of the reader's hold on this part (a partition billed, its results taken): it
+        calls back into the part, the one reference cycle of a part, so without it the records
+        are freed as soon as the part is dropped, without the collector (held back during a run)."""
+        self.reader.build = _ignore
+
     # -- what the part found ------------------------------------------------------------------
 
     def tally(self) -> Tally:
@@ -507,7 +503,8 @@ class Part:
 
     # -- its share of the files ---------------------------------------------------------------
 
-    def _amounts(self, month: str) -> tuple[list[int], list[int]]:
+    def amounts(self, month: str) -> tuple[list[int], list[int]]:
+        """Each of this part's subscribers' local and long-distance fees of ``month``, in fen."""
         usage = self.by_month.get(month)
         local: dict[str, int] = usage[0] if usage is not None else {}
         far: dict[str, int] = usage[1] if usage is not None else {}
@@ -518,7 +515,7 @@ class Part:
         """This part's rows of the ``i``-th month of the bill-detail file, as bytes."""
         if not self.users:
             return b""
-        locals_, longs = self._amounts(layout.months[i])
+        locals_, longs = self.amounts(layout.months[i])
         return row_text(texts, layout.widths[i], self.columns, locals_, longs).encode("utf-8", "surrogateescape")
 
     def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> bytes:
@@ -526,7 +523,7 @@ class Part:
         if not self.users:
             return b""
         month = layout.months[i]
-        locals_, longs = self._amounts(month)
+        locals_, longs = self.amounts(month)
         return csv_lines(texts, month, self.columns, locals_, longs).encode("utf-8", "surrogateescape")
 
     def anomaly_chunks(self, chunk: int = 10_000) -> Iterator[tuple[list[int], list[bytes]]]:
@@ -577,6 +574,10 @@ class Part:
         while next_bad is not None:
             yield next_bad.line_no, next_bad.raw, _bad_detail(next_bad, tr, where)
             next_bad = next(bad, None)
+
+
+def _ignore(*columns: object) -> None:
+    """A closed part's reader builds nothing."""
 
 
 def _bad_detail(bad: BadCall, tr: Tr, where: str) -> str:

@@ -7,6 +7,12 @@ part reads calls.txt for its own callers, screens and rates their records
 the months and the column widths, and writes the three files, each part
 formatting its own subscribers' rows and set-aside lines. The files are the
 same, byte for byte, whatever the number of parts.
+
+A calls file whose records do not fit in the run's memory budget
+(:mod:`telbill.batch.budget`) is billed in partitions on disk instead
+(:mod:`telbill.batch.partitioned`): a first pass splits its lines by caller into
+spill files, a second bills the partitions one at a time in each process; the
+files are the same, byte for byte, as a run in memory writes.
 """
 
 from __future__ import annotations
@@ -17,8 +23,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
+from telbill.batch.budget import Sizing, default_budget, estimated_records, sizing
 from telbill.batch.part import Layout, Plan, Tally
+from telbill.batch.partitioned import Partitioned
+from telbill.batch.spill import SpillFolder, spill_base
 from telbill.batch.workers import Workers
 from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.errors import DataError, InputFileError, SaveCutShortError, UsageError
@@ -49,7 +59,24 @@ from telbill.text.display import quote
 from telbill.text.i18n import Tr
 
 PhaseFn = Callable[[str], None]
-"""Told the name of each phase after reading as it begins: screen, rate, write."""
+"""Told the name of each phase after reading as it begins: screen, rate, write (in a run in
+partitions: split, before its first pass, then bill and write)."""
+
+
+class Shares(Protocol):
+    """The parts of a run as the files are written from them (:class:`Workers`, :class:`Partitioned`)."""
+
+    def tally(self) -> Tally: ...
+
+    def send(self, layout: Layout) -> None: ...
+
+    def bill_rows(self, layout: Layout, i: int, texts: TextCache) -> Iterator[bytes]: ...
+
+    def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> Iterator[bytes]: ...
+
+    def anomalies(self) -> Iterator[bytes]: ...
+
+    def finish(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +93,9 @@ class BatchOptions:
     processes: int | None = None
     """How many processes share the work; ``None``: as many as pay on this machine
     (see :func:`telbill.processes.process_count`)."""
+    memory: int | None = None
+    """The memory budget in bytes (``--memory``); ``None``: a share of the available memory
+    (see :func:`telbill.batch.budget.default_budget`)."""
 
 
 @dataclass(slots=True)
@@ -89,6 +119,10 @@ class BatchResult:
     """Seconds per phase: read, screen, rate, write (and total)."""
     month_calls: dict[str, int] = field(default_factory=dict)
     """Each billed month → how many billed calls start in it (0 for a month named with none)."""
+    partitions: int = 0
+    """How many partitions on disk the records were billed in (0: all in memory)."""
+    budget: int = 0
+    """The memory budget, in bytes."""
 
     @property
     def set_aside(self) -> int:
@@ -126,8 +160,9 @@ def _no_phase(name: str) -> None:
     """The default phase listener: nothing to show."""
 
 
-def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str]]:
-    """Read the tariff and users.txt (stopping at a bad users line) and split the work."""
+def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str], Sizing]:
+    """Read the tariff and users.txt (stopping at a bad users line), split the work, and
+    size it to the memory budget."""
     tariff, tariff_source = load_tariff(opts.paths.tariff_path())
     paths = opts.paths
     if paths.users == paths.calls:
@@ -141,9 +176,11 @@ def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str]]
         size = paths.calls.stat().st_size
     except OSError as exc:
         raise input_error(paths.calls, exc) from None
-    plan = Plan.make(list(users_file.users), paths.calls, tariff, opts.month, tr,
-                     process_count(size, opts.processes))
-    return plan, tariff_source, {str(paths.users): users_format.family}
+    processes = process_count(size, opts.processes)
+    plan = Plan.make(list(users_file.users), paths.calls, tariff, opts.month, tr, processes)
+    budget = opts.memory if opts.memory is not None else default_budget()
+    return plan, tariff_source, {str(paths.users): users_format.family}, sizing(
+        budget, estimated_records(paths.calls, size), processes)
 
 
 def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetime | None,
@@ -159,24 +196,41 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
         for path in (opts.paths.users, opts.paths.calls):
             if journal.pending([path]):  # a save that held the files while this run waited was killed half way
                 raise SaveCutShortError("batch.save_cut_short", path=str(path))
-        plan, tariff_source, encodings = _plan(opts, tr)
-        report = None
-        if progress is not None:
-            total = LineBlocks(opts.paths.calls).count_lines()
+        plan, tariff_source, encodings, sized = _plan(opts, tr)
+        total = LineBlocks(opts.paths.calls).count_lines() if progress is not None else 0
+        parts: Shares
+        if sized.partitioned:
+            folder = run.enter_context(SpillFolder(spill_base(opts.out)))
+            partitioned = run.enter_context(Partitioned(plan, sized, folder.path))
+            on_phase("split")
+            partitioned.split(progress, total)
+            reading.close()
+            t1 = time.perf_counter()
+            timings["split"] = t1 - t0
+            on_phase("bill")
+            partitioned.bill(progress)
+            t2 = time.perf_counter()
+            timings["bill"] = t2 - t1
+            parts = partitioned
+        else:
+            report = None
+            if progress is not None:
+                reporting = progress
 
-            def report(done: int) -> None:
-                progress(done, total)
+                def report(done: int) -> None:
+                    reporting(done, total)
 
-        parts = run.enter_context(Workers(plan))
-        parts.read(report)
-        reading.close()
-        t1 = time.perf_counter()
-        timings["read"] = t1 - t0
-        on_phase("screen")
-        parts.sweep()
-        t2 = time.perf_counter()
-        timings["screen"] = t2 - t1
-        on_phase("rate")
+            workers = run.enter_context(Workers(plan))
+            workers.read(report)
+            reading.close()
+            t1 = time.perf_counter()
+            timings["read"] = t1 - t0
+            on_phase("screen")
+            workers.sweep()
+            t2 = time.perf_counter()
+            timings["screen"] = t2 - t1
+            on_phase("rate")
+            parts = workers
         tally = parts.tally()  # waits for the workers
         layout = _layout(plan, tally, opts.csv is not None)
         parts.send(layout)
@@ -208,7 +262,8 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
     encodings[str(opts.paths.calls)] = tally.encoding
     counts = dict(zip(AnomalyCode, tally.counts))
     return BatchResult(opts.paths.calls, tally.records, tally.billed, counts, layout.months, grand_total,
-                       written, encodings, plan.parts, timings, dict(tally.month_calls))
+                       written, encodings, plan.parts, timings, dict(tally.month_calls),
+                       len(partitioned.made) if sized.partitioned else 0, sized.budget)
 
 
 def _sums(plan: Plan) -> tuple[int, int]:
@@ -231,7 +286,7 @@ def _grand_total(plan: Plan, tally: Tally, layout: Layout) -> int:
     return sum(rent + feature + local + far for local, far in map(tally.months.__getitem__, layout.months))
 
 
-def _bill_chunks(plan: Plan, parts: Workers, layout: Layout, tally: Tally, info: RunInfo,
+def _bill_chunks(plan: Plan, parts: Shares, layout: Layout, tally: Tally, info: RunInfo,
                  grand_total: int) -> Iterator[bytes]:
     """The bill-detail file, a month at a time (each part's rows in users.txt order)."""
     tr = plan.tr
@@ -245,7 +300,7 @@ def _bill_chunks(plan: Plan, parts: Workers, layout: Layout, tally: Tally, info:
         yield encode([totals_line(totals_cells(tr, rent, feature, *tally.months[month]), widths)])
 
 
-def _anomaly_chunks(parts: Workers, tally: Tally, info: RunInfo, tr: Tr) -> Iterator[bytes]:
+def _anomaly_chunks(parts: Shares, tally: Tally, info: RunInfo, tr: Tr) -> Iterator[bytes]:
     """The anomalies file: the header with the counts per code, then every part's lines."""
     lines = header_lines(info, tr, "anomalies.title")
     for code, n in zip(AnomalyCode, tally.counts):
@@ -255,7 +310,7 @@ def _anomaly_chunks(parts: Workers, tally: Tally, info: RunInfo, tr: Tr) -> Iter
     yield from parts.anomalies()
 
 
-def _csv_chunks(parts: Workers, layout: Layout) -> Iterator[bytes]:
+def _csv_chunks(parts: Shares, layout: Layout) -> Iterator[bytes]:
     yield CSV_HEAD.encode()
     texts = TextCache()
     for i in range(len(layout.months)):

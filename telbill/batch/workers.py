@@ -24,10 +24,11 @@ import contextlib
 import heapq
 import os
 import signal
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Self
 
 from telbill import errors
 from telbill.batch.part import Layout, Part, Plan, ProgressFn, Tally
@@ -36,6 +37,15 @@ from telbill.files.report import TextCache
 from telbill.processes import open_pipe
 
 AnomalyChunks = Iterator[tuple[list[int], list[bytes]]]
+Job = Callable[[Connection, Connection], None]
+"""What a worker does with its two pipes (from this process, to it)."""
+_PR_SET_PDEATHSIG = 1
+_PRCTL: Callable[[int, int], int] | None = None
+if sys.platform.startswith("linux"):
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
 
 
 # -- in the worker -----------------------------------------------------------------------
@@ -48,11 +58,35 @@ def _describe(exc: BaseException) -> tuple[Any, ...]:
     return ("other", type(exc).__name__, str(exc))
 
 
-def _work(plan: Plan, index: int, inbox: Connection, outbox: Connection) -> NoReturn:
-    """A worker's whole life: its part, sent back piece by piece; then it ends."""
+def _child(job: Job, parent: int, inbox: Connection, outbox: Connection) -> NoReturn:
+    """A worker's whole life: its job, then it ends (an error sent back as :func:`_describe` tells it)."""
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+        _die_with(parent)
+        job(inbox, outbox)
+    except BaseException as exc:
+        code = 1
+        with contextlib.suppress(BaseException):
+            outbox.send(("error", _describe(exc)))
+    finally:
+        os._exit(code)
+
+
+def _die_with(parent: int) -> None:
+    """Have this worker killed when ``parent`` dies, killed outright too (Linux), so that none
+    goes on alone holding a run's spill folder; at once if it already has."""
+    if _PRCTL is None:
+        return
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _part_job(plan: Plan, index: int) -> Job:
+    """The job of a worker of a run in memory: its part, sent back piece by piece."""
+
+    def job(inbox: Connection, outbox: Connection) -> None:
         part = Part(plan, index)
         part.read_fed(inbox)
         part.sweep()
@@ -68,12 +102,8 @@ def _work(plan: Plan, index: int, inbox: Connection, outbox: Connection) -> NoRe
             for i in range(len(layout.months)):
                 outbox.send(("rows", part.csv_rows(layout, i, texts)))
         outbox.send(("done", None))
-    except BaseException as exc:
-        code = 1
-        with contextlib.suppress(BaseException):
-            outbox.send(("error", _describe(exc)))
-    finally:
-        os._exit(code)
+
+    return job
 
 
 # -- in this process ---------------------------------------------------------------------
@@ -94,22 +124,30 @@ def _rebuild(description: tuple[Any, ...]) -> BaseException:
     return other
 
 
-class _Remote:
-    """A worker as seen from here."""
+class Remote:
+    """A worker as seen from here: forked at once to do ``job``."""
 
-    def __init__(self, plan: Plan, index: int) -> None:
+    def __init__(self, job: Job) -> None:
         to_worker, self.outbox = open_pipe()
         self.inbox, from_worker = open_pipe()
+        parent = os.getpid()
         self.pid = os.fork()
         if self.pid == 0:  # the worker
             self.outbox.close()
             self.inbox.close()
-            _work(plan, index, to_worker, from_worker)
+            _child(job, parent, to_worker, from_worker)
         to_worker.close()
         from_worker.close()
         self.finished = False
 
     def receive(self, expected: str) -> Any:
+        kind, value = self.message()
+        if kind != expected:
+            raise self._died()
+        return value
+
+    def message(self) -> tuple[str, Any]:
+        """The worker's next message; the worker's own error, or that it died, is raised here."""
         try:
             kind, value = self.inbox.recv()
         except (EOFError, OSError):
@@ -117,9 +155,7 @@ class _Remote:
         if kind == "error":
             self.finished = self._reap() is not None
             raise _rebuild(value)
-        if kind != expected:
-            raise self._died()
-        return value
+        return kind, value
 
     def anomaly_chunks(self) -> AnomalyChunks:
         while True:
@@ -162,18 +198,22 @@ class _Remote:
                 conn.close()
 
 
-class Workers:
-    """All the parts of one batch run (part 0 in this process); a context manager."""
+class Team:
+    """This process and the workers it forks on entering, one per job of :meth:`jobs`; a
+    context manager: leaving it (normally, on an error or on Ctrl-C) stops every worker that
+    has not finished and waits for it."""
 
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
-        self.remotes: list[_Remote] = []
-        self.local = Part(plan, 0)
+    def __init__(self) -> None:
+        self.remotes: list[Remote] = []
 
-    def __enter__(self) -> Workers:
+    def jobs(self) -> list[Job]:
+        """What each worker is to do."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
         try:
-            for index in range(1, self.plan.parts):
-                self.remotes.append(_Remote(self.plan, index))
+            for job in self.jobs():
+                self.remotes.append(Remote(job))
         except BaseException:
             self.stop()
             raise
@@ -186,6 +226,18 @@ class Workers:
     def stop(self) -> None:
         for remote in self.remotes:
             remote.stop()
+
+
+class Workers(Team):
+    """All the parts of one batch run held in memory (part 0 in this process)."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__()
+        self.plan = plan
+        self.local = Part(plan, 0)
+
+    def jobs(self) -> list[Job]:
+        return [_part_job(self.plan, index) for index in range(1, self.plan.parts)]
 
     def read(self, progress: ProgressFn | None = None) -> None:
         """Read calls.txt: this process's part, while each worker gets its lines and reads them."""
@@ -226,34 +278,7 @@ class Workers:
 
     def anomalies(self) -> Iterator[bytes]:
         """Every part's set-aside lines, merged in line order, a chunk at a time."""
-        streams = [self.local.anomaly_chunks(), *(remote.anomaly_chunks() for remote in self.remotes)]
-        firsts = [next(stream, None) for stream in streams]
-        live = [i for i, chunk in enumerate(firsts) if chunk is not None]
-        if len(live) <= 1:  # one part set lines aside (or none did): no merging
-            for i in live:
-                chunk = firsts[i]
-                assert chunk is not None
-                yield from chunk[1]
-                for _, pieces in streams[i]:
-                    yield from pieces
-            for stream in streams:  # let every worker's stream reach its end
-                for _ in stream:
-                    pass
-            return
-        lines = heapq.merge(*(_numbered(first, stream) for first, stream in zip(firsts, streams)
-                              if first is not None))
-        batch: list[bytes] = []
-        for _, line in lines:
-            batch.append(line)
-            if len(batch) >= 10_000:
-                yield b"".join(batch)
-                batch.clear()
-        if batch:
-            yield b"".join(batch)
-        for first, stream in zip(firsts, streams):
-            if first is None:
-                for _ in stream:
-                    pass
+        return merge_anomalies([self.local.anomaly_chunks(), *(remote.anomaly_chunks() for remote in self.remotes)])
 
     def finish(self) -> None:
         """Wait for every worker to say it is done, and for it to end."""
@@ -271,3 +296,35 @@ def _numbered(first: tuple[list[int], list[bytes]], rest: AnomalyChunks) -> Iter
         lines.pop()
         yield from zip(numbers, (line + b"\n" for line in lines))
         chunk = next(rest, None)
+
+
+def merge_anomalies(streams: list[AnomalyChunks]) -> Iterator[bytes]:
+    """The set-aside lines of several parts (each a stream of chunks in line order), merged
+    in line order, a chunk at a time. Every stream is read to its end."""
+    firsts = [next(stream, None) for stream in streams]
+    live = [i for i, chunk in enumerate(firsts) if chunk is not None]
+    if len(live) <= 1:  # one part set lines aside (or none did): no merging
+        for i in live:
+            chunk = firsts[i]
+            assert chunk is not None
+            yield from chunk[1]
+            for _, pieces in streams[i]:
+                yield from pieces
+        for stream in streams:  # let every worker's stream reach its end
+            for _ in stream:
+                pass
+        return
+    lines = heapq.merge(*(_numbered(first, stream) for first, stream in zip(firsts, streams)
+                          if first is not None))
+    batch: list[bytes] = []
+    for _, line in lines:
+        batch.append(line)
+        if len(batch) >= 10_000:
+            yield b"".join(batch)
+            batch.clear()
+    if batch:
+        yield b"".join(batch)
+    for first, stream in zip(firsts, streams):
+        if first is None:
+            for _ in stream:
+                pass

@@ -14,9 +14,10 @@ Line ends LF, CRLF and CR are all accepted, as in ``decode``.
 from __future__ import annotations
 
 import codecs
+import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from telbill.files.access import input_error, open_input
 from telbill.files.decoding import FileFormat, _newline, decode
@@ -25,8 +26,9 @@ BLOCK_BYTES = 1 << 20
 """Bytes read at a time."""
 
 
-class _Undecodable(Exception):
+class Undecodable(Exception):
     """A block is not valid in the encoding being tried."""
+
 
 
 class EncodingChanged(Exception):
@@ -36,6 +38,33 @@ class EncodingChanged(Exception):
 
 
 ENCODINGS = ("utf-8", "gb18030", "mixed")
+STREAMED = ENCODINGS[:2]
+"""The encodings in which a file can be cut at any line feed and its pieces decoded apart: in
+neither is the byte of a line feed ever part of another character."""
+
+
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+    def seek(self, offset: int, /) -> int: ...
+
+
+class _Window:
+    """Bytes ``start`` to ``stop`` of an open file, read as if they were all of it."""
+
+    def __init__(self, fh: BinaryIO, start: int, stop: int) -> None:
+        self.fh, self.start, self.stop = fh, start, stop
+        self.at = start
+        fh.seek(start)
+
+    def read(self, size: int, /) -> bytes:
+        data = self.fh.read(max(0, min(size, self.stop - self.at)))
+        self.at += len(data)
+        return data
+
+    def seek(self, offset: int, /) -> int:
+        self.at = self.start + offset
+        return self.fh.seek(self.at) - self.start
 
 
 class LineBlocks:
@@ -93,11 +122,47 @@ class LineBlocks:
                     try:
                         yield from self._streamed(fh, ENCODINGS[self._tried], handed)
                         return
-                    except _Undecodable:
+                    except Undecodable:
                         self._tried += 1
                         self.unreadable.clear()
                         if handed[0]:
                             raise EncodingChanged from None
+            except OSError as exc:
+                raise input_error(self.path, exc) from None
+
+    def cuts(self, pieces: int) -> list[int]:
+        """Where to cut the file into about ``pieces`` pieces of about the same size, each
+        ending at a line feed (the last at the end): ``[0, c1, ..., size]``. A file that
+        starts with a UTF-16 byte-order mark cannot be cut (its line feeds are two bytes): ``[]``."""
+        with self.open() as fh:
+            try:
+                size = os.fstat(fh.fileno()).st_size
+                if fh.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                    return []
+                cuts = [0]
+                for k in range(1, pieces):
+                    at = max(cuts[-1], size * k // pieces)
+                    fh.seek(at)
+                    while chunk := fh.read(1 << 16):
+                        found = chunk.find(b"\n")
+                        if found >= 0:
+                            at += found + 1
+                            break
+                        at += len(chunk)
+                    if cuts[-1] < at < size:
+                        cuts.append(at)
+            except OSError as exc:
+                raise input_error(self.path, exc) from None
+        cuts.append(size)
+        return cuts
+
+    def piece(self, start: int, stop: int, encoding: str) -> Iterator[list[str]]:
+        """The lines of bytes ``start`` to ``stop`` (cut by :meth:`cuts`) decoded as ``encoding``
+        (one of :data:`STREAMED`), a block at a time; :class:`Undecodable` at a block that is
+        not valid in it. Only the piece at the start of the file may start with a byte-order mark."""
+        with self.open() as fh:
+            try:
+                yield from self._streamed(_Window(fh, start, stop), encoding, [False], bom_allowed=start == 0)
             except OSError as exc:
                 raise input_error(self.path, exc) from None
 
@@ -107,9 +172,10 @@ class LineBlocks:
         self.unreadable = set(decoded.unreadable)
         yield decoded.lines
 
-    def _streamed(self, fh: BinaryIO, encoding: str, handed: list[bool]) -> Iterator[list[str]]:
-        """The lines as ``encoding``; :class:`_Undecodable` at a block that is not valid in it."""
-        bom = fh.read(len(codecs.BOM_UTF8))
+    def _streamed(self, fh: _Readable, encoding: str, handed: list[bool],
+                  bom_allowed: bool = True) -> Iterator[list[str]]:
+        """The lines as ``encoding``; :class:`Undecodable` at a block that is not valid in it."""
+        bom = fh.read(len(codecs.BOM_UTF8)) if bom_allowed else b""
         if bom != codecs.BOM_UTF8:
             fh.seek(0)
             bom = b""
@@ -183,11 +249,11 @@ class LineBlocks:
             try:
                 return [str(data[:-1], encoding)]
             except UnicodeDecodeError:
-                raise _Undecodable from None
+                raise Undecodable from None
         try:
             text = str(data, encoding)
         except UnicodeDecodeError:
-            raise _Undecodable from None
+            raise Undecodable from None
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         lines = text.split("\n")

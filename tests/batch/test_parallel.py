@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -21,48 +22,14 @@ from benchmarks.generate import generate
 from telbill.batch.run import BatchOptions, run_batch
 from telbill.cli import main
 from telbill.files.dataset import DataPaths
-from telbill.files.loader import MAX_LINE_CHARS
 from telbill.text.i18n import Translator
+
+from smalldata import EVERY_KIND_CALLS as CALLS
+from smalldata import EVERY_KIND_USERS as USERS
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the batch runs in one process")
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
-USERS = (
-    "# subscribers\n"
-    "83470000  Zhang Qiang  25.00  6.00\n"
-    "83470001  张强  25  6.5   # moved\n"
-    "83470002\tLi Na\t18.00\t0\n"
-    "83470003  =Formula  1  2\n"
-    "83470004  Wang Wu  0  0\n"
-)
-CALLS = (
-    "# every kind of record, callers of every part, calls across month and year ends\n"
-    "83470000  02584561234  2020-12-31 23:58:10  2021-01-01 00:03:05\n"
-    "83470004  0044207946000  2021-01-31 23:59:59  2021-02-01 00:00:30\n"
-    "83470001  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
-    "83470001\t83471111\t2021-01-05 10:02:00\t2021-01-05 10:03:00\n"
-    "83470003  83472222  2021-01-06 09:00:00  2021-01-06 09:00:00   # zero seconds\n"
-    "83470003  83472222  2021-01-06 09:00:00  2021-01-06 09:05:00\n"
-    "83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:00:59\n"
-    "83470002  83473333  2021-02-01 08:00:59  2021-02-01 08:02:00\n"
-    "83479999  83463333  2021-01-11 09:00:00  2021-01-11 09:02:00\n"
-    "83470004  83463333  2021-01-12 09:00:00  2021-01-11 09:02:00\n"
-    "83470000  83463333  2021-01-12 09:00:00  2021-01-15 09:00:01\n"
-    "83470000  83463333  2021-01-16 09:00:00  2021-01-19 09:00:00\n"
-    "83470005  8346000x  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
-    "83470001  8346123  2021-02-29 10:00:00  2021-02-29 10:05:00\n"
-    "   \n"
-    "83470002  8346123  2021-03-01 24:00:00  2021-03-01 10:05:00\n"
-    "83470004  8346123  2021-03-01 10:00:00\n"
-    "8347\x1c0004  8346123  2021-03-01 10:00:00  2021-03-01 10:01:00\n"
-    "83470004  8346123  2021-03-01 10:00:00  2021-03-01 10:01:00  \n"
-    "  83470001  8346123  2021-03-01 10:00:00  2021-03-01 10:01:00\n"
-    "83470001  8346123   2021-03-02 10:00:00  2021-03-02 10:01:00\n"
-    "83470000\u3000013912345678  2021-03-03 10:00:00  2021-03-03 10:01:00\n"
-    "83470000  " + "5 " * (MAX_LINE_CHARS // 2) + "\n"
-    "#" + "x" * MAX_LINE_CHARS + "\n"
-    "83470003  83472222  2021-01-06 09:04:59  2021-01-06 09:06:00\n"
-)
 
 
 def bill(folder: Path, users: Path, calls: Path, processes: int, month: str | None = None) -> dict[str, bytes]:
@@ -144,7 +111,8 @@ def test_a_failing_worker_is_the_same_one_line(small: Path, monkeypatch: pytest.
     assert run("bill") == (2, "", message + "\n")
 
 
-def test_a_killed_worker_is_one_line(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_killed_worker_is_one_line(small: Path, monkeypatch: pytest.MonkeyPatch,
+                                     forked: Callable[[int], list[int]]) -> None:
     """A worker that dies without a word (killed) is named as such; exit 2, no file, no worker left."""
     real = telbill.batch.part.Part.tally
 
@@ -157,47 +125,44 @@ def test_a_killed_worker_is_one_line(small: Path, monkeypatch: pytest.MonkeyPatc
     assert run("bill") == (2, "", "error: a worker process of the batch was killed (signal 9); "
                                   "no file was written\n")
     assert not (small / "output").exists()
-    assert children(os.getpid()) == []
+    assert forked(os.getpid()) == []
 
 
-def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-# The batch in its own process, stopped while both parts are reading.
+# The batch in its own process, stopped while both parts are reading (in memory), or while each
+# process reads the lines of a partition (in partitions, with --memory 1).
 STOPPED = textwrap.dedent("""
     import os, sys, time
     import telbill.batch.part, telbill.cli
     def stopped(real):
         def read(self, *args):
             real(self, *args)
-            open(f"ready-{self.index}", "w").close()
+            open(f"ready-{os.getpid()}", "w").close()
             time.sleep(60)
         return read
     telbill.batch.part.Part.read = stopped(telbill.batch.part.Part.read)
     telbill.batch.part.Part.read_fed = stopped(telbill.batch.part.Part.read_fed)
-    telbill.cli.entry(["--lang", "en", "bill", "--csv", "output/bills.csv"])
+    telbill.cli.entry(["--lang", "en", "bill", "--csv", "output/bills.csv", *sys.argv[1:]])
 """)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc to find the worker")
+@pytest.mark.parametrize("memory", [[], ["--memory", "1"]], ids=["in memory", "in partitions"])
 @pytest.mark.parametrize("whom", ["group", "parent"])
-def test_ctrl_c_leaves_no_partial_file_and_no_worker(small: Path, whom: str) -> None:
-    """SIGINT to the process group (Ctrl-C) or to the parent alone: exit 130, the one line,
-    no output file, and the worker is gone."""
-    proc = subprocess.Popen([sys.executable, "-c", STOPPED], cwd=small, stdout=subprocess.PIPE,
+def test_ctrl_c_leaves_no_partial_file_and_no_worker(small: Path, whom: str, memory: list[str],
+                                                     forked: Callable[[int], list[int]]) -> None:
+    """SIGINT to the process group (Ctrl-C) or to the parent alone, in a run in memory or in
+    partitions: exit 130, the one line, no output file, no spill folder, and the worker is gone."""
+    env = {k: v for k, v in os.environ.items() if k != "TMPDIR"}
+    proc = subprocess.Popen([sys.executable, "-c", STOPPED, *memory], cwd=small, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env={**os.environ, "TELBILL_WORKERS": "2"})
+                            env={**env, "TELBILL_WORKERS": "2"})
     try:
         deadline = time.monotonic() + 30
-        while not ((small / "ready-0").exists() and (small / "ready-1").exists()):
+        while len(list(small.glob("ready-*"))) < 2:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        workers = children(proc.pid)
+        workers = forked(proc.pid)
         assert len(workers) == 1
         if whom == "group":
             os.killpg(proc.pid, signal.SIGINT)
@@ -209,7 +174,7 @@ def test_ctrl_c_leaves_no_partial_file_and_no_worker(small: Path, whom: str) -> 
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert (proc.returncode, out, err) == (130, "", "interrupted; no partial file was left behind\n")
-    assert not (small / "output").exists()
+    assert not (small / "output").exists() and not list(small.rglob(".telbill-spill*"))
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "zombie" not in Path(f"/proc/{pid}/status").read_text()
         with pytest.raises(ProcessLookupError):
@@ -230,7 +195,8 @@ def test_a_long_line_is_set_aside_whole_by_the_batch(tmp_path: Path, processes: 
 
 
 @pytest.mark.parametrize("lines", [1, 60_000])
-def test_a_worker_dying_while_fed_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int) -> None:
+def test_a_worker_dying_while_fed_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int,
+                                              forked: Callable[[int], list[int]]) -> None:
     """A worker killed while this process still sends it lines (more than a pipe holds, or
     fewer): the same one line, exit 2, no file."""
     monkeypatch.chdir(tmp_path)
@@ -247,7 +213,7 @@ def test_a_worker_dying_while_fed_is_one_line(tmp_path: Path, monkeypatch: pytes
     assert run("bill") == (2, "", "error: a worker process of the batch was killed (signal 9); "
                                   "no file was written\n")
     assert not (tmp_path / "output").exists()
-    assert children(os.getpid()) == []
+    assert forked(os.getpid()) == []
 
 
 @pytest.mark.parametrize(("value", "expected"), [

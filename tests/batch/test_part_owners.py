@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telbill.batch.part import Part, Plan
+from telbill.batch.part import Plan
+from telbill.batch.route import line_owners
 from telbill.batch.run import BatchOptions, run_batch
 from telbill.files.dataset import DataPaths
 from telbill.rules.records import User
@@ -42,7 +43,7 @@ def test_a_subscribers_line_goes_to_its_part(block: list[str], parts: int) -> No
     """Every line whose first field is a subscriber's number goes to the part that owns it;
     any other line goes to some part (it is set aside wherever it is read)."""
     p = plan(parts)
-    owners = Part(p, 0)._owners(block, huge=False)
+    owners = line_owners(p, block, huge=False)
     for line, part in zip(block, owners):
         fields = line.split(None, 1)
         if fields and fields[0] in p.owner:

@@ -41,3 +41,28 @@ def test_small_inputs_show_no_bar() -> None:
     progress.phase("screen")
     assert progress.task is None and progress.bar.tasks == []
     progress.stop()
+
+
+def test_a_run_in_partitions_counts_both_passes() -> None:
+    """Splitting counts lines, billing the partitions counts records, each under its name; the
+    writing then pulses."""
+    console = Console(record=True, width=100, force_terminal=True, file=io.StringIO())
+    progress = _BatchProgress(console, Translator("en"))
+    total = PROGRESS_MIN_LINES * 3
+    progress.phase("split")
+    progress.reading(PROGRESS_MIN_LINES, total)
+    text = snapshot(progress, console)
+    assert "splitting call records into partitions" in text and f"{PROGRESS_MIN_LINES}/{total}" in text
+    console.export_text()
+    progress.phase("bill")
+    assert "billing the partitions" in snapshot(progress, console)
+    console.export_text()
+    progress.reading(2 * PROGRESS_MIN_LINES, total)
+    text = snapshot(progress, console)
+    assert "billing the partitions" in text and f"{2 * PROGRESS_MIN_LINES}/{total}" in text
+    assert "splitting" not in text and "0/?" not in text
+    console.export_text()
+    progress.phase("write")
+    text = snapshot(progress, console)
+    assert "writing the files" in text and "0/?" in text and "billing" not in text
+    progress.stop()

@@ -3,6 +3,7 @@ decoding the whole file gives (SPEC §1), whatever the block size."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -12,11 +13,21 @@ from hypothesis import strategies as st
 
 from telbill.errors import InputFileError
 from telbill.files import stream
-from telbill.files.decoding import decode
+from telbill.files.decoding import Decoded, decode
 from telbill.files.stream import EncodingChanged, LineBlocks
 
 PIECES = [b"83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00", b"\n", b"\r\n", b"\r",
           "郑爽".encode(), "郑爽".encode("gb18030"), b"\xff\x80", b"x" * 50, b" ", b"#", b"\xef\xbb\xbf"]
+
+
+def written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pieces: list[bytes], bom: bool,
+            block: int) -> tuple[bytes, Decoded, LineBlocks]:
+    """A calls file of ``pieces`` read ``block`` bytes at a time: its bytes, decode() of them, its blocks."""
+    monkeypatch.setattr(stream, "BLOCK_BYTES", block)
+    data = (b"\xef\xbb\xbf" if bom else b"") + b"".join(pieces)
+    path = tmp_path / "c.txt"
+    path.write_bytes(data)
+    return data, decode(data), LineBlocks(path)
 
 
 def read_all(blocks: LineBlocks) -> list[str]:
@@ -32,12 +43,7 @@ def read_all(blocks: LineBlocks) -> list[str]:
 def test_blocks_equal_the_whole_file_decoded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              pieces: list[bytes], bom: bool, block: int) -> None:
     """Lines, encoding, BOM, first line end and unreadable lines are those of decode()."""
-    monkeypatch.setattr(stream, "BLOCK_BYTES", block)
-    data = (b"\xef\xbb\xbf" if bom else b"") + b"".join(pieces)
-    path = tmp_path / "c.txt"
-    path.write_bytes(data)
-    want = decode(data)
-    blocks = LineBlocks(path)
+    data, want, blocks = written(tmp_path, monkeypatch, pieces, bom, block)
     assert read_all(blocks) == want.lines
     assert blocks.unreadable == set(want.unreadable)
     assert (blocks.format.encoding, blocks.format.bom) == (want.format.encoding, want.format.bom)
@@ -45,6 +51,38 @@ def test_blocks_equal_the_whole_file_decoded(tmp_path: Path, monkeypatch: pytest
         assert blocks.format.newline == want.format.newline
     if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         assert blocks.count_lines() == len(want.lines)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(PIECES), max_size=30), st.booleans(), st.sampled_from([1, 3, 64, 1 << 20]),
+       st.integers(1, 5))
+def test_pieces_cut_at_line_feeds_decode_to_the_whole_files_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  pieces: list[bytes], bom: bool, block: int,
+                                                                  count: int) -> None:
+    """A file cut into pieces at line feeds, each decoded on its own as UTF-8 or else GB18030
+    (the first encoding every piece is valid in), gives the lines of decode() whenever decode()
+    reads the file as that encoding; a piece valid in neither says so."""
+    data, want, blocks = written(tmp_path, monkeypatch, pieces, bom, block)
+    cuts = blocks.cuts(count)
+    assert cuts[0] == 0 and cuts[-1] == len(data) and cuts == sorted(set(cuts)) or len(data) == 0
+    assert all(data[cut - 1:cut] == b"\n" for cut in cuts[1:-1])
+    for encoding in stream.STREAMED:
+        try:
+            got = [line for start, stop in itertools.pairwise(cuts) for block in blocks.piece(start, stop, encoding)
+                   for line in block]
+        except stream.Undecodable:
+            assert want.format.encoding != encoding
+            continue
+        assert (want.format.encoding, got) == (encoding, want.lines)
+        return
+    assert want.format.encoding == "mixed"
+
+
+def test_a_utf16_file_is_not_cut(tmp_path: Path) -> None:
+    """A UTF-16 file's line feeds are two bytes: it cannot be cut into pieces."""
+    path = tmp_path / "c.txt"
+    path.write_bytes("83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n".encode("utf-16") * 3)
+    assert LineBlocks(path).cuts(3) == []
 
 
 def test_a_late_gb18030_block_starts_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,6 +23,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.help.force": ("replace existing output files that telbill did not write (never an input)",
                        "覆盖并非 telbill 写出的已有输出文件（输入文件始终不覆盖）"),
     "cli.help.csv": ("also write the bills as CSV here", "同时以 CSV 格式写出帐单"),
+    "cli.help.memory": ("the most memory the run may use, e.g. 2G or 512M (default: half the memory available); "
+                        "call records beyond it are billed in partitions on disk",
+                        "本次运行最多可用的内存，如 2G 或 512M（默认为可用内存的一半）；超出部分的话单分区写入磁盘计费"),
     "cli.help.menu": ("open the numbered main menu (the default)", "打开主菜单（默认）"),
     "cli.help.plain": ("plain numbered prompts even on a terminal", "即使在终端中也使用纯文本编号输入"),
     "cli.usage_error": ("{prog}: error: {message}", "{prog}：错误：{message}"),
@@ -38,6 +41,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.progress.screen": ("checking for anomalies", "检查异常话单"),
     "cli.progress.rate": ("rating calls", "计算话费"),
     "cli.progress.write": ("writing the files", "写出文件"),
+    "cli.progress.split": ("splitting call records into partitions", "将话单按主叫分区"),
+    "cli.progress.bill": ("billing the partitions", "逐个分区计费"),
     "summary.read": ("Call records read from {source}: {records}, in {seconds} s ({rate} records/s).",
                      "从 {source} 读取话单 {records} 条，用时 {seconds} 秒（每秒 {rate} 条）。"),
     "summary.month_calls": ("Calls starting in {month} and billed: {count}.", "{month} 开始并计费的通话：{count} 条。"),
@@ -54,6 +59,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary.code.overlap": ("overlap {count}", "时间重叠 {count}"),
     "list.sep": (", ", "，"),
     "summary.wrote": ("Wrote {files}.", "已写出 {files}。"),
+    "summary.partitions": ("Billed in {count} partitions on disk, within the memory budget of {budget}.",
+                           "为不超出 {budget} 的内存预算，分 {count} 个分区在磁盘上计费。"),
 }
 
 # argparse's own phrases, replaced in its output when the interface is Chinese.

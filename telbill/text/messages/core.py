@@ -125,6 +125,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "计费的一个工作进程意外退出（退出状态 {status}）；未写出任何文件"),
     "output.twice": ("{path} is named for two outputs", "{path} 被指定为两个输出文件"),
     "usage.month": ("--month {value} is not a month like 2021-01", "--month {value} 不是形如 2021-01 的月份"),
+    "usage.memory": ("--memory {value} is not a size like 2G, 512M or 1.5GiB",
+                     "--memory {value} 不是形如 2G、512M 或 1.5GiB 的大小"),
+    "output.spill": ("{folder}: cannot hold the partitions of a calls file bigger than the memory budget "
+                     "({reason}); free some space, set TMPDIR to a folder with room, or give --memory more",
+                     "{folder}：无法存放超出内存预算的话单分区（{reason}）；请腾出空间、将 TMPDIR 设为有空间的文件夹，"
+                     "或加大 --memory"),
     "notice.encoding.gb18030": ("{path} is not UTF-8; read it as GB18030 (a save keeps it GB18030)",
                                 "{path} 不是 UTF-8 编码，已按 GB18030 读取（保存时仍为 GB18030）"),
     "notice.encoding.utf-16": ("{path} is UTF-16 (Notepad's \"Unicode\"); read it as such (a save keeps it UTF-16)",

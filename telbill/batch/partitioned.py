@@ -1,0 +1,292 @@
+"""A batch run in partitions: its processes, pass by pass (see :mod:`telbill.batch.partition`).
+
+This process and the forked workers (:class:`~telbill.batch.workers.Remote`)
+share both passes:
+
+1. each splits one piece of calls.txt (cut at line feeds,
+   :meth:`~telbill.files.stream.LineBlocks.cuts`) into the buckets' spill files, the
+   pieces decoded as UTF-8, or else as GB18030, as the whole file is (SPEC §1); a
+   file that is neither as a whole, or UTF-16, is split by this process alone,
+   read as an in-memory run reads it;
+2. each bills partitions one at a time, taking the next from a queue (a pipe
+   holding their numbers, the biggest first) until none is left; a worker keeps
+   what each gave (:class:`~telbill.batch.partition.Billed`) in the spill folder.
+
+Only this process writes the output files, from every partition's result, with
+the methods :class:`~telbill.batch.workers.Workers` has for a run in memory, so
+:mod:`telbill.batch.run` writes both kinds of run alike. Workers fail, die and are
+stopped as in a run in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import struct
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from telbill.batch.budget import Sizing
+from telbill.batch.part import PROGRESS_EVERY, Layout, Plan, Tally
+from telbill.batch.partition import (
+    Billed,
+    Partition,
+    Split,
+    bill_partition,
+    bucket_count,
+    load_billed,
+    partition_plan,
+    partitions,
+    save_billed,
+    split,
+)
+from telbill.batch.spill import SpillWriter
+from telbill.batch.workers import Job, Remote, Team, merge_anomalies
+from telbill.files.report import TextCache, csv_lines, row_text, user_columns
+from telbill.files.stream import STREAMED, EncodingChanged, LineBlocks, Undecodable
+
+Progress = Callable[[int, int], None]
+"""Told how much of a pass is done, and of how much."""
+_TASK = struct.Struct("<i")
+
+
+class Partitioned(Team):
+    """All the processes of a run in partitions (this one and its workers); a context manager."""
+
+    def __init__(self, plan: Plan, sizing: Sizing, folder: Path) -> None:
+        super().__init__()
+        self.plan = plan
+        self.sizing = sizing
+        self.folder = folder
+        users = len(plan.users)
+        buckets = bucket_count(users, sizing.records, sizing.partition_records)
+        self.buckets = Plan.make(plan.users, plan.calls, plan.tariff, plan.only_month, plan.tr,
+                                 bounds=[users * k // buckets for k in range(buckets + 1)])
+        """The subscribers in buckets: the parts of this plan."""
+        self.queue, self.tasks = os.pipe()
+        """The queue of partitions to bill (read end, write end)."""
+        self.splits: list[Split] = []
+        self.encoding = "utf-8"
+        self.made: list[Partition] = []
+        self.billed: list[Billed] = []
+        self._texts: dict[int, tuple[TextCache, tuple[Any, ...]]] = {}
+
+    def jobs(self) -> list[Job]:
+        return [self._job] * (self.plan.parts - 1)
+
+    def stop(self) -> None:
+        super().stop()
+        for fd in (self.queue, self.tasks):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.queue = self.tasks = -1
+
+    # -- in a worker --------------------------------------------------------------------
+
+    def _job(self, inbox: Connection, outbox: Connection) -> None:
+        """A worker's part of both passes, as this process asks."""
+        os.close(self.tasks)
+        self.tasks = -1
+        while True:
+            kind, value = inbox.recv()
+            if kind == "split":
+                piece, start, stop, encoding = value
+                reports = _Every(lambda n: outbox.send(("progress", n)))
+                outbox.send(self._split_piece(piece, start, stop, encoding, reports))
+            elif kind == "bill":
+                self.made = value
+                plan = partition_plan(self.plan, self.made)
+                while (index := self._take()) is not None:
+                    save_billed(bill_partition(plan, self.made[index]), self.made[index])
+                    outbox.send(("billed", index))
+                outbox.send(("done", None))
+                return
+
+    def _split_piece(self, piece: int, start: int, stop: int, encoding: str,
+                     progress: Callable[[int], None]) -> tuple[str, Split | None]:
+        writer = SpillWriter(self.folder, piece)
+        writer.discard()
+        try:
+            return "split", split(self.buckets, LineBlocks(self.plan.calls).piece(start, stop, encoding), writer,
+                                  progress=progress)
+        except Undecodable:
+            writer.discard()
+            return "undecodable", None
+
+    def _take(self) -> int | None:
+        """The next partition to bill (``None``: none is left)."""
+        data = os.read(self.queue, _TASK.size)
+        return _TASK.unpack(data)[0] if len(data) == _TASK.size else None
+
+    # -- pass 1: splitting calls.txt ----------------------------------------------------------
+
+    def split(self, progress: Progress | None = None, total: int = 0) -> None:
+        """Split calls.txt into the buckets' spill files (``progress``: lines, of ``total``)."""
+        cuts = LineBlocks(self.plan.calls).cuts(self.plan.parts)
+        pieces = list(itertools.pairwise(cuts))
+        if pieces:
+            for encoding in STREAMED:
+                if self._split_pieces(pieces, encoding, progress, total):
+                    self.encoding = encoding
+                    return
+        self._split_alone(progress, total)
+
+    def _split_pieces(self, pieces: list[tuple[int, int]], encoding: str, progress: Progress | None,
+                      total: int) -> bool:
+        """Every process splits a piece; False if one is not valid in ``encoding``."""
+        asked = self.remotes[:len(pieces) - 1]
+        for k, remote in enumerate(asked, 1):
+            remote.outbox.send(("split", (k, *pieces[k], encoding)))
+        done = [0] * len(pieces)
+
+        def report(n: int) -> None:
+            done[0] = n
+            for k, remote in enumerate(asked, 1):
+                while remote.inbox.poll():
+                    kind, value = remote.message()
+                    if kind != "progress":
+                        pending[k] = (kind, value)
+                        break
+                    done[k] = value
+            if progress is not None:
+                progress(sum(done), total)
+
+        pending: dict[int, tuple[str, Any]] = {}
+        results = [self._split_piece(0, *pieces[0], encoding, _Every(report))]
+        for k, remote in enumerate(asked, 1):
+            result = pending.pop(k, None)
+            while result is None:
+                kind, value = remote.message()
+                if kind == "progress":
+                    done[k] = value
+                    if progress is not None:
+                        progress(sum(done), total)
+                else:
+                    result = kind, value
+            results.append(result)
+        if any(kind != "split" for kind, _ in results):
+            return False
+        self.splits = [value for _, value in results if value is not None]
+        if progress is not None:
+            progress(sum(piece.lines for piece in self.splits), total)
+        return True
+
+    def _split_alone(self, progress: Progress | None, total: int) -> None:
+        """Split the whole file here, decoded as :class:`LineBlocks` decides (a mixed or UTF-16 file)."""
+        lines = LineBlocks(self.plan.calls)
+        writer = SpillWriter(self.folder, 0)
+        for k in range(len(self.remotes) + 1):
+            SpillWriter(self.folder, k).discard()
+        report = _Every(lambda n: progress(n, total)) if progress is not None else None
+        while True:
+            try:
+                self.splits = [split(self.buckets, lines.blocks(), writer, lines.unreadable, report)]
+                break
+            except EncodingChanged:  # the file is not UTF-8 after all: again, as it really is
+                writer.discard()
+        self.encoding = lines.format.family
+
+    # -- pass 2: billing the partitions -----------------------------------------------------
+
+    def bill(self, progress: Progress | None = None) -> None:
+        """Bill every partition, here and in the workers (``progress``: records, of all)."""
+        self.made = made = partitions(self.folder, self.buckets.bounds, self.splits, self.sizing.partition_records)
+        plan = partition_plan(self.plan, made)
+        for remote in self.remotes:
+            remote.outbox.send(("bill", made))
+        biggest_first = sorted(range(len(made)), key=lambda i: -made[i].records)
+        os.write(self.tasks, b"".join(map(_TASK.pack, biggest_first)))
+        os.close(self.tasks)
+        self.tasks = -1
+        total = sum(p.records for p in made)
+        done = 0
+
+        def note(index: int) -> None:
+            nonlocal done
+            done += made[index].records
+            if progress is not None:
+                progress(done, total)
+
+        if progress is not None:
+            progress(0, total)
+        billed: dict[int, Billed] = {}
+        ended: set[int] = set()
+
+        def heard(k: int, remote: Remote) -> None:
+            kind, value = remote.message()
+            if kind == "billed":
+                note(value)
+            elif kind == "done":
+                ended.add(k)
+                remote.finished = remote._reap() is not None
+            else:
+                raise remote._died()
+
+        while (index := self._take()) is not None:
+            billed[index] = bill_partition(plan, made[index])
+            note(index)
+            for k, remote in enumerate(self.remotes):
+                while k not in ended and remote.inbox.poll():
+                    heard(k, remote)
+        for k, remote in enumerate(self.remotes):
+            while k not in ended:
+                heard(k, remote)
+        self.billed = [billed[i] if i in billed else load_billed(made[i]) for i in range(len(made))]
+
+    # -- the files ------------------------------------------------------------------------
+
+    def tally(self) -> Tally:
+        """Every partition's tally, added up."""
+        total = Tally(encoding=self.encoding)
+        for billed in self.billed:
+            total.add(billed.tally)
+        return total
+
+    def send(self, layout: Layout) -> None:
+        """Nothing to send: this process writes every partition's rows."""
+
+    def _columns(self, partition: Partition) -> tuple[TextCache, tuple[Any, ...]]:
+        kept = self._texts.get(partition.index)
+        if kept is None:
+            columns = user_columns(self.plan.users[partition.first:partition.stop])
+            kept = self._texts[partition.index] = (TextCache(), columns)
+        return kept
+
+    def bill_rows(self, layout: Layout, i: int, texts: TextCache) -> Iterator[bytes]:
+        """Every partition's rows of month ``i``, in partition order (users.txt order)."""
+        month = layout.months[i]
+        for partition, billed in zip(self.made, self.billed):
+            cache, columns = self._columns(partition)
+            locals_, longs = billed.amounts_of(month, partition.stop - partition.first)
+            yield row_text(cache, layout.widths[i], columns, locals_, longs).encode("utf-8", "surrogateescape")
+
+    def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> Iterator[bytes]:
+        month = layout.months[i]
+        for partition, billed in zip(self.made, self.billed):
+            cache, columns = self._columns(partition)
+            locals_, longs = billed.amounts_of(month, partition.stop - partition.first)
+            yield csv_lines(cache, month, columns, locals_, longs).encode("utf-8", "surrogateescape")
+
+    def anomalies(self) -> Iterator[bytes]:
+        """Every partition's set-aside lines, merged in line order, a chunk at a time."""
+        return merge_anomalies([billed.anomaly_chunks() for billed in self.billed])
+
+    def finish(self) -> None:
+        """Nothing to wait for: every worker ended after the second pass."""
+
+
+class _Every:
+    """A progress callback passed on once every :data:`PROGRESS_EVERY` lines (and at the end)."""
+
+    def __init__(self, tell: Callable[[int], None]) -> None:
+        self.tell = tell
+        self.next = PROGRESS_EVERY
+
+    def __call__(self, done: int) -> None:
+        if done >= self.next:
+            self.tell(done)
+            self.next = done + PROGRESS_EVERY

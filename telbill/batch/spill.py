@@ -1,0 +1,303 @@
+"""Spill files: calls.txt's lines split by caller on disk, for a run bigger than its memory budget.
+
+A run that bills in partitions (:mod:`telbill.batch.partition`) keeps them in a
+:class:`SpillFolder`: a folder of its own (``.telbill-spill-…``, mode 0700) in
+``$TMPDIR`` when that is set, else beside the bill file (in the nearest folder of
+its path that exists). The run holds a lock on the folder as long as any of its
+processes lives, and removes the folder when it ends, on an error and on Ctrl-C
+too. A run killed outright (``kill -9``) cannot: the next run in the same place
+removes every such folder whose lock is free (the lock dies with the processes).
+
+In the folder, each piece of calls.txt read in the first pass writes one file
+per bucket of subscribers (:class:`SpillWriter`); a file is a run of frames, each
+some lines in file order with their line numbers, as the parts of an in-memory
+run send them to each other (:class:`telbill.batch.part.Feed`), read back by
+:class:`SpillFeed`. What billing a partition sets aside is kept in a file of
+frames too (:func:`write_chunks`, :func:`read_chunks`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import struct
+import tempfile
+import time
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO
+
+from telbill.errors import OutputError
+
+SPILL_PREFIX = ".telbill-spill-"
+"""The name of a spill folder starts so (and only such folders are ever removed as stale)."""
+_MAKING_PREFIX = ".telbill-spill-making-"
+"""A spill folder's name until its lock is held (so that another run never takes it for stale)."""
+MAKING_STALE_SECONDS = 3600
+"""A folder left half made (a run killed in the instant between making it and locking it)
+is removed once it is this old."""
+_LINES_HEAD = struct.Struct("<qqqq")  # block, lines, bytes of text, unreadable line numbers
+_CHUNK_HEAD = struct.Struct("<qq")  # line numbers, pieces
+_PIECE_HEAD = struct.Struct("<q")
+
+
+def spill_base(near: Path) -> Path:
+    """Where a run's spill folder goes: ``$TMPDIR`` when set, else the nearest existing folder of ``near``."""
+    tmp = os.environ.get("TMPDIR")
+    if tmp:
+        return Path(tmp)
+    folder = Path(os.path.abspath(near)).parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def spill_error(folder: Path, exc: OSError) -> OutputError:
+    """The one-line error of a spill folder or file that cannot be made or written (a full disk)."""
+    return OutputError("output.spill", folder=str(folder), reason=exc.strerror or str(exc))
+
+
+class SpillFolder:
+    """A run's own folder of spill files, locked while the run lives (see the module); a context manager."""
+
+    def __init__(self, base: Path) -> None:
+        remove_stale(base)
+        try:
+            making = Path(tempfile.mkdtemp(prefix=_MAKING_PREFIX, dir=base))
+            self.fd = os.open(making, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError as exc:
+            raise spill_error(base, exc) from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self.path = base / (SPILL_PREFIX + making.name[len(_MAKING_PREFIX):])
+            os.rename(making, self.path)
+        except OSError as exc:
+            os.close(self.fd)
+            shutil.rmtree(making, ignore_errors=True)
+            raise spill_error(base, exc) from None
+
+    def __enter__(self) -> SpillFolder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.remove()
+
+    def remove(self) -> None:
+        """Remove the folder and everything in it, and let go of its lock."""
+        if self.fd < 0:
+            return
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.close(self.fd)
+        self.fd = -1
+
+
+def remove_stale(base: Path) -> list[Path]:
+    """Remove the spill folders in ``base`` that runs killed outright left behind: those of this
+    user whose lock is free (their run has ended). Return what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.name.startswith(_MAKING_PREFIX):
+            stale = _half_made(entry)
+        elif entry.name.startswith(SPILL_PREFIX):
+            stale = _unlocked(entry)
+        else:
+            continue
+        if stale:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _unlocked(entry: os.DirEntry[str]) -> bool:
+    """Whether ``entry`` is a folder of this user that no living run holds locked."""
+    try:
+        fd = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        if os.fstat(fd).st_uid != os.geteuid():
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        return True
+    finally:
+        os.close(fd)
+
+
+def _half_made(entry: os.DirEntry[str]) -> bool:
+    try:
+        st = entry.stat(follow_symlinks=False)
+    except OSError:
+        return False
+    return (entry.is_dir(follow_symlinks=False) and st.st_uid == os.geteuid()
+            and time.time() - st.st_mtime > MAKING_STALE_SECONDS)
+
+
+# -- lines ------------------------------------------------------------------------------
+
+
+def frame_lines(block: int, numbers: array[int], text: bytes, unreadable: Sequence[int]) -> bytes:
+    """One frame of a spill file: the number of the block of calls.txt its lines come from, their
+    line numbers (``array("q")``), the lines joined by ``\\n`` (UTF-8, unreadable bytes kept by
+    ``surrogateescape``) and the numbers of unreadable lines."""
+    return b"".join([_LINES_HEAD.pack(block, len(numbers), len(text), len(unreadable)), numbers.tobytes(), text,
+                     array("q", unreadable).tobytes()])
+
+
+class SpillWriter:
+    """The spill files one piece of calls.txt writes, one per bucket (opened as first needed)."""
+
+    def __init__(self, folder: Path, piece: int) -> None:
+        self.folder = folder
+        self.piece = piece
+        self.files: dict[int, BinaryIO] = {}
+
+    def write(self, bucket: int, frame: bytes) -> None:
+        out = self.files.get(bucket)
+        try:
+            if out is None:
+                out = self.files[bucket] = open(bucket_path(self.folder, bucket, self.piece), "xb", buffering=0)  # noqa: SIM115
+            out.write(frame)
+        except OSError as exc:
+            raise spill_error(self.folder, exc) from None
+
+    def close(self) -> None:
+        for out in self.files.values():
+            with contextlib.suppress(OSError):
+                out.close()
+        self.files.clear()
+
+    def discard(self) -> None:
+        """Remove every file written so far (the piece is read again)."""
+        self.close()
+        for path in self.folder.glob(f"b*-r{self.piece:04d}"):
+            path.unlink(missing_ok=True)
+
+
+def bucket_path(folder: Path, bucket: int, piece: int) -> Path:
+    """The spill file of ``bucket``'s lines from ``piece`` of calls.txt."""
+    return folder / f"b{bucket:05d}-r{piece:04d}"
+
+
+Frame = tuple[int, "array[int]", bytes, "array[int]"]
+"""A frame read back: block, line numbers, lines joined by ``\\n``, unreadable line numbers."""
+Piece = tuple[int, Sequence[Path]]
+"""Some buckets' spill files of one piece of calls.txt, and the lines before that piece."""
+
+
+class SpillFeed:
+    """A partition's lines from its spill files, in file order, as a :class:`telbill.batch.part.Feed`.
+
+    ``pieces``, in file order: each piece's spill files of the partition's buckets, and how
+    many lines come before the piece (added to its line numbers, which count from the piece's
+    start). The lines of several buckets from one block of calls.txt are merged back into
+    file order.
+    """
+
+    def __init__(self, pieces: Iterable[Piece]) -> None:
+        self.frames = self._frames(pieces)
+
+    def recv(self) -> tuple[str, Any]:
+        return next(self.frames, ("end", None))
+
+    @classmethod
+    def _frames(cls, pieces: Iterable[Piece]) -> Iterator[tuple[str, Any]]:
+        for offset, paths in pieces:
+            streams = [_read_frames(path) for path in paths if path.exists()]
+            for frames in _by_block(streams):
+                _, numbers, text, bad = frames[0] if len(frames) == 1 else _merged(frames)
+                if offset:
+                    numbers = array("q", map(offset.__add__, numbers))
+                    bad = array("q", map(offset.__add__, bad))
+                yield "lines", (numbers.tobytes(), text, list(bad))
+
+
+def _read_frames(path: Path) -> Iterator[Frame]:
+    with open(path, "rb") as fh:
+        while head := fh.read(_LINES_HEAD.size):
+            block, lines, size, unreadable = _LINES_HEAD.unpack(head)
+            numbers = array("q")
+            numbers.frombytes(fh.read(8 * lines))
+            text = fh.read(size)
+            bad = array("q")
+            bad.frombytes(fh.read(8 * unreadable))
+            yield block, numbers, text, bad
+
+
+def _by_block(streams: list[Iterator[Frame]]) -> Iterator[list[Frame]]:
+    """The frames of several files of one piece, those of each block together, block by block."""
+    heads = [next(stream, None) for stream in streams]
+    while True:
+        live = [head for head in heads if head is not None]
+        if not live:
+            return
+        block = min(head[0] for head in live)
+        taken = []
+        for i, head in enumerate(heads):
+            if head is not None and head[0] == block:
+                taken.append(head)
+                heads[i] = next(streams[i], None)
+        yield taken
+
+
+def _merged(frames: list[Frame]) -> Frame:
+    """Frames of one block as one, its lines in file order."""
+    numbers = array("q")
+    lines: list[bytes] = []
+    bad = array("q")
+    for _, mine, text, unreadable in frames:
+        numbers.extend(mine)
+        lines.extend(text.split(b"\n"))
+        bad.extend(unreadable)
+    order = sorted(range(len(numbers)), key=numbers.__getitem__)
+    return (frames[0][0], array("q", map(numbers.__getitem__, order)), b"\n".join(map(lines.__getitem__, order)),
+            array("q", sorted(bad)))
+
+
+# -- what a partition sets aside ----------------------------------------------------------
+
+Chunk = tuple[list[int], list[bytes]]
+"""Some lines of the anomalies file: their line numbers and their bytes (see
+:meth:`telbill.batch.part.Part.anomaly_chunks`)."""
+
+
+def write_chunks(path: Path, chunks: Iterable[Chunk]) -> int:
+    """Write ``chunks`` to a new file ``path``; return how many lines they hold."""
+    lines = 0
+    try:
+        with open(path, "xb") as out:
+            for numbers, pieces in chunks:
+                out.write(_CHUNK_HEAD.pack(len(numbers), len(pieces)))
+                out.write(array("q", numbers).tobytes())
+                for piece in pieces:
+                    out.write(_PIECE_HEAD.pack(len(piece)))
+                    out.write(piece)
+                lines += len(numbers)
+    except OSError as exc:
+        raise spill_error(path.parent, exc) from None
+    return lines
+
+
+def read_chunks(path: Path) -> Iterator[Chunk]:
+    """The chunks :func:`write_chunks` wrote to ``path``, one at a time."""
+    with open(path, "rb") as fh:
+        while head := fh.read(_CHUNK_HEAD.size):
+            count, n_pieces = _CHUNK_HEAD.unpack(head)
+            numbers = array("q")
+            numbers.frombytes(fh.read(8 * count))
+            pieces = []
+            for _ in range(n_pieces):
+                (size,) = _PIECE_HEAD.unpack(fh.read(_PIECE_HEAD.size))
+                pieces.append(fh.read(size))
+            yield numbers.tolist(), pieces

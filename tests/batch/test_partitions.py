@@ -1,0 +1,326 @@
+"""A calls file bigger than the memory budget: billed in partitions on disk, with the same files
+byte for byte as a run in memory, and no spill file left behind, whatever happens."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import telbill.batch.partitioned
+import telbill.batch.run
+from benchmarks.generate import Shape, generate
+from telbill.batch.budget import Sizing
+from telbill.batch.run import BatchOptions, run_batch
+from telbill.batch.spill import SPILL_PREFIX, SpillFolder
+from telbill.cli import main
+from telbill.files.dataset import DataPaths
+from telbill.text.i18n import Translator
+
+from smalldata import EVERY_KIND_CALLS as CALLS
+from smalldata import EVERY_KIND_USERS as USERS
+from strategies import files
+
+NOW = datetime(2026, 1, 2, 3, 4, 5)
+FORKS = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the batch runs in one process")
+
+
+@pytest.fixture(autouse=True)
+def _no_tmpdir(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spill folders go beside the outputs (inside the test's folder) unless a test sets TMPDIR."""
+    monkeypatch.delenv("TMPDIR", raising=False)
+
+
+def bill(folder: Path, users: Path, calls: Path, memory: int | None = None, processes: int | None = 1,
+         month: str | None = None, lang: str = "en") -> dict[str, bytes]:
+    """The three files a run writes (``memory=1``: every caller in a partition of its own)."""
+    out = folder / f"out-{memory}-{processes}-{month}-{lang}"
+    shutil.rmtree(out, ignore_errors=True)
+    result = run_batch(BatchOptions(paths=DataPaths(users, calls, None), month=month, out=out / "bills.txt",
+                                    anomalies=out / "anomalies.txt", csv=out / "bills.csv", processes=processes,
+                                    memory=memory), Translator(lang), now=NOW)
+    assert (result.partitions > 0) == (memory is not None)
+    assert not spill_folders(folder)
+    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+
+
+def spill_folders(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob(".telbill-spill*")]
+
+
+def partition_size(monkeypatch: pytest.MonkeyPatch, records: int) -> None:
+    """Runs with a budget plan partitions of at most ``records`` records (several callers each)."""
+    monkeypatch.setattr(telbill.batch.run, "sizing", lambda budget, estimate, processes: Sizing(
+        budget, estimate, records))
+
+
+@pytest.mark.parametrize("month", [None, "2021-01", "1999-01"])
+@pytest.mark.parametrize(("encoding", "ending", "bom"), [
+    ("utf-8", "\n", False), ("utf-8", "\r\n", True), ("utf-8", "\r", False), ("gb18030", "\n", False),
+    ("utf-16", "\r\n", True), ("mixed", "\n", False),
+])
+def test_partitions_write_the_files_a_run_in_memory_writes(tmp_path: Path, encoding: str, ending: str, bom: bool,
+                                                           month: str | None) -> None:
+    """Every anomaly kind, huge lines, control characters, CRLF, CR, a BOM, GB18030, UTF-16, a
+    line valid in no encoding, --month: in partitions, in one process or three, the same bytes."""
+    (tmp_path / "u.txt").write_text(USERS, "utf-8")
+    text = CALLS.replace("\n", ending)
+    data = text.encode("utf-16") if encoding == "utf-16" else text.encode("gb18030" if encoding == "gb18030"
+                                                                          else "utf-8")
+    if encoding == "mixed":
+        data += b"83470001  8346123  2021-03-04 10:00:00  2021-03-04 10:01:00  # \xff\xfe\n"
+    (tmp_path / "c.txt").write_bytes((b"\xef\xbb\xbf" if bom and encoding == "utf-8" else b"") + data)
+    one = bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", month=month)
+    assert b"overlap" in one["anomalies.txt"] and b"a line of" in one["anomalies.txt"]
+    for processes in (1, 3) if hasattr(os, "fork") else (1,):
+        assert bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", 1, processes, month) == one
+
+
+@pytest.mark.parametrize("records", [1, 3, 8, 1000])
+def test_partitions_of_several_callers_read_their_lines_in_file_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      records: int) -> None:
+    """Partitions holding several buckets of subscribers, from several pieces of calls.txt, give
+    the same files (their lines are merged back into file order)."""
+    data = generate(tmp_path / "data", 3_000, 40, seed=9)
+    one = bill(tmp_path, data.users, data.calls)
+    partition_size(monkeypatch, records)
+    for processes in (1, 2, 3) if hasattr(os, "fork") else (1,):
+        assert bill(tmp_path, data.users, data.calls, 1 << 20, processes) == one
+
+
+@pytest.mark.parametrize("shape", [Shape.ENDS, Shape.STARTS, Shape.IDENTICAL])
+def test_every_shape_of_the_benchmark_bills_the_same_in_partitions(tmp_path: Path, shape: Shape) -> None:
+    """The benchmark's shapes (as calls end, sparse callers; in start order, dense callers with a
+    shared prefix, one space between fields; one record repeated) bill the same in partitions."""
+    data = generate(tmp_path / "data", 5_000, 60, seed=4, shape=shape)
+    one = bill(tmp_path, data.users, data.calls, processes=None)
+    assert bill(tmp_path, data.users, data.calls, 1, processes=None) == one
+
+
+def test_the_sample_data_in_partitions_is_golden(workdir: Path) -> None:
+    """The sample data billed in partitions gives the files a run in memory gives, in both languages."""
+    for lang in ("en", "zh"):
+        one = bill(workdir, workdir / "data/users.txt", workdir / "data/calls.txt", lang=lang)
+        assert bill(workdir, workdir / "data/users.txt", workdir / "data/calls.txt", 1, 2, lang=lang) == one
+    code, out, err = run("bill", "--memory", "1")
+    golden = Path(__file__).parents[1] / "golden"
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-2] == "Billed in 33 partitions on disk, within the memory budget of 1 B."
+    for name, gold in (("bills.txt", "sample_bills_en.txt"), ("anomalies.txt", "sample_anomalies_en.txt")):
+        kept = [line for line in (workdir / "output" / name).read_text("utf-8").splitlines(keepends=True)
+                if not line.startswith("# generated:")]
+        assert "".join(kept) == (golden / gold).read_text("utf-8")
+
+
+HOSTILE = st.sampled_from([
+    b"", b"   ", b"# comment", b"83470000", b"\xff\xfe\xfd", b"83470001  8346123  2021-01-01 10:00:00\x00",
+    b"83470002  8346123  2021-01-01 10:00:00  2021-01-01 10:05:00  # \xe5\xbc\xa0",
+    b"83470000  8346123  2021-01-01 10:00:00  2021-01-01 10:05:00  # \xd5\xc5",
+    b"\xef\xbb\xbf83470000  8346123  2021-01-01 10:00:00  2021-01-01 10:05:00",
+    b"83470000\x0b8346123  2021-01-01 10:00:00  2021-01-01 10:05:00",
+    b"83470000  " + b"7 " * 34_000,
+])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(st.lists(st.one_of(files.map(lambda lines: "\n".join(lines).encode()), HOSTILE), max_size=6),
+       st.sampled_from([b"\n", b"\r\n", b"\r"]), st.integers(1, 3))
+def test_any_calls_file_bills_the_same_in_partitions(tmp_path: Path, pieces: list[bytes], ending: bytes,
+                                                     processes: int) -> None:
+    """Random records of every kind mixed with hostile bytes (no encoding, NUL, a BOM inside,
+    huge lines), any line ending: partitions give the same bytes as memory."""
+    folder = Path(os.path.join(tmp_path, f"any-{time.monotonic_ns()}"))
+    folder.mkdir()
+    (folder / "u.txt").write_text(USERS, "utf-8")
+    (folder / "c.txt").write_bytes(ending.join(b"\n".join(pieces).split(b"\n")))
+    one = bill(folder, folder / "u.txt", folder / "c.txt")
+    assert bill(folder, folder / "u.txt", folder / "c.txt", 1, processes if hasattr(os, "fork") else 1) == one
+    shutil.rmtree(folder)
+
+
+# -- the budget -------------------------------------------------------------------------------
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--lang", "en", *argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(("value", "size"), [("2G", 2 << 30), ("512M", 512 << 20), ("1.5GiB", 3 << 29),
+                                              ("800000", 800_000), ("64kb", 64 << 10), ("1t", 1 << 40)])
+def test_memory_sizes_read_as_powers_of_1024(value: str, size: int) -> None:
+    """--memory takes a number of bytes with an optional K, M, G or T (powers of 1024), B or iB."""
+    from telbill.batch.budget import parse_size
+
+    assert parse_size(value) == size
+
+
+@pytest.mark.parametrize("value", ["2X", "-1", "0", "", "G", "1.5.2", "2 GG", "2iB", "0.1"])
+def test_a_memory_that_is_no_size_is_refused(data: Path, value: str) -> None:
+    """--memory that is no size: exit 2, one line naming the value, nothing written."""
+    assert run("bill", "--memory", value) == (
+        2, "", f"error: --memory '{value}' is not a size like 2G, 512M or 1.5GiB\n")
+    assert not (data / "output").exists()
+
+
+def test_without_memory_the_budget_is_half_the_available_memory(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No --memory: half the memory the machine has available; a file that does not fit in it
+    is billed in partitions, and the summary says so."""
+    import telbill.batch.budget
+
+    monkeypatch.setattr(telbill.batch.budget, "available_memory", lambda: 1 << 30)
+    code, out, _ = run("bill")
+    assert code == 0 and "partitions" not in out
+    monkeypatch.setattr(telbill.batch.budget, "available_memory", lambda: 200 << 20)
+    monkeypatch.setattr(telbill.batch.budget, "RECORD_BYTES", 20 << 20)
+    code, out, _ = run("bill")
+    assert (code, out.splitlines()[-2]) == (0, "Billed in 3 partitions on disk, within the memory budget of 100 MiB.")
+
+
+# -- the spill folder -------------------------------------------------------------------------
+
+
+def test_the_spill_folder_goes_where_tmpdir_says(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With TMPDIR set, the partitions are spilled there (and removed); a TMPDIR that cannot hold
+    them is one line, exit 2, nothing written."""
+    made: list[Path] = []
+    real = SpillFolder.__init__
+
+    def spy(self: SpillFolder, base: Path) -> None:
+        real(self, base)
+        made.append(self.path)
+
+    monkeypatch.setattr(SpillFolder, "__init__", spy)
+    (data / "scratch").mkdir()
+    monkeypatch.setenv("TMPDIR", str(data / "scratch"))
+    assert run("bill", "--memory", "1")[0] == 0
+    assert [path.parent for path in made] == [data / "scratch"] and not list((data / "scratch").iterdir())
+    monkeypatch.setenv("TMPDIR", str(data / "none"))
+    shutil.rmtree(data / "output")
+    assert run("bill", "--memory", "1") == (2, "", (
+        f"error: {data / 'none'}: cannot hold the partitions of a calls file bigger than the memory budget (No such "
+        "file or directory); free some space, set TMPDIR to a folder with room, or give --memory more\n"))
+    assert not (data / "output").exists()
+
+
+@FORKS
+@pytest.mark.parametrize("where", ["split", "partition_plan"])
+@pytest.mark.parametrize("whose", ["parent", "worker"])
+def test_an_error_in_either_pass_leaves_no_spill_file(data: Path, monkeypatch: pytest.MonkeyPatch, where: str,
+                                                      whose: str, forked: Callable[[int], list[int]]) -> None:
+    """A failure while splitting or billing, here or in a worker: the same one line, exit 2, no
+    output file, no spill folder, no worker left."""
+    monkeypatch.setenv("TELBILL_WORKERS", "2")
+    monkeypatch.delenv("TELBILL_DEBUG", raising=False)
+    parent = os.getpid()
+    real = getattr(telbill.batch.partitioned, where)
+
+    def failing(*args: object, **kwargs: object) -> object:
+        if (os.getpid() == parent) == (whose == "parent"):
+            raise RuntimeError("boom")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(telbill.batch.partitioned, where, failing)
+    assert run("bill", "--memory", "1") == (
+        2, "", "internal error, please report it (set TELBILL_DEBUG=1 for details): RuntimeError: boom\n")
+    assert not (data / "output").exists() and not spill_folders(data)
+    assert forked(os.getpid()) == []
+
+
+# The batch in its own process, stopped while each process bills a partition (Ctrl-C meanwhile:
+# tests/batch/test_parallel.py).
+STOPPED = textwrap.dedent("""
+    import os, sys, time
+    import telbill.batch.partitioned, telbill.cli
+    def stopped(plan, partition):
+        open(f"billing-{os.getpid()}", "w").close()
+        time.sleep(60)
+    telbill.batch.partitioned.bill_partition = stopped
+    telbill.cli.entry(["--lang", "en", "bill", "--memory", "1"])
+""")
+
+
+def stopped_run(folder: Path) -> subprocess.Popen[str]:
+    """A run in two processes, waiting (for a minute) in its second pass."""
+    env = {k: v for k, v in os.environ.items() if k != "TMPDIR"}
+    proc = subprocess.Popen([sys.executable, "-c", STOPPED], cwd=folder, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**env, "TELBILL_WORKERS": "2"})
+    deadline = time.monotonic() + 30
+    while len(list(folder.glob("billing-*"))) < 2:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    return proc
+
+
+@FORKS
+@pytest.mark.parametrize("whom", ["group", "parent"])
+def test_a_run_killed_outright_leaves_its_spill_folder_to_the_next_run(data: Path, whom: str,
+                                                                       forked: Callable[[int], list[int]]) -> None:
+    """kill -9 in the second pass (of every process, or of the first alone: its worker dies with
+    it) leaves the spill folder; the next run removes it (its lock died with the run) but not
+    the folder of a run still going."""
+    proc = stopped_run(data)
+    workers = forked(proc.pid)
+    try:
+        if whom == "group":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < deadline, "the worker outlived the run"
+            time.sleep(0.02)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    left = spill_folders(data)
+    assert len(left) == 1 and list(left[0].iterdir())
+    with SpillFolder(data) as alive:
+        assert run("bill", "--memory", "1")[0] == 0
+        assert spill_folders(data) == [alive.path]
+    assert not spill_folders(data)
+    assert alive.path.name.startswith(SPILL_PREFIX)
+
+
+# -- progress ---------------------------------------------------------------------------------
+
+
+def test_progress_follows_both_passes(tmp_path: Path) -> None:
+    """A run in partitions tells how far each pass is: lines split, then records billed, of all."""
+    data = generate(tmp_path / "data", 2_000, 30, seed=2)
+    told: list[tuple[str, int, int]] = []
+    phase = ["?"]
+
+    def on_phase(name: str) -> None:
+        phase[0] = name
+
+    out = tmp_path / "out"
+    run_batch(BatchOptions(paths=DataPaths(data.users, data.calls, None), out=out / "b.txt", anomalies=out / "a.txt",
+                           memory=1), Translator("en"), lambda done, total: told.append((phase[0], done, total)),
+              on_phase=on_phase)
+    lines = data.calls.read_bytes().count(b"\n")
+    split = [(done, total) for name, done, total in told if name == "split"]
+    billed = [(done, total) for name, done, total in told if name == "bill"]
+    assert split[-1] == (lines, lines)
+    assert [name for name, _, _ in told] == ["split"] * len(split) + ["bill"] * len(billed)
+    assert billed[0] == (0, lines) and billed[-1] == (lines, lines)
+    assert [done for done, _ in billed] == sorted(done for done, _ in billed)
