@@ -55,7 +55,8 @@ def _load() -> str:
 
 def _run_line(name: str, i: int, run: Run) -> str:
     phases = ", ".join(f"{p} {s:.2f}" for p, s in run.phases.items() if p != "total")
-    return (f"  {name} run {i}: wall {run.wall:.2f} s, CPU {run.cpu:.2f} s, memory {run.pss_mib:.0f} MiB "
+    return (f"  {name} run {i}: wall {run.wall:.2f} s, CPU {run.cpu:.2f} s (busiest process {run.busiest:.2f} s), "
+            f"memory {run.pss_mib:.0f} MiB "
             f"(Σ RSS {run.rss_mib:.0f} MiB, {run.processes} process{'es' if run.processes > 1 else ''})"
             + (f"; {phases}" if phases else "") + f"  [{_load()}]")
 
@@ -161,7 +162,7 @@ def _measure(data: DataSet, out: Path, args: argparse.Namespace) -> tuple[Run, R
         ours.append(run)
         print(_run_line("telbill", i + 1, run), flush=True)
         if args.vs == "duckdb":
-            run = run_duckdb(data, out / "duckdb", args.threads)
+            run = run_duckdb(data, out / "duckdb", args.threads, args.duckdb_memory)
             theirs.append(run)
             print(_run_line("duckdb ", i + 1, run), flush=True)
     return median_run(ours), median_run(theirs) if theirs else None
@@ -200,6 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--vs", choices=["duckdb"], default=None,
                         help="compare with the DuckDB job (needs the bench extra)")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB's threads (default 2)")
+    parser.add_argument("--duckdb-memory", default=None, metavar="LIMIT",
+                        help="DuckDB's memory_limit, such as 2GiB (default: its own, 80%% of the RAM; it spills "
+                             "to disk beyond it)")
     parser.add_argument("--pathological", action="store_true",
                         help="time 1,000,000 identical records and one 51 MB line")
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",

@@ -63,13 +63,18 @@ def _fee_sql(rates: dict[str, tuple[int, int, int, int]]) -> str:
             f"WHEN starts_with(callee, '0') THEN {rate('domestic')} ELSE {rate('local')} END")
 
 
-def run(users: Path, calls: Path, tariff: Path | None, out: Path, threads: int = 2) -> None:
-    """Bill ``calls`` for ``users`` into ``out``/bills.csv, bills.txt and anomalies.txt."""
+def run(users: Path, calls: Path, tariff: Path | None, out: Path, threads: int = 2,
+        memory_limit: str | None = None) -> None:
+    """Bill ``calls`` for ``users`` into ``out``/bills.csv, bills.txt and anomalies.txt
+    (``memory_limit``: DuckDB's, such as ``2GiB``; it spills to ``out``/.tmp beyond it)."""
     import duckdb
 
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
+    con.execute(f"SET temp_directory = '{_sql_path(out / '.tmp')}'")
+    if memory_limit is not None:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("CREATE MACRO fen(x) AS (x // 100)::VARCHAR || '.' || lpad((x % 100)::VARCHAR, 2, '0')")
     con.execute("CREATE MACRO cols(s) AS (strlen(s) + length(s)) // 2")  # display width: CJK counts 2
     # A table keeps the file's order (insertion order), so rowid + 1 is the line number.
@@ -174,8 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("tariff", type=Path)
     parser.add_argument("out", type=Path, help="folder for bills.csv, bills.txt and anomalies.txt")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--memory-limit", default=None, help="DuckDB's memory_limit, such as 2GiB (default: its own)")
     args = parser.parse_args(argv)
-    run(args.users, args.calls, args.tariff, args.out, args.threads)
+    run(args.users, args.calls, args.tariff, args.out, args.threads, args.memory_limit)
     return 0
 
 

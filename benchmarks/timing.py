@@ -86,6 +86,16 @@ def _rollup_kib(pid: int) -> tuple[int, int] | None:
     return (found[0], found[1]) if found else None
 
 
+def _cpu_ticks(pid: int) -> int | None:
+    """User and system CPU time of ``pid`` in clock ticks (``/proc/PID/stat``); ``None`` when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _tree(pid: int) -> list[int]:
     """``pid`` and its descendants (children of each process's main thread)."""
     found, todo = [], [pid]
@@ -114,6 +124,8 @@ class TreeMemory:
         self.shared_kib: dict[int, int] = {}
         """Per process: RSS − PSS at its last ``smaps_rollup`` reading."""
         self.processes = 0
+        self.ticks: dict[int, int] = {}
+        """Per process: its CPU time (user and system, clock ticks) at its last sample."""
         self._next_pss = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -141,6 +153,9 @@ class TreeMemory:
             pss_sum += max(0, rss - self.shared_kib.get(pid, 0))
             if hwm:
                 self.hwm_kib[pid] = max(self.hwm_kib.get(pid, 0), hwm)
+            ticks = _cpu_ticks(pid)
+            if ticks is not None:
+                self.ticks[pid] = ticks
         self.peak_sum_kib = max(self.peak_sum_kib, rss_sum)
         self.peak_pss_kib = max(self.peak_pss_kib, pss_sum)
         self.processes = max(self.processes, len(self.hwm_kib))
@@ -152,6 +167,12 @@ class TreeMemory:
     @property
     def hwm_sum_kib(self) -> int:
         return sum(self.hwm_kib.values())
+
+    @property
+    def busiest_cpu(self) -> float:
+        """CPU seconds of the busiest process (as last sampled): about the wall time of the job on
+        a quiet host with a core per process, whatever the load of this one."""
+        return max(self.ticks.values(), default=0) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(slots=True)
@@ -173,6 +194,8 @@ class Run:
     cpu: float = 0.0
     """CPU seconds (user and system) of the job's processes, workers included: less moved by a
     busy host than the wall time."""
+    busiest: float = 0.0
+    """CPU seconds of its busiest process (see :attr:`TreeMemory.busiest_cpu`)."""
 
 
 def measure(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
@@ -190,7 +213,7 @@ def measure(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -
         raise SystemExit(f"{argv[2] if len(argv) > 2 else argv[0]} failed ({proc.returncode}):\n"
                          f"{out.decode(errors='replace')}{err.decode(errors='replace')}")
     return Run(wall, memory.peak_pss_kib / 1024, memory.peak_sum_kib / 1024, memory.hwm_sum_kib / 1024,
-               memory.processes, cpu=cpu)
+               memory.processes, cpu=cpu, busiest=memory.busiest_cpu)
 
 
 def telbill_argv(data: DataSet, out: Path, timings: Path | None = None, extra: Sequence[str] = ()) -> list[str]:
@@ -215,17 +238,18 @@ def run_telbill(data: DataSet, out: Path, env: dict[str, str] | None = None, ext
     return run
 
 
-def duckdb_argv(data: DataSet, out: Path, threads: int = 2) -> list[str]:
+def duckdb_argv(data: DataSet, out: Path, threads: int = 2, memory_limit: str | None = None) -> list[str]:
     """The DuckDB job's process (:mod:`benchmarks.duckdb_job`)."""
     # By its path: the job runs in ``out``, where the benchmarks package cannot be imported.
     return [sys.executable, str(Path(__file__).with_name("duckdb_job.py")), str(data.users), str(data.calls),
-            str(data.tariff), str(out), "--threads", str(threads)]
+            str(data.tariff), str(out), "--threads", str(threads),
+            *(["--memory-limit", memory_limit] if memory_limit else [])]
 
 
-def run_duckdb(data: DataSet, out: Path, threads: int = 2) -> Run:
+def run_duckdb(data: DataSet, out: Path, threads: int = 2, memory_limit: str | None = None) -> Run:
     """Time the DuckDB job once on ``data``."""
     out.mkdir(parents=True, exist_ok=True)
-    return measure(duckdb_argv(data, out, threads), out)
+    return measure(duckdb_argv(data, out, threads, memory_limit), out)
 
 
 def median_run(runs: list[Run]) -> Run:
@@ -234,7 +258,8 @@ def median_run(runs: list[Run]) -> Run:
     phases = {p: med(r.phases[p] for r in runs) for p in runs[0].phases}
     return Run(med(r.wall for r in runs), med(r.pss_mib for r in runs), med(r.rss_mib for r in runs),
                med(r.hwm_mib for r in runs),
-               max(r.processes for r in runs), phases, runs[0].records, med(r.cpu for r in runs))
+               max(r.processes for r in runs), phases, runs[0].records, med(r.cpu for r in runs),
+               med(r.busiest for r in runs))
 
 
 def machine() -> str:

@@ -26,10 +26,13 @@ import struct
 import tempfile
 import time
 from array import array
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress, repeat
+from operator import is_not, sub
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from telbill.errors import OutputError
 
@@ -252,7 +255,8 @@ def _by_block(streams: list[Iterator[Frame]]) -> Iterator[list[Frame]]:
 
 
 def _merged(frames: list[Frame]) -> Frame:
-    """Frames of one block as one, its lines in file order."""
+    """Frames of one block as one, its lines in file order: each line is put in its place among
+    the block's line numbers (each number is one frame's alone), the places no frame filled left out."""
     numbers = array("q")
     lines: list[bytes] = []
     bad = array("q")
@@ -260,9 +264,15 @@ def _merged(frames: list[Frame]) -> Frame:
         numbers.extend(mine)
         lines.extend(text.split(b"\n"))
         bad.extend(unreadable)
-    order = sorted(range(len(numbers)), key=numbers.__getitem__)
-    return (frames[0][0], array("q", map(numbers.__getitem__, order)), b"\n".join(map(lines.__getitem__, order)),
-            array("q", sorted(bad)))
+    base = min(numbers)
+    places: list[bytes | None] = [None] * (max(numbers) - base + 1)
+    deque(map(places.__setitem__, map(sub, numbers, repeat(base)), lines), 0)
+    if len(places) == len(numbers):  # the frames hold every line of the block
+        return (frames[0][0], array("q", range(base, base + len(places))), b"\n".join(cast(list[bytes], places)),
+                array("q", sorted(bad)))
+    filled = list(map(is_not, places, repeat(None)))
+    return (frames[0][0], array("q", compress(range(base, base + len(places)), filled)),
+            b"\n".join(cast(Iterator[bytes], compress(places, filled))), array("q", sorted(bad)))
 
 
 # -- what a partition sets aside ----------------------------------------------------------

@@ -96,14 +96,25 @@ class LineTexts:
     def text(self, number: int, fields: Fields) -> str:
         """Line ``number`` as it was written, given its fields (the standard layout if not kept).
 
-        Asked in increasing line order, each answer starts its search where the last one ended.
+        Asked in increasing line order (as the anomalies file is written), each search starts
+        where the last one ended and gallops forward: it stays among numbers near one another
+        in memory (a bisection of ten million numbers misses the CPU caches at every step, some
+        5 µs a line; galloping, 0.5 µs).
         """
         raw = self.raws.get(number)
         if raw is not None:
             return raw
         numbers = self.numbers
-        at = self._at if self._at < len(numbers) and numbers[self._at] <= number else 0
-        at = bisect_left(numbers, number, at)
+        n = len(numbers)
+        at = self._at
+        if at < n and numbers[at] <= number:
+            step, high = 1, at + 1
+            while high < n and numbers[high] <= number:
+                at, step = high, step * 2
+                high = at + step
+            at = bisect_left(numbers, number, at, min(high, n))
+        else:
+            at = bisect_left(numbers, number)
         self._at = at
         if at < len(numbers) and numbers[at] == number:
             return self.frames[self.ids[at]] % fields

@@ -90,3 +90,34 @@ def test_the_menu_benchmark_makes_its_four_edits(tmp_path: Path) -> None:
     assert "02580000001" not in "".join(calls)  # modified, then deleted
     assert calls[:first] == original[:first] and calls[first:-1] == original[first + 1:]
     assert result.backup_files == 4
+
+
+def test_scaling_compares_every_shape_and_size_with_duckdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """``--scaling --shape ends,starts --vs duckdb --memory 1``: telbill (in partitions) and the
+    DuckDB job on every shape and size, a row each with the ratios, how each tenfold grows, the
+    load average; the sets kept, nothing else left behind."""
+    pytest.importorskip("duckdb")
+    from benchmarks.__main__ import main
+
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    assert main(["--scaling", "--sizes", "300,3000", "--shape", "ends,starts", "--users", "30", "--vs", "duckdb",
+                 "--memory", "1", "--runs", "1", "--no-verify", "--keep", str(tmp_path / "kept")]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"DuckDB check: OK \(50,000 calls, 500 users", out)
+    rows = [line.split() for line in out.splitlines() if re.match(r" *(ends|starts) +[0-9,]+ +30 ", line)]
+    assert [(row[0], row[1]) for row in rows] == [("ends", "300"), ("ends", "3,000"), ("starts", "300"),
+                                                  ("starts", "3,000")]
+    assert all(re.fullmatch(r"[0-9.]+ [0-9.]+ [0-9.]+", " ".join(row[-3:])) for row in rows)  # the three ratios
+    assert re.search(r"shape +calls +users +split +bill +rate +write +total +wall +CPU +memory +Σ RSS +B/call "
+                     r"+DuckDB wall +CPU +memory +wall × +CPU × +memory ×", out)
+    for shape in ("ends", "starts"):
+        assert re.search(rf"{shape}: 300 -> 3,000 calls \(x10.0\): telbill wall x[0-9.]+, memory x[0-9.]+; "
+                         rf"DuckDB wall x[0-9.]+, memory x[0-9.]+", out)
+    assert re.search(r"^load average [0-9.]+ [0-9.]+ [0-9.]+$", out, re.M)
+    assert list((tmp_path / "scratch").iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == [
+        "ends-calls300-users30-seed2024", "ends-calls3000-users30-seed2024", "starts-calls300-users30-seed2024",
+        "starts-calls3000-users30-seed2024"]
