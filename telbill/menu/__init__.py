@@ -5,8 +5,8 @@ interface and the one way back), :mod:`~telbill.menu.plain` and
 :mod:`~telbill.menu.terminal` (the two askers), :mod:`~telbill.menu.layout`
 (fitting tables and text to a width, pure), :mod:`~telbill.menu.view` (what
 reaches the screen), :mod:`~telbill.menu.context` (the item numbers and what
-items work with), :mod:`~telbill.menu.items` and :mod:`~telbill.menu.reports`
-(the items), :mod:`~telbill.menu.main` (the loop). The data work is done by
+items work with), :mod:`~telbill.menu.items` (the items, a module per group),
+:mod:`~telbill.menu.main` (the loop). The data work is done by
 :class:`telbill.session.facade.Session`; this package only asks and shows.
 """
 

@@ -10,7 +10,6 @@ the input ends the program.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 from rich.panel import Panel
 from rich.text import Text
@@ -19,12 +18,10 @@ from telbill.constants import EXIT_OK
 from telbill.errors import AfterSaveError, ConflictError, TelbillError
 from telbill.menu.ask import BackToMenu, Option
 from telbill.menu.context import Ctx, Item
-from telbill.menu.items import ITEM_ACTIONS, show_problems
-from telbill.menu.reports import REPORT_ACTIONS
+from telbill.menu.items import ACTIONS
+from telbill.menu.items.show import show_problems
 from telbill.menu.rows import count
 from telbill.text.display import shown
-
-ACTIONS: dict[Item, Callable[[Ctx], None]] = {**ITEM_ACTIONS, **REPORT_ACTIONS}
 
 
 class MainMenu:

@@ -1,4 +1,5 @@
-"""Naming a subscriber or a call record: by phone, name or pinyin; from a numbered list."""
+"""Naming a subscriber, a call record or a month: by phone, name or pinyin; from a numbered list;
+the month offered."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from telbill.errors import ValidationError
 from telbill.menu.ask import BackToMenu
 from telbill.menu.context import Ctx
 from telbill.menu.rows import count, show_calls, user_label
-from telbill.rules.fields import halfwidth, is_phone
+from telbill.rules.fields import halfwidth, is_phone, validate_month
 from telbill.rules.records import Call, User
 from telbill.session.finding import Found
 from telbill.text.display import quote
@@ -110,3 +111,23 @@ def pick_call(ctx: Ctx) -> Call:
                one_caller=True)
     number = pick_from(ctx, tr("menu.ask.which_call", count=count(len(calls))), len(calls))
     return calls[number - 1]
+
+
+# -- months -----------------------------------------------------------------------------
+
+
+def latest_month(ctx: Ctx) -> str | None:
+    """The last month with a billed call (offered where a month is asked)."""
+    months = ctx.session.billed_months()
+    return months[-1] if months else None
+
+
+def ask_month(ctx: Ctx, offer: str | None = None) -> str:
+    """A month; ``offer`` (by default the last month with calls) is offered."""
+    return ctx.ask.text(ctx.tr("menu.ask.month"), validate_month, offer=offer or latest_month(ctx))
+
+
+def latest_month_of(ctx: Ctx, phone: str) -> str | None:
+    """The last month in which this subscriber has a billed call."""
+    s = ctx.session
+    return max((c.month for c in s.calls_of(phone) if s.anomaly_of(c) is None), default=None)

@@ -1,37 +1,26 @@
-"""Menu items 1 to 8: show, add, modify, delete, sort and search records (and act on what was found)."""
+"""Items 3 to 6: add, modify and delete users and call records, each field checked as typed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from functools import partial
 
 from telbill.errors import ValidationError
-from telbill.lists.linked import LinkedList
 from telbill.menu.context import Ctx, Item
-from telbill.menu.layout import Column
-from telbill.menu.picking import ask_user, pick_call, pick_from, suggest
-from telbill.menu.reports import ask_month, show_statement
+from telbill.menu.picking import ask_user, pick_call
 from telbill.menu.rows import (
     class_label,
     count,
     duration_text,
-    record_cell,
     report_change,
     report_saved,
-    show_calls,
-    show_users,
-    user_columns,
     user_label,
-    user_row,
 )
 from telbill.rules.fields import (
     SECONDS_PER_DAY,
     validate_clock,
     validate_date,
-    validate_digits,
     validate_end,
-    validate_last_day,
     validate_moment,
     validate_money,
     validate_name,
@@ -41,70 +30,14 @@ from telbill.rules.records import Call, User, format_fen, format_moment
 from telbill.session.facade import (
     CALLS,
     USERS,
-    CallSort,
     Change,
     RepeatAction,
     RepeatedPhoneError,
-    UserSort,
     record_text,
 )
-from telbill.text.display import quote
 
 SANITY_FEN = 1_000_000
 """A rent or feature fee above this (10,000 yuan a month) is asked about once more."""
-PROBLEMS_AT_START = 5
-"""Lines of users.txt that could not be read, listed when the menu opens (item 1 lists all)."""
-
-# -- 1 and 2: show ------------------------------------------------------------------------
-
-
-def item_show_users(ctx: Ctx) -> None:
-    """1. Every user, in the current order; then the lines of users.txt that could not be used."""
-    s, tr = ctx.session, ctx.tr
-    ctx.view.title(Item.SHOW_USERS.label(tr))
-    if show_users(ctx, list(s.users), tr("menu.users.title", path=str(s.paths.users))):
-        ctx.view.say(tr("menu.users.count", count=count(len(s.users))))
-    problems = s.problems
-    if problems:
-        rows = [[str(p.line), tr(p.key, **p.params)] for p in problems]
-        ctx.view.table([Column(tr("menu.col.line"), "right"), Column(tr("menu.col.reason"), wrap=True)], rows,
-                       tr("menu.problems", path=str(s.paths.users), count=count(len(problems))))
-
-
-def show_problems(ctx: Ctx) -> None:
-    """The first lines of users.txt that could not be read (when the menu opens or reloads)."""
-    s, tr = ctx.session, ctx.tr
-    problems = s.problems
-    if not problems:
-        return
-    ctx.view.warn(tr("menu.problems", path=str(s.paths.users), count=count(len(problems))))
-    for problem in problems[:PROBLEMS_AT_START]:
-        ctx.view.warn("  " + problem.render(tr))
-    if len(problems) > PROBLEMS_AT_START:
-        ctx.view.warn("  " + tr("menu.problems.more", count=count(len(problems) - PROBLEMS_AT_START),
-                                item=Item.SHOW_USERS.value))
-
-
-def item_show_calls(ctx: Ctx) -> None:
-    """2. Every call record with class, duration and fee (set-aside ones marked)."""
-    s, tr = ctx.session, ctx.tr
-    ctx.view.title(Item.SHOW_CALLS.label(tr))
-    shown_all = show_calls(ctx, list(s.calls), tr("menu.calls.title", path=str(s.paths.calls)))
-    billed, set_aside = s.counts()
-    bad = s.dataset.calls_file.malformed
-    if shown_all and bad:
-        ctx.view.say(tr("menu.calls.count", records=count(s.records), path=str(s.paths.calls),
-                        count=count(len(s.calls)), billed=count(billed), set_aside=count(set_aside - len(bad)),
-                        bad=count(len(bad))))
-    elif shown_all:
-        ctx.view.say(tr("menu.calls.count_all", count=count(len(s.calls)), billed=count(billed),
-                        set_aside=count(set_aside)))
-    if bad:
-        cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True),
-                Column(tr("menu.col.reason"), wrap=True)]
-        rows = [[str(b.line_no), record_cell(ctx, b.raw), tr(b.key, **b.params)] for b in bad]
-        ctx.view.table(cols, rows, tr("menu.calls.malformed", path=str(s.paths.calls), count=count(len(bad))))
-
 
 # -- 3 and 4: add -------------------------------------------------------------------------
 
@@ -238,14 +171,20 @@ def item_add_call(ctx: Ctx) -> None:
 
 def item_modify(ctx: Ctx) -> None:
     """5. Change a user's fields or a call record's."""
+    _user_or_call(ctx, Item.MODIFY, "menu.ask.what_modify", modify_user, modify_call)
+
+
+def _user_or_call(ctx: Ctx, item: Item, question: str, on_user: Callable[[Ctx, User], None],
+                  on_call: Callable[[Ctx, Call], None]) -> None:
+    """Items 5 and 6: ask whether a user or a call record, which one, then act on it."""
     tr = ctx.tr
-    ctx.view.title(Item.MODIFY.label(tr))
-    what = ctx.ask.choose(tr("menu.ask.what_modify"), [(tr("menu.kind.user"), "user"), (tr("menu.kind.call"), "call")])
+    ctx.view.title(item.label(tr))
+    what = ctx.ask.choose(tr(question), [(tr("menu.kind.user"), "user"), (tr("menu.kind.call"), "call")])
     ctx.session.check_writable(USERS if what == "user" else CALLS)
     if what == "user":
-        modify_user(ctx, ask_user(ctx))
+        on_user(ctx, ask_user(ctx))
     else:
-        modify_call(ctx, pick_call(ctx))
+        on_call(ctx, pick_call(ctx))
 
 
 def modify_user(ctx: Ctx, user: User) -> None:
@@ -320,14 +259,7 @@ def modify_call(ctx: Ctx, call: Call) -> None:
 
 def item_delete(ctx: Ctx) -> None:
     """6. Delete a user (saying how many call records they have) or a call record; always asks."""
-    tr = ctx.tr
-    ctx.view.title(Item.DELETE.label(tr))
-    what = ctx.ask.choose(tr("menu.ask.what_delete"), [(tr("menu.kind.user"), "user"), (tr("menu.kind.call"), "call")])
-    ctx.session.check_writable(USERS if what == "user" else CALLS)
-    if what == "user":
-        delete_user(ctx, ask_user(ctx))
-    else:
-        delete_call(ctx, pick_call(ctx))
+    _user_or_call(ctx, Item.DELETE, "menu.ask.what_delete", delete_user, delete_call)
 
 
 def delete_user(ctx: Ctx, user: User) -> None:
@@ -378,147 +310,4 @@ def delete_call(ctx: Ctx, call: Call) -> None:
     report_change(ctx, change)
     report_saved(ctx, change)
 
-
-# -- 7: sort ------------------------------------------------------------------------------
-
-USER_SORTS = (UserSort.PHONE, UserSort.NAME, UserSort.MONTH_TOTAL)
-CALL_SORTS = (CallSort.START, CallSort.CALLER, CallSort.DURATION, CallSort.FEE)
-
-
-def item_sort(ctx: Ctx) -> None:
-    """7. Sort users or calls with our linked list's stable sort, then show them."""
-    s, tr, ask = ctx.session, ctx.tr, ctx.ask
-    ctx.view.title(Item.SORT.label(tr))
-    what = ask.choose(tr("menu.ask.what_sort"), [(tr("menu.kind.users"), "users"), (tr("menu.kind.calls"), "calls")])
-    if what == "users":
-        by: UserSort | CallSort = ask.choose(tr("menu.ask.sort_by"),
-                                             [(tr(f"menu.sort.{k.value}"), k) for k in USER_SORTS])
-    else:
-        by = ask.choose(tr("menu.ask.sort_by"), [(tr(f"menu.sort.{k.value}"), k) for k in CALL_SORTS])
-    month = ask_month(ctx) if by is UserSort.MONTH_TOTAL else None
-    reverse = ask.choose(tr("menu.ask.order"), [(tr(f"menu.order.{by.value}.asc"), False),
-                                                 (tr(f"menu.order.{by.value}.desc"), True)])
-    order = tr(f"menu.order.{by.value}.{'desc' if reverse else 'asc'}")
-    if isinstance(by, UserSort):
-        s.sort_users(by, reverse, month)
-        if month is None:
-            show_users(ctx, list(s.users), tr("menu.sorted.users", by=tr(f"menu.by.{by.value}"), order=order))
-        else:
-            totals = s.month_totals(month)
-            rows = [user_row(i, u) + [format_fen(totals.get(u.phone, 0))] for i, u in enumerate(s.users, 1)]
-            ctx.view.table(user_columns(ctx) + [Column(tr("menu.col.total_of", month=month), "right")], rows,
-                           tr("menu.sorted.total", month=month, order=order))
-    else:
-        s.sort_calls(by, reverse)
-        show_calls(ctx, list(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order))
-    ctx.view.say(tr("menu.sort.kept"))
-
-
-# -- 8: search, then act on what was found -------------------------------------------------
-
-
-def item_search(ctx: Ctx) -> None:
-    """8. Users by any name; calls by number, month or date range; then act on one found."""
-    s, tr, ask = ctx.session, ctx.tr, ctx.ask
-    ctx.view.title(Item.SEARCH.label(tr))
-    how = ask.choose(tr("menu.ask.search_how"), [
-        (tr("menu.search.users"), "users"), (tr("menu.search.call_number"), "call_number"),
-        (tr("menu.search.call_month"), "call_month"), (tr("menu.search.call_dates"), "call_dates")])
-    if how == "users":
-        _search_users(ctx)
-        return
-    if how == "call_number":
-        digits = ask.text(tr("menu.ask.digits"), validate_digits)
-        found, title = s.find_calls_by_number(digits), tr("menu.found.call_number", value=digits)
-    elif how == "call_month":
-        month = ask_month(ctx)
-        found, title = s.find_calls_by_month(month), tr("menu.found.call_month", value=month)
-    else:
-        first = ask.text(tr("menu.ask.first_day"), validate_date)
-        last = ask.text(tr("menu.ask.last_day"), partial(validate_last_day, first=first))
-        found = s.find_calls_by_days(first, last)
-        title = tr("menu.found.call_dates", first=date.fromordinal(first).isoformat(),
-                   last=date.fromordinal(last).isoformat())
-    _found_calls(ctx, found, title)
-
-
-def _search_users(ctx: Ctx) -> None:
-    s, tr = ctx.session, ctx.tr
-
-    def parse(text: str) -> tuple[str, list[User]]:
-        return text.strip(), s.find_users(text).users
-
-    query, users = ctx.ask.text(tr("menu.ask.user"), parse, complete=suggest(ctx))
-    title = tr("menu.found.users", value=quote(query))
-    if not users:
-        ctx.view.warn(tr("menu.found.none", what=title))
-        return
-    show_users(ctx, users, title)
-    ctx.view.say(tr("menu.found.users_count", count=count(len(users))))
-    if len(users) == 1:
-        user = users[0]
-    else:
-        user = users[pick_from(ctx, tr("menu.ask.act_on_user", count=count(len(users))), len(users)) - 1]
-    act_on_user(ctx, user)
-
-
-def _found_calls(ctx: Ctx, found: LinkedList[Call], title: str, *, one_caller: bool = False) -> None:
-    s, tr = ctx.session, ctx.tr
-    if not found:
-        ctx.view.warn(tr("menu.found.none", what=title))
-        return
-    found.sort(key=_start)
-    calls = list(found)
-    show_calls(ctx, calls, title, numbered=True, one_caller=one_caller)
-    fees = [f for c in calls if (f := s.fee(c)) is not None]
-    ctx.view.say(tr("menu.found.calls", count=count(len(calls)), billed=count(len(fees)), total=format_fen(sum(fees))))
-    number = pick_from(ctx, tr("menu.ask.act_on_call", count=count(len(calls))), len(calls))
-    act_on_call(ctx, calls[number - 1])
-
-
-def _start(call: Call) -> int:
-    return call.start
-
-
-def act_on_user(ctx: Ctx, user: User) -> None:
-    """What can be done with a user found: their statement, their calls, modify, delete."""
-    s, tr = ctx.session, ctx.tr
-    action = ctx.ask.choose(tr("menu.ask.act", what=user_label(user)), [
-        (tr("menu.act.statement"), "statement"), (tr("menu.act.calls"), "calls"),
-        (tr("menu.act.modify"), "modify"), (tr("menu.act.delete"), "delete")])
-    if action == "statement":
-        show_statement(ctx, user.phone, ask_month(ctx))
-    elif action == "calls":
-        calls = s.calls_of(user.phone)
-        if not calls:
-            ctx.view.say(tr("menu.error.no_calls", phone=user.phone))
-            return
-        _found_calls(ctx, calls, tr("menu.calls.of", phone=user.phone, count=count(len(calls))), one_caller=True)
-    elif action == "modify":
-        modify_user(ctx, user)
-    else:
-        delete_user(ctx, user)
-
-
-def act_on_call(ctx: Ctx, call: Call) -> None:
-    """What can be done with a call record found: modify it, delete it."""
-    tr = ctx.tr
-    action = ctx.ask.choose(tr("menu.ask.act", what=record_text(call)), [
-        (tr("menu.act.modify"), "modify"), (tr("menu.act.delete"), "delete")])
-    if action == "modify":
-        modify_call(ctx, call)
-    else:
-        delete_call(ctx, call)
-
-
-ITEM_ACTIONS: dict[Item, Callable[[Ctx], None]] = {
-    Item.SHOW_USERS: item_show_users,
-    Item.SHOW_CALLS: item_show_calls,
-    Item.ADD_USER: item_add_user,
-    Item.ADD_CALL: item_add_call,
-    Item.MODIFY: item_modify,
-    Item.DELETE: item_delete,
-    Item.SORT: item_sort,
-    Item.SEARCH: item_search,
-}
 
