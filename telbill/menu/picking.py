@@ -60,7 +60,13 @@ def ask_user(ctx: Ctx, message: str | None = None, *, offer: str | None = None,
                           [(user_label(u), u) for u in found.users])
 
 
-def which_number(total: int) -> Callable[[str], int]:
+def number_range(ctx: Ctx, total: int) -> str:
+    """The numbers that may be typed to pick one of ``total`` rows, as the question and its
+    refusal both say them: ``1-74108, 0 goes back`` (a range, so no thousands separator)."""
+    return ctx.tr("menu.range.pick", last=total)
+
+
+def which_number(ctx: Ctx, total: int) -> Callable[[str], int]:
     """Parse the number of a row in a list of ``total`` (``0`` goes back)."""
 
     def parse(text: str) -> int:
@@ -69,14 +75,15 @@ def which_number(total: int) -> Callable[[str], int]:
             if int(value) == 0:
                 raise BackToMenu
             return int(value)
-        raise ValidationError("menu.error.not_item", value=quote(value), span=f"0-{total}")
+        raise ValidationError("menu.error.not_number", value=quote(value), range=number_range(ctx, total))
 
     return parse
 
 
-def pick_from(ctx: Ctx, message: str, total: int) -> int:
-    """The number (1 to ``total``) of a row just listed."""
-    return ctx.ask.text(message, which_number(total))
+def pick_from(ctx: Ctx, question: str, total: int) -> int:
+    """The number (1 to ``total``) of a row just listed; ``question`` is a message key whose
+    ``{range}`` says which numbers may be typed."""
+    return ctx.ask.text(ctx.tr(question, range=number_range(ctx, total)), which_number(ctx, total))
 
 
 def pick_call(ctx: Ctx) -> Call:
@@ -109,7 +116,7 @@ def pick_call(ctx: Ctx) -> Call:
         raise BackToMenu
     show_calls(ctx, calls, tr("menu.calls.of", phone=phone, count=count(len(calls))), numbered=True,
                one_caller=True)
-    number = pick_from(ctx, tr("menu.ask.which_call", count=count(len(calls))), len(calls))
+    number = pick_from(ctx, "menu.ask.which_call", len(calls))
     return calls[number - 1]
 
 

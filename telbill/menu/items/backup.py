@@ -23,7 +23,9 @@ def item_backup(ctx: Ctx) -> None:
                                                    (tr("menu.backup.restore"), "restore"),
                                                    (tr("menu.backup.undo"), "undo")])
     if what == "now":
-        for change in ctx.session.backup_now():
+        with ctx.busy("menu.busy.backup"):
+            changes = ctx.session.backup_now()
+        for change in changes:
             ctx.view.ok(tr("menu.backup.done", path=str(change.path), copy=str(change.backup)))
     elif what == "restore":
         _restore(ctx)
@@ -60,7 +62,8 @@ def _undo(ctx: Ctx) -> None:
     if not ctx.ask.confirm(tr("menu.undo.confirm")):
         ctx.view.warn(tr("menu.not_undone"))
         return
-    changes = s.undo()
+    with ctx.busy("menu.busy.undo"):
+        changes = s.undo()
     ctx.view.ok(tr("menu.undo.done", count=count(len(changes))))
     for path in dict.fromkeys(c.path for c in changes):
         ctx.view.say(tr("menu.saved_new", path=str(path)))
@@ -73,6 +76,13 @@ def action_label(ctx: Ctx, action: str) -> str:
     return ctx.tr(key) if key in CATALOG else action
 
 
+def change_text(ctx: Ctx, entry: AuditEntry) -> str:
+    """A change in one line, as restoring takes it back: ``modified a user: OLD → NEW``
+    (an added record is only NEW, a deleted one only OLD)."""
+    records = " → ".join(r for r in (entry.before, entry.after) if r)
+    return ctx.tr("menu.backup.change", action=action_label(ctx, entry.action), records=records)
+
+
 def _restore(ctx: Ctx) -> None:
     s, tr = ctx.session, ctx.tr
     s.check_writable()
@@ -83,8 +93,7 @@ def _restore(ctx: Ctx) -> None:
 
     def undoes(b: Backup) -> str:
         if b.changes:
-            first = b.changes[0]
-            text = f"{action_label(ctx, first.action)} {first.before or first.after or ''}".rstrip()
+            text = change_text(ctx, b.changes[0])
             if len(b.changes) > 1:
                 text += tr("menu.backup.more", count=count(len(b.changes) - 1))
         else:
@@ -96,12 +105,13 @@ def _restore(ctx: Ctx) -> None:
     ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.taken")),
                     Column(tr("menu.col.file")), Column(tr("menu.col.undoes"), wrap=True)], rows,
                    tr("menu.backup.list", count=count(len(backups))))
-    chosen = backups[pick_from(ctx, tr("menu.ask.which_backup", count=count(len(backups))), len(backups)) - 1]
+    chosen = backups[pick_from(ctx, "menu.ask.which_backup", len(backups)) - 1]
     target = s.path(chosen.kind)
     if not ctx.ask.confirm(tr("menu.backup.confirm", path=str(target), backup=chosen.path.name)):
         ctx.view.warn(tr("menu.not_restored"))
         return
-    change = s.restore(chosen)
+    with ctx.busy("menu.busy.restore"):
+        change = s.restore(chosen)
     ctx.view.ok(tr("menu.backup.restored", path=str(target), backup=str(chosen.path)))
     if change.backup is not None:
         ctx.view.say(tr("menu.backup.previous", copy=str(change.backup)))

@@ -14,26 +14,31 @@ from telbill.menu.ask import BackToMenu
 from telbill.menu.context import Ctx, Item
 from telbill.menu.layout import Cell, Column
 from telbill.menu.picking import ask_month
-from telbill.menu.rows import bill_cells, bill_columns, count, record_cell
-from telbill.rules.records import AnomalyCode, format_fen
+from telbill.menu.rows import bill_cells, bill_columns, count, money, record_cell
+from telbill.menu.view import LazyRows
+from telbill.rules.records import AnomalyCode
+from telbill.rules.screening import Anomaly
 
 T = TypeVar("T")
 
 
 def bill_summary(ctx: Ctx, months: int, total: int) -> str:
-    return ctx.tr("menu.bill.summary", count=count(months), total=format_fen(total))
+    return ctx.tr("menu.bill.summary", count=count(months), total=money(total))
 
 
-def write_asking(ctx: Ctx, write: Callable[[bool], T]) -> T:
-    """Write a report; over a file telbill did not write (or a read-only one) only after a yes."""
+def write_asking(ctx: Ctx, write: Callable[[bool], T], busy: str) -> T:
+    """Write a report (a spinner saying ``busy`` while it is made); over a file telbill did not
+    write (or a read-only one) only after a yes."""
     try:
-        return write(False)
+        with ctx.busy(busy):
+            return write(False)
     except NotOursError as exc:
         reason = exc.render(ctx.tr)
     if not ctx.ask.confirm(ctx.tr("menu.ask.replace", reason=reason)):
         ctx.view.warn(ctx.tr("menu.not_replaced"))
         raise BackToMenu from None
-    return write(True)
+    with ctx.busy(busy):
+        return write(True)
 
 
 # -- 9: billing ---------------------------------------------------------------------------
@@ -52,7 +57,7 @@ def item_billing(ctx: Ctx) -> None:
     while True:  # a file that cannot be written: the reason, and the question again
         path = ask.text(tr("menu.ask.out_path"), s.validate_out_path, offer=str(DEFAULT_OUT))
         try:
-            bills = write_asking(ctx, lambda force: s.write_bills(path, tr, month, force=force))
+            bills = write_asking(ctx, lambda force: s.write_bills(path, tr, month, force=force), "menu.busy.bills")
             break
         except OutputError as exc:
             ctx.view.error(exc.render(tr))
@@ -69,8 +74,8 @@ def item_billing(ctx: Ctx) -> None:
         rows = []
         for m in bills.months:
             t = m.totals
-            rows.append([m.month, format_fen(t.rent), format_fen(t.feature), format_fen(t.local),
-                         format_fen(t.long_distance), format_fen(t.total)])
+            rows.append([m.month, money(t.rent), money(t.feature), money(t.local), money(t.long_distance),
+                         money(t.total)])
         ctx.view.table(cols, rows, tr("menu.bill.months_title"))
     ctx.view.say(bill_summary(ctx, len(bills.months), bills.grand_total))
     _, set_aside = s.counts()
@@ -83,25 +88,32 @@ def item_billing(ctx: Ctx) -> None:
 
 
 def item_anomalies(ctx: Ctx) -> None:
-    """10. The set-aside records grouped by reason; written to output/anomalies.txt."""
+    """10. The set-aside records grouped by reason, a record a line; written to output/anomalies.txt."""
     s, tr = ctx.session, ctx.tr
     ctx.view.title(Item.ANOMALIES.label(tr))
-    result = write_asking(ctx, lambda force: s.write_anomalies(DEFAULT_ANOMALIES, tr, force=force))
+    result = write_asking(ctx, lambda force: s.write_anomalies(DEFAULT_ANOMALIES, tr, force=force),
+                          "menu.busy.anomalies")
     counts = result.counts()
-    cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True),
+    cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True, first=True),
             Column(tr("menu.col.reason"), wrap=True)]
-    sections: list[tuple[str, list[list[Cell]]]] = []
-    for code in AnomalyCode:
-        group = [a for a in result.anomalies if a.code is code]
+    by_code: dict[AnomalyCode, list[Anomaly]] = {code: [] for code in AnomalyCode}
+    for anomaly in result.anomalies:
+        by_code[anomaly.code].append(anomaly)
+    ordered: list[Anomaly] = []
+    groups: list[tuple[int, str]] = []
+    for code, group in by_code.items():
         if group:
-            rows: list[list[Cell]] = [[str(a.line_no) if a.line_no is not None else "-", record_cell(ctx, a.raw),
-                                       tr(a.key, **a.params)] for a in group]
-            sections.append((tr(f"menu.anomalies.group.{code.value}", count=count(len(group))), rows))
-    ctx.view.sections(cols, sections)
-    if not result.anomalies:
+            groups.append((len(ordered), tr(f"menu.anomalies.group.{code.value}", count=count(len(group)))))
+            ordered += group
+
+    def cells(_: int, a: Anomaly) -> list[Cell]:
+        return [str(a.line_no) if a.line_no is not None else "-", record_cell(ctx, a.raw), tr(a.key, **a.params)]
+
+    if ordered:
+        ctx.view.table(cols, LazyRows(ordered, cells), tr("menu.anomalies.title", path=str(DEFAULT_ANOMALIES)),
+                       groups=groups, fold=False)
+    else:
         ctx.view.ok(tr("menu.anomalies.none"))
     summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {count(n)}" for c, n in counts.items())
     ctx.view.say(tr("menu.anomalies.total", count=count(len(result.anomalies)), parts=summary))
     ctx.view.ok(tr("menu.wrote", path=str(DEFAULT_ANOMALIES)))
-
-

@@ -12,6 +12,7 @@ from telbill.menu.rows import (
     class_label,
     count,
     duration_text,
+    money,
     report_change,
     report_saved,
     user_label,
@@ -48,7 +49,7 @@ def ask_money(ctx: Ctx, message: str, label: str, offer: str | None = None) -> i
         fen = ctx.ask.text(message, partial(validate_money, label=label), offer=offer)
         if fen <= SANITY_FEN or fen == _fen(offer):
             return fen
-        if ctx.ask.confirm(ctx.tr(f"menu.money.sure.{label}", value=format_fen(fen), line=format_fen(SANITY_FEN))):
+        if ctx.ask.confirm(ctx.tr(f"menu.money.sure.{label}", value=money(fen), line=money(SANITY_FEN))):
             return fen
 
 
@@ -68,7 +69,8 @@ def item_add_user(ctx: Ctx) -> None:
     name = ask.text(tr("menu.ask.name"), validate_name)
     rent = ask_money(ctx, tr("menu.ask.rent"), "rent")
     feature = ask_money(ctx, tr("menu.ask.feature"), "feature")
-    change = s.add_user(phone, name, rent, feature)
+    with ctx.busy("menu.busy.save"):
+        change = s.add_user(phone, name, rent, feature)
     report_change(ctx, change)
     report_saved(ctx, change)
 
@@ -146,7 +148,7 @@ def report_call(ctx: Ctx, change: Change) -> None:
         return
     fee = ctx.session.fee(held)
     ctx.view.ok(tr("menu.call.rated", klass=class_label(ctx, call.call_class), duration=duration_text(call.duration),
-                   fee=format_fen(fee or 0)))
+                   fee=money(fee or 0)))
 
 
 def item_add_call(ctx: Ctx) -> None:
@@ -155,12 +157,22 @@ def item_add_call(ctx: Ctx) -> None:
     ctx.view.title(Item.ADD_CALL.label(tr))
     s.check_writable(CALLS)
     caller, callee, start, end = _ask_call_fields(ctx, None)
-    call = Call(caller, callee, start, end)
-    answer = _confirm_anomaly(ctx, call, None)
+    _save_call(ctx, Call(caller, callee, start, end), None,
+               lambda accept: s.add_call(caller, callee, start, end, accept_anomaly=accept))
+
+
+def _save_call(ctx: Ctx, call: Call, replacing: Call | None, save: Callable[[bool], Change | None]) -> None:
+    """Items 4 and 5: a call that breaks an anomaly rule is saved only after a yes (``save`` is
+    told whether it was given); then what was saved, its class, duration and fee."""
+    answer = _confirm_anomaly(ctx, call, replacing)
     if answer is False:
-        ctx.view.warn(tr("menu.not_saved"))
+        ctx.view.warn(ctx.tr("menu.not_saved"))
         return
-    change = s.add_call(caller, callee, start, end, accept_anomaly=answer is True)
+    with ctx.busy("menu.busy.save"):
+        change = save(answer is True)
+    if change is None:
+        ctx.view.say(ctx.tr("menu.no_change"))
+        return
     report_change(ctx, change)
     report_call(ctx, change)
     report_saved(ctx, change)
@@ -202,10 +214,13 @@ def modify_user(ctx: Ctx, user: User) -> None:
     rent = ask_money(ctx, tr("menu.ask.rent"), "rent", format_fen(user.rent))
     feature = ask_money(ctx, tr("menu.ask.feature"), "feature", format_fen(user.feature))
     try:
-        change = s.modify_user(user.phone, new_phone=new_phone, name=name, rent=rent, feature=feature)
+        with ctx.busy("menu.busy.save"):
+            change = s.modify_user(user.phone, new_phone=new_phone, name=name, rent=rent, feature=feature)
     except RepeatedPhoneError as exc:
-        change = s.modify_user(user.phone, new_phone=new_phone, name=name, rent=rent, feature=feature,
-                               repeats=ask_repeats(ctx, exc))
+        repeats = ask_repeats(ctx, exc)
+        with ctx.busy("menu.busy.save"):
+            change = s.modify_user(user.phone, new_phone=new_phone, name=name, rent=rent, feature=feature,
+                                   repeats=repeats)
     if change is None:
         ctx.view.say(tr("menu.no_change"))
         return
@@ -240,18 +255,9 @@ def modify_call(ctx: Ctx, call: Call) -> None:
     if (caller, callee, start, end) == (call.caller, call.callee, call.start, call.end):
         ctx.view.say(tr("menu.no_change"))
         return
-    new = Call(caller, callee, start, end)
-    answer = _confirm_anomaly(ctx, new, call)
-    if answer is False:
-        ctx.view.warn(tr("menu.not_saved"))
-        return
-    change = s.modify_call(call, caller=caller, callee=callee, start=start, end=end, accept_anomaly=answer is True)
-    if change is None:
-        ctx.view.say(tr("menu.no_change"))
-        return
-    report_change(ctx, change)
-    report_call(ctx, change)
-    report_saved(ctx, change)
+    _save_call(ctx, Call(caller, callee, start, end), call,
+               lambda accept: s.modify_call(call, caller=caller, callee=callee, start=start, end=end,
+                                            accept_anomaly=accept))
 
 
 # -- 6: delete ----------------------------------------------------------------------------
@@ -284,9 +290,12 @@ def delete_user(ctx: Ctx, user: User) -> None:
         ctx.view.warn(tr("menu.not_deleted"))
         return
     try:
-        changes = s.delete_user(user.phone, with_calls=with_calls)
+        with ctx.busy("menu.busy.save"):
+            changes = s.delete_user(user.phone, with_calls=with_calls)
     except RepeatedPhoneError as exc:
-        changes = s.delete_user(user.phone, with_calls=with_calls, repeats=ask_repeats(ctx, exc))
+        repeats = ask_repeats(ctx, exc)
+        with ctx.busy("menu.busy.save"):
+            changes = s.delete_user(user.phone, with_calls=with_calls, repeats=repeats)
     deleted_calls = sum(1 for c in changes if c.action == "delete-call")
     for change in changes:
         if change.action in ("delete-user", "delete-line", "comment-line"):
@@ -306,7 +315,8 @@ def delete_call(ctx: Ctx, call: Call) -> None:
     if not ctx.ask.confirm(tr("menu.delete.confirm_call", record=record_text(call))):
         ctx.view.warn(tr("menu.not_deleted"))
         return
-    change = s.delete_call(call)
+    with ctx.busy("menu.busy.save"):
+        change = s.delete_call(call)
     report_change(ctx, change)
     report_saved(ctx, change)
 

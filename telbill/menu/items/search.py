@@ -11,9 +11,9 @@ from telbill.menu.items.edit import delete_call, delete_user, modify_call, modif
 from telbill.menu.items.statement import show_statement
 from telbill.menu.layout import Column
 from telbill.menu.picking import ask_month, pick_from, suggest
-from telbill.menu.rows import count, show_calls, show_users, user_columns, user_label, user_row
+from telbill.menu.rows import count, money, show_calls, show_users, user_columns, user_label, user_row
 from telbill.rules.fields import validate_date, validate_digits, validate_last_day
-from telbill.rules.records import Call, User, format_fen
+from telbill.rules.records import Call, User
 from telbill.session.facade import CallSort, UserSort, record_text
 from telbill.text.display import quote
 
@@ -38,16 +38,18 @@ def item_sort(ctx: Ctx) -> None:
                                                  (tr(f"menu.order.{by.value}.desc"), True)])
     order = tr(f"menu.order.{by.value}.{'desc' if reverse else 'asc'}")
     if isinstance(by, UserSort):
-        s.sort_users(by, reverse, month)
+        with ctx.busy("menu.busy.sort", count=count(len(s.users))):
+            s.sort_users(by, reverse, month)
+            totals = s.month_totals(month) if month is not None else {}
         if month is None:
             show_users(ctx, list(s.users), tr("menu.sorted.users", by=tr(f"menu.by.{by.value}"), order=order))
         else:
-            totals = s.month_totals(month)
-            rows = [user_row(i, u) + [format_fen(totals.get(u.phone, 0))] for i, u in enumerate(s.users, 1)]
+            rows = [user_row(i, u) + [money(totals.get(u.phone, 0))] for i, u in enumerate(s.users, 1)]
             ctx.view.table(user_columns(ctx) + [Column(tr("menu.col.total_of", month=month), "right")], rows,
                            tr("menu.sorted.total", month=month, order=order))
     else:
-        s.sort_calls(by, reverse)
+        with ctx.busy("menu.busy.sort", count=count(len(s.calls))):
+            s.sort_calls(by, reverse)
         show_calls(ctx, list(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order))
     ctx.view.say(tr("menu.sort.kept"))
 
@@ -67,14 +69,19 @@ def item_search(ctx: Ctx) -> None:
         return
     if how == "call_number":
         digits = ask.text(tr("menu.ask.digits"), validate_digits)
-        found, title = s.find_calls_by_number(digits), tr("menu.found.call_number", value=digits)
+        with ctx.busy("menu.busy.search", count=count(s.records)):
+            found = s.find_calls_by_number(digits)
+        title = tr("menu.found.call_number", value=digits)
     elif how == "call_month":
         month = ask_month(ctx)
-        found, title = s.find_calls_by_month(month), tr("menu.found.call_month", value=month)
+        with ctx.busy("menu.busy.search", count=count(s.records)):
+            found = s.find_calls_by_month(month)
+        title = tr("menu.found.call_month", value=month)
     else:
         first = ask.text(tr("menu.ask.first_day"), validate_date)
         last = ask.text(tr("menu.ask.last_day"), partial(validate_last_day, first=first))
-        found = s.find_calls_by_days(first, last)
+        with ctx.busy("menu.busy.search", count=count(s.records)):
+            found = s.find_calls_by_days(first, last)
         title = tr("menu.found.call_dates", first=date.fromordinal(first).isoformat(),
                    last=date.fromordinal(last).isoformat())
     _found_calls(ctx, found, title)
@@ -96,7 +103,7 @@ def _search_users(ctx: Ctx) -> None:
     if len(users) == 1:
         user = users[0]
     else:
-        user = users[pick_from(ctx, tr("menu.ask.act_on_user", count=count(len(users))), len(users)) - 1]
+        user = users[pick_from(ctx, "menu.ask.act_on_user", len(users)) - 1]
     act_on_user(ctx, user)
 
 
@@ -105,12 +112,13 @@ def _found_calls(ctx: Ctx, found: LinkedList[Call], title: str, *, one_caller: b
     if not found:
         ctx.view.warn(tr("menu.found.none", what=title))
         return
-    found.sort(key=_start)
-    calls = list(found)
+    with ctx.busy("menu.busy.list"):
+        found.sort(key=_start)
+        calls = list(found)
+        fees = [f for c in calls if (f := s.fee(c)) is not None]
     show_calls(ctx, calls, title, numbered=True, one_caller=one_caller)
-    fees = [f for c in calls if (f := s.fee(c)) is not None]
-    ctx.view.say(tr("menu.found.calls", count=count(len(calls)), billed=count(len(fees)), total=format_fen(sum(fees))))
-    number = pick_from(ctx, tr("menu.ask.act_on_call", count=count(len(calls))), len(calls))
+    ctx.view.say(tr("menu.found.calls", count=count(len(calls)), billed=count(len(fees)), total=money(sum(fees))))
+    number = pick_from(ctx, "menu.ask.act_on_call", len(calls))
     act_on_call(ctx, calls[number - 1])
 
 

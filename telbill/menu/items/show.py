@@ -52,7 +52,7 @@ def item_show_calls(ctx: Ctx) -> None:
         ctx.view.say(tr("menu.calls.count_all", count=count(len(s.calls)), billed=count(billed),
                         set_aside=count(set_aside)))
     if bad:
-        cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True),
+        cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True, first=True),
                 Column(tr("menu.col.reason"), wrap=True)]
         rows = [[str(b.line_no), record_cell(ctx, b.raw), tr(b.key, **b.params)] for b in bad]
         ctx.view.table(cols, rows, tr("menu.calls.malformed", path=str(s.paths.calls), count=count(len(bad))))
