@@ -125,7 +125,8 @@ def pick_call(ctx: Ctx) -> Call:
 
 def latest_month(ctx: Ctx) -> str | None:
     """The last month with a billed call (offered where a month is asked)."""
-    months = ctx.session.billed_months()
+    with ctx.busy("menu.busy.months"):
+        months = ctx.session.billed_months()
     return months[-1] if months else None
 
 
@@ -137,4 +138,5 @@ def ask_month(ctx: Ctx, offer: str | None = None) -> str:
 def latest_month_of(ctx: Ctx, phone: str) -> str | None:
     """The last month in which this subscriber has a billed call."""
     s = ctx.session
-    return max((c.month for c in s.calls_of(phone) if s.anomaly_of(c) is None), default=None)
+    with ctx.busy("menu.busy.months"):
+        return max((c.month for c in s.calls_of(phone) if s.anomaly_of(c) is None), default=None)

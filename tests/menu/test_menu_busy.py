@@ -66,7 +66,7 @@ SLOW_STEPS = [
     ("8" + ENTER + "3" + ENTER + ENTER + "q" + "\x1b", ["menu.busy.search", "menu.busy.list"]),
     ("9" + ENTER + "1" + ENTER + ENTER, ["menu.busy.bills"]),
     ("10" + ENTER + "q", ["menu.busy.anomalies"]),
-    ("11" + ENTER + "83470001" + ENTER + ENTER, ["menu.busy.statement"]),
+    ("11" + ENTER + "83470001" + ENTER + ENTER, ["menu.busy.months", "menu.busy.statement"]),
     ("12" + ENTER, ["menu.busy.statistics"]),
     ("3" + ENTER + "83470099" + ENTER + "Wu" + ENTER + "1" + ENTER + "1" + ENTER, ["menu.busy.save"]),
     ("13" + ENTER + "3" + ENTER + "y", ["menu.busy.undo"]),
@@ -77,8 +77,9 @@ SLOW_STEPS = [
 @pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
 def test_every_slow_step_says_what_it_does(workdir: Path, tr: Translator) -> None:
     """On a clock where every step is slow, sorting, searching, listing, billing, the anomalies,
-    a statement, the statistics, a save, an undo and a backup each show their spinner, and so do
-    opening and looking at the data files before each item, in the interface's language."""
+    the month to offer, a statement, the statistics, a save, an undo and a backup each show
+    their spinner, and so do opening and looking at the data files before each item, in the
+    interface's language."""
     typed = "".join(keys + " " + " " for keys, _ in SLOW_STEPS) + "0" + ENTER
     run = typed_session(typed, height=40, width=100, tr=tr, timer=at_once, terminal=True)
     assert run.code == 0

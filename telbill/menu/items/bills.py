@@ -50,7 +50,9 @@ def item_billing(ctx: Ctx) -> None:
     ctx.view.title(Item.BILLING.label(tr))
     scope = ask.choose(tr("menu.ask.bill_scope"), [(tr("menu.bill.all"), "all"), (tr("menu.bill.one"), "one")])
     month = ask_month(ctx) if scope == "one" else None
-    if month is not None and month not in s.billed_months():
+    with ctx.busy("menu.busy.months"):
+        billed = s.billed_months() if month is not None else []
+    if month is not None and month not in billed:
         if not ask.confirm(tr("menu.bill.no_calls", month=month)):
             ctx.view.warn(tr("menu.not_written"))
             return

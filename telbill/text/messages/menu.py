@@ -391,6 +391,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.busy.search": ("Searching {count} call records…", "正在查找 {count} 条话单…"),
     "menu.busy.list": ("Preparing the list…", "正在准备列表…"),
     "menu.busy.check": ("Looking at the data files…", "正在检查数据文件…"),
+    "menu.busy.months": ("Finding the months with calls…", "正在查找有通话的月份…"),
     "menu.busy.open": ("Opening the data files…", "正在打开数据文件…"),
     "menu.loading.check": ("Checking the call records", "检查话单"),
     "menu.busy.anomalies": ("Checking the call records and writing the anomalies file…",
