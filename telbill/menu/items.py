@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 
+from telbill.constants import DataKind
 from telbill.errors import ValidationError
 from telbill.lists.linked import LinkedList
 from telbill.menu.context import Ctx, Item
@@ -39,8 +40,6 @@ from telbill.rules.fields import (
 )
 from telbill.rules.records import Call, User, format_fen, format_moment
 from telbill.session.facade import (
-    CALLS,
-    USERS,
     CallSort,
     Change,
     RepeatAction,
@@ -130,7 +129,7 @@ def item_add_user(ctx: Ctx) -> None:
     """3. Ask for a new user's fields, each checked as typed; save."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
     ctx.view.title(Item.ADD_USER.label(tr))
-    s.check_writable(USERS)
+    s.check_writable(DataKind.USERS)
     phone = ask.text(tr("menu.ask.phone"), s.validate_new_phone)
     name = ask.text(tr("menu.ask.name"), validate_name)
     rent = ask_money(ctx, tr("menu.ask.rent"), "rent")
@@ -220,7 +219,7 @@ def item_add_call(ctx: Ctx) -> None:
     """4. Ask for a call record; one that breaks an anomaly rule needs a yes first."""
     s, tr = ctx.session, ctx.tr
     ctx.view.title(Item.ADD_CALL.label(tr))
-    s.check_writable(CALLS)
+    s.check_writable(DataKind.CALLS)
     caller, callee, start, end = _ask_call_fields(ctx, None)
     call = Call(caller, callee, start, end)
     answer = _confirm_anomaly(ctx, call, None)
@@ -240,9 +239,10 @@ def item_modify(ctx: Ctx) -> None:
     """5. Change a user's fields or a call record's."""
     tr = ctx.tr
     ctx.view.title(Item.MODIFY.label(tr))
-    what = ctx.ask.choose(tr("menu.ask.what_modify"), [(tr("menu.kind.user"), "user"), (tr("menu.kind.call"), "call")])
-    ctx.session.check_writable(USERS if what == "user" else CALLS)
-    if what == "user":
+    what = ctx.ask.choose(tr("menu.ask.what_modify"), [(tr("menu.kind.user"), DataKind.USERS),
+                                                       (tr("menu.kind.call"), DataKind.CALLS)])
+    ctx.session.check_writable(what)
+    if what is DataKind.USERS:
         modify_user(ctx, ask_user(ctx))
     else:
         modify_call(ctx, pick_call(ctx))
@@ -251,7 +251,7 @@ def item_modify(ctx: Ctx) -> None:
 def modify_user(ctx: Ctx, user: User) -> None:
     """Ask for each field of ``user`` (the current value ready to keep); save."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
-    s.check_writable(USERS)
+    s.check_writable(DataKind.USERS)
     calls = len(s.calls_of(user.phone))
     if calls:
         ctx.view.say(tr("menu.phone_fixed", phone=user.phone, count=count(calls)))
@@ -296,7 +296,7 @@ def keep_or_check(current: str, check: Callable[[str], str], text: str) -> str:
 def modify_call(ctx: Ctx, call: Call) -> None:
     """Ask for each field of ``call`` (the current value ready to keep); save."""
     s, tr = ctx.session, ctx.tr
-    s.check_writable(CALLS)
+    s.check_writable(DataKind.CALLS)
     caller, callee, start, end = _ask_call_fields(ctx, call)
     if (caller, callee, start, end) == (call.caller, call.callee, call.start, call.end):
         ctx.view.say(tr("menu.no_change"))
@@ -322,9 +322,10 @@ def item_delete(ctx: Ctx) -> None:
     """6. Delete a user (saying how many call records they have) or a call record; always asks."""
     tr = ctx.tr
     ctx.view.title(Item.DELETE.label(tr))
-    what = ctx.ask.choose(tr("menu.ask.what_delete"), [(tr("menu.kind.user"), "user"), (tr("menu.kind.call"), "call")])
-    ctx.session.check_writable(USERS if what == "user" else CALLS)
-    if what == "user":
+    what = ctx.ask.choose(tr("menu.ask.what_delete"), [(tr("menu.kind.user"), DataKind.USERS),
+                                                       (tr("menu.kind.call"), DataKind.CALLS)])
+    ctx.session.check_writable(what)
+    if what is DataKind.USERS:
         delete_user(ctx, ask_user(ctx))
     else:
         delete_call(ctx, pick_call(ctx))
@@ -333,7 +334,7 @@ def item_delete(ctx: Ctx) -> None:
 def delete_user(ctx: Ctx, user: User) -> None:
     """Delete ``user``: with call records, first what happens to them, then a yes with the counts."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
-    s.check_writable(USERS)
+    s.check_writable(DataKind.USERS)
     calls = len(s.calls_of(user.phone))
     with_calls = False
     if calls:
@@ -343,7 +344,7 @@ def delete_user(ctx: Ctx, user: User) -> None:
             (tr("menu.delete.with_calls", count=count(calls)), True),
         ], safe=True)
         if with_calls:
-            s.check_writable(CALLS)
+            s.check_writable(DataKind.CALLS)
         key = "menu.delete.confirm_with_calls" if with_calls else "menu.delete.confirm_keep_calls"
         question = tr(key, user=user_label(user), count=count(calls))
     else:
@@ -370,7 +371,7 @@ def delete_user(ctx: Ctx, user: User) -> None:
 def delete_call(ctx: Ctx, call: Call) -> None:
     """Delete ``call`` after a yes."""
     s, tr = ctx.session, ctx.tr
-    s.check_writable(CALLS)
+    s.check_writable(DataKind.CALLS)
     if not ctx.ask.confirm(tr("menu.delete.confirm_call", record=record_text(call))):
         ctx.view.warn(tr("menu.not_deleted"))
         return
@@ -389,8 +390,9 @@ def item_sort(ctx: Ctx) -> None:
     """7. Sort users or calls with our linked list's stable sort, then show them."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
     ctx.view.title(Item.SORT.label(tr))
-    what = ask.choose(tr("menu.ask.what_sort"), [(tr("menu.kind.users"), "users"), (tr("menu.kind.calls"), "calls")])
-    if what == "users":
+    what = ask.choose(tr("menu.ask.what_sort"), [(tr("menu.kind.users"), DataKind.USERS),
+                                                 (tr("menu.kind.calls"), DataKind.CALLS)])
+    if what is DataKind.USERS:
         by: UserSort | CallSort = ask.choose(tr("menu.ask.sort_by"),
                                              [(tr(f"menu.sort.{k.value}"), k) for k in USER_SORTS])
     else:

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from rich.text import Text
 
-from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
+from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT, DataKind
 from telbill.errors import OutputError
 from telbill.files.outputs import NotOursError
 from telbill.menu.ask import BackToMenu
@@ -271,7 +271,7 @@ def _restore(ctx: Ctx) -> None:
     s.check_writable()
     backups = s.list_backups()
     if not backups:
-        ctx.view.warn(tr("menu.backup.none", folder=str(s.backup_dir("users"))))
+        ctx.view.warn(tr("menu.backup.none", folder=str(s.backup_dir(DataKind.USERS))))
         raise BackToMenu
 
     def undoes(b: Backup) -> str:
