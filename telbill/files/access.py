@@ -67,28 +67,32 @@ def foreign_link(path: Path) -> Path | None:
     return None
 
 
-def refuse_foreign_link(path: Path, *, reading: bool) -> None:
-    """InputFileError (``reading``) or OutputError when :func:`foreign_link` finds one on ``path``."""
+def refuse_foreign_link(path: Path, *, reading: bool, named: Path | None = None) -> None:
+    """InputFileError (``reading``) or OutputError when :func:`foreign_link` finds one on ``path``
+    (the message names ``named``, the file to be made in the folder ``path``, when given)."""
     link = foreign_link(path)
     if link is None:
         return
     owner = os.lstat(link).st_uid
     if reading:
-        raise InputFileError("input.foreign_link", path=str(path), link=str(link), uid=owner)
-    raise OutputError("output.foreign_link", path=str(path), link=str(link), uid=owner)
+        raise InputFileError("input.foreign_link", path=str(named or path), link=str(link), uid=owner)
+    raise OutputError("output.foreign_link", path=str(named or path), link=str(link), uid=owner)
 
 
 # -- telbill's own files ------------------------------------------------------------------
 
 
-def check_own(fd: int, path: Path) -> os.stat_result:
+def check_own(fd: int, path: Path, *, writing: bool = False) -> os.stat_result:
     """The ``fstat`` of an own file just opened; OwnFileError when it is not a regular file of
-    the user running telbill."""
+    the user running telbill, or (``writing``) when it has another name too: a hard link
+    planted there would have telbill write into a file that is not its own."""
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         raise OwnFileError("own.not_regular", path=str(path))
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
         raise OwnFileError("own.not_owner", path=str(path), uid=st.st_uid)
+    if writing and st.st_nlink != 1:
+        raise OwnFileError("own.hard_link", path=str(path), links=st.st_nlink)
     return st
 
 
@@ -117,7 +121,7 @@ def open_own(path: Path, flags: int, *, create: bool = False, mode: int = 0o644)
                 raise OwnFileError("own.not_regular", path=str(path)) from None
             raise
     try:
-        check_own(fd, path)
+        check_own(fd, path, writing=flags & (os.O_WRONLY | os.O_RDWR) != 0)
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)

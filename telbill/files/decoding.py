@@ -147,11 +147,10 @@ def decode(data: bytes) -> Decoded:
     else:
         also = None
         if not bom and not data.isascii():
-            other = _valid(data, "gb18030")
-            if other is not None:
-                both = Readings()
-                both.add(text, other)
+            both = Readings()
+            if both.add_bytes(data):  # valid GB18030 as well
                 if both.take_gb18030():
+                    other = data.decode("gb18030")
                     return Decoded(split_lines(other), FileFormat("gb18030", False, _newline(other), also="utf-8"),
                                    frozenset())
                 also = "gb18030" if both.close_call() else None
@@ -163,6 +162,7 @@ def decode(data: bytes) -> Decoded:
 
 
 def _valid(data: bytes, encoding: str) -> str | None:
+    """``data`` decoded, or ``None`` when it is not valid in ``encoding``."""
     try:
         return data.decode(encoding)
     except UnicodeDecodeError:
@@ -181,6 +181,21 @@ class Readings:
         """One more piece of the file, as each reading gives it."""
         self.utf8.add(utf8)
         self.gb18030.add(gb18030)
+
+    def add_bytes(self, data: bytes) -> bool:
+        """Bytes of the file that are valid UTF-8 (ending at a line end, or the file's end), read
+        both ways a line at a time, only the lines that are not ASCII (the same either way); False
+        when one of them is not valid GB18030 (neither is the file, then: no byte of a GB18030
+        character is a line end)."""
+        for line in data.split(b"\n"):
+            if line.isascii():
+                continue
+            try:
+                other = line.decode("gb18030")
+            except UnicodeDecodeError:
+                return False
+            self.add(line.decode("utf-8"), other)
+        return True
 
     def take_gb18030(self) -> bool:
         """Take GB18030: its reading has fewer characters nobody types, counting Chinese glued to

@@ -155,7 +155,7 @@ class LineBlocks:
             lines = self._decode(chunk[:first], encoding, number, True) if first else []
             lines += self._decode(chunk[first:], encoding, number + len(lines), False)
             if both is not None:
-                both = _weigh(both, chunk, lines)
+                both = _weigh(both, chunk)
             del chunk, whole
             number += len(lines)
             if lines:
@@ -210,15 +210,10 @@ class LineBlocks:
         return lines
 
 
-def _weigh(both: Readings, chunk: memoryview, lines: list[str]) -> Readings | None:
-    """The block ``chunk`` (its UTF-8 ``lines``) weighed as both readings; ``None`` once it is not
-    valid GB18030 (UTF-8 it stays). An ASCII block reads the same both ways."""
+def _weigh(both: Readings, chunk: memoryview) -> Readings | None:
+    """The block ``chunk`` weighed as both readings; ``None`` once it is not valid GB18030 (UTF-8 it
+    stays). An ASCII block reads the same both ways."""
     raw = bytes(chunk)
     if raw.isascii():
         return both
-    try:
-        other = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return None
-    both.add("\n".join(lines), other)
-    return both
+    return both if both.add_bytes(raw) else None

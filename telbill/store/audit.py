@@ -25,7 +25,7 @@ from pathlib import Path
 
 from telbill.constants import DataKind
 from telbill.errors import OutputError, OwnFileError
-from telbill.files.access import fsync_folder, open_own
+from telbill.files.access import fsync_folder, open_own, refuse_foreign_link
 from telbill.text.display import shown
 
 _NO_LINKS = {errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
@@ -129,6 +129,7 @@ class AuditLog:
         An existing log is opened now; a missing one (and its folder) is made only
         when the lines are written, so a change that is not made leaves no trace.
         """
+        refuse_foreign_link(self.path.parent, reading=False, named=self.path)
         try:
             if os.path.lexists(self.path):
                 self.fd = open_own(self.path, os.O_WRONLY | os.O_APPEND)

@@ -34,6 +34,7 @@ from telbill.files.decoding import FileFormat, decode
 from telbill.store import schema
 from telbill.store.audit import AuditEntry, parse_line
 from telbill.store.lines import LineEdit, apply_in_place
+from telbill.text.display import shown
 
 RECORD_VERSION = 1
 STAMP_FORMAT = "%Y%m%d-%H%M%S-%f"
@@ -389,7 +390,7 @@ def _bad(path: Path, where: str, set_aside: bool) -> Notice:
             os.rename(path, aside)
         except OSError:
             aside = None
-    return Notice("record.bad", {"path": str(path), "field": where,
+    return Notice("record.bad", {"path": str(path), "field": shown(where),
                                  "aside": str(aside) if aside is not None else str(path)})
 
 

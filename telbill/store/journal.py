@@ -36,6 +36,7 @@ from telbill.files.access import data_file, fsync_folder, open_input, own_reader
 from telbill.store import audit, schema
 from telbill.store.disk import leftover_pattern
 from telbill.store.history import copy_pattern, free_name, record_pattern
+from telbill.text.display import shown
 
 JOURNAL_VERSION = 2
 """2: paths relative to the journal's folder. (1, from the root, is still read.)"""
@@ -342,7 +343,7 @@ def recover(scope: Scope) -> list[Notice]:
             notices.append(_moved_aside(path, "recovery.not_ours", reason=exc))
             continue
         except schema.BadField as exc:
-            notices.append(_moved_aside(path, "recovery.bad_journal", field=exc.field))
+            notices.append(_moved_aside(path, "recovery.bad_journal", field=shown(exc.field)))
             continue
         except OSError as exc:
             notices.append(Notice("recovery.unreadable", {"path": str(path), "reason": exc.strerror or str(exc)}))
@@ -406,7 +407,7 @@ def named_by(journals: Iterable[Path]) -> set[Path]:
     for path in journals:
         try:
             body = json.loads(read_own(path).decode("ascii"))
-        except (OSError, OwnFileError, ValueError):
+        except (OSError, OwnFileError, ValueError, RecursionError):
             continue
         steps = body.get("files") if isinstance(body, dict) else None
         for step in steps if isinstance(steps, list) else []:

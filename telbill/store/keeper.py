@@ -218,6 +218,8 @@ def _owner(path: Path) -> int:
 
 def folder_problem(folder: Path) -> str | None:
     """Why files cannot be made in ``folder`` (made when missing, like its parents), or ``None``."""
+    if access.foreign_link(folder) is not None:  # run as root, a folder another user's link leads to
+        return os.strerror(errno.EPERM)
     existing = folder
     while not os.path.lexists(existing) and existing != existing.parent:
         existing = existing.parent

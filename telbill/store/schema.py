@@ -30,8 +30,12 @@ class BadField(ValueError):
 
 def parsed(text: str) -> dict[str, Any]:
     """The JSON object of a record (json.JSONDecodeError when it is not JSON at all:
-    a record cut short while being written)."""
-    body = json.loads(text)
+    a record cut short while being written; BadField when it nests deeper than Python can
+    read, which telbill never writes)."""
+    try:
+        body = json.loads(text)
+    except RecursionError:
+        raise BadField("(nesting)") from None
     if not isinstance(body, dict):
         raise BadField("(top)")
     return body

@@ -58,6 +58,9 @@ class Replaced:
                 os.close(self.fd)
             self.fd = -1
 
+    def __del__(self) -> None:  # a session dropped without close() lets its files go
+        self.close()
+
 
 def complete_lines(data: bytes, fmt: FileFormat) -> int:
     """How many bytes at the start of ``data`` are whole lines (ended by a line end)."""

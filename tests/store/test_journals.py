@@ -241,3 +241,14 @@ def test_a_journal_cut_short_at_start_is_removed_with_a_notice(data: Path) -> No
     assert not journal.exists() and not list((data / "data").glob(".calls.txt.journal*"))
     add(s)
     assert audit() == ["add-call"] and Path("data/calls.txt").read_text("utf-8").startswith(CALLS)
+
+
+def test_a_journal_nested_deeper_than_python_reads_is_moved_aside(data: Path) -> None:
+    """A journal of a million nested lists: moved aside and named, never an internal error."""
+    journal = data / "data/.users.txt.journal"
+    journal.write_text("[" * 1_000_000 + "]" * 1_000_000, "ascii")
+    s = open_here()
+    assert [str(n) for n in s.notices] == [
+        f"{journal}: the journal of a save cut short is not as telbill writes it (field (nesting)); it was moved "
+        f"aside as {journal}.bad and not used: the files are as that save left them"]
+    rename(s)

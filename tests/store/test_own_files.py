@@ -285,3 +285,72 @@ def test_root_never_follows_a_link_another_user_made_to_what_they_do_not_own(tmp
         f"error: out/bills.txt: {tmp_path}/out is a link made by another user (uid {NOBODY.pw_uid}) to what they do "
         "not own; run as root, telbill does not write through it"]
     assert os.listdir(tmp_path / "rootdir") == []
+
+
+def test_an_audit_log_with_another_name_is_not_written() -> None:
+    """output/audit.log a hard link to another file of the same user: a change is refused (telbill
+    writes only own files with one name), the other file is untouched."""
+    with scratch() as folder:
+        def attack() -> tuple[str, str]:
+            os.chdir(folder)
+            write_data(folder)
+            Path("victim.txt").write_text("precious\n", "utf-8")
+            Path("output").mkdir()
+            os.link("victim.txt", "output/audit.log")
+            s = open_here()
+            with pytest.raises(OutputError) as info:
+                s.add_user("83470099", "New One", 0, 0)
+            return str(info.value), text("victim.txt")
+
+        error, victim = unprivileged(attack)
+    assert error == ("output/audit.log has 2 names (hard links): telbill writes only files of its own that have one "
+                     "name, so it was not used")
+    assert victim == "precious\n"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the rule is about root following another user's link")
+def test_root_never_writes_its_audit_log_or_backups_through_another_users_folder_link(
+        data: Path, tmp_path: Path) -> None:
+    """Run as root: output/ (or data/backup) a link made by nobody to a folder of root's: a change is
+    refused, and nothing is written in that folder."""
+    rootdir = tmp_path / "rootdir"
+    rootdir.mkdir()
+    Path("output").symlink_to(rootdir)
+    os.lchown("output", NOBODY.pw_uid, NOBODY.pw_gid)
+    s = open_here()
+    with pytest.raises(OutputError) as info:
+        s.add_user("83470099", "New One", 0, 0)
+    assert str(info.value) == (f"output/audit.log: {data}/output is a link made by another user "
+                               f"(uid {NOBODY.pw_uid}) to what they do not own; run as root, telbill does not write "
+                               "through it")
+    Path("output").unlink()
+    Path("data/backup").symlink_to(rootdir)
+    os.lchown("data/backup", NOBODY.pw_uid, NOBODY.pw_gid)
+    with pytest.raises(OutputError) as info:
+        s.add_user("83470099", "New One", 0, 0)
+    assert str(info.value) == ("the backup folder data/backup cannot be written (Operation not permitted): changes to "
+                               "data/users.txt cannot be saved (nothing was changed)")
+    assert os.listdir(rootdir) == [] and text("data/users.txt") == USERS
+
+
+def test_an_undo_record_nested_deeper_than_python_reads_is_moved_aside(data: Path) -> None:
+    """An undo record of a million nested lists (json.loads would raise RecursionError): moved aside
+    and named like any record that is not as telbill writes it, never an internal error."""
+    Path("data/backup").mkdir()
+    path = Path(f"data/backup/calls.txt.{STAMP}.undo")
+    path.write_text("[" * 1_000_000 + "]" * 1_000_000, "ascii")
+    s = open_here()
+    assert s.last_change() is None
+    assert [str(n) for n in s.notices] == [
+        f"{path}: not an undo record as telbill writes it (field (nesting)); moved aside as {path}.bad and not used"]
+
+
+def test_a_field_named_with_control_characters_is_shown_escaped(data: Path) -> None:
+    """An undo record with an unknown key holding an escape sequence: the notice names it escaped."""
+    forged = forged_record({"copy": "calls.txt.x"})
+    forged["\x1b[2J"] = 1
+    path = plant(forged)
+    s = open_here()
+    s.last_change()
+    assert [str(n) for n in s.notices] == [
+        f"{path}: not an undo record as telbill writes it (field \\x1b[2J); moved aside as {path}.bad and not used"]

@@ -12,6 +12,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "own.not_owner": ("{path} belongs to another user (uid {uid}): telbill uses only its own files there, "
                       "so it was not used",
                       "{path} 属于另一个用户（uid {uid}）：telbill 在此只使用自己的文件，因此未使用它"),
+    "own.hard_link": ("{path} has {links} names (hard links): telbill writes only files of its own that have one "
+                      "name, so it was not used",
+                      "{path} 有 {links} 个名字（硬链接）：telbill 只写入只有一个名字的自有文件，因此未使用它"),
     # links another user planted (run as root) ---------------------------------------------
     "input.foreign_link": ("{path}: {link} is a link made by another user (uid {uid}) to what they do not own; "
                            "run as root, telbill does not follow it",
