@@ -99,6 +99,16 @@ class OutputError(TelbillError):
     """An output file cannot be written, or would overwrite an input."""
 
 
+class OwnFileError(OutputError):
+    """One of telbill's own files (audit log, lock, journal, undo record, full copy) is a link,
+    not a regular file, or another user's: it is not used."""
+
+
+class BadRecordError(TelbillError):
+    """A journal or an undo record does not hold what telbill writes there (a field missing,
+    of the wrong type, out of range, or a name outside its folder)."""
+
+
 class AfterSaveError(TelbillError):
     """A change was saved, but making what the menu holds equal to the file failed; the file was read again."""
 

@@ -96,4 +96,7 @@ def run_menu(
         with LoadingBar(console, tr, show=not use_plain and console.is_terminal, timer=timer) as bar:
             session = Session(paths, audit_log=audit_log, backup_dir=backup_dir, operator=operator,
                               progress=bar.update)
-        return MainMenu(Ctx(session, view, asker, tr), plain=use_plain).run()
+        try:
+            return MainMenu(Ctx(session, view, asker, tr), plain=use_plain).run()
+        finally:
+            session.close()

@@ -18,7 +18,7 @@ import os
 from rich.panel import Panel
 from rich.text import Text
 
-from telbill.constants import EXIT_OK
+from telbill.constants import ExitCode
 from telbill.errors import AfterSaveError, ConflictError, TelbillError
 from telbill.menu.ask import BackToMenu, LeftItem, Option
 from telbill.menu.context import Ctx, Item
@@ -99,8 +99,10 @@ class MainMenu:
             ctx.view.error(ctx.tr("menu.error.internal", error=f"{type(exc).__name__}: {exc}"))
 
     def bye(self) -> int:
+        self.ctx.session.close()  # lines written into a replaced file since the last item are added
+        self.session_notices()
         self.ctx.view.say(self.ctx.tr("menu.bye"))
-        return EXIT_OK
+        return ExitCode.OK
 
     def notices(self) -> None:
         """Files read as GB18030, UTF-16 or with mixed encodings; saves cut short and finished or taken back."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from telbill.constants import DataKind
 from telbill.menu.ask import BackToMenu
 from telbill.menu.context import Ctx, Item
 from telbill.menu.layout import Column
@@ -88,7 +89,7 @@ def _restore(ctx: Ctx) -> None:
     s.check_writable()
     backups = s.list_backups()
     if not backups:
-        ctx.view.warn(tr("menu.backup.none", folder=str(s.backup_dir("users"))))
+        ctx.view.warn(tr("menu.backup.none", folder=str(s.backup_dir(DataKind.USERS))))
         raise BackToMenu
 
     def undoes(b: Backup) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from telbill.constants import DataKind
 from telbill.errors import ValidationError
 from telbill.menu.context import Ctx, Item
 from telbill.menu.picking import ask_user, pick_call
@@ -29,8 +30,6 @@ from telbill.rules.fields import (
 )
 from telbill.rules.records import Call, User, format_fen, format_moment
 from telbill.session.facade import (
-    CALLS,
-    USERS,
     Change,
     RepeatAction,
     RepeatedPhoneError,
@@ -64,7 +63,7 @@ def item_add_user(ctx: Ctx) -> None:
     """3. Ask for a new user's fields, each checked as typed; save."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
     ctx.view.title(Item.ADD_USER.label(tr))
-    s.check_writable(USERS)
+    s.check_writable(DataKind.USERS)
     phone = ask.text(tr("menu.ask.phone"), s.validate_new_phone)
     name = ask.text(tr("menu.ask.name"), validate_name)
     rent = ask_money(ctx, tr("menu.ask.rent"), "rent")
@@ -155,7 +154,7 @@ def item_add_call(ctx: Ctx) -> None:
     """4. Ask for a call record; one that breaks an anomaly rule needs a yes first."""
     s, tr = ctx.session, ctx.tr
     ctx.view.title(Item.ADD_CALL.label(tr))
-    s.check_writable(CALLS)
+    s.check_writable(DataKind.CALLS)
     caller, callee, start, end = _ask_call_fields(ctx, None)
     _save_call(ctx, Call(caller, callee, start, end), None,
                lambda accept: s.add_call(caller, callee, start, end, accept_anomaly=accept))
@@ -191,9 +190,9 @@ def _user_or_call(ctx: Ctx, item: Item, question: str, on_user: Callable[[Ctx, U
     """Items 5 and 6: ask whether a user or a call record, which one, then act on it."""
     tr = ctx.tr
     ctx.view.title(item.label(tr))
-    what = ctx.ask.choose(tr(question), [(tr("menu.kind.user"), "user"), (tr("menu.kind.call"), "call")])
-    ctx.session.check_writable(USERS if what == "user" else CALLS)
-    if what == "user":
+    what = ctx.ask.choose(tr(question), [(tr("menu.kind.user"), DataKind.USERS), (tr("menu.kind.call"), DataKind.CALLS)])
+    ctx.session.check_writable(what)
+    if what is DataKind.USERS:
         on_user(ctx, ask_user(ctx))
     else:
         on_call(ctx, pick_call(ctx))
@@ -202,7 +201,7 @@ def _user_or_call(ctx: Ctx, item: Item, question: str, on_user: Callable[[Ctx, U
 def modify_user(ctx: Ctx, user: User) -> None:
     """Ask for each field of ``user`` (the current value ready to keep); save."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
-    s.check_writable(USERS)
+    s.check_writable(DataKind.USERS)
     calls = len(s.calls_of(user.phone))
     if calls:
         ctx.view.say(tr("menu.phone_fixed", phone=user.phone, count=count(calls)))
@@ -250,7 +249,7 @@ def keep_or_check(current: str, check: Callable[[str], str], text: str) -> str:
 def modify_call(ctx: Ctx, call: Call) -> None:
     """Ask for each field of ``call`` (the current value ready to keep); save."""
     s, tr = ctx.session, ctx.tr
-    s.check_writable(CALLS)
+    s.check_writable(DataKind.CALLS)
     caller, callee, start, end = _ask_call_fields(ctx, call)
     if (caller, callee, start, end) == (call.caller, call.callee, call.start, call.end):
         ctx.view.say(tr("menu.no_change"))
@@ -271,7 +270,7 @@ def item_delete(ctx: Ctx) -> None:
 def delete_user(ctx: Ctx, user: User) -> None:
     """Delete ``user``: with call records, first what happens to them, then a yes with the counts."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
-    s.check_writable(USERS)
+    s.check_writable(DataKind.USERS)
     calls = len(s.calls_of(user.phone))
     with_calls = False
     if calls:
@@ -281,7 +280,7 @@ def delete_user(ctx: Ctx, user: User) -> None:
             (tr("menu.delete.with_calls", count=count(calls)), True),
         ], safe=True)
         if with_calls:
-            s.check_writable(CALLS)
+            s.check_writable(DataKind.CALLS)
         key = "menu.delete.confirm_with_calls" if with_calls else "menu.delete.confirm_keep_calls"
         question = tr(key, user=user_label(user), count=count(calls))
     else:
@@ -311,7 +310,7 @@ def delete_user(ctx: Ctx, user: User) -> None:
 def delete_call(ctx: Ctx, call: Call) -> None:
     """Delete ``call`` after a yes."""
     s, tr = ctx.session, ctx.tr
-    s.check_writable(CALLS)
+    s.check_writable(DataKind.CALLS)
     if not ctx.ask.confirm(tr("menu.delete.confirm_call", record=record_text(call))):
         ctx.view.warn(tr("menu.not_deleted"))
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import partial
 
+from telbill.constants import DataKind
 from telbill.lists.linked import LinkedList
 from telbill.menu.context import Ctx, Item
 from telbill.menu.items.edit import delete_call, delete_user, modify_call, modify_user
@@ -27,8 +28,9 @@ def item_sort(ctx: Ctx) -> None:
     """7. Sort users or calls with our linked list's stable sort, then show them."""
     s, tr, ask = ctx.session, ctx.tr, ctx.ask
     ctx.view.title(Item.SORT.label(tr))
-    what = ask.choose(tr("menu.ask.what_sort"), [(tr("menu.kind.users"), "users"), (tr("menu.kind.calls"), "calls")])
-    if what == "users":
+    what = ask.choose(tr("menu.ask.what_sort"), [(tr("menu.kind.users"), DataKind.USERS),
+                                                 (tr("menu.kind.calls"), DataKind.CALLS)])
+    if what is DataKind.USERS:
         by: UserSort | CallSort = ask.choose(tr("menu.ask.sort_by"),
                                              [(tr(f"menu.sort.{k.value}"), k) for k in USER_SORTS])
     else:

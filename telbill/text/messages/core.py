@@ -184,8 +184,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "已保存 {path}；但菜单显示的内容未能更新（{error}）：已重新读取 {path}。"),
     "recovery.discarded": ("{path}: the journal of a save stopped before it changed anything was removed.",
                            "{path}：一次尚未改动任何内容即被中断的保存，其日志已删除。"),
-    "recovery.refused": ("{path}: a journal that names files telbill does not keep here was left alone",
-                         "{path}：该日志涉及 telbill 在此处不管理的文件，已原样保留"),
     "undo.nothing": ("there is no change to undo", "没有可以撤销的改动"),
     # what the operating system said (telbill.text.oserrors): in English as Linux says it ------
     "os.EACCES": ("Permission denied", "没有权限"),
