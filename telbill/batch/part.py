@@ -98,7 +98,8 @@ _MOMENT = attrgetter("moment")
 
 class Feed(Protocol):
     """Where :meth:`Part.read_fed` takes its lines: ``("lines", (line numbers as ``array("q")``
-    bytes, the lines joined by ``\\n`` as UTF-8, unreadable line numbers))`` messages, a
+    bytes, the lines joined by ``\\n`` as UTF-8 with ``surrogatepass`` (any text comes back as
+    it was: an unreadable line's bytes kept as surrogates), unreadable line numbers))`` messages, a
     ``("restart", None)`` when the lines sent so far must be forgotten, and ``("end", None)``."""
 
     def recv(self) -> Any: ...
@@ -317,7 +318,7 @@ class Part:
             raw, text, unreadable = value
             numbers = array("q")
             numbers.frombytes(raw)
-            lines = text.decode("utf-8", "surrogateescape").split("\n")
+            lines = text.decode("utf-8", "surrogatepass").split("\n")
             self.unreadable.update(unreadable)
             huge = max(map(len, lines)) > MAX_LINE_CHARS  # only in a partition: part 0 reads its huge lines
             for at in range(0, len(lines), BLOCK):
@@ -338,7 +339,7 @@ class Part:
                     theirs = owners if len(feeds) == 1 else list(map(eq, owners, repeat(k)))  # 1 is part 1's
                     if any(theirs):
                         sent = array("q", compress(count(first), theirs))
-                        text = "\n".join(compress(lines, theirs)).encode("utf-8", "surrogateescape")
+                        text = "\n".join(compress(lines, theirs)).encode("utf-8", "surrogatepass")
                         feed.send(("lines", (sent.tobytes(), text, [n for n in sent if n in unreadable]
                                              if unreadable else [])))
                 mine = list(map(not_, owners))

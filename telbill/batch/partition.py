@@ -33,6 +33,7 @@ from telbill.batch.part import Part, Plan, Tally
 from telbill.batch.route import line_owners
 from telbill.batch.spill import SpillFeed, SpillWriter, bucket_path, frame_lines, read_chunks, write_chunks
 from telbill.files.callreader import MAX_LINE_CHARS
+from telbill.files.decoding import Readings
 
 SplitProgress = Callable[[int], None]
 """Told how many lines of the piece have been split so far."""
@@ -57,6 +58,10 @@ class Split:
     """Lines of the piece (the line numbers of the next piece start after them)."""
     bucket_lines: list[int]
     """Lines written per bucket."""
+    bom: bool = False
+    """Whether the piece starts with a byte-order mark (only the first piece can)."""
+    readings: Readings | None = None
+    """Read as UTF-8: the piece weighed as GB18030 too (see :func:`telbill.files.stream.decided`)."""
 
 
 def split(plan: Plan, blocks: Iterator[list[str]], writer: SpillWriter, unreadable: set[int] | None = None,
@@ -79,7 +84,7 @@ def split(plan: Plan, blocks: Iterator[list[str]], writer: SpillWriter, unreadab
         for bucket, (mine, theirs) in enumerate(zip(numbers, texts)):
             if mine:
                 bad = [n for n in mine if n in unreadable] if unreadable else []
-                text = "\n".join(theirs).encode("utf-8", "surrogateescape")
+                text = "\n".join(theirs).encode("utf-8", "surrogatepass")
                 writer.write(bucket, frame_lines(block, array("q", mine), text, bad))
                 per_bucket[bucket] += len(mine)
         if progress is not None:

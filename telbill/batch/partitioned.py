@@ -21,6 +21,7 @@ stopped as in a run in memory.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import os
 import struct
@@ -45,8 +46,9 @@ from telbill.batch.partition import (
 )
 from telbill.batch.spill import SpillWriter
 from telbill.batch.workers import Job, Remote, Team, merge_anomalies
+from telbill.files.decoding import FileFormat
 from telbill.files.report import TextCache, csv_lines, row_text, user_columns
-from telbill.files.stream import STREAMED, EncodingChanged, LineBlocks, Undecodable
+from telbill.files.stream import STREAMED, EncodingChanged, LineBlocks, Undecodable, decided
 
 Progress = Callable[[int, int], None]
 """Told how much of a pass is done, and of how much."""
@@ -110,12 +112,13 @@ class Partitioned(Team):
                      progress: Callable[[int], None]) -> tuple[str, Split | None]:
         writer = SpillWriter(self.folder, piece)
         writer.discard()
+        lines = LineBlocks(self.plan.calls)
         try:
-            return "split", split(self.buckets, LineBlocks(self.plan.calls).piece(start, stop, encoding), writer,
-                                  progress=progress)
+            found = split(self.buckets, lines.piece(start, stop, encoding), writer, progress=progress)
         except Undecodable:
             writer.discard()
             return "undecodable", None
+        return "split", dataclasses.replace(found, bom=lines.format.bom, readings=lines.readings)
 
     def _take(self) -> int | None:
         """The next partition to bill (``None``: none is left)."""
@@ -128,34 +131,43 @@ class Partitioned(Team):
         """Split calls.txt into the buckets' spill files (``progress``: lines, of ``total``)."""
         cuts = LineBlocks(self.plan.calls).cuts(self.plan.parts)
         pieces = list(itertools.pairwise(cuts))
-        if pieces:
-            for encoding in STREAMED:
-                if self._split_pieces(pieces, encoding, progress, total):
-                    self.encoding = encoding
-                    return
+        also = None
+        for encoding in STREAMED if pieces else ():
+            splits = self._split_pieces(pieces, encoding, progress, total)
+            if splits is None:  # a piece is not valid in this encoding: neither is the file
+                continue
+            if encoding == "utf-8":
+                chosen, also = decided(splits[0].bom, [piece.readings for piece in splits])
+                if chosen != encoding:  # valid both ways, and GB18030 reads better: again as that
+                    continue
+            self.splits = splits
+            self.encoding = FileFormat(encoding, splits[0].bom, also=also).family
+            if progress is not None:
+                progress(sum(piece.lines for piece in splits), total)
+            return
         self._split_alone(progress, total)
 
     def _split_pieces(self, pieces: list[tuple[int, int]], encoding: str, progress: Progress | None,
-                      total: int) -> bool:
-        """Every process splits a piece; False if one is not valid in ``encoding``."""
+                      total: int) -> list[Split] | None:
+        """Every process splits a piece; ``None`` if one is not valid in ``encoding``."""
         asked = self.remotes[:len(pieces) - 1]
         for k, remote in enumerate(asked, 1):
             remote.outbox.send(("split", (k, *pieces[k], encoding)))
         done = [0] * len(pieces)
+        pending: dict[int, tuple[str, Any]] = {}
 
         def report(n: int) -> None:
             done[0] = n
             for k, remote in enumerate(asked, 1):
-                while remote.inbox.poll():
+                while k not in pending and remote.inbox.poll():
                     kind, value = remote.message()
-                    if kind != "progress":
+                    if kind == "progress":
+                        done[k] = value
+                    else:
                         pending[k] = (kind, value)
-                        break
-                    done[k] = value
             if progress is not None:
                 progress(sum(done), total)
 
-        pending: dict[int, tuple[str, Any]] = {}
         results = [self._split_piece(0, *pieces[0], encoding, _Every(report))]
         for k, remote in enumerate(asked, 1):
             result = pending.pop(k, None)
@@ -168,12 +180,8 @@ class Partitioned(Team):
                 else:
                     result = kind, value
             results.append(result)
-        if any(kind != "split" for kind, _ in results):
-            return False
-        self.splits = [value for _, value in results if value is not None]
-        if progress is not None:
-            progress(sum(piece.lines for piece in self.splits), total)
-        return True
+        splits = [value for kind, value in results if kind == "split" and value is not None]
+        return splits if len(splits) == len(results) else None
 
     def _split_alone(self, progress: Progress | None, total: int) -> None:
         """Split the whole file here, decoded as :class:`LineBlocks` decides (a mixed or UTF-16 file)."""

@@ -152,8 +152,9 @@ def _half_made(entry: os.DirEntry[str]) -> bool:
 
 def frame_lines(block: int, numbers: array[int], text: bytes, unreadable: Sequence[int]) -> bytes:
     """One frame of a spill file: the number of the block of calls.txt its lines come from, their
-    line numbers (``array("q")``), the lines joined by ``\\n`` (UTF-8, unreadable bytes kept by
-    ``surrogateescape``) and the numbers of unreadable lines."""
+    line numbers (``array("q")``), the lines joined by ``\\n`` (UTF-8 with ``surrogatepass``: any
+    text, unreadable bytes kept as surrogates, comes back as it was) and the numbers of unreadable
+    lines."""
     return b"".join([_LINES_HEAD.pack(block, len(numbers), len(text), len(unreadable)), numbers.tobytes(), text,
                      array("q", unreadable).tobytes()])
 

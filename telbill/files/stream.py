@@ -6,8 +6,11 @@ holding only a block of the file at a time, for a batch run over millions of
 lines. The file is read as UTF-8 a block at a time (each block cut after its
 last line end, so no character is cut); at the first block that is not UTF-8 it
 starts again from the top as GB18030, and at the first block that is not
-GB18030 either, as a ``mixed`` file, line by line. A file that starts with a
-UTF-16 byte-order mark is decoded whole (UTF-16 has no byte that ends a line).
+GB18030 either, as a ``mixed`` file, line by line. A file without a BOM read to
+its end as UTF-8 that is valid GB18030 too is weighed both ways as ``decode``
+weighs it (:class:`telbill.files.decoding.Readings`, a block at a time), and read
+again as GB18030 when that reading wins. A file that starts with a UTF-16
+byte-order mark is decoded whole (UTF-16 has no byte that ends a line).
 Line ends LF, CRLF and CR are all accepted, as in ``decode``.
 """
 
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from telbill.files.access import input_error, open_input
-from telbill.files.decoding import FileFormat, _newline, decode
+from telbill.files.decoding import FileFormat, Readings, _newline, decode
 
 BLOCK_BYTES = 1 << 20
 """Bytes read at a time."""
@@ -85,6 +88,10 @@ class LineBlocks:
         self.format = FileFormat()
         self.unreadable: set[int] = set()
         self._tried = 0  # index in ENCODINGS of the encoding being read
+        self._also: str | None = None  # the other encoding a file read to its end was valid in
+        self.readings: Readings | None = None
+        """A file (or piece) read to its end as UTF-8 without a BOM, weighed as GB18030 too
+        (``None``: not valid GB18030, or not read so)."""
 
     def open(self) -> BinaryIO:
         """The file opened for reading; a missing, folder, special or unreadable path raises.
@@ -159,10 +166,14 @@ class LineBlocks:
     def piece(self, start: int, stop: int, encoding: str) -> Iterator[list[str]]:
         """The lines of bytes ``start`` to ``stop`` (cut by :meth:`cuts`) decoded as ``encoding``
         (one of :data:`STREAMED`), a block at a time; :class:`Undecodable` at a block that is
-        not valid in it. Only the piece at the start of the file may start with a byte-order mark."""
+        not valid in it. Only the piece at the start of the file may start with a byte-order mark
+        (:attr:`format` says whether it did). Read as UTF-8, the piece is also weighed as
+        GB18030 (:attr:`readings`, ``None`` when it is not valid GB18030): which way the whole
+        file is read is decided from every piece's weighing (:func:`decided`)."""
         with self.open() as fh:
             try:
-                yield from self._streamed(_Window(fh, start, stop), encoding, [False], bom_allowed=start == 0)
+                yield from self._streamed(_Window(fh, start, stop), encoding, [False], bom_allowed=start == 0,
+                                          decide=False)
             except OSError as exc:
                 raise input_error(self.path, exc) from None
 
@@ -173,13 +184,16 @@ class LineBlocks:
         yield decoded.lines
 
     def _streamed(self, fh: _Readable, encoding: str, handed: list[bool],
-                  bom_allowed: bool = True) -> Iterator[list[str]]:
-        """The lines as ``encoding``; :class:`Undecodable` at a block that is not valid in it."""
+                  bom_allowed: bool = True, decide: bool = True) -> Iterator[list[str]]:
+        """The lines as ``encoding``; :class:`Undecodable` at a block that is not valid in it
+        (``decide=False``: a piece of the file, weighed but not read again as GB18030)."""
         bom = fh.read(len(codecs.BOM_UTF8)) if bom_allowed else b""
         if bom != codecs.BOM_UTF8:
             fh.seek(0)
             bom = b""
-        self.format = FileFormat(encoding, bool(bom))
+        self.format = FileFormat(encoding, bool(bom), also=self._also)
+        # Read as UTF-8 without a BOM: weighed as GB18030 too while that reading holds.
+        both: Readings | None = Readings() if encoding == "utf-8" and not bom else None
         number = 0  # lines handed out so far
         rest = b""  # bytes of a line not ended yet
         waiting: list[bytes] = []  # blocks without a line end, after rest (a very long line)
@@ -204,7 +218,8 @@ class LineBlocks:
                 cut = len(data)
                 chunk, rest = whole, b""
             if number == 0:
-                self.format = FileFormat(encoding, bool(bom), _newline(bytes(chunk[:65_536]).decode("latin-1")))
+                self.format = FileFormat(encoding, bool(bom), _newline(bytes(chunk[:65_536]).decode("latin-1")),
+                                         also=self._also)
             # A line longer than a block, ended by LF, is decoded on its own straight from
             # its bytes (without the copies split() would make); the lines after it as usual.
             first = data.find(b"\n", 0, cut) + 1 if long_line and encoding != "mixed" else 0
@@ -213,12 +228,22 @@ class LineBlocks:
             del data
             lines = self._decode(chunk[:first], encoding, number, True) if first else []
             lines += self._decode(chunk[first:], encoding, number + len(lines), False)
+            if both is not None:
+                both = _weigh(both, chunk)
             del chunk, whole
             number += len(lines)
             if lines:
                 handed[0] = True
                 yield lines
             if not block:
+                self.readings = both
+                if not decide:
+                    return
+                if both is not None and both.take_gb18030():  # read again as GB18030 (next in ENCODINGS)
+                    self._also = "utf-8"
+                    raise Undecodable
+                if both is not None and both.close_call():
+                    self.format = FileFormat(self.format.encoding, False, self.format.newline, also="gb18030")
                 return
 
     def _decode(self, data: memoryview, encoding: str, before: int, single: bool) -> list[str]:
@@ -260,3 +285,30 @@ class LineBlocks:
         if lines[-1] == "":
             lines.pop()
         return lines
+
+
+def _weigh(both: Readings, chunk: memoryview) -> Readings | None:
+    """The block ``chunk`` weighed as both readings; ``None`` once it is not valid GB18030 (UTF-8 it
+    stays). An ASCII block reads the same both ways."""
+    raw = bytes(chunk)
+    if raw.isascii():
+        return both
+    return both if both.add_bytes(raw) else None
+
+
+def decided(bom: bool, readings: list[Readings | None]) -> tuple[str, str | None]:
+    """How a file cut into pieces that were all valid UTF-8 is read, as :class:`LineBlocks` reads
+    it whole: ``(encoding, also)``, from whether it starts with a BOM and each piece's weighing
+    as GB18030 (see :attr:`LineBlocks.readings`)."""
+    if bom or any(weighed is None for weighed in readings):
+        return "utf-8", None
+    both = Readings()
+    for weighed in readings:
+        assert weighed is not None
+        for total, part in ((both.utf8, weighed.utf8), (both.gb18030, weighed.gb18030)):
+            total.odd += part.odd
+            total.glued += part.glued
+            total.cjk += part.cjk
+    if both.take_gb18030():
+        return "gb18030", "utf-8"
+    return "utf-8", "gb18030" if both.close_call() else None

@@ -24,7 +24,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Union
 
-from telbill.constants import DEFAULT_AUDIT_LOG
+from telbill.constants import DEFAULT_AUDIT_LOG, DataKind
 from telbill.errors import (
     AfterSaveError,
     ConflictError,
@@ -32,6 +32,7 @@ from telbill.errors import (
     NotFoundError,
     Notice,
     Problem,
+    TelbillError,
     ValidationError,
 )
 from telbill.files import access
@@ -54,9 +55,9 @@ from telbill.rules.tariff import Rate, Tariff
 from telbill.session.finding import Found, NameIndex
 from telbill.session.held import read_calls, read_users
 from telbill.store import history
-from telbill.store.audit import AuditEntry
+from telbill.store.audit import Action, AuditEntry, AuditLog, audit_line
 from telbill.store.disk import FileState, file_digest
-from telbill.store.history import Backup
+from telbill.store.history import Backup, CopyBack
 from telbill.store.keeper import (
     Changed,
     Keeper,
@@ -66,12 +67,13 @@ from telbill.store.keeper import (
     writable_problem,
 )
 from telbill.store.lines import LineEdit
-from telbill.text.display import quote
+from telbill.store.watch import MAX_WATCHED, Replaced
+from telbill.text.display import quote, shown
 from telbill.text.i18n import Tr
 
 Record = Union[User, Call]
 
-USERS, CALLS = "users", "calls"
+USERS, CALLS = DataKind.USERS, DataKind.CALLS
 
 
 # -- what is typed --------------------------------------------------------------------
@@ -222,9 +224,7 @@ class _UserOrder:
 class Change:
     """One saved change, as written to the audit log."""
 
-    action: str
-    """add-user, modify-user, delete-user, add-call, modify-call, delete-call,
-    delete-line, comment-line, backup, restore, undo."""
+    action: Action
     before: str | None
     """The record before (``None`` for an add)."""
     after: str | None
@@ -279,13 +279,19 @@ class Session:
         self._sums: tuple[str, dict[str, int]] | None = None
         """A month, and each caller's fees of valid calls in it (users sorted by month total)."""
         self._written: dict[int, Any] = {}
+        self._watched: list[Replaced] = []
+        """Files saves replaced, kept open: a program still appending to one is found (:meth:`refresh`)."""
+        self._found: dict[DataKind, list[str]] = {}
+        """Lines found in replaced files and not added yet (the last try failed)."""
+        self._told: set[tuple[str, str]] = set()
+        """Notices about the backup folder already given (each is given once)."""
         self.keeper = Keeper({USERS: paths.users, CALLS: paths.calls},
                              {USERS: self.backup_dir(USERS), CALLS: self.backup_dir(CALLS)},
                              audit_log, self.operator, clock)
         self.notices: list[Notice] = self.keeper.start()
         """What the operator should be told: saves cut short and finished or taken back, races."""
         tariff, tariff_source = load_tariff(paths.tariff_path())
-        self._states: dict[str, FileState] = {}
+        self._states: dict[DataKind, FileState] = {}
         self.held_users, self._states[USERS] = read_users(paths.users)
         self.held_calls, self._states[CALLS] = read_calls(paths.calls, self.held_users.by_phone, progress)
         self.dataset = Dataset(paths, self.held_users.file, self.held_calls.file, tariff, tariff_source)
@@ -318,11 +324,11 @@ class Session:
         """The prices calls are rated with."""
         return self.dataset.tariff
 
-    def path(self, kind: str) -> Path:
-        """The file of ``users`` or ``calls``."""
+    def path(self, kind: DataKind) -> Path:
+        """The file of ``kind``."""
         return self.paths.users if kind == USERS else self.paths.calls
 
-    def backup_dir(self, kind: str) -> Path:
+    def backup_dir(self, kind: DataKind) -> Path:
         """Where backups of that file go."""
         if self._backup_dir is not None:
             return self._backup_dir
@@ -341,13 +347,15 @@ class Session:
 
     def unwritable(self) -> list[Path]:
         """The data files whose changes could not be saved now (see :meth:`check_writable`)."""
-        return [self.path(kind) for kind in (USERS, CALLS) if writable_problem(self.path(kind)) is not None]
+        return [self.path(kind) for kind in DataKind
+                if writable_problem(self.path(kind), self._states[kind].fmt) is not None]
 
-    def check_writable(self, *kinds: str) -> None:
+    def check_writable(self, *kinds: DataKind) -> None:
         """OutputError now, before the operator types anything, when a change to the
-        ``users`` / ``calls`` file could not be saved (read-only file, no permission,
-        a folder that cannot be written)."""
-        self.keeper.check_writable(kinds or (USERS, CALLS))
+        file of ``kinds`` (both when none is given) could not be saved: read-only file, no
+        permission, a folder that cannot be written, a file whose byte-order mark claims an
+        encoding it does not decode in."""
+        self.keeper.check_writable(kinds or tuple(DataKind), {k: state.fmt for k, state in self._states.items()})
 
     def validate_new_phone(self, text: str) -> str:
         """A phone for a new user: digits, and not taken."""
@@ -409,8 +417,8 @@ class Session:
         user = User(phone, validate_name(name), self._fen(rent), self._fen(feature))
         text = record_text(user)
         saved = self._save({USERS: LineEdit.append(len(self.held_users.lines), text)},
-                           [AuditEntry("add-user", None, text)])
-        return self._change("add-user", None, text, saved[USERS], self.user(phone))
+                           [AuditEntry(Action.ADD_USER, None, text)])
+        return self._change(Action.ADD_USER, None, text, saved[USERS], self.user(phone))
 
     def modify_user(
         self,
@@ -445,12 +453,12 @@ class Session:
             return None
         assert old.line_no is not None
         replaced = {old.line_no: _with_comment(record_text(new), self.held_users.lines[old.line_no - 1])}
-        entries = [AuditEntry("modify-user", record_text(old), record_text(new))]
+        entries = [AuditEntry(Action.MODIFY_USER, record_text(old), record_text(new))]
         deleted: set[int] = set()
         if new.phone != old.phone:
             self._repeats(old.phone, repeats, replaced, deleted, entries)
         saved = self._save({USERS: LineEdit(replaced, frozenset(deleted))}, entries)
-        return self._change("modify-user", entries[0].before, entries[0].after, saved[USERS], self.user(new.phone))
+        return self._change(Action.MODIFY_USER, entries[0].before, entries[0].after, saved[USERS], self.user(new.phone))
 
     def delete_user(self, phone: str, *, with_calls: bool = False,
                     repeats: RepeatAction | None = None) -> list[Change]:
@@ -472,11 +480,11 @@ class Session:
             theirs = self.held_calls.of(phone)
             if theirs:
                 edits[CALLS] = LineEdit(delete=frozenset(c.line_no for c in theirs if c.line_no is not None))
-                entries += [AuditEntry("delete-call", record_text(c), None) for c in theirs]
-        entries.append(AuditEntry("delete-user", record_text(user), None))
+                entries += [AuditEntry(Action.DELETE_CALL, record_text(c), None) for c in theirs]
+        entries.append(AuditEntry(Action.DELETE_USER, record_text(user), None))
         entries += repeat_entries
         saved = self._save(edits, entries)
-        return [self._change(e.action, e.before, e.after, saved[CALLS if e.action == "delete-call" else USERS])
+        return [self._change(e.action, e.before, e.after, saved[CALLS if e.action is Action.DELETE_CALL else USERS])
                 for e in entries]
 
     def _repeats(self, phone: str, how: RepeatAction | None, replaced: dict[int, str], deleted: set[int],
@@ -490,10 +498,10 @@ class Session:
         for number, text in lines:
             if how is RepeatAction.DELETE:
                 deleted.add(number)
-                entries.append(AuditEntry("delete-line", text, None))
+                entries.append(AuditEntry(Action.DELETE_LINE, text, None))
             else:
                 replaced[number] = "# " + text
-                entries.append(AuditEntry("comment-line", text, "# " + text))
+                entries.append(AuditEntry(Action.COMMENT_LINE, text, "# " + text))
 
     def add_call(self, caller: str, callee: str, start: int, end: int, *, accept_anomaly: bool = False) -> Change:
         """Add a call record at the end of calls.txt (one line appended).
@@ -505,8 +513,8 @@ class Session:
         self._refuse_anomaly(call, None, accept_anomaly)
         text = record_text(call)
         count = len(self.held_calls.lines)
-        saved = self._save({CALLS: LineEdit.append(count, text)}, [AuditEntry("add-call", None, text)])
-        return self._change("add-call", None, text, saved[CALLS], self._written.get(count + 1))
+        saved = self._save({CALLS: LineEdit.append(count, text)}, [AuditEntry(Action.ADD_CALL, None, text)])
+        return self._change(Action.ADD_CALL, None, text, saved[CALLS], self._written.get(count + 1))
 
     def modify_call(
         self,
@@ -536,8 +544,8 @@ class Session:
         number = call.line_no
         before, after = record_text(call), record_text(new)
         edit = LineEdit({number: _with_comment(after, self.held_calls.lines[number - 1])})
-        saved = self._save({CALLS: edit}, [AuditEntry("modify-call", before, after)])
-        return self._change("modify-call", before, after, saved[CALLS], self._written.get(number))
+        saved = self._save({CALLS: edit}, [AuditEntry(Action.MODIFY_CALL, before, after)])
+        return self._change(Action.MODIFY_CALL, before, after, saved[CALLS], self._written.get(number))
 
     def delete_call(self, call: Call) -> Change:
         """Delete a call record held here."""
@@ -545,8 +553,8 @@ class Session:
         assert call.line_no is not None
         before = record_text(call)
         saved = self._save({CALLS: LineEdit(delete=frozenset({call.line_no}))},
-                           [AuditEntry("delete-call", before, None)])
-        return self._change("delete-call", before, None, saved[CALLS])
+                           [AuditEntry(Action.DELETE_CALL, before, None)])
+        return self._change(Action.DELETE_CALL, before, None, saved[CALLS])
 
     def _refuse_anomaly(self, call: Call, replacing: Call | None, accept: bool) -> None:
         if accept:
@@ -568,8 +576,19 @@ class Session:
     # -- undo ---------------------------------------------------------------------------
 
     def _records(self) -> list[history.UndoRecord]:
-        return history.read_records({USERS: (self.backup_dir(USERS), self.paths.users.name),
-                                     CALLS: (self.backup_dir(CALLS), self.paths.calls.name)})
+        """The undo records of both files, newest first; a record file that is not as telbill
+        writes it is moved aside, and the operator told (once)."""
+        read = history.read_records({kind: (self.backup_dir(kind), self.path(kind).name) for kind in DataKind})
+        self._tell(read.notices)
+        return read.records
+
+    def _tell(self, notices: list[Notice]) -> None:
+        """Add notices about the backup folder, each only once."""
+        for notice in notices:
+            key = (notice.key, str(notice.params.get("path")))
+            if key not in self._told:
+                self._told.add(key)
+                self.notices.append(notice)
 
     def _undoable(self) -> tuple[history.UndoRecord | None, int]:
         """The newest change that can still be taken back, and how many newer ones cannot.
@@ -577,12 +596,19 @@ class Session:
         A change can be taken back while every file it changed is still as the
         change left it (its fingerprint): a file changed outside telbill since
         makes that change, and every earlier one of that file, a matter for a
-        full restore. Changes of the other file stay undoable.
+        full restore. Changes of the other file stay undoable. A record that names
+        the files as they are but does not fit them (its sizes or line numbers) is
+        not telbill's: it is moved aside and named, never used.
         """
         skipped = 0
         for record in self._records():
             if all(self._states[kind].digest == part.after.sha256 for kind, part in record.files.items()):
-                return record, skipped
+                misfits = [f"files.{kind}.{field}" for kind, part in record.files.items()
+                           if (field := part.misfit(self._states[kind].size, len(self._lines(kind)))) is not None]
+                if not misfits:
+                    return record, skipped
+                self._tell([history.set_aside_record(path, misfits[0]) for path in record.paths])
+                continue
             skipped += 1
         return None, skipped
 
@@ -604,25 +630,26 @@ class Session:
             plans.append(undo_plan(kind, self._states[kind], self._lines(kind), part, self.backup_dir(kind)))
         done = list(reversed(record.entries))
         with self._saving(plans, [e.undone() for e in done], drop=record.paths, record=False) as saved:
-            edits: dict[str, LineEdit | None] = {}
+            edits: dict[DataKind, LineEdit | None] = {}
             for kind, taken in record.files.items():
-                edits[kind] = None if "copy" in taken.undo else history.held_edit(taken, len(self._lines(kind)))
+                edits[kind] = None if isinstance(taken.undo, CopyBack) \
+                    else history.held_edit(taken, len(self._lines(kind)))
             self._update_all(saved, edits)
-        return [self._change("undo", e.after, e.before, saved[history.kind_of(e, record)]) for e in done]
+        return [self._change(Action.UNDO, e.after, e.before, saved[history.kind_of(e, record)]) for e in done]
 
     # -- saving ------------------------------------------------------------------------
 
-    def _lines(self, kind: str) -> list[str]:
+    def _lines(self, kind: DataKind) -> list[str]:
         return self.held_users.lines if kind == USERS else self.held_calls.lines
 
-    def _save(self, edits: dict[str, LineEdit], entries: list[AuditEntry]) -> dict[str, Saved]:
+    def _save(self, edits: dict[DataKind, LineEdit], entries: list[AuditEntry]) -> dict[DataKind, Saved]:
         """Save the edits as one transaction, and apply them to what is held before Ctrl-C can land."""
         plans = [SavePlan(kind, self._states[kind], self._lines(kind), edit=edit) for kind, edit in edits.items()]
         with self._saving(plans, entries) as saved:
             self._update_all(saved, dict(edits))
         return saved
 
-    def _update_all(self, saved: dict[str, Saved], edits: dict[str, LineEdit | None]) -> None:
+    def _update_all(self, saved: dict[DataKind, Saved], edits: dict[DataKind, LineEdit | None]) -> None:
         """:meth:`_update_held` for each file changed (users first: the calls are screened against
         them); one that fails does not keep the other from being updated."""
         failed: AfterSaveError | None = None
@@ -637,18 +664,22 @@ class Session:
 
     @contextlib.contextmanager
     def _saving(self, plans: list[SavePlan], entries: list[AuditEntry], *, drop: Sequence[Path] = (),
-                record: bool = True) -> Iterator[dict[str, Saved]]:
-        """The change saved; the ``with`` block, run while Ctrl-C is still held, updates what is held."""
+                record: bool = True) -> Iterator[dict[DataKind, Saved]]:
+        """The change saved; the ``with`` block, run while Ctrl-C is still held, updates what is held.
+        A file the save replaced is kept open, to be looked at before each item (:meth:`refresh`)."""
         try:
             with self.keeper.saving(plans, entries, drop=drop, record=record) as outcome:
                 self.notices.extend(outcome.notices)
                 self._written = {}
+                for done in outcome.saved.values():
+                    if done.replaced is not None:
+                        self._watch(done.replaced)
                 yield outcome.saved
         except Changed as exc:
             self._reload(exc.kind)  # a file deleted meanwhile raises its own error
             raise ConflictError("conflict.changed", path=str(self.path(exc.kind))) from None
 
-    def _update_held(self, kind: str, saved: Saved, edit: LineEdit | None) -> None:
+    def _update_held(self, kind: DataKind, saved: Saved, edit: LineEdit | None) -> None:
         """Make what is held of file ``kind`` equal to the file just saved: apply ``edit`` to it
         (``None``: read the file again), then hold its new fingerprint.
 
@@ -681,7 +712,7 @@ class Session:
         self._states[kind] = saved.state
         self._sync_dataset()
 
-    def _change(self, action: str, before: str | None, after: str | None, saved: Saved,
+    def _change(self, action: Action, before: str | None, after: str | None, saved: Saved,
                 record: Record | None = None) -> Change:
         return Change(action, before, after, self.path(saved.kind), saved.copy,
                       record if after is not None else None, saved.undo, saved.raced)
@@ -847,23 +878,32 @@ class Session:
     # -- backups ------------------------------------------------------------------------
 
     def backup_now(self) -> list[Change]:
-        """Copy both data files into the backup folder now (full copies, as asked)."""
-        changes = []
-        for kind in (USERS, CALLS):
-            copy = history.take_copy(self.path(kind), self.backup_dir(kind), self.clock())
-            if copy is not None:
-                changes.append(Change("backup", str(self.path(kind)), str(copy), self.path(kind), copy))
-        if changes:
-            from telbill.store.audit import AuditLog, audit_line
-
-            log = AuditLog(self.audit_log)
-            try:
-                log.open()
+        """Copy both data files into the backup folder now (full copies, as asked), with their
+        audit line. The log is checked first; if it cannot be written after all, the copies
+        just made are removed again (nothing is left of a backup that was refused)."""
+        log = AuditLog(self.audit_log)
+        changes: list[Change] = []
+        try:
+            log.open()
+            for kind in DataKind:
+                copy = history.take_copy(self.path(kind), self.backup_dir(kind), self.clock(), keep=0)
+                if copy is not None:
+                    changes.append(Change(Action.BACKUP, str(self.path(kind)), str(copy), self.path(kind), copy))
+            if changes:
                 now = self.clock()
                 log.write("".join(audit_line(now, self.operator, AuditEntry(c.action, c.before, c.after)) + "\n"
                                   for c in changes))
-            finally:
-                log.close()
+        except BaseException:
+            for change in changes:
+                if change.backup is not None:
+                    with contextlib.suppress(OSError):
+                        change.backup.unlink()
+            raise
+        finally:
+            log.close()
+        for kind in DataKind:
+            with contextlib.suppress(OSError):
+                history.prune(self.backup_dir(kind), self.path(kind).name, copies=True)
         return changes
 
     def list_backups(self) -> list[Backup]:
@@ -896,27 +936,68 @@ class Session:
             lines, fmt, ended, digest = version
             plan = SavePlan(kind, state, self._lines(kind), whole=lines, whole_format=fmt, whole_ended=ended)
         after = f"{chosen.path} sha256:{digest[:12]}"
-        with self._saving([plan], [AuditEntry("restore", before, after)]) as saved:
+        with self._saving([plan], [AuditEntry(Action.RESTORE, before, after)]) as saved:
             self._update_held(kind, saved[kind], None)
-        return Change("restore", before, after, path, saved[kind].copy, None, saved[kind].undo, saved[kind].raced)
+        return Change(Action.RESTORE, before, after, path, saved[kind].copy, None, saved[kind].undo, saved[kind].raced)
 
     # -- reloading -----------------------------------------------------------------------
 
     def refresh(self) -> list[Path]:
-        """Reload the files that changed on disk since they were read; return them.
+        """Reload the files that changed on disk since they were read; return them. Then add the
+        lines another program wrote into a file a save had replaced (:meth:`_take_found`).
 
         One ``stat`` per file; the bytes are hashed only when it differs.
         """
         changed = []
-        for kind in (USERS, CALLS):
+        for kind in DataKind:
             if not self._states[kind].unchanged():
                 self._reload(kind)
                 changed.append(self.path(kind))
+        self._take_found()
         return changed
+
+    def close(self) -> None:
+        """Done with the data: the lines written into replaced files are added a last time (a
+        last line without its line end too), and those files let go. Never raises."""
+        self._take_found(final=True)
+        for replaced in self._watched:
+            replaced.close()
+        self._watched.clear()
+
+    def _watch(self, replaced: Replaced) -> None:
+        """Keep a file a save replaced open (the newest :data:`MAX_WATCHED` per data file)."""
+        mine = [w for w in self._watched if w.kind is replaced.kind]
+        if len(mine) >= MAX_WATCHED:
+            mine[0].close()
+            self._watched.remove(mine[0])
+        self._watched.append(replaced)
+
+    def _take_found(self, *, final: bool = False) -> None:
+        """Lines another program wrote into a data file after a save had replaced it (it kept the
+        old file open, appending) are added at the end of the file as it is now: one change
+        (audit action ``found-line``), and the operator is told. If they cannot be added now,
+        they wait for the next try; never raises."""
+        for kind in DataKind:
+            found = self._found.setdefault(kind, [])
+            for replaced in self._watched:
+                if replaced.kind is kind:
+                    found += replaced.found(final=final)
+            if not found:
+                continue
+            try:
+                self._save({kind: LineEdit.append(len(self._lines(kind)), *found)},
+                           [AuditEntry(Action.FOUND_LINE, None, line) for line in found])
+            except TelbillError as exc:
+                self.notices.append(Notice("watch.failed", {"path": str(self.path(kind)), "reason": exc}))
+                continue
+            shown_lines = "; ".join(shown(line) for line in found[:3]) + (" …" if len(found) > 3 else "")
+            self.notices.append(Notice("watch.found", {"count": len(found), "path": str(self.path(kind)),
+                                                       "lines": shown_lines}))
+            found.clear()
 
     # -- internals ----------------------------------------------------------------------
 
-    def _reload(self, kind: str, *, whole: bool = False) -> None:
+    def _reload(self, kind: DataKind, *, whole: bool = False) -> None:
         """Read one file again (changed outside telbill, or restored) and screen what depends on it
         (``whole``: every call, when what was held may be wrong)."""
         if kind == USERS:

@@ -45,16 +45,21 @@ def _no_tmpdir(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def bill(folder: Path, users: Path, calls: Path, memory: int | None = None, processes: int | None = 1,
-         month: str | None = None, lang: str = "en") -> dict[str, bytes]:
-    """The three files a run writes (``memory=1``: every caller in a partition of its own)."""
+         month: str | None = None, lang: str = "en") -> dict[str, object]:
+    """The three files a run writes and how it read calls.txt (``memory=1``: every caller in a
+    partition of its own), or the error it ended with."""
     out = folder / f"out-{memory}-{processes}-{month}-{lang}"
     shutil.rmtree(out, ignore_errors=True)
-    result = run_batch(BatchOptions(paths=DataPaths(users, calls, None), month=month, out=out / "bills.txt",
-                                    anomalies=out / "anomalies.txt", csv=out / "bills.csv", processes=processes,
-                                    memory=memory), Translator(lang), now=NOW)
+    try:
+        result = run_batch(BatchOptions(paths=DataPaths(users, calls, None), month=month, out=out / "bills.txt",
+                                        anomalies=out / "anomalies.txt", csv=out / "bills.csv", processes=processes,
+                                        memory=memory), Translator(lang), now=NOW)
+    except Exception as exc:  # the same error in memory and in partitions
+        assert not spill_folders(folder)
+        return {"error": f"{type(exc).__name__}: {exc}"}
     assert (result.partitions > 0) == (memory is not None)
     assert not spill_folders(folder)
-    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+    return {"encoding": result.encodings[str(calls)], **{path.name: path.read_bytes() for path in sorted(out.iterdir())}}
 
 
 def spill_folders(folder: Path) -> list[Path]:
@@ -84,9 +89,26 @@ def test_partitions_write_the_files_a_run_in_memory_writes(tmp_path: Path, encod
         data += b"83470001  8346123  2021-03-04 10:00:00  2021-03-04 10:01:00  # \xff\xfe\n"
     (tmp_path / "c.txt").write_bytes((b"\xef\xbb\xbf" if bom and encoding == "utf-8" else b"") + data)
     one = bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", month=month)
-    assert b"overlap" in one["anomalies.txt"] and b"a line of" in one["anomalies.txt"]
+    assert b"overlap" in one["anomalies.txt"] and b"a line of" in one["anomalies.txt"]  # type: ignore[operator]
+    assert one["encoding"] == {"utf-16": "utf-16"}.get(encoding, encoding)
     for processes in (1, 3) if hasattr(os, "fork") else (1,):
         assert bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", 1, processes, month) == one
+
+
+@pytest.mark.parametrize(("comment", "encoding"), [("郑爽", "gb18030+utf-8"), ("张强", "utf-8"),
+                                                  ("Ωμέγα", "utf-8+gb18030")])
+def test_a_file_valid_both_ways_is_weighed_whole_in_partitions(tmp_path: Path, comment: str, encoding: str) -> None:
+    """A calls file valid as UTF-8 and as GB18030, cut into pieces, is read the way the whole file
+    reads best (郑爽 written in GB18030 is valid UTF-8 too), as a run in memory reads it."""
+    (tmp_path / "u.txt").write_text(USERS, "utf-8")
+    codec = "gb18030" if encoding.startswith("gb18030") else "utf-8"
+    lines = CALLS.splitlines()[:14]
+    (tmp_path / "c.txt").write_bytes("".join(f"{line}  # {comment}\n" if i == 12 else f"{line}\n"
+                                             for i, line in enumerate(lines * 40)).encode(codec))
+    one = bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt")
+    assert one["encoding"] == encoding
+    for processes in (1, 3) if hasattr(os, "fork") else (1,):
+        assert bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", 1, processes) == one
 
 
 @pytest.mark.parametrize("records", [1, 3, 8, 1000])
@@ -142,7 +164,8 @@ HOSTILE = st.sampled_from([
 def test_any_calls_file_bills_the_same_in_partitions(tmp_path: Path, pieces: list[bytes], ending: bytes,
                                                      processes: int) -> None:
     """Random records of every kind mixed with hostile bytes (no encoding, NUL, a BOM inside,
-    huge lines), any line ending: partitions give the same bytes as memory."""
+    huge lines, damaged UTF-16), any line ending: partitions give the same bytes as memory (or
+    end in the same error)."""
     folder = Path(os.path.join(tmp_path, f"any-{time.monotonic_ns()}"))
     folder.mkdir()
     (folder / "u.txt").write_text(USERS, "utf-8")

@@ -60,20 +60,31 @@ def test_pieces_cut_at_line_feeds_decode_to_the_whole_files_lines(tmp_path: Path
                                                                   pieces: list[bytes], bom: bool, block: int,
                                                                   count: int) -> None:
     """A file cut into pieces at line feeds, each decoded on its own as UTF-8 or else GB18030
-    (the first encoding every piece is valid in), gives the lines of decode() whenever decode()
-    reads the file as that encoding; a piece valid in neither says so."""
+    (valid both ways: the way all the pieces weighed together read best), gives the lines and
+    the encoding of decode(); a file valid in neither says so."""
     data, want, blocks = written(tmp_path, monkeypatch, pieces, bom, block)
     cuts = blocks.cuts(count)
     assert cuts[0] == 0 and cuts[-1] == len(data) and cuts == sorted(set(cuts)) or len(data) == 0
     assert all(data[cut - 1:cut] == b"\n" for cut in cuts[1:-1])
+    also = None
     for encoding in stream.STREAMED:
+        got: list[str] = []
+        readings = []
         try:
-            got = [line for start, stop in itertools.pairwise(cuts) for block in blocks.piece(start, stop, encoding)
-                   for line in block]
+            for start, stop in itertools.pairwise(cuts):
+                piece = LineBlocks(blocks.path)
+                got += [line for block in piece.piece(start, stop, encoding) for line in block]
+                readings.append(piece.readings)
+                if start == 0:
+                    first = piece.format
         except stream.Undecodable:
             assert want.format.encoding != encoding
             continue
-        assert (want.format.encoding, got) == (encoding, want.lines)
+        if encoding == "utf-8":
+            chosen, also = stream.decided(first.bom, readings)
+            if chosen != encoding:
+                continue
+        assert (want.format.encoding, want.format.also, got) == (encoding, also, want.lines)
         return
     assert want.format.encoding == "mixed"
 
