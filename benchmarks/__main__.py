@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.generate import DataSet, Shape, ensure_data, long_line
+from benchmarks.generate import PATHOLOGICAL_USERS, DataSet, Shape, ensure_data, long_line
 from benchmarks.reference import Mismatch, verify
 from benchmarks.timing import Run, machine, median_run, run_duckdb, run_telbill
 
@@ -144,6 +144,8 @@ def _check_duckdb(scratch: Path) -> bool:
 
 
 def _data(base: Path, shape: Shape, n_calls: int, n_users: int, seed: int) -> DataSet:
+    if shape is Shape.IDENTICAL:
+        n_users = len(PATHOLOGICAL_USERS.splitlines())
     folder = base / f"{shape.value}-calls{n_calls}-users{n_users}-seed{seed}"
     t0 = time.perf_counter()
     data = ensure_data(folder, n_calls, n_users, seed, shape)
