@@ -45,9 +45,20 @@ MAX_BUCKETS = 512
 
 
 def bucket_count(users: int, records: int, partition_records: int) -> int:
-    """How many buckets to split calls.txt into (see :data:`MIN_BUCKETS_PER_PARTITION`)."""
+    """How many buckets to split calls.txt into (see :data:`MIN_BUCKETS_PER_PARTITION`): at most
+    :data:`MAX_BUCKETS`, and half the files a process may have open."""
     wanted = -(-records // max(1, partition_records)) * MIN_BUCKETS_PER_PARTITION
-    return max(1, min(users, wanted, MAX_BUCKETS))
+    return max(1, min(users, wanted, MAX_BUCKETS, _open_files() // 2))
+
+
+def _open_files() -> int:
+    """How many files a process may have open (its soft limit; unknown: plenty)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return 1 << 20
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,7 +59,8 @@ def bill(folder: Path, users: Path, calls: Path, memory: int | None = None, proc
         return {"error": f"{type(exc).__name__}: {exc}"}
     assert (result.partitions > 0) == (memory is not None)
     assert not spill_folders(folder)
-    return {"encoding": result.encodings[str(calls)], **{path.name: path.read_bytes() for path in sorted(out.iterdir())}}
+    files = {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+    return {"encoding": result.encodings[str(calls)], **files}
 
 
 def spill_folders(folder: Path) -> list[Path]:
@@ -347,3 +348,29 @@ def test_progress_follows_both_passes(tmp_path: Path) -> None:
     assert [name for name, _, _ in told] == ["split"] * len(split) + ["bill"] * len(billed)
     assert billed[0] == (0, lines) and billed[-1] == (lines, lines)
     assert [done for done, _ in billed] == sorted(done for done, _ in billed)
+
+
+@FORKS
+def test_few_open_files_allowed_make_fewer_buckets(tmp_path: Path) -> None:
+    """A process allowed only 64 open files splits 300 subscribers' calls into at most 32 buckets
+    (a file open per bucket while splitting) and bills them the same."""
+    import resource
+
+    data = generate(tmp_path / "data", 3_000, 300, seed=6)
+    one = bill(tmp_path, data.users, data.calls)
+    out = tmp_path / "limited"
+    env = {k: v for k, v in os.environ.items() if k != "TMPDIR"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "telbill", "--lang", "en", "bill", "--users", str(data.users), "--calls",
+         str(data.calls), "--out", str(out / "bills.txt"), "--anomalies", str(out / "anomalies.txt"), "--csv",
+         str(out / "bills.csv"), "--memory", "1"], capture_output=True, text=True, env={**env, "TELBILL_WORKERS": "2"},
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(
+            resource.RLIMIT_NOFILE)[1])))
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert "Billed in 32 partitions on disk" in proc.stdout
+    for name in ("bills.txt", "anomalies.txt", "bills.csv"):
+        assert without_generated((out / name).read_bytes()) == without_generated(one[name])  # type: ignore[arg-type]
+
+
+def without_generated(data: bytes) -> bytes:
+    return b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(b"# generated:"))
