@@ -81,7 +81,8 @@ def _table(rows: list[Measured], runs: int) -> str:
     body = []
     for m in rows:
         r = m.ours
-        row = [m.shape.value, f"{m.calls:,}", f"{m.users:,}", *(f"{r.phases.get(p, 0):.2f} s" for p in phases),
+        row = [m.shape.value, f"{m.calls:,}", f"{m.users:,}",
+               *(f"{r.phases[p]:.2f} s" if p in r.phases else "-" for p in phases),
                f"{r.wall:.2f} s", f"{r.cpu:.2f} s", f"{r.pss_mib:,.0f} MiB", f"{r.rss_mib:,.0f} MiB",
                f"{r.pss_mib * 1024 * 1024 / max(m.calls, 1):.0f}"]
         if vs:

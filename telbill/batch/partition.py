@@ -40,14 +40,20 @@ SplitProgress = Callable[[int], None]
 MIN_BUCKETS_PER_PARTITION = 4
 """Buckets are made this many times finer than the partitions the estimate asks for, so that
 partitions can be drawn to size once the true number of each bucket's lines is known."""
+PARTITIONS_PER_PROCESS = 4
+"""At least this many partitions per process (smaller ones if the budget allows bigger): taken
+one at a time, the biggest first, they leave the processes at most a small one apart at the
+end (with one or two each, a process could bill twice what the other does)."""
 MAX_BUCKETS = 512
 """At most this many buckets (each piece of calls.txt keeps a file open per bucket)."""
 
 
-def bucket_count(users: int, records: int, partition_records: int) -> int:
-    """How many buckets to split calls.txt into (see :data:`MIN_BUCKETS_PER_PARTITION`): at most
-    :data:`MAX_BUCKETS`, and half the files a process may have open."""
-    wanted = -(-records // max(1, partition_records)) * MIN_BUCKETS_PER_PARTITION
+def bucket_count(users: int, records: int, partition_records: int, processes: int = 1) -> int:
+    """How many buckets to split calls.txt into (see :data:`MIN_BUCKETS_PER_PARTITION` and
+    :data:`PARTITIONS_PER_PROCESS`): at most :data:`MAX_BUCKETS`, and half the files a process
+    may have open."""
+    partitions = max(-(-records // max(1, partition_records)), PARTITIONS_PER_PROCESS * processes)
+    wanted = partitions * MIN_BUCKETS_PER_PARTITION
     return max(1, min(users, wanted, MAX_BUCKETS, _open_files() // 2))
 
 
@@ -122,13 +128,17 @@ class Partition:
 
 
 def partitions(folder: Path, bucket_bounds: Sequence[int], splits: Sequence[Split],
-               most: int) -> list[Partition]:
+               most: int, processes: int = 1) -> list[Partition]:
     """Runs of neighbouring buckets of at most ``most`` lines each (a bucket of more is one
-    alone), from what splitting every piece of calls.txt found (``splits``, in file order)."""
+    alone), from what splitting every piece of calls.txt found (``splits``, in file order);
+    at least :data:`PARTITIONS_PER_PROCESS` per process where the buckets allow, all of about
+    the same size, so that the processes taking them one by one end together."""
     offsets = [0]
     for piece in splits[:-1]:
         offsets.append(offsets[-1] + piece.lines)
     sizes = [sum(piece.bucket_lines[b] for piece in splits) for b in range(len(bucket_bounds) - 1)]
+    wanted = max(-(-sum(sizes) // max(1, most)), PARTITIONS_PER_PROCESS * processes)
+    most = min(most, max(1, -(-sum(sizes) // wanted)))
     runs: list[list[int]] = []
     held = 0
     for bucket, size in enumerate(sizes):

@@ -64,7 +64,7 @@ class Partitioned(Team):
         self.sizing = sizing
         self.folder = folder
         users = len(plan.users)
-        buckets = bucket_count(users, sizing.records, sizing.partition_records)
+        buckets = bucket_count(users, sizing.records, sizing.partition_records, plan.parts)
         self.buckets = Plan.make(plan.users, plan.calls, plan.tariff, plan.only_month, plan.tr,
                                  bounds=[users * k // buckets for k in range(buckets + 1)])
         """The subscribers in buckets: the parts of this plan."""
@@ -202,7 +202,8 @@ class Partitioned(Team):
 
     def bill(self, progress: Progress | None = None) -> None:
         """Bill every partition, here and in the workers (``progress``: records, of all)."""
-        self.made = made = partitions(self.folder, self.buckets.bounds, self.splits, self.sizing.partition_records)
+        self.made = made = partitions(self.folder, self.buckets.bounds, self.splits, self.sizing.partition_records,
+                                      self.plan.parts)
         plan = partition_plan(self.plan, made)
         for remote in self.remotes:
             remote.outbox.send(("bill", made))

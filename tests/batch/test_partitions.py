@@ -216,6 +216,22 @@ def test_without_memory_the_budget_is_half_the_available_memory(data: Path, monk
     assert (code, out.splitlines()[-2]) == (0, "Billed in 3 partitions on disk, within the memory budget of 100 MiB.")
 
 
+def test_more_records_than_a_process_holds_are_billed_in_partitions(workdir: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within the budget too, a file of more records than PARTITION_RECORDS per process is billed
+    in partitions of at most that many, at least four per process (they bill faster than two big
+    parts); one of fewer records is billed in memory."""
+    import telbill.batch.budget
+
+    monkeypatch.setenv("TELBILL_WORKERS", "1")
+    monkeypatch.setattr(telbill.batch.budget, "PARTITION_RECORDS", 300)
+    code, out, _ = run("bill", "--memory", "1G")
+    assert code == 0 and "partitions" not in out
+    monkeypatch.setattr(telbill.batch.budget, "PARTITION_RECORDS", 100)
+    code, out, _ = run("bill", "--memory", "1G")
+    assert (code, out.splitlines()[-2]) == (0, "Billed in 5 partitions on disk, within the memory budget of 1.0 GiB.")
+
+
 # -- the spill folder -------------------------------------------------------------------------
 
 
