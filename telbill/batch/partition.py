@@ -40,6 +40,9 @@ SplitProgress = Callable[[int], None]
 MIN_BUCKETS_PER_PARTITION = 4
 """Buckets are made this many times finer than the partitions the estimate asks for, so that
 partitions can be drawn to size once the true number of each bucket's lines is known."""
+ANOMALY_CHUNK = 2_000
+"""Set-aside lines per chunk of a partition's file: the files are merged holding a chunk of each
+partition at once (a hundred partitions of chunks of 10,000 lines held some 240 MB)."""
 PARTITIONS_PER_PROCESS = 4
 """At least this many partitions per process (smaller ones if the budget allows bigger): taken
 one at a time, the biggest first, they leave the processes at most a small one apart at the
@@ -199,7 +202,7 @@ def bill_partition(plan: Plan, partition: Partition) -> Billed:
     anomalies = None
     if tally.set_aside:
         anomalies = partition.folder / f"p{partition.index:05d}.anomalies"
-        write_chunks(anomalies, part.anomaly_chunks())
+        write_chunks(anomalies, part.anomaly_chunks(ANOMALY_CHUNK))
     part.close()  # its records are freed on return
     return Billed(partition.index, tally, amounts, anomalies)
 
