@@ -256,8 +256,10 @@ def _by_block(streams: list[Iterator[Frame]]) -> Iterator[list[Frame]]:
 
 
 def _merged(frames: list[Frame]) -> Frame:
-    """Frames of one block as one, its lines in file order: each line is put in its place among
-    the block's line numbers (each number is one frame's alone), the places no frame filled left out."""
+    """Frames of one block as one, its lines in file order. Where they hold most of the block's
+    lines, each line is put in its place among the block's line numbers (each number is one
+    frame's alone) and the places no frame filled are left out; where they hold few (a partition
+    of a few of many buckets), their line numbers are sorted (placing would walk the whole block)."""
     numbers = array("q")
     lines: list[bytes] = []
     bad = array("q")
@@ -265,15 +267,19 @@ def _merged(frames: list[Frame]) -> Frame:
         numbers.extend(mine)
         lines.extend(text.split(b"\n"))
         bad.extend(unreadable)
+    block, bad = frames[0][0], array("q", sorted(bad))
     base = min(numbers)
-    places: list[bytes | None] = [None] * (max(numbers) - base + 1)
+    span = max(numbers) - base + 1
+    if span > 4 * len(numbers):
+        order = sorted(range(len(numbers)), key=numbers.__getitem__)
+        return block, array("q", map(numbers.__getitem__, order)), b"\n".join(map(lines.__getitem__, order)), bad
+    places: list[bytes | None] = [None] * span
     deque(map(places.__setitem__, map(sub, numbers, repeat(base)), lines), 0)
-    if len(places) == len(numbers):  # the frames hold every line of the block
-        return (frames[0][0], array("q", range(base, base + len(places))), b"\n".join(cast(list[bytes], places)),
-                array("q", sorted(bad)))
+    if span == len(numbers):  # the frames hold every line of the block
+        return block, array("q", range(base, base + span)), b"\n".join(cast(list[bytes], places)), bad
     filled = list(map(is_not, places, repeat(None)))
-    return (frames[0][0], array("q", compress(range(base, base + len(places)), filled)),
-            b"\n".join(cast(Iterator[bytes], compress(places, filled))), array("q", sorted(bad)))
+    return (block, array("q", compress(range(base, base + span), filled)),
+            b"\n".join(cast(Iterator[bytes], compress(places, filled))), bad)
 
 
 # -- what a partition sets aside ----------------------------------------------------------
