@@ -119,7 +119,8 @@ def _rebuild(description: tuple[Any, ...]) -> BaseException:
     _, name, message = description
     builtin = getattr(builtins, name, None)
     if isinstance(builtin, type) and issubclass(builtin, Exception):
-        return builtin(message)
+        with contextlib.suppress(TypeError):  # not one made of a message (UnicodeEncodeError takes five values)
+            return builtin(message)
     other: BaseException = type(name, (Exception,), {})(message)
     return other
 

@@ -96,6 +96,9 @@ def in_worker_only(error: BaseException) -> object:
 @pytest.mark.parametrize(("error", "message"), [
     (RuntimeError("boom"), "internal error, please report it (set TELBILL_DEBUG=1 for details): RuntimeError: boom"),
     (MemoryError(), "internal error, please report it (set TELBILL_DEBUG=1 for details): MemoryError: "),
+    (UnicodeEncodeError("utf-8", "\udc0a", 0, 1, "surrogates not allowed"),  # not made of one message
+     "internal error, please report it (set TELBILL_DEBUG=1 for details): UnicodeEncodeError: 'utf-8' codec can't "
+     "encode character '\\udc0a' in position 0: surrogates not allowed"),
     (telbill.errors.InputFileError("input.unreadable", path="data/calls.txt", reason="Input/output error"),
      "error: data/calls.txt: cannot be read (Input/output error)"),
 ])

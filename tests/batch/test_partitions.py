@@ -54,7 +54,7 @@ def bill(folder: Path, users: Path, calls: Path, memory: int | None = None, proc
         result = run_batch(BatchOptions(paths=DataPaths(users, calls, None), month=month, out=out / "bills.txt",
                                         anomalies=out / "anomalies.txt", csv=out / "bills.csv", processes=processes,
                                         memory=memory), Translator(lang), now=NOW)
-    except Exception as exc:  # the same error in memory and in partitions
+    except Exception as exc:  # noqa: BLE001 - the same error in memory and in partitions
         assert not spill_folders(folder)
         return {"error": f"{type(exc).__name__}: {exc}"}
     assert (result.partitions > 0) == (memory is not None)
@@ -379,7 +379,8 @@ def test_few_open_files_allowed_make_fewer_buckets(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "telbill", "--lang", "en", "bill", "--users", str(data.users), "--calls",
          str(data.calls), "--out", str(out / "bills.txt"), "--anomalies", str(out / "anomalies.txt"), "--csv",
-         str(out / "bills.csv"), "--memory", "1"], capture_output=True, text=True, env={**env, "TELBILL_WORKERS": "2"},
+         str(out / "bills.csv"), "--memory", "1"], capture_output=True, text=True, check=False,
+        env={**env, "TELBILL_WORKERS": "2"},
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(
             resource.RLIMIT_NOFILE)[1])))
     assert (proc.returncode, proc.stderr) == (0, "")
@@ -390,3 +391,30 @@ def test_few_open_files_allowed_make_fewer_buckets(tmp_path: Path) -> None:
 
 def without_generated(data: bytes) -> bytes:
     return b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(b"# generated:"))
+
+
+def test_only_this_users_unlocked_spill_folders_are_removed(tmp_path: Path) -> None:
+    """A run removes the spill folders that killed runs left (and never follows a link in or to
+    one); it leaves a link named like one, a folder of another user, one being made, and one a
+    living run holds."""
+    from telbill.batch.spill import remove_stale
+
+    (tmp_path / "precious").mkdir()
+    (tmp_path / "precious/gold").write_text("gold")
+    (tmp_path / ".telbill-spill-link").symlink_to(tmp_path / "precious")
+    stale = tmp_path / ".telbill-spill-stale"
+    stale.mkdir()
+    (stale / "b00000-r0000").write_bytes(b"x")
+    (stale / "link").symlink_to(tmp_path / "precious")
+    (tmp_path / ".telbill-spill-making-young").mkdir()  # its run is about to lock it
+    other = tmp_path / ".telbill-spill-other"
+    other.mkdir()
+    if os.geteuid() == 0:
+        os.chown(other, 65534, 65534)
+    kept = {".telbill-spill-link", ".telbill-spill-making-young", "precious"} | (
+        {".telbill-spill-other"} if os.geteuid() == 0 else set())
+    with SpillFolder(tmp_path) as alive:  # a run starting here removes what killed runs left
+        assert {p.name for p in tmp_path.iterdir()} == kept | {alive.path.name}
+        assert remove_stale(tmp_path) == []  # and another run leaves this one's alone
+    assert {p.name for p in tmp_path.iterdir()} == kept
+    assert (tmp_path / "precious/gold").read_text() == "gold"
