@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable, Collection, Container, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,25 @@ def parse_call_line(text: str, number: int, source: str) -> Call | BadCall | Non
 CallKey = Callable[[Call], Any]
 
 
+@dataclass(slots=True)
+class _CallChange:
+    """What one saved edit of calls.txt does to the records held (:meth:`HeldCalls.apply`)."""
+
+    edit: LineEdit
+    count: int
+    """Lines before the edit."""
+    gone: list[Call] = field(default_factory=list)
+    """Calls on the lines deleted."""
+    bad_gone: list[BadCall] = field(default_factory=list)
+    """Malformed records on the lines deleted or replaced."""
+    texts: list[tuple[int, Call | BadCall | None, Call | None]] = field(default_factory=list)
+    """Each line written: its new number, the record read from it, and the call it replaces."""
+    affected: set[str] = field(default_factory=set)
+    """Callers whose records change (to be screened again)."""
+    renumbered: bool = False
+    """The records' line numbers were moved already (one call deleted in file order)."""
+
+
 class HeldCalls:
     """calls.txt as held: lines, records, caller → records, and which records are set aside."""
 
@@ -301,52 +321,84 @@ class HeldCalls:
         Its cost is what the edit changes: the records of the callers it touches are
         screened again and, in a sort order, put back in their places by bisection; only
         line numbers that move (a line deleted or inserted before the end) take one walk.
+        Four steps: what the edit replaces and writes is read (nothing changes yet); the
+        records that go or change leave the order, the indexes and the list; the lines
+        and their numbers are moved; the records written join the indexes, their callers
+        are screened again and the new records take their places in the list.
         """
-        lines = self.lines
-        count = len(lines)
-        affected: set[str] = set()
+        change = self._read_change(edit)
+        self._take_out(change)
+        self._move_lines(change)
+        written, new = self._put_in(change)
+        self._settle(change, new, phones)
+        return written
+
+    def _read_change(self, edit: LineEdit) -> _CallChange:
+        """What ``edit`` takes away, what it writes, and whose records it touches."""
+        change = _CallChange(edit, len(self.lines))
         reused: dict[int, Call] = {}
-        gone: list[Call] = []
         for number in sorted(set(edit.replace) | edit.delete):
             record = self._record_at(number)
             if isinstance(record, Call):
                 if number in edit.replace and number not in edit.delete:
                     reused[number] = record  # a call modified: in file order, the same object takes the new fields
                 else:
-                    gone.append(record)
-                affected.add(record.caller)
+                    change.gone.append(record)
+                change.affected.add(record.caller)
             elif isinstance(record, BadCall):
-                del self.file.malformed[_index_of(self.file.malformed, record)]
-                self.file.records -= 1
+                change.bad_gone.append(record)
         replaced, _ = new_numbers(edit)
         old_of = {new: old for old, new in replaced.items()}
-        texts = [(number, text, parse_call_line(text, number, self.source), reused.pop(old_of.get(number, -1), None))
-                 for number, text in _new_texts(edit)]
-        affected.update(read.caller for _, _, read, _ in texts if isinstance(read, Call))
-        order = self.order
+        for number, text in _new_texts(edit):
+            read = parse_call_line(text, number, self.source)
+            change.texts.append((number, read, reused.pop(old_of.get(number, -1), None)))
+            if isinstance(read, Call):
+                change.affected.add(read.caller)
+        return change
+
+    def _take_out(self, change: _CallChange) -> None:
+        """The records that go (and, in a sort order, those that change) leave the order, the
+        indexes and the list. In file order, one record deleted goes in the walk that renumbers."""
+        order, gone = self.order, change.gone
+        for bad in change.bad_gone:
+            del self.file.malformed[_index_of(self.file.malformed, bad)]
+            self.file.records -= 1
         if order is not None:  # out of the order before their keys change
-            leaving = [*gone, *(old for _, _, _, old in texts if old is not None)]
+            leaving = [*gone, *(old for _, _, old in change.texts if old is not None)]
             order.take_out(leaving)
             assert self.by_line is not None
             self.by_line.take_out(leaving)
         for call in gone:
             self._unlist(call)
-        if order is None and len(gone) == 1 and edit.delete == {gone[0].line_no} and not edit.insert:
+        if order is not None:
+            return
+        edit = change.edit
+        if len(gone) == 1 and edit.delete == {gone[0].line_no} and not edit.insert:
             self._delete_one(gone[0])  # one walk takes it out and moves the lines after it
-            self._renumber(edit, calls=False)
+            change.renumbered = True
         else:
-            if order is None:
-                self._take_out(gone)
-            if edit.shifts(count):
-                self._renumber(edit)
-        apply_in_place(lines, edit)
+            self._take_out_of_list(gone)
+
+    def _move_lines(self, change: _CallChange) -> None:
+        """The held lines edited, and the records after the first line touched renumbered."""
+        edit = change.edit
+        if change.renumbered:
+            self._renumber(edit, calls=False)
+        elif edit.shifts(change.count):
+            self._renumber(edit)
+        apply_in_place(self.lines, edit)
+
+    def _put_in(self, change: _CallChange) -> tuple[dict[int, Call | BadCall], list[Call]]:
+        """The records written join the indexes (a call modified in file order keeps its object and
+        place); return them by line number, and the new records that are not in the list yet."""
+        in_file_order = self.order is None
         written: dict[int, Call | BadCall] = {}
         new: list[Call] = []
-        for number, _, read, old in texts:
+        for number, read, old in change.texts:
             if old is not None:
                 self._unlist(old)
             if isinstance(read, Call):
-                if old is not None and order is None:
+                if old is not None and in_file_order:
                     _take_fields(old, read)  # in file order it stays where it is
                     read = old
                 else:
@@ -358,20 +410,23 @@ class HeldCalls:
                 insort(self.file.malformed, read, key=lambda b: b.line_no)
                 self.file.records += 1
                 written[number] = read
-            if old is not None and read is not old and order is None:
+            if old is not None and read is not old and in_file_order:
                 self._remove_node(old)
+        return written, new
+
+    def _settle(self, change: _CallChange, new: list[Call], phones: Container[str]) -> None:
+        """The callers touched screened again, then the new records linked where they belong."""
         self._unplaced = {id(c) for c in new}
-        for caller in affected:
+        for caller in change.affected:
             self._screen(caller, caller in phones)
         self._unplaced = set()
-        if order is None:
+        if self.order is None:
             place_in_file_order(self._cells(), new)
         else:
-            order.put_back(new)
+            self.order.put_back(new)
             assert self.by_line is not None
             self.by_line.put_back(new)
         self._view = None
-        return written
 
     def rescreen(self, phones_changed: Iterable[str], phones: Container[str]) -> None:
         """Callers whose phone started or stopped being a subscriber's."""
@@ -405,7 +460,7 @@ class HeldCalls:
         self.file.records -= 1
         self.touched.add(call.caller)
 
-    def _take_out(self, gone: list[Call]) -> None:
+    def _take_out_of_list(self, gone: list[Call]) -> None:
         """Unlink records from the list in file order (one walk)."""
         if len(gone) == 1:
             self._remove_node(gone[0])

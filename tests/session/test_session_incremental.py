@@ -61,7 +61,7 @@ def open_session(folder: Path) -> Session:
 def on_disk(s: Session) -> None:
     """The held lines and fingerprints are those of the files."""
     for kind, path in (("users", s.paths.users), ("calls", s.paths.calls)):
-        assert s._states[kind].digest == file_digest(path)
+        assert s._loaded.states[kind].digest == file_digest(path)
         lines = s.held_users.lines if kind == "users" else s.held_calls.lines
         assert decode(path.read_bytes()).lines == lines
 
