@@ -24,25 +24,10 @@ class Backups:
     # -- backups --------------------------------------------------------------------------
 
     def backup_now(self) -> list[Change]:
-        """Copy both data files into the backup folder now (full copies, as asked)."""
+        """Copy both data files into the backup folder now (full copies, as asked); the store logs them."""
         loaded = self.loaded
-        changes = []
-        for kind in (USERS, CALLS):
-            copy = history.take_copy(loaded.path(kind), loaded.backup_dir(kind), loaded.clock())
-            if copy is not None:
-                changes.append(Change("backup", str(loaded.path(kind)), str(copy), loaded.path(kind), copy))
-        if changes:
-            from telbill.store.audit import AuditLog, audit_line
-
-            log = AuditLog(loaded.audit_log)
-            try:
-                log.open()
-                now = loaded.clock()
-                log.write("".join(audit_line(now, loaded.operator, AuditEntry(c.action, c.before, c.after)) + "\n"
-                                  for c in changes))
-            finally:
-                log.close()
-        return changes
+        return [Change("backup", str(loaded.path(kind)), str(copy), loaded.path(kind), copy)
+                for kind, copy in loaded.keeper.back_up()]
 
     def list_backups(self) -> list[Backup]:
         """Full copies and undo records of both files, newest first.

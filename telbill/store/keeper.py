@@ -266,6 +266,30 @@ class Keeper:
                     continue
         return False
 
+    # -- backups taken when asked ---------------------------------------------------------
+
+    def back_up(self) -> list[tuple[str, Path]]:
+        """Copy each data file into its backup folder now (full copies, as asked) and log them in
+        the audit log, one line each, with one write: ``(kind, copy)`` of each file copied.
+
+        A log that cannot be written is found before anything is copied (OutputError).
+        """
+        log = AuditLog(self.audit_log)
+        try:
+            log.open()
+            copies = []
+            for kind, path in self.paths.items():
+                copy = history.take_copy(path, self.backup_dirs[kind], self.clock())
+                if copy is not None:
+                    copies.append((kind, copy))
+            if copies:
+                now = self.clock()
+                entries = [AuditEntry("backup", str(self.paths[kind]), str(copy)) for kind, copy in copies]
+                log.write("".join(audit_line(now, self.operator, entry) + "\n" for entry in entries))
+        finally:
+            log.close()
+        return copies
+
     # -- saving -----------------------------------------------------------------------
 
     def check_writable(self, kinds: Sequence[str]) -> None:
