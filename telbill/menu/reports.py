@@ -22,9 +22,9 @@ from telbill.menu.rows import (
     duration_text,
     record_cell,
 )
-from telbill.rules.billing import revenue_by_month, top_subscribers
 from telbill.rules.fields import validate_month
 from telbill.rules.records import AnomalyCode, format_fen, format_moment
+from telbill.rules.screening import code_counts
 from telbill.session.facade import Backup
 from telbill.store.audit import AuditEntry
 from telbill.text.messages import CATALOG
@@ -118,22 +118,22 @@ def item_anomalies(ctx: Ctx) -> None:
     """10. The set-aside records grouped by reason; written to output/anomalies.txt."""
     s, tr = ctx.session, ctx.tr
     ctx.view.title(Item.ANOMALIES.label(tr))
-    result = write_asking(ctx, lambda force: s.write_anomalies(DEFAULT_ANOMALIES, tr, force=force))
-    counts = result.counts()
+    anomalies = write_asking(ctx, lambda force: s.write_anomalies(DEFAULT_ANOMALIES, tr, force=force))
+    counts = code_counts(anomalies)
     cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True),
             Column(tr("menu.col.reason"), wrap=True)]
     sections: list[tuple[str, list[list[Cell]]]] = []
     for code in AnomalyCode:
-        group = [a for a in result.anomalies if a.code is code]
+        group = [a for a in anomalies if a.code is code]
         if group:
             rows: list[list[Cell]] = [[str(a.line_no) if a.line_no is not None else "-", record_cell(ctx, a.raw),
                                        tr(a.key, **a.params)] for a in group]
             sections.append((tr(f"menu.anomalies.group.{code.value}", count=count(len(group))), rows))
     ctx.view.sections(cols, sections)
-    if not result.anomalies:
+    if not anomalies:
         ctx.view.ok(tr("menu.anomalies.none"))
     summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {count(n)}" for c, n in counts.items())
-    ctx.view.say(tr("menu.anomalies.total", count=count(len(result.anomalies)), parts=summary))
+    ctx.view.say(tr("menu.anomalies.total", count=count(len(anomalies)), parts=summary))
     ctx.view.ok(tr("menu.wrote", path=str(DEFAULT_ANOMALIES)))
 
 
@@ -162,8 +162,7 @@ def show_statement(ctx: Ctx, phone: str, month: str) -> None:
         ctx.view.say(title)
         ctx.view.say(tr("menu.statement.no_calls"))
     ctx.view.table(bill_columns(ctx), [bill_cells(st.row)], tr("menu.statement.row"))
-    aside = sum(1 for a in s.screening().anomalies
-                if a.call is not None and a.call.caller == phone and a.call.month == month)
+    aside = len(s.set_aside_of(phone, month))
     if aside:
         ctx.view.warn(tr("menu.statement.set_aside", count=count(aside), item=Item.ANOMALIES.value))
 
@@ -175,8 +174,8 @@ def item_statistics(ctx: Ctx) -> None:
     """12. Revenue per month (local / long distance) and the top subscribers, as bars."""
     s, tr, view = ctx.session, ctx.tr, ctx.view
     view.title(Item.STATISTICS.label(tr))
-    bills = s.bills()
-    revenue = revenue_by_month(bills)
+    stats = s.statistics(TOP_COUNT)
+    revenue = stats.revenue
     if not revenue:
         view.say(tr("menu.stats.none"))
         return
@@ -195,14 +194,14 @@ def item_statistics(ctx: Ctx) -> None:
                      format_fen(r.local + r.long_distance)])
     view.table([Column(tr("menu.col.month")), Column("", bar=True), Column(tr("col.local"), "right"),
                 Column(tr("col.long"), "right"), Column(tr("menu.col.calls_total"), "right")], rows)
-    ranked = top_subscribers(bills, TOP_COUNT)
-    view.say(tr("menu.stats.top", count=len(ranked), months=count(len(bills.months))), style="bold")
+    ranked = stats.top
+    view.say(tr("menu.stats.top", count=len(ranked), months=count(stats.months)), style="bold")
     best = max((t for _, _, t in ranked), default=0) or 1
     rows = [[str(i), phone, name, Bar(((total, "#", "magenta"),), best), format_fen(total)]
             for i, (phone, name, total) in enumerate(ranked, 1)]
     view.table([Column(tr("menu.col.no"), "right"), Column(tr("col.phone")), Column(tr("col.name"), wrap=True),
                 Column("", bar=True), Column(tr("col.total"), "right")], rows)
-    view.say(bill_summary(ctx, len(bills.months), bills.grand_total))
+    view.say(bill_summary(ctx, stats.months, stats.grand_total))
 
 
 # -- 13: backup and restore ---------------------------------------------------------------

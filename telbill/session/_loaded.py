@@ -75,7 +75,7 @@ class Loaded:
         self.held_users: HeldUsers
         self.held_calls: HeldCalls
         self.held_users, self.states[USERS] = read_users(paths.users)
-        self.held_calls, self.states[CALLS] = read_calls(paths.calls, self.held_users.by_phone, progress)
+        self.held_calls, self.states[CALLS] = read_calls(paths.calls, self.held_users.by_phone, tariff, progress)
         self.dataset = Dataset(paths, self.held_users.file, self.held_calls.file, tariff, tariff_source)
         self.sync_dataset()
 
@@ -121,7 +121,7 @@ class Loaded:
                 self.held_calls.rescreen(before ^ set(self.held_users.by_phone), self.held_users.by_phone)
             self.dataset.users_file = self.held_users.file
         else:
-            self.held_calls, self.states[CALLS] = read_calls(self.paths.calls, self.held_users.by_phone)
+            self.held_calls, self.states[CALLS] = read_calls(self.paths.calls, self.held_users.by_phone, self.tariff)
             self.dataset.calls_file = self.held_calls.file
         for listener in self.reloaded:
             listener(kind)

@@ -1,10 +1,15 @@
-"""Finding subscribers by any name, and call records by number, month or days."""
+"""Finding subscribers by any name, and call records by number, month or days.
+
+A month's or some days' calls come from the day index kept beside the records
+(:class:`~telbill.session._indexes.CallsByDay`): they cost the calls found. Calls
+by part of a number are a search over every record (no index can know every part).
+"""
 
 from __future__ import annotations
 
 from telbill.lists.linked import LinkedList
-from telbill.rules.fields import SECONDS_PER_DAY
 from telbill.rules.records import Call
+from telbill.session._indexes import month_days
 from telbill.session._loaded import Loaded
 from telbill.session.finding import Found, NameIndex
 
@@ -22,14 +27,20 @@ class Search:
         return self.names.find(self.loaded.held_users.file.users, query)
 
     def find_calls_by_number(self, digits: str) -> LinkedList[Call]:
-        """Calls whose caller or callee contains ``digits``."""
+        """Calls whose caller or callee contains ``digits``, in the current order."""
         return self.loaded.held_calls.calls.filter(lambda c: digits in c.caller or digits in c.callee)
 
     def find_calls_by_month(self, month: str) -> LinkedList[Call]:
-        """Calls that start in ``month`` (the month they are billed in)."""
-        return self.loaded.held_calls.calls.filter(lambda c: c.month == month)
+        """Calls that start in ``month`` (the month they are billed in), in the current order."""
+        return self.find_calls_by_days(*month_days(month))
 
     def find_calls_by_days(self, first_day: int, last_day: int) -> LinkedList[Call]:
-        """Calls that start on ``first_day`` … ``last_day`` (day numbers, inclusive)."""
-        lo, hi = first_day * SECONDS_PER_DAY, (last_day + 1) * SECONDS_PER_DAY
-        return self.loaded.held_calls.calls.filter(lambda c: lo <= c.start < hi)
+        """Calls that start on ``first_day`` … ``last_day`` (day numbers, inclusive), in the current order."""
+        held = self.loaded.held_calls
+        found = held.by_day.between(first_day, last_day)
+        order = held.order
+        if order is None:
+            found.sort(key=lambda c: c.line_no or 0)
+        else:
+            found.sort(key=order.rank)
+        return LinkedList(found)

@@ -80,6 +80,7 @@ class Sorts:
         def apply() -> None:
             users = self.loaded.held_users.file.users
             users.sort(key=key(), reverse=reverse, ties=attrgetter("line_no"))  # ties in file order
+            self.loaded.held_calls.touched.clear()  # every total is in its place
 
         apply()
         self._user_sort = apply
@@ -117,11 +118,13 @@ class Sorts:
             return
         held = self.loaded.held_users
         moved = {id(u): u for u in added}
+        touched = self.loaded.held_calls.touched
         if order.by is UserSort.MONTH_TOTAL:
-            for phone in self.loaded.held_calls.touched:
+            for phone in touched:
                 user = held.by_phone.get(phone)
                 if user is not None:
                     moved[id(user)] = user
+        touched.clear()
         move_in_order(held.file.users, list(moved.values()), order.key(), order.reverse)
 
     def after_reload(self, kind: str) -> None:

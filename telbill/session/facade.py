@@ -30,7 +30,7 @@ from telbill.errors import Notice, Problem
 from telbill.files.dataset import DataPaths, Dataset, LoadProgress
 from telbill.files.report import RunInfo
 from telbill.lists.linked import LinkedList
-from telbill.rules.billing import Bills, Statement
+from telbill.rules.billing import Bills, Statement, Statistics
 from telbill.rules.records import Call, CallClass, User, classify
 from telbill.rules.screening import Anomaly, Screening
 from telbill.rules.tariff import Rate, Tariff
@@ -200,8 +200,13 @@ class Session:
         return self._queries.calls_of(phone)
 
     def screening(self) -> Screening:
-        """Valid calls (in the current order) and anomalies (in file order), against the current users."""
+        """Valid calls (in the current order) and anomalies (in file order), against the current users
+        (the valid calls made again after each change: every record is walked)."""
         return self._queries.screening()
+
+    def anomalies(self) -> list[Anomaly]:
+        """Every record set aside, in file order."""
+        return self._queries.anomalies()
 
     def anomaly_of(self, call: Call) -> Anomaly | None:
         """Why ``call`` (held here) is set aside, or ``None`` if it is billed."""
@@ -220,8 +225,16 @@ class Session:
         return self._queries.bills(month)
 
     def statement(self, phone: str, month: str) -> Statement:
-        """One subscriber's itemised calls of ``month``."""
+        """One subscriber's itemised billed calls of ``month``, in start order."""
         return self._queries.statement(phone, month)
+
+    def set_aside_of(self, phone: str, month: str) -> list[Anomaly]:
+        """The subscriber's records of ``month`` that are set aside, in start order, with their reasons."""
+        return self._queries.set_aside_of(phone, month)
+
+    def latest_month_of(self, phone: str) -> str | None:
+        """The month of the subscriber's latest call, billed or set aside; ``None`` without calls."""
+        return self._queries.latest_month_of(phone)
 
     def billed_months(self) -> list[str]:
         """Months with at least one valid call, oldest first."""
@@ -230,6 +243,10 @@ class Session:
     def month_totals(self, month: str) -> dict[str, int]:
         """Phone → that month's bill total (rent and feature included), in fen."""
         return self._queries.month_totals(month)
+
+    def statistics(self, top: int) -> Statistics:
+        """Revenue per billed month, the ``top`` subscribers over all of them, the grand total (item 12)."""
+        return self._queries.statistics(top)
 
     # -- checks --------------------------------------------------------------------------
 
@@ -358,8 +375,8 @@ class Session:
         """Write the bill-detail file (see :meth:`Reports.write_bills`)."""
         return self._reports.write_bills(path, tr, month, force=force)
 
-    def write_anomalies(self, path: Path, tr: Tr, *, force: bool = False) -> Screening:
-        """Write the anomalies file (see :meth:`Reports.write_anomalies`)."""
+    def write_anomalies(self, path: Path, tr: Tr, *, force: bool = False) -> list[Anomaly]:
+        """Write the anomalies file; return what it lists (see :meth:`Reports.write_anomalies`)."""
         return self._reports.write_anomalies(path, tr, force=force)
 
 

@@ -12,7 +12,7 @@ load of the files would give, at the cost of what changed.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Collection, Container, Iterable
+from collections.abc import Callable, Collection, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,9 @@ from telbill.rules.screening import (
     screen_by_caller,
     screen_caller,
 )
+from telbill.rules.billing import MonthSums
+from telbill.rules.tariff import Tariff
+from telbill.session._indexes import CallsByDay, SumsByMonth
 from telbill.store.disk import FileState, read_file, state_of
 from telbill.store.lines import (
     LineEdit,
@@ -217,8 +220,8 @@ class _CallChange:
 class HeldCalls:
     """calls.txt as held: lines, records, caller → records, and which records are set aside."""
 
-    def __init__(self, source: str, loaded: CallsFile, phones: Collection[str]) -> None:
-        """``loaded.calls`` must be in file order (as loaded)."""
+    def __init__(self, source: str, loaded: CallsFile, phones: Collection[str], tariff: Tariff) -> None:
+        """``loaded.calls`` must be in file order (as loaded); ``tariff`` rates the month sums."""
         self.source = source
         self.file = loaded
         self.order: Ordered | None = None
@@ -230,18 +233,24 @@ class HeldCalls:
         (what each new sort reads its keys from; ``None`` in file order: the list itself is)."""
         self.flagged: dict[int, Anomaly] = {}
         self.touched: set[str] = set()
-        """Callers whose records or screening changed since this was last emptied (sums made of
-        them must be made again)."""
+        """Callers whose records or screening changed since this was last emptied (users sorted by
+        a month's total move when theirs changed)."""
         self._unplaced: set[int] = set()
         """Records of this change not in the list yet (while their callers are screened)."""
-        self._view: Screening | None = None
+        self._valid: LinkedList[Call] | None = None
+        self._anomalies: list[Anomaly] | None = None
+        self.by_day = CallsByDay()
+        """Each day's records (a month's calls, some days' calls)."""
+        self.sums = SumsByMonth(tariff)
+        """Each billed month's fees of valid records per caller (bills, statistics, month totals)."""
         if loaded.calls and not loaded.by_caller:  # not grouped as read
             self._group()
-            self.screen_all(phones)
+            self.flagged = screen_by_caller(self.by_caller, phones)
         else:
             self.flagged = screen_as_read(self.by_caller, phones, loaded.odd_lengths, loaded.unordered)
-            self.touched.update(self.by_caller)
+        self.touched.update(self.by_caller)
         loaded.odd_lengths, loaded.unordered = [], set()  # what is held changes from now on
+        self.by_day.build(loaded.calls)
 
     @property
     def lines(self) -> list[str]:
@@ -271,7 +280,8 @@ class HeldCalls:
         """Screen every record again, caller by caller (their records in file order)."""
         self.flagged = screen_by_caller(self.by_caller, phones)
         self.touched.update(self.by_caller)
-        self._view = None
+        self.sums.forget()
+        self._forget_views()
         if self.order is not None and self.by_fee:
             self.sort(self.order.key, self.order.reverse, by_fee=True)
 
@@ -283,7 +293,7 @@ class HeldCalls:
             self.by_line = Ordered(None, _line, False, list(cells))
         self.order = Ordered(cells, key, reverse, cells.relink_sorted(self.by_line.index, key, reverse))
         self.by_fee = by_fee
-        self._view = None
+        self._valid = None
 
     def _cells(self) -> IntrusiveList[Call]:
         cells = self.file.calls
@@ -298,13 +308,37 @@ class HeldCalls:
 
     def screening(self) -> Screening:
         """Valid calls (in the current order) and every anomaly (in file order)."""
-        if self._view is None:
+        return Screening(self.valid(), self.anomalies())
+
+    def valid(self) -> LinkedList[Call]:
+        """The valid calls, in the current order (made again after a change: every record is walked)."""
+        if self._valid is None:
             flagged = self.flagged
-            valid: LinkedList[Call] = LinkedList(c for c in self.file.calls if id(c) not in flagged)
-            anomalies = [*flagged.values(), *map(malformed_anomaly, self.file.malformed)]
+            self._valid = LinkedList(c for c in self.file.calls if id(c) not in flagged)
+        return self._valid
+
+    def anomalies(self) -> list[Anomaly]:
+        """Every record set aside, in file order (what is set aside is sorted, not every record)."""
+        if self._anomalies is None:
+            anomalies = [*self.flagged.values(), *map(malformed_anomaly, self.file.malformed)]
             anomalies.sort(key=lambda a: a.line_no or 0)
-            self._view = Screening(valid, anomalies)
-        return self._view
+            self._anomalies = anomalies
+        return self._anomalies
+
+    def month_sums(self) -> dict[str, MonthSums]:
+        """Each billed month's fees of valid records per caller (made at the first call, then kept)."""
+        return self.sums.months(self._valid_in_any_order)
+
+    def month_sums_of(self, month: str) -> MonthSums:
+        """The sums of ``month`` (empty when it has no valid call)."""
+        return self.month_sums().get(month) or ({}, {})
+
+    def _valid_in_any_order(self) -> Iterator[Call]:
+        flagged = self.flagged
+        return (c for c in self.file.calls if id(c) not in flagged)
+
+    def _forget_views(self) -> None:
+        self._valid = self._anomalies = None
 
     def of(self, caller: str) -> list[Call]:
         """The caller's records in file order."""
@@ -404,6 +438,7 @@ class HeldCalls:
                 else:
                     new.append(read)
                 insort(self.by_caller.setdefault(read.caller, []), read, key=_line)
+                self.by_day.add(read)
                 self.file.records += 1
                 written[number] = read
             elif isinstance(read, BadCall):
@@ -426,14 +461,14 @@ class HeldCalls:
             self.order.put_back(new)
             assert self.by_line is not None
             self.by_line.put_back(new)
-        self._view = None
+        self._forget_views()
 
     def rescreen(self, phones_changed: Iterable[str], phones: Container[str]) -> None:
         """Callers whose phone started or stopped being a subscriber's."""
         for phone in phones_changed:
             if phone in self.by_caller:
                 self._screen(phone, phone in phones)
-                self._view = None
+                self._forget_views()
 
     def _record_at(self, number: int) -> Call | BadCall | None:
         read = parse_call_line(self.lines[number - 1], number, self.source)
@@ -457,6 +492,7 @@ class HeldCalls:
         if not group:
             del self.by_caller[call.caller]
         self.flagged.pop(id(call), None)
+        self.by_day.remove(call)
         self.file.records -= 1
         self.touched.add(call.caller)
 
@@ -521,8 +557,8 @@ class HeldCalls:
             prev, node = node, nxt
 
     def _screen(self, caller: str, known: bool) -> None:
-        """Screen one caller's records again. Sorted by fee, those whose being set aside changes
-        (so their key) move to their new places."""
+        """Screen one caller's records again and make their month sums again. Sorted by fee, those
+        whose being set aside changes (so their key) move to their new places."""
         group = self.by_caller.get(caller, [])
         found = {id(a.call): a for a in screen_caller(group, known) if a.call is not None}
         flagged = self.flagged
@@ -538,6 +574,7 @@ class HeldCalls:
         if moving:
             assert order is not None
             order.put_back(moving)
+        self.sums.update(caller, [c for c in group if id(c) not in flagged])
         self.touched.add(caller)
 
 
@@ -569,9 +606,10 @@ def read_users(path: Path) -> tuple[HeldUsers, FileState]:
     return HeldUsers(str(path), load_users(lines, str(path), unreadable)), state
 
 
-def read_calls(path: Path, phones: Collection[str],
+def read_calls(path: Path, phones: Collection[str], tariff: Tariff,
                progress: Callable[[int, int], None] | None = None) -> tuple[HeldCalls, FileState]:
-    """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint.
+    """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint
+    (``tariff`` rates the month sums).
 
     A large file is read with a helper process (:mod:`telbill.session.helper`).
 
@@ -586,7 +624,7 @@ def read_calls(path: Path, phones: Collection[str],
 
     loaded = load_calls(lines, str(path), unreadable, report if progress is not None else None, shared=True)
     del lines
-    return HeldCalls(str(path), loaded, phones), state
+    return HeldCalls(str(path), loaded, phones, tariff), state
 
 
 def _read(path: Path) -> tuple[list[str], frozenset[int], FileState]:

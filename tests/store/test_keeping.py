@@ -531,6 +531,26 @@ def test_a_failure_while_what_is_held_is_updated_reads_the_file_again_and_says_s
     assert not [line for line in screen.splitlines() if line.startswith("Error")]
 
 
+def test_a_failure_while_a_users_change_is_applied_screens_every_call_again(
+        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A users change that cannot be applied to what is held: every call is screened again against
+    the users read again, and the month sums behind bills and statistics follow (a deleted
+    subscriber's calls no longer count as revenue)."""
+    def broken(lines: list[str], edit: Any) -> None:
+        raise RuntimeError("boom")
+
+    s = open_session(data)
+    monkeypatch.setattr(held_module, "apply_in_place", broken)
+    with pytest.raises(AfterSaveError):
+        s.delete_user("83470000")
+    monkeypatch.setattr(held_module, "apply_in_place", REAL_APPLY)
+    fresh = open_session(data)
+    assert snapshot(s) == snapshot(fresh)
+    assert s.held_calls.month_sums() == fresh.held_calls.month_sums()
+    assert "83470000" not in {phone for local, long in s.held_calls.month_sums().values() for phone in [*local, *long]}
+    assert s.statistics(3) == fresh.statistics(3)
+
+
 def test_a_folder_where_the_audit_log_should_be_means_no_change(data: Path) -> None:
     """The audit log cannot be written: the change is not made and the operator is told."""
     (data / "output/audit.log").mkdir(parents=True)
