@@ -224,6 +224,7 @@ def run_steps(*, calls: int, users: int, seed: int, runs: int, keep: Path | None
             out(line)
         for line in shown_verdicts(shown, calls):
             out(line)
+        session.close()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     out(f"load average after: {os.getloadavg()[0]:.2f}")
@@ -237,7 +238,8 @@ def _open(data: DataSet, folder: Path, out: Callable[[str], None]) -> Session:
     shutil.copyfile(data.calls, folder / "data/calls.txt")
     start = time.perf_counter()
     session = Session(DataPaths(folder / "data/users.txt", folder / "data/calls.txt", data.tariff),
-                      backup_dir=folder / "backup", audit_log=folder / "audit.log", operator="bench")
+                      backup_dir=folder / "backup", audit_log=folder / "audit.log", operator="bench",
+                      long_lived=True)  # as the menu opens it
     session.counts()
     out(f"session opened (read, screened) in {time.perf_counter() - start:.2f} s: "
         f"{len(session.users):,} users, {len(session.calls):,} calls")

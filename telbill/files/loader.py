@@ -236,15 +236,19 @@ def paused_gc() -> Iterator[None]:
     a third of the load time). On the way out the objects made meanwhile are
     moved to the oldest generation (``freeze`` then ``unfreeze``), so that the
     collector does not walk them all at once at its next young collection.
-    Nothing is left frozen or disabled afterwards.
+    Nothing is left disabled afterwards, nor frozen unless objects were kept frozen
+    before (the menu's held records, :class:`telbill.session.facade.Session`): then
+    those made meanwhile join them, and they stay frozen.
     """
     if not gc.isenabled():
         yield
         return
+    kept_frozen = gc.get_freeze_count() > 0
     gc.disable()
     try:
         yield
     finally:
         gc.freeze()
-        gc.unfreeze()
+        if not kept_frozen:
+            gc.unfreeze()
         gc.enable()

@@ -87,5 +87,8 @@ def run_menu(
     view = View(console, tr, asker, plain=use_plain)
     with LoadingBar(console, tr, show=not use_plain and console.is_terminal) as bar:
         session = Session(paths, audit_log=audit_log, backup_dir=backup_dir, operator=operator,
-                          progress=bar.update)
-    return MainMenu(Ctx(session, view, asker, tr), plain=use_plain).run()
+                          progress=bar.update, long_lived=True)
+    try:
+        return MainMenu(Ctx(session, view, asker, tr), plain=use_plain).run()
+    finally:
+        session.close()

@@ -10,6 +10,7 @@ applied line by line) is announced to the listeners in :attr:`Loaded.reloaded`
 
 from __future__ import annotations
 
+import gc
 import getpass
 import os
 from collections.abc import Callable
@@ -53,6 +54,7 @@ class Loaded:
         operator: str | None,
         clock: Callable[[], datetime],
         progress: LoadProgress | None,
+        long_lived: bool = False,
     ) -> None:
         """Load the files named by ``paths`` (see :class:`telbill.session.facade.Session`)."""
         if paths.users == paths.calls:
@@ -62,6 +64,7 @@ class Loaded:
         self.operator = operator or login_name()
         self.clock = clock
         self._backup_dir = backup_dir
+        self.long_lived = long_lived
         self.reloaded: list[Callable[[str], None]] = []
         """Called with ``users`` or ``calls`` after that file was read again."""
         self.keeper = Keeper({USERS: paths.users, CALLS: paths.calls},
@@ -78,6 +81,7 @@ class Loaded:
         self.held_calls, self.states[CALLS] = read_calls(paths.calls, self.held_users.by_phone, tariff, progress)
         self.dataset = Dataset(paths, self.held_users.file, self.held_calls.file, tariff, tariff_source)
         self.sync_dataset()
+        self._out_of_collectors_sight()
 
     @property
     def tariff(self) -> Tariff:
@@ -126,6 +130,25 @@ class Loaded:
         for listener in self.reloaded:
             listener(kind)
         self.sync_dataset()
+        self._out_of_collectors_sight()
+
+    def _out_of_collectors_sight(self) -> None:
+        """In a process that lives as long as this session (``long_lived``, the menu), what was
+        just loaded is moved out of the cyclic garbage collector's sight (:func:`gc.freeze`).
+
+        Loaded records form no reference cycles, so a collection would find nothing among
+        them, but the collector's first full collection after a load would walk every one:
+        about a second at a million calls, landing on whatever the operator did next. Frozen
+        records are still freed as usual when nothing refers to them any more (a file read
+        again, records deleted).
+        """
+        if self.long_lived:
+            gc.freeze()
+
+    def close(self) -> None:
+        """The session is done with: the collector sees everything again (after ``long_lived``)."""
+        if self.long_lived:
+            gc.unfreeze()
 
     def sync_dataset(self) -> None:
         """The dataset's formats as the files' fingerprints say (encoding, BOM, line ends)."""

@@ -93,15 +93,20 @@ class Session:
         operator: str | None = None,
         clock: Callable[[], datetime] = datetime.now,
         progress: LoadProgress | None = None,
+        long_lived: bool = False,
     ) -> None:
         """Load the files named by ``paths`` (missing files raise InputFileError).
 
         ``backup_dir`` defaults to a ``backup`` folder beside each data file;
         ``progress`` hears how far the reading of calls.txt is. A save cut short
         by a crash is finished or taken back first (:attr:`notices` says which).
+        ``long_lived``: the session lives as long as its process (the menu), so what it
+        loads is kept out of the garbage collector's full collections (see
+        :meth:`~telbill.session._loaded.Loaded._out_of_collectors_sight`); a process that
+        opens sessions one after another leaves it off.
         """
         self._loaded = Loaded(paths, backup_dir=backup_dir, audit_log=audit_log, operator=operator, clock=clock,
-                              progress=progress)
+                              progress=progress, long_lived=long_lived)
         names = NameIndex()
         """Each name's pinyin and sort key, worked out once (finding, sorting by name)."""
         self._queries = Queries(self._loaded)
@@ -184,6 +189,10 @@ class Session:
     def refresh(self) -> list[Path]:
         """Reload the files that changed on disk since they were read; return them."""
         return self._loaded.refresh()
+
+    def close(self) -> None:
+        """Done with the session: a ``long_lived`` one gives its records back to the garbage collector."""
+        self._loaded.close()
 
     # -- queries -------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.menu import run_menu
+from telbill.menu.main import MainMenu
 from telbill.text.i18n import Translator
 
 from smalldata import CALLS, USERS
@@ -92,6 +94,17 @@ def test_end_of_input_ends_cleanly_anywhere(data: Path) -> None:
     assert screen.endswith("Name: \nGoodbye.\n")
     assert EN("menu.interrupted") not in screen
     assert users_file(data) == USERS
+
+
+def test_the_menu_keeps_its_records_frozen_while_it_runs_and_not_after(data: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The menu's session is long-lived: its records are out of the garbage collector's full
+    collections while the menu runs (no second-long pause at 1M calls), and given back when it ends."""
+    frozen: list[int] = []
+    monkeypatch.setattr(MainMenu, "heading", lambda self: frozen.append(gc.get_freeze_count()))
+    assert run("1\n0\n")[0] == 0
+    assert frozen and min(frozen) > 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_reading_past_the_end_fails_fast() -> None:
