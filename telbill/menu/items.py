@@ -11,7 +11,7 @@ from telbill.lists.linked import LinkedList
 from telbill.menu.context import Ctx, Item
 from telbill.menu.layout import Column
 from telbill.menu.picking import ask_user, pick_call, pick_from, suggest
-from telbill.menu.reports import ask_month, show_statement
+from telbill.menu.reports import ask_month, ask_statement_month, show_statement
 from telbill.menu.rows import (
     class_label,
     count,
@@ -487,7 +487,7 @@ def act_on_user(ctx: Ctx, user: User) -> None:
         (tr("menu.act.statement"), "statement"), (tr("menu.act.calls"), "calls"),
         (tr("menu.act.modify"), "modify"), (tr("menu.act.delete"), "delete")])
     if action == "statement":
-        show_statement(ctx, user.phone, ask_month(ctx))
+        show_statement(ctx, user.phone, ask_statement_month(ctx, user.phone))
     elif action == "calls":
         calls = s.calls_of(user.phone)
         if not calls:

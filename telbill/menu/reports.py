@@ -46,12 +46,6 @@ def ask_month(ctx: Ctx, offer: str | None = None) -> str:
     return ctx.ask.text(ctx.tr("menu.ask.month"), validate_month, offer=offer or latest_month(ctx))
 
 
-def latest_month_of(ctx: Ctx, phone: str) -> str | None:
-    """The last month in which this subscriber has a billed call."""
-    s = ctx.session
-    return max((c.month for c in s.calls_of(phone) if s.anomaly_of(c) is None), default=None)
-
-
 def bill_summary(ctx: Ctx, months: int, total: int) -> str:
     return ctx.tr("menu.bill.summary", count=count(months), total=format_fen(total))
 
@@ -144,11 +138,18 @@ def item_statement(ctx: Ctx) -> None:
     """11. One subscriber's calls of a month, itemised; the totals equal the bill row."""
     ctx.view.title(Item.STATEMENT.label(ctx.tr))
     user = ask_user(ctx)
-    show_statement(ctx, user.phone, ask_month(ctx, latest_month_of(ctx, user.phone)))
+    show_statement(ctx, user.phone, ask_statement_month(ctx, user.phone))
+
+
+def ask_statement_month(ctx: Ctx, phone: str) -> str:
+    """The month of a subscriber's statement; the month of their latest call (billed or set
+    aside) is offered, else the last month with a billed call."""
+    return ask_month(ctx, ctx.session.latest_month_of(phone))
 
 
 def show_statement(ctx: Ctx, phone: str, month: str) -> None:
-    """One subscriber's billed calls of ``month`` in start order, and their bill row."""
+    """One subscriber's billed calls of ``month`` in start order, their bill row, then their
+    records of the month that are set aside, with the reasons."""
     s, tr = ctx.session, ctx.tr
     st = s.statement(phone, month)
     cols = [Column(tr("menu.col.no"), "right"), Column(tr("menu.col.start")), Column(tr("menu.col.callee")),
@@ -162,9 +163,14 @@ def show_statement(ctx: Ctx, phone: str, month: str) -> None:
         ctx.view.say(title)
         ctx.view.say(tr("menu.statement.no_calls"))
     ctx.view.table(bill_columns(ctx), [bill_cells(st.row)], tr("menu.statement.row"))
-    aside = len(s.set_aside_of(phone, month))
+    aside = s.set_aside_of(phone, month)
     if aside:
-        ctx.view.warn(tr("menu.statement.set_aside", count=count(aside), item=Item.ANOMALIES.value))
+        cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.start")), Column(tr("menu.col.callee")),
+                Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.reason"), wrap=True)]
+        rows = [[str(a.line_no) if a.line_no is not None else "-", format_moment(a.call.start), a.call.callee,
+                 duration_text(a.call.duration), tr(a.key, **a.params)] for a in aside if a.call is not None]
+        ctx.view.table(cols, rows, tr("menu.statement.set_aside", count=count(len(aside)),
+                                      item=Item.ANOMALIES.value))
 
 
 # -- 12: statistics -----------------------------------------------------------------------
