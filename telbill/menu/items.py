@@ -89,7 +89,7 @@ def item_show_calls(ctx: Ctx) -> None:
     """2. Every call record with class, duration and fee (set-aside ones marked)."""
     s, tr = ctx.session, ctx.tr
     ctx.view.title(Item.SHOW_CALLS.label(tr))
-    shown_all = show_calls(ctx, list(s.calls), tr("menu.calls.title", path=str(s.paths.calls)))
+    shown_all = show_calls(ctx, list(s.calls), tr("menu.calls.title", path=str(s.paths.calls)), every=True)
     billed, set_aside = s.counts()
     bad = s.dataset.calls_file.malformed
     if shown_all and bad:
@@ -410,7 +410,8 @@ def item_sort(ctx: Ctx) -> None:
                            tr("menu.sorted.total", month=month, order=order))
     else:
         s.sort_calls(by, reverse)
-        show_calls(ctx, list(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order))
+        show_calls(ctx, list(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order),
+                   every=True)
     ctx.view.say(tr("menu.sort.kept"))
 
 

@@ -8,21 +8,25 @@ records). Beside them it keeps:
   calls and the calls of some days;
 - :class:`SumsByMonth`: each billed month's fees of valid calls per caller, the
   sums a month's bill adds to rent and feature (:data:`telbill.rules.billing.MonthSums`),
-  so that bills, statistics and month totals are made from the sums, not from the calls.
+  so that bills, statistics and month totals are made from the sums, not from the calls;
+- :class:`CallExtents`: the widest values among all the records, what the columns of
+  the list of every record must fit. It only widens as records come (a record deleted
+  leaves its width until the file is read again: a column a little wide, never a cut one).
 
 The day index is made as the records are loaded (one walk: about 0.1 s at a
-million records), the sums when first asked for; both then follow every change:
-a record listed or unlisted, a caller screened again.
+million records), the sums and the extents when first asked for; then they follow
+every change: a record listed or unlisted, a caller screened again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
 from telbill.rules.billing import MonthSums, month_sums
 from telbill.rules.fields import SECONDS_PER_DAY
-from telbill.rules.records import Call, month_of
+from telbill.rules.records import Call, CallClass, classify, month_of
 from telbill.rules.tariff import Tariff
 
 
@@ -145,3 +149,63 @@ class SumsByMonth:
                 held[0].update(local_sums)
                 held[1].update(long_sums)
 
+
+
+@dataclass(slots=True)
+class CallExtents:
+    """The widest values in a list of call records: what its columns must fit, so that the
+    first page of a million records need not walk them all to be laid out."""
+
+    caller: int = 0
+    """Characters of the longest caller."""
+    callee: int = 0
+    """Characters of the longest callee."""
+    shortest: int = 0
+    """Seconds of the shortest duration, at most 0 (negative: a record that ends before it starts)."""
+    longest: int = 0
+    """Seconds of the longest duration, at least 0."""
+    two_days: bool = False
+    """Whether a record ends on another day than it starts."""
+    billed: dict[CallClass, int] = field(default_factory=lambda: dict.fromkeys(CallClass, 0))
+    """Seconds of each class's longest billed record (its fee is the widest: a fee only grows)."""
+
+    @classmethod
+    def of(cls, calls: Iterable[Call], is_billed: Callable[[Call], bool]) -> CallExtents:
+        """The extents of ``calls`` (one walk)."""
+        extents = cls()
+        caller = callee = 0
+        two_days = False
+        lo = hi = 0
+        longest = extents.billed
+        for call in calls:
+            if len(call.caller) > caller:
+                caller = len(call.caller)
+            if len(call.callee) > callee:
+                callee = len(call.callee)
+            start, end = call.start, call.end
+            seconds = end - start
+            if seconds > hi:
+                hi = seconds
+            elif seconds < lo:
+                lo = seconds
+            if not two_days and end // SECONDS_PER_DAY != start // SECONDS_PER_DAY:
+                two_days = True
+            if seconds > 0:
+                kind = classify(call.callee)
+                if seconds > longest[kind] and is_billed(call):
+                    longest[kind] = seconds
+        extents.caller, extents.callee, extents.shortest, extents.longest = caller, callee, lo, hi
+        extents.two_days = two_days
+        return extents
+
+    def widen(self, call: Call, billed: bool) -> None:
+        """Make room for ``call`` (a record added or changed, or newly billed)."""
+        seconds = call.end - call.start
+        self.caller = max(self.caller, len(call.caller))
+        self.callee = max(self.callee, len(call.callee))
+        self.shortest = min(self.shortest, seconds)
+        self.longest = max(self.longest, seconds)
+        self.two_days = self.two_days or call.end // SECONDS_PER_DAY != call.start // SECONDS_PER_DAY
+        if billed:
+            kind = classify(call.callee)
+            self.billed[kind] = max(self.billed[kind], seconds)

@@ -8,7 +8,7 @@ statistics and month totals from the month sums kept beside the records
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from telbill.errors import NotFoundError
 from telbill.lists.linked import LinkedList
@@ -24,6 +24,7 @@ from telbill.rules.billing import (
 )
 from telbill.rules.records import Call, User, month_of
 from telbill.rules.screening import Anomaly, Screening
+from telbill.session._indexes import CallExtents
 from telbill.session._loaded import Loaded
 
 
@@ -75,6 +76,14 @@ class Queries:
     def counts(self) -> tuple[int, int]:
         """(billed, set aside) record counts."""
         return self.loaded.held_calls.counts()
+
+    def call_extents(self, calls: Iterable[Call] | None = None) -> CallExtents:
+        """The widest values among ``calls`` (one walk), or among every record held (kept: no walk
+        after the first)."""
+        if calls is None:
+            return self.loaded.held_calls.extents()
+        flagged = self.loaded.held_calls.flagged
+        return CallExtents.of(calls, lambda c: id(c) not in flagged)
 
     # -- one subscriber ------------------------------------------------------------------
 

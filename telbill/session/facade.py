@@ -21,7 +21,7 @@ Nothing here prints or prompts; problems are raised as :mod:`telbill.errors`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from telbill.session._backups import Backups
 from telbill.session._change import Change, record_text
 from telbill.session._checks import AnomalyError, Checks
 from telbill.session._edits import Edits, RepeatAction, RepeatedPhoneError
+from telbill.session._indexes import CallExtents
 from telbill.session._keeping import Keeping
 from telbill.session._loaded import CALLS, USERS, Loaded, login_name
 from telbill.session._queries import Queries
@@ -229,6 +230,10 @@ class Session:
         """(billed, set aside) record counts."""
         return self._queries.counts()
 
+    def call_extents(self, calls: Iterable[Call] | None = None) -> CallExtents:
+        """The widest values among ``calls``, or among every record held (no walk after the first)."""
+        return self._queries.call_extents(calls)
+
     def bills(self, month: str | None = None) -> Bills:
         """Every billed month (or just ``month``), in users.txt order."""
         return self._queries.bills(month)
@@ -389,5 +394,5 @@ class Session:
         return self._reports.write_anomalies(path, tr, force=force)
 
 
-__all__ = ["CALLS", "USERS", "AnomalyError", "Backup", "CallSort", "Change", "RepeatAction", "RepeatedPhoneError",
+__all__ = ["CALLS", "USERS", "AnomalyError", "Backup", "CallExtents", "CallSort", "Change", "RepeatAction", "RepeatedPhoneError",
            "Session", "UserSort", "login_name", "record_text"]

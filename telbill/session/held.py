@@ -41,7 +41,7 @@ from telbill.rules.screening import (
 )
 from telbill.rules.billing import MonthSums
 from telbill.rules.tariff import Tariff
-from telbill.session._indexes import CallsByDay, SumsByMonth
+from telbill.session._indexes import CallExtents, CallsByDay, SumsByMonth
 from telbill.store.disk import FileState, read_file, state_of
 from telbill.store.lines import (
     LineEdit,
@@ -242,6 +242,7 @@ class HeldCalls:
         self.by_day = CallsByDay()
         """Each day's records (a month's calls, some days' calls)."""
         self.sums = SumsByMonth(tariff)
+        self._extents: CallExtents | None = None
         """Each billed month's fees of valid records per caller (bills, statistics, month totals)."""
         if loaded.calls and not loaded.by_caller:  # not grouped as read
             self._group()
@@ -281,6 +282,7 @@ class HeldCalls:
         self.flagged = screen_by_caller(self.by_caller, phones)
         self.touched.update(self.by_caller)
         self.sums.forget()
+        self._extents = None
         self._forget_views()
         if self.order is not None and self.by_fee:
             self.sort(self.order.key, self.order.reverse, by_fee=True)
@@ -332,6 +334,13 @@ class HeldCalls:
     def month_sums_of(self, month: str) -> MonthSums:
         """The sums of ``month`` (empty when it has no valid call)."""
         return self.month_sums().get(month) or ({}, {})
+
+    def extents(self) -> CallExtents:
+        """The widest values among all the records (made at the first call, then only widened)."""
+        if self._extents is None:
+            flagged = self.flagged
+            self._extents = CallExtents.of(self.file.calls, lambda c: id(c) not in flagged)
+        return self._extents
 
     def _valid_in_any_order(self) -> Iterator[Call]:
         flagged = self.flagged
@@ -557,8 +566,8 @@ class HeldCalls:
             prev, node = node, nxt
 
     def _screen(self, caller: str, known: bool) -> None:
-        """Screen one caller's records again and make their month sums again. Sorted by fee, those
-        whose being set aside changes (so their key) move to their new places."""
+        """Screen one caller's records again, make their month sums again and widen the extents for
+        them. Sorted by fee, those whose being set aside changes (so their key) move to their new places."""
         group = self.by_caller.get(caller, [])
         found = {id(a.call): a for a in screen_caller(group, known) if a.call is not None}
         flagged = self.flagged
@@ -575,6 +584,9 @@ class HeldCalls:
             assert order is not None
             order.put_back(moving)
         self.sums.update(caller, [c for c in group if id(c) not in flagged])
+        if self._extents is not None:
+            for call in group:
+                self._extents.widen(call, id(call) not in flagged)
         self.touched.add(caller)
 
 

@@ -18,6 +18,7 @@ from telbill.rules.fields import SECONDS_PER_DAY, parse_moment
 from telbill.rules.records import format_moment
 from telbill.rules.screening import Anomaly
 from telbill.session.facade import (
+    CallExtents,
     CallSort,
     RepeatAction,
     RepeatedPhoneError,
@@ -87,6 +88,14 @@ def indexes_agree(s: Session) -> None:
         assert list(map(id, held.by_line.index)) == list(map(id, by_line))
     assert sorted(map(id, (c for day in held.by_day.days.values() for c in day))) == sorted(map(id, s.calls))
     assert indexed(s) == walked(s)
+    assert fits(s.call_extents(), CallExtents.of(s.calls, lambda c: s.anomaly_of(c) is None))
+
+
+def fits(kept: CallExtents, needed: CallExtents) -> bool:
+    """Every value of ``needed`` fits in the extents ``kept`` (which only widen)."""
+    return (kept.caller >= needed.caller and kept.callee >= needed.callee and kept.shortest <= needed.shortest
+            and kept.longest >= needed.longest and kept.two_days >= needed.two_days
+            and all(kept.billed[kind] >= seconds for kind, seconds in needed.billed.items()))
 
 
 MONTHS = ["2020-11", "2020-12", "2021-01", "2021-02", "2021-03", "2021-04"]
@@ -245,6 +254,7 @@ def test_after_any_changes_the_session_equals_a_fresh_load(tmp_path_factory: pyt
     assert snapshot(s) == snapshot(fresh)
     assert s.held_calls.month_sums() == fresh.held_calls.month_sums()
     assert indexed(s) == indexed(fresh)
+    assert fresh.call_extents() == CallExtents.of(fresh.calls, lambda c: fresh.anomaly_of(c) is None)
 
 
 @settings(max_examples=200, deadline=None)
