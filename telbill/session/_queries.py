@@ -123,7 +123,7 @@ class Queries:
         """Months with at least one valid call, oldest first (from the day index: the month sums
         need not be made for it)."""
         flagged = self.loaded.held_calls.flagged
-        return self.loaded.held_calls.by_day.months(lambda c: id(c) not in flagged)
+        return self.loaded.held_calls.by_day().months(lambda c: id(c) not in flagged)
 
     def month_totals(self, month: str) -> dict[str, int]:
         """Phone → that month's bill total (rent and feature included), in fen."""

@@ -37,7 +37,7 @@ class Search:
     def find_calls_by_days(self, first_day: int, last_day: int) -> LinkedList[Call]:
         """Calls that start on ``first_day`` … ``last_day`` (day numbers, inclusive), in the current order."""
         held = self.loaded.held_calls
-        found = held.by_day.between(first_day, last_day)
+        found = held.by_day().between(first_day, last_day)
         order = held.order
         if order is None:
             found.sort(key=lambda c: c.line_no or 0)

@@ -86,7 +86,7 @@ def indexes_agree(s: Session) -> None:
         assert held.by_line is not None
         by_line = sorted(s.calls, key=lambda c: c.line_no or 0)
         assert list(map(id, held.by_line.index)) == list(map(id, by_line))
-    assert sorted(map(id, (c for day in held.by_day.days.values() for c in day))) == sorted(map(id, s.calls))
+    assert sorted(map(id, (c for day in held.by_day().days.values() for c in day))) == sorted(map(id, s.calls))
     assert indexed(s) == walked(s)
     assert fits(s.call_extents(), CallExtents.of(s.calls, lambda c: s.anomaly_of(c) is None))
 
