@@ -74,8 +74,9 @@ def test_menu_steps_time_every_sort_beside_sorted(tmp_path: Path, monkeypatch: p
                           ("a month's calls, first page (item 8)", "0.3"),
                           ("a subscriber's calls, first page (item 8)", "0.3")):
         label = re.escape(label)
-        assert re.search(rf"  {label} +median +[0-9.]+ s, slowest +[0-9.]+ s +\(target <= {target} s\)", out)
-        assert re.search(rf"  {label} +[0-9.]+ s +\(target <= {target} s\)", out)  # after an edit
+        assert re.search(rf"  {label} +first +[0-9.]+ s, then median +[0-9.]+ s \(CPU +[0-9.]+ s\), "
+                         rf"slowest +[0-9.]+ s +\(target <= {target} s\)", out)
+        assert re.search(rf"  {label} +[0-9.]+ s \(CPU +[0-9.]+ s\) +\(target <= {target} s\)", out)  # after an edit
     assert "(the targets of what the menu shows are set at 1,000,000 calls)" in out
     assert list((tmp_path / "scratch").iterdir()) == []
     assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["calls2000-users40-seed2024"]
