@@ -171,7 +171,7 @@ class CallExtents:
         extents = cls()
         caller = callee = 0
         two_days = False
-        lo = hi = 0
+        lo = hi = floor = 0
         longest = extents.billed
         for call in calls:
             if len(call.caller) > caller:
@@ -186,10 +186,11 @@ class CallExtents:
                 lo = seconds
             if not two_days and end // SECONDS_PER_DAY != start // SECONDS_PER_DAY:
                 two_days = True
-            if seconds > 0:
+            if seconds > floor:  # longer than some class's longest: only then is the class looked up
                 kind = classify(call.callee)
                 if seconds > longest[kind] and is_billed(call):
                     longest[kind] = seconds
+                    floor = min(longest.values())
         extents.caller, extents.callee, extents.shortest, extents.longest = caller, callee, lo, hi
         extents.two_days = two_days
         return extents
