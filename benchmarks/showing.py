@@ -26,9 +26,11 @@ from rich.console import Console
 
 from telbill.menu.ask import BackToMenu, PageMove
 from telbill.menu.context import Ctx
-from telbill.menu.items import item_search, item_show_calls, item_show_users
+from telbill.menu.items.bills import item_anomalies
+from telbill.menu.items.search import item_search
+from telbill.menu.items.show import item_show_calls, item_show_users
+from telbill.menu.items.statement import item_statement, item_statistics
 from telbill.menu.plain import PlainAsker
-from telbill.menu.reports import item_anomalies, item_statement, item_statistics
 from telbill.menu.view import View
 from telbill.rules.records import User
 from telbill.session.facade import Session
@@ -43,7 +45,7 @@ class FirstPage(PlainAsker):
 
     paged = True
 
-    def page(self, where: str) -> PageMove:
+    def page(self, where: str, *, jump: bool = True) -> PageMove:
         return PageMove.STOP
 
 

@@ -168,7 +168,7 @@ def _first_page(session: Session) -> Callable[[], object]:
     class OnePage(PlainAsker):
         paged = True
 
-        def page(self, where: str) -> PageMove:
+        def page(self, where: str, *, jump: bool = True) -> PageMove:
             return PageMove.STOP
 
     tr = Translator("en")

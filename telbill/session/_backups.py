@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from telbill.errors import ConflictError, InputFileError, NotFoundError
+from telbill.constants import DataKind
+from telbill.errors import ConflictError, InputFileError, NotFoundError, Notice
 from telbill.session._change import Change
 from telbill.session._keeping import Keeping
-from telbill.session._loaded import CALLS, USERS, Loaded
+from telbill.session._loaded import Loaded
 from telbill.store import history
-from telbill.store.audit import AuditEntry
+from telbill.store.audit import Action, AuditEntry
 from telbill.store.disk import file_digest
-from telbill.store.history import Backup
+from telbill.store.history import Backup, CopyBack
 from telbill.store.keeper import SavePlan, undo_plan
 from telbill.store.lines import LineEdit
 
@@ -20,13 +21,15 @@ class Backups:
     def __init__(self, loaded: Loaded, keeping: Keeping) -> None:
         self.loaded = loaded
         self.keeping = keeping
+        self._told: set[tuple[str, str]] = set()
+        """Notices about the backup folder already given (each is given once)."""
 
     # -- backups --------------------------------------------------------------------------
 
     def backup_now(self) -> list[Change]:
         """Copy both data files into the backup folder now (full copies, as asked); the store logs them."""
         loaded = self.loaded
-        return [Change("backup", str(loaded.path(kind)), str(copy), loaded.path(kind), copy)
+        return [Change(Action.BACKUP, str(loaded.path(kind)), str(copy), loaded.path(kind), copy)
                 for kind, copy in loaded.keeper.back_up()]
 
     def list_backups(self) -> list[Backup]:
@@ -38,7 +41,7 @@ class Backups:
         loaded = self.loaded
         return history.backups(self._records(), {
             kind: history.Kept(loaded.backup_dir(kind), loaded.path(kind).name, loaded.states[kind].digest)
-            for kind in (USERS, CALLS)})
+            for kind in DataKind})
 
     def restore(self, chosen: Backup) -> Change:
         """Put a backup back in place (the file being replaced is kept as a full copy,
@@ -61,16 +64,28 @@ class Backups:
             lines, fmt, ended, digest = version
             plan = SavePlan(kind, state, loaded.lines(kind), whole=lines, whole_format=fmt, whole_ended=ended)
         after = f"{chosen.path} sha256:{digest[:12]}"
-        with self.keeping.saving([plan], [AuditEntry("restore", before, after)]) as saved:
+        with self.keeping.saving([plan], [AuditEntry(Action.RESTORE, before, after)]) as saved:
             self.keeping.update_held(kind, saved[kind], None)
-        return Change("restore", before, after, path, saved[kind].copy, None, saved[kind].undo, saved[kind].raced)
+        return Change(Action.RESTORE, before, after, path, saved[kind].copy, None, saved[kind].undo,
+                      saved[kind].raced)
 
     # -- undo -----------------------------------------------------------------------------
 
     def _records(self) -> list[history.UndoRecord]:
+        """The undo records of both files, newest first; a record file that is not as telbill
+        writes it is moved aside, and the operator told (once)."""
         loaded = self.loaded
-        return history.read_records({USERS: (loaded.backup_dir(USERS), loaded.paths.users.name),
-                                     CALLS: (loaded.backup_dir(CALLS), loaded.paths.calls.name)})
+        read = history.read_records({kind: (loaded.backup_dir(kind), loaded.path(kind).name) for kind in DataKind})
+        self._tell(read.notices)
+        return read.records
+
+    def _tell(self, notices: list[Notice]) -> None:
+        """Add notices about the backup folder, each only once."""
+        for notice in notices:
+            key = (notice.key, str(notice.params.get("path")))
+            if key not in self._told:
+                self._told.add(key)
+                self.loaded.notices.append(notice)
 
     def _undoable(self) -> tuple[history.UndoRecord | None, int]:
         """The newest change that can still be taken back, and how many newer ones cannot.
@@ -78,13 +93,21 @@ class Backups:
         A change can be taken back while every file it changed is still as the
         change left it (its fingerprint): a file changed outside telbill since
         makes that change, and every earlier one of that file, a matter for a
-        full restore. Changes of the other file stay undoable.
+        full restore. Changes of the other file stay undoable. A record that names
+        the files as they are but does not fit them (its sizes or line numbers) is
+        not telbill's: it is moved aside and named, never used.
         """
-        states = self.loaded.states
+        loaded = self.loaded
+        states = loaded.states
         skipped = 0
         for record in self._records():
             if all(states[kind].digest == part.after.sha256 for kind, part in record.files.items()):
-                return record, skipped
+                misfits = [f"files.{kind}.{field}" for kind, part in record.files.items()
+                           if (field := part.misfit(states[kind].size, len(loaded.lines(kind)))) is not None]
+                if not misfits:
+                    return record, skipped
+                self._tell([history.set_aside_record(path, misfits[0]) for path in record.paths])
+                continue
             skipped += 1
         return None, skipped
 
@@ -107,8 +130,9 @@ class Backups:
             plans.append(undo_plan(kind, loaded.states[kind], loaded.lines(kind), part, loaded.backup_dir(kind)))
         done = list(reversed(record.entries))
         with self.keeping.saving(plans, [e.undone() for e in done], drop=record.paths, record=False) as saved:
-            edits: dict[str, LineEdit | None] = {}
+            edits: dict[DataKind, LineEdit | None] = {}
             for kind, taken in record.files.items():
-                edits[kind] = None if "copy" in taken.undo else history.held_edit(taken, len(loaded.lines(kind)))
+                edits[kind] = None if isinstance(taken.undo, CopyBack) \
+                    else history.held_edit(taken, len(loaded.lines(kind)))
             self.keeping.update_all(saved, edits)
-        return [self.keeping.change("undo", e.after, e.before, saved[history.kind_of(e, record)]) for e in done]
+        return [self.keeping.change(Action.UNDO, e.after, e.before, saved[history.kind_of(e, record)]) for e in done]

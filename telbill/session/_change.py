@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from telbill.rules.records import Call, User
+from telbill.store.audit import Action
 
 Record = User | Call
 
@@ -19,9 +20,7 @@ def record_text(record: Record) -> str:
 class Change:
     """One saved change, as written to the audit log."""
 
-    action: str
-    """add-user, modify-user, delete-user, add-call, modify-call, delete-call,
-    delete-line, comment-line, backup, restore, undo."""
+    action: Action
     before: str | None
     """The record before (``None`` for an add)."""
     after: str | None

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from telbill.constants import DataKind
 from telbill.errors import ValidationError
 from telbill.lists.linked import LinkedList
 from telbill.rules.fields import validate_phone
 from telbill.rules.records import Call
 from telbill.rules.screening import Anomaly, screen_calls
-from telbill.session._loaded import CALLS, USERS, Loaded
+from telbill.session._loaded import Loaded
 from telbill.store.keeper import writable_problem
 from telbill.text.i18n import Tr
 
@@ -67,19 +68,22 @@ class Checks:
         """InputFileError when ``path`` is one of the files read (data, tariff, audit log, backups)."""
         loaded = self.loaded
         protected = loaded.paths.protected(audit_log=loaded.audit_log,
-                                           backup_dirs=[loaded.backup_dir(kind) for kind in (USERS, CALLS)])
+                                           backup_dirs=[loaded.backup_dir(kind) for kind in DataKind])
         protected.refuse(path)
 
     def unwritable(self) -> list[Path]:
         """The data files whose changes could not be saved now (see :meth:`check_writable`)."""
-        paths = [self.loaded.path(kind) for kind in (USERS, CALLS)]
-        return [path for path in paths if writable_problem(path) is not None]
+        loaded = self.loaded
+        return [loaded.path(kind) for kind in DataKind
+                if writable_problem(loaded.path(kind), loaded.states[kind].fmt) is not None]
 
-    def check_writable(self, *kinds: str) -> None:
+    def check_writable(self, *kinds: DataKind) -> None:
         """OutputError now, before the operator types anything, when a change to the
-        ``users`` / ``calls`` file could not be saved (read-only file, no permission,
-        a folder that cannot be written)."""
-        self.loaded.keeper.check_writable(kinds or (USERS, CALLS))
+        file of ``kinds`` (both when none is given) could not be saved: read-only file, no
+        permission, a folder that cannot be written, a file whose byte-order mark claims an
+        encoding it does not decode in."""
+        states = self.loaded.states
+        self.loaded.keeper.check_writable(kinds or tuple(DataKind), {k: state.fmt for k, state in states.items()})
 
     def anomaly_for(self, call: Call, replacing: Call | None = None) -> Anomaly | None:
         """Why a new or changed ``call`` would be set aside at billing, or ``None``."""

@@ -14,7 +14,7 @@ from telbill.session._checks import AnomalyError, Checks
 from telbill.session._keeping import Keeping
 from telbill.session._loaded import CALLS, USERS, Loaded
 from telbill.session._queries import Queries
-from telbill.store.audit import AuditEntry
+from telbill.store.audit import Action, AuditEntry
 from telbill.store.lines import LineEdit
 from telbill.text.display import quote
 
@@ -77,8 +77,8 @@ class Edits:
         user = User(phone, validate_name(name), _fen(rent), _fen(feature))
         text = record_text(user)
         saved = self.keeping.save({USERS: LineEdit.append(len(self.loaded.held_users.lines), text)},
-                                  [AuditEntry("add-user", None, text)])
-        return self.keeping.change("add-user", None, text, saved[USERS], self.queries.user(phone))
+                                  [AuditEntry(Action.ADD_USER, None, text)])
+        return self.keeping.change(Action.ADD_USER, None, text, saved[USERS], self.queries.user(phone))
 
     def modify_user(
         self,
@@ -113,12 +113,12 @@ class Edits:
             return None
         assert old.line_no is not None
         replaced = {old.line_no: _with_comment(record_text(new), self.loaded.held_users.lines[old.line_no - 1])}
-        entries = [AuditEntry("modify-user", record_text(old), record_text(new))]
+        entries = [AuditEntry(Action.MODIFY_USER, record_text(old), record_text(new))]
         deleted: set[int] = set()
         if new.phone != old.phone:
             self._repeats(old.phone, repeats, replaced, deleted, entries)
         saved = self.keeping.save({USERS: LineEdit(replaced, frozenset(deleted))}, entries)
-        return self.keeping.change("modify-user", entries[0].before, entries[0].after, saved[USERS],
+        return self.keeping.change(Action.MODIFY_USER, entries[0].before, entries[0].after, saved[USERS],
                                    self.queries.user(new.phone))
 
     def delete_user(self, phone: str, *, with_calls: bool = False,
@@ -141,11 +141,11 @@ class Edits:
             theirs = self.loaded.held_calls.of(phone)
             if theirs:
                 edits[CALLS] = LineEdit(delete=frozenset(c.line_no for c in theirs if c.line_no is not None))
-                entries += [AuditEntry("delete-call", record_text(c), None) for c in theirs]
-        entries.append(AuditEntry("delete-user", record_text(user), None))
+                entries += [AuditEntry(Action.DELETE_CALL, record_text(c), None) for c in theirs]
+        entries.append(AuditEntry(Action.DELETE_USER, record_text(user), None))
         entries += repeat_entries
         saved = self.keeping.save(edits, entries)
-        return [self.keeping.change(e.action, e.before, e.after, saved[CALLS if e.action == "delete-call" else USERS])
+        return [self.keeping.change(e.action, e.before, e.after, saved[CALLS if e.action is Action.DELETE_CALL else USERS])
                 for e in entries]
 
     def _repeats(self, phone: str, how: RepeatAction | None, replaced: dict[int, str], deleted: set[int],
@@ -159,10 +159,10 @@ class Edits:
         for number, text in lines:
             if how is RepeatAction.DELETE:
                 deleted.add(number)
-                entries.append(AuditEntry("delete-line", text, None))
+                entries.append(AuditEntry(Action.DELETE_LINE, text, None))
             else:
                 replaced[number] = "# " + text
-                entries.append(AuditEntry("comment-line", text, "# " + text))
+                entries.append(AuditEntry(Action.COMMENT_LINE, text, "# " + text))
 
     # -- calls ----------------------------------------------------------------------------
 
@@ -176,8 +176,8 @@ class Edits:
         self._refuse_anomaly(call, None, accept_anomaly)
         text = record_text(call)
         count = len(self.loaded.held_calls.lines)
-        saved = self.keeping.save({CALLS: LineEdit.append(count, text)}, [AuditEntry("add-call", None, text)])
-        return self.keeping.change("add-call", None, text, saved[CALLS], self.keeping.written_call(count + 1))
+        saved = self.keeping.save({CALLS: LineEdit.append(count, text)}, [AuditEntry(Action.ADD_CALL, None, text)])
+        return self.keeping.change(Action.ADD_CALL, None, text, saved[CALLS], self.keeping.written_call(count + 1))
 
     def modify_call(
         self,
@@ -207,8 +207,8 @@ class Edits:
         number = call.line_no
         before, after = record_text(call), record_text(new)
         edit = LineEdit({number: _with_comment(after, self.loaded.held_calls.lines[number - 1])})
-        saved = self.keeping.save({CALLS: edit}, [AuditEntry("modify-call", before, after)])
-        return self.keeping.change("modify-call", before, after, saved[CALLS], self.keeping.written_call(number))
+        saved = self.keeping.save({CALLS: edit}, [AuditEntry(Action.MODIFY_CALL, before, after)])
+        return self.keeping.change(Action.MODIFY_CALL, before, after, saved[CALLS], self.keeping.written_call(number))
 
     def delete_call(self, call: Call) -> Change:
         """Delete a call record held here."""
@@ -216,8 +216,8 @@ class Edits:
         assert call.line_no is not None
         before = record_text(call)
         saved = self.keeping.save({CALLS: LineEdit(delete=frozenset({call.line_no}))},
-                                  [AuditEntry("delete-call", before, None)])
-        return self.keeping.change("delete-call", before, None, saved[CALLS])
+                                  [AuditEntry(Action.DELETE_CALL, before, None)])
+        return self.keeping.change(Action.DELETE_CALL, before, None, saved[CALLS])
 
     def _refuse_anomaly(self, call: Call, replacing: Call | None, accept: bool) -> None:
         if accept:

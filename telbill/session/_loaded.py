@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from telbill.constants import DataKind
 from telbill.errors import InputFileError, Notice
 from telbill.files.dataset import DataPaths, Dataset, LoadProgress, load_tariff
 from telbill.rules.tariff import Tariff
@@ -24,7 +25,7 @@ from telbill.session.held import HeldCalls, HeldUsers, read_calls, read_users
 from telbill.store.disk import FileState
 from telbill.store.keeper import Keeper
 
-USERS, CALLS = "users", "calls"
+USERS, CALLS = DataKind.USERS, DataKind.CALLS
 
 
 def login_name() -> str:
@@ -65,15 +66,15 @@ class Loaded:
         self.clock = clock
         self._backup_dir = backup_dir
         self.long_lived = long_lived
-        self.reloaded: list[Callable[[str], None]] = []
+        self.reloaded: list[Callable[[DataKind], None]] = []
         """Called with ``users`` or ``calls`` after that file was read again."""
-        self.keeper = Keeper({USERS: paths.users, CALLS: paths.calls},
-                             {USERS: self.backup_dir(USERS), CALLS: self.backup_dir(CALLS)},
+        self.keeper = Keeper({kind: self.path(kind) for kind in DataKind},
+                             {kind: self.backup_dir(kind) for kind in DataKind},
                              audit_log, self.operator, clock)
         self.notices: list[Notice] = self.keeper.start()
         """What the operator should be told: saves cut short and finished or taken back, races."""
         tariff, tariff_source = load_tariff(paths.tariff_path())
-        self.states: dict[str, FileState] = {}
+        self.states: dict[DataKind, FileState] = {}
         """Each file's fingerprint as last read or saved."""
         self.held_users: HeldUsers
         self.held_calls: HeldCalls
@@ -87,17 +88,17 @@ class Loaded:
     def tariff(self) -> Tariff:
         return self.dataset.tariff
 
-    def path(self, kind: str) -> Path:
-        """The file of ``users`` or ``calls``."""
+    def path(self, kind: DataKind) -> Path:
+        """The file of ``kind``."""
         return self.paths.users if kind == USERS else self.paths.calls
 
-    def backup_dir(self, kind: str) -> Path:
+    def backup_dir(self, kind: DataKind) -> Path:
         """Where backups of that file go."""
         if self._backup_dir is not None:
             return self._backup_dir
         return self.path(kind).parent / "backup"
 
-    def lines(self, kind: str) -> list[str]:
+    def lines(self, kind: DataKind) -> list[str]:
         """The held lines of that file (what it holds)."""
         return self.held_users.lines if kind == USERS else self.held_calls.lines
 
@@ -107,13 +108,13 @@ class Loaded:
         One ``stat`` per file; the bytes are hashed only when it differs.
         """
         changed = []
-        for kind in (USERS, CALLS):
+        for kind in DataKind:
             if not self.states[kind].unchanged():
                 self.reload(kind)
                 changed.append(self.path(kind))
         return changed
 
-    def reload(self, kind: str, *, whole: bool = False) -> None:
+    def reload(self, kind: DataKind, *, whole: bool = False) -> None:
         """Read one file again (changed outside telbill, or restored) and screen what depends on it
         (``whole``: every call, when what was held may be wrong)."""
         if kind == USERS:

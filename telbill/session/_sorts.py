@@ -14,6 +14,7 @@ from enum import Enum
 from operator import attrgetter
 from typing import Any
 
+from telbill.constants import DataKind
 from telbill.errors import ValidationError
 from telbill.lists.ordering import move_in_order
 from telbill.rules.records import Call, User
@@ -127,7 +128,7 @@ class Sorts:
         touched.clear()
         move_in_order(held.file.users, list(moved.values()), order.key(), order.reverse)
 
-    def after_reload(self, kind: str) -> None:
+    def after_reload(self, kind: DataKind) -> None:
         """A file read again: its records in the order chosen (users by month total follow the calls)."""
         if kind == USERS:
             if self._user_sort is not None:

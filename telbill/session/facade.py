@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
-from telbill.constants import DEFAULT_AUDIT_LOG
+from telbill.constants import DEFAULT_AUDIT_LOG, DataKind
 from telbill.errors import Notice, Problem
 from telbill.files.dataset import DataPaths, Dataset, LoadProgress
 from telbill.files.report import RunInfo
@@ -179,20 +179,29 @@ class Session:
         """The prices calls are rated with."""
         return self._loaded.tariff
 
-    def path(self, kind: str) -> Path:
+    def path(self, kind: DataKind) -> Path:
         """The file of ``users`` or ``calls``."""
         return self._loaded.path(kind)
 
-    def backup_dir(self, kind: str) -> Path:
+    def backup_dir(self, kind: DataKind) -> Path:
         """Where backups of that file go."""
         return self._loaded.backup_dir(kind)
 
     def refresh(self) -> list[Path]:
-        """Reload the files that changed on disk since they were read; return them."""
-        return self._loaded.refresh()
+        """Reload the files that changed on disk since they were read; return them. Then add the
+        lines another program wrote into a file a save had replaced (see :meth:`Keeping.take_found`).
+
+        One ``stat`` per file; the bytes are hashed only when it differs.
+        """
+        changed = self._loaded.refresh()
+        self._keeping.take_found()
+        return changed
 
     def close(self) -> None:
-        """Done with the session: a ``long_lived`` one gives its records back to the garbage collector."""
+        """Done with the data: the lines written into replaced files are added a last time, those
+        files let go, and a ``long_lived`` session gives its records back to the garbage collector.
+        Never raises."""
+        self._keeping.close()
         self._loaded.close()
 
     # -- queries -------------------------------------------------------------------------
@@ -268,7 +277,7 @@ class Session:
         """The data files whose changes could not be saved now."""
         return self._checks.unwritable()
 
-    def check_writable(self, *kinds: str) -> None:
+    def check_writable(self, *kinds: DataKind) -> None:
         """OutputError now, before the operator types anything, when a change to the
         ``users`` / ``calls`` file could not be saved."""
         self._checks.check_writable(*kinds)

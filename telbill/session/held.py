@@ -30,6 +30,7 @@ from telbill.files.loader import (
 )
 from telbill.lists.linked import IntrusiveList, LinkedList
 from telbill.lists.ordering import Ordered, place_in_file_order
+from telbill.rules.billing import MonthSums
 from telbill.rules.records import AnomalyCode, Call, User
 from telbill.rules.screening import (
     Anomaly,
@@ -39,7 +40,6 @@ from telbill.rules.screening import (
     screen_by_caller,
     screen_caller,
 )
-from telbill.rules.billing import MonthSums
 from telbill.rules.tariff import Tariff
 from telbill.session._indexes import CallExtents, CallsByDay, SumsByMonth
 from telbill.store.disk import FileState, read_file, state_of

@@ -65,7 +65,7 @@ def at(day: str) -> int:
         (validate_moment, "2021-02-28 24:00:00", "impossible time '24:00:00'"),
         (validate_moment, "yesterday", "'yesterday' is not a date and time like 2021-01-31 08:00:00"),
         (validate_date, "2021-13-01", "impossible date '2021-13-01': there is no month 13"),
-        (validate_month, "2021-13", "'2021-13' is not a month like 2021-01"),
+        (validate_month, "2021-13", "'2021-13' is not a month: there is no month 13"),
     ],
 )
 def test_typed_values_are_refused_with_the_reason(check: Any, text: str, message: str) -> None:

@@ -587,12 +587,12 @@ AUDIT_FULL = "output/audit.log: cannot be written (File too large); the change w
 JOURNAL_FULL = "{data}/data/.users.txt.journal: cannot be written (File too large)"
 
 
-@pytest.mark.parametrize(("limit", "third"), [(16384, AUDIT_FULL), (4096, JOURNAL_FULL)],
+@pytest.mark.parametrize(("limit", "third"), [(16384, AUDIT_FULL), (2048, JOURNAL_FULL)],
                          ids=["audit-log", "journal"])
 def test_an_audit_log_that_cannot_grow_means_no_change(data: Path, limit: int, third: str) -> None:
     """With ``ulimit -f`` reached by the audit log, an add, a modify and a two-file delete are each
     taken back after the write failed, and said so; the files are as they were. A journal that
-    cannot be written whole (the two-file delete's, over 4 KiB) refuses the change too."""
+    cannot be written whole (the two-file delete's, over 2 KiB) refuses the change too."""
     (data / "output").mkdir()
     (data / "output/audit.log").write_text("x" * (limit - 7) + "\n", "utf-8")
     proc = subprocess.run([sys.executable, "-c", FSIZE_SCRIPT, str(limit)], cwd=data, capture_output=True,
@@ -750,9 +750,10 @@ def test_without_hard_links_the_old_file_is_renamed_aside(data: Path, monkeypatc
     assert change.raced and change.backup is not None and change.backup.read_text("utf-8").endswith(outside)
 
 
-def test_a_forged_journal_naming_other_files_is_left_alone(data: Path) -> None:
+def test_a_forged_journal_naming_other_files_is_moved_aside(data: Path) -> None:
     """A journal beside the data files that names a file telbill does not keep there (a victim
-    outside the data folder, a temporary file that is a symbolic link) changes nothing."""
+    outside the data folder, a temporary file that is a symbolic link) changes nothing: it is
+    moved aside and named."""
     import json
 
     victim = data / "victim.txt"
@@ -760,7 +761,8 @@ def test_a_forged_journal_naming_other_files_is_left_alone(data: Path) -> None:
     folder = data / "data"
     (folder / ".users.txt.abcdefgh.tmp").symlink_to(victim)
     forged = {
-        "version": 1, "tx": "x", "audit_log": str(victim), "audit_offset": 0, "audit_text": "precious\n",
+        "version": 1, "tx": "x", "audit_log": str(victim), "audit_offset": 0,
+        "audit_text": "2026-01-01T00:00:00\ttester\tadd-user\tbefore: -\tafter: precious\n",
         "files": [{"path": str(victim), "how": "truncate", "offset": 0, "data": "70"}],
         "records": [[str(victim), "{}"]], "drop": [str(victim)],
     }
@@ -775,8 +777,10 @@ def test_a_forged_journal_naming_other_files_is_left_alone(data: Path) -> None:
     assert not (folder / "users.txt").is_symlink()
     assert (folder / "users.txt").read_text("utf-8") == USERS
     told = [str(n) for n in s.notices]
-    assert told[0] == f"{folder}/.users.txt.journal: a journal that names files telbill does not keep here was left alone"
+    assert told[0] == (f"{folder}/.users.txt.journal: a journal that names files telbill does not keep here was "
+                       f"moved aside as {folder}/.users.txt.journal.bad and not used (nothing it names was removed)")
     assert len(told) == 2
+    assert (folder / ".users.txt.journal.bad").is_file() and (folder / ".users.txt.abcdefgh.tmp").is_symlink()
 
 
 def test_an_undone_add_whose_audit_line_fails_is_put_back_whole(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
