@@ -370,10 +370,10 @@ class HeldCalls:
         Its cost is what the edit changes: the records of the callers it touches are
         screened again and, in a sort order, put back in their places by bisection; only
         line numbers that move (a line deleted or inserted before the end) take one walk.
-        Four steps: what the edit replaces and writes is read (nothing changes yet); the
-        records that go or change leave the order, the indexes and the list; the lines
-        and their numbers are moved; the records written join the indexes, their callers
-        are screened again and the new records take their places in the list.
+        Step by step: what the edit replaces and writes is read (nothing changes yet); the
+        records that go or change leave the order, the indexes and the list; the lines and
+        their numbers move; the records written join the indexes; last, their callers are
+        screened again and the new records take their places in the list.
         """
         change = self._read_change(edit)
         self._take_out(change)
