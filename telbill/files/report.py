@@ -12,7 +12,7 @@ from operator import add, attrgetter
 
 from telbill.rules.billing import Bills, MonthBill
 from telbill.rules.records import AnomalyCode, User, format_fen
-from telbill.rules.screening import Anomaly, Screening
+from telbill.rules.screening import Anomaly, code_counts
 from telbill.text.display import ljust, rjust, width
 from telbill.text.i18n import Tr
 
@@ -319,19 +319,20 @@ def anomaly_detail(anomaly: Anomaly, tr: Tr) -> str:
     return tr(anomaly.key, **anomaly.params)
 
 
-def format_anomalies(result: Screening, info: RunInfo, tr: Tr) -> list[str]:
-    """The anomalies file: header with counts per code, then one line per record.
+def format_anomalies(anomalies: Sequence[Anomaly], info: RunInfo, tr: Tr) -> list[str]:
+    """The anomalies file: header with counts per code, then one line per record (``anomalies``
+    in file order).
 
     Apart from its comments it is a valid calls file: each record's own text,
     then ``  # CODE: detail (calls.txt line N)``.
     """
     name = os.path.basename(info.calls_source) or info.calls_source
     lines = header_lines(info, tr, "anomalies.title")
-    counts = result.counts()
+    counts = code_counts(anomalies)
     for code in AnomalyCode:
         lines.append(f"# {code.value}: {counts[code]}")
-    lines.append("# " + tr("anomalies.total", count=len(result.anomalies)))
-    for a in result.anomalies:
+    lines.append("# " + tr("anomalies.total", count=len(anomalies)))
+    for a in anomalies:
         # "(calls.txt line N)" is part of the file's format (SPEC §3): the same in
         # both languages, so scripts can find the line whatever the interface.
         where = f"{name} line {a.line_no}" if a.line_no is not None else tr("anomalies.where_new")

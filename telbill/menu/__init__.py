@@ -95,7 +95,7 @@ def run_menu(
     with keys:
         with LoadingBar(console, tr, show=not use_plain and console.is_terminal, timer=timer) as bar:
             session = Session(paths, audit_log=audit_log, backup_dir=backup_dir, operator=operator,
-                              progress=bar.update)
+                              progress=bar.update, long_lived=True)
         try:
             return MainMenu(Ctx(session, view, asker, tr), plain=use_plain).run()
         finally:

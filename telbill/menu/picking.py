@@ -135,8 +135,7 @@ def ask_month(ctx: Ctx, offer: str | None = None) -> str:
     return ctx.ask.text(ctx.tr("menu.ask.month"), validate_month, offer=offer or latest_month(ctx))
 
 
-def latest_month_of(ctx: Ctx, phone: str) -> str | None:
-    """The last month in which this subscriber has a billed call."""
-    s = ctx.session
-    with ctx.busy("menu.busy.months"):
-        return max((c.month for c in s.calls_of(phone) if s.anomaly_of(c) is None), default=None)
+def ask_statement_month(ctx: Ctx, phone: str) -> str:
+    """The month of a subscriber's statement (item 11, and search → statement alike): the month of
+    their latest call, billed or set aside, is offered; else the last month with a billed call."""
+    return ask_month(ctx, ctx.session.latest_month_of(phone))

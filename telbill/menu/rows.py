@@ -127,34 +127,18 @@ def call_row(ctx: Ctx, number: int, call: Call) -> list[str | Text]:
             class_label(ctx, call.call_class), duration_text(call.duration), fee, note]
 
 
-def measure_calls(ctx: Ctx, calls: Sequence[Call], fit: Fit) -> None:
-    """Widen ``fit`` for every row of ``calls`` in one pass, without making the rows.
+def measure_calls(ctx: Ctx, calls: Sequence[Call], fit: Fit, *, every: bool = False) -> None:
+    """Widen ``fit`` for every row of ``calls``, without making the rows: from their extents
+    (one pass; ``every``: the list is every record held, whose extents the session keeps).
 
     The fee column gets the width of the fee of each class's longest billed call
     (a fee only grows with the duration), so no call needs to be rated.
     """
-    anomaly_of = ctx.session.anomaly_of
-    caller = callee = 0
-    two_days = False
-    lo = hi = 0
-    longest = {c: 0 for c in CallClass}
-    for call in calls:
-        if len(call.caller) > caller:
-            caller = len(call.caller)
-        if len(call.callee) > callee:
-            callee = len(call.callee)
-        seconds = call.end - call.start
-        if seconds > hi:
-            hi = seconds
-        elif seconds < lo:
-            lo = seconds
-        if not two_days and call.end // SECONDS_PER_DAY != call.start // SECONDS_PER_DAY:
-            two_days = True
-        kind = call.call_class
-        if seconds > longest[kind] and anomaly_of(call) is None:
-            longest[kind] = seconds
+    extents = ctx.session.call_extents(None if every else calls)
     tariff = ctx.session.tariff
-    fee = max([1] + [len(money(tariff.fee(kind, s))) for kind, s in longest.items()])
+    fee = max([1] + [len(money(tariff.fee(kind, s))) for kind, s in extents.billed.items()])
+    caller, callee, two_days = extents.caller, extents.callee, extents.two_days
+    lo, hi = extents.shortest, extents.longest
     labels = [class_label(ctx, c) for c in CallClass]
     notes = note_short(ctx)
     for i, w in enumerate([len(str(len(calls))), caller, callee, 19, 19 if two_days else 8,
@@ -164,11 +148,13 @@ def measure_calls(ctx: Ctx, calls: Sequence[Call], fit: Fit) -> None:
 
 
 def show_calls(ctx: Ctx, calls: Sequence[Call], title: str, *, numbered: bool = False,
-               one_caller: bool = False) -> bool:
+               one_caller: bool = False, every: bool = False) -> bool:
     """A numbered table of call records with class, duration and fee; False if the operator stopped.
-    ``numbered``: the list is there to choose one by its number; ``one_caller``: all are one caller's."""
+    ``numbered``: the list is there to choose one by its number; ``one_caller``: all are one caller's;
+    ``every``: the list is every record held (laid out without a walk over it)."""
     return ctx.view.table(call_columns(ctx, numbered=numbered, one_caller=one_caller),
-                          LazyRows(calls, partial(call_row, ctx)), title, measure=partial(measure_calls, ctx, calls))
+                          LazyRows(calls, partial(call_row, ctx)), title,
+                          measure=partial(measure_calls, ctx, calls, every=every))
 
 
 # -- bills ---------------------------------------------------------------------------------

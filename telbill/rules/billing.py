@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
@@ -74,6 +74,11 @@ def rate_call(call: Call, tariff: Tariff) -> int:
     return tariff.fee(call.call_class, call.end - call.start)
 
 
+MonthSums = tuple[dict[str, int], dict[str, int]]
+"""One month's fees of valid calls per caller (phone → fen): local, and long distance (domestic and
+international). A caller is in a month's sums when at least one of their valid calls starts in it."""
+
+
 def compute_bills(
     users: Iterable[User],
     calls: Iterable[Call],
@@ -83,9 +88,17 @@ def compute_bills(
     """Bill every month with a valid call starting in it (or just ``only_month``).
 
     ``calls`` must be the valid ones (after :func:`telbill.rules.screening.screen_calls`).
-    One pass adds each call's fee to its caller's sums for the month; the month
-    is looked up per day number, and each rate's fee per duration is computed
-    once and then looked up (integer fen throughout).
+    """
+    return bills_from_sums(users, month_sums(calls, tariff, only_month))
+
+
+def month_sums(calls: Iterable[Call], tariff: Tariff, only_month: str | None = None) -> dict[str, MonthSums]:
+    """The sums of every month with a valid call starting in it (or just ``only_month``, there even
+    without calls).
+
+    ``calls`` must be valid ones. One pass adds each call's fee to its caller's
+    sums for the month; the month is looked up per day number, and each rate's
+    fee per duration is computed once and then looked up (integer fen throughout).
     """
     rates = (tariff.local, tariff.domestic, tariff.international)
     local_fees: dict[int, int] = {}
@@ -93,8 +106,8 @@ def compute_bills(
     international_fees: dict[int, int] = {}
     # day number -> that month's sums ({caller: local fen}, {caller: long-distance
     # fen}), or None when the month is not billed (another month than only_month).
-    by_day: dict[int, tuple[dict[str, int], dict[str, int]] | None] = {}
-    by_month: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
+    by_day: dict[int, MonthSums | None] = {}
+    by_month: dict[str, MonthSums] = {}
     if only_month is not None:
         by_month[only_month] = ({}, {})
     with paused_gc():
@@ -130,18 +143,31 @@ def compute_bills(
                 fee = fees[seconds] = rates[kind].fee(seconds)
             caller = call.caller
             sums[caller] = sums.get(caller, 0) + fee
-        del by_day
+    return by_month
+
+
+def bills_from_sums(users: Iterable[User], sums: Mapping[str, MonthSums]) -> Bills:
+    """Every month of ``sums`` billed, oldest first: one row per user (in the order given) with their
+    rent, feature and the month's sums (0 without calls)."""
+    with paused_gc():
         ordered_users = list(users)
         columns = (list(map(attrgetter("phone"), ordered_users)), list(map(attrgetter("name"), ordered_users)),
                    list(map(attrgetter("rent"), ordered_users)), list(map(attrgetter("feature"), ordered_users)))
         bills = Bills()
-        for month in sorted(by_month):
-            local_sums, long_sums = by_month.pop(month)  # each month's sums go once its rows are made
-            phones = columns[0]
+        phones = columns[0]
+        for month in sorted(sums):
+            local_sums, long_sums = sums[month]
             bills.months.append(MonthBill(month, _bill_rows(
                 *columns, list(map(local_sums.get, phones, repeat(0))),
                 list(map(long_sums.get, phones, repeat(0))))))
     return bills
+
+
+def bill_row(user: User, sums: MonthSums) -> BillRow:
+    """One user's row of a month with these sums."""
+    local_sums, long_sums = sums
+    return BillRow(user.phone, user.name, user.rent, user.feature, local_sums.get(user.phone, 0),
+                   long_sums.get(user.phone, 0))
 
 
 _ROW_SLOTS = tuple(getattr(BillRow, name).__set__ for name in
@@ -201,24 +227,41 @@ class MonthRevenue:
     long_distance: int
 
 
-def revenue_by_month(bills: Bills) -> list[MonthRevenue]:
-    """Local and long-distance call revenue of each billed month."""
-    out = []
-    for m in bills.months:
-        totals = m.totals
-        out.append(MonthRevenue(m.month, totals.local, totals.long_distance))
-    return out
+def revenue_by_month(sums: Mapping[str, MonthSums]) -> list[MonthRevenue]:
+    """Local and long-distance call revenue of each billed month, oldest first."""
+    return [MonthRevenue(month, sum(sums[month][0].values()), sum(sums[month][1].values())) for month in sorted(sums)]
 
 
-def top_subscribers(bills: Bills, count: int = 10) -> list[tuple[str, str, int]]:
-    """``(phone, name, total fen)`` of the highest totals over all billed months."""
-    sums: dict[str, int] = {}
+@dataclass(frozen=True, slots=True)
+class Statistics:
+    """What item 12 shows: revenue per month, the top subscribers, the months and their grand total."""
+
+    revenue: list[MonthRevenue]
+    top: list[tuple[str, str, int]]
+    """``(phone, name, total fen)`` of the highest totals over all billed months, highest first."""
+    months: int
+    """Billed months."""
+    grand_total: int
+    """Every row of every billed month, in fen (the bill-detail file's grand total)."""
+
+
+def statistics(users: Iterable[User], sums: Mapping[str, MonthSums], count: int = 10) -> Statistics:
+    """The statistics of the bills of ``sums`` (``users`` in users.txt order), without making their
+    rows: a subscriber's total over the months is their rent and feature once per billed month
+    plus their fees; ties keep users.txt order."""
+    months = len(sums)
+    totals: dict[str, int] = {}
     names: dict[str, str] = {}
-    for m in bills.months:
-        for row in m.rows:
-            sums[row.phone] = sums.get(row.phone, 0) + row.total
-            names[row.phone] = row.name
+    for user in users:
+        totals[user.phone] = (user.rent + user.feature) * months
+        names[user.phone] = user.name
+    revenue = revenue_by_month(sums)
+    for local_sums, long_sums in sums.values():
+        for fees in (local_sums, long_sums):
+            for phone, fee in fees.items():
+                if phone in totals:
+                    totals[phone] += fee
     ranked: LinkedList[tuple[str, str, int]] = LinkedList(
-        (phone, names[phone], total) for phone, total in sums.items())
+        (phone, names[phone], total) for phone, total in totals.items() if months)
     ranked.sort(key=lambda t: t[2], reverse=True)
-    return [t for _, t in zip(range(count), ranked)]
+    return Statistics(revenue, [t for _, t in zip(range(count), ranked)], months, sum(totals.values()))

@@ -43,10 +43,15 @@ class Screening:
 
     def counts(self) -> dict[AnomalyCode, int]:
         """How many records each code set aside (every code present, maybe 0)."""
-        counts = {code: 0 for code in AnomalyCode}
-        for anomaly in self.anomalies:
-            counts[anomaly.code] += 1
-        return counts
+        return code_counts(self.anomalies)
+
+
+def code_counts(anomalies: Iterable[Anomaly]) -> dict[AnomalyCode, int]:
+    """How many of ``anomalies`` each code set aside (every code present, maybe 0)."""
+    counts = {code: 0 for code in AnomalyCode}
+    for anomaly in anomalies:
+        counts[anomaly.code] += 1
+    return counts
 
 
 _START = attrgetter("start")

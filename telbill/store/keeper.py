@@ -292,6 +292,40 @@ class Keeper:
                     continue
         return False
 
+    # -- backups taken when asked ---------------------------------------------------------
+
+    def back_up(self) -> list[tuple[DataKind, Path]]:
+        """Copy each data file into its backup folder now (full copies, as asked) and log them in
+        the audit log, one line each, with one write: ``(kind, copy)`` of each file copied.
+
+        The log is checked first (OutputError, nothing copied); if it cannot be written after
+        all, the copies just made are removed again (nothing is left of a backup that was
+        refused). Old copies beyond those kept are pruned once the backup is logged.
+        """
+        log = AuditLog(self.audit_log)
+        copies: list[tuple[DataKind, Path]] = []
+        try:
+            log.open()
+            for kind, path in self.paths.items():
+                copy = history.take_copy(path, self.backup_dirs[kind], self.clock(), keep=0)
+                if copy is not None:
+                    copies.append((kind, copy))
+            if copies:
+                now = self.clock()
+                entries = [AuditEntry(audit.Action.BACKUP, str(self.paths[kind]), str(copy)) for kind, copy in copies]
+                log.write("".join(audit_line(now, self.operator, entry) + "\n" for entry in entries))
+        except BaseException:
+            for _, copy in copies:
+                with contextlib.suppress(OSError):
+                    copy.unlink()
+            raise
+        finally:
+            log.close()
+        for kind, path in self.paths.items():
+            with contextlib.suppress(OSError):
+                history.prune(self.backup_dirs[kind], path.name, copies=True)
+        return copies
+
     # -- saving -----------------------------------------------------------------------
 
     def check_writable(self, kinds: Sequence[DataKind], formats: Mapping[DataKind, FileFormat] | None = None) -> None:

@@ -17,7 +17,6 @@ from rich.console import Console
 
 from telbill.files.dataset import DataPaths
 from telbill.menu import run_menu
-from telbill.rules.billing import revenue_by_month
 from telbill.rules.records import format_fen, format_moment
 from telbill.session.facade import Session
 from telbill.text.i18n import Translator
@@ -143,7 +142,7 @@ def test_tables_at_80_columns_cut_no_data(workdir: Path, keys: PipeInput, tr: Tr
     for code in ("unknown-caller", "too-long"):  # the reason whole, in the short form of a narrow list
         assert tr(f"menu.note_short.{code}") in calls
     stats = screen.split(tr("menu.item.12"))[1]
-    for r in revenue_by_month(s.bills()):
+    for r in s.statistics(10).revenue:
         for value in (r.month, format_fen(r.local), format_fen(r.long_distance), format_fen(r.local + r.long_distance)):
             assert whole(value, stats), value
     assert "█" * 20 in stats and "█" * 41 not in stats

@@ -17,7 +17,7 @@ from telbill.menu.picking import ask_month
 from telbill.menu.rows import bill_cells, bill_columns, count, money, record_cell
 from telbill.menu.view import LazyRows
 from telbill.rules.records import AnomalyCode
-from telbill.rules.screening import Anomaly
+from telbill.rules.screening import Anomaly, code_counts
 
 T = TypeVar("T")
 
@@ -95,11 +95,11 @@ def item_anomalies(ctx: Ctx) -> None:
     ctx.view.title(Item.ANOMALIES.label(tr))
     result = write_asking(ctx, lambda force: s.write_anomalies(DEFAULT_ANOMALIES, tr, force=force),
                           "menu.busy.anomalies")
-    counts = result.counts()
+    counts = code_counts(result)
     cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True, first=True),
             Column(tr("menu.col.reason"), wrap=True)]
     by_code: dict[AnomalyCode, list[Anomaly]] = {code: [] for code in AnomalyCode}
-    for anomaly in result.anomalies:
+    for anomaly in result:
         by_code[anomaly.code].append(anomaly)
     ordered: list[Anomaly] = []
     groups: list[tuple[int, str]] = []
@@ -117,5 +117,5 @@ def item_anomalies(ctx: Ctx) -> None:
     else:
         ctx.view.ok(tr("menu.anomalies.none"))
     summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {count(n)}" for c, n in counts.items())
-    ctx.view.say(tr("menu.anomalies.total", count=count(len(result.anomalies)), parts=summary))
+    ctx.view.say(tr("menu.anomalies.total", count=count(len(result)), parts=summary))
     ctx.view.ok(tr("menu.wrote", path=str(DEFAULT_ANOMALIES)))

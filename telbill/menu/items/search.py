@@ -11,7 +11,7 @@ from telbill.menu.context import Ctx, Item
 from telbill.menu.items.edit import delete_call, delete_user, modify_call, modify_user
 from telbill.menu.items.statement import show_statement
 from telbill.menu.layout import Column
-from telbill.menu.picking import ask_month, pick_from, suggest
+from telbill.menu.picking import ask_month, ask_statement_month, pick_from, suggest
 from telbill.menu.rows import count, money, show_calls, show_users, user_columns, user_label, user_row
 from telbill.rules.fields import validate_date, validate_digits, validate_last_day
 from telbill.rules.records import Call, User
@@ -52,7 +52,8 @@ def item_sort(ctx: Ctx) -> None:
     else:
         with ctx.busy("menu.busy.sort", count=count(len(s.calls))):
             s.sort_calls(by, reverse)
-        show_calls(ctx, list(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order))
+        show_calls(ctx, list(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order),
+                   every=True)
     ctx.view.say(tr("menu.sort.kept"))
 
 
@@ -135,7 +136,7 @@ def act_on_user(ctx: Ctx, user: User) -> None:
         (tr("menu.act.statement"), "statement"), (tr("menu.act.calls"), "calls"),
         (tr("menu.act.modify"), "modify"), (tr("menu.act.delete"), "delete")])
     if action == "statement":
-        show_statement(ctx, user.phone, ask_month(ctx))
+        show_statement(ctx, user.phone, ask_statement_month(ctx, user.phone))
     elif action == "calls":
         calls = s.calls_of(user.phone)
         if not calls:

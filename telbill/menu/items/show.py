@@ -41,7 +41,7 @@ def item_show_calls(ctx: Ctx) -> None:
     """2. Every call record with class, duration and fee (set-aside ones marked)."""
     s, tr = ctx.session, ctx.tr
     ctx.view.title(Item.SHOW_CALLS.label(tr))
-    shown_all = show_calls(ctx, list(s.calls), tr("menu.calls.title", path=str(s.paths.calls)))
+    shown_all = show_calls(ctx, list(s.calls), tr("menu.calls.title", path=str(s.paths.calls)), every=True)
     billed, set_aside = s.counts()
     bad = s.dataset.calls_file.malformed
     if shown_all and bad:

@@ -9,10 +9,9 @@ from rich.text import Text
 from telbill.menu.context import Ctx, Item
 from telbill.menu.items.bills import bill_summary
 from telbill.menu.layout import Bar, Cell, Column
-from telbill.menu.picking import ask_month, ask_user, latest_month_of
+from telbill.menu.picking import ask_statement_month, ask_user
 from telbill.menu.rows import bill_cells, bill_columns, class_label, count, duration_text, money
 from telbill.menu.view import Part
-from telbill.rules.billing import revenue_by_month, top_subscribers
 from telbill.rules.records import format_moment
 
 TOP_COUNT = 10
@@ -22,11 +21,12 @@ def item_statement(ctx: Ctx) -> None:
     """11. One subscriber's calls of a month, itemised; the totals equal the bill row."""
     ctx.view.title(Item.STATEMENT.label(ctx.tr))
     user = ask_user(ctx)
-    show_statement(ctx, user.phone, ask_month(ctx, latest_month_of(ctx, user.phone)))
+    show_statement(ctx, user.phone, ask_statement_month(ctx, user.phone))
 
 
 def show_statement(ctx: Ctx, phone: str, month: str) -> None:
-    """One subscriber's billed calls of ``month`` in start order, and their bill row."""
+    """One subscriber's billed calls of ``month`` in start order, their bill row, then their
+    records of the month that are set aside, with the reasons."""
     s, tr = ctx.session, ctx.tr
     with ctx.busy("menu.busy.statement"):
         st = s.statement(phone, month)
@@ -41,10 +41,14 @@ def show_statement(ctx: Ctx, phone: str, month: str) -> None:
         ctx.view.say(title)
         ctx.view.say(tr("menu.statement.no_calls"))
     ctx.view.table(bill_columns(ctx), [bill_cells(st.row)], tr("menu.statement.row"))
-    aside = sum(1 for a in s.screening().anomalies
-                if a.call is not None and a.call.caller == phone and a.call.month == month)
+    aside = s.set_aside_of(phone, month)
     if aside:
-        ctx.view.warn(tr("menu.statement.set_aside", count=count(aside), item=Item.ANOMALIES.value))
+        cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.start")), Column(tr("menu.col.callee")),
+                Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.reason"), wrap=True)]
+        rows = [[str(a.line_no) if a.line_no is not None else "-", format_moment(a.call.start), a.call.callee,
+                 duration_text(a.call.duration), tr(a.key, **a.params)] for a in aside if a.call is not None]
+        ctx.view.table(cols, rows, tr("menu.statement.set_aside", count=count(len(aside)),
+                                      item=Item.ANOMALIES.value))
 
 
 # -- 12: statistics -----------------------------------------------------------------------
@@ -55,10 +59,9 @@ def item_statistics(ctx: Ctx) -> None:
     paged like every other (each page under its table's title and heads)."""
     s, tr, view = ctx.session, ctx.tr, ctx.view
     view.title(Item.STATISTICS.label(tr))
-    with ctx.busy("menu.busy.statistics"):
-        bills = s.bills()
-        revenue = revenue_by_month(bills)
-        ranked = top_subscribers(bills, TOP_COUNT)
+    with ctx.busy("menu.busy.statistics"):  # the first time, the month sums are made (0.3-0.6 s at 1M)
+        stats = s.statistics(TOP_COUNT)
+    revenue, ranked = stats.revenue, stats.top
     if not revenue:
         view.say(tr("menu.stats.none"))
         return
@@ -81,8 +84,8 @@ def item_statistics(ctx: Ctx) -> None:
     best = max((t for _, _, t in ranked), default=0) or 1
     ranks: list[list[Cell]] = [[str(i), phone, name, Bar(((total, "#", "magenta"),), best), money(total)]
                                for i, (phone, name, total) in enumerate(ranked, 1)]
-    heads = Text(tr("menu.stats.top", count=len(ranked), months=count(len(bills.months))), style="bold")
+    heads = Text(tr("menu.stats.top", count=len(ranked), months=count(stats.months)), style="bold")
     people = Part([Column(tr("menu.col.no"), "right"), Column(tr("col.phone")), Column(tr("col.name"), wrap=True),
                    Column("", bar=True), Column(tr("col.total"), "right")], ranks, heads)
     view.tables([months, people])
-    view.say(bill_summary(ctx, len(bills.months), bills.grand_total))
+    view.say(bill_summary(ctx, stats.months, stats.grand_total))
