@@ -16,8 +16,8 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from itertools import compress, repeat
-from operator import ne
+from itertools import compress, count, repeat
+from operator import eq, not_
 
 STANDARD = "%s  %s  %s %s  %s %s"
 """The standard layout of a record's six fields (how a record is written back)."""
@@ -55,8 +55,8 @@ class LineTexts:
         """Frame → its index."""
         self.raws: dict[int, str] = {}
         """Line number → text of a line no frame gives back (none is known; kept as a safeguard)."""
-        self._last = 0
-        """The frame of the last line kept."""
+        self._last = -1
+        """The frame of the last line (-1: the standard layout)."""
         self._at = 0
         """Where the last :meth:`text` found its line."""
 
@@ -64,34 +64,48 @@ class LineTexts:
         return len(self.numbers) + len(self.raws)
 
     def add(self, numbers: Iterable[int], lines: Iterable[str], fields: Iterable[Fields]) -> None:
-        """Keep lines with their numbers and fields (those in the standard layout are passed over)."""
+        """Keep lines with their numbers and fields (those in the standard layout are passed over).
+
+        Most often a line is in the frame of the line before (the standard layout or another):
+        every line of the block is checked against the frame the last block ended in, one ``%``
+        a line, as checking the standard layout alone would cost, and only the lines not in it
+        are looked at one by one.
+        """
         numbers, lines, fields = list(numbers), list(lines), list(fields)
-        differs = list(map(ne, lines, map(_STANDARD, fields)))
-        if not any(differs):
+        if not lines:
             return
-        if not all(differs):
-            numbers, lines, fields = (list(compress(numbers, differs)), list(compress(lines, differs)),
-                                      list(compress(fields, differs)))
-        if self.frames:  # most often every line is in the frame of the line before
-            last = self._last
-            if lines == list(map(self.frames[last].__mod__, fields)):
-                self.numbers.extend(numbers)
-                self.ids.extend(repeat(last, len(numbers)))
-                return
-        for number, line, row in zip(numbers, lines, fields):
-            frame = self.frames[self._last] if self.frames else STANDARD
-            if frame % row != line:
-                frame = frame_of(line, row)
-            if frame % row != line:
-                self.raws[number] = line
-                continue
-            at = self.index.get(frame)
-            if at is None:
-                at = self.index[frame] = len(self.frames)
-                self.frames.append(frame)
-            self._last = at
-            self.numbers.append(number)
-            self.ids.append(at)
+        last = self._last
+        same = list(map(eq, lines, map((self.frames[last] if last >= 0 else STANDARD).__mod__, fields)))
+        done = 0
+        for i in compress(count(), map(not_, same)):
+            self._keep(numbers[done:i], last)
+            at = self._frame_of(numbers[i], lines[i], fields[i])
+            self._keep(numbers[i:i + 1], at)
+            done = i + 1
+        self._keep(numbers[done:], last)
+        if not same[-1]:
+            self._last = max(at, -1)
+
+    def _keep(self, numbers: list[int], at: int) -> None:
+        """Keep these lines, all in frame ``at`` (nothing to keep for the standard layout)."""
+        if at >= 0 and numbers:
+            self.numbers.extend(numbers)
+            self.ids.extend(repeat(at, len(numbers)))
+
+    def _frame_of(self, number: int, line: str, row: Fields) -> int:
+        """The index of ``line``'s frame (made if new); -1 for the standard layout, -2 for a line
+        kept whole in :attr:`raws`."""
+        if _STANDARD(row) == line:
+            return -1
+        frame = frame_of(line, row)
+        if frame % row != line:
+            self.raws[number] = line
+            return -2
+        at = self.index.get(frame)
+        if at is None:
+            at = self.index[frame] = len(self.frames)
+            self.frames.append(frame)
+        return at
 
     def text(self, number: int, fields: Fields) -> str:
         """Line ``number`` as it was written, given its fields (the standard layout if not kept).
