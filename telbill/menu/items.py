@@ -27,6 +27,8 @@ from telbill.menu.rows import (
 )
 from telbill.rules.fields import (
     SECONDS_PER_DAY,
+    format_fen,
+    format_moment,
     validate_clock,
     validate_date,
     validate_digits,
@@ -37,7 +39,7 @@ from telbill.rules.fields import (
     validate_name,
     validate_phone,
 )
-from telbill.rules.records import Call, User, format_fen, format_moment
+from telbill.rules.records import Call, User
 from telbill.session.facade import (
     CALLS,
     USERS,
@@ -66,7 +68,7 @@ def item_show_users(ctx: Ctx) -> None:
         ctx.view.say(tr("menu.users.count", count=count(len(s.users))))
     problems = s.problems
     if problems:
-        rows = [[str(p.line), tr(p.key, **p.params)] for p in problems]
+        rows = [[str(p.line_no), p.reason(tr)] for p in problems]
         ctx.view.table([Column(tr("menu.col.line"), "right"), Column(tr("menu.col.reason"), wrap=True)], rows,
                        tr("menu.problems", path=str(s.paths.users), count=count(len(problems))))
 
@@ -102,7 +104,7 @@ def item_show_calls(ctx: Ctx) -> None:
     if bad:
         cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True),
                 Column(tr("menu.col.reason"), wrap=True)]
-        rows = [[str(b.line_no), record_cell(ctx, b.raw), tr(b.key, **b.params)] for b in bad]
+        rows = [[str(b.line_no), record_cell(ctx, b.raw), b.reason(tr)] for b in bad]
         ctx.view.table(cols, rows, tr("menu.calls.malformed", path=str(s.paths.calls), count=count(len(bad))))
 
 
@@ -194,7 +196,7 @@ def _confirm_anomaly(ctx: Ctx, call: Call, replacing: Call | None) -> bool | Non
         return None
     tr = ctx.tr
     ctx.view.warn(tr("menu.anomaly.warn", code=tr(f"code.{anomaly.code.value}"),
-                     reason=tr(anomaly.key, **anomaly.params)))
+                     reason=anomaly.reason(tr)))
     return ctx.ask.confirm(tr("menu.anomaly.confirm"))
 
 

@@ -23,8 +23,8 @@ from telbill.menu.rows import (
     record_cell,
 )
 from telbill.rules.billing import revenue_by_month, top_subscribers
-from telbill.rules.fields import validate_month
-from telbill.rules.records import AnomalyCode, format_fen, format_moment
+from telbill.rules.fields import format_fen, format_moment, validate_month
+from telbill.rules.screening import AnomalyCode
 from telbill.session.facade import Backup
 from telbill.store.audit import AuditEntry
 from telbill.text.messages import CATALOG
@@ -124,16 +124,16 @@ def item_anomalies(ctx: Ctx) -> None:
             Column(tr("menu.col.reason"), wrap=True)]
     sections: list[tuple[str, list[list[Cell]]]] = []
     for code in AnomalyCode:
-        group = [a for a in result.anomalies if a.code is code]
+        group = [a for a in result.set_aside if a.code is code]
         if group:
             rows: list[list[Cell]] = [[str(a.line_no) if a.line_no is not None else "-", record_cell(ctx, a.raw),
-                                       tr(a.key, **a.params)] for a in group]
+                                       a.reason(tr)] for a in group]
             sections.append((tr(f"menu.anomalies.group.{code.value}", count=count(len(group))), rows))
     ctx.view.sections(cols, sections)
-    if not result.anomalies:
+    if not result.set_aside:
         ctx.view.ok(tr("menu.anomalies.none"))
     summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {count(n)}" for c, n in counts.items())
-    ctx.view.say(tr("menu.anomalies.total", count=count(len(result.anomalies)), parts=summary))
+    ctx.view.say(tr("menu.anomalies.total", count=count(len(result.set_aside)), parts=summary))
     ctx.view.ok(tr("menu.wrote", path=str(DEFAULT_ANOMALIES)))
 
 
@@ -162,7 +162,7 @@ def show_statement(ctx: Ctx, phone: str, month: str) -> None:
         ctx.view.say(title)
         ctx.view.say(tr("menu.statement.no_calls"))
     ctx.view.table(bill_columns(ctx), [bill_cells(st.row)], tr("menu.statement.row"))
-    aside = sum(1 for a in s.screening().anomalies
+    aside = sum(1 for a in s.screening().set_aside
                 if a.call is not None and a.call.caller == phone and a.call.month == month)
     if aside:
         ctx.view.warn(tr("menu.statement.set_aside", count=count(aside), item=Item.ANOMALIES.value))

@@ -41,16 +41,17 @@ from telbill.files.outputs import check_replaceable
 from telbill.files.report import RunInfo, format_anomalies, format_bills
 from telbill.lists.linked import LinkedList
 from telbill.lists.ordering import move_in_order
-from telbill.rules.billing import Bills, Statement, compute_bills, rate_call, statement
+from telbill.rules.billing import Bills, Statement, Usage, compute_bills, statement
 from telbill.rules.fields import (
     SECONDS_PER_DAY,
     TRAILING_COMMENT,
     validate_name,
     validate_phone,
 )
-from telbill.rules.records import Call, CallClass, User, classify
-from telbill.rules.screening import Anomaly, Screening, screen_calls
-from telbill.rules.tariff import Rate, Tariff
+from telbill.rules.rating import PREFIX, Rating
+from telbill.rules.records import Call, User
+from telbill.rules.screening import Screening, SetAside, screen_calls
+from telbill.rules.tariff import Tariff
 from telbill.session.finding import Found, NameIndex
 from telbill.session.held import read_calls, read_users
 from telbill.store import history
@@ -91,12 +92,12 @@ def validate_out_path(text: str) -> Path:
 class AnomalyError(ValidationError):
     """A new or changed call record would be set aside at billing (not confirmed)."""
 
-    def __init__(self, anomaly: Anomaly) -> None:
+    def __init__(self, anomaly: SetAside) -> None:
         super().__init__("menu.error.anomaly", code=anomaly.code.value)
         self.anomaly = anomaly
 
     def render(self, tr: Tr) -> str:
-        reason = tr(self.anomaly.key, **self.anomaly.params)
+        reason = self.anomaly.reason(tr)
         return tr(self.key, code=tr(f"code.{self.anomaly.code.value}"), reason=reason)
 
     def __str__(self) -> str:
@@ -164,31 +165,6 @@ def _with_comment(text: str, old_line: str) -> str:
 
 
 # -- results ----------------------------------------------------------------------------
-
-
-class _Fees(dict[int, int]):
-    """Seconds → fee in fen of one class of calls, each worked out once."""
-
-    def __init__(self, rate: Rate) -> None:
-        super().__init__()
-        self.rate = rate
-
-    def __missing__(self, seconds: int) -> int:
-        fee = self[seconds] = self.rate.fee(seconds)
-        return fee
-
-
-class _FeesByPrefix(dict[str, _Fees]):
-    """A callee's first two digits (they decide its class) → the fees of its class: sorting a
-    million calls by fee works out a few thousand fees and looks up the rest."""
-
-    def __init__(self, tariff: Tariff) -> None:
-        super().__init__()
-        self.by_class = {kind: _Fees(tariff.rate(kind)) for kind in CallClass}
-
-    def __missing__(self, prefix: str) -> _Fees:
-        fees = self[prefix] = self.by_class[classify(prefix)]
-        return fees
 
 
 class UserSort(str, Enum):
@@ -279,6 +255,7 @@ class Session:
         self._sums: tuple[str, dict[str, int]] | None = None
         """A month, and each caller's fees of valid calls in it (users sorted by month total)."""
         self._written: dict[int, Any] = {}
+        self._rating: Rating | None = None
         self.keeper = Keeper({USERS: paths.users, CALLS: paths.calls},
                              {USERS: self.backup_dir(USERS), CALLS: self.backup_dir(CALLS)},
                              audit_log, self.operator, clock)
@@ -317,6 +294,13 @@ class Session:
     def tariff(self) -> Tariff:
         """The prices calls are rated with."""
         return self.dataset.tariff
+
+    @property
+    def rating(self) -> Rating:
+        """The tariff's fees, each worked out once."""
+        if self._rating is None or self._rating.tariff is not self.tariff:
+            self._rating = Rating(self.tariff)
+        return self._rating
 
     def path(self, kind: str) -> Path:
         """The file of ``users`` or ``calls``."""
@@ -375,24 +359,24 @@ class Session:
         """Valid calls (in the current order) and anomalies (in file order), against the current users."""
         return self.held_calls.screening()
 
-    def anomaly_of(self, call: Call) -> Anomaly | None:
-        """Why ``call`` (held here) is set aside, or ``None`` if it is billed."""
-        return self.held_calls.flagged.get(id(call))
+    def anomaly_of(self, call: Call) -> SetAside | None:
+        """``call`` (held here) set aside, with its anomaly; ``None`` if it is billed."""
+        return self.held_calls.set_aside.get(id(call))
 
     def fee(self, call: Call) -> int | None:
         """The fee of ``call`` in fen; ``None`` when it is set aside."""
-        if id(call) in self.held_calls.flagged:
+        if id(call) in self.held_calls.set_aside:
             return None
-        return rate_call(call, self.tariff)
+        return self.rating.fee(call.callee, call.duration)
 
-    def anomaly_for(self, call: Call, replacing: Call | None = None) -> Anomaly | None:
+    def anomaly_for(self, call: Call, replacing: Call | None = None) -> SetAside | None:
         """Why a new or changed ``call`` would be set aside at billing, or ``None``."""
         probe = replace(call, line_no=replacing.line_no if replacing is not None else None)
         group = [c for c in self.held_calls.of(call.caller) if c is not replacing]
         group.append(probe)
         group.sort(key=lambda c: c.line_no if c.line_no is not None else len(self.held_calls.lines) + 1)
         result = screen_calls(LinkedList(group), [call.caller] if call.caller in self.held_users.by_phone else [])
-        found = next((a for a in result.anomalies if a.call is probe), None)
+        found = next((a for a in result.set_aside if a.call is probe), None)
         if found is not None:
             found.call = call
         return found
@@ -727,13 +711,13 @@ class Session:
     def _fee_key(self) -> Callable[[Call], int]:
         """A call's fee in fen, -1 when it is set aside (what sorting by fee compares);
         it follows the screening as edits change it."""
-        fees = _FeesByPrefix(self.tariff)
+        by_prefix = self.rating.by_prefix
 
         def fee(call: Call) -> int:
             # The three fields first, together: a million calls lie scattered in memory, and
             # fetching them one after the other would wait for each in turn.
             callee, end, start = call.callee, call.end, call.start
-            return -1 if id(call) in self.held_calls.flagged else fees[callee[:2]][end - start]
+            return -1 if id(call) in self.held_calls.set_aside else by_prefix[callee[PREFIX]][0][end - start]
 
         return fee
 
@@ -750,10 +734,12 @@ class Session:
             bill = self.bills(month).month(month)
             self._sums = month, {row.phone: row.local + row.long_distance for row in bill.rows} if bill else {}
         else:
-            flagged, sums = self.held_calls.flagged, self._sums[1]
+            set_aside, sums = self.held_calls.set_aside, self._sums[1]
             for phone in touched:
-                sums[phone] = sum(rate_call(c, self.tariff) for c in self.held_calls.of(phone)
-                                  if id(c) not in flagged and c.month == month)
+                usage = Usage(self.rating, month)
+                usage.add_calls(c for c in self.held_calls.of(phone) if id(c) not in set_aside)
+                local, far = usage.fees(month, [phone])
+                sums[phone] = local[0] + far[0]
         touched.clear()
         return self._sums[1]
 

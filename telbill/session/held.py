@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from telbill.errors import Problem
-from telbill.files.callreader import BadCall
 from telbill.files.decoding import decode
 from telbill.files.loader import (
     CallsFile,
@@ -29,11 +28,11 @@ from telbill.files.loader import (
 )
 from telbill.lists.linked import IntrusiveList, LinkedList
 from telbill.lists.ordering import Ordered, place_in_file_order
-from telbill.rules.records import AnomalyCode, Call, User
+from telbill.rules.records import Call, User
 from telbill.rules.screening import (
-    Anomaly,
+    AnomalyCode,
     Screening,
-    malformed_anomaly,
+    SetAside,
     screen_as_read,
     screen_by_caller,
     screen_caller,
@@ -79,12 +78,13 @@ class HeldUsers:
         self.file = loaded
         self.entries: dict[int, User | Problem] = {u.line_no: u for u in loaded.users if u.line_no is not None}
         for problem in loaded.problems:
+            number = problem.line_no or 0
             if problem.key == "users.duplicate":
-                read = read_user_line(loaded.lines[problem.line - 1], problem.line, source)
+                read = read_user_line(loaded.lines[number - 1], number, source)
                 if isinstance(read, User):
-                    self.entries[problem.line] = read
+                    self.entries[number] = read
                     continue
-            self.entries[problem.line] = problem
+            self.entries[number] = problem
         self.by_phone = {u.phone: u for u in loaded.users}
         self.added: list[User] | None = None
         """The subscribers the last change appended to the list (``None``: it made the list again)."""
@@ -120,8 +120,8 @@ class HeldUsers:
                 new = moved(number)
                 if isinstance(entry, User):
                     entry.line_no = new
-                elif new != number:
-                    entry = Problem(entry.source, new, entry.key, entry.params)
+                else:
+                    entry.line_no = new
                 entries[new] = entry
             self.entries = entries
         apply_in_place(lines, edit)
@@ -176,7 +176,7 @@ class HeldUsers:
 # -- calls --------------------------------------------------------------------------------
 
 
-def parse_call_line(text: str, number: int, source: str) -> Call | BadCall | None:
+def parse_call_line(text: str, number: int, source: str) -> Call | SetAside | None:
     """One calls.txt line read exactly as a load reads it: a call, a malformed record, or nothing."""
     read = load_calls([text], source, frozenset({1}) if unreadable(text) else frozenset())
     if read.calls:
@@ -185,9 +185,9 @@ def parse_call_line(text: str, number: int, source: str) -> Call | BadCall | Non
         call.line_no = number
         return call
     if read.malformed:
-        bad = read.malformed[0]
-        bad.line_no = number
-        return bad
+        record = read.malformed[0]
+        record.line_no = number
+        return record
     return None
 
 
@@ -208,7 +208,8 @@ class HeldCalls:
         self.by_line: Ordered | None = None
         """While sorted: the records in file order, in a Python list kept through every change
         (what each new sort reads its keys from; ``None`` in file order: the list itself is)."""
-        self.flagged: dict[int, Anomaly] = {}
+        self.set_aside: dict[int, SetAside] = {}
+        """``id(record)`` → the record set aside (of the records read; the malformed are in the file's list)."""
         self.touched: set[str] = set()
         """Callers whose records or screening changed since this was last emptied (sums made of
         them must be made again)."""
@@ -219,9 +220,9 @@ class HeldCalls:
             self._group()
             self.screen_all(phones)
         else:
-            self.flagged = screen_as_read(self.by_caller, phones, loaded.odd_lengths, loaded.unordered)
+            self.set_aside = screen_as_read(self.by_caller, phones, loaded.set_aside_alone, loaded.unordered)
             self.touched.update(self.by_caller)
-        loaded.odd_lengths, loaded.unordered = [], set()  # what is held changes from now on
+        loaded.set_aside_alone, loaded.unordered = [], set()  # what is held changes from now on
 
     @property
     def lines(self) -> list[str]:
@@ -249,7 +250,7 @@ class HeldCalls:
 
     def screen_all(self, phones: Collection[str]) -> None:
         """Screen every record again, caller by caller (their records in file order)."""
-        self.flagged = screen_by_caller(self.by_caller, phones)
+        self.set_aside = screen_by_caller(self.by_caller, phones)
         self.touched.update(self.by_caller)
         self._view = None
         if self.order is not None and self.by_fee:
@@ -274,16 +275,16 @@ class HeldCalls:
 
     def counts(self) -> tuple[int, int]:
         """(billed, set aside) records."""
-        return len(self.file.calls) - len(self.flagged), len(self.flagged) + len(self.file.malformed)
+        return len(self.file.calls) - len(self.set_aside), len(self.set_aside) + len(self.file.malformed)
 
     def screening(self) -> Screening:
-        """Valid calls (in the current order) and every anomaly (in file order)."""
+        """Valid calls (in the current order) and every record set aside (in file order)."""
         if self._view is None:
-            flagged = self.flagged
-            valid: LinkedList[Call] = LinkedList(c for c in self.file.calls if id(c) not in flagged)
-            anomalies = [*flagged.values(), *map(malformed_anomaly, self.file.malformed)]
-            anomalies.sort(key=lambda a: a.line_no or 0)
-            self._view = Screening(valid, anomalies)
+            set_aside = self.set_aside
+            valid: LinkedList[Call] = LinkedList(c for c in self.file.calls if id(c) not in set_aside)
+            records = [*set_aside.values(), *self.file.malformed]
+            records.sort(key=_line)
+            self._view = Screening(valid, records)
         return self._view
 
     def of(self, caller: str) -> list[Call]:
@@ -295,7 +296,7 @@ class HeldCalls:
 
     # -- changes ------------------------------------------------------------------------
 
-    def apply(self, edit: LineEdit, phones: Container[str]) -> dict[int, Call | BadCall]:
+    def apply(self, edit: LineEdit, phones: Container[str]) -> dict[int, Call | SetAside]:
         """Apply a saved edit; return the records written by it, by their new line numbers.
 
         Its cost is what the edit changes: the records of the callers it touches are
@@ -315,7 +316,7 @@ class HeldCalls:
                 else:
                     gone.append(record)
                 affected.add(record.caller)
-            elif isinstance(record, BadCall):
+            elif isinstance(record, SetAside):
                 del self.file.malformed[_index_of(self.file.malformed, record)]
                 self.file.records -= 1
         replaced, _ = new_numbers(edit)
@@ -340,7 +341,7 @@ class HeldCalls:
             if edit.shifts(count):
                 self._renumber(edit)
         apply_in_place(lines, edit)
-        written: dict[int, Call | BadCall] = {}
+        written: dict[int, Call | SetAside] = {}
         new: list[Call] = []
         for number, _, read, old in texts:
             if old is not None:
@@ -354,8 +355,8 @@ class HeldCalls:
                 insort(self.by_caller.setdefault(read.caller, []), read, key=_line)
                 self.file.records += 1
                 written[number] = read
-            elif isinstance(read, BadCall):
-                insort(self.file.malformed, read, key=lambda b: b.line_no)
+            elif isinstance(read, SetAside):
+                insort(self.file.malformed, read, key=_line)
                 self.file.records += 1
                 written[number] = read
             if old is not None and read is not old and order is None:
@@ -380,7 +381,7 @@ class HeldCalls:
                 self._screen(phone, phone in phones)
                 self._view = None
 
-    def _record_at(self, number: int) -> Call | BadCall | None:
+    def _record_at(self, number: int) -> Call | SetAside | None:
         read = parse_call_line(self.lines[number - 1], number, self.source)
         if isinstance(read, Call):
             group = self.of(read.caller)
@@ -388,11 +389,11 @@ class HeldCalls:
             if i < len(group) and group[i].line_no == number:
                 return group[i]
             return None
-        if isinstance(read, BadCall):
-            bad = self.file.malformed
-            i = bisect_left(bad, number, key=lambda b: b.line_no)
-            if i < len(bad) and bad[i].line_no == number:
-                return bad[i]
+        if isinstance(read, SetAside):
+            malformed = self.file.malformed
+            i = bisect_left(malformed, number, key=_line)
+            if i < len(malformed) and malformed[i].line_no == number:
+                return malformed[i]
         return None
 
     def _unlist(self, call: Call) -> None:
@@ -401,7 +402,7 @@ class HeldCalls:
         del group[_index_of(group, call)]
         if not group:
             del self.by_caller[call.caller]
-        self.flagged.pop(id(call), None)
+        self.set_aside.pop(id(call), None)
         self.file.records -= 1
         self.touched.add(call.caller)
 
@@ -438,15 +439,15 @@ class HeldCalls:
                 if number is not None and number >= low:
                     node.line_no = number + table[number]
                 node = node.next
-        for bad in self.file.malformed:
-            if bad.line_no >= low:
-                bad.line_no = moved(bad.line_no)
-        for anomaly in self.flagged.values():
-            if anomaly.call is not None:
-                anomaly.line_no = anomaly.call.line_no
-            partner = anomaly.params.get("line") if anomaly.code is AnomalyCode.OVERLAP else None
+        for record in self.file.malformed:
+            if _line(record) >= low:
+                record.line_no = moved(_line(record))
+        for record in self.set_aside.values():
+            if record.call is not None:
+                record.line_no = record.call.line_no
+            partner = record.params.get("line") if record.code is AnomalyCode.OVERLAP else None
             if isinstance(partner, int) and partner >= low:
-                anomaly.params["line"] = moved(partner)
+                record.params["line"] = moved(partner)
 
     def _delete_one(self, target: Call) -> None:
         """Take ``target`` out of the list and move every record after its line up by one, in one walk."""
@@ -469,17 +470,17 @@ class HeldCalls:
         """Screen one caller's records again. Sorted by fee, those whose being set aside changes
         (so their key) move to their new places."""
         group = self.by_caller.get(caller, [])
-        found = {id(a.call): a for a in screen_caller(group, known) if a.call is not None}
-        flagged = self.flagged
+        found = {id(a.call): a for a in screen_caller(group, known)}
+        set_aside = self.set_aside
         order = self.order if self.by_fee else None
-        moving = [] if order is None else [c for c in group if (id(c) in flagged) != (id(c) in found)
+        moving = [] if order is None else [c for c in group if (id(c) in set_aside) != (id(c) in found)
                                             and id(c) not in self._unplaced]
         if moving:
             assert order is not None
             order.take_out(moving)
         for call in group:
-            flagged.pop(id(call), None)
-        flagged.update(found)
+            set_aside.pop(id(call), None)
+        set_aside.update(found)
         if moving:
             assert order is not None
             order.put_back(moving)
@@ -496,7 +497,7 @@ def _shift(edit: LineEdit) -> tuple[int, int] | None:
     return None
 
 
-def _line(record: Call) -> int:
+def _line(record: Call | SetAside) -> int:
     return record.line_no or 0
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from telbill.files.decoding import decode, encode
 from telbill.files.loader import load_calls, load_users
-from telbill.rules.records import format_moment
+from telbill.rules.fields import format_moment
 from telbill.text.i18n import Translator
 
 EN = Translator("en")
@@ -128,7 +128,7 @@ def test_undecodable_line_is_a_bad_line_and_its_bytes_survive() -> None:
     assert decoded.unreadable == frozenset({3})
     loaded = load_users(decoded.lines, "u.txt", decoded.unreadable)
     assert [u.name for u in loaded.users] == ["张强", "李四"]
-    assert [p.line for p in loaded.problems] == [3]
+    assert [p.line_no for p in loaded.problems] == [3]
     assert encode(decoded.lines).endswith(b"333 \xff\xfe 1 1\n")
 
 

@@ -91,8 +91,8 @@ def test_matches_a_pairwise_reference(calls: list[Call]) -> None:
     phones = {"83470000", "83470001"}
     result = screen_calls(LinkedList(calls), phones)
     ref_reasons, ref_fees = reference(calls, phones)
-    assert {id(a.call): a.code.value for a in result.anomalies} == ref_reasons
-    assert len(result.valid) + len(result.anomalies) == len(calls)
+    assert {id(a.call): a.code.value for a in result.set_aside} == ref_reasons
+    assert len(result.valid) + len(result.set_aside) == len(calls)
     users = load_users(io.StringIO("83470000  A  0  0\n83470001  B  0  0\n"), "u").users
     bills = compute_bills(users, result.valid, DEFAULT_TARIFF)
     got = {(m.month, r.phone): Decimal(r.local + r.long_distance) / 100 for m in bills.months for r in m.rows}
