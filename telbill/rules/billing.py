@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice, repeat
-from operator import attrgetter, floordiv, sub
+from itertools import compress, count, islice, repeat
+from operator import attrgetter, floordiv, is_not, sub
 
 from telbill.lists.linked import LinkedList
 from telbill.rules.fields import SECONDS_PER_DAY, month_of
@@ -121,8 +121,16 @@ class Usage:
         if usage is not None and usage is by_day[max(starts) // SECONDS_PER_DAY]:
             self._add_to(usage, callers, callees, starts, ends)  # all in one month (as most runs read are)
             return
+        months = list(map(by_day.__getitem__, map(floordiv, starts, repeat(SECONDS_PER_DAY))))
+        cuts = [0, *compress(count(1), map(is_not, islice(months, 1, None), months)), len(months)]
+        if len(cuts) < 16:  # a few runs of one month each (records in time order)
+            for a, b in zip(cuts, islice(cuts, 1, None)):
+                usage = months[a]
+                if usage is not None:
+                    self._add_to(usage, callers[a:b], callees[a:b], starts[a:b], ends[a:b])
+            return
         rows: dict[MonthUsage | None, list[int]] = {}
-        for i, usage in enumerate(map(by_day.__getitem__, map(floordiv, starts, repeat(SECONDS_PER_DAY)))):
+        for i, usage in enumerate(months):
             rows.setdefault(usage, []).append(i)
         for usage, where in rows.items():
             if usage is not None:
@@ -140,11 +148,17 @@ class Usage:
         usage.calls += len(callers)
 
     def add_calls(self, calls: Iterable[Call]) -> None:
-        """Bill call records (:meth:`add`, a thousand at a time: their fields as columns)."""
-        it = iter(calls)
-        while chunk := list(islice(it, 1024)):
-            callers, callees, starts, ends = zip(*map(_CALL_FIELDS, chunk))
-            self.add(callers, callees, starts, ends)
+        """Bill call records: :meth:`add` a record at a time (their fields are not made into columns)."""
+        by_day, by_prefix, prefix = self.by_day, self.rating.by_prefix, PREFIX
+        for call in calls:
+            # The four fields first, together: records lie scattered in memory.
+            caller, callee, start, end = call.caller, call.callee, call.start, call.end
+            usage = by_day[start // SECONDS_PER_DAY]
+            if usage is not None:
+                fees, far = by_prefix[callee[prefix]]
+                column = usage.sums[far]
+                column[caller] = column.get(caller, 0) + fees[end - start]
+                usage.calls += 1
 
     def take_off(self, caller: str, callee: str, start: int, end: int) -> None:
         """Take back a call :meth:`add` billed (found to be set aside afterwards)."""
@@ -174,7 +188,6 @@ class Usage:
         return bills
 
 
-_CALL_FIELDS = attrgetter("caller", "callee", "start", "end")
 
 
 def _user_columns(users: Iterable[User]) -> tuple[list[str], list[str], list[int], list[int]]:
