@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telbill.lists.linked import IntrusiveList, Linked, LinkedList
+from telbill.lists.linked import IntrusiveList, Linked, LinkedList, Node
 from telbill.rules.records import Call
+
+
+def nodes(ll: LinkedList[Any]) -> list[Node[Any]]:
+    """The list's cells, head to tail."""
+    cells = []
+    node = ll.head
+    while node is not None:
+        cells.append(node)
+        node = node.next
+    return cells
+
 
 
 @dataclass(slots=True)
@@ -53,7 +65,7 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
         elif name == "insert_after" and model:
             index = op[1] % len(model)
             box = Box(op[2])
-            ll.insert_after(list(ll.nodes())[index], box); model.insert(index + 1, box)
+            ll.insert_after(nodes(ll)[index], box); model.insert(index + 1, box)
         elif name == "remove":
             if Box(op[1]) in model:
                 ll.remove(Box(op[1])); model.remove(Box(op[1]))
@@ -71,7 +83,7 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
             model = [b for b in model if b.value % 2 == 0]
         elif name == "remove_node" and model:
             index = op[1] % len(model)
-            ll.remove_node(list(ll.nodes())[index]); del model[index]
+            ll.remove_node(nodes(ll)[index]); del model[index]
         elif name == "sort":
             ll.sort(key=lambda b: b.value, reverse=op[1])
             model.sort(key=lambda b: b.value, reverse=op[1])
