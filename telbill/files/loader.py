@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import sub
 from typing import cast
 
 from telbill.errors import Problem
@@ -164,7 +162,7 @@ def _read_shared(reader: CallReader, builder: _CallBuilder, result: CallsFile, l
                 callers, texts = chunk.callers, chunk.texts
             else:
                 callers = list(map(intern, chunk.callers, chunk.callers))
-                texts = list(map(lines.__getitem__, map(sub, chunk.numbers, repeat(1))))
+                texts = [lines[number - 1] for number in chunk.numbers]
             if callers:
                 builder.add(callers, chunk.callees, chunk.starts, chunk.ends, chunk.numbers, texts)
             reader.records += chunk.records

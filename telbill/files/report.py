@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from operator import add, attrgetter
+from operator import attrgetter
 
 from telbill.rules.billing import Bills, MonthBill
 from telbill.rules.fields import format_fen
@@ -157,7 +157,7 @@ def row_text(texts: TextCache, widths: list[int], columns: _FixedColumns,
     if not rents:
         return ""
     cell = texts.money.__getitem__
-    sums = map(add, map(add, rents, features), map(add, locals_, longs))
+    sums = [rent + feature + local + far for rent, feature, local, far in zip(rents, features, locals_, longs)]
     row = "%s" + GAP.join(f"%{w}s" for w in widths[4:]) + "\n"
     return fill_rows(row, len(rents), chain.from_iterable(zip(
         texts.firsts(widths, columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
@@ -271,7 +271,7 @@ def csv_lines(texts: TextCache, month: str, columns: _FixedColumns,
     if not rents:
         return ""
     cell = texts.money.__getitem__
-    sums = map(add, map(add, rents, features), map(add, locals_, longs))
+    sums = [rent + feature + local + far for rent, feature, local, far in zip(rents, features, locals_, longs)]
     line = month.replace("%", "%%") + ",%s,%s,%s,%s\n"
     return fill_rows(line, len(rents), chain.from_iterable(zip(
         texts.csv_firsts(columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
