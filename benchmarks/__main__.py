@@ -1,6 +1,6 @@
 """``python -m benchmarks``: check ``telbill bill`` against a reference, then time it.
 
-Modes (see the README's "Speed" section for figures):
+Modes (figures and how to read them: benchmarks/README.md):
 
 - default: the reference check (3,000 calls), then ``--runs`` timed runs of
   ``telbill bill`` on ``--calls`` calls and ``--users`` subscribers;

@@ -28,9 +28,7 @@ from telbill.constants import (
     DEFAULT_CALLS,
     DEFAULT_OUT,
     DEFAULT_USERS,
-    EXIT_FAIL,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
+    ExitCode,
 )
 from telbill.errors import DataError, SaveCutShortError, TelbillError
 from telbill.files.dataset import DataPaths
@@ -84,7 +82,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         sys.stderr.write(shown(self.tr("cli.usage_error", prog=self.prog, message=self._swap(message))) + "\n")
-        raise SystemExit(EXIT_FAIL)
+        raise SystemExit(ExitCode.FAIL)
 
 
 def build_parser(tr: Translator) -> argparse.ArgumentParser:
@@ -217,7 +215,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
             err.print(notice.render(tr), style="yellow", markup=False)
         if any(n.key in ("recovery.unfinished", "recovery.not_now") for n in notices):  # the files may be half changed
             err.print(tr("cli.error", message=tr("recovery.batch_refused")), style="red", markup=False)
-            return EXIT_FAIL
+            return ExitCode.FAIL
         try:
             result = _bill(opts, tr, err)
             break
@@ -229,12 +227,12 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
             for problem in exc.problems:
                 err.print(problem.render(tr), style="red", markup=False)
             err.print(exc.render(tr), style="red", markup=False)
-            return EXIT_FAIL
+            return ExitCode.FAIL
     if keep is not None:
         keep.append(result)
     _notices(result.encodings, tr, err)
     print_summary(result, tr, out, err, opts.month)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 BATCH_ATTEMPTS = 3
@@ -277,7 +275,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
                 streams.enter_context(contextlib.redirect_stderr(stderr))
             args = parser.parse_args(args_list)
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else EXIT_FAIL
+        return exc.code if isinstance(exc.code, int) else ExitCode.FAIL
     try:
         if args.command == "bill":
             return run_bill(args, tr, out, err, keep)
@@ -288,23 +286,23 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return run_menu(paths, tr, plain=getattr(args, "plain", False), stdout=stdout)
     except NotOursError as exc:
         err.print(tr("cli.error", message=tr("cli.not_replaced", reason=exc.render(tr))), style="red", markup=False)
-        return EXIT_FAIL
+        return ExitCode.FAIL
     except TelbillError as exc:
         err.print(tr("cli.error", message=exc.render(tr)), style="red", markup=False)
-        return EXIT_FAIL
+        return ExitCode.FAIL
     except DeferredInterrupt:  # Ctrl-C while the outputs were being renamed: they all are in place
         err.print(tr("cli.interrupted_after_write"), style="yellow")
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         err.print(tr("cli.interrupted"), style="yellow")
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        return EXIT_OK
+        return ExitCode.OK
     except Exception as exc:  # a bug in telbill: still one line, never a traceback
         if os.environ.get("TELBILL_DEBUG"):
             raise
         err.print(tr("cli.internal", error=f"{type(exc).__name__}: {exc}"), style="red")
-        return EXIT_FAIL
+        return ExitCode.FAIL
 
 
 def entry(argv: Sequence[str] | None = None) -> NoReturn:

@@ -1,15 +1,29 @@
-"""Exit codes and default paths, in one place."""
+"""Exit codes, the data files' kinds and default paths, in one place."""
 
 from __future__ import annotations
 
+from enum import IntEnum, StrEnum
 from pathlib import Path
 
-EXIT_OK = 0
-"""Bills written (anomalies are normal), or the menu left with 0 or end of input."""
-EXIT_FAIL = 2
-"""Nothing written: a bad input, option or output."""
-EXIT_INTERRUPTED = 130
-"""Ctrl-C."""
+
+class ExitCode(IntEnum):
+    """What ``telbill`` exits with."""
+
+    OK = 0
+    """Bills written (anomalies are normal), or the menu left with 0 or end of input."""
+    FAIL = 2
+    """Nothing written: a bad input, option or output."""
+    INTERRUPTED = 130
+    """Ctrl-C."""
+
+
+class DataKind(StrEnum):
+    """Which data file: the subscribers or the call records (one word for it everywhere: the
+    store, the session, the menu; the undo records' JSON keys are the values)."""
+
+    USERS = "users"
+    CALLS = "calls"
+
 
 DEFAULT_USERS = Path("data/users.txt")
 DEFAULT_CALLS = Path("data/calls.txt")

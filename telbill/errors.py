@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from telbill.text.i18n import Tr, Translator
+from telbill.text.oserrors import os_reason
 
 
 def _english(key: str, params: dict[str, object]) -> str:
@@ -13,8 +14,11 @@ def _english(key: str, params: dict[str, object]) -> str:
 
 
 def _rendered(params: dict[str, object], tr: Tr) -> dict[str, object]:
-    """Values for a message; one that is itself a message (an error given as a reason) in ``tr``'s language."""
-    return {k: v.render(tr) if isinstance(v, (Notice, TelbillError)) else v for k, v in params.items()}
+    """Values for a message; one that is itself a message (an error given as a reason), or what the
+    operating system said (``Permission denied`` as the reason), in ``tr``'s language."""
+    return {k: v.render(tr) if isinstance(v, (Notice, TelbillError))
+            else os_reason(v, tr) if k == "reason" or isinstance(v, OSError) else v
+            for k, v in params.items()}
 
 
 @dataclass(slots=True)
@@ -100,6 +104,16 @@ class TariffError(TelbillError):
 
 class OutputError(TelbillError):
     """An output file cannot be written, or would overwrite an input."""
+
+
+class OwnFileError(OutputError):
+    """One of telbill's own files (audit log, lock, journal, undo record, full copy) is a link,
+    not a regular file, or another user's: it is not used."""
+
+
+class BadRecordError(TelbillError):
+    """A journal or an undo record does not hold what telbill writes there (a field missing,
+    of the wrong type, out of range, or a name outside its folder)."""
 
 
 class AfterSaveError(TelbillError):

@@ -42,15 +42,26 @@ def paused_gc() -> Iterator[None]:
     a third of the load time). On the way out the objects made meanwhile are
     moved to the oldest generation (``freeze`` then ``unfreeze``), so that the
     collector does not walk them all at once at its next young collection.
-    Nothing is left frozen or disabled afterwards.
+    Nothing is left disabled afterwards. Where objects are kept frozen (the menu's
+    held records, :class:`telbill.session.facade.Session` ``long_lived``), they stay
+    frozen; the objects made meanwhile join them only when they are many (a load:
+    :data:`MANY_MADE`), so that the few made by an edit are collected as usual.
     """
     if not gc.isenabled():
         yield
         return
+    kept_frozen = gc.get_freeze_count() > 0
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
-        gc.unfreeze()
+        if not kept_frozen:
+            gc.freeze()
+            gc.unfreeze()
+        elif gc.get_count()[0] >= MANY_MADE:
+            gc.freeze()
         gc.enable()
+
+
+MANY_MADE = 100_000
+"""Objects made while the collector was paused, from which they are frozen with the ones kept frozen."""

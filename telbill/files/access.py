@@ -1,19 +1,156 @@
-"""Files on disk: reading inputs, atomic rewrites, locks."""
+"""Files on disk: reading inputs, atomic rewrites, locks, telbill's own files.
+
+Two kinds of file are opened here. Files the user names (the data files, the
+tariff, the outputs) may be symbolic links: a data file is saved where its link
+points. telbill's *own* files (the audit log, the locks, the journals, the undo
+records and full copies, the temporary files) are never followed through a link
+and must be regular files of the user running telbill (:func:`open_own`). Run
+as root, telbill follows a link in a path the user names only when root made the
+link or the link's owner owns what it points to (:func:`foreign_link`): a link
+another user planted never leads root to a file of someone else (``/etc/passwd``).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from telbill import interrupts
-from telbill.errors import InputFileError, OutputError
+from telbill.errors import InputFileError, OutputError, OwnFileError
 from telbill.files.outputs import resolved
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+# -- links another user planted ---------------------------------------------------------
+
+
+def is_root() -> bool:
+    """Whether telbill runs as root (a link planted by another user could lead it anywhere)."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def foreign_link(path: Path) -> Path | None:
+    """Run as root: the first symbolic link on ``path`` (the file or a folder on the way) that
+    another user made and that points to what someone else owns (or to nothing yet, where root
+    would create a file for that user's link); ``None`` when there is none, or when not root.
+
+    Root follows its own links, and a link whose owner owns what it names (like Linux's
+    ``fs.protected_symlinks``, for every folder, not only sticky ones).
+    """
+    if not is_root():
+        return None
+    parts = Path(os.path.abspath(path)).parts
+    for i in range(2, len(parts) + 1):
+        step = Path(*parts[:i])
+        try:
+            link = os.lstat(step)
+        except OSError:
+            return None  # nothing there (yet): no link further on either
+        if not stat.S_ISLNK(link.st_mode) or link.st_uid == 0:
+            continue
+        try:
+            target = os.stat(step)
+        except OSError:
+            return step  # a dangling link of another user: root would create what it names
+        if target.st_uid != link.st_uid:
+            return step
+    return None
+
+
+def refuse_foreign_link(path: Path, *, reading: bool, named: Path | None = None) -> None:
+    """InputFileError (``reading``) or OutputError when :func:`foreign_link` finds one on ``path``
+    (the message names ``named``, the file to be made in the folder ``path``, when given)."""
+    link = foreign_link(path)
+    if link is None:
+        return
+    owner = os.lstat(link).st_uid
+    if reading:
+        raise InputFileError("input.foreign_link", path=str(named or path), link=str(link), uid=owner)
+    raise OutputError("output.foreign_link", path=str(named or path), link=str(link), uid=owner)
+
+
+# -- telbill's own files ------------------------------------------------------------------
+
+
+def check_own(fd: int, path: Path, *, writing: bool = False) -> os.stat_result:
+    """The ``fstat`` of an own file just opened; OwnFileError when it is not a regular file of
+    the user running telbill, or (``writing``) when it has another name too: a hard link
+    planted there would have telbill write into a file that is not its own."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise OwnFileError("own.not_regular", path=str(path))
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        raise OwnFileError("own.not_owner", path=str(path), uid=st.st_uid)
+    if writing and st.st_nlink != 1:
+        raise OwnFileError("own.hard_link", path=str(path), links=st.st_nlink)
+    return st
+
+
+def open_own(path: Path, flags: int, *, create: bool = False, mode: int = 0o644) -> int:
+    """A descriptor of one of telbill's own files: never opened through a symbolic link, and only
+    a regular file of the user running telbill (else OwnFileError, and nothing is opened).
+
+    With ``create``, a missing file is made (``O_CREAT|O_EXCL``: nothing planted there is ever
+    written through); a name taken meanwhile is opened and checked as an existing file.
+    Nothing waits: a FIFO planted there is refused at once. Other failures are OSError.
+    """
+    base = flags | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK
+    fd = -1
+    if create:
+        try:
+            fd = os.open(path, base | os.O_CREAT | os.O_EXCL, mode)
+        except FileExistsError:
+            fd = -1
+    if fd < 0:
+        try:
+            fd = os.open(path, base)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.EMLINK):  # O_NOFOLLOW met a link (EMLINK on FreeBSD)
+                raise OwnFileError("own.link", path=str(path)) from None
+            if exc.errno == errno.ENXIO:  # a FIFO without a reader, opened to write
+                raise OwnFileError("own.not_regular", path=str(path)) from None
+            raise
+    try:
+        check_own(fd, path, writing=flags & (os.O_WRONLY | os.O_RDWR) != 0)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def is_own(path: Path) -> bool:
+    """Whether ``path`` is (itself, not through a link) a regular file of the user running telbill."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and (not hasattr(os, "geteuid") or st.st_uid == os.geteuid())
+
+
+def read_own(path: Path) -> bytes:
+    """The bytes of one of telbill's own files (see :func:`open_own`); OSError or OwnFileError."""
+    fd = open_own(path, os.O_RDONLY)
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+def own_reader(path: Path) -> BinaryIO:
+    """One of telbill's own files opened to read (a full copy being restored)."""
+    return os.fdopen(open_own(path, os.O_RDONLY), "rb")
+
+
+# -- inputs ------------------------------------------------------------------------------
 
 
 def input_error(path: Path, exc: OSError) -> InputFileError:
@@ -27,9 +164,11 @@ def input_error(path: Path, exc: OSError) -> InputFileError:
 
 def open_input(path: Path) -> BinaryIO:
     """Open an input file for reading. Only a regular file is accepted: a folder,
-    a FIFO or a device is refused at once (opened without waiting for a writer)."""
+    a FIFO or a device is refused at once (opened without waiting for a writer); run as
+    root, a link another user planted is refused too (:func:`foreign_link`)."""
+    refuse_foreign_link(path, reading=True)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC)
     except OSError as exc:
         raise input_error(path, exc) from None
     try:
@@ -99,8 +238,15 @@ class Staged:
 
 
 def stage(path: Path, data: bytes | Iterable[bytes]) -> Staged:
-    """Write ``data`` to a temporary file beside ``path``, flushed and fsynced."""
+    """Write ``data`` to a temporary file beside ``path``, flushed and fsynced.
+
+    The new file gets the mode, the group and (run as root) the owner of the file it
+    replaces: a data file shared by a group stays the group's after a save. A group this
+    user is not a member of cannot be kept (the system refuses): the file then gets the
+    user's own, as any new file would.
+    """
     chunks = [data] if isinstance(data, bytes) else data
+    refuse_foreign_link(path, reading=False)
     _make_folder(path)
     staged = Staged(path, None)
     try:
@@ -109,16 +255,28 @@ def stage(path: Path, data: bytes | Iterable[bytes]) -> Staged:
         with os.fdopen(fd, "wb") as fh:
             fh.writelines(chunks)
             fh.flush()
+            _take_over(fh.fileno(), path)
             os.fsync(fh.fileno())
-        with contextlib.suppress(OSError):
-            mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-            os.chmod(staged.tmp, mode)
     except BaseException as exc:
         staged.discard()
         if isinstance(exc, OSError):
             raise _unwritable(path, exc) from None
         raise
     return staged
+
+
+def _take_over(fd: int, path: Path) -> None:
+    """Give the new file ``fd`` the mode, group and (as root) owner of the file at ``path``."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        os.fchmod(fd, 0o644)
+        return
+    if hasattr(os, "fchown"):
+        uid = st.st_uid if is_root() else -1
+        with contextlib.suppress(PermissionError):
+            os.fchown(fd, uid, st.st_gid)
+    os.fchmod(fd, st.st_mode & 0o7777)
 
 
 def atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
@@ -206,13 +364,28 @@ def reading(paths: Sequence[Path]) -> Iterator[None]:
         yield
 
 
-def _existing_lock(lock: Path) -> BinaryIO | None:
-    """``lock`` opened to read when it is (or names) a regular file, as :func:`open_input`
-    opens an input; else ``None``."""
+def _existing_lock(lock: Path) -> int | None:
+    """``lock`` opened to read when it is itself a regular file (never through a link, nor
+    waiting on a FIFO); else ``None``. Whoever made it: a run may be started by another user
+    than the menu, and a lock is only locked, never read or written."""
     try:
-        return open_input(lock)
-    except InputFileError:
+        fd = os.open(lock, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | _CLOEXEC)
+    except OSError:
         return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
+def _own_lock(lock: Path) -> int:
+    """``lock`` opened for an exclusive lock, made when missing: one of telbill's own files
+    (:func:`open_own`), OutputError when it cannot be."""
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        return open_own(lock, os.O_RDONLY, create=True)
+    except OSError as exc:
+        raise _unwritable(lock, exc) from None
 
 
 @contextlib.contextmanager
@@ -222,7 +395,7 @@ def _locks(paths: Sequence[Path], *, shared: bool) -> Iterator[None]:
     except ImportError:  # pragma: no cover - not on POSIX
         yield
         return
-    handles: list[BinaryIO] = []
+    fds: list[int] = []
     try:
         for path in sorted({data_file(p) for p in paths}):
             lock = lock_path(path)
@@ -230,18 +403,68 @@ def _locks(paths: Sequence[Path], *, shared: bool) -> Iterator[None]:
                 opened = _existing_lock(lock)
                 if opened is None:
                     continue
-                fh = opened
+                fd = opened
             else:
-                try:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    fh = open(lock, "a+b")
-                except OSError as exc:
-                    raise _unwritable(lock, exc) from None
-            handles.append(fh)
-            fcntl.flock(fh.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+                fd = _own_lock(lock)
+            fds.append(fd)
+            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
-        for fh in reversed(handles):
-            with contextlib.suppress(OSError):
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-            fh.close()
+        _let_go(fds)
+
+
+def _let_go(fds: list[int]) -> None:
+    """Unlock and close the descriptors of locks taken, newest first."""
+    import fcntl
+
+    for fd in reversed(fds):
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+APPENDER_WAIT = 5.0
+"""Seconds a save waits for a program that holds a ``flock`` on a data file (an appender)."""
+
+
+@contextlib.contextmanager
+def appenders_out(paths: Sequence[Path], wait: float | None = None) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on each data file itself (the file, where it really is) while it
+    is saved: a program that appends to it under a ``flock`` (the documented way) never writes
+    while telbill checks and replaces it. Waits up to ``wait`` seconds (:data:`APPENDER_WAIT`) for
+    such a program, then OutputError (nothing changed). A file that cannot be opened is left to
+    the save's own checks.
+
+    An appender takes ``flock(fd, LOCK_EX)`` before each write and, once it has it, checks that
+    the name still names its file (``fstat(fd).st_ino == stat(path).st_ino``), reopening it if
+    not: a save may have replaced the file while it waited.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    wait = APPENDER_WAIT if wait is None else wait
+    fds: list[int] = []
+    try:
+        for path in sorted({data_file(p) for p in paths}):
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC)
+            except OSError:
+                continue
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                continue
+            fds.append(fd)
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise OutputError("data.locked", path=str(path), seconds=f"{wait:g}") from None
+                    time.sleep(0.02)
+        yield
+    finally:
+        _let_go(fds)

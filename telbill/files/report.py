@@ -13,7 +13,7 @@ from operator import attrgetter
 from telbill.rules.billing import Bills, MonthBill
 from telbill.rules.fields import format_fen
 from telbill.rules.records import User
-from telbill.rules.screening import AnomalyCode, Screening
+from telbill.rules.screening import AnomalyCode, SetAside, code_counts
 from telbill.speed import Memo
 from telbill.text.display import ljust, rjust, width
 from telbill.text.i18n import Tr
@@ -300,15 +300,16 @@ def anomalies_head(info: RunInfo, tr: Tr, counts: dict[AnomalyCode, int]) -> lis
     return lines
 
 
-def format_anomalies(result: Screening, info: RunInfo, tr: Tr) -> list[str]:
-    """The anomalies file: header with counts per code, then one line per record.
+def format_anomalies(records: Sequence[SetAside], info: RunInfo, tr: Tr) -> list[str]:
+    """The anomalies file: header with counts per code, then one line per record set aside
+    (``records`` in file order).
 
     Apart from its comments it is a valid calls file: each record's own text,
     then ``  # CODE: detail (calls.txt line N)``.
     """
-    lines = anomalies_head(info, tr, result.counts())
+    lines = anomalies_head(info, tr, code_counts(records))
     label = line_label(tr, info.calls_source)
-    for record in result.set_aside:
+    for record in records:
         where = label(record.line_no) if record.line_no is not None else tr("anomalies.where_new")
         lines.append(record.raw + set_aside_note(record.code, record.reason(tr), where))
     return lines

@@ -6,8 +6,11 @@ holding only a block of the file at a time, for a batch run over millions of
 lines. The file is read as UTF-8 a block at a time (each block cut after its
 last line end, so no character is cut); at the first block that is not UTF-8 it
 starts again from the top as GB18030, and at the first block that is not
-GB18030 either, as a ``mixed`` file, line by line. A file that starts with a
-UTF-16 byte-order mark is decoded whole (UTF-16 has no byte that ends a line).
+GB18030 either, as a ``mixed`` file, line by line. A file without a BOM read to
+its end as UTF-8 that is valid GB18030 too is weighed both ways as ``decode``
+weighs it (:class:`telbill.files.decoding.Readings`, a block at a time), and read
+again as GB18030 when that reading wins. A file that starts with a UTF-16
+byte-order mark is decoded whole (UTF-16 has no byte that ends a line).
 Line ends LF, CRLF and CR are all accepted, as in ``decode``.
 """
 
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from telbill.files.access import input_error, open_input
-from telbill.files.decoding import FileFormat, _newline, decode
+from telbill.files.decoding import FileFormat, Readings, _newline, decode
 
 BLOCK_BYTES = 1 << 20
 """Bytes read at a time."""
@@ -56,6 +59,7 @@ class LineBlocks:
         self.format = FileFormat()
         self.unreadable: set[int] = set()
         self._tried = 0  # index in ENCODINGS of the encoding being read
+        self._also: str | None = None  # the other encoding a file read to its end was valid in
 
     def open(self) -> BinaryIO:
         """The file opened for reading; a missing, folder, special or unreadable path raises.
@@ -113,7 +117,9 @@ class LineBlocks:
         if bom != codecs.BOM_UTF8:
             fh.seek(0)
             bom = b""
-        self.format = FileFormat(encoding, bool(bom))
+        self.format = FileFormat(encoding, bool(bom), also=self._also)
+        # Read as UTF-8 without a BOM: weighed as GB18030 too while that reading holds.
+        both: Readings | None = Readings() if encoding == "utf-8" and not bom else None
         number = 0  # lines handed out so far
         rest = b""  # bytes of a line not ended yet
         waiting: list[bytes] = []  # blocks without a line end, after rest (a very long line)
@@ -138,7 +144,8 @@ class LineBlocks:
                 cut = len(data)
                 chunk, rest = whole, b""
             if number == 0:
-                self.format = FileFormat(encoding, bool(bom), _newline(bytes(chunk[:65_536]).decode("latin-1")))
+                self.format = FileFormat(encoding, bool(bom), _newline(bytes(chunk[:65_536]).decode("latin-1")),
+                                         also=self._also)
             # A line longer than a block, ended by LF, is decoded on its own straight from
             # its bytes (without the copies split() would make); the lines after it as usual.
             first = data.find(b"\n", 0, cut) + 1 if long_line and encoding != "mixed" else 0
@@ -147,12 +154,19 @@ class LineBlocks:
             del data
             lines = self._decode(chunk[:first], encoding, number, True) if first else []
             lines += self._decode(chunk[first:], encoding, number + len(lines), False)
+            if both is not None:
+                both = _weigh(both, chunk)
             del chunk, whole
             number += len(lines)
             if lines:
                 handed[0] = True
                 yield lines
             if not block:
+                if both is not None and both.take_gb18030():  # read again as GB18030 (next in ENCODINGS)
+                    self._also = "utf-8"
+                    raise _Undecodable
+                if both is not None and both.close_call():
+                    self.format = FileFormat(self.format.encoding, False, self.format.newline, also="gb18030")
                 return
 
     def _decode(self, data: memoryview, encoding: str, before: int, single: bool) -> list[str]:
@@ -194,3 +208,12 @@ class LineBlocks:
         if lines[-1] == "":
             lines.pop()
         return lines
+
+
+def _weigh(both: Readings, chunk: memoryview) -> Readings | None:
+    """The block ``chunk`` weighed as both readings; ``None`` once it is not valid GB18030 (UTF-8 it
+    stays). An ASCII block reads the same both ways."""
+    raw = bytes(chunk)
+    if raw.isascii():
+        return both
+    return both if both.add_bytes(raw) else None

@@ -5,8 +5,8 @@ interface and the one way back), :mod:`~telbill.menu.plain` and
 :mod:`~telbill.menu.terminal` (the two askers), :mod:`~telbill.menu.layout`
 (fitting tables and text to a width, pure), :mod:`~telbill.menu.view` (what
 reaches the screen), :mod:`~telbill.menu.context` (the item numbers and what
-items work with), :mod:`~telbill.menu.items` and :mod:`~telbill.menu.reports`
-(the items), :mod:`~telbill.menu.main` (the loop). The data work is done by
+items work with), :mod:`~telbill.menu.items` (the items, a module per group),
+:mod:`~telbill.menu.main` (the loop). The data work is done by
 :class:`telbill.session.facade.Session`; this package only asks and shows.
 """
 
@@ -22,7 +22,9 @@ from telbill.console import make_console as telbill_console
 from telbill.constants import DEFAULT_AUDIT_LOG
 from telbill.files.dataset import DataPaths
 from telbill.menu.ask import Asker
+from telbill.menu.busy import Timer, thread_timer
 from telbill.menu.context import Ctx
+from telbill.menu.keys import KeepKeys, TerminalKeys
 from telbill.menu.main import MainMenu
 from telbill.menu.plain import PlainAsker
 from telbill.menu.progress import LoadingBar
@@ -66,12 +68,14 @@ def run_menu(
     operator: str | None = None,
     pt_input: Any = None,
     pt_output: Any = None,
+    timer: Timer = thread_timer,
 ) -> int:
     """Open the menu on the data files; return the exit code (0 when the operator leaves).
 
     ``interactive`` forces the questionary prompts (True) or plain lines (False)
     instead of looking at ``stdin``; ``pt_input`` / ``pt_output`` are passed to
-    prompt_toolkit, and ``console`` replaces the output console (tests).
+    prompt_toolkit, ``console`` replaces the output console and ``timer`` the clock that
+    decides when a step has run long enough for a spinner (tests).
     Missing or unreadable data files raise TelbillError (the command prints it).
     """
     stream = stdin if stdin is not None else sys.stdin
@@ -80,12 +84,19 @@ def run_menu(
     if console is None:
         console = make_console(stdout, plain=use_plain)
     asker: Asker
+    keys: TerminalKeys | KeepKeys = KeepKeys()
     if use_plain:
         asker = PlainAsker(tr, console, stream, echo=not tty)
     else:
-        asker = TerminalAsker(tr, console, pt_input, pt_output)
-    view = View(console, tr, asker, plain=use_plain)
-    with LoadingBar(console, tr, show=not use_plain and console.is_terminal) as bar:
-        session = Session(paths, audit_log=audit_log, backup_dir=backup_dir, operator=operator,
-                          progress=bar.update)
-    return MainMenu(Ctx(session, view, asker, tr), plain=use_plain).run()
+        if pt_input is None and tty:
+            keys = TerminalKeys(stream.fileno())
+        asker = TerminalAsker(tr, console, pt_input, pt_output, keys=keys)
+    view = View(console, tr, asker, plain=use_plain, timer=timer)
+    with keys:
+        with LoadingBar(console, tr, show=not use_plain and console.is_terminal, timer=timer) as bar:
+            session = Session(paths, audit_log=audit_log, backup_dir=backup_dir, operator=operator,
+                              progress=bar.update, long_lived=True)
+        try:
+            return MainMenu(Ctx(session, view, asker, tr), plain=use_plain).run()
+        finally:
+            session.close()

@@ -39,11 +39,19 @@ class BackToMenu(Exception):
     """The operator took the way back (an empty answer, ``q``, Esc or ``0``) inside an item."""
 
 
+class LeftItem(BackToMenu):
+    """The operator left the item at a "more" prompt (nothing was being typed: nothing to say)."""
+
+
 class PageMove(str, Enum):
-    """What the operator wants after a page of a long list."""
+    """What the operator wants after a page of a long list (a page number is an ``int``)."""
 
     NEXT = "next"
     BACK = "back"
+    FIRST = "first"
+    LAST = "last"
+    WHOLE = "whole"
+    """Show the page again with every value whole (long names and reasons fold)."""
     STOP = "stop"
 
 
@@ -72,6 +80,8 @@ class Asker(Protocol):
     """Whether long lists stop after each screenful (a terminal) or run on (plain)."""
     answered: int
     """Answers typed since the item began, taken or refused (to say "nothing saved" on the way back)."""
+    prompts: int
+    """Questions and pager prompts shown so far (each one means a key was pressed after it)."""
     pick_limit: int
     """The most matches offered as a numbered list; more ask for a closer name."""
 
@@ -99,8 +109,9 @@ class Asker(Protocol):
         """Yes or no; anything but yes is no."""
         ...
 
-    def page(self, where: str) -> PageMove:
-        """After a page of a long list (``where`` says which rows were shown)."""
+    def page(self, where: str, *, jump: bool = True) -> PageMove | int:
+        """A key after a page of a long list (``where`` says which keys do what); with ``jump``
+        a page number may be typed (the ``int`` returned)."""
         ...
 
     def pause(self) -> None:
@@ -119,6 +130,7 @@ class BaseAsker:
     def __init__(self, tr: Tr) -> None:
         self.tr = tr
         self.answered = 0
+        self.prompts = 0
 
     def select(self, message: str, options: Sequence[Option[T]], *, hint: str | None = None,
                pointer: int = 0, back: bool = True) -> T:
@@ -148,7 +160,7 @@ class BaseAsker:
         """An answer was typed (whether it was taken or refused)."""
         self.answered += 1
 
-    def page(self, where: str) -> PageMove:
+    def page(self, where: str, *, jump: bool = True) -> PageMove | int:
         return PageMove.NEXT
 
     def pause(self) -> None:

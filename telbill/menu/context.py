@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from telbill.menu.ask import Asker
+from telbill.menu.busy import Busy, NoBusy
 from telbill.menu.view import View
 from telbill.session.facade import Session
 from telbill.text.i18n import Tr
@@ -43,6 +44,11 @@ class Ctx:
     view: View
     ask: Asker
     tr: Tr
+
+    def busy(self, key: str, /, **params: object) -> Busy | NoBusy:
+        """``with ctx.busy("menu.busy.sort")``: a spinner with that message while a step that may
+        take a while runs (see :meth:`telbill.menu.view.View.busy`)."""
+        return self.view.busy(self.tr(key, **params))
 
     def saved(self) -> None:
         """A change was saved: what was typed before it is no longer "unsaved"."""

@@ -43,6 +43,9 @@ class Column:
     """Shorter texts for some values (``国际长途`` → ``国际``), used on a narrow screen."""
     bar: bool = False
     """A bar-chart column: its cells are :class:`Bar`, drawn as wide as the screen allows."""
+    first: bool = False
+    """A name or reason column that gets its whole width before the others share what is left
+    (the record text of the anomalies list, whose reason is shortened instead)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +129,9 @@ class Fit:
             return BAR_MAX
         return self.short[i] if short and col.short is not None else self.full[i]
 
-    def layout(self, total: int) -> Layout:
-        """The first arrangement that fits ``total`` columns (or the narrowest one)."""
+    def layout(self, total: int, *, first: bool = True) -> Layout:
+        """The first arrangement that fits ``total`` columns (or the narrowest one). Without
+        ``first`` the name/reason columns share the room evenly (every value folded whole)."""
         levels = [0] + sorted({c.drop for c in self.columns if c.drop})
         has_short = any(c.short is not None for c in self.columns)
         configs = [(d, s) for d in levels for s in ((False, True) if has_short else (False,))]
@@ -136,10 +140,19 @@ class Fit:
                 for drop, short in configs:
                     layout = self._least(drop, short, floor, gap)
                     if layout.total() <= total:
-                        return self._grow(layout, total)
+                        grown = self._grow(layout, total, first)
+                        if not short and has_short and not self._whole(grown):
+                            shorter = self._grow(self._least(drop, True, floor, gap), total, first)
+                            if shorter.total() <= total and self._whole(shorter):
+                                return shorter  # the short texts show every value whole: better than cut
+                        return grown
         drop, short = configs[-1]
         least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
         return Layout(least.kept, least.widths, least.short, least.gap, fits=False)
+
+    def _whole(self, layout: Layout) -> bool:
+        """Whether every name and reason column is as wide as its longest value."""
+        return all(layout.widths[i] >= self.natural(i, layout.short) for i in layout.kept if self.columns[i].wrap)
 
     def _least(self, drop: int, short: bool, floor: int, gap: int) -> Layout:
         kept = [i for i, c in enumerate(self.columns) if not (c.drop and c.drop <= drop)]
@@ -154,16 +167,20 @@ class Fit:
                 widths[i] = self.natural(i, short)
         return Layout(kept, widths, short, gap)
 
-    def _grow(self, layout: Layout, total: int) -> Layout:
-        """Share the room left: name/reason columns up to their width, then the bars."""
+    def _grow(self, layout: Layout, total: int, first: bool = True) -> Layout:
+        """Share the room left: name/reason columns up to their width (a ``first`` one before the
+        others, with ``first``), then the bars."""
         spare = total - layout.total()
         widths = dict(layout.widths)
         flex = sorted((i for i in layout.kept if self.columns[i].wrap),
                       key=lambda i: self.natural(i, layout.short) - widths[i])
+        if first:
+            flex.sort(key=lambda i: not self.columns[i].first)
         for n, i in enumerate(flex):
             if spare <= 0:
                 break
-            give = min(self.natural(i, layout.short) - widths[i], spare // (len(flex) - n))
+            share = spare if first and self.columns[i].first else spare // (len(flex) - n)
+            give = min(self.natural(i, layout.short) - widths[i], share)
             widths[i] += give
             spare -= give
         for i in layout.kept:
@@ -239,21 +256,46 @@ def units(text: str) -> list[tuple[str, str]]:
     return [(sep, piece) for sep, piece in out]
 
 
+def _strong(before: str, sep: str, after: str) -> bool:
+    """Whether a break between ``before`` and ``after`` falls between words or at punctuation
+    (a space, after a closing mark, before an opening one), not inside a run of Chinese."""
+    return bool(sep) or before[-1] in _CLOSING or after[0] in _OPENING
+
+
+def _carry(parts: list[tuple[str, str]], sep: str, piece: str, columns: int) -> int | None:
+    """Where to end a line that ``piece`` no longer fits on, when its own break would fall inside
+    a run of Chinese: the last break between words or at punctuation in the line, if what
+    follows it and ``piece`` fit on the next line."""
+    if _strong(parts[-1][1], sep, piece):
+        return None
+    tail = width(piece) + len(sep)
+    for k in range(len(parts) - 1, 0, -1):
+        tail += width(parts[k][1])
+        if tail > columns:
+            return None
+        if _strong(parts[k - 1][1], parts[k][0], parts[k][1]):
+            return k
+        tail += len(parts[k][0])
+    return None
+
+
 def wrap(text: str, columns: int) -> list[str]:
     """``text`` folded into lines at most ``columns`` wide, breaking only where :func:`units`
-    allows. A piece wider than a whole line is broken at its own spaces first (a date from
-    its time), and cut only as the last resort."""
+    allows, and inside a run of Chinese only when no break between words or at punctuation
+    (``，`` ``。`` ``（``) is on the line. A piece wider than a whole line is broken at its own
+    spaces first (a date from its time), and cut only as the last resort."""
     if width(text) <= columns or columns < 1:
         return [text]
     lines: list[str] = []
-    line, used = "", 0
+    parts: list[tuple[str, str]] = []  # the line being filled, as (separator, piece)
+    used = 0
     pending = units(text)
     pending.reverse()
     while pending:
         sep, piece = pending.pop()
         w = width(piece)
-        if line and used + len(sep) + w <= columns:
-            line += sep + piece
+        if parts and used + len(sep) + w <= columns:
+            parts.append((sep, piece))
             used += len(sep) + w
             continue
         if w > columns and " " in piece:
@@ -261,16 +303,44 @@ def wrap(text: str, columns: int) -> list[str]:
             pending.extend((rest[i], rest[i + 1]) for i in range(len(rest) - 2, -1, -2))
             pending.append((sep, first))
             continue
-        if line:
-            lines.append(line)
+        if parts:
+            k = _carry(parts, sep, piece, columns)
+            if k is not None:  # end the line at that break; what follows it starts the next
+                pending.append((sep, piece))
+                pending.extend(reversed(parts[k:]))
+                parts = parts[:k]
+            lines.append(_joined(parts))
+            if k is not None:
+                parts, used = [], 0
+                continue
         while w > columns:  # a piece wider than a line: cut it by columns
             head, piece = _cut(piece, columns)
             lines.append(head)
             w = width(piece)
-        line, used = piece, w
-    if line or not lines:
-        lines.append(line)
+        parts, used = [("", piece)], w
+    if parts or not lines:
+        lines.append(_joined(parts))
     return lines
+
+
+def _joined(parts: list[tuple[str, str]]) -> str:
+    """A line from its pieces (the first one's separator is the break before the line)."""
+    if not parts:
+        return ""
+    return parts[0][1] + "".join(sep + piece for sep, piece in parts[1:])
+
+
+def shorten(text: str, columns: int) -> str:
+    """``text`` on one line of at most ``columns``: whole if it fits, else cut with ``…``."""
+    if width(text) <= columns:
+        return text
+    kept, used = [], 1
+    for ch in text:
+        used += width(ch)
+        if used > columns:
+            break
+        kept.append(ch)
+    return "".join(kept).rstrip() + "…"
 
 
 def _cut(text: str, columns: int) -> tuple[str, str]:

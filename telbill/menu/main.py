@@ -5,26 +5,27 @@ terminal). Inside an item the way back is the same everywhere (an empty answer,
 ``q``, Esc on a terminal) and says "nothing saved" when something had been
 typed; Ctrl-C backs out of an item too. At the menu, ``0``, Ctrl-C or the end of
 the input ends the program.
+
+After an item, a terminal waits for a key only when the menu drawn next would
+push what the item showed since the operator's last key off the screen (a list
+left with ``q`` at its end, or a one-line answer, goes straight back).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 from rich.panel import Panel
 from rich.text import Text
 
-from telbill.constants import EXIT_OK
+from telbill.constants import ExitCode
 from telbill.errors import AfterSaveError, ConflictError, TelbillError
-from telbill.menu.ask import BackToMenu, Option
+from telbill.menu.ask import BackToMenu, LeftItem, Option
 from telbill.menu.context import Ctx, Item
-from telbill.menu.items import ITEM_ACTIONS, show_problems
-from telbill.menu.reports import REPORT_ACTIONS
+from telbill.menu.items import ACTIONS
+from telbill.menu.items.show import show_problems
 from telbill.menu.rows import count
 from telbill.text.display import shown
-
-ACTIONS: dict[Item, Callable[[Ctx], None]] = {**ITEM_ACTIONS, **REPORT_ACTIONS}
 
 
 class MainMenu:
@@ -33,6 +34,8 @@ class MainMenu:
     def __init__(self, ctx: Ctx, *, plain: bool) -> None:
         self.ctx = ctx
         self.plain = plain
+        self.lines = len(self.options()) + 8
+        """Screen lines the heading and the menu take (counted again as the heading is drawn)."""
 
     def options(self) -> list[Option[Item]]:
         tr = self.ctx.tr
@@ -64,7 +67,10 @@ class MainMenu:
         try:
             self.reload_if_changed()  # a file edited while the menu waited: the item sees it
             ACTIONS[item](ctx)
-            ctx.ask.pause()
+            if ctx.view.unseen() > max(0, ctx.view.height() - self.lines):
+                ctx.ask.pause()
+        except LeftItem:
+            pass
         except BackToMenu:
             if ctx.ask.answered:
                 ctx.view.warn(ctx.tr("menu.back.nothing_saved"))
@@ -93,8 +99,10 @@ class MainMenu:
             ctx.view.error(ctx.tr("menu.error.internal", error=f"{type(exc).__name__}: {exc}"))
 
     def bye(self) -> int:
+        self.ctx.session.close()  # lines written into a replaced file since the last item are added
+        self.session_notices()
         self.ctx.view.say(self.ctx.tr("menu.bye"))
-        return EXIT_OK
+        return ExitCode.OK
 
     def notices(self) -> None:
         """Files read as GB18030, UTF-16 or with mixed encodings; saves cut short and finished or taken back."""
@@ -113,7 +121,8 @@ class MainMenu:
     def reload_if_changed(self) -> None:
         ctx = self.ctx
         try:
-            changed = ctx.session.refresh()
+            with ctx.busy("menu.busy.check"):
+                changed = ctx.session.refresh()
         except TelbillError as exc:
             ctx.view.error(ctx.tr("menu.error", message=exc.render(ctx.tr)))
             return
@@ -141,6 +150,7 @@ class MainMenu:
             lines.append(tr("menu.heading.problems", count=count(len(s.problems)), path=str(s.paths.users),
                             item=Item.SHOW_USERS.value))
         title = tr("menu.heading.title")
+        self.lines = len(lines) + 4 + len(self.options())  # a blank line, the box, the question
         if self.plain:
             ctx.view.say("")
             ctx.view.say(f"== {title} ==")

@@ -1,4 +1,5 @@
-"""Naming a subscriber or a call record: by phone, name or pinyin; from a numbered list."""
+"""Naming a subscriber, a call record or a month: by phone, name or pinyin; from a numbered list;
+the month offered."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from telbill.errors import ValidationError
 from telbill.menu.ask import BackToMenu
 from telbill.menu.context import Ctx
 from telbill.menu.rows import count, show_calls, user_label
-from telbill.rules.fields import halfwidth, is_phone
+from telbill.rules.fields import halfwidth, is_phone, validate_month
 from telbill.rules.records import Call, User
 from telbill.session.finding import Found
 from telbill.text.display import quote
@@ -59,7 +60,13 @@ def ask_user(ctx: Ctx, message: str | None = None, *, offer: str | None = None,
                           [(user_label(u), u) for u in found.users])
 
 
-def which_number(total: int) -> Callable[[str], int]:
+def number_range(ctx: Ctx, total: int) -> str:
+    """The numbers that may be typed to pick one of ``total`` rows, as the question and its
+    refusal both say them: ``1-74108, 0 goes back`` (a range, so no thousands separator)."""
+    return ctx.tr("menu.range.pick", last=total)
+
+
+def which_number(ctx: Ctx, total: int) -> Callable[[str], int]:
     """Parse the number of a row in a list of ``total`` (``0`` goes back)."""
 
     def parse(text: str) -> int:
@@ -68,14 +75,15 @@ def which_number(total: int) -> Callable[[str], int]:
             if int(value) == 0:
                 raise BackToMenu
             return int(value)
-        raise ValidationError("menu.error.not_item", value=quote(value), span=f"0-{total}")
+        raise ValidationError("menu.error.not_number", value=quote(value), range=number_range(ctx, total))
 
     return parse
 
 
-def pick_from(ctx: Ctx, message: str, total: int) -> int:
-    """The number (1 to ``total``) of a row just listed."""
-    return ctx.ask.text(message, which_number(total))
+def pick_from(ctx: Ctx, question: str, total: int) -> int:
+    """The number (1 to ``total``) of a row just listed; ``question`` is a message key whose
+    ``{range}`` says which numbers may be typed."""
+    return ctx.ask.text(ctx.tr(question, range=number_range(ctx, total)), which_number(ctx, total))
 
 
 def pick_call(ctx: Ctx) -> Call:
@@ -108,5 +116,26 @@ def pick_call(ctx: Ctx) -> Call:
         raise BackToMenu
     show_calls(ctx, calls, tr("menu.calls.of", phone=phone, count=count(len(calls))), numbered=True,
                one_caller=True)
-    number = pick_from(ctx, tr("menu.ask.which_call", count=count(len(calls))), len(calls))
+    number = pick_from(ctx, "menu.ask.which_call", len(calls))
     return calls[number - 1]
+
+
+# -- months -----------------------------------------------------------------------------
+
+
+def latest_month(ctx: Ctx) -> str | None:
+    """The last month with a billed call (offered where a month is asked)."""
+    with ctx.busy("menu.busy.months"):
+        months = ctx.session.billed_months()
+    return months[-1] if months else None
+
+
+def ask_month(ctx: Ctx, offer: str | None = None) -> str:
+    """A month; ``offer`` (by default the last month with calls) is offered."""
+    return ctx.ask.text(ctx.tr("menu.ask.month"), validate_month, offer=offer or latest_month(ctx))
+
+
+def ask_statement_month(ctx: Ctx, phone: str) -> str:
+    """The month of a subscriber's statement (item 11, and search → statement alike): the month of
+    their latest call, billed or set aside, is offered; else the last month with a billed call."""
+    return ask_month(ctx, ctx.session.latest_month_of(phone))

@@ -1,4 +1,10 @@
-"""A progress bar while a large calls file is read for the menu (on a terminal only)."""
+"""A sign of work while the menu opens (on a terminal only).
+
+From the start a spinner says the data files are being opened; for a large
+calls file, once its lines are being read, a bar of lines read takes its place,
+and when they are all read the bar says they are being checked, its spinner
+turning until the menu opens. All of it is gone when the menu appears.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,13 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     Progress,
+    SpinnerColumn,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
 )
 
+from telbill.menu.busy import Busy, Timer, thread_timer
 from telbill.text.i18n import Tr
 
 PROGRESS_MIN_LINES = 100_000
@@ -20,29 +28,41 @@ PROGRESS_MIN_LINES = 100_000
 
 
 class LoadingBar:
-    """Lines of calls.txt read so far, as a bar that disappears when the menu opens."""
+    """A spinner, then lines of calls.txt read so far as a bar, while the menu opens."""
 
-    def __init__(self, console: Console, tr: Tr, *, show: bool) -> None:
+    def __init__(self, console: Console, tr: Tr, *, show: bool, timer: Timer = thread_timer) -> None:
         self.tr = tr
         self.show = show
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                            TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
-                            TimeRemainingColumn(), console=console, transient=True)
+        self.opening = Busy(console, tr("menu.busy.open"), timer=timer) if show else None
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                            TextColumn("{task.fields[lines]}"), TimeRemainingColumn(), console=console,
+                            transient=True)
         self.task: TaskID | None = None
+        self.checking = False
 
     def update(self, done: int, total: int) -> None:
         """``done`` of ``total`` lines read; the bar appears only for large files."""
         if not self.show or total < PROGRESS_MIN_LINES:
             return
         if self.task is None:
+            if self.opening is not None:
+                self.opening.stop()  # one live display at a time: the bar takes the spinner's place
             self.bar.start()
-            self.task = self.bar.add_task(self.tr("menu.loading"), total=total)
-        self.bar.update(self.task, completed=done)
+            self.task = self.bar.add_task(self.tr("menu.loading"), total=total, lines="")
+        self.bar.update(self.task, completed=done, lines=f"{done:,}/{total:,}")
+        if done >= total and not self.checking:  # read: checked next, as long as it takes (a turning spinner)
+            self.checking = True
+            self.bar.update(self.task, visible=False)
+            self.bar.add_task(self.tr("menu.loading.check"), total=None, lines=f"{total:,}")
 
     def __enter__(self) -> LoadingBar:
+        if self.opening is not None:
+            self.opening.__enter__()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        if self.opening is not None:
+            self.opening.stop()
         if self.task is not None:
             self.bar.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import partial
 
@@ -12,9 +13,10 @@ from telbill.menu.context import Ctx
 from telbill.menu.layout import Column, Fit
 from telbill.menu.view import LazyRows
 from telbill.rules.billing import BillRow
-from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_fen, format_moment
+from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment
 from telbill.rules.rating import CallClass
 from telbill.rules.records import Call, User
+from telbill.rules.screening import AnomalyCode
 from telbill.session.facade import Change
 from telbill.text.display import width
 
@@ -24,27 +26,40 @@ def count(n: int) -> str:
     return f"{n:,}"
 
 
+def money(fen: int) -> str:
+    """An amount of yuan as the screen shows it, with thousands separators as counts have them:
+    ``45,093,274.94`` (the files write ``45093274.94``)."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}{yuan:,}.{cents:02d}"
+
+
 RECORD_SHOWN = 120
+_SPACES = re.compile(" {2,}")
 """Characters of a record's text shown in a list; the rest is counted, not shown (the files keep it all)."""
 
 
 def record_cell(ctx: Ctx, raw: str) -> str:
-    """A record's text as a list shows it: without its surrounding blanks, and a line
-    far longer than any record (a 70,000-digit field, a pasted file) cut short with its length."""
-    text = raw.strip()
+    """A record's text as a list shows it: without its surrounding blanks, one space between
+    its fields (so it takes one line at 80 columns), and a line far longer than any record
+    (a 70,000-digit field, a pasted file) cut short with its length."""
+    whole = raw.strip()
+    text = _SPACES.sub(" ", whole)
     if len(text) <= RECORD_SHOWN:
         return text
-    return text[:RECORD_SHOWN] + ctx.tr("menu.cut", count=count(len(text)))
+    return text[:RECORD_SHOWN] + ctx.tr("menu.cut", count=count(len(whole)))
 
 
 def class_label(ctx: Ctx, call_class: CallClass) -> str:
-    """市内 / 国内长途 / 国际长途, or local / long distance / international."""
+    """A call class's one name, in every list, statement and message and at every width:
+    市内 / 长途 / 国际, or local / long / intl (long and intl are both in the bill's
+    long-distance column)."""
     return ctx.tr(f"menu.class.{call_class.value}")
 
 
-def class_short(ctx: Ctx) -> dict[str, str]:
-    """Each class label → its short form (``国际长途`` → ``国际``), for narrow screens."""
-    return {class_label(ctx, c): ctx.tr(f"menu.class_short.{c.value}") for c in CallClass}
+def note_short(ctx: Ctx) -> dict[str, str]:
+    """Each reason for setting a call aside → the short form a narrow call list shows."""
+    return {ctx.tr(f"code.{code.value}"): ctx.tr(f"menu.note_short.{code.value}") for code in AnomalyCode}
 
 
 def duration_text(seconds: int) -> str:
@@ -68,7 +83,7 @@ def user_columns(ctx: Ctx) -> list[Column]:
 
 
 def user_row(number: int, user: User) -> list[str]:
-    return [str(number), user.phone, user.name, format_fen(user.rent), format_fen(user.feature)]
+    return [str(number), user.phone, user.name, money(user.rent), money(user.feature)]
 
 
 def user_label(user: User) -> str:
@@ -93,64 +108,48 @@ def call_columns(ctx: Ctx, *, numbered: bool = False, one_caller: bool = False) 
             Column(tr("menu.col.caller"), drop=1 if one_caller else 0),
             Column(tr("menu.col.callee")),
             Column(tr("menu.col.start")), Column(tr("menu.col.end"), drop=2 if one_caller else 1),
-            Column(tr("menu.col.class"), short=class_short(ctx)),
+            Column(tr("menu.col.class")),
             Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.fee"), "right"),
-            Column(tr("menu.col.note"), wrap=True)]
+            Column(tr("menu.col.note"), wrap=True, short=note_short(ctx))]
 
 
 def call_row(ctx: Ctx, number: int, call: Call) -> list[str | Text]:
     anomaly = ctx.session.anomaly_of(call)
     fen = ctx.session.fee(call)
-    fee: str | Text = "-" if fen is None else format_fen(fen)
+    fee: str | Text = "-" if fen is None else money(fen)
     note: str | Text = "" if anomaly is None else Text(ctx.tr(f"code.{anomaly.code.value}"), style="yellow")
     return [str(number), call.caller, call.callee, format_moment(call.start), end_text(call),
             class_label(ctx, call.call_class), duration_text(call.duration), fee, note]
 
 
-def measure_calls(ctx: Ctx, calls: Sequence[Call], fit: Fit) -> None:
-    """Widen ``fit`` for every row of ``calls`` in one pass, without making the rows.
+def measure_calls(ctx: Ctx, calls: Sequence[Call], fit: Fit, *, every: bool = False) -> None:
+    """Widen ``fit`` for every row of ``calls``, without making the rows: from their extents
+    (one pass; ``every``: the list is every record held, whose extents the session keeps).
 
     The fee column gets the width of the fee of each class's longest billed call
     (a fee only grows with the duration), so no call needs to be rated.
     """
-    anomaly_of = ctx.session.anomaly_of
-    caller = callee = 0
-    two_days = False
-    lo = hi = 0
-    longest = {c: 0 for c in CallClass}
-    for call in calls:
-        if len(call.caller) > caller:
-            caller = len(call.caller)
-        if len(call.callee) > callee:
-            callee = len(call.callee)
-        seconds = call.end - call.start
-        if seconds > hi:
-            hi = seconds
-        elif seconds < lo:
-            lo = seconds
-        if not two_days and call.end // SECONDS_PER_DAY != call.start // SECONDS_PER_DAY:
-            two_days = True
-        kind = call.call_class
-        if seconds > longest[kind] and anomaly_of(call) is None:
-            longest[kind] = seconds
+    extents = ctx.session.call_extents(None if every else calls)
     tariff = ctx.session.tariff
-    fee = max([1] + [len(format_fen(tariff.fee(kind, s))) for kind, s in longest.items()])
+    fee = max([1] + [len(money(tariff.fee(kind, s))) for kind, s in extents.billed.items()])
+    caller, callee, two_days = extents.caller, extents.callee, extents.two_days
+    lo, hi = extents.shortest, extents.longest
     labels = [class_label(ctx, c) for c in CallClass]
-    shorts = [ctx.tr(f"menu.class_short.{c.value}") for c in CallClass]
-    notes = [ctx.tr(f"code.{code}") for code in ("malformed", "end-before-start", "unknown-caller",
-                                                  "too-long", "overlap")]
+    notes = note_short(ctx)
     for i, w in enumerate([len(str(len(calls))), caller, callee, 19, 19 if two_days else 8,
                            max(map(width, labels)), max(len(duration_text(lo)), len(duration_text(hi))),
                            fee, max(map(width, notes))]):
-        fit.widen(i, w, max(map(width, shorts)) if i == 5 else None)
+        fit.widen(i, w, max(map(width, notes.values())) if i == 8 else None)
 
 
 def show_calls(ctx: Ctx, calls: Sequence[Call], title: str, *, numbered: bool = False,
-               one_caller: bool = False) -> bool:
+               one_caller: bool = False, every: bool = False) -> bool:
     """A numbered table of call records with class, duration and fee; False if the operator stopped.
-    ``numbered``: the list is there to choose one by its number; ``one_caller``: all are one caller's."""
+    ``numbered``: the list is there to choose one by its number; ``one_caller``: all are one caller's;
+    ``every``: the list is every record held (laid out without a walk over it)."""
     return ctx.view.table(call_columns(ctx, numbered=numbered, one_caller=one_caller),
-                          LazyRows(calls, partial(call_row, ctx)), title, measure=partial(measure_calls, ctx, calls))
+                          LazyRows(calls, partial(call_row, ctx)), title,
+                          measure=partial(measure_calls, ctx, calls, every=every))
 
 
 # -- bills ---------------------------------------------------------------------------------
@@ -161,8 +160,8 @@ def bill_columns(ctx: Ctx) -> list[Column]:
 
 
 def bill_cells(row: BillRow) -> list[str]:
-    return [row.phone, row.name, format_fen(row.rent), format_fen(row.feature),
-            format_fen(row.local), format_fen(row.long_distance), format_fen(row.total)]
+    return [row.phone, row.name, money(row.rent), money(row.feature), money(row.local), money(row.long_distance),
+            money(row.total)]
 
 
 # -- saved changes ----------------------------------------------------------------------------

@@ -1,11 +1,16 @@
 """Asking on a terminal: questionary lists and lines, and single keys for paging.
 
 A numbered list shows the number being typed (``13`` for item 13) until Enter
-takes it; Backspace edits it, the arrow keys move instead. A question line
-offers a value ready to take (typing replaces it, the arrow keys and Backspace
-edit it), suggests subscribers as a name is typed, and is left with Esc, ``q`` or
-an empty answer. A refused answer is shown whole right under the question, and
-the question comes back with the answer in the line to edit.
+takes it; Backspace edits it, the arrow keys move instead. Inside an item, ``q``
+then Enter (or Esc alone) leaves it; at the main menu Enter takes an item only
+once its number was typed or an arrow key moved to it, so an Enter meant for
+something else never starts item 1. A question line offers a value ready to
+take (typing replaces it, the arrow keys and Backspace edit it), suggests
+subscribers as a name is typed, and is left with Esc, ``q`` or an empty answer.
+A refused answer is shown whole right under the question, and the question
+comes back with the answer in the line, selected: typing replaces it, the arrow
+keys and Backspace edit it. Keys typed before a question was shown are thrown
+away (:mod:`telbill.menu.keys`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from rich.console import Console
 
 from telbill.errors import TelbillError
 from telbill.menu.ask import BackToMenu, BaseAsker, Option, PageMove
+from telbill.menu.keys import KeepKeys, TypedKeys
 from telbill.menu.layout import wrap
 from telbill.rules.fields import halfwidth
 from telbill.text.display import shown
@@ -48,9 +54,11 @@ class TerminalAsker(BaseAsker):
     paged = True
     way_out = "menu.error.way_out"
 
-    def __init__(self, tr: Tr, console: Console, pt_input: Any = None, pt_output: Any = None) -> None:
+    def __init__(self, tr: Tr, console: Console, pt_input: Any = None, pt_output: Any = None,
+                 keys: TypedKeys | None = None) -> None:
         super().__init__(tr)
         self.console = console
+        self.keys: TypedKeys = keys or KeepKeys()
         self._io: dict[str, Any] = {}
         if pt_input is not None:
             self._io["input"] = pt_input
@@ -75,9 +83,17 @@ class TerminalAsker(BaseAsker):
             self.typed()
         return options[index].value
 
+    def _begin(self) -> None:
+        """A question (or a pager's line) is about to be shown: keys typed before it are thrown away."""
+        self.prompts += 1
+        self.keys.discard()
+
     def _list(self, message: str, options: Sequence[Option[Any]], hint: str, pointer: int, *, back: bool,
               hotkeys: dict[str, int] | None = None) -> int:
-        """The index of the option chosen (typing its number, the arrow keys, a hotkey)."""
+        """The index of the option chosen (typing its number, the arrow keys, a hotkey).
+
+        Inside an item (``back``) ``q`` is shown and Enter then leaves (Esc leaves at once);
+        at the main menu Enter needs a number typed or an arrow key first."""
         from questionary import Choice
         from questionary.prompts.common import InquirerControl, create_inquirer_layout
         from questionary.styles import merge_styles_default
@@ -90,11 +106,15 @@ class TerminalAsker(BaseAsker):
         control.pointed_at = pointer
         number = TypedNumber([o.number for o in options], pointer)
         keys = hotkeys or {}
+        state = {"leaving": False, "chosen": back}
+        """``leaving``: q was typed (Enter leaves); ``chosen``: Enter takes the option pointed at."""
 
         def tokens() -> list[tuple[str, str]]:
             out = [("class:qmark", "?"), ("class:question", f" {shown(message)} ")]
             if control.is_answered:
                 out.append(("class:answer", str(control.get_pointed_at().title)))
+            elif state["leaving"]:
+                out += [("class:answer", "q"), ("class:instruction", "  " + self.tr("menu.hint.leaving"))]
             elif number.typed:
                 out += [("class:answer", number.typed), ("class:instruction", "  " + self.tr("menu.hint.typed"))]
             else:
@@ -110,18 +130,24 @@ class TerminalAsker(BaseAsker):
                 control.pointed_at = keys[key]
                 finish(event)
             elif len(key) == 1 and key.isascii() and key.isdigit():
-                number.type(key)
+                state["leaving"] = False
+                if number.type(key):
+                    state["chosen"] = True
                 control.pointed_at = number.pointer
             elif back and key in ("q", "Q"):
-                event.app.exit(exception=BackToMenu())
+                state["leaving"] = True
 
         @bindings.add(Keys.Backspace)
         def _backspace(event: KeyPressEvent) -> None:
+            if state["leaving"]:
+                state["leaving"] = False
+                return
             number.erase()
             control.pointed_at = number.pointer
 
         def move(step: int) -> Callable[[KeyPressEvent], None]:
             def handler(event: KeyPressEvent) -> None:
+                state["leaving"], state["chosen"] = False, True
                 number.move(step)
                 control.pointed_at = number.pointer
             return handler
@@ -141,10 +167,17 @@ class TerminalAsker(BaseAsker):
             event.app.exit(exception=KeyboardInterrupt())
 
         @bindings.add(Keys.ControlM, eager=True)
+        def _enter(event: KeyPressEvent) -> None:
+            if state["leaving"]:
+                event.app.exit(exception=BackToMenu())
+            elif state["chosen"]:
+                finish(event)
+
         def finish(event: KeyPressEvent) -> None:
             control.is_answered = True
             event.app.exit(result=control.get_pointed_at().value)
 
+        self._begin()
         layout = create_inquirer_layout(control, tokens, **self._io)
         app: Application[int] = Application(layout=layout, key_bindings=bindings,
                                             style=merge_styles_default([None]), **self._io)
@@ -162,7 +195,7 @@ class TerminalAsker(BaseAsker):
             except TelbillError as exc:
                 self.typed()  # typed, though refused
                 self._refuse(exc)
-                line, fresh = answer, False
+                line, fresh = answer, True  # selected: typing replaces it, the arrow keys edit it
                 continue
             self.typed()
             return value
@@ -217,6 +250,7 @@ class TerminalAsker(BaseAsker):
 
         buffer.on_text_changed += touched
         buffer.on_cursor_position_changed += touched
+        self._begin()
         answer = question.unsafe_ask()
         if answer is None:  # pragma: no cover - questionary gives None only when aborted
             raise KeyboardInterrupt
@@ -224,16 +258,30 @@ class TerminalAsker(BaseAsker):
 
     # -- paging and pausing ---------------------------------------------------------------
 
-    def page(self, where: str) -> PageMove:
-        """One key: Enter or Space the next page, b the one before, q or Esc stops (``where``
-        says so)."""
+    def page(self, where: str, *, jump: bool = True) -> PageMove | int:
+        """One key after a page: Space, Enter or ↓ the next page, b or ↑ the one before, g and G
+        the first and the last, w every value whole, q or Esc leaves the list; with ``jump`` a
+        number, then Enter, goes to that page (``where`` says so)."""
+        typed = {"page": ""}
         bindings = KeyBindings()
-        moves = {PageMove.NEXT: ("enter", " ", "pagedown", "down", "n", "j"),
-                 PageMove.BACK: ("b", "pageup", "up", "p", "k"),
-                 PageMove.STOP: ("q", "Q", "escape", "0")}
-        for move, keys in moves.items():
-            for key in keys:
-                bindings.add(key, eager=True)(_exit_with(move))
+        for move, names in PAGE_KEYS.items():
+            for name in names:
+                bindings.add(name, eager=True)(_exit_with(move))
+
+        @bindings.add(Keys.ControlM, eager=True)
+        def _enter(event: KeyPressEvent) -> None:
+            event.app.exit(result=int(typed["page"]) if typed["page"] else PageMove.NEXT)
+
+        @bindings.add(Keys.Escape, eager=True)
+        def _escape(event: KeyPressEvent) -> None:
+            if typed["page"]:
+                typed["page"] = ""
+            else:
+                event.app.exit(result=PageMove.STOP)
+
+        @bindings.add(Keys.Backspace)
+        def _backspace(event: KeyPressEvent) -> None:
+            typed["page"] = typed["page"][:-1]
 
         @bindings.add(Keys.ControlC, eager=True)
         def _interrupt(event: KeyPressEvent) -> None:
@@ -241,21 +289,43 @@ class TerminalAsker(BaseAsker):
 
         @bindings.add(Keys.Any)
         def _other(event: KeyPressEvent) -> None:
-            """Other keys do nothing."""
+            """A digit makes a page number (with ``jump``); other keys do nothing."""
+            key = halfwidth(event.key_sequence[0].key)
+            if jump and len(key) == 1 and key.isascii() and key.isdigit() and len(typed["page"]) < PAGE_DIGITS:
+                typed["page"] = (typed["page"] + key).lstrip("0")
 
-        text: StyleAndTextTuples = [("class:instruction", shown(where))]
-        app: Application[PageMove] = Application(
+        def text() -> StyleAndTextTuples:
+            if typed["page"]:
+                return [("class:instruction", self.tr("menu.page.typed", page=typed["page"]))]
+            return [("class:instruction", shown(where))]
+
+        app: Application[PageMove | int] = Application(
             layout=Layout(Window(FormattedTextControl(text), height=1)), key_bindings=bindings,
             erase_when_done=True, **self._io)
+        self._begin()
         return app.run()
 
     def pause(self) -> None:
         import questionary
 
+        self._begin()
         try:
             questionary.press_any_key_to_continue(self.tr("menu.pause"), **self._io).unsafe_ask()
         except (KeyboardInterrupt, EOFError):
             pass
+
+
+PAGE_KEYS: dict[PageMove, tuple[str, ...]] = {
+    PageMove.NEXT: (" ", "pagedown", "down", "j", "n"),
+    PageMove.BACK: ("b", "pageup", "up", "k", "p"),
+    PageMove.FIRST: ("g", "home"),
+    PageMove.LAST: ("G", "end"),
+    PageMove.WHOLE: ("w",),
+    PageMove.STOP: ("q", "Q"),
+}
+"""The pager's keys (Enter, Esc and digits are handled apart)."""
+PAGE_DIGITS = 9
+"""The longest page number that can be typed."""
 
 
 class TypedNumber:
@@ -299,7 +369,7 @@ class TypedNumber:
             self.pointer = next(i for i, n in enumerate(self.numbers) if n.startswith(self.typed))
 
 
-def _exit_with(move: PageMove) -> Callable[[KeyPressEvent], None]:
+def _exit_with(move: PageMove | int) -> Callable[[KeyPressEvent], None]:
     def handler(event: KeyPressEvent) -> None:
         event.app.exit(result=move)
     return handler

@@ -2,16 +2,25 @@
 
 Every text that reaches the screen passes through here, and here it is escaped
 (:func:`telbill.text.display.shown`): table cells, titles with paths, messages with
-data, in both modes. On a terminal, long messages and table cells fold only
-where :func:`telbill.menu.layout.wrap` allows, tables take the column widths of
-the whole list (every page looks the same), and a long list stops after each
-screenful: the next page, the page before, or stop (that list only: what the
-item shows after it still comes).
+data, in both modes. On a terminal:
+
+- long messages fold only where :func:`telbill.menu.layout.wrap` allows;
+- a table takes the column widths of the whole list (every page looks the same),
+  and shows a row on one line: a name or reason too long for its column is
+  shortened with ``…`` (``w`` at the pager shows the page's values whole);
+- a list longer than the screen is a pager (:mod:`telbill.menu.pages`): the next
+  page, the one before, the first, the last or any page by its number, each
+  under the list's title ("rows X-Y of N") and column heads; ``q`` or Esc leaves
+  that list only (what the item shows after it still comes);
+- nothing is printed over what the operator has not seen yet: output that would
+  push unseen lines off the screen waits for a key first ("more");
+- a step that may take a while shows a spinner (:meth:`View.busy`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
 from rich import box
@@ -19,31 +28,108 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from telbill.menu.ask import Asker, PageMove
-from telbill.menu.layout import BAR_MAX, Bar, Cell, Column, Fit, Layout, cell_text, wrap
+from telbill.menu.ask import Asker, LeftItem, PageMove
+from telbill.menu.busy import Busy, NoBusy, Timer, thread_timer
+from telbill.menu.layout import BAR_MAX, Bar, Cell, Column, Fit, Layout, cell_text, shorten, wrap
+from telbill.menu.pages import Entry, Pages
 from telbill.text.display import ljust, rjust, shown, width
 from telbill.text.i18n import Tr
 
 T = TypeVar("T")
 
 PLAIN_GAP = "   "
-PAGE_MARGIN = 6
-"""Screen lines a page of a table leaves for its title, heads, rule and the paging line."""
 MEASURE_ALL = 20_000
 """Lists up to this long are measured row by row; longer ones need a measure of their own."""
+SPARE_LINES = 2
+"""Screen lines a page leaves free: the pager's own line and one more."""
+LEAST_ROWS = 3
+"""Rows a page shows however short the screen."""
 
 Measure = Callable[[Fit], None]
 """Widens a :class:`Fit` for every row of a list without making the rows."""
 
 
+@dataclass(slots=True)
+class Part:
+    """One table of a list: its columns, rows and title."""
+
+    columns: Sequence[Column]
+    rows: Sequence[Sequence[Cell]]
+    """The rows (a :class:`LazyRows` makes only those shown)."""
+    title: str | Text | None = None
+    measure: Measure | None = None
+    """Column widths for a list longer than :data:`MEASURE_ALL` (it is not read row by row)."""
+    totals: int = 0
+    """The last rows sum up the others: shown under the last page, not counted in "rows 1-18 of 33"."""
+    groups: Sequence[tuple[int, str]] = field(default_factory=tuple)
+    """``(first row, title)`` of each group the rows fall into, in order."""
+    fold: bool = True
+    """A list that fits on the screen with its long values folded is shown so; else (and always
+    without ``fold``) a row is a line, long values shortened."""
+
+
 class View:
     """Tables, messages and bar charts on a rich Console (no markup: data prints as it is)."""
 
-    def __init__(self, console: Console, tr: Tr, asker: Asker, *, plain: bool) -> None:
+    def __init__(self, console: Console, tr: Tr, asker: Asker, *, plain: bool,
+                 timer: Timer = thread_timer) -> None:
         self.console = console
         self.tr = tr
         self.asker = asker
         self.plain = plain
+        self.timer = timer
+        self.used = 0
+        """Screen lines printed since the operator last pressed a key (a terminal), under the
+        question answered then."""
+        self._table_from: int | None = None
+        """Where, among those lines, the first table begins: from there on nothing may scroll
+        off unseen (a title or a line above a table may)."""
+        self._seen = -1
+        """``asker.prompts`` when :attr:`used` was last counted from a key."""
+
+    # -- what the screen holds ----------------------------------------------------------
+
+    @property
+    def paged(self) -> bool:
+        return not self.plain and self.asker.paged
+
+    def height(self) -> int:
+        return self.console.size.height
+
+    def unseen(self) -> int:
+        """Lines printed since the operator's last key (under the question answered)."""
+        if self.asker.prompts != self._seen:
+            self._seen = self.asker.prompts
+            self.used, self._table_from = 0, None
+        return self.used
+
+    def _room(self, lines: int, *, table: bool = False) -> None:
+        """Before printing ``lines`` lines (a table's, with ``table``): if they would push a table
+        the operator has not seen whole yet off the screen, wait for a key first (q or Esc there
+        leaves the item)."""
+        if not self.paged:
+            return
+        self.unseen()
+        if self._table_from is not None and self.used - self._table_from + lines > self.height() - 2:
+            move = self.asker.page(self.tr("menu.more"), jump=False)
+            self._keyed()
+            if move is PageMove.STOP:
+                raise LeftItem
+        if table and self._table_from is None:
+            self._table_from = self.used
+        self.used += lines
+
+    def _keyed(self) -> None:
+        """A key was pressed at the pager (whose line is gone): the screen is all seen."""
+        self._seen = self.asker.prompts
+        self.used, self._table_from = 0, None
+
+    def busy(self, text: str) -> Busy | NoBusy:
+        """``with view.busy(...)``: a spinner saying ``text`` if the step is still running after a
+        moment (a terminal only)."""
+        if self.plain or not self.console.is_terminal:
+            return NoBusy()
+        return Busy(self.console, text, timer=self.timer)
 
     # -- text -------------------------------------------------------------------------
 
@@ -52,10 +138,12 @@ class View:
         if isinstance(text, Text):
             if not text.plain.isprintable():
                 text = Text(shown(text.plain), style=text.style)
+            self._room(max(1, len(wrap(text.plain, self.console.width))))
             self.console.print(text, style=style, markup=False, highlight=False, emoji=False)
             return
         safe = shown(text)
         lines = [safe] if self.plain else wrap(safe, self.console.width)
+        self._room(len(lines))
         for line in lines:
             self.console.print(line, style=style, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
@@ -73,177 +161,94 @@ class View:
     def error(self, text: str) -> None:
         self.say(text, style="bold red")
 
-    # -- tables -----------------------------------------------------------------------
+    # -- lists --------------------------------------------------------------------------
 
-    def page_size(self) -> int:
-        """Lines of rows that fit on one screen under a title and the column heads."""
-        return max(5, self.console.size.height - PAGE_MARGIN)
+    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], title: str | Text | None = None,
+              *, measure: Measure | None = None, totals: int = 0,
+              groups: Sequence[tuple[int, str]] = (), fold: bool = True) -> bool:
+        """Print rows as a table; on a terminal a page at a time. False if the operator left it
+        before its end. See :class:`Part` for the arguments."""
+        return self.tables([Part(columns, rows, title, measure, totals, groups, fold)])
 
-    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], title: str | None = None,
-              *, measure: Measure | None = None, totals: int = 0) -> bool:
-        """Print rows as a table; on a terminal a screenful at a time. False if the operator stopped.
-
-        ``rows`` may be a :class:`LazyRows`: only the rows shown are made; a list
-        longer than :data:`MEASURE_ALL` then needs ``measure`` for its column widths.
-        The last ``totals`` rows sum up the others: shown, but not counted in "rows 1-18 of 33".
-        """
+    def tables(self, parts: Sequence[Part]) -> bool:
+        """Several tables as one list (statistics): on a terminal, paged together when they do not
+        fit on one screen, each page under its own table's title and heads. False if left early."""
         if self.plain:
-            self._plain_table(columns, rows, title)
+            for part in parts:
+                self._plain_part(part)
             return True
-        fit = Fit(list(columns))
-        if measure is not None:
-            measure(fit)
-        else:
-            fit.see(rows if len(rows) <= MEASURE_ALL else rows[:MEASURE_ALL])
-        layout = fit.layout(self.console.width)
-        count = len(rows)
+        with self.busy(self.tr("menu.busy.list")):  # a million rows are measured for their widths
+            sheets = [_Sheet(self, part) for part in parts]
         if not self.asker.paged:
-            self._print(fit, layout, rows, title)
+            for sheet in sheets:
+                self._print(sheet.render_all())
             return True
-        size = self.page_size()
+        pages = [(sheet, page) for sheet in sheets for page in range(sheet.pages.count)]
+        if len(pages) == len(sheets):  # one screen, with every value whole if it can
+            for whole in (True, False) if all(part.fold for part in parts) else (False,):
+                heights = [sheet.lines(0, whole=whole) for sheet in sheets]
+                if sum(heights) <= self.height() - SPARE_LINES:
+                    for sheet, lines in zip(sheets, heights):
+                        self._room(lines, table=True)
+                        self._print(sheet.render(0, whole=whole, counted=False))
+                    return True
+        return self._browse(pages)
 
-        def show(pos: int) -> int | None:
-            chunk = rows[pos:pos + size]
-            take = self._fill(fit, layout, chunk, size)
-            if pos == 0 and take == count:
-                self._print(fit, layout, chunk, title)
-                return None
-            counted = count - totals
-            head = self.tr("menu.page", title=title or "", first=min(pos + 1, counted),
-                           last=min(pos + take, counted), count=counted)
-            self._print(fit, layout, chunk[:take], head.strip())
-            return pos + take if pos + take < count else None
-
-        return self._browse(0, show)
-
-    def sections(self, columns: Sequence[Column], sections: Sequence[tuple[str, Sequence[Sequence[Cell]]]]) -> bool:
-        """One table per group (same columns, same widths), paged together. False if the operator stopped."""
-        if self.plain:
-            widths = self._plain_widths(columns, [row for _, rows in sections for row in rows])
-            for title, rows in sections:
-                self._plain_table(columns, rows, title, widths)
-            return True
-        fit = Fit(list(columns))
-        for _, rows in sections:
-            fit.see(rows)
-        layout = fit.layout(self.console.width)
-        pages = self._section_pages(fit, layout, sections)
-
-        def show(index: int) -> int | None:
-            for title, rows in pages[index]:
-                self.say("")
-                self._print(fit, layout, rows, title)
-            return index + 1 if index + 1 < len(pages) else None
-
-        return self._browse(0, show)
-
-    def _section_pages(self, fit: Fit, layout: Layout, sections: Sequence[tuple[str, Sequence[Sequence[Cell]]]],
-                       ) -> list[list[tuple[str, Sequence[Sequence[Cell]]]]]:
-        """The groups cut into screenfuls: each page a list of (title, rows)."""
-        head = self._head_height(fit, layout) + 3  # a blank line, the title, the heads, the rule
-        screen = max(8, self.console.size.height - 2) if self.asker.paged else 10 ** 9
-        pages: list[list[tuple[str, Sequence[Sequence[Cell]]]]] = [[]]
-        used = 0
-        for title, rows in sections:
-            pos = 0
-            while pos < len(rows):
-                room = screen - used - head
-                if used and room < self._height(fit, layout, rows[pos]):
-                    pages.append([])
-                    used = 0
-                    continue
-                take = self._fill(fit, layout, rows[pos:], room)
-                part = title if pos == 0 else self.tr("menu.continued", title=title)
-                pages[-1].append((part, rows[pos:pos + take]))
-                used += head + sum(self._height(fit, layout, row) for row in rows[pos:pos + take])
-                pos += take
-        return pages
-
-    def _browse(self, first: int, show: Callable[[int], int | None]) -> bool:
-        """Show pages from ``first``: ``show(page)`` prints one and gives the next (``None``: the last).
-
-        After each page the operator moves on, back, or stops this list (what the
-        item shows after it still comes); after the last page of a list that took
-        several, they may still go back. False if stopped before the end.
-        """
-        history: list[int] = []
-        page = first
+    def _browse(self, pages: list[tuple[_Sheet, int]]) -> bool:
+        """The pager: show a page, then do what the operator's key says (see the module's text).
+        True if the list was left at its last page, False if before."""
+        index, whole, shown_now = 0, False, False
         while True:
-            following = show(page)
-            if following is None and not history:
-                return True
-            while True:
-                last = following is None
-                move = self.asker.page(self.tr("menu.page.end" if last else "menu.page.moves"))
-                if move is PageMove.BACK and history:
-                    page = history.pop()
-                    break
-                if move is PageMove.STOP:
-                    return last
-                if move is PageMove.NEXT:
-                    if following is None:
-                        return True
-                    history.append(page)
-                    page = following
-                    break
+            sheet, page = pages[index]
+            if not shown_now:
+                self._room(sheet.lines(page, whole=whole), table=True)
+                self._print(sheet.render(page, whole=whole, counted=sheet.pages.count > 1))
+                shown_now = True
+            last = index == len(pages) - 1
+            key = "menu.page.end" if last else "menu.page.moves"
+            move = self.asker.page(self._fitted(key, page=f"{index + 1:,}", pages=f"{len(pages):,}"), jump=True)
+            self._keyed()
+            if move is PageMove.STOP or (move is PageMove.NEXT and last):
+                return last
+            if move is PageMove.WHOLE:
+                whole, shown_now = not whole, False
+                continue
+            target = self._target(move, index, len(pages))
+            if target != index:
+                index, shown_now = target, False
 
+    @staticmethod
+    def _target(move: PageMove | int, index: int, count: int) -> int:
+        """The page a key leads to (pages from 0; a number typed counts from 1)."""
+        if isinstance(move, int):
+            return min(max(move, 1), count) - 1
+        if move is PageMove.NEXT:
+            return min(index + 1, count - 1)
+        if move is PageMove.BACK:
+            return max(index - 1, 0)
+        if move is PageMove.FIRST:
+            return 0
+        if move is PageMove.LAST:
+            return count - 1
+        return index
+
+    def _fitted(self, key: str, **params: object) -> str:
+        """The pager's line, or its short form when the whole does not fit on the screen's width."""
+        text = self.tr(key, **params)
+        return text if width(text) < self.console.width else self.tr(key + "_short", **params)
 
     # -- drawing on a terminal ----------------------------------------------------------
 
-    def _print(self, fit: Fit, layout: Layout, rows: Sequence[Sequence[Cell]], title: str | None) -> None:
-        if title:
-            self.say(title, style="bold")
-        self.console.print(self._rich_table(fit, layout, rows))
-
-    def _rich_table(self, fit: Fit, layout: Layout, rows: Sequence[Sequence[Cell]]) -> Table:
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True, pad_edge=False,
-                      padding=(0, layout.gap - 1), header_style="bold cyan")
-        columns = fit.columns
-        for i in layout.kept:
-            col, w = columns[i], layout.widths[i]
-            justify: Any = col.justify
-            if not layout.fits:  # folded onto more lines rather than cut
-                table.add_column(shown(col.header), justify=justify, overflow="fold")
-            elif col.wrap:
-                table.add_column(shown(col.header), justify=justify, width=w, overflow="fold")
-            else:
-                table.add_column(shown(col.header), justify=justify, width=w, min_width=w, no_wrap=True,
-                                 overflow="fold")
-        for row in rows:
-            cells: list[Text] = []
-            for i in layout.kept:
-                cell, col = row[i], columns[i]
-                if isinstance(cell, Bar):
-                    cells.append(self.bar(cell, layout.widths[i]))
-                    continue
-                text = cell_text(cell)
-                style = cell.style if isinstance(cell, Text) else ""
-                if layout.short and col.short is not None and text in col.short:
-                    text = col.short[text]
-                if col.wrap and layout.fits:
-                    text = "\n".join(wrap(text, layout.widths[i]))
-                cells.append(Text(text, style=style))
-            table.add_row(*cells)
-        return table
-
-    def _height(self, fit: Fit, layout: Layout, row: Sequence[Cell]) -> int:
-        """Screen lines a row takes (names and reasons may fold)."""
-        if not layout.fits:
-            return 2  # a guess: on so narrow a screen most rows fold once
-        return max((len(wrap(cell_text(row[i]), layout.widths[i])) for i in layout.kept
-                    if fit.columns[i].wrap), default=1)
-
-    def _head_height(self, fit: Fit, layout: Layout) -> int:
-        return max((len(wrap(shown(fit.columns[i].header), layout.widths[i])) for i in layout.kept), default=1)
-
-    def _fill(self, fit: Fit, layout: Layout, rows: Sequence[Sequence[Cell]], lines: int) -> int:
-        """How many of ``rows`` fit in ``lines`` screen lines (at least one)."""
-        used = self._head_height(fit, layout) - 1
-        for n, row in enumerate(rows):
-            used += self._height(fit, layout, row)
-            if used > lines and n > 0:
-                return n
-        return len(rows)
+    def _print(self, drawn: tuple[str | Text | None, Table]) -> None:
+        heading, table = drawn
+        if isinstance(heading, Text):
+            if not heading.plain.isprintable():
+                heading = Text(shown(heading.plain), style=heading.style)
+            self.console.print(heading, markup=False, highlight=False, emoji=False)
+        elif heading is not None:
+            for line in wrap(shown(heading), self.console.width):
+                self.console.print(line, style="bold", markup=False, highlight=False, emoji=False, soft_wrap=True)
+        self.console.print(table)
 
     def bar(self, bar: Bar, columns: int) -> Text:
         """``bar`` drawn ``columns`` wide at its top value; a part above zero gets at least one column."""
@@ -252,7 +257,7 @@ class View:
         total = drawn = 0
         for value, char, style in bar.parts:
             total += value
-            n = int(round(total * scale)) - drawn
+            n = round(total * scale) - drawn
             if value > 0 and n <= 0:
                 n = 1
             n = max(0, min(n, columns - drawn))
@@ -271,12 +276,20 @@ class View:
         widths = [width(shown(c.header)) for c in columns]
         for row in rows:
             for i, cell in enumerate(row):
-                w = width(self._plain_text(cell))
-                if w > widths[i]:
-                    widths[i] = w
+                widths[i] = max(widths[i], width(self._plain_text(cell)))
         return widths
 
-    def _plain_table(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], title: str | None,
+    def _plain_part(self, part: Part) -> None:
+        """A table as aligned plain text; a grouped one as a table per group, all as wide."""
+        if not part.groups:
+            self._plain_table(part.columns, part.rows, part.title)
+            return
+        widths = self._plain_widths(part.columns, part.rows)
+        ends = [start for start, _ in part.groups[1:]] + [len(part.rows)]
+        for (start, title), end in zip(part.groups, ends):
+            self._plain_table(part.columns, part.rows[start:end], title, widths)
+
+    def _plain_table(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], title: str | Text | None,
                      widths: list[int] | None = None) -> None:
         """Aligned plain text (CJK counts two columns); two passes, so no row is held twice."""
         if widths is None:
@@ -291,7 +304,7 @@ class View:
 
         head = [line([c.header for c in columns]), "-" * (sum(widths) + len(PLAIN_GAP) * (len(widths) - 1))]
         if title:
-            head.insert(0, shown(title))
+            head.insert(0, shown(title.plain if isinstance(title, Text) else title))
         self._out(head)
         chunk: list[str] = []
         for row in rows:
@@ -304,6 +317,128 @@ class View:
 
     def _out(self, lines: list[str]) -> None:
         self.console.out("\n".join(lines), highlight=False)
+
+
+class _Sheet:
+    """One table of a list laid out for the screen: its column widths and its pages."""
+
+    def __init__(self, view: View, part: Part) -> None:
+        self.view = view
+        self.part = part
+        fit = Fit(list(part.columns))
+        rows = part.rows
+        if part.measure is not None:
+            part.measure(fit)
+        else:
+            fit.see(rows if len(rows) <= MEASURE_ALL else rows[:MEASURE_ALL])
+        self.fit = fit
+        self.layout = fit.layout(view.console.width)
+        self.folded = fit.layout(view.console.width, first=False)
+        """The layout for every value whole (``w``): the name and reason columns share the room."""
+        self.head = max((len(wrap(shown(fit.columns[i].header), self.layout.widths[i])) for i in self.layout.kept),
+                        default=1)
+        self.above = self._title_lines(len(rows)) + self.head + 1  # the title, the heads, their rule
+        room = view.height() - SPARE_LINES - self.above - part.totals
+        per = room if self.layout.fits else room // 2  # folded anyway: most rows take two lines
+        self.pages = Pages(len(rows) - part.totals, max(LEAST_ROWS, per), [start for start, _ in part.groups])
+        self.group_column = next((i for i in self.layout.kept if part.columns[i].wrap), self.layout.kept[0])
+        """Where a group's title is written (the first column that holds text)."""
+
+    def _title_lines(self, rows: int) -> int:
+        """Lines the title takes on the widest screen of the list ("rows 999,981-1,000,000 of …")."""
+        title = self.part.title
+        if title is None:
+            return 0
+        plain = shown(title.plain if isinstance(title, Text) else title)
+        counted = self.view.tr("menu.page", title=plain, first=rows, last=rows, count=rows)
+        return max(len(wrap(text, self.view.console.width)) for text in (plain, counted))
+
+    def _entries(self, page: int) -> list[Entry | int]:
+        """The page's lines, and the totals rows (by index) under the last page."""
+        lines: list[Entry | int] = list(self.pages.entries(page))
+        if page == self.pages.count - 1:
+            lines += range(len(self.part.rows) - self.part.totals, len(self.part.rows))
+        return lines
+
+    def lines(self, page: int, *, whole: bool) -> int:
+        """Screen lines ``page`` takes with its title and heads."""
+        entries = self._entries(page)
+        if not whole or not self.folded.fits:
+            return self.above + len(entries)
+        return self.above + sum(self._height(self._cells(e)) for e in entries)
+
+    def _height(self, row: Sequence[Cell]) -> int:
+        columns, widths = self.fit.columns, self.folded.widths
+        return max((len(wrap(cell_text(row[i]), widths[i])) for i in self.folded.kept if columns[i].wrap),
+                   default=1)
+
+    def _cells(self, entry: Entry | int) -> Sequence[Cell]:
+        if isinstance(entry, int):
+            return self.part.rows[entry]
+        if entry.row is not None:
+            return self.part.rows[entry.row]
+        assert entry.group is not None
+        title = self.part.groups[entry.group][1]
+        if entry.continued:
+            title = self.view.tr("menu.continued", title=title)
+        cells: list[Cell] = [""] * len(self.part.columns)
+        cells[self.group_column] = Text(title, style="bold")
+        return cells
+
+    def heading(self, page: int, *, counted: bool) -> str | Text | None:
+        title = self.part.title
+        if not counted or title is None:
+            return title
+        first, last = self.pages.span(page)
+        if isinstance(title, Text):  # the title keeps its colours (the statistics' legend)
+            text = title.copy()
+            text.append(self.view.tr("menu.page", title="", first=first, last=last, count=self.pages.rows))
+            return text
+        return self.view.tr("menu.page", title=title, first=first, last=last, count=self.pages.rows).strip()
+
+    def render(self, page: int, *, whole: bool, counted: bool) -> tuple[str | Text | None, Table]:
+        """The page's heading ("rows X-Y of N" when ``counted``) and its table; with ``whole``
+        long values fold onto more lines instead of being shortened."""
+        rows = [self._cells(e) for e in self._entries(page)]
+        return self.heading(page, counted=counted), self._table(rows, whole=whole)
+
+    def render_all(self) -> tuple[str | Text | None, Table]:
+        """The whole list in one table (a terminal that does not page), long values folded."""
+        lines: list[Entry | int] = list(self.pages.everything())
+        lines += range(len(self.part.rows) - self.part.totals, len(self.part.rows))
+        return self.part.title, self._table([self._cells(e) for e in lines], whole=True)
+
+    def _table(self, rows: Sequence[Sequence[Cell]], *, whole: bool) -> Table:
+        layout: Layout = self.folded if whole else self.layout
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True, pad_edge=False,
+                      padding=(0, layout.gap - 1), header_style="bold cyan")
+        columns = self.fit.columns
+        for i in layout.kept:
+            col, w = columns[i], layout.widths[i]
+            justify: Any = col.justify
+            if not layout.fits:  # folded onto more lines rather than cut
+                table.add_column(shown(col.header), justify=justify, overflow="fold")
+            elif col.wrap:
+                table.add_column(shown(col.header), justify=justify, width=w, overflow="fold")
+            else:
+                table.add_column(shown(col.header), justify=justify, width=w, min_width=w, no_wrap=True,
+                                 overflow="fold")
+        for row in rows:
+            cells: list[Text] = []
+            for i in layout.kept:
+                cell, col, w = row[i], columns[i], layout.widths[i]
+                if isinstance(cell, Bar):
+                    cells.append(self.view.bar(cell, w))
+                    continue
+                text = cell_text(cell)
+                style = cell.style if isinstance(cell, Text) else ""
+                if layout.short and col.short is not None and text in col.short:
+                    text = col.short[text]
+                if col.wrap and layout.fits:
+                    text = "\n".join(wrap(text, w)) if whole else shorten(text, w)
+                cells.append(Text(text, style=style))
+            table.add_row(*cells)
+        return table
 
 
 class LazyRows(Sequence[Sequence[Cell]]):

@@ -8,7 +8,7 @@ it: the batch's parts, the menu's bills, statement and month totals.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, count, islice, repeat
 from operator import attrgetter, floordiv, is_not, sub
@@ -74,13 +74,18 @@ class Bills:
         return next((m for m in self.months if m.month == month), None)
 
 
+MonthSums = tuple[dict[str, int], dict[str, int]]
+"""One month's fees of valid calls per caller (phone → fen): local, and long distance (domestic and
+international). A caller is in a month's sums when at least one of their valid calls starts in it."""
+
+
 class MonthUsage:
     """One month's billed calls: each caller's local and long-distance fees, and how many calls."""
 
     __slots__ = ("sums", "calls")
 
     def __init__(self) -> None:
-        self.sums: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        self.sums: MonthSums = ({}, {})
         """Caller → fen: ``sums[False]`` local, ``sums[True]`` long distance (as
         :attr:`CallClass.long_distance <telbill.rules.rating.CallClass.long_distance>` says)."""
         self.calls = 0
@@ -178,16 +183,13 @@ class Usage:
         """The months billed, oldest first: those with a billed call, and ``only_month``."""
         return sorted(month for month, usage in self.months.items() if usage.calls or month == self.only_month)
 
+    def month_sums(self) -> dict[str, MonthSums]:
+        """Each billed month's sums (:data:`MonthSums`)."""
+        return {month: self.months[month].sums for month in self.billed()}
+
     def bills(self, users: Iterable[User]) -> Bills:
         """Every billed month's rows, one per subscriber of ``users``, in their order."""
-        phones, names, rents, features = _user_columns(users)
-        bills = Bills()
-        for month in self.billed():
-            locals_, longs = self.fees(month, phones)
-            bills.months.append(MonthBill(month, list(map(BillRow, phones, names, rents, features, locals_, longs))))
-        return bills
-
-
+        return bills_from_sums(users, self.month_sums())
 
 
 def _user_columns(users: Iterable[User]) -> tuple[list[str], list[str], list[int], list[int]]:
@@ -206,10 +208,36 @@ def compute_bills(
 
     ``calls`` must be the valid ones (after :func:`telbill.rules.screening.screen_calls`).
     """
-    usage = Usage(Rating(tariff), only_month)
+    return bills_from_sums(users, month_sums(calls, Rating(tariff), only_month))
+
+
+def month_sums(calls: Iterable[Call], rating: Rating, only_month: str | None = None) -> dict[str, MonthSums]:
+    """The sums of every month with a valid call starting in it (or just ``only_month``, there even
+    without calls). ``calls`` must be valid ones."""
+    usage = Usage(rating, only_month)
     with paused_gc():
         usage.add_calls(calls)
-        return usage.bills(users)
+    return usage.month_sums()
+
+
+def bills_from_sums(users: Iterable[User], sums: Mapping[str, MonthSums]) -> Bills:
+    """Every month of ``sums`` billed, oldest first: one row per user (in the order given) with their
+    rent, feature and the month's sums (0 without calls)."""
+    phones, names, rents, features = _user_columns(users)
+    bills = Bills()
+    with paused_gc():
+        for month in sorted(sums):
+            local_sums, long_sums = sums[month]
+            locals_, longs = list(map(local_sums.get, phones, repeat(0))), list(map(long_sums.get, phones, repeat(0)))
+            bills.months.append(MonthBill(month, list(map(BillRow, phones, names, rents, features, locals_, longs))))
+    return bills
+
+
+def bill_row(user: User, sums: MonthSums) -> BillRow:
+    """One user's row of a month with these sums."""
+    local_sums, long_sums = sums
+    return BillRow(user.phone, user.name, user.rent, user.feature, local_sums.get(user.phone, 0),
+                   long_sums.get(user.phone, 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,24 +280,41 @@ class MonthRevenue:
     long_distance: int
 
 
-def revenue_by_month(bills: Bills) -> list[MonthRevenue]:
-    """Local and long-distance call revenue of each billed month."""
-    out = []
-    for m in bills.months:
-        totals = m.totals
-        out.append(MonthRevenue(m.month, totals.local, totals.long_distance))
-    return out
+def revenue_by_month(sums: Mapping[str, MonthSums]) -> list[MonthRevenue]:
+    """Local and long-distance call revenue of each billed month, oldest first."""
+    return [MonthRevenue(month, sum(sums[month][0].values()), sum(sums[month][1].values())) for month in sorted(sums)]
 
 
-def top_subscribers(bills: Bills, count: int = 10) -> list[tuple[str, str, int]]:
-    """``(phone, name, total fen)`` of the highest totals over all billed months."""
-    sums: dict[str, int] = {}
+@dataclass(frozen=True, slots=True)
+class Statistics:
+    """What item 12 shows: revenue per month, the top subscribers, the months and their grand total."""
+
+    revenue: list[MonthRevenue]
+    top: list[tuple[str, str, int]]
+    """``(phone, name, total fen)`` of the highest totals over all billed months, highest first."""
+    months: int
+    """Billed months."""
+    grand_total: int
+    """Every row of every billed month, in fen (the bill-detail file's grand total)."""
+
+
+def statistics(users: Iterable[User], sums: Mapping[str, MonthSums], count: int = 10) -> Statistics:
+    """The statistics of the bills of ``sums`` (``users`` in users.txt order), without making their
+    rows: a subscriber's total over the months is their rent and feature once per billed month
+    plus their fees; ties keep users.txt order."""
+    months = len(sums)
+    totals: dict[str, int] = {}
     names: dict[str, str] = {}
-    for m in bills.months:
-        for row in m.rows:
-            sums[row.phone] = sums.get(row.phone, 0) + row.total
-            names[row.phone] = row.name
+    for user in users:
+        totals[user.phone] = (user.rent + user.feature) * months
+        names[user.phone] = user.name
+    revenue = revenue_by_month(sums)
+    for local_sums, long_sums in sums.values():
+        for fees in (local_sums, long_sums):
+            for phone, fee in fees.items():
+                if phone in totals:
+                    totals[phone] += fee
     ranked: LinkedList[tuple[str, str, int]] = LinkedList(
-        (phone, names[phone], total) for phone, total in sums.items())
+        (phone, names[phone], total) for phone, total in totals.items() if months)
     ranked.sort(key=lambda t: t[2], reverse=True)
-    return [t for _, t in zip(range(count), ranked)]
+    return Statistics(revenue, [t for _, t in zip(range(count), ranked)], months, sum(totals.values()))

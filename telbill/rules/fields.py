@@ -334,9 +334,12 @@ def validate_end(text: str, start: int) -> int:
 
 
 def validate_month(text: str) -> str:
-    """``YYYY-MM`` with a real month."""
+    """``YYYY-MM`` with a real month (``2021-13`` is told there is no month 13)."""
     value = halfwidth(text).strip()
     if parse_month(value) is None:
+        m = _MONTH.fullmatch(value)
+        if m is not None and int(m[1]) >= 1:
+            raise ValidationError("menu.error.month_number", value=quote(value), month=int(m[2]))
         raise ValidationError("menu.error.month", value=quote(value))
     return value
 

@@ -284,10 +284,15 @@ class Screening:
 
     def counts(self) -> dict[AnomalyCode, int]:
         """How many records each code set aside (every code present, maybe 0)."""
-        counts = {code: 0 for code in AnomalyCode}
-        for record in self.set_aside:
-            counts[record.code] += 1
-        return counts
+        return code_counts(self.set_aside)
+
+
+def code_counts(records: Iterable[SetAside]) -> dict[AnomalyCode, int]:
+    """How many of ``records`` each code set aside (every code present, maybe 0)."""
+    counts = {code: 0 for code in AnomalyCode}
+    for record in records:
+        counts[record.code] += 1
+    return counts
 
 
 # -- call records held as objects ------------------------------------------------------------

@@ -12,7 +12,8 @@ load of the files would give, at the cost of what changed.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Collection, Container, Iterable
+from collections.abc import Callable, Collection, Container, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from telbill.files.loader import (
 )
 from telbill.lists.linked import IntrusiveList, LinkedList
 from telbill.lists.ordering import Ordered, place_in_file_order
+from telbill.rules.billing import MonthSums
 from telbill.rules.records import Call, User
 from telbill.rules.screening import (
     AnomalyCode,
@@ -37,6 +39,8 @@ from telbill.rules.screening import (
     screen_by_caller,
     screen_caller,
 )
+from telbill.rules.tariff import Tariff
+from telbill.session._indexes import CallExtents, CallsByDay, SumsByMonth
 from telbill.store.disk import FileState, read_file, state_of
 from telbill.store.lines import (
     LineEdit,
@@ -194,11 +198,30 @@ def parse_call_line(text: str, number: int, source: str) -> Call | SetAside | No
 CallKey = Callable[[Call], Any]
 
 
+@dataclass(slots=True)
+class _CallChange:
+    """What one saved edit of calls.txt does to the records held (:meth:`HeldCalls.apply`)."""
+
+    edit: LineEdit
+    count: int
+    """Lines before the edit."""
+    gone: list[Call] = field(default_factory=list)
+    """Calls on the lines deleted."""
+    malformed_gone: list[SetAside] = field(default_factory=list)
+    """Malformed records on the lines deleted or replaced."""
+    texts: list[tuple[int, Call | SetAside | None, Call | None]] = field(default_factory=list)
+    """Each line written: its new number, the record read from it, and the call it replaces."""
+    affected: set[str] = field(default_factory=set)
+    """Callers whose records change (to be screened again)."""
+    renumbered: bool = False
+    """The records' line numbers were moved already (one call deleted in file order)."""
+
+
 class HeldCalls:
     """calls.txt as held: lines, records, caller → records, and which records are set aside."""
 
-    def __init__(self, source: str, loaded: CallsFile, phones: Collection[str]) -> None:
-        """``loaded.calls`` must be in file order (as loaded)."""
+    def __init__(self, source: str, loaded: CallsFile, phones: Collection[str], tariff: Tariff) -> None:
+        """``loaded.calls`` must be in file order (as loaded); ``tariff`` rates the month sums."""
         self.source = source
         self.file = loaded
         self.order: Ordered | None = None
@@ -211,17 +234,22 @@ class HeldCalls:
         self.set_aside: dict[int, SetAside] = {}
         """``id(record)`` → the record set aside (of the records read; the malformed are in the file's list)."""
         self.touched: set[str] = set()
-        """Callers whose records or screening changed since this was last emptied (sums made of
-        them must be made again)."""
+        """Callers whose records or screening changed since this was last emptied (users sorted by
+        a month's total move when theirs changed)."""
         self._unplaced: set[int] = set()
         """Records of this change not in the list yet (while their callers are screened)."""
-        self._view: Screening | None = None
+        self._valid: LinkedList[Call] | None = None
+        self._set_aside_records: list[SetAside] | None = None
+        self._by_day: CallsByDay | None = None
+        self.sums = SumsByMonth(tariff)
+        self._extents: CallExtents | None = None
+        """Each billed month's fees of valid records per caller (bills, statistics, month totals)."""
         if loaded.calls and not loaded.by_caller:  # not grouped as read
             self._group()
-            self.screen_all(phones)
+            self.set_aside = screen_by_caller(self.by_caller, phones)
         else:
             self.set_aside = screen_as_read(self.by_caller, phones, loaded.set_aside_alone, loaded.unordered)
-            self.touched.update(self.by_caller)
+        self.touched.update(self.by_caller)
         loaded.set_aside_alone, loaded.unordered = [], set()  # what is held changes from now on
 
     @property
@@ -252,7 +280,9 @@ class HeldCalls:
         """Screen every record again, caller by caller (their records in file order)."""
         self.set_aside = screen_by_caller(self.by_caller, phones)
         self.touched.update(self.by_caller)
-        self._view = None
+        self.sums.forget()
+        self._extents = None
+        self._forget_views()
         if self.order is not None and self.by_fee:
             self.sort(self.order.key, self.order.reverse, by_fee=True)
 
@@ -264,7 +294,7 @@ class HeldCalls:
             self.by_line = Ordered(None, _line, False, list(cells))
         self.order = Ordered(cells, key, reverse, cells.relink_sorted(self.by_line.index, key, reverse))
         self.by_fee = by_fee
-        self._view = None
+        self._valid = None
 
     def _cells(self) -> IntrusiveList[Call]:
         cells = self.file.calls
@@ -279,13 +309,52 @@ class HeldCalls:
 
     def screening(self) -> Screening:
         """Valid calls (in the current order) and every record set aside (in file order)."""
-        if self._view is None:
+        return Screening(self.valid(), self.set_aside_records())
+
+    def valid(self) -> LinkedList[Call]:
+        """The valid calls, in the current order (made again after a change: every record is walked)."""
+        if self._valid is None:
             set_aside = self.set_aside
-            valid: LinkedList[Call] = LinkedList(c for c in self.file.calls if id(c) not in set_aside)
-            records = [*set_aside.values(), *self.file.malformed]
+            self._valid = LinkedList(c for c in self.file.calls if id(c) not in set_aside)
+        return self._valid
+
+    def set_aside_records(self) -> list[SetAside]:
+        """Every record set aside, in file order (what is set aside is sorted, not every record)."""
+        if self._set_aside_records is None:
+            records = [*self.set_aside.values(), *self.file.malformed]
             records.sort(key=_line)
-            self._view = Screening(valid, records)
-        return self._view
+            self._set_aside_records = records
+        return self._set_aside_records
+
+    def month_sums(self) -> dict[str, MonthSums]:
+        """Each billed month's fees of valid records per caller (made at the first call, then kept)."""
+        return self.sums.months(self._valid_in_any_order)
+
+    def month_sums_of(self, month: str) -> MonthSums:
+        """The sums of ``month`` (empty when it has no valid call)."""
+        return self.month_sums().get(month) or ({}, {})
+
+    def by_day(self) -> CallsByDay:
+        """Each day's records, for a month's calls and some days' calls (made at the first call:
+        one walk, about 0.1 s at a million records; then kept)."""
+        if self._by_day is None:
+            self._by_day = CallsByDay()
+            self._by_day.build(self.file.calls)
+        return self._by_day
+
+    def extents(self) -> CallExtents:
+        """The widest values among all the records (made at the first call, then only widened)."""
+        if self._extents is None:
+            set_aside = self.set_aside
+            self._extents = CallExtents.of(self.file.calls, lambda c: id(c) not in set_aside)
+        return self._extents
+
+    def _valid_in_any_order(self) -> Iterator[Call]:
+        set_aside = self.set_aside
+        return (c for c in self.file.calls if id(c) not in set_aside)
+
+    def _forget_views(self) -> None:
+        self._valid = self._set_aside_records = None
 
     def of(self, caller: str) -> list[Call]:
         """The caller's records in file order."""
@@ -302,84 +371,121 @@ class HeldCalls:
         Its cost is what the edit changes: the records of the callers it touches are
         screened again and, in a sort order, put back in their places by bisection; only
         line numbers that move (a line deleted or inserted before the end) take one walk.
+        Step by step: what the edit replaces and writes is read (nothing changes yet); the
+        records that go or change leave the order, the indexes and the list; the lines and
+        their numbers move; the records written join the indexes; last, their callers are
+        screened again and the new records take their places in the list.
         """
-        lines = self.lines
-        count = len(lines)
-        affected: set[str] = set()
+        change = self._read_change(edit)
+        self._take_out(change)
+        self._move_lines(change)
+        written, new = self._put_in(change)
+        self._settle(change, new, phones)
+        return written
+
+    def _read_change(self, edit: LineEdit) -> _CallChange:
+        """What ``edit`` takes away, what it writes, and whose records it touches."""
+        change = _CallChange(edit, len(self.lines))
         reused: dict[int, Call] = {}
-        gone: list[Call] = []
         for number in sorted(set(edit.replace) | edit.delete):
             record = self._record_at(number)
             if isinstance(record, Call):
                 if number in edit.replace and number not in edit.delete:
                     reused[number] = record  # a call modified: in file order, the same object takes the new fields
                 else:
-                    gone.append(record)
-                affected.add(record.caller)
+                    change.gone.append(record)
+                change.affected.add(record.caller)
             elif isinstance(record, SetAside):
-                del self.file.malformed[_index_of(self.file.malformed, record)]
-                self.file.records -= 1
+                change.malformed_gone.append(record)
         replaced, _ = new_numbers(edit)
         old_of = {new: old for old, new in replaced.items()}
-        texts = [(number, text, parse_call_line(text, number, self.source), reused.pop(old_of.get(number, -1), None))
-                 for number, text in _new_texts(edit)]
-        affected.update(read.caller for _, _, read, _ in texts if isinstance(read, Call))
-        order = self.order
+        for number, text in _new_texts(edit):
+            read = parse_call_line(text, number, self.source)
+            change.texts.append((number, read, reused.pop(old_of.get(number, -1), None)))
+            if isinstance(read, Call):
+                change.affected.add(read.caller)
+        return change
+
+    def _take_out(self, change: _CallChange) -> None:
+        """The records that go (and, in a sort order, those that change) leave the order, the
+        indexes and the list. In file order, one record deleted goes in the walk that renumbers."""
+        order, gone = self.order, change.gone
+        for record in change.malformed_gone:
+            del self.file.malformed[_index_of(self.file.malformed, record)]
+            self.file.records -= 1
         if order is not None:  # out of the order before their keys change
-            leaving = [*gone, *(old for _, _, _, old in texts if old is not None)]
+            leaving = [*gone, *(old for _, _, old in change.texts if old is not None)]
             order.take_out(leaving)
             assert self.by_line is not None
             self.by_line.take_out(leaving)
         for call in gone:
             self._unlist(call)
-        if order is None and len(gone) == 1 and edit.delete == {gone[0].line_no} and not edit.insert:
+        if order is not None:
+            return
+        edit = change.edit
+        if len(gone) == 1 and edit.delete == {gone[0].line_no} and not edit.insert:
             self._delete_one(gone[0])  # one walk takes it out and moves the lines after it
-            self._renumber(edit, calls=False)
+            change.renumbered = True
         else:
-            if order is None:
-                self._take_out(gone)
-            if edit.shifts(count):
-                self._renumber(edit)
-        apply_in_place(lines, edit)
+            self._take_out_of_list(gone)
+
+    def _move_lines(self, change: _CallChange) -> None:
+        """The held lines edited, and the records after the first line touched renumbered."""
+        edit = change.edit
+        if change.renumbered:
+            self._renumber(edit, calls=False)
+        elif edit.shifts(change.count):
+            self._renumber(edit)
+        apply_in_place(self.lines, edit)
+
+    def _put_in(self, change: _CallChange) -> tuple[dict[int, Call | SetAside], list[Call]]:
+        """The records written join the indexes (a call modified in file order keeps its object and
+        place); return them by line number, and the new records that are not in the list yet."""
+        in_file_order = self.order is None
         written: dict[int, Call | SetAside] = {}
         new: list[Call] = []
-        for number, _, read, old in texts:
+        for number, read, old in change.texts:
             if old is not None:
                 self._unlist(old)
             if isinstance(read, Call):
-                if old is not None and order is None:
+                if old is not None and in_file_order:
                     _take_fields(old, read)  # in file order it stays where it is
                     read = old
                 else:
                     new.append(read)
                 insort(self.by_caller.setdefault(read.caller, []), read, key=_line)
+                if self._by_day is not None:
+                    self._by_day.add(read)
                 self.file.records += 1
                 written[number] = read
             elif isinstance(read, SetAside):
                 insort(self.file.malformed, read, key=_line)
                 self.file.records += 1
                 written[number] = read
-            if old is not None and read is not old and order is None:
+            if old is not None and read is not old and in_file_order:
                 self._remove_node(old)
+        return written, new
+
+    def _settle(self, change: _CallChange, new: list[Call], phones: Container[str]) -> None:
+        """The callers touched screened again, then the new records linked where they belong."""
         self._unplaced = {id(c) for c in new}
-        for caller in affected:
+        for caller in change.affected:
             self._screen(caller, caller in phones)
         self._unplaced = set()
-        if order is None:
+        if self.order is None:
             place_in_file_order(self._cells(), new)
         else:
-            order.put_back(new)
+            self.order.put_back(new)
             assert self.by_line is not None
             self.by_line.put_back(new)
-        self._view = None
-        return written
+        self._forget_views()
 
     def rescreen(self, phones_changed: Iterable[str], phones: Container[str]) -> None:
         """Callers whose phone started or stopped being a subscriber's."""
         for phone in phones_changed:
             if phone in self.by_caller:
                 self._screen(phone, phone in phones)
-                self._view = None
+                self._forget_views()
 
     def _record_at(self, number: int) -> Call | SetAside | None:
         read = parse_call_line(self.lines[number - 1], number, self.source)
@@ -403,10 +509,12 @@ class HeldCalls:
         if not group:
             del self.by_caller[call.caller]
         self.set_aside.pop(id(call), None)
+        if self._by_day is not None:
+            self._by_day.remove(call)
         self.file.records -= 1
         self.touched.add(call.caller)
 
-    def _take_out(self, gone: list[Call]) -> None:
+    def _take_out_of_list(self, gone: list[Call]) -> None:
         """Unlink records from the list in file order (one walk)."""
         if len(gone) == 1:
             self._remove_node(gone[0])
@@ -467,8 +575,8 @@ class HeldCalls:
             prev, node = node, nxt
 
     def _screen(self, caller: str, known: bool) -> None:
-        """Screen one caller's records again. Sorted by fee, those whose being set aside changes
-        (so their key) move to their new places."""
+        """Screen one caller's records again, make their month sums again and widen the extents for
+        them. Sorted by fee, those whose being set aside changes (so their key) move to their new places."""
         group = self.by_caller.get(caller, [])
         found = {id(a.call): a for a in screen_caller(group, known)}
         set_aside = self.set_aside
@@ -484,6 +592,10 @@ class HeldCalls:
         if moving:
             assert order is not None
             order.put_back(moving)
+        self.sums.update(caller, [c for c in group if id(c) not in set_aside])
+        if self._extents is not None:
+            for call in group:
+                self._extents.widen(call, id(call) not in set_aside)
         self.touched.add(caller)
 
 
@@ -515,9 +627,10 @@ def read_users(path: Path) -> tuple[HeldUsers, FileState]:
     return HeldUsers(str(path), load_users(lines, str(path), unreadable)), state
 
 
-def read_calls(path: Path, phones: Collection[str],
+def read_calls(path: Path, phones: Collection[str], tariff: Tariff,
                progress: Callable[[int, int], None] | None = None) -> tuple[HeldCalls, FileState]:
-    """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint.
+    """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint
+    (``tariff`` rates the month sums).
 
     A large file is read with a helper process (:mod:`telbill.session.helper`).
 
@@ -532,7 +645,7 @@ def read_calls(path: Path, phones: Collection[str],
 
     loaded = load_calls(lines, str(path), unreadable, report if progress is not None else None, shared=True)
     del lines
-    return HeldCalls(str(path), loaded, phones), state
+    return HeldCalls(str(path), loaded, phones, tariff), state
 
 
 def _read(path: Path) -> tuple[list[str], frozenset[int], FileState]:

@@ -4,28 +4,69 @@ A line is ``TIME<TAB>OPERATOR<TAB>ACTION<TAB>before: RECORD<TAB>after: RECORD``
 (``-`` for no record). The lines of one change are written with a single
 ``write`` on a file opened for appending and then fsynced: once they are in the
 log the change counts as made (see :mod:`telbill.store.keeper`).
+
+The log is one of telbill's own files: never opened through a link, and only a
+regular file of the user running telbill. A log that does not exist yet is made
+with its first lines in it (written beside it, then linked into place), so a
+kill never leaves an empty log behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
-from telbill.errors import OutputError
+from telbill.constants import DataKind
+from telbill.errors import OutputError, OwnFileError
+from telbill.files.access import fsync_folder, open_own, refuse_foreign_link
 from telbill.text.display import shown
+
+_NO_LINKS = {errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
+"""Why a hard link may not be made where a new file can (FAT, some network file systems)."""
+
+
+class Action(StrEnum):
+    """What a change did, as the audit log says it (the values are the log's words)."""
+
+    ADD_USER = "add-user"
+    MODIFY_USER = "modify-user"
+    DELETE_USER = "delete-user"
+    ADD_CALL = "add-call"
+    MODIFY_CALL = "modify-call"
+    DELETE_CALL = "delete-call"
+    DELETE_LINE = "delete-line"
+    """A users line repeating a deleted subscriber's phone, deleted with it."""
+    COMMENT_LINE = "comment-line"
+    """A users line repeating a deleted subscriber's phone, made a comment."""
+    FOUND_LINE = "found-line"
+    """A line another program wrote into a data file after telbill had replaced it, added to the
+    new file (:mod:`telbill.store.watch`)."""
+    BACKUP = "backup"
+    RESTORE = "restore"
+    UNDO = "undo"
+
+    @property
+    def kind(self) -> DataKind | None:
+        """The data file a change of this action is about (``None``: either)."""
+        if self.value.endswith("-call"):
+            return DataKind.CALLS
+        if self.value.endswith("-user") or self in (Action.DELETE_LINE, Action.COMMENT_LINE):
+            return DataKind.USERS
+        return None
 
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One change to one record, as the audit log says it."""
 
-    action: str
-    """add-user, modify-user, delete-user, add-call, modify-call, delete-call,
-    delete-line, comment-line, backup, restore, undo."""
+    action: Action
     before: str | None
     after: str | None
 
@@ -36,7 +77,7 @@ class AuditEntry:
 
     def undone(self) -> AuditEntry:
         """The entry of the undo of this change."""
-        return AuditEntry("undo", self.after, self.before)
+        return AuditEntry(Action.UNDO, self.after, self.before)
 
 
 def clean_field(text: str) -> str:
@@ -62,8 +103,12 @@ def parse_line(line: str) -> AuditEntry | None:
     parts = line.rstrip("\n").split("\t")
     if len(parts) != 5 or not parts[3].startswith("before: ") or not parts[4].startswith("after: "):
         return None
+    try:
+        action = Action(parts[2])
+    except ValueError:
+        return None
     before, after = parts[3][8:], parts[4][7:]
-    return AuditEntry(parts[2], None if before == "-" else before, None if after == "-" else after)
+    return AuditEntry(action, None if before == "-" else before, None if after == "-" else after)
 
 
 def _unwritable(path: Path, exc: OSError) -> OutputError:
@@ -78,14 +123,16 @@ class AuditLog:
         self.fd = -1
 
     def open(self) -> int:
-        """Check that the log can be appended to; return its size. OutputError if it cannot.
+        """Check that the log can be appended to; return its size. OutputError if it cannot
+        (OwnFileError: it is a link, not a regular file, or another user's).
 
         An existing log is opened now; a missing one (and its folder) is made only
         when the lines are written, so a change that is not made leaves no trace.
         """
+        refuse_foreign_link(self.path.parent, reading=False, named=self.path)
         try:
             if os.path.lexists(self.path):
-                self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+                self.fd = open_own(self.path, os.O_WRONLY | os.O_APPEND)
                 return os.fstat(self.fd).st_size
             folder = self.path.parent
             while not folder.exists() and folder != folder.parent:
@@ -98,16 +145,16 @@ class AuditLog:
         except OSError as exc:
             self.close()
             raise _unwritable(self.path, exc) from None
+        except OwnFileError:
+            self.close()
+            raise
 
     def write(self, text: str) -> None:
-        """Append ``text`` in one write and fsync it; on failure take back what was written."""
+        """Append ``text`` in one write and fsync it; on failure take back what was written.
+        A log that does not exist yet is made with ``text`` in it, all at once."""
         data = text.encode("utf-8", "surrogateescape")
-        try:
-            if self.fd < 0:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise _unwritable(self.path, exc) from None
+        if self.fd < 0 and self._create(data):
+            return
         start = os.fstat(self.fd).st_size
         try:
             done = os.write(self.fd, data)
@@ -122,21 +169,67 @@ class AuditLog:
                 pass
             raise _unwritable(self.path, exc) from None
 
+    def _create(self, data: bytes) -> bool:
+        """Make the log holding ``data``: written and fsynced beside it, then linked to its name
+        (never through anything planted there). False when a log appeared meanwhile: it is
+        opened (:attr:`fd`) and the lines go at its end."""
+        tmp: str | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            try:
+                if os.write(fd, data) != len(data):
+                    raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))
+                os.fchmod(fd, 0o644)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                self.fd = open_own(self.path, os.O_WRONLY | os.O_APPEND)
+                return False
+            except OSError as exc:
+                if exc.errno not in _NO_LINKS:
+                    raise
+                # No hard links here (FAT, some network file systems): made as a new file,
+                # never through anything planted at its name, and written at once.
+                self.fd = open_own(self.path, os.O_WRONLY | os.O_APPEND, create=True)
+                return False
+            fsync_folder(self.path.parent)
+            return True
+        except OSError as exc:
+            raise _unwritable(self.path, exc) from None
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
     def close(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
 
 
+def leftover_pattern(name: str) -> re.Pattern[str]:
+    """A log being made that a kill left behind: ``.NAME.XXXXXXXX.tmp`` beside it."""
+    return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.tmp")
+
+
 def committed(path: Path, offset: int, text: str, *, take_back: bool = True) -> bool:
     """Whether ``text`` is in the log at or after ``offset`` (a change's lines were logged).
 
     A part of it left at the very end of the log (a write cut short) is taken back
-    (with ``take_back``).
+    (with ``take_back``). A log that is a link, not a regular file or another user's
+    holds nothing of ours.
     """
     data = text.encode("utf-8", "surrogateescape")
     try:
-        with path.open("r+b") as fh:
+        fd = open_own(path, os.O_RDWR if take_back else os.O_RDONLY)
+    except (OSError, OwnFileError):
+        return False
+    try:
+        with os.fdopen(fd, "r+b" if take_back else "rb") as fh:
             fh.seek(offset)
             tail = fh.read()
             if data in tail:

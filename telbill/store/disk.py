@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from telbill.files.access import input_error
+from telbill.errors import InputFileError
+from telbill.files.access import input_error, is_own, open_input
 from telbill.files.decoding import FileFormat
 from telbill.store.lines import LineEdit, edited, inserts_by_line
 
@@ -94,13 +95,14 @@ class FileState:
 
 
 def file_digest(path: Path) -> str | None:
-    """SHA-256 of the file's bytes, read a block at a time; ``None`` if it cannot be read."""
+    """SHA-256 of the file's bytes, read a block at a time; ``None`` if it cannot be read (or is
+    no longer a regular file: a FIFO put in its place is never waited on)."""
     hasher = hashlib.sha256()
     try:
-        with path.open("rb") as fh:
+        with open_input(path) as fh:
             while block := fh.read(1 << 20):
                 hasher.update(block)
-    except OSError:
+    except (OSError, InputFileError):
         return None
     return hasher.hexdigest()
 
@@ -108,17 +110,17 @@ def file_digest(path: Path) -> str | None:
 def read_file(path: Path) -> tuple[bytes, Stat]:
     """The file's bytes and its ``stat``, read so that the two belong together.
 
-    A file that changes while it is read is read again. A missing, folder or
-    unreadable path is an InputFileError.
+    A file that changes while it is read is read again. A missing, folder, FIFO, device or
+    unreadable path is an InputFileError (:func:`telbill.files.access.open_input`: nothing waits).
     """
     for _ in range(_READ_TRIES):
-        try:
-            with path.open("rb") as fh:
+        with open_input(path) as fh:
+            try:
                 before = os.fstat(fh.fileno())
                 data = fh.read()
                 after = os.fstat(fh.fileno())
-        except OSError as exc:
-            raise input_error(path, exc) from None
+            except OSError as exc:
+                raise input_error(path, exc) from None
         if stat_of(before) == stat_of(after) and after.st_size == len(data):
             break
     return data, stat_of(after)
@@ -243,17 +245,19 @@ def leftover_pattern(name: str) -> re.Pattern[str]:
 
 
 def remove_leftovers(folder: Path, pattern: re.Pattern[str], keep: set[Path] | None = None) -> list[Path]:
-    """Delete the regular files in ``folder`` whose whole name matches ``pattern``, but those in
-    ``keep`` (absolute paths); return them."""
+    """Delete the regular files of this user in ``folder`` whose whole name matches ``pattern``
+    (never a link or another user's file), but those in ``keep`` (absolute paths); return them."""
     removed = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return []
     for entry in entries:
-        if pattern.fullmatch(entry.name) is None or not entry.is_file(follow_symlinks=False):
+        if pattern.fullmatch(entry.name) is None:
             continue
         path = Path(folder, entry.name)
+        if not is_own(path):
+            continue
         if keep and Path(os.path.abspath(path)) in keep:
             continue
         try:

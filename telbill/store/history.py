@@ -2,10 +2,16 @@
 
 Every change telbill saves leaves a small undo record beside the backups,
 ``NAME.STAMP.undo`` (JSON): the audit lines of the change, the file's
-fingerprint before and after it, and how to go back: cut the file back to its
-old size (an add), apply the inverse line edit (a rewrite the old file can be
-rebuilt from exactly), or put a full copy back (``NAME.STAMP``: kept only when
-that is needed). A change to both files leaves the same record beside each.
+fingerprint before and after it, and how to go back (:data:`UndoWay`): cut the
+file back to its old size (an add), apply the inverse line edit (a rewrite the
+old file can be rebuilt from exactly), or put a full copy back (``NAME.STAMP``:
+kept only when that is needed). A change to both files leaves the same record
+beside each.
+
+Records and copies are telbill's own files: a link, a FIFO or another user's
+file in the backup folder is never read. A record is read field by field
+(:mod:`telbill.store.schema`); one that fails is moved aside (``….undo.bad``)
+and named, never used.
 """
 
 from __future__ import annotations
@@ -14,34 +20,89 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 from telbill.constants import BACKUPS_KEPT as KEPT
-from telbill.errors import OutputError
+from telbill.constants import DataKind
+from telbill.errors import InputFileError, Notice, OutputError, OwnFileError
+from telbill.files import access
 from telbill.files.decoding import FileFormat, decode
+from telbill.store import schema
 from telbill.store.audit import AuditEntry, parse_line
-from telbill.store.lines import EditJson, LineEdit, apply_in_place
+from telbill.store.lines import LineEdit, apply_in_place
+from telbill.text.display import shown
 
 RECORD_VERSION = 1
 STAMP_FORMAT = "%Y%m%d-%H%M%S-%f"
 STAMP = r"[0-9]{8}-[0-9]{6}-[0-9]{6}(?:-[0-9]+)?"
 """A stamp in a name: ``20260101-120000-123456``, and ``-N`` when that one was taken."""
+_TX = re.compile(r"[0-9a-z-]{1,64}")
 
 
-class UndoWay(TypedDict, total=False):
-    """How to take back a change to one file (one of the three)."""
+# -- how to take a change back: one of three ---------------------------------------------
 
-    truncate: int
-    """Cut the file back to this size (an add); ``lines``: how many lines that takes off."""
-    lines: int
-    edit: EditJson
-    """Apply this line edit (:meth:`LineEdit.to_json`)."""
-    copy: str
-    """Put back this full copy (its name in the backup folder)."""
+
+@dataclass(frozen=True, slots=True)
+class CutBack:
+    """Cut the file back to its size before the change (the change added lines at its end)."""
+
+    size: int
+    """The size to cut it back to."""
+    lines: int = 1
+    """How many lines that takes off."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"truncate": self.size, "lines": self.lines}
+
+
+@dataclass(frozen=True, slots=True)
+class EditBack:
+    """Apply the inverse line edit (the old file can be rebuilt from its lines exactly)."""
+
+    edit: LineEdit
+
+    def to_json(self) -> dict[str, Any]:
+        return {"edit": self.edit.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class CopyBack:
+    """Put back a full copy of the file as it was."""
+
+    name: str
+    """Its name in the backup folder (``NAME.STAMP``)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"copy": self.name}
+
+
+UndoWay = CutBack | EditBack | CopyBack
+"""How to take back a change to one file."""
+
+
+def undo_way(data: Any, name: str, before: Print, after: Print, where: str) -> UndoWay:
+    """The way back of an undo record's file ``name``, checked field by field."""
+    body = schema.obj(data, where)
+    ways = [key for key in ("truncate", "edit", "copy") if key in body]
+    if len(ways) != 1:
+        raise schema.BadField(where)
+    if ways[0] == "truncate":
+        schema.only(body, ("truncate", "lines"), where)
+        size = schema.integer(body, "truncate", where)
+        if size != before.size or size >= after.size:
+            raise schema.BadField(f"{where}.truncate")
+        lines = schema.integer(body, "lines", where, low=1) if "lines" in body else 1
+        return CutBack(size, lines)
+    if ways[0] == "edit":
+        schema.only(body, ("edit",), where)
+        return EditBack(LineEdit.from_json(body["edit"], f"{where}.edit"))
+    schema.only(body, ("copy",), where)
+    copy = schema.text(body, "copy", where)
+    return CopyBack(schema.plain_name(copy, copy_pattern(name), f"{where}.copy"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +118,11 @@ class Print:
         return {"sha256": self.sha256, "size": self.size, "end": self.ended}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Print:
-        return cls(str(data["sha256"]), int(data["size"]), bool(data["end"]))
+    def from_json(cls, data: Any, where: str) -> Print:
+        body = schema.obj(data, where)
+        schema.only(body, ("sha256", "size", "end"), where)
+        return cls(schema.text(body, "sha256", where, pattern=schema.SHA256), schema.integer(body, "size", where),
+                   schema.flag(body, "end", where))
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +134,17 @@ class FilePart:
     after: Print
     undo: UndoWay
 
+    def misfit(self, size: int, count: int) -> str | None:
+        """The field that does not fit the file as it is now (``size`` bytes, ``count`` lines), or
+        ``None`` when the way back applies: its numbers name lines and bytes the file has."""
+        if size != self.after.size:
+            return "after.size"
+        if isinstance(self.undo, CutBack) and not (self.undo.size < size and self.undo.lines <= count):
+            return "undo.truncate"
+        if isinstance(self.undo, EditBack) and not self.undo.edit.fits(count):
+            return "undo.edit"
+        return None
+
 
 @dataclass(slots=True)
 class UndoRecord:
@@ -78,8 +153,8 @@ class UndoRecord:
     tx: str
     stamp: str
     audit: list[str]
-    files: dict[str, FilePart]
-    """``users`` / ``calls`` → what happened to that file."""
+    files: dict[DataKind, FilePart]
+    """What happened to each file."""
     paths: list[Path] = field(default_factory=list)
     """The record files (one per file changed)."""
     seq: int = 0
@@ -100,34 +175,43 @@ class UndoRecord:
     def to_text(self) -> str:
         return json.dumps({
             "version": RECORD_VERSION, "tx": self.tx, "stamp": self.stamp, "seq": self.seq, "audit": self.audit,
-            "files": {kind: {"name": part.name, "before": part.before.to_json(), "after": part.after.to_json(),
-                             "undo": part.undo} for kind, part in self.files.items()},
+            "files": {kind.value: {"name": part.name, "before": part.before.to_json(), "after": part.after.to_json(),
+                                   "undo": part.undo.to_json()} for kind, part in self.files.items()},
         }, ensure_ascii=True)
 
     @classmethod
-    def from_text(cls, text: str, path: Path) -> UndoRecord:
-        body = json.loads(text)
+    def from_text(cls, text: str, path: Path, names: Mapping[DataKind, str]) -> UndoRecord:
+        """The record in ``text`` (the file ``path``), checked field by field: schema.BadField
+        naming the first field that is not as telbill writes it (json.JSONDecodeError: not JSON).
+        ``names``: each data file's name (the record's names must be those)."""
+        body = schema.parsed(text)
+        schema.only(body, ("version", "tx", "stamp", "seq", "audit", "files"), "")
         if body.get("version") != RECORD_VERSION:
-            raise ValueError("not an undo record")
-        files = {str(kind): FilePart(str(part["name"]), Print.from_json(part["before"]),
-                                     Print.from_json(part["after"]), _undo_way(part["undo"]))
-                 for kind, part in body["files"].items()}
-        return cls(str(body["tx"]), str(body["stamp"]), [str(line) for line in body["audit"]], files, [path],
-                   int(body.get("seq", 0)))
-
-
-def _undo_way(data: Any) -> UndoWay:
-    if not isinstance(data, dict) or len(set(data) & {"truncate", "edit", "copy"}) != 1:
-        raise ValueError("not a way back")
-    way: UndoWay = {}
-    if "truncate" in data:
-        way["truncate"] = int(data["truncate"])
-        way["lines"] = int(data.get("lines", 1))
-    elif "edit" in data:
-        way["edit"] = LineEdit.from_json(data["edit"]).to_json()
-    else:
-        way["copy"] = str(data["copy"])
-    return way
+            raise schema.BadField("version")
+        audit = schema.items(body, "audit")
+        for i, line in enumerate(audit):
+            if not isinstance(line, str) or parse_line(line) is None:
+                raise schema.BadField(f"audit.{i}")
+        files: dict[DataKind, FilePart] = {}
+        for key, value in schema.obj(body.get("files"), "files").items():
+            where = f"files.{key}"
+            try:
+                kind = DataKind(key)
+            except ValueError:
+                raise schema.BadField(where) from None
+            part = schema.obj(value, where)
+            schema.only(part, ("name", "before", "after", "undo"), where)
+            name = schema.text(part, "name", where)
+            if kind in names and name != names[kind]:
+                raise schema.BadField(f"{where}.name")
+            before = Print.from_json(part.get("before"), f"{where}.before")
+            after = Print.from_json(part.get("after"), f"{where}.after")
+            files[kind] = FilePart(name, before, after, undo_way(part.get("undo"), name, before, after,
+                                                                 f"{where}.undo"))
+        if not files:
+            raise schema.BadField("files")
+        return cls(schema.text(body, "tx", pattern=_TX), schema.text(body, "stamp", pattern=re.compile(STAMP)),
+                   audit, files, [path], schema.integer(body, "seq") if "seq" in body else 0)
 
 
 # -- names in the backup folder -------------------------------------------------------------
@@ -169,17 +253,25 @@ def free_name(folder: Path, name: str) -> Path:
     return target
 
 
-def _found(folder: Path, pattern: re.Pattern[str]) -> list[tuple[str, Path]]:
-    """(stamp, path) of the regular files in ``folder`` named by ``pattern``, newest first."""
-    if not folder.is_dir():
+def _named(folder: Path, pattern: re.Pattern[str]) -> list[tuple[str, Path]]:
+    """(stamp, path) of whatever is in ``folder`` named by ``pattern``, newest first."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
         return []
     found = []
-    for path in folder.iterdir():
-        m = pattern.fullmatch(path.name)
-        if m is not None and path.is_file():
-            found.append((m[1], path))
+    for name in names:
+        m = pattern.fullmatch(name)
+        if m is not None:
+            found.append((m[1], folder / name))
     found.sort(key=lambda item: stamp_key(item[0]), reverse=True)
     return found
+
+
+def _found(folder: Path, pattern: re.Pattern[str]) -> list[tuple[str, Path]]:
+    """(stamp, path) of telbill's own files in ``folder`` named by ``pattern`` (regular files of
+    this user, never a link), newest first."""
+    return [(stamp, path) for stamp, path in _named(folder, pattern) if access.is_own(path)]
 
 
 def record_files(folder: Path, name: str) -> list[tuple[str, Path]]:
@@ -188,26 +280,27 @@ def record_files(folder: Path, name: str) -> list[tuple[str, Path]]:
 
 
 def list_copies(folder: Path, name: str) -> list[Path]:
-    """The full copies of file ``name`` in ``folder``, newest first."""
+    """The full copies of file ``name`` in ``folder``, newest first (telbill's own: a link, or
+    another user's file, named like one is not a copy)."""
     return [path for _, path in _found(folder, copy_pattern(name))]
 
 
 def take_copy(path: Path, folder: Path, now: datetime, keep: int = KEPT) -> Path | None:
-    """Copy ``path`` to ``folder/NAME.STAMP`` (atomically; *Back up now*); keep the newest ``keep``.
-    ``None`` when there is no such file."""
-    from telbill.files.access import atomic_write
-
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    """Copy ``path`` to ``folder/NAME.STAMP`` (atomically; *Back up now*); keep the newest ``keep``
+    (``0``: remove none now; the caller prunes once the backup is logged).
+    ``None`` when there is no such file (a FIFO or a device there is refused, never waited on)."""
+    if not os.path.lexists(path):
         return None
-    except OSError as exc:
-        raise OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
+    try:
+        data = access.read_bytes(path)
+    except InputFileError as exc:
+        raise OutputError("output.unwritable", path=str(path), reason=exc) from None
     target = free_name(folder, copy_name(path.name, now.strftime(STAMP_FORMAT)))
-    atomic_write(target, data)
-    for old in list_copies(folder, path.name)[keep:]:
-        with contextlib.suppress(OSError):
-            old.unlink()
+    access.atomic_write(target, data)
+    if keep:
+        for old in list_copies(folder, path.name)[keep:]:
+            with contextlib.suppress(OSError):
+                old.unlink()
     return target
 
 
@@ -221,26 +314,84 @@ def taken(stamp: str) -> datetime:
     return datetime.strptime(stamp[:22], STAMP_FORMAT)
 
 
-def read_records(folders: dict[str, tuple[Path, str]]) -> list[UndoRecord]:
+@dataclass(slots=True)
+class RecordsRead:
+    """The undo records found, and what was found in their place and not used."""
+
+    records: list[UndoRecord]
+    """Newest first; a change to both files is one record."""
+    notices: list[Notice]
+    """One per record file refused: moved aside (``record.bad``) or, when it is not telbill's own
+    (a link, another user's file), left where it is (``record.not_ours``)."""
+
+
+def read_records(folders: Mapping[DataKind, tuple[Path, str]], *, set_aside: bool = True) -> RecordsRead:
     """The undo records of the files (``kind → (backup folder, file name)``), newest first.
 
-    A change to both files is one record; unreadable record files are left out.
+    A record file is read only when it is telbill's own; one that is not as telbill writes
+    it is moved aside (with ``set_aside``) and named, never used.
     """
+    names = {kind: name for kind, (_, name) in folders.items()}
     by_tx: dict[str, UndoRecord] = {}
+    notices: list[Notice] = []
     for kind, (folder, name) in folders.items():
-        for _, path in record_files(folder, name):
+        for _, path in _named(folder, record_pattern(name)):
             try:
-                record = UndoRecord.from_text(path.read_text("ascii"), path)
-            except (OSError, ValueError, KeyError, TypeError):
+                record = UndoRecord.from_text(access.read_own(path).decode("ascii"), path, names)
+                taken(record.stamp)
+            except OwnFileError as exc:
+                notices.append(Notice("record.not_ours", {"path": str(path), "reason": exc}))
+                continue
+            except OSError as exc:
+                notices.append(Notice("record.unreadable", {"path": str(path), "reason": exc.strerror or str(exc)}))
+                continue
+            except (ValueError, UnicodeDecodeError) as exc:
+                where = exc.field if isinstance(exc, schema.BadField) else "(json)"
+                notices.append(_bad(path, where, set_aside))
                 continue
             if kind not in record.files:
+                notices.append(_bad(path, "files", set_aside))
                 continue
             known = by_tx.get(record.tx)
             if known is None:
                 by_tx[record.tx] = record
-            else:
+            elif known.files == record.files:
                 known.paths.append(path)
-    return sorted(by_tx.values(), key=lambda r: (r.seq, stamp_key(r.stamp)), reverse=True)
+            else:  # the same change told two ways: neither is trusted
+                notices.append(_bad(path, "tx", set_aside))
+        for _, path in _named(folder, copy_pattern(name)):
+            if not access.is_own(path):
+                notices.append(Notice("record.not_ours", {"path": str(path), "reason": _why_not_own(path)}))
+    records = sorted(by_tx.values(), key=lambda r: (r.seq, stamp_key(r.stamp)), reverse=True)
+    return RecordsRead(records, notices)
+
+
+def _why_not_own(path: Path) -> OwnFileError:
+    try:
+        fd = access.open_own(path, os.O_RDONLY)
+    except OwnFileError as exc:
+        return exc
+    except OSError as exc:
+        return OwnFileError("own.not_regular", path=str(path), reason=exc.strerror)
+    os.close(fd)
+    return OwnFileError("own.not_regular", path=str(path))
+
+
+def set_aside_record(path: Path, where: str) -> Notice:
+    """Move a record file telbill will not use aside (``NAME.bad``) and say so."""
+    return _bad(path, where, True)
+
+
+def _bad(path: Path, where: str, set_aside: bool) -> Notice:
+    """A record file that is not as telbill writes it: moved aside (``NAME.bad``), and said."""
+    aside = free_name(path.parent, path.name + ".bad") if set_aside else None
+    if aside is not None:
+        try:
+            os.rename(path, aside)
+        except OSError:
+            aside = None
+    return Notice("record.bad", {"path": str(path), "field": shown(where),
+                                 "aside": str(aside) if aside is not None else str(path)})
 
 
 def prune(folder: Path, name: str, *, copies: bool = False, keep: int = KEPT) -> None:
@@ -261,8 +412,7 @@ def prune(folder: Path, name: str, *, copies: bool = False, keep: int = KEPT) ->
 class Backup:
     """A way back in the backup folder: a full copy, or the undo record of a change."""
 
-    kind: str
-    """``users`` or ``calls``."""
+    kind: DataKind
     path: Path
     taken: datetime | None
     """When it was made."""
@@ -289,7 +439,7 @@ class Kept:
     digest: str
 
 
-def backups(records: list[UndoRecord], kept: dict[str, Kept]) -> list[Backup]:
+def backups(records: list[UndoRecord], kept: Mapping[DataKind, Kept]) -> list[Backup]:
     """Every undo record and full copy of the files, newest first, each with what it takes back.
 
     An undo record applies while the changes after it, newest first, lead from
@@ -305,8 +455,8 @@ def backups(records: list[UndoRecord], kept: dict[str, Kept]) -> list[Backup]:
                 continue
             usable = expected is not None and part.after.sha256 == expected
             expected = part.before.sha256 if usable else None
-            if "copy" in part.undo:
-                copies[str(part.undo["copy"])] = (summary(record.entries), tuple(record.entries))
+            if isinstance(part.undo, CopyBack):
+                copies[part.undo.name] = (summary(record.entries), tuple(record.entries))
             path = record.path_in(files.folder, files.name)
             found.append(Backup(kind, path, record.taken, _size(path), summary(record.entries), usable,
                                 tuple(record.entries)))
@@ -322,22 +472,33 @@ def backups(records: list[UndoRecord], kept: dict[str, Kept]) -> list[Backup]:
     return found
 
 
-def version_before(records: list[UndoRecord], kind: str, lines: list[str], fmt: FileFormat,
+def version_before(records: list[UndoRecord], kind: DataKind, lines: list[str], fmt: FileFormat,
                    chosen: Path, folder: Path) -> tuple[list[str], FileFormat, bool, str] | None:
     """The lines of file ``kind`` as they were before the change of undo record ``chosen``:
     the changes after it taken back one by one from ``lines`` (the file now); with the
-    format, whether its last line was ended, and its SHA-256. ``None`` if not found."""
+    format, whether its last line was ended, and its SHA-256. ``None`` if not found, or if a
+    record on the way does not fit the lines it would take back. A full copy on the way is
+    read only when it is telbill's own (OwnFileError, InputFileError)."""
     lines = list(lines)
     for record in records:
         part = record.files.get(kind)
         if part is None:
             continue
-        if "truncate" in part.undo:
-            del lines[len(lines) - int(part.undo.get("lines", 1)):]
-        elif "edit" in part.undo:
-            apply_in_place(lines, LineEdit.from_json(part.undo["edit"]))
+        undo = part.undo
+        if isinstance(undo, CutBack):
+            if undo.lines > len(lines):
+                return None
+            del lines[len(lines) - undo.lines:]
+        elif isinstance(undo, EditBack):
+            if not undo.edit.fits(len(lines)):
+                return None
+            apply_in_place(lines, undo.edit)
         else:
-            decoded = decode((folder / str(part.undo["copy"])).read_bytes())
+            copy = folder / undo.name
+            try:
+                decoded = decode(access.read_own(copy))
+            except OSError as exc:
+                raise InputFileError("input.unreadable", path=str(copy), reason=exc.strerror or str(exc)) from None
             lines, fmt = decoded.lines, decoded.format
         if chosen in record.paths:
             return lines, fmt, part.before.ended, part.before.sha256
@@ -345,20 +506,16 @@ def version_before(records: list[UndoRecord], kind: str, lines: list[str], fmt: 
 
 
 def held_edit(part: FilePart, count: int) -> LineEdit:
-    """The edit that taking back ``part`` makes to the file's ``count`` lines."""
-    if "edit" in part.undo:
-        return LineEdit.from_json(part.undo["edit"])
-    added = int(part.undo.get("lines", 1))
+    """The edit that taking back ``part`` makes to the file's ``count`` lines (not for a copy)."""
+    if isinstance(part.undo, EditBack):
+        return part.undo.edit
+    added = part.undo.lines if isinstance(part.undo, CutBack) else 0
     return LineEdit(delete=frozenset(range(count - added + 1, count + 1)))
 
 
-def kind_of(entry: AuditEntry, record: UndoRecord) -> str:
-    """Which file (``users`` / ``calls``) a change's audit entry is about."""
-    if entry.action.endswith("-call"):
-        return "calls"
-    if entry.action.endswith("-user") or entry.action.endswith("-line"):
-        return "users"
-    return next(iter(record.files))
+def kind_of(entry: AuditEntry, record: UndoRecord) -> DataKind:
+    """Which file a change's audit entry is about."""
+    return entry.action.kind or next(iter(record.files))
 
 
 def summary(entries: Sequence[AuditEntry]) -> str:

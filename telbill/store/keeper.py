@@ -11,13 +11,16 @@ files' locks held throughout):
 3. the audit log is opened for appending (it must be writable);
 4. the journal is written and fsynced (:mod:`telbill.store.journal`);
 5. the file being replaced is hard-linked beside it (``.NAME.XXXXXXXX.old``): no copy;
-6. right before the change, one ``stat`` of each file again; then the renames
-   (the folder fsynced) or the append (fsynced);
+6. with the data files themselves ``flock``-ed (a program appending to one under
+   that lock waits), right before the change one ``stat`` of each file again;
+   then the renames (the folder fsynced) or the append (fsynced);
 7. the audit lines are appended and fsynced: from here the change is made. If
    they cannot be written, step 6 is taken back and :class:`OutputError` says so;
 8. the replaced file is let go, unless another program wrote into it in the
    meantime (it is then kept in the backup folder and reported) or it is needed
-   as a full copy; the undo record is written; the journal removed.
+   as a full copy; either way it stays open (:class:`~telbill.store.watch.Replaced`),
+   so that what a program still appending to it writes later is found; the undo
+   record is written; the journal removed.
 
 Nothing after step 7 raises: a replaced file that cannot go into the backup
 folder is kept beside the data file, an undo record that cannot be written
@@ -38,17 +41,17 @@ import errno
 import hashlib
 import os
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from telbill import interrupts
-from telbill.constants import DEFAULT_AUDIT_LOG
-from telbill.errors import Notice, OutputError
+from telbill.constants import DEFAULT_AUDIT_LOG, DataKind
+from telbill.errors import BadRecordError, Notice, OutputError
 from telbill.files import access
 from telbill.files.decoding import FileFormat
-from telbill.store import history, journal
+from telbill.store import audit, history, journal
 from telbill.store.audit import AuditEntry, AuditLog, audit_line
 from telbill.store.disk import (
     FileState,
@@ -61,8 +64,10 @@ from telbill.store.disk import (
     spare_name,
     stat_of,
 )
-from telbill.store.history import FilePart, Print, UndoRecord, UndoWay
+from telbill.store.history import CopyBack, CutBack, EditBack, FilePart, Print, UndoRecord, UndoWay
+from telbill.store.journal import How
 from telbill.store.lines import LineEdit, inverse
+from telbill.store.watch import Replaced
 
 STEP_HOOK: Callable[[str], None] | None = None
 """Called with the name of each step of a save as it is reached (tests stop or race a save there)."""
@@ -71,7 +76,7 @@ STEP_HOOK: Callable[[str], None] | None = None
 class Changed(Exception):
     """A data file changed on disk since it was loaded (it was not overwritten)."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: DataKind) -> None:
         super().__init__(kind)
         self.kind = kind
 
@@ -93,8 +98,7 @@ def _reason(exc: OSError) -> str:
 class SavePlan:
     """A change to one data file, as the session asks for it."""
 
-    kind: str
-    """``users`` or ``calls``."""
+    kind: DataKind
     state: FileState
     lines: Sequence[str]
     """The lines held now (what the file holds)."""
@@ -116,7 +120,7 @@ class SavePlan:
 class Saved:
     """What a save did to one file."""
 
-    kind: str
+    kind: DataKind
     state: FileState
     """The file as it is now."""
     copy: Path | None = None
@@ -127,14 +131,17 @@ class Saved:
     or (an append) in the file, which must then be read again."""
     undo: Path | None = None
     """The undo record of the change (``None``: it cannot be undone)."""
+    replaced: Replaced | None = None
+    """The file it replaced, still open (a program may still be appending to it); the caller
+    looks at it from time to time and closes it."""
 
 
 @dataclass(slots=True)
 class Outcome:
     """What a save did: to each file, and what the operator should be told."""
 
-    saved: dict[str, Saved]
-    """``users`` / ``calls`` → what was done to that file."""
+    saved: dict[DataKind, Saved]
+    """What was done to each file."""
     notices: list[Notice]
     """Saves cut short by a crash and finished first; anything that went wrong after the change
     was made (it stays made)."""
@@ -160,7 +167,7 @@ class _Work:
     data: bytes = b""
     applied: bool = False
     fd: int = -1
-    undo: UndoWay = field(default_factory=lambda: UndoWay())
+    undo: UndoWay = field(default_factory=lambda: CopyBack(""))
     new_print: Print | None = None
     copy_hasher: hashlib._Hash | None = None
     no_links: bool = False
@@ -168,13 +175,21 @@ class _Work:
     moved_old: bool = False
 
 
-def writable_problem(path: Path) -> tuple[str, dict[str, str]] | None:
+def writable_problem(path: Path, fmt: FileFormat | None = None) -> tuple[str, dict[str, object]] | None:
     """Why the data file at ``path`` cannot be changed (a message key and its values), or ``None``.
 
     Read-only means no write bit at all (even root is refused: renaming a new file
     over it would ignore the mode); a file or folder this user may not write is
-    refused too. A file not there yet is judged by its folder.
+    refused too. A file not there yet is judged by its folder. A file whose byte-order
+    mark claims an encoding it does not decode in (``fmt``, as it was read) is read-only
+    for telbill; run as root, so is a file reached through a link another user planted.
     """
+    if fmt is not None and fmt.damaged is not None:
+        return "data.damaged", {"encoding": fmt.encoding.upper().replace("-LE", "LE").replace("-BE", "BE"),
+                                "offset": fmt.damaged}
+    link = access.foreign_link(path)
+    if link is not None:
+        return "data.foreign_link", {"link": str(link), "uid": _owner(link)}
     real = access.data_file(path)
     try:
         mode = os.stat(real).st_mode
@@ -194,8 +209,17 @@ def writable_problem(path: Path) -> tuple[str, dict[str, str]] | None:
     return None
 
 
+def _owner(path: Path) -> int:
+    try:
+        return os.lstat(path).st_uid
+    except OSError:
+        return -1
+
+
 def folder_problem(folder: Path) -> str | None:
     """Why files cannot be made in ``folder`` (made when missing, like its parents), or ``None``."""
+    if access.foreign_link(folder) is not None:  # run as root, a folder another user's link leads to
+        return os.strerror(errno.EPERM)
     existing = folder
     while not os.path.lexists(existing) and existing != existing.parent:
         existing = existing.parent
@@ -223,7 +247,7 @@ def recover_saves(paths: Sequence[Path], audit_log: Path = DEFAULT_AUDIT_LOG) ->
 class Keeper:
     """Keeps the data files on disk: saves, recovery, undo records."""
 
-    def __init__(self, paths: dict[str, Path], backup_dirs: dict[str, Path], audit_log: Path,
+    def __init__(self, paths: dict[DataKind, Path], backup_dirs: dict[DataKind, Path], audit_log: Path,
                  operator: str, clock: Callable[[], datetime]) -> None:
         self.paths = paths
         self.backup_dirs = backup_dirs
@@ -242,11 +266,12 @@ class Keeper:
         try:
             with access.locked(paths):
                 notices = journal.recover(self._scope())
-                kept = journal.named_by(journal.pending(paths))
+                kept = journal.named_by(journal.pending(paths) + journal.bad_journals(paths))
                 for kind, path in self.paths.items():
                     real = access.data_file(path)
                     remove_leftovers(real.parent, leftover_pattern(real.name), kept)
                     remove_leftovers(self.backup_dirs[kind], history.leftover_pattern(path.name), kept)
+                remove_leftovers(self.audit_log.parent, audit.leftover_pattern(self.audit_log.name), kept)
         except OutputError as exc:  # not even a lock can be taken there
             return [Notice("recovery.not_now", {"path": str(p), "reason": exc}) for p in journal.pending(paths)]
         return notices
@@ -255,10 +280,11 @@ class Keeper:
         return journal.Scope.of(self.paths.values(), self.backup_dirs.values(), self.audit_log)
 
     def _leftovers_present(self) -> bool:
+        log = (self.audit_log.parent, audit.leftover_pattern(self.audit_log.name))
         for kind, path in self.paths.items():
             real = access.data_file(path)
             for folder, pattern in ((real.parent, leftover_pattern(real.name)),
-                                    (self.backup_dirs[kind], history.leftover_pattern(path.name))):
+                                    (self.backup_dirs[kind], history.leftover_pattern(path.name)), log):
                 try:
                     if any(pattern.fullmatch(name) for name in os.listdir(folder)):
                         return True
@@ -266,22 +292,58 @@ class Keeper:
                     continue
         return False
 
+    # -- backups taken when asked ---------------------------------------------------------
+
+    def back_up(self) -> list[tuple[DataKind, Path]]:
+        """Copy each data file into its backup folder now (full copies, as asked) and log them in
+        the audit log, one line each, with one write: ``(kind, copy)`` of each file copied.
+
+        The log is checked first (OutputError, nothing copied); if it cannot be written after
+        all, the copies just made are removed again (nothing is left of a backup that was
+        refused). Old copies beyond those kept are pruned once the backup is logged.
+        """
+        log = AuditLog(self.audit_log)
+        copies: list[tuple[DataKind, Path]] = []
+        try:
+            log.open()
+            for kind, path in self.paths.items():
+                copy = history.take_copy(path, self.backup_dirs[kind], self.clock(), keep=0)
+                if copy is not None:
+                    copies.append((kind, copy))
+            if copies:
+                now = self.clock()
+                entries = [AuditEntry(audit.Action.BACKUP, str(self.paths[kind]), str(copy)) for kind, copy in copies]
+                log.write("".join(audit_line(now, self.operator, entry) + "\n" for entry in entries))
+        except BaseException:
+            for _, copy in copies:
+                with contextlib.suppress(OSError):
+                    copy.unlink()
+            raise
+        finally:
+            log.close()
+        for kind, path in self.paths.items():
+            with contextlib.suppress(OSError):
+                history.prune(self.backup_dirs[kind], path.name, copies=True)
+        return copies
+
     # -- saving -----------------------------------------------------------------------
 
-    def check_writable(self, kinds: Sequence[str]) -> None:
+    def check_writable(self, kinds: Sequence[DataKind], formats: Mapping[DataKind, FileFormat] | None = None) -> None:
         """Raise OutputError (before anything is asked or written) when a data file of
         ``kinds`` cannot be changed: it is read-only, this user may not write it, its
         folder (where the new file, the lock and the journal go) cannot be written, or
-        its backup folder (where the undo record goes) cannot be made or written."""
+        its backup folder (where the undo record goes) cannot be made or written; its
+        format (``formats``) says it does not decode as its byte-order mark claims; or,
+        run as root, it is reached through a link another user planted."""
         for kind in kinds:
             path = self.paths[kind]
-            problem = writable_problem(path)
+            problem = writable_problem(path, (formats or {}).get(kind))
             if problem is not None:
                 key, params = problem
                 raise OutputError(key, path=str(path), **params)
             self._check_backups(kind)
 
-    def _check_backups(self, kind: str) -> None:
+    def _check_backups(self, kind: DataKind) -> None:
         folder = self.backup_dirs[kind]
         reason = folder_problem(folder)
         if reason is not None:
@@ -299,8 +361,8 @@ class Keeper:
         what went wrong before the change was made (nothing changed).
         """
         paths = [self.paths[p.kind] for p in plans]
-        self.check_writable([p.kind for p in plans])
-        with access.locked(paths):
+        self.check_writable([p.kind for p in plans], {p.kind: p.state.fmt for p in plans})
+        with access.locked(paths), access.appenders_out(paths):
             notices = journal.recover(self._scope())  # another process's save cut short
             for path in journal.pending(paths):
                 raise OutputError("recovery.blocked", path=str(path))
@@ -368,20 +430,22 @@ class Keeper:
         lines = plan.lines
         target = str(path)
         if plan.truncate_to is not None:
-            with path.open("rb") as fh:
+            if not 0 <= plan.truncate_to <= state.size:
+                raise BadRecordError("record.does_not_fit", path=str(given))
+            with access.open_input(path) as fh:
                 fh.seek(plan.truncate_to)
                 cut = fh.read()
-            step = journal.FileStep(target, "truncate", offset=plan.truncate_to, data=cut.hex())
+            step = journal.FileStep(target, How.TRUNCATE, offset=plan.truncate_to, data=cut.hex())
             work = _Work(plan, path, given, step)
             work.data = cut
             return work
         if plan.edit is not None and plan.edit.is_append(len(lines)):
             data = append_bytes([t for _, t in plan.edit.insert], state)
-            work = _Work(plan, path, given, journal.FileStep(target, "append", offset=state.size, data=data.hex()))
+            work = _Work(plan, path, given, journal.FileStep(target, How.APPEND, offset=state.size, data=data.hex()))
             work.data = data
-            work.undo = {"truncate": state.size, "lines": len(plan.edit.insert)}
+            work.undo = CutBack(state.size, len(plan.edit.insert))
             return work
-        work = _Work(plan, path, given, journal.FileStep(target, "replace"))
+        work = _Work(plan, path, given, journal.FileStep(target, How.REPLACE))
         if plan.copy_from is not None:
             chunks: Iterator[bytes] = self._copy_chunks(plan.copy_from, work)
         else:
@@ -404,11 +468,11 @@ class Keeper:
         else:
             work.exact = False
         if work.exact and plan.edit is not None:
-            work.undo = {"edit": inverse(plan.edit, lines).to_json()}
+            work.undo = EditBack(inverse(plan.edit, lines))
         else:
             work.keep_old = self._copy_name(plan.kind, stamp)
             work.step.keep_old = str(journal.absolute(work.keep_old))
-            work.undo = {"copy": work.keep_old.name}
+            work.undo = CopyBack(work.keep_old.name)
         work.old = spare_name(path.parent, path.name, "old")
         work.step.old = str(journal.absolute(work.old))
         work.step.old_ino = state.stat[1]
@@ -419,7 +483,7 @@ class Keeper:
         size = 0
         tail = b""  # the last bytes, to know whether the last line is ended
         try:
-            with source.open("rb") as fh:
+            with access.own_reader(source) as fh:
                 while block := fh.read(1 << 20):
                     hasher.update(block)
                     size += len(block)
@@ -430,19 +494,20 @@ class Keeper:
         work.new_print = Print(hasher.hexdigest(), size, ends_with_line_end(tail, work.plan.whole_format or FileFormat()))
         work.copy_hasher = hasher
 
-    def _copy_name(self, kind: str, stamp: str) -> Path:
+    def _copy_name(self, kind: DataKind, stamp: str) -> Path:
         return history.free_name(self.backup_dirs[kind], history.copy_name(self.paths[kind].name, stamp))
 
     def _records(self, works: list[_Work], tx: str, stamp: str, entries: Sequence[AuditEntry],
                  now: datetime) -> list[tuple[Path, str]]:
         """The undo record (its text, and a path beside each file's backups)."""
-        parts: dict[str, FilePart] = {}
+        parts: dict[DataKind, FilePart] = {}
         for work in works:
             state = work.plan.state
             before = Print(state.digest, state.size, state.final_newline)
             after = self._after_print(work)
             parts[work.plan.kind] = FilePart(work.given.name, before, after, work.undo)
-        known = history.read_records({kind: (self.backup_dirs[kind], path.name) for kind, path in self.paths.items()})
+        known = history.read_records({kind: (self.backup_dirs[kind], path.name) for kind, path in self.paths.items()},
+                                     set_aside=False).records
         body = UndoRecord(tx, stamp, [audit_line(now, self.operator, e) for e in entries], parts,
                           seq=1 + max((r.seq for r in known), default=0)).to_text()
         out = []
@@ -453,7 +518,7 @@ class Keeper:
 
     def _after_print(self, work: _Work) -> Print:
         state = work.plan.state
-        if work.step.how == "append":
+        if work.step.how == How.APPEND:
             hasher = state.hasher.copy()
             hasher.update(work.data)
             return Print(hasher.hexdigest(), state.size + len(work.data), True)
@@ -466,7 +531,7 @@ class Keeper:
     # -- the change itself ---------------------------------------------------------------
 
     def _link(self, work: _Work) -> None:
-        if work.step.how != "replace":
+        if work.step.how != How.REPLACE:
             return
         assert work.old is not None
         try:
@@ -485,12 +550,12 @@ class Keeper:
 
     def _check(self, work: _Work) -> None:
         """Right before the change: is the file still the one that was checked?"""
-        if work.step.how == "replace":
+        if work.step.how == How.REPLACE:
             now = work.plan.state.on_disk()
             if now != work.linked:
                 raise Changed(work.plan.kind)
             return
-        flags = os.O_WRONLY | (os.O_APPEND if work.step.how == "append" else 0)
+        flags = os.O_WRONLY | (os.O_APPEND if work.step.how == How.APPEND else 0)
         try:
             work.fd = os.open(work.path, flags)
         except OSError as exc:
@@ -500,7 +565,7 @@ class Keeper:
 
     def _apply(self, work: _Work) -> None:
         try:
-            if work.step.how == "replace":
+            if work.step.how == How.REPLACE:
                 assert work.staged is not None and work.staged.tmp is not None
                 if work.no_links:
                     assert work.old is not None
@@ -510,7 +575,7 @@ class Keeper:
                 work.staged.tmp = None
                 work.applied = True
                 access.fsync_folder(work.path.parent)
-            elif work.step.how == "append":
+            elif work.step.how == How.APPEND:
                 work.applied = True
                 if os.write(work.fd, work.data) != len(work.data):  # a short write: the file may not grow
                     raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))
@@ -525,14 +590,14 @@ class Keeper:
     def _take_back(self, work: _Work) -> None:
         """Undo step 6 for one file (the audit lines could not be written, or a fault)."""
         with contextlib.suppress(OSError):
-            if work.step.how == "replace":
+            if work.step.how == How.REPLACE:
                 if (work.applied or work.moved_old) and work.old is not None:
                     os.replace(work.old, work.path)
                     access.fsync_folder(work.path.parent)
                 elif work.old is not None and os.path.lexists(work.old):
                     os.unlink(work.old)
             elif work.applied and work.fd >= 0:
-                if work.step.how == "append":
+                if work.step.how == How.APPEND:
                     if os.fstat(work.fd).st_size <= (work.step.offset or 0) + len(work.data):
                         os.ftruncate(work.fd, work.step.offset or 0)
                 else:  # the cut bytes go back where they were
@@ -587,16 +652,16 @@ class Keeper:
 
     def _settled(self, work: _Work, notices: list[Notice]) -> Saved:
         plan, state = work.plan, work.plan.state
-        if work.step.how == "append":
+        if work.step.how == How.APPEND:
             hasher = state.hasher.copy()
             hasher.update(work.data)
             now = stat_of(os.fstat(work.fd))
             raced = now[2] != state.size + len(work.data)
             new = FileState(state.path, state.fmt, True, now, hasher, state.exact)
             return Saved(plan.kind, new, raced=raced)
-        if work.step.how == "truncate":
+        if work.step.how == How.TRUNCATE:
             hasher = hashlib.sha256()
-            with work.path.open("rb") as fh:
+            with access.open_input(work.path) as fh:
                 remaining = work.step.offset or 0
                 while remaining > 0 and (block := fh.read(min(remaining, 1 << 20))):
                     hasher.update(block)
@@ -607,6 +672,7 @@ class Keeper:
         assert work.old is not None and work.linked is not None
         old = os.lstat(work.old)
         raced = (old.st_size, old.st_mtime_ns) != (work.linked[2], work.linked[3])
+        replaced = _kept_open(work.old, old, plan.kind, state.fmt)
         copy = None
         if raced or work.keep_old is not None:
             wanted = work.keep_old or self._copy_name(plan.kind, self.clock().strftime(history.STAMP_FORMAT))
@@ -624,17 +690,32 @@ class Keeper:
             fmt, ended, hasher = plan.whole_format or state.fmt, work.new_print.ended, work.copy_hasher
         exact = True if work.rendering is not None else None  # what telbill wrote is its lines' rendering
         new = FileState(state.path, fmt, ended, stat_of(os.stat(work.path)), hasher, exact)
-        return Saved(plan.kind, new, copy=copy, raced=raced)
+        return Saved(plan.kind, new, copy=copy, raced=raced, replaced=replaced)
 
 
-def undo_plan(kind: str, state: FileState, lines: Sequence[str], part: FilePart, folder: Path) -> SavePlan:
+def _kept_open(old: Path, seen: os.stat_result, kind: DataKind, fmt: FileFormat) -> Replaced | None:
+    """The replaced file (our link ``old`` to it, as ``seen``) opened to be looked at later; ``None``
+    when it cannot be (it is then only let go or kept, as before)."""
+    try:
+        fd = os.open(old, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    if os.fstat(fd).st_ino != seen.st_ino:
+        os.close(fd)
+        return None
+    return Replaced(kind, fd, seen.st_size, fmt)
+
+
+def undo_plan(kind: DataKind, state: FileState, lines: Sequence[str], part: FilePart, folder: Path) -> SavePlan:
     """How to take back ``part`` of a change (its undo record): cut the add off, apply the
-    inverse edit, or put the full copy back."""
-    if "truncate" in part.undo:
-        return SavePlan(kind, state, lines, truncate_to=int(part.undo["truncate"]), new_end=part.before.ended)
-    if "edit" in part.undo:
-        return SavePlan(kind, state, lines, edit=LineEdit.from_json(part.undo["edit"]), new_end=part.before.ended)
-    return SavePlan(kind, state, lines, copy_from=folder / str(part.undo["copy"]))
+    inverse edit, or put the full copy back. The record must fit the file as it is now
+    (:meth:`FilePart.fits`); the caller checks."""
+    undo = part.undo
+    if isinstance(undo, CutBack):
+        return SavePlan(kind, state, lines, truncate_to=undo.size, new_end=part.before.ended)
+    if isinstance(undo, EditBack):
+        return SavePlan(kind, state, lines, edit=undo.edit, new_end=part.before.ended)
+    return SavePlan(kind, state, lines, copy_from=folder / undo.name)
 
 
 def _keeps_end(edit: LineEdit, count: int, state: FileState) -> bool:

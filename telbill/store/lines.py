@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any, TypedDict
 
+from telbill.store import schema
+
 
 class EditJson(TypedDict):
     """A :class:`LineEdit` as JSON (in an undo record)."""
@@ -57,10 +59,40 @@ class LineEdit:
         return {"replace": sorted(self.replace.items()), "delete": sorted(self.delete), "insert": list(self.insert)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> LineEdit:
-        return cls({int(n): str(t) for n, t in data.get("replace", [])},
-                   frozenset(int(n) for n in data.get("delete", [])),
-                   tuple((int(b), str(t)) for b, t in data.get("insert", [])))
+    def from_json(cls, data: Any, where: str = "edit") -> LineEdit:
+        """The edit of an undo record, checked field by field (:class:`telbill.store.schema.BadField`):
+        line numbers from 1, each replaced or deleted once, texts of one line."""
+        body = schema.obj(data, where)
+        schema.only(body, ("replace", "delete", "insert"), where)
+        replace: dict[int, str] = {}
+        for i, item in enumerate(schema.items(body, "replace", where, default=[])):
+            number, text = _numbered(item, f"{where}.replace.{i}")
+            if number in replace:
+                raise schema.BadField(f"{where}.replace.{i}")
+            replace[number] = text
+        delete: set[int] = set()
+        for i, item in enumerate(schema.items(body, "delete", where, default=[])):
+            number = schema.number(item, f"{where}.delete.{i}", low=1)
+            if number in delete:
+                raise schema.BadField(f"{where}.delete.{i}")
+            delete.add(number)
+        insert = tuple(_numbered(item, f"{where}.insert.{i}")
+                       for i, item in enumerate(schema.items(body, "insert", where, default=[])))
+        return cls(replace, frozenset(delete), insert)
+
+    def fits(self, count: int) -> bool:
+        """Whether the edit can apply to a file of ``count`` lines (every number names a line of it,
+        or the end for an insert)."""
+        return all(n <= count for n in self.replace) and all(n <= count for n in self.delete) \
+            and all(b <= count + 1 for b, _ in self.insert)
+
+
+def _numbered(item: Any, where: str) -> tuple[int, str]:
+    """``[line number, text]`` of an edit: a number from 1, a text of one line."""
+    number, text = schema.pair(item, where)
+    if not isinstance(text, str) or "\n" in text or "\r" in text:
+        raise schema.BadField(where)
+    return schema.number(number, where, low=1), text
 
 
 def inserts_by_line(edit: LineEdit) -> dict[int, list[str]]:

@@ -52,7 +52,8 @@ def test_duckdb_job_gives_the_same_rows_and_codes(tmp_path: Path, monkeypatch: p
 def test_menu_steps_time_every_sort_beside_sorted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """``--menu-steps`` times each sort of item 7 both ways with sorted() of the same keys beside it,
-    finding and the first page, and leaves nothing behind but the data set it was told to keep."""
+    finding, the first page, and what the menu shows (issue 17's targets, each also after an edit), and
+    leaves nothing behind but the data set it was told to keep."""
     from benchmarks.__main__ import main
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
@@ -67,6 +68,16 @@ def test_menu_steps_time_every_sort_beside_sorted(tmp_path: Path, monkeypatch: p
     assert re.search(r"users by name, ascending +median", out)
     assert re.search(r"first page of all 1,996 calls +[0-9.]+ s", out)  # 2,000 less 4 malformed records
     assert "(the target, sorting within 1 s, is set at 1,000,000 calls)" in out
+    for label, target in (("statement (item 11, subscriber typed)", "0.1"), ("search -> statement (item 8)", "0.1"),
+                          ("statistics, first page (item 12)", "0.3"), ("anomalies, first page (item 10)", "0.3"),
+                          ("all users, first page (item 1)", "0.3"), ("all calls, first page (item 2)", "0.3"),
+                          ("a month's calls, first page (item 8)", "0.3"),
+                          ("a subscriber's calls, first page (item 8)", "0.3")):
+        label = re.escape(label)
+        assert re.search(rf"  {label} +first +[0-9.]+ s, then median +[0-9.]+ s \(CPU +[0-9.]+ s\), "
+                         rf"slowest +[0-9.]+ s +\(target <= {target} s\)", out)
+        assert re.search(rf"  {label} +[0-9.]+ s \(CPU +[0-9.]+ s\) +\(target <= {target} s\)", out)  # after an edit
+    assert "(the targets of what the menu shows are set at 1,000,000 calls)" in out
     assert list((tmp_path / "scratch").iterdir()) == []
     assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["calls2000-users40-seed2024"]
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 
+from telbill.cli import main
 from telbill.files.callreader import CallReader
+from telbill.files.dataset import DataPaths
 from telbill.files.loader import load_calls
 from telbill.rules.records import Call
-from telbill.rules.screening import SetAside, screen_as_read, screen_by_caller
+from telbill.rules.screening import AnomalyCode, SetAside, screen_as_read, screen_by_caller
+from telbill.session.facade import Session
+from telbill.text.i18n import Translator
 
 from strategies import PHONES, files
+
+EN = Translator("en")
 
 
 def set_aside(records: dict[int, SetAside]) -> dict[int, tuple[object, ...]]:
@@ -88,3 +97,27 @@ def test_split_only_is_every_space_of_str_split_that_separates_no_fields() -> No
     spaces = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
     assert set(SPLIT_ONLY) == spaces - set(BLANKS)
     assert set(BLANKS) <= spaces
+
+
+SPLIT_BY_PYTHON_ONLY = ["\x0b", "\x1c", "\x85"]
+"""Characters ``str.split`` takes for spaces, but that are not field separators (SPEC §10)."""
+
+
+@pytest.mark.parametrize("ch", SPLIT_BY_PYTHON_ONLY, ids=["VT", "FS", "NEL"])
+def test_a_control_character_between_fields_makes_the_record_malformed_in_the_menu_and_the_batch(
+        data: Path, ch: str) -> None:
+    """``CALLEE<ch>DATE``: fields are separated by spaces and tabs only, so the record has 5 fields and
+    is set aside as malformed, by the menu as by ``telbill bill`` (were the character taken for a
+    space it would be a valid call of 6 fields)."""
+    line = f"83470000  02584561234{ch}2021-01-05 10:00:00  2021-01-05 10:01:00"
+    Path("data/calls.txt").write_text(f"{line}\n{line.replace(ch, '  ')}\n", "utf-8")
+    reason = "expected 6 fields (CALLER CALLEE DATE TIME DATE TIME), found 5"
+    s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
+                operator="tester")
+    [anomaly] = s.screening().set_aside
+    assert (anomaly.code, anomaly.line_no, EN(anomaly.key, **anomaly.params)) == (AnomalyCode.MALFORMED, 1, reason)
+    assert len(s.screening().valid) == 1
+    assert main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    written = Path("output/anomalies.txt").read_text("utf-8").split("\n")  # not splitlines: it splits at ch
+    records = [r for r in written if r and not r.startswith("# ")]
+    assert records == [f"{line}  # malformed: {reason} (calls.txt line 1)"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from telbill.files.decoding import decode, encode
 from telbill.files.loader import load_calls, load_users
 from telbill.rules.fields import format_moment
+from telbill.speed import MANY_MADE, paused_gc
 from telbill.text.i18n import Translator
 
 EN = Translator("en")
@@ -154,3 +156,30 @@ def test_a_line_longer_than_any_record_is_set_aside_whole(line: str, records: in
                                              "can be (at most 65536)")
     else:
         assert loaded.malformed == []
+
+
+def test_paused_collection_keeps_frozen_objects_frozen_and_freezes_only_a_load() -> None:
+    """With objects kept frozen (the menu's records), a pause of the collector leaves them frozen;
+    a few objects made meanwhile (an edit) stay collectable, a load's many join the frozen ones."""
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with paused_gc():
+            few = [[i] for i in range(10)]
+        assert gc.get_freeze_count() == frozen
+        assert all(any(o is made for o in gc.get_objects(generation=0)) for made in few)
+        with paused_gc():
+            many = [[i] for i in range(2 * MANY_MADE)]
+        assert gc.get_freeze_count() > frozen + len(many)
+        assert not any(o is many[0] for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
+
+
+def test_paused_collection_freezes_nothing_when_nothing_was_frozen() -> None:
+    """Outside the menu, a pause of the collector leaves nothing frozen: what was made is in the oldest generation."""
+    assert gc.get_freeze_count() == 0
+    with paused_gc():
+        made = [[i] for i in range(1000)]
+    assert gc.get_freeze_count() == 0
+    assert any(o is made[0] for o in gc.get_objects(generation=2))

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telbill.lists.linked import IntrusiveList, Linked, LinkedList, Node
+from telbill.lists.linked import IntrusiveList, Linked, LinkedList
 from telbill.rules.records import Call
 
-
-def nodes(ll: LinkedList[Any]) -> list[Node[Any]]:
-    """The list's cells, head to tail."""
-    cells = []
-    node = ll.head
-    while node is not None:
-        cells.append(node)
-        node = node.next
-    return cells
-
+from walk import cells_of, walked
 
 
 @dataclass(slots=True)
@@ -65,7 +55,7 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
         elif name == "insert_after" and model:
             index = op[1] % len(model)
             box = Box(op[2])
-            ll.insert_after(nodes(ll)[index], box); model.insert(index + 1, box)
+            ll.insert_after(walked(cells_of(ll), len(model))[index], box); model.insert(index + 1, box)
         elif name == "remove":
             if Box(op[1]) in model:
                 ll.remove(Box(op[1])); model.remove(Box(op[1]))
@@ -83,11 +73,11 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
             model = [b for b in model if b.value % 2 == 0]
         elif name == "remove_node" and model:
             index = op[1] % len(model)
-            ll.remove_node(nodes(ll)[index]); del model[index]
+            ll.remove_node(walked(cells_of(ll), len(model))[index]); del model[index]
         elif name == "sort":
             ll.sort(key=lambda b: b.value, reverse=op[1])
             model.sort(key=lambda b: b.value, reverse=op[1])
-        items = list(ll)
+        items = walked(ll, len(model))
         assert len(items) == len(model) and all(a is b for a, b in zip(items, model))
         assert len(ll) == len(model)
         assert (ll.head is None) == (not model)
@@ -101,7 +91,7 @@ def test_calls_are_their_own_cells_and_still_fit_ordinary_lists() -> None:
     assert own.head is calls[0] and calls[0].next is calls[1] and calls[1].next is None
     plain = LinkedList(own)  # in nodes of its own: the calls' links are untouched
     plain.sort(key=lambda c: c.start)
-    assert list(plain) == calls[::-1] and list(own) == calls
+    assert walked(plain, len(plain)) == calls[::-1] and walked(own, len(own)) == calls
     assert calls[0] == Call("1234", "5678", 10, 20)  # equality ignores the link
 
 
@@ -141,4 +131,4 @@ def test_relink_sorted_refuses_records_that_are_not_the_whole_list() -> None:
     ll.extend(boxes)
     with pytest.raises(ValueError, match="2 records given for a list of 3"):
         ll.relink_sorted(boxes[:2], lambda b: b.value)
-    assert [b.value for b in ll] == [3, 1, 2]
+    assert [b.value for b in walked(ll, len(ll))] == [3, 1, 2]

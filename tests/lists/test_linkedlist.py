@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telbill.lists.linked import LinkedList, Node
+from telbill.lists.linked import LinkedList
 
-
-def nodes(ll: LinkedList[Any]) -> list[Node[Any]]:
-    """The list's cells, head to tail."""
-    cells = []
-    node = ll.head
-    while node is not None:
-        cells.append(node)
-        node = node.next
-    return cells
-
+from walk import cells_of, walked
 
 ops = st.lists(
     st.one_of(
@@ -50,7 +40,7 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
             ll.prepend(op[1]); model.insert(0, op[1])
         elif name == "insert_after" and model:
             index = op[1] % len(model)
-            node = nodes(ll)[index]
+            node = walked(cells_of(ll), len(model))[index]
             ll.insert_after(node, op[2]); model.insert(index + 1, op[2])
         elif name == "remove":
             if op[1] in model:
@@ -70,9 +60,9 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
             model = [x for x in model if x % 2 == 0]
         elif name == "remove_node" and model:
             index = op[1] % len(model)
-            node = nodes(ll)[index]
+            node = walked(cells_of(ll), len(model))[index]
             ll.remove_node(node); del model[index]
-        assert list(ll) == model
+        assert walked(ll, len(model)) == model
         assert len(ll) == len(model)
         assert (ll.head is None) == (not model)
         if model:
@@ -80,7 +70,7 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
             assert ll.head.item == model[0] and ll.tail.item == model[-1]
             assert ll.tail.next is None
     ll.append(99)
-    assert list(ll) == model + [99]
+    assert walked(ll, len(model) + 1) == model + [99]
 
 
 @settings(max_examples=300, deadline=None)
@@ -89,13 +79,13 @@ def test_sort_equals_sorted_and_is_stable(items: list[tuple[int, int]], reverse:
     """sort(key, reverse) gives exactly sorted(key, reverse): equal keys keep their order."""
     ll = LinkedList(items)
     ll.sort(key=lambda t: t[0], reverse=reverse)
-    assert list(ll) == sorted(items, key=lambda t: t[0], reverse=reverse)
+    assert walked(ll, len(items)) == sorted(items, key=lambda t: t[0], reverse=reverse)
     assert len(ll) == len(items)
     if items:
         assert ll.tail is not None and ll.tail.next is None
         assert ll.tail.item == sorted(items, key=lambda t: t[0], reverse=reverse)[-1]
         ll.append((9, 9))
-        assert list(ll)[-1] == (9, 9)
+        assert walked(ll, len(items) + 1)[-1] == (9, 9)
 
 
 @settings(max_examples=300, deadline=None)
@@ -110,12 +100,12 @@ def test_sort_with_ties_equals_two_stable_sorts(items: list[tuple[int, int, str]
     expected = sorted(sorted(items, key=ties), key=key, reverse=reverse)
     ll = LinkedList(items)
     ll.sort(key=key, reverse=reverse, ties=ties)
-    assert list(ll) == expected
+    assert walked(ll, len(ll)) == expected
     backwards = items[::-1]
     expected = sorted(sorted(backwards, key=ties), key=key, reverse=reverse)
     again = LinkedList(backwards)
     again.sort(key=key, reverse=reverse, ties=ties)
-    assert list(again) == expected
+    assert walked(again, len(again)) == expected
     if items:
         assert again.tail is not None and again.tail.next is None and again.tail.item == expected[-1]
 
@@ -123,10 +113,10 @@ def test_sort_with_ties_equals_two_stable_sorts(items: list[tuple[int, int, str]
 def test_sort_relinks_the_same_nodes() -> None:
     """Sorting moves nodes, it does not copy items into new nodes."""
     ll = LinkedList([3, 1, 2])
-    before = {id(n) for n in nodes(ll)}
+    before = {id(n) for n in walked(cells_of(ll), len(ll))}
     ll.sort()
-    assert list(ll) == [1, 2, 3]
-    assert {id(n) for n in nodes(ll)} == before
+    assert walked(ll, len(ll)) == [1, 2, 3]
+    assert {id(n) for n in walked(cells_of(ll), len(ll))} == before
 
 
 def test_find_and_filter() -> None:
@@ -136,8 +126,8 @@ def test_find_and_filter() -> None:
     assert node is not None and node.item == 8 and node.next is not None and node.next.item == 3
     assert ll.find(lambda x: x > 100) is None
     evens = ll.filter(lambda x: x % 2 == 0)
-    assert list(evens) == [8, 8] and len(evens) == 2
-    assert list(ll) == [5, 8, 3, 8]
+    assert walked(evens, len(evens)) == [8, 8] and len(evens) == 2
+    assert walked(ll, len(ll)) == [5, 8, 3, 8]
 
 
 def test_sort_of_a_long_sorted_list_is_one_pass() -> None:
@@ -152,7 +142,7 @@ def test_sort_of_a_long_sorted_list_is_one_pass() -> None:
     ll = LinkedList(range(10_000))
     ll.sort(key=key)
     assert calls == 10_000
-    assert list(ll) == list(range(10_000))
+    assert walked(ll, len(ll)) == list(range(10_000))
 
 
 key_lists = st.one_of(
@@ -175,11 +165,11 @@ def test_every_kind_of_key_sorts_like_sorted(keys: list[object], reverse: bool) 
     old order, both ways; the cells are relinked, the tail last (the paths: test_sorting)."""
     items = list(enumerate(keys))
     ll = LinkedList(items)
-    cells = {id(n) for n in nodes(ll)}
+    cells = {id(n) for n in walked(cells_of(ll), len(ll))}
     ll.sort(key=lambda t: t[1], reverse=reverse)
-    assert list(ll) == sorted(items, key=lambda t: t[1], reverse=reverse)
-    assert {id(n) for n in nodes(ll)} == cells and len(ll) == len(items)
-    assert ll.tail is None or (ll.tail.next is None and ll.tail.item == list(ll)[-1])
+    assert walked(ll, len(ll)) == sorted(items, key=lambda t: t[1], reverse=reverse)
+    assert {id(n) for n in walked(cells_of(ll), len(ll))} == cells and len(ll) == len(items)
+    assert ll.tail is None or (ll.tail.next is None and ll.tail.item == walked(ll, len(ll))[-1])
 
 
 @pytest.mark.parametrize(
@@ -199,14 +189,14 @@ def test_each_key_is_computed_once(keys: list[object]) -> None:
     ll = LinkedList(range(len(keys)))
     ll.sort(key=key)
     assert calls == len(keys)
-    assert list(ll) == sorted(range(len(keys)), key=keys.__getitem__)
+    assert walked(ll, len(ll)) == sorted(range(len(keys)), key=keys.__getitem__)
 
 
 @pytest.mark.parametrize("bad", [2, 4], ids=["key-fails-midway", "keys-do-not-compare"])
 def test_a_failing_sort_leaves_the_list_as_it_was(bad: int) -> None:
     """A key that raises, or keys that cannot be compared: the error comes out, the list is intact."""
     ll = LinkedList([5, 3, 9, 1, 7])
-    cells = nodes(ll)
+    cells = walked(cells_of(ll), len(ll))
 
     def key(x: int) -> object:
         if bad == 2 and x == 9:
@@ -215,7 +205,7 @@ def test_a_failing_sort_leaves_the_list_as_it_was(bad: int) -> None:
 
     with pytest.raises((ValueError, TypeError)):
         ll.sort(key=key)
-    assert nodes(ll) == cells and list(ll) == [5, 3, 9, 1, 7]
+    assert walked(cells_of(ll), len(ll)) == cells and walked(ll, len(ll)) == [5, 3, 9, 1, 7]
     assert ll.tail is cells[-1] and ll.tail.next is None and len(ll) == 5
 
 
@@ -232,7 +222,7 @@ def test_ctrl_c_right_after_the_relinking_leaves_a_whole_list(monkeypatch: pytes
     monkeypatch.setattr(linkedlist, "deque", relink_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         ll.sort()
-    assert list(ll) == [1, 3, 5, 7, 9]
+    assert walked(ll, len(ll)) == [1, 3, 5, 7, 9]
     assert ll.head is not None and ll.head.item == 1
     assert ll.tail is not None and ll.tail.item == 9 and ll.tail.next is None
 
@@ -240,8 +230,8 @@ def test_ctrl_c_right_after_the_relinking_leaves_a_whole_list(monkeypatch: pytes
 def test_reversing_a_long_sorted_list_keeps_the_cells() -> None:
     """Sorting 100,000 ascending items descending relinks the same cells, tail last."""
     ll = LinkedList(range(100_000))
-    cells = {id(n) for n in nodes(ll)}
+    cells = {id(n) for n in walked(cells_of(ll), len(ll))}
     ll.sort(reverse=True)
-    assert list(ll) == list(range(99_999, -1, -1))
-    assert {id(n) for n in nodes(ll)} == cells
+    assert walked(ll, len(ll)) == list(range(99_999, -1, -1))
+    assert {id(n) for n in walked(cells_of(ll), len(ll))} == cells
     assert ll.tail is not None and ll.tail.item == 0 and ll.tail.next is None

@@ -10,6 +10,8 @@ from telbill.lists.linked import IntrusiveList
 from telbill.lists.ordering import MANY, Ordered, place_in_file_order
 from telbill.rules.records import Call
 
+from walk import walked
+
 
 def calls(keys: list[int]) -> list[Call]:
     return [Call("831", "110", key, key + 1, number) for number, key in enumerate(keys, 1)]
@@ -38,7 +40,8 @@ def test_records_taken_out_changed_and_put_back_are_where_a_stable_sort_puts_the
         for call in moving:
             call.start = data.draw(st.integers(0, 9))
         order.put_back(moving)
-        assert [c.line_no for c in cells] == [c.line_no for c in order.index] == stable(records, reverse)
+        assert [c.line_no for c in walked(cells, len(records))] == [c.line_no for c in order.index] \
+            == stable(records, reverse)
         assert cells.tail is order.index[-1]
 
 
@@ -49,7 +52,7 @@ def test_records_placed_in_file_order_in_one_walk(lines: list[bool]) -> None:
     records = calls([0] * len(lines))
     cells: IntrusiveList[Call] = IntrusiveList(r for r, kept in zip(records, lines) if kept)
     place_in_file_order(cells, [r for r, kept in zip(records, lines) if not kept][::-1])
-    assert [c.line_no for c in cells] == list(range(1, len(lines) + 1)) and len(cells) == len(lines)
+    assert [c.line_no for c in walked(cells, len(lines))] == list(range(1, len(lines) + 1)) and len(cells) == len(lines)
     assert cells.tail is records[-1]
 
 

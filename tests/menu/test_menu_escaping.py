@@ -18,7 +18,7 @@ from telbill.menu import run_menu
 from telbill.menu.ask import Option
 from telbill.menu.layout import Bar, Column
 from telbill.menu.plain import PlainAsker
-from telbill.menu.view import View
+from telbill.menu.view import Part, View
 from telbill.text.i18n import Translator
 
 EN = Translator("en")
@@ -47,7 +47,7 @@ def views(height: int = 1000) -> list[tuple[View, io.StringIO]]:
 @settings(max_examples=150, deadline=None)
 @given(texts)
 def test_every_screen_function_escapes_its_text(text: str) -> None:
-    """Messages, titles, table cells (plain, styled, folding), section titles and column heads:
+    """Messages, titles, table cells (plain, styled, folding), group titles, several tables and column heads:
     whatever they hold comes out with no control character left, in both modes."""
     for view, out in views():
         view.say(text)
@@ -59,7 +59,8 @@ def test_every_screen_function_escapes_its_text(text: str) -> None:
         columns = [Column(text), Column("Name", wrap=True), Column("Fee", "right"), Column("", bar=True)]
         rows = [[text, text + " " + text, Text(text, style="yellow"), Bar(((1, "#", "green"),), 2)]]
         view.table(columns, rows, title=text)
-        view.sections(columns, [(text, rows), (text + "!", rows)])
+        view.table(columns, rows + rows, title=text, groups=[(0, text), (1, text + "!")])
+        view.tables([Part(columns, rows, Text(text)), Part(columns, rows, text)])
         assert obeyed(out.getvalue()) == [], repr(out.getvalue())
 
 

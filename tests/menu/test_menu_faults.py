@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import io
 import os
 from pathlib import Path
@@ -12,6 +11,8 @@ import pytest
 
 from telbill.files.dataset import DataPaths
 from telbill.text.i18n import Translator
+
+from faults import full_disk
 
 menu = pytest.importorskip("telbill.menu")
 session_mod = pytest.importorskip("telbill.session.facade")
@@ -60,14 +61,7 @@ def leftovers(folder: Path) -> list[str]:
 
 def test_disk_full_while_the_menu_saves(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The disk is full when a new user is appended: one error line, file as it was, the menu goes on."""
-    real = os.write
-
-    def full(fd: int, data: Any) -> int:
-        if os.readlink(f"/proc/self/fd/{fd}").endswith("/data/users.txt"):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(fd, data)
-
-    monkeypatch.setattr(os, "write", full)
+    real = full_disk(monkeypatch, "/data/users.txt")
     code, out = run_menu(Script(ADD_B + "1\n0\n"))
     assert code == 0
     reason = EN("output.unwritable", path="data/users.txt", reason="No space left on device")
@@ -77,7 +71,7 @@ def test_disk_full_while_the_menu_saves(data: Path, monkeypatch: pytest.MonkeyPa
     assert leftovers(data) == []
     assert not (data / "output/audit.log").exists()  # nothing was changed, nothing logged
 
-    monkeypatch.setattr(os, "write", real)
+    monkeypatch.setattr(os, "write", real)  # the disk has room again
     code, out = run_menu(Script(ADD_B + "0\n"))
     assert code == 0
     assert (data / "data/users.txt").read_bytes() == OLD + b"83470001  B  1.00  0.00\n"

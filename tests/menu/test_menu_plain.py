@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import subprocess
@@ -14,9 +15,10 @@ import pytest
 from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.menu import run_menu
+from telbill.menu.main import MainMenu
 from telbill.text.i18n import Translator
 
-from smalldata import CALLS, USERS
+from smalldata import CALLS, USERS, write_data
 
 EN, ZH = Translator("en"), Translator("zh")
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -94,6 +96,17 @@ def test_end_of_input_ends_cleanly_anywhere(data: Path) -> None:
     assert users_file(data) == USERS
 
 
+def test_the_menu_keeps_its_records_frozen_while_it_runs_and_not_after(data: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The menu's session is long-lived: its records are out of the garbage collector's full
+    collections while the menu runs (no second-long pause at 1M calls), and given back when it ends."""
+    frozen: list[int] = []
+    monkeypatch.setattr(MainMenu, "heading", lambda self: frozen.append(gc.get_freeze_count()))
+    assert run("1\n0\n")[0] == 0
+    assert frozen and min(frozen) > 0
+    assert gc.get_freeze_count() == 0
+
+
 def test_reading_past_the_end_fails_fast() -> None:
     """The test stream itself: a read after the end raises at once instead of waiting for a timeout."""
     stream = Typed("1\n")
@@ -143,15 +156,15 @@ def test_show_calls_with_class_duration_and_fee(data: Path) -> None:
     """2 shows each record's class, duration and fee; set-aside ones say why and have no fee."""
     code, screen = run("2\n0\n")
     shown = after(screen, "== Show all call records ==")
-    assert re.search(r"1 +83470000 +02584561234 +2020-12-31 23:58:10 +2021-01-01 00:03:05 +long distance"
+    assert re.search(r"1 +83470000 +02584561234 +2020-12-31 23:58:10 +2021-01-01 00:03:05 +long"
                      r" +0:04:55 +3\.50", shown)
-    assert re.search(r"83470001 +0044207946000 .* international +0:01:00 +8\.00", shown)
+    assert re.search(r"83470001 +0044207946000 .* intl +0:01:00 +8\.00", shown)
     assert re.search(r"83479999 +83463333 .* local +0:02:00 +- +unknown caller", shown)
     assert ("Call records: 7 in data/calls.txt; listed above 6: billed 5, set aside 1 (no fee); "
             "1 more could not be read (below).") in shown
     # the line that is not a call record is listed too: line number, text and reason
     unreadable = shown.split("Lines of data/calls.txt that could not be read as call records (not billed): 1")[1]
-    assert re.search(r"^ *8 +83470005  8346000x  2021-01-05 10:00:00  2021-01-05 10:01:00 +"
+    assert re.search(r"^ *8 +83470005 8346000x 2021-01-05 10:00:00 2021-01-05 10:01:00 +"
                      r"callee '8346000x' is not 3 to 20 digits$", unreadable, re.M)
 
 
@@ -184,7 +197,7 @@ def test_add_call_checks_every_field(data: Path) -> None:
     assert "callee '12' is not 3 to 20 digits" in item
     assert "impossible date '2021-02-30'" in item
     assert "the end 2021-02-28 09:00:00 is before the start 2021-02-28 10:00:00" in item
-    assert "Class: long distance; duration 0:00:59; fee 0.70 yuan." in item
+    assert "Class: long; duration 0:00:59; fee 0.70 yuan." in item
     assert calls_file(data) == CALLS + "83470002  0105551234  2021-02-28 10:00:00  2021-02-28 10:00:59\n"
     assert audit(data)[0][2] == "add-call"
 
@@ -229,8 +242,9 @@ def test_modify_call(data: Path) -> None:
     code, screen = run("5\n2\n83470001\n3\n1\n=\n=\n=\n2021-01-06 09:02:00\n0\n")
     item = after(screen, "== Modify a user or a call record ==")
     assert "Call records from 83470001 (2)" in item
-    assert "'3' is not one of the numbers shown (0-2)" in item
-    assert "Class: international; duration 0:02:00; fee 16.00 yuan." in item
+    assert "Number of the call record (1-2, 0 goes back): 3" in item
+    assert "'3' is not one of the numbers (1-2, 0 goes back)" in item
+    assert "Class: intl; duration 0:02:00; fee 16.00 yuan." in item
     assert "After:  83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:02:00" in item
     assert "83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:02:00  # abroad\n" in calls_file(data)
 
@@ -430,7 +444,7 @@ def test_statement_totals_equal_the_bill_row(data: Path) -> None:
     """11 itemises the month's calls; the bill row below equals the bill file's row."""
     code, screen = run("11\n83470001\n2021-01\n9\n2\n2021-01\n=\n0\n")
     item = after(screen, "== One subscriber's itemised statement ==").split("== Billing")[0]
-    assert re.search(r"1 +2021-01-06 09:00:00 +0044207946000 +international +0:01:00 +8\.00", item)
+    assert re.search(r"1 +2021-01-06 09:00:00 +0044207946000 +intl +0:01:00 +8\.00", item)
     assert re.search(r"2 +2021-01-10 10:00:00 +83472222 +local +0:03:00 +0\.22", item)
     row = re.search(r"83470001 +张强 +25\.00 +6\.50 +0\.22 +8\.00 +39\.72", item)
     assert row is not None
@@ -438,11 +452,55 @@ def test_statement_totals_equal_the_bill_row(data: Path) -> None:
     assert re.search(r"83470001 +张强 +25\.00 +6\.50 +0\.22 +8\.00 +39\.72", bill)
 
 
+def test_a_statement_lists_the_months_set_aside_calls_after_the_billed_ones(workdir: Path) -> None:
+    """11 on the sample data: 马超's billed call of 2021-03 and its bill row, then the two calls of that
+    month set aside (a clash), each with its line, start, callee, duration and reason (issue 17 §4)."""
+    code, screen = run("11\n83470013\n2021-03\n0\n")
+    item = after(screen, "== One subscriber's itemised statement ==").split("== telbill")[0]
+    billed = item.index("1   2021-03-28 14:52:12   83212247   local    0:22:19   2.42")
+    row = item.index("83470013   马超   40.00     15.00          2.42            0.00   57.42")
+    title = item.index("Call records of this month set aside, not in the bill: 2 (item 10).")
+    assert billed < row < title
+    assert item[title:].splitlines()[1:5] == [
+        "Line   Start                 Callee     Duration   Reason",
+        "-" * 136,
+        " 234   2021-03-02 10:00:00   83465555    0:10:00   same caller at the same time as line 235 "
+        "(2021-03-02 10:05:00 to 2021-03-02 10:07:00)",
+        " 235   2021-03-02 10:05:00   83466666    0:02:00   same caller at the same time as line 234 "
+        "(2021-03-02 10:00:00 to 2021-03-02 10:10:00)"]
+
+
+def test_search_then_statement_offers_the_subscribers_latest_month(workdir: Path) -> None:
+    """Search → statement for Cao Yu offers 2020-12, the month of his latest call, not the last
+    month anyone was billed (2021-03, where his statement is empty): the call is shown (issue 17 §4)."""
+    code, screen = run("8\n1\nCao Yu\n1\n=\n0\n")
+    item = after(screen, "== Search, then act on what was found ==")
+    assert "Month (e.g. 2021-01) [= 2020-12]: =" in item
+    assert "Statement of 83470030 Cao Yu for 2020-12" in item
+    assert "1   2020-12-31 08:07:23   83466915   local    0:01:00   0.22" in item
+
+
+@pytest.mark.parametrize("script", ["11\n83470002\n=\n0\n", "8\n1\n83470002\n1\n=\n0\n"])
+def test_item_11_and_search_offer_the_month_of_the_latest_call_billed_or_not(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch,
+                                                                            script: str) -> None:
+    """Li Na's latest call (2021-03) ends before it starts: item 11 and search → statement both offer
+    2021-03 (not 2021-02, her last billed month), where the statement shows it set aside."""
+    monkeypatch.chdir(tmp_path)
+    write_data(tmp_path, calls=CALLS + "83470002  83474444  2021-03-03 09:00:00  2021-03-03 08:00:00\n")
+    code, screen = run(script)
+    assert "Month (e.g. 2021-01) [= 2021-03]: =" in screen
+    item = after(screen, "Statement of 83470002 Li Na for 2021-03")
+    assert "No billed calls this month." in item
+    assert "Call records of this month set aside, not in the bill: 1 (item 10)." in item
+    assert re.search(r" 9 +2021-03-03 09:00:00 +83474444 +-1:00:00 +ends 2021-03-03 08:00:00, before it starts", item)
+
+
 def test_statistics_draw_bars(data: Path) -> None:
     """12 shows revenue per month as bars (local #, long distance =) and the top subscribers."""
     code, screen = run("12\n0\n")
     item = after(screen, "== Statistics ==")
-    assert "Bars: # Local calls  = Long distance" in item
+    assert "Call revenue per month (bars: # Local calls  = Long distance)" in item
     jan = re.search(r"2021-01 +(#+)(=+) +0\.66 +8\.00 +8\.66", item)
     assert jan is not None and len(jan[1]) + len(jan[2]) == 40
     assert "Top 3 subscribers by total (months billed: 3)" in item
@@ -482,7 +540,8 @@ def test_chinese_session_uses_chinese_texts(data: Path) -> None:
     assert "主菜单" in screen and "显示所有用户" in screen and "再见。" in screen
     for key in ("menu.item.1", "menu.users.count", "menu.calls.title", "menu.bill.months_title",
                 "menu.stats.revenue", "menu.ask.phone", "menu.class.local", "menu.bye"):
-        assert EN(key, count=0, path="", phone="").split("(")[0].strip() not in screen, key
+        assert EN(key, count=0, path="", phone="", local="", long="", a="", b="").split("(")[0].strip() \
+            not in screen, key
     assert "请选择 0-13：" in screen
 
 
@@ -598,8 +657,8 @@ def test_billing_a_month_without_calls_asks_first(data: Path) -> None:
 def test_a_rent_above_ten_thousand_yuan_asks_are_you_sure(data: Path) -> None:
     """A rent over 10,000 yuan needs a yes; a no asks for the amount again."""
     code, screen = run("3\n83470099\nBig\n25000\nn\n25\n10000.01\ny\n0\n")
-    assert "A monthly rent of 25000.00 yuan is more than 10000.00 yuan. Is that right? (y/N): n" in screen
-    assert "A monthly feature fee of 10000.01 yuan is more than 10000.00 yuan. Is that right? (y/N): y" in screen
+    assert "A monthly rent of 25,000.00 yuan is more than 10,000.00 yuan. Is that right? (y/N): n" in screen
+    assert "A monthly feature fee of 10,000.01 yuan is more than 10,000.00 yuan. Is that right? (y/N): y" in screen
     assert users_file(data).endswith("83470099  Big  25.00  10000.01\n")
 
 
@@ -665,4 +724,4 @@ def test_a_number_that_is_no_ascii_digit_is_refused_not_a_crash(data: Path) -> N
     """A superscript two at 'which call' is refused with the reason (str.isdigit would take it)."""
     code, screen = run("6\n2\n83470000\n²\n0\n0\n")
     assert code == 0
-    assert "Internal error" not in screen and "'²' is not one of the numbers shown" in screen
+    assert "Internal error" not in screen and "'²' is not one of the numbers (1-2, 0 goes back)" in screen

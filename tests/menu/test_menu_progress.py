@@ -1,4 +1,4 @@
-"""Opening a large calls file shows a progress bar on a terminal, and nothing otherwise."""
+"""Opening the menu shows a sign of work on a terminal from the start, and nothing otherwise."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from rich.console import Console
 from telbill.menu.progress import PROGRESS_MIN_LINES, LoadingBar
 from telbill.text.i18n import Translator
 
-EN = Translator("en")
+from terminal import FakeClock, at_once
+
+EN, ZH = Translator("en"), Translator("zh")
 
 
 @pytest.mark.parametrize(
@@ -20,12 +22,35 @@ EN = Translator("en")
 )
 def test_a_bar_only_for_large_files_on_a_terminal(show: bool, total: int, drawn: bool) -> None:
     """The bar says what is read and how far (with thousands separators, as every count in the
-    menu); small files and plain mode print nothing."""
+    menu), then that the records are checked; small files and plain mode show no bar."""
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=80, color_system=None)
     with LoadingBar(console, EN, show=show) as bar:
         bar.update(total // 2, total)
+        bar.bar.refresh()
         bar.update(total, total)
     text = out.getvalue()
     assert ("Reading call records" in text) is drawn
-    assert (f"{total:,}/{total:,}" in text) is drawn
+    assert (f"{total // 2:,}/{total:,}" in text) is drawn
+    assert ("Checking the call records" in text) is drawn
+
+
+@pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
+def test_opening_shows_a_spinner_before_any_line_is_read(tr: Translator) -> None:
+    """Reading the users, the tariff and the bytes of calls.txt comes before the first line is
+    counted: a spinner says the files are being opened (in the interface's language) as soon as
+    the step has run a moment (here, at once)."""
+    console = Console(file=io.StringIO(), force_terminal=True, width=80, color_system=None, record=True)
+    with LoadingBar(console, tr, show=True, timer=at_once):
+        pass
+    assert tr("menu.busy.open") in console.export_text()
+
+
+def test_a_quick_opening_shows_nothing() -> None:
+    """Files opened before the moment is up leave no trace on the screen."""
+    console = Console(file=io.StringIO(), force_terminal=True, width=80, color_system=None, record=True)
+    clock = FakeClock()
+    with LoadingBar(console, EN, show=True, timer=clock.timer):
+        clock.advance(0.05)
+    clock.advance(1)
+    assert console.export_text() == ""

@@ -164,10 +164,11 @@ def test_only_large_files_get_a_helper(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_menu_reads_its_calls_shared(tmp_path: Path, helped: list[int]) -> None:
     """The menu's reading of calls.txt (held.read_calls) uses the helper."""
+    from telbill.rules.tariff import DEFAULT_TARIFF
     from telbill.session.held import read_calls
 
     (tmp_path / "calls.txt").write_text("\n".join(["83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00"] * 500))
-    held, _ = read_calls(tmp_path / "calls.txt", {"83470000"})
+    held, _ = read_calls(tmp_path / "calls.txt", {"83470000"}, DEFAULT_TARIFF)
     assert len(held.calls) == 500 and len(helped) == 1
 
 

@@ -13,8 +13,11 @@ from hypothesis import strategies as st
 from telbill.errors import ConflictError, NotFoundError, ValidationError
 from telbill.files.dataset import DataPaths
 from telbill.files.decoding import decode
-from telbill.rules.fields import validate_moment
+from telbill.rules.billing import MonthRevenue, compute_bills, statement
+from telbill.rules.fields import SECONDS_PER_DAY, format_moment, validate_moment
+from telbill.rules.screening import SetAside
 from telbill.session.facade import (
+    CallExtents,
     CallSort,
     RepeatAction,
     RepeatedPhoneError,
@@ -58,22 +61,102 @@ def open_session(folder: Path) -> Session:
                    audit_log=folder / "audit.log", operator="t")
 
 
+def append_line(path: Path, line: str) -> None:
+    """Append ``line`` as another program would: with the file's line ends, after a last line end."""
+    data = path.read_bytes()
+    end = b"\r\n" if b"\r\n" in data else b"\n"
+    path.write_bytes(data + (end if data and not data.endswith(b"\n") else b"") + line.encode() + end)
+
+
 def on_disk(s: Session) -> None:
     """The held lines and fingerprints are those of the files."""
     for kind, path in (("users", s.paths.users), ("calls", s.paths.calls)):
-        assert s._states[kind].digest == file_digest(path)
+        assert s._loaded.states[kind].digest == file_digest(path)
         lines = s.held_users.lines if kind == "users" else s.held_calls.lines
         assert decode(path.read_bytes()).lines == lines
 
 
 def indexes_agree(s: Session) -> None:
-    """While sorted, the order's index is the list, and the file-order index its records by line."""
+    """While sorted, the order's index is the list, and the file-order index its records by line;
+    the day index and the month sums answer as walks over every record do (see :func:`walked`)."""
     held = s.held_calls
     if held.order is not None:
         assert list(map(id, held.order.index)) == list(map(id, s.calls))
         assert held.by_line is not None
         by_line = sorted(s.calls, key=lambda c: c.line_no or 0)
         assert list(map(id, held.by_line.index)) == list(map(id, by_line))
+    assert sorted(map(id, (c for day in held.by_day().days.values() for c in day))) == sorted(map(id, s.calls))
+    assert indexed(s) == walked(s)
+    assert fits(s.call_extents(), CallExtents.of(s.calls, lambda c: s.anomaly_of(c) is None))
+
+
+def fits(kept: CallExtents, needed: CallExtents) -> bool:
+    """Every value of ``needed`` fits in the extents ``kept`` (which only widen)."""
+    return (kept.caller >= needed.caller and kept.callee >= needed.callee and kept.shortest <= needed.shortest
+            and kept.longest >= needed.longest and kept.two_days >= needed.two_days
+            and all(kept.billed[kind] >= seconds for kind, seconds in needed.billed.items()))
+
+
+MONTHS = ["2020-11", "2020-12", "2021-01", "2021-02", "2021-03", "2021-04"]
+
+
+def indexed(s: Session) -> dict[str, Any]:
+    """What one subscriber, one month and the statistics show, as the session answers (from its indexes)."""
+    phones = sorted({u.phone for u in s.users} | {c.caller for c in s.calls})
+    stats = s.statistics(3)
+    return {
+        "bills": [(m.month, m.rows) for m in s.bills().months],
+        "billed_months": s.billed_months(),
+        "month_bills": {m: s.bills(m).months[0].rows for m in MONTHS},
+        "month_totals": {m: s.month_totals(m) for m in MONTHS},
+        "statistics": (stats.revenue, stats.top, stats.months, stats.grand_total),
+        "statements": {(p, m): (st.lines, st.row) for p in phones if s.user(p) for m in MONTHS
+                       for st in [s.statement(p, m)]},
+        "set_aside": {(p, m): [(a.code, a.line_no) for a in s.set_aside_of(p, m)] for p in phones for m in MONTHS},
+        "latest": {p: s.latest_month_of(p) for p in phones},
+        "month_calls": {m: [c.line_no for c in s.find_calls_by_month(m)] for m in MONTHS},
+        "day_calls": [c.line_no for c in s.find_calls_by_days(BASE // SECONDS_PER_DAY - 5, BASE // SECONDS_PER_DAY)],
+        "anomalies": [(a.code, a.line_no, a.params) for a in s.set_aside()],
+    }
+
+
+def walked(s: Session) -> dict[str, Any]:
+    """The same, worked out by walking every record with the rules (the batch's billing, a filter of
+    the list): what a fresh build of the indexes must give."""
+    phones = sorted({u.phone for u in s.users} | {c.caller for c in s.calls})
+    users = sorted(s.users, key=lambda u: u.line_no or 0)
+    result = s.screening()
+    bills = compute_bills(users, result.valid, s.tariff)
+    totals: dict[str, int] = {}
+    for bill in bills.months:
+        for row in bill.rows:
+            totals[row.phone] = totals.get(row.phone, 0) + row.total
+    names = {u.phone: u.name for u in users}
+    top = sorted(((p, names[p], t) for p, t in totals.items()), key=lambda r: -r[2])[:3]  # stable: file order
+    revenue = [MonthRevenue(b.month, sum(r.local for r in b.rows), sum(r.long_distance for r in b.rows))
+               for b in bills.months]
+    months = {m: compute_bills(users, result.valid, s.tariff, m).months[0] for m in MONTHS}
+
+    def theirs(phone: str, month: str) -> list[SetAside]:
+        found = [a for a in result.set_aside if a.call is not None and a.call.caller == phone
+                 and a.call.month == month]
+        return sorted(found, key=lambda a: (a.call.start if a.call else 0, a.line_no or 0))
+
+    return {
+        "bills": [(m.month, m.rows) for m in bills.months],
+        "billed_months": sorted({c.month for c in result.valid}),
+        "month_bills": {m: bill.rows for m, bill in months.items()},
+        "month_totals": {m: {r.phone: r.total for r in bill.rows} for m, bill in months.items()},
+        "statistics": (revenue, top, len(bills.months), bills.grand_total),
+        "statements": {(p, m): (st.lines, st.row) for p in phones if s.user(p) for m in MONTHS
+                       for st in [statement(s.require_user(p), m, result.valid, s.tariff)]},
+        "set_aside": {(p, m): [(a.code, a.line_no) for a in theirs(p, m)] for p in phones for m in MONTHS},
+        "latest": {p: max((c.month for c in s.calls if c.caller == p), default=None) for p in phones},
+        "month_calls": {m: [c.line_no for c in s.calls if c.month == m] for m in MONTHS},
+        "day_calls": [c.line_no for c in s.calls
+                      if BASE // SECONDS_PER_DAY - 5 <= c.start // SECONDS_PER_DAY <= BASE // SECONDS_PER_DAY],
+        "anomalies": [(a.code, a.line_no, a.params) for a in result.set_aside],
+    }
 
 
 Sorts = dict[str, tuple[Any, ...]]
@@ -92,7 +175,7 @@ def step(s: Session, data: st.DataObject, sorts: Sorts) -> None:
     """One change chosen by Hypothesis; refused ones (validation) change nothing. A sort is kept
     in ``sorts``, so that a fresh load can be sorted the same way."""
     op = data.draw(st.sampled_from(["add_user", "modify_user", "delete_user", "add_call", "modify_call",
-                                    "delete_call", "undo", "undo", "sort"]))
+                                    "delete_call", "undo", "undo", "sort", "restore", "outside"]))
     users = sorted(s.users, key=lambda u: u.line_no or 0)
     calls = sorted(s.calls, key=lambda c: c.line_no or 0)
     try:
@@ -119,6 +202,19 @@ def step(s: Session, data: st.DataObject, sorts: Sorts) -> None:
             s.delete_call(calls[data.draw(st.integers(0, len(calls) - 1))])
         elif op == "undo":
             s.undo()
+        elif op == "restore":
+            if data.draw(st.booleans()):
+                s.backup_now()
+            usable = [b for b in s.list_backups() if b.usable]
+            if usable:
+                s.restore(usable[data.draw(st.integers(0, len(usable) - 1))])
+        elif op == "outside":  # another program appends a line; the session reads the file again
+            kind = data.draw(st.sampled_from(["users", "calls"]))
+            start = BASE + data.draw(st.integers(-200, 200)) * 60
+            line = (f"{data.draw(st.sampled_from(PHONES))}  Outside  1.00  0" if kind == "users" else
+                    f"{data.draw(st.sampled_from(PHONES))}  83479000  {format_moment(start)}  {format_moment(start + 90)}")
+            append_line(s.path(kind), line)
+            s.refresh()
         elif op == "sort":
             sorts["calls"] = (data.draw(st.sampled_from(list(CallSort))), data.draw(st.booleans()))
             by = data.draw(st.sampled_from(list(UserSort)))
@@ -139,8 +235,9 @@ def no_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_after_any_changes_the_session_equals_a_fresh_load(tmp_path_factory: pytest.TempPathFactory,
                                                            no_fsync: None, data: st.DataObject,
                                                            crlf: bool, ended: bool) -> None:
-    """Adds, modifies, deletes, undos and sorts through the session: users, calls, anomalies and bills
-    as loaded, and in the order a fresh load sorted the same way gives."""
+    """Adds, modifies, deletes, undos, restores, sorts, and lines appended by another program: users,
+    calls, anomalies, bills and the indexes (a day's calls, the month sums behind bills, statistics,
+    statements) as loaded, and in the order a fresh load sorted the same way gives."""
     folder = tmp_path_factory.mktemp("s")
     calls = CALLS if ended else CALLS.rstrip("\n")
     newline = "\r\n" if crlf else "\n"
@@ -152,7 +249,11 @@ def test_after_any_changes_the_session_equals_a_fresh_load(tmp_path_factory: pyt
         step(s, data, sorts)
         on_disk(s)
         indexes_agree(s)
-    assert snapshot(s) == snapshot(sorted_as(open_session(folder), sorts))
+    fresh = sorted_as(open_session(folder), sorts)
+    assert snapshot(s) == snapshot(fresh)
+    assert s.held_calls.month_sums() == fresh.held_calls.month_sums()
+    assert indexed(s) == indexed(fresh)
+    assert fresh.call_extents() == CallExtents.of(fresh.calls, lambda c: fresh.anomaly_of(c) is None)
 
 
 @settings(max_examples=200, deadline=None)

@@ -531,6 +531,26 @@ def test_a_failure_while_what_is_held_is_updated_reads_the_file_again_and_says_s
     assert not [line for line in screen.splitlines() if line.startswith("Error")]
 
 
+def test_a_failure_while_a_users_change_is_applied_screens_every_call_again(
+        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A users change that cannot be applied to what is held: every call is screened again against
+    the users read again, and the month sums behind bills and statistics follow (a deleted
+    subscriber's calls no longer count as revenue)."""
+    def broken(lines: list[str], edit: Any) -> None:
+        raise RuntimeError("boom")
+
+    s = open_session(data)
+    monkeypatch.setattr(held_module, "apply_in_place", broken)
+    with pytest.raises(AfterSaveError):
+        s.delete_user("83470000")
+    monkeypatch.setattr(held_module, "apply_in_place", REAL_APPLY)
+    fresh = open_session(data)
+    assert snapshot(s) == snapshot(fresh)
+    assert s.held_calls.month_sums() == fresh.held_calls.month_sums()
+    assert "83470000" not in {phone for local, long in s.held_calls.month_sums().values() for phone in [*local, *long]}
+    assert s.statistics(3) == fresh.statistics(3)
+
+
 def test_a_folder_where_the_audit_log_should_be_means_no_change(data: Path) -> None:
     """The audit log cannot be written: the change is not made and the operator is told."""
     (data / "output/audit.log").mkdir(parents=True)
@@ -567,12 +587,12 @@ AUDIT_FULL = "output/audit.log: cannot be written (File too large); the change w
 JOURNAL_FULL = "{data}/data/.users.txt.journal: cannot be written (File too large)"
 
 
-@pytest.mark.parametrize(("limit", "third"), [(16384, AUDIT_FULL), (4096, JOURNAL_FULL)],
+@pytest.mark.parametrize(("limit", "third"), [(16384, AUDIT_FULL), (2048, JOURNAL_FULL)],
                          ids=["audit-log", "journal"])
 def test_an_audit_log_that_cannot_grow_means_no_change(data: Path, limit: int, third: str) -> None:
     """With ``ulimit -f`` reached by the audit log, an add, a modify and a two-file delete are each
     taken back after the write failed, and said so; the files are as they were. A journal that
-    cannot be written whole (the two-file delete's, over 4 KiB) refuses the change too."""
+    cannot be written whole (the two-file delete's, over 2 KiB) refuses the change too."""
     (data / "output").mkdir()
     (data / "output/audit.log").write_text("x" * (limit - 7) + "\n", "utf-8")
     proc = subprocess.run([sys.executable, "-c", FSIZE_SCRIPT, str(limit)], cwd=data, capture_output=True,
@@ -730,9 +750,10 @@ def test_without_hard_links_the_old_file_is_renamed_aside(data: Path, monkeypatc
     assert change.raced and change.backup is not None and change.backup.read_text("utf-8").endswith(outside)
 
 
-def test_a_forged_journal_naming_other_files_is_left_alone(data: Path) -> None:
+def test_a_forged_journal_naming_other_files_is_moved_aside(data: Path) -> None:
     """A journal beside the data files that names a file telbill does not keep there (a victim
-    outside the data folder, a temporary file that is a symbolic link) changes nothing."""
+    outside the data folder, a temporary file that is a symbolic link) changes nothing: it is
+    moved aside and named."""
     import json
 
     victim = data / "victim.txt"
@@ -740,7 +761,8 @@ def test_a_forged_journal_naming_other_files_is_left_alone(data: Path) -> None:
     folder = data / "data"
     (folder / ".users.txt.abcdefgh.tmp").symlink_to(victim)
     forged = {
-        "version": 1, "tx": "x", "audit_log": str(victim), "audit_offset": 0, "audit_text": "precious\n",
+        "version": 1, "tx": "x", "audit_log": str(victim), "audit_offset": 0,
+        "audit_text": "2026-01-01T00:00:00\ttester\tadd-user\tbefore: -\tafter: precious\n",
         "files": [{"path": str(victim), "how": "truncate", "offset": 0, "data": "70"}],
         "records": [[str(victim), "{}"]], "drop": [str(victim)],
     }
@@ -755,8 +777,10 @@ def test_a_forged_journal_naming_other_files_is_left_alone(data: Path) -> None:
     assert not (folder / "users.txt").is_symlink()
     assert (folder / "users.txt").read_text("utf-8") == USERS
     told = [str(n) for n in s.notices]
-    assert told[0] == f"{folder}/.users.txt.journal: a journal that names files telbill does not keep here was left alone"
+    assert told[0] == (f"{folder}/.users.txt.journal: a journal that names files telbill does not keep here was "
+                       f"moved aside as {folder}/.users.txt.journal.bad and not used (nothing it names was removed)")
     assert len(told) == 2
+    assert (folder / ".users.txt.journal.bad").is_file() and (folder / ".users.txt.abcdefgh.tmp").is_symlink()
 
 
 def test_an_undone_add_whose_audit_line_fails_is_put_back_whole(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -779,3 +803,40 @@ def test_an_undone_add_whose_audit_line_fails_is_put_back_whole(data: Path, monk
     monkeypatch.setattr(os, "write", real)
     s.undo()
     assert (data / "data/calls.txt").read_text("utf-8") == CALLS
+
+
+# -- backups taken when asked: logged by the store ------------------------------------------
+
+
+def test_a_backup_taken_now_is_logged_by_the_store_one_line_per_copy(tmp_path: Path) -> None:
+    """Item 13 "back up now": the keeper copies both files and logs both copies, same time and operator."""
+    write_data(tmp_path)
+    s = open_session(tmp_path)
+    changes = s.backup_now()
+    assert [(c.action, c.before) for c in changes] == [("backup", str(tmp_path / "data/users.txt")),
+                                                       ("backup", str(tmp_path / "data/calls.txt"))]
+    assert [c.backup.read_text("utf-8") if c.backup else None for c in changes] == [USERS, CALLS]
+    lines = [line.split("\t") for line in (tmp_path / "output/audit.log").read_text("utf-8").splitlines()]
+    assert [line[1:] for line in lines] == [["tester", "backup", f"before: {c.before}", f"after: {c.after}"]
+                                            for c in changes]
+    assert lines[0][0] == lines[1][0]
+
+
+def test_a_backup_is_not_taken_when_the_audit_log_cannot_be_written(tmp_path: Path) -> None:
+    """An audit log that cannot be written is found before any copy is made (no copy nobody logged)."""
+    write_data(tmp_path)
+    s = open_session(tmp_path)
+    (tmp_path / "output/audit.log").mkdir(parents=True)  # a folder where the log should be
+    with pytest.raises(OutputError, match=r"audit\.log: cannot be written \(Is a directory\); the change was not made"):
+        s.backup_now()
+    assert not (tmp_path / "data/backup").exists()
+
+
+def test_only_the_store_writes_the_audit_log() -> None:
+    """The audit log is opened and its lines made only in telbill/store (issue 16: the audit log
+    written only by the store; the session's backups once wrote it themselves)."""
+    package = ROOT / "telbill"
+    writers = sorted(str(path.relative_to(package)) for path in package.rglob("*.py")
+                     if path.parent.name != "store" and any(name in path.read_text("utf-8")
+                                                            for name in ("AuditLog", "audit_line")))
+    assert writers == []

@@ -256,7 +256,7 @@ def test_the_backup_list_says_what_each_backup_takes_back(data: Path) -> None:
     screen = out.getvalue()
     listing = screen.split("== Back up / restore the data files ==")[1].split("Number of the backup")[0]
     assert "Restoring it takes back" in listing
-    assert "added a user 83470098  Other  1.00  0.00" in listing and "added a user 83470099  New  1.00  0.00" in listing
+    assert "added a user: 83470098  Other  1.00  0.00" in listing and "added a user: 83470099  New  1.00  0.00" in listing
     assert (data / "data/users.txt").read_text("utf-8") == USERS
 
 

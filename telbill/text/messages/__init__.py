@@ -6,10 +6,10 @@ the others; they are merged here. Keys are unique across modules.
 
 from __future__ import annotations
 
-from telbill.text.messages import cli, core, menu
+from telbill.text.messages import cli, core, menu, store
 
 CATALOG: dict[str, tuple[str, str]] = {}
-for _module in (core, cli, menu):
+for _module in (core, cli, menu, store):
     for _key, _texts in _module.MESSAGES.items():
         if _key in CATALOG:
             raise RuntimeError(f"message key {_key!r} is defined twice")

@@ -1,0 +1,121 @@
+"""Item 13: back up the data files, restore a backup, undo the last change."""
+
+from __future__ import annotations
+
+from telbill.constants import DataKind
+from telbill.menu.ask import BackToMenu
+from telbill.menu.context import Ctx, Item
+from telbill.menu.layout import Column
+from telbill.menu.picking import pick_from
+from telbill.menu.rows import count
+from telbill.session.facade import Backup
+from telbill.store.audit import AuditEntry
+from telbill.text.messages import CATALOG
+
+UNDO_SHOWN = 3
+"""Records of one kind shown before a change is undone (a user deleted with 500 calls fits a screen)."""
+
+
+def item_backup(ctx: Ctx) -> None:
+    """13. Copy the data files into the backup folder, put a backup back, or undo the last change."""
+    tr, ask = ctx.tr, ctx.ask
+    ctx.view.title(Item.BACKUP.label(tr))
+    what = ask.choose(tr("menu.ask.backup_what"), [(tr("menu.backup.now"), "now"),
+                                                   (tr("menu.backup.restore"), "restore"),
+                                                   (tr("menu.backup.undo"), "undo")])
+    if what == "now":
+        with ctx.busy("menu.busy.backup"):
+            changes = ctx.session.backup_now()
+        for change in changes:
+            ctx.view.ok(tr("menu.backup.done", path=str(change.path), copy=str(change.backup)))
+    elif what == "restore":
+        _restore(ctx)
+    else:
+        _undo(ctx)
+
+
+def _undo(ctx: Ctx) -> None:
+    """Show the last change, ask, and take it back (both files where it changed both)."""
+    s, tr = ctx.session, ctx.tr
+    s.check_writable()
+    last = s.last_change()
+    if last is None:
+        ctx.view.warn(tr("menu.undo.none"))
+        raise BackToMenu
+    entries, skipped = last
+    if skipped:
+        ctx.view.warn(tr("menu.undo.skipped", count=count(skipped)))
+    ctx.view.say(tr("menu.undo.last"))
+    groups: dict[str, list[AuditEntry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.action, []).append(entry)
+    for action, group in groups.items():
+        label = action_label(ctx, action)
+        ctx.view.say(tr("menu.undo.group", action=label, count=count(len(group))) if len(group) > 1
+                     else "  " + label)
+        for entry in group[:UNDO_SHOWN]:
+            if entry.before:
+                ctx.view.say(tr("menu.undo.before", record=entry.before))
+            if entry.after:
+                ctx.view.say(tr("menu.undo.after", record=entry.after))
+        if len(group) > UNDO_SHOWN:
+            ctx.view.say(tr("menu.undo.more", count=count(len(group) - UNDO_SHOWN)))
+    if not ctx.ask.confirm(tr("menu.undo.confirm")):
+        ctx.view.warn(tr("menu.not_undone"))
+        return
+    with ctx.busy("menu.busy.undo"):
+        changes = s.undo()
+    ctx.view.ok(tr("menu.undo.done", count=count(len(changes))))
+    for path in dict.fromkeys(c.path for c in changes):
+        ctx.view.say(tr("menu.saved_new", path=str(path)))
+    ctx.saved()
+
+
+def action_label(ctx: Ctx, action: str) -> str:
+    """An audit-log action (``modify-call``) in words, in the interface language."""
+    key = f"action.{action}"
+    return ctx.tr(key) if key in CATALOG else action
+
+
+def change_text(ctx: Ctx, entry: AuditEntry) -> str:
+    """A change in one line, as restoring takes it back: ``modified a user: OLD → NEW``
+    (an added record is only NEW, a deleted one only OLD)."""
+    records = " → ".join(r for r in (entry.before, entry.after) if r)
+    return ctx.tr("menu.backup.change", action=action_label(ctx, entry.action), records=records)
+
+
+def _restore(ctx: Ctx) -> None:
+    s, tr = ctx.session, ctx.tr
+    s.check_writable()
+    backups = s.list_backups()
+    if not backups:
+        ctx.view.warn(tr("menu.backup.none", folder=str(s.backup_dir(DataKind.USERS))))
+        raise BackToMenu
+
+    def undoes(b: Backup) -> str:
+        if b.changes:
+            text = change_text(ctx, b.changes[0])
+            if len(b.changes) > 1:
+                text += tr("menu.backup.more", count=count(len(b.changes) - 1))
+        else:
+            text = tr("menu.backup.copy")
+        return text if b.usable else tr("menu.backup.unusable", what=text)
+
+    rows = [[str(i), b.taken.strftime("%Y-%m-%d %H:%M:%S") if b.taken else "-", s.path(b.kind).name,
+             undoes(b)] for i, b in enumerate(backups, 1)]
+    ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.taken")),
+                    Column(tr("menu.col.file")), Column(tr("menu.col.undoes"), wrap=True)], rows,
+                   tr("menu.backup.list", count=count(len(backups))))
+    chosen = backups[pick_from(ctx, "menu.ask.which_backup", len(backups)) - 1]
+    target = s.path(chosen.kind)
+    if not ctx.ask.confirm(tr("menu.backup.confirm", path=str(target), backup=chosen.path.name)):
+        ctx.view.warn(tr("menu.not_restored"))
+        return
+    with ctx.busy("menu.busy.restore"):
+        change = s.restore(chosen)
+    ctx.view.ok(tr("menu.backup.restored", path=str(target), backup=str(chosen.path)))
+    if change.backup is not None:
+        ctx.view.say(tr("menu.backup.previous", copy=str(change.backup)))
+    ctx.saved()
+
+

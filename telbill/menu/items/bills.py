@@ -1,0 +1,120 @@
+"""Items 9 and 10: write the bill-detail file and the anomalies file, and show what they hold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from rich.text import Text
+
+from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
+from telbill.errors import OutputError
+from telbill.files.outputs import NotOursError
+from telbill.menu.ask import BackToMenu
+from telbill.menu.context import Ctx, Item
+from telbill.menu.layout import Cell, Column
+from telbill.menu.picking import ask_month
+from telbill.menu.rows import bill_cells, bill_columns, count, money, record_cell
+from telbill.menu.view import LazyRows
+from telbill.rules.screening import AnomalyCode, SetAside, code_counts
+
+T = TypeVar("T")
+
+
+def bill_summary(ctx: Ctx, months: int, total: int) -> str:
+    return ctx.tr("menu.bill.summary", count=count(months), total=money(total))
+
+
+def write_asking(ctx: Ctx, write: Callable[[bool], T], busy: str) -> T:
+    """Write a report (a spinner saying ``busy`` while it is made); over a file telbill did not
+    write (or a read-only one) only after a yes."""
+    try:
+        with ctx.busy(busy):
+            return write(False)
+    except NotOursError as exc:
+        reason = exc.render(ctx.tr)
+    if not ctx.ask.confirm(ctx.tr("menu.ask.replace", reason=reason)):
+        ctx.view.warn(ctx.tr("menu.not_replaced"))
+        raise BackToMenu from None
+    with ctx.busy(busy):
+        return write(True)
+
+
+# -- 9: billing ---------------------------------------------------------------------------
+
+
+def item_billing(ctx: Ctx) -> None:
+    """9. Write the bill-detail file for every month or one; show what it holds."""
+    s, tr, ask = ctx.session, ctx.tr, ctx.ask
+    ctx.view.title(Item.BILLING.label(tr))
+    scope = ask.choose(tr("menu.ask.bill_scope"), [(tr("menu.bill.all"), "all"), (tr("menu.bill.one"), "one")])
+    month = ask_month(ctx) if scope == "one" else None
+    with ctx.busy("menu.busy.months"):
+        billed = s.billed_months() if month is not None else []
+    if month is not None and month not in billed:
+        if not ask.confirm(tr("menu.bill.no_calls", month=month)):
+            ctx.view.warn(tr("menu.not_written"))
+            return
+    while True:  # a file that cannot be written: the reason, and the question again
+        path = ask.text(tr("menu.ask.out_path"), s.validate_out_path, offer=str(DEFAULT_OUT))
+        try:
+            bills = write_asking(ctx, lambda force: s.write_bills(path, tr, month, force=force), "menu.busy.bills")
+            break
+        except OutputError as exc:
+            ctx.view.error(exc.render(tr))
+    if month is not None:
+        bill = bills.month(month)
+        assert bill is not None
+        cells = bill_cells(bill.totals)
+        cells[0], cells[1] = tr("bill.totals_row"), ""
+        rows: list[list[Cell]] = [list(bill_cells(r)) for r in bill.rows]
+        rows.append([Text(c, style="bold") for c in cells])
+        ctx.view.table(bill_columns(ctx), rows, tr("menu.bill.month_title", month=month), totals=1)
+    else:
+        cols = [Column(tr("menu.col.month"))] + bill_columns(ctx)[2:]
+        rows = []
+        for m in bills.months:
+            t = m.totals
+            rows.append([m.month, money(t.rent), money(t.feature), money(t.local), money(t.long_distance),
+                         money(t.total)])
+        ctx.view.table(cols, rows, tr("menu.bill.months_title"))
+    ctx.view.say(bill_summary(ctx, len(bills.months), bills.grand_total))
+    _, set_aside = s.counts()
+    if set_aside:
+        ctx.view.warn(tr("menu.bill.set_aside", count=count(set_aside), item=Item.ANOMALIES.value))
+    ctx.view.ok(tr("menu.wrote", path=str(path)))
+
+
+# -- 10: anomalies ------------------------------------------------------------------------
+
+
+def item_anomalies(ctx: Ctx) -> None:
+    """10. The set-aside records grouped by reason, a record a line; written to output/anomalies.txt."""
+    s, tr = ctx.session, ctx.tr
+    ctx.view.title(Item.ANOMALIES.label(tr))
+    result = write_asking(ctx, lambda force: s.write_anomalies(DEFAULT_ANOMALIES, tr, force=force),
+                          "menu.busy.anomalies")
+    counts = code_counts(result)
+    cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True, first=True),
+            Column(tr("menu.col.reason"), wrap=True)]
+    by_code: dict[AnomalyCode, list[SetAside]] = {code: [] for code in AnomalyCode}
+    for record in result:
+        by_code[record.code].append(record)
+    ordered: list[SetAside] = []
+    groups: list[tuple[int, str]] = []
+    for code, group in by_code.items():
+        if group:
+            groups.append((len(ordered), tr(f"menu.anomalies.group.{code.value}", count=count(len(group)))))
+            ordered += group
+
+    def cells(_: int, a: SetAside) -> list[Cell]:
+        return [str(a.line_no) if a.line_no is not None else "-", record_cell(ctx, a.raw), a.reason(tr)]
+
+    if ordered:
+        ctx.view.table(cols, LazyRows(ordered, cells), tr("menu.anomalies.title", path=str(DEFAULT_ANOMALIES)),
+                       groups=groups, fold=False)
+    else:
+        ctx.view.ok(tr("menu.anomalies.none"))
+    summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {count(n)}" for c, n in counts.items())
+    ctx.view.say(tr("menu.anomalies.total", count=count(len(result)), parts=summary))
+    ctx.view.ok(tr("menu.wrote", path=str(DEFAULT_ANOMALIES)))

@@ -1,0 +1,162 @@
+"""Items 7 and 8: sort users or calls; search them, then act on what was found."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+
+from telbill.constants import DataKind
+from telbill.lists.linked import LinkedList
+from telbill.menu.context import Ctx, Item
+from telbill.menu.items.edit import delete_call, delete_user, modify_call, modify_user
+from telbill.menu.items.statement import show_statement
+from telbill.menu.layout import Column
+from telbill.menu.picking import ask_month, ask_statement_month, pick_from, suggest
+from telbill.menu.rows import count, money, show_calls, show_users, user_columns, user_label, user_row
+from telbill.rules.fields import validate_date, validate_digits, validate_last_day
+from telbill.rules.records import Call, User
+from telbill.session.facade import CallSort, UserSort, record_text
+from telbill.text.display import quote
+
+# -- 7: sort ------------------------------------------------------------------------------
+
+USER_SORTS = (UserSort.PHONE, UserSort.NAME, UserSort.MONTH_TOTAL)
+CALL_SORTS = (CallSort.START, CallSort.CALLER, CallSort.DURATION, CallSort.FEE)
+
+
+def item_sort(ctx: Ctx) -> None:
+    """7. Sort users or calls with our linked list's stable sort, then show them."""
+    s, tr, ask = ctx.session, ctx.tr, ctx.ask
+    ctx.view.title(Item.SORT.label(tr))
+    what = ask.choose(tr("menu.ask.what_sort"), [(tr("menu.kind.users"), DataKind.USERS),
+                                                 (tr("menu.kind.calls"), DataKind.CALLS)])
+    if what is DataKind.USERS:
+        by: UserSort | CallSort = ask.choose(tr("menu.ask.sort_by"),
+                                             [(tr(f"menu.sort.{k.value}"), k) for k in USER_SORTS])
+    else:
+        by = ask.choose(tr("menu.ask.sort_by"), [(tr(f"menu.sort.{k.value}"), k) for k in CALL_SORTS])
+    month = ask_month(ctx) if by is UserSort.MONTH_TOTAL else None
+    reverse = ask.choose(tr("menu.ask.order"), [(tr(f"menu.order.{by.value}.asc"), False),
+                                                 (tr(f"menu.order.{by.value}.desc"), True)])
+    order = tr(f"menu.order.{by.value}.{'desc' if reverse else 'asc'}")
+    if isinstance(by, UserSort):
+        with ctx.busy("menu.busy.sort", count=count(len(s.users))):
+            s.sort_users(by, reverse, month)
+            totals = s.month_totals(month) if month is not None else {}
+        if month is None:
+            show_users(ctx, list(s.users), tr("menu.sorted.users", by=tr(f"menu.by.{by.value}"), order=order))
+        else:
+            rows = [user_row(i, u) + [money(totals.get(u.phone, 0))] for i, u in enumerate(s.users, 1)]
+            ctx.view.table(user_columns(ctx) + [Column(tr("menu.col.total_of", month=month), "right")], rows,
+                           tr("menu.sorted.total", month=month, order=order))
+    else:
+        with ctx.busy("menu.busy.sort", count=count(len(s.calls))):
+            s.sort_calls(by, reverse)
+        show_calls(ctx, list(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order),
+                   every=True)
+    ctx.view.say(tr("menu.sort.kept"))
+
+
+# -- 8: search, then act on what was found -------------------------------------------------
+
+
+def item_search(ctx: Ctx) -> None:
+    """8. Users by any name; calls by number, month or date range; then act on one found."""
+    s, tr, ask = ctx.session, ctx.tr, ctx.ask
+    ctx.view.title(Item.SEARCH.label(tr))
+    how = ask.choose(tr("menu.ask.search_how"), [
+        (tr("menu.search.users"), "users"), (tr("menu.search.call_number"), "call_number"),
+        (tr("menu.search.call_month"), "call_month"), (tr("menu.search.call_dates"), "call_dates")])
+    if how == "users":
+        _search_users(ctx)
+        return
+    if how == "call_number":
+        digits = ask.text(tr("menu.ask.digits"), validate_digits)
+        with ctx.busy("menu.busy.search", count=count(s.records)):
+            found = s.find_calls_by_number(digits)
+        title = tr("menu.found.call_number", value=digits)
+    elif how == "call_month":
+        month = ask_month(ctx)
+        with ctx.busy("menu.busy.search", count=count(s.records)):
+            found = s.find_calls_by_month(month)
+        title = tr("menu.found.call_month", value=month)
+    else:
+        first = ask.text(tr("menu.ask.first_day"), validate_date)
+        last = ask.text(tr("menu.ask.last_day"), partial(validate_last_day, first=first))
+        with ctx.busy("menu.busy.search", count=count(s.records)):
+            found = s.find_calls_by_days(first, last)
+        title = tr("menu.found.call_dates", first=date.fromordinal(first).isoformat(),
+                   last=date.fromordinal(last).isoformat())
+    _found_calls(ctx, found, title)
+
+
+def _search_users(ctx: Ctx) -> None:
+    s, tr = ctx.session, ctx.tr
+
+    def parse(text: str) -> tuple[str, list[User]]:
+        return text.strip(), s.find_users(text).users
+
+    query, users = ctx.ask.text(tr("menu.ask.user"), parse, complete=suggest(ctx))
+    title = tr("menu.found.users", value=quote(query))
+    if not users:
+        ctx.view.warn(tr("menu.found.none", what=title))
+        return
+    show_users(ctx, users, title)
+    ctx.view.say(tr("menu.found.users_count", count=count(len(users))))
+    if len(users) == 1:
+        user = users[0]
+    else:
+        user = users[pick_from(ctx, "menu.ask.act_on_user", len(users)) - 1]
+    act_on_user(ctx, user)
+
+
+def _found_calls(ctx: Ctx, found: LinkedList[Call], title: str, *, one_caller: bool = False) -> None:
+    s, tr = ctx.session, ctx.tr
+    if not found:
+        ctx.view.warn(tr("menu.found.none", what=title))
+        return
+    with ctx.busy("menu.busy.list"):
+        found.sort(key=_start)
+        calls = list(found)
+        fees = [f for c in calls if (f := s.fee(c)) is not None]
+    show_calls(ctx, calls, title, numbered=True, one_caller=one_caller)
+    ctx.view.say(tr("menu.found.calls", count=count(len(calls)), billed=count(len(fees)), total=money(sum(fees))))
+    number = pick_from(ctx, "menu.ask.act_on_call", len(calls))
+    act_on_call(ctx, calls[number - 1])
+
+
+def _start(call: Call) -> int:
+    return call.start
+
+
+def act_on_user(ctx: Ctx, user: User) -> None:
+    """What can be done with a user found: their statement, their calls, modify, delete."""
+    s, tr = ctx.session, ctx.tr
+    action = ctx.ask.choose(tr("menu.ask.act", what=user_label(user)), [
+        (tr("menu.act.statement"), "statement"), (tr("menu.act.calls"), "calls"),
+        (tr("menu.act.modify"), "modify"), (tr("menu.act.delete"), "delete")])
+    if action == "statement":
+        show_statement(ctx, user.phone, ask_statement_month(ctx, user.phone))
+    elif action == "calls":
+        calls = s.calls_of(user.phone)
+        if not calls:
+            ctx.view.say(tr("menu.error.no_calls", phone=user.phone))
+            return
+        _found_calls(ctx, calls, tr("menu.calls.of", phone=user.phone, count=count(len(calls))), one_caller=True)
+    elif action == "modify":
+        modify_user(ctx, user)
+    else:
+        delete_user(ctx, user)
+
+
+def act_on_call(ctx: Ctx, call: Call) -> None:
+    """What can be done with a call record found: modify it, delete it."""
+    tr = ctx.tr
+    action = ctx.ask.choose(tr("menu.ask.act", what=record_text(call)), [
+        (tr("menu.act.modify"), "modify"), (tr("menu.act.delete"), "delete")])
+    if action == "modify":
+        modify_call(ctx, call)
+    else:
+        delete_call(ctx, call)
+
+

@@ -1,0 +1,60 @@
+"""Items 1 and 2: every user and every call record, and the lines that could not be read."""
+
+from __future__ import annotations
+
+from telbill.menu.context import Ctx, Item
+from telbill.menu.layout import Column
+from telbill.menu.rows import count, record_cell, show_calls, show_users
+
+PROBLEMS_AT_START = 5
+"""Lines of users.txt that could not be read, listed when the menu opens (item 1 lists all)."""
+
+
+def item_show_users(ctx: Ctx) -> None:
+    """1. Every user, in the current order; then the lines of users.txt that could not be used."""
+    s, tr = ctx.session, ctx.tr
+    ctx.view.title(Item.SHOW_USERS.label(tr))
+    if show_users(ctx, list(s.users), tr("menu.users.title", path=str(s.paths.users))):
+        ctx.view.say(tr("menu.users.count", count=count(len(s.users))))
+    problems = s.problems
+    if problems:
+        rows = [[str(p.line_no), p.reason(tr)] for p in problems]
+        ctx.view.table([Column(tr("menu.col.line"), "right"), Column(tr("menu.col.reason"), wrap=True)], rows,
+                       tr("menu.problems", path=str(s.paths.users), count=count(len(problems))))
+
+
+def show_problems(ctx: Ctx) -> None:
+    """The first lines of users.txt that could not be read (when the menu opens or reloads)."""
+    s, tr = ctx.session, ctx.tr
+    problems = s.problems
+    if not problems:
+        return
+    ctx.view.warn(tr("menu.problems", path=str(s.paths.users), count=count(len(problems))))
+    for problem in problems[:PROBLEMS_AT_START]:
+        ctx.view.warn("  " + problem.render(tr))
+    if len(problems) > PROBLEMS_AT_START:
+        ctx.view.warn("  " + tr("menu.problems.more", count=count(len(problems) - PROBLEMS_AT_START),
+                                item=Item.SHOW_USERS.value))
+
+
+def item_show_calls(ctx: Ctx) -> None:
+    """2. Every call record with class, duration and fee (set-aside ones marked)."""
+    s, tr = ctx.session, ctx.tr
+    ctx.view.title(Item.SHOW_CALLS.label(tr))
+    shown_all = show_calls(ctx, list(s.calls), tr("menu.calls.title", path=str(s.paths.calls)), every=True)
+    billed, set_aside = s.counts()
+    bad = s.dataset.calls_file.malformed
+    if shown_all and bad:
+        ctx.view.say(tr("menu.calls.count", records=count(s.records), path=str(s.paths.calls),
+                        count=count(len(s.calls)), billed=count(billed), set_aside=count(set_aside - len(bad)),
+                        bad=count(len(bad))))
+    elif shown_all:
+        ctx.view.say(tr("menu.calls.count_all", count=count(len(s.calls)), billed=count(billed),
+                        set_aside=count(set_aside)))
+    if bad:
+        cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True, first=True),
+                Column(tr("menu.col.reason"), wrap=True)]
+        rows = [[str(b.line_no), record_cell(ctx, b.raw), b.reason(tr)] for b in bad]
+        ctx.view.table(cols, rows, tr("menu.calls.malformed", path=str(s.paths.calls), count=count(len(bad))))
+
+
