@@ -39,7 +39,11 @@ class RunInfo:
 
 def _lefts(w_phone: int, w_name: int) -> Memo[tuple[str, str], str]:
     """(phone, name) → the phone and name cells padded to the widths, with the gaps."""
-    return Memo(lambda key: f"{key[0]}{' ' * (w_phone - width(key[0]))}{GAP}{key[1]}{' ' * (w_name - width(key[1]))}{GAP}")
+    def cells(key: tuple[str, str]) -> str:
+        phone, name = key
+        return f"{phone}{' ' * (w_phone - width(phone))}{GAP}{name}{' ' * (w_name - width(name))}{GAP}"
+
+    return Memo(cells)
 
 
 def _heads(lefts: Memo[tuple[str, str], str], money: Memo[int, str], w_rent: int,

@@ -95,7 +95,8 @@ class StartOrder:
         """What :attr:`next_start` gives for a caller not in it: ``None`` means unknown."""
         self.unordered: set[str] = set()
 
-    def follow(self, callers: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> list[tuple[int, AnomalyCode]]:
+    def follow(self, callers: Sequence[str], starts: Sequence[int],
+               ends: Sequence[int]) -> list[tuple[int, AnomalyCode]]:
         """The next records, as columns; returns (position, code) of those that rules 2 to 4
         set aside, in order (the others are followed)."""
         aside: list[tuple[int, AnomalyCode]] = []

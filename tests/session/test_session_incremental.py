@@ -272,6 +272,7 @@ def test_screening_caller_by_caller_equals_screening_all_records(rows: list[tupl
     groups: dict[str, list[Call]] = {}
     for call in calls:
         groups.setdefault(call.caller, []).append(call)
-    whole = {id(a.call): (a.code, a.line_no, a.key, a.params) for a in screen_calls(LinkedList(calls), phones).set_aside}
+    whole = {id(a.call): (a.code, a.line_no, a.key, a.params)
+             for a in screen_calls(LinkedList(calls), phones).set_aside}
     apart = {key: (a.code, a.line_no, a.key, a.params) for key, a in screen_by_caller(groups, phones).items()}
     assert apart == whole
