@@ -260,11 +260,10 @@ class Statement:
     row: BillRow
 
 
-def statement(user: User, month: str, calls: Iterable[Call], tariff: Tariff) -> Statement:
+def statement(user: User, month: str, calls: Iterable[Call], rating: Rating) -> Statement:
     """Itemise ``user``'s valid calls that start in ``month``, in start order."""
     mine: LinkedList[Call] = LinkedList(c for c in calls if c.caller == user.phone and c.month == month)
     mine.sort(key=lambda c: c.start)
-    rating = Rating(tariff)
     lines = [StatementLine(c, c.call_class, c.duration, rating.fee(c.callee, c.duration)) for c in mine]
     usage = Usage(rating, month)
     usage.add_calls(mine)

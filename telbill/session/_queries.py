@@ -92,7 +92,7 @@ class Queries:
         held = self.loaded.held_calls
         set_aside_now = held.set_aside
         theirs = [c for c in held.of(phone) if id(c) not in set_aside_now]
-        return statement(self.require_user(phone), month, theirs, self.loaded.tariff)
+        return statement(self.require_user(phone), month, theirs, self.loaded.rating)
 
     def set_aside_of(self, phone: str, month: str) -> list[SetAside]:
         """The subscriber's records of ``month`` that are set aside (readable ones: a malformed line

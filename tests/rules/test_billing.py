@@ -74,7 +74,7 @@ def test_statement_totals_equal_the_bill_row() -> None:
     valid = screen_calls(loaded.calls, {u.phone for u in users}, loaded.malformed).valid
     bills = compute_bills(users, valid, DEFAULT_TARIFF)
     user = list(users)[1]
-    st_ = statement(user, "2021-01", valid, DEFAULT_TARIFF)
+    st_ = statement(user, "2021-01", valid, Rating(DEFAULT_TARIFF))
     assert [line.fee for line in st_.lines] == [14, 80, 44]
     assert st_.row == bills.months[0].rows[1]
 

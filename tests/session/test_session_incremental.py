@@ -15,6 +15,7 @@ from telbill.files.dataset import DataPaths
 from telbill.files.decoding import decode
 from telbill.rules.billing import MonthRevenue, compute_bills, statement
 from telbill.rules.fields import SECONDS_PER_DAY, format_moment, validate_moment
+from telbill.rules.rating import Rating
 from telbill.rules.screening import SetAside
 from telbill.session.facade import (
     CallExtents,
@@ -149,7 +150,7 @@ def walked(s: Session) -> dict[str, Any]:
         "month_totals": {m: {r.phone: r.total for r in bill.rows} for m, bill in months.items()},
         "statistics": (revenue, top, len(bills.months), bills.grand_total),
         "statements": {(p, m): (st.lines, st.row) for p in phones if s.user(p) for m in MONTHS
-                       for st in [statement(s.require_user(p), m, result.valid, s.tariff)]},
+                       for st in [statement(s.require_user(p), m, result.valid, Rating(s.tariff))]},
         "set_aside": {(p, m): [(a.code, a.line_no) for a in theirs(p, m)] for p in phones for m in MONTHS},
         "latest": {p: max((c.month for c in s.calls if c.caller == p), default=None) for p in phones},
         "month_calls": {m: [c.line_no for c in s.calls if c.month == m] for m in MONTHS},
