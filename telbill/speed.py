@@ -33,6 +33,28 @@ class Memo(dict[K, V]):
         return value
 
 
+_kept_frozen = False
+"""Whether objects are kept frozen (:func:`keep_frozen`): telbill's own note of it, because
+:func:`gc.get_freeze_count` walks every frozen object (20 ms at a million records), and a pause
+of the collector comes with every edit."""
+
+
+def keep_frozen() -> None:
+    """Move every object the collector tracks out of its sight (:func:`gc.freeze`) and keep them so:
+    what a process keeps as long as it lives (the menu's records, loaded). :func:`paused_gc` then
+    leaves them frozen."""
+    global _kept_frozen
+    gc.freeze()
+    _kept_frozen = True
+
+
+def stop_keeping_frozen() -> None:
+    """The collector sees every object again (:func:`gc.unfreeze`)."""
+    global _kept_frozen
+    gc.unfreeze()
+    _kept_frozen = False
+
+
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
     """Hold the cyclic garbage collector back while millions of records are built.
@@ -43,14 +65,14 @@ def paused_gc() -> Iterator[None]:
     moved to the oldest generation (``freeze`` then ``unfreeze``), so that the
     collector does not walk them all at once at its next young collection.
     Nothing is left disabled afterwards. Where objects are kept frozen (the menu's
-    held records, :class:`telbill.session.facade.Session` ``long_lived``), they stay
-    frozen; the objects made meanwhile join them only when they are many (a load:
-    :data:`MANY_MADE`), so that the few made by an edit are collected as usual.
+    held records, :func:`keep_frozen`), they stay frozen; the objects made meanwhile
+    join them only when they are many (a load: :data:`MANY_MADE`), so that the few
+    made by an edit are collected as usual.
     """
     if not gc.isenabled():
         yield
         return
-    kept_frozen = gc.get_freeze_count() > 0
+    kept_frozen = _kept_frozen
     gc.disable()
     try:
         yield

@@ -267,7 +267,7 @@ def statement(user: User, month: str, calls: Iterable[Call], rating: Rating) -> 
     lines = [StatementLine(c, c.call_class, c.duration, rating.fee(c.callee, c.duration)) for c in mine]
     usage = Usage(rating, month)
     usage.add_calls(mine)
-    return Statement(user, month, lines, usage.bills([user]).months[0].rows[0])
+    return Statement(user, month, lines, bill_row(user, usage.months[month].sums))
 
 
 @dataclass(frozen=True, slots=True)

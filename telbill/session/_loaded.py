@@ -10,7 +10,6 @@ applied line by line) is announced to the listeners in :attr:`Loaded.reloaded`
 
 from __future__ import annotations
 
-import gc
 import getpass
 import os
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from telbill.files.dataset import DataPaths, Dataset, LoadProgress, load_tariff
 from telbill.rules.rating import Rating
 from telbill.rules.tariff import Tariff
 from telbill.session.held import HeldCalls, HeldUsers, read_calls, read_users
+from telbill.speed import keep_frozen, stop_keeping_frozen
 from telbill.store.disk import FileState
 from telbill.store.keeper import Keeper
 
@@ -153,12 +153,12 @@ class Loaded:
         again, records deleted).
         """
         if self.long_lived:
-            gc.freeze()
+            keep_frozen()
 
     def close(self) -> None:
         """The session is done with: the collector sees everything again (after ``long_lived``)."""
         if self.long_lived:
-            gc.unfreeze()
+            stop_keeping_frozen()
 
     def sync_dataset(self) -> None:
         """The dataset's formats as the files' fingerprints say (encoding, BOM, line ends)."""
