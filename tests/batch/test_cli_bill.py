@@ -227,3 +227,13 @@ def test_chinese_anomalies_file_names_lines_as_the_screen_does(workdir: Path) ->
     session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"))
     session.write_anomalies(Path("output/menu.txt"), Translator("zh"), force=True)
     assert without_generated(workdir / "output/menu.txt").splitlines() == batch
+
+
+def test_a_chinese_anomalies_file_of_an_earlier_telbill_is_still_replaced(workdir: Path) -> None:
+    """An anomalies file an earlier telbill wrote in Chinese (its title then said less) is telbill's own:
+    a run replaces it without --force."""
+    (workdir / "output/anomalies.txt").write_text("# telbill 异常话单（修正后可重新载入）\n# 用户资料：…\n", "utf-8")
+    code, _, err = run("--lang", "zh", "bill")
+    assert (code, err) == (0, "")
+    assert (workdir / "output/anomalies.txt").read_text("utf-8").startswith(
+        "# telbill 异常话单（修正后可重新载入；原因代码 malformed 等保持英文，便于程序查找）\n")
