@@ -35,7 +35,7 @@ from telbill.errors import DataError, SaveCutShortError, TelbillError
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
 from telbill.interrupts import DeferredInterrupt
-from telbill.rules.records import format_fen
+from telbill.rules.fields import format_fen
 from telbill.store import recover_saves
 from telbill.text.display import shown
 from telbill.text.i18n import Lang, Translator, detect_lang

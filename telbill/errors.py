@@ -21,25 +21,32 @@ def _rendered(params: dict[str, object], tr: Tr) -> dict[str, object]:
             for k, v in params.items()}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Problem:
-    """One line of a data file that could not be used, and why."""
+    """A line of a data file that was not taken, and why (a call record set aside is one:
+    :class:`telbill.rules.screening.SetAside`)."""
 
-    source: str
-    """The file's name as the user gave it."""
-    line: int
-    """1-based line number."""
+    line_no: int | None
+    """1-based line number; ``None`` for a record not saved yet."""
+    raw: str
+    """The line as read."""
     key: str
     """Message key of the reason."""
     params: dict[str, object] = field(default_factory=dict)
     """Values quoted by the reason."""
+    source: str = ""
+    """The file's name as the user gave it."""
+
+    def reason(self, tr: Tr) -> str:
+        """Why, in the translator's language."""
+        return tr(self.key, **self.params)
 
     def render(self, tr: Tr) -> str:
         """``FILE line N: reason`` in the translator's language."""
-        return tr("problem.line", source=self.source, line=self.line, reason=tr(self.key, **self.params))
+        return tr("problem.line", source=self.source, line=self.line_no, reason=self.reason(tr))
 
     def __str__(self) -> str:
-        return _english("problem.line", {"source": self.source, "line": self.line,
+        return _english("problem.line", {"source": self.source, "line": self.line_no,
                                          "reason": _english(self.key, self.params)})
 
 

@@ -43,10 +43,10 @@ def snapshot(s: Session) -> dict[str, Any]:
     result = s.screening()
     return {
         "users": [(u.line_no, u.phone, u.name, u.rent, u.feature, u.raw) for u in users],
-        "problems": [(p.line, p.key, p.params) for p in s.problems],
+        "problems": [(p.line_no, p.key, p.params) for p in s.problems],
         "calls": [(c.line_no, c.caller, c.callee, c.start, c.end, c.raw) for c in calls],
         "malformed": [(b.line_no, b.raw, b.key, b.params) for b in s.dataset.calls_file.malformed],
-        "anomalies": [(a.code, a.line_no, a.key, a.params, a.raw) for a in result.anomalies],
+        "anomalies": [(a.code, a.line_no, a.key, a.params, a.raw) for a in result.set_aside],
         "valid": sorted(c.line_no or 0 for c in result.valid),
         "counts": (s.counts(), s.records, len(s.users)),
         "bills": [(m.month, m.rows) for m in s.bills().months],

@@ -3,11 +3,21 @@ instead of walking forever (and hanging the suite while Hypothesis shrinks the e
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from telbill.lists.linked import LinkedList, Node
 
 T = TypeVar("T")
+
+
+def cells_of(ll: LinkedList[Any]) -> Iterator[Node[Any]]:
+    """The list's cells, head to tail (walk them with :func:`walked`)."""
+    node = ll.head
+    while node is not None:
+        yield node
+        node = node.next
 
 
 def walked(items: Iterable[T], most: int) -> list[T]:

@@ -5,51 +5,45 @@ A batch run splits the subscribers into parts (:class:`Plan`), one per process
 time, so a part can do all of its work alone: it reads every line of calls.txt,
 keeps the records whose caller it owns (a line whose first field is no
 subscriber's number belongs to part 0) as :class:`LeanCall` records in its own
-:class:`~telbill.lists.linked.IntrusiveList`, screens and rates them, and
-afterwards writes its share of each output file: its subscribers' bill rows and
-CSV rows (a range of users.txt) and its set-aside lines (which the parts'
-outputs merge by line number). A partition of a run bigger than its memory budget
-(:mod:`telbill.batch.partition`) is a part too, its lines read back from spill files.
+:class:`~telbill.lists.linked.IntrusiveList`, screens and rates them with the rules
+of :mod:`telbill.rules`, and afterwards writes its share of each output file: its
+subscribers' bill rows and CSV rows (a range of users.txt) and its set-aside lines
+(which the parts' outputs merge by line number). A partition of a run bigger than its
+memory budget (:mod:`telbill.batch.partition`) is a part too, its lines read back from
+spill files.
 
-While a block of lines is read, its records are screened against the first
-four rules and rated at once; a caller whose records do not come in start order
-without a clash is noted, and after the last line only those callers' records
-are sorted (with the linked list's own merge sort) and swept for overlaps. The
-fees of records found to overlap are then taken off again.
+While a block of lines is read, its records are followed in their callers' start
+order (:class:`~telbill.rules.screening.StartOrder`: rules 2 to 4 at once) and the
+others billed (:class:`~telbill.rules.billing.Usage`); after the last line only the
+callers who failed the start-order test are swept for overlaps
+(:func:`~telbill.rules.screening.sweep`), and the fees of the records found to
+overlap are taken off again.
 """
 
 from __future__ import annotations
 
-import os
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, count, islice, repeat
+from itertools import compress, count, repeat
 from multiprocessing.connection import Connection
-from operator import (
-    add,
-    and_,
-    attrgetter,
-    eq,
-    floordiv,
-    is_not,
-    le,
-    not_,
-    rshift,
-)
+from operator import and_, attrgetter, eq, not_, rshift
 from pathlib import Path
 from typing import Any, Protocol
 
 from telbill.batch.route import line_owners
-from telbill.files.callreader import BLOCK, MAX_LINE_CHARS, BadCall, CallReader, Records
+from telbill.files.callreader import BLOCK, MAX_LINE_CHARS, CallReader, Records
 from telbill.files.layouts import LineTexts
-from telbill.files.report import TextCache, csv_lines, row_text, user_columns
+from telbill.files.report import TextCache, csv_lines, line_label, row_text, set_aside_note, user_columns
 from telbill.files.stream import EncodingChanged, LineBlocks
 from telbill.lists.linked import Linked, LinkedList
-from telbill.rules.fields import SECONDS_PER_DAY
-from telbill.rules.records import AnomalyCode, User, format_duration, format_moment, month_of
-from telbill.rules.screening import MAX_SECONDS, clashing, clean_ends
+from telbill.rules.billing import Usage
+from telbill.rules.fields import format_moment
+from telbill.rules.rating import Rating
+from telbill.rules.records import User
+from telbill.rules.screening import AnomalyCode, SetAside, StartOrder, detail, sweep
 from telbill.rules.tariff import Tariff
+from telbill.speed import Memo
 from telbill.text.i18n import Tr
 
 ProgressFn = Callable[[int], None]
@@ -159,8 +153,8 @@ class Tally:
     """What a part found, as far as the others need to know it (small)."""
 
     records: int = 0
-    counts: list[int] = field(default_factory=lambda: [0] * len(AnomalyCode))
-    """Records set aside per code, in :class:`AnomalyCode` order."""
+    counts: dict[AnomalyCode, int] = field(default_factory=lambda: dict.fromkeys(AnomalyCode, 0))
+    """Records set aside per code (every code present, maybe 0)."""
     months: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Each month with a billed call of this part → (local fen, long-distance fen) of its users."""
     encoding: str = "utf-8"
@@ -170,7 +164,7 @@ class Tally:
 
     @property
     def set_aside(self) -> int:
-        return sum(self.counts)
+        return sum(self.counts.values())
 
     @property
     def billed(self) -> int:
@@ -179,7 +173,8 @@ class Tally:
     def add(self, other: Tally) -> None:
         """Add another part's tally to this one."""
         self.records += other.records
-        self.counts = list(map(add, self.counts, other.counts))
+        for code, n in other.counts.items():
+            self.counts[code] += n
         for month, (local, far) in other.months.items():
             mine = self.months.get(month, (0, 0))
             self.months[month] = (mine[0] + local, mine[1] + far)
@@ -197,48 +192,6 @@ class Layout:
     """Each month's seven column widths."""
     csv: bool
     """Whether a CSV file is written."""
-
-
-# -- anomaly codes as the screening uses them ------------------------------------------------
-
-_CODES = list(AnomalyCode)
-_MALFORMED, _END_BEFORE_START, _UNKNOWN, _TOO_LONG, _OVERLAP = range(5)
-
-
-class _Fees(dict[int, int]):
-    """seconds → fee of one rate, each duration computed once."""
-
-    def __init__(self, fee: Callable[[int], int]) -> None:
-        super().__init__()
-        self.fee = fee
-
-    def __missing__(self, seconds: int) -> int:
-        value = self[seconds] = self.fee(seconds)
-        return value
-
-
-_KIND = {f"{d}{e}": (2 if f"{d}{e}" == "00" else 1) if d == 0 else 0 for d in range(10) for e in range(10)}
-"""A callee's first two digits → its class: 0 local, 1 domestic, 2 international."""
-
-
-class _Days(dict[int, "list[Any] | None"]):
-    """Day number → its month's ``[caller → local fen, caller → long-distance fen, billed
-    calls]``, or ``None`` when its month is not billed (another month than ``--month``);
-    each day's month is found once."""
-
-    def __init__(self, by_month: dict[str, list[Any]], only: str | None) -> None:
-        super().__init__()
-        self.by_month, self.only = by_month, only
-
-    def __missing__(self, day: int) -> list[Any] | None:
-        month = month_of(day * SECONDS_PER_DAY)
-        usage = None
-        if self.only is None or month == self.only:
-            usage = self.by_month.get(month)
-            if usage is None:
-                usage = self.by_month[month] = [{}, {}, 0]
-        self[day] = usage
-        return usage
 
 
 class Part:
@@ -260,23 +213,16 @@ class Part:
         """Reads the lines; keeps the texts not in the standard layout and the malformed records."""
         self.calls: Records[LeanCall] = Records()
         """The records of this part's callers, in file order."""
-        self.marks: dict[LeanCall, int | LeanCall] = {}
+        self.set_aside: dict[LeanCall, AnomalyCode | LeanCall] = {}
         """A record set aside → its code (rules 2 to 4), or the record it overlaps."""
         self.lines_of: dict[LeanCall, int] = {}
         """A record set aside, or overlapped by one → its line number."""
-        # Per caller: the earliest start its next record may have for the caller's
-        # records to be in start order without a clash so far (see _screen).
-        self.state: dict[str, int] = dict.fromkeys((u.phone for u in self.users), 0)
+        self.order = StartOrder(u.phone for u in self.users)
+        """This part's callers' records in start order so far (a caller not among them is unknown)."""
         self.line_numbers = array("q")
         """The line number of each record of :attr:`calls`, in the same order."""
-        self.unsorted: set[str] = set()
-        rates = plan.tariff
-        self.fees = (_Fees(rates.local.fee), _Fees(rates.domestic.fee), _Fees(rates.international.fee))
-        self.by_month: dict[str, list[Any]] = {}
-        """Month → [caller → local fen, caller → long-distance fen, billed calls]."""
-        if plan.only_month is not None:
-            self.by_month[plan.only_month] = [{}, {}, 0]
-        self.by_day = _Days(self.by_month, plan.only_month)
+        self.usage = Usage(Rating(plan.tariff), plan.only_month)
+        """The billed records' fees, per month and caller."""
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -286,7 +232,7 @@ class Part:
         return self.reader.records
 
     @property
-    def malformed(self) -> list[BadCall]:
+    def malformed(self) -> list[SetAside]:
         """This part's record lines that could not be read, in file order."""
         return self.reader.malformed
 
@@ -360,127 +306,59 @@ class Part:
 
     def _add(self, callers: list[str], callees: Sequence[str], starts: list[int], ends: list[int],
              numbers: Sequence[int], lines: Sequence[str]) -> None:
-        """Make and link the records of a run the reader gives, then screen and rate them."""
-        records = list(map(LeanCall, callers, callees, map(add, map(int.__lshift__, starts, repeat(_END_BITS)), ends)))
+        """Make and link the records of a run the reader gives; set aside those that break rules
+        2 to 4, follow the others in their callers' start order and bill them."""
+        records = [LeanCall(caller, callee, start << _END_BITS | end)
+                   for caller, callee, start, end in zip(callers, callees, starts, ends)]
         self.calls.link(records)
         self.line_numbers.extend(numbers)
-        self._screen(records, callers, callees, starts, ends, numbers)
-
-    def _screen(self, records: list[LeanCall], callers: Sequence[str], callees: Sequence[str],
-                starts: list[int], ends: list[int], numbers: Sequence[int]) -> None:
-        """Rules 2 to 4, the start-order test of rule 5, and each billed record's fee added
-        to its caller's sums of its month.
-
-        A caller's records need no sweep for overlaps as long as each starts at or
-        after the previous one ended and after the previous one started: its
-        threshold is then ``max(end, start + 1)`` of its last record.
-        """
-        by_day = self.by_day
-        month = by_day[min(starts) // SECONDS_PER_DAY]
-        if month is not None and month is by_day[max(starts) // SECONDS_PER_DAY]:
-            self._screen_month(records, callers, callees, starts, ends, numbers, month)
-            return
-        # Records of several months, or of one not billed: each stretch of one month on its
-        # own (the fees of a month not billed go to sums that are thrown away).
-        months = list(map(by_day.__getitem__, map(floordiv, starts, repeat(SECONDS_PER_DAY))))
-        cuts = [0, *compress(count(1), map(is_not, islice(months, 1, None), months)), len(months)]
-        for a, b in zip(cuts, islice(cuts, 1, None)):
-            stretch = months[a]
-            self._screen_month(records[a:b], callers[a:b], callees[a:b], starts[a:b], ends[a:b], numbers[a:b],
-                               stretch if stretch is not None else [{}, {}, 0])
-
-    def _screen_month(self, records: list[LeanCall], callers: Sequence[str], callees: Sequence[str],
-                      starts: list[int], ends: list[int], numbers: Sequence[int], month: list[Any]) -> None:
-        """:meth:`_screen` for records that all start in ``month`` (its sums and count)."""
-        state, unsorted = self.state, self.unsorted
-        local_fees, domestic_fees, international_fees = self.fees
-        local, far = month[0], month[1]
-        billed = 0
-        for record, caller, callee, start, end, number in zip(records, callers, callees, starts, ends, numbers):
-            seconds = end - start
-            t = state.get(caller)
-            if t is None or seconds < 0 or seconds > MAX_SECONDS:
-                self._set_aside(record, number, t is None, seconds)
-                continue
-            if start >= t:
-                state[caller] = end if seconds else start + 1
-            else:
-                unsorted.add(caller)
-            if callee[0] == "0":
-                fee = (international_fees if callee[1] == "0" else domestic_fees)[seconds]
-                sums = far
-            else:
-                fee = local_fees[seconds]
-                sums = local
-            sums[caller] = sums.get(caller, 0) + fee
-            billed += 1
-        month[2] += billed
-
-    def _set_aside(self, record: LeanCall, number: int, unknown: bool, seconds: int) -> None:
-        """Rules 2, 3 and 4, in that order."""
-        self.lines_of[record] = number
-        if seconds < 0:
-            self.marks[record] = _END_BEFORE_START
-        elif unknown:
-            self.marks[record] = _UNKNOWN
+        aside = self.order.follow(callers, starts, ends)
+        if aside:
+            billed = [True] * len(records)
+            for i, code in aside:
+                record = records[i]
+                self.set_aside[record] = code
+                self.lines_of[record] = numbers[i]
+                billed[i] = False
+            self.usage.add(list(compress(callers, billed)), list(compress(callees, billed)),
+                           list(compress(starts, billed)), list(compress(ends, billed)))
         else:
-            self.marks[record] = _TOO_LONG
+            self.usage.add(callers, callees, starts, ends)
 
     # -- overlaps -------------------------------------------------------------------------
 
     def sweep(self) -> None:
-        """Sort and sweep the records of each caller not found in start order (rule 5;
-        only those between its clean ends, see :func:`~telbill.rules.screening.clean_ends`),
-        then take the fees of the records that overlap off the sums."""
-        marks, lines_of, unsorted = self.marks, self.lines_of, self.unsorted
-        if not unsorted:
+        """Sweep the records of each caller who failed the start-order test for overlaps (rule 5,
+        :func:`~telbill.rules.screening.sweep`), then take the fees of the records that overlap
+        off the sums."""
+        set_aside, lines_of, unordered = self.set_aside, self.lines_of, self.order.unordered
+        if not unordered:
             self.line_numbers = array("q")
             return
         # Their records left after rules 2 to 4, with their line numbers, in file order.
         # The list is walked cell by cell beside the column of line numbers (no iterator).
-        groups: dict[str, tuple[list[LeanCall], array[int]]] = {caller: ([], array("q")) for caller in unsorted}
+        groups: dict[str, tuple[list[LeanCall], array[int]]] = {caller: ([], array("q")) for caller in unordered}
         group_of = groups.get
         record: Any = self.calls.head
         for number in self.line_numbers:
             group = group_of(record.caller)
-            if group is not None and record not in marks:
+            if group is not None and record not in set_aside:
                 group[0].append(record)
                 group[1].append(number)
             record = record.next
+        take_off = self.usage.take_off
         while groups:
             _, (records, numbers) = groups.popitem()  # each group goes once swept
             moments = list(map(_MOMENT, records))
             starts = list(map(rshift, moments, repeat(_END_BITS)))
-            k, m = clean_ends(starts, list(map(and_, moments, repeat(_MASK))))
-            if m - k < 2:
-                continue
-            records, numbers, starts = records[k:m], numbers[k:m], starts[k:m]
-            if not all(map(le, starts, islice(starts, 1, None))):
-                start_of = dict(zip(records, starts))
-                line_of = dict(zip(records, numbers))
-                linked = LinkedList(records)
-                linked.sort(key=start_of.__getitem__)  # stable: records with one start stay in file order
-                records = list(linked)
-                starts = list(map(start_of.__getitem__, records))
-                numbers = array("q", map(line_of.__getitem__, records))
-                del start_of, line_of, linked
-            ends = list(map(and_, map(_MOMENT, records), repeat(_MASK)))
-            for i, partner in clashing(starts, ends):
+            ends = list(map(and_, moments, repeat(_MASK)))
+            for i, partner in sweep(starts, ends):
                 record, other = records[i], records[partner]
-                marks[record] = other
+                set_aside[record] = other
                 lines_of[record] = numbers[i]
                 lines_of[other] = numbers[partner]
-                self._unrate(record, starts[i], ends[i])
+                take_off(record.caller, record.callee, starts[i], ends[i])
         self.line_numbers = array("q")  # not needed any more
-
-    def _unrate(self, record: LeanCall, start: int, end: int) -> None:
-        """Take an overlapping record's fee off its caller's sums."""
-        usage = self.by_day[start // SECONDS_PER_DAY]
-        if usage is None:
-            return
-        kind = _KIND[record.callee[:2]]
-        usage[kind > 0][record.caller] -= self.fees[kind][end - start]
-        usage[2] -= 1
 
     def close(self) -> None:
         """Let go of the reader's hold on this part (a partition billed, its results taken): it
@@ -493,24 +371,21 @@ class Part:
     def tally(self) -> Tally:
         tally = Tally(self.records, encoding=self.lines.format.family)
         counts = tally.counts
-        counts[_MALFORMED] = len(self.malformed)
-        for mark in self.marks.values():
-            counts[_OVERLAP if isinstance(mark, LeanCall) else mark] += 1
-        for month, (local, far, calls) in self.by_month.items():
-            if calls or month == self.plan.only_month:
-                tally.months[month] = (sum(local.values()), sum(far.values()))
-                tally.month_calls[month] = calls
+        counts[AnomalyCode.MALFORMED] = len(self.malformed)
+        for why in self.set_aside.values():
+            counts[AnomalyCode.OVERLAP if isinstance(why, LeanCall) else why] += 1
+        usage = self.usage
+        for month in usage.billed():
+            local, far = usage.months[month].sums
+            tally.months[month] = (sum(local.values()), sum(far.values()))
+            tally.month_calls[month] = usage.months[month].calls
         return tally
 
     # -- its share of the files ---------------------------------------------------------------
 
     def amounts(self, month: str) -> tuple[list[int], list[int]]:
         """Each of this part's subscribers' local and long-distance fees of ``month``, in fen."""
-        usage = self.by_month.get(month)
-        local: dict[str, int] = usage[0] if usage is not None else {}
-        far: dict[str, int] = usage[1] if usage is not None else {}
-        phones = self.columns[0]
-        return list(map(local.get, phones, repeat(0))), list(map(far.get, phones, repeat(0)))
+        return self.usage.fees(month, self.columns[0])
 
     def bill_rows(self, layout: Layout, i: int, texts: TextCache) -> bytes:
         """This part's rows of the ``i``-th month of the bill-detail file, as bytes."""
@@ -533,15 +408,15 @@ class Part:
         longer than any record comes alone, its text not copied into a bigger one."""
         numbers: list[int] = []
         texts: list[str] = []
-        for number, text, detail in self._anomaly_lines():
+        for number, text, note in self._anomaly_lines():
             if len(text) > MAX_LINE_CHARS:
                 if numbers:
                     yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
                     numbers, texts = [], []
-                yield [number], [text.encode("utf-8", "surrogateescape"), (detail + "\n").encode("utf-8")]
+                yield [number], [text.encode("utf-8", "surrogateescape"), (note + "\n").encode("utf-8")]
                 continue
             numbers.append(number)
-            texts.append(text + detail)
+            texts.append(text + note)
             if len(numbers) >= chunk:
                 yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
                 numbers, texts = [], []
@@ -549,56 +424,56 @@ class Part:
             yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
 
     def _anomaly_lines(self) -> Iterator[tuple[int, str, str]]:
-        """(line, record text, ``  # code: detail (calls.txt line N)``) of each record set
+        """(line, record text, note: ``  # code: detail (calls.txt line N)``) of each record set
         aside, in line order."""
         tr = self.plan.tr
-        calls = self.plan.calls
-        where = f"{os.path.basename(str(calls)) or str(calls)} line "
-        lines_of, marks = self.lines_of, self.marks
-        details = _Details(tr, lines_of)
-        texts = _RecordTexts(self.reader.texts)
-        bad = iter(self.malformed)
-        next_bad = next(bad, None)
-        ordered = LinkedList(marks)  # set aside by rule: in file order, overlaps by caller
+        label = line_label(tr, str(self.plan.calls))
+        lines_of, set_aside = self.lines_of, self.set_aside
+        moments = Memo(format_moment)
+
+        def say(code: AnomalyCode, record: LeanCall, partner: LeanCall | None = None) -> str:
+            other = None if partner is None else (lines_of[partner], partner.start, partner.end)
+            key, params = detail(code, record.caller, record.start, record.end, other, moments.__getitem__)
+            return tr(key, **params)
+
+        # An overlap's detail names only the record it clashes with: made once per such record.
+        overlaps: Memo[LeanCall, str] = Memo(lambda partner: say(AnomalyCode.OVERLAP, partner, partner))
+        texts = _RecordTexts(self.reader.texts, moments)
+        later = iter(self.malformed)
+        next_malformed = next(later, None)
+        ordered = LinkedList(set_aside)  # set aside by rule: in file order, overlaps by caller
         ordered.sort(key=lines_of.__getitem__)
         for record in ordered:
             number = lines_of[record]
-            while next_bad is not None and next_bad.line_no < number:
-                yield next_bad.line_no, next_bad.raw, _bad_detail(next_bad, tr, where)
-                next_bad = next(bad, None)
-            mark = marks[record]
-            if isinstance(mark, LeanCall):
-                code, detail = "overlap", details.overlap(mark)
+            while next_malformed is not None and (next_malformed.line_no or 0) < number:
+                yield _malformed_line(next_malformed, tr, label)
+                next_malformed = next(later, None)
+            why = set_aside[record]
+            if isinstance(why, LeanCall):
+                code, text = AnomalyCode.OVERLAP, overlaps[why]
             else:
-                code, detail = _CODES[mark].value, details.of(mark, record)
-            yield number, texts.of(record, number), f"  # {code}: {detail} ({where}{number})"
-        while next_bad is not None:
-            yield next_bad.line_no, next_bad.raw, _bad_detail(next_bad, tr, where)
-            next_bad = next(bad, None)
+                code, text = why, say(why, record)
+            yield number, texts.of(record, number), set_aside_note(code, text, label(number))
+        while next_malformed is not None:
+            yield _malformed_line(next_malformed, tr, label)
+            next_malformed = next(later, None)
+
+
+def _malformed_line(record: SetAside, tr: Tr, label: Callable[[int], str]) -> tuple[int, str, str]:
+    number = record.line_no or 0
+    return number, record.raw, set_aside_note(record.code, record.reason(tr), label(number))
 
 
 def _ignore(*columns: object) -> None:
     """A closed part's reader builds nothing."""
 
 
-def _bad_detail(bad: BadCall, tr: Tr, where: str) -> str:
-    return f"  # malformed: {tr(bad.key, **bad.params)} ({where}{bad.line_no})"
-
-
-class _Moments(dict[int, str]):
-    """seconds → ``YYYY-MM-DD HH:MM:SS``, each moment formatted once."""
-
-    def __missing__(self, moment: int) -> str:
-        text = self[moment] = format_moment(moment)
-        return text
-
-
 class _RecordTexts:
     """The text of a record in the anomalies file: its line as read."""
 
-    def __init__(self, raws: LineTexts) -> None:
+    def __init__(self, raws: LineTexts, moments: Memo[int, str]) -> None:
         self.raws = raws
-        self.moments = _Moments()
+        self.moments = moments
 
     def of(self, record: LeanCall, number: int) -> str:
         moment = record.moment
@@ -606,33 +481,3 @@ class _RecordTexts:
         d1, _, t1 = moments[moment >> _END_BITS].partition(" ")
         d2, _, t2 = moments[moment & _MASK].partition(" ")
         return self.raws.text(number, (record.caller, record.callee, d1, t1, d2, t2))
-
-
-
-class _Details:
-    """The detail of each anomaly, in the interface language; an overlap's detail is
-    made once per partner (a thousand copies of one record share one)."""
-
-    def __init__(self, tr: Tr, partners: dict[LeanCall, int]) -> None:
-        self.tr = tr
-        self.moments = _Moments()
-        self.lines = partners
-        self.partners: dict[LeanCall, str] = {}
-
-    def overlap(self, partner: LeanCall) -> str:
-        text = self.partners.get(partner)
-        if text is None:
-            moments = self.moments
-            text = self.partners[partner] = self.tr(
-                "anomaly.overlap", line=self.lines[partner], start=moments[partner.start],
-                end=moments[partner.end])
-        return text
-
-    def of(self, code: int, record: LeanCall) -> str:
-        start, end = record.start, record.end
-        if code == _END_BEFORE_START:
-            return self.tr("anomaly.end_before_start", start=self.moments[start], end=self.moments[end])
-        if code == _UNKNOWN:
-            return self.tr("anomaly.unknown_caller", caller=record.caller)
-        seconds = end - start
-        return self.tr("anomaly.too_long", duration=format_duration(seconds), seconds=seconds)

@@ -10,8 +10,8 @@ is set aside whichever part reads it; it goes to part 0.
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import compress, count, repeat
-from operator import getitem, gt
+from itertools import repeat
+from operator import getitem
 from typing import TYPE_CHECKING, cast
 
 from telbill.files.callreader import MAX_LINE_CHARS
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from telbill.batch.part import Plan
 
 _slice = cast(Callable[[str, slice], str], getitem)
-_UNTOLD = frozenset({None, -1})
-"""What a line's lead says when it does not tell the line's part."""
 
 
 def line_owners(plan: Plan, lines: list[str], huge: bool) -> list[int]:
@@ -35,10 +33,12 @@ def line_owners(plan: Plan, lines: list[str], huge: bool) -> list[int]:
     """
     owners: list[int | None] = list(map(plan.leads.get, map(_slice, lines, repeat(slice(0, plan.lead)))))
     if huge:  # a huge line is never split, and part 0 reads it
-        for i in compress(count(), map(gt, map(len, lines), repeat(MAX_LINE_CHARS))):
-            owners[i] = 0
+        for i, line in enumerate(lines):
+            if len(line) > MAX_LINE_CHARS:
+                owners[i] = 0
     owner = plan.owner.get
-    for i in compress(count(), map(_UNTOLD.__contains__, owners)):
-        line = lines[i]
-        owners[i] = owner(line.split(None, 1)[0], 0) if line and not line.isspace() else 0
+    for i, told in enumerate(owners):
+        if told is None or told == -1:  # the lead does not tell
+            line = lines[i]
+            owners[i] = owner(line.split(None, 1)[0], 0) if line and not line.isspace() else 0
     return cast(list[int], owners)

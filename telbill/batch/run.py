@@ -36,15 +36,14 @@ from telbill.files import access
 from telbill.files.access import input_error, write_together
 from telbill.files.dataset import DataPaths, LoadProgress, load_tariff, load_users_file
 from telbill.files.decoding import encode
-from telbill.files.loader import paused_gc
 from telbill.files.outputs import check_outputs, same_file
 from telbill.files.report import (
     CSV_HEAD,
     RunInfo,
     TextCache,
+    anomalies_head,
     bills_head,
     column_widths,
-    header_lines,
     month_head,
     totals_cells,
     totals_line,
@@ -53,7 +52,8 @@ from telbill.files.report import (
 from telbill.files.stream import LineBlocks
 from telbill.processes import process_count
 from telbill.rules.fields import parse_month
-from telbill.rules.records import AnomalyCode
+from telbill.rules.screening import AnomalyCode
+from telbill.speed import paused_gc
 from telbill.store import journal
 from telbill.text.display import quote
 from telbill.text.i18n import Tr
@@ -260,7 +260,7 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
     timings["write"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
     encodings[str(opts.paths.calls)] = tally.encoding
-    counts = dict(zip(AnomalyCode, tally.counts))
+    counts = dict(tally.counts)
     return BatchResult(opts.paths.calls, tally.records, tally.billed, counts, layout.months, grand_total,
                        written, encodings, plan.parts, timings, dict(tally.month_calls),
                        len(partitioned.made) if sized.partitioned else 0, sized.budget)
@@ -302,11 +302,7 @@ def _bill_chunks(plan: Plan, parts: Shares, layout: Layout, tally: Tally, info: 
 
 def _anomaly_chunks(parts: Shares, tally: Tally, info: RunInfo, tr: Tr) -> Iterator[bytes]:
     """The anomalies file: the header with the counts per code, then every part's lines."""
-    lines = header_lines(info, tr, "anomalies.title")
-    for code, n in zip(AnomalyCode, tally.counts):
-        lines.append(f"# {code.value}: {n}")
-    lines.append("# " + tr("anomalies.total", count=tally.set_aside))
-    yield encode(lines)
+    yield encode(anomalies_head(info, tr, tally.counts))
     yield from parts.anomalies()
 
 

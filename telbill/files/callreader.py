@@ -6,7 +6,8 @@ are taken together, column by column with ``map``: each distinct date text is
 parsed once, when first met, and then looked up; a clock is looked up as its
 ``HH:MM`` and ``:SS`` parts (two small tables that stay in the CPU cache: a table
 of every clock would not, and costs more); the callers are interned (one string per caller, shared by all of its records) and the callees
-checked. Blank and comment lines are passed over. Any other line, and each line
+checked, all with the field rules of :mod:`telbill.rules.fields` in column form.
+Blank and comment lines are passed over. Any other line, and each line
 of a run where some field is not right, is read on its own
 (:meth:`CallReader.line`), which gives a record that cannot be read its exact
 reason. So SPEC §1–§3 hold whichever way a line goes:
@@ -18,7 +19,7 @@ reason. So SPEC §1–§3 hold whichever way a line goes:
 - a line longer than :data:`MAX_LINE_CHARS` is set aside whole, never split;
 - a line valid in no encoding (its number in ``unreadable``) is a malformed record;
 - every record line is counted once (:attr:`CallReader.records`) and becomes
-  either a record or a :class:`BadCall` (:attr:`CallReader.malformed`).
+  either a record or a malformed one set aside (:attr:`CallReader.malformed`).
 
 What is made of a run of good records is the caller's: :class:`CallReader` hands
 it to its ``build`` function as columns (callers, callees, starts, ends, line
@@ -32,30 +33,27 @@ layout: with ``keep_texts=False`` the reader keeps those texts, compactly, in
 from __future__ import annotations
 
 import re
-from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from itertools import compress, count, islice, product, repeat
-from operator import add, and_, contains, eq, getitem, not_, sub
-from typing import Any, TypeVar, cast
+from collections.abc import Callable, Collection, Iterable, Sequence
+from itertools import compress, islice, repeat
+from typing import TypeVar, cast
 
 from telbill.files.layouts import Fields, LineTexts
 from telbill.lists.linked import IntrusiveList, Linked
 from telbill.rules.fields import (
     BLANKS,
-    MAX_SECONDS,
-    PHONE_MAX,
-    PHONE_MIN,
+    CLOCK_MINUTES,
+    CLOCK_SECONDS,
     SECONDS_PER_DAY,
     SPLIT_ONLY,
-    clock_shaped,
-    date_shaped,
+    all_phones,
     is_phone,
     parse_clock,
     parse_date,
     split_fields,
     strip_comment,
 )
+from telbill.rules.records import parse_call_fields
+from telbill.rules.screening import AnomalyCode, SetAside
 from telbill.text.display import quote
 
 MAX_LINE_CHARS = 65_536
@@ -69,40 +67,9 @@ BLOCK = 128
 _FIRST_NON_BLANK = re.compile(f"[^{BLANKS}]")
 
 
-@dataclass(slots=True)
-class BadCall:
-    """A calls.txt line that is a record but cannot be read (code ``malformed``)."""
-
-    line_no: int
-    raw: str
-    key: str
-    params: dict[str, object]
-
-
-CallFields = tuple[str, str, int, int]
-"""A record's caller, callee, start and end (seconds)."""
-
-
-def parse_call_fields(parts: list[str]) -> tuple[CallFields | None, str, dict[str, object]]:
-    """Parse the fields of one record: ``(fields, '', {})`` or ``(None, key, params)``."""
-    if len(parts) != 6:
-        return None, "calls.fields", {"count": len(parts)}
-    caller, callee, d1, t1, d2, t2 = parts
-    for label, number in (("caller", caller), ("callee", callee)):
-        if not is_phone(number):
-            return None, f"calls.{label}", {"value": quote(number)}
-    moments = []
-    for day_text, clock_text in ((d1, t1), (d2, t2)):
-        day = parse_date(day_text)
-        if day is None:
-            key = "calls.date" if date_shaped(day_text) else "calls.date_format"
-            return None, key, {"value": quote(day_text)}
-        secs = parse_clock(clock_text)
-        if secs is None:
-            key = "calls.time" if clock_shaped(clock_text) else "calls.time_format"
-            return None, key, {"value": quote(clock_text)}
-        moments.append(day * SECONDS_PER_DAY + secs)
-    return (caller, callee, moments[0], moments[1]), "", {}
+def malformed(number: int, line: str, key: str, params: dict[str, object]) -> SetAside:
+    """A record line that cannot be read, set aside (code ``malformed``)."""
+    return SetAside(number, line, key, params, code=AnomalyCode.MALFORMED)
 
 
 def long_line(line: str) -> tuple[str, dict[str, object]] | None:
@@ -120,20 +87,8 @@ Build = Callable[[list[str], Sequence[str], list[int], list[int], Sequence[int],
 """Makes records of a run of good lines, given as columns: callers (interned),
 callees, starts, ends (seconds), line numbers and the lines themselves."""
 
-_HH_MM = dict(zip(map("%02d:%02d".__mod__, product(range(24), range(60))), range(0, SECONDS_PER_DAY, 60)))
-_SS = dict(zip(map(":%02d".__mod__, range(60)), range(60)))
-_HH_MM_AT, _SS_AT = _HH_MM.__getitem__, _SS.__getitem__
 _HEAD, _TAIL = slice(0, 5), slice(5, None)
-_slice = cast(Callable[[str, slice], str], getitem)
-
-
-def _clock_checks(texts: Sequence[str]) -> tuple[Iterator[bool], Iterator[bool]]:
-    """Whether each text is ``HH:MM:SS`` with a real time, as two columns (its ``HH:MM`` and
-    its ``:SS`` part in the tables), both true for a clock."""
-    return (map(_HH_MM.__contains__, map(_slice, texts, repeat(_HEAD))),
-            map(_SS.__contains__, map(_slice, texts, repeat(_TAIL))))
-
-
+"""A clock's ``HH:MM`` and ``:SS`` parts."""
 
 
 class CallReader:
@@ -151,7 +106,7 @@ class CallReader:
         self.unreadable = unreadable
         self.records = 0
         """Record lines read, readable or not: the conservation total."""
-        self.malformed: list[BadCall] = []
+        self.malformed: list[SetAside] = []
         """Record lines that could not be read, in the order read."""
         self.texts = LineTexts()
         """The texts of the records not in the standard layout (with ``keep_texts=False`` only)."""
@@ -209,7 +164,7 @@ class CallReader:
             return
         parts = list(map(str.split, block))
         if "#" in joined:  # the fields of a line with a comment are those before it
-            for i in compress(count(), map(contains, block, repeat("#"))):
+            for i in [i for i, line in enumerate(block) if "#" in line]:
                 parts[i] = strip_comment(block[i]).split()
         sizes = list(map(len, parts))
         if min(sizes) == 6 == max(sizes):
@@ -217,9 +172,9 @@ class CallReader:
             return
         # Records of six fields go together; a blank or comment line (no field) is no
         # record; any other line is read on its own, in its place.
-        six = list(map(eq, sizes, repeat(6)))
+        six = [size == 6 for size in sizes]
         done, n = 0, len(block)
-        for i in compress(count(), map(and_, map(not_, six), map(bool, sizes))):
+        for i in [i for i, size in enumerate(sizes) if size and size != 6]:
             if i > done:
                 self._take(block, parts, numbers, six, done, i)
             self.line(block[i], numbers[i])
@@ -241,15 +196,13 @@ class CallReader:
     def _run(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
         """Records of six fields (``rows``), each on its line (its comment, if any, left out)."""
         callers, callees, d1, t1, d2, t2 = zip(*rows)
-        day = self.dates.__getitem__
+        days, minutes, seconds, head, tail = self.dates, CLOCK_MINUTES, CLOCK_SECONDS, _HEAD, _TAIL
         # A clock is its "HH:MM" part and its ":SS" part, each looked up in a small
-        # table (1440 and 60 entries, which stay in the CPU cache); both found
-        # means the text was exactly HH:MM:SS with a real time.
+        # table of :mod:`telbill.rules.fields` (1440 and 60 entries, which stay in the
+        # CPU cache); both found means the text was exactly HH:MM:SS with a real time.
         try:
-            starts = list(map(add, map(day, d1), map(add, map(_HH_MM_AT, map(_slice, t1, repeat(_HEAD))),
-                                                    map(_SS_AT, map(_slice, t1, repeat(_TAIL))))))
-            ends = list(map(add, map(day, d2), map(add, map(_HH_MM_AT, map(_slice, t2, repeat(_HEAD))),
-                                                  map(_SS_AT, map(_slice, t2, repeat(_TAIL))))))
+            starts = [days[d] + minutes[t[head]] + seconds[t[tail]] for d, t in zip(d1, t1)]
+            ends = [days[d] + minutes[t[head]] + seconds[t[tail]] for d, t in zip(d2, t2)]
         except KeyError:  # a date not seen before, or something wrong
             if not self._learn(d1, d2):
                 return self._sort_out(lines, rows, numbers)
@@ -263,9 +216,7 @@ class CallReader:
                     return self._sort_out(lines, rows, numbers)
                 known[caller] = caller
             shared = list(map(known.__getitem__, callers))
-        digits = "".join(callees)
-        if not (digits.isascii() and digits.isdigit()
-                and min(map(len, callees)) >= PHONE_MIN and max(map(len, callees)) <= PHONE_MAX):
+        if not all_phones(callees):
             return self._sort_out(lines, rows, numbers)
         if not self.keep_texts:
             self.texts.add(numbers, lines, zip(callers, callees, d1, t1, d2, t2))
@@ -287,7 +238,7 @@ class CallReader:
         """A run with a field not right: learn its good new dates and callers, then
         take the lines that are right together and the others one by one."""
         dates, callers = self.dates, self.callers
-        caller_col, callees, d1, t1, d2, t2 = zip(*rows)
+        caller_col, _, d1, _, d2, _ = zip(*rows)
         for text in set(d1).union(d2).difference(dates):
             parsed = parse_date(text)
             if parsed is not None:
@@ -295,14 +246,11 @@ class CallReader:
         for caller in set(caller_col).difference(callers):
             if is_phone(caller):
                 callers[caller] = caller
-        lengths = list(map(len, callees))
-        good = map(all, zip(map(dates.__contains__, d1), *_clock_checks(t1),
-                            map(dates.__contains__, d2), *_clock_checks(t2),
-                            map(callers.__contains__, caller_col),
-                            map(PHONE_MIN.__le__, lengths), map(PHONE_MAX.__ge__, lengths),
-                            map(str.isascii, callees), map(str.isdigit, callees)))  # is_phone
+        wrong = [i for i, (caller, callee, day1, time1, day2, time2) in enumerate(rows)
+                 if not (day1 in dates and day2 in dates and parse_clock(time1) is not None
+                         and parse_clock(time2) is not None and caller in callers and is_phone(callee))]
         done, n = 0, len(lines)
-        for i in compress(range(n), map(not_, good)):
+        for i in wrong:
             if i > done:
                 self._run(lines[done:i], rows[done:i], numbers[done:i])
             self.line(lines[i], numbers[i], rows[i])
@@ -320,7 +268,7 @@ class CallReader:
             long = long_line(line)
             if long is not None:
                 self.records += 1
-                self.malformed.append(BadCall(number, line, *long))
+                self.malformed.append(malformed(number, line, *long))
             return
         if "#" in line:
             parts = split_fields(strip_comment(line))
@@ -330,11 +278,11 @@ class CallReader:
             return
         self.records += 1
         if number in self.unreadable:
-            self.malformed.append(BadCall(number, line, "line.unreadable", {"value": quote(line)}))
+            self.malformed.append(malformed(number, line, "line.unreadable", {"value": quote(line)}))
             return
         fields, key, params = parse_call_fields(parts)
         if fields is None:
-            self.malformed.append(BadCall(number, line, key, params))
+            self.malformed.append(malformed(number, line, key, params))
             return
         caller, callee, start, end = fields
         caller = self.callers.setdefault(caller, caller)
@@ -363,7 +311,8 @@ class Records(IntrusiveList[L]):
         """Append fresh records (never linked in a list before), with ``map``, not a loop."""
         if not records:
             return
-        deque(map(_SET_NEXT, records, islice(records, 1, None)), 0)
+        for record, after in zip(records, islice(records, 1, None)):
+            record.next = after
         records[-1].next = None
         if self.tail is None:
             self.head = records[0]  # type: ignore[assignment]
@@ -371,37 +320,3 @@ class Records(IntrusiveList[L]):
             self.tail.next = records[0]  # type: ignore[assignment]
         self.tail = records[-1]  # type: ignore[assignment]
         self._len += len(records)
-
-
-_SET_NEXT = cast(Any, getattr(Linked, "next")).__set__
-
-
-class StartOrder:
-    """Follows each caller's records in file order, as they are read: rules 2 and 4
-    (a record that ends before it starts or lasts over three days), and the
-    start-order test of rule 5 for the others: as long as each of a caller's
-    records starts after the previous one started and not before it ended, none
-    of them can overlap another; a caller for whom that fails is ``unordered``.
-    """
-
-    def __init__(self) -> None:
-        self.thresholds: dict[str, int] = {}
-        """Per caller: the earliest start its next record may have (``max(end, start + 1)``
-        of its last one)."""
-        self.unordered: set[str] = set()
-
-    def follow(self, callers: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> list[int]:
-        """The next records, as columns; return the positions of those of rule 2 or 4."""
-        seconds = list(map(sub, ends, starts))
-        odd: list[int] = []
-        if min(seconds) < 0 or max(seconds) > MAX_SECONDS:
-            fine = list(map(and_, map((0).__le__, seconds), map(MAX_SECONDS.__ge__, seconds)))
-            odd = list(compress(count(), map(not_, fine)))
-            callers, starts, ends = list(compress(callers, fine)), list(compress(starts, fine)), list(compress(ends, fine))
-        thresholds, get, unordered = self.thresholds, self.thresholds.get, self.unordered
-        for caller, start, end in zip(callers, starts, ends):
-            if start >= get(caller, 0):
-                thresholds[caller] = end if end != start else end + 1
-            else:
-                unordered.add(caller)
-        return odd

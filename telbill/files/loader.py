@@ -6,30 +6,20 @@ batch uses too); this module makes the menu's records of them.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections import defaultdict, deque
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import sub
 from typing import cast
 
 from telbill.errors import Problem
 from telbill.files.callreader import MAX_LINE_CHARS as MAX_LINE_CHARS
-from telbill.files.callreader import BadCall, CallReader, Records, StartOrder
+from telbill.files.callreader import CallReader, Records
 from telbill.lists.linked import LinkedList
-from telbill.rules.fields import (
-    MAX_NAME_CHARS,
-    is_phone,
-    money_problem,
-    name_problem,
-    parse_money,
-    split_fields,
-    strip_comment,
-)
-from telbill.rules.records import Call, User
+from telbill.rules.fields import strip_comment
+from telbill.rules.records import Call, User, parse_user
+from telbill.rules.screening import SetAside, StartOrder
 from telbill.session.helper import SharedReading, helper_wanted
+from telbill.speed import paused_gc
 from telbill.text.display import quote
 
 ProgressFn = Callable[[int], None]
@@ -55,25 +45,6 @@ class UsersFile:
     """Every line as read, for saving comments and bad lines back."""
 
 
-def parse_user(text: str) -> tuple[User | None, str, dict[str, object]]:
-    """Parse a comment-free users line: ``(user, '', {})`` or ``(None, key, params)``."""
-    parts = split_fields(text)
-    if len(parts) < 4:
-        return None, "users.fields", {"count": len(parts), "value": quote(text)}
-    phone, rent, feature = parts[0], parts[-2], parts[-1]
-    if not is_phone(phone):
-        return None, "users.phone", {"value": quote(phone)}
-    name = " ".join(parts[1:-2])
-    problem = name_problem(name)
-    if problem is not None:
-        return None, problem, {"value": quote(name), "limit": MAX_NAME_CHARS}
-    for label, value in (("rent", rent), ("feature", feature)):
-        why = money_problem(value)
-        if why is not None:
-            return None, f"{label}.{why.split('.')[1]}", {"value": quote(value)}
-    return User(phone, name, parse_money(rent), parse_money(feature)), "", {}
-
-
 def read_user_line(line: str, number: int, source: str, unreadable: bool = False) -> User | Problem | None:
     """One users.txt line on its own: a user (its phone may still repeat an earlier
     line's), the problem of a bad line, or ``None`` for a comment or blank line."""
@@ -81,10 +52,10 @@ def read_user_line(line: str, number: int, source: str, unreadable: bool = False
     if not text:  # a comment stays a comment even with unreadable bytes in it
         return None
     if unreadable:
-        return Problem(source, number, "line.unreadable", {"value": quote(line)})
+        return Problem(number, line, "line.unreadable", {"value": quote(line)}, source)
     user, key, params = parse_user(text)
     if user is None:
-        return Problem(source, number, key, params)
+        return Problem(number, line, key, params, source)
     user.line_no = number
     user.raw = line
     return user
@@ -92,7 +63,7 @@ def read_user_line(line: str, number: int, source: str, unreadable: bool = False
 
 def duplicate_problem(source: str, user: User, first: int) -> Problem:
     """The problem of a line whose phone an earlier line (``first``) already has."""
-    return Problem(source, user.line_no or 0, "users.duplicate", {"value": quote(user.phone), "first": first})
+    return Problem(user.line_no, user.text(), "users.duplicate", {"value": quote(user.phone), "first": first}, source)
 
 
 def load_users(lines: Iterable[str], source: str, unreadable: frozenset[int] = frozenset()) -> UsersFile:
@@ -126,21 +97,20 @@ class CallsFile:
 
     calls: LinkedList[Call]
     """The readable call records, in file order."""
-    malformed: list[BadCall] = field(default_factory=list)
-    """Record lines that could not be read, in file order."""
+    malformed: list[SetAside] = field(default_factory=list)
+    """Record lines that could not be read (set aside), in file order."""
     lines: list[str] = field(default_factory=list)
     """Every line as read."""
     records: int = 0
     """How many lines were records (readable or not): the conservation total."""
     by_caller: dict[str, list[Call]] = field(default_factory=dict)
     """Each caller's records, in file order (the index an edit uses to look at one caller)."""
-    odd_lengths: list[Call] = field(default_factory=list)
+    set_aside_alone: list[Call] = field(default_factory=list)
     """The records, as read, that end before they start or last over three days (rules 2
-    and 4), in file order."""
+    and 4: set aside whoever the caller is), in file order."""
     unordered: set[str] = field(default_factory=set)
-    """The callers whose other records, as read, do not each start after the caller's
-    previous one started and not before it ended (the start-order test of rule 5):
-    only their records can overlap."""
+    """The callers whose other records, as read, fail rule 5's start-order test
+    (:class:`~telbill.rules.screening.StartOrder`): only their records can overlap."""
 
 
 def load_calls(
@@ -150,11 +120,11 @@ def load_calls(
     progress: ProgressFn | None = None,
     shared: bool = False,
 ) -> CallsFile:
-    """Read calls.txt lines; every record line becomes a Call or a BadCall.
+    """Read calls.txt lines; every record line becomes a Call, or a malformed record set aside.
 
     Each record keeps its line (:attr:`Call.raw`). As they are read, the records
     are grouped by caller and the rules that look at one record, and the start
-    order of each caller's records, are checked (:attr:`CallsFile.odd_lengths`,
+    order of each caller's records, are checked (:attr:`CallsFile.set_aside_alone`,
     :attr:`CallsFile.unordered`), so that screening them needs a closer look only
     at those (:func:`telbill.rules.screening.screen_as_read`).
 
@@ -192,7 +162,7 @@ def _read_shared(reader: CallReader, builder: _CallBuilder, result: CallsFile, l
                 callers, texts = chunk.callers, chunk.texts
             else:
                 callers = list(map(intern, chunk.callers, chunk.callers))
-                texts = list(map(lines.__getitem__, map(sub, chunk.numbers, repeat(1))))
+                texts = [lines[number - 1] for number in chunk.numbers]
             if callers:
                 builder.add(callers, chunk.callees, chunk.starts, chunk.ends, chunk.numbers, texts)
             reader.records += chunk.records
@@ -207,13 +177,13 @@ def _read_shared(reader: CallReader, builder: _CallBuilder, result: CallsFile, l
 class _CallBuilder:
     """Makes the menu's records of each run the reader gives: a :class:`Call` each, linked
     in the list and added to its caller's group, and followed in its caller's start
-    order (:class:`~telbill.files.callreader.StartOrder`)."""
+    order (:class:`~telbill.rules.screening.StartOrder`, the subscribers not known yet)."""
 
     def __init__(self, result: CallsFile) -> None:
         self.calls = cast(Records[Call], result.calls)
         self.groups: defaultdict[str, list[Call]] = defaultdict(list)
         result.by_caller = self.groups
-        self.odd_lengths = result.odd_lengths
+        self.set_aside_alone = result.set_aside_alone
         self.order = StartOrder()
         self.order.unordered = result.unordered
 
@@ -221,41 +191,9 @@ class _CallBuilder:
             numbers: Sequence[int], lines: Sequence[str]) -> None:
         records = list(map(Call, callers, callees, starts, ends, numbers, lines))
         self.calls.link(records)
-        deque(map(list.append, map(self.groups.__getitem__, callers), records), 0)
-        odd = self.order.follow(callers, starts, ends)
-        if odd:
-            self.odd_lengths += map(records.__getitem__, odd)
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Hold the cyclic garbage collector back while millions of records are built.
-
-    The records form no reference cycles, so the collector would find nothing,
-    but it would walk every one of them again and again as they pile up (about
-    a third of the load time). On the way out the objects made meanwhile are
-    moved to the oldest generation (``freeze`` then ``unfreeze``), so that the
-    collector does not walk them all at once at its next young collection.
-    Nothing is left disabled afterwards. Where objects are kept frozen (the menu's
-    held records, :class:`telbill.session.facade.Session` ``long_lived``), they stay
-    frozen; the objects made meanwhile join them only when they are many (a load:
-    :data:`MANY_MADE`), so that the few made by an edit are collected as usual.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    kept_frozen = gc.get_freeze_count() > 0
-    gc.disable()
-    try:
-        yield
-    finally:
-        if not kept_frozen:
-            gc.freeze()
-            gc.unfreeze()
-        elif gc.get_count()[0] >= MANY_MADE:
-            gc.freeze()
-        gc.enable()
-
-
-MANY_MADE = 100_000
-"""Objects made while the collector was paused, from which they are frozen with the ones kept frozen."""
+        groups = self.groups
+        for caller, record in zip(callers, records):
+            groups[caller].append(record)
+        aside = self.order.follow(callers, starts, ends)
+        if aside:
+            self.set_aside_alone += [records[i] for i, _ in aside]

@@ -29,7 +29,12 @@ def our_first_lines() -> frozenset[bytes]:
     from telbill.text.messages import CATALOG
 
     titles = (f"# {text}".encode() for key in ("bill.title", "anomalies.title") for text in CATALOG[key])
-    return frozenset((*titles, CSV_FIRST_LINE))
+    return frozenset((*titles, *EARLIER_FIRST_LINES, CSV_FIRST_LINE))
+
+
+EARLIER_FIRST_LINES = ("# telbill 异常话单（修正后可重新载入）".encode(),)
+"""Titles earlier versions of telbill wrote (the Chinese anomalies file's, before it said that its
+codes stay in English): a file that starts so is still telbill's own, replaced without ``--force``."""
 _HEAD_BYTES = 512
 
 

@@ -177,14 +177,6 @@ class LinkedList(Generic[T]):
         """Return a new list of the items satisfying ``predicate``, in order."""
         return LinkedList(item for item in self if predicate(item))
 
-    def nodes(self) -> Iterator[Node[T]]:
-        """Iterate over the nodes, head to tail."""
-        node = self.head
-        while node is not None:
-            nxt = node.next
-            yield node
-            node = nxt
-
     def __iter__(self) -> Iterator[T]:
         node = self.head
         while node is not None:

@@ -82,17 +82,6 @@ def key_column(keys: Iterable[Any]) -> array[int] | list[Any]:
     return column
 
 
-def sorted_order(keys: Sequence[Any] | array[int], reverse: bool = False) -> list[int] | None:
-    """The positions of ``keys`` in stable sorted order (``None``: they already are in order).
-
-    ``sorted_order(keys)`` equals ``sorted(range(len(keys)), key=keys.__getitem__)``
-    and with ``reverse`` the order of ``sorted(..., reverse=True)``: equal keys keep
-    their order. Keys must be totally ordered with ``<`` (as for ``sorted``).
-    """
-    order = stable_order(keys if isinstance(keys, array) else key_column(keys), reverse)
-    return None if order is None else list(order)
-
-
 def stable_order(keys: array[int] | list[Any], reverse: bool = False) -> Order | None:
     """The positions of ``keys`` (from :func:`key_column`) in stable sorted order, or ``None``
     when they already are in order. See the module's description for the sorts."""

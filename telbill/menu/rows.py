@@ -13,15 +13,10 @@ from telbill.menu.context import Ctx
 from telbill.menu.layout import Column, Fit
 from telbill.menu.view import LazyRows
 from telbill.rules.billing import BillRow
-from telbill.rules.fields import SECONDS_PER_DAY
-from telbill.rules.records import (
-    AnomalyCode,
-    Call,
-    CallClass,
-    User,
-    format_duration,
-    format_moment,
-)
+from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment
+from telbill.rules.rating import CallClass
+from telbill.rules.records import Call, User
+from telbill.rules.screening import AnomalyCode
 from telbill.session.facade import Change
 from telbill.text.display import width
 

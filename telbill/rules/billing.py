@@ -1,22 +1,27 @@
-"""Rating valid calls and adding them up into monthly bills (no I/O)."""
+"""Bills (SPEC §4): each billed call's fee added to its caller's month, a month's rows (no I/O).
+
+:class:`Usage` is where a fee meets a month: fed the billed records a run at a time
+as columns (callers, callees, starts, ends), it adds each fee to its caller's local
+or long-distance sum of the month the call starts in. Every engine bills through
+it: the batch's parts, the menu's bills, statement and month totals.
+"""
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import attrgetter
-from typing import Any
+from itertools import compress, count, islice, repeat
+from operator import attrgetter, floordiv, is_not, sub
 
-from telbill.files.loader import paused_gc
 from telbill.lists.linked import LinkedList
-from telbill.rules.fields import SECONDS_PER_DAY
-from telbill.rules.records import Call, CallClass, User, month_of
+from telbill.rules.fields import SECONDS_PER_DAY, month_of
+from telbill.rules.rating import PREFIX, CallClass, Rating
+from telbill.rules.records import Call, User
 from telbill.rules.tariff import Tariff
+from telbill.speed import Memo, paused_gc
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BillRow:
     """One subscriber's bill for one month; amounts in fen."""
 
@@ -69,14 +74,128 @@ class Bills:
         return next((m for m in self.months if m.month == month), None)
 
 
-def rate_call(call: Call, tariff: Tariff) -> int:
-    """The fee of one call in fen."""
-    return tariff.fee(call.call_class, call.end - call.start)
-
-
 MonthSums = tuple[dict[str, int], dict[str, int]]
 """One month's fees of valid calls per caller (phone → fen): local, and long distance (domestic and
 international). A caller is in a month's sums when at least one of their valid calls starts in it."""
+
+
+class MonthUsage:
+    """One month's billed calls: each caller's local and long-distance fees, and how many calls."""
+
+    __slots__ = ("sums", "calls")
+
+    def __init__(self) -> None:
+        self.sums: MonthSums = ({}, {})
+        """Caller → fen: ``sums[False]`` local, ``sums[True]`` long distance (as
+        :attr:`CallClass.long_distance <telbill.rules.rating.CallClass.long_distance>` says)."""
+        self.calls = 0
+
+
+class Usage:
+    """Every billed month's :class:`MonthUsage`: the calls' fees, before rent and feature are added.
+
+    ``only_month``: the one month billed (the calls of other months count nowhere).
+    """
+
+    __slots__ = ("rating", "only_month", "months", "by_day")
+
+    def __init__(self, rating: Rating, only_month: str | None = None) -> None:
+        self.rating = rating
+        self.only_month = only_month
+        self.months: dict[str, MonthUsage] = {}
+        if only_month is not None:
+            self.months[only_month] = MonthUsage()
+        self.by_day: Memo[int, MonthUsage | None] = Memo(self._of_day)
+        """Day number → its month's usage (``None``: a month not billed); each day's month found once."""
+
+    def _of_day(self, day: int) -> MonthUsage | None:
+        month = month_of(day * SECONDS_PER_DAY)
+        if self.only_month is not None and month != self.only_month:
+            return None
+        usage = self.months.get(month)
+        if usage is None:
+            usage = self.months[month] = MonthUsage()
+        return usage
+
+    def add(self, callers: Sequence[str], callees: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> None:
+        """Bill calls given as columns: each fee is added to its caller's sum of the month the call starts in."""
+        if not starts:
+            return
+        by_day = self.by_day
+        usage = by_day[min(starts) // SECONDS_PER_DAY]
+        if usage is not None and usage is by_day[max(starts) // SECONDS_PER_DAY]:
+            self._add_to(usage, callers, callees, starts, ends)  # all in one month (as most runs read are)
+            return
+        months = list(map(by_day.__getitem__, map(floordiv, starts, repeat(SECONDS_PER_DAY))))
+        cuts = [0, *compress(count(1), map(is_not, islice(months, 1, None), months)), len(months)]
+        if len(cuts) < 16:  # a few runs of one month each (records in time order)
+            for a, b in zip(cuts, islice(cuts, 1, None)):
+                usage = months[a]
+                if usage is not None:
+                    self._add_to(usage, callers[a:b], callees[a:b], starts[a:b], ends[a:b])
+            return
+        rows: dict[MonthUsage | None, list[int]] = {}
+        for i, usage in enumerate(months):
+            rows.setdefault(usage, []).append(i)
+        for usage, where in rows.items():
+            if usage is not None:
+                self._add_to(usage, [callers[i] for i in where], [callees[i] for i in where],
+                             [starts[i] for i in where], [ends[i] for i in where])
+
+    def _add_to(self, usage: MonthUsage, callers: Sequence[str], callees: Sequence[str], starts: Sequence[int],
+                ends: Sequence[int]) -> None:
+        """:meth:`add` for calls that all start in the month of ``usage``."""
+        by_prefix, prefix, sums = self.rating.by_prefix, PREFIX, usage.sums
+        for caller, callee, seconds in zip(callers, callees, map(sub, ends, starts)):
+            fees, far = by_prefix[callee[prefix]]
+            column = sums[far]
+            column[caller] = column.get(caller, 0) + fees[seconds]
+        usage.calls += len(callers)
+
+    def add_calls(self, calls: Iterable[Call]) -> None:
+        """Bill call records: :meth:`add` a record at a time (their fields are not made into columns)."""
+        by_day, by_prefix, prefix = self.by_day, self.rating.by_prefix, PREFIX
+        for call in calls:
+            # The four fields first, together: records lie scattered in memory.
+            caller, callee, start, end = call.caller, call.callee, call.start, call.end
+            usage = by_day[start // SECONDS_PER_DAY]
+            if usage is not None:
+                fees, far = by_prefix[callee[prefix]]
+                column = usage.sums[far]
+                column[caller] = column.get(caller, 0) + fees[end - start]
+                usage.calls += 1
+
+    def take_off(self, caller: str, callee: str, start: int, end: int) -> None:
+        """Take back a call :meth:`add` billed (found to be set aside afterwards)."""
+        usage = self.by_day[start // SECONDS_PER_DAY]
+        if usage is not None:
+            fees, far = self.rating.by_prefix[callee[PREFIX]]
+            usage.sums[far][caller] -= fees[end - start]
+            usage.calls -= 1
+
+    def fees(self, month: str, phones: Sequence[str]) -> tuple[list[int], list[int]]:
+        """The local and the long-distance fees of ``month`` of each of ``phones``, as two columns."""
+        usage = self.months.get(month)
+        local, far = usage.sums if usage is not None else ({}, {})
+        return list(map(local.get, phones, repeat(0))), list(map(far.get, phones, repeat(0)))
+
+    def billed(self) -> list[str]:
+        """The months billed, oldest first: those with a billed call, and ``only_month``."""
+        return sorted(month for month, usage in self.months.items() if usage.calls or month == self.only_month)
+
+    def month_sums(self) -> dict[str, MonthSums]:
+        """Each billed month's sums (:data:`MonthSums`)."""
+        return {month: self.months[month].sums for month in self.billed()}
+
+    def bills(self, users: Iterable[User]) -> Bills:
+        """Every billed month's rows, one per subscriber of ``users``, in their order."""
+        return bills_from_sums(users, self.month_sums())
+
+
+def _user_columns(users: Iterable[User]) -> tuple[list[str], list[str], list[int], list[int]]:
+    ordered = list(users)
+    return ([u.phone for u in ordered], [u.name for u in ordered], [u.rent for u in ordered],
+            [u.feature for u in ordered])
 
 
 def compute_bills(
@@ -89,77 +208,28 @@ def compute_bills(
 
     ``calls`` must be the valid ones (after :func:`telbill.rules.screening.screen_calls`).
     """
-    return bills_from_sums(users, month_sums(calls, tariff, only_month))
+    return bills_from_sums(users, month_sums(calls, Rating(tariff), only_month))
 
 
-def month_sums(calls: Iterable[Call], tariff: Tariff, only_month: str | None = None) -> dict[str, MonthSums]:
+def month_sums(calls: Iterable[Call], rating: Rating, only_month: str | None = None) -> dict[str, MonthSums]:
     """The sums of every month with a valid call starting in it (or just ``only_month``, there even
-    without calls).
-
-    ``calls`` must be valid ones. One pass adds each call's fee to its caller's
-    sums for the month; the month is looked up per day number, and each rate's
-    fee per duration is computed once and then looked up (integer fen throughout).
-    """
-    rates = (tariff.local, tariff.domestic, tariff.international)
-    local_fees: dict[int, int] = {}
-    domestic_fees: dict[int, int] = {}
-    international_fees: dict[int, int] = {}
-    # day number -> that month's sums ({caller: local fen}, {caller: long-distance
-    # fen}), or None when the month is not billed (another month than only_month).
-    by_day: dict[int, MonthSums | None] = {}
-    by_month: dict[str, MonthSums] = {}
-    if only_month is not None:
-        by_month[only_month] = ({}, {})
+    without calls). ``calls`` must be valid ones."""
+    usage = Usage(rating, only_month)
     with paused_gc():
-        for call in calls:
-            start = call.start
-            day = start // SECONDS_PER_DAY
-            try:
-                usage = by_day[day]
-            except KeyError:
-                month = month_of(start)
-                if only_month is None or month == only_month:
-                    usage = by_month.get(month)
-                    if usage is None:
-                        usage = by_month[month] = ({}, {})
-                else:
-                    usage = None
-                by_day[day] = usage
-            if usage is None:
-                continue
-            callee = call.callee
-            seconds = call.end - start
-            if callee[0] == "0":
-                if callee[1:2] == "0":
-                    fees, kind = international_fees, 2
-                else:
-                    fees, kind = domestic_fees, 1
-                sums = usage[1]
-            else:
-                fees, kind = local_fees, 0
-                sums = usage[0]
-            fee = fees.get(seconds)
-            if fee is None:
-                fee = fees[seconds] = rates[kind].fee(seconds)
-            caller = call.caller
-            sums[caller] = sums.get(caller, 0) + fee
-    return by_month
+        usage.add_calls(calls)
+    return usage.month_sums()
 
 
 def bills_from_sums(users: Iterable[User], sums: Mapping[str, MonthSums]) -> Bills:
     """Every month of ``sums`` billed, oldest first: one row per user (in the order given) with their
     rent, feature and the month's sums (0 without calls)."""
+    phones, names, rents, features = _user_columns(users)
+    bills = Bills()
     with paused_gc():
-        ordered_users = list(users)
-        columns = (list(map(attrgetter("phone"), ordered_users)), list(map(attrgetter("name"), ordered_users)),
-                   list(map(attrgetter("rent"), ordered_users)), list(map(attrgetter("feature"), ordered_users)))
-        bills = Bills()
-        phones = columns[0]
         for month in sorted(sums):
             local_sums, long_sums = sums[month]
-            bills.months.append(MonthBill(month, _bill_rows(
-                *columns, list(map(local_sums.get, phones, repeat(0))),
-                list(map(long_sums.get, phones, repeat(0))))))
+            locals_, longs = list(map(local_sums.get, phones, repeat(0))), list(map(long_sums.get, phones, repeat(0)))
+            bills.months.append(MonthBill(month, list(map(BillRow, phones, names, rents, features, locals_, longs))))
     return bills
 
 
@@ -168,23 +238,6 @@ def bill_row(user: User, sums: MonthSums) -> BillRow:
     local_sums, long_sums = sums
     return BillRow(user.phone, user.name, user.rent, user.feature, local_sums.get(user.phone, 0),
                    long_sums.get(user.phone, 0))
-
-
-_ROW_SLOTS = tuple(getattr(BillRow, name).__set__ for name in
-                   ("phone", "name", "rent", "feature", "local", "long_distance"))
-
-
-def _bill_rows(*columns: list[Any]) -> list[BillRow]:
-    """``BillRow(*fields)`` for each row of the six columns, made column by column.
-
-    The same rows as calling ``BillRow`` on each, about twice as fast: a frozen
-    dataclass's ``__init__`` sets each field through ``object.__setattr__``;
-    here each field's slot is filled directly, a column at a time (``map``).
-    """
-    rows: list[BillRow] = list(map(object.__new__, repeat(BillRow, len(columns[0]))))
-    for fill, column in zip(_ROW_SLOTS, columns):
-        deque(map(fill, rows, column), 0)
-    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,15 +260,14 @@ class Statement:
     row: BillRow
 
 
-def statement(user: User, month: str, calls: Iterable[Call], tariff: Tariff) -> Statement:
+def statement(user: User, month: str, calls: Iterable[Call], rating: Rating) -> Statement:
     """Itemise ``user``'s valid calls that start in ``month``, in start order."""
     mine: LinkedList[Call] = LinkedList(c for c in calls if c.caller == user.phone and c.month == month)
     mine.sort(key=lambda c: c.start)
-    lines = [StatementLine(c, c.call_class, c.duration, rate_call(c, tariff)) for c in mine]
-    local = sum(line.fee for line in lines if line.call_class is CallClass.LOCAL)
-    long_distance = sum(line.fee for line in lines if line.call_class is not CallClass.LOCAL)
-    row = BillRow(user.phone, user.name, user.rent, user.feature, local, long_distance)
-    return Statement(user, month, lines, row)
+    lines = [StatementLine(c, c.call_class, c.duration, rating.fee(c.callee, c.duration)) for c in mine]
+    usage = Usage(rating, month)
+    usage.add_calls(mine)
+    return Statement(user, month, lines, bill_row(user, usage.months[month].sums))
 
 
 @dataclass(frozen=True, slots=True)

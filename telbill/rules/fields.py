@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
+from itertools import product
 
 from telbill.errors import ValidationError
+from telbill.speed import Memo
 from telbill.text.display import quote
 
 SECONDS_PER_DAY = 86_400
-MAX_SECONDS = 3 * SECONDS_PER_DAY
-"""The longest call billed: one over three days is set aside (``too-long``)."""
 MAX_NAME_CHARS = 64
 PHONE_MIN, PHONE_MAX = 3, 20
 MAX_YUAN_DIGITS = 15
@@ -88,6 +89,13 @@ def is_phone(text: str) -> bool:
     return PHONE_MIN <= len(text) <= PHONE_MAX and text.isascii() and text.isdigit()
 
 
+def all_phones(texts: Sequence[str]) -> bool:
+    """Whether every text of a column is a phone (:func:`is_phone`), checked over the whole column at once."""
+    digits = "".join(texts)
+    return (digits.isascii() and digits.isdigit()
+            and min(map(len, texts)) >= PHONE_MIN and max(map(len, texts)) <= PHONE_MAX)
+
+
 def name_problem(name: str) -> str | None:
     """The message key saying why ``name`` (its raw text) cannot be a name, or ``None``.
 
@@ -128,7 +136,6 @@ def parse_money(text: str) -> int:
 # -- dates, times and months -----------------------------------------------------------
 
 _date_cache: dict[str, int] = {}
-_clock_cache: dict[str, int] = {}
 
 
 def parse_date(text: str) -> int | None:
@@ -146,29 +153,24 @@ def parse_date(text: str) -> int | None:
     return day
 
 
+CLOCK_MINUTES = dict(zip(map("%02d:%02d".__mod__, product(range(24), range(60))), range(0, SECONDS_PER_DAY, 60)))
+"""``HH:MM`` (00:00 to 23:59) → seconds since midnight: the first five characters of a clock."""
+CLOCK_SECONDS = dict(zip(map(":%02d".__mod__, range(60)), range(60)))
+"""``:SS`` (:00 to :59) → seconds: the last three characters of a clock."""
+
+
 def parse_clock(text: str) -> int | None:
-    """``HH:MM:SS`` (00:00:00 to 23:59:59) → seconds since midnight, or ``None``."""
-    secs = _clock_cache.get(text)
-    if secs is not None:
-        return secs
-    m = _CLOCK.fullmatch(text)
-    if m is None:
-        return None
-    h, mi, s = int(m[1]), int(m[2]), int(m[3])
-    if h > 23 or mi > 59 or s > 59:
-        return None
-    secs = h * 3600 + mi * 60 + s
-    _clock_cache[text] = secs
-    return secs
+    """``HH:MM:SS`` (00:00:00 to 23:59:59) → seconds since midnight, or ``None``.
 
-
-def parse_moment(day_text: str, clock_text: str) -> int | None:
-    """Date and time fields → seconds since 0001-01-01 00:00:00 local time."""
-    day = parse_date(day_text)
-    secs = parse_clock(clock_text)
-    if day is None or secs is None:
+    A clock is its ``HH:MM`` part and its ``:SS`` part, each found in its table
+    (:data:`CLOCK_MINUTES`, :data:`CLOCK_SECONDS`): the calls reader looks whole
+    columns of clocks up in the same two tables.
+    """
+    minutes = CLOCK_MINUTES.get(text[:5])
+    seconds = CLOCK_SECONDS.get(text[5:])
+    if minutes is None or seconds is None:
         return None
-    return day * SECONDS_PER_DAY + secs
+    return minutes + seconds
 
 
 def parse_month(text: str) -> str | None:
@@ -177,6 +179,48 @@ def parse_month(text: str) -> str | None:
     if m is None or int(m[1]) < 1 or not 1 <= int(m[2]) <= 12:
         return None
     return text
+
+
+# -- fields as text ---------------------------------------------------------------------
+
+
+def format_fen(fen: int) -> str:
+    """2550 → ``'25.50'``; never a float on the way."""
+    sign = "-" if fen < 0 else ""
+    q, r = divmod(abs(fen), 100)
+    return f"{sign}{q}.{r:02d}"
+
+
+def format_moment(moment: int) -> str:
+    """Seconds since 0001-01-01 00:00:00 → ``YYYY-MM-DD HH:MM:SS``."""
+    day, secs = divmod(moment, SECONDS_PER_DAY)
+    h, rem = divmod(secs, 3600)
+    mi, s = divmod(rem, 60)
+    return f"{date.fromordinal(day).isoformat()} {h:02d}:{mi:02d}:{s:02d}"
+
+
+def _month_of_day(day: int) -> str:
+    d = date.fromordinal(day)
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+_MONTHS: Memo[int, str] = Memo(_month_of_day)
+"""Day number → its month ``YYYY-MM``."""
+
+
+def month_of(moment: int) -> str:
+    """The calendar month ``YYYY-MM`` that ``moment`` falls in."""
+    return _MONTHS[moment // SECONDS_PER_DAY]
+
+
+def format_duration(seconds: int) -> str:
+    """``3725`` → ``'1:02:05'``, ``259201`` → ``'72:00:01'``: hours, minutes, seconds.
+
+    The same in every language (no unit letters to translate).
+    """
+    h, rem = divmod(seconds, 3600)
+    mi, s = divmod(rem, 60)
+    return f"{h}:{mi:02d}:{s:02d}"
 
 
 # -- what an operator types ---------------------------------------------------------------
@@ -283,8 +327,6 @@ def validate_moment(text: str, day: int | None = None) -> int:
 
 def validate_end(text: str, start: int) -> int:
     """The end of a call: a moment (or a time on the start's day) not before ``start``."""
-    from telbill.rules.records import format_moment
-
     end = validate_moment(text, start // SECONDS_PER_DAY)
     if end < start:
         raise ValidationError("menu.error.end_before_start", end=format_moment(end), start=format_moment(start))

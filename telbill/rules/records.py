@@ -1,82 +1,29 @@
-"""The records telbill holds: subscribers, call records, and how their fields are written."""
+"""The records telbill holds, subscribers and call records, and how a line of a data file becomes one
+(a field's format: :mod:`telbill.rules.fields`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from enum import Enum
 
 from telbill.lists.linked import Linked
-from telbill.rules.fields import SECONDS_PER_DAY
-
-
-class CallClass(str, Enum):
-    """The class of a call, decided by the dialled number."""
-
-    LOCAL = "local"
-    DOMESTIC = "domestic"
-    INTERNATIONAL = "international"
-
-
-def classify(callee: str) -> CallClass:
-    """``00…`` international, other ``0…`` domestic long distance, else local."""
-    if callee.startswith("00"):
-        return CallClass.INTERNATIONAL
-    if callee.startswith("0"):
-        return CallClass.DOMESTIC
-    return CallClass.LOCAL
-
-
-class AnomalyCode(str, Enum):
-    """Why a call record is set aside, in the order the checks are made."""
-
-    MALFORMED = "malformed"
-    END_BEFORE_START = "end-before-start"
-    UNKNOWN_CALLER = "unknown-caller"
-    TOO_LONG = "too-long"
-    OVERLAP = "overlap"
-
-
-# -- fields as text ---------------------------------------------------------------
-
-
-def format_fen(fen: int) -> str:
-    """2550 → ``'25.50'``; never a float on the way."""
-    sign = "-" if fen < 0 else ""
-    q, r = divmod(abs(fen), 100)
-    return f"{sign}{q}.{r:02d}"
-
-
-def format_moment(moment: int) -> str:
-    """Seconds (as from :func:`parse_moment`) → ``YYYY-MM-DD HH:MM:SS``."""
-    day, secs = divmod(moment, SECONDS_PER_DAY)
-    h, rem = divmod(secs, 3600)
-    mi, s = divmod(rem, 60)
-    return f"{date.fromordinal(day).isoformat()} {h:02d}:{mi:02d}:{s:02d}"
-
-
-_month_cache: dict[int, str] = {}
-
-
-def month_of(moment: int) -> str:
-    """The calendar month ``YYYY-MM`` that ``moment`` falls in."""
-    day = moment // SECONDS_PER_DAY
-    month = _month_cache.get(day)
-    if month is None:
-        d = date.fromordinal(day)
-        month = _month_cache[day] = f"{d.year:04d}-{d.month:02d}"
-    return month
-
-
-def format_duration(seconds: int) -> str:
-    """``3725`` → ``'1:02:05'``, ``259201`` → ``'72:00:01'``: hours, minutes, seconds.
-
-    The same in every language (no unit letters to translate).
-    """
-    h, rem = divmod(seconds, 3600)
-    mi, s = divmod(rem, 60)
-    return f"{h}:{mi:02d}:{s:02d}"
-
+from telbill.rules.fields import (
+    MAX_NAME_CHARS,
+    SECONDS_PER_DAY,
+    clock_shaped,
+    date_shaped,
+    format_fen,
+    format_moment,
+    is_phone,
+    money_problem,
+    month_of,
+    name_problem,
+    parse_clock,
+    parse_date,
+    parse_money,
+    split_fields,
+)
+from telbill.rules.rating import CallClass, classify
+from telbill.text.display import quote
 
 # -- records ---------------------------------------------------------------------
 
@@ -118,7 +65,7 @@ class Call(Linked):
     callee: str
     """The dialled number."""
     start: int
-    """Start, in seconds since 0001-01-01 00:00:00 local time."""
+    """Start, in seconds since 0001-01-01 00:00:00 local time (:func:`~telbill.rules.fields.format_moment`)."""
     end: int
     """End, same scale."""
     line_no: int | None = None
@@ -146,3 +93,52 @@ class Call(Linked):
         if self.raw is not None:
             return self.raw
         return f"{self.caller}  {self.callee}  {format_moment(self.start)}  {format_moment(self.end)}"
+
+
+# -- a line's fields as a record ----------------------------------------------------------------
+
+
+def parse_user(text: str) -> tuple[User | None, str, dict[str, object]]:
+    """Parse a comment-free users line: ``(user, '', {})`` or ``(None, key, params)``."""
+    parts = split_fields(text)
+    if len(parts) < 4:
+        return None, "users.fields", {"count": len(parts), "value": quote(text)}
+    phone, rent, feature = parts[0], parts[-2], parts[-1]
+    if not is_phone(phone):
+        return None, "users.phone", {"value": quote(phone)}
+    name = " ".join(parts[1:-2])
+    problem = name_problem(name)
+    if problem is not None:
+        return None, problem, {"value": quote(name), "limit": MAX_NAME_CHARS}
+    for label, value in (("rent", rent), ("feature", feature)):
+        why = money_problem(value)
+        if why is not None:
+            return None, f"{label}.{why.split('.')[1]}", {"value": quote(value)}
+    return User(phone, name, parse_money(rent), parse_money(feature)), "", {}
+
+
+CallFields = tuple[str, str, int, int]
+"""A record's caller, callee, start and end (seconds)."""
+
+
+def parse_call_fields(parts: list[str]) -> tuple[CallFields | None, str, dict[str, object]]:
+    """Rule 1 (``malformed``): parse the fields of one calls line, as :func:`~telbill.rules.fields.split_fields`
+    separates them: ``(fields, '', {})`` or ``(None, key, params)``."""
+    if len(parts) != 6:
+        return None, "calls.fields", {"count": len(parts)}
+    caller, callee, d1, t1, d2, t2 = parts
+    for label, number in (("caller", caller), ("callee", callee)):
+        if not is_phone(number):
+            return None, f"calls.{label}", {"value": quote(number)}
+    moments = []
+    for day_text, clock_text in ((d1, t1), (d2, t2)):
+        day = parse_date(day_text)
+        if day is None:
+            key = "calls.date" if date_shaped(day_text) else "calls.date_format"
+            return None, key, {"value": quote(day_text)}
+        secs = parse_clock(clock_text)
+        if secs is None:
+            key = "calls.time" if clock_shaped(clock_text) else "calls.time_format"
+            return None, key, {"value": quote(clock_text)}
+        moments.append(day * SECONDS_PER_DAY + secs)
+    return (caller, callee, moments[0], moments[1]), "", {}

@@ -1,61 +1,117 @@
-"""Setting anomalous call records aside (异常话单), in the order of SPEC §3."""
+"""Setting call records aside (SPEC §3): the rules, once, for every engine.
+
+A record that can be read is set aside for the first of these that applies:
+rule 2 ``end-before-start``, rule 3 ``unknown-caller``, rule 4 ``too-long``
+(:func:`reason_alone`: what a record breaks alone), rule 5 ``overlap`` (among
+the records left, two of one caller at one time: :func:`sweep`). Rule 1,
+``malformed``, is the reader's (:func:`telbill.files.callreader.parse_call_fields`).
+
+No rule ever looks at two callers together, so every engine hands the rules
+one caller's records at a time, as columns (starts and ends in seconds, in file
+order, and whether the caller is a subscriber), and gets back which of them
+are set aside and why (:func:`screen`): the batch's parts, the menu's held data,
+a partition of callers on another machine. An engine that reads the records as
+they come, many callers mixed, follows them with :class:`StartOrder` (rules 2
+to 4 at once, and the start-order test that tells which callers need the
+sweep at all).
+
+The details of an anomaly (:func:`detail`) and the record of a call set aside
+(:class:`SetAside`) are made here too. Nothing here reads or writes a file.
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Container, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
 from itertools import accumulate, compress, count, islice
-from operator import add, and_, attrgetter, eq, ge, gt, le, lt, not_, or_, sub
-from typing import Any
+from operator import add, eq, ge, gt, le, lt, not_, or_, sub
 
-from telbill.files.callreader import BadCall
-from telbill.files.loader import paused_gc
+from telbill.errors import Problem
 from telbill.lists.linked import LinkedList
-from telbill.rules.fields import MAX_SECONDS as MAX_SECONDS
-from telbill.rules.records import AnomalyCode, Call, format_duration, format_moment
+from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment
+from telbill.rules.records import Call
+from telbill.speed import paused_gc
+
+MAX_SECONDS = 3 * SECONDS_PER_DAY
+"""The longest call billed: one over three days is set aside (``too-long``); exactly three days is fine."""
 
 
-@dataclass(slots=True)
-class Anomaly:
-    """A call record that is not billed, and the first reason that applies."""
+class AnomalyCode(str, Enum):
+    """Why a call record is set aside, in the order the rules are checked."""
 
-    code: AnomalyCode
-    line_no: int | None
-    """Line in calls.txt; ``None`` for a record not yet saved."""
-    raw: str
-    """The record's text."""
-    key: str
-    """Message key of the detail."""
-    params: dict[str, object] = field(default_factory=dict)
-    call: Call | None = None
-    """The record, when it could be read."""
+    MALFORMED = "malformed"
+    END_BEFORE_START = "end-before-start"
+    UNKNOWN_CALLER = "unknown-caller"
+    TOO_LONG = "too-long"
+    OVERLAP = "overlap"
 
 
-@dataclass(slots=True)
-class Screening:
-    """Every record, either valid (to be billed) or set aside."""
+# -- the rules, on columns ----------------------------------------------------------------
 
-    valid: LinkedList[Call]
-    """The calls to bill, in file order."""
-    anomalies: list[Anomaly]
-    """The records set aside, in file order."""
-
-    def counts(self) -> dict[AnomalyCode, int]:
-        """How many records each code set aside (every code present, maybe 0)."""
-        return code_counts(self.anomalies)
+Verdict = tuple[int, AnomalyCode, int]
+"""Of a record set aside: its position among its caller's records, the code, and the
+position of the record it overlaps (``-1`` for the other codes)."""
 
 
-def code_counts(anomalies: Iterable[Anomaly]) -> dict[AnomalyCode, int]:
-    """How many of ``anomalies`` each code set aside (every code present, maybe 0)."""
-    counts = {code: 0 for code in AnomalyCode}
-    for anomaly in anomalies:
-        counts[anomaly.code] += 1
-    return counts
+def reason_alone(seconds: int, known: bool) -> AnomalyCode | None:
+    """Rules 2 to 4, in their order: what a record lasting ``seconds`` breaks alone, if
+    anything (``known``: its caller is a subscriber)."""
+    if seconds < 0:
+        return AnomalyCode.END_BEFORE_START
+    if not known:
+        return AnomalyCode.UNKNOWN_CALLER
+    if seconds > MAX_SECONDS:
+        return AnomalyCode.TOO_LONG
+    return None
 
 
-_START = attrgetter("start")
-_END = attrgetter("end")
+def thresholds(starts: Sequence[int], ends: Sequence[int]) -> list[int]:
+    """Rule 5's start-order test: for each record (none ending before it starts), the
+    earliest start the caller's next record may have for the two to follow one
+    another with no clash: ``max(end, start + 1)``. A caller whose records each start
+    at or after the threshold of the record before has no overlap, in any order."""
+    return list(map(add, ends, map(eq, ends, starts)))
+
+
+class StartOrder:
+    """Follows each caller's records in file order as they are read, many callers mixed:
+    rules 2 to 4 (:func:`reason_alone`), and rule 5's start-order test
+    (:func:`thresholds`) for the records left. A caller who fails it is
+    :attr:`unordered`: only such callers' records need :func:`sweep`.
+
+    ``phones``: the subscribers' numbers (a caller not among them breaks rule 3);
+    ``None`` when they are not known yet: every caller counts as one here, and
+    :func:`screen_as_read` applies rule 3 later.
+    """
+
+    __slots__ = ("next_start", "unknown", "unordered")
+
+    def __init__(self, phones: Iterable[str] | None = None) -> None:
+        self.next_start: dict[str, int] = dict.fromkeys(phones, 0) if phones is not None else {}
+        """Per caller: the threshold of its last record followed."""
+        self.unknown: int | None = None if phones is not None else 0
+        """What :attr:`next_start` gives for a caller not in it: ``None`` means unknown."""
+        self.unordered: set[str] = set()
+
+    def follow(self, callers: Sequence[str], starts: Sequence[int],
+               ends: Sequence[int]) -> list[tuple[int, AnomalyCode]]:
+        """The next records, as columns; returns (position, code) of those that rules 2 to 4
+        set aside, in order (the others are followed)."""
+        aside: list[tuple[int, AnomalyCode]] = []
+        next_start, unordered, unknown = self.next_start, self.unordered, self.unknown
+        get = next_start.get
+        for i, caller, start, seconds, after in zip(count(), callers, starts, map(sub, ends, starts),
+                                                     thresholds(starts, ends)):
+            earliest = get(caller, unknown)
+            if earliest is None or not 0 <= seconds <= MAX_SECONDS:
+                aside.append((i, reason_alone(seconds, earliest is not None)))  # type: ignore[arg-type]
+            elif start >= earliest:
+                next_start[caller] = after
+            else:
+                unordered.add(caller)
+        return aside
 
 
 def clashing(starts: list[int], ends: list[int]) -> Iterator[tuple[int, int]]:
@@ -85,7 +141,7 @@ def clashing(starts: list[int], ends: list[int]) -> Iterator[tuple[int, int]]:
         if e <= f:
             if not grow:
                 grow = [0, *compress(range(1, n), map(gt, islice(ends, 1, None), top))]
-                grow_ends = list(map(ends.__getitem__, grow))
+                grow_ends = [ends[i] for i in grow]
             start = starts[e]
             partner = bisect_left(starts, start)  # the first record with this start
             j = grow[bisect_right(grow_ends, start)] if grow_ends[-1] > start else e
@@ -104,9 +160,8 @@ def clean_ends(starts: Sequence[int], ends: Sequence[int]) -> tuple[int, int]:
     order before (after) every other: only records ``k`` to ``m - 1`` need sorting and
     sweeping (:func:`clashing` gives the same clashes among them).
 
-    The records before ``k`` follow one another (each starts after the one before
-    started and not before it ended: :class:`~telbill.files.callreader.StartOrder`) and
-    every later one starts after the last of them started and ended; the records
+    The records before ``k`` follow one another (the start-order test, :func:`thresholds`)
+    and every later one starts after the last of them started and ended; the records
     from ``m`` on follow one another and the first of them starts after every record
     before it started and ended. Both hold for all smaller ``k`` and all larger ``m``,
     so the largest ``k`` and the smallest ``m`` are found over whole columns.
@@ -114,227 +169,209 @@ def clean_ends(starts: Sequence[int], ends: Sequence[int]) -> tuple[int, int]:
     n = len(starts)
     if n < 2:
         return n, n
-    thresholds = list(map(add, ends, map(eq, ends, starts)))  # max(end, start + 1)
-    follows = list(map(ge, islice(starts, 1, None), thresholds))  # follows[i]: record i + 1 follows record i
+    after = thresholds(starts, ends)
+    follows = list(map(ge, islice(starts, 1, None), after))  # follows[i]: record i + 1 follows record i
     chain = next(compress(count(1), map(not_, follows)), n)  # records [:chain] follow one another
     lows = list(accumulate(reversed(starts), min))
     lows.reverse()  # lows[j]: the earliest start from record j on
-    k = next(compress(count(), map(lt, islice(lows, 1, chain), thresholds)), chain - 1) if chain < n else n
+    k = next(compress(count(), map(lt, islice(lows, 1, chain), after)), chain - 1) if chain < n else n
     if k == n:
         return n, n
     tail = n - next(compress(count(), map(not_, reversed(follows))), n - 1) - 1  # records [tail:] follow one another
     first = max(k, tail, 1)
-    highs = list(accumulate(thresholds, max))  # highs[i]: the latest threshold of records 0 to i
+    highs = list(accumulate(after, max))  # highs[i]: the latest threshold of records 0 to i
     m = next(compress(count(first), map(ge, islice(starts, first, None), islice(highs, first - 1, None))), n)
     return k, m
 
 
-def _sweep(group: Sequence[Call] | LinkedList[Call], clashes: dict[int, tuple[Call, Call]]) -> None:
-    """Sort one caller's records by start (with the linked list's stable sort, unless they
-    are in start order already); note each clash as ``id -> (record, partner)`` (see
-    :func:`clashing`). Only the records between the ones :func:`clean_ends` finds
-    clean are sorted and swept."""
-    if len(group) < 2:
-        return
-    items = list(group)
-    starts = list(map(_START, items))
-    k, m = clean_ends(starts, list(map(_END, items)))
+def sweep(starts: Sequence[int], ends: Sequence[int]) -> list[tuple[int, int]]:
+    """Rule 5 among one caller's records (given in file order; none that rules 2 to 4
+    set aside): ``(i, partner)`` for each record that overlaps another, ``partner``
+    the first record in start order it clashes with (see :func:`clashing`).
+
+    Only the records between the clean ends (:func:`clean_ends`) are looked at; they
+    are put in start order with the linked list's stable sort (records with one start
+    stay in file order), unless they are in it already.
+    """
+    k, m = clean_ends(starts, ends)
     if m - k < 2:
-        return
-    items, starts = items[k:m], starts[k:m]
-    if not all(map(le, starts, islice(starts, 1, None))):
-        linked = LinkedList(items)
-        linked.sort(key=_START)
-        items = list(linked)
-        starts = list(map(_START, items))
-    for i, partner in clashing(starts, list(map(_END, items))):
-        call = items[i]
-        clashes[id(call)] = (call, items[partner])
+        return []
+    order: Sequence[int] = range(k, m)
+    if not all(map(le, islice(starts, k, m - 1), islice(starts, k + 1, m))):
+        linked = LinkedList(order)
+        linked.sort(key=starts.__getitem__)
+        order = list(linked)
+    return [(order[i], order[partner]) for i, partner in
+            clashing([starts[i] for i in order], [ends[i] for i in order])]
 
 
-def screen_calls(
-    calls: LinkedList[Call],
-    phones: Iterable[str],
-    malformed: Iterable[BadCall] = (),
-) -> Screening:
-    """Split records into valid calls and anomalies; each record gets one reason.
-
-    ``phones`` are the subscribers' numbers (any iterable of them). One pass
-    gives the first four reasons, groups the other records per caller, and
-    follows each caller's records in list order: as long as each starts after
-    the previous one started and after every earlier one ended, that caller has
-    no overlap and its records need no sorting. Only the groups where that fails
-    (records out of start order, or a clash) are sorted with the linked list's
-    sort and swept (:func:`_sweep`). A last pass puts the valid calls and the anomalies in list
-    order, with the malformed records among them by line number.
-    """
-    with paused_gc():
-        flagged: dict[int, Anomaly] = {}
-        # caller -> [previous start, latest end, its records in list order...]; a
-        # subscriber's number is a key from the start, so one lookup also tells
-        # whether the caller is known.
-        table: dict[str, list[Any]] = {phone: [-1, -1] for phone in phones}
-        unsorted: set[str] = set()  # callers whose records need the full sweep
-        state_of = table.get
-        longest = MAX_SECONDS
-        for call in calls:
-            start = call.start
-            end = call.end
-            duration = end - start
-            if duration < 0:
-                flagged[id(call)] = _end_before_start(call)
-                continue
-            seen = state_of(call.caller)
-            if seen is None:
-                flagged[id(call)] = _unknown_caller(call)
-            elif duration > longest:
-                flagged[id(call)] = _too_long(call)
-            else:
-                if start > seen[0] and start >= seen[1]:
-                    seen[0] = start
-                    seen[1] = end  # end >= start >= every earlier end
-                else:
-                    unsorted.add(call.caller)
-                seen.append(call)
-        if unsorted:
-            clashes: dict[int, tuple[Call, Call]] = {}
-            for caller in unsorted:
-                _sweep(table[caller][2:], clashes)
-            for key, (call, partner) in clashes.items():
-                flagged[key] = _overlap(call, partner)
-        del table
-        valid: LinkedList[Call] = LinkedList()
-        anomalies: list[Anomaly] = []
-        valid.extend(_in_order(calls, flagged, malformed, anomalies))
-    return Screening(valid, anomalies)
+def screen(starts: Sequence[int], ends: Sequence[int], known: bool) -> list[Verdict]:
+    """Rules 2 to 5 among one caller's records, given in file order as columns
+    (``known``: the caller is a subscriber): the records set aside, by position."""
+    verdicts: list[Verdict] = []
+    durations = list(map(sub, ends, starts))
+    if not known or min(durations, default=0) < 0 or max(durations, default=0) > MAX_SECONDS:
+        for i, seconds in enumerate(durations):
+            code = reason_alone(seconds, known)
+            if code is not None:
+                verdicts.append((i, code, -1))
+    if not known:
+        return verdicts
+    left: Sequence[int] = range(len(starts))
+    if verdicts:
+        taken = {i for i, _, _ in verdicts}
+        left = [i for i in left if i not in taken]
+        starts, ends = [starts[i] for i in left], [ends[i] for i in left]
+    clashes = sweep(starts, ends)
+    if clashes:
+        verdicts.extend((left[i], AnomalyCode.OVERLAP, left[partner]) for i, partner in clashes)
+        verdicts.sort()
+    return verdicts
 
 
-def screen_caller(records: Sequence[Call], known: bool) -> list[Anomaly]:
-    """The anomalies among one caller's records, given in file order, exactly as
-    :func:`screen_calls` finds them among all records (the rules never look at
-    two callers together). ``known``: the caller is a subscriber."""
-    flagged: dict[int, Anomaly] = {}
-    _screen_group(list(records), known, flagged)
-    return list(flagged.values())
+# -- the details --------------------------------------------------------------------------
+
+Moment = Callable[[int], str]
+"""Formats seconds as ``YYYY-MM-DD HH:MM:SS`` (:func:`~telbill.rules.fields.format_moment`,
+or a memo of it)."""
 
 
-def screen_by_caller(groups: dict[str, list[Call]], phones: Collection[str]) -> dict[int, Anomaly]:
-    """``id(record) → anomaly`` for every record set aside, from each caller's records in file order.
+def detail(code: AnomalyCode, caller: str, start: int, end: int,
+           partner: tuple[int | None, int, int] | None = None,
+           moment: Moment = format_moment) -> tuple[str, dict[str, object]]:
+    """The message key and values that say why a record was set aside (all codes but
+    ``malformed``, whose detail is the reader's). ``partner``: the line, start and end
+    of the record an overlapping one clashes with."""
+    if code is AnomalyCode.OVERLAP:
+        assert partner is not None
+        line, partner_start, partner_end = partner
+        return "anomaly.overlap", {"line": line if line is not None else "-", "start": moment(partner_start),
+                                   "end": moment(partner_end)}
+    if code is AnomalyCode.END_BEFORE_START:
+        return "anomaly.end_before_start", {"start": moment(start), "end": moment(end)}
+    if code is AnomalyCode.UNKNOWN_CALLER:
+        return "anomaly.unknown_caller", {"caller": caller}
+    seconds = end - start
+    return "anomaly.too_long", {"duration": format_duration(seconds), "seconds": seconds}
 
-    The same result as :func:`screen_calls`, one caller at a time: the columns of a
-    caller's records are compared with ``map``; only a caller whose records are not
-    in start order one after another is swept (:func:`_sweep`).
-    """
-    flagged: dict[int, Anomaly] = {}
+
+# -- the records set aside ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SetAside(Problem):
+    """A call record set aside: its line, and the anomaly that is its reason (the first that applies)."""
+
+    code: AnomalyCode = AnomalyCode.MALFORMED
+    call: Call | None = None
+    """The record, when it could be read."""
+
+
+def set_aside(call: Call, code: AnomalyCode, partner: Call | None = None) -> SetAside:
+    """The record of ``call`` set aside for ``code`` (``partner``: the record it overlaps)."""
+    other = None if partner is None else (partner.line_no, partner.start, partner.end)
+    key, params = detail(code, call.caller, call.start, call.end, other)
+    return SetAside(call.line_no, call.text(), key, params, code=code, call=call)
+
+
+@dataclass(slots=True)
+class Screening:
+    """Every record, either valid (to be billed) or set aside."""
+
+    valid: LinkedList[Call]
+    """The calls to bill, in list order."""
+    set_aside: list[SetAside]
+    """The records set aside, in file order."""
+
+    def counts(self) -> dict[AnomalyCode, int]:
+        """How many records each code set aside (every code present, maybe 0)."""
+        return code_counts(self.set_aside)
+
+
+def code_counts(records: Iterable[SetAside]) -> dict[AnomalyCode, int]:
+    """How many of ``records`` each code set aside (every code present, maybe 0)."""
+    counts = {code: 0 for code in AnomalyCode}
+    for record in records:
+        counts[record.code] += 1
+    return counts
+
+
+# -- call records held as objects ------------------------------------------------------------
+
+
+def screen_caller(records: Sequence[Call], known: bool) -> list[SetAside]:
+    """The records set aside among one caller's, given in file order (``known``: the caller
+    is a subscriber)."""
+    if not records:
+        return []
+    verdicts = screen([c.start for c in records], [c.end for c in records], known)
+    return [set_aside(records[i], code, records[partner] if partner >= 0 else None) for i, code, partner in verdicts]
+
+
+def screen_by_caller(groups: dict[str, list[Call]], phones: Container[str]) -> dict[int, SetAside]:
+    """``id(record) → its record set aside`` for every record set aside, from each caller's
+    records in file order."""
+    aside: dict[int, SetAside] = {}
     with paused_gc():
         for caller, records in groups.items():
-            _screen_group(records, caller in phones, flagged)
-    return flagged
+            aside.update((id(found.call), found) for found in screen_caller(records, caller in phones))
+    return aside
 
 
-def screen_as_read(groups: dict[str, list[Call]], phones: Collection[str], odd_lengths: Iterable[Call],
-                   unordered: Container[str]) -> dict[int, Anomaly]:
-    """:func:`screen_by_caller` for records as the loader found them (``groups`` in file
-    order; see :attr:`telbill.files.loader.CallsFile.odd_lengths` and ``unordered``): only
-    the callers who are no subscriber, and those whose records are not in start order,
-    are screened record by record; of every other caller, just the records of
-    ``odd_lengths`` are set aside (rule 2 or 4), the others are billed."""
-    flagged: dict[int, Anomaly] = {}
+def screen_as_read(groups: dict[str, list[Call]], phones: Collection[str], alone: Iterable[Call],
+                   unordered: Container[str]) -> dict[int, SetAside]:
+    """:func:`screen_by_caller` for records as a :class:`StartOrder` without the subscribers
+    followed them (see :attr:`telbill.files.loader.CallsFile.set_aside_alone` and
+    ``unordered``): only the callers who are no subscriber, and those who failed the
+    start-order test, are screened whole; of every other caller, just the records
+    ``alone`` (rules 2 and 4) are set aside, the others are billed."""
+    aside: dict[int, SetAside] = {}
     with paused_gc():
         for caller, records in groups.items():
             known = caller in phones
             if not known or caller in unordered:
-                _screen_group(records, known, flagged)
-        for call in odd_lengths:
-            if id(call) not in flagged and call.caller in phones:
-                flagged[id(call)] = _end_before_start(call) if call.end < call.start else _too_long(call)
-    return flagged
+                aside.update((id(found.call), found) for found in screen_caller(records, known))
+        for call in alone:
+            if id(call) not in aside and call.caller in phones:
+                code = reason_alone(call.end - call.start, True)
+                assert code is not None
+                aside[id(call)] = set_aside(call, code)
+    return aside
 
 
-def _screen_group(records: list[Call], known: bool, flagged: dict[int, Anomaly]) -> None:
-    if not records:
-        return
-    if not known:
-        for call in records:
-            if call.end < call.start:
-                flagged[id(call)] = _end_before_start(call)
-            else:
-                flagged[id(call)] = _unknown_caller(call)
-        return
-    starts = list(map(_START, records))
-    ends = list(map(_END, records))
-    durations = list(map(sub, ends, starts))
-    if min(durations) < 0 or max(durations) > MAX_SECONDS:
-        fine = list(map(and_, map((0).__le__, durations), map(MAX_SECONDS.__ge__, durations)))
-        for i in compress(range(len(records)), map(not_, fine)):
-            call, duration = records[i], durations[i]
-            flagged[id(call)] = _end_before_start(call) if duration < 0 else _too_long(call)
-        records = list(compress(records, fine))
-        starts = list(compress(starts, fine))
-        ends = list(compress(ends, fine))
-    if all(map(lt, starts, islice(starts, 1, None))) and all(map(le, ends, islice(starts, 1, None))):
-        return  # each starts after the previous one started and ended: no clash
-    clashes: dict[int, tuple[Call, Call]] = {}
-    _sweep(records, clashes)
-    for key, (call, partner) in clashes.items():
-        flagged[key] = _overlap(call, partner)
+def screen_calls(calls: LinkedList[Call], phones: Container[str], malformed: Iterable[SetAside] = ()) -> Screening:
+    """Split records into valid calls and records set aside; each record gets one reason.
 
-
-def _overlap(call: Call, partner: Call) -> Anomaly:
-    return Anomaly(AnomalyCode.OVERLAP, call.line_no, call.text(), "anomaly.overlap",
-                   {"line": partner.line_no if partner.line_no is not None else "-",
-                    "start": format_moment(partner.start), "end": format_moment(partner.end)}, call)
-
-
-def _end_before_start(call: Call) -> Anomaly:
-    return Anomaly(AnomalyCode.END_BEFORE_START, call.line_no, call.text(), "anomaly.end_before_start",
-                   {"start": format_moment(call.start), "end": format_moment(call.end)}, call)
-
-
-def _unknown_caller(call: Call) -> Anomaly:
-    return Anomaly(AnomalyCode.UNKNOWN_CALLER, call.line_no, call.text(), "anomaly.unknown_caller",
-                   {"caller": call.caller}, call)
-
-
-def _too_long(call: Call) -> Anomaly:
-    duration = call.end - call.start
-    return Anomaly(AnomalyCode.TOO_LONG, call.line_no, call.text(), "anomaly.too_long",
-                   {"duration": format_duration(duration), "seconds": duration}, call)
-
-
-def malformed_anomaly(bad: BadCall) -> Anomaly:
-    """The anomaly of a record line that could not be read."""
-    return _from_bad(bad)
-
-
-def _in_order(
-    calls: Iterable[Call],
-    flagged: dict[int, Anomaly],
-    malformed: Iterable[BadCall],
-    anomalies: list[Anomaly],
-) -> Iterator[Call]:
-    """The valid calls in list order; the anomalies go to ``anomalies`` in the same order."""
-    bad = iter(malformed)
-    next_bad = next(bad, None)
-    bad_line = next_bad.line_no if next_bad is not None else None
-    get = flagged.get
+    ``calls`` are read records in list order (grouped by caller here, each caller's in
+    that order); ``malformed`` the lines that could not be read, placed among the
+    others by line number.
+    """
+    groups: dict[str, list[Call]] = {}
     for call in calls:
-        if bad_line is not None:
-            position = call.line_no
-            if position is not None and bad_line < position:
-                while next_bad is not None and next_bad.line_no < position:
-                    anomalies.append(_from_bad(next_bad))
-                    next_bad = next(bad, None)
-                bad_line = next_bad.line_no if next_bad is not None else None
-        anomaly = get(id(call))
-        if anomaly is None:
+        groups.setdefault(call.caller, []).append(call)
+    aside = screen_by_caller(groups, phones)
+    valid: LinkedList[Call] = LinkedList()
+    records: list[SetAside] = []
+    valid.extend(_in_order(calls, aside, malformed, records))
+    return Screening(valid, records)
+
+
+def _in_order(calls: Iterable[Call], aside: dict[int, SetAside], malformed: Iterable[SetAside],
+              records: list[SetAside]) -> Iterator[Call]:
+    """The valid calls in list order; the records set aside go to ``records`` in the same
+    order, with the malformed ones among them by line number."""
+    later = iter(malformed)
+    next_malformed = next(later, None)
+    for call in calls:
+        position = call.line_no
+        while next_malformed is not None and position is not None and (next_malformed.line_no or 0) < position:
+            records.append(next_malformed)
+            next_malformed = next(later, None)
+        found = aside.get(id(call))
+        if found is None:
             yield call
         else:
-            anomalies.append(anomaly)
-    while next_bad is not None:
-        anomalies.append(_from_bad(next_bad))
-        next_bad = next(bad, None)
-
-
-def _from_bad(bad: BadCall) -> Anomaly:
-    return Anomaly(AnomalyCode.MALFORMED, bad.line_no, bad.raw, bad.key, bad.params)
+            records.append(found)
+    while next_malformed is not None:
+        records.append(next_malformed)
+        next_malformed = next(later, None)

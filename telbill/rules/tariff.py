@@ -6,10 +6,13 @@ import re
 import tomllib
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from telbill.errors import TariffError
-from telbill.rules.records import CallClass
 from telbill.text.display import quote
+
+if TYPE_CHECKING:  # the class of a call is decided in rating, which reads the tariff
+    from telbill.rules.rating import CallClass
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +29,7 @@ class Rate:
     """Price of each started step, in fen."""
 
     def fee(self, seconds: int) -> int:
-        """Fee in fen for a call of ``seconds``: 0 for 0 s, else first + ceil(rest/step) steps."""
+        """Fee in fen for a call of ``seconds``: 0 for 0 s, else first + ceil(rest/step) steps (SPEC §2)."""
         if seconds <= 0:
             return 0
         rest = seconds - self.first_seconds
@@ -37,7 +40,7 @@ class Rate:
 
 @dataclass(frozen=True, slots=True)
 class Tariff:
-    """One rate per call class."""
+    """One rate per call class (its fields are named as the classes' values)."""
 
     local: Rate
     domestic: Rate

@@ -7,10 +7,9 @@ from pathlib import Path
 
 from telbill.constants import DataKind
 from telbill.errors import ValidationError
-from telbill.lists.linked import LinkedList
 from telbill.rules.fields import validate_phone
 from telbill.rules.records import Call
-from telbill.rules.screening import Anomaly, screen_calls
+from telbill.rules.screening import SetAside, screen_caller
 from telbill.session._loaded import Loaded
 from telbill.store.keeper import writable_problem
 from telbill.text.i18n import Tr
@@ -30,12 +29,12 @@ def validate_out_path(text: str) -> Path:
 class AnomalyError(ValidationError):
     """A new or changed call record would be set aside at billing (not confirmed)."""
 
-    def __init__(self, anomaly: Anomaly) -> None:
+    def __init__(self, anomaly: SetAside) -> None:
         super().__init__("menu.error.anomaly", code=anomaly.code.value)
         self.anomaly = anomaly
 
     def render(self, tr: Tr) -> str:
-        reason = tr(self.anomaly.key, **self.anomaly.params)
+        reason = self.anomaly.reason(tr)
         return tr(self.key, code=tr(f"code.{self.anomaly.code.value}"), reason=reason)
 
     def __str__(self) -> str:
@@ -85,16 +84,15 @@ class Checks:
         states = self.loaded.states
         self.loaded.keeper.check_writable(kinds or tuple(DataKind), {k: state.fmt for k, state in states.items()})
 
-    def anomaly_for(self, call: Call, replacing: Call | None = None) -> Anomaly | None:
+    def anomaly_for(self, call: Call, replacing: Call | None = None) -> SetAside | None:
         """Why a new or changed ``call`` would be set aside at billing, or ``None``."""
         held = self.loaded.held_calls
         probe = replace(call, line_no=replacing.line_no if replacing is not None else None)
         group = [c for c in held.of(call.caller) if c is not replacing]
         group.append(probe)
         group.sort(key=lambda c: c.line_no if c.line_no is not None else len(held.lines) + 1)
-        known = [call.caller] if call.caller in self.loaded.held_users.by_phone else []
-        result = screen_calls(LinkedList(group), known)
-        found = next((a for a in result.anomalies if a.call is probe), None)
+        known = call.caller in self.loaded.held_users.by_phone
+        found = next((a for a in screen_caller(group, known) if a.call is probe), None)
         if found is not None:
             found.call = call
         return found

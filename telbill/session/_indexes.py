@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from telbill.rules.billing import MonthSums, month_sums
-from telbill.rules.fields import SECONDS_PER_DAY
-from telbill.rules.records import Call, CallClass, classify, month_of
+from telbill.rules.fields import SECONDS_PER_DAY, month_of
+from telbill.rules.rating import CallClass, Rating, classify
+from telbill.rules.records import Call
 from telbill.rules.tariff import Tariff
 
 
@@ -106,7 +107,7 @@ class SumsByMonth:
     change, to :func:`~telbill.rules.billing.month_sums` of all of them."""
 
     def __init__(self, tariff: Tariff) -> None:
-        self.tariff = tariff
+        self.rating = Rating(tariff)
         self._months: dict[str, MonthSums] | None = None
 
     @property
@@ -118,7 +119,7 @@ class SumsByMonth:
         """Every billed month's sums (not to be changed), made now of the records ``valid`` gives
         if they are not made yet."""
         if self._months is None:
-            self._months = month_sums(valid(), self.tariff)
+            self._months = month_sums(valid(), self.rating)
         return self._months
 
     def forget(self) -> None:
@@ -137,7 +138,7 @@ class SumsByMonth:
             long_sums.pop(caller, None)
             if not local_sums and not long_sums:
                 del months[month]
-        for month, (local_sums, long_sums) in month_sums(valid, self.tariff).items():
+        for month, (local_sums, long_sums) in month_sums(valid, self.rating).items():
             held = months.get(month)
             if held is None:
                 months[month] = (local_sums, long_sums)

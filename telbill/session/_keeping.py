@@ -16,8 +16,8 @@ from pathlib import Path
 
 from telbill.constants import DataKind
 from telbill.errors import AfterSaveError, ConflictError, Notice, TelbillError
-from telbill.files.callreader import BadCall
 from telbill.rules.records import Call
+from telbill.rules.screening import SetAside
 from telbill.session._change import Change, Record
 from telbill.session._loaded import CALLS, USERS, Loaded
 from telbill.session._sorts import Sorts
@@ -35,7 +35,7 @@ class Keeping:
     def __init__(self, loaded: Loaded, sorts: Sorts) -> None:
         self.loaded = loaded
         self.sorts = sorts
-        self.written: dict[int, Call | BadCall] = {}
+        self.written: dict[int, Call | SetAside] = {}
         """The records the last save of calls.txt wrote, by their line numbers."""
         self._watched: list[Replaced] = []
         """Files saves replaced, kept open: a program still appending to one is found (:meth:`take_found`)."""

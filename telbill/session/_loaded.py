@@ -10,7 +10,6 @@ applied line by line) is announced to the listeners in :attr:`Loaded.reloaded`
 
 from __future__ import annotations
 
-import gc
 import getpass
 import os
 from collections.abc import Callable
@@ -20,8 +19,10 @@ from pathlib import Path
 from telbill.constants import DataKind
 from telbill.errors import InputFileError, Notice
 from telbill.files.dataset import DataPaths, Dataset, LoadProgress, load_tariff
+from telbill.rules.rating import Rating
 from telbill.rules.tariff import Tariff
 from telbill.session.held import HeldCalls, HeldUsers, read_calls, read_users
+from telbill.speed import keep_frozen, stop_keeping_frozen
 from telbill.store.disk import FileState
 from telbill.store.keeper import Keeper
 
@@ -66,6 +67,7 @@ class Loaded:
         self.clock = clock
         self._backup_dir = backup_dir
         self.long_lived = long_lived
+        self._rating: Rating | None = None
         self.reloaded: list[Callable[[DataKind], None]] = []
         """Called with ``users`` or ``calls`` after that file was read again."""
         self.keeper = Keeper({kind: self.path(kind) for kind in DataKind},
@@ -87,6 +89,13 @@ class Loaded:
     @property
     def tariff(self) -> Tariff:
         return self.dataset.tariff
+
+    @property
+    def rating(self) -> Rating:
+        """The tariff's fees, each worked out once (made again when the tariff is another)."""
+        if self._rating is None or self._rating.tariff is not self.tariff:
+            self._rating = Rating(self.tariff)
+        return self._rating
 
     def path(self, kind: DataKind) -> Path:
         """The file of ``kind``."""
@@ -144,12 +153,12 @@ class Loaded:
         again, records deleted).
         """
         if self.long_lived:
-            gc.freeze()
+            keep_frozen()
 
     def close(self) -> None:
         """The session is done with: the collector sees everything again (after ``long_lived``)."""
         if self.long_lived:
-            gc.unfreeze()
+            stop_keeping_frozen()
 
     def sync_dataset(self) -> None:
         """The dataset's formats as the files' fingerprints say (encoding, BOM, line ends)."""

@@ -18,12 +18,12 @@ from telbill.rules.billing import (
     Statistics,
     bill_row,
     bills_from_sums,
-    rate_call,
     statement,
     statistics,
 )
-from telbill.rules.records import Call, User, month_of
-from telbill.rules.screening import Anomaly, Screening
+from telbill.rules.fields import month_of
+from telbill.rules.records import Call, User
+from telbill.rules.screening import Screening, SetAside
 from telbill.session._indexes import CallExtents
 from telbill.session._loaded import Loaded
 
@@ -56,22 +56,22 @@ class Queries:
 
     def screening(self) -> Screening:
         """Valid calls (in the current order) and anomalies (in file order), against the current users.
-        Making the valid calls walks every record: :meth:`anomalies` and the bills do not need it."""
+        Making the valid calls walks every record: :meth:`set_aside` and the bills do not need it."""
         return self.loaded.held_calls.screening()
 
-    def anomalies(self) -> list[Anomaly]:
+    def set_aside(self) -> list[SetAside]:
         """Every record set aside, in file order."""
-        return self.loaded.held_calls.anomalies()
+        return self.loaded.held_calls.set_aside_records()
 
-    def anomaly_of(self, call: Call) -> Anomaly | None:
-        """Why ``call`` (held here) is set aside, or ``None`` if it is billed."""
-        return self.loaded.held_calls.flagged.get(id(call))
+    def anomaly_of(self, call: Call) -> SetAside | None:
+        """``call`` (held here) set aside, with its anomaly; ``None`` if it is billed."""
+        return self.loaded.held_calls.set_aside.get(id(call))
 
     def fee(self, call: Call) -> int | None:
         """The fee of ``call`` in fen; ``None`` when it is set aside."""
-        if id(call) in self.loaded.held_calls.flagged:
+        if id(call) in self.loaded.held_calls.set_aside:
             return None
-        return rate_call(call, self.loaded.tariff)
+        return self.loaded.rating.fee(call.callee, call.duration)
 
     def counts(self) -> tuple[int, int]:
         """(billed, set aside) record counts."""
@@ -82,26 +82,26 @@ class Queries:
         after the first)."""
         if calls is None:
             return self.loaded.held_calls.extents()
-        flagged = self.loaded.held_calls.flagged
-        return CallExtents.of(calls, lambda c: id(c) not in flagged)
+        set_aside_now = self.loaded.held_calls.set_aside
+        return CallExtents.of(calls, lambda c: id(c) not in set_aside_now)
 
     # -- one subscriber ------------------------------------------------------------------
 
     def statement(self, phone: str, month: str) -> Statement:
         """One subscriber's itemised billed calls of ``month``, in start order."""
         held = self.loaded.held_calls
-        flagged = held.flagged
-        theirs = [c for c in held.of(phone) if id(c) not in flagged]
-        return statement(self.require_user(phone), month, theirs, self.loaded.tariff)
+        set_aside_now = held.set_aside
+        theirs = [c for c in held.of(phone) if id(c) not in set_aside_now]
+        return statement(self.require_user(phone), month, theirs, self.loaded.rating)
 
-    def set_aside_of(self, phone: str, month: str) -> list[Anomaly]:
+    def set_aside_of(self, phone: str, month: str) -> list[SetAside]:
         """The subscriber's records of ``month`` that are set aside (readable ones: a malformed line
         has no caller to go by), in start order, with their reasons."""
         held = self.loaded.held_calls
-        flagged = held.flagged
-        theirs = [c for c in held.of(phone) if id(c) in flagged and c.month == month]
+        set_aside_now = held.set_aside
+        theirs = [c for c in held.of(phone) if id(c) in set_aside_now and c.month == month]
         theirs.sort(key=lambda c: c.start)  # stable: the same start in file order
-        return [flagged[id(c)] for c in theirs]
+        return [set_aside_now[id(c)] for c in theirs]
 
     def latest_month_of(self, phone: str) -> str | None:
         """The month of the subscriber's latest call, billed or set aside; ``None`` without calls."""
@@ -122,8 +122,8 @@ class Queries:
     def billed_months(self) -> list[str]:
         """Months with at least one valid call, oldest first (from the day index: the month sums
         need not be made for it)."""
-        flagged = self.loaded.held_calls.flagged
-        return self.loaded.held_calls.by_day().months(lambda c: id(c) not in flagged)
+        set_aside_now = self.loaded.held_calls.set_aside
+        return self.loaded.held_calls.by_day().months(lambda c: id(c) not in set_aside_now)
 
     def month_totals(self, month: str) -> dict[str, int]:
         """Phone → that month's bill total (rent and feature included), in fen."""

@@ -10,7 +10,7 @@ from telbill.files.decoding import encode
 from telbill.files.outputs import check_replaceable
 from telbill.files.report import RunInfo, format_anomalies, format_bills
 from telbill.rules.billing import Bills
-from telbill.rules.screening import Anomaly
+from telbill.rules.screening import SetAside
 from telbill.session._checks import Checks
 from telbill.session._loaded import Loaded
 from telbill.session._queries import Queries
@@ -48,10 +48,10 @@ class Reports:
         access.atomic_write(path, encode(format_bills(bills, self.run_info(), tr)))
         return bills
 
-    def write_anomalies(self, path: Path, tr: Tr, *, force: bool = False) -> list[Anomaly]:
+    def write_anomalies(self, path: Path, tr: Tr, *, force: bool = False) -> list[SetAside]:
         """Write the anomalies file (``force`` as for :meth:`write_bills`); return what it lists."""
         self.checks.refuse_input(path)
         check_replaceable(path, force=force)
-        anomalies = self.queries.anomalies()
-        access.atomic_write(path, encode(format_anomalies(anomalies, self.run_info(), tr)))
-        return anomalies
+        records = self.queries.set_aside()
+        access.atomic_write(path, encode(format_anomalies(records, self.run_info(), tr)))
+        return records

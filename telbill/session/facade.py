@@ -31,9 +31,10 @@ from telbill.files.dataset import DataPaths, Dataset, LoadProgress
 from telbill.files.report import RunInfo
 from telbill.lists.linked import LinkedList
 from telbill.rules.billing import Bills, Statement, Statistics
-from telbill.rules.records import Call, CallClass, User, classify
-from telbill.rules.screening import Anomaly, Screening
-from telbill.rules.tariff import Rate, Tariff
+from telbill.rules.rating import PREFIX
+from telbill.rules.records import Call, User
+from telbill.rules.screening import Screening, SetAside
+from telbill.rules.tariff import Tariff
 from telbill.session._backups import Backups
 from telbill.session._change import Change, record_text
 from telbill.session._checks import AnomalyError, Checks
@@ -50,34 +51,6 @@ from telbill.session.held import HeldCalls, HeldUsers
 from telbill.store.audit import AuditEntry
 from telbill.store.history import Backup
 from telbill.text.i18n import Tr
-
-# -- the fee of a call, for sorting by fee -------------------------------------------------
-
-
-class _Fees(dict[int, int]):
-    """Seconds → fee in fen of one class of calls, each worked out once."""
-
-    def __init__(self, rate: Rate) -> None:
-        super().__init__()
-        self.rate = rate
-
-    def __missing__(self, seconds: int) -> int:
-        fee = self[seconds] = self.rate.fee(seconds)
-        return fee
-
-
-class _FeesByPrefix(dict[str, _Fees]):
-    """A callee's first two digits (they decide its class) → the fees of its class: sorting a
-    million calls by fee works out a few thousand fees and looks up the rest."""
-
-    def __init__(self, tariff: Tariff) -> None:
-        super().__init__()
-        self.by_class = {kind: _Fees(tariff.rate(kind)) for kind in CallClass}
-
-    def __missing__(self, prefix: str) -> _Fees:
-        fees = self[prefix] = self.by_class[classify(prefix)]
-        return fees
-
 
 # -- the session ----------------------------------------------------------------------
 
@@ -223,11 +196,11 @@ class Session:
         (the valid calls made again after each change: every record is walked)."""
         return self._queries.screening()
 
-    def anomalies(self) -> list[Anomaly]:
+    def set_aside(self) -> list[SetAside]:
         """Every record set aside, in file order."""
-        return self._queries.anomalies()
+        return self._queries.set_aside()
 
-    def anomaly_of(self, call: Call) -> Anomaly | None:
+    def anomaly_of(self, call: Call) -> SetAside | None:
         """Why ``call`` (held here) is set aside, or ``None`` if it is billed."""
         return self._queries.anomaly_of(call)
 
@@ -251,7 +224,7 @@ class Session:
         """One subscriber's itemised billed calls of ``month``, in start order."""
         return self._queries.statement(phone, month)
 
-    def set_aside_of(self, phone: str, month: str) -> list[Anomaly]:
+    def set_aside_of(self, phone: str, month: str) -> list[SetAside]:
         """The subscriber's records of ``month`` that are set aside, in start order, with their reasons."""
         return self._queries.set_aside_of(phone, month)
 
@@ -290,7 +263,7 @@ class Session:
         """A file to write a report to: a file name, and none of the files read."""
         return self._checks.validate_out_path(text)
 
-    def anomaly_for(self, call: Call, replacing: Call | None = None) -> Anomaly | None:
+    def anomaly_for(self, call: Call, replacing: Call | None = None) -> SetAside | None:
         """Why a new or changed ``call`` would be set aside at billing, or ``None``."""
         return self._checks.anomaly_for(call, replacing)
 
@@ -362,13 +335,13 @@ class Session:
     def _fee_key(self) -> Callable[[Call], int]:
         """A call's fee in fen, -1 when it is set aside (what sorting by fee compares);
         it follows the screening as edits change it."""
-        fees = _FeesByPrefix(self.tariff)
+        by_prefix = self._loaded.rating.by_prefix
 
         def fee(call: Call) -> int:
             # The three fields first, together: a million calls lie scattered in memory, and
             # fetching them one after the other would wait for each in turn.
             callee, end, start = call.callee, call.end, call.start
-            return -1 if id(call) in self._loaded.held_calls.flagged else fees[callee[:2]][end - start]
+            return -1 if id(call) in self._loaded.held_calls.set_aside else by_prefix[callee[PREFIX]][0][end - start]
 
         return fee
 
@@ -398,7 +371,7 @@ class Session:
         """Write the bill-detail file (see :meth:`Reports.write_bills`)."""
         return self._reports.write_bills(path, tr, month, force=force)
 
-    def write_anomalies(self, path: Path, tr: Tr, *, force: bool = False) -> list[Anomaly]:
+    def write_anomalies(self, path: Path, tr: Tr, *, force: bool = False) -> list[SetAside]:
         """Write the anomalies file; return what it lists (see :meth:`Reports.write_anomalies`)."""
         return self._reports.write_anomalies(path, tr, force=force)
 

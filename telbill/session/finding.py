@@ -194,14 +194,6 @@ class NameIndex:
         """What users are sorted by when sorted by name (see the module's rule)."""
         return self.keys(user.name).order
 
-    def retain(self, users: Iterable[User]) -> None:
-        """Forget the names none of ``users`` has."""
-        names = {u.name for u in users}
-        for name in [n for n in self._keys if n not in names]:
-            del self._keys[name]
-        for name in [n for n in self._compact if n not in names]:
-            del self._compact[name]
-
     def find(self, users: Iterable[User], text: str) -> Found:
         """The subscribers ``text`` names, in the order of ``users``, best matches first.
 

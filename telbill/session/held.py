@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from telbill.errors import Problem
-from telbill.files.callreader import BadCall
 from telbill.files.decoding import decode
 from telbill.files.loader import (
     CallsFile,
@@ -31,11 +30,11 @@ from telbill.files.loader import (
 from telbill.lists.linked import IntrusiveList, LinkedList
 from telbill.lists.ordering import Ordered, place_in_file_order
 from telbill.rules.billing import MonthSums
-from telbill.rules.records import AnomalyCode, Call, User
+from telbill.rules.records import Call, User
 from telbill.rules.screening import (
-    Anomaly,
+    AnomalyCode,
     Screening,
-    malformed_anomaly,
+    SetAside,
     screen_as_read,
     screen_by_caller,
     screen_caller,
@@ -83,12 +82,13 @@ class HeldUsers:
         self.file = loaded
         self.entries: dict[int, User | Problem] = {u.line_no: u for u in loaded.users if u.line_no is not None}
         for problem in loaded.problems:
+            number = problem.line_no or 0
             if problem.key == "users.duplicate":
-                read = read_user_line(loaded.lines[problem.line - 1], problem.line, source)
+                read = read_user_line(loaded.lines[number - 1], number, source)
                 if isinstance(read, User):
-                    self.entries[problem.line] = read
+                    self.entries[number] = read
                     continue
-            self.entries[problem.line] = problem
+            self.entries[number] = problem
         self.by_phone = {u.phone: u for u in loaded.users}
         self.added: list[User] | None = None
         """The subscribers the last change appended to the list (``None``: it made the list again)."""
@@ -124,8 +124,8 @@ class HeldUsers:
                 new = moved(number)
                 if isinstance(entry, User):
                     entry.line_no = new
-                elif new != number:
-                    entry = Problem(entry.source, new, entry.key, entry.params)
+                else:
+                    entry.line_no = new
                 entries[new] = entry
             self.entries = entries
         apply_in_place(lines, edit)
@@ -180,7 +180,7 @@ class HeldUsers:
 # -- calls --------------------------------------------------------------------------------
 
 
-def parse_call_line(text: str, number: int, source: str) -> Call | BadCall | None:
+def parse_call_line(text: str, number: int, source: str) -> Call | SetAside | None:
     """One calls.txt line read exactly as a load reads it: a call, a malformed record, or nothing."""
     read = load_calls([text], source, frozenset({1}) if unreadable(text) else frozenset())
     if read.calls:
@@ -189,9 +189,9 @@ def parse_call_line(text: str, number: int, source: str) -> Call | BadCall | Non
         call.line_no = number
         return call
     if read.malformed:
-        bad = read.malformed[0]
-        bad.line_no = number
-        return bad
+        record = read.malformed[0]
+        record.line_no = number
+        return record
     return None
 
 
@@ -207,9 +207,9 @@ class _CallChange:
     """Lines before the edit."""
     gone: list[Call] = field(default_factory=list)
     """Calls on the lines deleted."""
-    bad_gone: list[BadCall] = field(default_factory=list)
+    malformed_gone: list[SetAside] = field(default_factory=list)
     """Malformed records on the lines deleted or replaced."""
-    texts: list[tuple[int, Call | BadCall | None, Call | None]] = field(default_factory=list)
+    texts: list[tuple[int, Call | SetAside | None, Call | None]] = field(default_factory=list)
     """Each line written: its new number, the record read from it, and the call it replaces."""
     affected: set[str] = field(default_factory=set)
     """Callers whose records change (to be screened again)."""
@@ -231,25 +231,26 @@ class HeldCalls:
         self.by_line: Ordered | None = None
         """While sorted: the records in file order, in a Python list kept through every change
         (what each new sort reads its keys from; ``None`` in file order: the list itself is)."""
-        self.flagged: dict[int, Anomaly] = {}
+        self.set_aside: dict[int, SetAside] = {}
+        """``id(record)`` → the record set aside (of the records read; the malformed are in the file's list)."""
         self.touched: set[str] = set()
         """Callers whose records or screening changed since this was last emptied (users sorted by
         a month's total move when theirs changed)."""
         self._unplaced: set[int] = set()
         """Records of this change not in the list yet (while their callers are screened)."""
         self._valid: LinkedList[Call] | None = None
-        self._anomalies: list[Anomaly] | None = None
+        self._set_aside_records: list[SetAside] | None = None
         self._by_day: CallsByDay | None = None
         self.sums = SumsByMonth(tariff)
         self._extents: CallExtents | None = None
         """Each billed month's fees of valid records per caller (bills, statistics, month totals)."""
         if loaded.calls and not loaded.by_caller:  # not grouped as read
             self._group()
-            self.flagged = screen_by_caller(self.by_caller, phones)
+            self.set_aside = screen_by_caller(self.by_caller, phones)
         else:
-            self.flagged = screen_as_read(self.by_caller, phones, loaded.odd_lengths, loaded.unordered)
+            self.set_aside = screen_as_read(self.by_caller, phones, loaded.set_aside_alone, loaded.unordered)
         self.touched.update(self.by_caller)
-        loaded.odd_lengths, loaded.unordered = [], set()  # what is held changes from now on
+        loaded.set_aside_alone, loaded.unordered = [], set()  # what is held changes from now on
 
     @property
     def lines(self) -> list[str]:
@@ -277,7 +278,7 @@ class HeldCalls:
 
     def screen_all(self, phones: Collection[str]) -> None:
         """Screen every record again, caller by caller (their records in file order)."""
-        self.flagged = screen_by_caller(self.by_caller, phones)
+        self.set_aside = screen_by_caller(self.by_caller, phones)
         self.touched.update(self.by_caller)
         self.sums.forget()
         self._extents = None
@@ -304,26 +305,26 @@ class HeldCalls:
 
     def counts(self) -> tuple[int, int]:
         """(billed, set aside) records."""
-        return len(self.file.calls) - len(self.flagged), len(self.flagged) + len(self.file.malformed)
+        return len(self.file.calls) - len(self.set_aside), len(self.set_aside) + len(self.file.malformed)
 
     def screening(self) -> Screening:
-        """Valid calls (in the current order) and every anomaly (in file order)."""
-        return Screening(self.valid(), self.anomalies())
+        """Valid calls (in the current order) and every record set aside (in file order)."""
+        return Screening(self.valid(), self.set_aside_records())
 
     def valid(self) -> LinkedList[Call]:
         """The valid calls, in the current order (made again after a change: every record is walked)."""
         if self._valid is None:
-            flagged = self.flagged
-            self._valid = LinkedList(c for c in self.file.calls if id(c) not in flagged)
+            set_aside = self.set_aside
+            self._valid = LinkedList(c for c in self.file.calls if id(c) not in set_aside)
         return self._valid
 
-    def anomalies(self) -> list[Anomaly]:
+    def set_aside_records(self) -> list[SetAside]:
         """Every record set aside, in file order (what is set aside is sorted, not every record)."""
-        if self._anomalies is None:
-            anomalies = [*self.flagged.values(), *map(malformed_anomaly, self.file.malformed)]
-            anomalies.sort(key=lambda a: a.line_no or 0)
-            self._anomalies = anomalies
-        return self._anomalies
+        if self._set_aside_records is None:
+            records = [*self.set_aside.values(), *self.file.malformed]
+            records.sort(key=_line)
+            self._set_aside_records = records
+        return self._set_aside_records
 
     def month_sums(self) -> dict[str, MonthSums]:
         """Each billed month's fees of valid records per caller (made at the first call, then kept)."""
@@ -344,16 +345,16 @@ class HeldCalls:
     def extents(self) -> CallExtents:
         """The widest values among all the records (made at the first call, then only widened)."""
         if self._extents is None:
-            flagged = self.flagged
-            self._extents = CallExtents.of(self.file.calls, lambda c: id(c) not in flagged)
+            set_aside = self.set_aside
+            self._extents = CallExtents.of(self.file.calls, lambda c: id(c) not in set_aside)
         return self._extents
 
     def _valid_in_any_order(self) -> Iterator[Call]:
-        flagged = self.flagged
-        return (c for c in self.file.calls if id(c) not in flagged)
+        set_aside = self.set_aside
+        return (c for c in self.file.calls if id(c) not in set_aside)
 
     def _forget_views(self) -> None:
-        self._valid = self._anomalies = None
+        self._valid = self._set_aside_records = None
 
     def of(self, caller: str) -> list[Call]:
         """The caller's records in file order."""
@@ -364,7 +365,7 @@ class HeldCalls:
 
     # -- changes ------------------------------------------------------------------------
 
-    def apply(self, edit: LineEdit, phones: Container[str]) -> dict[int, Call | BadCall]:
+    def apply(self, edit: LineEdit, phones: Container[str]) -> dict[int, Call | SetAside]:
         """Apply a saved edit; return the records written by it, by their new line numbers.
 
         Its cost is what the edit changes: the records of the callers it touches are
@@ -394,8 +395,8 @@ class HeldCalls:
                 else:
                     change.gone.append(record)
                 change.affected.add(record.caller)
-            elif isinstance(record, BadCall):
-                change.bad_gone.append(record)
+            elif isinstance(record, SetAside):
+                change.malformed_gone.append(record)
         replaced, _ = new_numbers(edit)
         old_of = {new: old for old, new in replaced.items()}
         for number, text in _new_texts(edit):
@@ -409,8 +410,8 @@ class HeldCalls:
         """The records that go (and, in a sort order, those that change) leave the order, the
         indexes and the list. In file order, one record deleted goes in the walk that renumbers."""
         order, gone = self.order, change.gone
-        for bad in change.bad_gone:
-            del self.file.malformed[_index_of(self.file.malformed, bad)]
+        for record in change.malformed_gone:
+            del self.file.malformed[_index_of(self.file.malformed, record)]
             self.file.records -= 1
         if order is not None:  # out of the order before their keys change
             leaving = [*gone, *(old for _, _, old in change.texts if old is not None)]
@@ -437,11 +438,11 @@ class HeldCalls:
             self._renumber(edit)
         apply_in_place(self.lines, edit)
 
-    def _put_in(self, change: _CallChange) -> tuple[dict[int, Call | BadCall], list[Call]]:
+    def _put_in(self, change: _CallChange) -> tuple[dict[int, Call | SetAside], list[Call]]:
         """The records written join the indexes (a call modified in file order keeps its object and
         place); return them by line number, and the new records that are not in the list yet."""
         in_file_order = self.order is None
-        written: dict[int, Call | BadCall] = {}
+        written: dict[int, Call | SetAside] = {}
         new: list[Call] = []
         for number, read, old in change.texts:
             if old is not None:
@@ -457,8 +458,8 @@ class HeldCalls:
                     self._by_day.add(read)
                 self.file.records += 1
                 written[number] = read
-            elif isinstance(read, BadCall):
-                insort(self.file.malformed, read, key=lambda b: b.line_no)
+            elif isinstance(read, SetAside):
+                insort(self.file.malformed, read, key=_line)
                 self.file.records += 1
                 written[number] = read
             if old is not None and read is not old and in_file_order:
@@ -486,7 +487,7 @@ class HeldCalls:
                 self._screen(phone, phone in phones)
                 self._forget_views()
 
-    def _record_at(self, number: int) -> Call | BadCall | None:
+    def _record_at(self, number: int) -> Call | SetAside | None:
         read = parse_call_line(self.lines[number - 1], number, self.source)
         if isinstance(read, Call):
             group = self.of(read.caller)
@@ -494,11 +495,11 @@ class HeldCalls:
             if i < len(group) and group[i].line_no == number:
                 return group[i]
             return None
-        if isinstance(read, BadCall):
-            bad = self.file.malformed
-            i = bisect_left(bad, number, key=lambda b: b.line_no)
-            if i < len(bad) and bad[i].line_no == number:
-                return bad[i]
+        if isinstance(read, SetAside):
+            malformed = self.file.malformed
+            i = bisect_left(malformed, number, key=_line)
+            if i < len(malformed) and malformed[i].line_no == number:
+                return malformed[i]
         return None
 
     def _unlist(self, call: Call) -> None:
@@ -507,7 +508,7 @@ class HeldCalls:
         del group[_index_of(group, call)]
         if not group:
             del self.by_caller[call.caller]
-        self.flagged.pop(id(call), None)
+        self.set_aside.pop(id(call), None)
         if self._by_day is not None:
             self._by_day.remove(call)
         self.file.records -= 1
@@ -546,15 +547,15 @@ class HeldCalls:
                 if number is not None and number >= low:
                     node.line_no = number + table[number]
                 node = node.next
-        for bad in self.file.malformed:
-            if bad.line_no >= low:
-                bad.line_no = moved(bad.line_no)
-        for anomaly in self.flagged.values():
-            if anomaly.call is not None:
-                anomaly.line_no = anomaly.call.line_no
-            partner = anomaly.params.get("line") if anomaly.code is AnomalyCode.OVERLAP else None
+        for record in self.file.malformed:
+            if _line(record) >= low:
+                record.line_no = moved(_line(record))
+        for record in self.set_aside.values():
+            if record.call is not None:
+                record.line_no = record.call.line_no
+            partner = record.params.get("line") if record.code is AnomalyCode.OVERLAP else None
             if isinstance(partner, int) and partner >= low:
-                anomaly.params["line"] = moved(partner)
+                record.params["line"] = moved(partner)
 
     def _delete_one(self, target: Call) -> None:
         """Take ``target`` out of the list and move every record after its line up by one, in one walk."""
@@ -577,24 +578,24 @@ class HeldCalls:
         """Screen one caller's records again, make their month sums again and widen the extents for
         them. Sorted by fee, those whose being set aside changes (so their key) move to their new places."""
         group = self.by_caller.get(caller, [])
-        found = {id(a.call): a for a in screen_caller(group, known) if a.call is not None}
-        flagged = self.flagged
+        found = {id(a.call): a for a in screen_caller(group, known)}
+        set_aside = self.set_aside
         order = self.order if self.by_fee else None
-        moving = [] if order is None else [c for c in group if (id(c) in flagged) != (id(c) in found)
+        moving = [] if order is None else [c for c in group if (id(c) in set_aside) != (id(c) in found)
                                             and id(c) not in self._unplaced]
         if moving:
             assert order is not None
             order.take_out(moving)
         for call in group:
-            flagged.pop(id(call), None)
-        flagged.update(found)
+            set_aside.pop(id(call), None)
+        set_aside.update(found)
         if moving:
             assert order is not None
             order.put_back(moving)
-        self.sums.update(caller, [c for c in group if id(c) not in flagged])
+        self.sums.update(caller, [c for c in group if id(c) not in set_aside])
         if self._extents is not None:
             for call in group:
-                self._extents.widen(call, id(call) not in flagged)
+                self._extents.widen(call, id(call) not in set_aside)
         self.touched.add(caller)
 
 
@@ -608,7 +609,7 @@ def _shift(edit: LineEdit) -> tuple[int, int] | None:
     return None
 
 
-def _line(record: Call) -> int:
+def _line(record: Call | SetAside) -> int:
     return record.line_no or 0
 
 

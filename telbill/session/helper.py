@@ -41,8 +41,9 @@ from multiprocessing.reduction import ForkingPickler
 from types import TracebackType
 from typing import NoReturn
 
-from telbill.files.callreader import BLOCK, BadCall, CallReader
+from telbill.files.callreader import BLOCK, CallReader
 from telbill.processes import PARALLEL_MIN_BYTES, open_pipe, process_count
+from telbill.rules.screening import SetAside
 
 HELPER_MIN_LINES = 200_000
 """A file with fewer lines is read by this process alone (a helper costs more than it saves)."""
@@ -68,7 +69,7 @@ class Chunk:
     numbers: list[int] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     """The records' lines (when :attr:`here`)."""
-    malformed: list[BadCall] = field(default_factory=list)
+    malformed: list[SetAside] = field(default_factory=list)
     records: int = 0
     """Record lines among the chunk's lines, readable or not."""
     here: bool = False

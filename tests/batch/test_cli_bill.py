@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from telbill.cli import main
+from telbill.files.dataset import DataPaths
+from telbill.session.facade import Session
+from telbill.text.i18n import Translator
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 
@@ -209,3 +213,27 @@ def test_month_option_says_how_many_calls_it_billed(workdir: Path, month: str, c
     assert (line.endswith(": 0.") if calls == "0" else not line.endswith(": 0.")) is True
     assert (err == f"{month} has no billed call: its bills hold only the monthly rent and feature fees\n") is warned
     assert f"== {month} ==" in Path("output/bills.txt").read_text("utf-8")
+
+
+def test_chinese_anomalies_file_names_lines_as_the_screen_does(workdir: Path) -> None:
+    """With --lang zh the anomalies file says 第 N 行 and, in its title, that the codes stay in English;
+    the menu writes the same file."""
+    assert run("--lang", "zh", "bill")[0] == 0
+    batch = without_generated(workdir / "output/anomalies.txt").splitlines()
+    assert batch[0] == "# telbill 异常话单（修正后可重新载入；原因代码 malformed 等保持英文，便于程序查找）"
+    records = [line for line in batch if not line.startswith("#")]
+    assert records and all(re.search(r"  # [a-z-]+: .* \(calls\.txt 第 [0-9]+ 行\)$", line) for line in records)
+
+    session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"))
+    session.write_anomalies(Path("output/menu.txt"), Translator("zh"), force=True)
+    assert without_generated(workdir / "output/menu.txt").splitlines() == batch
+
+
+def test_a_chinese_anomalies_file_of_an_earlier_telbill_is_still_replaced(workdir: Path) -> None:
+    """An anomalies file an earlier telbill wrote in Chinese (its title then said less) is telbill's own:
+    a run replaces it without --force."""
+    (workdir / "output/anomalies.txt").write_text("# telbill 异常话单（修正后可重新载入）\n# 用户资料：…\n", "utf-8")
+    code, _, err = run("--lang", "zh", "bill")
+    assert (code, err) == (0, "")
+    assert (workdir / "output/anomalies.txt").read_text("utf-8").startswith(
+        "# telbill 异常话单（修正后可重新载入；原因代码 malformed 等保持英文，便于程序查找）\n")

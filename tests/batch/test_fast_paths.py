@@ -120,7 +120,7 @@ def test_batch_and_menu_paths_equal_a_slow_reading(
         assert {k: v for k, v in got_fees.items() if v} == wanted
     menu = Session(paths, backup_dir=tmp_path / "backup", audit_log=tmp_path / "audit.log", operator="t")
     assert menu.records == records
-    assert {a.line_no: a.code.value for a in menu.screening().anomalies} == codes
+    assert {a.line_no: a.code.value for a in menu.screening().set_aside} == codes
     anomalies = [line for line in (tmp_path / "out1/a.txt").read_text("utf-8").splitlines()
                  if not line.startswith("#")]
     assert [line.rsplit("  # ", 1)[0] for line in anomalies] == [lines[n - 1] for n in sorted(codes)]

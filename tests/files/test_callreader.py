@@ -14,8 +14,8 @@ from telbill.files.callreader import CallReader
 from telbill.files.dataset import DataPaths
 from telbill.files.layouts import STANDARD
 from telbill.files.loader import load_calls
-from telbill.rules.records import AnomalyCode, Call
-from telbill.rules.screening import screen_as_read, screen_by_caller
+from telbill.rules.records import Call
+from telbill.rules.screening import AnomalyCode, SetAside, screen_as_read, screen_by_caller
 from telbill.session.facade import Session
 from telbill.text.i18n import Translator
 
@@ -24,8 +24,8 @@ from strategies import PHONES, files
 EN = Translator("en")
 
 
-def anomalies(flagged: dict[int, object]) -> dict[int, tuple[object, ...]]:
-    return {key: (a.code, a.line_no, a.key, a.params) for key, a in flagged.items()}  # type: ignore[attr-defined]
+def set_aside(records: dict[int, SetAside]) -> dict[int, tuple[object, ...]]:
+    return {key: (a.code, a.line_no, a.key, a.params) for key, a in records.items()}
 
 
 @settings(max_examples=150, deadline=None)
@@ -39,8 +39,8 @@ def test_the_menu_screens_as_read_what_screening_every_caller_finds(lines: list[
         groups.setdefault(call.caller, []).append(call)
     assert {caller: [id(c) for c in calls] for caller, calls in loaded.by_caller.items()} == {
         caller: [id(c) for c in calls] for caller, calls in groups.items()}
-    fast = screen_as_read(loaded.by_caller, PHONES, loaded.odd_lengths, loaded.unordered)
-    assert anomalies(fast) == anomalies(screen_by_caller(groups, PHONES))
+    fast = screen_as_read(loaded.by_caller, PHONES, loaded.set_aside_alone, loaded.unordered)
+    assert set_aside(fast) == set_aside(screen_by_caller(groups, PHONES))
 
 
 @settings(max_examples=150, deadline=None)
@@ -85,9 +85,9 @@ def test_one_caller_out_of_start_order_is_the_only_one_screened_closely() -> Non
         "83470002  110  2021-01-01 10:01:00  2021-01-01 10:02:00",  # in order once that one is left out
     ], "calls.txt")
     assert loaded.unordered == {"83470001"}
-    assert [c.line_no for c in loaded.odd_lengths] == [5]
-    flagged = screen_as_read(loaded.by_caller, PHONES, loaded.odd_lengths, loaded.unordered)
-    assert sorted((a.line_no, a.code.value) for a in flagged.values()) == [
+    assert [c.line_no for c in loaded.set_aside_alone] == [5]
+    aside = screen_as_read(loaded.by_caller, PHONES, loaded.set_aside_alone, loaded.unordered)
+    assert sorted((a.line_no, a.code.value) for a in aside.values()) == [
         (2, "overlap"), (4, "overlap"), (5, "too-long")]
 
 
@@ -117,7 +117,7 @@ def test_a_control_character_between_fields_makes_the_record_malformed_in_the_me
     reason = "expected 6 fields (CALLER CALLEE DATE TIME DATE TIME), found 5"
     s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
                 operator="tester")
-    [anomaly] = s.screening().anomalies
+    [anomaly] = s.screening().set_aside
     assert (anomaly.code, anomaly.line_no, EN(anomaly.key, **anomaly.params)) == (AnomalyCode.MALFORMED, 1, reason)
     assert len(s.screening().valid) == 1
     assert main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=io.StringIO()) == 0

@@ -29,8 +29,9 @@ from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.files.decoding import decode
 from telbill.files.loader import load_calls
-from telbill.rules.fields import parse_moment
-from telbill.rules.records import AnomalyCode, classify, month_of
+from telbill.rules.fields import month_of, validate_moment
+from telbill.rules.rating import classify
+from telbill.rules.screening import AnomalyCode
 from telbill.rules.tariff import DEFAULT_TARIFF
 from telbill.text.i18n import Translator
 
@@ -96,9 +97,8 @@ class Line:
 
 def _record(caller: str, callee: str, start: datetime, end: datetime, expect: str, tail: str = "") -> Line:
     text = f"{caller}  {callee}  {start.strftime(FMT)}  {end.strftime(FMT)}{tail}"
-    s = parse_moment(*start.strftime(FMT).split())
-    e = parse_moment(*end.strftime(FMT).split())
-    assert s is not None and e is not None
+    s = validate_moment(start.strftime(FMT))
+    e = validate_moment(end.strftime(FMT))
     return Line(text.encode(), expect, caller, s, e, callee)
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from telbill.lists.linked import IntrusiveList, Linked, LinkedList
 from telbill.rules.records import Call
 
-from walk import walked
+from walk import cells_of, walked
 
 
 @dataclass(slots=True)
@@ -55,7 +55,7 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
         elif name == "insert_after" and model:
             index = op[1] % len(model)
             box = Box(op[2])
-            ll.insert_after(walked(ll.nodes(), len(model))[index], box); model.insert(index + 1, box)
+            ll.insert_after(walked(cells_of(ll), len(model))[index], box); model.insert(index + 1, box)
         elif name == "remove":
             if Box(op[1]) in model:
                 ll.remove(Box(op[1])); model.remove(Box(op[1]))
@@ -73,7 +73,7 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
             model = [b for b in model if b.value % 2 == 0]
         elif name == "remove_node" and model:
             index = op[1] % len(model)
-            ll.remove_node(walked(ll.nodes(), len(model))[index]); del model[index]
+            ll.remove_node(walked(cells_of(ll), len(model))[index]); del model[index]
         elif name == "sort":
             ll.sort(key=lambda b: b.value, reverse=op[1])
             model.sort(key=lambda b: b.value, reverse=op[1])

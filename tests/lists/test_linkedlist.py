@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from telbill.lists.linked import LinkedList
 
-from walk import walked
+from walk import cells_of, walked
 
 ops = st.lists(
     st.one_of(
@@ -40,7 +40,7 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
             ll.prepend(op[1]); model.insert(0, op[1])
         elif name == "insert_after" and model:
             index = op[1] % len(model)
-            node = walked(ll.nodes(), len(model))[index]
+            node = walked(cells_of(ll), len(model))[index]
             ll.insert_after(node, op[2]); model.insert(index + 1, op[2])
         elif name == "remove":
             if op[1] in model:
@@ -60,7 +60,7 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
             model = [x for x in model if x % 2 == 0]
         elif name == "remove_node" and model:
             index = op[1] % len(model)
-            node = walked(ll.nodes(), len(model))[index]
+            node = walked(cells_of(ll), len(model))[index]
             ll.remove_node(node); del model[index]
         assert walked(ll, len(model)) == model
         assert len(ll) == len(model)
@@ -113,10 +113,10 @@ def test_sort_with_ties_equals_two_stable_sorts(items: list[tuple[int, int, str]
 def test_sort_relinks_the_same_nodes() -> None:
     """Sorting moves nodes, it does not copy items into new nodes."""
     ll = LinkedList([3, 1, 2])
-    before = {id(n) for n in walked(ll.nodes(), len(ll))}
+    before = {id(n) for n in walked(cells_of(ll), len(ll))}
     ll.sort()
     assert walked(ll, len(ll)) == [1, 2, 3]
-    assert {id(n) for n in walked(ll.nodes(), len(ll))} == before
+    assert {id(n) for n in walked(cells_of(ll), len(ll))} == before
 
 
 def test_find_and_filter() -> None:
@@ -165,10 +165,10 @@ def test_every_kind_of_key_sorts_like_sorted(keys: list[object], reverse: bool) 
     old order, both ways; the cells are relinked, the tail last (the paths: test_sorting)."""
     items = list(enumerate(keys))
     ll = LinkedList(items)
-    cells = {id(n) for n in walked(ll.nodes(), len(ll))}
+    cells = {id(n) for n in walked(cells_of(ll), len(ll))}
     ll.sort(key=lambda t: t[1], reverse=reverse)
     assert walked(ll, len(ll)) == sorted(items, key=lambda t: t[1], reverse=reverse)
-    assert {id(n) for n in walked(ll.nodes(), len(ll))} == cells and len(ll) == len(items)
+    assert {id(n) for n in walked(cells_of(ll), len(ll))} == cells and len(ll) == len(items)
     assert ll.tail is None or (ll.tail.next is None and ll.tail.item == walked(ll, len(ll))[-1])
 
 
@@ -196,7 +196,7 @@ def test_each_key_is_computed_once(keys: list[object]) -> None:
 def test_a_failing_sort_leaves_the_list_as_it_was(bad: int) -> None:
     """A key that raises, or keys that cannot be compared: the error comes out, the list is intact."""
     ll = LinkedList([5, 3, 9, 1, 7])
-    cells = walked(ll.nodes(), len(ll))
+    cells = walked(cells_of(ll), len(ll))
 
     def key(x: int) -> object:
         if bad == 2 and x == 9:
@@ -205,7 +205,7 @@ def test_a_failing_sort_leaves_the_list_as_it_was(bad: int) -> None:
 
     with pytest.raises((ValueError, TypeError)):
         ll.sort(key=key)
-    assert walked(ll.nodes(), len(ll)) == cells and walked(ll, len(ll)) == [5, 3, 9, 1, 7]
+    assert walked(cells_of(ll), len(ll)) == cells and walked(ll, len(ll)) == [5, 3, 9, 1, 7]
     assert ll.tail is cells[-1] and ll.tail.next is None and len(ll) == 5
 
 
@@ -230,8 +230,8 @@ def test_ctrl_c_right_after_the_relinking_leaves_a_whole_list(monkeypatch: pytes
 def test_reversing_a_long_sorted_list_keeps_the_cells() -> None:
     """Sorting 100,000 ascending items descending relinks the same cells, tail last."""
     ll = LinkedList(range(100_000))
-    cells = {id(n) for n in walked(ll.nodes(), len(ll))}
+    cells = {id(n) for n in walked(cells_of(ll), len(ll))}
     ll.sort(reverse=True)
     assert walked(ll, len(ll)) == list(range(99_999, -1, -1))
-    assert {id(n) for n in walked(ll.nodes(), len(ll))} == cells
+    assert {id(n) for n in walked(cells_of(ll), len(ll))} == cells
     assert ll.tail is not None and ll.tail.item == 0 and ll.tail.next is None

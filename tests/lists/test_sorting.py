@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from telbill.lists import sorting
-from telbill.lists.sorting import key_column, sorted_order, stable_order
+from telbill.lists.sorting import key_column, stable_order
 
 
 def runs(values: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
@@ -58,6 +58,12 @@ KEYS: dict[str, st.SearchStrategy[list[Any]]] = {
     "lists": st.lists(st.lists(st.integers(0, 3), max_size=2), max_size=40),
     "list-runs": runs(st.lists(st.integers(0, 9), min_size=1, max_size=1)),
 }
+
+
+def sorted_order(keys: list[Any] | array[int], reverse: bool = False) -> list[int] | None:
+    """The positions of ``keys`` in stable sorted order, as the sorts give them (``None``: already in order)."""
+    order = stable_order(keys if isinstance(keys, array) else key_column(keys), reverse)
+    return None if order is None else list(order)
 
 
 def expected(keys: list[Any], reverse: bool) -> list[int]:

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from telbill.files.dataset import DataPaths
 from telbill.menu import run_menu
-from telbill.rules.records import format_fen, format_moment
+from telbill.rules.fields import format_fen, format_moment
 from telbill.session.facade import Session
 from telbill.text.i18n import Translator
 

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from telbill.batch.run import BatchResult
+from telbill.cli import main
+from telbill.files.dataset import DataPaths, load_users_file
 from telbill.files.loader import load_calls, load_users
 from telbill.lists.linked import LinkedList
-from telbill.rules.billing import compute_bills, statement
+from telbill.rules.billing import MonthSums, Usage, bills_from_sums, compute_bills, statement
+from telbill.rules.rating import Rating
 from telbill.rules.records import Call
-from telbill.rules.screening import screen_calls
+from telbill.rules.screening import AnomalyCode, screen, screen_calls
 from telbill.rules.tariff import DEFAULT_TARIFF
+from telbill.session.facade import Session
 
 from oracle import reference
 
@@ -68,7 +74,7 @@ def test_statement_totals_equal_the_bill_row() -> None:
     valid = screen_calls(loaded.calls, {u.phone for u in users}, loaded.malformed).valid
     bills = compute_bills(users, valid, DEFAULT_TARIFF)
     user = list(users)[1]
-    st_ = statement(user, "2021-01", valid, DEFAULT_TARIFF)
+    st_ = statement(user, "2021-01", valid, Rating(DEFAULT_TARIFF))
     assert [line.fee for line in st_.lines] == [14, 80, 44]
     assert st_.row == bills.months[0].rows[1]
 
@@ -91,11 +97,49 @@ def test_matches_a_pairwise_reference(calls: list[Call]) -> None:
     phones = {"83470000", "83470001"}
     result = screen_calls(LinkedList(calls), phones)
     ref_reasons, ref_fees = reference(calls, phones)
-    assert {id(a.call): a.code.value for a in result.anomalies} == ref_reasons
-    assert len(result.valid) + len(result.anomalies) == len(calls)
+    assert {id(a.call): a.code.value for a in result.set_aside} == ref_reasons
+    assert len(result.valid) + len(result.set_aside) == len(calls)
     users = load_users(io.StringIO("83470000  A  0  0\n83470001  B  0  0\n"), "u").users
     bills = compute_bills(users, result.valid, DEFAULT_TARIFF)
     got = {(m.month, r.phone): Decimal(r.local + r.long_distance) / 100 for m in bills.months for r in m.rows}
     for key, fee in ref_fees.items():
         assert got[key] == fee
     assert sum(got.values()) == sum(ref_fees.values())
+
+
+def test_a_partition_of_callers_is_billed_by_the_rules_alone(workdir: Path) -> None:
+    """The sample data's callers split into partitions, each screened and billed by calling the rules on
+    its callers' columns (screen, Usage) with no other code: the same bills and counts as the batch
+    and the menu (what a memory-bounded or a distributed engine does with a partition)."""
+    users = list(load_users_file(Path("data/users.txt"))[0].users)
+    loaded = load_calls(Path("data/calls.txt").read_text("utf-8").splitlines(), "calls.txt")
+    phones = {u.phone for u in users}
+    callers = sorted(loaded.by_caller)
+    counts = dict.fromkeys(AnomalyCode, 0)
+    counts[AnomalyCode.MALFORMED] = len(loaded.malformed)
+    sums: dict[str, MonthSums] = {}
+    for partition in (callers[0::3], callers[1::3], callers[2::3]):
+        usage = Usage(Rating(DEFAULT_TARIFF))
+        for caller in partition:
+            records = loaded.by_caller[caller]
+            verdicts = screen([c.start for c in records], [c.end for c in records], caller in phones)
+            for _, code, _ in verdicts:
+                counts[code] += 1
+            aside = {i for i, _, _ in verdicts}
+            billed = [c for i, c in enumerate(records) if i not in aside]
+            usage.add([c.caller for c in billed], [c.callee for c in billed], [c.start for c in billed],
+                      [c.end for c in billed])
+        for month, (local, far) in usage.month_sums().items():  # the partitions' callers are apart
+            merged = sums.setdefault(month, ({}, {}))
+            merged[0].update(local)
+            merged[1].update(far)
+    bills = bills_from_sums(users, sums)
+
+    kept: list[object] = []
+    assert main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=io.StringIO(), keep=kept) == 0
+    [result] = kept
+    assert isinstance(result, BatchResult)
+    assert (counts, [m.month for m in bills.months], bills.grand_total) == (
+        result.counts, result.months, result.grand_total)
+    menu = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"))
+    assert bills == menu.bills()

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from telbill.cli import main
+from telbill.files.dataset import DataPaths
 from telbill.files.loader import load_calls
-from telbill.rules.records import AnomalyCode
-from telbill.rules.screening import screen_calls
+from telbill.rules.fields import format_moment, split_fields
+from telbill.rules.records import Call, parse_call_fields
+from telbill.rules.screening import AnomalyCode, StartOrder, detail, reason_alone, screen, screen_calls
+from telbill.session.facade import Session
+from telbill.text.i18n import Translator
+
+from oracle import reference
+from smalldata import CALLS
 
 PHONES = {"83470000", "83470001"}
 
@@ -18,8 +28,8 @@ def run(lines: list[str]) -> dict[int, str]:
     """Line number → code for every record set aside ('' for billed ones)."""
     loaded = load_calls(io.StringIO("\n".join(lines) + "\n"), "calls.txt")
     result = screen_calls(loaded.calls, PHONES, loaded.malformed)
-    assert loaded.records == len(result.valid) + len(result.anomalies)
-    codes = {a.line_no: a.code.value for a in result.anomalies}
+    assert loaded.records == len(result.valid) + len(result.set_aside)
+    codes = {a.line_no: a.code.value for a in result.set_aside}
     for call in result.valid:
         assert call.line_no is not None
         codes[call.line_no] = ""
@@ -144,3 +154,103 @@ def test_only_the_records_between_clean_ends_need_a_sweep(rows: list[tuple[int, 
     between = {(middle[i], middle[p]) for i, p in clashing([starts[j] for j in middle], [ends[j] for j in middle])}
     assert between == everything
     assert all(k <= i < m for clash in everything for i in clash)
+
+
+# -- the rules on columns, as every engine calls them -----------------------------------------
+
+DAY = 86_400
+BASE = 738_000 * DAY
+
+
+@pytest.mark.parametrize(
+    ("seconds", "known", "code"),
+    [
+        (-1, True, AnomalyCode.END_BEFORE_START),
+        (-1, False, AnomalyCode.END_BEFORE_START),  # rule 2 comes before rule 3
+        (0, False, AnomalyCode.UNKNOWN_CALLER),
+        (3 * DAY + 1, False, AnomalyCode.UNKNOWN_CALLER),  # rule 3 comes before rule 4
+        (3 * DAY + 1, True, AnomalyCode.TOO_LONG),
+        (3 * DAY, True, None),
+        (0, True, None),
+    ],
+)
+def test_the_first_rule_a_record_breaks_alone_is_its_reason(seconds: int, known: bool,
+                                                             code: AnomalyCode | None) -> None:
+    """Rules 2 to 4 in their order: end before start, then unknown caller, then over three days."""
+    assert reason_alone(seconds, known) is code
+
+
+def test_a_caller_whose_records_follow_one_another_needs_no_sweep() -> None:
+    """The start-order test: touching records follow; one starting before the last one ended, or with
+    the same start as a zero-length one, makes its caller unordered."""
+    order = StartOrder({"1000", "2000", "3000"})
+    aside = order.follow(
+        ["1000", "1000", "2000", "2000", "3000", "3000", "4000", "1000"],
+        [0, 60, 0, 0, 100, 50, 0, 200],
+        [60, 90, 0, 0, 200, 60, 10, 100],
+    )
+    assert aside == [(6, AnomalyCode.UNKNOWN_CALLER), (7, AnomalyCode.END_BEFORE_START)]
+    assert order.unordered == {"2000", "3000"}
+
+
+def test_without_the_subscribers_the_start_order_leaves_rule_3_for_later() -> None:
+    """A StartOrder that does not know the subscribers follows every caller (rules 2 and 4 only)."""
+    order = StartOrder()
+    assert order.follow(["9", "9", "9"], [0, 10, 20], [5, 3 * DAY + 11, 25]) == [(1, AnomalyCode.TOO_LONG)]
+    assert order.unordered == set()
+
+
+spans = st.lists(st.tuples(st.integers(0, 40), st.integers(-3, 12)), max_size=14)
+
+
+@settings(max_examples=300, deadline=None)
+@given(spans, st.booleans())
+def test_screening_one_callers_columns_agrees_with_pairwise_checks(rows: list[tuple[int, int]], known: bool) -> None:
+    """screen() on one caller's columns sets aside exactly what the slow pairwise reference does,
+    and names as partner a record the overlapping one really clashes with."""
+    starts = [BASE + s for s, _ in rows]
+    ends = [BASE + s + n for s, n in rows]
+    calls = [Call("1000", "8346", s, e, i + 1) for i, (s, e) in enumerate(zip(starts, ends))]
+    reasons, _ = reference(calls, {"1000"} if known else set())
+    verdicts = screen(starts, ends, known)
+    assert {i: code.value for i, code, _ in verdicts} == {i: reasons[id(c)] for i, c in enumerate(calls)
+                                                         if id(c) in reasons}
+    assert [i for i, _, _ in verdicts] == sorted(i for i, _, _ in verdicts)
+    for i, code, partner in verdicts:
+        if code is AnomalyCode.OVERLAP:
+            a, b = (starts[i], ends[i]), (starts[partner], ends[partner])
+            assert partner != i and (a[0] == b[0] or (a[0] < b[1] and b[0] < a[1]))
+        else:
+            assert partner == -1
+
+
+def test_each_anomaly_detail_names_what_broke_the_rule() -> None:
+    """The detail of each code: the times, the caller, the length, or the partner's line and times."""
+    start = 738_000 * DAY + 3600
+    assert detail(AnomalyCode.END_BEFORE_START, "8347", start, start - 1) == (
+        "anomaly.end_before_start", {"start": format_moment(start), "end": format_moment(start - 1)})
+    assert detail(AnomalyCode.UNKNOWN_CALLER, "8347", start, start) == ("anomaly.unknown_caller", {"caller": "8347"})
+    assert detail(AnomalyCode.TOO_LONG, "8347", start, start + 3 * DAY + 1) == (
+        "anomaly.too_long", {"duration": "72:00:01", "seconds": 3 * DAY + 1})
+    assert detail(AnomalyCode.OVERLAP, "8347", start, start + 9, (None, start, start + 5)) == (
+        "anomaly.overlap", {"line": "-", "start": format_moment(start), "end": format_moment(start + 5)})
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\u2029"])
+def test_a_control_character_inside_a_field_is_malformed_in_the_batch_and_the_menu(
+        data: Path, char: str) -> None:
+    """A calls line with a character ``str.split`` would take as a space inside its caller field: that
+    character separates no fields, so the caller is no number (the field rules), and both engines set
+    the line aside as malformed with that reason."""
+    line = f"8347{char}0000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01"
+    fields, key, params = parse_call_fields(split_fields(line))
+    assert fields is None and key == "calls.caller"
+    (data / "data/calls.txt").write_text(line + "\n" + CALLS, "utf-8")
+
+    code = main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=io.StringIO())
+    written = (data / "output/anomalies.txt").read_text("utf-8").split("\n")
+    assert code == 0 and f"{line}  # malformed: {Translator('en')(key, **params)} (calls.txt line 1)" in written
+    menu = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"))
+    first = menu.screening().set_aside[0]
+    assert (first.line_no, first.raw, first.code, first.key, first.params) == (
+        1, line, AnomalyCode.MALFORMED, key, params)

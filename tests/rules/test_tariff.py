@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from telbill.errors import TariffError
-from telbill.rules.records import CallClass, classify
+from telbill.rules.rating import CallClass, classify
 from telbill.rules.tariff import DEFAULT_TARIFF, Rate, parse_tariff
 from telbill.text.i18n import Translator
 

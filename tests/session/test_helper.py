@@ -28,13 +28,13 @@ def view(loaded: CallsFile) -> dict[str, Any]:
     """Everything a load gives, with records as their fields (not their identities)."""
     position = {id(call): i for i, call in enumerate(loaded.calls)}
     fields = [(c.caller, c.callee, c.start, c.end, c.line_no, c.raw) for c in loaded.calls]
-    flagged = screen_as_read(loaded.by_caller, PHONES, loaded.odd_lengths, loaded.unordered)
+    aside = screen_as_read(loaded.by_caller, PHONES, loaded.set_aside_alone, loaded.unordered)
     return {
         "calls": fields, "records": loaded.records, "lines": loaded.lines,
         "malformed": [(b.line_no, b.raw, b.key, b.params) for b in loaded.malformed],
         "groups": {caller: [position[id(c)] for c in calls] for caller, calls in loaded.by_caller.items()},
-        "odd": [position[id(c)] for c in loaded.odd_lengths], "unordered": loaded.unordered,
-        "flagged": sorted((position[key], a.code, a.key, a.params) for key, a in flagged.items()),
+        "alone": [position[id(c)] for c in loaded.set_aside_alone], "unordered": loaded.unordered,
+        "set_aside": sorted((position[key], a.code, a.key, a.params) for key, a in aside.items()),
         "shared callers": len({id(c.caller) for c in loaded.calls}) == len({c.caller for c in loaded.calls}),
     }
 
@@ -76,7 +76,7 @@ def test_a_shared_load_is_a_load_alone(generated: list[str], helped: list[int]) 
     shared = view(load_calls(generated, "calls.txt", shared=True))
     assert len(helped) == 1 and gone(helped[0])
     assert shared == alone
-    assert alone["odd"] and alone["unordered"] and alone["malformed"]
+    assert alone["alone"] and alone["unordered"] and alone["malformed"]
 
 
 @settings(max_examples=40, deadline=None)

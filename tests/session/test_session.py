@@ -13,7 +13,6 @@ import pytest
 from telbill.errors import ConflictError, NotFoundError, OutputError, ValidationError
 from telbill.files.dataset import DataPaths
 from telbill.rules.fields import (
-    parse_moment,
     validate_date,
     validate_end,
     validate_moment,
@@ -22,7 +21,8 @@ from telbill.rules.fields import (
     validate_name,
     validate_phone,
 )
-from telbill.rules.records import AnomalyCode, Call
+from telbill.rules.records import Call
+from telbill.rules.screening import AnomalyCode
 from telbill.session.facade import AnomalyError, CallSort, Session, UserSort, login_name
 from telbill.text.i18n import Translator
 
@@ -42,9 +42,7 @@ def audit() -> list[list[str]]:
 
 
 def at(day: str) -> int:
-    moment = parse_moment(*day.split())
-    assert moment is not None
-    return moment
+    return validate_moment(day)
 
 
 # -- checking typed values -------------------------------------------------------------
@@ -171,7 +169,7 @@ def test_delete_user_keeping_calls_sets_them_aside(data: Path) -> None:
     assert [c.action for c in changes] == ["delete-user"]
     assert "Zhang Qiang" not in (data / "data/users.txt").read_text("utf-8")
     assert (data / "data/calls.txt").read_text("utf-8") == CALLS
-    codes = [a.code for a in s.screening().anomalies if a.call is not None and a.call.caller == "83470000"]
+    codes = [a.code for a in s.screening().set_aside if a.call is not None and a.call.caller == "83470000"]
     assert codes == [AnomalyCode.UNKNOWN_CALLER] * 2
 
 

@@ -14,9 +14,9 @@ from telbill.errors import ConflictError, NotFoundError, ValidationError
 from telbill.files.dataset import DataPaths
 from telbill.files.decoding import decode
 from telbill.rules.billing import MonthRevenue, compute_bills, statement
-from telbill.rules.fields import SECONDS_PER_DAY, parse_moment
-from telbill.rules.records import format_moment
-from telbill.rules.screening import Anomaly
+from telbill.rules.fields import SECONDS_PER_DAY, format_moment, validate_moment
+from telbill.rules.rating import Rating
+from telbill.rules.screening import SetAside
 from telbill.session.facade import (
     CallExtents,
     CallSort,
@@ -54,7 +54,7 @@ CALLS = (
     "83470001  83472223  2021-01-10 10:03:00  2021-01-10 10:01:00\n"
 )
 PHONES = ["83470000", "83470001", "83470002", "83470003", "83470004", "83479999"]
-BASE = parse_moment("2021-01-05", "10:00:00") or 0
+BASE = validate_moment("2021-01-05 10:00:00")
 
 
 def open_session(folder: Path) -> Session:
@@ -117,7 +117,7 @@ def indexed(s: Session) -> dict[str, Any]:
         "latest": {p: s.latest_month_of(p) for p in phones},
         "month_calls": {m: [c.line_no for c in s.find_calls_by_month(m)] for m in MONTHS},
         "day_calls": [c.line_no for c in s.find_calls_by_days(BASE // SECONDS_PER_DAY - 5, BASE // SECONDS_PER_DAY)],
-        "anomalies": [(a.code, a.line_no, a.params) for a in s.anomalies()],
+        "anomalies": [(a.code, a.line_no, a.params) for a in s.set_aside()],
     }
 
 
@@ -138,8 +138,8 @@ def walked(s: Session) -> dict[str, Any]:
                for b in bills.months]
     months = {m: compute_bills(users, result.valid, s.tariff, m).months[0] for m in MONTHS}
 
-    def theirs(phone: str, month: str) -> list[Anomaly]:
-        found = [a for a in result.anomalies if a.call is not None and a.call.caller == phone
+    def theirs(phone: str, month: str) -> list[SetAside]:
+        found = [a for a in result.set_aside if a.call is not None and a.call.caller == phone
                  and a.call.month == month]
         return sorted(found, key=lambda a: (a.call.start if a.call else 0, a.line_no or 0))
 
@@ -150,13 +150,13 @@ def walked(s: Session) -> dict[str, Any]:
         "month_totals": {m: {r.phone: r.total for r in bill.rows} for m, bill in months.items()},
         "statistics": (revenue, top, len(bills.months), bills.grand_total),
         "statements": {(p, m): (st.lines, st.row) for p in phones if s.user(p) for m in MONTHS
-                       for st in [statement(s.require_user(p), m, result.valid, s.tariff)]},
+                       for st in [statement(s.require_user(p), m, result.valid, Rating(s.tariff))]},
         "set_aside": {(p, m): [(a.code, a.line_no) for a in theirs(p, m)] for p in phones for m in MONTHS},
         "latest": {p: max((c.month for c in s.calls if c.caller == p), default=None) for p in phones},
         "month_calls": {m: [c.line_no for c in s.calls if c.month == m] for m in MONTHS},
         "day_calls": [c.line_no for c in s.calls
                       if BASE // SECONDS_PER_DAY - 5 <= c.start // SECONDS_PER_DAY <= BASE // SECONDS_PER_DAY],
-        "anomalies": [(a.code, a.line_no, a.params) for a in result.anomalies],
+        "anomalies": [(a.code, a.line_no, a.params) for a in result.set_aside],
     }
 
 
@@ -273,6 +273,7 @@ def test_screening_caller_by_caller_equals_screening_all_records(rows: list[tupl
     groups: dict[str, list[Call]] = {}
     for call in calls:
         groups.setdefault(call.caller, []).append(call)
-    whole = {id(a.call): (a.code, a.line_no, a.key, a.params) for a in screen_calls(LinkedList(calls), phones).anomalies}
+    whole = {id(a.call): (a.code, a.line_no, a.key, a.params)
+             for a in screen_calls(LinkedList(calls), phones).set_aside}
     apart = {key: (a.code, a.line_no, a.key, a.params) for key, a in screen_by_caller(groups, phones).items()}
     assert apart == whole

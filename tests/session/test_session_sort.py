@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from telbill.files.dataset import DataPaths
-from telbill.rules.billing import rate_call
-from telbill.rules.records import Call, format_moment
+from telbill.rules.fields import format_moment
+from telbill.rules.rating import Rating
+from telbill.rules.records import Call
 from telbill.session.facade import CallSort, Session
 
 from smalldata import USERS, write_data
@@ -38,7 +39,7 @@ def expected_keys(s: Session) -> dict[CallSort, Callable[[Call], object]]:
         CallSort.START: lambda c: c.start,
         CallSort.CALLER: lambda c: c.caller,
         CallSort.DURATION: lambda c: c.end - c.start,
-        CallSort.FEE: lambda c: rate_call(c, s.tariff) if id(c) in valid else -1,
+        CallSort.FEE: lambda c: Rating(s.tariff).fee(c.callee, c.duration) if id(c) in valid else -1,
     }
 
 

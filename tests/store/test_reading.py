@@ -116,7 +116,7 @@ def test_a_damaged_utf16_file_is_read_as_utf16_and_never_written(data: Path, tai
     (data / "data/users.txt").write_bytes(raw)
     s = open_here()
     assert [u.name for u in s.users] == ["Zhang Qiang", "张强"]
-    assert [p.line for p in s.problems] == [bad_line]
+    assert [p.line_no for p in s.problems] == [bad_line]
     assert s.dataset.encodings["data/users.txt"] == "utf-16-damaged"
     refused = (f"data/users.txt is not valid UTF-16LE from byte {damaged_at} on, though its byte-order mark says "
                "it is: telbill does not change it (nothing was changed)")

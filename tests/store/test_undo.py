@@ -13,8 +13,8 @@ import pytest
 from telbill.cli import main
 from telbill.errors import NotFoundError
 from telbill.files.dataset import DataPaths
-from telbill.rules.fields import parse_moment
-from telbill.rules.records import AnomalyCode
+from telbill.rules.fields import validate_moment
+from telbill.rules.screening import AnomalyCode
 from telbill.session.facade import CallSort, RepeatAction, RepeatedPhoneError, Session
 from telbill.text.i18n import Translator
 
@@ -43,8 +43,8 @@ def same_as_loaded(s: Session) -> None:
     assert [(u.line_no, u.phone, u.name, u.rent) for u in s.users] == \
         [(u.line_no, u.phone, u.name, u.rent) for u in fresh.users]
     assert [(c.line_no, c.raw) for c in s.calls] == [(c.line_no, c.raw) for c in fresh.calls]
-    assert [(a.code, a.line_no, a.params) for a in s.screening().anomalies] == \
-        [(a.code, a.line_no, a.params) for a in fresh.screening().anomalies]
+    assert [(a.code, a.line_no, a.params) for a in s.screening().set_aside] == \
+        [(a.code, a.line_no, a.params) for a in fresh.screening().set_aside]
 
 
 def first_call(s: Session) -> object:
@@ -56,8 +56,8 @@ CHANGES: dict[str, Callable[[Session], object]] = {
     "modify-user": lambda s: s.modify_user("83470001", name="张 强", rent=3000),
     "delete-user": lambda s: s.delete_user("83470002"),
     "delete-user-with-calls": lambda s: s.delete_user("83470000", with_calls=True),
-    "add-call": lambda s: s.add_call("83470002", "110", parse_moment("2021-02-01", "08:00:30") or 0,
-                                     parse_moment("2021-02-01", "08:02:00") or 0, accept_anomaly=True),
+    "add-call": lambda s: s.add_call("83470002", "110", validate_moment("2021-02-01 08:00:30"),
+                                     validate_moment("2021-02-01 08:02:00"), accept_anomaly=True),
     "modify-call": lambda s: s.modify_call(next(c for c in s.calls if c.callee.startswith("00")),
                                            callee="0033140000000"),
     "delete-call": lambda s: s.delete_call(next(iter(s.calls))),
@@ -181,7 +181,7 @@ def test_the_repeated_line_is_deleted_or_commented_out_with_the_user(impostor: P
     assert users == USERS.replace("83470000  Zhang Qiang  25.00  6.00\n", "") + left
     fresh = open_session()
     assert fresh.user("83470000") is None and fresh.problems == []
-    codes = {a.code for a in fresh.screening().anomalies if a.call is not None and a.call.caller == "83470000"}
+    codes = {a.code for a in fresh.screening().set_aside if a.call is not None and a.call.caller == "83470000"}
     assert codes == {AnomalyCode.UNKNOWN_CALLER}
     out = io.StringIO()
     assert main(["--lang", "en", "bill"], stdout=out, stderr=io.StringIO()) == 0

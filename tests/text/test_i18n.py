@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from telbill.cli import main
-from telbill.rules.records import AnomalyCode
+from telbill.rules.screening import AnomalyCode
 from telbill.text.i18n import Lang, Translator, detect_lang
 from telbill.text.messages import CATALOG
 

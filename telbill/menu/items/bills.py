@@ -16,8 +16,7 @@ from telbill.menu.layout import Cell, Column
 from telbill.menu.picking import ask_month
 from telbill.menu.rows import bill_cells, bill_columns, count, money, record_cell
 from telbill.menu.view import LazyRows
-from telbill.rules.records import AnomalyCode
-from telbill.rules.screening import Anomaly, code_counts
+from telbill.rules.screening import AnomalyCode, SetAside, code_counts
 
 T = TypeVar("T")
 
@@ -98,18 +97,18 @@ def item_anomalies(ctx: Ctx) -> None:
     counts = code_counts(result)
     cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True, first=True),
             Column(tr("menu.col.reason"), wrap=True)]
-    by_code: dict[AnomalyCode, list[Anomaly]] = {code: [] for code in AnomalyCode}
-    for anomaly in result:
-        by_code[anomaly.code].append(anomaly)
-    ordered: list[Anomaly] = []
+    by_code: dict[AnomalyCode, list[SetAside]] = {code: [] for code in AnomalyCode}
+    for record in result:
+        by_code[record.code].append(record)
+    ordered: list[SetAside] = []
     groups: list[tuple[int, str]] = []
     for code, group in by_code.items():
         if group:
             groups.append((len(ordered), tr(f"menu.anomalies.group.{code.value}", count=count(len(group)))))
             ordered += group
 
-    def cells(_: int, a: Anomaly) -> list[Cell]:
-        return [str(a.line_no) if a.line_no is not None else "-", record_cell(ctx, a.raw), tr(a.key, **a.params)]
+    def cells(_: int, a: SetAside) -> list[Cell]:
+        return [str(a.line_no) if a.line_no is not None else "-", record_cell(ctx, a.raw), a.reason(tr)]
 
     if ordered:
         ctx.view.table(cols, LazyRows(ordered, cells), tr("menu.anomalies.title", path=str(DEFAULT_ANOMALIES)),

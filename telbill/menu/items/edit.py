@@ -20,6 +20,8 @@ from telbill.menu.rows import (
 )
 from telbill.rules.fields import (
     SECONDS_PER_DAY,
+    format_fen,
+    format_moment,
     validate_clock,
     validate_date,
     validate_end,
@@ -28,7 +30,7 @@ from telbill.rules.fields import (
     validate_name,
     validate_phone,
 )
-from telbill.rules.records import Call, User, format_fen, format_moment
+from telbill.rules.records import Call, User
 from telbill.session.facade import (
     Change,
     RepeatAction,
@@ -128,7 +130,7 @@ def _confirm_anomaly(ctx: Ctx, call: Call, replacing: Call | None) -> bool | Non
         return None
     tr = ctx.tr
     ctx.view.warn(tr("menu.anomaly.warn", code=tr(f"code.{anomaly.code.value}"),
-                     reason=tr(anomaly.key, **anomaly.params)))
+                     reason=anomaly.reason(tr)))
     return ctx.ask.confirm(tr("menu.anomaly.confirm"))
 
 

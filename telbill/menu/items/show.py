@@ -18,7 +18,7 @@ def item_show_users(ctx: Ctx) -> None:
         ctx.view.say(tr("menu.users.count", count=count(len(s.users))))
     problems = s.problems
     if problems:
-        rows = [[str(p.line), tr(p.key, **p.params)] for p in problems]
+        rows = [[str(p.line_no), p.reason(tr)] for p in problems]
         ctx.view.table([Column(tr("menu.col.line"), "right"), Column(tr("menu.col.reason"), wrap=True)], rows,
                        tr("menu.problems", path=str(s.paths.users), count=count(len(problems))))
 
@@ -43,18 +43,18 @@ def item_show_calls(ctx: Ctx) -> None:
     ctx.view.title(Item.SHOW_CALLS.label(tr))
     shown_all = show_calls(ctx, list(s.calls), tr("menu.calls.title", path=str(s.paths.calls)), every=True)
     billed, set_aside = s.counts()
-    bad = s.dataset.calls_file.malformed
-    if shown_all and bad:
+    malformed = s.dataset.calls_file.malformed
+    if shown_all and malformed:
         ctx.view.say(tr("menu.calls.count", records=count(s.records), path=str(s.paths.calls),
-                        count=count(len(s.calls)), billed=count(billed), set_aside=count(set_aside - len(bad)),
-                        bad=count(len(bad))))
+                        count=count(len(s.calls)), billed=count(billed), set_aside=count(set_aside - len(malformed)),
+                        bad=count(len(malformed))))
     elif shown_all:
         ctx.view.say(tr("menu.calls.count_all", count=count(len(s.calls)), billed=count(billed),
                         set_aside=count(set_aside)))
-    if bad:
+    if malformed:
         cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True, first=True),
                 Column(tr("menu.col.reason"), wrap=True)]
-        rows = [[str(b.line_no), record_cell(ctx, b.raw), tr(b.key, **b.params)] for b in bad]
-        ctx.view.table(cols, rows, tr("menu.calls.malformed", path=str(s.paths.calls), count=count(len(bad))))
+        rows = [[str(m.line_no), record_cell(ctx, m.raw), m.reason(tr)] for m in malformed]
+        ctx.view.table(cols, rows, tr("menu.calls.malformed", path=str(s.paths.calls), count=count(len(malformed))))
 
 

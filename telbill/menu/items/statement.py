@@ -12,7 +12,7 @@ from telbill.menu.layout import Bar, Cell, Column
 from telbill.menu.picking import ask_statement_month, ask_user
 from telbill.menu.rows import bill_cells, bill_columns, class_label, count, duration_text, money
 from telbill.menu.view import Part
-from telbill.rules.records import format_moment
+from telbill.rules.fields import format_moment
 
 TOP_COUNT = 10
 
@@ -46,7 +46,7 @@ def show_statement(ctx: Ctx, phone: str, month: str) -> None:
         cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.start")), Column(tr("menu.col.callee")),
                 Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.reason"), wrap=True)]
         rows = [[str(a.line_no) if a.line_no is not None else "-", format_moment(a.call.start), a.call.callee,
-                 duration_text(a.call.duration), tr(a.key, **a.params)] for a in aside if a.call is not None]
+                 duration_text(a.call.duration), a.reason(tr)] for a in aside if a.call is not None]
         ctx.view.table(cols, rows, tr("menu.statement.set_aside", count=count(len(aside)),
                                       item=Item.ANOMALIES.value))
 

@@ -177,8 +177,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.col.total_of": ("Total {month}", "{month} 合计"),
     "menu.col.file": ("File", "文件"),
     "menu.col.taken": ("Taken", "备份时间"),
-    "menu.col.bytes": ("Bytes", "字节"),
-    "menu.col.backup": ("Backup", "备份文件"),
     "menu.col.undoes": ("Restoring it takes back", "恢复它将撤销"),
     "menu.class.local": ("local", "市内"),
     "menu.class.domestic": ("long", "长途"),

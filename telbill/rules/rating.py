@@ -1,0 +1,63 @@
+"""Rating (SPEC §2): the class of a call, from the number dialled, and its fee, in integer fen."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from telbill.rules.tariff import Tariff
+from telbill.speed import Memo
+
+
+class CallClass(str, Enum):
+    """The class of a call, decided by the dialled number; its value names its section of the tariff."""
+
+    LOCAL = "local"
+    DOMESTIC = "domestic"
+    INTERNATIONAL = "international"
+
+    @property
+    def long_distance(self) -> bool:
+        """Counted in the 长途 (long-distance) column of a bill: domestic and international."""
+        return self is not CallClass.LOCAL
+
+
+def classify(callee: str) -> CallClass:
+    """``00…`` international, other ``0…`` domestic long distance, else local."""
+    if callee.startswith("00"):
+        return CallClass.INTERNATIONAL
+    if callee.startswith("0"):
+        return CallClass.DOMESTIC
+    return CallClass.LOCAL
+
+
+PREFIX = slice(0, 2)
+"""The digits of a callee that decide its class (:func:`classify` gives the same class for
+them as for the whole number)."""
+
+Fees = Memo[int, int]
+"""Seconds → the fee of a call of one class lasting that long."""
+
+
+class Rating:
+    """A tariff's fees, each class's fee for each duration worked out once (:class:`~telbill.speed.Memo`).
+
+    ``rating.by_prefix[callee[PREFIX]]`` is ``(fees, long_distance)`` of the callee's class:
+    what the loops that rate many calls look up per call.
+    """
+
+    __slots__ = ("tariff", "fees", "by_prefix")
+
+    def __init__(self, tariff: Tariff) -> None:
+        self.tariff = tariff
+        self.fees: dict[CallClass, Fees] = {kind: Memo(tariff.rate(kind).fee) for kind in CallClass}
+        """Each class's fees."""
+        self.by_prefix: Memo[str, tuple[Fees, bool]] = Memo(self._of_prefix)
+        """A callee's first two digits → its class's fees, and whether the class is long distance."""
+
+    def _of_prefix(self, prefix: str) -> tuple[Fees, bool]:
+        kind = classify(prefix)
+        return self.fees[kind], kind.long_distance
+
+    def fee(self, callee: str, seconds: int) -> int:
+        """The fee in fen of a call to ``callee`` lasting ``seconds``."""
+        return self.by_prefix[callee[PREFIX]][0][seconds]
