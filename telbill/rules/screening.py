@@ -184,10 +184,11 @@ def clean_ends(starts: Sequence[int], ends: Sequence[int]) -> tuple[int, int]:
     return k, m
 
 
-def sweep(starts: Sequence[int], ends: Sequence[int]) -> list[tuple[int, int]]:
+def sweep(starts: Sequence[int], ends: Sequence[int]) -> Iterator[tuple[int, int]]:
     """Rule 5 among one caller's records (given in file order; none that rules 2 to 4
     set aside): ``(i, partner)`` for each record that overlaps another, ``partner``
-    the first record in start order it clashes with (see :func:`clashing`).
+    the first record in start order it clashes with (see :func:`clashing`), one at a
+    time (a caller of a million identical records has a million of them).
 
     Only the records between the clean ends (:func:`clean_ends`) are looked at; they
     are put in start order with the linked list's stable sort (records with one start
@@ -195,14 +196,14 @@ def sweep(starts: Sequence[int], ends: Sequence[int]) -> list[tuple[int, int]]:
     """
     k, m = clean_ends(starts, ends)
     if m - k < 2:
-        return []
+        return
     order: Sequence[int] = range(k, m)
     if not all(map(le, islice(starts, k, m - 1), islice(starts, k + 1, m))):
         linked = LinkedList(order)
         linked.sort(key=starts.__getitem__)
         order = list(linked)
-    return [(order[i], order[partner]) for i, partner in
-            clashing([starts[i] for i in order], [ends[i] for i in order])]
+    for i, partner in clashing([starts[i] for i in order], [ends[i] for i in order]):
+        yield order[i], order[partner]
 
 
 def screen(starts: Sequence[int], ends: Sequence[int], known: bool) -> list[Verdict]:
@@ -222,7 +223,7 @@ def screen(starts: Sequence[int], ends: Sequence[int], known: bool) -> list[Verd
         taken = {i for i, _, _ in verdicts}
         left = [i for i in left if i not in taken]
         starts, ends = [starts[i] for i in left], [ends[i] for i in left]
-    clashes = sweep(starts, ends)
+    clashes = list(sweep(starts, ends))
     if clashes:
         verdicts.extend((left[i], AnomalyCode.OVERLAP, left[partner]) for i, partner in clashes)
         verdicts.sort()
