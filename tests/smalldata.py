@@ -1,4 +1,4 @@
-"""A small users and calls file shared by the menu and session tests."""
+"""The small users and calls files the tests share (written by the fixtures of ``conftest.py``)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,15 @@ CALLS = (
     "83479999  83463333  2021-01-11 09:00:00  2021-01-11 09:02:00\n"
     "83470005  8346000x  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
 )
+
+# One subscriber and one call: what the batch's error tests and the fault tests need, no more.
+ONE_USER = "# one user\n83470000  A  1  1\n"
+ONE_CALL = "83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n"
+
+# Zhang Qiang alone, then with 张强, and one call of his: the menu on a terminal and in a pty.
+ZHANG = "# users\n83470000  Zhang Qiang  25.00  6.00\n"
+FEW_USERS = ZHANG + "83470001  张强  25  6.5\n"
+FEW_CALLS = "# calls\n83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
 
 
 def write_data(folder: Path, users: str = USERS, calls: str = CALLS) -> Path:

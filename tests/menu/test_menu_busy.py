@@ -19,8 +19,8 @@ from telbill.menu.busy import SHOW_AFTER, Busy
 from telbill.menu.keys import TerminalKeys
 from telbill.text.i18n import Translator
 
-from smalldata import write_data
-from terminal import EN, ENTER, ZH, FakeClock, at_once, typed_session
+from smalldata import FEW_CALLS, ZHANG, write_data
+from terminal import EN, ENTER, ZH, FakeClock, at_once, in_a_pty, typed_session
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -113,21 +113,14 @@ def test_keys_typed_ahead_are_thrown_away_and_not_echoed() -> None:
         os.close(slave)
 
 
-USERS = "# users\n83470000  Zhang Qiang  25.00  6.00\n"
-CALLS = "# calls\n83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_keys_typed_while_a_save_waits_are_not_taken(tmp_path: Path) -> None:
     """The real program in a terminal: while a save waits for the data file's lock (held here, as
     an appender would), the operator types x8 and Enter. When the save is done those keys are
     thrown away: not echoed, not taken as the answer to the next question (8 Enter at the main
     menu would open the search); the menu then takes what is typed after it appears."""
-    write_data(tmp_path, USERS, CALLS)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
-    child = pexpect.spawn(sys.executable, ["-m", "telbill", "--lang", "en"], cwd=str(tmp_path), env=env,
-                          encoding="utf-8", timeout=20, dimensions=(50, 100))
+    write_data(tmp_path, ZHANG, FEW_CALLS)
+    child = in_a_pty(tmp_path, rows=50)
     lock = open(tmp_path / "data/.users.txt.lock", "a+b")  # noqa: SIM115 - held across the typing
     try:
         child.expect("Main menu")
@@ -153,4 +146,4 @@ def test_keys_typed_while_a_save_waits_are_not_taken(tmp_path: Path) -> None:
         lock.close()
         child.close()
     assert child.exitstatus == 0
-    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS + "83470099  Wu Song  25.00  6.00\n"
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == ZHANG + "83470099  Wu Song  25.00  6.00\n"

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from telbill.files.dataset import DataPaths
-from telbill.menu import run_menu
-from telbill.text.i18n import Translator
+from plain import plain_session
 
-EN = Translator("en")
 NOT_OURS = b"my own notes\n"
-
-
-def run(script: str) -> str:
-    out = io.StringIO()
-    run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
-             stdin=io.StringIO(script), operator="tester")
-    return out.getvalue()
 
 
 def test_billing_over_a_file_not_ours_asks_and_no_keeps_it(data: Path) -> None:
     """Item 9 to an existing file telbill did not write: asked (default no); no keeps it."""
     Path("notes.txt").write_bytes(NOT_OURS)
-    screen = run("9\n1\nnotes.txt\nn\n0\n")
+    screen = plain_session("9\n1\nnotes.txt\nn\n0\n").screen
     assert ("notes.txt exists and was not written by telbill (its first line is not a telbill header). "
             "Replace it all the same? (y/N): n") in screen
     assert "Not replaced; nothing was written." in screen
@@ -33,13 +22,13 @@ def test_billing_over_a_file_not_ours_asks_and_no_keeps_it(data: Path) -> None:
 def test_billing_over_a_file_not_ours_after_a_yes(data: Path) -> None:
     """Item 9: yes replaces the file with the bills."""
     Path("notes.txt").write_bytes(NOT_OURS)
-    run("9\n1\nnotes.txt\ny\n0\n")
+    plain_session("9\n1\nnotes.txt\ny\n0\n")
     assert Path("notes.txt").read_text("utf-8").startswith("# telbill bill detail\n")
 
 
 def test_billing_to_the_tariff_path_is_refused_and_asked_again(data: Path) -> None:
     """data/tariff.toml (not there yet) is an input: refused with the reason, the name asked again."""
-    screen = run("9\n1\ndata/tariff.toml\nout.txt\n0\n")
+    screen = plain_session("9\n1\ndata/tariff.toml\nout.txt\n0\n").screen
     assert "data/tariff.toml is an input file; refusing to overwrite it" in screen
     assert not Path("data/tariff.toml").exists()
     assert Path("out.txt").read_text("utf-8").startswith("# telbill bill detail\n")
@@ -49,6 +38,6 @@ def test_anomalies_over_a_file_not_ours_asks(data: Path) -> None:
     """Item 10 writes output/anomalies.txt: a file there that is not telbill's is kept unless the answer is yes."""
     Path("output").mkdir()
     Path("output/anomalies.txt").write_bytes(NOT_OURS)
-    screen = run("10\n\n0\n")
+    screen = plain_session("10\n\n0\n").screen
     assert "Replace it all the same? (y/N):" in screen
     assert Path("output/anomalies.txt").read_bytes() == NOT_OURS

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from telbill.files.dataset import DataPaths
-from telbill.menu import run_menu
-from telbill.text.i18n import Translator
-
-EN = Translator("en")
-
-
-def run(script: str) -> str:
-    out = io.StringIO()
-    run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
-             stdin=io.StringIO(script), audit_log=Path("output/audit.log"), operator="tester")
-    return out.getvalue()
+from plain import EN, plain_session
 
 
 @pytest.mark.parametrize("item, kind", [("3", "users"), ("4", "calls"), ("6\n1\n83470000", "users"),
@@ -31,7 +19,7 @@ def test_a_read_only_data_file_is_refused_before_any_question(data: Path, item: 
     path = data / f"data/{kind}.txt"
     before = path.read_bytes()
     os.chmod(path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    screen = run(f"{item}\n0\n")
+    screen = plain_session(f"{item}\n0\n").screen
     assert (f"Changes to data/{kind}.txt cannot be saved: it is read-only, or this user may not write it or "
             "its folder") in screen
     message = EN("menu.error", message=EN("data.read_only", path=f"data/{kind}.txt"))
@@ -43,4 +31,4 @@ def test_a_read_only_data_file_is_refused_before_any_question(data: Path, item: 
 
 def test_a_writable_file_shows_no_warning(data: Path) -> None:
     """Nothing is said about files that can be written."""
-    assert "cannot be saved" not in run("0\n")
+    assert "cannot be saved" not in plain_session("0\n").screen

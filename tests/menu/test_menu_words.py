@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import io
 import os
 import re
 from pathlib import Path
@@ -11,23 +10,13 @@ from pathlib import Path
 import pytest
 
 from telbill.errors import Notice, OutputError
-from telbill.files.dataset import DataPaths
-from telbill.menu import run_menu
 from telbill.menu.layout import wrap
 from telbill.text.i18n import Translator
 
 from faults import full_disk
+from plain import plain_session
 from smalldata import USERS, write_data
 from terminal import EN, ENTER, ZH, typed_session
-
-
-def plain(script: str, tr: Translator = EN) -> str:
-    """The menu in plain mode on ``script`` (one answer a line); the screen."""
-    out = io.StringIO()
-    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, plain=True, stdout=out,
-                    stdin=io.StringIO(script), operator="tester")
-    assert code == 0
-    return out.getvalue()
 
 
 @pytest.mark.parametrize(("tr", "said"), [(EN, "'2021-13' is not a month: there is no month 13"),
@@ -35,7 +24,8 @@ def plain(script: str, tr: Translator = EN) -> str:
 def test_month_13_is_no_month_13(data: Path, tr: Translator, said: str) -> None:
     """2021-13 is refused as a month that does not exist, not as a badly written one; 2021-1 is
     still "not a month like 2021-01"."""
-    screen = plain("11\n83470001\n2021-13\n2021-1\n\n0\n", tr)
+    code, screen = plain_session("11\n83470001\n2021-13\n2021-1\n\n0\n", tr)
+    assert code == 0
     assert said in screen
     assert tr("menu.error.month", value="'2021-1'") in screen
 
@@ -63,7 +53,8 @@ def test_one_name_per_call_class_at_every_width(workdir: Path, tr: Translator, w
 
 def test_a_saved_call_names_its_class_as_the_lists_do(data: Path) -> None:
     """After adding a call, "Class: intl" (the list's word), in plain mode too."""
-    screen = plain("4\n83470000\n0044201234567\n2021-01-20 10:00:00\n10:01:00\n0\n")
+    code, screen = plain_session("4\n83470000\n0044201234567\n2021-01-20 10:00:00\n10:01:00\n0\n")
+    assert code == 0
     assert "Class: intl; duration 0:01:00; fee 8.00 yuan." in screen
 
 
@@ -83,7 +74,8 @@ def test_a_range_is_said_the_same_way_and_without_a_thousands_separator(tmp_path
     itself keeps its separator: 1,200)."""
     monkeypatch.chdir(tmp_path)
     write_data(tmp_path, USERS, MANY)
-    screen = plain("8\n3\n2021-03\nx8\n\n0\n", tr)
+    code, screen = plain_session("8\n3\n2021-03\nx8\n\n0\n", tr)
+    assert code == 0
     assert asked in screen and refused in screen
     assert "1,200" in screen and "1-1,200" not in screen
 
@@ -92,7 +84,8 @@ def test_what_the_system_says_is_said_in_chinese(data: Path, monkeypatch: pytest
     """A full disk while a user is added, in the Chinese menu: a Chinese sentence with the path,
     no English from the system."""
     full_disk(monkeypatch, "/data/users.txt")
-    screen = plain("3\n83470099\n王五\n1\n1\n0\n", ZH)
+    code, screen = plain_session("3\n83470099\n王五\n1\n1\n0\n", ZH)
+    assert code == 0
     assert "错误：data/users.txt：无法写入（磁盘空间不足）" in screen
     assert "No space left" not in screen
 
@@ -115,7 +108,8 @@ def test_a_system_reason_in_both_languages(reason: object, en: str, zh: str) -> 
 def test_money_totals_have_thousands_separators_on_screen_never_in_files(workdir: Path) -> None:
     """The sample's grand total on the screen is 6,651.77 (as counts are written), in the
     statistics and after billing; the bill file says 6651.77."""
-    screen = plain("12\n9\n1\n=\n0\n", ZH)
+    code, screen = plain_session("12\n9\n1\n=\n0\n", ZH)
+    assert code == 0
     assert screen.count("共 5 个月，总计 6,651.77 元。") == 2
     bills = (workdir / "output/bills.txt").read_text("utf-8")
     assert "6651.77" in bills and "6,651.77" not in bills
@@ -123,7 +117,8 @@ def test_money_totals_have_thousands_separators_on_screen_never_in_files(workdir
 
 def test_the_restore_list_shows_the_change_it_takes_back(data: Path) -> None:
     """After a user's name is changed, the backup that takes it back says old → new."""
-    screen = plain("5\n1\n83470001\nZhang\n=\n=\n13\n2\n0\n0\n")
+    code, screen = plain_session("5\n1\n83470001\nZhang\n=\n=\n13\n2\n0\n0\n")
+    assert code == 0
     assert "modified a user: 83470001  张强  25.00  6.50 → 83470001  Zhang  25.00  6.50" in screen
 
 

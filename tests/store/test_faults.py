@@ -3,81 +3,24 @@
 from __future__ import annotations
 
 import errno
-import io
 import os
 import signal
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from telbill.cli import main
 from telbill.errors import ConflictError, OutputError
 from telbill.files import access
 from telbill.store import history
 
-OLD = b"# old data\n83470000  A  1  1\n"
-ONE_CALL = b"83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n"
-ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+import smalldata
+from command import run
+from faults import ENOSPC, Crash, leftovers
 
-
-class Crash(BaseException):
-    """Stands for the process dying at that point."""
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--lang", "en", *argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-def leftovers(folder: Path) -> list[str]:
-    """Temporary files left behind anywhere under ``folder``."""
-    return sorted(p.name for p in folder.rglob("*.tmp"))
-
-
-class _HalfWriter:
-    """A file whose disk fills up half way through the data."""
-
-    def __init__(self, fh: Any, fault: BaseException) -> None:
-        self._fh, self._fault = fh, fault
-
-    def writelines(self, chunks: list[bytes]) -> None:
-        data = b"".join(chunks)
-        self._fh.write(data[: len(data) // 2])
-        self._fh.flush()
-        raise self._fault
-
-    def __enter__(self) -> _HalfWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._fh.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._fh, name)
-
-
-@pytest.fixture()
-def fail_mid_write(monkeypatch: pytest.MonkeyPatch) -> Callable[[BaseException, int], None]:
-    """``fail(fault, after)``: the write of the ``after``-th file (0-based) stops half way with ``fault``."""
-
-    def arm(fault: BaseException, after: int = 0) -> None:
-        real = os.fdopen
-        count = [0]
-
-        def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
-            fh = real(fd, *args, **kwargs)
-            if "w" not in str(args[0] if args else kwargs.get("mode", "r")):
-                return fh  # a file opened for reading
-            count[0] += 1
-            return _HalfWriter(fh, fault) if count[0] == after + 1 else fh
-
-        monkeypatch.setattr(os, "fdopen", fdopen)
-
-    return arm
+OLD = smalldata.ONE_USER.encode()
+ONE_CALL = smalldata.ONE_CALL.encode()
 
 
 # -- storage ------------------------------------------------------------------------
@@ -173,15 +116,11 @@ def test_list_backups_ignores_other_files(tmp_path: Path) -> None:
 
 
 @pytest.fixture()
-def billed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def billed(small: Path) -> Path:
     """A working folder whose output/ holds the bills of an earlier run."""
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/users.txt").write_bytes(OLD)
-    (tmp_path / "data/calls.txt").write_bytes(ONE_CALL)
-    monkeypatch.chdir(tmp_path)
     assert run("bill", "--csv", "output/bills.csv")[0] == 0
-    (tmp_path / "data/calls.txt").write_bytes(ONE_CALL + ONE_CALL.replace(b"10:0", b"11:0"))  # new to bill
-    return tmp_path
+    (small / "data/calls.txt").write_bytes(ONE_CALL + ONE_CALL.replace(b"10:0", b"11:0"))  # new to bill
+    return small
 
 
 def outputs(folder: Path) -> dict[str, bytes]:
@@ -210,21 +149,16 @@ def test_ctrl_c_while_writing_leaves_no_partial_output(billed: Path, fail_mid_wr
     assert leftovers(billed) == []
 
 
-def test_ctrl_c_while_billing_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_while_billing_writes_nothing(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C before the files are written (first run): no output file exists under its final name."""
     import telbill.batch.part
-
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/users.txt").write_bytes(OLD)
-    (tmp_path / "data/calls.txt").write_bytes(ONE_CALL)
-    monkeypatch.chdir(tmp_path)
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(telbill.batch.part.Part, "sweep", interrupted)
     assert run("bill") == (130, "", "interrupted; no partial file was left behind\n")
-    assert not (tmp_path / "output").exists()
+    assert not (small / "output").exists()
 
 
 def test_ctrl_c_between_renames_is_held_until_all_outputs_are_in_place(
@@ -253,15 +187,6 @@ def test_ctrl_c_between_renames_is_held_until_all_outputs_are_in_place(
 session_mod = pytest.importorskip("telbill.session.facade")
 
 
-@pytest.fixture()
-def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/users.txt").write_bytes(OLD)
-    (tmp_path / "data/calls.txt").write_bytes(b"# calls\n" + ONE_CALL)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def open_session(folder: Path) -> Any:
     from telbill.files.dataset import DataPaths
 
@@ -274,24 +199,24 @@ def backups_of(folder: Path, name: str) -> list[bytes]:
 
 
 @pytest.mark.parametrize("fault", [ENOSPC, KeyboardInterrupt(), Crash()], ids=["disk-full", "ctrl-c", "crash"])
-def test_fault_while_saving_a_change_loses_nothing(data: Path, fail_mid_write: Any, fault: BaseException) -> None:
+def test_fault_while_saving_a_change_loses_nothing(small: Path, fail_mid_write: Any, fault: BaseException) -> None:
     """A save that fails half way through the new file: file unchanged, no copy, memory unchanged, retry works."""
-    session = open_session(data)
+    session = open_session(small)
     fail_mid_write(fault, after=0)  # the new users.txt
     with pytest.raises(OutputError if isinstance(fault, OSError) else type(fault)):
         session.modify_user("83470000", name="B")
-    assert (data / "data/users.txt").read_bytes() == OLD
-    assert backups_of(data, "users.txt") == []
+    assert (small / "data/users.txt").read_bytes() == OLD
+    assert backups_of(small, "users.txt") == []
     assert [u.name for u in session.users] == ["A"]
-    assert leftovers(data) == []
-    assert not (data / "output/audit.log").exists()
-    fresh = open_session(data)
+    assert leftovers(small) == []
+    assert not (small / "output/audit.log").exists()
+    fresh = open_session(small)
     assert [u.name for u in fresh.users] == ["A"]
 
 
-def test_save_works_again_after_the_disk_is_freed(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_save_works_again_after_the_disk_is_freed(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After a failed save the same change can be made; the file then holds it, and the audit log once."""
-    session = open_session(data)
+    session = open_session(small)
     real = os.replace
 
     def full(src: Any, dst: Any) -> None:
@@ -302,15 +227,15 @@ def test_save_works_again_after_the_disk_is_freed(data: Path, monkeypatch: pytes
     monkeypatch.setattr(os, "replace", full)
     with pytest.raises(OutputError):
         session.modify_user("83470000", name="B")
-    assert (data / "data/users.txt").read_bytes() == OLD
-    assert leftovers(data) == [] and not list((data / "data").glob(".users.txt.*.old"))
+    assert (small / "data/users.txt").read_bytes() == OLD
+    assert leftovers(small) == [] and not list((small / "data").glob(".users.txt.*.old"))
     monkeypatch.setattr(os, "replace", real)
     session.modify_user("83470000", name="B")
-    assert (data / "data/users.txt").read_bytes() == OLD.replace(b"A  1  1", b"B  1.00  1.00")
-    assert (data / "output/audit.log").read_text("utf-8").count("modify-user") == 1
+    assert (small / "data/users.txt").read_bytes() == OLD.replace(b"A  1  1", b"B  1.00  1.00")
+    assert (small / "output/audit.log").read_text("utf-8").count("modify-user") == 1
 
 
-def test_crash_between_the_journal_and_the_rename_is_taken_back_at_the_next_start(data: Path) -> None:
+def test_crash_between_the_journal_and_the_rename_is_taken_back_at_the_next_start(small: Path) -> None:
     """A process killed just before the rename: the next start takes the save back and says so."""
     import subprocess
     import sys
@@ -325,29 +250,29 @@ def test_crash_between_the_journal_and_the_rename_is_taken_back_at_the_next_star
         "os.replace = lambda *a: os._exit(9) if str(a[1]).endswith('users.txt') else os.rename(*a)\n"
         "s.modify_user('83470000', name='B')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], cwd=data, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=small, capture_output=True, text=True)
     assert proc.returncode == 9, proc.stderr
-    assert (data / "data/users.txt").read_bytes() == OLD
-    assert (data / "data/.users.txt.journal").exists()
-    session = open_session(data)
+    assert (small / "data/users.txt").read_bytes() == OLD
+    assert (small / "data/.users.txt.journal").exists()
+    session = open_session(small)
     assert [str(n) for n in session.notices] == [
-        f"A save cut short (the program was stopped) was not made; {data}/data/users.txt are as they were "
+        f"A save cut short (the program was stopped) was not made; {small}/data/users.txt are as they were "
         "before it: modify-user 83470000  B  1.00  1.00."]
-    assert not (data / "data/.users.txt.journal").exists()
-    assert sorted(p.name for p in (data / "data").iterdir() if p.name.startswith(".users.txt.")) == [
+    assert not (small / "data/.users.txt.journal").exists()
+    assert sorted(p.name for p in (small / "data").iterdir() if p.name.startswith(".users.txt.")) == [
         ".users.txt.lock"]
     session.modify_user("83470000", name="B")
-    assert [u.name for u in open_session(data).users] == ["B"]
+    assert [u.name for u in open_session(small).users] == ["B"]
 
 
-def test_undo_records_of_the_last_20_changes_restore_each_version(data: Path) -> None:
+def test_undo_records_of_the_last_20_changes_restore_each_version(small: Path) -> None:
     """Every save leaves an undo record (20 kept, no copies); restoring one gives the file before that change."""
-    session = open_session(data)
+    session = open_session(small)
     seen = [OLD]
     for i in range(22):
         session.add_user(f"8347{1000 + i}", f"U{i}", 100, 0)
-        seen.append((data / "data/users.txt").read_bytes())
-    assert backups_of(data, "users.txt") == []
+        seen.append((small / "data/users.txt").read_bytes())
+    assert backups_of(small, "users.txt") == []
     records = [b for b in session.list_backups() if b.kind == "users"]
     assert len(records) == 20 and all(b.path.name.endswith(".undo") and b.usable for b in records)
     assert sum(b.size for b in records) < 20 * 1024
@@ -355,41 +280,41 @@ def test_undo_records_of_the_last_20_changes_restore_each_version(data: Path) ->
     for i in (21, 10, 4):  # each restore is a change too: its record lets the oldest go
         (chosen,) = [b for b in session.list_backups() if b.undoes.startswith(f"add-user 8347{1000 + i} ")]
         session.restore(chosen)
-        assert (data / "data/users.txt").read_bytes() == seen[i]
-        assert [u.phone for u in session.users] == [u.phone for u in open_session(data).users]
+        assert (small / "data/users.txt").read_bytes() == seen[i]
+        assert [u.phone for u in session.users] == [u.phone for u in open_session(small).users]
 
 
-def test_a_second_writer_is_refused_reloaded_and_told(data: Path) -> None:
+def test_a_second_writer_is_refused_reloaded_and_told(small: Path) -> None:
     """Two sessions on the same files: the later save is refused, reloaded, then can be redone."""
-    first, second = open_session(data), open_session(data)
+    first, second = open_session(small), open_session(small)
     first.add_user("83470001", "From first", 100, 0)
     with pytest.raises(ConflictError) as info:
         second.add_user("83470002", "From second", 100, 0)
-    assert str(info.value) == (f"{data}/data/users.txt changed on disk since it was loaded; "
+    assert str(info.value) == (f"{small}/data/users.txt changed on disk since it was loaded; "
                                "it was not overwritten. Reloaded it: please redo the change.")
     assert [u.name for u in second.users] == ["A", "From first"]  # reloaded: the other change is seen
     second.add_user("83470002", "From second", 100, 0)
-    names = [u.name for u in open_session(data).users]
+    names = [u.name for u in open_session(small).users]
     assert names == ["A", "From first", "From second"]
 
 
-def test_an_edit_by_another_program_is_not_overwritten(data: Path) -> None:
+def test_an_edit_by_another_program_is_not_overwritten(small: Path) -> None:
     """A text editor changing calls.txt under a session: the session refuses to save over it."""
-    session = open_session(data)
+    session = open_session(small)
     edited = b"# calls\n" + ONE_CALL + ONE_CALL.replace(b"110", b"120")
-    (data / "data/calls.txt").write_bytes(edited)
+    (small / "data/calls.txt").write_bytes(edited)
     with pytest.raises(ConflictError):
         session.delete_call(next(iter(session.calls)))
-    assert (data / "data/calls.txt").read_bytes() == edited
+    assert (small / "data/calls.txt").read_bytes() == edited
     assert len(session.calls) == 2
 
 
-def test_another_telbill_process_saving_is_detected(data: Path) -> None:
+def test_another_telbill_process_saving_is_detected(small: Path) -> None:
     """A second telbill process saves users.txt; this one refuses to overwrite and reloads."""
     import subprocess
     import sys
 
-    session = open_session(data)
+    session = open_session(small)
     script = (
         "from pathlib import Path\n"
         "from telbill.files.dataset import DataPaths\n"
@@ -398,26 +323,26 @@ def test_another_telbill_process_saving_is_detected(data: Path) -> None:
         "            audit_log=Path('output/audit.log'))\n"
         "s.modify_user('83470000', name='Renamed elsewhere')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], cwd=data, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=small, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     with pytest.raises(ConflictError):
         session.modify_user("83470000", rent=999)
     assert session.user("83470000").name == "Renamed elsewhere"
     session.modify_user("83470000", rent=999)
-    text = (data / "data/users.txt").read_text("utf-8")
+    text = (small / "data/users.txt").read_text("utf-8")
     assert "Renamed elsewhere" in text and "9.99" in text
 
 
 @pytest.mark.parametrize("after", [0, 1], ids=["users-fails", "calls-fails"])
-def test_delete_with_calls_changes_both_files_or_neither(data: Path, fail_mid_write: Any, after: int) -> None:
+def test_delete_with_calls_changes_both_files_or_neither(small: Path, fail_mid_write: Any, after: int) -> None:
     """Deleting a user with their calls: a fault on either file leaves both as they were."""
-    session = open_session(data)
-    users_before = (data / "data/users.txt").read_bytes()
-    calls_before = (data / "data/calls.txt").read_bytes()
+    session = open_session(small)
+    users_before = (small / "data/users.txt").read_bytes()
+    calls_before = (small / "data/calls.txt").read_bytes()
     fail_mid_write(ENOSPC, after=after)  # the new users.txt, then the new calls.txt
     with pytest.raises(OutputError):
         session.delete_user("83470000", with_calls=True)
-    assert (data / "data/users.txt").read_bytes() == users_before
-    assert (data / "data/calls.txt").read_bytes() == calls_before
-    assert leftovers(data) == []
+    assert (small / "data/users.txt").read_bytes() == users_before
+    assert (small / "data/calls.txt").read_bytes() == calls_before
+    assert leftovers(small) == []
 

@@ -17,6 +17,7 @@ from telbill.files.dataset import DataPaths
 from telbill.session.facade import Session
 from telbill.store import keeper
 
+from faults import ours
 from smalldata import CALLS, USERS, write_data
 
 
@@ -28,11 +29,6 @@ def open_here() -> Session:
 def audit() -> list[str]:
     path = Path("output/audit.log")
     return [line.split("\t")[2] for line in path.read_text("utf-8").splitlines()] if path.exists() else []
-
-
-def ours(folder: Path) -> list[str]:
-    """Temporary files, journals and replaced files of ours left anywhere."""
-    return sorted(p.name for p in folder.rglob(".*") if p.suffix in (".tmp", ".old", ".journal"))
 
 
 def killed_at(step: str, change: Callable[[Session], object]) -> None:

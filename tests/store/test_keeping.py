@@ -21,6 +21,8 @@ from telbill.session.facade import Session
 from telbill.store import keeper
 from telbill.text.i18n import Translator
 
+from faults import ours
+from plain import plain_session
 from smalldata import CALLS, USERS, snapshot, write_data
 
 EN = Translator("en")
@@ -36,11 +38,6 @@ def open_session(folder: Path) -> Session:
 def audit(folder: Path) -> list[str]:
     path = folder / "output/audit.log"
     return [line.split("\t")[2] for line in path.read_text("utf-8").splitlines()] if path.exists() else []
-
-
-def ours(folder: Path) -> list[str]:
-    """Temporary files, journals and replaced files of ours left anywhere."""
-    return sorted(p.name for p in folder.rglob(".*") if p.suffix in (".tmp", ".old", ".journal"))
 
 
 @pytest.fixture()
@@ -260,7 +257,8 @@ def test_the_menu_refuses_a_change_the_backup_folder_cannot_keep_before_asking(t
     data = write_data(tmp_path, calls=MIXED_CALLS)
     monkeypatch.chdir(data)
     spoil_backups(data)
-    screen = run_menu("6\n2\n0\n")
+    code, screen = plain_session("6\n2\n0\n")
+    assert code == 0
     assert ("Error: the backup folder data/backup cannot be written (Not a directory): changes to data/calls.txt "
             "cannot be saved (nothing was changed)") in screen
     assert "Internal" not in screen and audit(data) == []
@@ -419,15 +417,6 @@ def test_an_outside_append_racing_an_append_keeps_both_and_reloads(data: Path, h
 # -- Ctrl-C and the audit log ----------------------------------------------------------------
 
 
-def run_menu(script: str) -> str:
-    from telbill.menu import run_menu as menu
-
-    out = io.StringIO()
-    assert menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
-                stdin=io.StringIO(script), audit_log=Path("output/audit.log"), operator="tester") == 0
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("how", ["rename", "append"])
 def test_ctrl_c_right_after_the_change_is_held_and_the_screen_says_saved(
         data: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
@@ -454,7 +443,8 @@ def test_ctrl_c_right_after_the_change_is_held_and_the_screen_says_saved(
 
         monkeypatch.setattr(os, "write", write)
         script = "3\n83470099\nNew\n1\n0\n0\n"
-    screen = run_menu(script)
+    code, screen = plain_session(script)
+    assert code == 0
     assert "Saved data/users.txt (item 13 can undo it)." in screen
     assert EN("menu.interrupted") not in screen
     assert audit(data) == ["modify-user" if how == "rename" else "add-user"]
@@ -500,7 +490,8 @@ def test_ctrl_c_while_the_menu_updates_what_it_shows_still_says_saved(data: Path
                                                                       hook: Any) -> None:
     """The screen after Ctrl-C during the update: Saved, and no word of an interruption."""
     interrupt_while_updating(monkeypatch, hook, "apply")
-    screen = run_menu("6\n2\n83470001\n1\ny\n0\n")
+    code, screen = plain_session("6\n2\n83470001\n1\ny\n0\n")
+    assert code == 0
     assert "Saved data/calls.txt (item 13 can undo it)." in screen
     assert EN("menu.interrupted") not in screen
     assert audit(data) == ["delete-call"]
@@ -525,7 +516,8 @@ def test_a_failure_while_what_is_held_is_updated_reads_the_file_again_and_says_s
     s.delete_call(next(iter(s.calls)))
     assert (data / "data/calls.txt").read_text("utf-8").splitlines() == CALLS.splitlines()[:1] + CALLS.splitlines()[3:]
     monkeypatch.setattr(held_module, "apply_in_place", broken)
-    screen = run_menu("6\n2\n83470001\n1\ny\n0\n")
+    code, screen = plain_session("6\n2\n83470001\n1\ny\n0\n")
+    assert code == 0
     assert ("Saved data/calls.txt; but what the menu shows could not be updated (RuntimeError: boom): "
             "data/calls.txt was read again.") in screen
     assert not [line for line in screen.splitlines() if line.startswith("Error")]
@@ -554,7 +546,8 @@ def test_a_failure_while_a_users_change_is_applied_screens_every_call_again(
 def test_a_folder_where_the_audit_log_should_be_means_no_change(data: Path) -> None:
     """The audit log cannot be written: the change is not made and the operator is told."""
     (data / "output/audit.log").mkdir(parents=True)
-    screen = run_menu("3\n83470099\nNew\n1\n0\n5\n1\n83470000\nRenamed\n=\n=\n0\n")
+    code, screen = plain_session("3\n83470099\nNew\n1\n0\n5\n1\n83470000\nRenamed\n=\n=\n0\n")
+    assert code == 0
     message = EN("menu.error", message=EN("audit.unwritable", path="output/audit.log", reason="Is a directory"))
     assert screen.count(message) == 2
     assert "Saved" not in screen

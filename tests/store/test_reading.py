@@ -22,10 +22,9 @@ from telbill.cli import main
 from telbill.errors import InputFileError, OutputError
 from telbill.files.dataset import DataPaths
 from telbill.files.decoding import decode
-from telbill.menu import run_menu
 from telbill.session.facade import Session
-from telbill.text.i18n import Translator
 
+from plain import plain_session
 from smalldata import CALLS, USERS, write_data
 from unprivileged import IS_ROOT, scratch, unprivileged
 
@@ -135,10 +134,7 @@ def test_the_menu_tells_a_damaged_utf16_file_and_refuses_an_add(data: Path) -> N
     """In the menu: the notice at the start, and item 3 refused before anything is asked."""
     raw = codecs.BOM_UTF16_LE + GOOD.encode("utf-16-le") + b"\x00"
     (data / "data/users.txt").write_bytes(raw)
-    out = io.StringIO()
-    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), Translator("en"), plain=True,
-                    stdout=out, stdin=io.StringIO("3\n\n0\n"), operator="tester")
-    screen = out.getvalue()
+    code, screen = plain_session("3\n\n0\n")
     assert code == 0
     assert ("data/users.txt: starts with a UTF-16 byte-order mark but is not all valid UTF-16: the lines that are "
             "were read, the others are bad lines; telbill will not change this file") in screen

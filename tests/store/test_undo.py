@@ -18,6 +18,7 @@ from telbill.rules.records import AnomalyCode
 from telbill.session.facade import CallSort, RepeatAction, RepeatedPhoneError, Session
 from telbill.text.i18n import Translator
 
+from plain import plain_session
 from smalldata import CALLS, USERS, write_data
 
 EN = Translator("en")
@@ -207,18 +208,10 @@ def test_changing_the_phone_of_a_user_whose_phone_is_repeated_asks_too(tmp_path:
 
 def test_the_menu_shows_the_repeated_lines_and_asks(impostor: Path) -> None:
     """Item 6: the repeated line is shown, the operator picks "comment out"; 0 there changes nothing."""
-    from telbill.menu import run_menu
-
-    def run(script: str) -> str:
-        out = io.StringIO()
-        run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
-                 stdin=io.StringIO(script), audit_log=Path("output/audit.log"), operator="tester")
-        return out.getvalue()
-
-    screen = run("6\n1\n83470000\n1\ny\n0\n0\n")
+    screen = plain_session("6\n1\n83470000\n1\ny\n0\n0\n").screen
     assert "  line 6: 83470000  Impostor Dup  99.00  99.00" in screen
     assert files(impostor)[0] == (USERS + IMPOSTOR + "\n").encode()
-    screen = run("6\n1\n83470000\n1\ny\n2\n0\n")
+    screen = plain_session("6\n1\n83470000\n1\ny\n2\n0\n").screen
     assert "Before: 83470000  Impostor Dup  99.00  99.00" in screen
     assert "After:  # 83470000  Impostor Dup  99.00  99.00" in screen
     assert f"# {IMPOSTOR}" in (impostor / "data/users.txt").read_text("utf-8")
@@ -226,16 +219,8 @@ def test_the_menu_shows_the_repeated_lines_and_asks(impostor: Path) -> None:
 
 def test_the_menu_undoes_the_last_change_after_showing_it(data: Path) -> None:
     """Item 13, choice 3: the last change is shown, a yes takes it back (both files); no changes nothing."""
-    from telbill.menu import run_menu
-
-    def run(script: str) -> str:
-        out = io.StringIO()
-        run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
-                 stdin=io.StringIO(script), audit_log=Path("output/audit.log"), operator="tester")
-        return out.getvalue()
-
-    run("6\n1\n83470000\n2\ny\n0\n")  # delete the user and their two calls
-    screen = run("13\n3\nn\n13\n3\ny\n13\n3\n0\n")
+    plain_session("6\n1\n83470000\n2\ny\n0\n")  # delete the user and their two calls
+    screen = plain_session("13\n3\nn\n13\n3\ny\n13\n3\n0\n").screen
     assert "The last change that can be undone:" in screen
     assert "  deleted a user\n    before: 83470000  Zhang Qiang  25.00  6.00\n" in screen
     assert "Nothing was undone." in screen
@@ -247,13 +232,7 @@ def test_the_menu_undoes_the_last_change_after_showing_it(data: Path) -> None:
 def test_the_backup_list_says_what_each_backup_takes_back(data: Path) -> None:
     """Item 13, restore: each backup with what restoring it takes back; restoring one gives the
     file before that change."""
-    from telbill.menu import run_menu
-
-    out = io.StringIO()
-    run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
-             stdin=io.StringIO("3\n83470099\nNew\n1\n0\n3\n83470098\nOther\n1\n0\n13\n2\n2\ny\n0\n"),
-             audit_log=Path("output/audit.log"), operator="tester")
-    screen = out.getvalue()
+    screen = plain_session("3\n83470099\nNew\n1\n0\n3\n83470098\nOther\n1\n0\n13\n2\n2\ny\n0\n").screen
     listing = screen.split("== Back up / restore the data files ==")[1].split("Number of the backup")[0]
     assert "Restoring it takes back" in listing
     assert "added a user: 83470098  Other  1.00  0.00" in listing and "added a user: 83470099  New  1.00  0.00" in listing
@@ -370,17 +349,12 @@ def test_the_undo_preview_of_a_user_deleted_with_many_calls_fits_a_screen(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tr: Translator, group: str, more: str) -> None:
     """Item 13, undo: a user deleted with their calls is shown as one line per kind of change, the
     first three records of each and how many more, not one block per call scrolling off the screen."""
-    from telbill.menu import run_menu
-
     monkeypatch.chdir(tmp_path)
     calls = "".join(f"83470002  8347111{n}  2021-01-0{n + 1} 10:00:00  2021-01-0{n + 1} 10:01:00\n"
                     for n in range(4))
     write_data(tmp_path, calls=CALLS + calls)
-    out = io.StringIO()
-    run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, plain=True, stdout=out,
-             stdin=io.StringIO("6\n1\n83470002\n2\ny\n13\n3\nn\n0\n"), audit_log=Path("output/audit.log"),
-             operator="tester")
-    preview = out.getvalue().split(tr("menu.undo.last"))[1].split(tr("menu.undo.confirm"))[0]
+    screen = plain_session("6\n1\n83470002\n2\ny\n13\n3\nn\n0\n", tr).screen
+    preview = screen.split(tr("menu.undo.last"))[1].split(tr("menu.undo.confirm"))[0]
     before = tr("menu.undo.before", record="")
     assert preview.count(before) == 4  # three calls and the user
     assert group in preview and more in preview
