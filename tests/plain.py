@@ -57,3 +57,8 @@ def plain_session(answers: str | TextIO, tr: Translator = EN) -> Screen:
     code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, plain=True, stdout=out,
                     stdin=stdin, operator="tester")
     return Screen(code, out.getvalue())
+
+
+def after(screen: str, marker: str) -> str:
+    """The screen from the last heading of item ``marker`` on."""
+    return screen[screen.rindex(marker):]

@@ -1,8 +1,11 @@
-"""Faults while the menu saves, and two writers on one file, as the operator sees them."""
+"""When a save cannot be made, as the operator sees it (SPEC §7): a full disk, Ctrl-C while saving,
+another writer on the same file, a file changed while the menu waits, a data file that cannot be
+written."""
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,8 +19,13 @@ from smalldata import ONE_USER
 
 session_mod = pytest.importorskip("telbill.session.facade")
 
+
 OLD = ONE_USER.encode()
+
+
 ADD_B = "3\n83470001\nB\n1\n0\n"  # item 3: phone, name, rent, feature
+
+
 MODIFY_NAME = "5\n1\n83470000\nRenamed\n=\n=\n"  # item 5, a user: phone, new name, keep rent and feature (=)
 
 
@@ -102,3 +110,26 @@ def test_file_changed_while_waiting_at_the_main_prompt_is_read_before_the_chosen
     assert EN("menu.reloaded", path="data/calls.txt") in out.splitlines()
     bills = (small / "output/bills.txt").read_text("utf-8")
     assert "== 2021-05 ==" in bills and "Edited" in bills
+
+
+@pytest.mark.parametrize("item, kind", [("3", "users"), ("4", "calls"), ("6\n1\n83470000", "users"),
+                                        ("5\n2\n83470000", "calls")])
+def test_a_read_only_data_file_is_refused_before_any_question(data: Path, item: str, kind: str) -> None:
+    """A read-only users.txt or calls.txt: the heading says so, and an add, modify or delete
+    stops at once with the reason (not after the operator typed a whole record)."""
+    path = data / f"data/{kind}.txt"
+    before = path.read_bytes()
+    os.chmod(path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    screen = plain_session(f"{item}\n0\n").screen
+    assert (f"Changes to data/{kind}.txt cannot be saved: it is read-only, or this user may not write it or "
+            "its folder") in screen
+    message = EN("menu.error", message=EN("data.read_only", path=f"data/{kind}.txt"))
+    assert message in screen
+    assert "Traceback" not in screen and "Internal error" not in screen
+    assert path.read_bytes() == before
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+def test_a_writable_file_shows_no_warning(data: Path) -> None:
+    """Nothing is said about files that can be written."""
+    assert "cannot be saved" not in plain_session("0\n").screen
