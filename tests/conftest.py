@@ -8,10 +8,12 @@ points telbill at a path outside a temporary folder it made.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from telbill.store import keeper
 
 import faults
 from smalldata import FEW_CALLS, FEW_USERS, ONE_CALL, ONE_USER, write_data
@@ -66,3 +68,15 @@ def fail_mid_write(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         faults.fail_mid_write(monkeypatch, fault, after)
 
     return arm
+
+
+@pytest.fixture()
+def hook() -> Iterator[Callable[[Callable[[str], None]], None]]:
+    """``hook(fn)``: ``fn(step)`` runs at each step of the next saves (``prepared``, ``journal``,
+    ``linked``, ``checked``, ``applied:users``…, ``done``), as telbill.store.keeper names them."""
+
+    def arm(fn: Callable[[str], None]) -> None:
+        keeper.STEP_HOOK = fn
+
+    yield arm
+    keeper.STEP_HOOK = None

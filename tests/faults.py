@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from telbill.session.facade import Session
+from telbill.store import keeper
+
+from smalldata import open_session
 
 ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
@@ -77,3 +83,22 @@ def leftovers(folder: Path) -> list[str]:
 def ours(folder: Path) -> list[str]:
     """Temporary files, journals and replaced files of ours left anywhere under ``folder``."""
     return sorted(p.name for p in folder.rglob(".*") if p.suffix in (".tmp", ".old", ".journal"))
+
+
+def killed_at(step: str, change: Callable[[Session], object], *, folder: Path = Path(),
+              first: Callable[[Session], object] | None = None) -> None:
+    """In a forked process in ``folder``: open the session, make ``first`` (whole), then make
+    ``change`` and die by SIGKILL when its save reaches ``step`` (``kill -9`` at that instant)."""
+    pid = os.fork()
+    if pid == 0:  # the child never returns into pytest
+        try:
+            os.chdir(folder)
+            s = open_session()
+            if first is not None:
+                first(s)
+            keeper.STEP_HOOK = lambda at: os.kill(os.getpid(), signal.SIGKILL) if at == step else None
+            change(s)
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status

@@ -16,6 +16,11 @@ def calls_file(folder: Path = Path()) -> str:
     return (folder / "data/calls.txt").read_text("utf-8")
 
 
+def data_files(folder: Path = Path()) -> tuple[bytes, bytes]:
+    """``folder``/data/users.txt and calls.txt, byte for byte."""
+    return (folder / "data/users.txt").read_bytes(), (folder / "data/calls.txt").read_bytes()
+
+
 def audit(folder: Path = Path()) -> list[list[str]]:
     """The lines of ``folder``/output/audit.log, each split into its fields (time, operator, action,
     before, after); none when there is no log."""

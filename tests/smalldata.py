@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from telbill.files.dataset import DataPaths
+from telbill.rules.fields import validate_moment
 from telbill.session.facade import Session
 
 USERS = (
@@ -24,6 +26,8 @@ CALLS = (
     "83479999  83463333  2021-01-11 09:00:00  2021-01-11 09:02:00\n"
     "83470005  8346000x  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
 )
+ZHANG_CALLS = [line for line in CALLS.splitlines() if line.startswith("83470000")]
+"""The lines of CALLS whose caller is Zhang Qiang (83470000)."""
 
 # One subscriber and one call: what the batch's error tests and the fault tests need, no more.
 ONE_USER = "# one user\n83470000  A  1  1\n"
@@ -41,6 +45,18 @@ def write_data(folder: Path, users: str = USERS, calls: str = CALLS) -> Path:
     (folder / "data/users.txt").write_text(users, "utf-8")
     (folder / "data/calls.txt").write_text(calls, "utf-8")
     return folder
+
+
+def open_session(folder: Path = Path(), *, operator: str = "tester", **options: Any) -> Session:
+    """The menu's session on ``folder``/data/users.txt and calls.txt, as ``operator``, logging to
+    ``folder``/output/audit.log (``options``: a clock, ``long_lived``…)."""
+    return Session(DataPaths(folder / "data/users.txt", folder / "data/calls.txt"),
+                   audit_log=folder / "output/audit.log", operator=operator, **options)
+
+
+def at(moment: str) -> int:
+    """``YYYY-MM-DD HH:MM:SS`` as telbill holds it (seconds)."""
+    return validate_moment(moment)
 
 
 def snapshot(s: Session) -> dict[str, Any]:
@@ -64,3 +80,8 @@ def snapshot(s: Session) -> dict[str, Any]:
         "call_order": [c.line_no for c in s.calls],
         "valid_order": [c.line_no for c in result.valid],
     }
+
+
+def delete_with_calls(s: Session) -> object:
+    """Delete Zhang Qiang (83470000) and his call records: a change to both files."""
+    return s.delete_user("83470000", with_calls=True)

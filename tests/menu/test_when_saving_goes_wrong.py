@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from telbill.files.dataset import DataPaths
-
 from faults import full_disk, leftovers
 from plain import EN, Typed, plain_session
-from smalldata import ONE_USER
+from smalldata import ONE_USER, open_session
 
 session_mod = pytest.importorskip("telbill.session.facade")
 
@@ -62,8 +60,7 @@ def test_another_writer_during_an_edit_is_not_overwritten(small: Path) -> None:
     """Another telbill saves users.txt while this one is asking: refused, reloaded, told; redo works."""
 
     def other_writer() -> None:
-        other = session_mod.Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
-                                    audit_log=Path("output/audit.log"), operator="other")
+        other = open_session(operator="other")
         other.add_user("83470002", "Other", 500, 0)
 
     code, out = plain_session(Typed(ADD_B + ADD_B + "0\n", before_line={5: other_writer}))

@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 
 from telbill.errors import ConflictError, NotFoundError, OutputError, ValidationError
-from telbill.files.dataset import DataPaths
 from telbill.rules.fields import (
-    parse_moment,
     validate_date,
     validate_end,
     validate_moment,
@@ -26,25 +24,11 @@ from telbill.rules.records import AnomalyCode, Call
 from telbill.session.facade import AnomalyError, CallSort, Session, UserSort, login_name
 from telbill.text.i18n import Translator
 
-from smalldata import CALLS, USERS
+from on_disk import audit
+from smalldata import CALLS, USERS, at, open_session
 
 EN = Translator("en")
 NOW = datetime(2026, 1, 2, 3, 4, 5)
-
-
-def open_session() -> Session:
-    return Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
-                   audit_log=Path("output/audit.log"), operator="tester", clock=lambda: NOW)
-
-
-def audit() -> list[list[str]]:
-    return [line.split("\t") for line in Path("output/audit.log").read_text("utf-8").splitlines()]
-
-
-def at(day: str) -> int:
-    moment = parse_moment(*day.split())
-    assert moment is not None
-    return moment
 
 
 # -- checking typed values -------------------------------------------------------------
@@ -115,7 +99,7 @@ def test_add_user_appends_a_line_keeps_the_rest_and_logs_it(data: Path) -> None:
     It is appended to the file itself (same inode): no copy of the file is made,
     only a small undo record.
     """
-    s = open_session()
+    s = open_session(clock=lambda: NOW)
     inode = (data / "data/users.txt").stat().st_ino
     change = s.add_user("83470099", "Wang  Xiao Er", 2550, 650)
     assert (data / "data/users.txt").read_text("utf-8") == USERS + "83470099  Wang Xiao Er  25.50  6.50\n"
@@ -323,8 +307,7 @@ def test_refresh_reads_changed_files(data: Path) -> None:
 def test_backup_and_restore(data: Path) -> None:
     """backup_now copies both files; restore puts one back (keeping the current as a full copy) and logs it."""
     moments = iter(datetime(2026, 1, 2, 3, 4, second) for second in range(60))
-    s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
-                audit_log=Path("output/audit.log"), operator="tester", clock=lambda: next(moments))
+    s = open_session(clock=lambda: next(moments))
     copies = s.backup_now()
     assert [c.path for c in copies] == [Path("data/users.txt"), Path("data/calls.txt")]
     s.add_user("83470099", "Later", 0, 0)
@@ -457,8 +440,7 @@ def test_a_long_lived_session_keeps_its_records_out_of_full_collections(data: Pa
     """The menu's session (long_lived) freezes what it loads, also through bills and statistics and
     after a file is read again, so no full collection walks a million records at a random moment;
     closing it gives them back. A session that is not long-lived leaves the collector alone."""
-    s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
-                operator="tester", long_lived=True)
+    s = open_session(long_lived=True)
     try:
         assert tracked_by_the_collector(list(s.calls)) == 0
         for query in (lambda: s.statistics(3), s.bills, s.screening):  # each made with the collector paused

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from telbill.files.dataset import DataPaths
 from telbill.rules.billing import rate_call
 from telbill.rules.records import Call, format_moment
 from telbill.session.facade import CallSort, Session
 
-from smalldata import USERS, write_data
+from smalldata import USERS, open_session, write_data
 
 BASE = 63_745_000_000  # 2021-01-…, in seconds since 0001-01-01
 CALLERS = ["83470000", "83470001", "83470002", "83479999"]  # the last is no subscriber
@@ -25,11 +23,6 @@ lines = st.lists(
               st.sampled_from([0, 1, 6, 7, 59, 60, 61, 180, 181, 3_600, 259_200, 259_201, -5])),
     max_size=30,
 )
-
-
-def open_session(folder: Path) -> Session:
-    return Session(DataPaths(folder / "data/users.txt", folder / "data/calls.txt"),
-                   audit_log=folder / "audit.log", operator="tester")
 
 
 def expected_keys(s: Session) -> dict[CallSort, Callable[[Call], object]]:

@@ -18,6 +18,7 @@ from telbill.store import history
 import smalldata
 from command import run
 from faults import ENOSPC, Crash, leftovers
+from smalldata import open_session
 
 OLD = smalldata.ONE_USER.encode()
 ONE_CALL = smalldata.ONE_CALL.encode()
@@ -185,13 +186,6 @@ def test_ctrl_c_between_renames_is_held_until_all_outputs_are_in_place(
 # -- saving from the menu (telbill.session.facade) -----------------------------------------
 
 session_mod = pytest.importorskip("telbill.session.facade")
-
-
-def open_session(folder: Path) -> Any:
-    from telbill.files.dataset import DataPaths
-
-    return session_mod.Session(DataPaths(folder / "data/users.txt", folder / "data/calls.txt"),
-                               audit_log=folder / "output/audit.log", operator="tester")
 
 
 def backups_of(folder: Path, name: str) -> list[bytes]:

@@ -3,7 +3,6 @@ never stop work (issue 18, items 7-8 and two of the mutation test's gaps; SPEC Â
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -12,37 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.session.facade import Session
 from telbill.store import keeper
 
-from faults import ours
-from smalldata import CALLS, USERS, write_data
-
-
-def open_here() -> Session:
-    return Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
-                   operator="tester")
-
-
-def audit() -> list[str]:
-    path = Path("output/audit.log")
-    return [line.split("\t")[2] for line in path.read_text("utf-8").splitlines()] if path.exists() else []
-
-
-def killed_at(step: str, change: Callable[[Session], object]) -> None:
-    """In a forked process, in the current folder: make ``change`` and die by SIGKILL at ``step``."""
-    pid = os.fork()
-    if pid == 0:  # the child never returns into pytest
-        try:
-            s = open_here()
-            keeper.STEP_HOOK = lambda at: os.kill(os.getpid(), signal.SIGKILL) if at == step else None
-            change(s)
-        finally:
-            os._exit(3)
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status
+from command import run
+from faults import killed_at, ours
+from on_disk import actions
+from smalldata import CALLS, USERS, open_session, write_data
 
 
 def rename(s: Session) -> object:
@@ -82,16 +58,16 @@ def test_a_journal_with_bad_fields_is_moved_aside_and_work_goes_on(data: Path, s
     body = json.loads(journal.read_text("ascii"))
     spoil(body)
     journal.write_text(json.dumps(body), "ascii")
-    err = io.StringIO()
-    assert main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=err) == 0
+    code, _, err = run("bill")
+    assert code == 0
     told = (f"{journal}: the journal of a save cut short is not as telbill writes it (field {field}); it was moved "
             f"aside as {journal}.bad and not used: the files are as that save left them")
-    assert err.getvalue().splitlines()[0] == told
+    assert err.splitlines()[0] == told
     assert not journal.exists() and (data / "data/.calls.txt.journal.bad").is_file()
-    s = open_here()
+    s = open_session()
     assert [str(n) for n in s.notices] == []  # moved aside once, told once
     add(s)
-    assert audit() == ["add-call"] and (data / "data/users.txt").read_text("utf-8") == USERS
+    assert actions() == ["add-call"] and (data / "data/users.txt").read_text("utf-8") == USERS
 
 
 def test_the_menu_tells_a_bad_journal_once_and_saves(data: Path) -> None:
@@ -101,12 +77,12 @@ def test_the_menu_tells_a_bad_journal_once_and_saves(data: Path) -> None:
     body = json.loads(journal.read_text("ascii"))
     body["files"][0]["offset"] = "5"
     journal.write_text(json.dumps(body), "ascii")
-    s = open_here()
+    s = open_session()
     assert [str(n) for n in s.notices] == [
         f"{journal}: the journal of a save cut short is not as telbill writes it (field files.0.offset); it was "
         f"moved aside as {journal}.bad and not used: the files are as that save left them"]
     add(s)
-    assert audit() == ["add-call"]
+    assert actions() == ["add-call"]
 
 
 def test_what_a_journal_moved_aside_names_is_not_removed(data: Path) -> None:
@@ -119,7 +95,7 @@ def test_what_a_journal_moved_aside_names_is_not_removed(data: Path) -> None:
     body = json.loads(journal.read_text("ascii"))
     body["audit_offset"] = "0"
     journal.write_text(json.dumps(body), "ascii")
-    s = open_here()
+    s = open_session()
     assert "field audit_offset" in str(s.notices[0])
     assert sorted(p.name for p in (data / "data").glob(".users.txt.*") if p.suffix in (".tmp", ".old")) == named
     rename(s)
@@ -144,18 +120,18 @@ def test_a_save_cut_short_is_recovered_after_the_folder_was_moved(tmp_path: Path
     monkeypatch.chdir(tmp_path)
     old.rename(new)
     monkeypatch.chdir(new)
-    s = open_here()
+    s = open_session()
     told = [str(n) for n in s.notices]
     assert len(told) == 1
     if made:
         assert told[0].startswith("A save cut short (the program was stopped) has been completed: modify-user ")
-        assert Path("data/users.txt").read_text("utf-8") == RENAMED and audit() == ["modify-user"]
+        assert Path("data/users.txt").read_text("utf-8") == RENAMED and actions() == ["modify-user"]
     else:
         assert told[0].startswith("A save cut short (the program was stopped) was not made; ")
-        assert Path("data/users.txt").read_text("utf-8") == USERS and audit() == []
+        assert Path("data/users.txt").read_text("utf-8") == USERS and actions() == []
     assert ours(new) == []
     add(s)
-    assert main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    assert run("bill").code == 0
     assert Path("data/calls.txt").read_text("utf-8").startswith(CALLS)
 
 
@@ -173,7 +149,7 @@ def test_a_journal_naming_files_not_kept_here_never_blocks_saves(data: Path) -> 
         finally:
             os._exit(3)
     os.waitpid(pid, 0)
-    s = open_here()
+    s = open_session()
     journal = data / "data/.users.txt.journal"
     assert [str(n) for n in s.notices][0] == (
         f"{journal}: a journal that names files telbill does not keep here was moved aside as {journal}.bad and not "
@@ -190,7 +166,7 @@ def test_the_journal_and_its_folder_are_fsynced_before_the_first_change(data: Pa
                                                                         change: Callable[[Session], object]) -> None:
     """The journal file, then its folder, are fsynced before any data file is renamed over or
     appended to: after a power cut the journal is there for every change that may have begun."""
-    s = open_here()
+    s = open_session()
     events: list[tuple[str, str]] = []
     real = {name: getattr(os, name) for name in ("fsync", "write", "replace", "rename")}
 
@@ -231,19 +207,19 @@ def test_a_journal_cut_short_at_start_is_removed_with_a_notice(data: Path) -> No
     journal = data / "data/.calls.txt.journal"
     text = journal.read_text("ascii")
     journal.write_text(text[: len(text) // 2], "ascii")
-    s = open_here()
+    s = open_session()
     assert [str(n) for n in s.notices] == [
         f"{journal}: the journal of a save stopped before it changed anything was removed."]
     assert not journal.exists() and not list((data / "data").glob(".calls.txt.journal*"))
     add(s)
-    assert audit() == ["add-call"] and Path("data/calls.txt").read_text("utf-8").startswith(CALLS)
+    assert actions() == ["add-call"] and Path("data/calls.txt").read_text("utf-8").startswith(CALLS)
 
 
 def test_a_journal_nested_deeper_than_python_reads_is_moved_aside(data: Path) -> None:
     """A journal of a million nested lists: moved aside and named, never an internal error."""
     journal = data / "data/.users.txt.journal"
     journal.write_text("[" * 1_000_000 + "]" * 1_000_000, "ascii")
-    s = open_here()
+    s = open_session()
     assert [str(n) for n in s.notices] == [
         f"{journal}: the journal of a save cut short is not as telbill writes it (field (nesting)); it was moved "
         f"aside as {journal}.bad and not used: the files are as that save left them"]

@@ -8,47 +8,24 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from telbill.errors import AfterSaveError, ConflictError, OutputError
-from telbill.files.dataset import DataPaths
 from telbill.session import held as held_module
-from telbill.session.facade import Session
 from telbill.store import keeper
 from telbill.text.i18n import Translator
 
-from faults import ours
+from command import run
+from faults import killed_at, ours
+from on_disk import actions
 from plain import plain_session
-from smalldata import CALLS, USERS, snapshot, write_data
+from smalldata import CALLS, USERS, ZHANG_CALLS, delete_with_calls, open_session, snapshot, write_data
 
 EN = Translator("en")
-ZHANG_CALLS = [line for line in CALLS.splitlines() if line.startswith("83470000")]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def open_session(folder: Path) -> Session:
-    return Session(DataPaths(folder / "data/users.txt", folder / "data/calls.txt"),
-                   audit_log=folder / "output/audit.log", operator="tester")
-
-
-def audit(folder: Path) -> list[str]:
-    path = folder / "output/audit.log"
-    return [line.split("\t")[2] for line in path.read_text("utf-8").splitlines()] if path.exists() else []
-
-
-@pytest.fixture()
-def hook() -> Iterator[Callable[[Callable[[str], None]], None]]:
-    """``hook(fn)``: ``fn(step)`` runs at each step of the next saves."""
-
-    def arm(fn: Callable[[str], None]) -> None:
-        keeper.STEP_HOOK = fn
-
-    yield arm
-    keeper.STEP_HOOK = None
 
 
 # -- kill -9 at every step of a change to both files ---------------------------------------
@@ -57,39 +34,16 @@ STEPS = ["prepared", "journal", "linked", "checked", "applied:users", "applied:c
          "done"]
 
 
-def killed_at(folder: Path, step: str, what: str) -> None:
-    """In a forked process: make the change ``what`` and die by SIGKILL when its save reaches ``step``."""
-    pid = os.fork()
-    if pid == 0:  # the child never returns into pytest
-        try:
-            os.chdir(folder)
-            s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
-                        audit_log=Path("output/audit.log"), operator="tester")
-            if what == "undo":
-                s.delete_user("83470000", with_calls=True)
-            keeper.STEP_HOOK = lambda at: os.kill(os.getpid(), signal.SIGKILL) if at == step else None
-            if what == "undo":
-                s.undo()
-            elif what == "add":
-                s.add_call("83470002", "110", 63745000000, 63745000060, accept_anomaly=True)
-            else:
-                s.delete_user("83470000", with_calls=True)
-        finally:
-            os._exit(3)
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status
-
-
 @pytest.mark.parametrize("step", STEPS)
 def test_a_user_deleted_with_calls_is_all_or_nothing_after_kill_9(tmp_path: Path, step: str) -> None:
     """Killed at any step of deleting a user with their calls: the next start finds both files changed
     and the audit lines written, or neither; nothing of ours is left; the operator is told."""
     write_data(tmp_path)
-    killed_at(tmp_path, step, "delete")
+    killed_at(step, delete_with_calls, folder=tmp_path)
     s = open_session(tmp_path)
     users, calls = (tmp_path / "data/users.txt").read_text("utf-8"), (tmp_path / "data/calls.txt").read_text("utf-8")
-    if audit(tmp_path):
-        assert audit(tmp_path) == ["delete-call", "delete-call", "delete-user"]
+    if actions(tmp_path):
+        assert actions(tmp_path) == ["delete-call", "delete-call", "delete-user"]
         assert "Zhang Qiang" not in users and not any(line in calls for line in ZHANG_CALLS)
         assert s.user("83470000") is None and not s.calls_of("83470000")
     else:
@@ -100,9 +54,9 @@ def test_a_user_deleted_with_calls_is_all_or_nothing_after_kill_9(tmp_path: Path
     if step in ("prepared", "done"):  # before the journal, or after it was removed
         assert told == []
     else:
-        made = "has been completed" if audit(tmp_path) else "was not made"
+        made = "has been completed" if actions(tmp_path) else "was not made"
         assert len(told) == 1 and made in told[0] and "delete-user 83470000  Zhang Qiang" in told[0]
-    assert step != "logged" or audit(tmp_path)  # once logged, the change is made
+    assert step != "logged" or actions(tmp_path)  # once logged, the change is made
 
 
 @pytest.mark.parametrize(("what", "step"), [("add", "journal"), ("add", "applied:calls"), ("add", "logged"),
@@ -110,10 +64,14 @@ def test_a_user_deleted_with_calls_is_all_or_nothing_after_kill_9(tmp_path: Path
 def test_appends_and_undos_are_all_or_nothing_after_kill_9(tmp_path: Path, what: str, step: str) -> None:
     """An append (add a call) and an undo (both files) killed half way: whole or none at the next start."""
     write_data(tmp_path)
-    killed_at(tmp_path, step, what)
+    if what == "undo":
+        killed_at(step, lambda s: s.undo(), folder=tmp_path, first=delete_with_calls)
+    else:
+        killed_at(step, lambda s: s.add_call("83470002", "110", 63745000000, 63745000060, accept_anomaly=True),
+                  folder=tmp_path)
     s = open_session(tmp_path)
     calls = (tmp_path / "data/calls.txt").read_text("utf-8")
-    log = audit(tmp_path)
+    log = actions(tmp_path)
     if what == "add":
         added = "83470002  110  2020-12-30 08:26:40  2020-12-30 08:27:40\n"
         assert (calls, log) in ((CALLS, []), (CALLS + added, ["add-call"]))
@@ -131,14 +89,13 @@ def test_appends_and_undos_are_all_or_nothing_after_kill_9(tmp_path: Path, what:
 
 def test_the_batch_finishes_a_save_cut_short_before_billing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``telbill bill`` after a crash mid-save bills the whole change (or none), and says so."""
-    from telbill.cli import main
 
     write_data(tmp_path)
-    killed_at(tmp_path, "applied:users", "delete")  # users.txt replaced, calls.txt not yet
+    killed_at("applied:users", delete_with_calls, folder=tmp_path)  # users.txt replaced, calls.txt not yet
     monkeypatch.chdir(tmp_path)
-    err = io.StringIO()
-    assert main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=err) == 0
-    assert "A save cut short (the program was stopped) was not made" in err.getvalue()
+    code, _, err = run("bill")
+    assert code == 0
+    assert "A save cut short (the program was stopped) was not made" in err
     assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS
     assert (tmp_path / "data/calls.txt").read_text("utf-8") == CALLS
 
@@ -160,8 +117,7 @@ def test_a_save_killed_while_the_batch_waits_for_its_locks_is_finished_before_bi
     if pid == 0:  # the menu's save: waits at its first step (locks held, no journal yet), dies later
         try:
             os.chdir(tmp_path)
-            s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
-                        audit_log=Path("output/audit.log"), operator="tester")
+            s = open_session()
 
             def step(at: str) -> None:
                 if at == "prepared":
@@ -213,10 +169,10 @@ def test_a_run_whose_files_are_cut_short_each_time_it_waits_gives_up_after_three
         raise SaveCutShortError("batch.save_cut_short", path="data/calls.txt")
 
     monkeypatch.setattr(cli, "run_batch", cut_short)
-    err = io.StringIO()
-    assert cli.main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=err) == 2
+    code, _, err = run("bill")
+    assert code == 2
     assert len(tries) == cli.BATCH_ATTEMPTS == 3
-    assert err.getvalue() == ("error: a save of data/calls.txt was cut short while this run waited to "
+    assert err == ("error: a save of data/calls.txt was cut short while this run waited to "
                               "read it, several times over; no bill was written: run it again\n")
     assert not (data / "output/bills.txt").exists()
 
@@ -248,7 +204,7 @@ def test_a_backup_folder_that_cannot_be_written_refuses_the_change_first(tmp_pat
         s.delete_call(next(iter(s.calls)))
     assert info.value.render(EN) == (f"the backup folder {data}/data/backup cannot be written (Not a directory): "
                                      f"changes to {data}/data/calls.txt cannot be saved (nothing was changed)")
-    assert (data / "data/calls.txt").read_bytes() == calls.encode() and audit(data) == [] and ours(data) == []
+    assert (data / "data/calls.txt").read_bytes() == calls.encode() and actions(data) == [] and ours(data) == []
 
 
 def test_the_menu_refuses_a_change_the_backup_folder_cannot_keep_before_asking(tmp_path: Path,
@@ -261,7 +217,7 @@ def test_the_menu_refuses_a_change_the_backup_folder_cannot_keep_before_asking(t
     assert code == 0
     assert ("Error: the backup folder data/backup cannot be written (Not a directory): changes to data/calls.txt "
             "cannot be saved (nothing was changed)") in screen
-    assert "Internal" not in screen and audit(data) == []
+    assert "Internal" not in screen and actions(data) == []
 
 
 def test_a_backup_folder_spoilt_after_the_change_is_made_leaves_it_made_and_says_where_the_copy_is(
@@ -269,14 +225,13 @@ def test_a_backup_folder_spoilt_after_the_change_is_made_leaves_it_made_and_says
     """Once the audit line is written the change is made: a backup folder that then fails keeps no
     one from going on. The old version is kept beside the data file and the operator told where;
     nothing of ours is left; the next start and a batch run are clean."""
-    from telbill.cli import main
 
     data = write_data(tmp_path, calls=MIXED_CALLS)
     s = open_session(data)
     hook(lambda at: spoil_backups(data) if at == "logged" else None)
     change = s.delete_call(next(iter(s.calls)))
     keeper.STEP_HOOK = None
-    assert audit(data) == ["delete-call"] and change.undo is None
+    assert actions(data) == ["delete-call"] and change.undo is None
     assert change.backup is not None and change.backup.parent == data / "data"
     assert change.backup.read_bytes() == MIXED_CALLS.encode()
     told = [str(n) for n in s.notices]
@@ -287,30 +242,28 @@ def test_a_backup_folder_spoilt_after_the_change_is_made_leaves_it_made_and_says
                     "this change cannot be undone."]
     assert snapshot(s) == snapshot(open_session(data)) and ours(data) == []
     assert open_session(data).notices == []
-    err = io.StringIO()
-    assert main(["--lang", "en", "--users", str(data / "data/users.txt"), "--calls", str(data / "data/calls.txt"),
-                 "bill", "--out", str(data / "bills.txt"), "--anomalies", str(data / "anomalies.txt")],
-                stdout=io.StringIO(), stderr=err) == 0, err.getvalue()
+    code, _, err = run("--users", str(data / "data/users.txt"), "--calls", str(data / "data/calls.txt"),
+                       "bill", "--out", str(data / "bills.txt"), "--anomalies", str(data / "anomalies.txt"))
+    assert code == 0, err
 
 
 def test_a_save_cut_short_after_it_was_logged_is_finished_even_when_the_backup_folder_fails(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Killed after the audit line, then the backup folder spoilt: the next start completes the save,
     keeps the old version beside the file and says so (it used to fail at every start, exit 2)."""
-    from telbill.cli import main
 
     data = write_data(tmp_path, calls=MIXED_CALLS)
-    killed_at(data, "logged", "delete")
+    killed_at("logged", delete_with_calls, folder=data)
     spoil_backups(data)
     monkeypatch.chdir(data)
-    err = io.StringIO()
-    assert main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=err) == 0, err.getvalue()
-    told = err.getvalue()
+    code, _, err = run("bill")
+    assert code == 0, err
+    told = err
     assert "A save cut short (the program was stopped) has been completed" in told
     kept = sorted((data / "data").glob("calls.txt.*"))
     assert len(kept) == 1 and kept[0].read_bytes() == MIXED_CALLS.encode()
     assert f"could not be kept in {data}/data/backup (Not a directory); it is kept as {kept[0]}" in told
-    assert ours(data) == [] and audit(data) == ["delete-call", "delete-call", "delete-user"]
+    assert ours(data) == [] and actions(data) == ["delete-call", "delete-call", "delete-user"]
     assert not any(line in (data / "data/calls.txt").read_text("utf-8") for line in ZHANG_CALLS)
     assert open_session(data).notices == []
 
@@ -320,10 +273,9 @@ def test_a_save_that_cannot_be_finished_at_start_is_told_kept_and_blocks_only_th
     """A save cut short whose new file cannot be put in place at the next start (a fault): the menu
     opens, says so, keeps the journal to try again, refuses changes to that file, and the batch
     writes no bill from half-changed files; once the fault is gone, the start finishes it."""
-    from telbill.cli import main
 
     write_data(tmp_path)
-    killed_at(tmp_path, "journal", "delete")  # users.txt and calls.txt not replaced yet, the audit line
+    killed_at("journal", delete_with_calls, folder=tmp_path)  # users.txt and calls.txt not replaced yet, the audit line
     real = os.replace                          # written by hand: the save counts as made
 
     def failing(src: Any, dst: Any) -> None:
@@ -345,9 +297,9 @@ def test_a_save_that_cannot_be_finished_at_start_is_told_kept_and_blocks_only_th
         s.add_user("83470099", "New", 100, 0)
     assert "a save cut short is not finished yet" in info.value.render(EN)
     monkeypatch.chdir(tmp_path)
-    err = io.StringIO()
-    assert main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=err) == 2
-    assert err.getvalue().splitlines()[-1] == ("error: a save cut short could not be finished, so the data files may be "
+    code, _, err = run("bill")
+    assert code == 2
+    assert err.splitlines()[-1] == ("error: a save cut short could not be finished, so the data files may be "
                                                "half changed; no bill was written")
     monkeypatch.setattr(os, "replace", real)
     s = open_session(tmp_path)
@@ -393,7 +345,7 @@ def test_an_outside_write_before_the_last_check_refuses_the_save(data: Path, hoo
     with pytest.raises(ConflictError):
         s.delete_call(next(iter(s.calls)))
     assert (data / "data/calls.txt").read_text("utf-8") == CALLS + outside
-    assert len(s.calls) == 7 and ours(data) == [] and audit(data) == []
+    assert len(s.calls) == 7 and ours(data) == [] and actions(data) == []
 
 
 def test_an_outside_append_racing_an_append_keeps_both_and_reloads(data: Path, hook: Any) -> None:
@@ -447,7 +399,7 @@ def test_ctrl_c_right_after_the_change_is_held_and_the_screen_says_saved(
     assert code == 0
     assert "Saved data/users.txt (item 13 can undo it)." in screen
     assert EN("menu.interrupted") not in screen
-    assert audit(data) == ["modify-user" if how == "rename" else "add-user"]
+    assert actions(data) == ["modify-user" if how == "rename" else "add-user"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
@@ -494,7 +446,7 @@ def test_ctrl_c_while_the_menu_updates_what_it_shows_still_says_saved(data: Path
     assert code == 0
     assert "Saved data/calls.txt (item 13 can undo it)." in screen
     assert EN("menu.interrupted") not in screen
-    assert audit(data) == ["delete-call"]
+    assert actions(data) == ["delete-call"]
 
 
 def test_a_failure_while_what_is_held_is_updated_reads_the_file_again_and_says_saved(
@@ -696,8 +648,7 @@ def test_an_add_is_appended_in_the_files_own_format(tmp_path: Path, encoding: st
 def test_a_change_refused_because_the_audit_log_is_a_file_in_the_way(data: Path) -> None:
     """The audit log's folder is a file: OutputError names the log; the data files are untouched."""
     (data / "output").write_text("not a folder", "utf-8")
-    s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
-                operator="tester")
+    s = open_session()
     with pytest.raises(OutputError) as info:
         s.delete_user("83470000", with_calls=True)
     assert info.value.render(EN) == ("output/audit.log: cannot be written (Not a directory); "

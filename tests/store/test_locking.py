@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import threading
 import time
 from pathlib import Path
@@ -11,14 +10,14 @@ import pytest
 
 from telbill.errors import ConflictError
 from telbill.files import access
-from telbill.files.dataset import DataPaths
-from telbill.session.facade import Session
+
+from command import run
+from smalldata import open_session
 
 
 def test_a_save_waits_for_the_lock_held_by_another_writer(workdir: Path) -> None:
     """While another writer holds users.txt's lock, a save does not touch the file."""
-    session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
-                      audit_log=Path("output/audit.log"), operator="tester")
+    session = open_session()
     before = Path("data/users.txt").read_bytes()
     done = threading.Event()
 
@@ -39,8 +38,7 @@ def test_a_save_waits_for_the_lock_held_by_another_writer(workdir: Path) -> None
 
 def test_locks_are_released_after_a_failed_save(workdir: Path) -> None:
     """A save that raises still releases its lock: the next save goes through."""
-    session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
-                      audit_log=Path("output/audit.log"), operator="tester")
+    session = open_session()
     Path("data/users.txt").write_text(Path("data/users.txt").read_text("utf-8") + "# edited elsewhere\n", "utf-8")
     with pytest.raises(ConflictError):
         session.add_user("83479001", "First Try", 0, 0)
@@ -55,8 +53,7 @@ def test_a_batch_run_reads_the_data_files_between_menu_saves(workdir: Path,
     lock is let go it reads and bills, and a save can go on as soon as the run has read."""
     from telbill.cli import main
 
-    session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
-                      audit_log=Path("output/audit.log"), operator="tester")
+    session = open_session()
     session.add_user("83479002", "Before Run", 0, 0)  # a save: the lock files now exist
     codes: list[int] = []
     with access.locked([Path("data/calls.txt")]):
@@ -77,11 +74,10 @@ def test_a_batch_run_creates_no_lock_file_and_ignores_a_planted_fifo(data: Path)
     FIFO planted as a lock file does not hold it up."""
     import os
 
-    from telbill.cli import main
 
     os.mkfifo(data / "data/.calls.txt.lock")
     before = sorted(p.name for p in (data / "data").iterdir())
-    assert main(["bill", "--out", "b.txt", "--anomalies", "a.txt"]) == 0
+    assert run("bill", "--out", "b.txt", "--anomalies", "a.txt").code == 0
     assert sorted(p.name for p in (data / "data").iterdir()) == before
     assert (data / "b.txt").exists()
 
@@ -103,8 +99,7 @@ def linked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_data_file_named_by_a_link_shares_its_lock_and_stays_a_link(linked: Path) -> None:
     """Saved through a link: the link stays, the file it names changes, and a lock taken by the
     file's own name makes the save wait (one lock per file, whatever it is called)."""
-    session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
-                      audit_log=Path("output/audit.log"), operator="tester")
+    session = open_session()
     done = threading.Event()
 
     def save() -> None:
@@ -128,14 +123,13 @@ def test_a_data_file_named_by_a_link_shares_its_lock_and_stays_a_link(linked: Pa
 def test_the_lock_beside_the_file_a_link_names_is_never_an_output(linked: Path) -> None:
     """``--out real/.users.txt.lock`` with ``data/users.txt`` a link to ``real/users.txt``: refused,
     ``--force`` or not, so the lock file two writers take turns on is never replaced."""
-    from telbill.cli import main
 
     with access.locked([Path("data/users.txt")]):
         pass
     for target in ("real/.users.txt.lock", "real/.calls.txt.journal"):
-        err = io.StringIO()
-        assert main(["--lang", "en", "bill", "--out", target, "--force"], stdout=io.StringIO(), stderr=err) == 2
-        assert err.getvalue().strip() == f"error: {target} is an input file; refusing to overwrite it"
+        code, _, err = run("bill", "--out", target, "--force")
+        assert code == 2
+        assert err.strip() == f"error: {target} is an input file; refusing to overwrite it"
 
 
 def test_a_link_planted_where_the_journal_goes_is_never_followed(linked: Path) -> None:
@@ -146,8 +140,7 @@ def test_a_link_planted_where_the_journal_goes_is_never_followed(linked: Path) -
 
     victim = linked / "victim.txt"
     victim.write_text("precious\n", "utf-8")
-    session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
-                      audit_log=Path("output/audit.log"), operator="tester")
+    session = open_session()
     before = Path("real/users.txt").read_bytes()
 
     def plant(step: str) -> None:

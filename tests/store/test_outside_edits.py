@@ -9,15 +9,9 @@ from pathlib import Path
 import pytest
 
 from telbill.errors import ConflictError
-from telbill.files.dataset import DataPaths
 from telbill.session.facade import Session
 
-from smalldata import USERS
-
-
-def open_here() -> Session:
-    return Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
-                   operator="tester")
+from smalldata import USERS, open_session
 
 
 def edit_in_place(old: str, new: str) -> str:
@@ -34,7 +28,7 @@ def edit_in_place(old: str, new: str) -> str:
 def test_a_same_size_outside_edit_is_reported_before_the_next_item(data: Path) -> None:
     """Li Na → Li Ma in users.txt, outside telbill: the look before the next item reports the file and
     reads it (the size alone does not say the bytes are the same)."""
-    s = open_here()
+    s = open_session()
     edit_in_place("Li Na", "Li Ma")
     assert s.refresh() == [Path("data/users.txt")]
     assert s.user("83470002").name == "Li Ma"  # type: ignore[union-attr]
@@ -46,7 +40,7 @@ def test_a_save_over_a_same_size_outside_edit_is_refused_and_the_edit_survives(
         data: Path, change: Callable[[Session], object]) -> None:
     """The same edit made while the menu holds the file: a save is refused (ConflictError), the outside
     edit stays in the file, and what is held is read again."""
-    s = open_here()
+    s = open_session()
     edited = edit_in_place("Li Na", "Li Ma")
     with pytest.raises(ConflictError) as info:
         change(s)

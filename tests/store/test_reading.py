@@ -11,28 +11,21 @@ the text a person wrote (郑爽, not ``֣ˬ``), and saves keep that encoding.
 from __future__ import annotations
 
 import codecs
-import io
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from telbill.cli import main
 from telbill.errors import InputFileError, OutputError
 from telbill.files.dataset import DataPaths
 from telbill.files.decoding import decode
 from telbill.session.facade import Session
 
+from command import run
 from plain import plain_session
-from smalldata import CALLS, USERS, write_data
+from smalldata import CALLS, USERS, open_session, write_data
 from unprivileged import IS_ROOT, scratch, unprivileged
-
-
-def open_here() -> Session:
-    return Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
-                   operator="tester")
-
 
 NOT_REGULAR = "data/users.txt: not a regular file (a FIFO, a device or a socket); give a file"
 
@@ -50,10 +43,9 @@ def test_the_menu_refuses_a_fifo_as_users_file_at_once() -> None:
             os.unlink("data/users.txt")
             os.mkfifo("data/users.txt")
             with pytest.raises(InputFileError) as info:
-                open_here()
-            err = io.StringIO()
-            code = main(["--lang", "en"], stdout=io.StringIO(), stderr=err)
-            return code, err.getvalue(), str(info.value)
+                open_session()
+            code, _, err = run()
+            return code, err, str(info.value)
 
         code, err, error = unprivileged(attack, timeout=20)
     assert (code, err, error) == (2, f"error: {NOT_REGULAR}\n", NOT_REGULAR)
@@ -86,7 +78,7 @@ def test_a_data_file_swapped_for_a_fifo_while_the_menu_runs_is_refused_at_the_ne
         def attack() -> tuple[str, int]:
             os.chdir(folder)
             write_data(folder)
-            s = open_here()
+            s = open_session()
             os.mkfifo("data/fifo")
             os.replace("data/fifo", "data/users.txt")
             with pytest.raises(InputFileError) as info:
@@ -113,7 +105,7 @@ def test_a_damaged_utf16_file_is_read_as_utf16_and_never_written(data: Path, tai
     it stops decoding; the file keeps every byte (an add used to append UTF-8 into it)."""
     raw = codecs.BOM_UTF16_LE + GOOD.encode("utf-16-le") + tail
     (data / "data/users.txt").write_bytes(raw)
-    s = open_here()
+    s = open_session()
     assert [u.name for u in s.users] == ["Zhang Qiang", "张强"]
     assert [p.line for p in s.problems] == [bad_line]
     assert s.dataset.encodings["data/users.txt"] == "utf-16-damaged"
@@ -155,7 +147,7 @@ def test_a_gb18030_file_that_is_valid_utf8_too_is_read_and_saved_as_gb18030(data
     raw = ("83470000  Zhang Qiang  25  6\n" + ZHENG).encode("gb18030")
     raw.decode("utf-8")  # the trap: valid UTF-8 as well
     (data / "data/users.txt").write_bytes(raw)
-    s = open_here()
+    s = open_session()
     assert s.user("83470001") is not None and s.user("83470001").name == "郑爽"  # type: ignore[union-attr]
     assert s.dataset.encodings["data/users.txt"] == "gb18030+utf-8"
     s.add_user("83470009", "郑爽", 100, 100)
@@ -171,9 +163,9 @@ def test_the_batch_reads_such_a_file_as_gb18030_and_says_so(data: Path) -> None:
     (data / "data/calls.txt").write_bytes(
         ("83470001  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n"
          "83470001  bad  # 郑爽\n").encode("gb18030"))
-    out, err = io.StringIO(), io.StringIO()
-    assert main(["--lang", "en", "bill"], stdout=out, stderr=err) == 0
-    told = err.getvalue().splitlines()
+    code, out, err = run("bill")
+    assert code == 0
+    told = err.splitlines()
     assert ("data/users.txt: valid both as UTF-8 and as GB18030; read it as GB18030, the reading that gives "
             "Chinese text (a save keeps it GB18030)") in told
     assert ("data/calls.txt: valid both as UTF-8 and as GB18030; read it as GB18030, the reading that gives "
@@ -187,7 +179,7 @@ def test_utf8_names_that_are_valid_gb18030_too_stay_utf8(data: Path, name: str) 
     """UTF-8 files whose bytes happen to be valid GB18030 (Chinese, accented Latin, Cyrillic) stay
     UTF-8: a tie goes to UTF-8 (SPEC §1 tries it first)."""
     (data / "data/users.txt").write_text(USERS + f"83470009  {name}  1  1\n", "utf-8")
-    s = open_here()
+    s = open_session()
     assert s.user("83470009").name == name  # type: ignore[union-attr]
     assert s.dataset.encodings["data/users.txt"].startswith("utf-8")
     assert CALLS

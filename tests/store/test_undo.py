@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -10,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from telbill.cli import main
 from telbill.errors import NotFoundError
 from telbill.files.dataset import DataPaths
 from telbill.rules.fields import parse_moment
@@ -18,29 +16,23 @@ from telbill.rules.records import AnomalyCode
 from telbill.session.facade import CallSort, RepeatAction, RepeatedPhoneError, Session
 from telbill.text.i18n import Translator
 
+from command import run
+from on_disk import audit, data_files
 from plain import plain_session
-from smalldata import CALLS, USERS, write_data
+from smalldata import CALLS, USERS, open_session, write_data
 
 EN = Translator("en")
 IMPOSTOR = "83470000  Impostor Dup  99.00  99.00"
 
 
-def open_session() -> Session:
+def ticking() -> Session:
+    """The shared session, on a clock that moves on a second at each save (from 2026-01-02 03:04:05)."""
     moments = (datetime(2026, 1, 2, 3, 4, 5) + timedelta(seconds=n) for n in range(1000))
-    return Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")),
-                   audit_log=Path("output/audit.log"), operator="tester", clock=lambda: next(moments))
-
-
-def files(folder: Path) -> tuple[bytes, bytes]:
-    return (folder / "data/users.txt").read_bytes(), (folder / "data/calls.txt").read_bytes()
-
-
-def audit(folder: Path) -> list[list[str]]:
-    return [line.split("\t")[2:] for line in (folder / "output/audit.log").read_text("utf-8").splitlines()]
+    return open_session(clock=lambda: next(moments))
 
 
 def same_as_loaded(s: Session) -> None:
-    fresh = open_session()
+    fresh = ticking()
     assert [(u.line_no, u.phone, u.name, u.rent) for u in s.users] == \
         [(u.line_no, u.phone, u.name, u.rent) for u in fresh.users]
     assert [(c.line_no, c.raw) for c in s.calls] == [(c.line_no, c.raw) for c in fresh.calls]
@@ -69,15 +61,15 @@ CHANGES: dict[str, Callable[[Session], object]] = {
 def test_each_kind_of_change_can_be_undone(data: Path, kind: str) -> None:
     """Undo gives both files back byte for byte, what is held equals a fresh load, and the audit
     log has one ``undo`` line per record changed, before and after swapped."""
-    s = open_session()
+    s = ticking()
     CHANGES[kind](s)
-    logged = audit(data)
+    logged = [line[2:] for line in audit(data)]
     last = s.last_change()
     assert last is not None and last[1] == 0
     assert [[e.action, f"before: {e.before or '-'}", f"after: {e.after or '-'}"] for e in last[0]] == logged
     changes = s.undo()
-    assert files(data) == (USERS.encode(), CALLS.encode())
-    assert audit(data)[len(logged):] == [["undo", f"before: {a[2][7:]}", f"after: {a[1][8:]}"]
+    assert data_files(data) == (USERS.encode(), CALLS.encode())
+    assert [line[2:] for line in audit(data)][len(logged):] == [["undo", f"before: {a[2][7:]}", f"after: {a[1][8:]}"]
                                          for a in reversed(logged)]
     assert [c.action for c in changes] == ["undo"] * len(logged)
     same_as_loaded(s)
@@ -89,21 +81,21 @@ def test_each_kind_of_change_can_be_undone(data: Path, kind: str) -> None:
 
 def test_undo_goes_back_change_by_change(data: Path) -> None:
     """Several changes are undone newest first, each to the version before it."""
-    s = open_session()
-    versions = [files(data)]
+    s = ticking()
+    versions = [data_files(data)]
     for kind in ("add-user", "delete-call", "modify-call", "delete-user-with-calls", "add-call"):
         CHANGES[kind](s)
-        versions.append(files(data))
+        versions.append(data_files(data))
     for version in reversed(versions[:-1]):
         s.undo()
-        assert files(data) == version
+        assert data_files(data) == version
         same_as_loaded(s)
 
 
 def test_undo_after_an_outside_edit_is_refused(data: Path) -> None:
     """The file changed outside telbill after the change: undo would lose that edit, so that change
     is no longer offered (nor undone); nothing else to undo means nothing is undone."""
-    s = open_session()
+    s = ticking()
     s.add_user("83470099", "New", 100, 0)
     edited = (data / "data/users.txt").read_text("utf-8") + "# edited elsewhere\n"
     (data / "data/users.txt").write_text(edited, "utf-8")
@@ -119,7 +111,7 @@ def test_undo_after_an_outside_edit_is_refused(data: Path) -> None:
 def test_a_change_that_no_longer_applies_does_not_block_the_other_files_undo(data: Path) -> None:
     """A calls change, then a users change, then an outside edit of users.txt: the users change
     is skipped (and counted), the calls change can still be undone."""
-    s = open_session()
+    s = ticking()
     CHANGES["delete-call"](s)
     s.add_user("83470099", "New", 100, 0)
     (data / "data/users.txt").write_text((data / "data/users.txt").read_text("utf-8") + "# elsewhere\n", "utf-8")
@@ -127,23 +119,23 @@ def test_a_change_that_no_longer_applies_does_not_block_the_other_files_undo(dat
     last = s.last_change()
     assert last is not None and [e.action for e in last[0]] == ["delete-call"] and last[1] == 1
     s.undo()
-    assert files(data)[1] == CALLS.encode()
+    assert data_files(data)[1] == CALLS.encode()
     same_as_loaded(s)
 
 
 def test_a_restore_is_kept_as_a_full_copy_and_can_be_undone(data: Path) -> None:
     """Restoring a full copy keeps the replaced file as a full copy; undo puts it back."""
-    s = open_session()
+    s = ticking()
     s.backup_now()
     s.add_user("83470099", "New", 100, 0)
-    changed = files(data)
+    changed = data_files(data)
     (copy,) = [b for b in s.list_backups() if b.kind == "users" and b.is_copy]
     change = s.restore(copy)
-    assert files(data)[0] == USERS.encode() and s.user("83470099") is None
+    assert data_files(data)[0] == USERS.encode() and s.user("83470099") is None
     assert change.backup is not None and change.backup.read_bytes() == changed[0]
     assert s.list_backups()[0].undoes.startswith(f"restore {copy.path} sha256:")
     s.undo()
-    assert files(data) == changed and s.user("83470099") is not None
+    assert data_files(data) == changed and s.user("83470099") is not None
     same_as_loaded(s)
 
 
@@ -159,13 +151,13 @@ def impostor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_deleting_a_user_whose_phone_is_repeated_asks_first(impostor: Path) -> None:
     """Deleting 83470000 while a later (bad) line repeats its phone: refused until told what to do,
     because that line would otherwise become subscriber 83470000."""
-    s = open_session()
+    s = ticking()
     with pytest.raises(RepeatedPhoneError) as info:
         s.delete_user("83470000")
     assert info.value.lines == [(6, IMPOSTOR)]
     assert info.value.render(EN) == ("lines 6 of data/users.txt repeat the phone 83470000 (1); say what to do "
                                      "with them, or the first would become that subscriber")
-    assert files(impostor)[0] == (USERS + IMPOSTOR + "\n").encode()
+    assert data_files(impostor)[0] == (USERS + IMPOSTOR + "\n").encode()
     assert not (impostor / "output/audit.log").exists()
 
 
@@ -174,21 +166,20 @@ def test_the_repeated_line_is_deleted_or_commented_out_with_the_user(impostor: P
                                                                      left: str) -> None:
     """Told what to do, the user and the repeated line change together (one undo takes both back);
     the kept calls are set aside as unknown caller, and the batch bills nobody for them."""
-    s = open_session()
+    s = ticking()
     changes = s.delete_user("83470000", repeats=how)
     assert [c.action for c in changes] == ["delete-user", "delete-line" if how is RepeatAction.DELETE
                                            else "comment-line"]
     users = (impostor / "data/users.txt").read_text("utf-8")
     assert users == USERS.replace("83470000  Zhang Qiang  25.00  6.00\n", "") + left
-    fresh = open_session()
+    fresh = ticking()
     assert fresh.user("83470000") is None and fresh.problems == []
     codes = {a.code for a in fresh.screening().anomalies if a.call is not None and a.call.caller == "83470000"}
     assert codes == {AnomalyCode.UNKNOWN_CALLER}
-    out = io.StringIO()
-    assert main(["--lang", "en", "bill"], stdout=out, stderr=io.StringIO()) == 0
+    assert run("bill").code == 0
     assert "Impostor" not in (impostor / "output/bills.txt").read_text("utf-8")
     s.undo()
-    assert files(impostor)[0] == (USERS + IMPOSTOR + "\n").encode()
+    assert data_files(impostor)[0] == (USERS + IMPOSTOR + "\n").encode()
 
 
 def test_changing_the_phone_of_a_user_whose_phone_is_repeated_asks_too(tmp_path: Path,
@@ -196,11 +187,11 @@ def test_changing_the_phone_of_a_user_whose_phone_is_repeated_asks_too(tmp_path:
     """A new phone for a user (no calls) whose old phone a later line repeats: the same question."""
     monkeypatch.chdir(tmp_path)
     write_data(tmp_path, users=USERS + "83470007  Solo  1  1\n83470007  Solo Twin  1  1\n")
-    s = open_session()
+    s = ticking()
     with pytest.raises(RepeatedPhoneError):
         s.modify_user("83470007", new_phone="83470055")
     s.modify_user("83470007", new_phone="83470055", repeats=RepeatAction.COMMENT)
-    fresh = open_session()
+    fresh = ticking()
     assert fresh.user("83470007") is None and fresh.user("83470055") is not None
     assert (tmp_path / "data/users.txt").read_text("utf-8").endswith(
         "83470055  Solo  1.00  1.00\n# 83470007  Solo Twin  1  1\n")
@@ -210,7 +201,7 @@ def test_the_menu_shows_the_repeated_lines_and_asks(impostor: Path) -> None:
     """Item 6: the repeated line is shown, the operator picks "comment out"; 0 there changes nothing."""
     screen = plain_session("6\n1\n83470000\n1\ny\n0\n0\n").screen
     assert "  line 6: 83470000  Impostor Dup  99.00  99.00" in screen
-    assert files(impostor)[0] == (USERS + IMPOSTOR + "\n").encode()
+    assert data_files(impostor)[0] == (USERS + IMPOSTOR + "\n").encode()
     screen = plain_session("6\n1\n83470000\n1\ny\n2\n0\n").screen
     assert "Before: 83470000  Impostor Dup  99.00  99.00" in screen
     assert "After:  # 83470000  Impostor Dup  99.00  99.00" in screen
@@ -226,7 +217,7 @@ def test_the_menu_undoes_the_last_change_after_showing_it(data: Path) -> None:
     assert "Nothing was undone." in screen
     assert "Records undone: 3 (each undo is in the audit log)." in screen
     assert "There is no change to undo." in screen
-    assert files(data) == (USERS.encode(), CALLS.encode())
+    assert data_files(data) == (USERS.encode(), CALLS.encode())
 
 
 def test_the_backup_list_says_what_each_backup_takes_back(data: Path) -> None:
@@ -243,8 +234,7 @@ def test_undo_takes_the_last_change_whichever_file_it_changed(data: Path) -> Non
     """Changes to one file, then the other, then the first: undo follows them back in that order,
     whatever the clock says (here it goes backwards)."""
     moments = (datetime(2026, 1, 2, 3, 4, 5) - timedelta(seconds=n) for n in range(1000))
-    s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
-                operator="tester", clock=lambda: next(moments))
+    s = open_session(clock=lambda: next(moments))
     for _ in range(2):
         CHANGES["delete-call"](s)
     CHANGES["add-user"](s)
@@ -255,7 +245,7 @@ def test_undo_takes_the_last_change_whichever_file_it_changed(data: Path) -> Non
     s.undo()
     s.undo()
     s.undo()
-    assert files(data) == (USERS.encode(), CALLS.encode())
+    assert data_files(data) == (USERS.encode(), CALLS.encode())
 
 
 @pytest.mark.parametrize("odd", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"],
@@ -266,7 +256,7 @@ def test_a_record_with_a_line_breaking_character_keeps_every_audit_line(data: Pa
     lines come back."""
     users = USERS + f"83470000  Dup  2 2  # old{odd}note\n"
     (data / "data/users.txt").write_text(users, "utf-8")
-    s = open_session()
+    s = ticking()
     s.delete_user("83470000", repeats=RepeatAction.DELETE)
     assert len(s.undo()) == 2
     assert (data / "data/users.txt").read_text("utf-8") == users
