@@ -1,9 +1,11 @@
-"""What a test reads back from its working folder after telbill ran: the data files as text, the
-audit log's lines."""
+"""What a test reads back from its working folder after telbill ran: the data files, their
+backups, the audit log's lines."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from telbill.store import history
 
 
 def users_file(folder: Path = Path()) -> str:
@@ -19,6 +21,11 @@ def calls_file(folder: Path = Path()) -> str:
 def data_files(folder: Path = Path()) -> tuple[bytes, bytes]:
     """``folder``/data/users.txt and calls.txt, byte for byte."""
     return (folder / "data/users.txt").read_bytes(), (folder / "data/calls.txt").read_bytes()
+
+
+def backups(folder: Path, name: str) -> list[bytes]:
+    """The full copies of data file ``name`` kept in ``folder``/data/backup, newest first."""
+    return [p.read_bytes() for p in history.list_copies(folder / "data/backup", name)]
 
 
 def audit(folder: Path = Path()) -> list[list[str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,13 @@ def open_session(folder: Path = Path(), *, operator: str = "tester", **options: 
     ``folder``/output/audit.log (``options``: a clock, ``long_lived``…)."""
     return Session(DataPaths(folder / "data/users.txt", folder / "data/calls.txt"),
                    audit_log=folder / "output/audit.log", operator=operator, **options)
+
+
+def ticking() -> Callable[[], datetime]:
+    """A clock for a session that starts at 2026-01-02 03:04:05 and moves on a second each time it
+    is read (every save has a time of its own)."""
+    moments = (datetime(2026, 1, 2, 3, 4, 5) + timedelta(seconds=n) for n in range(1000))
+    return lambda: next(moments)
 
 
 def at(moment: str) -> int:

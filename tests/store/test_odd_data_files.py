@@ -1,12 +1,6 @@
-"""Data files are read without waiting, and written only in the encoding they are in (issue 18,
-items 4-6; SPEC §1, §5, §7).
-
-A FIFO or a device given as a data file, or put in a data file's place while the menu runs, is
-refused at once: every read and every hash of a data file goes through the one input opener. A
-file whose byte-order mark claims UTF-16 but that does not decode as UTF-16 is read as far as it
-can be and never written. A file valid both as UTF-8 and as GB18030 is read the way that gives
-the text a person wrote (郑爽, not ``֣ˬ``), and saves keep that encoding.
-"""
+"""Data files as they come (SPEC §1, §5, §7; issue 18, items 4-6): a FIFO or a device is refused
+without being read, a file whose BOM lies is read but never written, and a save writes a file in
+its own encoding, BOM and line ends (a file valid both as UTF-8 and as GB18030 included)."""
 
 from __future__ import annotations
 
@@ -28,9 +22,6 @@ from smalldata import CALLS, USERS, open_session, write_data
 from unprivileged import IS_ROOT, scratch, unprivileged
 
 NOT_REGULAR = "data/users.txt: not a regular file (a FIFO, a device or a socket); give a file"
-
-
-# -- 4. FIFOs and devices -------------------------------------------------------------------
 
 
 def test_the_menu_refuses_a_fifo_as_users_file_at_once() -> None:
@@ -89,8 +80,6 @@ def test_a_data_file_swapped_for_a_fifo_while_the_menu_runs_is_refused_at_the_ne
     assert error == NOT_REGULAR and users == 3
 
 
-# -- 5. a file whose BOM claims UTF-16 but does not decode ------------------------------------
-
 GOOD = "83470000  Zhang Qiang  25  6\n83470001  张强  25  6.5\n"
 
 
@@ -134,8 +123,6 @@ def test_the_menu_tells_a_damaged_utf16_file_and_refuses_an_add(data: Path) -> N
             "is: telbill does not change it (nothing was changed)") in screen
     assert (data / "data/users.txt").read_bytes() == raw
 
-
-# -- 6. valid both as UTF-8 and as GB18030 ------------------------------------------------------
 
 ZHENG = "83470001  郑爽  1.00  1.00\n"
 """In GB18030 its name is D6 A3 CB AC, which is valid UTF-8 too (``֣ˬ``)."""
@@ -183,3 +170,30 @@ def test_utf8_names_that_are_valid_gb18030_too_stay_utf8(data: Path, name: str) 
     assert s.user("83470009").name == name  # type: ignore[union-attr]
     assert s.dataset.encodings["data/users.txt"].startswith("utf-8")
     assert CALLS
+
+
+@pytest.mark.parametrize(("encoding", "bom", "newline"), [
+    ("gb18030", b"", "\r\n"), ("utf-16-le", b"\xff\xfe", "\r\n"), ("utf-16-be", b"\xfe\xff", "\n"),
+    ("utf-8", b"\xef\xbb\xbf", "\r\n"), ("utf-8", b"", "\r")])
+@pytest.mark.parametrize("ended", [True, False], ids=["ended", "no-final-line-end"])
+def test_an_add_is_appended_in_the_files_own_format(tmp_path: Path, encoding: str, bom: bytes, newline: str,
+                                                    ended: bool) -> None:
+    """GB18030, UTF-16 (both byte orders), a BOM, CRLF or CR: the new line is appended in that
+    format (a last line without its line end gets one first); a rewrite keeps the format too."""
+    text = "# 用户\n83470000  张强  25  6\n83470001  郑爽  18  0"
+    original = bom + (text + ("\n" if ended else "")).replace("\n", newline).encode(encoding)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/users.txt").write_bytes(original)
+    (tmp_path / "data/calls.txt").write_bytes(CALLS.encode())
+    s = open_session(tmp_path)
+    s.add_user("83470002", "李四", 100, 0)
+    added = ("" if ended else newline) + "83470002  李四  1.00  0.00" + newline
+    assert (tmp_path / "data/users.txt").read_bytes() == original + added.encode(encoding)
+    s.modify_user("83470000", rent=3000)
+    again = (tmp_path / "data/users.txt").read_bytes()
+    assert again == original.replace("83470000  张强  25  6".encode(encoding),
+                                     "83470000  张强  30.00  6.00".encode(encoding)) + added.encode(encoding)
+    s.undo()
+    s.undo()
+    assert (tmp_path / "data/users.txt").read_bytes() == original
+    assert [u.name for u in open_session(tmp_path).users] == ["张强", "郑爽"]
