@@ -4,6 +4,7 @@ script types them (``printf '1\\n0\\n' | telbill``). The one plain-mode runner f
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, TextIO
@@ -13,6 +14,8 @@ from telbill.menu import run_menu
 from telbill.text.i18n import Translator
 
 EN, ZH = Translator("en"), Translator("zh")
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+"""A Chinese character or a full-width mark: how a test tells Chinese text from English."""
 
 
 class ReadPastEnd(BaseException):

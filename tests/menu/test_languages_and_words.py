@@ -14,11 +14,9 @@ from telbill.errors import Notice, OutputError
 from telbill.text.i18n import Translator
 
 from faults import full_disk
-from plain import plain_session
+from plain import CJK, plain_session
 from smalldata import USERS, write_data
 from terminal import EN, ENTER, ZH, typed_session
-
-CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 def test_english_session_shows_no_chinese_but_names(data: Path) -> None:
