@@ -157,7 +157,8 @@ def test_the_number_being_typed(keys: str, typed: str, pointer: int) -> None:
 
 def test_typed_numbers_at_the_main_menu(few: Path) -> None:
     """1, 1, Backspace, 2, Enter opens item 12; 1, 1, 1, Enter opens item 11 (no item 111)."""
-    code, screen, drawn = typed_session("11" + BACKSPACE + "2" + ENTER + KEY + "111" + ENTER + ESC + "0" + ENTER, height=40, width=100)
+    code, screen, drawn = typed_session("11" + BACKSPACE + "2" + ENTER + KEY + "111" + ENTER + ESC + "0" + ENTER,
+                                        height=40, width=100)
     assert code == 0
     assert "? Main menu 12  Statistics" in drawn
     assert "? Main menu 11  One subscriber's itemised statement" in drawn
@@ -207,7 +208,8 @@ def test_q_at_a_yes_no_question_leaves_the_item(data: Path) -> None:
 
 def test_an_empty_answer_goes_back_to_the_menu(few: Path) -> None:
     """Enter on an empty question (no value suggested) leaves the item; nothing is saved."""
-    code, screen, _ = typed_session("3" + ENTER + ENTER + "4" + ENTER + "83470000" + ENTER + ENTER + "0" + ENTER, height=40, width=100)
+    code, screen, _ = typed_session("3" + ENTER + ENTER + "4" + ENTER + "83470000" + ENTER + ENTER + "0" + ENTER,
+                                    height=40, width=100)
     assert code == 0
     assert EN("menu.interrupted") not in screen
     assert screen.count("telbill · telecom customer bills") == 3
@@ -248,7 +250,8 @@ def test_a_suggested_value_is_replaced_by_what_is_typed(few: Path) -> None:
 
 def test_an_offered_value_is_edited_with_backspace(few: Path) -> None:
     """The month offered (2021-01) stands in the line: Backspace edits it into 2020-12... here 2021-0 + 1."""
-    code, screen, _ = typed_session("11" + ENTER + "83470000" + ENTER + BACKSPACE + "1" + ENTER + KEY + "0" + ENTER, height=40, width=100)
+    code, screen, _ = typed_session("11" + ENTER + "83470000" + ENTER + BACKSPACE + "1" + ENTER + KEY + "0" + ENTER,
+                                    height=40, width=100)
     assert "Statement of 83470000 Zhang Qiang for 2021-01" in screen
 
 

@@ -54,7 +54,8 @@ def test_a_query_that_fits_nobody_or_too_many_is_asked_again(data: Path) -> None
 
 def test_several_matches_are_a_list_to_pick_from(few: Path) -> None:
     """zq names both subscribers: a list; Down and Enter take the second."""
-    code, screen, drawn = typed_session("11" + ENTER + "zq" + ENTER + DOWN + ENTER + ENTER + KEY + "0" + ENTER, height=40, width=100)
+    code, screen, drawn = typed_session("11" + ENTER + "zq" + ENTER + DOWN + ENTER + ENTER + KEY + "0" + ENTER,
+                                        height=40, width=100)
     assert code == 0
     assert "? Several subscribers match (2); which one? 2  83470001  张强" in drawn
     assert "Statement of 83470001 张强 for 2021-01" in screen

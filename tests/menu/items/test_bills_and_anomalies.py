@@ -84,7 +84,8 @@ def test_a_months_bill_counts_subscribers_not_the_totals_row(few: Path) -> None:
     page without being counted as a row (it said "of 33")."""
     many = "".join(f"8347{1000 + i}  User {i}  1  1\n" for i in range(30))
     (few / "data/users.txt").write_text(FEW_USERS + many, "utf-8")
-    code, screen, _ = typed_session("9" + ENTER + "2" + ENTER + ENTER + ENTER + ENTER + ENTER + ENTER + KEY + "0" + ENTER, height=20, width=100)
+    code, screen, _ = typed_session("9" + ENTER + "2" + ENTER + ENTER + ENTER + ENTER + ENTER + ENTER + KEY
+                                    + "0" + ENTER, height=20, width=100)
     assert code == 0
     item = screen.split("Billing: write the bill-detail file")[-1]
     assert "(rows 1-14 of 32)" in item and "(rows 15-28 of 32)" in item
