@@ -20,8 +20,6 @@ from command import run
 from faults import ENOSPC, Crash, leftovers
 
 OLD = smalldata.ONE_USER.encode()
-
-
 ONE_CALL = smalldata.ONE_CALL.encode()
 
 

@@ -43,8 +43,6 @@ def test_chinese_session_uses_chinese_texts(data: Path) -> None:
 
 
 NAMES = {EN: ("local", "long", "intl"), ZH: ("市内", "长途", "国际")}
-
-
 OTHER_NAMES = ("long distance", "international", "国内长途", "国际长途")
 
 

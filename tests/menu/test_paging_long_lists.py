@@ -17,8 +17,6 @@ from smalldata import FEW_USERS, write_data
 from terminal import EN, ENTER, ESC, KEY, ZH, typed_session
 
 FORTY_USERS = "".join(f"8347{1000 + i}  User {i}  1  1\n" for i in range(40))
-
-
 CALL = "83471000  83479999  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
 
 
@@ -190,11 +188,7 @@ def test_q_in_a_statement_still_shows_the_bill_row(few: Path) -> None:
 
 
 MONTHS = [f"{2020 + (m // 12)}-{m % 12 + 1:02d}" for m in range(14)]
-
-
 STATS_USERS = "".join(f"8347{1000 + i}  用户{i}  1  1\n" for i in range(12))
-
-
 STATS_CALLS = "".join(f"8347{1000 + i % 12}  0{i}1234567  {month}-05 10:00:00  {month}-05 10:0{i % 9 + 1}:00\n"
                       for i, month in enumerate(MONTHS))
 

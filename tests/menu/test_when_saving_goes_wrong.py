@@ -15,15 +15,8 @@ from faults import full_disk, leftovers
 from plain import EN, Typed, plain_session
 from smalldata import ONE_USER, open_session
 
-session_mod = pytest.importorskip("telbill.session.facade")
-
-
 OLD = ONE_USER.encode()
-
-
 ADD_B = "3\n83470001\nB\n1\n0\n"  # item 3: phone, name, rent, feature
-
-
 MODIFY_NAME = "5\n1\n83470000\nRenamed\n=\n=\n"  # item 5, a user: phone, new name, keep rent and feature (=)
 
 

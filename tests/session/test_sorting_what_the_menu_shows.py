@@ -17,11 +17,7 @@ from telbill.session.facade import CallSort, Session, UserSort
 from smalldata import USERS, at, open_session, write_data
 
 BASE = 63_745_000_000  # 2021-01-…, in seconds since 0001-01-01
-
-
 CALLERS = ["83470000", "83470001", "83470002", "83479999"]  # the last is no subscriber
-
-
 CALLEES = ["110", "83471111", "02584561234", "0044207946000", "0105551234"]
 
 

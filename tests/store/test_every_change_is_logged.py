@@ -55,11 +55,7 @@ print(len(s.users), len(s.calls))
 
 
 AUDIT_FULL = "output/audit.log: cannot be written (File too large); the change was not made"
-
-
 JOURNAL_FULL = "{data}/data/.users.txt.journal: cannot be written (File too large)"
-
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -40,10 +40,6 @@ def same_as_loaded(s: Session) -> None:
         [(a.code, a.line_no, a.params) for a in fresh.screening().anomalies]
 
 
-def first_call(s: Session) -> object:
-    return next(iter(s.calls))
-
-
 CHANGES: dict[str, Callable[[Session], object]] = {
     "add-user": lambda s: s.add_user("83470099", "New", 100, 0),
     "modify-user": lambda s: s.modify_user("83470001", name="张 强", rent=3000),
