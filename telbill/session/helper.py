@@ -13,7 +13,7 @@ same reader (:class:`~telbill.files.callreader.CallReader`) into columns
 records, how many record lines. The helper sends its chunks back (callers and
 callees as text, numbers as machine integers); this process makes the records
 of every chunk in file order, as if it had read the lines one after another, so
-the result is the same record for record (``tests/test_helper.py``). A helper
+the result is the same record for record (``tests/session/test_loading_with_a_helper_process.py``). A helper
 that has a core of its own takes most chunks; one that gets little time (a busy
 machine) takes few, and this process reads the rest: it waits at most for the
 one chunk the helper is reading.

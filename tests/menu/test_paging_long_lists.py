@@ -1,6 +1,7 @@
-"""Lists behave like a pager (issue 17 §3): one key leaves, g/G/a page number jump, Space past the
-last page ends the list, statistics and the anomalies are paged like every other list, and nothing
-the operator has not seen is pushed off the screen."""
+"""Long lists page like a pager (SPEC §6, issue 17 §3): one key leaves, g/G/a page number jump, Space
+past the last page ends the list, q stops only the list it was pressed in, statistics and the
+anomalies are paged like every other list, and nothing the operator has not seen is pushed off the
+screen."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import pytest
 from telbill.menu.pages import Entry, Pages
 from telbill.text.i18n import Translator
 
-from smalldata import write_data
-from terminal import EN, ENTER, ESC, ZH, typed_session
+from smalldata import FEW_USERS, write_data
+from terminal import EN, ENTER, ESC, KEY, ZH, typed_session
 
-USERS = "".join(f"8347{1000 + i}  User {i}  1  1\n" for i in range(40))
+FORTY_USERS = "".join(f"8347{1000 + i}  User {i}  1  1\n" for i in range(40))
 CALL = "83471000  83479999  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
 
 
@@ -23,15 +24,12 @@ CALL = "83471000  83479999  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
 def forty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """40 users and one call."""
     monkeypatch.chdir(tmp_path)
-    return write_data(tmp_path, USERS, CALL)
+    return write_data(tmp_path, FORTY_USERS, CALL)
 
 
 def headings(screen: str) -> list[str]:
     """The "rows X-Y of N" of each page shown, in order."""
     return re.findall(r"\(rows ([\d,]+-[\d,]+) of [\d,]+\)", screen)
-
-
-# -- pages, as arithmetic -----------------------------------------------------------------
 
 
 def test_a_million_rows_are_pages_found_at_once() -> None:
@@ -55,7 +53,31 @@ def test_a_group_title_starts_its_group_and_a_page_inside_it_repeats_it() -> Non
     assert shown == list(range(7))
 
 
-# -- the keys -----------------------------------------------------------------------------
+def test_long_lists_page(few: Path) -> None:
+    """On a short terminal the users come a page at a time; q stops; the Enter typed after it (as
+    at a question) does not start item 1 at the menu."""
+    many = "".join(f"8347{1000 + i}  User {i}  1  1\n" for i in range(30))
+    (few / "data/users.txt").write_text(FEW_USERS + many, "utf-8")
+    code, screen, _ = typed_session("1" + ENTER + ENTER + "q" + ENTER + KEY + "0" + ENTER, height=20, width=100)
+    assert code == 0
+    assert "Users (data/users.txt) (rows 1-15 of 32)" in screen
+    assert "Users (data/users.txt) (rows 16-30 of 32)" in screen
+    assert "rows 31-" not in screen
+    assert screen.count("Show all users") == 1
+
+
+def test_paging_goes_back_a_page_and_q_stops_only_that_list(few: Path) -> None:
+    """Enter: next page; b: the page before again; q: that list stops, the list that follows still comes."""
+    many = "".join(f"8347{1000 + i}  User {i}  1  1\n" for i in range(30))
+    (few / "data/users.txt").write_text(FEW_USERS + many + "nonsense\n", "utf-8")
+    code, screen, _ = typed_session("1" + ENTER + ENTER + "b" + "q" + KEY + "0" + ENTER, height=20, width=100)
+    assert code == 0
+    item = screen.split("Show all users")[-1]
+    assert item.count("Users (data/users.txt) (rows 1-15 of 32)") == 2
+    assert item.count("(rows 16-30 of 32)") == 1
+    assert "rows 31-" not in item
+    assert "Users: 32." not in item
+    assert "nonsense" in item.split("(rows 1-15 of 32)")[-1]  # the lines that could not be read
 
 
 def test_g_capital_g_and_a_page_number_jump(forty: Path) -> None:
@@ -110,7 +132,60 @@ def test_an_enter_alone_at_the_main_menu_starts_nothing(forty: Path) -> None:
     assert "User 0" in run.screen
 
 
-# -- statistics and anomalies -------------------------------------------------------------
+@pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
+def test_q_in_the_found_users_still_shows_the_statement(workdir: Path, tr: Translator) -> None:
+    """Search 8347 (34 users, paged), q, pick the second, its statement for the month offered:
+    the statement is shown, not skipped because an earlier list was stopped."""
+    typed = "8" + ENTER + "1" + ENTER + "8347" + ENTER + "q" + "2" + ENTER + "1" + ENTER + ENTER + KEY + "0" + ENTER
+    code, pipe_screen, _ = typed_session(typed, tr=tr)
+    assert code == 0
+    after = pipe_screen.split(tr("menu.found.users_count", count="33"))[-1]
+    assert tr("menu.statement.row") in after
+    assert "83470001" in after
+
+
+@pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
+def test_q_in_the_found_users_still_shows_their_calls(workdir: Path, tr: Translator) -> None:
+    """Search 8347, q, pick the second, its calls: the list of calls is shown before its number is asked."""
+    typed = "8" + ENTER + "1" + ENTER + "8347" + ENTER + "q" + "2" + ENTER + "2" + ENTER + ESC + "0" + ENTER
+    code, pipe_screen, _ = typed_session(typed, tr=tr)
+    assert code == 0
+    after = pipe_screen.split(tr("menu.found.users_count", count="33"))[-1]
+    assert "2020-11-06 08:53:27" in after  # 83470001's first call is shown in the table
+
+
+@pytest.mark.parametrize(
+    ("typed", "first_list", "after"),
+    [
+        # item 2: the calls, then the lines that could not be read
+        ("2" + ENTER + "q" + KEY, "Call records (data/calls.txt) (rows 1-", "Lines of data/calls.txt that could not"),
+        # item 10: the set-aside records by reason, then their count and the file written
+        ("10" + ENTER + ENTER + "q" + KEY, "Malformed: 4", "Records set aside: 16"),
+        # item 8, calls of a month: the list, then its count and the question for a number
+        ("8" + ENTER + "3" + ENTER + "2021-01" + ENTER + "q" + ESC, "Call records starting in 2021-01", "Found: "),
+    ],
+    ids=["item-2", "item-12", "search-month"],
+)
+def test_q_stops_one_list_and_the_item_goes_on(workdir: Path, typed: str, first_list: str, after: str) -> None:
+    """On a 12-row terminal every list pages; q on its first page stops that list alone."""
+    code, screen, _ = typed_session(typed + "0" + ENTER, height=12, width=100)
+    assert code == 0
+    assert first_list in screen
+    assert after in screen.split(first_list, 1)[1]
+
+
+def test_q_in_a_statement_still_shows_the_bill_row(few: Path) -> None:
+    """Item 11 on a 12-row terminal: twelve calls page; q stops them and the bill row still comes."""
+    calls = "".join(f"83470000  8347{1000 + i}  2021-01-{i + 1:02d} 10:00:00  2021-01-{i + 1:02d} 10:01:00\n"
+                    for i in range(12))
+    (few / "data/calls.txt").write_text(calls, "utf-8")
+    code, screen, _ = typed_session("11" + ENTER + "83470000" + ENTER + ENTER + "q" + KEY + "0" + ENTER, height=12,
+                                    width=100)
+    assert code == 0
+    statement = screen.split("Statement of 83470000 Zhang Qiang for 2021-01")[1]
+    assert "rows 1-" in statement and "2021-01-12 10:00:00" not in statement
+    assert "Bill row (equals the bill-detail file)" in statement
+
 
 MONTHS = [f"{2020 + (m // 12)}-{m % 12 + 1:02d}" for m in range(14)]
 STATS_USERS = "".join(f"8347{1000 + i}  用户{i}  1  1\n" for i in range(12))
@@ -172,8 +247,6 @@ def test_w_shows_the_reasons_whole(workdir: Path) -> None:
     assert run.screen.index("caller 83…") < run.screen.index(whole)
 
 
-# -- never pushed off the screen unseen ---------------------------------------------------
-
 TWELVE = "".join(f"83471000  8347{2000 + i}  2021-01-{i + 1:02d} 10:00:00  2021-01-{i + 1:02d} 10:01:00\n"
                  for i in range(12))
 
@@ -184,7 +257,7 @@ def test_more_waits_before_output_that_would_push_a_table_off(tmp_path: Path,
     instead of scrolling the calls off unseen (then a key before the menu); q at "more" goes back
     to the menu at once, saying nothing."""
     monkeypatch.chdir(tmp_path)
-    write_data(tmp_path, USERS, TWELVE)
+    write_data(tmp_path, FORTY_USERS, TWELVE)
     statement = "11" + ENTER + "83471000" + ENTER + ENTER
     run = typed_session(statement + " " + " " + statement + "q" + "0" + ENTER, height=20, width=100)
     assert run.code == 0
@@ -199,7 +272,7 @@ def test_the_menu_waits_for_a_key_only_when_it_would_hide_the_item(forty: Path) 
     add = "3" + ENTER + "83479999" + ENTER + "Wu" + ENTER + "1" + ENTER + "1" + ENTER
     tall = typed_session(add + "0" + ENTER, height=50)
     assert EN("menu.pause") not in tall.drawn
-    (forty / "data/users.txt").write_text(USERS, "utf-8")
+    (forty / "data/users.txt").write_text(FORTY_USERS, "utf-8")
     short = typed_session(add + " " + "0" + ENTER, height=22)
     assert EN("menu.pause") in short.drawn
     assert short.code == tall.code == 0

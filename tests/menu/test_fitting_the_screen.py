@@ -1,15 +1,24 @@
-"""Fitting tables and text to a width, without a console (telbill.menu.layout)."""
+"""Fitting tables and text to the screen's width (menu/layout.py, pure, tested without a console; then
+the items at 80 columns): no value cut, Chinese folded where a reader expects."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 
+from telbill.files.dataset import DataPaths
 from telbill.menu.layout import Column, Fit, units, wrap
+from telbill.rules.fields import format_fen, format_moment
+from telbill.session.facade import Session
 from telbill.text.display import width
+from telbill.text.i18n import Translator
+
+from terminal import EN, ENTER, ESC, KEY, ZH, typed_session
 
 VALUE = re.compile(r"[A-Za-z0-9./'-]+")
 
@@ -64,6 +73,21 @@ def test_no_value_is_broken_and_no_line_is_too_wide(parts: list[str], columns: i
             assert any(value in line for line in lines), (value, lines)
 
 
+@pytest.mark.parametrize(("text", "columns", "lines"), [
+    ("异常话单共 16 条（格式错误 4，结束早于开始 2，未知主叫 2，时长超过三天 2，时间重叠 6）。", 80,
+     ["异常话单共 16 条（格式错误 4，结束早于开始 2，未知主叫 2，时长超过三天 2，", "时间重叠 6）。"]),
+    ("该话单计费时将被列为异常（时间重叠）：与第 235 行同一号码同一时间", 40,
+     ["该话单计费时将被列为异常（时间重叠）：", "与第 235 行同一号码同一时间"]),
+    ("对 data/users.txt 的修改无法保存：它是只读的，或当前用户无权写入它", 40,
+     ["对 data/users.txt 的修改无法保存：", "它是只读的，或当前用户无权写入它"]),
+    ("没有标点也没有空格的一长串中文字符需要折行", 12, ["没有标点也没", "有空格的一长", "串中文字符需", "要折行"]),
+])
+def test_chinese_breaks_between_words_or_after_punctuation(text: str, columns: int, lines: list[str]) -> None:
+    """A line ends after a comma, a closing mark or at a space when one is on it, not inside a
+    word (时间重 / 叠); a run with neither breaks between characters, as it must."""
+    assert wrap(text, columns) == lines
+
+
 def test_widths_come_from_the_whole_list() -> None:
     """Column widths are set by every row (or a measure of the whole list), not by one page."""
     columns = [Column("No.", "right"), Column("Name", wrap=True), Column("Fee", "right")]
@@ -93,3 +117,48 @@ def test_a_narrow_screen_drops_then_tightens(total: int, kept: list[int], gap: i
     assert (layout.kept, layout.gap) == (kept, gap)
     assert layout.total() <= total
     assert layout.widths[1] == 8 and layout.widths[2] == 16
+
+
+def whole(value: str, screen: str) -> bool:
+    """``value`` is on the screen with no digit, dot or dash glued to it (not cut, not part of another)."""
+    return re.search(rf"(?<![\d.-]){re.escape(value)}(?![\d.-])", screen) is not None
+
+
+@pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
+def test_tables_at_80_columns_cut_no_data(workdir: Path, tr: Translator) -> None:
+    """At 80 columns, item 2 shows every caller, callee, start and fee whole and the set-aside column;
+    item 12 every month and amount, bars shrunk to fit; no line is wider than the screen."""
+    typed = "2" + ENTER + KEY + "12" + ENTER + KEY + "0" + ENTER
+    code, screen, _ = typed_session(typed, height=1000, width=80, tr=tr)
+    assert code == 0
+    assert max(cell_len(line.rstrip()) for line in screen.splitlines()) <= 80
+    s = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")))
+    calls = screen.split(tr("menu.item.12"))[0]
+    assert tr("menu.col.note") in calls
+    for call in s.calls:
+        fen = s.fee(call)
+        for value in (call.caller, call.callee, format_moment(call.start), "-" if fen is None else format_fen(fen)):
+            assert whole(value, calls), value
+    for code in ("unknown-caller", "too-long"):  # the reason whole, in the short form of a narrow list
+        assert tr(f"menu.note_short.{code}") in calls
+    stats = screen.split(tr("menu.item.12"))[1]
+    for r in s.statistics(10).revenue:
+        for value in (r.month, format_fen(r.local), format_fen(r.long_distance), format_fen(r.local + r.long_distance)):
+            assert whole(value, stats), value
+    assert "█" * 20 in stats and "█" * 41 not in stats
+
+
+@pytest.mark.parametrize("tr", [EN, ZH])
+def test_a_refusal_too_long_for_one_line_puts_the_way_back_on_its_own(few: Path,
+                                                                   tr: Translator) -> None:
+    """At 80 columns a refusal that does not fit with its way back shows the reason, then the way
+    back whole on the next line; one that fits keeps both on one line."""
+    typed = "4" + ENTER + "83470000" + ENTER + "83471111" + ENTER + "2021-01-05 10:00:00" + ENTER
+    typed += "2021-01-05 09:00:00" + ENTER + ESC + "0" + ENTER
+    code, screen, _ = typed_session(typed, width=80, tr=tr, height=40)
+    assert code == 0
+    hint = tr("menu.error.way_out", reason="").strip()
+    lines = [line.rstrip() for line in screen.splitlines()]
+    assert hint in lines  # a line of its own, whole
+    reason = lines[lines.index(hint) - 1]
+    assert "2021-01-05 09:00:00" in reason and "2021-01-05 10:00:00" in reason

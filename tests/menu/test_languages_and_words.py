@@ -1,9 +1,9 @@
-"""Words and details (issue 17 §4): what the menu says, the same way everywhere, in both languages."""
+"""What the menu says (SPEC §9, issue 17 §4): the whole menu in English or in Chinese, and each thing
+said one way everywhere (the call classes, ranges, amounts, the system's reasons)."""
 
 from __future__ import annotations
 
 import errno
-import io
 import os
 import re
 from pathlib import Path
@@ -11,33 +11,35 @@ from pathlib import Path
 import pytest
 
 from telbill.errors import Notice, OutputError
-from telbill.files.dataset import DataPaths
-from telbill.menu import run_menu
-from telbill.menu.layout import wrap
 from telbill.text.i18n import Translator
 
 from faults import full_disk
+from plain import CJK, plain_session
 from smalldata import USERS, write_data
 from terminal import EN, ENTER, ZH, typed_session
 
 
-def plain(script: str, tr: Translator = EN) -> str:
-    """The menu in plain mode on ``script`` (one answer a line); the screen."""
-    out = io.StringIO()
-    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, plain=True, stdout=out,
-                    stdin=io.StringIO(script), operator="tester")
+def test_english_session_shows_no_chinese_but_names(data: Path) -> None:
+    """Every item in English: no Chinese text apart from the data's names."""
+    script = "1\n2\n7\n2\n1\n1\n8\n3\n2021-01\n0\n9\n1\n=\n10\n11\n83470001\n2021-01\n12\n13\n1\n0\n"
+    code, screen = plain_session(script)
     assert code == 0
-    return out.getvalue()
+    assert not CJK.search(screen.replace("张强", ""))
+    # counts read without "(s)" (the bill summary line comes from the batch command's texts)
+    assert [line for line in screen.splitlines() if "(s)" in line and "billed, grand total" not in line] == []
 
 
-@pytest.mark.parametrize(("tr", "said"), [(EN, "'2021-13' is not a month: there is no month 13"),
-                                          (ZH, "'2021-13' 不是有效的月份：没有 13 月")], ids=["en", "zh"])
-def test_month_13_is_no_month_13(data: Path, tr: Translator, said: str) -> None:
-    """2021-13 is refused as a month that does not exist, not as a badly written one; 2021-1 is
-    still "not a month like 2021-01"."""
-    screen = plain("11\n83470001\n2021-13\n2021-1\n\n0\n", tr)
-    assert said in screen
-    assert tr("menu.error.month", value="'2021-1'") in screen
+def test_chinese_session_uses_chinese_texts(data: Path) -> None:
+    """The same session in Chinese shows the Chinese menu and none of the English texts."""
+    script = "1\n2\n7\n2\n1\n1\n8\n3\n2021-01\n0\n9\n1\n=\n10\n11\n83470001\n2021-01\n12\n13\n1\n0\n"
+    code, screen = plain_session(script, ZH)
+    assert code == 0
+    assert "主菜单" in screen and "显示所有用户" in screen and "再见。" in screen
+    for key in ("menu.item.1", "menu.users.count", "menu.calls.title", "menu.bill.months_title",
+                "menu.stats.revenue", "menu.ask.phone", "menu.class.local", "menu.bye"):
+        assert EN(key, count=0, path="", phone="", local="", long="", a="", b="").split("(")[0].strip() \
+            not in screen, key
+    assert "请选择 0-13：" in screen
 
 
 NAMES = {EN: ("local", "long", "intl"), ZH: ("市内", "长途", "国际")}
@@ -63,7 +65,8 @@ def test_one_name_per_call_class_at_every_width(workdir: Path, tr: Translator, w
 
 def test_a_saved_call_names_its_class_as_the_lists_do(data: Path) -> None:
     """After adding a call, "Class: intl" (the list's word), in plain mode too."""
-    screen = plain("4\n83470000\n0044201234567\n2021-01-20 10:00:00\n10:01:00\n0\n")
+    code, screen = plain_session("4\n83470000\n0044201234567\n2021-01-20 10:00:00\n10:01:00\n0\n")
+    assert code == 0
     assert "Class: intl; duration 0:01:00; fee 8.00 yuan." in screen
 
 
@@ -83,16 +86,28 @@ def test_a_range_is_said_the_same_way_and_without_a_thousands_separator(tmp_path
     itself keeps its separator: 1,200)."""
     monkeypatch.chdir(tmp_path)
     write_data(tmp_path, USERS, MANY)
-    screen = plain("8\n3\n2021-03\nx8\n\n0\n", tr)
+    code, screen = plain_session("8\n3\n2021-03\nx8\n\n0\n", tr)
+    assert code == 0
     assert asked in screen and refused in screen
     assert "1,200" in screen and "1-1,200" not in screen
+
+
+def test_money_totals_have_thousands_separators_on_screen_never_in_files(workdir: Path) -> None:
+    """The sample's grand total on the screen is 6,651.77 (as counts are written), in the
+    statistics and after billing; the bill file says 6651.77."""
+    code, screen = plain_session("12\n9\n1\n=\n0\n", ZH)
+    assert code == 0
+    assert screen.count("共 5 个月，总计 6,651.77 元。") == 2
+    bills = (workdir / "output/bills.txt").read_text("utf-8")
+    assert "6651.77" in bills and "6,651.77" not in bills
 
 
 def test_what_the_system_says_is_said_in_chinese(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A full disk while a user is added, in the Chinese menu: a Chinese sentence with the path,
     no English from the system."""
     full_disk(monkeypatch, "/data/users.txt")
-    screen = plain("3\n83470099\n王五\n1\n1\n0\n", ZH)
+    code, screen = plain_session("3\n83470099\n王五\n1\n1\n0\n", ZH)
+    assert code == 0
     assert "错误：data/users.txt：无法写入（磁盘空间不足）" in screen
     assert "No space left" not in screen
 
@@ -110,42 +125,3 @@ def test_a_system_reason_in_both_languages(reason: object, en: str, zh: str) -> 
     assert error.render(EN) == f"out/b.txt: cannot be written ({en})"
     notice = Notice("save.not_pruned", {"folder": "data/backup", "reason": reason})
     assert notice.render(ZH) == f"已保存；但无法删除 data/backup 中较早的备份（{zh}）。"
-
-
-def test_money_totals_have_thousands_separators_on_screen_never_in_files(workdir: Path) -> None:
-    """The sample's grand total on the screen is 6,651.77 (as counts are written), in the
-    statistics and after billing; the bill file says 6651.77."""
-    screen = plain("12\n9\n1\n=\n0\n", ZH)
-    assert screen.count("共 5 个月，总计 6,651.77 元。") == 2
-    bills = (workdir / "output/bills.txt").read_text("utf-8")
-    assert "6651.77" in bills and "6,651.77" not in bills
-
-
-def test_the_restore_list_shows_the_change_it_takes_back(data: Path) -> None:
-    """After a user's name is changed, the backup that takes it back says old → new."""
-    screen = plain("5\n1\n83470001\nZhang\n=\n=\n13\n2\n0\n0\n")
-    assert "modified a user: 83470001  张强  25.00  6.50 → 83470001  Zhang  25.00  6.50" in screen
-
-
-def test_a_refused_answer_is_replaced_by_what_is_typed_next(data: Path) -> None:
-    """x8 at the subscriber question is refused; it stays in the line, selected: typing
-    83470000 replaces it (it made x883470000, refused again)."""
-    run = typed_session("11" + ENTER + "x8" + ENTER + "83470000" + ENTER + ENTER + " " + "0" + ENTER,
-                        height=40, width=100)
-    assert "Statement of 83470000 Zhang Qiang for" in run.screen
-    assert "x883470000" not in run.screen + run.drawn
-
-
-@pytest.mark.parametrize(("text", "columns", "lines"), [
-    ("异常话单共 16 条（格式错误 4，结束早于开始 2，未知主叫 2，时长超过三天 2，时间重叠 6）。", 80,
-     ["异常话单共 16 条（格式错误 4，结束早于开始 2，未知主叫 2，时长超过三天 2，", "时间重叠 6）。"]),
-    ("该话单计费时将被列为异常（时间重叠）：与第 235 行同一号码同一时间", 40,
-     ["该话单计费时将被列为异常（时间重叠）：", "与第 235 行同一号码同一时间"]),
-    ("对 data/users.txt 的修改无法保存：它是只读的，或当前用户无权写入它", 40,
-     ["对 data/users.txt 的修改无法保存：", "它是只读的，或当前用户无权写入它"]),
-    ("没有标点也没有空格的一长串中文字符需要折行", 12, ["没有标点也没", "有空格的一长", "串中文字符需", "要折行"]),
-])
-def test_chinese_breaks_between_words_or_after_punctuation(text: str, columns: int, lines: list[str]) -> None:
-    """A line ends after a comma, a closing mark or at a space when one is on it, not inside a
-    word (时间重 / 叠); a run with neither breaks between characters, as it must."""
-    assert wrap(text, columns) == lines

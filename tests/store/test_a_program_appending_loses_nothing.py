@@ -20,74 +20,60 @@ import pytest
 
 from telbill.errors import ConflictError, OutputError
 from telbill.files import access
-from telbill.files.dataset import DataPaths
-from telbill.session.facade import Session
 
-from smalldata import CALLS
+from on_disk import audit, calls_file
+from smalldata import CALLS, open_session
 
 LATE = "83470002  110  2021-03-01 10:00:00  2021-03-01 10:01:00"
-
-
-def open_here() -> Session:
-    return Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
-                   operator="tester")
-
-
-def audit() -> list[list[str]]:
-    return [line.split("\t")[2:] for line in Path("output/audit.log").read_text("utf-8").splitlines()]
-
-
-def calls_text() -> str:
-    return Path("data/calls.txt").read_text("utf-8")
 
 
 def test_lines_written_into_a_replaced_file_are_added_at_the_next_item(data: Path) -> None:
     """An appender keeps calls.txt open; a delete replaces the file; what the appender writes next
     lands in the old file: before the next item it is added to calls.txt, logged, held, and said."""
-    s = open_here()
+    s = open_session()
     fd = os.open("data/calls.txt", os.O_WRONLY | os.O_APPEND)
     try:
         gone = s.calls_of("83470000").head
         assert gone is not None
         s.delete_call(gone.item)
-        after_delete, held, records = calls_text(), len(s.calls), s.records
+        after_delete, held, records = calls_file(), len(s.calls), s.records
         os.write(fd, (LATE + "\n").encode())
-        assert calls_text() == after_delete  # the line went into the replaced file
+        assert calls_file() == after_delete  # the line went into the replaced file
         assert s.refresh() == []
     finally:
         os.close(fd)
-    assert calls_text() == after_delete + LATE + "\n"
-    assert audit()[-1] == ["found-line", "before: -", f"after: {LATE}"]
+    assert calls_file() == after_delete + LATE + "\n"
+    assert audit()[-1][2:] == ["found-line", "before: -", f"after: {LATE}"]
     assert (len(s.calls), s.records) == (held + 1, records + 1)  # held as a load would read it
     assert [str(n) for n in s.notices] == [
         "1 line(s) that another program wrote into data/calls.txt after telbill had replaced it were added at its "
         f"end (audit action found-line): {LATE}"]
-    assert s.refresh() == [] and calls_text().count(LATE) == 1  # taken once
+    assert s.refresh() == [] and calls_file().count(LATE) == 1  # taken once
 
 
 def test_a_last_line_still_being_written_waits_and_is_kept_at_the_end(data: Path) -> None:
     """Half a line in the replaced file waits for its line end; when the menu ends it is added as it is."""
-    s = open_here()
+    s = open_session()
     fd = os.open("data/calls.txt", os.O_WRONLY | os.O_APPEND)
     try:
         s.modify_user("83470002", name="Li Ma")
         s.delete_call(s.calls_of("83470000").head.item)  # type: ignore[union-attr]
-        before = calls_text()
+        before = calls_file()
         os.write(fd, LATE[:20].encode())
         s.refresh()
-        assert calls_text() == before  # not a whole line yet
+        assert calls_file() == before  # not a whole line yet
         os.write(fd, LATE[20:].encode())
         s.close()
     finally:
         os.close(fd)
-    assert calls_text() == before + LATE + "\n"
+    assert calls_file() == before + LATE + "\n"
 
 
 def test_a_save_waits_for_an_appender_holding_the_documented_lock(data: Path) -> None:
     """An appender holding ``flock`` on calls.txt while it writes a line: a save waits until it lets go,
     then finds the file changed (the line is kept) and asks for the change again, which then goes
     through."""
-    s = open_here()
+    s = open_session()
     held = threading.Event()
     timeline: list[str] = []
 
@@ -111,16 +97,16 @@ def test_a_save_waits_for_an_appender_holding_the_documented_lock(data: Path) ->
     assert timeline == ["appended", "refused"]
     assert str(info.value) == ("data/calls.txt changed on disk since it was loaded; it was not overwritten. "
                                "Reloaded it: please redo the change.")
-    assert calls_text() == CALLS + LATE + "\n"
+    assert calls_file() == CALLS + LATE + "\n"
     s.add_call("83470001", "110", 63745000000, 63745000060)
-    assert calls_text().startswith(CALLS + LATE + "\n") and audit()[-1][0] == "add-call"
+    assert calls_file().startswith(CALLS + LATE + "\n") and audit()[-1][2] == "add-call"
 
 
 def test_a_save_gives_up_on_a_lock_held_too_long(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An appender that keeps its lock longer than a save waits: the save is refused with the reason,
     nothing changed."""
     monkeypatch.setattr(access, "APPENDER_WAIT", 0.2)
-    s = open_here()
+    s = open_session()
     fd = os.open("data/calls.txt", os.O_RDONLY)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
@@ -130,4 +116,4 @@ def test_a_save_gives_up_on_a_lock_held_too_long(data: Path, monkeypatch: pytest
         os.close(fd)
     assert str(info.value) == (f"another program holds a lock (flock) on {data}/data/calls.txt and did not let it go "
                                "within 0.2 s: nothing was changed; try again")
-    assert calls_text() == CALLS and not Path("output/audit.log").exists()
+    assert calls_file() == CALLS and not Path("output/audit.log").exists()

@@ -13,15 +13,13 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
-from telbill.files.dataset import DataPaths
-from telbill.menu import run_menu
 from telbill.menu.ask import Option
 from telbill.menu.layout import Bar, Column
 from telbill.menu.plain import PlainAsker
 from telbill.menu.view import Part, View
-from telbill.text.i18n import Translator
 
-EN = Translator("en")
+from plain import EN, plain_session
+
 NASTY = ["\x1b[2J", "\x1b]0;PWNED\x07", "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "\ufeff", "\u202e", "\x85",
          "\x00", "\r", "\u2028", "\x7f", "\udcff"]
 texts = st.lists(st.one_of(st.sampled_from(NASTY), st.text(max_size=6)), max_size=6).map("".join)
@@ -91,11 +89,7 @@ def test_any_name_or_calls_line_comes_out_of_every_item_escaped(name: str, line:
         Path("data").mkdir()
         Path("data/users.txt").write_text(USERS + f"83470001  {clean}  1.00  1.00\n", "utf-8", errors="surrogateescape")
         Path("data/calls.txt").write_text(CALLS + line.replace("\n", " ") + "\n", "utf-8", errors="surrogateescape")
-        out = io.StringIO()
-        script = io.StringIO("1\n2\n8\n1\n8347\n0\n10\n11\n83470000\n2021-01\n12\n0\n")
-        code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), EN, plain=True, stdout=out,
-                        stdin=script, operator="tester")
-    screen = out.getvalue()
+        code, screen = plain_session("1\n2\n8\n1\n8347\n0\n10\n11\n83470000\n2021-01\n12\n0\n")
     assert code == 0
     for shown in ("== Show all users ==", "== Show all call records ==", "Users matching '8347'",
                   "Records set aside:", "Statement of 83470000 Zhang Qiang for 2021-01", "Call revenue per month"):

@@ -1,5 +1,6 @@
-"""The operator never waits in silence (issue 17 §2): a spinner for any step still running after a
-moment, in both languages, and keys typed while telbill is busy are thrown away, never echoed."""
+"""The operator never waits in silence (SPEC §6, issue 17 §2): a spinner for any step still running
+after a moment, a loading bar for a large file, in both languages; and keys typed while telbill is
+busy are thrown away, never echoed."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from rich.console import Console
 
 from telbill.menu.busy import SHOW_AFTER, Busy
 from telbill.menu.keys import TerminalKeys
+from telbill.menu.progress import PROGRESS_MIN_LINES, LoadingBar
 from telbill.text.i18n import Translator
 
-from smalldata import write_data
-from terminal import EN, ENTER, ZH, FakeClock, at_once, typed_session
+from smalldata import FEW_CALLS, ZHANG, write_data
+from terminal import EN, ENTER, ZH, FakeClock, at_once, in_a_pty, typed_session
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -89,7 +91,45 @@ def test_every_slow_step_says_what_it_does(workdir: Path, tr: Translator) -> Non
     assert tr("menu.busy.sort", count="233") in run.screen  # the call records sorted, counted
 
 
-# -- keys typed while busy ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("show", "total", "drawn"),
+    [(True, PROGRESS_MIN_LINES, True), (True, PROGRESS_MIN_LINES - 1, False), (False, 10 * PROGRESS_MIN_LINES, False)],
+    ids=["large-on-a-terminal", "small", "plain"],
+)
+def test_a_bar_only_for_large_files_on_a_terminal(show: bool, total: int, drawn: bool) -> None:
+    """The bar says what is read and how far (with thousands separators, as every count in the
+    menu), then that the records are checked; small files and plain mode show no bar."""
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=80, color_system=None)
+    with LoadingBar(console, EN, show=show) as bar:
+        bar.update(total // 2, total)
+        bar.bar.refresh()
+        bar.update(total, total)
+    text = out.getvalue()
+    assert ("Reading call records" in text) is drawn
+    assert (f"{total // 2:,}/{total:,}" in text) is drawn
+    assert ("Checking the call records" in text) is drawn
+
+
+@pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
+def test_opening_shows_a_spinner_before_any_line_is_read(tr: Translator) -> None:
+    """Reading the users, the tariff and the bytes of calls.txt comes before the first line is
+    counted: a spinner says the files are being opened (in the interface's language) as soon as
+    the step has run a moment (here, at once)."""
+    console = Console(file=io.StringIO(), force_terminal=True, width=80, color_system=None, record=True)
+    with LoadingBar(console, tr, show=True, timer=at_once):
+        pass
+    assert tr("menu.busy.open") in console.export_text()
+
+
+def test_a_quick_opening_shows_nothing() -> None:
+    """Files opened before the moment is up leave no trace on the screen."""
+    console = Console(file=io.StringIO(), force_terminal=True, width=80, color_system=None, record=True)
+    clock = FakeClock()
+    with LoadingBar(console, EN, show=True, timer=clock.timer):
+        clock.advance(0.05)
+    clock.advance(1)
+    assert console.export_text() == ""
 
 
 def test_keys_typed_ahead_are_thrown_away_and_not_echoed() -> None:
@@ -113,21 +153,14 @@ def test_keys_typed_ahead_are_thrown_away_and_not_echoed() -> None:
         os.close(slave)
 
 
-USERS = "# users\n83470000  Zhang Qiang  25.00  6.00\n"
-CALLS = "# calls\n83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_keys_typed_while_a_save_waits_are_not_taken(tmp_path: Path) -> None:
     """The real program in a terminal: while a save waits for the data file's lock (held here, as
     an appender would), the operator types x8 and Enter. When the save is done those keys are
     thrown away: not echoed, not taken as the answer to the next question (8 Enter at the main
     menu would open the search); the menu then takes what is typed after it appears."""
-    write_data(tmp_path, USERS, CALLS)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1")
-    child = pexpect.spawn(sys.executable, ["-m", "telbill", "--lang", "en"], cwd=str(tmp_path), env=env,
-                          encoding="utf-8", timeout=20, dimensions=(50, 100))
+    write_data(tmp_path, ZHANG, FEW_CALLS)
+    child = in_a_pty(tmp_path, rows=50)
     lock = open(tmp_path / "data/.users.txt.lock", "a+b")  # noqa: SIM115 - held across the typing
     try:
         child.expect("Main menu")
@@ -153,4 +186,4 @@ def test_keys_typed_while_a_save_waits_are_not_taken(tmp_path: Path) -> None:
         lock.close()
         child.close()
     assert child.exitstatus == 0
-    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS + "83470099  Wu Song  25.00  6.00\n"
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == ZHANG + "83470099  Wu Song  25.00  6.00\n"

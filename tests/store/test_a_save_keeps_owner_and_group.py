@@ -7,21 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from telbill.files.dataset import DataPaths
-from telbill.session.facade import Session
-
-from smalldata import write_data
+from smalldata import open_session, write_data
 from unprivileged import IS_ROOT, NOBODY, scratch, unprivileged
 
 GROUP = 4242
 """A group the operator is in (no such group needs to exist: ids are numbers)."""
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="giving files to other users and groups needs root")
-
-
-def open_here() -> Session:
-    return Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
-                   operator="tester")
 
 
 def test_a_save_by_a_member_of_the_files_group_keeps_the_group() -> None:
@@ -38,7 +30,7 @@ def test_a_save_by_a_member_of_the_files_group_keeps_the_group() -> None:
 
         def save() -> list[tuple[int, int, int]]:
             os.chdir(folder)
-            s = open_here()
+            s = open_session()
             s.modify_user("83470002", name="Li Ma")
             s.delete_call(s.calls_of("83470000").head.item)  # type: ignore[union-attr]
             return [(st.st_uid, st.st_gid, st.st_mode & 0o7777)
@@ -53,7 +45,7 @@ def test_a_save_by_root_keeps_the_owner_and_the_group(data: Path) -> None:
     for name in ("users.txt", "calls.txt"):
         os.chown(data / "data" / name, NOBODY.pw_uid, GROUP)
         os.chmod(data / "data" / name, 0o640)
-    s = open_here()
+    s = open_session()
     s.modify_user("83470002", name="Li Ma")
     s.delete_call(s.calls_of("83470000").head.item)  # type: ignore[union-attr]
     for name in ("users.txt", "calls.txt"):

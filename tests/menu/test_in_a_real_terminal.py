@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import getpass
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
+from smalldata import FEW_CALLS, FEW_USERS, ZHANG, write_data
+from terminal import in_a_pty
+
 pexpect = pytest.importorskip("pexpect")
 
-USERS = "# users\n83470000  Zhang Qiang  25.00  6.00\n"
-CALLS = "# calls\n83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_operator_adds_a_user_in_a_terminal(tmp_path: Path) -> None:
     """Type 3, the fields and Enter in a real terminal (a refused phone is replaced by typing the right one);
     the user is in users.txt and in the audit log."""
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/users.txt").write_text(USERS, "utf-8")
-    (tmp_path / "data/calls.txt").write_text(CALLS, "utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS="100", LINES="40")
-    child = pexpect.spawn(sys.executable, ["-m", "telbill", "--lang", "en"], cwd=str(tmp_path), env=env,
-                          encoding="utf-8", timeout=20, dimensions=(40, 100))
+    write_data(tmp_path, ZHANG, FEW_CALLS)
+    child = in_a_pty(tmp_path)
     try:
         child.expect("Main menu")
         child.send("3")
@@ -49,7 +44,7 @@ def test_operator_adds_a_user_in_a_terminal(tmp_path: Path) -> None:
     finally:
         child.close()
     assert child.exitstatus == 0
-    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS + "83470099  Wu Song  25.00  6.50\n"
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == ZHANG + "83470099  Wu Song  25.00  6.50\n"
     log = (tmp_path / "output/audit.log").read_text("utf-8").splitlines()
     assert len(log) == 1
     fields = log[0].split("\t")
@@ -57,20 +52,15 @@ def test_operator_adds_a_user_in_a_terminal(tmp_path: Path) -> None:
     assert fields[2:] == ["add-user", "before: -", "after: 83470099  Wu Song  25.00  6.50"]
 
 
-USERS_ZH = "# users\n83470000  Zhang Qiang  25.00  6.00\n83470001  张强  25  6.5\n83470002  欧阳 小明  18  0\n"
+USERS_ZH = FEW_USERS + "83470002  欧阳 小明  18  0\n"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_operator_finds_by_initials_acts_on_a_result_and_backs_out_with_esc(tmp_path: Path) -> None:
     """In a real terminal: Esc leaves a half-typed user ("nothing saved"); oyxm finds 欧阳 小明 in a
     search, whose statement is then shown without typing the phone again."""
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/users.txt").write_text(USERS_ZH, "utf-8")
-    (tmp_path / "data/calls.txt").write_text(CALLS, "utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS="100", LINES="40")
-    child = pexpect.spawn(sys.executable, ["-m", "telbill", "--lang", "en"], cwd=str(tmp_path), env=env,
-                          encoding="utf-8", timeout=20, dimensions=(40, 100))
+    write_data(tmp_path, USERS_ZH, FEW_CALLS)
+    child = in_a_pty(tmp_path)
     try:
         child.expect("Main menu")
         child.send("3\r")

@@ -1,44 +1,27 @@
-"""Data files are read without waiting, and written only in the encoding they are in (issue 18,
-items 4-6; SPEC §1, §5, §7).
-
-A FIFO or a device given as a data file, or put in a data file's place while the menu runs, is
-refused at once: every read and every hash of a data file goes through the one input opener. A
-file whose byte-order mark claims UTF-16 but that does not decode as UTF-16 is read as far as it
-can be and never written. A file valid both as UTF-8 and as GB18030 is read the way that gives
-the text a person wrote (郑爽, not ``֣ˬ``), and saves keep that encoding.
-"""
+"""Data files as they come (SPEC §1, §5, §7; issue 18, items 4-6): a FIFO or a device is refused
+without being read, a file whose BOM lies is read but never written, and a save writes a file in
+its own encoding, BOM and line ends (a file valid both as UTF-8 and as GB18030 included)."""
 
 from __future__ import annotations
 
 import codecs
-import io
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from telbill.cli import main
 from telbill.errors import InputFileError, OutputError
 from telbill.files.dataset import DataPaths
 from telbill.files.decoding import decode
-from telbill.menu import run_menu
 from telbill.session.facade import Session
-from telbill.text.i18n import Translator
 
-from smalldata import CALLS, USERS, write_data
+from command import run
+from plain import plain_session
+from smalldata import CALLS, USERS, open_session, write_data
 from unprivileged import IS_ROOT, scratch, unprivileged
 
-
-def open_here() -> Session:
-    return Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
-                   operator="tester")
-
-
 NOT_REGULAR = "data/users.txt: not a regular file (a FIFO, a device or a socket); give a file"
-
-
-# -- 4. FIFOs and devices -------------------------------------------------------------------
 
 
 def test_the_menu_refuses_a_fifo_as_users_file_at_once() -> None:
@@ -51,10 +34,9 @@ def test_the_menu_refuses_a_fifo_as_users_file_at_once() -> None:
             os.unlink("data/users.txt")
             os.mkfifo("data/users.txt")
             with pytest.raises(InputFileError) as info:
-                open_here()
-            err = io.StringIO()
-            code = main(["--lang", "en"], stdout=io.StringIO(), stderr=err)
-            return code, err.getvalue(), str(info.value)
+                open_session()
+            code, _, err = run()
+            return code, err, str(info.value)
 
         code, err, error = unprivileged(attack, timeout=20)
     assert (code, err, error) == (2, f"error: {NOT_REGULAR}\n", NOT_REGULAR)
@@ -87,7 +69,7 @@ def test_a_data_file_swapped_for_a_fifo_while_the_menu_runs_is_refused_at_the_ne
         def attack() -> tuple[str, int]:
             os.chdir(folder)
             write_data(folder)
-            s = open_here()
+            s = open_session()
             os.mkfifo("data/fifo")
             os.replace("data/fifo", "data/users.txt")
             with pytest.raises(InputFileError) as info:
@@ -97,8 +79,6 @@ def test_a_data_file_swapped_for_a_fifo_while_the_menu_runs_is_refused_at_the_ne
         error, users = unprivileged(attack, timeout=20)
     assert error == NOT_REGULAR and users == 3
 
-
-# -- 5. a file whose BOM claims UTF-16 but does not decode ------------------------------------
 
 GOOD = "83470000  Zhang Qiang  25  6\n83470001  张强  25  6.5\n"
 
@@ -114,7 +94,7 @@ def test_a_damaged_utf16_file_is_read_as_utf16_and_never_written(data: Path, tai
     it stops decoding; the file keeps every byte (an add used to append UTF-8 into it)."""
     raw = codecs.BOM_UTF16_LE + GOOD.encode("utf-16-le") + tail
     (data / "data/users.txt").write_bytes(raw)
-    s = open_here()
+    s = open_session()
     assert [u.name for u in s.users] == ["Zhang Qiang", "张强"]
     assert [p.line_no for p in s.problems] == [bad_line]
     assert s.dataset.encodings["data/users.txt"] == "utf-16-damaged"
@@ -135,10 +115,7 @@ def test_the_menu_tells_a_damaged_utf16_file_and_refuses_an_add(data: Path) -> N
     """In the menu: the notice at the start, and item 3 refused before anything is asked."""
     raw = codecs.BOM_UTF16_LE + GOOD.encode("utf-16-le") + b"\x00"
     (data / "data/users.txt").write_bytes(raw)
-    out = io.StringIO()
-    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), Translator("en"), plain=True,
-                    stdout=out, stdin=io.StringIO("3\n\n0\n"), operator="tester")
-    screen = out.getvalue()
+    code, screen = plain_session("3\n\n0\n")
     assert code == 0
     assert ("data/users.txt: starts with a UTF-16 byte-order mark but is not all valid UTF-16: the lines that are "
             "were read, the others are bad lines; telbill will not change this file") in screen
@@ -146,8 +123,6 @@ def test_the_menu_tells_a_damaged_utf16_file_and_refuses_an_add(data: Path) -> N
             "is: telbill does not change it (nothing was changed)") in screen
     assert (data / "data/users.txt").read_bytes() == raw
 
-
-# -- 6. valid both as UTF-8 and as GB18030 ------------------------------------------------------
 
 ZHENG = "83470001  郑爽  1.00  1.00\n"
 """In GB18030 its name is D6 A3 CB AC, which is valid UTF-8 too (``֣ˬ``)."""
@@ -159,7 +134,7 @@ def test_a_gb18030_file_that_is_valid_utf8_too_is_read_and_saved_as_gb18030(data
     raw = ("83470000  Zhang Qiang  25  6\n" + ZHENG).encode("gb18030")
     raw.decode("utf-8")  # the trap: valid UTF-8 as well
     (data / "data/users.txt").write_bytes(raw)
-    s = open_here()
+    s = open_session()
     assert s.user("83470001") is not None and s.user("83470001").name == "郑爽"  # type: ignore[union-attr]
     assert s.dataset.encodings["data/users.txt"] == "gb18030+utf-8"
     s.add_user("83470009", "郑爽", 100, 100)
@@ -175,9 +150,9 @@ def test_the_batch_reads_such_a_file_as_gb18030_and_says_so(data: Path) -> None:
     (data / "data/calls.txt").write_bytes(
         ("83470001  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n"
          "83470001  bad  # 郑爽\n").encode("gb18030"))
-    out, err = io.StringIO(), io.StringIO()
-    assert main(["--lang", "en", "bill"], stdout=out, stderr=err) == 0
-    told = err.getvalue().splitlines()
+    code, out, err = run("bill")
+    assert code == 0
+    told = err.splitlines()
     assert ("data/users.txt: valid both as UTF-8 and as GB18030; read it as GB18030, the reading that gives "
             "Chinese text (a save keeps it GB18030)") in told
     assert ("data/calls.txt: valid both as UTF-8 and as GB18030; read it as GB18030, the reading that gives "
@@ -191,7 +166,34 @@ def test_utf8_names_that_are_valid_gb18030_too_stay_utf8(data: Path, name: str) 
     """UTF-8 files whose bytes happen to be valid GB18030 (Chinese, accented Latin, Cyrillic) stay
     UTF-8: a tie goes to UTF-8 (SPEC §1 tries it first)."""
     (data / "data/users.txt").write_text(USERS + f"83470009  {name}  1  1\n", "utf-8")
-    s = open_here()
+    s = open_session()
     assert s.user("83470009").name == name  # type: ignore[union-attr]
     assert s.dataset.encodings["data/users.txt"].startswith("utf-8")
     assert CALLS
+
+
+@pytest.mark.parametrize(("encoding", "bom", "newline"), [
+    ("gb18030", b"", "\r\n"), ("utf-16-le", b"\xff\xfe", "\r\n"), ("utf-16-be", b"\xfe\xff", "\n"),
+    ("utf-8", b"\xef\xbb\xbf", "\r\n"), ("utf-8", b"", "\r")])
+@pytest.mark.parametrize("ended", [True, False], ids=["ended", "no-final-line-end"])
+def test_an_add_is_appended_in_the_files_own_format(tmp_path: Path, encoding: str, bom: bytes, newline: str,
+                                                    ended: bool) -> None:
+    """GB18030, UTF-16 (both byte orders), a BOM, CRLF or CR: the new line is appended in that
+    format (a last line without its line end gets one first); a rewrite keeps the format too."""
+    text = "# 用户\n83470000  张强  25  6\n83470001  郑爽  18  0"
+    original = bom + (text + ("\n" if ended else "")).replace("\n", newline).encode(encoding)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/users.txt").write_bytes(original)
+    (tmp_path / "data/calls.txt").write_bytes(CALLS.encode())
+    s = open_session(tmp_path)
+    s.add_user("83470002", "李四", 100, 0)
+    added = ("" if ended else newline) + "83470002  李四  1.00  0.00" + newline
+    assert (tmp_path / "data/users.txt").read_bytes() == original + added.encode(encoding)
+    s.modify_user("83470000", rent=3000)
+    again = (tmp_path / "data/users.txt").read_bytes()
+    assert again == original.replace("83470000  张强  25  6".encode(encoding),
+                                     "83470000  张强  30.00  6.00".encode(encoding)) + added.encode(encoding)
+    s.undo()
+    s.undo()
+    assert (tmp_path / "data/users.txt").read_bytes() == original
+    assert [u.name for u in open_session(tmp_path).users] == ["张强", "郑爽"]

@@ -9,7 +9,6 @@ field and one that fails is moved aside and named. Each attack is made as an unp
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import signal
@@ -17,18 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from telbill.cli import main
 from telbill.errors import InputFileError, NotFoundError, OutputError
-from telbill.files.dataset import DataPaths
 from telbill.session.facade import Session
 
-from smalldata import CALLS, USERS, write_data
+from command import run
+from smalldata import CALLS, USERS, open_session, write_data
 from unprivileged import IS_ROOT, NOBODY, scratch, unprivileged
-
-
-def open_here() -> Session:
-    return Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"),
-                   operator="tester")
 
 
 def text(path: str | Path) -> str:
@@ -43,7 +36,7 @@ def linked_audit_log(folder: Path) -> Session:
     Path("victim.txt").write_text("precious\n", "utf-8")
     Path("output").mkdir()
     Path("output/audit.log").symlink_to(folder / "victim.txt")
-    return open_here()
+    return open_session()
 
 
 LINKED_AUDIT = ("output/audit.log is a symbolic link: telbill never opens its own files (audit log, lock, journal, "
@@ -74,7 +67,7 @@ def test_an_audit_log_of_another_user_is_not_written_by_root(data: Path) -> None
     (data / "output").mkdir()
     (data / "output/audit.log").write_text("theirs\n", "utf-8")
     os.chown(data / "output/audit.log", NOBODY.pw_uid, NOBODY.pw_gid)
-    s = open_here()
+    s = open_session()
     with pytest.raises(OutputError) as info:
         s.add_user("83470099", "New One", 0, 0)
     assert str(info.value) == (f"output/audit.log belongs to another user (uid {NOBODY.pw_uid}): telbill uses only "
@@ -94,7 +87,7 @@ def test_a_lock_file_that_is_a_link_is_never_followed() -> None:
             write_data(folder)
             Path("elsewhere").mkdir()
             Path("data/.calls.txt.lock").symlink_to(folder / "elsewhere/new")
-            s = open_here()
+            s = open_session()
             with pytest.raises(OutputError) as info:
                 s.add_call("83470002", "110", 63745000000, 63745000060)
             return str(info.value), Path("elsewhere/new").exists(), text("data/calls.txt")
@@ -154,7 +147,7 @@ def test_a_forged_undo_record_is_moved_aside_and_named(undo: dict[str, object], 
             if undo.get("copy") == "SECRET":
                 undo["copy"] = str(folder / "secret.txt")
             path = plant(forged_record(undo))
-            s = open_here()
+            s = open_session()
             with pytest.raises(NotFoundError) as info:
                 s.undo()
             told = [str(n) for n in s.notices]
@@ -170,7 +163,7 @@ def test_a_forged_undo_record_is_moved_aside_and_named(undo: dict[str, object], 
 
 def test_a_record_moved_aside_is_no_longer_listed_and_the_others_still_work(data: Path) -> None:
     """A real change after a forged record: the forged one is moved aside, the real one is undone."""
-    s = open_here()
+    s = open_session()
     s.add_user("83470099", "New One", 0, 0)
     forged = forged_record({"copy": "calls.txt.x"})
     forged["seq"] = 0
@@ -190,7 +183,7 @@ def test_a_link_named_like_a_full_copy_is_never_listed_nor_restored() -> None:
             Path("secret.txt").write_text("83470000  00000  2021-01-01 00:00:00  2021-01-01 00:00:01\n", "utf-8")
             Path("data/backup").mkdir()
             Path(f"data/backup/calls.txt.{STAMP}").symlink_to(folder / "secret.txt")
-            s = open_here()
+            s = open_session()
             listed = [b.path.name for b in s.list_backups()]
             return listed, [str(n) for n in s.notices], text("data/calls.txt")
 
@@ -229,7 +222,7 @@ def test_a_kill_while_the_first_audit_line_is_written_leaves_no_empty_log() -> N
             Path("output").mkdir()
             pid = os.fork()
             if pid == 0:
-                s = open_here()
+                s = open_session()
                 real = os.write
 
                 def write(fd: int, data: bytes) -> int:
@@ -242,7 +235,7 @@ def test_a_kill_while_the_first_audit_line_is_written_leaves_no_empty_log() -> N
                 os._exit(0)
             os.waitpid(pid, 0)
             after_kill = sorted(os.listdir("output"))
-            s = open_here()
+            s = open_session()
             return after_kill, sorted(os.listdir("output")), text("data/users.txt")
 
         after_kill, after_start, users = unprivileged(attack)
@@ -266,22 +259,22 @@ def test_root_never_follows_a_link_another_user_made_to_what_they_do_not_own(tmp
     Path("data/users.txt").unlink()
     Path("data/users.txt").symlink_to(rootfile)
     os.lchown("data/users.txt", NOBODY.pw_uid, NOBODY.pw_gid)
-    out, err = io.StringIO(), io.StringIO()
-    assert main(["--lang", "en", "bill"], stdout=out, stderr=err) == 2
+    code, out, err = run("bill")
+    assert code == 2
     reason = (f"data/users.txt: {tmp_path}/data/users.txt is a link made by another user (uid {NOBODY.pw_uid}) "
               "to what they do not own; run as root, telbill does not follow it")
-    assert err.getvalue().splitlines() == [f"error: {reason}"]
+    assert err.splitlines() == [f"error: {reason}"]
     with pytest.raises(InputFileError) as info:
-        open_here()
+        open_session()
     assert str(info.value) == reason
     os.chown(rootfile, NOBODY.pw_uid, NOBODY.pw_gid)  # now the link's owner owns what it names
-    assert main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    assert run("bill").code == 0
     (tmp_path / "rootdir").mkdir()
     Path("out").symlink_to(tmp_path / "rootdir")
     os.lchown("out", NOBODY.pw_uid, NOBODY.pw_gid)
-    err = io.StringIO()
-    assert main(["--lang", "en", "bill", "--out", "out/bills.txt"], stdout=io.StringIO(), stderr=err) == 2
-    assert err.getvalue().splitlines() == [
+    code, _, err = run("bill", "--out", "out/bills.txt")
+    assert code == 2
+    assert err.splitlines() == [
         f"error: out/bills.txt: {tmp_path}/out is a link made by another user (uid {NOBODY.pw_uid}) to what they do "
         "not own; run as root, telbill does not write through it"]
     assert os.listdir(tmp_path / "rootdir") == []
@@ -297,7 +290,7 @@ def test_an_audit_log_with_another_name_is_not_written() -> None:
             Path("victim.txt").write_text("precious\n", "utf-8")
             Path("output").mkdir()
             os.link("victim.txt", "output/audit.log")
-            s = open_here()
+            s = open_session()
             with pytest.raises(OutputError) as info:
                 s.add_user("83470099", "New One", 0, 0)
             return str(info.value), text("victim.txt")
@@ -317,7 +310,7 @@ def test_root_never_writes_its_audit_log_or_backups_through_another_users_folder
     rootdir.mkdir()
     Path("output").symlink_to(rootdir)
     os.lchown("output", NOBODY.pw_uid, NOBODY.pw_gid)
-    s = open_here()
+    s = open_session()
     with pytest.raises(OutputError) as info:
         s.add_user("83470099", "New One", 0, 0)
     assert str(info.value) == (f"output/audit.log: {data}/output is a link made by another user "
@@ -339,7 +332,7 @@ def test_an_undo_record_nested_deeper_than_python_reads_is_moved_aside(data: Pat
     Path("data/backup").mkdir()
     path = Path(f"data/backup/calls.txt.{STAMP}.undo")
     path.write_text("[" * 1_000_000 + "]" * 1_000_000, "ascii")
-    s = open_here()
+    s = open_session()
     assert s.last_change() is None
     assert [str(n) for n in s.notices] == [
         f"{path}: not an undo record as telbill writes it (field (nesting)); moved aside as {path}.bad and not used"]
@@ -350,7 +343,7 @@ def test_a_field_named_with_control_characters_is_shown_escaped(data: Path) -> N
     forged = forged_record({"copy": "calls.txt.x"})
     forged["\x1b[2J"] = 1
     path = plant(forged)
-    s = open_here()
+    s = open_session()
     s.last_change()
     assert [str(n) for n in s.notices] == [
         f"{path}: not an undo record as telbill writes it (field \\x1b[2J); moved aside as {path}.bad and not used"]
