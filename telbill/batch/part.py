@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from telbill.batch.route import line_owners
 from telbill.files.callreader import BLOCK, MAX_LINE_CHARS, CallReader, Records
+from telbill.files.decoding import KEPT
 from telbill.files.layouts import LineTexts
 from telbill.files.report import TextCache, csv_lines, line_label, row_text, set_aside_note, user_columns
 from telbill.files.stream import EncodingChanged, LineBlocks
@@ -392,7 +393,7 @@ class Part:
         if not self.users:
             return b""
         locals_, longs = self.amounts(layout.months[i])
-        return row_text(texts, layout.widths[i], self.columns, locals_, longs).encode("utf-8", "surrogateescape")
+        return row_text(texts, layout.widths[i], self.columns, locals_, longs).encode("utf-8", KEPT)
 
     def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> bytes:
         """This part's rows of the ``i``-th month of the CSV file, as bytes."""
@@ -400,7 +401,7 @@ class Part:
             return b""
         month = layout.months[i]
         locals_, longs = self.amounts(month)
-        return csv_lines(texts, month, self.columns, locals_, longs).encode("utf-8", "surrogateescape")
+        return csv_lines(texts, month, self.columns, locals_, longs).encode("utf-8", KEPT)
 
     def anomaly_chunks(self, chunk: int = 10_000) -> Iterator[tuple[list[int], list[bytes]]]:
         """This part's lines of the anomalies file, in line order: (their line numbers, the
@@ -411,17 +412,17 @@ class Part:
         for number, text, note in self._anomaly_lines():
             if len(text) > MAX_LINE_CHARS:
                 if numbers:
-                    yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
+                    yield numbers, [("\n".join(texts) + "\n").encode("utf-8", KEPT)]
                     numbers, texts = [], []
-                yield [number], [text.encode("utf-8", "surrogateescape"), (note + "\n").encode("utf-8")]
+                yield [number], [text.encode("utf-8", KEPT), (note + "\n").encode("utf-8")]
                 continue
             numbers.append(number)
             texts.append(text + note)
             if len(numbers) >= chunk:
-                yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
+                yield numbers, [("\n".join(texts) + "\n").encode("utf-8", KEPT)]
                 numbers, texts = [], []
         if numbers:
-            yield numbers, [("\n".join(texts) + "\n").encode("utf-8", "surrogateescape")]
+            yield numbers, [("\n".join(texts) + "\n").encode("utf-8", KEPT)]
 
     def _anomaly_lines(self) -> Iterator[tuple[int, str, str]]:
         """(line, record text, note: ``  # code: detail (calls.txt line N)``) of each record set

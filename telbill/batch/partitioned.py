@@ -46,7 +46,7 @@ from telbill.batch.partition import (
 )
 from telbill.batch.spill import SpillWriter
 from telbill.batch.workers import Job, Remote, Team, merge_anomalies
-from telbill.files.decoding import FileFormat
+from telbill.files.decoding import KEPT, FileFormat
 from telbill.files.report import TextCache, csv_lines, row_text, user_columns
 from telbill.files.stream import STREAMED, EncodingChanged, LineBlocks, Undecodable, decided
 
@@ -271,14 +271,14 @@ class Partitioned(Team):
         for partition, billed in zip(self.made, self.billed):
             cache, columns = self._columns(partition)
             locals_, longs = billed.amounts_of(month, partition.stop - partition.first)
-            yield row_text(cache, layout.widths[i], columns, locals_, longs).encode("utf-8", "surrogateescape")
+            yield row_text(cache, layout.widths[i], columns, locals_, longs).encode("utf-8", KEPT)
 
     def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> Iterator[bytes]:
         month = layout.months[i]
         for partition, billed in zip(self.made, self.billed):
             cache, columns = self._columns(partition)
             locals_, longs = billed.amounts_of(month, partition.stop - partition.first)
-            yield csv_lines(cache, month, columns, locals_, longs).encode("utf-8", "surrogateescape")
+            yield csv_lines(cache, month, columns, locals_, longs).encode("utf-8", KEPT)
 
     def anomalies(self) -> Iterator[bytes]:
         """Every partition's set-aside lines, merged in line order, a chunk at a time."""

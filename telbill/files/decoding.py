@@ -83,7 +83,7 @@ class FileFormat:
         if not lines:
             return b""
         text = self.newline.join(lines) + self.newline
-        return text.encode(self._codec, "surrogateescape")
+        return text.encode(self._codec, KEPT)
 
     def line_end(self) -> bytes:
         """One line ending in this encoding (to end a last line that had none)."""
@@ -265,6 +265,33 @@ def _keep_bytes(exc: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error("telbill-keep-bytes", _keep_bytes)
 _KEPT_BYTE = re.compile("[\udc00-\udcff]")
+
+
+def _write_kept_bytes(exc: UnicodeError) -> tuple[str | bytes, int]:
+    """Encoding error handler for what telbill writes: a kept byte from 0x80 (``U+DC80``–``U+DCFF``,
+    an unreadable line of a mixed file) is written as itself, as ``surrogateescape`` does; one
+    below 0x80 (``U+DC00``–``U+DC7F``: only half a UTF-16 code unit or half a surrogate pair of a
+    damaged UTF-16 file gives one) as the text ``\\xNN``, since written raw it could end the line
+    or be a NUL; any other lone surrogate as ``\\uXXXX``."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = bytearray()
+    for ch in exc.object[exc.start:exc.end]:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(code - 0xDC00)
+        elif 0xDC00 <= code < 0xDC80:
+            out += b"\\x%02x" % (code - 0xDC00)
+        elif 0xD800 <= code <= 0xDFFF:
+            out += b"\\u%04x" % code
+        else:
+            raise exc
+    return bytes(out), exc.end
+
+
+KEPT = "telbill-write-kept-bytes"
+"""The error handler every file telbill writes is encoded with (:func:`_write_kept_bytes`)."""
+codecs.register_error(KEPT, _write_kept_bytes)
 
 
 def _decode_utf16(body: bytes, encoding: str, bom: int) -> Decoded:

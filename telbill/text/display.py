@@ -27,7 +27,7 @@ def _escape(ch: str) -> str:
     if named is not None:
         return named
     code = ord(ch)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that could not be decoded (surrogateescape)
+    if 0xDC00 <= code <= 0xDCFF:  # a byte that could not be decoded (surrogateescape, or a damaged UTF-16 file)
         return f"\\x{code - 0xDC00:02x}"
     if code <= 0xFF:
         return f"\\x{code:02x}"

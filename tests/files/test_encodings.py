@@ -74,3 +74,45 @@ def test_a_gb18030_file_is_not_turned_into_mojibake_by_a_save(sample: Path) -> N
     decoded = decode(path.read_bytes())
     assert decoded.format.encoding == "gb18030"
     assert "83470021\t郑爽\t25.00\t6.00" in decoded.lines
+
+
+GOOD_CALL = "83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n"
+DAMAGED_UTF16 = {
+    "odd-byte": codecs.BOM_UTF16_LE + GOOD_CALL.encode("utf-16-le") + b"A",
+    "lone-surrogate": codecs.BOM_UTF16_LE + GOOD_CALL.encode("utf-16-le") + b"\x00\xd8" + "x\n".encode("utf-16-le"),
+    "big-endian": codecs.BOM_UTF16_BE + GOOD_CALL.encode("utf-16-be") + b"\xdc\x00\x00\n",
+}
+"""A calls file whose BOM says UTF-16, one good record, then code units that are not whole characters."""
+DAMAGED_LINES = {
+    "odd-byte": b"\\x41  # malformed: ",
+    "lone-surrogate": b"\\x00\xd8x  # malformed: ",
+    "big-endian": b"\xdc\\x00  # malformed: ",
+}
+"""How each damaged line starts in the anomalies file: a byte below 0x80 that did not decode as
+``\\xNN`` (raw, it could end the line or be a NUL), one from 0x80 as itself (as a mixed file's)."""
+
+
+@pytest.mark.parametrize("kind", DAMAGED_UTF16)
+def test_a_damaged_utf16_calls_file_bills_its_good_lines_and_sets_the_rest_aside(data: Path, kind: str) -> None:
+    """A UTF-16 calls file holding code units that are not whole characters: the good record is billed,
+    the damaged line set aside as malformed, exit 0 (it used to end in an internal error while the
+    anomalies file was written)."""
+    Path("data/calls.txt").write_bytes(DAMAGED_UTF16[kind])
+    code, out, err = run("bill")
+    assert (code, "internal error" in err) == (0, False)
+    assert "Billed 1; set aside 1 (malformed 1," in out
+    body = [line for line in Path("output/anomalies.txt").read_bytes().split(b"\n") if line and line[:1] != b"#"]
+    assert len(body) == 1 and body[0].startswith(DAMAGED_LINES[kind]) and body[0].endswith(b"(calls.txt line 2)")
+
+
+@pytest.mark.parametrize("kind", DAMAGED_UTF16)
+def test_the_menu_writes_the_anomalies_of_a_damaged_utf16_calls_file(data: Path, kind: str) -> None:
+    """Item 10 on a UTF-16 calls file with code units that are not whole characters: the damaged line
+    is listed and written as malformed, no internal error."""
+    from plain import plain_session
+
+    Path("data/calls.txt").write_bytes(DAMAGED_UTF16[kind])
+    code, screen = plain_session("10\n0\n")
+    assert code == 0 and "internal error" not in screen and "Malformed: 1" in screen
+    body = [line for line in Path("output/anomalies.txt").read_bytes().split(b"\n") if line and line[:1] != b"#"]
+    assert len(body) == 1 and body[0].startswith(DAMAGED_LINES[kind])
