@@ -23,11 +23,12 @@ overlap are taken off again.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, count, repeat
+from heapq import merge
+from itertools import compress, count, islice, repeat
 from multiprocessing.connection import Connection
-from operator import and_, attrgetter, eq, not_, rshift
+from operator import and_, attrgetter, eq, lt, not_, rshift
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -218,6 +219,9 @@ class Part:
         """A record set aside → its code (rules 2 to 4), or the record it overlaps."""
         self.lines_of: dict[LeanCall, int] = {}
         """A record set aside, or overlapped by one → its line number."""
+        self.overlapping: list[list[LeanCall]] = []
+        """The records the sweep set aside, a list per caller, each in the order the sweep gave them
+        (the last entries of :attr:`set_aside`, the others in file order)."""
         self.order = StartOrder(u.phone for u in self.users)
         """This part's callers' records in start order so far (a caller not among them is unknown)."""
         self.line_numbers = array("q")
@@ -353,12 +357,16 @@ class Part:
             moments = list(map(_MOMENT, records))
             starts = list(map(rshift, moments, repeat(_END_BITS)))
             ends = list(map(and_, moments, repeat(_MASK)))
+            clashed = []
             for i, partner in sweep(starts, ends):
                 record, other = records[i], records[partner]
                 set_aside[record] = other
                 lines_of[record] = numbers[i]
                 lines_of[other] = numbers[partner]
                 take_off(record.caller, record.callee, starts[i], ends[i])
+                clashed.append(record)
+            if clashed:
+                self.overlapping.append(clashed)
         self.line_numbers = array("q")  # not needed any more
 
     def close(self) -> None:
@@ -442,9 +450,7 @@ class Part:
         texts = _RecordTexts(self.reader.texts, moments)
         later = iter(self.malformed)
         next_malformed = next(later, None)
-        ordered = LinkedList(set_aside)  # set aside by rule: in file order, overlaps by caller
-        ordered.sort(key=lines_of.__getitem__)
-        for record in ordered:
+        for record in self._in_line_order():
             number = lines_of[record]
             while next_malformed is not None and (next_malformed.line_no or 0) < number:
                 yield _malformed_line(next_malformed, tr, label)
@@ -458,6 +464,25 @@ class Part:
         while next_malformed is not None:
             yield _malformed_line(next_malformed, tr, label)
             next_malformed = next(later, None)
+
+
+    def _in_line_order(self) -> Iterator[LeanCall]:
+        """The records set aside, in line order, without sorting them all: those of rules 2 to 4
+        (read in file order) merged with each caller's overlapping ones (in file order too when
+        that caller's records were in start order). A run of them found out of order is put in
+        it with the linked list's sort first."""
+        number = self.lines_of.__getitem__
+        by_rule = len(self.set_aside) - sum(map(len, self.overlapping))
+        streams: list[Iterable[LeanCall]] = []
+        for records in (list(islice(self.set_aside, by_rule)), *self.overlapping):
+            numbers = list(map(number, records))
+            if all(map(lt, numbers, islice(numbers, 1, None))):
+                streams.append(records)
+            else:
+                linked = LinkedList(records)
+                linked.sort(key=number)
+                streams.append(linked)
+        return merge(*streams, key=number)
 
 
 def _malformed_line(record: SetAside, tr: Tr, label: Callable[[int], str]) -> tuple[int, str, str]:

@@ -191,12 +191,23 @@ def format_fen(fen: int) -> str:
     return f"{sign}{q}.{r:02d}"
 
 
+def _day_text(day: int) -> str:
+    return date.fromordinal(day).isoformat() + " "
+
+
+_DAY_TEXTS: Memo[int, str] = Memo(_day_text)
+"""Day number → ``YYYY-MM-DD `` (a run's records fall on a few hundred days)."""
+_MINUTE_TEXTS = tuple(CLOCK_MINUTES)
+"""Minute of the day → ``HH:MM`` (the keys of :data:`CLOCK_MINUTES`, in order)."""
+_SECOND_TEXTS = tuple(CLOCK_SECONDS)
+"""Second of the minute → ``:SS``."""
+
+
 def format_moment(moment: int) -> str:
     """Seconds since 0001-01-01 00:00:00 → ``YYYY-MM-DD HH:MM:SS``."""
     day, secs = divmod(moment, SECONDS_PER_DAY)
-    h, rem = divmod(secs, 3600)
-    mi, s = divmod(rem, 60)
-    return f"{date.fromordinal(day).isoformat()} {h:02d}:{mi:02d}:{s:02d}"
+    minute, second = divmod(secs, 60)
+    return _DAY_TEXTS[day] + _MINUTE_TEXTS[minute] + _SECOND_TEXTS[second]
 
 
 def _month_of_day(day: int) -> str:
