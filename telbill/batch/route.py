@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from telbill.batch.part import Plan
 
 _slice = cast(Callable[[str, slice], str], getitem)
+_UNTOLD = frozenset({None, -1})
+"""What :attr:`Plan.leads` gives for a line whose lead does not tell its part."""
 
 
 def line_owners(plan: Plan, lines: list[str], huge: bool) -> list[int]:
@@ -36,6 +38,8 @@ def line_owners(plan: Plan, lines: list[str], huge: bool) -> list[int]:
         for i, line in enumerate(lines):
             if len(line) > MAX_LINE_CHARS:
                 owners[i] = 0
+    if _UNTOLD.isdisjoint(owners):  # every lead told (the usual block): no loop over the lines
+        return cast(list[int], owners)
     owner = plan.owner.get
     for i, told in enumerate(owners):
         if told is None or told == -1:  # the lead does not tell
