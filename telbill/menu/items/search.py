@@ -7,6 +7,7 @@ from functools import partial
 
 from telbill.constants import DataKind
 from telbill.lists.linked import LinkedList
+from telbill.lists.walked import Walked
 from telbill.menu.context import Ctx, Item
 from telbill.menu.items.edit import delete_call, delete_user, modify_call, modify_user
 from telbill.menu.items.statement import show_statement
@@ -52,7 +53,7 @@ def item_sort(ctx: Ctx) -> None:
     else:
         with ctx.busy("menu.busy.sort", count=count(len(s.calls))):
             s.sort_calls(by, reverse)
-        show_calls(ctx, list(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order),
+        show_calls(ctx, Walked(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order),
                    every=True)
     ctx.view.say(tr("menu.sort.kept"))
 
