@@ -119,9 +119,9 @@ def _found_calls(ctx: Ctx, found: LinkedList[Call], title: str, *, one_caller: b
     with ctx.busy("menu.busy.list"):
         found.sort(key=_start)
         calls = list(found)
-        fees = [f for c in calls if (f := s.fee(c)) is not None]
+        billed, total = s.billed_of(calls)
     show_calls(ctx, calls, title, numbered=True, one_caller=one_caller)
-    ctx.view.say(tr("menu.found.calls", count=count(len(calls)), billed=count(len(fees)), total=money(sum(fees))))
+    ctx.view.say(tr("menu.found.calls", count=count(len(calls)), billed=count(billed), total=money(total)))
     number = pick_from(ctx, "menu.ask.act_on_call", len(calls))
     act_on_call(ctx, calls[number - 1])
 
