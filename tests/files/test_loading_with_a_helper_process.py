@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-import telbill.session.helper
+import telbill.files.helper
 from benchmarks.generate import generate
 from telbill.files.decoding import decode
 from telbill.files.loader import CallsFile, load_calls
@@ -42,17 +42,17 @@ def view(loaded: CallsFile) -> dict[str, Any]:
 @pytest.fixture()
 def helped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Every load shared (small chunks, so that there are many); the helpers' process ids."""
-    monkeypatch.setattr(telbill.session.helper, "HELPER_MIN_LINES", 1)
-    monkeypatch.setattr(telbill.session.helper, "CHUNK", 300)  # not a multiple of a block: any size works
+    monkeypatch.setattr(telbill.files.helper, "HELPER_MIN_LINES", 1)
+    monkeypatch.setattr(telbill.files.helper, "CHUNK", 300)  # not a multiple of a block: any size works
     monkeypatch.setenv("TELBILL_WORKERS", "2")
     pids: list[int] = []
-    real = telbill.session.helper.Helper.__init__
+    real = telbill.files.helper.Helper.__init__
 
-    def init(self: telbill.session.helper.Helper, *args: Any) -> None:
+    def init(self: telbill.files.helper.Helper, *args: Any) -> None:
         real(self, *args)
         pids.append(self.pid)
 
-    monkeypatch.setattr(telbill.session.helper.Helper, "__init__", init)
+    monkeypatch.setattr(telbill.files.helper.Helper, "__init__", init)
     return pids
 
 
@@ -84,9 +84,9 @@ def test_a_shared_load_is_a_load_alone(generated: list[str], helped: list[int]) 
 def test_any_file_loads_shared_as_alone(lines: list[str]) -> None:
     """Any lines (tabs, comments, bad records, control characters, callers out of order)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(telbill.session.helper, "HELPER_MIN_LINES", 1)
-        patch.setattr(telbill.session.helper, "CHUNK", 37)
-        patch.setattr(telbill.session.helper, "BLOCK", 1)  # chunks of 37 lines (not rounded up to a block of 128)
+        patch.setattr(telbill.files.helper, "HELPER_MIN_LINES", 1)
+        patch.setattr(telbill.files.helper, "CHUNK", 37)
+        patch.setattr(telbill.files.helper, "BLOCK", 1)  # chunks of 37 lines (not rounded up to a block of 128)
         patch.setenv("TELBILL_WORKERS", "2")
         assert view(load_calls(lines, "calls.txt", shared=True)) == view(load_calls(lines, "calls.txt"))
 
@@ -95,7 +95,7 @@ def test_any_file_loads_shared_as_alone(lines: list[str]) -> None:
 def test_a_helper_that_stops_short_changes_nothing(generated: list[str], helped: list[int],
                                                    monkeypatch: pytest.MonkeyPatch, how: str) -> None:
     """A helper that fails or dies after a few chunks: this process reads the ones it took, the same way."""
-    real = telbill.session.helper._Sender.put
+    real = telbill.files.helper._Sender.put
     sent: list[object] = []
 
     def put(self: Any, message: tuple[str, object]) -> None:  # the helper's only
@@ -106,18 +106,18 @@ def test_a_helper_that_stops_short_changes_nothing(generated: list[str], helped:
         sent.append(message)
         real(self, message)
 
-    monkeypatch.setattr(telbill.session.helper._Sender, "put", put)
+    monkeypatch.setattr(telbill.files.helper._Sender, "put", put)
     failed: list[int] = []
-    real_chunk = telbill.session.helper.Helper.chunk
+    real_chunk = telbill.files.helper.Helper.chunk
 
-    def chunk(self: telbill.session.helper.Helper, number: int) -> telbill.session.helper.Chunk:
+    def chunk(self: telbill.files.helper.Helper, number: int) -> telbill.files.helper.Chunk:
         try:
             return real_chunk(self, number)
-        except telbill.session.helper.HelperFailed:
+        except telbill.files.helper.HelperFailed:
             failed.append(number)
             raise
 
-    monkeypatch.setattr(telbill.session.helper.Helper, "chunk", chunk)
+    monkeypatch.setattr(telbill.files.helper.Helper, "chunk", chunk)
     shared = view(load_calls(generated, "calls.txt", shared=True))
     assert gone(helped[0]) and failed
     assert shared == view(load_calls(generated, "calls.txt"))
@@ -128,7 +128,7 @@ def test_the_two_processes_share_the_chunks(generated: list[str], helped: list[i
     from telbill.files.callreader import CallReader
 
     reader = CallReader(lambda *columns: None, keep_texts=True)
-    with telbill.session.helper.SharedReading(generated, reader) as shared:
+    with telbill.files.helper.SharedReading(generated, reader) as shared:
         chunks = list(shared.chunks())
     numbers = [n for chunk in chunks for n in chunk.numbers]
     assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
@@ -156,10 +156,10 @@ def test_one_process_when_asked(generated: list[str], helped: list[int], monkeyp
 def test_only_large_files_get_a_helper(monkeypatch: pytest.MonkeyPatch) -> None:
     """Below HELPER_MIN_LINES lines, or with one process asked for, the menu reads alone."""
     monkeypatch.setenv("TELBILL_WORKERS", "2")
-    assert telbill.session.helper.helper_wanted(telbill.session.helper.HELPER_MIN_LINES)
-    assert not telbill.session.helper.helper_wanted(telbill.session.helper.HELPER_MIN_LINES - 1)
+    assert telbill.files.helper.helper_wanted(telbill.files.helper.HELPER_MIN_LINES)
+    assert not telbill.files.helper.helper_wanted(telbill.files.helper.HELPER_MIN_LINES - 1)
     monkeypatch.setenv("TELBILL_WORKERS", "1")
-    assert not telbill.session.helper.helper_wanted(10 * telbill.session.helper.HELPER_MIN_LINES)
+    assert not telbill.files.helper.helper_wanted(10 * telbill.files.helper.HELPER_MIN_LINES)
 
 
 def test_the_menu_reads_its_calls_shared(tmp_path: Path, helped: list[int]) -> None:
@@ -175,24 +175,24 @@ def test_the_menu_reads_its_calls_shared(tmp_path: Path, helped: list[int]) -> N
 def test_chunks_made_larger_for_a_long_file_are_the_helpers_too(generated: list[str], helped: list[int],
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A file of more than MAX_CHUNKS chunks of CHUNK lines: the helper reads the same larger chunks."""
-    monkeypatch.setattr(telbill.session.helper, "MAX_CHUNKS", 4)  # 6,000 lines: 4 chunks of 1,536 lines, not 300
-    real_read = telbill.session.helper.SharedReading._read
+    monkeypatch.setattr(telbill.files.helper, "MAX_CHUNKS", 4)  # 6,000 lines: 4 chunks of 1,536 lines, not 300
+    real_read = telbill.files.helper.SharedReading._read
 
-    def read(self: telbill.session.helper.SharedReading, number: int) -> telbill.session.helper.Chunk:
+    def read(self: telbill.files.helper.SharedReading, number: int) -> telbill.files.helper.Chunk:
         if number == 0:
             time.sleep(0.2)  # meanwhile the helper takes the other chunks
         return real_read(self, number)
 
-    monkeypatch.setattr(telbill.session.helper.SharedReading, "_read", read)
+    monkeypatch.setattr(telbill.files.helper.SharedReading, "_read", read)
     theirs: list[int] = []
-    real_chunk = telbill.session.helper.Helper.chunk
+    real_chunk = telbill.files.helper.Helper.chunk
 
-    def chunk(self: telbill.session.helper.Helper, number: int) -> telbill.session.helper.Chunk:
+    def chunk(self: telbill.files.helper.Helper, number: int) -> telbill.files.helper.Chunk:
         got = real_chunk(self, number)
         theirs.append(number)
         return got
 
-    monkeypatch.setattr(telbill.session.helper.Helper, "chunk", chunk)
+    monkeypatch.setattr(telbill.files.helper.Helper, "chunk", chunk)
     shared = view(load_calls(generated, "calls.txt", shared=True))
     assert theirs == [1, 2, 3]
     assert shared == view(load_calls(generated, "calls.txt"))
@@ -200,10 +200,10 @@ def test_chunks_made_larger_for_a_long_file_are_the_helpers_too(generated: list[
 
 FORK_INTERRUPTED = """
 import os, signal
-import telbill.session.helper
+import telbill.files.helper
 from telbill.files.loader import load_calls
 
-telbill.session.helper.HELPER_MIN_LINES, telbill.session.helper.CHUNK = 1, 128
+telbill.files.helper.HELPER_MIN_LINES, telbill.files.helper.CHUNK = 1, 128
 os.environ["TELBILL_WORKERS"] = "2"
 fork = os.fork
 
