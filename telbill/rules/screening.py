@@ -30,6 +30,7 @@ from operator import add, eq, ge, gt, le, lt, not_, or_, sub
 
 from telbill.errors import Problem
 from telbill.lists.linked import LinkedList
+from telbill.lists.sorting import key_column, stable_order
 from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment
 from telbill.rules.records import Call
 from telbill.speed import paused_gc
@@ -194,7 +195,9 @@ def sweep(starts: Sequence[int], ends: Sequence[int]) -> Iterator[tuple[int, int
     the clean ends would cost as much as the sweep they save). Otherwise only the
     records between the clean ends (:func:`clean_ends`) are looked at; they are put in
     start order with the linked list's stable sort (records with one start stay in file
-    order), unless they are in it already.
+    order), unless they are in it already: :func:`~telbill.lists.sorting.stable_order`, the
+    sort :meth:`LinkedList.sort <telbill.lists.linked.LinkedList.sort>` runs, on their starts
+    alone (the positions need no cells of a list of their own).
     """
     if all(map(le, starts, islice(starts, 1, None))):  # in start order already: nothing to cut off
         yield from clashing(list(starts), list(ends))
@@ -203,10 +206,9 @@ def sweep(starts: Sequence[int], ends: Sequence[int]) -> Iterator[tuple[int, int
     if m - k < 2:
         return
     order: Sequence[int] = range(k, m)
-    if not all(map(le, islice(starts, k, m - 1), islice(starts, k + 1, m))):
-        linked = LinkedList(order)
-        linked.sort(key=starts.__getitem__)
-        order = list(linked)
+    placed = stable_order(key_column(islice(starts, k, m)))  # what LinkedList.sort runs, without its cells
+    if placed is not None:
+        order = list(map(k.__add__, placed))
     for i, partner in clashing([starts[i] for i in order], [ends[i] for i in order]):
         yield order[i], order[partner]
 
