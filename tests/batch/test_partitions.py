@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import telbill.batch.pieces
 import telbill.batch.partitioned
 import telbill.batch.run
 from benchmarks.generate import Shape, generate
@@ -268,14 +269,15 @@ def test_an_error_in_either_pass_leaves_no_spill_file(data: Path, monkeypatch: p
     monkeypatch.setenv("TELBILL_WORKERS", "2")
     monkeypatch.delenv("TELBILL_DEBUG", raising=False)
     parent = os.getpid()
-    real = getattr(telbill.batch.partitioned, where)
+    module = telbill.batch.pieces if where == "split" else telbill.batch.partitioned
+    real = getattr(module, where)
 
     def failing(*args: object, **kwargs: object) -> object:
         if (os.getpid() == parent) == (whose == "parent"):
             raise RuntimeError("boom")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(telbill.batch.partitioned, where, failing)
+    monkeypatch.setattr(module, where, failing)
     assert run("bill", "--memory", "1") == (
         2, "", "internal error, please report it (set TELBILL_DEBUG=1 for details): RuntimeError: boom\n")
     assert not (data / "output").exists() and not spill_folders(data)
