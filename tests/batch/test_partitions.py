@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import telbill.batch.pieces
 import telbill.batch.partitioned
+import telbill.batch.pieces
 import telbill.batch.run
 from benchmarks.generate import Shape, generate
 from telbill.batch.budget import Sizing
