@@ -16,7 +16,10 @@ from hypothesis import strategies as st
 import telbill.batch.cluster
 from benchmarks.generate import generate
 from telbill.batch.cluster import Address
+from telbill.batch.run import BatchOptions, run_batch
 from telbill.errors import UsageError
+from telbill.files.dataset import DataPaths
+from telbill.text.i18n import Translator
 
 from clusterrun import bill, run, spill_folders
 from smalldata import EVERY_KIND_CALLS as CALLS
@@ -124,3 +127,26 @@ def test_a_cluster_that_is_no_address_is_refused(data: Path, value: str) -> None
     assert run("bill", "--cluster", value) == (2, "", (
         f"error: --cluster '{value}' is not a Dask scheduler's address (tcp://host:8786), local or local:N\n"))
     assert not (data / "output").exists() and not spill_folders(data)
+
+
+def test_the_progress_is_fed_as_the_tasks_end(workdir: Path, cluster: Any) -> None:
+    """The progress bar's callbacks on a cluster: the lines split as each range's task ends, then
+    the lines billed as each partition's task ends, from 0 to all 243 of calls.txt."""
+    seen: list[tuple[str, int, int]] = []
+    phase = ["read"]
+
+    def progress(done: int, total: int) -> None:
+        seen.append((phase[0], done, total))
+
+    def on_phase(name: str) -> None:
+        phase[0] = name
+
+    result = run_batch(BatchOptions(paths=DataPaths(workdir / "data/users.txt", workdir / "data/calls.txt"),
+                                    out=workdir / "o/bills.txt", anomalies=workdir / "o/anomalies.txt",
+                                    cluster=cluster.scheduler_address), Translator("en"), progress, on_phase=on_phase)
+    split = [(done, total) for name, done, total in seen if name == "split"]
+    billed = [(done, total) for name, done, total in seen if name == "bill"]
+    assert len(split) == 4 + 1 and split[-1] == (243, 243)
+    assert [d for d, _ in split[:-1]] == sorted(d for d, _ in split[:-1])
+    assert len(billed) == result.partitions + 1 and billed[0] == (0, 243) and billed[-1] == (243, 243)
+    assert [d for d, _ in billed] == sorted(d for d, _ in billed) and {t for _, t in billed} == {243}
