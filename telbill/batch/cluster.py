@@ -47,6 +47,7 @@ from telbill.batch.partition import Billed, Partition, Split, bill_partition, bu
 from telbill.batch.pieces import choose, split_piece, split_whole
 from telbill.errors import ClusterCancelled, ClusterError, UsageError
 from telbill.files.stream import LineBlocks
+from telbill.speed import paused_gc
 from telbill.text.display import quote
 
 if TYPE_CHECKING:
@@ -280,7 +281,7 @@ class Clustered(Merged):
         futures = {}
         for k, (name, function, args) in enumerate(tasks):
             futures[name] = k
-            self.pending[name] = client.submit(function, *args, key=name, pure=False, retries=0,
+            self.pending[name] = client.submit(_paused, function, *args, key=name, pure=False, retries=0,
                                                priority=priorities[k] if priorities else 0)
         done = 0
         for future in distributed.as_completed(list(self.pending.values())):
@@ -291,6 +292,13 @@ class Clustered(Merged):
                 progress(done, max(done, self.records))
             yield futures[future.key], result
         self.pending.clear()
+
+
+def _paused(function: Callable[..., Any], *args: Any) -> Any:
+    """On a worker: ``function(*args)`` with the garbage collector held back, as a forked worker
+    of one machine has it (:func:`telbill.speed.paused_gc`): a task builds a partition's records."""
+    with paused_gc():
+        return function(*args)
 
 
 def _sees(calls: str, size: int, folder: str) -> str | None:
