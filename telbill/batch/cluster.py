@@ -43,7 +43,16 @@ from typing import TYPE_CHECKING, Any, Self
 from telbill.batch.budget import PARTITION_RECORDS, PROCESS_BYTES, RECORD_BYTES
 from telbill.batch.merged import Merged
 from telbill.batch.part import Plan
-from telbill.batch.partition import Billed, Partition, Split, bill_partition, bucket_count, partition_plan, partitions
+from telbill.batch.partition import (
+    Billed,
+    Partition,
+    Split,
+    bill_partition,
+    bucket_count,
+    open_files,
+    partition_plan,
+    partitions,
+)
 from telbill.batch.pieces import choose, split_piece, split_whole
 from telbill.errors import ClusterCancelled, ClusterError, UsageError
 from telbill.files.stream import LineBlocks
@@ -126,6 +135,8 @@ class Clustered(Merged):
         self.made: list[Partition] = []
         self.billed: list[Billed] = []
         self.buckets = plan
+        self.open_files = 1 << 20
+        """How many files a task may hold open on the most crowded worker (its soft limit over its threads)."""
 
     # -- connecting ---------------------------------------------------------------------
 
@@ -194,12 +205,17 @@ class Clustered(Merged):
 
     def check_shared(self) -> None:
         """Refuse a cluster whose workers cannot read calls.txt as this process sees it, or
-        write to the spill folder (they need a shared filesystem)."""
+        write to the spill folder (they need a shared filesystem); note how many files a task may
+        hold open (a split task holds one per bucket)."""
         calls = self.plan.calls
         size = calls.stat().st_size
         with _lost(self.address):
-            seen = self._client().run(_sees, str(calls), size, str(self.folder))
-        for worker, problem in sorted(seen.items()):
+            client = self._client()
+            seen = client.run(_sees, str(calls), size, str(self.folder))
+            threads = {w: int(info.get("nthreads") or 1)
+                       for w, info in client.scheduler_info(n_workers=-1)["workers"].items()}
+        self.open_files = min((files // threads.get(w, 1) for w, (_, files) in seen.items()), default=1 << 20)
+        for worker, (problem, _) in sorted(seen.items()):
             if problem is not None:
                 raise ClusterError(f"cluster.{problem}", worker=worker, path=str(calls if problem == "calls" else
                                                                                   self.folder))
@@ -210,7 +226,8 @@ class Clustered(Merged):
         """Split calls.txt into the buckets' spill files (``progress``: lines, of about how many)."""
         users = len(self.plan.users)
         most = self._partition_records()
-        buckets = bucket_count(users, self.records, most, max(1, self.workers.threads))
+        buckets = min(bucket_count(users, self.records, most, max(1, self.workers.threads)),
+                      max(1, self.open_files // 2))  # a split task holds a file per bucket open
         self.buckets = Plan.make(self.plan.users, self.plan.calls, self.plan.tariff, self.plan.only_month,
                                  self.plan.tr, bounds=[users * k // buckets for k in range(buckets + 1)])
         size = self.plan.calls.stat().st_size
@@ -301,18 +318,20 @@ def _paused(function: Callable[..., Any], *args: Any) -> Any:
         return function(*args)
 
 
-def _sees(calls: str, size: int, folder: str) -> str | None:
+def _sees(calls: str, size: int, folder: str) -> tuple[str | None, int]:
     """On a worker: ``calls`` if it cannot read calls.txt as the client does (``size`` bytes),
-    ``folder`` if it cannot write to the spill folder; else ``None``."""
+    ``folder`` if it cannot write to the spill folder, else ``None``; and how many files the worker
+    may hold open."""
+    files = open_files()
     try:
         with open(calls, "rb") as fh:
             if os.fstat(fh.fileno()).st_size != size:
-                return "calls"
+                return "calls", files
     except OSError:
-        return "calls"
+        return "calls", files
     if not os.access(folder, os.W_OK | os.X_OK):
-        return "folder"
-    return None
+        return "folder", files
+    return None, files
 
 
 @contextlib.contextmanager

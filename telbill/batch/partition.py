@@ -58,10 +58,10 @@ def bucket_count(users: int, records: int, partition_records: int, processes: in
     may have open."""
     partitions = max(-(-records // max(1, partition_records)), PARTITIONS_PER_PROCESS * processes)
     wanted = partitions * MIN_BUCKETS_PER_PARTITION
-    return max(1, min(users, wanted, MAX_BUCKETS, _open_files() // 2))
+    return max(1, min(users, wanted, MAX_BUCKETS, open_files() // 2))
 
 
-def _open_files() -> int:
+def open_files() -> int:
     """How many files a process may have open (its soft limit; unknown: plenty)."""
     try:
         import resource

@@ -150,3 +150,20 @@ def test_the_progress_is_fed_as_the_tasks_end(workdir: Path, cluster: Any) -> No
     assert [d for d, _ in split[:-1]] == sorted(d for d, _ in split[:-1])
     assert len(billed) == result.partitions + 1 and billed[0] == (0, 243) and billed[-1] == (243, 243)
     assert [d for d, _ in billed] == sorted(d for d, _ in billed) and {t for _, t in billed} == {243}
+
+
+def test_workers_allowed_few_open_files_get_fewer_buckets(tmp_path: Path, cluster: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers allowed only 64 open files each (a split task holds a file per bucket open): the
+    subscribers go into at most 32 buckets, and the files are the same."""
+    data = generate(tmp_path / "data", 2_000, 120, seed=9)
+    one = bill(tmp_path, data.users, data.calls)
+    real = telbill.batch.cluster._sees
+    monkeypatch.setattr(telbill.batch.cluster, "_sees", lambda calls, size, folder: (real(calls, size, folder)[0], 64))
+    monkeypatch.setattr(telbill.batch.cluster.Clustered, "_partition_records", lambda self: 40)
+    made: list[int] = []
+    real_partitions = telbill.batch.cluster.partitions
+    monkeypatch.setattr(telbill.batch.cluster, "partitions",
+                        lambda folder, bounds, *a: made.append(len(bounds) - 1) or real_partitions(folder, bounds, *a))
+    assert bill(tmp_path, data.users, data.calls, cluster.scheduler_address) == one
+    assert made == [32]
