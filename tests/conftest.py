@@ -1,14 +1,22 @@
-"""Shared fixtures: a scratch copy of the sample data, and English by default."""
+"""Shared fixtures: a working folder with data files in it (the sample, the small files of
+``smalldata.py``), and English unless a test asks for Chinese.
+
+Every fixture that makes a working folder makes it under ``tmp_path`` and changes into it: no test
+points telbill at a path outside a temporary folder it made.
+"""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from smalldata import write_data
+from telbill.store import keeper
+
+import faults
+from smalldata import FEW_CALLS, FEW_USERS, ONE_CALL, ONE_USER, write_data
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,3 +56,41 @@ def forked() -> Callable[[int], list[int]]:
     """``forked(pid)``: the processes ``pid`` has forked that are still there (from /proc), to
     check that a batch run leaves no worker behind."""
     return _children
+
+
+@pytest.fixture()
+def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary working directory whose data/ holds one user and one call (``ONE_USER``,
+    ``ONE_CALL``): no tariff file, no output/."""
+    monkeypatch.chdir(tmp_path)
+    return write_data(tmp_path, ONE_USER, ONE_CALL)
+
+
+@pytest.fixture()
+def few(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary working directory whose data/ holds two users (Zhang Qiang, 张强) and one call."""
+    monkeypatch.chdir(tmp_path)
+    return write_data(tmp_path, FEW_USERS, FEW_CALLS)
+
+
+@pytest.fixture()
+def fail_mid_write(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """``fail_mid_write(fault, after=0)``: the write of the ``after``-th file opened for writing
+    (0-based) stops half way with ``fault`` (a full disk, Ctrl-C, a crash)."""
+
+    def arm(fault: BaseException, after: int = 0) -> None:
+        faults.fail_mid_write(monkeypatch, fault, after)
+
+    return arm
+
+
+@pytest.fixture()
+def hook() -> Iterator[Callable[[Callable[[str], None]], None]]:
+    """``hook(fn)``: ``fn(step)`` runs at each step of the next saves (``prepared``, ``journal``,
+    ``linked``, ``checked``, ``applied:users``…, ``done``), as telbill.store.keeper names them."""
+
+    def arm(fn: Callable[[str], None]) -> None:
+        keeper.STEP_HOOK = fn
+
+    yield arm
+    keeper.STEP_HOOK = None

@@ -1,13 +1,27 @@
-"""Faults a test makes happen: a disk that fills up while one file is written."""
+"""Faults a test makes happen (a disk that fills up while one file is written, a write cut short
+half way by a full disk, Ctrl-C or the process dying), and what they may leave behind."""
 
 from __future__ import annotations
 
 import errno
 import os
+import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from telbill.session.facade import Session
+from telbill.store import keeper
+
+from smalldata import open_session
+
+ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+class Crash(BaseException):
+    """Stands for the process dying at that point."""
 
 
 def full_disk(monkeypatch: pytest.MonkeyPatch, ending: str) -> Callable[[int, Any], int]:
@@ -22,3 +36,69 @@ def full_disk(monkeypatch: pytest.MonkeyPatch, ending: str) -> Callable[[int, An
 
     monkeypatch.setattr(os, "write", write)
     return real
+
+
+class _HalfWriter:
+    """A file whose disk fills up half way through the data."""
+
+    def __init__(self, fh: Any, fault: BaseException) -> None:
+        self._fh, self._fault = fh, fault
+
+    def writelines(self, chunks: list[bytes]) -> None:
+        data = b"".join(chunks)
+        self._fh.write(data[: len(data) // 2])
+        self._fh.flush()
+        raise self._fault
+
+    def __enter__(self) -> _HalfWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._fh.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fh, name)
+
+
+def fail_mid_write(monkeypatch: pytest.MonkeyPatch, fault: BaseException, after: int = 0) -> None:
+    """The write of the ``after``-th file opened for writing (0-based) stops half way with ``fault``."""
+    real = os.fdopen
+    count = [0]
+
+    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+        fh = real(fd, *args, **kwargs)
+        if "w" not in str(args[0] if args else kwargs.get("mode", "r")):
+            return fh  # a file opened for reading
+        count[0] += 1
+        return _HalfWriter(fh, fault) if count[0] == after + 1 else fh
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files left behind anywhere under ``folder``."""
+    return sorted(p.name for p in folder.rglob("*.tmp"))
+
+
+def ours(folder: Path) -> list[str]:
+    """Temporary files, journals and replaced files of ours left anywhere under ``folder``."""
+    return sorted(p.name for p in folder.rglob(".*") if p.suffix in (".tmp", ".old", ".journal"))
+
+
+def killed_at(step: str, change: Callable[[Session], object], *, folder: Path = Path(),
+              first: Callable[[Session], object] | None = None) -> None:
+    """In a forked process in ``folder``: open the session, make ``first`` (whole), then make
+    ``change`` and die by SIGKILL when its save reaches ``step`` (``kill -9`` at that instant)."""
+    pid = os.fork()
+    if pid == 0:  # the child never returns into pytest
+        try:
+            os.chdir(folder)
+            s = open_session()
+            if first is not None:
+                first(s)
+            keeper.STEP_HOOK = lambda at: os.kill(os.getpid(), signal.SIGKILL) if at == step else None
+            change(s)
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status

@@ -1,11 +1,15 @@
-"""A small users and calls file shared by the menu and session tests."""
+"""The small users and calls files the tests share (written by the fixtures of ``conftest.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from telbill.files.callreader import MAX_LINE_CHARS
+from telbill.files.dataset import DataPaths
+from telbill.rules.fields import validate_moment
 from telbill.session.facade import Session
 
 USERS = (
@@ -25,6 +29,17 @@ CALLS = (
     "83479999  83463333  2021-01-11 09:00:00  2021-01-11 09:02:00\n"
     "83470005  8346000x  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
 )
+ZHANG_CALLS = [line for line in CALLS.splitlines() if line.startswith("83470000")]
+"""The lines of CALLS whose caller is Zhang Qiang (83470000)."""
+
+# One subscriber and one call: what the batch's error tests and the fault tests need, no more.
+ONE_USER = "# one user\n83470000  A  1  1\n"
+ONE_CALL = "83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n"
+
+# Zhang Qiang alone, then with 张强, and one call of his: the menu on a terminal and in a pty.
+ZHANG = "# users\n83470000  Zhang Qiang  25.00  6.00\n"
+FEW_USERS = ZHANG + "83470001  张强  25  6.5\n"
+FEW_CALLS = "# calls\n83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
 
 
 def write_data(folder: Path, users: str = USERS, calls: str = CALLS) -> Path:
@@ -33,6 +48,25 @@ def write_data(folder: Path, users: str = USERS, calls: str = CALLS) -> Path:
     (folder / "data/users.txt").write_text(users, "utf-8")
     (folder / "data/calls.txt").write_text(calls, "utf-8")
     return folder
+
+
+def open_session(folder: Path = Path(), *, operator: str = "tester", **options: Any) -> Session:
+    """The menu's session on ``folder``/data/users.txt and calls.txt, as ``operator``, logging to
+    ``folder``/output/audit.log (``options``: a clock, ``long_lived``…)."""
+    return Session(DataPaths(folder / "data/users.txt", folder / "data/calls.txt"),
+                   audit_log=folder / "output/audit.log", operator=operator, **options)
+
+
+def ticking() -> Callable[[], datetime]:
+    """A clock for a session that starts at 2026-01-02 03:04:05 and moves on a second each time it
+    is read (every save has a time of its own)."""
+    moments = (datetime(2026, 1, 2, 3, 4, 5) + timedelta(seconds=n) for n in range(1000))
+    return lambda: next(moments)
+
+
+def at(moment: str) -> int:
+    """``YYYY-MM-DD HH:MM:SS`` as telbill holds it (seconds)."""
+    return validate_moment(moment)
 
 
 def snapshot(s: Session) -> dict[str, Any]:
@@ -109,3 +143,8 @@ def every_kind_calls(encoding: str, ending: str = "\n", bom: bool = False) -> by
     if encoding == "mixed":
         data += b"83470001  8346123  2021-03-04 10:00:00  2021-03-04 10:01:00  # \xff\xfe\n"
     return (b"\xef\xbb\xbf" if bom and encoding == "utf-8" else b"") + data
+
+
+def delete_with_calls(s: Session) -> object:
+    """Delete Zhang Qiang (83470000) and his call records: a change to both files."""
+    return s.delete_user("83470000", with_calls=True)

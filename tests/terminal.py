@@ -4,11 +4,14 @@ recorded by rich, and what prompt_toolkit drew (the questions and the pager's li
 from __future__ import annotations
 
 import io
+import os
 import re
+import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
+import pexpect
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.data_structures import Size
 from prompt_toolkit.input import create_pipe_input
@@ -20,13 +23,15 @@ from telbill.menu import run_menu
 from telbill.menu.busy import Cancel, Timer, thread_timer
 from telbill.text.i18n import Translator
 
-ENTER, ESC, BACKSPACE, DOWN = "\r", "\x1b", "\x7f", "\x1b[B"
-EN, ZH = Translator("en"), Translator("zh")
+from plain import EN, ZH  # noqa: F401  (ZH for the tests that import it from here)
+
+ENTER, ESC, BACKSPACE, DOWN, UP, CTRL_C = "\r", "\x1b", "\x7f", "\x1b[B", "\x1b[A", "\x03"
+KEY = " "
+"""Any key: after an item that waits for one, it brings the menu back."""
 
 
-@dataclass(frozen=True)
-class Session:
-    """What one run of the menu left."""
+class TerminalRun(NamedTuple):
+    """What one run of the menu left: ``code, screen, drawn = typed_session(…)``."""
 
     code: int
     screen: str
@@ -36,9 +41,11 @@ class Session:
 
 
 def typed_session(typed: str, *, height: int = 24, width: int = 80, tr: Translator = EN,
-                  timer: Timer = thread_timer, terminal: bool = False) -> Session:
-    """Run the menu in the current folder on ``typed`` keys (they end there: a menu that asks for
-    more exits). ``terminal``: rich's console is a terminal (spinners are drawn)."""
+                  timer: Timer = thread_timer, terminal: bool = False) -> TerminalRun:
+    """Run the menu in the current folder on ``typed`` keys, on a terminal of ``height`` lines and
+    ``width`` columns, as the operator ``tester`` (the keys end there: a menu that asks for more
+    reads the end of its input and exits, no hang). ``terminal``: rich's console is a terminal
+    (spinners are drawn). The one prompt_toolkit pipe-input runner for every test."""
     drawn = io.StringIO()
     output = Vt100_Output(drawn, lambda: Size(rows=height, columns=width), term="xterm")
     console = Console(file=io.StringIO(), width=width, height=height, record=True, color_system=None,
@@ -48,7 +55,16 @@ def typed_session(typed: str, *, height: int = 24, width: int = 80, tr: Translat
         pipe.close()
         code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, console=console,
                         interactive=True, operator="tester", timer=timer)
-    return Session(code, console.export_text(), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", drawn.getvalue()))
+    return TerminalRun(code, console.export_text(), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", drawn.getvalue()))
+
+
+def in_a_pty(folder: Path, *, rows: int = 40, columns: int = 100) -> pexpect.spawn:
+    """The real ``telbill --lang en`` started in ``folder`` in a pseudo-terminal of ``rows`` lines
+    and ``columns`` columns, with no locale of the test's own; the caller closes it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS=str(columns), LINES=str(rows))
+    return pexpect.spawn(sys.executable, ["-m", "telbill", "--lang", "en"], cwd=str(folder), env=env,
+                         encoding="utf-8", timeout=20, dimensions=(rows, columns))
 
 
 class Done:

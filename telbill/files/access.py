@@ -335,6 +335,13 @@ def lock_path(path: Path) -> Path:
     return real.parent / f".{real.name}.lock"
 
 
+def journal_path(data_path: Path) -> Path:
+    """Where the journal of a save of ``data_path`` is: ``.NAME.journal`` beside it (where it
+    really is: :func:`data_file`; what it holds: :mod:`telbill.store.journal`)."""
+    real = data_file(data_path)
+    return real.parent / f".{real.name}.journal"
+
+
 @contextlib.contextmanager
 def locked(paths: Sequence[Path]) -> Iterator[None]:
     """Hold an exclusive lock per data file (``.NAME.lock`` beside it) for a save.

@@ -14,13 +14,12 @@ from telbill.constants import (
     DEFAULT_USERS,
 )
 from telbill.errors import TariffError
-from telbill.files.access import lock_path, read_bytes
+from telbill.files.access import journal_path, lock_path, read_bytes
 from telbill.files.decoding import FileFormat, decode
 from telbill.files.loader import CallsFile, UsersFile, load_users
 from telbill.files.outputs import Protected
 from telbill.rules.screening import Screening, screen_calls
 from telbill.rules.tariff import DEFAULT_TARIFF, Tariff, parse_tariff
-from telbill.store.journal import journal_path
 
 LoadProgress = Callable[[int, int], None]
 """Called with (lines read, lines in the file) while calls.txt is read."""

@@ -18,7 +18,7 @@ from telbill.lists.linked import LinkedList
 from telbill.rules.fields import strip_comment
 from telbill.rules.records import Call, User, parse_user
 from telbill.rules.screening import SetAside, StartOrder
-from telbill.session.helper import SharedReading, helper_wanted
+from telbill.files.helper import SharedReading, helper_wanted
 from telbill.speed import paused_gc
 from telbill.text.display import quote
 
@@ -130,7 +130,7 @@ def load_calls(
 
     ``shared=True`` (the menu): a large list of lines without their line ends (as
     :func:`telbill.files.decoding.decode` gives them) is read with a helper process
-    (:mod:`telbill.session.helper`); the result is the same, and :attr:`CallsFile.lines` is
+    (:mod:`telbill.files.helper`); the result is the same, and :attr:`CallsFile.lines` is
     that list itself.
     """
     result = CallsFile(Records())
@@ -148,7 +148,7 @@ def load_calls(
 
 def _read_shared(reader: CallReader, builder: _CallBuilder, result: CallsFile, lines: list[str],
                  progress: ProgressFn | None) -> None:
-    """Read the lines in chunks, here or by a helper (:class:`~telbill.session.helper.SharedReading`),
+    """Read the lines in chunks, here or by a helper (:class:`~telbill.files.helper.SharedReading`),
     and make the records of each chunk in file order."""
     try:
         shared = SharedReading(lines, reader)

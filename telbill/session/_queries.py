@@ -73,6 +73,18 @@ class Queries:
             return None
         return self.loaded.rating.fee(call.callee, call.duration)
 
+    def billed_of(self, calls: Iterable[Call]) -> tuple[int, int]:
+        """How many of ``calls`` (held here) are billed, and their fees' sum in fen (the rating
+        found once, not through :meth:`fee` per call: a month of 1M calls, 41k records, took
+        0.1 s that way)."""
+        set_aside, fee = self.loaded.held_calls.set_aside, self.loaded.rating.fee
+        billed = total = 0
+        for call in calls:
+            if id(call) not in set_aside:
+                billed += 1
+                total += fee(call.callee, call.end - call.start)
+        return billed, total
+
     def counts(self) -> tuple[int, int]:
         """(billed, set aside) record counts."""
         return self.loaded.held_calls.counts()

@@ -208,6 +208,10 @@ class Session:
         """The fee of ``call`` in fen; ``None`` when it is set aside."""
         return self._queries.fee(call)
 
+    def billed_of(self, calls: Iterable[Call]) -> tuple[int, int]:
+        """How many of ``calls`` (held here) are billed, and the sum of their fees in fen."""
+        return self._queries.billed_of(calls)
+
     def counts(self) -> tuple[int, int]:
         """(billed, set aside) record counts."""
         return self._queries.counts()

@@ -632,7 +632,7 @@ def read_calls(path: Path, phones: Collection[str], tariff: Tariff,
     """calls.txt from disk, held and screened against the subscribers' ``phones``, with its fingerprint
     (``tariff`` rates the month sums).
 
-    A large file is read with a helper process (:mod:`telbill.session.helper`).
+    A large file is read with a helper process (:mod:`telbill.files.helper`).
 
     ``progress`` hears (lines read, lines in the file) while the records are read.
     """

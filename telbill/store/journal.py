@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from telbill.errors import Notice, OutputError, OwnFileError, TelbillError
-from telbill.files.access import data_file, fsync_folder, open_input, own_reader, read_own
+from telbill.files.access import data_file, fsync_folder, journal_path, open_input, own_reader, read_own
 from telbill.store import audit, schema
 from telbill.store.disk import leftover_pattern
 from telbill.store.history import copy_pattern, free_name, record_pattern
@@ -42,13 +42,6 @@ JOURNAL_VERSION = 2
 """2: paths relative to the journal's folder. (1, from the root, is still read.)"""
 _READ_VERSIONS = (1, 2)
 _TX = re.compile(r"[0-9a-z-]{1,64}")
-
-
-def journal_path(data_path: Path) -> Path:
-    """Where the journal of a save of ``data_path`` is: ``.NAME.journal`` beside it (where it
-    really is: :func:`telbill.files.access.data_file`)."""
-    real = data_file(data_path)
-    return real.parent / f".{real.name}.journal"
 
 
 def absolute(path: Path) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import subprocess
@@ -11,18 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.session.facade import Session
 from telbill.text.i18n import Translator
 
+from command import run
+
 GOLDEN = Path(__file__).parents[1] / "golden"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def without_generated(path: Path) -> str:

@@ -10,24 +10,15 @@ import pytest
 
 from telbill.cli import main
 
-ONE_CALL = "83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--lang", "en", *argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+from command import run
+from smalldata import ONE_CALL
 
 
 @pytest.fixture()
-def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working folder with a one-user, one-call data/ and no output/."""
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/users.txt").write_text("83470000  A  1  1\n", "utf-8")
-    (tmp_path / "data/calls.txt").write_text(ONE_CALL, "utf-8")
-    (tmp_path / "data/tariff.toml").write_text("[local]\nfirst_price = 0.22\n", "utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def small(small: Path) -> Path:
+    """The shared one-user, one-call folder (conftest.py) with a tariff file, and no output/."""
+    (small / "data/tariff.toml").write_text("[local]\nfirst_price = 0.22\n", "utf-8")
+    return small
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

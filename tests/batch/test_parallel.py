@@ -3,7 +3,6 @@ a worker's failure as the same one line, Ctrl-C with no partial file and no work
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
@@ -20,12 +19,13 @@ import telbill.batch.part
 import telbill.errors
 from benchmarks.generate import generate
 from telbill.batch.run import BatchOptions, run_batch
-from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.text.i18n import Translator
 
+from command import run
 from smalldata import EVERY_KIND_CALLS as CALLS
 from smalldata import EVERY_KIND_USERS as USERS
+from smalldata import write_data
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the batch runs in one process")
 
@@ -65,20 +65,12 @@ def test_a_generated_set_is_the_same_with_workers(tmp_path: Path) -> None:
     assert bill(tmp_path, data.users, data.calls, 2) == one
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--lang", "en", *argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture()
 def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder with this file's users and calls of every kind, billed by two processes."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TELBILL_WORKERS", "2")
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/users.txt").write_text(USERS, "utf-8")
-    (tmp_path / "data/calls.txt").write_text(CALLS, "utf-8")
-    return tmp_path
+    return write_data(tmp_path, USERS, CALLS)
 
 
 def in_worker_only(error: BaseException) -> object:

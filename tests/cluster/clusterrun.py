@@ -1,14 +1,13 @@
-"""A run of ``telbill bill`` on a cluster or on one machine, for the tests of tests/cluster."""
+"""A run of ``telbill bill`` on a cluster or on one machine, its files and its error, for the tests of
+tests/cluster (the command itself: ``command.run``)."""
 
 from __future__ import annotations
 
-import io
 import shutil
 from datetime import datetime
 from pathlib import Path
 
 from telbill.batch.run import BatchOptions, run_batch
-from telbill.cli import main
 from telbill.errors import TelbillError
 from telbill.files.dataset import DataPaths
 from telbill.text.i18n import Translator
@@ -39,10 +38,3 @@ def bill(folder: Path, users: Path, calls: Path, cluster: str | None = None, mon
     assert not spill_folders(folder)
     files = {path.name: path.read_bytes() for path in sorted(out.iterdir())}
     return {"encoding": result.encodings[str(calls)], **files}
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    """``telbill --lang en ARGV`` through ``main``: exit code, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--lang", "en", *argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()

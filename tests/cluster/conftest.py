@@ -7,9 +7,20 @@ import contextlib
 import logging
 import multiprocessing.resource_tracker
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The cluster's tests run last: the Dask client they run in this process leaves its threads
+    (Dask's offload pool, an event loop) and some 100 MB behind, and a test that forks this
+    process afterwards (the menu's loading helper) would fork a bigger, threaded parent."""
+    items.sort(key=lambda item: item.path.resolve().is_relative_to(HERE))
+
 
 MISSING = "the cluster extra is not installed: pip install -e '.[test,cluster]'"
 

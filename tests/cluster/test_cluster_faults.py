@@ -18,7 +18,8 @@ import telbill.batch.cluster
 from telbill.batch.part import Plan
 from telbill.batch.partition import Billed, Partition, bill_partition
 
-from clusterrun import bill, run, spill_folders
+from clusterrun import bill, spill_folders
+from command import run
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed: "
                                                         "pip install -e '.[test,cluster]'")
@@ -76,7 +77,7 @@ def test_a_scheduler_that_goes_away_mid_run_is_one_line(data: Path, tmp_path: Pa
     of an earlier run left as they were (no half-written output)."""
     assert run("bill")[0] == 0
     before = (data / "output/bills.txt").read_bytes()
-    monkeypatch.setattr(telbill.batch.cluster, "CONNECT_SECONDS", 0.5)
+    monkeypatch.setattr(telbill.batch.cluster, "CONNECT_SECONDS", 2.0)  # then the run waits that long for it
     started = tmp_path / "billing"
 
     def slow(plan: Plan, partition: Partition) -> Billed:
@@ -91,7 +92,8 @@ def test_a_scheduler_that_goes_away_mid_run_is_one_line(data: Path, tmp_path: Pa
     address, link = local.scheduler_address, local.dashboard_link
 
     def stop() -> None:
-        while not started.exists():
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
         local.close()
 
@@ -122,7 +124,8 @@ def test_ctrl_c_cancels_the_tasks_and_says_so(data: Path, cluster: Any, monkeypa
     monkeypatch.setattr(telbill.batch.cluster, "bill_partition", waiting)
 
     def interrupt() -> None:
-        while not any("telbill-bill" in name for name in telbill_tasks(cluster)):
+        deadline = time.monotonic() + 30
+        while not any("telbill-bill" in name for name in telbill_tasks(cluster)) and time.monotonic() < deadline:
             time.sleep(0.05)
         _thread.interrupt_main()
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from clusterrun import run, spill_folders
+from clusterrun import spill_folders
+from command import run
 
 
 def test_without_dask_cluster_says_how_to_install_it(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,8 @@ from telbill.errors import UsageError
 from telbill.files.dataset import DataPaths
 from telbill.text.i18n import Translator
 
-from clusterrun import bill, run, spill_folders
+from clusterrun import bill, spill_folders
+from command import run
 from smalldata import EVERY_KIND_CALLS as CALLS
 from smalldata import EVERY_KIND_USERS as USERS
 from smalldata import every_kind_calls

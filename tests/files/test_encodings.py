@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import codecs
-import io
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.files.decoding import decode
 from telbill.session.facade import Session
 
-ROOT = Path(__file__).resolve().parents[2]
+from command import run
 
 ENCODINGS: dict[str, Callable[[str], bytes]] = {
     "gb18030": lambda text: text.encode("gb18030"),
@@ -26,19 +23,11 @@ ENCODINGS: dict[str, Callable[[str], bytes]] = {
 }
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--lang", "en", *argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture()
-def sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def sample(workdir: Path) -> Path:
     """The sample data/ in a temporary folder, billed once as shipped (UTF-8) for reference."""
-    shutil.copytree(ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns("backup"))
-    monkeypatch.chdir(tmp_path)
     assert run("bill", "--out", "ref/bills.txt", "--anomalies", "ref/anomalies.txt")[0] == 0
-    return tmp_path
+    return workdir
 
 
 def _body(path: str) -> list[str]:

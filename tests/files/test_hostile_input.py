@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from telbill.batch.run import BatchOptions, BatchResult, run_batch
-from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.files.decoding import decode
 from telbill.files.loader import load_calls
@@ -34,6 +33,8 @@ from telbill.rules.rating import classify
 from telbill.rules.screening import AnomalyCode
 from telbill.rules.tariff import DEFAULT_TARIFF
 from telbill.text.i18n import Translator
+
+from command import run
 
 EN = Translator("en")
 PHONES = ["83470000", "83470001", "83470002"]
@@ -44,12 +45,6 @@ FMT = "%Y-%m-%d %H:%M:%S"
 HOSTILE_SETTINGS = settings(max_examples=60, deadline=None,
                             suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                    HealthCheck.too_slow])
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--lang", "en", *argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def bill(users: Path, calls: Path, month: str | None = None) -> BatchResult:

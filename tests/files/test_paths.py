@@ -15,24 +15,9 @@ import pytest
 
 from telbill.cli import main
 
-ONE_CALL = "83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n"
+from command import run
+
 NOT_OURS = b"root:x:0:0:root:/root:/bin/bash\n"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--lang", "en", *argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture()
-def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working folder with a one-user, one-call data/ and no tariff file."""
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/users.txt").write_text("83470000  A  1  1\n", "utf-8")
-    (tmp_path / "data/calls.txt").write_text(ONE_CALL, "utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 # -- inputs that are not regular files -----------------------------------------------
@@ -103,8 +88,7 @@ def test_force_replaces_a_file_not_ours(small: Path) -> None:
 def test_telbills_own_outputs_are_replaced_without_asking(small: Path) -> None:
     """A second run replaces the first run's files (bill, anomalies, CSV), in either language."""
     assert run("bill", "--csv", "output/b.csv")[0] == 0
-    zh = main(["--lang", "zh", "bill", "--csv", "output/b.csv"], stdout=io.StringIO(), stderr=io.StringIO())
-    assert zh == 0
+    assert run("--lang", "zh", "bill", "--csv", "output/b.csv")[0] == 0
     assert Path("output/bills.txt").read_text("utf-8").startswith("# telbill 费用详单\n")
     assert run("bill", "--csv", "output/b.csv")[0] == 0
     assert Path("output/bills.txt").read_text("utf-8").startswith("# telbill bill detail\n")

@@ -7,6 +7,7 @@ from functools import partial
 
 from telbill.constants import DataKind
 from telbill.lists.linked import LinkedList
+from telbill.lists.walked import Walked
 from telbill.menu.context import Ctx, Item
 from telbill.menu.items.edit import delete_call, delete_user, modify_call, modify_user
 from telbill.menu.items.statement import show_statement
@@ -52,7 +53,7 @@ def item_sort(ctx: Ctx) -> None:
     else:
         with ctx.busy("menu.busy.sort", count=count(len(s.calls))):
             s.sort_calls(by, reverse)
-        show_calls(ctx, list(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order),
+        show_calls(ctx, Walked(s.calls), tr("menu.sorted.calls", by=tr(f"menu.by.{by.value}"), order=order),
                    every=True)
     ctx.view.say(tr("menu.sort.kept"))
 
@@ -118,9 +119,9 @@ def _found_calls(ctx: Ctx, found: LinkedList[Call], title: str, *, one_caller: b
     with ctx.busy("menu.busy.list"):
         found.sort(key=_start)
         calls = list(found)
-        fees = [f for c in calls if (f := s.fee(c)) is not None]
+        billed, total = s.billed_of(calls)
     show_calls(ctx, calls, title, numbered=True, one_caller=one_caller)
-    ctx.view.say(tr("menu.found.calls", count=count(len(calls)), billed=count(len(fees)), total=money(sum(fees))))
+    ctx.view.say(tr("menu.found.calls", count=count(len(calls)), billed=count(billed), total=money(total)))
     number = pick_from(ctx, "menu.ask.act_on_call", len(calls))
     act_on_call(ctx, calls[number - 1])
 

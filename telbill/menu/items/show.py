@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from telbill.lists.walked import Walked
 from telbill.menu.context import Ctx, Item
 from telbill.menu.layout import Column
 from telbill.menu.rows import count, record_cell, show_calls, show_users
@@ -41,7 +42,7 @@ def item_show_calls(ctx: Ctx) -> None:
     """2. Every call record with class, duration and fee (set-aside ones marked)."""
     s, tr = ctx.session, ctx.tr
     ctx.view.title(Item.SHOW_CALLS.label(tr))
-    shown_all = show_calls(ctx, list(s.calls), tr("menu.calls.title", path=str(s.paths.calls)), every=True)
+    shown_all = show_calls(ctx, Walked(s.calls), tr("menu.calls.title", path=str(s.paths.calls)), every=True)
     billed, set_aside = s.counts()
     malformed = s.dataset.calls_file.malformed
     if shown_all and malformed:

@@ -1,0 +1,77 @@
+"""Items 1 and 2 (menu/items/show.py): every user, every call record with its class, duration and fee,
+and the lines that could not be read."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from plain import after, plain_session
+from smalldata import CALLS, USERS
+
+
+def test_heading_and_show_users(data: Path) -> None:
+    """1 lists every user; the heading says what was loaded; 0 exits with code 0."""
+    code, screen = plain_session("1\n0\n")
+    assert code == 0
+    assert "Users: 3 (data/users.txt)" in screen
+    assert "Call records: 7 (data/calls.txt): 5 billed, 2 set aside" in screen
+    assert " 10  Anomalies: list them and write the anomalies file" in screen
+    shown = after(screen, "== Show all users ==")
+    for line in ("1   83470000   Zhang Qiang   25.00      6.00",
+                 "2   83470001   张强          25.00      6.50",
+                 "3   83470002   Li Na         18.00      0.00"):
+        assert line in shown
+    assert "Users: 3." in shown
+    assert screen.rstrip().endswith("Goodbye.")
+
+
+def test_many_bad_users_lines_are_summed_up_at_start_and_listed_by_item_1(data: Path) -> None:
+    """The menu opens naming the first five bad lines and how many more; item 1 lists every one."""
+    bad = "".join(f"8347x{i}  Bad {i}  1  1\n" for i in range(7))
+    (data / "data/users.txt").write_text(USERS + bad, "utf-8")
+    code, screen = plain_session("1\n0\n")
+    start = screen.split("== telbill")[0]
+    assert start.count("data/users.txt line ") == 5
+    assert "  … and 2 more (item 1 lists them all)" in start
+    listing = after(screen, "== Show all users ==")
+    assert "data/users.txt: lines that could not be read: 7; they are kept in the file as they are:" in listing
+    assert re.search(r"^ +12 +phone '8347x6' is not 3 to 20 digits$", listing, re.MULTILINE)
+
+
+def test_show_calls_with_class_duration_and_fee(data: Path) -> None:
+    """2 shows each record's class, duration and fee; set-aside ones say why and have no fee."""
+    code, screen = plain_session("2\n0\n")
+    shown = after(screen, "== Show all call records ==")
+    assert re.search(r"1 +83470000 +02584561234 +2020-12-31 23:58:10 +2021-01-01 00:03:05 +long"
+                     r" +0:04:55 +3\.50", shown)
+    assert re.search(r"83470001 +0044207946000 .* intl +0:01:00 +8\.00", shown)
+    assert re.search(r"83479999 +83463333 .* local +0:02:00 +- +unknown caller", shown)
+    assert ("Call records: 7 in data/calls.txt; listed above 6: billed 5, set aside 1 (no fee); "
+            "1 more could not be read (below).") in shown
+    # the line that is not a call record is listed too: line number, text and reason
+    unreadable = shown.split("Lines of data/calls.txt that could not be read as call records (not billed): 1")[1]
+    assert re.search(r"^ *8 +83470005 8346000x 2021-01-05 10:00:00 2021-01-05 10:01:00 +"
+                     r"callee '8346000x' is not 3 to 20 digits$", unreadable, re.MULTILINE)
+
+
+def test_counts_have_thousands_separators(data: Path) -> None:
+    """1,200 call records: the heading and the listing's count say 1,200."""
+    calls = "".join(f"83470000  83471111  2021-01-01 {i // 60 % 24:02d}:{i % 60:02d}:00  "
+                    f"2021-01-01 {i // 60 % 24:02d}:{i % 60:02d}:01\n" for i in range(1200))
+    (data / "data/calls.txt").write_text(calls, "utf-8")
+    code, screen = plain_session("2\n0\n")
+    assert "Call records: 1,200 (data/calls.txt): 1,200 billed, 0 set aside" in screen
+    assert "Call records: 1,200; billed 1,200, set aside 0 (no fee)." in screen
+
+
+def test_a_huge_line_is_shown_cut_with_its_length(data: Path) -> None:
+    """A 70,000-character calls line is listed by items 2 and 10 cut short with its length, so
+    every other row stays a normal width (the anomalies file keeps the whole text)."""
+    huge = "83470000  " + "1" * 70_000
+    (data / "data/calls.txt").write_text(CALLS + huge + "\n", "utf-8")
+    code, screen = plain_session("10\n2\n0\n")
+    assert code == 0
+    assert screen.count("… (70,010 characters in all)") == 2
+    assert max(map(len, screen.splitlines())) < 400
+    assert huge in (data / "output/anomalies.txt").read_text("utf-8")

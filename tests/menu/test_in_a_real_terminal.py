@@ -1,0 +1,93 @@
+"""The real ``telbill`` in a pseudo-terminal: an operator adds a user by typing."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import pytest
+
+from smalldata import FEW_CALLS, FEW_USERS, ZHANG, write_data
+from terminal import in_a_pty
+
+pexpect = pytest.importorskip("pexpect")
+
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_operator_adds_a_user_in_a_terminal(tmp_path: Path) -> None:
+    """Type 3, the fields and Enter in a real terminal (a refused phone is replaced by typing the right one);
+    the user is in users.txt and in the audit log."""
+    write_data(tmp_path, ZHANG, FEW_CALLS)
+    child = in_a_pty(tmp_path)
+    try:
+        child.expect("Main menu")
+        child.send("3")
+        child.send("\r")
+        child.expect("Phone")
+        child.send("8347009x\r")
+        child.expect("is not 3 to 20 digits")
+        child.expect("Phone")  # asked again, with the refused answer selected: typing replaces it
+        child.send("83470099\r")
+        child.expect("Name")
+        child.send("Wu Song\r")
+        child.expect("Monthly rent")
+        child.send("25\r")
+        child.expect("Monthly feature fee")
+        child.send("6.5\r")
+        child.expect("Saved data/users.txt")
+        child.expect("Main menu")  # what was saved stays on the screen above the menu: no key needed
+        child.send("\x03")  # Ctrl-C at the menu: a clean exit
+        child.expect("Goodbye.")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == ZHANG + "83470099  Wu Song  25.00  6.50\n"
+    log = (tmp_path / "output/audit.log").read_text("utf-8").splitlines()
+    assert len(log) == 1
+    fields = log[0].split("\t")
+    assert fields[1] == getpass.getuser()
+    assert fields[2:] == ["add-user", "before: -", "after: 83470099  Wu Song  25.00  6.50"]
+
+
+USERS_ZH = FEW_USERS + "83470002  欧阳 小明  18  0\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_operator_finds_by_initials_acts_on_a_result_and_backs_out_with_esc(tmp_path: Path) -> None:
+    """In a real terminal: Esc leaves a half-typed user ("nothing saved"); oyxm finds 欧阳 小明 in a
+    search, whose statement is then shown without typing the phone again."""
+    write_data(tmp_path, USERS_ZH, FEW_CALLS)
+    child = in_a_pty(tmp_path)
+    try:
+        child.expect("Main menu")
+        child.send("3\r")
+        child.expect("Phone")
+        child.send("83470099\r")
+        child.expect("Name")
+        child.send("Wu So")
+        child.send("\x1b")  # Esc, half way through the name
+        child.expect("Back to the menu; nothing saved.")
+        child.expect("Main menu")
+        child.send("8\r")
+        child.expect("Search for")
+        child.send("1\r")
+        child.expect("Subscriber")
+        child.send("oyxm\r")
+        child.expect("Found: 1.")
+        child.expect("What should be done with 83470002  欧阳 小明")
+        child.send("1\r")  # their statement
+        child.expect("Month")
+        child.send("\r")  # the month offered
+        child.expect("Statement of 83470002 欧阳 小明 for 2021-01")
+        child.expect("Main menu")
+        child.send("\x03")
+        child.expect("Goodbye.")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS_ZH
+    assert not (tmp_path / "output/audit.log").exists()

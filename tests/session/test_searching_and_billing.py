@@ -1,0 +1,56 @@
+"""What the menu's session finds and bills (SPEC §4, §6): searches, a subscriber's statement equal to
+their bill row, the bill file never written over a data file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from telbill.errors import OutputError, ValidationError
+from telbill.rules.fields import (
+    validate_date,
+)
+
+from plain import EN
+from smalldata import open_session
+
+
+def test_searches(data: Path) -> None:
+    """Users by any name (phone digits, part of a name, pinyin); calls by number, month or date range."""
+    s = open_session()
+    assert [u.phone for u in s.find_users("0001").users] == ["83470001"]
+    assert [u.phone for u in s.find_users("li na").users] == ["83470002"]
+    assert [u.phone for u in s.find_users("张").users] == ["83470001"]
+    assert [u.phone for u in s.find_users("zq").users] == ["83470000", "83470001"]
+    assert len(s.find_calls_by_number("83473333")) == 1
+    assert len(s.find_calls_by_month("2020-12")) == 1
+    assert len(s.find_calls_by_days(validate_date("2021-01-05"), validate_date("2021-01-06"))) == 2
+
+
+def test_statement_totals_equal_the_bill_row(data: Path) -> None:
+    """Every user, every month: the itemised statement adds up to that user's bill row."""
+    s = open_session()
+    bills = s.bills()
+    assert [m.month for m in bills.months] == ["2020-12", "2021-01", "2021-02"]
+    for month in bills.months:
+        for row in month.rows:
+            st = s.statement(row.phone, month.month)
+            assert st.row == row
+            assert sum(line.fee for line in st.lines) == row.local + row.long_distance
+
+
+def test_write_bills_refuses_to_overwrite_an_input(data: Path) -> None:
+    """The bill file may not be a data file; the menu's check of a typed name says so before writing."""
+    with pytest.raises(OutputError):
+        open_session().write_bills(Path("data/users.txt"), EN)
+    for name in ("data/calls.txt", " ./data/users.txt ", "output/audit.log"):
+        with pytest.raises(OutputError) as info:
+            open_session().validate_out_path(name)
+        assert "is an input file" in info.value.render(EN)
+    with pytest.raises(ValidationError):
+        open_session().validate_out_path("   ")
+    assert open_session().validate_out_path(" out/b.txt ") == Path("out/b.txt")
+    bills = open_session().write_bills(Path("out/bills.txt"), EN, "2021-01")
+    assert [m.month for m in bills.months] == ["2021-01"]
+    assert "== 2021-01 ==" in (data / "out/bills.txt").read_text("utf-8")

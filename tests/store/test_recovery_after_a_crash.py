@@ -1,0 +1,418 @@
+"""A save cut short (kill -9, a crash) is finished or taken back at the next start, of the menu or of
+the batch (SPEC §7); its journal is checked field by field before use, names its files relative to
+the data folder, and never stops work (issue 18, items 7-8)."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from telbill.errors import OutputError
+from telbill.files.dataset import DataPaths
+from telbill.session.facade import Session
+from telbill.store import keeper
+
+import smalldata
+from command import run
+from faults import killed_at, ours
+from on_disk import actions
+from plain import EN
+from smalldata import CALLS, USERS, delete_with_calls, open_session, write_data
+
+OLD = smalldata.ONE_USER.encode()
+
+
+def test_crash_between_the_journal_and_the_rename_is_taken_back_at_the_next_start(small: Path) -> None:
+    """A process killed just before the rename: the next start takes the save back and says so."""
+
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from telbill.files.dataset import DataPaths\n"
+        "from telbill.session.facade import Session\n"
+        "s = Session(DataPaths(Path('data/users.txt'), Path('data/calls.txt')), operator='x',\n"
+        "            audit_log=Path('output/audit.log'))\n"
+        "os.replace = lambda *a: os._exit(9) if str(a[1]).endswith('users.txt') else os.rename(*a)\n"
+        "s.modify_user('83470000', name='B')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=small, capture_output=True, text=True)
+    assert proc.returncode == 9, proc.stderr
+    assert (small / "data/users.txt").read_bytes() == OLD
+    assert (small / "data/.users.txt.journal").exists()
+    session = open_session(small)
+    assert [str(n) for n in session.notices] == [
+        f"A save cut short (the program was stopped) was not made; {small}/data/users.txt are as they were "
+        "before it: modify-user 83470000  B  1.00  1.00."]
+    assert not (small / "data/.users.txt.journal").exists()
+    assert sorted(p.name for p in (small / "data").iterdir() if p.name.startswith(".users.txt.")) == [
+        ".users.txt.lock"]
+    session.modify_user("83470000", name="B")
+    assert [u.name for u in open_session(small).users] == ["B"]
+
+
+def test_the_batch_finishes_a_save_cut_short_before_billing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``telbill bill`` after a crash mid-save bills the whole change (or none), and says so."""
+
+    write_data(tmp_path)
+    killed_at("applied:users", delete_with_calls, folder=tmp_path)  # users.txt replaced, calls.txt not yet
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("bill")
+    assert code == 0
+    assert "A save cut short (the program was stopped) was not made" in err
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS
+    assert (tmp_path / "data/calls.txt").read_text("utf-8") == CALLS
+
+
+def test_a_save_killed_while_the_batch_waits_for_its_locks_is_finished_before_billing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A menu save holds the files' locks while ``telbill bill`` waits to read them, and is killed
+    after replacing users.txt only: the run takes the save back first, then bills both files as
+    they were (never the new users.txt with the old calls.txt)."""
+    import threading
+    import time
+
+    from telbill.cli import main
+
+    write_data(tmp_path)
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the menu's save: waits at its first step (locks held, no journal yet), dies later
+        try:
+            os.chdir(tmp_path)
+            s = open_session()
+
+            def step(at: str) -> None:
+                if at == "prepared":
+                    os.write(ready_w, b"r")
+                    os.read(go_r, 1)
+                elif at == "applied:users":
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+            keeper.STEP_HOOK = step
+            s.delete_user("83470000", with_calls=True)
+        finally:
+            os._exit(3)
+    assert os.read(ready_r, 1) == b"r"
+    monkeypatch.chdir(tmp_path)
+    err, codes = io.StringIO(), []
+    out = tmp_path / "output/bills.txt"
+
+    def bill() -> None:
+        codes.append(main(["--lang", "en", "bill"], stdout=io.StringIO(), stderr=err))
+
+    run = threading.Thread(target=bill)
+    run.start()
+    time.sleep(0.5)  # the run is past its own recovery (nothing to do yet) and waits for the locks
+    assert not codes
+    os.write(go_w, b"g")
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    run.join(timeout=30)
+    for fd in (ready_r, ready_w, go_r, go_w):
+        os.close(fd)
+    assert codes == [0], err.getvalue()
+    assert "A save cut short (the program was stopped) was not made" in err.getvalue()
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS
+    assert (tmp_path / "data/calls.txt").read_text("utf-8") == CALLS
+    assert "83470000" in out.read_text("utf-8")  # Zhang Qiang billed with his calls
+
+
+def test_a_run_whose_files_are_cut_short_each_time_it_waits_gives_up_after_three_tries(
+        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If every try finds a save cut short under its locks, ``telbill bill`` stops after three tries:
+    one line naming the file, exit 2, no bill."""
+    from telbill import cli
+    from telbill.errors import SaveCutShortError
+
+    tries: list[int] = []
+
+    def cut_short(*args: object, **kwargs: object) -> None:
+        tries.append(1)
+        raise SaveCutShortError("batch.save_cut_short", path="data/calls.txt")
+
+    monkeypatch.setattr(cli, "run_batch", cut_short)
+    code, _, err = run("bill")
+    assert code == 2
+    assert len(tries) == cli.BATCH_ATTEMPTS == 3
+    assert err == ("error: a save of data/calls.txt was cut short while this run waited to "
+                              "read it, several times over; no bill was written: run it again\n")
+    assert not (data / "output/bills.txt").exists()
+
+
+def test_a_save_that_cannot_be_finished_at_start_is_told_kept_and_blocks_only_that_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save cut short whose new file cannot be put in place at the next start (a fault): the menu
+    opens, says so, keeps the journal to try again, refuses changes to that file, and the batch
+    writes no bill from half-changed files; once the fault is gone, the start finishes it."""
+
+    write_data(tmp_path)
+    killed_at("journal", delete_with_calls, folder=tmp_path)  # users.txt and calls.txt not replaced yet, the audit line
+    real = os.replace                          # written by hand: the save counts as made
+
+    def failing(src: Any, dst: Any) -> None:
+        if str(src).endswith(".tmp"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real(src, dst)
+
+    journal_text = (tmp_path / "data/.users.txt.journal").read_text("ascii")
+    import json
+    body = json.loads(journal_text)
+    (tmp_path / "output").mkdir(exist_ok=True)
+    (tmp_path / "output/audit.log").write_text(body["audit_text"], "utf-8")
+    monkeypatch.setattr(os, "replace", failing)
+    s = open_session(tmp_path)
+    told = [str(n) for n in s.notices]
+    assert len(told) == 1 and told[0].startswith("A save cut short (the program was stopped) could not be finished")
+    assert "Input/output error" in told[0]
+    with pytest.raises(OutputError) as info:
+        s.add_user("83470099", "New", 100, 0)
+    assert "a save cut short is not finished yet" in info.value.render(EN)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("bill")
+    assert code == 2
+    assert err.splitlines()[-1] == ("error: a save cut short could not be finished, so the data files may be "
+                                               "half changed; no bill was written")
+    monkeypatch.setattr(os, "replace", real)
+    s = open_session(tmp_path)
+    assert "has been completed" in str(s.notices[0]) and ours(tmp_path) == []
+    assert s.user("83470000") is None and not s.calls_of("83470000")
+
+
+def rename(s: Session) -> object:
+    return s.modify_user("83470002", name="Li Ma")
+
+
+def add(s: Session) -> object:
+    return s.add_call("83470002", "110", 63745000000, 63745000060)
+
+
+RENAMED = USERS.replace("83470002\tLi Na\t18.00\t0", "83470002  Li Ma  18.00  0.00")
+
+
+@pytest.mark.parametrize(("spoil", "field"), [
+    (lambda j: j["files"][0].update(offset="5"), "files.0.offset"),
+    (lambda j: j["files"][0].update(data="zz"), "files.0.data"),
+    (lambda j: j["files"][0].update(how="explode"), "files.0.how"),
+    (lambda j: j["files"][0].update(path=None), "files.0.path"),
+    (lambda j: j.update(audit_offset=-1), "audit_offset"),
+    (lambda j: j.update(audit_text="not an audit line\n"), "audit_text"),
+    (lambda j: j.update(files=[]), "files"),
+    (lambda j: j.update(version=True), "version"),
+    (lambda j: j.update(records=[["backup/x.undo"]]), "records.0"),
+], ids=["offset-text", "data-not-hex", "how", "path-null", "offset-negative", "audit-text", "no-files",
+        "version-bool", "record-pair"])
+def test_a_journal_with_bad_fields_is_moved_aside_and_work_goes_on(data: Path, spoil: Callable[[dict], None],
+                                                                   field: str) -> None:
+    """A journal that is JSON but not as telbill writes it (a number as text, bytes that are not hex…):
+    the menu and ``telbill bill`` start, say which field is wrong and where the journal went; the
+    files are as that save left them, and the next save works (it used to be an internal error,
+    exit 2, at every start)."""
+    killed_at("journal", add)  # a journal, nothing changed yet
+    journal = data / "data/.calls.txt.journal"
+    body = json.loads(journal.read_text("ascii"))
+    spoil(body)
+    journal.write_text(json.dumps(body), "ascii")
+    code, _, err = run("bill")
+    assert code == 0
+    told = (f"{journal}: the journal of a save cut short is not as telbill writes it (field {field}); it was moved "
+            f"aside as {journal}.bad and not used: the files are as that save left them")
+    assert err.splitlines()[0] == told
+    assert not journal.exists() and (data / "data/.calls.txt.journal.bad").is_file()
+    s = open_session()
+    assert [str(n) for n in s.notices] == []  # moved aside once, told once
+    add(s)
+    assert actions() == ["add-call"] and (data / "data/users.txt").read_text("utf-8") == USERS
+
+
+def test_the_menu_tells_a_bad_journal_once_and_saves(data: Path) -> None:
+    """The same in the menu: the notice at its start, then a save goes through."""
+    killed_at("journal", add)
+    journal = data / "data/.calls.txt.journal"
+    body = json.loads(journal.read_text("ascii"))
+    body["files"][0]["offset"] = "5"
+    journal.write_text(json.dumps(body), "ascii")
+    s = open_session()
+    assert [str(n) for n in s.notices] == [
+        f"{journal}: the journal of a save cut short is not as telbill writes it (field files.0.offset); it was "
+        f"moved aside as {journal}.bad and not used: the files are as that save left them"]
+    add(s)
+    assert actions() == ["add-call"]
+
+
+def test_what_a_journal_moved_aside_names_is_not_removed(data: Path) -> None:
+    """A replace killed after its journal and link; its journal spoiled: moved aside, and the new file
+    and the link to the replaced one it names stay (nothing a journal still names is removed)."""
+    killed_at("linked", rename)
+    journal = data / "data/.users.txt.journal"
+    named = sorted(p.name for p in (data / "data").glob(".users.txt.*") if p.suffix in (".tmp", ".old"))
+    assert len(named) == 2
+    body = json.loads(journal.read_text("ascii"))
+    body["audit_offset"] = "0"
+    journal.write_text(json.dumps(body), "ascii")
+    s = open_session()
+    assert "field audit_offset" in str(s.notices[0])
+    assert sorted(p.name for p in (data / "data").glob(".users.txt.*") if p.suffix in (".tmp", ".old")) == named
+    rename(s)
+    assert (data / "data/users.txt").read_text("utf-8") == RENAMED
+
+
+@pytest.mark.parametrize(("step", "made"), [("linked", False), ("applied:users", False), ("logged", True)])
+def test_a_save_cut_short_is_recovered_after_the_folder_was_moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  step: str, made: bool) -> None:
+    """Killed mid-save, then the whole folder moved elsewhere: the next start there finishes or takes
+    back the save as it would have in the old place (the journal names its files relative to the
+    data folder), the audit log agrees, nothing of ours is left, and saves and bills work (the
+    journal used to be left alone and block every save of calls.txt for ever)."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    write_data(old)
+    monkeypatch.chdir(old)
+    killed_at(step, rename)
+    monkeypatch.chdir(tmp_path)
+    old.rename(new)
+    monkeypatch.chdir(new)
+    s = open_session()
+    told = [str(n) for n in s.notices]
+    assert len(told) == 1
+    if made:
+        assert told[0].startswith("A save cut short (the program was stopped) has been completed: modify-user ")
+        assert Path("data/users.txt").read_text("utf-8") == RENAMED and actions() == ["modify-user"]
+    else:
+        assert told[0].startswith("A save cut short (the program was stopped) was not made; ")
+        assert Path("data/users.txt").read_text("utf-8") == USERS and actions() == []
+    assert ours(new) == []
+    add(s)
+    assert run("bill").code == 0
+    assert Path("data/calls.txt").read_text("utf-8").startswith(CALLS)
+
+
+def test_a_journal_naming_files_not_kept_here_never_blocks_saves(data: Path) -> None:
+    """A journal beside users.txt left by a menu run on another pair of files (users.txt with
+    other.txt): moved aside and named; saves of users.txt work."""
+    Path("data/other.txt").write_text(CALLS, "utf-8")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            s = Session(DataPaths(Path("data/users.txt"), Path("data/other.txt")),
+                        audit_log=Path("output/audit.log"), operator="tester")
+            keeper.STEP_HOOK = lambda at: os.kill(os.getpid(), signal.SIGKILL) if at == "journal" else None
+            s.delete_user("83470000", with_calls=True)
+        finally:
+            os._exit(3)
+    os.waitpid(pid, 0)
+    s = open_session()
+    journal = data / "data/.users.txt.journal"
+    assert [str(n) for n in s.notices][0] == (
+        f"{journal}: a journal that names files telbill does not keep here was moved aside as {journal}.bad and not "
+        "used (nothing it names was removed)")
+    rename(s)
+    assert Path("data/users.txt").read_text("utf-8") == RENAMED
+
+
+@pytest.mark.parametrize("change", [rename, add], ids=["replace", "append"])
+def test_the_journal_and_its_folder_are_fsynced_before_the_first_change(data: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        change: Callable[[Session], object]) -> None:
+    """The journal file, then its folder, are fsynced before any data file is renamed over or
+    appended to: after a power cut the journal is there for every change that may have begun."""
+    s = open_session()
+    events: list[tuple[str, str]] = []
+    real = {name: getattr(os, name) for name in ("fsync", "write", "replace", "rename")}
+
+    def where(fd: int) -> str:
+        return os.readlink(f"/proc/self/fd/{fd}")
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", where(fd)))
+        real["fsync"](fd)
+
+    def write(fd: int, data: bytes) -> int:
+        events.append(("write", where(fd)))
+        return int(real["write"](fd, data))
+
+    def moved(name: str) -> Callable[..., None]:
+        def move(src: object, dst: object, *args: object, **kwargs: object) -> None:
+            events.append((name, os.path.abspath(str(dst))))
+            real[name](src, dst, *args, **kwargs)
+        return move
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "write", write)
+    monkeypatch.setattr(os, "replace", moved("replace"))
+    monkeypatch.setattr(os, "rename", moved("rename"))
+    change(s)
+    folder = str(data / "data")
+    targets = {str(data / "data/users.txt"), str(data / "data/calls.txt")}
+    first_change = next(i for i, (op, path) in enumerate(events) if op != "fsync" and path in targets)
+    journal = next(i for i, (op, path) in enumerate(events) if op == "fsync" and path.endswith(".journal"))
+    synced = next(i for i, (op, path) in enumerate(events) if op == "fsync" and path == folder and i > journal)
+    assert journal < synced < first_change
+
+
+def test_a_journal_cut_short_at_start_is_removed_with_a_notice(data: Path) -> None:
+    """A journal that is not even JSON (cut short while it was written: nothing had been touched):
+    the start says it was removed, it is gone, and the next save works."""
+    killed_at("journal", add)
+    journal = data / "data/.calls.txt.journal"
+    text = journal.read_text("ascii")
+    journal.write_text(text[: len(text) // 2], "ascii")
+    s = open_session()
+    assert [str(n) for n in s.notices] == [
+        f"{journal}: the journal of a save stopped before it changed anything was removed."]
+    assert not journal.exists() and not list((data / "data").glob(".calls.txt.journal*"))
+    add(s)
+    assert actions() == ["add-call"] and Path("data/calls.txt").read_text("utf-8").startswith(CALLS)
+
+
+def test_a_journal_nested_deeper_than_python_reads_is_moved_aside(data: Path) -> None:
+    """A journal of a million nested lists: moved aside and named, never an internal error."""
+    journal = data / "data/.users.txt.journal"
+    journal.write_text("[" * 1_000_000 + "]" * 1_000_000, "ascii")
+    s = open_session()
+    assert [str(n) for n in s.notices] == [
+        f"{journal}: the journal of a save cut short is not as telbill writes it (field (nesting)); it was moved "
+        f"aside as {journal}.bad and not used: the files are as that save left them"]
+    rename(s)
+
+
+def test_a_forged_journal_naming_other_files_is_moved_aside(data: Path) -> None:
+    """A journal beside the data files that names a file telbill does not keep there (a victim
+    outside the data folder, a temporary file that is a symbolic link) changes nothing: it is
+    moved aside and named."""
+    import json
+
+    victim = data / "victim.txt"
+    victim.write_text("precious\n", "utf-8")
+    folder = data / "data"
+    (folder / ".users.txt.abcdefgh.tmp").symlink_to(victim)
+    forged = {
+        "version": 1, "tx": "x", "audit_log": str(victim), "audit_offset": 0,
+        "audit_text": "2026-01-01T00:00:00\ttester\tadd-user\tbefore: -\tafter: precious\n",
+        "files": [{"path": str(victim), "how": "truncate", "offset": 0, "data": "70"}],
+        "records": [[str(victim), "{}"]], "drop": [str(victim)],
+    }
+    (folder / ".users.txt.journal").write_text(json.dumps(forged), "utf-8")
+    linked = dict(forged, files=[{"path": str(folder / "users.txt"), "how": "replace",
+                                  "tmp": str(folder / ".users.txt.abcdefgh.tmp"),
+                                  "tmp_ino": os.stat(victim).st_ino, "old": None, "old_ino": 0}],
+                  audit_log=str(victim), records=[], drop=[])
+    (folder / ".calls.txt.journal").write_text(json.dumps(linked).replace('"tx": "x"', '"tx": "y"'), "utf-8")
+    s = open_session(data)
+    assert victim.read_text("utf-8") == "precious\n"
+    assert not (folder / "users.txt").is_symlink()
+    assert (folder / "users.txt").read_text("utf-8") == USERS
+    told = [str(n) for n in s.notices]
+    assert told[0] == (f"{folder}/.users.txt.journal: a journal that names files telbill does not keep here was "
+                       f"moved aside as {folder}/.users.txt.journal.bad and not used (nothing it names was removed)")
+    assert len(told) == 2
+    assert (folder / ".users.txt.journal.bad").is_file() and (folder / ".users.txt.abcdefgh.tmp").is_symlink()
