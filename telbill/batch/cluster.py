@@ -33,6 +33,7 @@ import contextlib
 import itertools
 import logging
 import os
+import pickle
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ from telbill.batch.partition import (
     partitions,
 )
 from telbill.batch.pieces import choose, split_piece, split_whole
-from telbill.errors import ClusterCancelled, ClusterError, UsageError
+from telbill.errors import ClusterCancelled, ClusterError, OutputError, UsageError
 from telbill.files.stream import LineBlocks
 from telbill.speed import paused_gc
 from telbill.text.display import quote
@@ -234,7 +235,7 @@ class Clustered(Merged):
         wanted = min(MAX_PIECES, max(2 * self.workers.threads, -(-size // PIECE_BYTES)))
         pieces = list(itertools.pairwise(LineBlocks(self.plan.calls).cuts(wanted)))
         with _lost(self.address):
-            buckets_f = self._client().scatter(self.buckets, broadcast=True, hash=False)
+            buckets_f = self._keep(self.buckets, "buckets")
             chosen = choose(lambda encoding: self._split_all(buckets_f, pieces, encoding, progress)) if pieces else None
             if chosen is None:
                 [(_, (found, self.encoding))] = list(self._run(
@@ -247,7 +248,7 @@ class Clustered(Merged):
             lines = sum(piece.lines for piece in self.splits)
             progress(lines, lines)
 
-    def _split_all(self, buckets: Future[Plan], pieces: list[tuple[int, int]], encoding: str,
+    def _split_all(self, buckets: str, pieces: list[tuple[int, int]], encoding: str,
                    progress: Progress | None) -> list[Split] | None:
         """A task per piece, split as ``encoding``; ``None`` if one is not valid in it (all are
         waited for: none is still writing when the pieces are split again)."""
@@ -273,7 +274,7 @@ class Clustered(Merged):
         self.made = made = partitions(self.folder, self.buckets.bounds, self.splits, self._partition_records(),
                                       max(1, self.workers.threads))
         with _lost(self.address):
-            plan_f = self._client().scatter(partition_plan(self.plan, made), broadcast=True, hash=False)
+            plan_f = self._keep(partition_plan(self.plan, made), "partitions")
             tasks = [(f"telbill-bill-{self.token}-{p.index}", bill_partition, (plan_f, p)) for p in made]
             billed: dict[int, Billed] = {}
             done, total = 0, sum(p.records for p in made)
@@ -288,6 +289,16 @@ class Clustered(Merged):
 
     # -- tasks ----------------------------------------------------------------------------
 
+    def _keep(self, plan: Plan, name: str) -> str:
+        """``plan`` pickled into the spill folder, for the tasks to read (:func:`_task`): not
+        scattered into the workers' memory, where Dask keeps one copy of it, which a worker that
+        dies takes with it, and with it every task that needs it."""
+        path = self.folder / f"{name}-{self.token}.plan"
+        with open(path.with_suffix(".making"), "xb") as out:
+            pickle.dump(plan, out, pickle.HIGHEST_PROTOCOL)
+        os.replace(path.with_suffix(".making"), path)
+        return str(path)
+
     def _run(self, tasks: list[tuple[str, Callable[..., Any], tuple[Any, ...]]], progress: Progress | None,
              lines: Callable[[Any], int], priorities: list[int] | None = None) -> Iterator[tuple[int, Any]]:
         """Run ``tasks`` (name, function, arguments) on the cluster: each one's number and result as
@@ -298,7 +309,7 @@ class Clustered(Merged):
         futures = {}
         for k, (name, function, args) in enumerate(tasks):
             futures[name] = k
-            self.pending[name] = client.submit(_paused, function, *args, key=name, pure=False, retries=0,
+            self.pending[name] = client.submit(_task, function, *args, key=name, pure=False, retries=0,
                                                priority=priorities[k] if priorities else 0)
         done = 0
         for future in distributed.as_completed(list(self.pending.values())):
@@ -311,11 +322,23 @@ class Clustered(Merged):
         self.pending.clear()
 
 
-def _paused(function: Callable[..., Any], *args: Any) -> Any:
-    """On a worker: ``function(*args)`` with the garbage collector held back, as a forked worker
-    of one machine has it (:func:`telbill.speed.paused_gc`): a task builds a partition's records."""
+_plans: dict[str, Plan] = {}
+"""In a worker: the plans its tasks read (:meth:`Clustered._keep`), the last two (a run's)."""
+
+
+def _task(function: Callable[..., Any], plan: str, *args: Any) -> Any:
+    """On a worker: ``function(the plan kept at plan, *args)`` with the garbage collector held back,
+    as a forked worker of one machine has it (:func:`telbill.speed.paused_gc`): a task builds a
+    partition's records."""
     with paused_gc():
-        return function(*args)
+        held = _plans.get(plan)
+        if held is None:
+            with open(plan, "rb") as fh:
+                held = pickle.load(fh)
+            while len(_plans) >= 2:
+                del _plans[next(iter(_plans))]
+            _plans[plan] = held
+        return function(held, *args)
 
 
 def _sees(calls: str, size: int, folder: str) -> tuple[str | None, int]:
@@ -335,13 +358,27 @@ def _sees(calls: str, size: int, folder: str) -> tuple[str | None, int]:
 
 
 @contextlib.contextmanager
+def spill_said() -> Iterator[None]:
+    """A spill folder or file that cannot be made or written, said as a cluster's (its folder is
+    beside the bill file, for every worker; no budget or ``$TMPDIR`` has a part in it)."""
+    try:
+        yield
+    except OutputError as exc:
+        if exc.key != "output.spill":
+            raise
+        raise OutputError("output.cluster_spill", **exc.params) from None
+
+
+@contextlib.contextmanager
 def _lost(address: Address) -> Iterator[None]:
-    """The scheduler unreachable, gone, or a task that killed its workers: one line (:class:`ClusterError`)."""
+    """The scheduler unreachable, gone, or a task that killed its workers: one line (:class:`ClusterError`);
+    a spill file a task could not write, said as a cluster's (:func:`spill_said`)."""
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
     try:
-        yield
+        with spill_said():
+            yield
     except KilledWorker as exc:
         raise ClusterError("cluster.killed", address=str(address), task=str(exc.args[0] if exc.args else "")) from None
     except (TimeoutError, asyncio.CancelledError, concurrent.futures.CancelledError, FutureCancelledError):

@@ -222,10 +222,11 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
         parts: Shares
         clustered = None
         if address is not None:  # the tasks of a Dask cluster, on files every worker reads
-            from telbill.batch.cluster import Clustered
+            from telbill.batch.cluster import Clustered, spill_said
 
             plan = dataclasses.replace(plan, calls=Path(os.path.abspath(plan.calls)))
-            folder = run.enter_context(SpillFolder(spill_base(opts.out, shared=True)))
+            with spill_said():
+                folder = run.enter_context(SpillFolder(spill_base(opts.out, shared=True)))
             clustered = run.enter_context(Clustered(plan, address, sized.records, folder.path))
             link = clustered.dashboard()
             if link is not None and on_dashboard is not None:

@@ -4,6 +4,7 @@ cannot be reached or goes away, Ctrl-C, workers that cannot see the files."""
 from __future__ import annotations
 
 import _thread
+import errno
 import logging
 import os
 import socket
@@ -15,8 +16,10 @@ from typing import Any
 import pytest
 
 import telbill.batch.cluster
+import telbill.batch.run
 from telbill.batch.part import Plan
 from telbill.batch.partition import Billed, Partition, bill_partition
+from telbill.batch.spill import spill_error
 
 from clusterrun import bill, spill_folders
 from command import run
@@ -153,4 +156,33 @@ def test_workers_that_cannot_see_the_calls_file_are_refused(data: Path, cluster:
     assert err == (f"The Dask dashboard of this run: {cluster.dashboard_link}\n"
                    f"error: {data / 'data/calls.txt'}: the Dask worker {workers[0]} cannot read this file as this "
                    "machine sees it; every worker needs the inputs and outputs on a shared filesystem\n")
+    assert not (data / "output").exists() and not spill_folders(data)
+
+
+def test_a_spill_folder_that_cannot_be_made_is_said_as_a_clusters(data: Path, cluster: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bill file's folder cannot hold the spill files: one line saying where they go on a
+    cluster (not the memory budget or $TMPDIR of one machine), exit 2, nothing written."""
+    monkeypatch.setattr(telbill.batch.run, "spill_base", lambda near, shared=False: data / "none")
+    assert run("bill", "--cluster", cluster.scheduler_address) == (2, "", (
+        f"error: {data / 'none'}: cannot hold the spill files of a run on a cluster (No such file or directory); "
+        "they go beside the bill file, on a filesystem every worker shares: give --out a folder with room that the "
+        "workers can write to\n"))
+    assert not (data / "output").exists()
+
+
+def test_a_full_disk_in_a_task_is_said_as_a_clusters(data: Path, cluster: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A split task that finds the shared filesystem full: the same one line, exit 2, nothing
+    written, no spill folder."""
+
+    def full(buckets: Plan, folder: Path, *args: object) -> None:
+        raise spill_error(folder, OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(telbill.batch.cluster, "split_piece", full)
+    code, out, err = run("bill", "--cluster", cluster.scheduler_address)
+    assert (code, out) == (2, "")
+    assert err.endswith(": cannot hold the spill files of a run on a cluster (No space left on device); they go "
+                        "beside the bill file, on a filesystem every worker shares: give --out a folder with room "
+                        "that the workers can write to\n")
     assert not (data / "output").exists() and not spill_folders(data)

@@ -67,8 +67,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary.code.overlap": ("overlap {count}", "时间重叠 {count}"),
     "list.sep": (", ", "，"),
     "summary.wrote": ("Wrote {files}.", "已写出 {files}。"),
-    "summary.cluster": ("Billed in {count} partitions on the Dask cluster at {address} ({workers} workers, "
-                        "{threads} threads).",
+    "summary.cluster": ("Billed in {count} partitions on the Dask cluster at {address} (workers: {workers}, "
+                        "threads: {threads}).",
                         "在 {address} 的 Dask 集群上分 {count} 个分区计费（{workers} 个工作进程，{threads} 个线程）。"),
     "summary.partitions": ("Billed in {count} partitions on disk, within the memory budget of {budget}.",
                            "为不超出 {budget} 的内存预算，分 {count} 个分区在磁盘上计费。"),

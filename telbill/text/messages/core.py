@@ -143,6 +143,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cluster.folder": ("{path}: the Dask worker {worker} cannot write to this folder beside the bill file; "
                        "every worker needs the inputs and outputs on a shared filesystem",
                        "{path}：Dask 工作进程 {worker} 无法写入帐单文件旁的这个文件夹；每个工作进程都须在共享文件系统上看到输入和输出"),
+    "output.cluster_spill": ("{folder}: cannot hold the spill files of a run on a cluster ({reason}); they go "
+                             "beside the bill file, on a filesystem every worker shares: give --out a folder "
+                             "with room that the workers can write to",
+                             "{folder}：无法存放集群运行的分区文件（{reason}）；它们位于帐单文件旁、每个工作进程共享的文件系统上："
+                             "请为 --out 指定一个有空间且工作进程可写入的文件夹"),
     "output.spill": ("{folder}: cannot hold the partitions of a calls file bigger than the memory budget "
                      "({reason}); free some space, set TMPDIR to a folder with room, or give --memory more",
                      "{folder}：无法存放超出内存预算的话单分区（{reason}）；请腾出空间、将 TMPDIR 设为有空间的文件夹，"
