@@ -25,6 +25,7 @@ from telbill.menu.context import Ctx, Item
 from telbill.menu.items import ACTIONS
 from telbill.menu.items.show import show_problems
 from telbill.menu.rows import count
+from telbill.menu.warm import Warmup
 from telbill.text.display import shown
 
 
@@ -36,6 +37,8 @@ class MainMenu:
         self.plain = plain
         self.lines = len(self.options()) + 8
         """Screen lines the heading and the menu take (counted again as the heading is drawn)."""
+        self.warming: Warmup | None = None
+        """The work done while the menu waits for a key (:mod:`telbill.menu.warm`)."""
 
     def options(self) -> list[Option[Item]]:
         tr = self.ctx.tr
@@ -50,9 +53,12 @@ class MainMenu:
             try:
                 self.reload_if_changed()
                 self.heading()
+                self.warm_up()
                 choice = ctx.ask.select(ctx.tr("menu.ask.item"), self.options(), back=False)
             except (KeyboardInterrupt, EOFError):
                 return self.bye()
+            finally:
+                self.warmed_up()
             if choice is Item.EXIT:
                 return self.bye()
             try:
@@ -97,6 +103,19 @@ class MainMenu:
             if os.environ.get("TELBILL_DEBUG"):
                 raise
             ctx.view.error(ctx.tr("menu.error.internal", error=f"{type(exc).__name__}: {exc}"))
+
+    def warm_up(self) -> None:
+        """On a terminal, make what the first bills or statistics need while the menu waits for a key."""
+        if not self.plain and not self.ctx.session.prepared:
+            self.warming = Warmup(self.ctx.session.prepare)
+
+    def warmed_up(self) -> None:
+        """Wait for the work done while the menu waited (before the session is used again)."""
+        if self.warming is not None:
+            if not self.warming.done:
+                with self.ctx.busy("menu.busy.statistics"):
+                    self.warming.wait()
+            self.warming = None
 
     def bye(self) -> int:
         self.ctx.session.close()  # lines written into a replaced file since the last item are added

@@ -16,6 +16,7 @@ away (:mod:`telbill.menu.keys`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from time import monotonic
 from typing import Any, TypeVar
 
 from prompt_toolkit.application import Application, get_app
@@ -46,6 +47,17 @@ T = TypeVar("T")
 
 SUGGESTIONS = 10
 """Subscribers suggested under a question as a name is typed."""
+ESCAPE_WAIT = 0.05
+"""Seconds to wait after Esc for the rest of an escape sequence (an arrow key's bytes come
+together). prompt_toolkit's own 0.5 s made Esc feel slow and took the keys typed meanwhile."""
+BUSY_AFTER = 0.25
+"""Keys typed ahead are thrown away when a question comes this long or longer after the last
+answer (telbill was busy: its spinner shows from 0.2 s); in a quicker step they are kept."""
+ENTER_AFTER_LEAVING = 0.8
+"""An Enter this soon after q or Esc left a list, before anything else is typed, finishes leaving
+the list (the habit of "q Enter"): it does not answer the question that follows."""
+
+R = TypeVar("R")
 
 
 class TerminalAsker(BaseAsker):
@@ -60,6 +72,12 @@ class TerminalAsker(BaseAsker):
         self.console = console
         self.keys: TypedKeys = keys or KeepKeys()
         self._io: dict[str, Any] = {}
+        self._answered_at: float | None = None
+        """When the last question or pager line was answered (:func:`time.monotonic`)."""
+        self._left_list_at: float | None = None
+        """When a pager was left with q or Esc, until the next question is shown."""
+        self._leaving: float | None = None
+        """The question shown now comes right after a list left at this moment."""
         if pt_input is not None:
             self._io["input"] = pt_input
         if pt_output is not None:
@@ -84,9 +102,27 @@ class TerminalAsker(BaseAsker):
         return options[index].value
 
     def _begin(self) -> None:
-        """A question (or a pager's line) is about to be shown: keys typed before it are thrown away."""
+        """A question (or a pager's line) is about to be shown: keys typed before it are thrown
+        away when telbill was busy since the last answer (:data:`BUSY_AFTER`)."""
         self.prompts += 1
-        self.keys.discard()
+        if self._answered_at is None or monotonic() - self._answered_at >= BUSY_AFTER:
+            self.keys.discard()
+        self._leaving, self._left_list_at = self._left_list_at, None
+
+    def _ends_leaving(self) -> bool:
+        """Whether an Enter pressed now, with nothing typed, only finishes leaving the list
+        before this question (:data:`ENTER_AFTER_LEAVING`); it is taken so once."""
+        leaving, self._leaving = self._leaving, None
+        return leaving is not None and monotonic() - leaving < ENTER_AFTER_LEAVING
+
+    def _run(self, app: Application[R]) -> R:
+        """Show a question (or a pager's line) and wait for its answer."""
+        app.ttimeoutlen = ESCAPE_WAIT
+        self._begin()
+        try:
+            return app.run()
+        finally:
+            self._answered_at = monotonic()
 
     def _list(self, message: str, options: Sequence[Option[Any]], hint: str, pointer: int, *, back: bool,
               hotkeys: dict[str, int] | None = None) -> int:
@@ -170,6 +206,8 @@ class TerminalAsker(BaseAsker):
         def _enter(event: KeyPressEvent) -> None:
             if state["leaving"]:
                 event.app.exit(exception=BackToMenu())
+            elif not number.typed and control.pointed_at == pointer and self._ends_leaving():
+                return  # the Enter of "q Enter" that left the list before this question
             elif state["chosen"]:
                 finish(event)
 
@@ -177,11 +215,10 @@ class TerminalAsker(BaseAsker):
             control.is_answered = True
             event.app.exit(result=control.get_pointed_at().value)
 
-        self._begin()
         layout = create_inquirer_layout(control, tokens, **self._io)
         app: Application[int] = Application(layout=layout, key_bindings=bindings,
                                             style=merge_styles_default([None]), **self._io)
-        return app.run()
+        return self._run(app)
 
     # -- lines --------------------------------------------------------------------------
 
@@ -223,8 +260,14 @@ class TerminalAsker(BaseAsker):
         replaces it)."""
         import questionary
 
-        state = {"fresh": fresh and bool(line)}
+        state = {"fresh": fresh and bool(line), "untouched": True}
         bindings = KeyBindings()
+
+        @bindings.add(Keys.ControlM, eager=True, filter=Condition(lambda: state["untouched"]))
+        def _enter(event: KeyPressEvent) -> None:
+            state["untouched"] = False
+            if not self._ends_leaving():  # else the Enter of "q Enter" that left the list before
+                event.current_buffer.validate_and_handle()
 
         @bindings.add(Keys.Escape, eager=True)
         def _escape(event: KeyPressEvent) -> None:
@@ -246,12 +289,11 @@ class TerminalAsker(BaseAsker):
         buffer = question.application.current_buffer
 
         def touched(_: object) -> None:
-            state["fresh"] = False
+            state["fresh"] = state["untouched"] = False
 
         buffer.on_text_changed += touched
         buffer.on_cursor_position_changed += touched
-        self._begin()
-        answer = question.unsafe_ask()
+        answer = self._run(question.application)
         if answer is None:  # pragma: no cover - questionary gives None only when aborted
             raise KeyboardInterrupt
         return str(answer)
@@ -302,15 +344,16 @@ class TerminalAsker(BaseAsker):
         app: Application[PageMove | int] = Application(
             layout=Layout(Window(FormattedTextControl(text), height=1)), key_bindings=bindings,
             erase_when_done=True, **self._io)
-        self._begin()
-        return app.run()
+        answer = self._run(app)
+        if answer is PageMove.STOP:
+            self._left_list_at = monotonic()
+        return answer
 
     def pause(self) -> None:
         import questionary
 
-        self._begin()
         try:
-            questionary.press_any_key_to_continue(self.tr("menu.pause"), **self._io).unsafe_ask()
+            self._run(questionary.press_any_key_to_continue(self.tr("menu.pause"), **self._io).application)
         except (KeyboardInterrupt, EOFError):
             pass
 

@@ -244,6 +244,16 @@ class Session:
         """Phone → that month's bill total (rent and feature included), in fen."""
         return self._queries.month_totals(month)
 
+    @property
+    def prepared(self) -> bool:
+        """Whether what :meth:`prepare` makes is made (an outside change read again unmakes it)."""
+        return self._loaded.held_calls.prepared
+
+    def prepare(self) -> None:
+        """Make the indexes that bills, statistics, a month's calls and the list of every call make
+        at their first use (about a second at a million calls), so that they answer at once."""
+        self._loaded.held_calls.prepare()
+
     def statistics(self, top: int) -> Statistics:
         """Revenue per billed month, the ``top`` subscribers over all of them, the grand total (item 12)."""
         return self._queries.statistics(top)

@@ -334,6 +334,18 @@ class HeldCalls:
         """The sums of ``month`` (empty when it has no valid call)."""
         return self.month_sums().get(month) or ({}, {})
 
+    @property
+    def prepared(self) -> bool:
+        """Whether the month sums, the day index and the extents are made (see :meth:`prepare`)."""
+        return self.sums.ready and self._by_day is not None and self._extents is not None
+
+    def prepare(self) -> None:
+        """Make now the indexes the first bill, statistics, month's calls or list of every call
+        would make at their first use (each is then kept up to date through every change)."""
+        self.by_day()
+        self.extents()
+        self.month_sums()
+
     def by_day(self) -> CallsByDay:
         """Each day's records, for a month's calls and some days' calls (made at the first call:
         one walk, about 0.1 s at a million records; then kept)."""

@@ -91,3 +91,22 @@ def test_operator_finds_by_initials_acts_on_a_result_and_backs_out_with_esc(tmp_
     assert child.exitstatus == 0
     assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS_ZH
     assert not (tmp_path / "output/audit.log").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_keys_typed_right_after_esc_are_kept(tmp_path: Path) -> None:
+    """In a real terminal: Esc at a question, with "1" Enter typed right behind it, leaves the item
+    and opens item 1 (the keys typed after Esc were thrown away with those typed while telbill was
+    busy; now only a step of BUSY_AFTER or longer throws keys away)."""
+    write_data(tmp_path, FEW_USERS, FEW_CALLS)
+    child = in_a_pty(tmp_path)
+    try:
+        child.expect("Main menu")
+        child.send("11\r")
+        child.expect("Subscriber")
+        child.send("\x1b1\r")
+        child.expect_exact("Users: 2.", timeout=5)
+        child.send("\x03")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()

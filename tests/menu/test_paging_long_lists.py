@@ -310,3 +310,28 @@ def test_a_long_list_walks_only_the_records_its_first_page_shows(forty: Path, mo
     assert records_walked("2" + ENTER + "q" + KEY + "2" + ENTER + "q" + KEY) - once < 40
     sort = "7" + ENTER + "2" + ENTER + "2" + ENTER + "1" + ENTER + "q" + KEY
     assert records_walked(sort + "2" + ENTER + "q" + KEY) - records_walked(sort) < 40
+
+
+def test_the_enter_of_q_enter_does_not_answer_the_question_after_the_list(forty: Path) -> None:
+    """q then Enter leaves the 40 users found; that Enter does not answer "the user to act on"
+    (it used to go back to the menu, and the next keys started item 2): the question stays,
+    and the next answer is taken."""
+    typed = "8" + ENTER + "1" + ENTER + "8347" + ENTER + "q" + ENTER + "2" + ENTER + "2" + ENTER
+    code, screen, drawn = typed_session(typed + "q" + KEY + "0" + ENTER, height=24, width=100)
+    assert code == 0
+    assert "? Number of the user to act on (1-40, 0 goes back) 2" in drawn
+    assert "? What should be done with 83471001  User 1? 2" in drawn
+    assert "Show all call records" not in screen
+
+
+def test_an_enter_long_after_q_answers_the_question(forty: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An Enter that comes later than ENTER_AFTER_LEAVING after q is an answer like any other:
+    an empty one goes back to the menu."""
+    import telbill.menu.terminal
+
+    monkeypatch.setattr(telbill.menu.terminal, "ENTER_AFTER_LEAVING", 0.0)
+    typed = "8" + ENTER + "1" + ENTER + "8347" + ENTER + "q" + ENTER
+    code, screen, drawn = typed_session(typed + "0" + ENTER, height=24, width=100)
+    assert code == 0
+    assert "Found: 40.\nBack to the menu; nothing saved.\n" in screen
+    assert "? What should be done with" not in drawn

@@ -92,8 +92,8 @@ def item_anomalies(ctx: Ctx) -> None:
     """10. The set-aside records grouped by reason, a record a line; written to output/anomalies.txt."""
     s, tr = ctx.session, ctx.tr
     ctx.view.title(Item.ANOMALIES.label(tr))
-    result = write_asking(ctx, lambda force: s.write_anomalies(DEFAULT_ANOMALIES, tr, force=force),
-                          "menu.busy.anomalies")
+    with ctx.busy("menu.busy.anomalies"):
+        result = s.set_aside()
     counts = code_counts(result)
     cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True, first=True),
             Column(tr("menu.col.reason"), wrap=True)]
@@ -117,4 +117,9 @@ def item_anomalies(ctx: Ctx) -> None:
         ctx.view.ok(tr("menu.anomalies.none"))
     summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {count(n)}" for c, n in counts.items())
     ctx.view.say(tr("menu.anomalies.total", count=count(len(result)), parts=summary))
+    try:  # the list is shown even when the file cannot be written
+        write_asking(ctx, lambda force: s.write_anomalies(DEFAULT_ANOMALIES, tr, force=force), "menu.busy.anomalies")
+    except OutputError as exc:
+        ctx.view.error(exc.render(tr))
+        return
     ctx.view.ok(tr("menu.wrote", path=str(DEFAULT_ANOMALIES)))

@@ -9,6 +9,9 @@ from telbill.menu.rows import count, record_cell, show_calls, show_users
 
 PROBLEMS_AT_START = 5
 """Lines of users.txt that could not be read, listed when the menu opens (item 1 lists all)."""
+UNREADABLE_IN_ITEM_2 = 20
+"""Lines of calls.txt that could not be read, listed under every call record by item 2 (item 10
+lists all: at a million calls they were a second list of 56 pages, met right after leaving the first)."""
 
 
 def item_show_users(ctx: Ctx) -> None:
@@ -55,7 +58,10 @@ def item_show_calls(ctx: Ctx) -> None:
     if malformed:
         cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True, first=True),
                 Column(tr("menu.col.reason"), wrap=True)]
-        rows = [[str(m.line_no), record_cell(ctx, m.raw), m.reason(tr)] for m in malformed]
+        rows = [[str(m.line_no), record_cell(ctx, m.raw), m.reason(tr)] for m in malformed[:UNREADABLE_IN_ITEM_2]]
         ctx.view.table(cols, rows, tr("menu.calls.malformed", path=str(s.paths.calls), count=count(len(malformed))))
+        if len(malformed) > UNREADABLE_IN_ITEM_2:
+            ctx.view.warn("  " + tr("menu.problems.more", count=count(len(malformed) - UNREADABLE_IN_ITEM_2),
+                                    item=Item.ANOMALIES.value))
 
 

@@ -112,6 +112,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "{path}：无法写入，{parent} 是文件而不是文件夹"),
     "output.is_input": ("{path} is an input file; refusing to overwrite it",
                         "{path} 是输入文件，拒绝覆盖"),
+    "output.is_own": ("{path} is one of telbill's own files (the audit log, a lock or a journal); refusing to "
+                      "overwrite it", "{path} 是 telbill 自己的文件（审计日志、锁文件或保存日志），拒绝覆盖"),
     "output.protected": ("{path} is inside telbill's backup folder {folder}; refusing to write there",
                          "{path} 位于 telbill 的备份文件夹 {folder} 中，拒绝写入"),
     "output.not_ours": ("{path} exists and was not written by telbill (its first line is not a telbill header)",

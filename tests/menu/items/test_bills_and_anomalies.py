@@ -110,3 +110,17 @@ def test_anomalies_over_a_file_not_ours_asks(data: Path) -> None:
     screen = plain_session("10\n\n0\n").screen
     assert "Replace it all the same? (y/N):" in screen
     assert Path("output/anomalies.txt").read_bytes() == NOT_OURS
+
+
+def test_the_anomalies_are_listed_when_their_file_cannot_be_written(data: Path) -> None:
+    """Item 10 with output/ a plain file (anomalies.txt cannot be made): the set-aside records are
+    listed all the same, then the reason the file was not written (nothing was shown before)."""
+    (data / "output").write_text("not a folder\n", "utf-8")
+    code, screen = plain_session("10\n0\n")
+    item = after(screen, "== Anomalies")
+    assert code == 0
+    assert re.search(r"^ +7 +83479999 83463333 2021-01-11 09:00:00 2021-01-11 09:02:00 +caller 83479999 is not in "
+                     r"users\.txt$", item, re.MULTILINE)
+    assert "\noutput/anomalies.txt: cannot be written, output is a file, not a folder\n" in item
+    assert "Wrote output/anomalies.txt" not in item
+    assert (data / "output").read_text("utf-8") == "not a folder\n"

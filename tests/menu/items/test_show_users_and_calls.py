@@ -55,6 +55,21 @@ def test_show_calls_with_class_duration_and_fee(data: Path) -> None:
                      r"callee '8346000x' is not 3 to 20 digits$", unreadable, re.MULTILINE)
 
 
+
+def test_many_unreadable_lines_are_summed_up_by_item_2(data: Path) -> None:
+    """31 lines that are not call records (30 and the sample's one): item 2 lists the first 20
+    under the records and says how many more, and that item 10 lists them all (it lists every one)."""
+    bad = "".join(f"8347000{i % 3}  8346000x  2021-01-05 10:{i:02d}:00  2021-01-05 10:{i:02d}:30\n" for i in range(30))
+    (data / "data/calls.txt").write_text(CALLS + bad, "utf-8")
+    code, screen = plain_session("2\n10\n0\n")
+    shown = after(screen, "== Show all call records ==").split("== Anomalies")[0]
+    unreadable = shown.split("could not be read as call records (not billed): 31")[1]
+    assert len(re.findall(r"is not 3 to 20 digits$", unreadable, re.MULTILINE)) == 20
+    assert "  … and 11 more (item 10 lists them all)" in unreadable
+    listed = after(screen, "== Anomalies")
+    assert len(re.findall(r"is not 3 to 20 digits$", listed, re.MULTILINE)) == 31
+
+
 def test_counts_have_thousands_separators(data: Path) -> None:
     """1,200 call records: the heading and the listing's count say 1,200."""
     calls = "".join(f"83470000  83471111  2021-01-01 {i // 60 % 24:02d}:{i % 60:02d}:00  "
