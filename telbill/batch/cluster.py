@@ -143,17 +143,19 @@ class Clustered(Merged):
 
     def __enter__(self) -> Self:
         try:
+            import dask
             import distributed
         except ImportError:
             raise UsageError("usage.cluster_missing", install=INSTALL) from None
         try:
             with _lost(self.address):
                 logging.getLogger("distributed").setLevel(logging.ERROR)  # its notes are not the user's
-                if self.address.scheduler is None:  # its scratch space in the run's spill folder
-                    self.local = distributed.LocalCluster(
-                        n_workers=self.address.workers, threads_per_worker=1, processes=True,
-                        dashboard_address=":0", silence_logs=logging.ERROR,
-                        local_directory=str(self.folder / "dask"))
+                if self.address.scheduler is None:  # all its scratch space in the run's spill folder
+                    scratch = str(self.folder / "dask")
+                    with dask.config.set({"temporary-directory": scratch}):  # the scheduler's too
+                        self.local = distributed.LocalCluster(
+                            n_workers=self.address.workers, threads_per_worker=1, processes=True,
+                            dashboard_address=":0", silence_logs=logging.ERROR, local_directory=scratch)
                     self.client = distributed.Client(self.local, timeout=CONNECT_SECONDS)
                 else:
                     self.client = distributed.Client(self.address.scheduler, timeout=CONNECT_SECONDS)

@@ -30,9 +30,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A ``LocalCluster`` of 2 worker processes, shared by the module's tests; its dashboard on a
     free port (``dashboard_address=None`` starts it on 8787, which another program may hold)."""
     distributed = pytest.importorskip("distributed", reason=MISSING)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                  silence_logs=logging.ERROR,
-                                  local_directory=str(tmp_path_factory.mktemp("dask"))) as local:
+    import dask
+
+    scratch = str(tmp_path_factory.mktemp("dask"))
+    with dask.config.set({"temporary-directory": scratch}), distributed.LocalCluster(  # the scheduler's too
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR,
+            local_directory=scratch) as local:
         yield local
     # The worker processes were started with multiprocessing's spawn, which left its resource
     # tracker running as a child of this process: stopped, so that the tests that check a run

@@ -24,6 +24,7 @@ from telbill.batch.spill import spill_error
 from clusterrun import bill, spill_folders
 from command import run
 
+dask = pytest.importorskip("dask", reason="the cluster extra is not installed: pip install -e '.[test,cluster]'")
 distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed: "
                                                         "pip install -e '.[test,cluster]'")
 
@@ -89,9 +90,10 @@ def test_a_scheduler_that_goes_away_mid_run_is_one_line(data: Path, tmp_path: Pa
         return bill_partition(plan, partition)
 
     monkeypatch.setattr(telbill.batch.cluster, "bill_partition", slow)
-    local = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
-                                     dashboard_address=":0",
-                                     silence_logs=logging.ERROR, local_directory=str(tmp_path / "dask"))
+    with dask.config.set({"temporary-directory": str(tmp_path / "dask")}):  # the scheduler's scratch space too
+        local = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
+                                         dashboard_address=":0", silence_logs=logging.ERROR,
+                                         local_directory=str(tmp_path / "dask"))
     address, link = local.scheduler_address, local.dashboard_link
 
     def stop() -> None:
