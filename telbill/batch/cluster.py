@@ -35,6 +35,7 @@ import logging
 import os
 import pickle
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,6 +326,7 @@ class Clustered(Merged):
 
 
 _plans: dict[str, Plan] = {}
+_plans_lock = threading.Lock()
 """In a worker: the plans its tasks read (:meth:`Clustered._keep`), the last two (a run's)."""
 
 
@@ -333,13 +335,14 @@ def _task(function: Callable[..., Any], plan: str, *args: Any) -> Any:
     as a forked worker of one machine has it (:func:`telbill.speed.paused_gc`): a task builds a
     partition's records."""
     with paused_gc():
-        held = _plans.get(plan)
-        if held is None:
-            with open(plan, "rb") as fh:
-                held = pickle.load(fh)
-            while len(_plans) >= 2:
-                del _plans[next(iter(_plans))]
-            _plans[plan] = held
+        with _plans_lock:  # a worker of several threads runs tasks side by side
+            held = _plans.get(plan)
+            if held is None:
+                with open(plan, "rb") as fh:
+                    held = pickle.load(fh)
+                while len(_plans) >= 2:
+                    del _plans[next(iter(_plans))]
+                _plans[plan] = held
         return function(held, *args)
 
 

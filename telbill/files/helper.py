@@ -42,7 +42,7 @@ from types import TracebackType
 from typing import NoReturn
 
 from telbill.files.callreader import BLOCK, CallReader
-from telbill.interrupts import held
+from telbill.interrupts import DeferredInterrupt, held
 from telbill.processes import PARALLEL_MIN_BYTES, open_pipe, process_count
 from telbill.rules.screening import SetAside
 
@@ -174,11 +174,13 @@ class Helper:
                     self.finished = False
                 finally:
                     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        except BaseException:
+        except BaseException as exc:
             if self.finished:
                 self.inbox.close()
             else:
                 self.stop()
+            if isinstance(exc, DeferredInterrupt):  # nothing was done that a Ctrl-C should not stop
+                raise KeyboardInterrupt from None
             raise
         finally:
             outbox.close()

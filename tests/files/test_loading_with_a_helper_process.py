@@ -255,8 +255,9 @@ def test_ctrl_c_taken_by_another_thread_as_the_helper_is_forked_stops_it(
 
     monkeypatch.setattr(os, "fork", fork_then_ctrl_c_in_the_other_thread)
     try:
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt) as stopped:
             load_calls(generated, "calls.txt", shared=True)
+        assert type(stopped.value) is KeyboardInterrupt  # not "after the outputs were written"
     finally:
         other_done.set()
         other.join()
@@ -276,6 +277,7 @@ def test_ctrl_c_here_as_the_helper_is_forked_stops_it(generated: list[str], help
         return pid
 
     monkeypatch.setattr(os, "fork", fork_then_ctrl_c)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as stopped:
         load_calls(generated, "calls.txt", shared=True)
+    assert type(stopped.value) is KeyboardInterrupt  # not "after the outputs were written"
     assert len(forked) == 1 and gone(forked[0])
