@@ -70,6 +70,8 @@ class Measured:
     users: int
     ours: Run
     theirs: Run | None
+    cluster: Run | None = None
+    """telbill bill --cluster's median run (with ``--cluster``)."""
 
 
 def _table(rows: list[Measured], runs: int) -> str:
@@ -94,6 +96,23 @@ def _table(rows: list[Measured], runs: int) -> str:
     lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in body]
     lines.append(f"(median of {runs} run(s){', alternating with DuckDB' if vs else ''}; {NOTE})")
+    clustered = [m for m in rows if m.cluster is not None]
+    if clustered:
+        lines += ["", "telbill bill --cluster, beside telbill on one machine:"]
+        head = ["shape", "calls", "split", "bill", "write", "wall", "CPU", "memory", "client peak",
+                "biggest worker peak", "wall × one machine"]
+        body = []
+        for m in clustered:
+            c = m.cluster
+            assert c is not None
+            body.append([m.shape.value, f"{m.calls:,}",
+                         *(f"{c.phases[p]:.2f} s" if p in c.phases else "-" for p in ("split", "bill", "write")),
+                         f"{c.wall:.2f} s", f"{c.cpu:.2f} s", f"{c.pss_mib:,.0f} MiB", f"{c.first_mib:,.0f} MiB",
+                         f"{c.others_mib[0] if c.others_mib else 0:,.0f} MiB", f"{c.wall / m.ours.wall:.2f}"])
+        widths = [max(len(x) for x in col) for col in zip(head, *body)]
+        lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+        lines += ["  ".join(x.rjust(w) for x, w in zip(row, widths)) for row in body]
+        lines.append("(memory: the whole tree, client, scheduler, nannies and workers; peaks: each process's VmHWM)")
     return "\n".join(lines)
 
 
@@ -155,20 +174,37 @@ def _data(base: Path, shape: Shape, n_calls: int, n_users: int, seed: int) -> Da
     return data
 
 
-def _measure(data: DataSet, out: Path, args: argparse.Namespace) -> tuple[Run, Run | None]:
-    """``--runs`` runs of telbill (alternating with the DuckDB job with ``--vs``); the medians."""
+def _same_files(one: Path, other: Path) -> None:
+    """The three files of two telbill runs are the same bytes but for the time they were made."""
+    for name in ("bills.txt", "anomalies.txt", "bills.csv"):
+        texts = [[line for line in (folder / name).read_bytes().splitlines(keepends=True)
+                  if not line.startswith(b"# generated:")] for folder in (one, other)]
+        if texts[0] != texts[1]:
+            raise SystemExit(f"FAILED: {name} of telbill bill --cluster differs from one machine's")
+
+
+def _measure(data: DataSet, out: Path, args: argparse.Namespace) -> tuple[Run, Run | None, Run | None]:
+    """``--runs`` runs of telbill (alternating with telbill on a cluster with ``--cluster`` and with
+    the DuckDB job with ``--vs``); the medians."""
     ours: list[Run] = []
     theirs: list[Run] = []
+    clustered: list[Run] = []
     extra = ["--memory", args.memory] if args.memory else []
     for i in range(args.runs):
         run = run_telbill(data, out / "telbill", extra=extra)
         ours.append(run)
         print(_run_line("telbill", i + 1, run), flush=True)
+        if args.cluster:
+            run = run_telbill(data, out / "cluster", extra=[*extra, "--cluster", args.cluster])
+            _same_files(out / "telbill", out / "cluster")
+            clustered.append(run)
+            print(_run_line("cluster", i + 1, run) + f"; client peak {run.first_mib:,.0f} MiB, others' peaks "
+                  + ", ".join(f"{m:,.0f}" for m in run.others_mib) + " MiB; files identical", flush=True)
         if args.vs == "duckdb":
             run = run_duckdb(data, out / "duckdb", args.threads, args.duckdb_memory)
             theirs.append(run)
             print(_run_line("duckdb ", i + 1, run), flush=True)
-    return median_run(ours), median_run(theirs) if theirs else None
+    return median_run(ours), median_run(theirs) if theirs else None, median_run(clustered) if clustered else None
 
 
 def _pathological(args: argparse.Namespace, scratch: Path, base: Path) -> int:
@@ -203,6 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         metavar="N,N,...", help="the call counts of --scaling")
     parser.add_argument("--vs", choices=["duckdb"], default=None,
                         help="compare with the DuckDB job (needs the bench extra)")
+    parser.add_argument("--cluster", default=None, metavar="ADDRESS",
+                        help="also time telbill bill --cluster ADDRESS (local:2: two worker processes on this "
+                             "machine; needs the cluster extra), its files checked against one machine's")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB's threads (default 2)")
     parser.add_argument("--duckdb-memory", default=None, metavar="LIMIT",
                         help="DuckDB's memory_limit, such as 2GiB (default: its own, 80%% of the RAM; it spills "
@@ -257,8 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for shape in args.shape:
             for n_calls in sizes:
                 data = _data(base, shape, n_calls, args.users or 10_000, args.seed)
-                ours, theirs = _measure(data, scratch / "out", args)
-                rows.append(Measured(shape, n_calls, data.n_users, ours, theirs))
+                ours, theirs, clustered = _measure(data, scratch / "out", args)
+                rows.append(Measured(shape, n_calls, data.n_users, ours, theirs, clustered))
                 shutil.rmtree(scratch / "out", ignore_errors=True)
         print()
         print(_table(rows, args.runs))

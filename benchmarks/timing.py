@@ -97,16 +97,22 @@ def _cpu_ticks(pid: int) -> int | None:
 
 
 def _tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (children of each process's main thread)."""
+    """``pid`` and its descendants (children of any of each process's threads: a Dask nanny is
+    started from its event loop's thread)."""
     found, todo = [], [pid]
     while todo:
         p = todo.pop()
         found.append(p)
         try:
-            with open(f"/proc/{p}/task/{p}/children", "rb") as fh:
-                todo.extend(map(int, fh.read().split()))
-        except (OSError, ValueError):
-            pass
+            threads = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{p}/task/{thread}/children", "rb") as fh:
+                    todo.extend(map(int, fh.read().split()))
+            except (OSError, ValueError):
+                pass
     return found
 
 
@@ -196,6 +202,11 @@ class Run:
     busy host than the wall time."""
     busiest: float = 0.0
     """CPU seconds of its busiest process (see :attr:`TreeMemory.busiest_cpu`)."""
+    first_mib: float = 0.0
+    """The peak resident set (``VmHWM``) of the process started (on a cluster: the client)."""
+    others_mib: list[float] = field(default_factory=list)
+    """The peak resident set of each of its descendants, biggest first (on a local cluster: the
+    workers and their nannies, the scheduler being in the client)."""
 
 
 def measure(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
@@ -212,8 +223,10 @@ def measure(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -
     if proc.returncode != 0:
         raise SystemExit(f"{argv[2] if len(argv) > 2 else argv[0]} failed ({proc.returncode}):\n"
                          f"{out.decode(errors='replace')}{err.decode(errors='replace')}")
+    first = memory.hwm_kib.get(proc.pid, 0) / 1024
+    others = sorted((kib / 1024 for pid, kib in memory.hwm_kib.items() if pid != proc.pid), reverse=True)
     return Run(wall, memory.peak_pss_kib / 1024, memory.peak_sum_kib / 1024, memory.hwm_sum_kib / 1024,
-               memory.processes, cpu=cpu, busiest=memory.busiest_cpu)
+               memory.processes, cpu=cpu, busiest=memory.busiest_cpu, first_mib=first, others_mib=others)
 
 
 def telbill_argv(data: DataSet, out: Path, timings: Path | None = None, extra: Sequence[str] = ()) -> list[str]:
@@ -259,7 +272,8 @@ def median_run(runs: list[Run]) -> Run:
     return Run(med(r.wall for r in runs), med(r.pss_mib for r in runs), med(r.rss_mib for r in runs),
                med(r.hwm_mib for r in runs),
                max(r.processes for r in runs), phases, runs[0].records, med(r.cpu for r in runs),
-               med(r.busiest for r in runs))
+               med(r.busiest for r in runs), med(r.first_mib for r in runs),
+               max((r.others_mib for r in runs), key=lambda o: o[0] if o else 0.0))
 
 
 def machine() -> str:

@@ -31,7 +31,7 @@ from telbill.constants import (
     DEFAULT_USERS,
     ExitCode,
 )
-from telbill.errors import DataError, SaveCutShortError, TelbillError
+from telbill.errors import ClusterCancelled, DataError, SaveCutShortError, TelbillError
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
 from telbill.interrupts import DeferredInterrupt
@@ -125,6 +125,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     bill.add_argument("--csv", type=Path, default=None, metavar="P", help=tr("cli.help.csv"))
     bill.add_argument("--force", action="store_true", help=tr("cli.help.force"))
     bill.add_argument("--memory", metavar="SIZE", help=tr("cli.help.memory"))
+    bill.add_argument("--cluster", metavar="ADDRESS", help=tr("cli.help.cluster"))
 
     menu = sub.add_parser("menu", help=tr("cli.help.menu"), description=tr("cli.help.menu"))
     menu.tr = tr
@@ -203,7 +204,10 @@ def print_summary(result: BatchResult, tr: Translator, out: Console, err: Consol
     months = result.months
     span = f"{months[0]} … {months[-1]}" if len(months) > 1 else (months[0] if months else "-")
     out.print(tr("summary.months", count=len(months), span=span, total=format_fen(result.grand_total)))
-    if result.partitions:
+    if result.cluster:
+        out.print(tr("summary.cluster", count=f"{result.partitions:,}", address=result.cluster,
+                     workers=result.workers[0], threads=result.workers[1]), markup=False)
+    elif result.partitions:
         out.print(tr("summary.partitions", count=f"{result.partitions:,}", budget=format_size(result.budget)))
     out.print(tr("summary.wrote", files=tr("list.sep").join(str(p) for p in result.written)))
 
@@ -223,7 +227,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
     opts = BatchOptions(
         paths=DataPaths(args.users, args.calls, args.tariff),
         month=args.month, out=args.out, anomalies=args.anomalies, csv=args.csv, force=args.force,
-        memory=parse_size(args.memory) if args.memory is not None else None,
+        memory=parse_size(args.memory) if args.memory is not None else None, cluster=args.cluster,
     )
     for attempt in range(1, BATCH_ATTEMPTS + 1):
         notices = recover_saves([opts.paths.users, opts.paths.calls])  # a menu save cut short by a crash
@@ -259,10 +263,14 @@ waited to read them (each time the save is finished or taken back first)."""
 def _bill(opts: BatchOptions, tr: Translator, err: Console) -> BatchResult:
     """One batch run, with the loading bar on a terminal."""
     progress = _BatchProgress(err, tr) if err.is_terminal else None
+
+    def dashboard(link: str) -> None:
+        err.print(tr("cli.cluster_dashboard", link=link), markup=False, highlight=False)
+
     try:
         if progress is None:
-            return run_batch(opts, tr)
-        return run_batch(opts, tr, progress.reading, on_phase=progress.phase)
+            return run_batch(opts, tr, on_dashboard=dashboard)
+        return run_batch(opts, tr, progress.reading, on_phase=progress.phase, on_dashboard=dashboard)
     finally:
         if progress is not None:
             progress.stop()
@@ -308,6 +316,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return ExitCode.FAIL
     except DeferredInterrupt:  # Ctrl-C while the outputs were being renamed: they all are in place
         err.print(tr("cli.interrupted_after_write"), style="yellow")
+        return ExitCode.INTERRUPTED
+    except ClusterCancelled:
+        err.print(tr("cli.cluster_cancelled"), style="yellow")
         return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         err.print(tr("cli.interrupted"), style="yellow")

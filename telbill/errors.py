@@ -143,3 +143,12 @@ class SaveCutShortError(TelbillError):
 
 class WorkerError(TelbillError):
     """A worker process of a batch run ended without finishing its part."""
+
+
+class ClusterError(TelbillError):
+    """A run on a Dask cluster cannot go on: its scheduler cannot be reached or went away, a
+    worker cannot see the files, or a task killed every worker that ran it."""
+
+
+class ClusterCancelled(KeyboardInterrupt):
+    """Ctrl-C during a run on a Dask cluster: its tasks were cancelled."""

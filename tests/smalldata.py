@@ -133,6 +133,18 @@ EVERY_KIND_CALLS = (
 )
 
 
+def every_kind_calls(encoding: str, ending: str = "\n", bom: bool = False) -> bytes:
+    """:data:`EVERY_KIND_CALLS` with ``ending`` for its line ends, in ``encoding`` (``utf-8``,
+    ``gb18030``, ``utf-16`` with its BOM, or ``mixed``: UTF-8 and a line valid in no encoding), with
+    a UTF-8 BOM when ``bom``."""
+    text = EVERY_KIND_CALLS.replace("\n", ending)
+    data = text.encode("utf-16") if encoding == "utf-16" else text.encode("gb18030" if encoding == "gb18030"
+                                                                          else "utf-8")
+    if encoding == "mixed":
+        data += b"83470001  8346123  2021-03-04 10:00:00  2021-03-04 10:01:00  # \xff\xfe\n"
+    return (b"\xef\xbb\xbf" if bom and encoding == "utf-8" else b"") + data
+
+
 def delete_with_calls(s: Session) -> object:
     """Delete Zhang Qiang (83470000) and his call records: a change to both files."""
     return s.delete_user("83470000", with_calls=True)

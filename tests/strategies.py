@@ -36,3 +36,14 @@ other = st.sampled_from([
     "83470000  8346123  2021-01-01 10:00:00  2021-01-01 10:05:00 x",  # seven fields
 ])
 files = st.lists(st.one_of(record, record, record, other), max_size=3 * BLOCK)
+
+# Lines made to hurt a reader: no encoding, NUL, a BOM inside, a vertical tab, GB18030 inside UTF-8,
+# a huge line, damaged UTF-16.
+HOSTILE = st.sampled_from([
+    b"", b"   ", b"# comment", b"83470000", b"\xff\xfe\xfd", b"83470001  8346123  2021-01-01 10:00:00\x00",
+    b"83470002  8346123  2021-01-01 10:00:00  2021-01-01 10:05:00  # \xe5\xbc\xa0",
+    b"83470000  8346123  2021-01-01 10:00:00  2021-01-01 10:05:00  # \xd5\xc5",
+    b"\xef\xbb\xbf83470000  8346123  2021-01-01 10:00:00  2021-01-01 10:05:00",
+    b"83470000\x0b8346123  2021-01-01 10:00:00  2021-01-01 10:05:00",
+    b"83470000  " + b"7 " * 34_000,
+])

@@ -23,6 +23,7 @@ the :class:`~telbill.batch.part.Plan`.
 
 from __future__ import annotations
 
+import os
 import pickle
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -57,10 +58,10 @@ def bucket_count(users: int, records: int, partition_records: int, processes: in
     may have open."""
     partitions = max(-(-records // max(1, partition_records)), PARTITIONS_PER_PROCESS * processes)
     wanted = partitions * MIN_BUCKETS_PER_PARTITION
-    return max(1, min(users, wanted, MAX_BUCKETS, _open_files() // 2))
+    return max(1, min(users, wanted, MAX_BUCKETS, open_files() // 2))
 
 
-def _open_files() -> int:
+def open_files() -> int:
     """How many files a process may have open (its soft limit; unknown: plenty)."""
     try:
         import resource
@@ -201,8 +202,13 @@ def bill_partition(plan: Plan, partition: Partition) -> Billed:
                for month, (local, far) in ((m, part.amounts(m)) for m in tally.months)}
     anomalies = None
     if tally.set_aside:
+        # Written under a name of this process's, then renamed: a partition billed again (its
+        # task run a second time on a cluster) replaces the file whole.
         anomalies = partition.folder / f"p{partition.index:05d}.anomalies"
-        write_chunks(anomalies, part.anomaly_chunks(ANOMALY_CHUNK))
+        making = partition.folder / f"p{partition.index:05d}.anomalies-{os.getpid()}"
+        making.unlink(missing_ok=True)
+        write_chunks(making, part.anomaly_chunks(ANOMALY_CHUNK))
+        os.replace(making, anomalies)
     part.close()  # its records are freed on return
     return Billed(partition.index, tally, amounts, anomalies)
 

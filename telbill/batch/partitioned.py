@@ -12,8 +12,9 @@ share both passes:
    holding their numbers, the biggest first) until none is left; a worker keeps
    what each gave (:class:`~telbill.batch.partition.Billed`) in the spill folder.
 
-Only this process writes the output files, from every partition's result, with
-the methods :class:`~telbill.batch.workers.Workers` has for a run in memory, so
+Only this process writes the output files, from every partition's result
+(:class:`~telbill.batch.merged.Merged`), with the methods :class:`~telbill.batch.workers.Workers`
+has for a run in memory, so
 :mod:`telbill.batch.run` writes both kinds of run alike. Workers fail, die and are
 stopped as in a run in memory.
 """
@@ -21,17 +22,17 @@ stopped as in a run in memory.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import itertools
 import os
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from telbill.batch.budget import Sizing
-from telbill.batch.part import PROGRESS_EVERY, Layout, Plan, Tally
+from telbill.batch.merged import Merged
+from telbill.batch.part import PROGRESS_EVERY, Plan
 from telbill.batch.partition import (
     Billed,
     Partition,
@@ -42,20 +43,18 @@ from telbill.batch.partition import (
     partition_plan,
     partitions,
     save_billed,
-    split,
 )
+from telbill.batch.pieces import choose, split_piece, split_whole
 from telbill.batch.spill import SpillWriter
-from telbill.batch.workers import Job, Remote, Team, merge_anomalies
-from telbill.files.decoding import KEPT, FileFormat
-from telbill.files.report import TextCache, csv_lines, row_text, user_columns
-from telbill.files.stream import STREAMED, EncodingChanged, LineBlocks, Undecodable, decided
+from telbill.batch.workers import Job, Remote, Team
+from telbill.files.stream import LineBlocks
 
 Progress = Callable[[int, int], None]
 """Told how much of a pass is done, and of how much."""
 _TASK = struct.Struct("<i")
 
 
-class Partitioned(Team):
+class Partitioned(Team, Merged):
     """All the processes of a run in partitions (this one and its workers); a context manager."""
 
     def __init__(self, plan: Plan, sizing: Sizing, folder: Path) -> None:
@@ -74,7 +73,6 @@ class Partitioned(Team):
         self.encoding = "utf-8"
         self.made: list[Partition] = []
         self.billed: list[Billed] = []
-        self._texts: dict[int, tuple[TextCache, tuple[Any, ...]]] = {}
 
     def jobs(self) -> list[Job]:
         return [self._job] * (self.plan.parts - 1)
@@ -110,15 +108,8 @@ class Partitioned(Team):
 
     def _split_piece(self, piece: int, start: int, stop: int, encoding: str,
                      progress: Callable[[int], None]) -> tuple[str, Split | None]:
-        writer = SpillWriter(self.folder, piece)
-        writer.discard()
-        lines = LineBlocks(self.plan.calls)
-        try:
-            found = split(self.buckets, lines.piece(start, stop, encoding), writer, progress=progress)
-        except Undecodable:
-            writer.discard()
-            return "undecodable", None
-        return "split", dataclasses.replace(found, bom=lines.format.bom, readings=lines.readings)
+        found = split_piece(self.buckets, self.folder, piece, start, stop, encoding, progress)
+        return ("split", found) if found is not None else ("undecodable", None)
 
     def _take(self) -> int | None:
         """The next partition to bill (``None``: none is left)."""
@@ -131,21 +122,13 @@ class Partitioned(Team):
         """Split calls.txt into the buckets' spill files (``progress``: lines, of ``total``)."""
         cuts = LineBlocks(self.plan.calls).cuts(self.plan.parts)
         pieces = list(itertools.pairwise(cuts))
-        also = None
-        for encoding in STREAMED if pieces else ():
-            splits = self._split_pieces(pieces, encoding, progress, total)
-            if splits is None:  # a piece is not valid in this encoding: neither is the file
-                continue
-            if encoding == "utf-8":
-                chosen, also = decided(splits[0].bom, [piece.readings for piece in splits])
-                if chosen != encoding:  # valid both ways, and GB18030 reads better: again as that
-                    continue
-            self.splits = splits
-            self.encoding = FileFormat(encoding, splits[0].bom, also=also).family
-            if progress is not None:
-                progress(sum(piece.lines for piece in splits), total)
+        chosen = choose(lambda encoding: self._split_pieces(pieces, encoding, progress, total)) if pieces else None
+        if chosen is None:
+            self._split_alone(progress, total)
             return
-        self._split_alone(progress, total)
+        self.splits, self.encoding = chosen
+        if progress is not None:
+            progress(sum(piece.lines for piece in self.splits), total)
 
     def _split_pieces(self, pieces: list[tuple[int, int]], encoding: str, progress: Progress | None,
                       total: int) -> list[Split] | None:
@@ -185,18 +168,11 @@ class Partitioned(Team):
 
     def _split_alone(self, progress: Progress | None, total: int) -> None:
         """Split the whole file here, decoded as :class:`LineBlocks` decides (a mixed or UTF-16 file)."""
-        lines = LineBlocks(self.plan.calls)
-        writer = SpillWriter(self.folder, 0)
-        for k in range(len(self.remotes) + 1):
+        for k in range(1, len(self.remotes) + 1):
             SpillWriter(self.folder, k).discard()
         report = _Every(lambda n: progress(n, total)) if progress is not None else None
-        while True:
-            try:
-                self.splits = [split(self.buckets, lines.blocks(), writer, lines.unreadable, report)]
-                break
-            except EncodingChanged:  # the file is not UTF-8 after all: again, as it really is
-                writer.discard()
-        self.encoding = lines.format.family
+        found, self.encoding = split_whole(self.buckets, self.folder, report)
+        self.splits = [found]
 
     # -- pass 2: billing the partitions -----------------------------------------------------
 
@@ -245,48 +221,6 @@ class Partitioned(Team):
             while k not in ended:
                 heard(k, remote)
         self.billed = [billed[i] if i in billed else load_billed(made[i]) for i in range(len(made))]
-
-    # -- the files ------------------------------------------------------------------------
-
-    def tally(self) -> Tally:
-        """Every partition's tally, added up."""
-        total = Tally(encoding=self.encoding)
-        for billed in self.billed:
-            total.add(billed.tally)
-        return total
-
-    def send(self, layout: Layout) -> None:
-        """Nothing to send: this process writes every partition's rows."""
-
-    def _columns(self, partition: Partition) -> tuple[TextCache, tuple[Any, ...]]:
-        kept = self._texts.get(partition.index)
-        if kept is None:
-            columns = user_columns(self.plan.users[partition.first:partition.stop])
-            kept = self._texts[partition.index] = (TextCache(), columns)
-        return kept
-
-    def bill_rows(self, layout: Layout, i: int, texts: TextCache) -> Iterator[bytes]:
-        """Every partition's rows of month ``i``, in partition order (users.txt order)."""
-        month = layout.months[i]
-        for partition, billed in zip(self.made, self.billed):
-            cache, columns = self._columns(partition)
-            locals_, longs = billed.amounts_of(month, partition.stop - partition.first)
-            yield row_text(cache, layout.widths[i], columns, locals_, longs).encode("utf-8", KEPT)
-
-    def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> Iterator[bytes]:
-        month = layout.months[i]
-        for partition, billed in zip(self.made, self.billed):
-            cache, columns = self._columns(partition)
-            locals_, longs = billed.amounts_of(month, partition.stop - partition.first)
-            yield csv_lines(cache, month, columns, locals_, longs).encode("utf-8", KEPT)
-
-    def anomalies(self) -> Iterator[bytes]:
-        """Every partition's set-aside lines, merged in line order, a chunk at a time."""
-        return merge_anomalies([billed.anomaly_chunks() for billed in self.billed])
-
-    def finish(self) -> None:
-        """Nothing to wait for: every worker ended after the second pass."""
-
 
 class _Every:
     """A progress callback passed on once every :data:`PROGRESS_EVERY` lines (and at the end)."""

@@ -13,17 +13,22 @@ A calls file whose records do not fit in the run's memory budget
 (:mod:`telbill.batch.partitioned`): a first pass splits its lines by caller into
 spill files, a second bills the partitions one at a time in each process; the
 files are the same, byte for byte, as a run in memory writes.
+
+A run on a Dask cluster (``--cluster``, :mod:`telbill.batch.cluster`) is a run in
+partitions whose two passes are the cluster's tasks; this process writes the files.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from telbill.batch.budget import Sizing, default_budget, estimated_records, sizing
 from telbill.batch.part import Layout, Plan, Tally
@@ -57,6 +62,9 @@ from telbill.speed import paused_gc
 from telbill.store import journal
 from telbill.text.display import quote
 from telbill.text.i18n import Tr
+
+if TYPE_CHECKING:
+    from telbill.batch.cluster import Address
 
 PhaseFn = Callable[[str], None]
 """Told the name of each phase after reading as it begins: screen, rate, write (in a run in
@@ -96,6 +104,8 @@ class BatchOptions:
     memory: int | None = None
     """The memory budget in bytes (``--memory``); ``None``: a share of the available memory
     (see :func:`telbill.batch.budget.default_budget`)."""
+    cluster: str | None = None
+    """Bill on this Dask cluster (``--cluster``: a scheduler's address, ``local`` or ``local:N``)."""
 
 
 @dataclass(slots=True)
@@ -123,6 +133,10 @@ class BatchResult:
     """How many partitions on disk the records were billed in (0: all in memory)."""
     budget: int = 0
     """The memory budget, in bytes."""
+    cluster: str = ""
+    """The Dask cluster the partitions were billed on (empty: this machine)."""
+    workers: tuple[int, int] = (0, 0)
+    """The cluster's workers and worker threads."""
 
     @property
     def set_aside(self) -> int:
@@ -143,17 +157,24 @@ def run_batch(
     progress: LoadProgress | None = None,
     now: datetime | None = None,
     on_phase: PhaseFn | None = None,
+    on_dashboard: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Bill everything and write the files; raises TelbillError subclasses.
 
     ``progress`` follows the reading of calls.txt line by line; ``on_phase`` is
-    told when each later phase (``screen``, ``rate``, ``write``) begins.
+    told when each later phase (``screen``, ``rate``, ``write``) begins;
+    ``on_dashboard``, the link to a Dask cluster's dashboard when one is running.
     """
     if opts.month is not None and parse_month(opts.month) is None:
         raise UsageError("usage.month", value=quote(opts.month))
+    address = None
+    if opts.cluster is not None:
+        from telbill.batch.cluster import Address
+
+        address = Address.parse(opts.cluster)
     _refuse_outputs(opts)
     with paused_gc():
-        return _run(opts, tr, progress, now, on_phase or _no_phase)
+        return _run(opts, tr, progress, now, on_phase or _no_phase, on_dashboard, address)
 
 
 def _no_phase(name: str) -> None:
@@ -184,7 +205,7 @@ def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str],
 
 
 def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetime | None,
-         on_phase: PhaseFn) -> BatchResult:
+         on_phase: PhaseFn, on_dashboard: Callable[[str], None] | None, address: Address | None) -> BatchResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     with contextlib.ExitStack() as run:
@@ -197,9 +218,31 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
             if journal.pending([path]):  # a save that held the files while this run waited was killed half way
                 raise SaveCutShortError("batch.save_cut_short", path=str(path))
         plan, tariff_source, encodings, sized = _plan(opts, tr)
-        total = LineBlocks(opts.paths.calls).count_lines() if progress is not None else 0
+        total = LineBlocks(opts.paths.calls).count_lines() if progress is not None and address is None else 0
         parts: Shares
-        if sized.partitioned:
+        clustered = None
+        if address is not None:  # the tasks of a Dask cluster, on files every worker reads
+            from telbill.batch.cluster import Clustered, spill_said
+
+            plan = dataclasses.replace(plan, calls=Path(os.path.abspath(plan.calls)))
+            with spill_said():
+                folder = run.enter_context(SpillFolder(spill_base(opts.out, shared=True)))
+            clustered = run.enter_context(Clustered(plan, address, sized.records, folder.path))
+            link = clustered.dashboard()
+            if link is not None and on_dashboard is not None:
+                on_dashboard(link)
+            clustered.check_shared()
+            on_phase("split")
+            clustered.split(progress)
+            reading.close()
+            t1 = time.perf_counter()
+            timings["split"] = t1 - t0
+            on_phase("bill")
+            clustered.bill(progress)
+            t2 = time.perf_counter()
+            timings["bill"] = t2 - t1
+            parts = clustered
+        elif sized.partitioned:
             folder = run.enter_context(SpillFolder(spill_base(opts.out)))
             partitioned = run.enter_context(Partitioned(plan, sized, folder.path))
             on_phase("split")
@@ -261,9 +304,11 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
     timings["total"] = time.perf_counter() - t0
     encodings[str(opts.paths.calls)] = tally.encoding
     counts = dict(tally.counts)
+    made = clustered.made if clustered is not None else partitioned.made if sized.partitioned else []
     return BatchResult(opts.paths.calls, tally.records, tally.billed, counts, layout.months, grand_total,
-                       written, encodings, plan.parts, timings, dict(tally.month_calls),
-                       len(partitioned.made) if sized.partitioned else 0, sized.budget)
+                       written, encodings, plan.parts, timings, dict(tally.month_calls), len(made), sized.budget,
+                       str(address) if address is not None else "",
+                       (clustered.workers.count, clustered.workers.threads) if clustered is not None else (0, 0))
 
 
 def _sums(plan: Plan) -> tuple[int, int]:

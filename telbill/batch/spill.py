@@ -3,7 +3,8 @@
 A run that bills in partitions (:mod:`telbill.batch.partition`) keeps them in a
 :class:`SpillFolder`: a folder of its own (``.telbill-spill-…``, mode 0700) in
 ``$TMPDIR`` when that is set, else beside the bill file (in the nearest folder of
-its path that exists). The run holds a lock on the folder as long as any of its
+its path that exists; always there for a run on a Dask cluster, whose workers share
+the outputs' filesystem, not this machine's ``$TMPDIR``). The run holds a lock on the folder as long as any of its
 processes lives, and removes the folder when it ends, on an error and on Ctrl-C
 too. A run killed outright (``kill -9``) cannot: the next run in the same place
 removes every such folder whose lock is free (the lock dies with the processes).
@@ -48,10 +49,12 @@ _CHUNK_HEAD = struct.Struct("<qq")  # line numbers, pieces
 _PIECE_HEAD = struct.Struct("<q")
 
 
-def spill_base(near: Path) -> Path:
-    """Where a run's spill folder goes: ``$TMPDIR`` when set, else the nearest existing folder of ``near``."""
+def spill_base(near: Path, shared: bool = False) -> Path:
+    """Where a run's spill folder goes: ``$TMPDIR`` when set, else the nearest existing folder of
+    ``near``; ``shared`` (a run on a cluster, whose workers share the outputs' filesystem, not this
+    machine's ``$TMPDIR``): always the nearest existing folder of ``near``."""
     tmp = os.environ.get("TMPDIR")
-    if tmp:
+    if tmp and not shared:
         return Path(tmp)
     folder = Path(os.path.abspath(near)).parent
     while not folder.is_dir() and folder != folder.parent:

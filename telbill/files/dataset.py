@@ -40,14 +40,15 @@ class DataPaths:
         """What is never an output: the data files, the tariff file (the default one
         too, whether it exists or not), the audit log, the lock and journal files and
         the backup folders."""
-        files = [self.users, self.calls, DEFAULT_TARIFF_PATH, audit_log]
+        files = [self.users, self.calls, DEFAULT_TARIFF_PATH]
+        own = [audit_log]
         for data in (self.users, self.calls):
-            files += [lock_path(data), journal_path(data)]
+            own += [lock_path(data), journal_path(data)]
         if self.tariff is not None:
             files.append(self.tariff)
         if backup_dirs is None:
             backup_dirs = [self.users.parent / "backup", self.calls.parent / "backup"]
-        return Protected(tuple(files), tuple(backup_dirs))
+        return Protected(tuple(files), tuple(backup_dirs), tuple(own))
 
     def tariff_path(self) -> Path | None:
         """The tariff file to read, if any."""

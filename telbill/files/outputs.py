@@ -47,15 +47,20 @@ class Protected:
     """The paths telbill reads or keeps for itself: never an output."""
 
     files: tuple[Path, ...]
-    """Inputs and telbill's own files (existing or not)."""
+    """The inputs (existing or not)."""
     folders: tuple[Path, ...] = field(default=())
     """Folders whose contents are telbill's own (the backup folders)."""
+    own: tuple[Path, ...] = field(default=())
+    """telbill's own files: the audit log, the locks and journals of the data files."""
 
     def refuse(self, out: Path) -> None:
         """Raise OutputError when ``out`` is one of these paths or inside one of the folders."""
         for src in self.files:
             if same_file(out, src):
                 raise OutputError("output.is_input", path=str(out))
+        for src in self.own:
+            if same_file(out, src):
+                raise OutputError("output.is_own", path=str(out))
         where = resolved(out)
         for folder in self.folders:
             base = resolved(folder)

@@ -190,7 +190,12 @@ class LinkedList(Generic[T]):
         return self._len > 0
 
     def __repr__(self) -> str:
-        return f"LinkedList({list(self)!r})"
+        """``LinkedList([1, 2, 3])``; never more than one cell past its length (a list that a bug
+        made into a cycle still has a repr, which a failing test prints)."""
+        cells = list(islice(self, self._len + 1))
+        if len(cells) > self._len:
+            return f"LinkedList({cells!r} …: more cells than its {self._len}, a cycle?)"
+        return f"LinkedList({cells!r})"
 
     # -- sorting ------------------------------------------------------------------
 

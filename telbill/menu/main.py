@@ -13,6 +13,8 @@ left with ``q`` at its end, or a one-line answer, goes straight back).
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 
 from rich.panel import Panel
@@ -56,9 +58,10 @@ class MainMenu:
                 self.warm_up()
                 choice = ctx.ask.select(ctx.tr("menu.ask.item"), self.options(), back=False)
             except (KeyboardInterrupt, EOFError):
-                return self.bye()
-            finally:
-                self.warmed_up()
+                choice = Item.EXIT
+            if not self.warmed_up() and choice is not Item.EXIT:
+                ctx.view.warn(ctx.tr("menu.interrupted"))  # Ctrl-C while the item waited for it
+                continue
             if choice is Item.EXIT:
                 return self.bye()
             try:
@@ -109,13 +112,22 @@ class MainMenu:
         if not self.plain and not self.ctx.session.prepared:
             self.warming = Warmup(self.ctx.session.prepare)
 
-    def warmed_up(self) -> None:
-        """Wait for the work done while the menu waited (before the session is used again)."""
-        if self.warming is not None:
-            if not self.warming.done:
-                with self.ctx.busy("menu.busy.statistics"):
-                    self.warming.wait()
-            self.warming = None
+    def warmed_up(self) -> bool:
+        """Wait for the work done while the menu waited, before the session is used again (also
+        to close it). False if Ctrl-C was pressed meanwhile: the work is still waited for, as it
+        ends on its own within seconds and the session is never left to it."""
+        warming, self.warming = self.warming, None
+        if warming is None or warming.done:
+            return True
+        try:
+            with self.ctx.busy("menu.busy.statistics"):
+                warming.wait()
+            return True
+        except KeyboardInterrupt:
+            while not warming.done:
+                with contextlib.suppress(KeyboardInterrupt):
+                    warming.wait()
+            return False
 
     def bye(self) -> int:
         self.ctx.session.close()  # lines written into a replaced file since the last item are added

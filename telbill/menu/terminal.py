@@ -47,15 +47,18 @@ T = TypeVar("T")
 
 SUGGESTIONS = 10
 """Subscribers suggested under a question as a name is typed."""
-ESCAPE_WAIT = 0.05
+ESCAPE_WAIT = 0.1
 """Seconds to wait after Esc for the rest of an escape sequence (an arrow key's bytes come
-together). prompt_toolkit's own 0.5 s made Esc feel slow and took the keys typed meanwhile."""
+together, over a slow link within a tenth of a second, as vim's ttimeoutlen assumes).
+prompt_toolkit's own 0.5 s made Esc feel slow and took the keys typed meanwhile."""
 BUSY_AFTER = 0.25
 """Keys typed ahead are thrown away when a question comes this long or longer after the last
-answer (telbill was busy: its spinner shows from 0.2 s); in a quicker step they are kept."""
-ENTER_AFTER_LEAVING = 0.8
+answer (telbill was busy: its spinner shows from 0.2 s), or after a list's page (keys that paged
+past its end must not answer what follows); after a quicker step they are kept."""
+ENTER_AFTER_LEAVING = 0.6
 """An Enter this soon after q or Esc left a list, before anything else is typed, finishes leaving
-the list (the habit of "q Enter"): it does not answer the question that follows."""
+the list (the habit of "q Enter", 0.1-0.4 s apart in the operator trial): it does not answer the
+question that follows."""
 
 R = TypeVar("R")
 
@@ -78,6 +81,8 @@ class TerminalAsker(BaseAsker):
         """When a pager was left with q or Esc, until the next question is shown."""
         self._leaving: float | None = None
         """The question shown now comes right after a list left at this moment."""
+        self._paged = False
+        """The last thing answered was a list's page."""
         if pt_input is not None:
             self._io["input"] = pt_input
         if pt_output is not None:
@@ -105,9 +110,9 @@ class TerminalAsker(BaseAsker):
         """A question (or a pager's line) is about to be shown: keys typed before it are thrown
         away when telbill was busy since the last answer (:data:`BUSY_AFTER`)."""
         self.prompts += 1
-        if self._answered_at is None or monotonic() - self._answered_at >= BUSY_AFTER:
+        if self._answered_at is None or self._paged or monotonic() - self._answered_at >= BUSY_AFTER:
             self.keys.discard()
-        self._leaving, self._left_list_at = self._left_list_at, None
+        self._leaving, self._left_list_at, self._paged = self._left_list_at, None, False
 
     def _ends_leaving(self) -> bool:
         """Whether an Enter pressed now, with nothing typed, only finishes leaving the list
@@ -161,6 +166,7 @@ class TerminalAsker(BaseAsker):
 
         @bindings.add(Keys.Any)
         def _digit(event: KeyPressEvent) -> None:
+            self._leaving = None  # something typed: an Enter now is an answer
             key = halfwidth(event.key_sequence[0].key)  # １ from a Chinese input method is 1
             if key in keys:
                 control.pointed_at = keys[key]
@@ -183,6 +189,7 @@ class TerminalAsker(BaseAsker):
 
         def move(step: int) -> Callable[[KeyPressEvent], None]:
             def handler(event: KeyPressEvent) -> None:
+                self._leaving = None
                 state["leaving"], state["chosen"] = False, True
                 number.move(step)
                 control.pointed_at = number.pointer
@@ -206,7 +213,7 @@ class TerminalAsker(BaseAsker):
         def _enter(event: KeyPressEvent) -> None:
             if state["leaving"]:
                 event.app.exit(exception=BackToMenu())
-            elif not number.typed and control.pointed_at == pointer and self._ends_leaving():
+            elif self._ends_leaving():
                 return  # the Enter of "q Enter" that left the list before this question
             elif state["chosen"]:
                 finish(event)
@@ -290,6 +297,7 @@ class TerminalAsker(BaseAsker):
 
         def touched(_: object) -> None:
             state["fresh"] = state["untouched"] = False
+            self._leaving = None  # something typed: an Enter now is an answer
 
         buffer.on_text_changed += touched
         buffer.on_cursor_position_changed += touched
@@ -345,6 +353,7 @@ class TerminalAsker(BaseAsker):
             layout=Layout(Window(FormattedTextControl(text), height=1)), key_bindings=bindings,
             erase_when_done=True, **self._io)
         answer = self._run(app)
+        self._paged = True
         if answer is PageMove.STOP:
             self._left_list_at = monotonic()
         return answer

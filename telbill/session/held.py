@@ -350,8 +350,9 @@ class HeldCalls:
         """Each day's records, for a month's calls and some days' calls (made at the first call:
         one walk, about 0.1 s at a million records; then kept)."""
         if self._by_day is None:
-            self._by_day = CallsByDay()
-            self._by_day.build(self.file.calls)
+            by_day = CallsByDay()
+            by_day.build(self.file.calls)
+            self._by_day = by_day  # kept only once whole
         return self._by_day
 
     def extents(self) -> CallExtents:

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import telbill.batch.partitioned
+import telbill.batch.pieces
 import telbill.batch.run
 from benchmarks.generate import Shape, generate
 from telbill.batch.budget import Sizing
@@ -32,7 +33,8 @@ from telbill.text.i18n import Translator
 
 from smalldata import EVERY_KIND_CALLS as CALLS
 from smalldata import EVERY_KIND_USERS as USERS
-from strategies import files
+from smalldata import every_kind_calls
+from strategies import HOSTILE, files
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
 FORKS = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the batch runs in one process")
@@ -83,12 +85,7 @@ def test_partitions_write_the_files_a_run_in_memory_writes(tmp_path: Path, encod
     """Every anomaly kind, huge lines, control characters, CRLF, CR, a BOM, GB18030, UTF-16, a
     line valid in no encoding, --month: in partitions, in one process or three, the same bytes."""
     (tmp_path / "u.txt").write_text(USERS, "utf-8")
-    text = CALLS.replace("\n", ending)
-    data = text.encode("utf-16") if encoding == "utf-16" else text.encode("gb18030" if encoding == "gb18030"
-                                                                          else "utf-8")
-    if encoding == "mixed":
-        data += b"83470001  8346123  2021-03-04 10:00:00  2021-03-04 10:01:00  # \xff\xfe\n"
-    (tmp_path / "c.txt").write_bytes((b"\xef\xbb\xbf" if bom and encoding == "utf-8" else b"") + data)
+    (tmp_path / "c.txt").write_bytes(every_kind_calls(encoding, ending, bom))
     one = bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", month=month)
     assert b"overlap" in one["anomalies.txt"] and b"a line of" in one["anomalies.txt"]  # type: ignore[operator]
     assert one["encoding"] == {"utf-16": "utf-16"}.get(encoding, encoding)
@@ -146,16 +143,6 @@ def test_the_sample_data_in_partitions_is_golden(workdir: Path) -> None:
         kept = [line for line in (workdir / "output" / name).read_text("utf-8").splitlines(keepends=True)
                 if not line.startswith("# generated:")]
         assert "".join(kept) == (golden / gold).read_text("utf-8")
-
-
-HOSTILE = st.sampled_from([
-    b"", b"   ", b"# comment", b"83470000", b"\xff\xfe\xfd", b"83470001  8346123  2021-01-01 10:00:00\x00",
-    b"83470002  8346123  2021-01-01 10:00:00  2021-01-01 10:05:00  # \xe5\xbc\xa0",
-    b"83470000  8346123  2021-01-01 10:00:00  2021-01-01 10:05:00  # \xd5\xc5",
-    b"\xef\xbb\xbf83470000  8346123  2021-01-01 10:00:00  2021-01-01 10:05:00",
-    b"83470000\x0b8346123  2021-01-01 10:00:00  2021-01-01 10:05:00",
-    b"83470000  " + b"7 " * 34_000,
-])
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -268,14 +255,15 @@ def test_an_error_in_either_pass_leaves_no_spill_file(data: Path, monkeypatch: p
     monkeypatch.setenv("TELBILL_WORKERS", "2")
     monkeypatch.delenv("TELBILL_DEBUG", raising=False)
     parent = os.getpid()
-    real = getattr(telbill.batch.partitioned, where)
+    module = telbill.batch.pieces if where == "split" else telbill.batch.partitioned
+    real = getattr(module, where)
 
     def failing(*args: object, **kwargs: object) -> object:
         if (os.getpid() == parent) == (whose == "parent"):
             raise RuntimeError("boom")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(telbill.batch.partitioned, where, failing)
+    monkeypatch.setattr(module, where, failing)
     assert run("bill", "--memory", "1") == (
         2, "", "internal error, please report it (set TELBILL_DEBUG=1 for details): RuntimeError: boom\n")
     assert not (data / "output").exists() and not spill_folders(data)

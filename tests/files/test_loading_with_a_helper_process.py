@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -230,6 +231,38 @@ def test_ctrl_c_as_the_helper_is_forked_stays_with_the_menu() -> None:
     assert (proc.stdout, proc.returncode) == ("loaded 1000\n", 0)
 
 
+
+def test_ctrl_c_taken_by_another_thread_as_the_helper_is_forked_stops_it(
+        generated: list[str], helped: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C taken by another thread of this process (a progress bar's) the moment the helper
+    is forked: blocking it in this thread does not hold it back, and it used to raise between the
+    fork and the helper's id being kept, leaving the helper unreaped. The load stops, the helper
+    is reaped."""
+    fork = os.fork
+    forked: list[int] = []
+    other_ready, other_done = threading.Event(), threading.Event()
+    other = threading.Thread(target=lambda: (other_ready.set(), other_done.wait(10)))
+    other.start()
+    other_ready.wait()
+
+    def fork_then_ctrl_c_in_the_other_thread() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+            signal.pthread_kill(other.ident or 0, signal.SIGINT)
+            time.sleep(0.05)  # the other thread's handler has run: this one raises at its next step
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_then_ctrl_c_in_the_other_thread)
+    try:
+        with pytest.raises(KeyboardInterrupt) as stopped:
+            load_calls(generated, "calls.txt", shared=True)
+        assert type(stopped.value) is KeyboardInterrupt  # not "after the outputs were written"
+    finally:
+        other_done.set()
+        other.join()
+    assert len(forked) == 1 and gone(forked[0])
+
 def test_ctrl_c_here_as_the_helper_is_forked_stops_it(generated: list[str], helped: list[int],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C reaching this process the moment the helper is forked: the load stops, the helper is reaped."""
@@ -244,6 +277,7 @@ def test_ctrl_c_here_as_the_helper_is_forked_stops_it(generated: list[str], help
         return pid
 
     monkeypatch.setattr(os, "fork", fork_then_ctrl_c)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as stopped:
         load_calls(generated, "calls.txt", shared=True)
+    assert type(stopped.value) is KeyboardInterrupt  # not "after the outputs were written"
     assert len(forked) == 1 and gone(forked[0])

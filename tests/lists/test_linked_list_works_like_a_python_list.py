@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from telbill.lists.linked import LinkedList
 
+from unprivileged import unprivileged
 from walk import cells_of, walked
 
 ops = st.lists(
@@ -235,3 +236,15 @@ def test_reversing_a_long_sorted_list_keeps_the_cells() -> None:
     assert walked(ll, len(ll)) == list(range(99_999, -1, -1))
     assert {id(n) for n in walked(cells_of(ll), len(ll))} == cells
     assert ll.tail is not None and ll.tail.item == 0 and ll.tail.next is None
+
+
+def test_a_list_with_a_cycle_still_has_a_repr() -> None:
+    """A list whose tail leads back to its head (the bug a broken sort would make) shows its cells
+    once round and says so: the repr that pytest and Hypothesis print when a test fails must not
+    walk the cycle for ever (which hung the whole suite instead of failing the test)."""
+    ll = LinkedList([1, 2, 3])
+    assert ll.tail is not None
+    ll.tail.next = ll.head
+    assert unprivileged(lambda: repr(ll), timeout=10, memory=1 << 30) == \
+        "LinkedList([1, 2, 3, 1] …: more cells than its 3, a cycle?)"
+    assert repr(LinkedList([1, 2, 3])) == "LinkedList([1, 2, 3])"

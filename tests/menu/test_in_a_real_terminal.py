@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,37 @@ def test_keys_typed_right_after_esc_are_kept(tmp_path: Path) -> None:
         child.expect("Subscriber")
         child.send("\x1b1\r")
         child.expect_exact("Users: 2.", timeout=5)
+        child.send("\x03")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_an_extra_enter_that_ends_a_list_does_not_answer_the_next_question(tmp_path: Path) -> None:
+    """In a real terminal: 40 users found, G to the last page, then Enter twice in one go: the
+    first ends the list, the second is thrown away (it answered "the user to act on" with nothing
+    and went back to the menu: found in review); 2 then picks the second user."""
+    users = "".join(f"8347{1000 + i}  User {i}  1  1\n" for i in range(40))
+    write_data(tmp_path, users, FEW_CALLS)
+    child = in_a_pty(tmp_path, rows=24, columns=100)
+    try:
+        child.expect("Main menu")
+        child.send("8\r")
+        child.expect("Search for")
+        child.send("1\r")
+        child.expect("Subscriber")
+        child.send("8347\r")
+        child.expect_exact("(rows 1-")
+        child.send("G")
+        child.expect_exact("of 40)")
+        child.send("\r\r")
+        child.expect("Number of the user to act on")
+        time.sleep(0.3)
+        child.send("2\r")
+        child.expect_exact("What should be done with 83471001  User 1")
+        child.send("\x03")  # out of the item
+        child.expect("Main menu")
         child.send("\x03")
         child.expect(pexpect.EOF)
     finally:

@@ -12,7 +12,7 @@ import pytest
 from telbill.session.facade import Session
 
 from smalldata import open_session
-from terminal import ENTER, KEY, typed_session
+from terminal import CTRL_C, ENTER, KEY, typed_session
 
 
 def test_prepare_makes_what_the_first_use_would_make(data: Path) -> None:
@@ -51,3 +51,59 @@ def test_no_item_runs_beside_the_work_done_while_the_menu_waits(data: Path,
     assert [e for e, _ in events][:3] == ["prepare", "prepared", "statistics"]
     assert events[0][1] == "telbill-warmup" and events[2][1] == threading.main_thread().name
     assert "Call revenue per month" in run.screen
+
+
+@pytest.mark.parametrize("key", [CTRL_C, "\x04"], ids=["ctrl-c", "ctrl-d"])
+def test_leaving_at_the_menu_waits_for_the_work_before_closing(data: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                key: str) -> None:
+    """Ctrl-C or Ctrl-D at the main menu while the work runs: the session is closed only after it
+    ended (close() ran beside prepare() in the main thread: found in review)."""
+    running = threading.Event()
+    overlaps: list[str] = []
+    prepare, close = Session.prepare, Session.close
+
+    def slow_prepare(self: Session) -> None:
+        running.set()
+        time.sleep(0.3)
+        prepare(self)
+        running.clear()
+
+    def watched_close(self: Session) -> None:
+        if running.is_set():
+            overlaps.append(threading.current_thread().name)
+        close(self)
+
+    monkeypatch.setattr(Session, "prepare", slow_prepare)
+    monkeypatch.setattr(Session, "close", watched_close)
+    run = typed_session(key, height=60)
+    assert run.code == 0 and "Goodbye." in run.screen
+    assert overlaps == []
+
+
+def test_ctrl_c_while_an_item_waits_for_the_work_goes_back_to_the_menu(data: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while item 12 waits for the work: "interrupted", back to the main menu (it left the
+    menu as exit code 130), and the work was waited for all the same."""
+    from telbill.menu.warm import Warmup
+
+    wait = Warmup.wait
+    pressed: list[bool] = []
+
+    def ctrl_c_once(self: Warmup) -> None:
+        if not pressed:
+            pressed.append(True)
+            raise KeyboardInterrupt
+        wait(self)
+
+    prepare = Session.prepare
+
+    def slow_prepare(self: Session) -> None:
+        time.sleep(0.3)
+        prepare(self)
+
+    monkeypatch.setattr(Session, "prepare", slow_prepare)
+    monkeypatch.setattr(Warmup, "wait", ctrl_c_once)
+    run = typed_session("12" + ENTER + "0" + ENTER, height=60)
+    assert run.code == 0
+    assert "Interrupted" in run.screen and "Call revenue per month" not in run.screen
+    assert run.screen.rstrip().endswith("Goodbye.")

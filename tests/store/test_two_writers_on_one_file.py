@@ -141,7 +141,8 @@ def test_the_lock_beside_the_file_a_link_names_is_never_an_output(linked: Path) 
     for target in ("real/.users.txt.lock", "real/.calls.txt.journal"):
         code, _, err = run("bill", "--out", target, "--force")
         assert code == 2
-        assert err.strip() == f"error: {target} is an input file; refusing to overwrite it"
+        assert err.strip() == (f"error: {target} is one of telbill's own files (the audit log, a lock or a "
+                               "journal); refusing to overwrite it")
 
 
 def test_a_link_planted_where_the_journal_goes_is_never_followed(linked: Path) -> None:

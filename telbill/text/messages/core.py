@@ -112,6 +112,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "{path}：无法写入，{parent} 是文件而不是文件夹"),
     "output.is_input": ("{path} is an input file; refusing to overwrite it",
                         "{path} 是输入文件，拒绝覆盖"),
+    "output.is_own": ("{path} is one of telbill's own files (the audit log, a lock or a journal); refusing to "
+                      "overwrite it", "{path} 是 telbill 自己的文件（审计日志、锁文件或保存日志），拒绝覆盖"),
     "output.protected": ("{path} is inside telbill's backup folder {folder}; refusing to write there",
                          "{path} 位于 telbill 的备份文件夹 {folder} 中，拒绝写入"),
     "output.not_ours": ("{path} exists and was not written by telbill (its first line is not a telbill header)",
@@ -128,6 +130,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "usage.month": ("--month {value} is not a month like 2021-01", "--month {value} 不是形如 2021-01 的月份"),
     "usage.memory": ("--memory {value} is not a size like 2G, 512M or 1.5GiB",
                      "--memory {value} 不是形如 2G、512M 或 1.5GiB 的大小"),
+    "usage.cluster": ("--cluster {value} is not a Dask scheduler's address (tcp://host:8786), local or local:N",
+                      "--cluster {value} 不是 Dask 调度器的地址（tcp://host:8786）、local 或 local:N"),
+    "usage.cluster_missing": ("--cluster needs Dask distributed, which is not installed: {install}",
+                              "--cluster 需要 Dask distributed，但它尚未安装：{install}"),
+    "cluster.lost": ("the Dask scheduler at {address} cannot be reached or went away; no output file was written",
+                     "无法连接位于 {address} 的 Dask 调度器，或它已断开；未写出任何输出文件"),
+    "cluster.killed": ("a task of the run ({task}) killed every worker of the cluster at {address} that ran it; "
+                       "no output file was written",
+                       "本次运行的任务（{task}）使 {address} 集群上运行它的每个工作进程都退出了；未写出任何输出文件"),
+    "cluster.calls": ("{path}: the Dask worker {worker} cannot read this file as this machine sees it; "
+                      "every worker needs the inputs and outputs on a shared filesystem",
+                      "{path}：Dask 工作进程 {worker} 无法读到本机所见的这个文件；每个工作进程都须在共享文件系统上看到输入和输出"),
+    "cluster.folder": ("{path}: the Dask worker {worker} cannot write to this folder beside the bill file; "
+                       "every worker needs the inputs and outputs on a shared filesystem",
+                       "{path}：Dask 工作进程 {worker} 无法写入帐单文件旁的这个文件夹；每个工作进程都须在共享文件系统上看到输入和输出"),
+    "output.cluster_spill": ("{folder}: cannot hold the spill files of a run on a cluster ({reason}); they go "
+                             "beside the bill file, on a filesystem every worker shares: give --out a folder "
+                             "with room that the workers can write to",
+                             "{folder}：无法存放集群运行的分区文件（{reason}）；它们位于帐单文件旁、每个工作进程共享的文件系统上："
+                             "请为 --out 指定一个有空间且工作进程可写入的文件夹"),
     "output.spill": ("{folder}: cannot hold the partitions of a calls file bigger than the memory budget "
                      "({reason}); free some space, set TMPDIR to a folder with room, or give --memory more",
                      "{folder}：无法存放超出内存预算的话单分区（{reason}）；请腾出空间、将 TMPDIR 设为有空间的文件夹，"
