@@ -181,6 +181,22 @@ def _no_phase(name: str) -> None:
     """The default phase listener: nothing to show."""
 
 
+def _split_then_bill(split: Callable[[], None], bill: Callable[[], None], reading: contextlib.ExitStack,
+                     on_phase: PhaseFn, timings: dict[str, float], t0: float) -> float:
+    """A run in partitions (on this machine or on a cluster): the split pass, then calls.txt's read
+    locks let go, then the bill pass; each timed. Returns when the bill pass ended."""
+    on_phase("split")
+    split()
+    reading.close()
+    t1 = time.perf_counter()
+    timings["split"] = t1 - t0
+    on_phase("bill")
+    bill()
+    t2 = time.perf_counter()
+    timings["bill"] = t2 - t1
+    return t2
+
+
 def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str], Sizing]:
     """Read the tariff and users.txt (stopping at a bad users line), split the work, and
     size it to the memory budget."""
@@ -232,28 +248,14 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
             if link is not None and on_dashboard is not None:
                 on_dashboard(link)
             clustered.check_shared()
-            on_phase("split")
-            clustered.split(progress)
-            reading.close()
-            t1 = time.perf_counter()
-            timings["split"] = t1 - t0
-            on_phase("bill")
-            clustered.bill(progress)
-            t2 = time.perf_counter()
-            timings["bill"] = t2 - t1
+            t2 = _split_then_bill(lambda: clustered.split(progress), lambda: clustered.bill(progress),
+                                  reading, on_phase, timings, t0)
             parts = clustered
         elif sized.partitioned:
             folder = run.enter_context(SpillFolder(spill_base(opts.out)))
             partitioned = run.enter_context(Partitioned(plan, sized, folder.path))
-            on_phase("split")
-            partitioned.split(progress, total)
-            reading.close()
-            t1 = time.perf_counter()
-            timings["split"] = t1 - t0
-            on_phase("bill")
-            partitioned.bill(progress)
-            t2 = time.perf_counter()
-            timings["bill"] = t2 - t1
+            t2 = _split_then_bill(lambda: partitioned.split(progress, total), lambda: partitioned.bill(progress),
+                                  reading, on_phase, timings, t0)
             parts = partitioned
         else:
             report = None
