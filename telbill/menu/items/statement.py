@@ -40,6 +40,8 @@ def show_statement(ctx: Ctx, phone: str, month: str) -> None:
     else:
         ctx.view.say(title)
         ctx.view.say(tr("menu.statement.no_calls"))
+        if month not in s.billed_months():
+            ctx.view.warn(tr("menu.statement.no_month", month=month))
     ctx.view.table(bill_columns(ctx), [bill_cells(st.row)], tr("menu.statement.row"))
     aside = s.set_aside_of(phone, month)
     if aside:

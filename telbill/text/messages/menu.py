@@ -307,6 +307,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.anomalies.total": ("Records set aside: {count} ({parts}).", "异常话单共 {count} 条（{parts}）。"),
     "menu.statement.title": ("Statement of {phone} {name} for {month}", "{phone} {name} {month} 通话明细"),
     "menu.statement.no_calls": ("No billed calls this month.", "本月没有计费的通话。"),
+    "menu.statement.no_month": ("No subscriber has a billed call in {month}: it is not in the bill-detail file "
+                                "unless item 9 bills it by name.",
+                                "{month} 没有任何用户的计费通话：除非用菜单 9 指定该月出帐，费用详单中没有这个月。"),
     "menu.statement.row": ("Bill row (equals the bill-detail file)", "帐单行（与费用详单一致）"),
     "menu.statement.set_aside": ("Call records of this month set aside, not in the bill: {count} (item {item}).",
                                  "本月另有 {count} 条异常话单未计入帐单（菜单 {item}）。"),

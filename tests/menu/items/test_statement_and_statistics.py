@@ -77,3 +77,16 @@ def test_statistics_draw_bars(data: Path) -> None:
     assert jan is not None and len(jan[1]) + len(jan[2]) == 40
     assert "Top 3 subscribers by total (months billed: 3)" in item
     assert re.search(r"1 +83470001 +张强 +#{40} +", item)
+
+
+def test_a_statement_of_a_month_nobody_called_in_says_so(data: Path) -> None:
+    """Item 11 for 2019-01, where no call of anyone starts: the bill row (rent and feature), and a
+    warning that the month is in no bill file unless item 9 bills it by name; a month with calls
+    of others has no such warning."""
+    code, screen = plain_session("11\n83470002\n2019-01\n11\n83470002\n2020-12\n0\n")
+    first = after(screen, "Statement of 83470002 Li Na for 2019-01").split("Statement of 83470002 Li Na for 2020-12")[0]
+    assert "No billed calls this month." in first
+    assert ("No subscriber has a billed call in 2019-01: it is not in the bill-detail file unless item 9 "
+            "bills it by name.") in first
+    second = after(screen, "Statement of 83470002 Li Na for 2020-12")
+    assert "No billed calls this month." in second and "No subscriber has a billed call" not in second
