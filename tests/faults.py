@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -102,3 +103,29 @@ def killed_at(step: str, change: Callable[[Session], object], *, folder: Path = 
             os._exit(3)
     _, status = os.waitpid(pid, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status
+
+
+def appended_when_checked(calls: Path, line: str) -> Callable[[str], None]:
+    """A save-step hook: another program appends ``line`` to ``calls`` right after the save's last
+    check that the file is unchanged (``checked``), before it is replaced."""
+
+    def other_program(step: str) -> None:
+        if step == "checked":
+            with calls.open("a", encoding="utf-8") as fh:
+                fh.write(line)
+
+    return other_program
+
+
+def save_in_a_thread(session: Session) -> tuple[threading.Thread, threading.Event]:
+    """An add of one user started in a thread; the event is set once it is saved (a test holds a
+    lock meanwhile, to see that the save waits for it)."""
+    done = threading.Event()
+
+    def save() -> None:
+        session.add_user("83479000", "Lock Test", 2500, 600)
+        done.set()
+
+    worker = threading.Thread(target=save)
+    worker.start()
+    return worker, done

@@ -17,7 +17,7 @@ from telbill.session import held as held_module
 from telbill.store import keeper
 
 import smalldata
-from faults import ENOSPC, Crash, killed_at, leftovers, ours
+from faults import ENOSPC, Crash, appended_when_checked, killed_at, leftovers, ours
 from on_disk import actions, backups
 from plain import EN, plain_session
 from smalldata import CALLS, USERS, ZHANG_CALLS, delete_with_calls, open_session, snapshot, write_data
@@ -378,12 +378,6 @@ def test_without_hard_links_the_old_file_is_renamed_aside(data: Path, monkeypatc
     assert (data / "data/users.txt").read_bytes() == before and ours(data) == []
     monkeypatch.setattr(os, "replace", real)
     outside = "83470002  120  2021-03-03 10:00:00  2021-03-03 10:01:00\n"
-
-    def other_program(step: str) -> None:
-        if step == "checked":
-            with (data / "data/calls.txt").open("a", encoding="utf-8") as fh:
-                fh.write(outside)
-
-    hook(other_program)
+    hook(appended_when_checked(data / "data/calls.txt", outside))
     change = s.delete_call(next(iter(s.calls)))
     assert change.raced and change.backup is not None and change.backup.read_text("utf-8").endswith(outside)

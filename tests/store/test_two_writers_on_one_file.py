@@ -22,7 +22,7 @@ from telbill.store import keeper
 
 import smalldata
 from command import run
-from faults import ours
+from faults import appended_when_checked, ours, save_in_a_thread
 from on_disk import actions
 from plain import EN
 from smalldata import CALLS, USERS, open_session, write_data
@@ -32,15 +32,8 @@ def test_a_save_waits_for_the_lock_held_by_another_writer(workdir: Path) -> None
     """While another writer holds users.txt's lock, a save does not touch the file."""
     session = open_session()
     before = Path("data/users.txt").read_bytes()
-    done = threading.Event()
-
-    def save() -> None:
-        session.add_user("83479000", "Lock Test", 2500, 600)
-        done.set()
-
     with access.locked([Path("data/users.txt")]):
-        worker = threading.Thread(target=save)
-        worker.start()
+        worker, done = save_in_a_thread(session)
         time.sleep(0.3)
         assert not done.is_set()
         assert Path("data/users.txt").read_bytes() == before
@@ -112,15 +105,8 @@ def test_a_data_file_named_by_a_link_shares_its_lock_and_stays_a_link(linked: Pa
     """Saved through a link: the link stays, the file it names changes, and a lock taken by the
     file's own name makes the save wait (one lock per file, whatever it is called)."""
     session = open_session()
-    done = threading.Event()
-
-    def save() -> None:
-        session.add_user("83479000", "Lock Test", 2500, 600)
-        done.set()
-
     with access.locked([Path("real/users.txt")]):
-        worker = threading.Thread(target=save)
-        worker.start()
+        worker, done = save_in_a_thread(session)
         time.sleep(0.2)
         assert not done.is_set()
     worker.join(timeout=5)
@@ -284,13 +270,7 @@ def test_an_outside_write_racing_a_rewrite_is_kept_in_the_backup_and_reported(da
     kept copy of the replaced file, and the change says so."""
     s = open_session(data)
     outside = "83470002  120  2021-03-03 10:00:00  2021-03-03 10:01:00\n"
-
-    def other_program(step: str) -> None:
-        if step == "checked":
-            with (data / "data/calls.txt").open("a", encoding="utf-8") as fh:
-                fh.write(outside)
-
-    hook(other_program)
+    hook(appended_when_checked(data / "data/calls.txt", outside))
     change = s.delete_call(next(iter(s.calls)))
     assert change.raced and change.backup is not None
     assert change.backup.read_text("utf-8") == CALLS + outside
@@ -321,13 +301,7 @@ def test_an_outside_append_racing_an_append_keeps_both_and_reloads(data: Path, h
     """Two appends at once: both lines are in the file; the session reads it again and says so."""
     s = open_session(data)
     outside = "83470002  120  2021-03-03 10:00:00  2021-03-03 10:01:00\n"
-
-    def other_program(step: str) -> None:
-        if step == "checked":
-            with (data / "data/calls.txt").open("a", encoding="utf-8") as fh:
-                fh.write(outside)
-
-    hook(other_program)
+    hook(appended_when_checked(data / "data/calls.txt", outside))
     change = s.add_call("83470002", "110", 63745000000, 63745000060)
     assert change.raced and change.backup is None
     assert (data / "data/calls.txt").read_text("utf-8") == CALLS + outside + \
