@@ -26,26 +26,32 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from heapq import merge
-from itertools import compress, count, islice, repeat
+from itertools import compress, count, repeat
 from multiprocessing.connection import Connection
-from operator import and_, attrgetter, eq, lt, not_, rshift
+from operator import add, and_, attrgetter, eq, not_, rshift
 from pathlib import Path
 from typing import Any, Protocol
 
 from telbill.batch.route import line_owners
 from telbill.files.callreader import BLOCK, MAX_LINE_CHARS, CallReader, Records
 from telbill.files.decoding import KEPT
-from telbill.files.layouts import LineTexts
-from telbill.files.report import TextCache, csv_lines, line_label, row_text, set_aside_note, user_columns
+from telbill.files.report import (
+    TextCache,
+    csv_lines,
+    detail_pattern,
+    line_pattern,
+    row_text,
+    set_aside_note,
+    user_columns,
+)
 from telbill.files.stream import EncodingChanged, LineBlocks
-from telbill.lists.linked import Linked, LinkedList
+from telbill.lists.linked import Linked
 from telbill.rules.billing import Usage
-from telbill.rules.fields import format_moment
+from telbill.rules.fields import moment_fields, moment_texts
 from telbill.rules.rating import Rating
 from telbill.rules.records import User
 from telbill.rules.screening import AnomalyCode, SetAside, StartOrder, detail, sweep
 from telbill.rules.tariff import Tariff
-from telbill.speed import Memo
 from telbill.text.i18n import Tr
 
 ProgressFn = Callable[[int], None]
@@ -90,6 +96,8 @@ class LeanCall(Linked):
 
 
 _MOMENT = attrgetter("moment")
+_CALLER = attrgetter("caller")
+_CALLEE = attrgetter("callee")
 
 
 class Feed(Protocol):
@@ -219,9 +227,8 @@ class Part:
         """A record set aside → its code (rules 2 to 4), or the record it overlaps."""
         self.lines_of: dict[LeanCall, int] = {}
         """A record set aside, or overlapped by one → its line number."""
-        self.overlapping: list[list[LeanCall]] = []
-        """The records the sweep set aside, a list per caller, each in the order the sweep gave them
-        (the last entries of :attr:`set_aside`, the others in file order)."""
+        self.aside_lines = array("q")
+        """The line number of each record of :attr:`set_aside`, in the same order."""
         self.order = StartOrder(u.phone for u in self.users)
         """This part's callers' records in start order so far (a caller not among them is unknown)."""
         self.line_numbers = array("q")
@@ -324,6 +331,7 @@ class Part:
                 record = records[i]
                 self.set_aside[record] = code
                 self.lines_of[record] = numbers[i]
+                self.aside_lines.append(numbers[i])
                 billed[i] = False
             self.usage.add(list(compress(callers, billed)), list(compress(callees, billed)),
                            list(compress(starts, billed)), list(compress(ends, billed)))
@@ -336,7 +344,8 @@ class Part:
         """Sweep the records of each caller who failed the start-order test for overlaps (rule 5,
         :func:`~telbill.rules.screening.sweep`), then take the fees of the records that overlap
         off the sums."""
-        set_aside, lines_of, unordered = self.set_aside, self.lines_of, self.order.unordered
+        set_aside, lines_of, aside_lines = self.set_aside, self.lines_of, self.aside_lines
+        unordered = self.order.unordered
         if not unordered:
             self.line_numbers = array("q")
             return
@@ -357,16 +366,13 @@ class Part:
             moments = list(map(_MOMENT, records))
             starts = list(map(rshift, moments, repeat(_END_BITS)))
             ends = list(map(and_, moments, repeat(_MASK)))
-            clashed = []
             for i, partner in sweep(starts, ends):
                 record, other = records[i], records[partner]
                 set_aside[record] = other
                 lines_of[record] = numbers[i]
+                aside_lines.append(numbers[i])
                 lines_of[other] = numbers[partner]
                 take_off(record.caller, record.callee, starts[i], ends[i])
-                clashed.append(record)
-            if clashed:
-                self.overlapping.append(clashed)
         self.line_numbers = array("q")  # not needed any more
 
     def close(self) -> None:
@@ -414,75 +420,70 @@ class Part:
     def anomaly_chunks(self, chunk: int = 10_000) -> Iterator[tuple[list[int], list[bytes]]]:
         """This part's lines of the anomalies file, in line order: (their line numbers, the
         bytes of the lines, each line ended), about ``chunk`` lines at a time. A line
-        longer than any record comes alone, its text not copied into a bigger one."""
-        numbers: list[int] = []
-        texts: list[str] = []
-        for number, text, note in self._anomaly_lines():
-            if len(text) > MAX_LINE_CHARS:
-                if numbers:
-                    yield numbers, [("\n".join(texts) + "\n").encode("utf-8", KEPT)]
-                    numbers, texts = [], []
-                yield [number], [text.encode("utf-8", KEPT), (note + "\n").encode("utf-8")]
+        longer than any record comes alone, its text not copied into a bigger one.
+
+        The records set aside are written a run of ``chunk`` at a time, column by column
+        (:class:`_Notes`); the malformed lines among them are put in their places."""
+        records, numbers, whys = self._in_line_order()
+        notes = _Notes(self)
+        malformed = self.malformed
+        taken = 0
+        for at in range(0, len(records), chunk):
+            run_numbers = numbers[at:at + chunk]
+            lines = notes.lines(records[at:at + chunk], run_numbers, whys[at:at + chunk])
+            stop = taken
+            if at + chunk >= len(records):
+                stop = len(malformed)
+            else:
+                last = run_numbers[-1]
+                while stop < len(malformed) and (malformed[stop].line_no or 0) < last:
+                    stop += 1
+            bad = [_malformed_line(record, notes.tr, notes.label) for record in malformed[taken:stop]]
+            taken = stop
+            if len(bad) > chunk or any(len(text) > MAX_LINE_CHARS for _, text, _ in bad):
+                yield from _chunked(merge(zip(run_numbers, lines, repeat("")), bad), chunk)
                 continue
-            numbers.append(number)
-            texts.append(text + note)
-            if len(numbers) >= chunk:
+            if bad:  # a few lines put in their places: two runs in order merged by a sort (in C)
+                run_numbers += [number for number, _, _ in bad]
+                lines += [text + note for _, text, note in bad]
+                placed = sorted(range(len(run_numbers)), key=run_numbers.__getitem__)
+                run_numbers, lines = list(map(run_numbers.__getitem__, placed)), list(map(lines.__getitem__, placed))
+            yield run_numbers, [("\n".join(lines) + "\n").encode("utf-8", KEPT)]
+        if taken < len(malformed):
+            yield from _chunked((_malformed_line(record, notes.tr, notes.label) for record in malformed[taken:]),
+                                chunk)
+
+    def _in_line_order(self) -> list[list[Any]]:
+        """The records set aside, their line numbers and why each (:attr:`set_aside`), in line order. The numbers are put in
+        order, not the records: a sort of positions by number, as the parts' lines are merged
+        (:func:`telbill.batch.workers.merge_anomalies`): the records of rules 2 to 4 and each
+        caller's overlapping ones are runs already in order (a merge of a few runs in C; the
+        radix sort of :func:`~telbill.lists.sorting.stable_order` took 1.5 times as long)."""
+        numbers = self.aside_lines
+        placed = sorted(range(len(numbers)), key=numbers.__getitem__)
+        return [list(map(column.__getitem__, placed)) for column in (list(self.set_aside), numbers,
+                                                                     list(self.set_aside.values()))]
+
+
+def _chunked(lines: Iterable[tuple[int, str, str]], chunk: int) -> Iterator[tuple[list[int], list[bytes]]]:
+    """Anomaly lines (number, text, what follows it), in chunks of ``chunk`` as
+    :meth:`Part.anomaly_chunks` yields them; a line longer than any record alone."""
+    numbers: list[int] = []
+    texts: list[str] = []
+    for number, text, note in lines:
+        if len(text) > MAX_LINE_CHARS:
+            if numbers:
                 yield numbers, [("\n".join(texts) + "\n").encode("utf-8", KEPT)]
                 numbers, texts = [], []
-        if numbers:
+            yield [number], [text.encode("utf-8", KEPT), (note + "\n").encode("utf-8")]
+            continue
+        numbers.append(number)
+        texts.append(text + note)
+        if len(numbers) >= chunk:
             yield numbers, [("\n".join(texts) + "\n").encode("utf-8", KEPT)]
-
-    def _anomaly_lines(self) -> Iterator[tuple[int, str, str]]:
-        """(line, record text, note: ``  # code: detail (calls.txt line N)``) of each record set
-        aside, in line order."""
-        tr = self.plan.tr
-        label = line_label(tr, str(self.plan.calls))
-        lines_of, set_aside = self.lines_of, self.set_aside
-        moments = Memo(format_moment)
-
-        def say(code: AnomalyCode, record: LeanCall, partner: LeanCall | None = None) -> str:
-            other = None if partner is None else (lines_of[partner], partner.start, partner.end)
-            key, params = detail(code, record.caller, record.start, record.end, other, moments.__getitem__)
-            return tr(key, **params)
-
-        # An overlap's detail names only the record it clashes with: made once per such record.
-        overlaps: Memo[LeanCall, str] = Memo(lambda partner: say(AnomalyCode.OVERLAP, partner, partner))
-        texts = _RecordTexts(self.reader.texts, moments)
-        later = iter(self.malformed)
-        next_malformed = next(later, None)
-        for record in self._in_line_order():
-            number = lines_of[record]
-            while next_malformed is not None and (next_malformed.line_no or 0) < number:
-                yield _malformed_line(next_malformed, tr, label)
-                next_malformed = next(later, None)
-            why = set_aside[record]
-            if isinstance(why, LeanCall):
-                code, text = AnomalyCode.OVERLAP, overlaps[why]
-            else:
-                code, text = why, say(why, record)
-            yield number, texts.of(record, number), set_aside_note(code, text, label(number))
-        while next_malformed is not None:
-            yield _malformed_line(next_malformed, tr, label)
-            next_malformed = next(later, None)
-
-
-    def _in_line_order(self) -> Iterator[LeanCall]:
-        """The records set aside, in line order, without sorting them all: those of rules 2 to 4
-        (read in file order) merged with each caller's overlapping ones (in file order too when
-        that caller's records were in start order). A run of them found out of order is put in
-        it with the linked list's sort first."""
-        number = self.lines_of.__getitem__
-        by_rule = len(self.set_aside) - sum(map(len, self.overlapping))
-        streams: list[Iterable[LeanCall]] = []
-        for records in (list(islice(self.set_aside, by_rule)), *self.overlapping):
-            numbers = list(map(number, records))
-            if all(map(lt, numbers, islice(numbers, 1, None))):
-                streams.append(records)
-            else:
-                linked = LinkedList(records)
-                linked.sort(key=number)
-                streams.append(linked)
-        return merge(*streams, key=number)
+            numbers, texts = [], []
+    if numbers:
+        yield numbers, [("\n".join(texts) + "\n").encode("utf-8", KEPT)]
 
 
 def _malformed_line(record: SetAside, tr: Tr, label: Callable[[int], str]) -> tuple[int, str, str]:
@@ -490,20 +491,53 @@ def _malformed_line(record: SetAside, tr: Tr, label: Callable[[int], str]) -> tu
     return number, record.raw, set_aside_note(record.code, record.reason(tr), label(number))
 
 
+class _Notes:
+    """The lines of a part's records set aside, a run at a time, column by column: each record's
+    text as it was read (:meth:`LineTexts.texts <telbill.files.layouts.LineTexts.texts>` of its
+    fields) and its note. An overlap's note (most of them, where calls are dense) is one ``%`` of
+    the note's pattern (:func:`~telbill.files.report.detail_pattern`) with its partner's line and
+    moments; the others are said one at a time (:func:`~telbill.rules.screening.detail`)."""
+
+    def __init__(self, part: Part) -> None:
+        self.tr = tr = part.plan.tr
+        where = line_pattern(tr, str(part.plan.calls))
+        self.label = where.__mod__
+        self.lines_of, self.texts = part.lines_of, part.reader.texts
+        pattern, self.names = detail_pattern(tr, AnomalyCode.OVERLAP)
+        self.overlap = set_aside_note(AnomalyCode.OVERLAP, pattern, where)
+        """The whole note of an overlap: its detail's values, then the line number."""
+
+    def lines(self, records: list[LeanCall], numbers: list[int], whys: list[Any]) -> list[str]:
+        """The lines of ``records`` (in line order, their ``numbers``, why each was set aside: a code
+        or the record it overlaps), without their ends."""
+        moments = list(map(_MOMENT, records))
+        start_dates, start_clocks = moment_fields(map(rshift, moments, repeat(_END_BITS)))
+        end_dates, end_clocks = moment_fields(map(and_, moments, repeat(_MASK)))
+        fields = zip(map(_CALLER, records), map(_CALLEE, records), start_dates, start_clocks, end_dates, end_clocks)
+        texts = self.texts.texts(numbers, fields)
+        overlap = list(map(isinstance, whys, repeat(LeanCall)))
+        if all(overlap):
+            return list(map(add, texts, self._overlaps(whys, numbers)))
+        overlaps = iter(self._overlaps(list(compress(whys, overlap)), list(compress(numbers, overlap))))
+        others = iter([self._note(why, record, number)
+                       for why, record, number in compress(zip(whys, records, numbers), map(not_, overlap))])
+        return list(map(add, texts, map(next, map((others, overlaps).__getitem__, overlap))))
+
+    def _overlaps(self, partners: list[Any], numbers: list[int]) -> list[str]:
+        """The notes of records that overlap ``partners`` (their lines ``numbers``)."""
+        moments = list(map(_MOMENT, partners))
+        values: dict[str, Sequence[object]] = {  # what detail() says of an overlap, a column each
+            "line": list(map(self.lines_of.__getitem__, partners)),
+            "start": moment_texts(map(rshift, moments, repeat(_END_BITS))),
+            "end": moment_texts(map(and_, moments, repeat(_MASK)))}
+        columns = [*map(values.__getitem__, self.names), numbers]
+        return list(map(self.overlap.__mod__, zip(*columns)))
+
+    def _note(self, code: AnomalyCode, record: LeanCall, number: int) -> str:
+        """The note of a record set aside by rules 2 to 4."""
+        key, params = detail(code, record.caller, record.start, record.end)
+        return set_aside_note(code, self.tr(key, **params), self.label(number))
+
+
 def _ignore(*columns: object) -> None:
     """A closed part's reader builds nothing."""
-
-
-class _RecordTexts:
-    """The text of a record in the anomalies file: its line as read."""
-
-    def __init__(self, raws: LineTexts, moments: Memo[int, str]) -> None:
-        self.raws = raws
-        self.moments = moments
-
-    def of(self, record: LeanCall, number: int) -> str:
-        moment = record.moment
-        moments = self.moments
-        d1, _, t1 = moments[moment >> _END_BITS].partition(" ")
-        d2, _, t2 = moments[moment & _MASK].partition(" ")
-        return self.raws.text(number, (record.caller, record.callee, d1, t1, d2, t2))

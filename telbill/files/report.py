@@ -13,7 +13,7 @@ from operator import attrgetter
 from telbill.rules.billing import Bills, MonthBill
 from telbill.rules.fields import format_fen
 from telbill.rules.records import User
-from telbill.rules.screening import AnomalyCode, SetAside, code_counts
+from telbill.rules.screening import AnomalyCode, SetAside, code_counts, detail
 from telbill.speed import Memo
 from telbill.text.display import ljust, rjust, width
 from telbill.text.i18n import Tr
@@ -281,12 +281,31 @@ def csv_lines(texts: TextCache, month: str, columns: _FixedColumns,
         texts.csv_firsts(columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
 
 
-def line_label(tr: Tr, calls_source: str) -> Callable[[int], str]:
-    """``calls.txt line N`` (``calls.txt 第 N 行``) for a line number N: the message is made
-    once, and each number put into it (an anomalies file may have a million lines)."""
+def line_pattern(tr: Tr, calls_source: str) -> str:
+    """``calls.txt line %d`` (``calls.txt 第 %d 行``): the message made once, as a ``%`` format
+    with one slot for the line number (an anomalies file may have a million lines)."""
     name = os.path.basename(calls_source) or calls_source
     head, _, tail = tr("anomalies.where", source=name, line="\x00").partition("\x00")
-    return lambda number: f"{head}{number}{tail}"
+    return f"{_literal(head)}%d{_literal(tail)}"
+
+
+def line_label(tr: Tr, calls_source: str) -> Callable[[int], str]:
+    """``calls.txt line N`` (``calls.txt 第 N 行``) for a line number N (see :func:`line_pattern`)."""
+    return line_pattern(tr, calls_source).__mod__
+
+
+def detail_pattern(tr: Tr, code: AnomalyCode) -> tuple[str, tuple[str, ...]]:
+    """What :func:`~telbill.rules.screening.detail` says for ``code``, made once: its message as
+    a ``%`` format with a ``%s`` slot for each value, and the names of the values in the order of
+    the slots (a million notes then cost one ``%`` each, not a dict and a ``str.format``)."""
+    key, params = detail(code, "", 0, 0, (0, 0, 0), str)  # only the key and the names count
+    pieces = tr(key, **{name: f"\x00{name}\x00" for name in params}).split("\x00")
+    return "%s".join(map(_literal, pieces[::2])), tuple(pieces[1::2])
+
+
+def _literal(text: str) -> str:
+    """``text`` as it stands in a ``%`` format."""
+    return text.replace("%", "%%")
 
 
 def set_aside_note(code: AnomalyCode, detail: str, where: str) -> str:

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -145,3 +146,40 @@ def test_long_files_across_many_blocks(tmp_path: Path) -> None:
     assert got_codes == codes
     assert len(set(codes.values())) >= 4
     assert {k: v for k, v in got_fees.items() if v} == {k: v for k, v in fees.items() if v}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 10_000])
+def test_set_aside_lines_come_in_line_order_whatever_the_chunk(tmp_path: Path, chunk: int) -> None:
+    """A part's set-aside lines (overlaps, rules 2 to 4, malformed lines among them, one of them
+    longer than any record) come in line order, each once and as written, in chunks of any
+    size; the long line alone."""
+    from telbill.batch.part import Part, Plan
+    from telbill.files.loader import MAX_LINE_CHARS
+    from telbill.rules.records import User
+    from telbill.rules.tariff import DEFAULT_TARIFF
+
+    huge = "8" * (MAX_LINE_CHARS + 5)
+    lines = ["83470000  02584561234  2021-01-01 10:10:00  2021-01-01 10:20:00",
+             BAD_LINES[0],
+             "83470000\t02584561234\t2021-01-01 10:00:00\t2021-01-01 10:15:00",
+             "83470001  8346123  2021-01-01 10:00:00  2021-01-01 10:00:30",
+             huge,
+             "83470001  8346123  2021-01-01 10:00:10  2021-01-01 10:00:20  # inside the one before",
+             "19999999  8346123  2021-01-01 10:00:00  2021-01-01 10:00:30",
+             BAD_LINES[3],
+             "83470002  8346123  2021-01-01 10:00:00  2021-01-05 10:00:30"]
+    (tmp_path / "c.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    users = [User(phone, f"U{i}", 100, 0) for i, phone in enumerate(PHONES)]
+    part = Part(Plan.make(users, tmp_path / "c.txt", DEFAULT_TARIFF, None, Translator("en"), 1))
+    part.read()
+    part.sweep()
+    chunks = list(part.anomaly_chunks(chunk))
+    numbers = [n for chunk_numbers, _ in chunks for n in chunk_numbers]
+    assert numbers == list(range(1, 10))  # both records of an overlap are set aside
+    written = b"".join(piece for _, pieces in chunks for piece in pieces).decode().splitlines()
+    assert all(line.startswith(lines[n - 1] + "  # ") for n, line in zip(numbers, written))
+    assert written[0].endswith("  # overlap: same caller at the same time as line 3 "
+                               "(2021-01-01 10:00:00 to 2021-01-01 10:15:00) (c.txt line 1)")
+    assert written[5].endswith("# inside the one before  # overlap: same caller at the same time as line 4 "
+                               "(2021-01-01 10:00:00 to 2021-01-01 10:00:30) (c.txt line 6)")
+    assert [pieces[0] for n, pieces in chunks if n == [5]] == [huge.encode()]

@@ -59,3 +59,23 @@ def test_any_spacing_is_kept_exactly(rows: list[tuple[tuple[str, ...], list[str]
     texts = LineTexts()
     texts.add(range(1, len(lines) + 1), lines, columns)  # type: ignore[arg-type]
     assert [texts.text(n, row) for n, row in enumerate(columns, 1)] == lines  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.integers(1, 400), max_size=120), st.sets(st.integers(1, 400), min_size=1, max_size=200),
+       st.sets(st.integers(1, 400), max_size=3))
+def test_a_column_of_lines_comes_back_as_each_line_does(kept: set[int], asked: set[int], whole: set[int]) -> None:
+    """``texts`` of increasing line numbers (dense or sparse among the kept lines, some kept whole)
+    gives what ``text`` gives for each."""
+    texts = LineTexts()
+    frames = ["%s %s %s %s %s %s", "%s\t%s\t%s %s\t%s %s", "  " + STANDARD]
+    for number in sorted(kept | whole):
+        if number in whole:
+            texts.raws[number] = f"kept whole {number}"
+        else:
+            line = frames[number % 3] % FIELDS
+            texts.add([number], [line], [FIELDS])
+    numbers = sorted(asked)
+    expected = [texts.text(n, FIELDS) for n in numbers]
+    assert texts.texts(numbers, [FIELDS] * len(numbers)) == expected
+    assert texts.texts([], []) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -80,3 +81,20 @@ def test_full_width_digits_in_a_data_file_are_still_not_digits() -> None:
     """In users.txt a full-width phone stays a bad line (the rule for typed answers does not apply)."""
     loaded = load_users(["８３４７０１００  A  1  1"], "users.txt")
     assert not loaded.users and [p.key for p in loaded.problems] == ["users.phone"]
+
+
+def test_moments_as_columns_are_written_as_one_by_one() -> None:
+    """``moment_texts`` and ``moment_fields`` write each moment as ``format_moment`` does, from
+    the first second of year 1 to the last of 9999."""
+    import random
+
+    from telbill.rules.fields import SECONDS_PER_DAY, format_moment, moment_fields, moment_texts
+
+    rng = random.Random(3)
+    last = date(9999, 12, 31).toordinal() * SECONDS_PER_DAY + SECONDS_PER_DAY - 1
+    moments = [SECONDS_PER_DAY, last, *(rng.randrange(SECONDS_PER_DAY, last) for _ in range(2000))]
+    texts = list(map(format_moment, moments))
+    assert moment_texts(moments) == texts
+    dates, clocks = moment_fields(iter(moments))
+    assert list(map(" ".join, zip(dates, clocks))) == texts
+    assert texts[:2] == ["0001-01-01 00:00:00", "9999-12-31 23:59:59"]
