@@ -225,10 +225,10 @@ class Part:
         """The records of this part's callers, in file order."""
         self.set_aside: dict[LeanCall, AnomalyCode | LeanCall] = {}
         """A record set aside → its code (rules 2 to 4), or the record it overlaps."""
-        self.lines_of: dict[LeanCall, int] = {}
-        """A record set aside, or overlapped by one → its line number."""
         self.aside_lines = array("q")
         """The line number of each record of :attr:`set_aside`, in the same order."""
+        self.lines_of: dict[LeanCall, int] = {}
+        """A record another one overlaps → its line number (an overlap's note names it)."""
         self.order = StartOrder(u.phone for u in self.users)
         """This part's callers' records in start order so far (a caller not among them is unknown)."""
         self.line_numbers = array("q")
@@ -330,7 +330,6 @@ class Part:
             for i, code in aside:
                 record = records[i]
                 self.set_aside[record] = code
-                self.lines_of[record] = numbers[i]
                 self.aside_lines.append(numbers[i])
                 billed[i] = False
             self.usage.add(list(compress(callers, billed)), list(compress(callees, billed)),
@@ -369,7 +368,6 @@ class Part:
             for i, partner in sweep(starts, ends):
                 record, other = records[i], records[partner]
                 set_aside[record] = other
-                lines_of[record] = numbers[i]
                 aside_lines.append(numbers[i])
                 lines_of[other] = numbers[partner]
                 take_off(record.caller, record.callee, starts[i], ends[i])
