@@ -522,12 +522,19 @@ class _Notes:
         return list(map(add, texts, map(next, map((others, overlaps).__getitem__, overlap))))
 
     def _overlaps(self, partners: list[Any], numbers: list[int]) -> list[str]:
-        """The notes of records that overlap ``partners`` (their lines ``numbers``)."""
-        moments = list(map(_MOMENT, partners))
+        """The notes of records that overlap ``partners`` (their lines ``numbers``). Where many of
+        them overlap one record (as identical records do), each partner's values are made once."""
+        unique = list(dict.fromkeys(partners))
+        few = len(unique) * 2 <= len(partners)
+        chosen = unique if few else partners
+        moments = list(map(_MOMENT, chosen))
         values: dict[str, Sequence[object]] = {  # what detail() says of an overlap, a column each
-            "line": list(map(self.lines_of.__getitem__, partners)),
+            "line": list(map(self.lines_of.__getitem__, chosen)),
             "start": moment_texts(map(rshift, moments, repeat(_END_BITS))),
             "end": moment_texts(map(and_, moments, repeat(_MASK)))}
+        if few:
+            at = list(map(dict(zip(unique, count())).__getitem__, partners))
+            values = {name: list(map(column.__getitem__, at)) for name, column in values.items()}
         columns = [*map(values.__getitem__, self.names), numbers]
         return list(map(self.overlap.__mod__, zip(*columns)))
 

@@ -183,3 +183,31 @@ def test_set_aside_lines_come_in_line_order_whatever_the_chunk(tmp_path: Path, c
     assert written[5].endswith("# inside the one before  # overlap: same caller at the same time as line 4 "
                                "(2021-01-01 10:00:00 to 2021-01-01 10:00:30) (c.txt line 6)")
     assert [pieces[0] for n, pieces in chunks if n == [5]] == [huge.encode()]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_batch_writes_each_note_as_the_menu_says_it(tmp_path: Path, lang: str) -> None:
+    """Records overlapping one record (identical ones), chains of overlaps, rules 2 to 4 and
+    malformed lines: the batch's anomalies file (one process and two) has, line for line, the
+    text and note the menu's screening gives each record, in both languages."""
+    from telbill.files.report import RunInfo, format_anomalies
+
+    same = "83470000  02584561234  2021-01-05 10:00:00  2021-01-05 10:04:01"
+    lines = [same, same, "83470001 8346123 2021-01-01 10:00:00 2021-01-01 10:00:30", same,
+             "83470001 8346123 2021-01-01 10:00:20 2021-01-01 10:00:50", BAD_LINES[2], same,
+             "83470001 8346123 2021-01-01 10:00:40 2021-01-01 10:01:10",
+             "19999999  8346123  2021-01-01 10:00:00  2021-01-01 10:00:30",
+             "83470002  8346123  2021-01-01 10:00:00  2021-01-01 09:00:00", same]
+    (tmp_path / "u.txt").write_text(USERS, "utf-8")
+    (tmp_path / "c.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
+    tr = Translator(lang)
+    menu = Session(paths, backup_dir=tmp_path / "backup", audit_log=tmp_path / "audit.log", operator="t")
+    info = RunInfo(str(paths.users), 3, str(paths.calls), 0, 0, 0, None, "")
+    said = [line for line in format_anomalies(menu.screening().set_aside, info, tr) if not line.startswith("#")]
+    assert len(said) == 11
+    for processes in (1, 2):
+        out = tmp_path / f"out{processes}"
+        run_batch(BatchOptions(paths=paths, out=out / "b.txt", anomalies=out / "a.txt", processes=processes), tr)
+        written = [line for line in (out / "a.txt").read_text("utf-8").splitlines() if not line.startswith("#")]
+        assert written == said
