@@ -452,11 +452,12 @@ class Part:
                                 chunk)
 
     def _in_line_order(self) -> list[list[Any]]:
-        """The records set aside, their line numbers and why each (:attr:`set_aside`), in line order. The numbers are put in
-        order, not the records: a sort of positions by number, as the parts' lines are merged
-        (:func:`telbill.batch.workers.merge_anomalies`): the records of rules 2 to 4 and each
-        caller's overlapping ones are runs already in order (a merge of a few runs in C; the
-        radix sort of :func:`~telbill.lists.sorting.stable_order` took 1.5 times as long)."""
+        """The records set aside, their line numbers and why each (:attr:`set_aside`), in line
+        order. The numbers are put in order, not the records: a sort of positions by number, as
+        the parts' lines are merged (:func:`telbill.batch.workers.merge_anomalies`). The records
+        of rules 2 to 4 and each caller's overlapping ones are runs already in order, so it is a
+        merge of a few runs in C (the radix sort of :func:`~telbill.lists.sorting.stable_order`
+        took 1.5 times as long)."""
         numbers = self.aside_lines
         placed = sorted(range(len(numbers)), key=numbers.__getitem__)
         return [list(map(column.__getitem__, placed)) for column in (list(self.set_aside), numbers,
