@@ -436,16 +436,18 @@ class Part:
                 last = run_numbers[-1]
                 while stop < len(malformed) and (malformed[stop].line_no or 0) < last:
                     stop += 1
-            bad = [_malformed_line(record, notes.tr, notes.label) for record in malformed[taken:stop]]
+            between = malformed[taken:stop]
             taken = stop
-            if len(bad) > chunk or any(len(text) > MAX_LINE_CHARS for _, text, _ in bad):
-                yield from _chunked(merge(zip(run_numbers, lines, repeat("")), bad), chunk)
+            if len(between) > chunk or any(len(record.raw) > MAX_LINE_CHARS for record in between):
+                # many lines, or one longer than any record: their notes made as they are written
+                noted = (_malformed_line(record, notes.tr, notes.label) for record in between)
+                yield from _chunked(merge(zip(run_numbers, lines, repeat("")), noted), chunk)
                 continue
-            if bad:  # a few lines put in their places: two runs in order merged by a sort (in C)
-                run_numbers += [number for number, _, _ in bad]
-                lines += [text + note for _, text, note in bad]
-                placed = sorted(range(len(run_numbers)), key=run_numbers.__getitem__)
-                run_numbers, lines = list(map(run_numbers.__getitem__, placed)), list(map(lines.__getitem__, placed))
+            if between:  # a few lines put in their places
+                bad = [_malformed_line(record, notes.tr, notes.label) for record in between]
+                placed = sorted([*zip(run_numbers, lines), *((number, text + note) for number, text, note in bad)])
+                run_numbers = [number for number, _ in placed]
+                lines = [line for _, line in placed]
             yield run_numbers, [("\n".join(lines) + "\n").encode("utf-8", KEPT)]
         if taken < len(malformed):
             yield from _chunked((_malformed_line(record, notes.tr, notes.label) for record in malformed[taken:]),

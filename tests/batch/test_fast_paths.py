@@ -211,3 +211,27 @@ def test_the_batch_writes_each_note_as_the_menu_says_it(tmp_path: Path, lang: st
         run_batch(BatchOptions(paths=paths, out=out / "b.txt", anomalies=out / "a.txt", processes=processes), tr)
         written = [line for line in (out / "a.txt").read_text("utf-8").splitlines() if not line.startswith("#")]
         assert written == said
+
+
+def test_many_malformed_lines_after_the_last_record_set_aside_are_noted_a_chunk_at_a_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part with one record set aside and many malformed lines after it makes the malformed
+    lines' notes a chunk at a time, as it yields them (not all of them before its first chunk)."""
+    from telbill.batch import part as part_module
+    from telbill.batch.part import Part, Plan
+    from telbill.rules.records import User
+    from telbill.rules.tariff import DEFAULT_TARIFF
+
+    lines = ["19999999  8346123  2021-01-01 10:00:00  2021-01-01 10:00:30", *[BAD_LINES[0]] * 50]
+    (tmp_path / "c.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    users = [User(phone, f"U{i}", 100, 0) for i, phone in enumerate(PHONES)]
+    part = Part(Plan.make(users, tmp_path / "c.txt", DEFAULT_TARIFF, None, Translator("en"), 1))
+    part.read()
+    part.sweep()
+    made = []
+    noted = part_module._malformed_line
+    monkeypatch.setattr(part_module, "_malformed_line", lambda *args: made.append(1) or noted(*args))
+    chunks = part.anomaly_chunks(10)
+    first = next(chunks)
+    assert first[0] == list(range(1, 11)) and len(made) <= 11
+    assert [n for numbers, _ in [first, *chunks] for n in numbers] == list(range(1, 52))
