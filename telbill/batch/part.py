@@ -50,7 +50,7 @@ from telbill.rules.billing import Usage
 from telbill.rules.fields import moment_fields, moment_texts
 from telbill.rules.rating import Rating
 from telbill.rules.records import User
-from telbill.rules.screening import AnomalyCode, SetAside, StartOrder, detail, sweep
+from telbill.rules.screening import AnomalyCode, SetAside, StartOrder, detail, overlap_values, sweep
 from telbill.rules.tariff import Tariff
 from telbill.text.i18n import Tr
 
@@ -531,10 +531,9 @@ class _Notes:
         few = len(unique) * 2 <= len(partners)
         chosen = unique if few else partners
         moments = list(map(_MOMENT, chosen))
-        values: dict[str, Sequence[object]] = {  # what detail() says of an overlap, a column each
-            "line": list(map(self.lines_of.__getitem__, chosen)),
-            "start": moment_texts(map(rshift, moments, repeat(_END_BITS))),
-            "end": moment_texts(map(and_, moments, repeat(_MASK)))}
+        values: dict[str, Sequence[object]] = overlap_values(  # a column each
+            list(map(self.lines_of.__getitem__, chosen)), list(map(rshift, moments, repeat(_END_BITS))),
+            list(map(and_, moments, repeat(_MASK))), moment_texts)
         if few:
             at = list(map(dict(zip(unique, count())).__getitem__, partners))
             values = {name: list(map(column.__getitem__, at)) for name, column in values.items()}

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from enum import Enum
 from itertools import accumulate, compress, count, islice
 from operator import add, eq, ge, gt, le, lt, not_, or_, sub
+from typing import TypeVar
 
 from telbill.errors import Problem
 from telbill.lists.linked import LinkedList
@@ -240,6 +241,9 @@ def screen(starts: Sequence[int], ends: Sequence[int], known: bool) -> list[Verd
 # -- the details --------------------------------------------------------------------------
 
 Moment = Callable[[int], str]
+_Line = TypeVar("_Line")
+_Moments = TypeVar("_Moments")
+_Written = TypeVar("_Written")
 """Formats seconds as ``YYYY-MM-DD HH:MM:SS`` (:func:`~telbill.rules.fields.format_moment`,
 or a memo of it)."""
 
@@ -253,14 +257,22 @@ def detail(code: AnomalyCode, caller: str, start: int, end: int,
     if code is AnomalyCode.OVERLAP:
         assert partner is not None
         line, partner_start, partner_end = partner
-        return "anomaly.overlap", {"line": line if line is not None else "-", "start": moment(partner_start),
-                                   "end": moment(partner_end)}
+        return "anomaly.overlap", overlap_values("-" if line is None else line, partner_start, partner_end, moment)
     if code is AnomalyCode.END_BEFORE_START:
         return "anomaly.end_before_start", {"start": moment(start), "end": moment(end)}
     if code is AnomalyCode.UNKNOWN_CALLER:
         return "anomaly.unknown_caller", {"caller": caller}
     seconds = end - start
     return "anomaly.too_long", {"duration": format_duration(seconds), "seconds": seconds}
+
+
+def overlap_values(line: _Line, start: _Moments, end: _Moments,
+                   moment: Callable[[_Moments], _Written]) -> dict[str, _Line | _Written]:
+    """What the note of an overlapping record says of the record it overlaps (rule 5): the
+    values of the ``anomaly.overlap`` message by name, its line, its start and its end written
+    by ``moment``. Of one partner (:func:`detail`), or of a column of partners at once (each value
+    a list, ``moment`` writing a list of moments: the batch's anomalies file)."""
+    return {"line": line, "start": moment(start), "end": moment(end)}
 
 
 # -- the records set aside ------------------------------------------------------------------

@@ -271,3 +271,18 @@ def test_a_note_made_from_its_pattern_says_what_detail_says(code: AnomalyCode, l
     assert pattern % tuple(params[name] for name in names) == tr(key, **params)
     where = line_pattern(tr, "/some/dir/c%d.txt")
     assert where % 7 == line_label(tr, "/some/dir/c%d.txt")(7) == tr("anomalies.where", source="c%d.txt", line=7)
+
+
+def test_an_overlaps_values_for_a_column_of_partners_are_each_partners_detail() -> None:
+    """``overlap_values`` given columns of partners (as the batch gives them) holds, partner by
+    partner, the values ``detail`` gives an overlapping record's note."""
+    from telbill.rules.fields import moment_texts
+    from telbill.rules.screening import overlap_values
+
+    start = 63_745_000_000
+    partners = [(41, start - 60, start + 5), (7, start, start + 86_400), (2**40, start + 1, start + 2)]
+    lines, starts, ends = (list(column) for column in zip(*partners))
+    columns = overlap_values(lines, starts, ends, moment_texts)
+    for i, partner in enumerate(partners):
+        _, params = detail(AnomalyCode.OVERLAP, "8347", start, start + 9, partner)
+        assert {name: column[i] for name, column in columns.items()} == params
