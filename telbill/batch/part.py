@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from heapq import merge
 from itertools import compress, count, repeat
 from multiprocessing.connection import Connection
-from operator import add, and_, attrgetter, eq, not_, rshift
+from operator import and_, attrgetter, eq, not_, rshift
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -96,8 +96,6 @@ class LeanCall(Linked):
 
 
 _MOMENT = attrgetter("moment")
-_CALLER = attrgetter("caller")
-_CALLEE = attrgetter("callee")
 
 
 class Feed(Protocol):
@@ -453,17 +451,17 @@ class Part:
             yield from _chunked((_malformed_line(record, notes.tr, notes.label) for record in malformed[taken:]),
                                 chunk)
 
-    def _in_line_order(self) -> list[list[Any]]:
-        """The records set aside, their line numbers and why each (:attr:`set_aside`), in line
-        order. The numbers are put in order, not the records: a sort of positions by number, as
-        the parts' lines are merged (:func:`telbill.batch.workers.merge_anomalies`). The records
-        of rules 2 to 4 and each caller's overlapping ones are runs already in order, so it is a
-        merge of a few runs in C (the radix sort of :func:`~telbill.lists.sorting.stable_order`
-        took 1.5 times as long)."""
+    def _in_line_order(self) -> tuple[list[LeanCall], list[int], list[AnomalyCode | LeanCall]]:
+        """The records set aside, their line numbers and why each was set aside (a code, or the
+        record it overlaps), in line order. Their positions are sorted by line number, as the
+        parts' lines are merged (:func:`telbill.batch.workers.merge_anomalies`): the records of
+        rules 2 to 4 and each caller's overlapping ones are runs already in order, which the sort
+        merges (the radix sort of :func:`~telbill.lists.sorting.stable_order` took 1.5 times as
+        long)."""
         numbers = self.aside_lines
         placed = sorted(range(len(numbers)), key=numbers.__getitem__)
-        return [list(map(column.__getitem__, placed)) for column in (list(self.set_aside), numbers,
-                                                                     list(self.set_aside.values()))]
+        records, whys = list(self.set_aside), list(self.set_aside.values())
+        return [records[i] for i in placed], [numbers[i] for i in placed], [whys[i] for i in placed]
 
 
 def _chunked(lines: Iterable[tuple[int, str, str]], chunk: int) -> Iterator[tuple[list[int], list[bytes]]]:
@@ -510,19 +508,21 @@ class _Notes:
 
     def lines(self, records: list[LeanCall], numbers: list[int], whys: list[Any]) -> list[str]:
         """The lines of ``records`` (in line order, their ``numbers``, why each was set aside: a code
-        or the record it overlaps), without their ends."""
-        moments = list(map(_MOMENT, records))
-        start_dates, start_clocks = moment_fields(map(rshift, moments, repeat(_END_BITS)))
-        end_dates, end_clocks = moment_fields(map(and_, moments, repeat(_MASK)))
-        fields = zip(map(_CALLER, records), map(_CALLEE, records), start_dates, start_clocks, end_dates, end_clocks)
-        texts = self.texts.texts(numbers, fields)
-        overlap = list(map(isinstance, whys, repeat(LeanCall)))
+        or the record it overlaps), without their ends: each record's text, then its note."""
+        start_dates, start_clocks = moment_fields([record.moment >> _END_BITS for record in records])
+        end_dates, end_clocks = moment_fields([record.moment & _MASK for record in records])
+        callers = [record.caller for record in records]
+        callees = [record.callee for record in records]
+        texts = self.texts.texts(numbers, zip(callers, callees, start_dates, start_clocks, end_dates, end_clocks))
+        overlap = [isinstance(why, LeanCall) for why in whys]
         if all(overlap):
-            return list(map(add, texts, self._overlaps(whys, numbers)))
-        overlaps = iter(self._overlaps(list(compress(whys, overlap)), list(compress(numbers, overlap))))
+            return [text + note for text, note in zip(texts, self._overlaps(whys, numbers))]
+        # the overlaps' notes made together, the others one by one, then each line takes the next of its kind
+        overlaps = iter(self._overlaps([why for why, o in zip(whys, overlap) if o],
+                                       [number for number, o in zip(numbers, overlap) if o]))
         others = iter([self._note(why, record, number)
-                       for why, record, number in compress(zip(whys, records, numbers), map(not_, overlap))])
-        return list(map(add, texts, map(next, map((others, overlaps).__getitem__, overlap))))
+                       for why, record, number, o in zip(whys, records, numbers, overlap) if not o])
+        return [text + (next(overlaps) if o else next(others)) for text, o in zip(texts, overlap)]
 
     def _overlaps(self, partners: list[Any], numbers: list[int]) -> list[str]:
         """The notes of records that overlap ``partners`` (their lines ``numbers``). Where many of
@@ -530,15 +530,15 @@ class _Notes:
         unique = list(dict.fromkeys(partners))
         few = len(unique) * 2 <= len(partners)
         chosen = unique if few else partners
-        moments = list(map(_MOMENT, chosen))
-        values: dict[str, Sequence[object]] = overlap_values(  # a column each
-            list(map(self.lines_of.__getitem__, chosen)), list(map(rshift, moments, repeat(_END_BITS))),
-            list(map(and_, moments, repeat(_MASK))), moment_texts)
-        if few:
-            at = list(map(dict(zip(unique, count())).__getitem__, partners))
-            values = {name: list(map(column.__getitem__, at)) for name, column in values.items()}
-        columns = [*map(values.__getitem__, self.names), numbers]
-        return list(map(self.overlap.__mod__, zip(*columns)))
+        values: dict[str, Sequence[object]] = overlap_values(  # a list each
+            [self.lines_of[partner] for partner in chosen], [partner.moment >> _END_BITS for partner in chosen],
+            [partner.moment & _MASK for partner in chosen], moment_texts)
+        if few:  # each partner's values repeated for every record that overlaps it
+            position = {partner: i for i, partner in enumerate(unique)}
+            at = [position[partner] for partner in partners]
+            values = {name: [column[i] for i in at] for name, column in values.items()}
+        columns = [*(values[name] for name in self.names), numbers]
+        return [self.overlap % row for row in zip(*columns)]
 
     def _note(self, code: AnomalyCode, record: LeanCall, number: int) -> str:
         """The note of a record set aside by rules 2 to 4."""

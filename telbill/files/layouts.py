@@ -17,7 +17,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import compress, count, repeat
-from operator import eq, mod, not_
+from operator import eq, not_
 
 STANDARD = "%s  %s  %s %s  %s %s"
 """The standard layout of a record's six fields (how a record is written back)."""
@@ -135,10 +135,10 @@ class LineTexts:
         return _STANDARD(fields)
 
     def texts(self, numbers: Sequence[int], fields: Iterable[Fields]) -> list[str]:
-        """Lines ``numbers`` (increasing) as they were written, given their fields: :meth:`text`
-        of each, a column at a time. The kept lines of their span are looked up in a dict made of
-        that span (a few times as many lines as asked where calls are dense, a third of them set
-        aside); a sparser span, each line with :meth:`text`."""
+        """Lines ``numbers`` (increasing) as they were written, given their fields: what :meth:`text`
+        gives for each. The kept lines between the first and the last of ``numbers`` are put in a
+        dict (number → frame) and each line looked up in it; where they are many more than the
+        lines asked, each line is found with :meth:`text` instead."""
         if not numbers:
             return []
         kept = self.numbers
@@ -146,9 +146,10 @@ class LineTexts:
         high = bisect_right(kept, numbers[-1], low)
         if high - low > 16 * len(numbers) + 64:  # a dict entry costs about a 20th of a text()
             return list(map(self.text, numbers, fields))
-        frames = [*self.frames, STANDARD]  # a line not kept: the last, the standard layout
         frame_at = dict(zip(kept[low:high], self.ids[low:high]))
-        texts = list(map(mod, map(frames.__getitem__, map(frame_at.get, numbers, repeat(-1))), fields))
+        frames = self.frames
+        texts = [frames[frame_at[number]] % row if number in frame_at else STANDARD % row
+                 for number, row in zip(numbers, fields)]
         if self.raws:
-            texts = list(map(self.raws.get, numbers, texts))
+            texts = [self.raws.get(number, text) for number, text in zip(numbers, texts)]
         return texts

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from itertools import product, repeat
-from operator import add, floordiv, mod
+from itertools import product
 
 from telbill.errors import ValidationError
 from telbill.speed import Memo
@@ -219,27 +218,22 @@ _DATE_TEXTS: Memo[int, str] = Memo(_date_text)
 """Day number → ``YYYY-MM-DD``."""
 
 
-def _clocks(seconds: Iterable[int]) -> Iterator[str]:
-    """``HH:MM:SS`` of each second of the day: two small tables (they stay in the CPU's caches)."""
-    seconds = list(seconds)
-    minutes = map(_MINUTE_TEXTS.__getitem__, map(floordiv, seconds, repeat(60)))
-    return map(add, minutes, map(_SECOND_TEXTS.__getitem__, map(mod, seconds, repeat(60))))
-
-
 def moment_fields(moments: Iterable[int]) -> tuple[list[str], list[str]]:
     """Each moment's date ``YYYY-MM-DD`` and clock ``HH:MM:SS``, as :func:`format_moment` writes
-    them, a column at a time (no step of Python a moment: the anomalies file's hundreds of
-    thousands of records)."""
-    moments = list(moments)
-    dates = list(map(_DATE_TEXTS.__getitem__, map(floordiv, moments, repeat(SECONDS_PER_DAY))))
-    return dates, list(_clocks(map(mod, moments, repeat(SECONDS_PER_DAY))))
+    them: a list of dates and a list of clocks (a record's fields as a line of calls.txt has them)."""
+    dates: list[str] = []
+    clocks: list[str] = []
+    for moment in moments:
+        day, secs = divmod(moment, SECONDS_PER_DAY)
+        minute, second = divmod(secs, 60)
+        dates.append(_DATE_TEXTS[day])
+        clocks.append(_MINUTE_TEXTS[minute] + _SECOND_TEXTS[second])
+    return dates, clocks
 
 
 def moment_texts(moments: Iterable[int]) -> list[str]:
-    """:func:`format_moment` of each of ``moments``, a column at a time (see :func:`moment_fields`)."""
-    moments = list(moments)
-    days = map(_DAY_TEXTS.__getitem__, map(floordiv, moments, repeat(SECONDS_PER_DAY)))
-    return list(map(add, days, _clocks(map(mod, moments, repeat(SECONDS_PER_DAY)))))
+    """:func:`format_moment` of each of ``moments``, in a list."""
+    return [format_moment(moment) for moment in moments]
 
 
 def _month_of_day(day: int) -> str:
