@@ -286,3 +286,19 @@ def test_an_overlaps_values_for_a_column_of_partners_are_each_partners_detail() 
     for i, partner in enumerate(partners):
         _, params = detail(AnomalyCode.OVERLAP, "8347", start, start + 9, partner)
         assert {name: column[i] for name, column in columns.items()} == params
+
+
+def test_a_percent_sign_in_an_overlap_message_is_written_as_it_stands() -> None:
+    """A ``%`` in the overlap message (a translation may hold one) stays as it is in the note's
+    pattern, and its values go into their slots, in the message's order."""
+    from telbill.files.report import detail_pattern
+
+    message = "100% {end} then {start}, line {line} %s %%"
+
+    def tr(key: str, **params: object) -> str:
+        assert key == "anomaly.overlap"
+        return message.format(**params)
+
+    pattern, names = detail_pattern(tr, AnomalyCode.OVERLAP)
+    values = {"line": 41, "start": "a", "end": "b"}
+    assert pattern % tuple(values[name] for name in names) == message.format(**values)
