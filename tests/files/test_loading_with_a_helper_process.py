@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -65,6 +66,15 @@ def gone(pid: int) -> bool:
     return False
 
 
+def ended(pid: int, within: float = 60.0) -> None:
+    """Wait until the child ``pid`` has ended, without reaping it (its parent does, if it has not yet)."""
+    deadline = time.monotonic() + within
+    with contextlib.suppress(ChildProcessError):  # reaped already
+        while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+            assert time.monotonic() < deadline, "the helper did not stop"
+            time.sleep(0.005)
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     data = generate(tmp_path_factory.mktemp("data"), 6_000, 60, seed=3)
@@ -119,6 +129,16 @@ def test_a_helper_that_stops_short_changes_nothing(generated: list[str], helped:
             raise
 
     monkeypatch.setattr(telbill.files.helper.Helper, "chunk", chunk)
+    main, real_take = os.getpid(), telbill.files.helper.Tickets.take
+
+    def take(self: telbill.files.helper.Tickets) -> int | None:
+        """This process takes its next chunk only once the helper has stopped (it has then taken a
+        chunk it never sent, however slowly it started on a busy machine)."""
+        if os.getpid() == main:
+            ended(helped[0])
+        return real_take(self)
+
+    monkeypatch.setattr(telbill.files.helper.Tickets, "take", take)
     shared = view(load_calls(generated, "calls.txt", shared=True))
     assert gone(helped[0]) and failed
     assert shared == view(load_calls(generated, "calls.txt"))
