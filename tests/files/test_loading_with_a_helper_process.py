@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from pathlib import Path
@@ -73,6 +76,15 @@ def ended(pid: int, within: float = 60.0) -> None:
         while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
             assert time.monotonic() < deadline, "the helper did not stop"
             time.sleep(0.005)
+
+
+def untaken(tickets: telbill.files.helper.Tickets, within: float = 60.0) -> None:
+    """Wait until every chunk's number has been taken from ``tickets`` (by the helper), without
+    taking one: the pipe they are in is then empty."""
+    deadline = time.monotonic() + within
+    while struct.unpack("i", fcntl.ioctl(tickets.fd, termios.FIONREAD, b"\0" * 4))[0]:
+        assert time.monotonic() < deadline, "the helper did not take the chunks"
+        time.sleep(0.005)
 
 
 @pytest.fixture(scope="module")
@@ -200,8 +212,8 @@ def test_chunks_made_larger_for_a_long_file_are_the_helpers_too(generated: list[
     real_read = telbill.files.helper.SharedReading._read
 
     def read(self: telbill.files.helper.SharedReading, number: int) -> telbill.files.helper.Chunk:
-        if number == 0:
-            time.sleep(0.2)  # meanwhile the helper takes the other chunks
+        if number == 0:  # meanwhile the helper takes the other chunks, however slowly it starts
+            untaken(self.tickets)
         return real_read(self, number)
 
     monkeypatch.setattr(telbill.files.helper.SharedReading, "_read", read)
