@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import select
 import signal
 import struct
 import subprocess
@@ -277,27 +278,41 @@ def test_ctrl_c_taken_by_another_thread_as_the_helper_is_forked_stops_it(
     other.start()
     other_ready.wait()
 
+    woken, wake = os.pipe()
+    os.set_blocking(wake, False)
+
     def fork_then_ctrl_c_in_the_other_thread() -> int:
         pid = fork()
         if pid:
             forked.append(pid)
             signal.pthread_kill(other.ident or 0, signal.SIGINT)
-            time.sleep(0.05)  # the other thread's handler has run: this one raises at its next step
+            # Once the other thread's handler has run (it writes to the wake-up pipe), this one
+            # raises at its next step. A fixed 0.05 s let a busy host run it after the load had
+            # ended: the Ctrl-C then stopped the test session itself.
+            assert select.select([woken], [], [], 60)[0], "the other thread never took the Ctrl-C"
         return pid
 
     monkeypatch.setattr(os, "fork", fork_then_ctrl_c_in_the_other_thread)
+    before = signal.set_wakeup_fd(wake)
     try:
         with pytest.raises(KeyboardInterrupt) as stopped:
             load_calls(generated, "calls.txt", shared=True)
         assert type(stopped.value) is KeyboardInterrupt  # not "after the outputs were written"
     finally:
+        signal.set_wakeup_fd(before)
+        os.close(woken)
+        os.close(wake)
         other_done.set()
         other.join()
     assert len(forked) == 1 and gone(forked[0])
 
 def test_ctrl_c_here_as_the_helper_is_forked_stops_it(generated: list[str], helped: list[int],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ctrl-C reaching this process the moment the helper is forked: the load stops, the helper is reaped."""
+    """Ctrl-C reaching this process the moment the helper is forked: the load stops, the helper is
+    reaped. It is sent to this thread (which holds it back until the helper's id is kept), as to
+    a menu of one thread: sent to the process, it went to any other thread of the test session
+    (pytest-timeout's), which a busy host could let run it after the load had ended (another
+    thread's Ctrl-C is the test above)."""
     fork = os.fork
     forked: list[int] = []
 
@@ -305,7 +320,7 @@ def test_ctrl_c_here_as_the_helper_is_forked_stops_it(generated: list[str], help
         pid = fork()
         if pid:
             forked.append(pid)
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
         return pid
 
     monkeypatch.setattr(os, "fork", fork_then_ctrl_c)
