@@ -107,7 +107,7 @@ def test_keys_typed_right_after_esc_are_kept(tmp_path: Path) -> None:
         child.send("11\r")
         child.expect("Subscriber")
         child.send("\x1b1\r")
-        child.expect_exact("Users: 2.", timeout=5)
+        child.expect_exact("Users: 2.")
         child.send("\x03")
         child.expect(pexpect.EOF)
     finally:
