@@ -7,12 +7,14 @@ import errno
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from telbill.files.access import lock_path
 from telbill.session.facade import Session
 from telbill.store import keeper
 
@@ -129,3 +131,19 @@ def save_in_a_thread(session: Session) -> tuple[threading.Thread, threading.Even
     worker = threading.Thread(target=save)
     worker.start()
     return worker, done
+
+
+def waits_for_lock(*data: Path, within: float = 60.0) -> None:
+    """Return once a process or thread waits for the lock of one of the ``data`` files (Linux's
+    /proc/locks lists a ``flock`` waited for with ``->``), however slowly it got there: a test that
+    holds the lock then sees that the save or the run waits, not that it has not started yet.
+    Without /proc/locks, half a second."""
+    if not Path("/proc/locks").exists():  # pragma: no cover - not Linux
+        time.sleep(0.5)
+        return
+    inodes = {f":{os.stat(lock_path(path)).st_ino}" for path in data}
+    deadline = time.monotonic() + within
+    while not any(len(fields) > 6 and fields[1] == "->" and fields[6].endswith(tuple(inodes))
+                  for fields in (line.split() for line in Path("/proc/locks").read_text().splitlines())):
+        assert time.monotonic() < deadline, "nothing waits for the lock"
+        time.sleep(0.005)

@@ -58,12 +58,19 @@ def typed_session(typed: str, *, height: int = 24, width: int = 80, tr: Translat
     return TerminalRun(code, console.export_text(), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", drawn.getvalue()))
 
 
-def in_a_pty(folder: Path, *, rows: int = 40, columns: int = 100) -> pexpect.spawn:
+QUICK_STEPS = "import telbill.cli, telbill.menu.terminal; telbill.menu.terminal.BUSY_AFTER = 60.0; telbill.cli.entry()"
+"""``python -c`` for telbill with every step quicker than :data:`telbill.menu.terminal.BUSY_AFTER`."""
+
+
+def in_a_pty(folder: Path, *, rows: int = 40, columns: int = 100, quick: bool = False) -> pexpect.spawn:
     """The real ``telbill --lang en`` started in ``folder`` in a pseudo-terminal of ``rows`` lines
-    and ``columns`` columns, with no locale of the test's own; the caller closes it."""
+    and ``columns`` columns, with no locale of the test's own; the caller closes it. ``quick``:
+    every step counts as quick (under a minute), so keys typed ahead of one are kept however
+    slow the machine is (on a busy one a step of the menu can take longer than BUSY_AFTER)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
     env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS=str(columns), LINES=str(rows))
-    return pexpect.spawn(sys.executable, ["-m", "telbill", "--lang", "en"], cwd=str(folder), env=env,
+    program = ["-c", QUICK_STEPS] if quick else ["-m", "telbill"]
+    return pexpect.spawn(sys.executable, [*program, "--lang", "en"], cwd=str(folder), env=env,
                          encoding="utf-8", timeout=20, dimensions=(rows, columns))
 
 

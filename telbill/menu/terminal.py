@@ -140,7 +140,7 @@ class TerminalAsker(BaseAsker):
         from questionary.styles import merge_styles_default
 
         if display_width(f"? {message}  {hint}") > self.console.width:
-            hint = ""  # a question as long as the line: the list below says what to do
+            hint = "\n  " + hint  # a question as long as the line: the keys on a line of their own
         width = max(len(o.number) for o in options)
         choices = [Choice(title=shown(f"{o.number:>{width}}  {o.label}"), value=i) for i, o in enumerate(options)]
         control = InquirerControl(choices, use_indicator=False, use_shortcuts=False)

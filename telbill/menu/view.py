@@ -194,6 +194,19 @@ class View:
                     return True
         return self._browse(pages)
 
+    def first_page(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]],
+                   title: str | Text | None = None) -> int:
+        """How many of ``rows`` the first page of their table holds, a row a line (all of them when
+        the list is not paged): for a list of only its first rows, cut where the screen ends rather
+        than a page and a few rows."""
+        if self.plain or not self.asker.paged:
+            return len(rows)
+        pages = _Sheet(self, Part(columns, rows, title)).pages
+        if pages.count == 1:
+            return len(rows)
+        first, last = pages.span(0)
+        return last - first + 1
+
     def _browse(self, pages: list[tuple[_Sheet, int]]) -> bool:
         """The pager: show a page, then do what the operator's key says (see the module's text).
         True if the list was left at its last page, False if before."""

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from pathlib import Path
@@ -65,6 +70,24 @@ def gone(pid: int) -> bool:
     return False
 
 
+def ended(pid: int, within: float = 60.0) -> None:
+    """Wait until the child ``pid`` has ended, without reaping it (its parent does, if it has not yet)."""
+    deadline = time.monotonic() + within
+    with contextlib.suppress(ChildProcessError):  # reaped already
+        while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+            assert time.monotonic() < deadline, "the helper did not stop"
+            time.sleep(0.005)
+
+
+def untaken(tickets: telbill.files.helper.Tickets, within: float = 60.0) -> None:
+    """Wait until every chunk's number has been taken from ``tickets`` (by the helper), without
+    taking one: the pipe they are in is then empty."""
+    deadline = time.monotonic() + within
+    while struct.unpack("i", fcntl.ioctl(tickets.fd, termios.FIONREAD, b"\0" * 4))[0]:
+        assert time.monotonic() < deadline, "the helper did not take the chunks"
+        time.sleep(0.005)
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     data = generate(tmp_path_factory.mktemp("data"), 6_000, 60, seed=3)
@@ -119,6 +142,16 @@ def test_a_helper_that_stops_short_changes_nothing(generated: list[str], helped:
             raise
 
     monkeypatch.setattr(telbill.files.helper.Helper, "chunk", chunk)
+    main, real_take = os.getpid(), telbill.files.helper.Tickets.take
+
+    def take(self: telbill.files.helper.Tickets) -> int | None:
+        """This process takes its next chunk only once the helper has stopped (it has then taken a
+        chunk it never sent, however slowly it started on a busy machine)."""
+        if os.getpid() == main:
+            ended(helped[0])
+        return real_take(self)
+
+    monkeypatch.setattr(telbill.files.helper.Tickets, "take", take)
     shared = view(load_calls(generated, "calls.txt", shared=True))
     assert gone(helped[0]) and failed
     assert shared == view(load_calls(generated, "calls.txt"))
@@ -180,8 +213,8 @@ def test_chunks_made_larger_for_a_long_file_are_the_helpers_too(generated: list[
     real_read = telbill.files.helper.SharedReading._read
 
     def read(self: telbill.files.helper.SharedReading, number: int) -> telbill.files.helper.Chunk:
-        if number == 0:
-            time.sleep(0.2)  # meanwhile the helper takes the other chunks
+        if number == 0:  # meanwhile the helper takes the other chunks, however slowly it starts
+            untaken(self.tickets)
         return real_read(self, number)
 
     monkeypatch.setattr(telbill.files.helper.SharedReading, "_read", read)
@@ -245,27 +278,41 @@ def test_ctrl_c_taken_by_another_thread_as_the_helper_is_forked_stops_it(
     other.start()
     other_ready.wait()
 
+    woken, wake = os.pipe()
+    os.set_blocking(wake, False)
+
     def fork_then_ctrl_c_in_the_other_thread() -> int:
         pid = fork()
         if pid:
             forked.append(pid)
             signal.pthread_kill(other.ident or 0, signal.SIGINT)
-            time.sleep(0.05)  # the other thread's handler has run: this one raises at its next step
+            # Once the other thread's handler has run (it writes to the wake-up pipe), this one
+            # raises at its next step. A fixed 0.05 s let a busy host run it after the load had
+            # ended: the Ctrl-C then stopped the test session itself.
+            assert select.select([woken], [], [], 60)[0], "the other thread never took the Ctrl-C"
         return pid
 
     monkeypatch.setattr(os, "fork", fork_then_ctrl_c_in_the_other_thread)
+    before = signal.set_wakeup_fd(wake)
     try:
         with pytest.raises(KeyboardInterrupt) as stopped:
             load_calls(generated, "calls.txt", shared=True)
         assert type(stopped.value) is KeyboardInterrupt  # not "after the outputs were written"
     finally:
+        signal.set_wakeup_fd(before)
+        os.close(woken)
+        os.close(wake)
         other_done.set()
         other.join()
     assert len(forked) == 1 and gone(forked[0])
 
 def test_ctrl_c_here_as_the_helper_is_forked_stops_it(generated: list[str], helped: list[int],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ctrl-C reaching this process the moment the helper is forked: the load stops, the helper is reaped."""
+    """Ctrl-C reaching this process the moment the helper is forked: the load stops, the helper is
+    reaped. It is sent to this thread (which holds it back until the helper's id is kept), as to
+    a menu of one thread: sent to the process, it went to any other thread of the test session
+    (pytest-timeout's), which a busy host could let run it after the load had ended (another
+    thread's Ctrl-C is the test above)."""
     fork = os.fork
     forked: list[int] = []
 
@@ -273,7 +320,7 @@ def test_ctrl_c_here_as_the_helper_is_forked_stops_it(generated: list[str], help
         pid = fork()
         if pid:
             forked.append(pid)
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
         return pid
 
     monkeypatch.setattr(os, "fork", fork_then_ctrl_c)

@@ -162,3 +162,16 @@ def test_a_refusal_too_long_for_one_line_puts_the_way_back_on_its_own(few: Path,
     assert hint in lines  # a line of its own, whole
     reason = lines[lines.index(hint) - 1]
     assert "2021-01-05 09:00:00" in reason and "2021-01-05 10:00:00" in reason
+
+
+@pytest.mark.parametrize("tr", [EN, ZH])
+def test_a_question_too_long_for_its_keys_shows_them_on_the_next_line(workdir: Path, tr: Translator) -> None:
+    """At 60 columns item 13's question and its keys do not fit on one line: the keys (a number or
+    the arrows, Enter, Esc) are shown whole on the line under the question, not dropped."""
+    code, _, drawn = typed_session("13" + ENTER + ESC + "0" + ENTER, width=60, tr=tr)
+    assert code == 0
+    question, hint = tr("menu.ask.backup_what"), tr("menu.hint.select")
+    lines = [line.strip() for line in drawn.splitlines()]
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"? {question}"))
+    assert hint not in lines[at]
+    assert hint in lines[at + 1:at + 3]

@@ -4,15 +4,35 @@ need are made in the background (menu/warm.py); no item ever runs beside that wo
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from telbill.menu.warm import Warmup
 from telbill.session.facade import Session
 
 from smalldata import open_session
 from terminal import CTRL_C, ENTER, KEY, typed_session
+
+
+@pytest.fixture()
+def waited(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Set once the menu waits for the work (:meth:`Warmup.wait`): a slow preparation waits for it,
+    so that it lasts until the menu waits for it however slowly the menu reads its keys (a fixed
+    0.3 s ended before a busy machine's menu took the key, which then found the work done)."""
+    event = threading.Event()
+    wait = Warmup.wait
+
+    def waiting(self: Warmup) -> None:
+        event.set()
+        wait(self)
+
+    monkeypatch.setattr(Warmup, "wait", waiting)
+    return event
+
+
+SLOW = 30.0
+"""The longest a slow preparation lasts when the menu never waits for it (a test that fails)."""
 
 
 def test_prepare_makes_what_the_first_use_would_make(data: Path) -> None:
@@ -27,16 +47,17 @@ def test_prepare_makes_what_the_first_use_would_make(data: Path) -> None:
     assert eager.billed_months() == lazy.billed_months()
 
 
-def test_no_item_runs_beside_the_work_done_while_the_menu_waits(data: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """A slow preparation (0.3 s) started at the menu: item 12, chosen at once, starts only after
-    it ended, in the menu's own thread; the preparation ran in another thread."""
+def test_no_item_runs_beside_the_work_done_while_the_menu_waits(data: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 waited: threading.Event) -> None:
+    """A slow preparation (until the menu waits for it) started at the menu: item 12, chosen at
+    once, starts only after it ended, in the menu's own thread; the preparation ran in another
+    thread."""
     events: list[tuple[str, str]] = []
     prepare, statistics = Session.prepare, Session.statistics
 
     def slow_prepare(self: Session) -> None:
         events.append(("prepare", threading.current_thread().name))
-        time.sleep(0.3)
+        waited.wait(SLOW)
         prepare(self)
         events.append(("prepared", threading.current_thread().name))
 
@@ -55,7 +76,7 @@ def test_no_item_runs_beside_the_work_done_while_the_menu_waits(data: Path,
 
 @pytest.mark.parametrize("key", [CTRL_C, "\x04"], ids=["ctrl-c", "ctrl-d"])
 def test_leaving_at_the_menu_waits_for_the_work_before_closing(data: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                key: str) -> None:
+                                                                waited: threading.Event, key: str) -> None:
     """Ctrl-C or Ctrl-D at the main menu while the work runs: the session is closed only after it
     ended (close() ran beside prepare() in the main thread: found in review)."""
     running = threading.Event()
@@ -64,7 +85,7 @@ def test_leaving_at_the_menu_waits_for_the_work_before_closing(data: Path, monke
 
     def slow_prepare(self: Session) -> None:
         running.set()
-        time.sleep(0.3)
+        waited.wait(SLOW)
         prepare(self)
         running.clear()
 
@@ -80,12 +101,10 @@ def test_leaving_at_the_menu_waits_for_the_work_before_closing(data: Path, monke
     assert overlaps == []
 
 
-def test_ctrl_c_while_an_item_waits_for_the_work_goes_back_to_the_menu(data: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_while_an_item_waits_for_the_work_goes_back_to_the_menu(data: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        waited: threading.Event) -> None:
     """Ctrl-C while item 12 waits for the work: "interrupted", back to the main menu (it left the
     menu as exit code 130), and the work was waited for all the same."""
-    from telbill.menu.warm import Warmup
-
     wait = Warmup.wait
     pressed: list[bool] = []
 
@@ -98,7 +117,7 @@ def test_ctrl_c_while_an_item_waits_for_the_work_goes_back_to_the_menu(data: Pat
     prepare = Session.prepare
 
     def slow_prepare(self: Session) -> None:
-        time.sleep(0.3)
+        waited.wait(SLOW)
         prepare(self)
 
     monkeypatch.setattr(Session, "prepare", slow_prepare)

@@ -24,7 +24,7 @@ from telbill.store import keeper
 
 import smalldata
 from command import run
-from faults import killed_at, ours
+from faults import killed_at, ours, waits_for_lock
 from on_disk import actions
 from plain import EN
 from smalldata import CALLS, USERS, delete_with_calls, open_session, write_data
@@ -79,7 +79,6 @@ def test_a_save_killed_while_the_batch_waits_for_its_locks_is_finished_before_bi
     after replacing users.txt only: the run takes the save back first, then bills both files as
     they were (never the new users.txt with the old calls.txt)."""
     import threading
-    import time
 
     from telbill.cli import main
 
@@ -113,7 +112,7 @@ def test_a_save_killed_while_the_batch_waits_for_its_locks_is_finished_before_bi
 
     run = threading.Thread(target=bill)
     run.start()
-    time.sleep(0.5)  # the run is past its own recovery (nothing to do yet) and waits for the locks
+    waits_for_lock(tmp_path / "data/users.txt", tmp_path / "data/calls.txt")  # past its own recovery (nothing to do yet)
     assert not codes
     os.write(go_w, b"g")
     _, status = os.waitpid(pid, 0)

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from telbill.store import keeper
 
 import smalldata
 from command import run
-from faults import appended_when_checked, ours, save_in_a_thread
+from faults import appended_when_checked, ours, save_in_a_thread, waits_for_lock
 from on_disk import actions
 from plain import EN
 from smalldata import CALLS, USERS, open_session, write_data
@@ -34,10 +33,10 @@ def test_a_save_waits_for_the_lock_held_by_another_writer(workdir: Path) -> None
     before = Path("data/users.txt").read_bytes()
     with access.locked([Path("data/users.txt")]):
         worker, done = save_in_a_thread(session)
-        time.sleep(0.3)
+        waits_for_lock(Path("data/users.txt"))
         assert not done.is_set()
         assert Path("data/users.txt").read_bytes() == before
-    worker.join(timeout=5)
+    worker.join(timeout=60)
     assert done.is_set()
     assert "83479000  Lock Test  25.00  6.00" in Path("data/users.txt").read_text("utf-8")
 
@@ -66,7 +65,7 @@ def test_a_batch_run_reads_the_data_files_between_menu_saves(workdir: Path,
         run = threading.Thread(target=lambda: codes.append(main(["bill", "--out", "output/b.txt",
                                                                  "--anomalies", "output/a.txt"])))
         run.start()
-        time.sleep(0.5)
+        waits_for_lock(Path("data/calls.txt"))
         assert not codes and not Path("output/b.txt").exists()
     run.join(timeout=30)
     assert codes == [0]
@@ -107,9 +106,9 @@ def test_a_data_file_named_by_a_link_shares_its_lock_and_stays_a_link(linked: Pa
     session = open_session()
     with access.locked([Path("real/users.txt")]):
         worker, done = save_in_a_thread(session)
-        time.sleep(0.2)
+        waits_for_lock(Path("real/users.txt"))
         assert not done.is_set()
-    worker.join(timeout=5)
+    worker.join(timeout=60)
     assert done.is_set()
     session.modify_user("83479000", name="Renamed")
     assert Path("data/users.txt").is_symlink()

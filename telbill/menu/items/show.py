@@ -10,8 +10,9 @@ from telbill.menu.rows import count, record_cell, show_calls, show_users
 PROBLEMS_AT_START = 5
 """Lines of users.txt that could not be read, listed when the menu opens (item 1 lists all)."""
 UNREADABLE_IN_ITEM_2 = 20
-"""Lines of calls.txt that could not be read, listed under every call record by item 2 (item 10
-lists all: at a million calls they were a second list of 56 pages, met right after leaving the first)."""
+"""Lines of calls.txt that could not be read, listed under every call record by item 2: at most
+these, and no more than one page holds (item 10 lists all: at a million calls they were a second
+list of 56 pages, met right after leaving the first)."""
 
 
 def item_show_users(ctx: Ctx) -> None:
@@ -56,12 +57,15 @@ def item_show_calls(ctx: Ctx) -> None:
         ctx.view.say(tr("menu.calls.count_all", count=count(len(s.calls)), billed=count(billed),
                         set_aside=count(set_aside)))
     if malformed:
-        cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True, first=True),
+        # The reason first (it names the value that is wrong); the line's text gives way.
+        cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True),
                 Column(tr("menu.col.reason"), wrap=True)]
+        title = tr("menu.calls.malformed", path=str(s.paths.calls), count=count(len(malformed)))
         rows = [[str(m.line_no), record_cell(ctx, m.raw), m.reason(tr)] for m in malformed[:UNREADABLE_IN_ITEM_2]]
-        ctx.view.table(cols, rows, tr("menu.calls.malformed", path=str(s.paths.calls), count=count(len(malformed))))
-        if len(malformed) > UNREADABLE_IN_ITEM_2:
-            ctx.view.warn("  " + tr("menu.problems.more", count=count(len(malformed) - UNREADABLE_IN_ITEM_2),
+        rows = rows[:ctx.view.first_page(cols, rows, title)]
+        ctx.view.table(cols, rows, title)
+        if len(malformed) > len(rows):
+            ctx.view.warn("  " + tr("menu.problems.more", count=count(len(malformed) - len(rows)),
                                     item=Item.ANOMALIES.value))
 
 

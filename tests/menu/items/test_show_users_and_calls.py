@@ -8,6 +8,7 @@ from pathlib import Path
 
 from plain import after, plain_session
 from smalldata import CALLS, USERS
+from terminal import ENTER, KEY, typed_session
 
 
 def test_heading_and_show_users(data: Path) -> None:
@@ -68,6 +69,18 @@ def test_many_unreadable_lines_are_summed_up_by_item_2(data: Path) -> None:
     assert "  … and 11 more (item 10 lists them all)" in unreadable
     listed = after(screen, "== Anomalies")
     assert len(re.findall(r"is not 3 to 20 digits$", listed, re.MULTILINE)) == 31
+
+
+def test_unreadable_lines_under_item_2_fit_one_page_of_a_terminal(data: Path) -> None:
+    """On an 80 x 24 terminal item 2 lists no more unreadable lines than one screen holds (not a page
+    and a few rows), says how many more item 10 lists, and each reason shows the value that is wrong."""
+    bad = "".join(f"8347000{i % 3}  8346000x  2021-01-05 10:{i:02d}:00  2021-01-05 10:{i:02d}:30\n" for i in range(30))
+    (data / "data/calls.txt").write_text(CALLS + bad, "utf-8")
+    screen = typed_session("2" + ENTER + KEY + KEY + "0" + ENTER, height=24, width=80).screen
+    unreadable = screen.split("could not be read as call records (not billed): 31")[1].split("Main menu")[0]
+    listed = len(re.findall(r"callee '8346000x' is not 3 to", unreadable))
+    assert 10 <= listed < 20 and "rows 1-" not in unreadable
+    assert f"  … and {31 - listed} more (item 10 lists them all)" in unreadable
 
 
 def test_counts_have_thousands_separators(data: Path) -> None:
