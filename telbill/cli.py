@@ -8,17 +8,9 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from telbill import __version__
 from telbill.batch.budget import format_size, parse_size
@@ -31,15 +23,18 @@ from telbill.constants import (
     DEFAULT_USERS,
     ExitCode,
 )
-from telbill.errors import ClusterCancelled, DataError, SaveCutShortError, TelbillError
+from telbill.errors import ClusterCancelled, DataError, Notice, SaveCutShortError, TelbillError
+from telbill.files.access import journals_left
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
 from telbill.interrupts import DeferredInterrupt
 from telbill.rules.fields import format_fen
-from telbill.store import recover_saves
 from telbill.text.display import shown
 from telbill.text.i18n import Lang, Translator, detect_lang
 from telbill.text.messages.cli import ARGPARSE_ZH
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 PROGRESS_MIN_LINES = 100_000
 
@@ -151,6 +146,10 @@ class _BatchProgress:
     the partitions), counted; each other phase pulsing under its name."""
 
     def __init__(self, console: Console, tr: Translator) -> None:
+        # Imported here, not above: the bar is drawn only on a terminal, and a batch job's
+        # output seldom is one (rich.progress takes some 10 ms to import).
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
         self.tr = tr
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeRemainingColumn(), console=console, transient=True)
@@ -230,7 +229,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
         memory=parse_size(args.memory) if args.memory is not None else None, cluster=args.cluster,
     )
     for attempt in range(1, BATCH_ATTEMPTS + 1):
-        notices = recover_saves([opts.paths.users, opts.paths.calls])  # a menu save cut short by a crash
+        notices = _recover([opts.paths.users, opts.paths.calls])
         for notice in notices:
             err.print(notice.render(tr), style="yellow", markup=False)
         if any(n.key in ("recovery.unfinished", "recovery.not_now") for n in notices):  # the files may be half changed
@@ -258,6 +257,16 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
 BATCH_ATTEMPTS = 3
 """How many times a run starts again after a menu save of the data files was cut short while it
 waited to read them (each time the save is finished or taken back first)."""
+
+
+def _recover(paths: list[Path]) -> list[Notice]:
+    """Finish or take back a menu save of these files cut short by a crash (none: two ``lstat``)."""
+    if not journals_left(paths):
+        return []
+    # Imported here, not above: the batch never saves, and telbill.store (some 40 ms to
+    # import, a per cent of a million calls' run) is only needed when a save was cut short.
+    from telbill.store import recover_saves
+    return recover_saves(paths)
 
 
 def _bill(opts: BatchOptions, tr: Translator, err: Console) -> BatchResult:

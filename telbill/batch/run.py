@@ -59,7 +59,6 @@ from telbill.processes import process_count
 from telbill.rules.fields import parse_month
 from telbill.rules.screening import AnomalyCode
 from telbill.speed import paused_gc
-from telbill.store import journal
 from telbill.text.display import quote
 from telbill.text.i18n import Tr
 
@@ -231,7 +230,7 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
         run.callback(reading.close)
         reading.enter_context(access.reading([opts.paths.users, opts.paths.calls]))
         for path in (opts.paths.users, opts.paths.calls):
-            if journal.pending([path]):  # a save that held the files while this run waited was killed half way
+            if access.journals_left([path]):  # a save that held the files while this run waited was killed half way
                 raise SaveCutShortError("batch.save_cut_short", path=str(path))
         plan, tariff_source, encodings, sized = _plan(opts, tr)
         total = LineBlocks(opts.paths.calls).count_lines() if progress is not None and address is None else 0

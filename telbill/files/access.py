@@ -342,6 +342,14 @@ def journal_path(data_path: Path) -> Path:
     return real.parent / f".{real.name}.journal"
 
 
+def journals_left(data_paths: Iterable[Path]) -> list[Path]:
+    """Journals left beside these data files (whatever is there by that name: a link or a
+    FIFO is found too, to be moved aside): saves cut short (:mod:`telbill.store.journal`
+    recovers them). Here, not there, so that a batch run, which never saves, need not
+    import :mod:`telbill.store` to look (two ``lstat`` calls)."""
+    return [j for j in map(journal_path, data_paths) if os.path.lexists(j)]
+
+
 @contextlib.contextmanager
 def locked(paths: Sequence[Path]) -> Iterator[None]:
     """Hold an exclusive lock per data file (``.NAME.lock`` beside it) for a save.

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from telbill.errors import Notice, OutputError, OwnFileError, TelbillError
-from telbill.files.access import data_file, fsync_folder, journal_path, open_input, own_reader, read_own
+from telbill.files.access import data_file, fsync_folder, journal_path, journals_left, open_input, own_reader, read_own
 from telbill.store import audit, schema
 from telbill.store.disk import leftover_pattern
 from telbill.store.history import copy_pattern, free_name, record_pattern
@@ -233,10 +233,8 @@ class Journal:
 # -- recovery ---------------------------------------------------------------------------
 
 
-def pending(data_paths: Iterable[Path]) -> list[Path]:
-    """Journals left beside these data files (whatever is there by that name: a link or a
-    FIFO is found too, to be moved aside)."""
-    return [j for j in (journal_path(p) for p in data_paths) if os.path.lexists(j)]
+pending = journals_left
+"""Journals left beside these data files (:func:`telbill.files.access.journals_left`)."""
 
 
 def bad_journals(data_paths: Iterable[Path]) -> list[Path]:

@@ -48,3 +48,11 @@ def test_the_public_api_is_listed_and_loads_on_first_use() -> None:
             "[getattr(telbill, n) for n in telbill.__all__]; print(len(telbill.__all__))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert int(out) >= 10
+
+
+def test_a_batch_run_with_no_save_cut_short_imports_neither_the_store_nor_the_progress_bar(workdir: Path) -> None:
+    """A batch job off a terminal, with no journal left beside the data files, leaves telbill.store and rich.progress unimported."""
+    script = ("import sys; from telbill.cli import main; code = main(['--lang', 'en', 'bill']); "
+              "print(code, sorted(m for m in ('telbill.store', 'rich.progress') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=workdir)
+    assert (proc.stderr, proc.stdout.splitlines()[-1]) == ("", "0 []")
