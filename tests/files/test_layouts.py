@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telbill.files.layouts import STANDARD, LineTexts, frame_of
+from telbill.files.layouts import STANDARD, LineTexts, frame_of, framed_lines, pieces_of, standard_lines
 
 FIELDS = ("83470000", "02584561234", "2021-01-05", "10:00:00", "2021-01-05", "10:04:01")
 
@@ -22,6 +22,29 @@ def test_lines_written_one_way_share_one_frame() -> None:
     assert texts.numbers.itemsize + texts.ids.itemsize == 12
     assert [texts.text(n, f) for n, f in zip(range(1, 1001), fields)] == lines  # type: ignore[arg-type]
     assert texts.text(1001, FIELDS) == STANDARD % FIELDS
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(*[st.text(st.characters(blacklist_categories=("Zs", "Cc")), min_size=1, max_size=12)] * 6),
+                max_size=5))
+def test_standard_lines_are_the_standard_layout(rows: list[tuple[str, str, str, str, str, str]]) -> None:
+    """standard_lines gives each row as STANDARD % row does, fields holding % signs included."""
+    assert standard_lines(rows) == [STANDARD % row for row in rows]
+
+
+_FIELD = st.text(st.characters(blacklist_categories=("Zs", "Cc")), min_size=1, max_size=12)
+
+
+@settings(max_examples=200)
+@given(st.sampled_from([" ", "\t", "  ", " \t"]), st.text(" \t", max_size=2), st.text(" \t%s#", max_size=6),
+       st.lists(st.tuples(*[_FIELD] * 6), min_size=1, max_size=5))
+def test_framed_lines_are_what_the_frame_gives(sep: str, lead: str, tail: str,
+                                              rows: list[tuple[str, str, str, str, str, str]]) -> None:
+    """framed_lines gives each row as its frame's % does: one separator throughout, or blanks and a comment around."""
+    for line in (sep.join(rows[0]), lead + sep.join(rows[0]) + tail, "  ".join(rows[0][:3]) + sep + " ".join(rows[0][3:])):
+        pieces = pieces_of(line, rows[0])
+        assert framed_lines(pieces, rows) == [frame_of(line, rows[0]) % row for row in rows]
+        assert framed_lines(pieces, rows[:1]) == [line]
 
 
 def test_comments_tabs_and_percent_signs_come_back_as_written() -> None:
