@@ -16,8 +16,8 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from itertools import compress, count, repeat
-from operator import eq, not_
+from itertools import compress, count, islice, repeat
+from operator import eq, lt, not_
 
 STANDARD = "%s  %s  %s %s  %s %s"
 """The standard layout of a record's six fields (how a record is written back)."""
@@ -71,12 +71,13 @@ def framed_lines(pieces: tuple[str, ...], fields: Iterable[Fields]) -> list[str]
 class LineTexts:
     """The lines not in the standard layout, by line number, as frames (see the module).
 
-    Lines are added in increasing line order (as a reader reads them).
+    Lines are added in increasing line order (as a reader reads them), or as runs of increasing
+    line numbers each (a partition's buckets one after another) and then :meth:`sort`-ed.
     """
 
     def __init__(self) -> None:
         self.numbers = array("q")
-        """The line numbers kept, increasing."""
+        """The line numbers kept, increasing (once sorted)."""
         self.ids = array("I")
         """Each one's frame, an index in :attr:`frames`."""
         self.frames: list[str] = []
@@ -116,6 +117,20 @@ class LineTexts:
         self._keep(numbers[done:], last)
         if not same[-1]:
             self._last = max(at, -1)
+
+    def sort(self) -> None:
+        """Put the lines kept in line order, when they were added as several runs of increasing
+        numbers (a bucket's lines after another's: the sort merges the runs). Where every line
+        kept is in one frame (a file written one way), only the numbers are sorted (70 ms a
+        million lines; with their frames, 280)."""
+        numbers, ids = self.numbers, self.ids
+        if len(self.frames) == 1:
+            self.numbers = array("q", sorted(numbers))
+        elif not all(map(lt, numbers, islice(numbers, 1, None))):
+            order = sorted(range(len(numbers)), key=numbers.__getitem__)
+            self.numbers = array("q", map(numbers.__getitem__, order))
+            self.ids = array("I", map(ids.__getitem__, order))
+        self._at = 0
 
     def _keep(self, numbers: list[int], at: int) -> None:
         """Keep these lines, all in frame ``at`` (nothing to keep for the standard layout)."""
