@@ -220,7 +220,7 @@ class Part:
         self.reader = CallReader(self._add, keep_texts=False, unreadable=unreadable)
         """Reads the lines; keeps the texts not in the standard layout and the malformed records."""
         self.calls: Records[LeanCall] = Records()
-        """The records of this part's callers, in file order."""
+        """The records of this part's callers, each caller's in file order (see :meth:`read_fed`)."""
         self.set_aside: dict[LeanCall, AnomalyCode | LeanCall] = {}
         """A record set aside → its code (rules 2 to 4), or the record it overlaps."""
         self.aside_lines = array("q")
@@ -243,7 +243,7 @@ class Part:
 
     @property
     def malformed(self) -> list[SetAside]:
-        """This part's record lines that could not be read, in file order."""
+        """This part's record lines that could not be read, in file order (once read)."""
         return self.reader.malformed
 
     def read(self, progress: ProgressFn | None = None, feeds: Sequence[Connection] = ()) -> None:
@@ -260,12 +260,20 @@ class Part:
 
     def read_fed(self, source: Feed) -> None:
         """Take this part's lines from part 0 (see :meth:`read`), or from a partition's
-        spill files (:class:`telbill.batch.spill.SpillFeed`), and read them."""
+        spill files (:class:`telbill.batch.spill.SpillFeed`), and read them.
+
+        Each caller's lines come in file order, those of different callers need not (a
+        partition's buckets come one after another): each rule looks at one caller's records
+        at a time, and :attr:`calls` is only walked a caller at a time (:meth:`sweep`); what is
+        kept by line number is put in line order at the end (:meth:`CallReader.sort
+        <telbill.files.callreader.CallReader.sort>`), and what is set aside is sorted by line
+        number anyway (:meth:`_in_line_order`)."""
         self._reset(set())
         block = self.reader.block
         while True:
             kind, value = source.recv()
             if kind == "end":
+                self.reader.sort()
                 return
             if kind == "restart":
                 self._reset(set())
@@ -346,7 +354,7 @@ class Part:
         if not unordered:
             self.line_numbers = array("q")
             return
-        # Their records left after rules 2 to 4, with their line numbers, in file order.
+        # Their records left after rules 2 to 4, with their line numbers, each caller's in file order.
         # The list is walked cell by cell beside the column of line numbers (no iterator).
         groups: dict[str, tuple[list[LeanCall], array[int]]] = {caller: ([], array("q")) for caller in unordered}
         group_of = groups.get

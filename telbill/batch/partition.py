@@ -91,7 +91,7 @@ def split(plan: Plan, blocks: Iterator[list[str]], writer: SpillWriter, unreadab
     (a bucket), numbered from 1; ``unreadable``: the numbers of lines valid in no encoding."""
     per_bucket = [0] * plan.parts
     number = 0
-    for block, lines in enumerate(blocks):
+    for lines in blocks:
         huge = max(map(len, lines), default=0) > MAX_LINE_CHARS
         owners = line_owners(plan, lines, huge)
         texts: list[list[str]] = [[] for _ in range(plan.parts)]
@@ -106,7 +106,7 @@ def split(plan: Plan, blocks: Iterator[list[str]], writer: SpillWriter, unreadab
             if mine:
                 bad = [n for n in mine if n in unreadable] if unreadable else []
                 text = "\n".join(theirs).encode("utf-8", "surrogatepass")
-                writer.write(bucket, frame_lines(block, array("q", mine), text, bad))
+                writer.write(bucket, frame_lines(array("q", mine), text, bad))
                 per_bucket[bucket] += len(mine)
         if progress is not None:
             progress(number)

@@ -11,9 +11,9 @@ removes every such folder whose lock is free (the lock dies with the processes).
 
 In the folder, each piece of calls.txt read in the first pass writes one file
 per bucket of subscribers (:class:`SpillWriter`); a file is a run of frames, each
-some lines in file order with their line numbers, as the parts of an in-memory
-run send them to each other (:class:`telbill.batch.part.Feed`), read back by
-:class:`SpillFeed`. What billing a partition sets aside is kept in a file of
+a bucket's lines of one block in file order with their line numbers, as the parts
+of an in-memory run send them to each other (:class:`telbill.batch.part.Feed`),
+read back by :class:`SpillFeed`. What billing a partition sets aside is kept in a file of
 frames too (:func:`write_chunks`, :func:`read_chunks`).
 """
 
@@ -27,13 +27,10 @@ import struct
 import tempfile
 import time
 from array import array
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import compress, repeat
-from operator import is_not, sub
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from telbill.errors import OutputError
 
@@ -44,7 +41,7 @@ _MAKING_PREFIX = ".telbill-spill-making-"
 MAKING_STALE_SECONDS = 3600
 """A folder left half made (a run killed in the instant between making it and locking it)
 is removed once it is this old."""
-_LINES_HEAD = struct.Struct("<qqqq")  # block, lines, bytes of text, unreadable line numbers
+_LINES_HEAD = struct.Struct("<qqq")  # lines, bytes of text, unreadable line numbers
 _CHUNK_HEAD = struct.Struct("<qq")  # line numbers, pieces
 _PIECE_HEAD = struct.Struct("<q")
 
@@ -153,12 +150,11 @@ def _half_made(entry: os.DirEntry[str]) -> bool:
 # -- lines ------------------------------------------------------------------------------
 
 
-def frame_lines(block: int, numbers: array[int], text: bytes, unreadable: Sequence[int]) -> bytes:
-    """One frame of a spill file: the number of the block of calls.txt its lines come from, their
-    line numbers (``array("q")``), the lines joined by ``\\n`` (UTF-8 with ``surrogatepass``: any
-    text, unreadable bytes kept as surrogates, comes back as it was) and the numbers of unreadable
-    lines."""
-    return b"".join([_LINES_HEAD.pack(block, len(numbers), len(text), len(unreadable)), numbers.tobytes(), text,
+def frame_lines(numbers: array[int], text: bytes, unreadable: Sequence[int]) -> bytes:
+    """One frame of a spill file: some lines' numbers (``array("q")``, increasing), the lines joined
+    by ``\\n`` (UTF-8 with ``surrogatepass``: any text, unreadable bytes kept as surrogates, comes
+    back as it was) and the numbers of unreadable lines."""
+    return b"".join([_LINES_HEAD.pack(len(numbers), len(text), len(unreadable)), numbers.tobytes(), text,
                      array("q", unreadable).tobytes()])
 
 
@@ -197,19 +193,20 @@ def bucket_path(folder: Path, bucket: int, piece: int) -> Path:
     return folder / f"b{bucket:05d}-r{piece:04d}"
 
 
-Frame = tuple[int, "array[int]", bytes, "array[int]"]
-"""A frame read back: block, line numbers, lines joined by ``\\n``, unreadable line numbers."""
+Frame = tuple["array[int]", bytes, "array[int]"]
+"""A frame read back: line numbers, lines joined by ``\\n``, unreadable line numbers."""
 Piece = tuple[int, Sequence[Path]]
 """Some buckets' spill files of one piece of calls.txt, and the lines before that piece."""
 
 
 class SpillFeed:
-    """A partition's lines from its spill files, in file order, as a :class:`telbill.batch.part.Feed`.
+    """A partition's lines from its spill files, as a :class:`telbill.batch.part.Feed`.
 
     ``pieces``, in file order: each piece's spill files of the partition's buckets, and how
     many lines come before the piece (added to its line numbers, which count from the piece's
-    start). The lines of several buckets from one block of calls.txt are merged back into
-    file order.
+    start). The files are read one after another, each whole: every caller's lines come in file
+    order (they are all in one bucket), the lines of different buckets do not
+    (:meth:`telbill.batch.part.Part.read_fed` puts what needs it in line order).
     """
 
     def __init__(self, pieces: Iterable[Piece]) -> None:
@@ -221,68 +218,26 @@ class SpillFeed:
     @classmethod
     def _frames(cls, pieces: Iterable[Piece]) -> Iterator[tuple[str, Any]]:
         for offset, paths in pieces:
-            streams = [_read_frames(path) for path in paths if path.exists()]
-            for frames in _by_block(streams):
-                _, numbers, text, bad = frames[0] if len(frames) == 1 else _merged(frames)
-                if offset:
-                    numbers = array("q", map(offset.__add__, numbers))
-                    bad = array("q", map(offset.__add__, bad))
-                yield "lines", (numbers.tobytes(), text, list(bad))
+            for path in paths:
+                if not path.exists():
+                    continue
+                for numbers, text, bad in _read_frames(path):
+                    if offset:
+                        numbers = array("q", map(offset.__add__, numbers))
+                        bad = array("q", map(offset.__add__, bad))
+                    yield "lines", (numbers.tobytes(), text, list(bad))
 
 
 def _read_frames(path: Path) -> Iterator[Frame]:
     with open(path, "rb") as fh:
         while head := fh.read(_LINES_HEAD.size):
-            block, lines, size, unreadable = _LINES_HEAD.unpack(head)
+            lines, size, unreadable = _LINES_HEAD.unpack(head)
             numbers = array("q")
             numbers.frombytes(fh.read(8 * lines))
             text = fh.read(size)
             bad = array("q")
             bad.frombytes(fh.read(8 * unreadable))
-            yield block, numbers, text, bad
-
-
-def _by_block(streams: list[Iterator[Frame]]) -> Iterator[list[Frame]]:
-    """The frames of several files of one piece, those of each block together, block by block."""
-    heads = [next(stream, None) for stream in streams]
-    while True:
-        live = [head for head in heads if head is not None]
-        if not live:
-            return
-        block = min(head[0] for head in live)
-        taken = []
-        for i, head in enumerate(heads):
-            if head is not None and head[0] == block:
-                taken.append(head)
-                heads[i] = next(streams[i], None)
-        yield taken
-
-
-def _merged(frames: list[Frame]) -> Frame:
-    """Frames of one block as one, its lines in file order. Where they hold most of the block's
-    lines, each line is put in its place among the block's line numbers (each number is one
-    frame's alone) and the places no frame filled are left out; where they hold few (a partition
-    of a few of many buckets), their line numbers are sorted (placing would walk the whole block)."""
-    numbers = array("q")
-    lines: list[bytes] = []
-    bad = array("q")
-    for _, mine, text, unreadable in frames:
-        numbers.extend(mine)
-        lines.extend(text.split(b"\n"))
-        bad.extend(unreadable)
-    block, bad = frames[0][0], array("q", sorted(bad))
-    base = min(numbers)
-    span = max(numbers) - base + 1
-    if span > 4 * len(numbers):
-        order = sorted(range(len(numbers)), key=numbers.__getitem__)
-        return block, array("q", map(numbers.__getitem__, order)), b"\n".join(map(lines.__getitem__, order)), bad
-    places: list[bytes | None] = [None] * span
-    deque(map(places.__setitem__, map(sub, numbers, repeat(base)), lines), 0)
-    if span == len(numbers):  # the frames hold every line of the block
-        return block, array("q", range(base, base + span)), b"\n".join(cast(list[bytes], places)), bad
-    filled = list(map(is_not, places, repeat(None)))
-    return (block, array("q", compress(range(base, base + span), filled)),
-            b"\n".join(cast(Iterator[bytes], compress(places, filled))), bad)
+            yield numbers, text, bad
 
 
 # -- what a partition sets aside ----------------------------------------------------------

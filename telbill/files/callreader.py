@@ -107,13 +107,20 @@ class CallReader:
         self.records = 0
         """Record lines read, readable or not: the conservation total."""
         self.malformed: list[SetAside] = []
-        """Record lines that could not be read, in the order read."""
+        """Record lines that could not be read, in the order read (in line order once
+        :meth:`sort`-ed)."""
         self.texts = LineTexts()
         """The texts of the records not in the standard layout (with ``keep_texts=False`` only)."""
         self.dates: dict[str, int] = {}
         """Date text → the second its day starts (only real dates, as they are met)."""
         self.callers: dict[str, str] = {}
         """Caller text → the one string every record of that caller holds."""
+
+    def sort(self) -> None:
+        """Put what was kept in line order (the malformed records, :attr:`texts`) after lines were
+        read as several runs of increasing numbers each (a partition's buckets one after another)."""
+        self.malformed.sort(key=_line_no)
+        self.texts.sort()
 
     # -- blocks ---------------------------------------------------------------------------
 
@@ -289,6 +296,10 @@ class CallReader:
         if not self.keep_texts:
             self.texts.add((number,), (line,), (cast(Fields, tuple(parts)),))
         self.build([caller], [callee], [start], [end], [number], [line])
+
+
+def _line_no(record: SetAside) -> int:
+    return record.line_no or 0
 
 
 def _disjoint(unreadable: Collection[int], numbers: Sequence[int]) -> bool:

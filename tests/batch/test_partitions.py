@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import telbill.batch.partition
 import telbill.batch.partitioned
 import telbill.batch.pieces
 import telbill.batch.run
@@ -113,12 +114,52 @@ def test_a_file_valid_both_ways_is_weighed_whole_in_partitions(tmp_path: Path, c
 def test_partitions_of_several_callers_read_their_lines_in_file_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                       records: int) -> None:
     """Partitions holding several buckets of subscribers, from several pieces of calls.txt, give
-    the same files (their lines are merged back into file order)."""
+    the same files (each caller's lines in file order, the buckets' one after another)."""
     data = generate(tmp_path / "data", 3_000, 40, seed=9)
     one = bill(tmp_path, data.users, data.calls)
     partition_size(monkeypatch, records)
     for processes in (1, 2, 3) if hasattr(os, "fork") else (1,):
         assert bill(tmp_path, data.users, data.calls, 1 << 20, processes) == one
+
+
+def interleaved_calls(users: int, rounds: int) -> str:
+    """Lines of every kind for ``users`` subscribers (83470100 on), each round a line of each in
+    turn: the standard layout, tabs, one space, a comment with a ``%``, a malformed line (a date
+    that is none, a callee that is no number, five fields), an unknown caller, none of them
+    billed; a subscriber's calls of four rounds in a row overlap. So every bucket of a partition
+    holds lines of every kind, set aside, and the buckets' lines interleave in the file."""
+    kinds = [
+        "{u}  83471111  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}",
+        "{u}\t83471111\t2021-01-{d:02} {t1}\t2021-01-{d:02} {t2}",
+        "{u} 0044207946000 2021-01-{d:02} {t1} 2021-01-{d:02} {t2}",
+        "  {u}  83471111  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}   # 100% %s",
+        "{u}  83471111  2021-02-30 {t1}  2021-03-01 {t2}",
+        "{u}  8347111x  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}",
+        "{u}  83471111  2021-01-{d:02} {t1}",
+        "8347{u}\t83471111  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}",
+        "{u}\t83471111\t2021-01-{d:02} {t2}\t2021-01-{d:02} {t1}",
+    ]
+    return "".join(kinds[(number + turn) % len(kinds)].format(
+        u=83470100 + number, d=1 + turn // 4 % 28, t1=f"10:{turn % 4 * 3:02}:00", t2=f"10:{turn % 4 * 3 + 4:02}:00")
+        + "\n" for turn in range(rounds) for number in range(users))
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_partitions_of_several_buckets_whose_lines_interleave(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              ending: str) -> None:
+    """Partitions of several buckets each, read one bucket after another: the malformed lines and
+    the lines not in the standard layout of every bucket are set aside in line order, with their
+    text as written, as a run in memory writes them."""
+    users = "".join(f"{83470100 + k}  User {k}  25.00  6.00\n" for k in range(48))
+    (tmp_path / "u.txt").write_text(users, "utf-8")
+    (tmp_path / "c.txt").write_bytes((CALLS + interleaved_calls(48, 24)).replace("\n", ending).encode())
+    one = bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt")
+    anomalies = one["anomalies.txt"]
+    assert anomalies.count(b"malformed") > 200 and anomalies.count(b"overlap") > 200  # type: ignore[attr-defined]
+    partition_size(monkeypatch, 300)
+    monkeypatch.setattr(telbill.batch.partition, "ANOMALY_CHUNK", 7)  # each chunk's texts asked apart
+    for processes in (1, 2) if hasattr(os, "fork") else (1,):
+        assert bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", 1 << 20, processes) == one
 
 
 @pytest.mark.parametrize("shape", [Shape.ENDS, Shape.STARTS, Shape.IDENTICAL])

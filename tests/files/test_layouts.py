@@ -102,3 +102,28 @@ def test_a_column_of_lines_comes_back_as_each_line_does(kept: set[int], asked: s
     expected = [texts.text(n, FIELDS) for n in numbers]
     assert texts.texts(numbers, [FIELDS] * len(numbers)) == expected
     assert texts.texts([], []) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=300), st.sets(st.integers(1, 300), min_size=1, max_size=100),
+       st.sampled_from([["%s %s %s %s %s %s"], ["%s %s %s %s %s %s", STANDARD],
+                        ["%s %s %s %s %s %s", "%s\t%s\t%s %s\t%s %s", "  " + STANDARD, STANDARD]]))
+def test_lines_added_as_runs_come_back_once_sorted(runs: list[int], asked: set[int], frames: list[str]) -> None:
+    """Lines added as several runs of increasing numbers (a partition's buckets one after
+    another: line ``n`` in run ``runs[n - 1]``) come back once sorted as lines added in line
+    order do, one by one and as a column: written one way, with the standard layout among
+    them, or several ways."""
+    lines = {number: frames[number % len(frames)] % FIELDS for number in range(1, len(runs) + 1)}
+    in_order, by_runs = LineTexts(), LineTexts()
+    for number, line in lines.items():
+        in_order.add([number], [line], [FIELDS])
+    for run in range(4):
+        mine = [number for number in lines if runs[number - 1] == run]
+        by_runs.add(mine, [lines[number] for number in mine], [FIELDS] * len(mine))
+    by_runs.sort()
+    assert list(by_runs.numbers) == list(in_order.numbers)
+    assert [by_runs.frames[i] for i in by_runs.ids] == [in_order.frames[i] for i in in_order.ids]
+    numbers = sorted(asked)
+    expected = [lines.get(n, STANDARD % FIELDS) for n in numbers]
+    assert [by_runs.text(n, FIELDS) for n in numbers] == expected
+    assert by_runs.texts(numbers, [FIELDS] * len(numbers)) == expected
