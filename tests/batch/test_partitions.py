@@ -162,6 +162,52 @@ def test_partitions_of_several_buckets_whose_lines_interleave(tmp_path: Path, mo
         assert bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", 1 << 20, processes) == one
 
 
+def recorded_partitions(monkeypatch: pytest.MonkeyPatch) -> list[telbill.batch.partition.Partition]:
+    """The partitions the runs that follow make (so a test can check it made the ones it means)."""
+    made: list[telbill.batch.partition.Partition] = []
+    drawn = telbill.batch.partitioned.partitions
+
+    def partitions(*args: object, **kwargs: object) -> list[telbill.batch.partition.Partition]:
+        found = drawn(*args, **kwargs)  # type: ignore[arg-type]
+        made.extend(found)
+        return found
+
+    monkeypatch.setattr(telbill.batch.partitioned, "partitions", partitions)
+    return made
+
+
+@pytest.mark.parametrize("month", [None, "2021-01"])
+@pytest.mark.parametrize(("encoding", "ending", "bom"), [
+    ("utf-8", "\n", False), ("utf-8", "\r\n", True), ("utf-8", "\r", False), ("gb18030", "\n", False),
+    ("utf-16", "\r\n", True), ("mixed", "\n", False),
+])
+def test_every_kind_in_partitions_of_several_buckets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str,
+                                                     ending: str, bom: bool, month: str | None) -> None:
+    """Every anomaly kind, lines valid in no encoding, huge lines, control characters, a BOM,
+    GB18030, UTF-16 (split whole), --month, of subscribers in several buckets of one partition
+    (read one bucket after another) whose lines interleave: the bytes of a run in memory."""
+    # Every subscriber four times (8347k00n), each line of every kind four times in a row, for k
+    # up and down in turn: the lines of a partition's buckets interleave both ways.
+    (tmp_path / "u.txt").write_text("".join(line.replace("834700", f"8347{k}0") for line in USERS.splitlines(True)
+                                            for k in range(4)), "utf-8")
+    codec = {"utf-16": "utf-16", "gb18030": "gb18030"}.get(encoding, "utf-8")
+    lines = every_kind_calls(encoding).decode(codec, "surrogateescape").split("\n")[:-1]
+    text = "".join(line.replace("834700", f"8347{k}0") + ending for i, line in enumerate(lines)
+                   for k in (range(4) if i % 2 else range(3, -1, -1)))
+    (tmp_path / "c.txt").write_bytes((b"\xef\xbb\xbf" if bom and encoding == "utf-8" else b"")
+                                     + text.encode(codec, "surrogateescape"))
+    one = bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", month=month)
+    if encoding == "mixed":
+        assert one["anomalies.txt"].count(b"unreadable bytes") == 4  # type: ignore[attr-defined]
+    made = recorded_partitions(monkeypatch)
+    partition_size(monkeypatch, 40)
+    monkeypatch.setattr(telbill.batch.partition, "ANOMALY_CHUNK", 3)  # the malformed lines placed apart
+    for processes in (1, 2) if hasattr(os, "fork") else (1,):
+        assert bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", 1 << 20, processes, month) == one
+    several = [partition for partition in made if len(partition.pieces[0][1]) > 1]
+    assert len(made) > 4 and len(several) * 2 > len(made)  # most partitions of several buckets
+
+
 @pytest.mark.parametrize("shape", [Shape.ENDS, Shape.STARTS, Shape.IDENTICAL])
 def test_every_shape_of_the_benchmark_bills_the_same_in_partitions(tmp_path: Path, shape: Shape) -> None:
     """The benchmark's shapes (as calls end, sparse callers; in start order, dense callers with a
