@@ -145,6 +145,15 @@ def every_kind_calls(encoding: str, ending: str = "\n", bom: bool = False) -> by
     return (b"\xef\xbb\xbf" if bom and encoding == "utf-8" else b"") + data
 
 
+def only_malformed(users: int, rounds: int) -> tuple[str, str]:
+    """users.txt of ``users`` subscribers (83470100 on) and a calls.txt of malformed lines alone, a
+    round at a time, each round from the last subscriber to the first."""
+    numbers = [83470100 + k for k in range(users)]
+    return ("".join(f"{number}  User  25.00  6.00\n" for number in numbers),
+            "".join(f"{number}  8346000x  2021-01-{turn % 28 + 1:02} 10:00:00  2021-01-{turn % 28 + 1:02} 10:01:00\n"
+                    for turn in range(rounds) for number in reversed(numbers)))
+
+
 def delete_with_calls(s: Session) -> object:
     """Delete Zhang Qiang (83470000) and his call records: a change to both files."""
     return s.delete_user("83470000", with_calls=True)

@@ -34,7 +34,7 @@ from telbill.text.i18n import Translator
 
 from smalldata import EVERY_KIND_CALLS as CALLS
 from smalldata import EVERY_KIND_USERS as USERS
-from smalldata import every_kind_calls
+from smalldata import every_kind_calls, only_malformed
 from strategies import HOSTILE, files
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
@@ -206,6 +206,22 @@ def test_every_kind_in_partitions_of_several_buckets(tmp_path: Path, monkeypatch
         assert bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", 1 << 20, processes, month) == one
     several = [partition for partition in made if len(partition.pieces[0][1]) > 1]
     assert len(made) > 4 and len(several) * 2 > len(made)  # most partitions of several buckets
+
+
+def test_partitions_of_several_buckets_holding_only_malformed_lines(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Partitions of several buckets whose lines are all malformed (no record to place them among):
+    set aside in line order, as a run in memory sets them aside (anomaly chunks of the default size)."""
+    users, calls = only_malformed(16, 3)
+    (tmp_path / "u.txt").write_text(users, "utf-8")
+    (tmp_path / "c.txt").write_text(calls, "utf-8")
+    one = bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt")
+    assert one["anomalies.txt"].count(b"malformed") == 49  # type: ignore[attr-defined]
+    made = recorded_partitions(monkeypatch)
+    partition_size(monkeypatch, 12)
+    for processes in (1, 2) if hasattr(os, "fork") else (1,):
+        assert bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", 1 << 20, processes) == one
+    assert made and all(len(partition.pieces[0][1]) > 1 for partition in made)
 
 
 @pytest.mark.parametrize("shape", [Shape.ENDS, Shape.STARTS, Shape.IDENTICAL])

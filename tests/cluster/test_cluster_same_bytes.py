@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import telbill.batch.cluster
 from benchmarks.generate import generate
 from telbill.batch.cluster import Address
+from telbill.batch.partition import ANOMALY_CHUNK
 from telbill.batch.run import BatchOptions, run_batch
 from telbill.errors import UsageError
 from telbill.files.dataset import DataPaths
@@ -25,7 +26,7 @@ from clusterrun import bill, spill_folders
 from command import run
 from smalldata import EVERY_KIND_CALLS as CALLS
 from smalldata import EVERY_KIND_USERS as USERS
-from smalldata import every_kind_calls
+from smalldata import every_kind_calls, only_malformed
 from strategies import HOSTILE, files
 
 pytest.importorskip("distributed", reason="the cluster extra is not installed: pip install -e '.[test,cluster]'")
@@ -92,6 +93,23 @@ def test_callers_spread_over_many_partitions_and_byte_ranges(tmp_path: Path, clu
     monkeypatch.setattr(telbill.batch.cluster, "partitions", lambda *a: made.append(len(p := real(*a))) or p)
     assert bill(tmp_path, data.users, data.calls, cluster.scheduler_address) == one
     assert made[0] >= 40 and (data.calls.stat().st_size // 8_192) >= 10
+
+
+def test_partitions_of_several_buckets_holding_only_malformed_lines(tmp_path: Path, cluster: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Partitions of two buckets whose lines are all malformed, each round of them from the last
+    subscriber to the first, more of them than a chunk of a partition's anomalies file holds: set
+    aside in line order, as on one machine."""
+    users, calls = only_malformed(16, 1_100)
+    (tmp_path / "u.txt").write_text(users, "utf-8")
+    (tmp_path / "c.txt").write_text(calls, "utf-8")
+    one = bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt")
+    monkeypatch.setattr(telbill.batch.cluster.Clustered, "_partition_records", lambda self: 4_400)
+    made: list[Any] = []
+    real = telbill.batch.cluster.partitions
+    monkeypatch.setattr(telbill.batch.cluster, "partitions", lambda *a: made.extend(found := real(*a)) or found)
+    assert bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", cluster.scheduler_address) == one
+    assert made and all(len(partition.pieces[0][1]) > 1 and partition.records > ANOMALY_CHUNK for partition in made)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
