@@ -111,8 +111,9 @@ def test_a_file_valid_both_ways_is_weighed_whole_in_partitions(tmp_path: Path, c
 
 
 @pytest.mark.parametrize("records", [1, 3, 8, 1000])
-def test_partitions_of_several_callers_read_their_lines_in_file_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                      records: int) -> None:
+def test_partitions_of_several_buckets_from_several_pieces_bill_the_same(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch,
+                                                                         records: int) -> None:
     """Partitions holding several buckets of subscribers, from several pieces of calls.txt, give
     the same files (each caller's lines in file order, the buckets' one after another)."""
     data = generate(tmp_path / "data", 3_000, 40, seed=9)
