@@ -193,6 +193,11 @@ def bucket_path(folder: Path, bucket: int, piece: int) -> Path:
     return folder / f"b{bucket:05d}-r{piece:04d}"
 
 
+FEED_LINES = 1024
+"""A partition's lines are handed on at least this many at a time (where a spill file holds them):
+with hundreds of buckets (a 100M-call file has 400) each frame holds a few dozen lines, and
+reading them a frame at a time would cost :class:`~telbill.files.callreader.CallReader` a block
+for each few dozen lines instead of each :data:`~telbill.files.callreader.BLOCK`."""
 Frame = tuple["array[int]", bytes, "array[int]"]
 """A frame read back: line numbers, lines joined by ``\\n``, unreadable line numbers."""
 Piece = tuple[int, Sequence[Path]]
@@ -221,11 +226,36 @@ class SpillFeed:
             for path in paths:
                 if not path.exists():
                     continue
-                for numbers, text, bad in _read_frames(path):
+                for numbers, text, bad in _joined(_read_frames(path), FEED_LINES):
                     if offset:
                         numbers = array("q", map(offset.__add__, numbers))
                         bad = array("q", map(offset.__add__, bad))
                     yield "lines", (numbers.tobytes(), text, list(bad))
+
+
+def _joined(frames: Iterator[Frame], least: int) -> Iterator[Frame]:
+    """One spill file's frames, neighbours joined until they hold at least ``least`` lines (the last
+    may hold fewer). They are one bucket's, so their line numbers still increase."""
+    held: list[Frame] = []
+    lines = 0
+    for frame in frames:
+        held.append(frame)
+        lines += len(frame[0])
+        if lines >= least:
+            yield _join(held)
+            held, lines = [], 0
+    if held:
+        yield _join(held)
+
+
+def _join(frames: list[Frame]) -> Frame:
+    if len(frames) == 1:
+        return frames[0]
+    numbers, bad = array("q"), array("q")
+    for mine, _, unreadable in frames:
+        numbers.extend(mine)
+        bad.extend(unreadable)
+    return numbers, b"\n".join([text for _, text, _ in frames]), bad
 
 
 def _read_frames(path: Path) -> Iterator[Frame]:

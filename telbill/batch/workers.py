@@ -327,6 +327,8 @@ def _merged_runs(parts: list[_Lines]) -> Iterator[bytes]:
             numbers += part.numbers[part.at:stop]
             lines += part.lines[part.at:stop]
             part.at = stop
+        if not numbers:  # a chunk out of line order: no step would ever be made
+            raise RuntimeError("set-aside lines of a part out of line order")
         order = sorted(range(len(numbers)), key=numbers.__getitem__)
         yield b"\n".join(map(lines.__getitem__, order)) + b"\n"
         live = [part for part in live if part.at < len(part.numbers) or part.next_chunk()]

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from array import array
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +28,8 @@ import telbill.batch.run
 from benchmarks.generate import Shape, generate
 from telbill.batch.budget import Sizing
 from telbill.batch.run import BatchOptions, run_batch
-from telbill.batch.spill import SPILL_PREFIX, SpillFolder
+from telbill.batch.spill import FEED_LINES, SPILL_PREFIX, SpillFeed, SpillFolder, SpillWriter, bucket_path, frame_lines
+from telbill.batch.workers import merge_anomalies
 from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.text.i18n import Translator
@@ -510,3 +512,34 @@ def test_only_this_users_unlocked_spill_folders_are_removed(tmp_path: Path) -> N
         assert remove_stale(tmp_path) == []  # and another run leaves this one's alone
     assert {p.name for p in tmp_path.iterdir()} == kept
     assert (tmp_path / "precious/gold").read_text() == "gold"
+
+
+def test_a_bucket_of_many_small_frames_is_read_back_in_blocks(tmp_path: Path) -> None:
+    """Hundreds of buckets make frames of a few lines each: a spill file's frames are handed on
+    joined, at least FEED_LINES lines at a time, the same lines with the same numbers."""
+    writer = SpillWriter(tmp_path, 0)
+    for first in range(1, 3001, 3):  # a thousand frames of three lines
+        numbers = array("q", range(first, first + 3))
+        text = "\n".join(f"line {n}" for n in numbers).encode()
+        writer.write(0, frame_lines(numbers, text, [first] if first % 300 == 1 else []))
+    writer.close()
+    sent = []
+    feed = SpillFeed([(10, [bucket_path(tmp_path, 0, 0)])])
+    while (message := feed.recv())[0] == "lines":
+        raw, text, bad = message[1]
+        numbers = array("q")
+        numbers.frombytes(raw)
+        sent.append((list(numbers), text.decode().split("\n"), bad))
+    assert [len(numbers) for numbers, _, _ in sent] == [FEED_LINES + 2] * 2 + [3000 - 2 * (FEED_LINES + 2)]
+    assert [n for numbers, _, _ in sent for n in numbers] == list(range(11, 3011))
+    assert [line for _, lines, _ in sent for line in lines] == [f"line {n}" for n in range(1, 3001)]
+    assert [n for _, _, bad in sent for n in bad] == list(range(11, 3011, 300))
+
+
+def test_set_aside_lines_out_of_line_order_are_an_error_not_an_endless_loop() -> None:
+    """Should a part's set-aside lines ever come out of line order (a fault of telbill's), merging
+    the parts' lines stops with an internal error instead of waiting for ever."""
+    out_of_order = iter([([2, 9, 1], [b"a\n", b"b\n", b"c\n"])])
+    other = iter([([5], [b"x\n"])])
+    with pytest.raises(RuntimeError, match="out of line order"):
+        list(merge_anomalies([out_of_order, other]))
