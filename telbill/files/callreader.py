@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from itertools import compress, islice, repeat
+from operator import attrgetter
 from typing import TypeVar, cast
 
 from telbill.files.layouts import Fields, LineTexts
@@ -65,6 +66,7 @@ BLOCK = 128
 """Lines read and split at a time (small enough for their fields to stay in the CPU cache)."""
 
 _FIRST_NON_BLANK = re.compile(f"[^{BLANKS}]")
+_LINE_NO = attrgetter("line_no")
 
 
 def malformed(number: int, line: str, key: str, params: dict[str, object]) -> SetAside:
@@ -119,7 +121,7 @@ class CallReader:
     def sort(self) -> None:
         """Put what was kept in line order (the malformed records, :attr:`texts`) after lines were
         read as several runs of increasing numbers each (a partition's buckets one after another)."""
-        self.malformed.sort(key=_line_no)
+        self.malformed.sort(key=_LINE_NO)  # every record the reader sets aside has its line
         self.texts.sort()
 
     # -- blocks ---------------------------------------------------------------------------
@@ -296,10 +298,6 @@ class CallReader:
         if not self.keep_texts:
             self.texts.add((number,), (line,), (cast(Fields, tuple(parts)),))
         self.build([caller], [callee], [start], [end], [number], [line])
-
-
-def _line_no(record: SetAside) -> int:
-    return record.line_no or 0
 
 
 def _disjoint(unreadable: Collection[int], numbers: Sequence[int]) -> bool:
