@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, Protocol, TypeVar
 
-from telbill.errors import TelbillError
 from telbill.text.i18n import Tr
 
 T = TypeVar("T")
@@ -109,6 +108,11 @@ class Asker(Protocol):
         """Yes or no; anything but yes is no."""
         ...
 
+    def refuse(self, reason: str) -> None:
+        """An answer refused after it was taken (a file that cannot be written, or one the operator
+        would not replace): ``reason`` and the way back, as under a question, before it is asked again."""
+        ...
+
     def page(self, where: str, *, jump: bool = True) -> PageMove | int:
         """A key after a page of a long list (``where`` says which keys do what); with ``jump``
         a page number may be typed (the ``int`` returned)."""
@@ -152,9 +156,9 @@ class BaseAsker:
             return parse(offer)
         return parse(answer)
 
-    def refused(self, exc: TelbillError) -> str:
+    def refused(self, reason: str) -> str:
         """Why an answer was refused, and the way back."""
-        return self.tr(self.way_out, reason=exc.render(self.tr))
+        return self.tr(self.way_out, reason=reason)
 
     def typed(self) -> None:
         """An answer was typed (whether it was taken or refused)."""

@@ -83,11 +83,14 @@ class PlainAsker(BaseAsker):
             try:
                 value = self.meaning(answer, parse, offer)
             except TelbillError as exc:
-                self.typed()  # typed, though refused
-                self._error(self.refused(exc))
+                self.refuse(exc.render(self.tr))
                 continue
             self.typed()
             return value
+
+    def refuse(self, reason: str) -> None:
+        self.typed()  # typed, though refused
+        self._error(self.refused(reason))
 
     def confirm(self, message: str) -> bool:
         prompt = self.tr("menu.prompt.confirm", message=message, hint=self.tr("menu.yes_no"))

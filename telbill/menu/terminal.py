@@ -237,21 +237,21 @@ class TerminalAsker(BaseAsker):
             try:
                 value = self.meaning(answer, parse, offer)
             except TelbillError as exc:
-                self.typed()  # typed, though refused
-                self._refuse(exc)
+                self.refuse(exc.render(self.tr))
                 line, fresh = answer, True  # selected: typing replaces it, the arrow keys edit it
                 continue
             self.typed()
             return value
 
-    def _refuse(self, exc: TelbillError) -> None:
+    def refuse(self, reason: str) -> None:
         """Why the answer was refused and the way back: on one line when they fit, else the
         way back on a line of its own (not folded into the middle of a word of the reason)."""
-        whole = self.refused(exc)
+        self.typed()  # typed, though refused
+        whole = self.refused(reason)
         if display_width(shown(whole)) <= self.console.width:
             self.error(whole)
             return
-        self.error(exc.render(self.tr))
+        self.error(reason)
         self.error(self.tr(self.way_out, reason="").strip())
 
     def error(self, text: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from rich.text import Text
@@ -10,7 +11,6 @@ from rich.text import Text
 from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.errors import OutputError
 from telbill.files.outputs import NotOursError
-from telbill.menu.ask import BackToMenu
 from telbill.menu.context import Ctx, Item
 from telbill.menu.layout import Cell, Column
 from telbill.menu.picking import ask_month
@@ -25,19 +25,43 @@ def bill_summary(ctx: Ctx, months: int, total: int) -> str:
     return ctx.tr("menu.bill.summary", count=count(months), total=money(total))
 
 
-def write_asking(ctx: Ctx, write: Callable[[bool], T], busy: str) -> T:
-    """Write a report (a spinner saying ``busy`` while it is made); over a file telbill did not
-    write (or a read-only one) only after a yes."""
+def write_asking(ctx: Ctx, write: Callable[[Path, bool], T], busy: str, question: str, default: Path,
+                 *, ask_first: bool = True) -> tuple[Path, T]:
+    """Write a report to a file the operator names (``default`` offered), a spinner saying
+    ``busy`` meanwhile; return the file and what ``write(path, force)`` returned.
+
+    A name refused (an input, a file that cannot be written, an existing file telbill did not
+    write, or a read-only one, that the operator would not replace) is said with the reason
+    and the way back, and the name is asked again; ``default`` is not offered again once it
+    was refused. Without ``ask_first``, ``default`` is tried before anything is asked (item
+    10). The way back at any question leaves the item (BackToMenu) with nothing written."""
+    offer: Path | None = default
+    path = None if ask_first else default
+    while True:
+        if path is None:
+            path = ctx.ask.text(ctx.tr(question), ctx.session.validate_out_path,
+                                offer=None if offer is None else str(offer))
+        try:
+            return path, _write_once(ctx, path, write, busy)
+        except OutputError as exc:
+            ctx.ask.refuse(exc.render(ctx.tr))
+        if path == offer:
+            offer = None
+        path = None
+
+
+def _write_once(ctx: Ctx, path: Path, write: Callable[[Path, bool], T], busy: str) -> T:
+    """``write`` to ``path``; over a file telbill did not write (or a read-only one) only after
+    a yes. A no raises OutputError saying the file is kept (the name is then asked again)."""
     try:
         with ctx.busy(busy):
-            return write(False)
+            return write(path, False)
     except NotOursError as exc:
         reason = exc.render(ctx.tr)
     if not ctx.ask.confirm(ctx.tr("menu.ask.replace", reason=reason)):
-        ctx.view.warn(ctx.tr("menu.not_replaced"))
-        raise BackToMenu from None
+        raise OutputError("menu.not_replaced", path=str(path))
     with ctx.busy(busy):
-        return write(True)
+        return write(path, True)
 
 
 # -- 9: billing ---------------------------------------------------------------------------
@@ -55,13 +79,8 @@ def item_billing(ctx: Ctx) -> None:
         if not ask.confirm(tr("menu.bill.no_calls", month=month)):
             ctx.view.warn(tr("menu.not_written"))
             return
-    while True:  # a file that cannot be written: the reason, and the question again
-        path = ask.text(tr("menu.ask.out_path"), s.validate_out_path, offer=str(DEFAULT_OUT))
-        try:
-            bills = write_asking(ctx, lambda force: s.write_bills(path, tr, month, force=force), "menu.busy.bills")
-            break
-        except OutputError as exc:
-            ctx.view.error(exc.render(tr))
+    path, bills = write_asking(ctx, lambda out, force: s.write_bills(out, tr, month, force=force),
+                               "menu.busy.bills", "menu.ask.out_path", DEFAULT_OUT)
     if month is not None:
         bill = bills.month(month)
         assert bill is not None
@@ -117,9 +136,7 @@ def item_anomalies(ctx: Ctx) -> None:
         ctx.view.ok(tr("menu.anomalies.none"))
     summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {count(n)}" for c, n in counts.items())
     ctx.view.say(tr("menu.anomalies.total", count=count(len(result)), parts=summary))
-    try:  # the list is shown even when the file cannot be written
-        write_asking(ctx, lambda force: s.write_anomalies(DEFAULT_ANOMALIES, tr, force=force), "menu.busy.anomalies")
-    except OutputError as exc:
-        ctx.view.error(exc.render(tr))
-        return
-    ctx.view.ok(tr("menu.wrote", path=str(DEFAULT_ANOMALIES)))
+    # the list is shown first: when output/anomalies.txt is not written, another name is asked after it
+    path, _ = write_asking(ctx, lambda out, force: s.write_anomalies(out, tr, force=force), "menu.busy.anomalies",
+                           "menu.ask.anomalies_path", DEFAULT_ANOMALIES, ask_first=False)
+    ctx.view.ok(tr("menu.wrote", path=str(path)))
