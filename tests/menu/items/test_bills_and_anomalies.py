@@ -3,6 +3,7 @@ anomalies file; never over a data file, nor over a file telbill did not write wi
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 
 from on_disk import calls_file
 from plain import after, plain_session
-from smalldata import CALLS, FEW_USERS
+from smalldata import CALLS, FEW_USERS, write_data
 from terminal import ENTER, ESC, KEY, typed_session
+from unprivileged import scratch, unprivileged
 
 
 def test_billing_one_month_to_a_named_file(data: Path) -> None:
@@ -258,3 +260,26 @@ def test_typed_esc_after_no_goes_back_and_writes_nothing(few: Path) -> None:
     assert screen.count("telbill · telecom customer bills") == 2
     assert _names_here() == before
     assert Path("output/anomalies.txt").read_bytes() == NOT_OURS
+
+
+def test_a_folder_this_user_may_not_write_asks_another_name() -> None:
+    """As ``nobody``, in a folder of its own: output/ read-only, so item 10 cannot write
+    output/anomalies.txt (permission denied): the reason, a name asked, the anomalies written there;
+    then item 9 to the same folder: refused with the reason and asked again, as before."""
+    with scratch() as folder:
+        def attack() -> tuple[str, list[str]]:
+            os.chdir(folder)
+            write_data(folder)
+            Path("output").mkdir()
+            os.chmod("output", 0o555)
+            screen = plain_session("10\nout/anomalies.txt\n9\n1\noutput/bills.txt\nout/bills.txt\n0\n").screen
+            return screen, sorted(p.name for p in Path("out").iterdir())
+
+        screen, written = unprivileged(attack, timeout=30)
+    item10, item9 = after(screen, "== Anomalies").split("== Billing")
+    assert ("output/anomalies.txt: cannot be written (Permission denied) "
+            "(q or an empty answer goes back to the menu)\nWrite the anomalies to: out/anomalies.txt\n") in item10
+    assert "Wrote out/anomalies.txt." in item10
+    assert "output/bills.txt: cannot be written (Permission denied)" in item9
+    assert "Wrote out/bills.txt." in item9
+    assert written == ["anomalies.txt", "bills.txt"]
