@@ -21,6 +21,17 @@ from smalldata import FEW_CALLS, FEW_USERS, ONE_CALL, ONE_USER, write_data
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` runs the tests of a single file in this process: starting the
+    workers (each imports telbill and collects) would cost more than they save (6 s against 8-10 s
+    for tests/menu/test_signs_of_work.py). Several files, a folder or the whole suite: one worker
+    per core (pytest-xdist's own count)."""
+    files = {Path(arg.split("::")[0]).resolve() for arg in config.args}
+    if len(files) == 1 and next(iter(files)).is_file():
+        return 0
+    return None
+
+
 @pytest.fixture(autouse=True)
 def _english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests see no Chinese locale unless they ask for one."""

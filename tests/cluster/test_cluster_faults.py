@@ -129,9 +129,10 @@ def test_a_scheduler_that_goes_away_mid_run_is_one_line(data: Path, tmp_path: Pa
 def test_ctrl_c_cancels_the_tasks_and_says_so(data: Path, cluster: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C while the cluster bills: the run's tasks are cancelled (the scheduler holds none of
     them), it says so in one line, exit 130, nothing written, no spill folder."""
-    release = data / "release"
+    release, billing = data / "release", data / "billing"
 
     def waiting(plan: Plan, partition: Partition) -> Billed:
+        billing.touch()  # on a worker (the cluster's workers share this machine's files)
         deadline = time.monotonic() + 20
         while not release.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -139,10 +140,10 @@ def test_ctrl_c_cancels_the_tasks_and_says_so(data: Path, cluster: Any, monkeypa
 
     monkeypatch.setattr(telbill.batch.cluster, "bill_partition", waiting)
 
-    def interrupt() -> None:
+    def interrupt() -> None:  # once a partition is being billed (no client of its own meanwhile)
         deadline = time.monotonic() + 30
-        while not any("telbill-bill" in name for name in telbill_tasks(cluster)) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        while not billing.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
         _thread.interrupt_main()
 
     threading.Thread(target=interrupt, daemon=True).start()

@@ -42,7 +42,9 @@ def views(height: int = 1000) -> list[tuple[View, io.StringIO]]:
     return made
 
 
-@settings(max_examples=150, deadline=None)
+# 40 examples (150 before, at about 3 times the cost) find a shown() that lets a single one of the
+# sampled characters through (\x85, \u2028), or a screen function that skips it, under every seed tried.
+@settings(max_examples=40, deadline=None)
 @given(texts)
 def test_every_screen_function_escapes_its_text(text: str) -> None:
     """Messages, titles, table cells (plain, styled, folding), group titles, several tables and column heads:
