@@ -95,6 +95,6 @@ def test_moments_as_columns_are_written_as_one_by_one() -> None:
     moments = [SECONDS_PER_DAY, last, *(rng.randrange(SECONDS_PER_DAY, last) for _ in range(2000))]
     texts = list(map(format_moment, moments))
     assert moment_texts(moments) == texts
-    dates, clocks = moment_fields(iter(moments))
+    dates, clocks = moment_fields(moments)
     assert list(map(" ".join, zip(dates, clocks))) == texts
     assert texts[:2] == ["0001-01-01 00:00:00", "9999-12-31 23:59:59"]
