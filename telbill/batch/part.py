@@ -51,7 +51,7 @@ from telbill.files.stream import EncodingChanged, LineBlocks
 from telbill.lists.linked import Linked
 from telbill.rules.billing import Usage
 from telbill.rules.fields import moment_fields, moment_texts
-from telbill.rules.rating import Rating
+from telbill.rules.rating import Rated, Rating
 from telbill.rules.records import User
 from telbill.rules.screening import (
     AnomalyCode,
@@ -106,8 +106,8 @@ class LeanCall(Linked):
         return self.moment & _MASK
 
 
-_Group = tuple[list[LeanCall], "array[int]", list[int], list[str]]
-"""One swept caller's records, their line numbers, moments and callees."""
+_Group = tuple[list[LeanCall], "array[int]", "array[int]", "array[int]", list[Rated]]
+"""One swept caller's records, their line numbers, starts, ends and callees' classes."""
 
 
 class Feed(Protocol):
@@ -242,7 +242,11 @@ class Part:
         self.order = StartOrder(u.phone for u in self.users)
         """This part's callers' records in start order so far (a caller not among them is unknown)."""
         self.line_numbers = array("q")
-        """The line number of each record of :attr:`calls`, in the same order."""
+        """The line number of each record of :attr:`calls`, in the same order (until swept)."""
+        self.starts, self.ends = array("q"), array("q")
+        """The start and end of each record of :attr:`calls`, in the same order (until swept)."""
+        self.rated: list[Rated] = []
+        """Each record's callee's class (:data:`~telbill.rules.rating.Rated`), in the same order (until swept)."""
         self.usage = Usage(Rating(plan.tariff), plan.only_month)
         """The billed records' fees, per month and caller."""
 
@@ -341,7 +345,12 @@ class Part:
         records = [LeanCall(caller, callee, start << _END_BITS | end)
                    for caller, callee, start, end in zip(callers, callees, starts, ends)]
         self.calls.link(records)
+        rated = self.usage.rating.classes(callees)
+        # What the sweep needs of each record, kept in columns while the run is in the cache.
         self.line_numbers.extend(numbers)
+        self.starts.extend(starts)
+        self.ends.extend(ends)
+        self.rated += rated
         aside, held = self.order.follow(callers, starts, ends)
         if aside or held:
             billed = [True] * len(records)
@@ -352,10 +361,10 @@ class Part:
                 billed[i] = False
             for i in held:  # billed once swept, if kept
                 billed[i] = False
-            self.usage.add(list(compress(callers, billed)), list(compress(callees, billed)),
-                           list(compress(starts, billed)), list(compress(ends, billed)))
+            self.usage.add_rated(list(compress(callers, billed)), list(compress(rated, billed)),
+                                 list(compress(starts, billed)), list(compress(ends, billed)))
         else:
-            self.usage.add(callers, callees, starts, ends)
+            self.usage.add_rated(callers, rated, starts, ends)
 
     # -- overlaps -------------------------------------------------------------------------
 
@@ -366,28 +375,29 @@ class Part:
         set_aside, lines_of, aside_lines = self.set_aside, self.lines_of, self.aside_lines
         unordered = self.order.unordered
         if not unordered:
-            self.line_numbers = array("q")
+            self._swept()
             return
-        # Their records left after rules 2 to 4, with their line numbers, moments and callees, each
-        # caller's in file order. The list is walked cell by cell beside the column of line numbers (no
-        # iterator), each record's fields taken while it is in the cache (later, from records of one
-        # caller scattered in memory, they would cost twice as much).
-        groups: dict[str, _Group] = {caller: ([], array("q"), [], []) for caller in unordered}
+        # Their records left after rules 2 to 4, with their line numbers, starts, ends and callees'
+        # classes, each caller's in file order. The list is walked cell by cell beside those columns
+        # (no iterator): only each record's caller is looked at (its other fields are objects of their
+        # own, which would each cost a miss of the cache); the starts and ends go into arrays (ints
+        # made here would lie as scattered as the records).
+        groups: dict[str, _Group] = {caller: ([], array("q"), array("q"), array("q"), []) for caller in unordered}
         group_of = groups.get
         record: Any = self.calls.head
-        for number in self.line_numbers:
+        for number, start, end, rated in zip(self.line_numbers, self.starts, self.ends, self.rated):
             group = group_of(record.caller)
             if group is not None and record not in set_aside:
                 group[0].append(record)
                 group[1].append(number)
-                group[2].append(record.moment)
-                group[3].append(record.callee)
+                group[2].append(start)
+                group[3].append(end)
+                group[4].append(rated)
             record = record.next
         take_off = self.usage.take_off
         while groups:
-            caller, (records, numbers, moments, callees) = groups.popitem()  # each group goes once swept
-            starts = list(map(rshift, moments, repeat(_END_BITS)))
-            ends = list(map(and_, moments, repeat(_MASK)))
+            caller, (records, numbers, start_column, end_column, classes) = groups.popitem()  # each goes once swept
+            starts, ends = start_column.tolist(), end_column.tolist()
             first = followed(starts, ends)  # records [:first] were billed as read
             kept = [True] * (len(records) - first)  # of the records held since
             for i, partner in sweep(starts, ends):
@@ -396,12 +406,16 @@ class Part:
                 aside_lines.append(numbers[i])
                 lines_of[other] = numbers[partner]
                 if i < first:
-                    take_off(caller, callees[i], starts[i], ends[i])
+                    take_off(caller, classes[i], starts[i], ends[i])
                 else:
                     kept[i - first] = False
-            self.usage.add(list(repeat(caller, sum(kept))), list(compress(callees[first:], kept)),
-                           list(compress(starts[first:], kept)), list(compress(ends[first:], kept)))
-        self.line_numbers = array("q")  # not needed any more
+            self.usage.add_rated(list(repeat(caller, sum(kept))), list(compress(classes[first:], kept)),
+                                 list(compress(starts[first:], kept)), list(compress(ends[first:], kept)))
+        self._swept()
+
+    def _swept(self) -> None:
+        """Let go of the columns only the sweep needs."""
+        self.line_numbers, self.starts, self.ends, self.rated = array("q"), array("q"), array("q"), []
 
     def close(self) -> None:
         """Let go of the reader's hold on this part (a partition billed, its results taken): it

@@ -249,6 +249,19 @@ def month_of(moment: int) -> str:
     return _MONTHS[moment // SECONDS_PER_DAY]
 
 
+def _next_month_day(day: int) -> int:
+    d = date.fromordinal(day)
+    if d.year == date.max.year and d.month == 12:
+        return date.max.toordinal() + 1
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1).toordinal()
+
+
+NEXT_MONTH_DAY: Memo[int, int] = Memo(_next_month_day)
+"""Day number → the number of the first day of the next month (of the day after the last one
+there is, in December of year 9999): the first moment :func:`month_of` gives another month for
+is ``NEXT_MONTH_DAY[day] * SECONDS_PER_DAY``."""
+
+
 def format_duration(seconds: int) -> str:
     """``3725`` → ``'1:02:05'``, ``259201`` → ``'72:00:01'``: hours, minutes, seconds.
 
