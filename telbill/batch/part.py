@@ -82,8 +82,9 @@ class LeanCall(Linked):
     The caller's number (one string shared by all of that caller's records), the
     callee's, and one integer for start and end (``start << 40 | end``, seconds):
     three slots and two objects of its own, about 180 bytes a record. Its line
-    number is kept while its caller's records are screened (8 bytes), then only
-    if it is set aside; its text only when it is not the standard layout.
+    number, start, end and callee's class are kept in columns until the part is
+    swept (32 bytes), then its line number only if it is set aside; its text only
+    when it is not the standard layout.
     """
 
     __slots__ = ("caller", "callee", "moment")
