@@ -13,11 +13,14 @@ memory budget (:mod:`telbill.batch.partition`) is a part too, its lines read bac
 spill files.
 
 While a block of lines is read, its records are followed in their callers' start
-order (:class:`~telbill.rules.screening.StartOrder`: rules 2 to 4 at once) and the
-others billed (:class:`~telbill.rules.billing.Usage`); after the last line only the
-callers who failed the start-order test are swept for overlaps
-(:func:`~telbill.rules.screening.sweep`), and the fees of the records found to
-overlap are taken off again.
+order (:class:`~telbill.rules.screening.StartOrder`: rules 2 to 4 at once) and billed
+(:class:`~telbill.rules.billing.Usage`), until a caller's record fails the start-order
+test: from there on that caller's records are held. After the last line only the
+callers who failed the test are swept for overlaps
+(:func:`~telbill.rules.screening.sweep`): their held records that overlap none are
+billed then, and the fees of those billed before that overlap are taken off again.
+Where calls are dense, most of a caller's records are held (its first clash comes
+early), so a record set aside is seldom billed first and taken off after.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from heapq import merge
 from itertools import compress, count, repeat
 from multiprocessing.connection import Connection
-from operator import and_, attrgetter, eq, not_, rshift
+from operator import and_, eq, not_, rshift
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,9 +51,17 @@ from telbill.files.stream import EncodingChanged, LineBlocks
 from telbill.lists.linked import Linked
 from telbill.rules.billing import Usage
 from telbill.rules.fields import moment_fields, moment_texts
-from telbill.rules.rating import Rating
+from telbill.rules.rating import Rated, Rating
 from telbill.rules.records import User
-from telbill.rules.screening import AnomalyCode, SetAside, StartOrder, detail, overlap_values, sweep
+from telbill.rules.screening import (
+    AnomalyCode,
+    SetAside,
+    StartOrder,
+    detail,
+    followed,
+    overlap_values,
+    sweep,
+)
 from telbill.rules.tariff import Tariff
 from telbill.text.i18n import Tr
 
@@ -71,8 +82,9 @@ class LeanCall(Linked):
     The caller's number (one string shared by all of that caller's records), the
     callee's, and one integer for start and end (``start << 40 | end``, seconds):
     three slots and two objects of its own, about 180 bytes a record. Its line
-    number is kept while its caller's records are screened (8 bytes), then only
-    if it is set aside; its text only when it is not the standard layout.
+    number, start, end and callee's class are kept in columns until the part is
+    swept (32 bytes), then its line number only if it is set aside; its text only
+    when it is not the standard layout.
     """
 
     __slots__ = ("caller", "callee", "moment")
@@ -95,7 +107,8 @@ class LeanCall(Linked):
         return self.moment & _MASK
 
 
-_MOMENT = attrgetter("moment")
+_Group = tuple[list[LeanCall], "array[int]", "array[int]", "array[int]", list[Rated]]
+"""One swept caller's records, their line numbers, starts, ends and callees' classes."""
 
 
 class Feed(Protocol):
@@ -230,7 +243,11 @@ class Part:
         self.order = StartOrder(u.phone for u in self.users)
         """This part's callers' records in start order so far (a caller not among them is unknown)."""
         self.line_numbers = array("q")
-        """The line number of each record of :attr:`calls`, in the same order."""
+        """The line number of each record of :attr:`calls`, in the same order (until swept)."""
+        self.starts, self.ends = array("q"), array("q")
+        """The start and end of each record of :attr:`calls`, in the same order (until swept)."""
+        self.rated: list[Rated] = []
+        """Each record's callee's class (:data:`~telbill.rules.rating.Rated`), in the same order (until swept)."""
         self.usage = Usage(Rating(plan.tariff), plan.only_month)
         """The billed records' fees, per month and caller."""
 
@@ -329,55 +346,77 @@ class Part:
         records = [LeanCall(caller, callee, start << _END_BITS | end)
                    for caller, callee, start, end in zip(callers, callees, starts, ends)]
         self.calls.link(records)
+        rated = self.usage.rating.classes(callees)
+        # What the sweep needs of each record, kept in columns while the run is in the cache.
         self.line_numbers.extend(numbers)
-        aside = self.order.follow(callers, starts, ends)
-        if aside:
+        self.starts.extend(starts)
+        self.ends.extend(ends)
+        self.rated += rated
+        aside, held = self.order.follow(callers, starts, ends)
+        if aside or held:
             billed = [True] * len(records)
             for i, code in aside:
                 record = records[i]
                 self.set_aside[record] = code
                 self.aside_lines.append(numbers[i])
                 billed[i] = False
-            self.usage.add(list(compress(callers, billed)), list(compress(callees, billed)),
-                           list(compress(starts, billed)), list(compress(ends, billed)))
+            for i in held:  # billed once swept, if kept
+                billed[i] = False
+            self.usage.add_rated(list(compress(callers, billed)), list(compress(rated, billed)),
+                                 list(compress(starts, billed)), list(compress(ends, billed)))
         else:
-            self.usage.add(callers, callees, starts, ends)
+            self.usage.add_rated(callers, rated, starts, ends)
 
     # -- overlaps -------------------------------------------------------------------------
 
     def sweep(self) -> None:
         """Sweep the records of each caller who failed the start-order test for overlaps (rule 5,
-        :func:`~telbill.rules.screening.sweep`), then take the fees of the records that overlap
-        off the sums."""
+        :func:`~telbill.rules.screening.sweep`), then bill the records held since (those that
+        overlap none) and take the fees of those billed before that overlap off the sums."""
         set_aside, lines_of, aside_lines = self.set_aside, self.lines_of, self.aside_lines
         unordered = self.order.unordered
         if not unordered:
-            self.line_numbers = array("q")
+            self._swept()
             return
-        # Their records left after rules 2 to 4, with their line numbers, each caller's in file order.
-        # The list is walked cell by cell beside the column of line numbers (no iterator).
-        groups: dict[str, tuple[list[LeanCall], array[int]]] = {caller: ([], array("q")) for caller in unordered}
+        # Their records left after rules 2 to 4, with their line numbers, starts, ends and callees'
+        # classes, each caller's in file order. The list is walked cell by cell beside those columns
+        # (no iterator): only each record's caller is looked at (its other fields are objects of their
+        # own, which would each cost a miss of the cache); the starts and ends go into arrays (ints
+        # made here would lie as scattered as the records).
+        groups: dict[str, _Group] = {caller: ([], array("q"), array("q"), array("q"), []) for caller in unordered}
         group_of = groups.get
         record: Any = self.calls.head
-        for number in self.line_numbers:
+        for number, start, end, rated in zip(self.line_numbers, self.starts, self.ends, self.rated):
             group = group_of(record.caller)
             if group is not None and record not in set_aside:
                 group[0].append(record)
                 group[1].append(number)
+                group[2].append(start)
+                group[3].append(end)
+                group[4].append(rated)
             record = record.next
         take_off = self.usage.take_off
         while groups:
-            _, (records, numbers) = groups.popitem()  # each group goes once swept
-            moments = list(map(_MOMENT, records))
-            starts = list(map(rshift, moments, repeat(_END_BITS)))
-            ends = list(map(and_, moments, repeat(_MASK)))
+            caller, (records, numbers, start_column, end_column, classes) = groups.popitem()  # each goes once swept
+            starts, ends = start_column.tolist(), end_column.tolist()
+            first = followed(starts, ends)  # records [:first] were billed as read
+            kept = [True] * (len(records) - first)  # of the records held since
             for i, partner in sweep(starts, ends):
-                record, other = records[i], records[partner]
-                set_aside[record] = other
+                other = records[partner]
+                set_aside[records[i]] = other
                 aside_lines.append(numbers[i])
                 lines_of[other] = numbers[partner]
-                take_off(record.caller, record.callee, starts[i], ends[i])
-        self.line_numbers = array("q")  # not needed any more
+                if i < first:
+                    take_off(caller, classes[i], starts[i], ends[i])
+                else:
+                    kept[i - first] = False
+            self.usage.add_rated(list(repeat(caller, sum(kept))), list(compress(classes[first:], kept)),
+                                 list(compress(starts[first:], kept)), list(compress(ends[first:], kept)))
+        self._swept()
+
+    def _swept(self) -> None:
+        """Let go of the columns only the sweep needs."""
+        self.line_numbers, self.starts, self.ends, self.rated = array("q"), array("q"), array("q"), []
 
     def close(self) -> None:
         """Let go of the reader's hold on this part (a partition billed, its results taken): it
@@ -517,8 +556,9 @@ class _Notes:
     def lines(self, records: list[LeanCall], numbers: list[int], whys: list[Any]) -> list[str]:
         """The lines of ``records`` (in line order, their ``numbers``, why each was set aside: a code
         or the record it overlaps), without their ends: each record's text, then its note."""
-        start_dates, start_clocks = moment_fields([record.moment >> _END_BITS for record in records])
-        end_dates, end_clocks = moment_fields([record.moment & _MASK for record in records])
+        moments = [record.moment for record in records]
+        start_dates, start_clocks = moment_fields(list(map(rshift, moments, repeat(_END_BITS))))
+        end_dates, end_clocks = moment_fields(list(map(and_, moments, repeat(_MASK))))
         callers = [record.caller for record in records]
         callees = [record.callee for record in records]
         texts = self.texts.texts(numbers, zip(callers, callees, start_dates, start_clocks, end_dates, end_clocks))
@@ -538,9 +578,10 @@ class _Notes:
         unique = list(dict.fromkeys(partners))
         few = len(unique) * 2 <= len(partners)
         chosen = unique if few else partners
+        moments = [partner.moment for partner in chosen]
         values: dict[str, Sequence[object]] = overlap_values(  # a list each
-            [self.lines_of[partner] for partner in chosen], [partner.moment >> _END_BITS for partner in chosen],
-            [partner.moment & _MASK for partner in chosen], moment_texts)
+            list(map(self.lines_of.__getitem__, chosen)), list(map(rshift, moments, repeat(_END_BITS))),
+            list(map(and_, moments, repeat(_MASK))), moment_texts)
         if few:  # each partner's values repeated for every record that overlaps it
             position = {partner: i for i, partner in enumerate(unique)}
             at = [position[partner] for partner in partners]

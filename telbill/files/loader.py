@@ -194,6 +194,6 @@ class _CallBuilder:
         groups = self.groups
         for caller, record in zip(callers, records):
             groups[caller].append(record)
-        aside = self.order.follow(callers, starts, ends)
+        aside, _ = self.order.follow(callers, starts, ends)  # the held ones are screen_as_read's
         if aside:
             self.set_aside_alone += [records[i] for i, _ in aside]

@@ -8,14 +8,15 @@ it: the batch's parts, the menu's bills, statement and month totals.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, count, islice, repeat
-from operator import attrgetter, floordiv, is_not, sub
+from operator import attrgetter, floordiv, is_not, le, sub
 
 from telbill.lists.linked import LinkedList
-from telbill.rules.fields import SECONDS_PER_DAY, month_of
-from telbill.rules.rating import PREFIX, CallClass, Rating
+from telbill.rules.fields import NEXT_MONTH_DAY, SECONDS_PER_DAY, month_of
+from telbill.rules.rating import PREFIX, CallClass, Rated, Rating
 from telbill.rules.records import Call, User
 from telbill.rules.tariff import Tariff
 from telbill.speed import Memo, paused_gc
@@ -119,12 +120,22 @@ class Usage:
 
     def add(self, callers: Sequence[str], callees: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> None:
         """Bill calls given as columns: each fee is added to its caller's sum of the month the call starts in."""
+        self.add_rated(callers, self.rating.classes(callees), starts, ends)
+
+    def add_rated(self, callers: Sequence[str], classes: Sequence[Rated], starts: Sequence[int],
+                  ends: Sequence[int]) -> None:
+        """:meth:`add` with each callee's class looked up already (:meth:`Rating.classes
+        <telbill.rules.rating.Rating.classes>`, or one at a time where each callee is at hand: a
+        swept caller's records, gathered from the list, are rated as they are met)."""
         if not starts:
             return
         by_day = self.by_day
         usage = by_day[min(starts) // SECONDS_PER_DAY]
         if usage is not None and usage is by_day[max(starts) // SECONDS_PER_DAY]:
-            self._add_to(usage, callers, callees, starts, ends)  # all in one month (as most runs read are)
+            self._add_to(usage, callers, classes, starts, ends)  # all in one month (as most runs read are)
+            return
+        if all(map(le, starts, islice(starts, 1, None))):  # in start order (a swept caller's): a run a month
+            self._add_months(callers, classes, starts, ends)
             return
         months = list(map(by_day.__getitem__, map(floordiv, starts, repeat(SECONDS_PER_DAY))))
         cuts = [0, *compress(count(1), map(is_not, islice(months, 1, None), months)), len(months)]
@@ -132,22 +143,34 @@ class Usage:
             for a, b in zip(cuts, islice(cuts, 1, None)):
                 usage = months[a]
                 if usage is not None:
-                    self._add_to(usage, callers[a:b], callees[a:b], starts[a:b], ends[a:b])
+                    self._add_to(usage, callers[a:b], classes[a:b], starts[a:b], ends[a:b])
             return
         rows: dict[MonthUsage | None, list[int]] = {}
         for i, usage in enumerate(months):
             rows.setdefault(usage, []).append(i)
         for usage, where in rows.items():
             if usage is not None:
-                self._add_to(usage, [callers[i] for i in where], [callees[i] for i in where],
+                self._add_to(usage, [callers[i] for i in where], [classes[i] for i in where],
                              [starts[i] for i in where], [ends[i] for i in where])
 
-    def _add_to(self, usage: MonthUsage, callers: Sequence[str], callees: Sequence[str], starts: Sequence[int],
+    def _add_months(self, callers: Sequence[str], classes: Sequence[Rated], starts: Sequence[int],
+                    ends: Sequence[int]) -> None:
+        """:meth:`add` for calls in start order: each month's calls are a run, its end found by
+        bisection (no month looked up for each call)."""
+        at, n = 0, len(starts)
+        while at < n:
+            day = starts[at] // SECONDS_PER_DAY
+            stop = bisect_left(starts, NEXT_MONTH_DAY[day] * SECONDS_PER_DAY, at)
+            usage = self.by_day[day]
+            if usage is not None:
+                self._add_to(usage, callers[at:stop], classes[at:stop], starts[at:stop], ends[at:stop])
+            at = stop
+
+    def _add_to(self, usage: MonthUsage, callers: Sequence[str], classes: Sequence[Rated], starts: Sequence[int],
                 ends: Sequence[int]) -> None:
         """:meth:`add` for calls that all start in the month of ``usage``."""
-        by_prefix, prefix, sums = self.rating.by_prefix, PREFIX, usage.sums
-        for caller, callee, seconds in zip(callers, callees, map(sub, ends, starts)):
-            fees, far = by_prefix[callee[prefix]]
+        sums = usage.sums
+        for caller, (fees, far), seconds in zip(callers, classes, map(sub, ends, starts)):
             column = sums[far]
             column[caller] = column.get(caller, 0) + fees[seconds]
         usage.calls += len(callers)
@@ -165,11 +188,12 @@ class Usage:
                 column[caller] = column.get(caller, 0) + fees[end - start]
                 usage.calls += 1
 
-    def take_off(self, caller: str, callee: str, start: int, end: int) -> None:
-        """Take back a call :meth:`add` billed (found to be set aside afterwards)."""
+    def take_off(self, caller: str, rated: Rated, start: int, end: int) -> None:
+        """Take back a call :meth:`add` billed (found to be set aside afterwards); ``rated``: its
+        callee's class."""
         usage = self.by_day[start // SECONDS_PER_DAY]
         if usage is not None:
-            fees, far = self.rating.by_prefix[callee[PREFIX]]
+            fees, far = rated
             usage.sums[far][caller] -= fees[end - start]
             usage.calls -= 1
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
+from operator import itemgetter
 
 from telbill.rules.tariff import Tariff
 from telbill.speed import Memo
@@ -36,6 +38,10 @@ them as for the whole number)."""
 
 Fees = Memo[int, int]
 """Seconds → the fee of a call of one class lasting that long."""
+Rated = tuple[Fees, bool]
+"""A callee's class as the loops that rate many calls hold it: its fees, and whether it is long
+distance (``rating.by_prefix[callee[PREFIX]]``)."""
+_HEAD = itemgetter(PREFIX)
 
 
 class Rating:
@@ -51,12 +57,16 @@ class Rating:
         self.tariff = tariff
         self.fees: dict[CallClass, Fees] = {kind: Memo(tariff.rate(kind).fee) for kind in CallClass}
         """Each class's fees."""
-        self.by_prefix: Memo[str, tuple[Fees, bool]] = Memo(self._of_prefix)
+        self.by_prefix: Memo[str, Rated] = Memo(self._of_prefix)
         """A callee's first two digits → its class's fees, and whether the class is long distance."""
 
-    def _of_prefix(self, prefix: str) -> tuple[Fees, bool]:
+    def _of_prefix(self, prefix: str) -> Rated:
         kind = classify(prefix)
         return self.fees[kind], kind.long_distance
+
+    def classes(self, callees: Iterable[str]) -> list[Rated]:
+        """Each callee's class (:data:`Rated`), as a column."""
+        return list(map(self.by_prefix.__getitem__, map(_HEAD, callees)))
 
     def fee(self, callee: str, seconds: int) -> int:
         """The fee in fen of a call to ``callee`` lasting ``seconds``."""

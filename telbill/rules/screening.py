@@ -69,19 +69,36 @@ def reason_alone(seconds: int, known: bool) -> AnomalyCode | None:
     return None
 
 
-def thresholds(starts: Sequence[int], ends: Sequence[int]) -> list[int]:
+def thresholds(starts: Sequence[int], ends: Sequence[int]) -> Iterator[int]:
     """Rule 5's start-order test: for each record (none ending before it starts), the
     earliest start the caller's next record may have for the two to follow one
     another with no clash: ``max(end, start + 1)``. A caller whose records each start
-    at or after the threshold of the record before has no overlap, in any order."""
-    return list(map(add, ends, map(eq, ends, starts)))
+    at or after the threshold of the record before has no overlap, in any order.
+    (An iterator, made as it is read: :func:`followed` stops at the first record that
+    fails.)"""
+    return map(add, ends, map(eq, ends, starts))
+
+
+def followed(starts: Sequence[int], ends: Sequence[int]) -> int:
+    """How many of one caller's records (in file order, none that rules 2 to 4 set aside) pass
+    the start-order test one after another: those before the first that starts before the
+    threshold (:func:`thresholds`) of the record before it. :class:`StartOrder` follows these and
+    holds the rest."""
+    return next(compress(count(1), map(lt, islice(starts, 1, None), thresholds(starts, ends))), len(starts))
+
+
+_HELD = 1 << 62
+"""The threshold of a caller who failed the start-order test: later than any start, so that
+:class:`StartOrder` holds every later record of that caller."""
 
 
 class StartOrder:
     """Follows each caller's records in file order as they are read, many callers mixed:
     rules 2 to 4 (:func:`reason_alone`), and rule 5's start-order test
     (:func:`thresholds`) for the records left. A caller who fails it is
-    :attr:`unordered`: only such callers' records need :func:`sweep`.
+    :attr:`unordered`: only such callers' records need :func:`sweep`. From that record on,
+    the caller's records are *held* (:meth:`follow` says which): whether they are billed is
+    known once they are swept; those before it are (:func:`followed` tells how many).
 
     ``phones``: the subscribers' numbers (a caller not among them breaks rule 3);
     ``None`` when they are not known yet: every caller counts as one here, and
@@ -98,10 +115,12 @@ class StartOrder:
         self.unordered: set[str] = set()
 
     def follow(self, callers: Sequence[str], starts: Sequence[int],
-               ends: Sequence[int]) -> list[tuple[int, AnomalyCode]]:
+               ends: Sequence[int]) -> tuple[list[tuple[int, AnomalyCode]], list[int]]:
         """The next records, as columns; returns (position, code) of those that rules 2 to 4
-        set aside, in order (the others are followed)."""
+        set aside, and the positions of those held (their callers failed the start-order test,
+        with one of them or before), each in order. The others are followed."""
         aside: list[tuple[int, AnomalyCode]] = []
+        held: list[int] = []
         next_start, unordered, unknown = self.next_start, self.unordered, self.unknown
         get = next_start.get
         for i, caller, start, seconds, after in zip(count(), callers, starts, map(sub, ends, starts),
@@ -112,8 +131,11 @@ class StartOrder:
             elif start >= earliest:
                 next_start[caller] = after
             else:
-                unordered.add(caller)
-        return aside
+                held.append(i)
+                if earliest != _HELD:  # the caller's first record out of start order
+                    next_start[caller] = _HELD
+                    unordered.add(caller)
+        return aside, held
 
 
 def clashing(starts: list[int], ends: list[int]) -> Iterator[tuple[int, int]]:
@@ -171,9 +193,9 @@ def clean_ends(starts: Sequence[int], ends: Sequence[int]) -> tuple[int, int]:
     n = len(starts)
     if n < 2:
         return n, n
-    after = thresholds(starts, ends)
+    after = list(thresholds(starts, ends))
     follows = list(map(ge, islice(starts, 1, None), after))  # follows[i]: record i + 1 follows record i
-    chain = next(compress(count(1), map(not_, follows)), n)  # records [:chain] follow one another
+    chain = followed(starts, ends)  # records [:chain] follow one another
     lows = list(accumulate(reversed(starts), min))
     lows.reverse()  # lows[j]: the earliest start from record j on
     k = next(compress(count(), map(lt, islice(lows, 1, chain), after)), chain - 1) if chain < n else n

@@ -84,12 +84,14 @@ def slow_reading(lines: list[str]) -> tuple[dict[int, str], dict[tuple[str, str]
     return codes, fees, records
 
 
-def batch_view(tmp_path: Path, paths: DataPaths, processes: int) -> tuple[dict[int, str], dict[tuple[str, str], Decimal], int]:
-    """Bill with ``processes`` processes; (line → code of each set-aside record, fees per
-    (month, caller) from the CSV, records read)."""
+def batch_view(tmp_path: Path, paths: DataPaths, processes: int,
+               memory: int | None = None) -> tuple[dict[int, str], dict[tuple[str, str], Decimal], int]:
+    """Bill with ``processes`` processes (``memory=1``: in partitions); (line → code of each set-aside
+    record, fees per (month, caller) from the CSV, records read)."""
     out = tmp_path / f"out{processes}"
     result = run_batch(BatchOptions(paths=paths, out=out / "b.txt", anomalies=out / "a.txt", csv=out / "c.csv",
-                                    processes=processes), Translator("en"))
+                                    processes=processes, memory=memory), Translator("en"))
+    assert (result.partitions > 0) == (memory is not None)
     codes = {}
     for line in (out / "a.txt").read_text("utf-8").splitlines():
         if not line.startswith("#"):
@@ -235,3 +237,52 @@ def test_many_malformed_lines_after_the_last_record_set_aside_are_noted_a_chunk_
     first = next(chunks)
     assert first[0] == list(range(1, 11)) and len(made) <= 11
     assert [n for numbers, _ in [first, *chunks] for n in numbers] == list(range(1, 52))
+
+
+HELD_CALLS = [  # (caller, callee, start, end); the comments say what each is for
+    ("83470000", "8346123", "2021-01-31 10:00:00", "2021-01-31 10:10:00"),  # followed, kept
+    ("83470002", "8346123", "2021-01-31 09:00:00", "2021-01-31 09:10:00"),
+    ("83470000", "02584561234", "2021-01-31 11:00:00", "2021-01-31 11:30:00"),  # followed, billed as read: overlapped
+    ("83470001", "8346123", "2021-01-31 09:00:00", "2021-01-31 09:10:00"),  # a caller in start order throughout
+    ("83470000", "8346123", "2021-01-31 23:50:00", "2021-02-01 00:20:00"),  # followed across the month's end: overlapped
+    ("83470000", "8346123", "2021-01-31 11:20:00", "2021-01-31 11:25:00"),  # out of start order: held; overlaps
+    ("83479999", "8346123", "2021-01-31 11:20:00", "2021-01-31 11:25:00"),  # no subscriber
+    ("83470002", "0044207946000", "2021-01-31 08:00:00", "2021-01-31 08:30:00"),  # held, overlaps none: billed
+    ("83470000", "0044207946000", "2021-02-01 01:00:00", "2021-02-01 01:05:00"),  # held, kept: billed once swept
+    ("83470001", "02584561234", "2021-02-01 09:00:00", "2021-02-01 09:10:00"),
+    ("83470000", "8346123", "2021-02-01 00:10:00", "2021-02-01 00:15:00"),  # held, overlaps across the month's end
+    ("83470000", "8346123", "2021-02-01 02:00:00", "2021-01-31 02:00:00"),  # held caller, end before start
+    ("83470002", "8346123", "2021-01-31 23:59:00", "2021-02-01 00:01:00"),  # held, kept, across the month's end
+    ("83470000", "02584561234", "2021-02-05 10:00:00", "2021-02-09 10:00:00"),  # held caller, too long
+    ("83470000", "8346123", "2021-01-31 09:00:00", "2021-01-31 09:05:00"),  # held, kept, a month billed before
+    ("83470000", "02584561234", "2021-02-02 09:00:00", "2021-02-02 09:01:00"),  # held, kept
+    ("83470000", "02584561234", "2021-02-02 09:00:30", "2021-02-02 09:02:00"),  # held, overlaps the one before
+    ("83470002", "8346123", "2021-02-03 09:00:00", "2021-02-03 09:10:00"),  # held, kept
+]
+
+
+@pytest.mark.parametrize("memory", [None, 1])
+def test_records_held_once_a_caller_is_out_of_start_order_are_billed_once_swept(tmp_path: Path,
+                                                                                 memory: int | None) -> None:
+    """A caller's records are billed as read until one is out of start order; from there on they are
+    held and billed once swept, if kept. Whichever way (records billed as read that a held one
+    overlaps, across a month's end, rules 2 to 4 among the held ones, a held caller with no
+    overlap), in one process or two, in memory or in partitions, the batch agrees with a slow
+    reading, and the menu's bills with the batch's."""
+    lines = ["  ".join(fields) for fields in HELD_CALLS]
+    (tmp_path / "u.txt").write_text(USERS, "utf-8")
+    (tmp_path / "c.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
+    codes, fees, records = slow_reading(lines)
+    assert sorted(set(codes.values())) == ["end-before-start", "overlap", "too-long", "unknown-caller"]
+    assert {number for number, code in codes.items() if code == "overlap"} == {3, 5, 6, 11, 16, 17}
+    wanted = {k: v for k, v in fees.items() if v}
+    assert {month for month, _ in wanted} == {"2021-01", "2021-02"}
+    for processes in (1, 2):
+        got_codes, got_fees, got_records = batch_view(tmp_path, paths, processes, memory)
+        assert (got_records, got_codes) == (records, codes)
+        assert {k: v for k, v in got_fees.items() if v} == wanted
+    menu = Session(paths, backup_dir=tmp_path / "backup", audit_log=tmp_path / "audit.log", operator="t")
+    menu_fees = {(bill.month, row.phone): Decimal(row.local + row.long_distance) / 100
+                 for bill in menu.bills().months for row in bill.rows}
+    assert {k: v for k, v in menu_fees.items() if v} == wanted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -143,3 +144,26 @@ def test_a_partition_of_callers_is_billed_by_the_rules_alone(workdir: Path) -> N
         result.counts, result.months, result.grand_total)
     menu = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"))
     assert bills == menu.bills()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5 * 86_400), st.integers(0, 4000),
+                          st.sampled_from(["8346123", "02584561234", "0044207946000"])), max_size=60),
+       st.sampled_from([None, "2021-01", "2021-02"]), st.booleans())
+def test_calls_in_start_order_across_months_are_billed_as_one_at_a_time(
+        rows: list[tuple[int, int, str]], only_month: str | None, in_order: bool) -> None:
+    """Usage.add of a column of calls spanning months, in start order (a month a run, found by
+    bisection, as a swept caller's held records are billed) or not, sums what adding them one
+    at a time sums."""
+    base = date(2021, 1, 29).toordinal() * 86_400
+    if in_order:
+        rows = sorted(rows)
+    calls = [Call("83470000" if i % 3 else "83470001", callee, base + start, base + start + length, i)
+             for i, (start, length, callee) in enumerate(rows)]
+    one_by_one = Usage(Rating(DEFAULT_TARIFF), only_month)
+    one_by_one.add_calls(calls)
+    columns = Usage(Rating(DEFAULT_TARIFF), only_month)
+    columns.add([c.caller for c in calls], [c.callee for c in calls], [c.start for c in calls],
+                [c.end for c in calls])
+    assert columns.month_sums() == one_by_one.month_sums()
+    assert {m: u.calls for m, u in columns.months.items()} == {m: u.calls for m, u in one_by_one.months.items()}

@@ -95,6 +95,23 @@ def test_moments_as_columns_are_written_as_one_by_one() -> None:
     moments = [SECONDS_PER_DAY, last, *(rng.randrange(SECONDS_PER_DAY, last) for _ in range(2000))]
     texts = list(map(format_moment, moments))
     assert moment_texts(moments) == texts
-    dates, clocks = moment_fields(iter(moments))
+    dates, clocks = moment_fields(moments)
     assert list(map(" ".join, zip(dates, clocks))) == texts
     assert texts[:2] == ["0001-01-01 00:00:00", "9999-12-31 23:59:59"]
+
+
+def test_the_next_month_starts_on_the_day_month_of_says() -> None:
+    """NEXT_MONTH_DAY of any day is the first day month_of puts in another month: at month and year
+    ends, in February of leap years and not, and in December of year 9999 (no next month)."""
+    from telbill.rules.fields import NEXT_MONTH_DAY, SECONDS_PER_DAY, month_of
+
+    days = [date(y, m, d).toordinal() for y in (1, 2020, 2021, 2100, 9999) for m in (1, 2, 11, 12)
+            for d in (1, 15, 28)]
+    days += [date(2020, 2, 29).toordinal(), date(2021, 12, 31).toordinal(), date(9999, 12, 31).toordinal()]
+    for day in days:
+        following = NEXT_MONTH_DAY[day]
+        assert following > day
+        assert month_of((following - 1) * SECONDS_PER_DAY) == month_of(day * SECONDS_PER_DAY)
+        if following <= date.max.toordinal():
+            assert month_of(following * SECONDS_PER_DAY) != month_of(day * SECONDS_PER_DAY)
+            assert date.fromordinal(following).day == 1

@@ -14,7 +14,15 @@ from telbill.files.dataset import DataPaths
 from telbill.files.loader import load_calls
 from telbill.rules.fields import format_moment, split_fields
 from telbill.rules.records import Call, parse_call_fields
-from telbill.rules.screening import AnomalyCode, StartOrder, detail, reason_alone, screen, screen_calls
+from telbill.rules.screening import (
+    AnomalyCode,
+    StartOrder,
+    detail,
+    followed,
+    reason_alone,
+    screen,
+    screen_calls,
+)
 from telbill.session.facade import Session
 from telbill.text.i18n import Translator
 
@@ -184,19 +192,49 @@ def test_a_caller_whose_records_follow_one_another_needs_no_sweep() -> None:
     """The start-order test: touching records follow; one starting before the last one ended, or with
     the same start as a zero-length one, makes its caller unordered."""
     order = StartOrder({"1000", "2000", "3000"})
-    aside = order.follow(
+    aside, held = order.follow(
         ["1000", "1000", "2000", "2000", "3000", "3000", "4000", "1000"],
         [0, 60, 0, 0, 100, 50, 0, 200],
         [60, 90, 0, 0, 200, 60, 10, 100],
     )
     assert aside == [(6, AnomalyCode.UNKNOWN_CALLER), (7, AnomalyCode.END_BEFORE_START)]
+    assert held == [3, 5]
     assert order.unordered == {"2000", "3000"}
+
+
+def test_a_callers_records_from_its_first_out_of_start_order_on_are_held() -> None:
+    """Once a caller fails the start-order test, every later record of it is held (even one that
+    would follow the record before it), in this run of records and the next; rules 2 to 4 still
+    set a held caller's records aside first."""
+    order = StartOrder({"1000", "2000"})
+    aside, held = order.follow(["1000", "1000", "2000", "1000", "1000"], [100, 50, 0, 500, 600],
+                               [200, 60, 10, 510, 610])
+    assert (aside, held) == ([], [1, 3, 4])
+    aside, held = order.follow(["2000", "1000", "1000"], [20, 900, 950], [30, 910, 3 * DAY + 951])
+    assert (aside, held) == ([(2, AnomalyCode.TOO_LONG)], [1])
+    assert order.unordered == {"1000"}
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)), min_size=0, max_size=30))
+def test_followed_counts_the_records_a_start_order_follows_before_it_holds(rows: list[tuple[int, int]]) -> None:
+    """:func:`followed` of one caller's columns is where :class:`StartOrder`, fed the same records a
+    few at a time, starts holding them."""
+    starts = [start for start, _ in rows]
+    ends = [start + length for start, length in rows]
+    order = StartOrder({"1"})
+    held: list[int] = []
+    for at in range(0, len(rows), 4):
+        aside, more = order.follow(["1"] * len(starts[at:at + 4]), starts[at:at + 4], ends[at:at + 4])
+        assert aside == []
+        held += [at + i for i in more]
+    first = followed(starts, ends)
+    assert held == list(range(first, len(rows)))
 
 
 def test_without_the_subscribers_the_start_order_leaves_rule_3_for_later() -> None:
     """A StartOrder that does not know the subscribers follows every caller (rules 2 and 4 only)."""
     order = StartOrder()
-    assert order.follow(["9", "9", "9"], [0, 10, 20], [5, 3 * DAY + 11, 25]) == [(1, AnomalyCode.TOO_LONG)]
+    assert order.follow(["9", "9", "9"], [0, 10, 20], [5, 3 * DAY + 11, 25]) == ([(1, AnomalyCode.TOO_LONG)], [])
     assert order.unordered == set()
 
 
