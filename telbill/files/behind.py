@@ -68,8 +68,7 @@ def write_behind(fh: BinaryIO, chunks: Iterable[bytes]) -> None:
                     break
                 writer.batches.put(batch)
                 batch, size = [], 0
-        if batch:
-            writer.batches.put(batch)
+        writer.batches.put(batch)  # the last, even empty: a file of no chunks is written too
     except BaseException:
         writer.stopped = True
         raise
