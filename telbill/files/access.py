@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 from telbill import interrupts
 from telbill.errors import InputFileError, OutputError, OwnFileError
+from telbill.files.behind import write_behind
 from telbill.files.outputs import resolved
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -238,7 +239,8 @@ class Staged:
 
 
 def stage(path: Path, data: bytes | Iterable[bytes]) -> Staged:
-    """Write ``data`` to a temporary file beside ``path``, flushed and fsynced.
+    """Write ``data`` to a temporary file beside ``path``, flushed and fsynced (the chunks
+    written by a thread of their own while the next are made: :func:`write_behind`).
 
     The new file gets the mode, the group and (run as root) the owner of the file it
     replaces: a data file shared by a group stays the group's after a save. A group this
@@ -253,7 +255,7 @@ def stage(path: Path, data: bytes | Iterable[bytes]) -> Staged:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         staged.tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as fh:
-            fh.writelines(chunks)
+            write_behind(fh, chunks)
             fh.flush()
             _take_over(fh.fileno(), path)
             os.fsync(fh.fileno())

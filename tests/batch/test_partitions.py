@@ -11,9 +11,10 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import telbill.batch.partition
 import telbill.batch.partitioned
 import telbill.batch.pieces
 import telbill.batch.run
+import telbill.files.behind
 from benchmarks.generate import Shape, generate
 from telbill.batch.budget import Sizing
 from telbill.batch.run import BatchOptions, run_batch
@@ -34,6 +36,8 @@ from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.text.i18n import Translator
 
+import faults
+from faults import ENOSPC, leftovers
 from smalldata import EVERY_KIND_CALLS as CALLS
 from smalldata import EVERY_KIND_USERS as USERS
 from smalldata import every_kind_calls, only_malformed
@@ -543,3 +547,48 @@ def test_set_aside_lines_out_of_line_order_are_an_error_not_an_endless_loop() ->
     other = iter([([5], [b"x\n"])])
     with pytest.raises(RuntimeError, match="out of line order"):
         list(merge_anomalies([out_of_order, other]))
+
+
+@given(st.lists(st.tuples(st.integers(1, 5_000), st.integers(0, 7)), unique_by=lambda owned: owned[0], max_size=300),
+       st.integers(1, 9), st.booleans())
+def test_the_set_aside_lines_of_many_parts_are_merged_in_line_order(owned: list[tuple[int, int]], chunk: int,
+                                                                    apart: bool) -> None:
+    """Eight parts whose set-aside lines interleave any way (a part with none, one with all, each
+    in chunks of any size, a chunk's lines in one piece or apart): every line once, in line
+    order, each ended."""
+    numbers = [sorted(number for number, part in owned if part == k) for k in range(8)]
+
+    def chunks(mine: list[int]) -> Iterator[tuple[list[int], list[bytes]]]:
+        for at in range(0, len(mine), chunk):
+            lines = [b"line %d\n" % number for number in mine[at:at + chunk]]
+            yield mine[at:at + chunk], lines if apart else [b"".join(lines)]
+
+    merged = b"".join(merge_anomalies([chunks(mine) for mine in numbers]))
+    assert merged == b"".join(b"line %d\n" % number for number, _ in sorted(owned))
+
+
+@pytest.mark.parametrize("fault", [ENOSPC, KeyboardInterrupt()], ids=["disk-full", "ctrl-c"])
+def test_a_fault_while_the_anomalies_of_many_partitions_are_written_keeps_the_old_outputs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: BaseException) -> None:
+    """The disk fills (or Ctrl-C) in the writer thread while the set-aside lines of many
+    partitions are merged into the anomalies file: the one line of a full disk (or of Ctrl-C),
+    the old outputs as they were, no temporary file, no spill folder, no writer thread left."""
+    monkeypatch.chdir(tmp_path)
+    users = "".join(f"{83470100 + k}  User {k}  25.00  6.00\n" for k in range(48))
+    (tmp_path / "u.txt").write_text(users, "utf-8")
+    (tmp_path / "c.txt").write_text(CALLS + interleaved_calls(48, 24), "utf-8")
+    argv = ["bill", "--users", "u.txt", "--calls", "c.txt", "--out", "o/bills.txt", "--anomalies", "o/anomalies.txt"]
+    assert run(*argv)[0] == 0
+    before = {path.name: path.read_bytes() for path in (tmp_path / "o").iterdir()}
+    partition_size(monkeypatch, 60)
+    made = recorded_partitions(monkeypatch)
+    monkeypatch.setattr(telbill.batch.partition, "ANOMALY_CHUNK", 5)
+    monkeypatch.setattr(telbill.files.behind, "BATCH_BYTES", 200)  # many batches: the fault comes half way
+    faults.fail_mid_write(monkeypatch, fault, after=1)  # the anomalies file
+    said = ("error: o/anomalies.txt: cannot be written (No space left on device)\n" if isinstance(fault, OSError)
+            else "interrupted; no partial file was left behind\n")
+    assert run(*argv, "--memory", "1M", "--force") == (2 if isinstance(fault, OSError) else 130, "", said)
+    assert len(made) > 10
+    assert {path.name: path.read_bytes() for path in (tmp_path / "o").iterdir()} == before
+    assert leftovers(tmp_path) == [] and not spill_folders(tmp_path)
+    assert [thread for thread in threading.enumerate() if thread.name == "telbill-writer"] == []
