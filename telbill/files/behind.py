@@ -39,14 +39,20 @@ class _Writer(threading.Thread):
         self.stopped = False
         """Set by the thread that makes the chunks when it gave up: write nothing more."""
 
+        self.ended = threading.Event()
+        """Set once the last batch is written (or left): nothing more is written to ``fh``."""
+
     def run(self) -> None:
-        while (batch := self.batches.get()) is not None:
-            if self.error is not None or self.stopped:
-                continue  # only emptying the queue, so that the other thread never waits on it
-            try:
-                self.fh.writelines(batch)
-            except BaseException as exc:  # noqa: BLE001 - handed to the other thread, raised there
-                self.error = exc
+        try:
+            while (batch := self.batches.get()) is not None:
+                if self.error is not None or self.stopped:
+                    continue  # only emptying the queue, so that the other thread never waits on it
+                try:
+                    self.fh.writelines(batch)
+                except BaseException as exc:  # noqa: BLE001 - handed to the other thread, raised there
+                    self.error = exc
+        finally:
+            self.ended.set()
 
 
 def write_behind(fh: BinaryIO, chunks: Iterable[bytes]) -> None:
@@ -73,7 +79,31 @@ def write_behind(fh: BinaryIO, chunks: Iterable[bytes]) -> None:
         writer.stopped = True
         raise
     finally:
-        writer.batches.put(None)  # the writer takes what is queued, so this never waits for long
-        writer.join()
+        _end(writer)
     if writer.error is not None:
         raise writer.error
+
+
+def _end(writer: _Writer) -> None:
+    """Hand ``writer`` its end and wait until it has ended. Ctrl-C while waiting (SIGINT reaches
+    this thread only) stops the writer after the batch it is writing, and is raised once it has
+    ended: never a writer left writing to a file its caller closes, or waiting for ever.
+
+    The wait is on :attr:`_Writer.ended`, not ``join``: a ``join`` cut by Ctrl-C marks the thread
+    ended while it still runs (Python 3.11's ``Thread._wait_for_tstate_lock`` releases the lock the
+    running thread holds), and every later ``join`` returns at once."""
+    interrupted: BaseException | None = None
+    handed = False
+    while True:
+        try:
+            if not handed:
+                writer.batches.put(None)  # the writer takes what is queued, so this never waits for long
+                handed = True
+            writer.ended.wait()
+            writer.join()  # only its last steps left
+            break
+        except BaseException as exc:  # noqa: BLE001 - raised once the writer has ended
+            writer.stopped = True
+            interrupted = interrupted or exc
+    if interrupted is not None:
+        raise interrupted

@@ -5,6 +5,7 @@ raised to the caller once the writer has stopped, and nothing more is written af
 from __future__ import annotations
 
 import io
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -129,3 +130,32 @@ def test_a_failure_in_the_writer_leaves_the_old_file_and_no_temp_file(tmp_path: 
     assert target.read_bytes() == b"old\n"
     assert leftovers(tmp_path) == []
     assert writers() == []
+
+
+@pytest.mark.parametrize("batches", [1, 2], ids=["one-being-written", "one-queued-too"])
+def test_ctrl_c_while_waiting_for_the_writer_ends_it_first(batches: int) -> None:
+    """Every chunk made and handed on, Ctrl-C while this thread waits for the writer to finish:
+    the writer has ended when Ctrl-C reaches the caller (a batch queued is not written), and
+    nothing is written after. (A ``join`` cut by Ctrl-C marks a running thread ended in Python
+    3.11: the writer went on writing to a file its caller had closed.)"""
+    writing = threading.Event()
+
+    class SlowFile(io.BytesIO):
+        def writelines(self, lines: Any) -> None:
+            writing.set()
+            time.sleep(0.3)
+            super().writelines(lines)
+
+    def ctrl_c() -> None:
+        writing.wait(5)
+        time.sleep(0.05)  # the main thread waiting for the writer by then
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    fh = SlowFile()
+    threading.Thread(target=ctrl_c).start()
+    with pytest.raises(KeyboardInterrupt):
+        write_behind(fh, iter([b"y" * behind.BATCH_BYTES] * batches))
+    assert writers() == []
+    written = fh.getvalue()
+    time.sleep(0.5)
+    assert fh.getvalue() == written == b"y" * behind.BATCH_BYTES
