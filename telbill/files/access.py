@@ -239,15 +239,15 @@ class Staged:
 
 
 def stage(path: Path, data: bytes | Iterable[bytes]) -> Staged:
-    """Write ``data`` to a temporary file beside ``path``, flushed and fsynced (the chunks
-    written by a thread of their own while the next are made: :func:`write_behind`).
+    """Write ``data`` to a temporary file beside ``path``, flushed and fsynced (chunks written
+    by a thread of their own while the next are made, :func:`write_behind`; ``bytes``, which
+    leave nothing to make meanwhile, written here: a small save pays for no thread).
 
     The new file gets the mode, the group and (run as root) the owner of the file it
     replaces: a data file shared by a group stays the group's after a save. A group this
     user is not a member of cannot be kept (the system refuses): the file then gets the
     user's own, as any new file would.
     """
-    chunks = [data] if isinstance(data, bytes) else data
     refuse_foreign_link(path, reading=False)
     _make_folder(path)
     staged = Staged(path, None)
@@ -255,7 +255,10 @@ def stage(path: Path, data: bytes | Iterable[bytes]) -> Staged:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         staged.tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as fh:
-            write_behind(fh, chunks)
+            if isinstance(data, bytes):
+                fh.writelines([data])  # one chunk: nothing to make while it is written, no writer thread
+            else:
+                write_behind(fh, data)
             fh.flush()
             _take_over(fh.fileno(), path)
             os.fsync(fh.fileno())
