@@ -8,8 +8,9 @@ shares with this process count once). Without it the budget is
 The run's need is estimated before anything is billed: the calls file's size
 over the mean length of its first lines gives the records, and each record held
 costs about :data:`RECORD_BYTES` (measured: a record read, screened and rated is
-about 220 bytes, one set aside as an overlap about 440; the figure covers the
-usual mix with room to spare). A file whose records fit, at most
+about 220 bytes, and some 50 more until its part is swept, its start, end and
+callee's class kept in columns for the sweep; one set aside as an overlap about
+440; the figure covers the usual mix with room to spare). A file whose records fit, at most
 :data:`PARTITION_RECORDS` per process, is billed in memory; a bigger one in
 partitions on disk (:mod:`telbill.batch.partition`), each small enough for every
 process to bill one at a time within the budget, and none over
