@@ -124,7 +124,11 @@ def test_a_killed_worker_is_one_line(small: Path, monkeypatch: pytest.MonkeyPatc
 
 
 # The batch in its own process, stopped while both parts are reading (in memory), or while each
-# process reads the lines of a partition (in partitions, with --memory 1).
+# process reads the lines of a partition (in partitions, with --memory 1). It waits in short sleeps:
+# Python acts on a signal between two steps of its own, so a SIGINT that comes after the ready
+# file is made but before a sleep has begun is acted on only when that sleep ends. One sleep of a
+# minute then outlasted the test's 30 s (a run of the suite in parallel; 10 in 300 with a SIGINT
+# sent as soon as the file appears, none in 300 with sleeps of 0.1 s).
 STOPPED = textwrap.dedent("""
     import os, sys, time
     import telbill.batch.part, telbill.cli
@@ -132,7 +136,8 @@ STOPPED = textwrap.dedent("""
         def read(self, *args):
             real(self, *args)
             open(f"ready-{os.getpid()}", "w").close()
-            time.sleep(60)
+            for _ in range(600):
+                time.sleep(0.1)
         return read
     telbill.batch.part.Part.read = stopped(telbill.batch.part.Part.read)
     telbill.batch.part.Part.read_fed = stopped(telbill.batch.part.Part.read_fed)
