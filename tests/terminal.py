@@ -58,15 +58,18 @@ def typed_session(typed: str, *, height: int = 24, width: int = 80, tr: Translat
     return TerminalRun(code, console.export_text(), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", drawn.getvalue()))
 
 
-QUICK_STEPS = "import telbill.cli, telbill.menu.terminal; telbill.menu.terminal.BUSY_AFTER = 60.0; telbill.cli.entry()"
-"""``python -c`` for telbill with every step quicker than :data:`telbill.menu.terminal.BUSY_AFTER`."""
+QUICK_STEPS = ("import telbill.cli, telbill.menu.terminal as t; t.BUSY_AFTER = t.ENTER_AFTER_ONE_KEY = 60.0; "
+               "telbill.cli.entry()")
+"""``python -c`` for telbill with every step quicker than :data:`telbill.menu.terminal.BUSY_AFTER`
+and :data:`telbill.menu.terminal.ENTER_AFTER_ONE_KEY`."""
 
 
 def in_a_pty(folder: Path, *, rows: int = 40, columns: int = 100, quick: bool = False) -> pexpect.spawn:
     """The real ``telbill --lang en`` started in ``folder`` in a pseudo-terminal of ``rows`` lines
     and ``columns`` columns, with no locale of the test's own; the caller closes it. ``quick``:
-    every step counts as quick (under a minute), so keys typed ahead of one are kept however
-    slow the machine is (on a busy one a step of the menu can take longer than BUSY_AFTER)."""
+    every step counts as quick (under a minute), so keys typed ahead of one are kept, and an Enter
+    typed with the y, n or q before it is part of that key, however slow the machine is (on a busy
+    one a step of the menu can take longer than BUSY_AFTER)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
     env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS=str(columns), LINES=str(rows))
     program = ["-c", QUICK_STEPS] if quick else ["-m", "telbill"]

@@ -9,8 +9,9 @@ take (typing replaces it, the arrow keys and Backspace edit it), suggests
 subscribers as a name is typed, and is left with Esc, ``q`` or an empty answer.
 A refused answer is shown whole right under the question, and the question
 comes back with the answer in the line, selected: typing replaces it, the arrow
-keys and Backspace edit it. Keys typed before a question was shown are thrown
-away (:mod:`telbill.menu.keys`).
+keys and Backspace edit it. Keys typed while telbill was busy are thrown away
+(:mod:`telbill.menu.keys`), and an Enter typed right after a key that finished a
+question at once (q leaving a list, y or n) answers nothing (:data:`ENTER_AFTER_ONE_KEY`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import StyleAndTextTuples
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout import FormattedTextControl, Layout, Window
 from prompt_toolkit.layout.processors import (
@@ -55,10 +56,14 @@ BUSY_AFTER = 0.25
 """Keys typed ahead are thrown away when a question comes this long or longer after the last
 answer (telbill was busy: its spinner shows from 0.2 s), or after a list's page (keys that paged
 past its end must not answer what follows); after a quicker step they are kept."""
-ENTER_AFTER_LEAVING = 0.6
-"""An Enter this soon after q or Esc left a list, before anything else is typed, finishes leaving
-the list (the habit of "q Enter", 0.1-0.4 s apart in the operator trial): it does not answer the
-question that follows."""
+ENTER_AFTER_ONE_KEY = 0.6
+"""An Enter this soon after one key finished a question, before anything else is typed, is part
+of that key: it does not answer what comes next (a question, a line, a list's page, the pause),
+and it is taken so once. The keys that finish a question at once: q or Esc leaving a long list (the
+habit of "q Enter", 0.1-0.4 s apart in the operator trial) and y or n answering a yes/no (after
+a n to replacing a file in item 9 the Enter took the name offered, ``output/bills.txt``, and
+replaced it unseen; after a y it went on to answer what the yes led to). Any other key typed
+in that burst is kept (a fast typist's ``n 2`` types the 2), and an Enter typed later is an answer."""
 
 R = TypeVar("R")
 
@@ -77,10 +82,12 @@ class TerminalAsker(BaseAsker):
         self._io: dict[str, Any] = {}
         self._answered_at: float | None = None
         """When the last question or pager line was answered (:func:`time.monotonic`)."""
-        self._left_list_at: float | None = None
-        """When a pager was left with q or Esc, until the next question is shown."""
-        self._leaving: float | None = None
-        """The question shown now comes right after a list left at this moment."""
+        self._one_key_at: float | None = None
+        """When a question was finished by one key (:data:`ENTER_AFTER_ONE_KEY`), until the next
+        question is shown."""
+        self._after_one_key: float | None = None
+        """The question shown now comes right after one key finished the last, at this moment,
+        and nothing has been typed since."""
         self._paged = False
         """The last thing answered was a list's page."""
         if pt_input is not None:
@@ -101,7 +108,7 @@ class TerminalAsker(BaseAsker):
         options = [Option("n", self.tr("menu.no"), False), Option("y", self.tr("menu.yes"), True)]
         # Esc or q leaves the item (the one way back), as at every other question.
         index = self._list(message, options, self.tr("menu.hint.yes_no"), 0, back=True,
-                           hotkeys={"y": 1, "Y": 1, "n": 0, "N": 0})
+                           hotkeys={"y": 1, "Y": 1, "n": 0, "N": 0})  # each sets _one_key_at
         if options[index].value:
             self.typed()
         return options[index].value
@@ -112,16 +119,30 @@ class TerminalAsker(BaseAsker):
         self.prompts += 1
         if self._answered_at is None or self._paged or monotonic() - self._answered_at >= BUSY_AFTER:
             self.keys.discard()
-        self._leaving, self._left_list_at, self._paged = self._left_list_at, None, False
+        self._after_one_key, self._one_key_at, self._paged = self._one_key_at, None, False
 
-    def _ends_leaving(self) -> bool:
-        """Whether an Enter pressed now, with nothing typed, only finishes leaving the list
-        before this question (:data:`ENTER_AFTER_LEAVING`); it is taken so once."""
-        leaving, self._leaving = self._leaving, None
-        return leaving is not None and monotonic() - leaving < ENTER_AFTER_LEAVING
+    def _ends_one_key(self) -> bool:
+        """Whether an Enter pressed now only finishes the one key that finished the last question
+        (:data:`ENTER_AFTER_ONE_KEY`)."""
+        at = self._after_one_key
+        return at is not None and monotonic() - at < ENTER_AFTER_ONE_KEY
+
+    def _key_pressed(self) -> None:
+        """A key was pressed at the question shown (a terminal's own replies are not keys)."""
+        self._after_one_key = None
 
     def _run(self, app: Application[R]) -> R:
-        """Show a question (or a pager's line) and wait for its answer."""
+        """Show a question (or a pager's line) and wait for its answer. The rule of
+        :data:`ENTER_AFTER_ONE_KEY` is kept here, for every kind of question: an Enter binding
+        of its own, eager and added last so that it comes before the question's, while it holds."""
+        finishing = KeyBindings()
+
+        @finishing.add(Keys.ControlM, eager=True, filter=Condition(self._ends_one_key))
+        def _enter(event: KeyPressEvent) -> None:
+            """The Enter after the one key: nothing more (it closes the rule, as any key does)."""
+
+        app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), finishing])
+        app.key_processor.after_key_press += lambda _: self._key_pressed()
         app.ttimeoutlen = ESCAPE_WAIT
         self._begin()
         try:
@@ -166,10 +187,10 @@ class TerminalAsker(BaseAsker):
 
         @bindings.add(Keys.Any)
         def _digit(event: KeyPressEvent) -> None:
-            self._leaving = None  # something typed: an Enter now is an answer
             key = halfwidth(event.key_sequence[0].key)  # １ from a Chinese input method is 1
             if key in keys:
                 control.pointed_at = keys[key]
+                self._one_key_at = monotonic()
                 finish(event)
             elif len(key) == 1 and key.isascii() and key.isdigit():
                 state["leaving"] = False
@@ -189,7 +210,6 @@ class TerminalAsker(BaseAsker):
 
         def move(step: int) -> Callable[[KeyPressEvent], None]:
             def handler(event: KeyPressEvent) -> None:
-                self._leaving = None
                 state["leaving"], state["chosen"] = False, True
                 number.move(step)
                 control.pointed_at = number.pointer
@@ -213,8 +233,6 @@ class TerminalAsker(BaseAsker):
         def _enter(event: KeyPressEvent) -> None:
             if state["leaving"]:
                 event.app.exit(exception=BackToMenu())
-            elif self._ends_leaving():
-                return  # the Enter of "q Enter" that left the list before this question
             elif state["chosen"]:
                 finish(event)
 
@@ -267,14 +285,8 @@ class TerminalAsker(BaseAsker):
         replaces it)."""
         import questionary
 
-        state = {"fresh": fresh and bool(line), "untouched": True}
+        state = {"fresh": fresh and bool(line)}
         bindings = KeyBindings()
-
-        @bindings.add(Keys.ControlM, eager=True, filter=Condition(lambda: state["untouched"]))
-        def _enter(event: KeyPressEvent) -> None:
-            state["untouched"] = False
-            if not self._ends_leaving():  # else the Enter of "q Enter" that left the list before
-                event.current_buffer.validate_and_handle()
 
         @bindings.add(Keys.Escape, eager=True)
         def _escape(event: KeyPressEvent) -> None:
@@ -296,8 +308,7 @@ class TerminalAsker(BaseAsker):
         buffer = question.application.current_buffer
 
         def touched(_: object) -> None:
-            state["fresh"] = state["untouched"] = False
-            self._leaving = None  # something typed: an Enter now is an answer
+            state["fresh"] = False
 
         buffer.on_text_changed += touched
         buffer.on_cursor_position_changed += touched
@@ -355,7 +366,7 @@ class TerminalAsker(BaseAsker):
         answer = self._run(app)
         self._paged = True
         if answer is PageMove.STOP:
-            self._left_list_at = monotonic()
+            self._one_key_at = monotonic()
         return answer
 
     def pause(self) -> None:

@@ -143,3 +143,28 @@ def test_an_extra_enter_that_ends_a_list_does_not_answer_the_next_question(tmp_p
         child.expect(pexpect.EOF)
     finally:
         child.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_n_and_enter_in_one_go_do_not_replace_the_file_offered(tmp_path: Path) -> None:
+    """In a real terminal: item 9 to output/mine.txt, a file telbill did not write; n and Enter in
+    one go. The name question comes back offering output/bills.txt and waits (the Enter took it and
+    replaced output/bills.txt unseen: found in tmux); Esc then goes back to the menu."""
+    write_data(tmp_path, FEW_USERS, FEW_CALLS)
+    (tmp_path / "output").mkdir()
+    (tmp_path / "output/mine.txt").write_text("my own notes\n", "utf-8")
+    steps = [("Main menu", "9\r"), ("Bill which months", "1\r"), ("Write the bills to", "output/mine.txt\r"),
+             ("(y or n)", "n\r"),  # n and Enter in one write
+             ("Not replaced", "\x1b"),  # Esc: the name question was still waiting
+             ("Back to the menu; nothing saved.", "\x03")]
+    child = in_a_pty(tmp_path, quick=True)
+    try:
+        for shown, typed in steps:
+            child.expect_exact(shown)
+            child.send(typed)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert not (tmp_path / "output/bills.txt").exists()
+    assert (tmp_path / "output/mine.txt").read_text("utf-8") == "my own notes\n"

@@ -316,11 +316,11 @@ def test_the_enter_of_q_enter_does_not_answer_the_question_after_the_list(forty:
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """q then Enter leaves the 40 users found; that Enter does not answer "the user to act on"
     (it used to go back to the menu, and the next keys started item 2): the question stays,
-    and the next answer is taken. The Enter comes within ENTER_AFTER_LEAVING however slow the
+    and the next answer is taken. The Enter comes within ENTER_AFTER_ONE_KEY however slow the
     machine (on a busy one the question came 0.6 s after the q, and the Enter answered it)."""
     import telbill.menu.terminal
 
-    monkeypatch.setattr(telbill.menu.terminal, "ENTER_AFTER_LEAVING", 60.0)
+    monkeypatch.setattr(telbill.menu.terminal, "ENTER_AFTER_ONE_KEY", 60.0)
     typed = "8" + ENTER + "1" + ENTER + "8347" + ENTER + "q" + ENTER + "2" + ENTER + "2" + ENTER
     code, screen, drawn = typed_session(typed + "q" + KEY + "0" + ENTER, height=24, width=100)
     assert code == 0
@@ -330,11 +330,11 @@ def test_the_enter_of_q_enter_does_not_answer_the_question_after_the_list(forty:
 
 
 def test_an_enter_long_after_q_answers_the_question(forty: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An Enter that comes later than ENTER_AFTER_LEAVING after q is an answer like any other:
+    """An Enter that comes later than ENTER_AFTER_ONE_KEY after q is an answer like any other:
     an empty one goes back to the menu."""
     import telbill.menu.terminal
 
-    monkeypatch.setattr(telbill.menu.terminal, "ENTER_AFTER_LEAVING", 0.0)
+    monkeypatch.setattr(telbill.menu.terminal, "ENTER_AFTER_ONE_KEY", 0.0)
     typed = "8" + ENTER + "1" + ENTER + "8347" + ENTER + "q" + ENTER
     code, screen, drawn = typed_session(typed + "0" + ENTER, height=24, width=100)
     assert code == 0
