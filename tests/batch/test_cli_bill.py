@@ -209,15 +209,27 @@ def test_month_option_says_how_many_calls_it_billed(workdir: Path, month: str, c
     assert f"== {month} ==" in Path("output/bills.txt").read_text("utf-8")
 
 
-def test_chinese_anomalies_file_names_lines_as_the_screen_does(workdir: Path) -> None:
-    """With --lang zh the anomalies file says 第 N 行 and, in its title, that the codes stay in English;
-    the menu writes the same file."""
+def test_a_chinese_anomalies_file_ends_each_line_as_the_specification_says(workdir: Path) -> None:
+    """With --lang zh each record's note still ends ``(calls.txt line N)`` (SPEC §3: part of the
+    file's format, so a program finds the line in either language), the code stays in English (the
+    title says so) and only the detail is translated; in partitions and from the menu (item 10), the
+    same bytes."""
+    assert run("--lang", "en", "bill")[0] == 0
+    english = [line for line in (workdir / "output/anomalies.txt").read_text("utf-8").splitlines()
+               if not line.startswith("#")]
     assert run("--lang", "zh", "bill")[0] == 0
     batch = without_generated(workdir / "output/anomalies.txt").splitlines()
     assert batch[0] == "# telbill 异常话单（修正后可重新载入；原因代码 malformed 等保持英文，便于程序查找）"
     records = [line for line in batch if not line.startswith("#")]
-    assert records and all(re.search(r"  # [a-z-]+: .* \(calls\.txt 第 [0-9]+ 行\)$", line) for line in records)
+    note = re.compile(r"  # ([a-z-]+): .* (\(calls\.txt line [0-9]+\))$")
+    chinese_notes = [note.search(line) for line in records]
+    english_notes = [note.search(line) for line in english]
+    assert len(records) == len(english) == 16 and all(chinese_notes) and all(english_notes)
+    assert [m.groups() for m in chinese_notes if m] == [m.groups() for m in english_notes if m]
+    assert any(re.search(r"[\u4e00-\u9fff]", line) for line in records)  # the details are in Chinese
 
+    assert run("--lang", "zh", "bill", "--memory", "1", "--anomalies", "output/parts.txt")[0] == 0
+    assert without_generated(workdir / "output/parts.txt").splitlines() == batch
     session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"))
     session.write_anomalies(Path("output/menu.txt"), Translator("zh"), force=True)
     assert without_generated(workdir / "output/menu.txt").splitlines() == batch

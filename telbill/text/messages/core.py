@@ -74,7 +74,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "anomalies.title": ("telbill anomalous call records (fix a line and load it back)",
                         "telbill 异常话单（修正后可重新载入；原因代码 malformed 等保持英文，便于程序查找）"),
     "anomalies.total": ("total set aside: {count}", "异常话单共 {count} 条"),
-    "anomalies.where": ("{source} line {line}", "{source} 第 {line} 行"),
     "anomalies.where_new": ("not yet saved", "尚未保存"),
     # errors ---------------------------------------------------------------------
     "input.missing": ("{path}: no such file", "{path}：文件不存在"),
