@@ -23,7 +23,7 @@ from telbill.constants import (
     DEFAULT_USERS,
     ExitCode,
 )
-from telbill.errors import ClusterCancelled, DataError, Notice, SaveCutShortError, TelbillError
+from telbill.errors import ClusterCancelled, DataError, Notice, SaveCutShortError, StdoutError, TelbillError
 from telbill.files.access import journals_left
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
@@ -250,7 +250,11 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
     if keep is not None:
         keep.append(result)
     _notices(result.encodings, tr, err)
-    print_summary(result, tr, out, err, opts.month)
+    try:
+        print_summary(result, tr, out, err, opts.month)
+    except StdoutError as exc:  # the bills are written: exit 0 (SPEC §5), and say what was not printed
+        files = tr("list.sep").join(str(p) for p in result.written)
+        err.print(tr("cli.summary_lost", error=exc.render(tr), files=files), style="yellow", markup=False)
     return ExitCode.OK
 
 

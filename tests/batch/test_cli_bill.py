@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import re
 import subprocess
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.session.facade import Session
 from telbill.text.i18n import Translator
@@ -180,6 +183,38 @@ def test_a_reader_that_stops_early_is_not_an_error(workdir: Path) -> None:
         proc = subprocess.run(f"{sys.executable} -m telbill {command} | true; exit ${{PIPESTATUS[0]}}",
                               shell=True, executable="/bin/bash", input=stdin, capture_output=True, text=True)
         assert (proc.returncode, proc.stderr) == (0, ""), command
+
+
+class _FullStdout(io.StringIO):
+    """A standard output on a full disk (``telbill bill > /dev/full``): every write fails."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_stdout_that_cannot_be_written_after_the_bills_is_one_line_and_exit_0(workdir: Path) -> None:
+    """``telbill bill > /dev/full``: the bills are written, so exit 0 (SPEC §5), and stderr says in
+    one line why the summary is missing and which files were written; no internal error."""
+    err = io.StringIO()
+    code = main(["--lang", "en", "bill"], stdout=_FullStdout(), stderr=err)
+    assert code == 0
+    assert err.getvalue() == ("standard output cannot be written (No space left on device), so the summary was not "
+                              "printed; the files were written: output/bills.txt, output/anomalies.txt\n")
+    assert (workdir / "output/bills.txt").read_text("utf-8").startswith("# telbill bill detail\n")
+    err = io.StringIO()
+    assert main(["--lang", "zh", "bill"], stdout=_FullStdout(), stderr=err) == 0
+    assert err.getvalue() == ("无法写入标准输出（磁盘空间不足），因此未输出摘要；文件已写好："
+                              "output/bills.txt，output/anomalies.txt\n")
+
+
+def test_a_menu_whose_stdout_cannot_be_written_stops_in_one_line(workdir: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``printf '1\\n0\\n' | telbill > /dev/full``: the menu cannot show anything, so it stops with
+    exit 2 and one line on stderr; no internal error."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1\n0\n"))
+    err = io.StringIO()
+    assert main(["--lang", "en"], stdout=_FullStdout(), stderr=err) == 2
+    assert err.getvalue() == "error: standard output cannot be written (No space left on device)\n"
 
 
 @pytest.mark.parametrize("name, cell", [

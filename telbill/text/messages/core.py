@@ -107,6 +107,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{path} 无法修改（{reason}）；未做任何改动"),
     "output.directory": ("{path}: is a directory; give a file name", "{path}：是文件夹，请给出文件名"),
     "output.unwritable": ("{path}: cannot be written ({reason})", "{path}：无法写入（{reason}）"),
+    "output.stdout": ("standard output cannot be written ({reason})", "无法写入标准输出（{reason}）"),
     "output.parent_file": ("{path}: cannot be written, {parent} is a file, not a folder",
                            "{path}：无法写入，{parent} 是文件而不是文件夹"),
     "output.is_input": ("{path} is an input file; refusing to overwrite it",
