@@ -87,6 +87,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tariff.encoding": ("{source}: not UTF-8 text", "{source}：不是 UTF-8 文本"),
     "tariff.section": ("{source}: unknown section [{section}] (use [local], [domestic], [international])",
                        "{source}：未知的节 [{section}]（应为 [local]、[domestic]、[international]）"),
+    "tariff.outside": ("{source}: {key} = {value} is outside every section; put it under [local], [domestic] or "
+                       "[international]",
+                       "{source}：{key} = {value} 不在任何节内，应放在 [local]、[domestic] 或 [international] 之下"),
     "tariff.not_section": ("{source}: {section} must be a section ([{section}] with its keys below it), not a value",
                            "{source}：{section} 应为一个节（[{section}]，其下列出各键），而不是一个值"),
     "tariff.key": ("{section}: unknown key {key} (use first_seconds, first_price, step_seconds, step_price)",
