@@ -23,7 +23,7 @@ from telbill.constants import (
     DEFAULT_USERS,
     ExitCode,
 )
-from telbill.errors import ClusterCancelled, DataError, Notice, SaveCutShortError, TelbillError
+from telbill.errors import ClusterCancelled, DataError, Notice, SaveCutShortError, StdoutError, TelbillError
 from telbill.files.access import journals_left
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
@@ -148,10 +148,11 @@ class _BatchProgress:
     def __init__(self, console: Console, tr: Translator) -> None:
         # Imported here, not above: the bar is drawn only on a terminal, and a batch job's
         # output seldom is one (rich.progress takes some 10 ms to import).
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         self.tr = tr
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        # the count with thousands separators, as the menu's loading bar and the summary write it
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
                             TimeRemainingColumn(), console=console, transient=True)
         self.task: TaskID | None = None
         self.name = "reading"
@@ -168,16 +169,16 @@ class _BatchProgress:
         if self.task is None or not self.counted:
             if self.task is not None:
                 self.bar.update(self.task, visible=False)
-            self.task = self.bar.add_task(self.tr(f"cli.progress.{self.name}"), total=total)
+            self.task = self.bar.add_task(self.tr(f"cli.progress.{self.name}"), total=total, count="")
             self.counted = True
-        self.bar.update(self.task, completed=done, total=total)
+        self.bar.update(self.task, completed=done, total=total, count=f"{done:,}/{total:,}")
 
     def phase(self, name: str) -> None:
         """A later phase began: the bar pulses under its name (its length is unknown) until told how far."""
         self.name = name
         if self.task is not None:
             self.bar.update(self.task, visible=False)
-            self.task = self.bar.add_task(self.tr(f"cli.progress.{name}"), total=None)
+            self.task = self.bar.add_task(self.tr(f"cli.progress.{name}"), total=None, count="")
             self.counted = False
 
     def stop(self) -> None:
@@ -250,7 +251,11 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
     if keep is not None:
         keep.append(result)
     _notices(result.encodings, tr, err)
-    print_summary(result, tr, out, err, opts.month)
+    try:
+        print_summary(result, tr, out, err, opts.month)
+    except StdoutError as exc:  # the bills are written: exit 0 (SPEC §5), and say what was not printed
+        files = tr("list.sep").join(str(p) for p in result.written)
+        err.print(tr("cli.summary_lost", error=exc.render(tr), files=files), style="yellow", markup=False)
     return ExitCode.OK
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
+from telbill.errors import StdoutError
 from telbill.text.display import shown
 
 
@@ -44,10 +46,25 @@ class TelbillConsole(Console):
     """
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
-        super().print(*map(_safe, objects), **kwargs)
+        with self._written():
+            super().print(*map(_safe, objects), **kwargs)
 
     def out(self, *objects: Any, **kwargs: Any) -> None:
-        super().out(*map(_safe, objects), **kwargs)
+        with self._written():
+            super().out(*map(_safe, objects), **kwargs)
+
+    @contextlib.contextmanager
+    def _written(self) -> Iterator[None]:
+        """Standard output that cannot be written (a full disk, an I/O error) raises StdoutError,
+        which the UI says in one line; a closed pipe is rich's :meth:`on_broken_pipe`."""
+        try:
+            yield
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            if self.stderr or self.file is sys.stderr:  # where errors are said: nothing to say it on
+                raise
+            raise StdoutError("output.stdout", reason=exc.strerror or str(exc)) from None
 
     def on_broken_pipe(self) -> None:
         self.quiet = True

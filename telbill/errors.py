@@ -106,6 +106,11 @@ class OutputError(TelbillError):
     """An output file cannot be written, or would overwrite an input."""
 
 
+class StdoutError(OutputError):
+    """Standard output cannot be written (a full disk, an I/O error). A reader that went away (a
+    closed pipe, ``telbill bill | head``) is not this: the reader had enough."""
+
+
 class OwnFileError(OutputError):
     """One of telbill's own files (audit log, lock, journal, undo record, full copy) is a link,
     not a regular file, or another user's: it is not used."""

@@ -546,7 +546,7 @@ class _Notes:
 
     def __init__(self, part: Part) -> None:
         self.tr = tr = part.plan.tr
-        where = line_pattern(tr, str(part.plan.calls))
+        where = line_pattern(str(part.plan.calls))
         self.label = where.__mod__
         self.lines_of, self.texts = part.lines_of, part.reader.texts
         pattern, self.names = detail_pattern(tr, AnomalyCode.OVERLAP)

@@ -142,12 +142,17 @@ class BatchResult:
         return sum(self.counts.values())
 
 
-def _refuse_outputs(opts: BatchOptions) -> None:
-    """Before anything is read or written: no output over an input or a file not telbill's own."""
+def _refuse_outputs(opts: BatchOptions) -> BatchOptions:
+    """Before anything is read or written: no output over an input or a file not telbill's own.
+    Returns ``opts`` with each output where it will be written (through its links,
+    :func:`~telbill.files.access.output_file`)."""
     if same_file(opts.paths.users, opts.paths.calls):
         raise InputFileError("input.same", path=str(opts.paths.calls))
+    targets = dataclasses.replace(opts, out=access.output_file(opts.out), anomalies=access.output_file(opts.anomalies),
+                                  csv=None if opts.csv is None else access.output_file(opts.csv))
     outputs = [p for p in (opts.out, opts.anomalies, opts.csv) if p is not None]
     check_outputs(outputs, opts.paths.protected(), force=opts.force)
+    return targets
 
 
 def run_batch(
@@ -171,9 +176,11 @@ def run_batch(
         from telbill.batch.cluster import Address
 
         address = Address.parse(opts.cluster)
-    _refuse_outputs(opts)
+    targets = _refuse_outputs(opts)
     with paused_gc():
-        return _run(opts, tr, progress, now, on_phase or _no_phase, on_dashboard, address)
+        result = _run(targets, tr, progress, now, on_phase or _no_phase, on_dashboard, address)
+    result.written = [p for p in (opts.out, opts.anomalies, opts.csv) if p is not None]  # as the user named them
+    return result
 
 
 def _no_phase(name: str) -> None:

@@ -334,6 +334,17 @@ def data_file(path: Path) -> Path:
     return resolved(path)
 
 
+def output_file(path: Path) -> Path:
+    """Where the output named ``path`` is written: like a data file, where its links point (the
+    file a link names is replaced, the link stays a link); ``path`` itself when no link is on it.
+    Run as root, a link another user planted is refused (OutputError, :func:`foreign_link`).
+    The checks of :func:`telbill.files.outputs.check_outputs` follow links too, so they judge
+    the file this returns."""
+    refuse_foreign_link(path, reading=False)
+    real = resolved(path)
+    return path if real == Path(os.path.abspath(path)) else real
+
+
 def lock_path(path: Path) -> Path:
     """The lock file of a data file: ``.NAME.lock`` beside it (where it really is)."""
     real = data_file(path)

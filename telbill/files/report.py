@@ -281,17 +281,18 @@ def csv_lines(texts: TextCache, month: str, columns: _FixedColumns,
         texts.csv_firsts(columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
 
 
-def line_pattern(tr: Tr, calls_source: str) -> str:
-    """``calls.txt line %d`` (``calls.txt 第 %d 行``): the message made once, as a ``%`` format
-    with one slot for the line number (an anomalies file may have a million lines)."""
+def line_pattern(calls_source: str) -> str:
+    """``calls.txt line %d``: where a record set aside was read, made once as a ``%`` format with
+    one slot for the line number (an anomalies file may have a million lines). Part of the
+    anomalies file's format (SPEC §3), so the same bytes in every language; only the file's own
+    name stands for ``calls.txt``."""
     name = os.path.basename(calls_source) or calls_source
-    head, _, tail = tr("anomalies.where", source=name, line="\x00").partition("\x00")
-    return f"{_literal(head)}%d{_literal(tail)}"
+    return f"{_literal(name)} line %d"
 
 
-def line_label(tr: Tr, calls_source: str) -> Callable[[int], str]:
-    """``calls.txt line N`` (``calls.txt 第 N 行``) for a line number N (see :func:`line_pattern`)."""
-    return line_pattern(tr, calls_source).__mod__
+def line_label(calls_source: str) -> Callable[[int], str]:
+    """``calls.txt line N`` for a line number N (see :func:`line_pattern`)."""
+    return line_pattern(calls_source).__mod__
 
 
 def detail_pattern(tr: Tr, code: AnomalyCode) -> tuple[str, tuple[str, ...]]:
@@ -331,7 +332,7 @@ def format_anomalies(records: Sequence[SetAside], info: RunInfo, tr: Tr) -> list
     then ``  # CODE: detail (calls.txt line N)``.
     """
     lines = anomalies_head(info, tr, code_counts(records))
-    label = line_label(tr, info.calls_source)
+    label = line_label(info.calls_source)
     for record in records:
         where = label(record.line_no) if record.line_no is not None else tr("anomalies.where_new")
         lines.append(record.raw + set_aside_note(record.code, record.reason(tr), where))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, replace
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -62,22 +64,57 @@ DEFAULT_TARIFF = Tariff(
 )
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SHOWN = 40
+"""The most characters of a bad value a message quotes."""
+
+
+def as_toml(value: object) -> str:
+    """A value read from the tariff as TOML writes it (its author wrote TOML, not Python): ``true``,
+    ``"0.2"``, ``1e400``, ``nan``, ``[1, 2]``, ``{ a = 1 }``; cut short with ``…`` past 40
+    characters."""
+    text = _toml_text(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…"
+
+
+def _toml_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        if value.is_nan():
+            return "nan"
+        if value.is_infinite():
+            return "-inf" if value < 0 else "inf"
+        return str(value).replace("E+", "e").replace("E", "e")
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string's escapes are JSON's
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml_text, value)) + "]"
+    if isinstance(value, dict):
+        pairs = (f"{key if _BARE_KEY.fullmatch(key) else _toml_text(key)} = {_toml_text(item)}"
+                 for key, item in value.items())
+        return "{ " + ", ".join(pairs) + " }"
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return str(value)  # an integer
+
+
 def _price_fen(value: object, section: str, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise TariffError("tariff.price", section=section, key=key, value=repr(value))
+        raise TariffError("tariff.price", section=section, key=key, value=as_toml(value))
     amount = Decimal(value)
     try:
         exact = amount.is_finite() and amount >= 0 and amount == amount.quantize(Decimal("0.01"))
     except InvalidOperation:  # too many digits to have two decimals
         exact = False
     if not exact:
-        raise TariffError("tariff.price", section=section, key=key, value=str(value)[:40])
+        raise TariffError("tariff.price", section=section, key=key, value=as_toml(value))
     return int(amount * 100)
 
 
 def _seconds(value: object, section: str, key: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise TariffError("tariff.seconds", section=section, key=key, value=repr(value) if not isinstance(value, Decimal) else str(value), minimum=minimum)
+        raise TariffError("tariff.seconds", section=section, key=key, value=as_toml(value), minimum=minimum)
     return value
 
 
@@ -101,6 +138,8 @@ def parse_tariff(text: str, source: str, base: Tariff = DEFAULT_TARIFF) -> Tarif
     tariff = base
     for section, body in data.items():
         if section not in ("local", "domestic", "international"):
+            if not isinstance(body, dict):  # a key = value above every section header
+                raise TariffError("tariff.outside", source=source, key=section, value=as_toml(body))
             raise TariffError("tariff.section", source=source, section=section)
         if not isinstance(body, dict):
             raise TariffError("tariff.not_section", source=source, section=section)

@@ -42,16 +42,22 @@ class Reports:
         Never over an input; over an existing file that telbill did not write (or a
         read-only one) only with ``force`` (else NotOursError, so the menu can ask).
         """
-        self.checks.refuse_input(path)
-        check_replaceable(path, force=force)
+        target = self._target(path, force=force)
         bills = self.queries.bills(month)
-        access.atomic_write(path, encode(format_bills(bills, self.run_info(), tr)))
+        access.atomic_write(target, encode(format_bills(bills, self.run_info(), tr)))
         return bills
 
     def write_anomalies(self, path: Path, tr: Tr, *, force: bool = False) -> list[SetAside]:
         """Write the anomalies file (``force`` as for :meth:`write_bills`); return what it lists."""
+        target = self._target(path, force=force)
+        records = self.queries.set_aside()
+        access.atomic_write(target, encode(format_anomalies(records, self.run_info(), tr)))
+        return records
+
+    def _target(self, path: Path, *, force: bool) -> Path:
+        """Where a report named ``path`` is written (through its links, as a data file is saved),
+        once ``path`` is found to be no input and replaceable (both judged where its links point)."""
+        target = access.output_file(path)
         self.checks.refuse_input(path)
         check_replaceable(path, force=force)
-        records = self.queries.set_aside()
-        access.atomic_write(path, encode(format_anomalies(records, self.run_info(), tr)))
-        return records
+        return target

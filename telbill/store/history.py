@@ -455,11 +455,11 @@ def backups(records: list[UndoRecord], kept: Mapping[DataKind, Kept]) -> list[Ba
                 continue
             usable = expected is not None and part.after.sha256 == expected
             expected = part.before.sha256 if usable else None
+            about = entries_about(record, kind)
             if isinstance(part.undo, CopyBack):
-                copies[part.undo.name] = (summary(record.entries), tuple(record.entries))
+                copies[part.undo.name] = (summary(about), about)
             path = record.path_in(files.folder, files.name)
-            found.append(Backup(kind, path, record.taken, _size(path), summary(record.entries), usable,
-                                tuple(record.entries)))
+            found.append(Backup(kind, path, record.taken, _size(path), summary(about), usable, about))
     for kind, files in kept.items():
         for path in list_copies(files.folder, files.name):
             try:
@@ -516,6 +516,14 @@ def held_edit(part: FilePart, count: int) -> LineEdit:
 def kind_of(entry: AuditEntry, record: UndoRecord) -> DataKind:
     """Which file a change's audit entry is about."""
     return entry.action.kind or next(iter(record.files))
+
+
+def entries_about(record: UndoRecord, kind: DataKind) -> tuple[AuditEntry, ...]:
+    """The audit entries of a change about its file ``kind`` (:func:`kind_of`), what restoring that
+    file's backup takes back: a user deleted with their calls is the user for users.txt, the calls
+    for calls.txt. A file no entry is about gets them all."""
+    about = tuple(entry for entry in record.entries if kind_of(entry, record) is kind)
+    return about or tuple(record.entries)
 
 
 def summary(entries: Sequence[AuditEntry]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import re
 import subprocess
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.session.facade import Session
 from telbill.text.i18n import Translator
@@ -182,6 +185,38 @@ def test_a_reader_that_stops_early_is_not_an_error(workdir: Path) -> None:
         assert (proc.returncode, proc.stderr) == (0, ""), command
 
 
+class _FullStdout(io.StringIO):
+    """A standard output on a full disk (``telbill bill > /dev/full``): every write fails."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_stdout_that_cannot_be_written_after_the_bills_is_one_line_and_exit_0(workdir: Path) -> None:
+    """``telbill bill > /dev/full``: the bills are written, so exit 0 (SPEC §5), and stderr says in
+    one line why the summary is missing and which files were written; no internal error."""
+    err = io.StringIO()
+    code = main(["--lang", "en", "bill"], stdout=_FullStdout(), stderr=err)
+    assert code == 0
+    assert err.getvalue() == ("standard output cannot be written (No space left on device), so the summary was not "
+                              "printed; the files were written: output/bills.txt, output/anomalies.txt\n")
+    assert (workdir / "output/bills.txt").read_text("utf-8").startswith("# telbill bill detail\n")
+    err = io.StringIO()
+    assert main(["--lang", "zh", "bill"], stdout=_FullStdout(), stderr=err) == 0
+    assert err.getvalue() == ("无法写入标准输出（磁盘空间不足），因此未输出摘要；文件已写好："
+                              "output/bills.txt，output/anomalies.txt\n")
+
+
+def test_a_menu_whose_stdout_cannot_be_written_stops_in_one_line(workdir: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``printf '1\\n0\\n' | telbill > /dev/full``: the menu cannot show anything, so it stops with
+    exit 2 and one line on stderr; no internal error."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1\n0\n"))
+    err = io.StringIO()
+    assert main(["--lang", "en"], stdout=_FullStdout(), stderr=err) == 2
+    assert err.getvalue() == "error: standard output cannot be written (No space left on device)\n"
+
+
 @pytest.mark.parametrize("name, cell", [
     ('=HYPERLINK("http://x")', '"\'=HYPERLINK(""http://x"")"'),
     ("+86 Li", "'+86 Li"), ("-Li", "'-Li"), ("@Li", "'@Li"), ("Li=Na", "Li=Na"),
@@ -209,15 +244,27 @@ def test_month_option_says_how_many_calls_it_billed(workdir: Path, month: str, c
     assert f"== {month} ==" in Path("output/bills.txt").read_text("utf-8")
 
 
-def test_chinese_anomalies_file_names_lines_as_the_screen_does(workdir: Path) -> None:
-    """With --lang zh the anomalies file says 第 N 行 and, in its title, that the codes stay in English;
-    the menu writes the same file."""
+def test_a_chinese_anomalies_file_ends_each_line_as_the_specification_says(workdir: Path) -> None:
+    """With --lang zh each record's note still ends ``(calls.txt line N)`` (SPEC §3: part of the
+    file's format, so a program finds the line in either language), the code stays in English (the
+    title says so) and only the detail is translated; in partitions and from the menu (item 10), the
+    same bytes."""
+    assert run("--lang", "en", "bill")[0] == 0
+    english = [line for line in (workdir / "output/anomalies.txt").read_text("utf-8").splitlines()
+               if not line.startswith("#")]
     assert run("--lang", "zh", "bill")[0] == 0
     batch = without_generated(workdir / "output/anomalies.txt").splitlines()
     assert batch[0] == "# telbill 异常话单（修正后可重新载入；原因代码 malformed 等保持英文，便于程序查找）"
     records = [line for line in batch if not line.startswith("#")]
-    assert records and all(re.search(r"  # [a-z-]+: .* \(calls\.txt 第 [0-9]+ 行\)$", line) for line in records)
+    note = re.compile(r"  # ([a-z-]+): .* (\(calls\.txt line [0-9]+\))$")
+    chinese_notes = [note.search(line) for line in records]
+    english_notes = [note.search(line) for line in english]
+    assert len(records) == len(english) == 16 and all(chinese_notes) and all(english_notes)
+    assert [m.groups() for m in chinese_notes if m] == [m.groups() for m in english_notes if m]
+    assert any(re.search(r"[\u4e00-\u9fff]", line) for line in records)  # the details are in Chinese
 
+    assert run("--lang", "zh", "bill", "--memory", "1", "--anomalies", "output/parts.txt")[0] == 0
+    assert without_generated(workdir / "output/parts.txt").splitlines() == batch
     session = Session(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), audit_log=Path("output/audit.log"))
     session.write_anomalies(Path("output/menu.txt"), Translator("zh"), force=True)
     assert without_generated(workdir / "output/menu.txt").splitlines() == batch

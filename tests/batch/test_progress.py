@@ -20,18 +20,19 @@ def snapshot(progress: _BatchProgress, console: Console) -> str:
 
 
 def test_reading_then_each_phase_is_named() -> None:
-    """The bar counts lines while reading, then names screen, rate and write as they run."""
+    """The bar counts lines while reading (with thousands separators, as the menu's bar and the
+    summary: 100,000/200,000), then names screen, rate and write as they run."""
     console = Console(record=True, width=80, force_terminal=True, file=io.StringIO())
     progress = _BatchProgress(console, Translator("en"))
     total = PROGRESS_MIN_LINES * 2
     progress.reading(PROGRESS_MIN_LINES, total)
     text = snapshot(progress, console)
-    assert "reading call records" in text and f"{PROGRESS_MIN_LINES}/{total}" in text
+    assert "reading call records" in text and f"{PROGRESS_MIN_LINES:,}/{total:,}" in text
     for name, words in (("screen", "checking for anomalies"), ("rate", "rating calls"),
                         ("write", "writing the files")):
         progress.phase(name)
         text = snapshot(progress, console)
-        assert words in text and "0/?" in text  # a pulsing bar: its length is unknown
+        assert words in text and "/" not in text  # a pulsing bar: its length is unknown, no count
         assert "reading call records" not in text
     progress.stop()
 
@@ -55,14 +56,14 @@ def test_a_run_in_partitions_counts_both_passes() -> None:
     progress.phase("split")
     progress.reading(PROGRESS_MIN_LINES, total)
     text = snapshot(progress, console)
-    assert "splitting call records into partitions" in text and f"{PROGRESS_MIN_LINES}/{total}" in text
+    assert "splitting call records into partitions" in text and f"{PROGRESS_MIN_LINES:,}/{total:,}" in text
     progress.phase("bill")
     assert "billing the partitions" in snapshot(progress, console)
     progress.reading(2 * PROGRESS_MIN_LINES, total)
     text = snapshot(progress, console)
-    assert "billing the partitions" in text and f"{2 * PROGRESS_MIN_LINES}/{total}" in text
-    assert "splitting" not in text and "0/?" not in text
+    assert "billing the partitions" in text and f"{2 * PROGRESS_MIN_LINES:,}/{total:,}" in text
+    assert "splitting" not in text
     progress.phase("write")
     text = snapshot(progress, console)
-    assert "writing the files" in text and "0/?" in text and "billing" not in text
+    assert "writing the files" in text and "/" not in text and "billing" not in text
     progress.stop()

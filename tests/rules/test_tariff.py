@@ -70,11 +70,27 @@ def test_tariff_file_overrides_only_what_it_names() -> None:
         ("[local]\nprice = 1\n", "t.toml [local]: unknown key price (use first_seconds, first_price, step_seconds, step_price)"),
         ("[mobile]\nfirst_price = 1\n", "t.toml: unknown section [mobile] (use [local], [domestic], [international])"),
         ("local = 3\n", "t.toml: local must be a section ([local] with its keys below it), not a value"),
-        ("[local]\nfirst_price = \"0.2\"\n", "t.toml [local] first_price must be yuan ≥ 0 with at most two decimals, got '0.2'"),
+        ("[local]\nfirst_price = \"0.2\"\n", "t.toml [local] first_price must be yuan ≥ 0 with at most two decimals, got \"0.2\""),
+        # the value as TOML writes it, not as Python does (True, '0.2', 1E+400)
+        ("[local]\nfirst_seconds = true\n", "t.toml [local] first_seconds must be a whole number of seconds ≥ 0, got true"),
+        ("[local]\nfirst_price = 1e400\n", "t.toml [local] first_price must be yuan ≥ 0 with at most two decimals, got 1e400"),
+        ("[local]\nstep_price = -inf\n", "t.toml [local] step_price must be yuan ≥ 0 with at most two decimals, got -inf"),
+        ("[local]\nstep_seconds = [60, \"s\", false]\n",
+         "t.toml [local] step_seconds must be a whole number of seconds ≥ 1, got [60, \"s\", false]"),
+        ("[local]\nstep_seconds = {s = 60.0}\n",
+         "t.toml [local] step_seconds must be a whole number of seconds ≥ 1, got { s = 60.0 }"),
+        ("[local]\nstep_seconds = 1979-05-27\n",
+         "t.toml [local] step_seconds must be a whole number of seconds ≥ 1, got 1979-05-27"),
+        ("[local]\nfirst_price = \"" + "9" * 60 + "\"\n",
+         "t.toml [local] first_price must be yuan ≥ 0 with at most two decimals, got \"" + "9" * 38 + "…"),
+        # a key above every section header is not a section
+        ("first_seconds = 60\n[local]\nfirst_price = 0.3\n",
+         "t.toml: first_seconds = 60 is outside every section; put it under [local], [domestic] or [international]"),
     ],
 )
 def test_bad_tariff_names_the_key(text: str, message: str) -> None:
-    """A bad tariff value is an error naming the file, section and key, with the value."""
+    """A bad tariff value is an error naming the file, section and key, with the value as it is
+    written in TOML."""
     with pytest.raises(TariffError) as info:
         parse_tariff(text, "t.toml")
     assert info.value.render(EN) == message

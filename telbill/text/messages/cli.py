@@ -41,6 +41,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "was left behind",
                               "已中断；本次运行在集群上的任务已取消，未留下不完整的文件"),
     "cli.cluster_dashboard": ("The Dask dashboard of this run: {link}", "本次运行的 Dask 仪表板：{link}"),
+    "cli.summary_lost": ("{error}, so the summary was not printed; the files were written: {files}",
+                         "{error}，因此未输出摘要；文件已写好：{files}"),
     "cli.interrupted_after_write": ("interrupted just after the output files were written; they are complete",
                                     "在输出文件写完之后被中断；这些文件是完整的"),
     "cli.internal": ("internal error, please report it (set TELBILL_DEBUG=1 for details): {error}",

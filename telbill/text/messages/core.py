@@ -74,7 +74,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "anomalies.title": ("telbill anomalous call records (fix a line and load it back)",
                         "telbill 异常话单（修正后可重新载入；原因代码 malformed 等保持英文，便于程序查找）"),
     "anomalies.total": ("total set aside: {count}", "异常话单共 {count} 条"),
-    "anomalies.where": ("{source} line {line}", "{source} 第 {line} 行"),
     "anomalies.where_new": ("not yet saved", "尚未保存"),
     # errors ---------------------------------------------------------------------
     "input.missing": ("{path}: no such file", "{path}：文件不存在"),
@@ -88,6 +87,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tariff.encoding": ("{source}: not UTF-8 text", "{source}：不是 UTF-8 文本"),
     "tariff.section": ("{source}: unknown section [{section}] (use [local], [domestic], [international])",
                        "{source}：未知的节 [{section}]（应为 [local]、[domestic]、[international]）"),
+    "tariff.outside": ("{source}: {key} = {value} is outside every section; put it under [local], [domestic] or "
+                       "[international]",
+                       "{source}：{key} = {value} 不在任何节内，应放在 [local]、[domestic] 或 [international] 之下"),
     "tariff.not_section": ("{source}: {section} must be a section ([{section}] with its keys below it), not a value",
                            "{source}：{section} 应为一个节（[{section}]，其下列出各键），而不是一个值"),
     "tariff.key": ("{section}: unknown key {key} (use first_seconds, first_price, step_seconds, step_price)",
@@ -108,6 +110,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{path} 无法修改（{reason}）；未做任何改动"),
     "output.directory": ("{path}: is a directory; give a file name", "{path}：是文件夹，请给出文件名"),
     "output.unwritable": ("{path}: cannot be written ({reason})", "{path}：无法写入（{reason}）"),
+    "output.stdout": ("standard output cannot be written ({reason})", "无法写入标准输出（{reason}）"),
     "output.parent_file": ("{path}: cannot be written, {parent} is a file, not a folder",
                            "{path}：无法写入，{parent} 是文件而不是文件夹"),
     "output.is_input": ("{path} is an input file; refusing to overwrite it",

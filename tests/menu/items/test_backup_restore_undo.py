@@ -34,6 +34,18 @@ def test_the_restore_list_shows_the_change_it_takes_back(data: Path) -> None:
     assert "modified a user: 83470001  张强  25.00  6.50 → 83470001  Zhang  25.00  6.50" in screen
 
 
+def test_the_restore_list_describes_each_files_backup_by_what_it_takes_back_in_that_file(data: Path) -> None:
+    """A user deleted with their two calls: the restore list's users.txt row says the user deleted,
+    its calls.txt row the calls (not the calls for both: restoring users.txt brings back the user)."""
+    screen = plain_session("6\n1\n83470000\n2\ny\n13\n2\n0\n0\n").screen
+    listing = screen.split("== Back up / restore the data files ==")[1].split("Number of the backup")[0]
+    rows = {match[0]: match[1] for match in re.findall(r"^ +\d +[0-9-]+ [0-9:]+ +(users|calls)\.txt +(.*)$", listing,
+                                                       re.MULTILINE)}
+    assert rows == {"users": "deleted a user: 83470000  Zhang Qiang  25.00  6.00",
+                    "calls": "deleted a call record: 83470000  02584561234  2020-12-31 23:58:10  2021-01-01 "
+                             "00:03:05 (and 1 more)"}
+
+
 def test_the_backup_list_says_what_each_backup_takes_back(data: Path) -> None:
     """Item 13, restore: each backup with what restoring it takes back; restoring one gives the
     file before that change."""
