@@ -353,6 +353,8 @@ class Part:
         self.ends.extend(ends)
         self.rated += rated
         aside, held = self.order.follow(callers, starts, ends)
+        if len(held) == len(records):  # all held (where calls are dense): billed once swept, if kept
+            return
         if aside or held:
             billed = [True] * len(records)
             for i, code in aside:
