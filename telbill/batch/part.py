@@ -563,7 +563,8 @@ class _Notes:
         end_dates, end_clocks = moment_fields(list(map(and_, moments, repeat(_MASK))))
         callers = [record.caller for record in records]
         callees = [record.callee for record in records]
-        texts = self.texts.texts(numbers, zip(callers, callees, start_dates, start_clocks, end_dates, end_clocks))
+        texts = self.texts.texts(numbers, zip(callers, callees, start_dates, start_clocks, end_dates, end_clocks),
+                                 added=True)
         overlap = [isinstance(why, LeanCall) for why in whys]
         if all(overlap):
             return [text + note for text, note in zip(texts, self._overlaps(whys, numbers))]
