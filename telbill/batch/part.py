@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from heapq import merge
 from itertools import compress, count, repeat
 from multiprocessing.connection import Connection
-from operator import and_, eq, not_, rshift
+from operator import and_, eq, is_, not_, rshift
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,7 +50,7 @@ from telbill.files.report import (
 from telbill.files.stream import EncodingChanged, LineBlocks
 from telbill.lists.linked import Linked
 from telbill.rules.billing import Usage
-from telbill.rules.fields import moment_fields, moment_texts
+from telbill.rules.fields import joined_moments, moment_fields
 from telbill.rules.rating import Rated, Rating
 from telbill.rules.records import User
 from telbill.rules.screening import (
@@ -353,6 +353,8 @@ class Part:
         self.ends.extend(ends)
         self.rated += rated
         aside, held = self.order.follow(callers, starts, ends)
+        if len(held) == len(records):  # all held (where calls are dense): billed once swept, if kept
+            return
         if aside or held:
             billed = [True] * len(records)
             for i, code in aside:
@@ -561,31 +563,36 @@ class _Notes:
         end_dates, end_clocks = moment_fields(list(map(and_, moments, repeat(_MASK))))
         callers = [record.caller for record in records]
         callees = [record.callee for record in records]
-        texts = self.texts.texts(numbers, zip(callers, callees, start_dates, start_clocks, end_dates, end_clocks))
+        texts = self.texts.texts(numbers, zip(callers, callees, start_dates, start_clocks, end_dates, end_clocks),
+                                 added=True)
+        own = _Own(records, numbers, start_dates, start_clocks, end_dates, end_clocks)
         overlap = [isinstance(why, LeanCall) for why in whys]
         if all(overlap):
-            return [text + note for text, note in zip(texts, self._overlaps(whys, numbers))]
+            return [text + note for text, note in zip(texts, self._overlaps(whys, numbers, own))]
         # the overlaps' notes made together, the others one by one, then each line takes the next of its kind
         overlaps = iter(self._overlaps([why for why, o in zip(whys, overlap) if o],
-                                       [number for number, o in zip(numbers, overlap) if o]))
+                                       [number for number, o in zip(numbers, overlap) if o], own))
         others = iter([self._note(why, record, number)
                        for why, record, number, o in zip(whys, records, numbers, overlap) if not o])
         return [text + (next(overlaps) if o else next(others)) for text, o in zip(texts, overlap)]
 
-    def _overlaps(self, partners: list[Any], numbers: list[int]) -> list[str]:
-        """The notes of records that overlap ``partners`` (their lines ``numbers``). Where many of
-        them overlap one record (as identical records do), each partner's values are made once."""
-        unique = list(dict.fromkeys(partners))
-        few = len(unique) * 2 <= len(partners)
-        chosen = unique if few else partners
-        moments = [partner.moment for partner in chosen]
-        values: dict[str, Sequence[object]] = overlap_values(  # a list each
-            list(map(self.lines_of.__getitem__, chosen)), list(map(rshift, moments, repeat(_END_BITS))),
-            list(map(and_, moments, repeat(_MASK))), moment_texts)
-        if few:  # each partner's values repeated for every record that overlaps it
-            position = {partner: i for i, partner in enumerate(unique)}
-            at = [position[partner] for partner in partners]
-            values = {name: [column[i] for i in at] for name, column in values.items()}
+    def _overlaps(self, partners: list[Any], numbers: list[int], own: _Own) -> list[str]:
+        """The notes of records that overlap ``partners`` (their lines ``numbers``), of a run whose
+        records and fields are ``own``. A partner is set aside too (of two records that overlap,
+        each is), nearly always in the same run: its line and moments are then taken from the
+        run's columns, its moments joined from their fields (:func:`~telbill.rules.fields.joined_moments`),
+        not formatted again. The few in another run (next to its ends) are looked up
+        (:attr:`lines_of`) and formatted (:func:`~telbill.rules.fields.moment_fields`)."""
+        position = {record: i for i, record in enumerate(own.records)}
+        found = list(map(position.get, partners))
+        if None in found:  # partners in another run: their fields put after the run's
+            own = own.with_others(list(dict.fromkeys(compress(partners, map(is_, found, repeat(None))))),
+                                  self.lines_of)
+            position = {record: i for i, record in enumerate(own.records)}
+        at = list(map(position.__getitem__, partners))
+        starts = joined_moments(map(own.start_dates.__getitem__, at), map(own.start_clocks.__getitem__, at))
+        ends = joined_moments(map(own.end_dates.__getitem__, at), map(own.end_clocks.__getitem__, at))
+        values = overlap_values(list(map(own.numbers.__getitem__, at)), starts, ends, _as_written)
         columns = [*(values[name] for name in self.names), numbers]
         return [self.overlap % row for row in zip(*columns)]
 
@@ -593,6 +600,32 @@ class _Notes:
         """The note of a record set aside by rules 2 to 4."""
         key, params = detail(code, record.caller, record.start, record.end)
         return set_aside_note(code, self.tr(key, **params), self.label(number))
+
+
+def _as_written(texts: list[str]) -> list[str]:
+    """Moments written already (:func:`~telbill.rules.screening.overlap_values`' ``moment``)."""
+    return texts
+
+
+@dataclass(frozen=True, slots=True)
+class _Own:
+    """A run of records set aside, with their line numbers and their moments' fields (columns)."""
+
+    records: list[LeanCall]
+    numbers: list[int]
+    start_dates: list[str]
+    start_clocks: list[str]
+    end_dates: list[str]
+    end_clocks: list[str]
+
+    def with_others(self, others: list[LeanCall], lines_of: dict[LeanCall, int]) -> _Own:
+        """These columns with ``others`` (records of another run) after them."""
+        moments = [record.moment for record in others]
+        start_dates, start_clocks = moment_fields(list(map(rshift, moments, repeat(_END_BITS))))
+        end_dates, end_clocks = moment_fields(list(map(and_, moments, repeat(_MASK))))
+        return _Own([*self.records, *others], [*self.numbers, *map(lines_of.__getitem__, others)],
+                    self.start_dates + start_dates, self.start_clocks + start_clocks,
+                    self.end_dates + end_dates, self.end_clocks + end_clocks)
 
 
 def _ignore(*columns: object) -> None:

@@ -215,6 +215,40 @@ def test_the_batch_writes_each_note_as_the_menu_says_it(tmp_path: Path, lang: st
         assert written == said
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 10_000])
+def test_an_overlaps_partner_in_another_chunk_is_noted_as_the_menu_says_it(tmp_path: Path, chunk: int) -> None:
+    """A part's set-aside lines written a few at a time (``chunk``): an overlap's partner is most
+    often in the same chunk (its line and moments then taken from the chunk's own fields), here
+    often in the one before or after it, or both for records overlapping one record; line for
+    line the text and note the menu's screening gives each record."""
+    from telbill.batch.part import Part, Plan
+    from telbill.files.report import RunInfo, format_anomalies
+    from telbill.rules.records import User
+    from telbill.rules.tariff import DEFAULT_TARIFF
+
+    same = "83470000 02584561234 2021-01-05 10:00:00 2021-01-05 10:04:01"
+    lines = [same, "83470001 8346123 2021-01-01 10:00:00 2021-01-01 10:00:30", same,
+             "83470001 8346123 2021-01-01 10:00:20 2021-01-01 10:00:50", BAD_LINES[2],
+             "83470001 8346123 2021-01-01 10:00:40 2021-01-01 10:01:10",
+             "83470002 8346123 2021-01-01 10:00:00 2021-01-01 09:00:00", same,
+             "83470001 8346123 2021-01-01 09:59:00 2021-01-01 10:00:05",
+             "83470002 8346123 2021-02-01 23:00:00 2021-02-02 00:30:00", same,
+             "83470002 8346123 2021-02-01 23:59:59 2021-02-02 00:00:00"]
+    (tmp_path / "u.txt").write_text(USERS, "utf-8")
+    (tmp_path / "c.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
+    tr = Translator("en")
+    menu = Session(paths, backup_dir=tmp_path / "backup", audit_log=tmp_path / "audit.log", operator="t")
+    info = RunInfo(str(paths.users), 3, str(paths.calls), 0, 0, 0, None, "")
+    said = [line for line in format_anomalies(menu.screening().set_aside, info, tr) if not line.startswith("#")]
+    users = [User(phone, f"U{i}", 100, 0) for i, phone in enumerate(PHONES)]
+    part = Part(Plan.make(users, paths.calls, DEFAULT_TARIFF, None, tr, 1))
+    part.read()
+    part.sweep()
+    written = b"".join(piece for _, pieces in part.anomaly_chunks(chunk) for piece in pieces).decode().splitlines()
+    assert len(said) == 12 and written == said
+
+
 def test_many_malformed_lines_after_the_last_record_set_aside_are_noted_a_chunk_at_a_time(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A part with one record set aside and many malformed lines after it makes the malformed

@@ -127,3 +127,25 @@ def test_lines_added_as_runs_come_back_once_sorted(runs: list[int], asked: set[i
     expected = [lines.get(n, STANDARD % FIELDS) for n in numbers]
     assert [by_runs.text(n, FIELDS) for n in numbers] == expected
     assert by_runs.texts(numbers, [FIELDS] * len(numbers)) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 3), min_size=40, max_size=200), st.sets(st.integers(1, 40), min_size=1, max_size=30),
+       st.sampled_from([["%s %s %s %s %s %s"], ["%s %s %s %s %s %s", STANDARD], [STANDARD],
+                        ["%s %s %s %s %s %s", "%s\t%s\t%s %s\t%s %s"]]), st.booleans())
+def test_lines_asked_that_were_all_added_come_back_as_written(runs: list[int], asked: set[int], frames: list[str],
+                                                             one_way: bool) -> None:
+    """``texts(..., added=True)`` (every line asked was added: a reader's records) gives each line
+    as written: where every line was added in one frame (written by that frame's formatter, with
+    no lookup), and where some are in the standard layout or another frame (those must not be
+    written in the first frame). Lines added as several runs, then sorted, as in a partition."""
+    n = len(runs)
+    frame_of_line = [frames[0] if one_way else frames[number % len(frames)] for number in range(n + 1)]
+    lines = {number: frame_of_line[number] % FIELDS for number in range(1, n + 1)}
+    texts = LineTexts()
+    for run in range(4):
+        mine = [number for number in lines if runs[number - 1] == run]
+        texts.add(mine, [lines[number] for number in mine], [FIELDS] * len(mine))
+    texts.sort()
+    numbers = sorted(asked)
+    assert texts.texts(numbers, [FIELDS] * len(numbers), added=True) == [lines[number] for number in numbers]

@@ -85,10 +85,11 @@ def test_full_width_digits_in_a_data_file_are_still_not_digits() -> None:
 
 def test_moments_as_columns_are_written_as_one_by_one() -> None:
     """``moment_texts`` and ``moment_fields`` write each moment as ``format_moment`` does, from
-    the first second of year 1 to the last of 9999."""
+    the first second of year 1 to the last of 9999, and ``joined_moments`` of the fields gives
+    the moments back."""
     import random
 
-    from telbill.rules.fields import SECONDS_PER_DAY, format_moment, moment_fields, moment_texts
+    from telbill.rules.fields import SECONDS_PER_DAY, format_moment, joined_moments, moment_fields, moment_texts
 
     rng = random.Random(3)
     last = date(9999, 12, 31).toordinal() * SECONDS_PER_DAY + SECONDS_PER_DAY - 1
@@ -96,7 +97,7 @@ def test_moments_as_columns_are_written_as_one_by_one() -> None:
     texts = list(map(format_moment, moments))
     assert moment_texts(moments) == texts
     dates, clocks = moment_fields(moments)
-    assert list(map(" ".join, zip(dates, clocks))) == texts
+    assert joined_moments(dates, clocks) == texts
     assert texts[:2] == ["0001-01-01 00:00:00", "9999-12-31 23:59:59"]
 
 

@@ -340,3 +340,48 @@ def test_a_percent_sign_in_an_overlap_message_is_written_as_it_stands() -> None:
     pattern, names = detail_pattern(tr, AnomalyCode.OVERLAP)
     values = {"line": 41, "start": "a", "end": "b"}
     assert pattern % tuple(values[name] for name in names) == message.format(**values)
+
+
+def test_a_run_whose_callers_are_all_held_is_held_but_rules_2_and_4_come_first() -> None:
+    """Once every caller of a run is held (where calls are dense, most runs), the whole run is
+    held, unless one of its records breaks rule 2 or 4: that one is set aside, the others held."""
+    order = StartOrder({"1000", "2000"})
+    assert order.follow(["1000", "1000", "2000", "2000"], [100, 50, 100, 50], [200, 60, 200, 60]) == ([], [1, 3])
+    assert order.follow(["2000", "1000", "1000"], [300, 400, 500], [310, 410, 510]) == ([], [0, 1, 2])
+    assert order.follow(["2000", "1000", "1000"], [600, 700, 800], [3 * DAY + 601, 710, 790]) == (
+        [(0, AnomalyCode.TOO_LONG), (2, AnomalyCode.END_BEFORE_START)], [1])
+    assert order.follow(["1000", "3000"], [900, 900], [910, 910]) == ([(1, AnomalyCode.UNKNOWN_CALLER)], [0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["1", "2", "3", "9"]), st.integers(0, 50), st.sampled_from([-1, 0, 3, 9, 3 * DAY + 1])),
+                max_size=40), st.lists(st.integers(1, 8), min_size=1, max_size=10))
+def test_following_records_run_by_run_sets_aside_and_holds_as_one_record_at_a_time(
+        rows: list[tuple[str, int, int]], cuts: list[int]) -> None:
+    """:meth:`StartOrder.follow` fed runs of any lengths (whole runs of held callers among them)
+    sets aside and holds what a plain walk over the records, one at a time, does: rules 2 to 4
+    first, then each caller's start-order test, a caller held from its first record out of order."""
+    phones = {"1", "2", "3"}
+    expected_aside, expected_held, threshold, held_callers = [], [], {}, set()
+    for i, (caller, start, length) in enumerate(rows):
+        code = reason_alone(length, caller in phones)
+        if code is not None:
+            expected_aside.append((i, code))
+        elif caller in held_callers or start < threshold.get(caller, 0):
+            expected_held.append(i)
+            held_callers.add(caller)
+        else:
+            threshold[caller] = max(start + length, start + 1)
+    order = StartOrder(phones)
+    aside: list[tuple[int, AnomalyCode]] = []
+    held: list[int] = []
+    at, k = 0, 0
+    while at < len(rows):
+        run = rows[at:at + cuts[k % len(cuts)]]
+        more_aside, more_held = order.follow([c for c, _, _ in run], [s for _, s, _ in run],
+                                             [s + n for _, s, n in run])
+        aside += [(at + i, code) for i, code in more_aside]
+        held += [at + i for i in more_held]
+        at, k = at + len(run), k + 1
+    assert (aside, held) == (expected_aside, expected_held)
+    assert order.unordered == held_callers
