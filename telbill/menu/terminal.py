@@ -188,8 +188,10 @@ class TerminalAsker(BaseAsker):
         control.pointed_at = pointer
         number = TypedNumber([o.number for o in options], pointer)
         keys = hotkeys or {}
-        state = {"leaving": False, "chosen": back}
-        """``leaving``: q was typed (Enter leaves); ``chosen``: Enter takes the option pointed at."""
+        state = {"leaving": False, "chosen": back, "chosen_before": back}
+        """``leaving``: q was typed (Enter leaves); ``chosen``: Enter takes the option pointed at;
+        ``chosen_before``: what ``chosen`` was before the number being typed (Backspace that erases
+        it puts it back)."""
 
         def tokens() -> list[tuple[str, str]]:
             out = [("class:qmark", "?"), ("class:question", f" {shown(message)} ")]
@@ -214,6 +216,8 @@ class TerminalAsker(BaseAsker):
                 finish(event)
             elif len(key) == 1 and key.isascii() and key.isdigit():
                 state["leaving"] = False
+                if not number.typed:
+                    state["chosen_before"] = state["chosen"]
                 if number.type(key):
                     state["chosen"] = True
                 control.pointed_at = number.pointer
@@ -225,7 +229,10 @@ class TerminalAsker(BaseAsker):
             if state["leaving"]:
                 state["leaving"] = False
                 return
-            number.erase()
+            if number.typed:
+                number.erase()
+                if not number.typed:  # the question as it was before the number: at the main menu
+                    state["chosen"] = state["chosen_before"]  # Enter again does nothing
             control.pointed_at = number.pointer
 
         def move(step: int) -> Callable[[KeyPressEvent], None]:
@@ -417,28 +424,38 @@ class TypedNumber:
     A digit is taken only if some option's number starts with what it makes (so
     ``1``, ``1``, ``1`` stays ``11`` when there is no item 111); the pointer is on
     the option whose number has been typed, or the first one it could become.
-    Backspace takes the last digit back; the arrow keys move the pointer and
-    forget the number. Enter takes the option pointed at. No timing is involved.
+    Backspace takes the last digit back (the last one of all: the pointer goes back
+    where it was before the number, as the question looks); the arrow keys move the
+    pointer and forget the number. Enter takes the option pointed at. No timing is involved.
     """
 
     def __init__(self, numbers: Sequence[str], pointer: int = 0) -> None:
         self.numbers = list(numbers)
         self.typed = ""
         self.pointer = pointer
+        self._before = pointer
+        """Where the pointer was before the number being typed."""
 
     def type(self, digit: str) -> bool:
         """Add ``digit`` if some number starts with the result; whether it was taken."""
         attempt = self.typed + digit
         if not any(n.startswith(attempt) for n in self.numbers):
             return False
+        if not self.typed:
+            self._before = self.pointer
         self.typed = attempt
         self._point()
         return True
 
     def erase(self) -> None:
         """Take the last digit back."""
+        if not self.typed:
+            return
         self.typed = self.typed[:-1]
-        self._point()
+        if self.typed:
+            self._point()
+        else:
+            self.pointer = self._before
 
     def move(self, step: int) -> None:
         """Move the pointer (an arrow key); the number typed is forgotten."""
