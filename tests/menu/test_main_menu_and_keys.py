@@ -23,11 +23,13 @@ from terminal import BACKSPACE, CTRL_C, DOWN, EN, ENTER, ESC, KEY, UP, typed_ses
 
 def test_end_of_input_ends_cleanly_anywhere(data: Path) -> None:
     """At the menu or half way through an item, end of input exits 0 at once: no traceback, no
-    "interrupted" notice, nothing saved, and no line asked for after the end."""
+    "interrupted" notice, nothing saved (and said so when something had been typed for the item:
+    newuser7 finding 9), and no line asked for after the end."""
     assert plain_session("")[0] == 0
+    assert plain_session("3\n")[1].endswith("digits): \nGoodbye.\n")  # nothing typed for the item
     code, screen = plain_session("3\n83470099\n")
     assert code == 0 and "Traceback" not in screen
-    assert screen.endswith("Name: \nGoodbye.\n")
+    assert screen.endswith("Name: \nThe input ended before the item was done; nothing saved.\nGoodbye.\n")
     assert EN("menu.interrupted") not in screen
     assert users_file(data) == USERS
 

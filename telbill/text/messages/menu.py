@@ -41,6 +41,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.back": ("Back to the menu", "返回主菜单"),
     "menu.bye": ("Goodbye.", "再见。"),
     "menu.back.nothing_saved": ("Back to the menu; nothing saved.", "已返回主菜单，没有保存任何内容。"),
+    "menu.ended.nothing_saved": ("The input ended before the item was done; nothing saved.",
+                                 "输入在此项完成前结束，没有保存任何内容。"),
     "menu.interrupted": ("Interrupted; back to the menu. Only changes reported as saved were made.",
                          "已中断，返回主菜单。只有提示已保存的修改才会生效。"),
     "menu.reloaded": ("{path} changed on disk; read it again.", "{path} 已被其他程序修改，已重新载入。"),
