@@ -10,12 +10,18 @@ a Ctrl-C that came meanwhile once the step is done:
 
 Holds nest: inside a hold, another one changes nothing, and the outer one
 decides what happens to the Ctrl-C.
+
+A Ctrl-C that Python could not raise is kept too (:func:`keeping_unraised`): one
+that comes while the garbage collector runs a weak reference's callback or a
+finaliser is "ignored", printed with a traceback (seen in the menu on a loaded
+machine: a ``WeakSet`` callback, and the menu stayed open).
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -59,3 +65,34 @@ def held(*, reraise: bool) -> Iterator[None]:
             previous(signal.SIGINT, None)
         elif previous != signal.SIG_IGN:
             raise DeferredInterrupt
+
+
+_unraised: list[KeyboardInterrupt] = []
+"""Ctrl-C that came where Python could not raise it, not yet taken (:func:`unraised`)."""
+
+
+@contextlib.contextmanager
+def keeping_unraised() -> Iterator[None]:
+    """While the block runs, a Ctrl-C that Python could not raise is kept for :func:`unraised`,
+    not printed; any other such exception is printed as before."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            _unraised.append(unraisable.exc_value)
+        else:
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+        _unraised.clear()
+
+
+def unraised() -> bool:
+    """Whether a Ctrl-C came that Python could not raise, since the last call (it is taken)."""
+    came = bool(_unraised)
+    _unraised.clear()
+    return came

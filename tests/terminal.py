@@ -64,15 +64,26 @@ QUICK_STEPS = ("import telbill.cli, telbill.menu.terminal as t; t.BUSY_AFTER = t
 and :data:`telbill.menu.terminal.ENTER_AFTER_ONE_KEY`."""
 
 
-def in_a_pty(folder: Path, *, rows: int = 40, columns: int = 100, quick: bool = False) -> pexpect.spawn:
+SLOW_QUESTIONS = ("import pathlib, time, prompt_toolkit.application.application as a; pre_run = a.Application._pre_run; "
+                  "a.Application._pre_run = lambda app, hook=None: (pre_run(app, hook), "
+                  "pathlib.Path('setting-up').touch(), time.sleep(1.0))[0]; ")
+"""Python run before telbill: each question takes a second more to be set up, after prompt_toolkit
+took Ctrl-C as its signal and before the terminal is in raw mode (a window of a few milliseconds
+that a loaded machine makes longer), and the file ``setting-up`` tells the test it is there."""
+
+
+def in_a_pty(folder: Path, *, rows: int = 40, columns: int = 100, quick: bool = False,
+             before: str = "") -> pexpect.spawn:
     """The real ``telbill --lang en`` started in ``folder`` in a pseudo-terminal of ``rows`` lines
     and ``columns`` columns, with no locale of the test's own; the caller closes it. ``quick``:
     every step counts as quick (under a minute), so keys typed ahead of one are kept, and an Enter
     typed with the y, n or q before it is part of that key, however slow the machine is (on a busy
-    one a step of the menu can take longer than BUSY_AFTER)."""
+    one a step of the menu can take longer than BUSY_AFTER). ``before``: Python run first (such as
+    :data:`SLOW_QUESTIONS`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
     env.update(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS=str(columns), LINES=str(rows))
-    program = ["-c", QUICK_STEPS] if quick else ["-m", "telbill"]
+    start = QUICK_STEPS if quick else "import telbill.cli; telbill.cli.entry()"
+    program = ["-c", before + start] if quick or before else ["-m", "telbill"]
     return pexpect.spawn(sys.executable, [*program, "--lang", "en"], cwd=str(folder), env=env,
                          encoding="utf-8", timeout=20, dimensions=(rows, columns))
 

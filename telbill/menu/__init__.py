@@ -21,6 +21,7 @@ from rich.console import Console
 from telbill.console import make_console as telbill_console
 from telbill.constants import DEFAULT_AUDIT_LOG
 from telbill.files.dataset import DataPaths
+from telbill.interrupts import keeping_unraised
 from telbill.menu.ask import Asker
 from telbill.menu.busy import Timer, thread_timer
 from telbill.menu.context import Ctx
@@ -92,7 +93,7 @@ def run_menu(
             keys = TerminalKeys(stream.fileno())
         asker = TerminalAsker(tr, console, pt_input, pt_output, keys=keys)
     view = View(console, tr, asker, plain=use_plain, timer=timer)
-    with keys:
+    with keys, keeping_unraised():
         with LoadingBar(console, tr, show=not use_plain and console.is_terminal, timer=timer) as bar:
             session = Session(paths, audit_log=audit_log, backup_dir=backup_dir, operator=operator,
                               progress=bar.update, long_lived=True)

@@ -18,6 +18,7 @@ from typing import Protocol
 from rich.console import Console
 from rich.status import Status
 
+from telbill.interrupts import held
 from telbill.text.display import shown
 
 SHOW_AFTER = 0.1
@@ -71,7 +72,11 @@ class Busy:
         return self._status is not None
 
     def __enter__(self) -> Busy:
-        self._pending = self.timer(self.after, self._show)
+        try:
+            self._pending = self.timer(self.after, self._show)
+        except BaseException:  # Ctrl-C as the timer started: it may run all the same, and show nothing
+            self.stop()
+            raise
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
@@ -79,8 +84,11 @@ class Busy:
         self.stop()
 
     def stop(self) -> None:
-        """The step is over (or something else takes the screen): no spinner from now on."""
-        with self._lock:
+        """The step is over (or something else takes the screen): no spinner from now on. Ctrl-C
+        is held back meanwhile and raised once the spinner has stopped: one that cut this in two
+        left the spinner's thread drawing over the next question (found in tmux on a loaded
+        machine: "Looking at the data files…" where the main menu's question should be)."""
+        with held(reraise=True), self._lock:
             self._done = True
             if self._pending is not None:
                 self._pending.cancel()

@@ -24,6 +24,9 @@ GAP, TIGHT_GAP = 2, 1
 FLEX_COMFORT, FLEX_FLOOR = 10, 6
 """Widths a name or reason column is given before other columns are shortened or dropped,
 and the least it is given at all (it folds onto more lines)."""
+LAST_RESORT = 3
+"""Columns whose ``drop`` is this or more are left out only when no gap and no width of the name
+and reason columns lets a row fit on a line (the class of a call, its reason for being set aside)."""
 BAR_MIN, BAR_MAX = 8, 40
 """Bar-chart bars shrink to fit the screen, down to BAR_MIN; plain text draws BAR_MAX."""
 
@@ -38,7 +41,8 @@ class Column:
     """Whether long values may fold onto more lines (names, reasons, record text); the
     others (numbers, phones, times, months) are always shown whole."""
     drop: int = 0
-    """0: always shown; otherwise left out on a narrow screen, the lowest number first."""
+    """0: always shown; otherwise left out on a narrow screen, the lowest number first (from
+    :data:`LAST_RESORT` on, only when nothing else lets a row fit on a line)."""
     short: Mapping[str, str] | None = None
     """Shorter texts for some values (``国际长途`` → ``国际``), used on a narrow screen."""
     bar: bool = False
@@ -46,6 +50,9 @@ class Column:
     first: bool = False
     """A name or reason column that gets its whole width before the others share what is left
     (the record text of the anomalies list, whose reason is shortened instead)."""
+    split: bool = False
+    """A date and time that stand over two lines, the date above its time, on a screen too narrow
+    for every row on one line (:attr:`Layout.split`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,11 @@ class Layout:
     gap: int = GAP
     fits: bool = True
     """False on a screen too narrow for even the least arrangement: then every column may fold."""
+    split: bool = False
+    """The least arrangement fits only with the ``split`` columns' dates above their times: a row
+    takes two lines, and every value is still whole."""
+    needed: int = 0
+    """When it does not fit: the least width on which every value would be whole."""
 
     def total(self) -> int:
         """Columns the table takes."""
@@ -97,10 +109,13 @@ class Fit:
     columns: list[Column]
     full: list[int] = field(default_factory=list)
     short: list[int] = field(default_factory=list)
+    parts: list[int] = field(default_factory=list)
+    """The widest part (date or time) of a ``split`` column's values."""
 
     def __post_init__(self) -> None:
         self.full = [width(c.header) for c in self.columns]
         self.short = list(self.full)
+        self.parts = list(self.full)
 
     def see(self, rows: Sequence[Sequence[Cell]]) -> None:
         """Make room for every value of ``rows``."""
@@ -111,16 +126,20 @@ class Fit:
                 w = width(text)
                 if w > full[i]:
                     full[i] = w
+                if columns[i].split:
+                    self.parts[i] = max(self.parts[i], *(width(part) for part in text.split(" ")))
                 mapping = columns[i].short
                 if mapping is not None:
                     w = width(mapping.get(text, text))
                 if w > short[i]:
                     short[i] = w
 
-    def widen(self, i: int, full: int, short: int | None = None) -> None:
-        """Make column ``i`` at least ``full`` wide (``short`` with short texts)."""
+    def widen(self, i: int, full: int, short: int | None = None, part: int | None = None) -> None:
+        """Make column ``i`` at least ``full`` wide (``short`` with short texts, ``part`` with its
+        date above its time)."""
         self.full[i] = max(self.full[i], full)
         self.short[i] = max(self.short[i], full if short is None else short)
+        self.parts[i] = max(self.parts[i], full if part is None else part)
 
     def natural(self, i: int, short: bool) -> int:
         """The width column ``i`` needs to show every value whole."""
@@ -131,24 +150,39 @@ class Fit:
 
     def layout(self, total: int, *, first: bool = True) -> Layout:
         """The first arrangement that fits ``total`` columns (or the narrowest one). Without
-        ``first`` the name/reason columns share the room evenly (every value folded whole)."""
-        levels = [0] + sorted({c.drop for c in self.columns if c.drop})
+        ``first`` the name/reason columns share the room evenly (every value folded whole).
+        Columns dropped from :data:`LAST_RESORT` on go only when no gap or width of the name and
+        reason columns fits; then the ``split`` columns' dates go above their times."""
+        levels = sorted({c.drop for c in self.columns if c.drop})
+        early = [0] + [d for d in levels if d < LAST_RESORT]
+        late = [d for d in levels if d >= LAST_RESORT]
         has_short = any(c.short is not None for c in self.columns)
-        configs = [(d, s) for d in levels for s in ((False, True) if has_short else (False,))]
-        for floor in (FLEX_COMFORT, FLEX_FLOOR):
-            for gap in (GAP, TIGHT_GAP):
-                for drop, short in configs:
-                    layout = self._least(drop, short, floor, gap)
-                    if layout.total() <= total:
-                        grown = self._grow(layout, total, first)
-                        if not short and has_short and not self._whole(grown):
-                            shorter = self._grow(self._least(drop, True, floor, gap), total, first)
-                            if shorter.total() <= total and self._whole(shorter):
-                                return shorter  # the short texts show every value whole: better than cut
-                        return grown
+        shorts = (False, True) if has_short else (False,)
+        for stage in (early, late):
+            configs = [(d, s) for d in stage for s in shorts]
+            for floor in (FLEX_COMFORT, FLEX_FLOOR):
+                for gap in (GAP, TIGHT_GAP):
+                    for drop, short in configs:
+                        layout = self._least(drop, short, floor, gap)
+                        if layout.total() <= total:
+                            grown = self._grow(layout, total, first)
+                            if not short and has_short and not self._whole(grown):
+                                shorter = self._grow(self._least(drop, True, floor, gap), total, first)
+                                if shorter.total() <= total and self._whole(shorter):
+                                    return shorter  # the short texts show every value whole: better than cut
+                            return grown
+        configs = [(d, s) for d in early + late for s in shorts]
+        for drop, short in configs:
+            least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
+            widths = {i: min(self.parts[i], w) if self.columns[i].split else w for i, w in least.widths.items()}
+            split = Layout(least.kept, widths, short, TIGHT_GAP, split=True)
+            if split.widths != least.widths and split.total() <= total:
+                return self._grow(split, total, first)
         drop, short = configs[-1]
         least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
-        return Layout(least.kept, least.widths, least.short, least.gap, fits=False)
+        widths = {i: min(self.parts[i], w) if self.columns[i].split else w for i, w in least.widths.items()}
+        needed = min(least.total(), Layout(least.kept, widths, short, TIGHT_GAP).total())
+        return Layout(least.kept, least.widths, least.short, least.gap, fits=False, needed=needed)
 
     def _whole(self, layout: Layout) -> bool:
         """Whether every name and reason column is as wide as its longest value."""
@@ -188,7 +222,7 @@ class Fit:
                 give = min(BAR_MAX - widths[i], spare)
                 widths[i] += give
                 spare -= give
-        return Layout(layout.kept, widths, layout.short, layout.gap)
+        return Layout(layout.kept, widths, layout.short, layout.gap, split=layout.split)
 
 
 # -- folding text ------------------------------------------------------------------------

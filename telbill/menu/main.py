@@ -67,6 +67,8 @@ class MainMenu:
             try:
                 self.run_item(choice)
             except EOFError:  # plain input ended inside an item: the program ends, as at the menu
+                if ctx.ask.answered:  # what was typed for it is not lost unsaid (as Esc says it)
+                    ctx.view.warn(ctx.tr("menu.ended.nothing_saved"))
                 return self.bye()
 
     def run_item(self, item: Item) -> None:

@@ -25,6 +25,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.input.typeahead import get_typeahead, store_typeahead
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout import FormattedTextControl, Layout, Window
@@ -36,6 +37,7 @@ from prompt_toolkit.layout.processors import (
 from rich.console import Console
 
 from telbill.errors import TelbillError
+from telbill.interrupts import unraised
 from telbill.menu.ask import BackToMenu, BaseAsker, Option, PageMove
 from telbill.menu.keys import KeepKeys, TypedKeys
 from telbill.menu.layout import wrap
@@ -132,23 +134,41 @@ class TerminalAsker(BaseAsker):
         self._after_one_key = None
 
     def _run(self, app: Application[R]) -> R:
-        """Show a question (or a pager's line) and wait for its answer. The rule of
-        :data:`ENTER_AFTER_ONE_KEY` is kept here, for every kind of question: an Enter binding
-        of its own, eager and added last so that it comes before the question's, while it holds."""
+        """Show a question (or a pager's line) and wait for its answer. Two rules are kept here, for
+        every kind of question: that of :data:`ENTER_AFTER_ONE_KEY`, by an Enter binding of its own,
+        eager and added last so that it comes before the question's, while it holds; and Ctrl-C
+        pressed while the question is being set up or taken down (:func:`_signalled`)."""
         finishing = KeyBindings()
 
         @finishing.add(Keys.ControlM, eager=True, filter=Condition(self._ends_one_key))
         def _enter(event: KeyPressEvent) -> None:
             """The Enter after the one key: nothing more (it closes the rule, as any key does)."""
 
+        taken_down: list[KeyPressEvent] = []
+
+        @finishing.add(Keys.SIGINT, eager=True)
+        def _signal(event: KeyPressEvent) -> None:
+            """Ctrl-C while the question was being set up: as Ctrl-C at the question. Once it has
+            been answered, prompt_toolkit may still hand it over, when the application no longer
+            runs (``exit`` then failed with a traceback on the screen): it is taken after the answer."""
+            if event.app.future is None or event.app.future.done():
+                taken_down.append(event)
+            else:
+                event.app.exit(exception=KeyboardInterrupt())
+
         app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), finishing])
         app.key_processor.after_key_press += lambda _: self._key_pressed()
         app.ttimeoutlen = ESCAPE_WAIT
         self._begin()
+        if unraised():  # Ctrl-C in the step before, which Python could not raise (telbill.interrupts)
+            raise KeyboardInterrupt
         try:
-            return app.run()
+            answer = app.run()
         finally:
             self._answered_at = monotonic()
+        if _signalled(app) or taken_down or unraised():
+            raise KeyboardInterrupt
+        return answer
 
     def _list(self, message: str, options: Sequence[Option[Any]], hint: str, pointer: int, *, back: bool,
               hotkeys: dict[str, int] | None = None) -> int:
@@ -168,8 +188,10 @@ class TerminalAsker(BaseAsker):
         control.pointed_at = pointer
         number = TypedNumber([o.number for o in options], pointer)
         keys = hotkeys or {}
-        state = {"leaving": False, "chosen": back}
-        """``leaving``: q was typed (Enter leaves); ``chosen``: Enter takes the option pointed at."""
+        state = {"leaving": False, "chosen": back, "chosen_before": back}
+        """``leaving``: q was typed (Enter leaves); ``chosen``: Enter takes the option pointed at;
+        ``chosen_before``: what ``chosen`` was before the number being typed (Backspace that erases
+        it puts it back)."""
 
         def tokens() -> list[tuple[str, str]]:
             out = [("class:qmark", "?"), ("class:question", f" {shown(message)} ")]
@@ -194,6 +216,8 @@ class TerminalAsker(BaseAsker):
                 finish(event)
             elif len(key) == 1 and key.isascii() and key.isdigit():
                 state["leaving"] = False
+                if not number.typed:
+                    state["chosen_before"] = state["chosen"]
                 if number.type(key):
                     state["chosen"] = True
                 control.pointed_at = number.pointer
@@ -205,7 +229,10 @@ class TerminalAsker(BaseAsker):
             if state["leaving"]:
                 state["leaving"] = False
                 return
-            number.erase()
+            if number.typed:
+                number.erase()
+                if not number.typed:  # the question as it was before the number: at the main menu
+                    state["chosen"] = state["chosen_before"]  # Enter again does nothing
             control.pointed_at = number.pointer
 
         def move(step: int) -> Callable[[KeyPressEvent], None]:
@@ -397,28 +424,38 @@ class TypedNumber:
     A digit is taken only if some option's number starts with what it makes (so
     ``1``, ``1``, ``1`` stays ``11`` when there is no item 111); the pointer is on
     the option whose number has been typed, or the first one it could become.
-    Backspace takes the last digit back; the arrow keys move the pointer and
-    forget the number. Enter takes the option pointed at. No timing is involved.
+    Backspace takes the last digit back (the last one of all: the pointer goes back
+    where it was before the number, as the question looks); the arrow keys move the
+    pointer and forget the number. Enter takes the option pointed at. No timing is involved.
     """
 
     def __init__(self, numbers: Sequence[str], pointer: int = 0) -> None:
         self.numbers = list(numbers)
         self.typed = ""
         self.pointer = pointer
+        self._before = pointer
+        """Where the pointer was before the number being typed."""
 
     def type(self, digit: str) -> bool:
         """Add ``digit`` if some number starts with the result; whether it was taken."""
         attempt = self.typed + digit
         if not any(n.startswith(attempt) for n in self.numbers):
             return False
+        if not self.typed:
+            self._before = self.pointer
         self.typed = attempt
         self._point()
         return True
 
     def erase(self) -> None:
         """Take the last digit back."""
+        if not self.typed:
+            return
         self.typed = self.typed[:-1]
-        self._point()
+        if self.typed:
+            self._point()
+        else:
+            self.pointer = self._before
 
     def move(self, step: int) -> None:
         """Move the pointer (an arrow key); the number typed is forgotten."""
@@ -430,6 +467,22 @@ class TypedNumber:
             self.pointer = self.numbers.index(self.typed)
         elif self.typed:
             self.pointer = next(i for i, n in enumerate(self.numbers) if n.startswith(self.typed))
+
+
+def _signalled(app: Application[Any]) -> bool:
+    """Whether Ctrl-C came after the question was answered, while it was being taken down (it is
+    then taken as Ctrl-C right after the answer).
+
+    The terminal is in raw mode only while a question waits for keys: just before and after, Ctrl-C
+    comes as a signal, which prompt_toolkit turns into a key of its own (``<sigint>``). Before the
+    answer it is taken by the binding of :meth:`TerminalAsker._run` (the lists and the pager did not
+    bind it: it was lost, and the main menu stayed open about 1 time in 10 on a loaded machine).
+    After the answer prompt_toolkit no longer handles keys: it kept it as a key typed ahead, which
+    the next question threw away or took after the item had run. It is taken out of the keys typed
+    ahead here; the others stay."""
+    keys = get_typeahead(app.input) + app.key_processor.empty_queue()
+    store_typeahead(app.input, [key for key in keys if key.key != Keys.SIGINT])
+    return any(key.key == Keys.SIGINT for key in keys)
 
 
 def _exit_with(move: PageMove | int) -> Callable[[KeyPressEvent], None]:

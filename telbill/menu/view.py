@@ -179,6 +179,9 @@ class View:
             return True
         with self.busy(self.tr("menu.busy.list")):  # a million rows are measured for their widths
             sheets = [_Sheet(self, part) for part in parts]
+        narrow = [sheet.layout.needed for sheet in sheets if not sheet.layout.fits]
+        if narrow:  # the stated rule: values folded at their columns' edges, and the width that avoids it
+            self.warn(self.tr("menu.narrow", width=self.console.width, needed=max(narrow)))
         if not self.asker.paged:
             for sheet in sheets:
                 self._print(sheet.render_all())
@@ -352,7 +355,7 @@ class _Sheet:
                         default=1)
         self.above = self._title_lines(len(rows)) + self.head + 1  # the title, the heads, their rule
         room = view.height() - SPARE_LINES - self.above - part.totals
-        per = room if self.layout.fits else room // 2  # folded anyway: most rows take two lines
+        per = room if self.layout.fits and not self.layout.split else room // 2  # most rows take two lines
         self.pages = Pages(len(rows) - part.totals, max(LEAST_ROWS, per), [start for start, _ in part.groups])
         self.group_column = next((i for i in self.layout.kept if part.columns[i].wrap), self.layout.kept[0])
         """Where a group's title is written (the first column that holds text)."""
@@ -377,13 +380,13 @@ class _Sheet:
         """Screen lines ``page`` takes with its title and heads."""
         entries = self._entries(page)
         if not whole or not self.folded.fits:
-            return self.above + len(entries)
+            return self.above + len(entries) * (2 if self.layout.split else 1)
         return self.above + sum(self._height(self._cells(e)) for e in entries)
 
     def _height(self, row: Sequence[Cell]) -> int:
         columns, widths = self.fit.columns, self.folded.widths
         return max((len(wrap(cell_text(row[i]), widths[i])) for i in self.folded.kept if columns[i].wrap),
-                   default=1)
+                   default=2 if self.folded.split else 1)
 
     def _cells(self, entry: Entry | int) -> Sequence[Cell]:
         if isinstance(entry, int):
@@ -449,6 +452,8 @@ class _Sheet:
                     text = col.short[text]
                 if col.wrap and layout.fits:
                     text = "\n".join(wrap(text, w)) if whole else shorten(text, w)
+                elif col.split and layout.split:
+                    text = text.replace(" ", "\n", 1)  # the date above its time
                 cells.append(Text(text, style=style))
             table.add_row(*cells)
         return table

@@ -23,11 +23,13 @@ from terminal import BACKSPACE, CTRL_C, DOWN, EN, ENTER, ESC, KEY, UP, typed_ses
 
 def test_end_of_input_ends_cleanly_anywhere(data: Path) -> None:
     """At the menu or half way through an item, end of input exits 0 at once: no traceback, no
-    "interrupted" notice, nothing saved, and no line asked for after the end."""
+    "interrupted" notice, nothing saved (and said so when something had been typed for the item:
+    newuser7 finding 9), and no line asked for after the end."""
     assert plain_session("")[0] == 0
+    assert plain_session("3\n")[1].endswith("digits): \nGoodbye.\n")  # nothing typed for the item
     code, screen = plain_session("3\n83470099\n")
     assert code == 0 and "Traceback" not in screen
-    assert screen.endswith("Name: \nGoodbye.\n")
+    assert screen.endswith("Name: \nThe input ended before the item was done; nothing saved.\nGoodbye.\n")
     assert EN("menu.interrupted") not in screen
     assert users_file(data) == USERS
 
@@ -135,7 +137,9 @@ def test_arrow_keys_choose_too(few: Path) -> None:
         ("11", "11", 10),
         ("111", "11", 10),        # no item 111: the third 1 is not taken
         ("11\b2", "12", 11),      # Backspace takes the last digit back
-        ("2\b", "", 1),           # nothing typed: the pointer stays where it was
+        ("2\b", "", 0),           # the number erased: the pointer goes back where it was
+        ("\u219322\b", "", 1),    # (after an arrow key, where the arrow key put it)
+        ("12\b\b", "", 0),
         ("9\u2193", "", 9),       # an arrow key moves on and forgets the number
         ("0", "0", 13),
     ],
@@ -148,7 +152,7 @@ def test_the_number_being_typed(keys: str, typed: str, pointer: int) -> None:
     for key in keys:
         if key == "\b":
             number.erase()
-        elif key == "\u2193":
+        elif key == "\u2193":  # ↓
             number.move(1)
         else:
             number.type(key)
@@ -163,6 +167,19 @@ def test_typed_numbers_at_the_main_menu(few: Path) -> None:
     assert "? Main menu 12  Statistics" in drawn
     assert "? Main menu 11  One subscriber's itemised statement" in drawn
     assert "Call revenue per month" in screen
+
+
+def test_a_number_typed_and_erased_leaves_the_main_menu_as_it_was(few: Path) -> None:
+    """9, Backspace, Enter does nothing (the question looked fresh, but the pointer stayed on 9 and
+    Enter opened item 9: newuser7 finding 8), as Enter on a fresh menu; then 1, Enter opens item 1.
+    After an arrow key the erased number leaves the pointer where the arrow key put it, and Enter
+    takes that item."""
+    code, screen, drawn = typed_session("9" + BACKSPACE + ENTER + "1" + ENTER + KEY
+                                        + DOWN + "9" + BACKSPACE + ENTER + KEY + "0" + ENTER, height=40, width=100)
+    assert code == 0
+    assert "Billing" not in screen
+    assert "? Main menu  1  Show all users" in drawn
+    assert "? Main menu  2  Show all call records" in drawn
 
 
 def test_ctrl_c_inside_an_item_backs_out(few: Path) -> None:

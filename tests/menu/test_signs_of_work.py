@@ -9,15 +9,18 @@ import io
 import os
 import re
 import select
+import signal
 import sys
 import termios
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from rich.console import Console
+from rich.status import Status
 
-from telbill.menu.busy import SHOW_AFTER, Busy
+from telbill.menu.busy import SHOW_AFTER, Busy, Cancel
 from telbill.menu.keys import TerminalKeys
 from telbill.menu.progress import PROGRESS_MIN_LINES, LoadingBar
 from telbill.menu.terminal import BUSY_AFTER
@@ -63,6 +66,43 @@ def test_a_step_that_fails_takes_its_spinner_away() -> None:
         clock.advance(1)
         raise KeyboardInterrupt
     assert busy._status is not None and not busy._status._live.is_started
+
+
+def test_ctrl_c_while_the_spinner_is_taken_away_still_takes_it_away(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real Ctrl-C as the spinner is being stopped: it stops all the same, then the Ctrl-C is
+    raised (it cut the stop in two, and the spinner's thread went on drawing over the next question)."""
+    original = Status.stop
+
+    def interrupted(status: Status) -> None:
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C, as the stop begins
+        original(status)
+
+    monkeypatch.setattr(Status, "stop", interrupted)
+    console, clock = recording(), FakeClock()
+    busy = Busy(console, "Looking at the data files…", timer=clock.timer)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in telbill (not a test runner's)
+    try:
+        with pytest.raises(KeyboardInterrupt), busy:
+            clock.advance(1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert busy._status is not None and not busy._status._live.is_started
+
+
+def test_ctrl_c_while_the_spinner_is_set_up_leaves_no_spinner() -> None:
+    """Ctrl-C as the spinner's timer starts (its thread started, the step not yet begun): the timer
+    fires all the same and shows nothing (the spinner appeared and was never taken away)."""
+    clock = FakeClock()
+
+    def started_then_interrupted(seconds: float, action: Callable[[], None]) -> Cancel:
+        clock.timer(seconds, action)
+        raise KeyboardInterrupt
+
+    busy = Busy(recording(), "Looking at the data files…", timer=started_then_interrupted)
+    with pytest.raises(KeyboardInterrupt), busy:
+        pass
+    clock.advance(1)
+    assert not busy.shown
 
 
 SLOW_STEPS = [

@@ -41,6 +41,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.back": ("Back to the menu", "返回主菜单"),
     "menu.bye": ("Goodbye.", "再见。"),
     "menu.back.nothing_saved": ("Back to the menu; nothing saved.", "已返回主菜单，没有保存任何内容。"),
+    "menu.ended.nothing_saved": ("The input ended before the item was done; nothing saved.",
+                                 "输入在此项完成前结束，没有保存任何内容。"),
     "menu.interrupted": ("Interrupted; back to the menu. Only changes reported as saved were made.",
                          "已中断，返回主菜单。只有提示已保存的修改才会生效。"),
     "menu.reloaded": ("{path} changed on disk; read it again.", "{path} 已被其他程序修改，已重新载入。"),
@@ -136,6 +138,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.heading.unwritable": ("Changes to {path} cannot be saved: it is read-only, or this user may not "
                                 "write it or its folder",
                                 "对 {path} 的修改无法保存：它是只读的，或当前用户无权写入它或它所在的文件夹"),
+    "menu.narrow": ("This screen is {width} columns wide and the list needs {needed} to show each value whole: "
+                    "values longer than their column are folded over lines.",
+                    "屏幕宽 {width} 列，此列表需要 {needed} 列才能完整显示每个值：超出列宽的值折行显示。"),
     "menu.cut": ("… ({count} characters in all)", "…（共 {count} 个字符）"),
     "menu.ask.replace": ("{reason}. Replace it all the same?", "{reason}。仍然覆盖吗？"),
     "menu.not_replaced": ("Not replaced: {path} is kept as it was; give another name",
