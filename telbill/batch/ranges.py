@@ -63,9 +63,9 @@ def bytes_before(billed: Billed, number: int) -> int:
     if at < 0:
         return 0
     numbers, pieces = next(read_chunks(billed.anomalies, index.offsets[at]))
-    below = bisect_left(numbers, number)
-    lines = b"".join(pieces).split(b"\n")
-    return index.sizes[at] + sum(map(len, lines[:below])) + below
+    text = b"".join(pieces)
+    rest = text.split(b"\n", bisect_left(numbers, number))[-1]  # what follows the lines below it
+    return index.sizes[at] + len(text) - len(rest)
 
 
 def cuts(billed: Sequence[Billed], ranges: int) -> list[int]:
@@ -139,9 +139,10 @@ class SharedAnomalies:
 
 def shared_anomalies(team: Team, billed: list[Billed], head: bytes, processes: int) -> SharedAnomalies | None:
     """The anomalies file written by ``processes`` processes (:class:`SharedAnomalies`), or ``None``
-    when it is not worth it: one process, or fewer than :data:`SHARED_LINES` set-aside lines."""
-    lines = sum(b.chunks.lines[-1] for b in billed if b.chunks is not None)
-    if processes < 2 or lines < SHARED_LINES:
+    when it is not worth it: one process, fewer than :data:`SHARED_LINES` set-aside lines, or all
+    of them in one partition (nothing to merge: its chunks are written as they are)."""
+    indexes = [b.chunks for b in billed if b.chunks is not None]
+    if processes < 2 or len(indexes) < 2 or sum(index.lines[-1] for index in indexes) < SHARED_LINES:
         return None
     starts = cuts(billed, processes)
     return SharedAnomalies(team, billed, head, starts) if starts else None

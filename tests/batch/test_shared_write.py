@@ -210,8 +210,8 @@ def test_the_anomalies_of_a_generated_set_are_the_same_in_ranges(tmp_path: Path,
 
 @FORKS
 def test_a_small_run_writes_its_anomalies_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fewer set-aside lines than the least worth sharing, or one process: this process writes the
-    whole file, as before (the same bytes either way)."""
+    """Fewer set-aside lines than the least worth sharing, one process, or every set-aside line in
+    one partition: this process writes the whole file, as before (the same bytes either way)."""
     write_data(tmp_path)
     one = bill(tmp_path, 1)
     lines = one["anomalies.txt"].count(b"\n") - one["anomalies.txt"].count(b"\n#") - 1  # less the header
@@ -223,6 +223,14 @@ def test_a_small_run_writes_its_anomalies_in_one_process(tmp_path: Path, monkeyp
     assert seen == []
     assert bill(tmp_path, 2, 1 << 20) == one
     assert seen
+    # as many set-aside lines, all in one partition: the same call of one subscriber, over and over
+    (tmp_path / "c.txt").write_text(f"{83470100 + USERS - 1}  83471111  2021-02-01 10:00:00  2021-02-01 10:05:00\n"
+                                    * lines, "utf-8")
+    one = bill(tmp_path, 1)
+    seen.clear()
+    assert bill(tmp_path, 2, 1 << 20) == one
+    assert seen == []
+    assert one["anomalies.txt"].count(b"overlap") > lines
 
 
 def the_old_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], dict[str, bytes]]:
