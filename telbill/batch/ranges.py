@@ -29,9 +29,14 @@ from telbill.batch.workers import AnomalyChunks, Job, Remote, Team, merge_anomal
 from telbill.files.access import write_at
 
 SHARED_LINES = 200_000
-"""Fewer set-aside lines than this are all written by this process: forking a worker and
-finding where its range begins costs some milliseconds, merging a line about half a
-microsecond (benchmarks/README.md, the seventh round of issue 19)."""
+"""Fewer set-aside lines than this are all written by this process: forking a worker costs a few
+milliseconds and waiting for it some tens, merging and writing a line about half a microsecond
+(benchmarks/README.md, the seventh round of issue 19)."""
+PARTITION_LINES = 25_000
+"""Nor are they shared when the partitions that set lines aside hold fewer than this each, on
+average: each costs about a millisecond more per process (where its range begins, a chunk read
+and cut at each end of a range), and each process holds a chunk of each (at 256 partitions of
+15,000 lines the write took longer shared; at 128 of 30,000, less)."""
 
 
 def between(billed: Billed, first: int, stop: int | None) -> AnomalyChunks:
@@ -139,10 +144,12 @@ class SharedAnomalies:
 
 def shared_anomalies(team: Team, billed: list[Billed], head: bytes, processes: int) -> SharedAnomalies | None:
     """The anomalies file written by ``processes`` processes (:class:`SharedAnomalies`), or ``None``
-    when it is not worth it: one process, fewer than :data:`SHARED_LINES` set-aside lines, or all
-    of them in one partition (nothing to merge: its chunks are written as they are)."""
+    when it is not worth it: one process, fewer than :data:`SHARED_LINES` set-aside lines or
+    :data:`PARTITION_LINES` a partition, or all of them in one partition (nothing to merge: its
+    chunks are written as they are)."""
     indexes = [b.chunks for b in billed if b.chunks is not None]
-    if processes < 2 or len(indexes) < 2 or sum(index.lines[-1] for index in indexes) < SHARED_LINES:
+    lines = sum(index.lines[-1] for index in indexes)
+    if processes < 2 or len(indexes) < 2 or lines < SHARED_LINES or lines < PARTITION_LINES * len(indexes):
         return None
     starts = cuts(billed, processes)
     return SharedAnomalies(team, billed, head, starts) if starts else None

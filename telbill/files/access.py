@@ -277,8 +277,8 @@ def stage(path: Path, data: bytes | Iterable[bytes]) -> Staged:
 def _write_shared(fh: BinaryIO, data: SharedFile, path: Path) -> None:
     """Write this process's bytes of ``data`` while the others write theirs (:mod:`telbill.files.shared`);
     on any error or Ctrl-C the others are ended before it is raised."""
-    data.start(fh.fileno(), path)
     try:
+        data.start(fh.fileno(), path)  # inside: others already started are ended if one cannot be
         write_behind(fh, data)
         fh.flush()
         data.wait(fh.tell())

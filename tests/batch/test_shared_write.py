@@ -69,6 +69,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, chunk: int = 5, records: int = 60, l
     partitions of at most ``records`` records whose set-aside lines are kept ``chunk`` at a time;
     what every run that does billed is recorded in the list returned."""
     monkeypatch.setattr(telbill.batch.ranges, "SHARED_LINES", least)
+    monkeypatch.setattr(telbill.batch.ranges, "PARTITION_LINES", 0)
     monkeypatch.setattr(telbill.batch.partition, "ANOMALY_CHUNK", chunk)
     monkeypatch.setattr(telbill.batch.run, "sizing", lambda budget, estimate, processes: Sizing(
         budget, estimate, records))
@@ -210,8 +211,9 @@ def test_the_anomalies_of_a_generated_set_are_the_same_in_ranges(tmp_path: Path,
 
 @FORKS
 def test_a_small_run_writes_its_anomalies_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fewer set-aside lines than the least worth sharing, one process, or every set-aside line in
-    one partition: this process writes the whole file, as before (the same bytes either way)."""
+    """Fewer set-aside lines than the least worth sharing, or a partition, one process, or every
+    set-aside line in one partition: this process writes the whole file, as before (the same bytes
+    either way)."""
     write_data(tmp_path)
     one = bill(tmp_path, 1)
     lines = one["anomalies.txt"].count(b"\n") - one["anomalies.txt"].count(b"\n#") - 1  # less the header
@@ -222,12 +224,19 @@ def test_a_small_run_writes_its_anomalies_in_one_process(tmp_path: Path, monkeyp
     assert bill(tmp_path, 1, 1 << 20) == one
     assert seen == []
     assert bill(tmp_path, 2, 1 << 20) == one
-    assert seen
+    setting = sum(b.anomalies is not None for b in seen)  # the partitions that set lines aside
+    assert setting > 1
+    for least, sharing in ((lines // setting + 1, False), (lines // setting, True)):
+        seen.clear()
+        monkeypatch.setattr(telbill.batch.ranges, "PARTITION_LINES", least)
+        assert bill(tmp_path, 2, 1 << 20) == one
+        assert bool(seen) == sharing
     # as many set-aside lines, all in one partition: the same call of one subscriber, over and over
     (tmp_path / "c.txt").write_text(f"{83470100 + USERS - 1}  83471111  2021-02-01 10:00:00  2021-02-01 10:05:00\n"
                                     * lines, "utf-8")
     one = bill(tmp_path, 1)
     seen.clear()
+    monkeypatch.setattr(telbill.batch.ranges, "PARTITION_LINES", 0)
     assert bill(tmp_path, 2, 1 << 20) == one
     assert seen == []
     assert one["anomalies.txt"].count(b"overlap") > lines
@@ -314,7 +323,7 @@ def test_a_fault_in_the_first_range_stops_the_worker_and_keeps_the_old_outputs(
 STOPPED = textwrap.dedent("""
     import os, sys, time
     import telbill.batch.partition, telbill.batch.ranges, telbill.cli
-    telbill.batch.ranges.SHARED_LINES = 0
+    telbill.batch.ranges.SHARED_LINES = telbill.batch.ranges.PARTITION_LINES = 0
     telbill.batch.partition.ANOMALY_CHUNK = 5
     real = telbill.batch.ranges.write_at
     def stopped(path, fd, offset, chunks):
