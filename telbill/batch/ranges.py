@@ -34,9 +34,10 @@ milliseconds and waiting for it some tens, merging and writing a line about half
 (benchmarks/README.md, the seventh round of issue 19)."""
 PARTITION_LINES = 25_000
 """Nor are they shared when the partitions that set lines aside hold fewer than this each, on
-average: each costs about a millisecond more per process (where its range begins, a chunk read
-and cut at each end of a range), and each process holds a chunk of each (at 256 partitions of
-15,000 lines the write took longer shared; at 128 of 30,000, less)."""
+average: each partition costs about a millisecond more per process (where its range begins, a
+chunk read and cut at each end of a range), and each process holds a chunk of each, some 1.7 MiB
+(at 256 and 512 partitions of 15,000 and 7,500 lines, sharing gained a fifth of the wall on a
+quiet host for a fifth more CPU, lost on a busy one, and doubled a merge's memory of 460-890 MiB)."""
 
 
 def between(billed: Billed, first: int, stop: int | None) -> AnomalyChunks:
