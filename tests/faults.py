@@ -78,6 +78,15 @@ def fail_mid_write(monkeypatch: pytest.MonkeyPatch, fault: BaseException, after:
     monkeypatch.setattr(os, "fdopen", fdopen)
 
 
+def wait_gone(pids: list[int], seconds: float = 10) -> None:
+    """Wait until none of the processes ``pids`` is left (in /proc): a run's workers, once it has
+    ended; fail if one still is after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        assert time.monotonic() < deadline, "a worker outlived the run"
+        time.sleep(0.02)
+
+
 def leftovers(folder: Path) -> list[str]:
     """Temporary files left behind anywhere under ``folder``."""
     return sorted(p.name for p in folder.rglob("*.tmp"))

@@ -157,3 +157,25 @@ def only_malformed(users: int, rounds: int) -> tuple[str, str]:
 def delete_with_calls(s: Session) -> object:
     """Delete Zhang Qiang (83470000) and his call records: a change to both files."""
     return s.delete_user("83470000", with_calls=True)
+
+
+def interleaved_calls(users: int, rounds: int) -> str:
+    """Lines of every kind for ``users`` subscribers (83470100 on), each round a line of each in
+    turn: the standard layout, tabs, one space, a comment with a ``%``, a malformed line (a date
+    that is none, a callee that is no number, five fields), an unknown caller, none of them
+    billed; a subscriber's calls of four rounds in a row overlap. So every bucket of a partition
+    holds lines of every kind, set aside, and the buckets' lines interleave in the file."""
+    kinds = [
+        "{u}  83471111  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}",
+        "{u}\t83471111\t2021-01-{d:02} {t1}\t2021-01-{d:02} {t2}",
+        "{u} 0044207946000 2021-01-{d:02} {t1} 2021-01-{d:02} {t2}",
+        "  {u}  83471111  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}   # 100% %s",
+        "{u}  83471111  2021-02-30 {t1}  2021-03-01 {t2}",
+        "{u}  8347111x  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}",
+        "{u}  83471111  2021-01-{d:02} {t1}",
+        "8347{u}\t83471111  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}",
+        "{u}\t83471111\t2021-01-{d:02} {t2}\t2021-01-{d:02} {t1}",
+    ]
+    return "".join(kinds[(number + turn) % len(kinds)].format(
+        u=83470100 + number, d=1 + turn // 4 % 28, t1=f"10:{turn % 4 * 3:02}:00", t2=f"10:{turn % 4 * 3 + 4:02}:00")
+        + "\n" for turn in range(rounds) for number in range(users))

@@ -10,7 +10,8 @@ run in memory writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from telbill.batch.part import Layout, Plan, Tally
@@ -65,9 +66,10 @@ class Merged:
             locals_, longs = billed.amounts_of(month, partition.stop - partition.first)
             yield csv_lines(cache, month, columns, locals_, longs).encode("utf-8", KEPT)
 
-    def anomalies(self) -> Iterator[bytes]:
-        """Every partition's set-aside lines, merged in line order, a chunk at a time."""
-        return merge_anomalies([billed.anomaly_chunks() for billed in self.billed])
+    def anomalies(self, head: bytes) -> Iterable[bytes]:
+        """The anomalies file: ``head``, then every partition's set-aside lines, merged in line
+        order, a chunk at a time."""
+        return itertools.chain([head], merge_anomalies([billed.anomaly_chunks() for billed in self.billed]))
 
     def finish(self) -> None:
         """Nothing to wait for: every partition was billed before the files are written."""

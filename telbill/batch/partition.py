@@ -32,7 +32,15 @@ from pathlib import Path
 
 from telbill.batch.part import Part, Plan, Tally
 from telbill.batch.route import line_owners
-from telbill.batch.spill import SpillFeed, SpillWriter, bucket_path, frame_lines, read_chunks, write_chunks
+from telbill.batch.spill import (
+    ChunkIndex,
+    SpillFeed,
+    SpillWriter,
+    bucket_path,
+    frame_lines,
+    read_chunks,
+    write_chunks,
+)
 from telbill.files.callreader import MAX_LINE_CHARS
 from telbill.files.decoding import Readings
 
@@ -177,6 +185,8 @@ class Billed:
     users.txt order (a month not here: none of them has a call in it)."""
     anomalies: Path | None
     """Its set-aside lines (see :func:`telbill.batch.spill.write_chunks`), if any."""
+    chunks: ChunkIndex | None = None
+    """Where each chunk of :attr:`anomalies` starts (there is one when there are set-aside lines)."""
 
     def amounts_of(self, month: str, users: int) -> tuple[Sequence[int], Sequence[int]]:
         """Its subscribers' local and long-distance fen in ``month``."""
@@ -200,17 +210,17 @@ def bill_partition(plan: Plan, partition: Partition) -> Billed:
     tally = part.tally()
     amounts = {month: (array("q", local), array("q", far))
                for month, (local, far) in ((m, part.amounts(m)) for m in tally.months)}
-    anomalies = None
+    anomalies = chunks = None
     if tally.set_aside:
         # Written under a name of this process's, then renamed: a partition billed again (its
         # task run a second time on a cluster) replaces the file whole.
         anomalies = partition.folder / f"p{partition.index:05d}.anomalies"
         making = partition.folder / f"p{partition.index:05d}.anomalies-{os.getpid()}"
         making.unlink(missing_ok=True)
-        write_chunks(making, part.anomaly_chunks(ANOMALY_CHUNK))
+        chunks = write_chunks(making, part.anomaly_chunks(ANOMALY_CHUNK))
         os.replace(making, anomalies)
     part.close()  # its records are freed on return
-    return Billed(partition.index, tally, amounts, anomalies)
+    return Billed(partition.index, tally, amounts, anomalies, chunks)
 
 
 def save_billed(billed: Billed, partition: Partition) -> Path:

@@ -25,7 +25,7 @@ import contextlib
 import itertools
 import os
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from telbill.batch.partition import (
     save_billed,
 )
 from telbill.batch.pieces import choose, split_piece, split_whole
+from telbill.batch.ranges import shared_anomalies
 from telbill.batch.spill import SpillWriter
 from telbill.batch.workers import Job, Remote, Team
 from telbill.files.stream import LineBlocks
@@ -221,6 +222,15 @@ class Partitioned(Team, Merged):
             while k not in ended:
                 heard(k, remote)
         self.billed = [billed[i] if i in billed else load_billed(made[i]) for i in range(len(made))]
+
+    # -- writing the files ----------------------------------------------------------------
+
+    def anomalies(self, head: bytes) -> Iterable[bytes]:
+        """The anomalies file (as :meth:`Merged.anomalies`), its line ranges written by every process
+        at once where it is worth it (:mod:`telbill.batch.ranges`)."""
+        shared = shared_anomalies(self, self.billed, head, self.plan.parts)
+        return shared if shared is not None else super().anomalies(head)
+
 
 class _Every:
     """A progress callback passed on once every :data:`PROGRESS_EVERY` lines (and at the end)."""

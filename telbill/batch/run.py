@@ -81,7 +81,7 @@ class Shares(Protocol):
 
     def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> Iterator[bytes]: ...
 
-    def anomalies(self) -> Iterator[bytes]: ...
+    def anomalies(self, head: bytes) -> Iterable[bytes]: ...
 
     def finish(self) -> None: ...
 
@@ -301,7 +301,7 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
         # made a chunk at a time while it is being written, so no text is held whole.
         files: list[tuple[Path, Iterable[bytes]]] = [
             (opts.out, _bill_chunks(plan, parts, layout, tally, info, grand_total)),
-            (opts.anomalies, _anomaly_chunks(parts, tally, info, tr)),
+            (opts.anomalies, parts.anomalies(encode(anomalies_head(info, tr, tally.counts)))),
         ]
         if opts.csv is not None:
             files.append((opts.csv, _csv_chunks(parts, layout)))
@@ -351,12 +351,6 @@ def _bill_chunks(plan: Plan, parts: Shares, layout: Layout, tally: Tally, info: 
         yield b"\n" + encode([f"== {month} ==", month_head(tr, widths)])
         yield from parts.bill_rows(layout, i, texts)
         yield encode([totals_line(totals_cells(tr, rent, feature, *tally.months[month]), widths)])
-
-
-def _anomaly_chunks(parts: Shares, tally: Tally, info: RunInfo, tr: Tr) -> Iterator[bytes]:
-    """The anomalies file: the header with the counts per code, then every part's lines."""
-    yield encode(anomalies_head(info, tr, tally.counts))
-    yield from parts.anomalies()
 
 
 def _csv_chunks(parts: Shares, layout: Layout) -> Iterator[bytes]:

@@ -28,6 +28,7 @@ import tempfile
 import time
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
@@ -277,26 +278,47 @@ Chunk = tuple[list[int], list[bytes]]
 :meth:`telbill.batch.part.Part.anomaly_chunks`)."""
 
 
-def write_chunks(path: Path, chunks: Iterable[Chunk]) -> int:
-    """Write ``chunks`` to a new file ``path``; return how many lines they hold."""
-    lines = 0
+@dataclass(frozen=True, slots=True)
+class ChunkIndex:
+    """Where each chunk of a file :func:`write_chunks` wrote starts: kept as the file is written, so
+    that a range of its line numbers can be read (and the bytes before it counted) without reading
+    the file from its start. Chunk ``j``'s first line number is ``firsts[j]``; its head is at byte
+    ``offsets[j]`` of the file; ``lines[j]`` lines and ``sizes[j]`` bytes of the anomalies file come
+    before it. The last entry of ``offsets``, ``lines`` and ``sizes`` is the file's whole."""
+
+    firsts: array[int]
+    offsets: array[int]
+    lines: array[int]
+    sizes: array[int]
+
+
+def write_chunks(path: Path, chunks: Iterable[Chunk]) -> ChunkIndex:
+    """Write ``chunks`` (an empty one left out) to a new file ``path``; return their index."""
+    index = ChunkIndex(array("q"), array("q", [0]), array("q", [0]), array("q", [0]))
     try:
         with open(path, "xb") as out:
             for numbers, pieces in chunks:
+                if not numbers:
+                    continue
                 out.write(_CHUNK_HEAD.pack(len(numbers), len(pieces)))
                 out.write(array("q", numbers).tobytes())
                 for piece in pieces:
                     out.write(_PIECE_HEAD.pack(len(piece)))
                     out.write(piece)
-                lines += len(numbers)
+                index.firsts.append(numbers[0])
+                index.offsets.append(out.tell())
+                index.lines.append(index.lines[-1] + len(numbers))
+                index.sizes.append(index.sizes[-1] + sum(map(len, pieces)))
     except OSError as exc:
         raise spill_error(path.parent, exc) from None
-    return lines
+    return index
 
 
-def read_chunks(path: Path) -> Iterator[Chunk]:
-    """The chunks :func:`write_chunks` wrote to ``path``, one at a time."""
+def read_chunks(path: Path, offset: int = 0) -> Iterator[Chunk]:
+    """The chunks :func:`write_chunks` wrote to ``path``, one at a time, from the one whose head is
+    at byte ``offset`` (see :class:`ChunkIndex`)."""
     with open(path, "rb") as fh:
+        fh.seek(offset)
         while head := fh.read(_CHUNK_HEAD.size):
             count, n_pieces = _CHUNK_HEAD.unpack(head)
             numbers = array("q")

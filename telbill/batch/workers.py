@@ -22,10 +22,11 @@ from __future__ import annotations
 import bisect
 import builtins
 import contextlib
+import itertools
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, NoReturn, Self
@@ -277,9 +278,11 @@ class Workers(Team):
         for remote in self.remotes:
             yield remote.receive("rows")
 
-    def anomalies(self) -> Iterator[bytes]:
-        """Every part's set-aside lines, merged in line order, a chunk at a time."""
-        return merge_anomalies([self.local.anomaly_chunks(), *(remote.anomaly_chunks() for remote in self.remotes)])
+    def anomalies(self, head: bytes) -> Iterable[bytes]:
+        """The anomalies file: ``head``, then every part's set-aside lines, merged in line order, a
+        chunk at a time."""
+        return itertools.chain([head], merge_anomalies([self.local.anomaly_chunks(),
+                                                        *(remote.anomaly_chunks() for remote in self.remotes)]))
 
     def finish(self) -> None:
         """Wait for every worker to say it is done, and for it to end."""

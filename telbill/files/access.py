@@ -27,6 +27,7 @@ from telbill import interrupts
 from telbill.errors import InputFileError, OutputError, OwnFileError
 from telbill.files.behind import write_behind
 from telbill.files.outputs import resolved
+from telbill.files.shared import At, SharedFile
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -241,7 +242,8 @@ class Staged:
 def stage(path: Path, data: bytes | Iterable[bytes]) -> Staged:
     """Write ``data`` to a temporary file beside ``path``, flushed and fsynced (chunks written
     by a thread of their own while the next are made, :func:`write_behind`; ``bytes``, which
-    leave nothing to make meanwhile, written here: a small save pays for no thread).
+    leave nothing to make meanwhile, written here: a small save pays for no thread; a
+    :class:`~telbill.files.shared.SharedFile`, partly by other processes at once).
 
     The new file gets the mode, the group and (run as root) the owner of the file it
     replaces: a data file shared by a group stays the group's after a save. A group this
@@ -257,6 +259,8 @@ def stage(path: Path, data: bytes | Iterable[bytes]) -> Staged:
         with os.fdopen(fd, "wb") as fh:
             if isinstance(data, bytes):
                 fh.writelines([data])  # one chunk: nothing to make while it is written, no writer thread
+            elif isinstance(data, SharedFile):
+                _write_shared(fh, data, path)
             else:
                 write_behind(fh, data)
             fh.flush()
@@ -268,6 +272,31 @@ def stage(path: Path, data: bytes | Iterable[bytes]) -> Staged:
             raise _unwritable(path, exc) from None
         raise
     return staged
+
+
+def _write_shared(fh: BinaryIO, data: SharedFile, path: Path) -> None:
+    """Write this process's bytes of ``data`` while the others write theirs (:mod:`telbill.files.shared`);
+    on any error or Ctrl-C the others are ended before it is raised."""
+    try:
+        data.start(fh.fileno(), path)  # inside: others already started are ended if one cannot be
+        write_behind(fh, data)
+        fh.flush()
+        data.wait(fh.tell())
+    except BaseException:
+        data.stop()
+        raise
+
+
+def write_at(path: Path, fd: int, offset: int, chunks: Iterable[bytes]) -> int:
+    """Write ``chunks`` into ``fd`` from byte ``offset`` on (another process's range of the temporary
+    file of ``path``, :class:`~telbill.files.shared.SharedFile`); return the byte after the last.
+    A failure is the error :func:`stage` gives for ``path``."""
+    at = At(fd, offset)
+    try:
+        write_behind(at, chunks)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    return at.offset
 
 
 def _take_over(fd: int, path: Path) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable
-from typing import BinaryIO
+from typing import Protocol
 
 BATCH_BYTES = 1 << 20
 """The writer is handed chunks of about this many bytes at a time (one wake-up each)."""
@@ -28,10 +28,16 @@ QUEUED = 4
 """At most this many batches wait for the writer."""
 
 
+class Sink(Protocol):
+    """Where :func:`write_behind` writes: a binary file, or anything with its ``writelines``."""
+
+    def writelines(self, lines: list[bytes], /) -> None: ...
+
+
 class _Writer(threading.Thread):
     """Writes each batch put in :attr:`batches` to ``fh``, until ``None``; keeps its first error."""
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: Sink) -> None:
         super().__init__(name="telbill-writer", daemon=True)
         self.fh = fh
         self.batches: queue.Queue[list[bytes] | None] = queue.Queue(QUEUED)
@@ -55,7 +61,7 @@ class _Writer(threading.Thread):
             self.ended.set()
 
 
-def write_behind(fh: BinaryIO, chunks: Iterable[bytes]) -> None:
+def write_behind(fh: Sink, chunks: Iterable[bytes]) -> None:
     """Write ``chunks`` to ``fh`` (not flushed) in a writer thread while the next are made here.
 
     Raises the writer's error (the one ``fh.writelines`` raised) or this thread's own;

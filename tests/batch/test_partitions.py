@@ -40,7 +40,7 @@ import faults
 from faults import ENOSPC, leftovers
 from smalldata import EVERY_KIND_CALLS as CALLS
 from smalldata import EVERY_KIND_USERS as USERS
-from smalldata import every_kind_calls, only_malformed
+from smalldata import every_kind_calls, interleaved_calls, only_malformed
 from strategies import HOSTILE, files
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
@@ -127,28 +127,6 @@ def test_partitions_of_several_buckets_from_several_pieces_bill_the_same(tmp_pat
     partition_size(monkeypatch, records)
     for processes in (1, 2, 3) if hasattr(os, "fork") else (1,):
         assert bill(tmp_path, data.users, data.calls, 1 << 20, processes) == one
-
-
-def interleaved_calls(users: int, rounds: int) -> str:
-    """Lines of every kind for ``users`` subscribers (83470100 on), each round a line of each in
-    turn: the standard layout, tabs, one space, a comment with a ``%``, a malformed line (a date
-    that is none, a callee that is no number, five fields), an unknown caller, none of them
-    billed; a subscriber's calls of four rounds in a row overlap. So every bucket of a partition
-    holds lines of every kind, set aside, and the buckets' lines interleave in the file."""
-    kinds = [
-        "{u}  83471111  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}",
-        "{u}\t83471111\t2021-01-{d:02} {t1}\t2021-01-{d:02} {t2}",
-        "{u} 0044207946000 2021-01-{d:02} {t1} 2021-01-{d:02} {t2}",
-        "  {u}  83471111  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}   # 100% %s",
-        "{u}  83471111  2021-02-30 {t1}  2021-03-01 {t2}",
-        "{u}  8347111x  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}",
-        "{u}  83471111  2021-01-{d:02} {t1}",
-        "8347{u}\t83471111  2021-01-{d:02} {t1}  2021-01-{d:02} {t2}",
-        "{u}\t83471111\t2021-01-{d:02} {t2}\t2021-01-{d:02} {t1}",
-    ]
-    return "".join(kinds[(number + turn) % len(kinds)].format(
-        u=83470100 + number, d=1 + turn // 4 % 28, t1=f"10:{turn % 4 * 3:02}:00", t2=f"10:{turn % 4 * 3 + 4:02}:00")
-        + "\n" for turn in range(rounds) for number in range(users))
 
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
@@ -422,10 +400,7 @@ def test_a_run_killed_outright_leaves_its_spill_folder_to_the_next_run(data: Pat
         else:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-        deadline = time.monotonic() + 10
-        while any(Path(f"/proc/{pid}").exists() for pid in workers):
-            assert time.monotonic() < deadline, "the worker outlived the run"
-            time.sleep(0.02)
+        faults.wait_gone(workers)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
