@@ -41,31 +41,41 @@ def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def foreign_link(path: Path) -> Path | None:
-    """Run as root: the first symbolic link on ``path`` (the file or a folder on the way) that
-    another user made and that points to what someone else owns (or to nothing yet, where root
-    would create a file for that user's link); ``None`` when there is none, or when not root.
+def foreign_link(path: Path, _depth: int = 0) -> Path | None:
+    """Run as root: the first symbolic link on ``path`` (the file or a folder on the way, or one
+    met while following a link on it) that another user made and that points to what someone
+    else owns (or to nothing yet, where root would create a file for that user's link); ``None``
+    when there is none, or when not root.
 
     Root follows its own links, and a link whose owner owns what it names (like Linux's
-    ``fs.protected_symlinks``, for every folder, not only sticky ones).
+    ``fs.protected_symlinks``, for every folder, not only sticky ones); what such a link names
+    is judged the same way (root's link into another user's folder, through that user's link).
     """
     if not is_root():
         return None
-    parts = Path(os.path.abspath(path)).parts
+    parts = Path(os.getcwd(), path).parts  # not normalised: a ".." after a link is where the link leads
     for i in range(2, len(parts) + 1):
         step = Path(*parts[:i])
         try:
             link = os.lstat(step)
         except OSError:
             return None  # nothing there (yet): no link further on either
-        if not stat.S_ISLNK(link.st_mode) or link.st_uid == 0:
+        if not stat.S_ISLNK(link.st_mode):
             continue
-        try:
-            target = os.stat(step)
+        if link.st_uid != 0:
+            try:
+                target = os.stat(step)
+            except OSError:
+                return step  # a dangling link of another user: root would create what it names
+            if target.st_uid != link.st_uid:
+                return step
+        if _depth >= 40:  # as the system's own limit: a loop, which nothing is written through
+            return None
+        try:  # the rest of the path as the link leads it on
+            rest = Path(step.parent, os.readlink(step), *parts[i:])
         except OSError:
-            return step  # a dangling link of another user: root would create what it names
-        if target.st_uid != link.st_uid:
-            return step
+            return None
+        return foreign_link(rest, _depth + 1)
     return None
 
 

@@ -15,7 +15,7 @@ from telbill.rules.fields import format_fen
 from telbill.rules.records import User
 from telbill.rules.screening import AnomalyCode, SetAside, code_counts, detail
 from telbill.speed import Memo
-from telbill.text.display import ljust, rjust, width
+from telbill.text.display import ljust, rjust, shown, width
 from telbill.text.i18n import Tr
 
 HEAD_KEYS = ("col.phone", "col.name", "col.rent", "col.feature", "col.local", "col.long", "col.total")
@@ -285,8 +285,9 @@ def line_pattern(calls_source: str) -> str:
     """``calls.txt line %d``: where a record set aside was read, made once as a ``%`` format with
     one slot for the line number (an anomalies file may have a million lines). Part of the
     anomalies file's format (SPEC §3), so the same bytes in every language; only the file's own
-    name stands for ``calls.txt``."""
-    name = os.path.basename(calls_source) or calls_source
+    name stands for ``calls.txt``, escaped as printed (:func:`~telbill.text.display.shown`): a newline
+    in it would cut every line in two, and a run in parts merges its lines cut at newlines."""
+    name = shown(os.path.basename(calls_source) or calls_source)
     return f"{_literal(name)} line %d"
 
 

@@ -164,6 +164,10 @@ class TerminalAsker(BaseAsker):
             raise KeyboardInterrupt
         try:
             answer = app.run()
+        except BaseException:  # left with q or Esc (BackToMenu), EOF, Ctrl-C: one taken down meanwhile too
+            if _signalled(app) or taken_down or unraised():
+                raise KeyboardInterrupt from None
+            raise
         finally:
             self._answered_at = monotonic()
         if _signalled(app) or taken_down or unraised():

@@ -378,3 +378,29 @@ def test_a_run_stopped_while_its_worker_writes_a_range_keeps_the_old_outputs(
         left = leftovers(tmp_path)  # the files staged before the rename (the bills' is complete)
         assert all(name.startswith((".bills.txt.", ".anomalies.txt.")) for name in left)
         assert len({name.split(".txt.")[0] for name in left}) == len(left) <= 2
+
+
+
+@FORKS
+def test_a_calls_file_named_with_a_newline_keeps_a_set_aside_line_a_line(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every note names the calls file; a newline in its name (escaped, as printed) no longer cuts
+    each set-aside line in two, which the merges of a run in parts and the ranges cut at newlines:
+    lines were lost (a run in memory in two processes, a run in partitions) or the run failed ("the
+    anomalies' first range ended at byte …"). Every run writes the bytes of a run in one process."""
+    write_data(tmp_path)
+    (tmp_path / "c.txt").rename(tmp_path / "c\nx.txt")
+
+    def bill_named(processes: int, memory: int | None = None) -> dict[str, bytes]:
+        out = tmp_path / f"out-{processes}-{memory}"
+        run_batch(BatchOptions(paths=DataPaths(tmp_path / "u.txt", tmp_path / "c\nx.txt", None),
+                               out=out / "bills.txt", anomalies=out / "anomalies.txt", csv=None,
+                               processes=processes, memory=memory), Translator("en"), now=NOW)
+        return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+
+    one = bill_named(1)
+    assert b"is not in users.txt (c\\nx.txt line 3)\n" in one["anomalies.txt"]
+    assert bill_named(2) == one
+    shared(monkeypatch)
+    cut_at(monkeypatch, "inside a chunk")
+    assert bill_named(2, 1 << 20) == one

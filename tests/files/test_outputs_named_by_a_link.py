@@ -136,3 +136,20 @@ def test_root_never_writes_an_output_through_another_users_link(small: Path) -> 
     os.chown("roots.txt", NOBODY.pw_uid, NOBODY.pw_gid)
     assert run("bill", "--out", "out.txt").code == 0
     assert Path("out.txt").is_symlink() and Path("roots.txt").read_text("utf-8").startswith("# telbill bill detail\n#")
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the rule is about root following another user's link")
+def test_root_never_writes_through_another_users_link_met_behind_its_own(small: Path) -> None:
+    """Run as root: ``--out`` root's own link to ``nd/sub/bill.txt``, where ``nd`` is nobody's folder
+    and ``sub`` nobody's link to a folder of root's. The link met while following root's is judged
+    as one named: refused, nothing written in root's folder, root's link kept."""
+    Path("roots").mkdir()
+    Path("nd").mkdir()
+    os.chown("nd", NOBODY.pw_uid, NOBODY.pw_gid)
+    os.symlink(small / "roots", "nd/sub")
+    os.lchown("nd/sub", NOBODY.pw_uid, NOBODY.pw_gid)
+    os.symlink(small / "nd/sub/bill.txt", "out.txt")
+    code, out, err = run("bill", "--out", "out.txt")
+    assert (code, out) == (2, "")
+    assert f"{small}/nd/sub is a link made by another user (uid {NOBODY.pw_uid})" in err
+    assert os.listdir("roots") == [] and os.readlink("out.txt") == str(small / "nd/sub/bill.txt")

@@ -127,3 +127,13 @@ class Thing:
 
 def _interrupt(ref: object) -> None:
     raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_a_list_left_with_q_is_taken_down_backs_out(data: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 8's list "Search for" left with q Enter; Ctrl-C came as it was taken down: taken as Ctrl-C
+    in the item (it backs out, as after an answer), not kept as a key typed ahead for the main menu
+    (which it ended, or after a slow step lost when the keys typed ahead were thrown away)."""
+    _sigint_at(monkeypatch, "_redraw", nth=2, when=lambda render_as_done=False: render_as_done)
+    run = typed_session("8" + ENTER + "q" + ENTER + "2" + ENTER, height=60)
+    assert "Interrupted; back to the menu." in run.screen
