@@ -29,6 +29,7 @@ from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
 from telbill.interrupts import DeferredInterrupt
 from telbill.rules.fields import format_fen
+from telbill.rules.screening import AnomalyCode
 from telbill.text.display import shown
 from telbill.text.i18n import Lang, Translator, detect_lang
 from telbill.text.messages.cli import ARGPARSE_ZH
@@ -186,9 +187,11 @@ class _BatchProgress:
 
 
 def print_summary(result: BatchResult, tr: Translator, out: Console, err: Console,
-                  month: str | None = None) -> None:
+                  month: str | None = None, users: Path | None = None) -> None:
     """The few lines a batch job prints when the bills are written (counts with thousands
-    separators); with ``month``, how many of its calls were billed, and a warning when none."""
+    separators); with ``month``, how many of its calls were billed, and a warning when none;
+    a warning too when no call was billed because no caller is in ``users`` (an empty users
+    file, or one that does not go with the calls file)."""
     counts = result.counts
     read_s = result.timings.get("total", 0.0)
     rate = int(result.records / read_s) if read_s > 0 else 0
@@ -196,6 +199,9 @@ def print_summary(result: BatchResult, tr: Translator, out: Console, err: Consol
                  seconds=f"{read_s:.2f}", rate=f"{rate:,}"))
     parts = tr("list.sep").join(tr(f"summary.code.{code.value}", count=f"{n:,}") for code, n in counts.items())
     out.print(tr("summary.billed", billed=f"{result.billed:,}", set_aside=f"{result.set_aside:,}", parts=parts))
+    unknown = counts.get(AnomalyCode.UNKNOWN_CALLER, 0)
+    if result.billed == 0 and unknown and users is not None:
+        err.print(tr("summary.no_caller_known", count=f"{unknown:,}", users=str(users)), style="yellow")
     if month is not None:
         calls = result.month_calls.get(month, 0)
         out.print(tr("summary.month_calls", month=month, count=f"{calls:,}"))
@@ -252,7 +258,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
         keep.append(result)
     _notices(result.encodings, tr, err)
     try:
-        print_summary(result, tr, out, err, opts.month)
+        print_summary(result, tr, out, err, opts.month, opts.paths.users)
     except StdoutError as exc:  # the bills are written: exit 0 (SPEC §5), and say what was not printed
         files = tr("list.sep").join(str(p) for p in result.written)
         err.print(tr("cli.summary_lost", error=exc.render(tr), files=files), style="yellow", markup=False)

@@ -278,3 +278,22 @@ def test_a_chinese_anomalies_file_of_an_earlier_telbill_is_still_replaced(workdi
     assert (code, err) == (0, "")
     assert (workdir / "output/anomalies.txt").read_text("utf-8").startswith(
         "# telbill 异常话单（修正后可重新载入；原因代码 malformed 等保持英文，便于程序查找）\n")
+
+
+@pytest.mark.parametrize("users, warned", [("", True), ("83479999  Other  25  6\n", True),
+                                           ("83470000  Li  25  6\n", False)])
+def test_no_caller_in_the_users_file_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             users: str, warned: bool) -> None:
+    """An empty users file, or one that does not go with the calls file, bills nothing and sets
+    every call aside as unknown-caller: the bills are written (exit 0, SPEC §5), and a warning
+    names the users file; with one caller known there is no warning."""
+    monkeypatch.chdir(tmp_path)
+    Path("u.txt").write_text(users, "utf-8")
+    Path("c.txt").write_text("83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
+                             "83470001  83471111  2021-01-06 10:00:00  2021-01-06 10:00:30\n", "utf-8")
+    code, out, err = run("--lang", "en", "bill", "--users", "u.txt", "--calls", "c.txt")
+    assert code == 0
+    expected = ("No call was billed: the callers of 2 records are not in u.txt; "
+                "is it the users file that goes with these calls?\n")
+    assert err == (expected if warned else "")
+    assert "Billed 0; set aside 2" in out if warned else "Billed 1; set aside 1" in out

@@ -58,6 +58,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary.month_calls": ("Calls starting in {month} and billed: {count}.", "{month} 开始并计费的通话：{count} 条。"),
     "summary.month_empty": ("{month} has no billed call: its bills hold only the monthly rent and feature fees",
                             "{month} 没有计费的通话：该月帐单只有月租费和功能费"),
+    "summary.no_caller_known": (("No call was billed: the callers of {count} records are not in {users}; "
+                                 "is it the users file that goes with these calls?"),
+                                "没有计费的通话：{count} 条话单的主叫号码不在 {users} 中；这是与这些话单对应的用户文件吗？"),
     "summary.billed": ("Billed {billed}; set aside {set_aside} ({parts}).",
                        "计费 {billed} 条；异常 {set_aside} 条（{parts}）。"),
     "summary.months": ("Months billed: {count} ({span}); grand total {total} yuan.",
