@@ -208,7 +208,7 @@ class Partitioned(Team, Merged):
                 note(value)
             elif kind == "done":
                 ended.add(k)
-                remote.finished = remote._reap() is not None
+                remote.wait_ended()
             else:
                 raise remote._died()
 

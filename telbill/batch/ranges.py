@@ -133,10 +133,10 @@ class SharedAnomalies:
         if written != ends[0]:
             raise RuntimeError(f"the anomalies' first range ended at byte {written}, not {ends[0]}")
         for writer, end in zip(self.writers, ends[1:]):
-            ended = writer.receive("written")
-            writer.finished = writer._reap() is not None
-            if ended != end:
-                raise RuntimeError(f"a range of the anomalies ended at byte {ended}, not {end}")
+            at = writer.receive("written")
+            writer.wait_ended()
+            if at != end:
+                raise RuntimeError(f"a range of the anomalies ended at byte {at}, not {end}")
 
     def stop(self) -> None:
         for writer in self.writers:

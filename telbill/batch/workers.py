@@ -155,9 +155,13 @@ class Remote:
         except (EOFError, OSError):
             raise self._died() from None
         if kind == "error":
-            self.finished = self._reap() is not None
+            self.wait_ended()
             raise _rebuild(value)
         return kind, value
+
+    def wait_ended(self) -> None:
+        """The worker said its last word: wait for it to end (it is then not stopped again)."""
+        self.finished = self._reap() is not None
 
     def anomaly_chunks(self) -> AnomalyChunks:
         while True:
@@ -288,7 +292,7 @@ class Workers(Team):
         """Wait for every worker to say it is done, and for it to end."""
         for remote in self.remotes:
             remote.receive("done")
-            remote.finished = remote._reap() is not None
+            remote.wait_ended()
 
 
 class _Lines:

@@ -162,15 +162,19 @@ class TerminalAsker(BaseAsker):
         self._begin()
         if unraised():  # Ctrl-C in the step before, which Python could not raise (telbill.interrupts)
             raise KeyboardInterrupt
+        def interrupted() -> bool:
+            """A Ctrl-C came as the question was set up or taken down, or where Python could not raise it."""
+            return _signalled(app) or bool(taken_down) or unraised()
+
         try:
             answer = app.run()
         except BaseException:  # left with q or Esc (BackToMenu), EOF, Ctrl-C: one taken down meanwhile too
-            if _signalled(app) or taken_down or unraised():
+            if interrupted():
                 raise KeyboardInterrupt from None
             raise
         finally:
             self._answered_at = monotonic()
-        if _signalled(app) or taken_down or unraised():
+        if interrupted():
             raise KeyboardInterrupt
         return answer
 
