@@ -44,7 +44,7 @@ from telbill.text.i18n import Lang, Translator
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
-LINKED_PAGES = [*PAGES, ROOT / "benchmarks" / "README.md"]
+LINKED_PAGES = [*PAGES, ROOT / "benchmarks" / "README.md", *sorted((ROOT / "benchmarks" / "history").glob("*.md"))]
 GAP = "…"
 WIDTH = 80
 
@@ -359,7 +359,7 @@ def broken_links(page: Path, root: Path = ROOT) -> Iterator[str]:
 
 
 def test_relative_links_point_to_what_exists() -> None:
-    """Every relative link of README.md, docs/ and benchmarks/README.md names a file (and heading) that exists."""
+    """Every relative link of README.md, docs/, benchmarks/README.md and benchmarks/history/ names a file (and heading) that exists."""
     broken = [b for page in LINKED_PAGES for b in broken_links(page)]
     assert not broken, "\n".join(broken)
 

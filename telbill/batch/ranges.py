@@ -31,7 +31,7 @@ from telbill.files.access import write_at
 SHARED_LINES = 200_000
 """Fewer set-aside lines than this are all written by this process: forking a worker costs a few
 milliseconds and waiting for it some tens, merging and writing a line about half a microsecond
-(benchmarks/README.md, the seventh round of issue 19)."""
+(benchmarks/history/round-7b-write-phase-shared.md)."""
 PARTITION_LINES = 25_000
 """Nor are they shared when the partitions that set lines aside hold fewer than this each, on
 average: each partition costs about a millisecond more per process (where its range begins, a

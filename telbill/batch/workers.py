@@ -338,7 +338,7 @@ def _merged_runs(parts: list[_Lines]) -> Iterator[bytes]:
             raise RuntimeError("set-aside lines of a part out of line order")
         order = sorted(range(len(numbers)), key=numbers.__getitem__)
         # the last line's end joined in too: adding it after (``+ b"\n"``) copies the whole run
-        # again, a third of the merge's time (benchmarks/README.md, the sixth round, issue 19)
+        # again, a third of the merge's time (benchmarks/history/round-6b-write-phase.md)
         yield b"\n".join([*map(lines.__getitem__, order), b""])
         live = [part for part in live if part.at < len(part.numbers) or part.next_chunk()]
 
