@@ -364,6 +364,15 @@ def test_relative_links_point_to_what_exists() -> None:
     assert not broken, "\n".join(broken)
 
 
+def test_every_part_of_the_benchmarks_history_is_in_its_index() -> None:
+    """benchmarks/history/index.md links every part of the history (the link check sees that each exists)."""
+    history = ROOT / "benchmarks" / "history"
+    listed = {target.partition("#")[0] for target in LINK.findall((history / "index.md").read_text("utf-8"))}
+    parts = {page.name for page in history.glob("*.md")} - {"index.md"}
+    assert parts, "benchmarks/history/ holds no part"
+    assert not parts - listed, f"benchmarks/history/index.md does not list {sorted(parts - listed)}"
+
+
 def test_the_checker_catches_a_drifted_session(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A session whose text no longer matches what telbill prints fails, naming the command."""
     good = SESSIONS[0]
