@@ -333,6 +333,30 @@ def test_the_spill_folder_goes_where_tmpdir_says(data: Path, monkeypatch: pytest
     assert not (data / "output").exists()
 
 
+@pytest.mark.parametrize("processes", [1, 2])
+def test_each_partitions_spill_files_go_once_it_is_billed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          processes: int) -> None:
+    """The process that bills a partition removes its spill files (not left to the write phase):
+    when the files are written only the partitions' results and set-aside lines are left, and
+    the files are those of a run in memory."""
+    if processes > 1 and not hasattr(os, "fork"):
+        pytest.skip("no fork here")
+    data = generate(tmp_path / "data", 3_000, 40, seed=9)
+    one = bill(tmp_path, data.users, data.calls)
+    partition_size(monkeypatch, 300)
+    left: list[list[str]] = []
+    real = telbill.batch.partitioned.Partitioned.anomalies
+
+    def spy(self: telbill.batch.partitioned.Partitioned, head: bytes) -> object:
+        left.append(sorted(path.name for path in self.folder.iterdir()))
+        return real(self, head)
+
+    monkeypatch.setattr(telbill.batch.partitioned.Partitioned, "anomalies", spy)
+    assert bill(tmp_path, data.users, data.calls, 1 << 20, processes) == one
+    [names] = left
+    assert names and all(name.startswith("p") and name.endswith((".billed", ".anomalies")) for name in names), names
+
+
 @FORKS
 @pytest.mark.parametrize("where", ["split", "partition_plan"])
 @pytest.mark.parametrize("whose", ["parent", "worker"])
