@@ -304,7 +304,7 @@ def test_more_records_than_a_process_holds_are_billed_in_partitions(workdir: Pat
     assert code == 0 and "partitions" not in out
     monkeypatch.setattr(telbill.batch.budget, "PARTITION_RECORDS", 100)
     code, out, _ = run("bill", "--memory", "1G")
-    assert (code, out.splitlines()[-2]) == (0, "Billed in 5 partitions on disk, within the memory budget of 1.0 GiB.")
+    assert (code, out.splitlines()[-2]) == (0, "Billed in 4 partitions on disk, within the memory budget of 1.0 GiB.")
 
 
 # -- the spill folder -------------------------------------------------------------------------
@@ -461,6 +461,24 @@ def test_progress_follows_both_passes(tmp_path: Path) -> None:
     assert [name for name, _, _ in told] == ["split"] * len(split) + ["bill"] * len(billed)
     assert billed[0] == (0, lines) and billed[-1] == (lines, lines)
     assert [done for done, _ in billed] == sorted(done for done, _ in billed)
+
+
+@pytest.mark.parametrize(("sizes", "most", "processes", "expected"), [
+    # the 10M bench set: 40 buckets of about 250,000 lines, partitions of at most a million
+    ([249_467, 249_669, 249_392, 250_170] * 10, 1_000_000, 2, [998_698] * 10),
+    ([100] * 40, 1_000, 1, [1_000] * 4),
+    ([100] * 40, 1_000, 3, [300, 400, 300] * 4),
+    ([100] * 40, 250, 2, [200] * 20),  # the cap makes more runs than the average asks
+    ([5_000, 100, 100, 100], 1_000, 1, [5_000, 100, 100, 100]),  # a bucket of more is one alone
+])
+def test_partitions_are_as_many_for_each_process_and_of_about_one_size(sizes: list[int], most: int, processes: int,
+                                                                      expected: list[int]) -> None:
+    """Partitions end at the bucket boundaries nearest equal shares of the lines, never above
+    ``most``, as many for each process: none left over, billed by one process while the others wait."""
+    split = telbill.batch.partition.Split(sum(sizes), sizes)
+    made = telbill.batch.partition.partitions(Path("spill"), list(range(len(sizes) + 1)), [split], most, processes)
+    assert [p.records for p in made] == expected
+    assert [b for p in made for b in range(p.first, p.stop)] == list(range(len(sizes)))
 
 
 @FORKS
