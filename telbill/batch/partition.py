@@ -148,7 +148,8 @@ def partitions(folder: Path, bucket_bounds: Sequence[int], splits: Sequence[Spli
     together: run ``r`` ends at the bucket boundary nearest ``r`` ``wanted``-ths of the lines
     (unless it would pass ``most``). Filling each run up to the average instead left a small
     run over (at 10M calls, 40 buckets of 250,000 lines: 13 runs of three and one of one, not
-    ten of four, and one process billed a run more than the other: 1.3 s of 35)."""
+    ten of four), and one process billed its last run alone (1.3–1.6 s of a run of 100 s on a
+    busy host; benchmarks/history/round-8-critical-path.md)."""
     offsets = [0]
     for piece in splits[:-1]:
         offsets.append(offsets[-1] + piece.lines)
