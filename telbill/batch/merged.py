@@ -17,8 +17,8 @@ from typing import Any
 from telbill.batch.part import Layout, Plan, Tally
 from telbill.batch.partition import Billed, Partition
 from telbill.batch.workers import merge_anomalies
-from telbill.files.decoding import KEPT
-from telbill.files.report import TextCache, csv_lines, row_text, user_columns
+from telbill.files import report
+from telbill.files.report import TextCache, user_columns
 
 
 class Merged:
@@ -57,14 +57,14 @@ class Merged:
         for partition, billed in zip(self.made, self.billed):
             cache, columns = self._columns(partition)
             locals_, longs = billed.amounts_of(month, partition.stop - partition.first)
-            yield row_text(cache, layout.widths[i], columns, locals_, longs).encode("utf-8", KEPT)
+            yield report.bill_rows(cache, layout.widths[i], columns, locals_, longs)
 
     def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> Iterator[bytes]:
         month = layout.months[i]
         for partition, billed in zip(self.made, self.billed):
             cache, columns = self._columns(partition)
             locals_, longs = billed.amounts_of(month, partition.stop - partition.first)
-            yield csv_lines(cache, month, columns, locals_, longs).encode("utf-8", KEPT)
+            yield report.csv_rows(cache, month, columns, locals_, longs)
 
     def anomalies(self, head: bytes) -> Iterable[bytes]:
         """The anomalies file: ``head``, then every partition's set-aside lines, merged in line
