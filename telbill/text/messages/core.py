@@ -10,7 +10,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "users.fields": ("expected PHONE NAME RENT FEATURE, found {count} fields in {value}",
                      "应为“电话号码 姓名 月租费 功能费”，{value} 只有 {count} 个字段"),
     "users.phone": ("phone {value} is not 3 to 20 digits", "电话号码 {value} 不是 3 到 20 位数字"),
-    "users.name_control": ("name {value} holds control characters", "姓名 {value} 含有控制字符"),
+    "users.name_control": ("name {value} holds a control character ({char}): an instruction to a terminal or a "
+                           "printer, not a letter",
+                           "姓名 {value} 含有控制字符（{char}）：它是给终端或打印机的指令，不是文字"),
+    "users.name_direction": ("name {value} holds an invisible mark ({char}) that changes the direction text is "
+                             "shown in, so the name could show its letters in another order",
+                             "姓名 {value} 含有一个看不见的、改变文字显示方向的标记（{char}），姓名的字可能因此颠倒显示"),
+    "users.name_invisible": ("name {value} holds an invisible character ({char}): two names that look the same "
+                             "would be different",
+                             "姓名 {value} 含有看不见的字符（{char}）：看起来一样的两个姓名会是不同的"),
+    "users.name_line_break": ("name {value} holds a line break ({char})", "姓名 {value} 含有换行符（{char}）"),
+    "users.name_unreadable": ("name {value} holds a byte that is not text in the file's encoding ({char})",
+                              "姓名 {value} 含有不符合文件编码的字节（{char}）"),
     "users.name_long": ("name {value} is longer than {limit} characters", "姓名 {value} 超过 {limit} 个字符"),
     "users.duplicate": ("phone {value} repeats line {first}", "电话号码 {value} 与第 {first} 行重复"),
     "users.stop": ("bad lines in {source}: {count}; no bills were written",
