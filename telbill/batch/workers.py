@@ -347,10 +347,11 @@ class _Lines:
         return self._take(next(self.rest, None))
 
 
-def _merged_runs(parts: list[_Lines]) -> Iterator[bytes]:
+def _runs_in_order(parts: list[_Lines]) -> Iterator[tuple[list[int], list[bytes], list[int]]]:
     """The lines of several parts in line order, a run at a time: every line up to the last of
     the chunk that ends first is taken from each part, and those are put in order together (a
-    sort of a few runs already in order: one pass in C, not a step of Python a line)."""
+    sort of a few runs already in order: one pass in C, not a step of Python a line). Each run
+    as its line numbers, its lines and the order to take them in."""
     live = parts
     while live:
         cut = min(part.numbers[-1] for part in live)
@@ -363,11 +364,27 @@ def _merged_runs(parts: list[_Lines]) -> Iterator[bytes]:
             part.at = stop
         if not numbers:  # a chunk out of line order: no step would ever be made
             raise RuntimeError("set-aside lines of a part out of line order")
-        order = sorted(range(len(numbers)), key=numbers.__getitem__)
+        yield numbers, lines, sorted(range(len(numbers)), key=numbers.__getitem__)
+        live = [part for part in live if part.at < len(part.numbers) or part.next_chunk()]
+
+
+def _merged_runs(parts: list[_Lines]) -> Iterator[bytes]:
+    """The lines of several parts in line order (:func:`_runs_in_order`), a run's bytes at a time."""
+    for _, lines, order in _runs_in_order(parts):
         # the last line's end joined in too: adding it after (``+ b"\n"``) copies the whole run
         # again, a third of the merge's time (benchmarks/README.md, the sixth round, issue 19)
         yield b"\n".join([*map(lines.__getitem__, order), b""])
-        live = [part for part in live if part.at < len(part.numbers) or part.next_chunk()]
+
+
+def merge_chunks(streams: list[AnomalyChunks], most: int) -> AnomalyChunks:
+    """The set-aside lines of several parts merged in line order, as chunks of at most ``most``
+    lines with their numbers (for a file that is merged again: :mod:`telbill.batch.merged`)."""
+    parts = [_Lines(first, stream) for first, stream in ((next(stream, None), stream) for stream in streams)
+             if first is not None]
+    for numbers, lines, order in _runs_in_order(parts):
+        for at in range(0, len(order), most):
+            taken = order[at:at + most]
+            yield [numbers[i] for i in taken], [b"\n".join([*map(lines.__getitem__, taken), b""])]
 
 
 def merge_anomalies(streams: list[AnomalyChunks]) -> Iterator[bytes]:
