@@ -66,7 +66,7 @@ def _child(job: Job, parent: int, inbox: Connection, outbox: Connection) -> NoRe
     try:
         _die_with(parent)
         job(inbox, outbox)
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - whatever stops a worker is sent to the parent, which raises it
         code = 1
         with contextlib.suppress(BaseException):
             outbox.send(("error", _describe(exc)))

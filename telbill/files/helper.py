@@ -305,7 +305,7 @@ class _Sender:
         try:
             while (data := self.queue.get()) is not None:
                 self.out.send_bytes(data)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - handed to the helper's main thread, raised there
             self.failure = exc
 
 
@@ -322,7 +322,7 @@ def _serve(lines: Sequence[str], size: int, tickets: Tickets, reader: CallReader
                                   array("q", c.starts).tobytes(), array("q", c.ends).tobytes(),
                                   array("q", c.numbers).tobytes(), c.malformed, c.records)))
         sender.close()
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - whatever stops the helper is sent to the menu's process
         code = 1
         with contextlib.suppress(BaseException):
             if sender is None:
