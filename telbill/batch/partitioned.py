@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from telbill.batch.budget import Sizing
+from telbill.batch.budget import PROCESS_BYTES, Sizing
 from telbill.batch.merged import Merged
 from telbill.batch.part import PROGRESS_EVERY, Plan
 from telbill.batch.partition import (
@@ -227,6 +227,10 @@ class Partitioned(Team, Merged):
         self.billed = [billed[i] if i in billed else load_billed(made[i]) for i in range(len(made))]
 
     # -- writing the files ----------------------------------------------------------------
+
+    def merge_room(self) -> int:
+        """The budget, less what the processes cost before they hold any record."""
+        return self.sizing.budget - PROCESS_BYTES * self.plan.parts
 
     def anomalies(self, head: bytes) -> Iterable[bytes]:
         """The anomalies file (as :meth:`Merged.anomalies`), its line ranges written by every process

@@ -504,8 +504,8 @@ def test_terminal_control_bytes_are_escaped_in_messages(tmp_path: Path, monkeypa
     assert code == 2
     assert "\x1b" not in err and "\x9b" not in err
     assert err.splitlines()[:2] == [
-        "u.txt line 1: name 'A\\x1b[2J' holds control characters",
-        "u.txt line 2: name 'B\\x9b31m' holds control characters",
+        "u.txt line 1: name 'A\\x1b[2J' holds a control character (U+001B): an instruction to a terminal or a printer, not a letter",
+        "u.txt line 2: name 'B\\x9b31m' holds a control character (U+009B): an instruction to a terminal or a printer, not a letter",
     ]
 
 
