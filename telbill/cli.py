@@ -23,7 +23,15 @@ from telbill.constants import (
     DEFAULT_USERS,
     ExitCode,
 )
-from telbill.errors import ClusterCancelled, DataError, Notice, SaveCutShortError, StdoutError, TelbillError
+from telbill.errors import (
+    ClusterCancelled,
+    DataError,
+    Notice,
+    OpeningInterrupted,
+    SaveCutShortError,
+    StdoutError,
+    TelbillError,
+)
 from telbill.files.access import journals_left
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
@@ -339,6 +347,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return ExitCode.INTERRUPTED
     except ClusterCancelled:
         err.print(tr("cli.cluster_cancelled"), style="yellow")
+        return ExitCode.INTERRUPTED
+    except OpeningInterrupted:
+        err.print(tr("cli.menu_interrupted"), style="yellow")
         return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         err.print(tr("cli.interrupted"), style="yellow")
