@@ -168,3 +168,7 @@ class ClusterError(TelbillError):
 
 class ClusterCancelled(KeyboardInterrupt):
     """Ctrl-C during a run on a Dask cluster: its tasks were cancelled."""
+
+
+class OpeningInterrupted(KeyboardInterrupt):
+    """Ctrl-C while the menu opened the data files: it never showed."""

@@ -209,6 +209,20 @@ def format_fen(fen: int) -> str:
     return f"{sign}{q}.{r:02d}"
 
 
+def screen_fen(fen: int) -> str:
+    """An amount as the screen shows it (the menu, the batch's summary), with thousands separators
+    as counts have them: ``45,093,274.94``; the files write :func:`format_fen` (``45093274.94``)."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}{yuan:,}.{cents:02d}"
+
+
+def month_given(text: str) -> str:
+    """A month as typed (the menu) or given (``--month``): full-width digits as ASCII, blanks around
+    it dropped; :func:`parse_month` then says whether it is one."""
+    return halfwidth(text).strip()
+
+
 def _day_text(day: int) -> str:
     return date.fromordinal(day).isoformat() + " "
 
@@ -408,7 +422,7 @@ def validate_end(text: str, start: int) -> int:
 
 def validate_month(text: str) -> str:
     """``YYYY-MM`` with a real month (``2021-13`` is told there is no month 13)."""
-    value = halfwidth(text).strip()
+    value = month_given(text)
     if parse_month(value) is None:
         m = _MONTH.fullmatch(value)
         if m is not None and int(m[1]) >= 1:

@@ -423,7 +423,7 @@ def test_huge_amounts_and_long_names_are_billed_exactly(tmp_path: Path, monkeypa
     _write(tmp_path, users.encode(), ONE_CALL)
     code, out, _ = run("bill", "--users", "u.txt", "--calls", "c.txt", "--csv", "output/b.csv")
     assert code == 0
-    assert "grand total 200000000000.21 yuan" in out  # 2 × 99999999999.99 + 0.22 + 0.01
+    assert "grand total 200,000,000,000.21 yuan" in out  # 2 × 99999999999.99 + 0.22 + 0.01
     assert f"2021-01,83470000,{long_name},99999999999.99,99999999999.99,0.22,0.00,200000000000.20" in (
         Path("output/b.csv").read_text("utf-8"))
     _write(tmp_path, f"83470000  {long_name}名  1  1\n83470001  B  1234567890123456  0\n".encode(), ONE_CALL)

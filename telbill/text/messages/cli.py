@@ -37,6 +37,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.not_replaced": ("{reason}; refusing to replace it (--force replaces it anyway)",
                          "{reason}，拒绝覆盖（加 --force 可强制覆盖）"),
     "cli.interrupted": ("interrupted; no partial file was left behind", "已中断；未留下不完整的文件"),
+    "cli.menu_interrupted": ("interrupted while the data files were being opened; the menu was not shown",
+                             "打开数据文件时被中断；菜单未显示"),
     "cli.cluster_cancelled": (("interrupted; the run's tasks on the cluster were cancelled and no partial file "
                                "was left behind"),
                               "已中断；本次运行在集群上的任务已取消，未留下不完整的文件"),

@@ -150,6 +150,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "--cluster 需要 Dask distributed，但它尚未安装：{install}"),
     "cluster.lost": ("the Dask scheduler at {address} cannot be reached or went away; no output file was written",
                      "无法连接位于 {address} 的 Dask 调度器，或它已断开；未写出任何输出文件"),
+    "cluster.not_dask": (("{address} does not answer as a Dask scheduler (its usual port is 8786; 8787 is its "
+                          "dashboard's); no output file was written"),
+                         "{address} 没有以 Dask 调度器的方式应答（调度器通常在 8786 端口，8787 是其仪表盘）；未写出任何输出文件"),
     "cluster.killed": (("a task of the run ({task}) killed every worker of the cluster at {address} that ran it; "
                         "no output file was written"),
                        "本次运行的任务（{task}）使 {address} 集群上运行它的每个工作进程都退出了；未写出任何输出文件"),
