@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from telbill.batch.budget import PROCESS_BYTES, Sizing
-from telbill.batch.merged import Merged
+from telbill.batch.merged import Merged, merge_width
 from telbill.batch.part import PROGRESS_EVERY, Plan
 from telbill.batch.partition import (
     Billed,
@@ -234,9 +234,14 @@ class Partitioned(Team, Merged):
 
     def anomalies(self, head: bytes) -> Iterable[bytes]:
         """The anomalies file (as :meth:`Merged.anomalies`), its line ranges written by every process
-        at once where it is worth it (:mod:`telbill.batch.ranges`)."""
-        shared = shared_anomalies(self, self.billed, head, self.plan.parts)
-        return shared if shared is not None else super().anomalies(head)
+        at once where it is worth it (:mod:`telbill.batch.ranges`) and fits in :meth:`merge_room`:
+        each of them holds a chunk of every partition's file, as one merge of them all does."""
+        files = sum(billed.anomalies is not None for billed in self.billed)
+        if files * self.plan.parts <= merge_width(self.merge_room()):
+            shared = shared_anomalies(self, self.billed, head, self.plan.parts)
+            if shared is not None:
+                return shared
+        return super().anomalies(head)
 
 
 class _Every:

@@ -5,6 +5,7 @@ and --memory 110M, 512 partitions: 523 MiB, against 332 in rounds), with the sam
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ import pytest
 
 import telbill.batch.merged
 import telbill.batch.partition
+import telbill.batch.ranges
+import telbill.batch.run
+from telbill.batch.budget import Sizing
 from telbill.batch.merged import MIN_MERGED_FILES, in_rounds, merge_width
 from telbill.batch.run import BatchOptions, run_batch
 from telbill.batch.spill import read_chunks
@@ -45,10 +49,11 @@ def _no_tmpdir(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TMPDIR", raising=False)
 
 
-def files(folder: Path, memory: int | None) -> dict[str, bytes]:
-    out = folder / f"out-{memory}"
+def files(folder: Path, memory: int | None, processes: int = 1) -> dict[str, bytes]:
+    out = folder / f"out-{memory}-{processes}"
     result = run_batch(BatchOptions(paths=DataPaths(folder / "u.txt", folder / "c.txt", None), out=out / "bills.txt",
-                                    anomalies=out / "anomalies.txt", processes=1, memory=memory), Translator("en"))
+                                    anomalies=out / "anomalies.txt", processes=processes, memory=memory),
+                       Translator("en"))
     assert (result.partitions > 0) == (memory is not None)
     return {path.name: b"\n".join(line for line in path.read_bytes().split(b"\n") if not line.startswith(b"# generated"))
             for path in out.iterdir()}
@@ -97,3 +102,34 @@ def test_rounds_give_the_lines_of_one_merge(tmp_path: Path, monkeypatch: pytest.
     rounds = in_rounds([chunks(k) for k in range(streams)], width, tmp_path)
     assert len(rounds) <= width
     assert b"".join(merge_anomalies(rounds)) == b"".join(merge_anomalies([chunks(k) for k in range(streams)]))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the batch runs in one process")
+def test_anomalies_written_in_ranges_only_where_every_process_holding_a_chunk_of_each_file_fits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each process writing a range of the anomalies file (telbill/batch/ranges.py) holds a chunk of
+    every partition's file, as many as one merge of them all: within a budget too small for that,
+    the file is merged in rounds by this process alone, MIN_MERGED_FILES files at a time (the ranges
+    held 23 at once here, of 50 partitions, at --memory 1); where it fits, in ranges, as before."""
+    (tmp_path / "u.txt").write_text(EVERY_KIND_USERS + "".join(f"{83470100 + k}  User {k}  25.00  6.00\n"
+                                                               for k in range(48)), "utf-8")
+    (tmp_path / "c.txt").write_text(interleaved_calls(48, 24), "utf-8")
+    in_memory = files(tmp_path, None)
+    monkeypatch.setattr(telbill.batch.ranges, "SHARED_LINES", 0)
+    monkeypatch.setattr(telbill.batch.ranges, "PARTITION_LINES", 0)
+    shared: list[int] = []
+    real = telbill.batch.ranges.SharedAnomalies.__init__
+
+    def made(self: telbill.batch.ranges.SharedAnomalies, *args: Any) -> None:
+        shared.append(len(args[1]))
+        real(self, *args)
+
+    monkeypatch.setattr(telbill.batch.ranges.SharedAnomalies, "__init__", made)
+    opened = Open()
+    monkeypatch.setattr(telbill.batch.ranges, "read_chunks", opened.counting(read_chunks))
+    monkeypatch.setattr(telbill.batch.partition, "read_chunks", opened.counting(telbill.batch.partition.read_chunks))
+    assert files(tmp_path, 1, processes=2) == in_memory
+    assert (shared, opened.most) == ([], MIN_MERGED_FILES)
+    monkeypatch.setattr(telbill.batch.run, "sizing", lambda budget, estimate, processes: Sizing(budget, estimate, 60))
+    assert files(tmp_path, 1 << 30, processes=2) == in_memory  # room for every chunk in both processes
+    assert shared and shared[0] > MIN_MERGED_FILES

@@ -25,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import telbill.batch.partition
+import telbill.batch.partitioned
 import telbill.batch.ranges
 import telbill.batch.run
 import telbill.files.behind
@@ -73,6 +74,9 @@ def shared(monkeypatch: pytest.MonkeyPatch, chunk: int = 5, records: int = 60, l
     monkeypatch.setattr(telbill.batch.partition, "ANOMALY_CHUNK", chunk)
     monkeypatch.setattr(telbill.batch.run, "sizing", lambda budget, estimate, processes: Sizing(
         budget, estimate, records))
+    # the tiny budgets that make partitions here would leave no room for a chunk of each file in
+    # each process (tests/batch/test_merge_within_budget.py): room is made for them
+    monkeypatch.setattr(telbill.batch.partitioned.Partitioned, "merge_room", lambda self: 1 << 40)
     seen: list[Billed] = []
     real = telbill.batch.ranges.SharedAnomalies.__init__
 
@@ -322,8 +326,9 @@ def test_a_fault_in_the_first_range_stops_the_worker_and_keeps_the_old_outputs(
 # short sleeps: see tests/batch/test_parallel.py), once this process has written its own.
 STOPPED = textwrap.dedent("""
     import os, sys, time
-    import telbill.batch.partition, telbill.batch.ranges, telbill.cli
+    import telbill.batch.partition, telbill.batch.partitioned, telbill.batch.ranges, telbill.cli
     telbill.batch.ranges.SHARED_LINES = telbill.batch.ranges.PARTITION_LINES = 0
+    telbill.batch.partitioned.Partitioned.merge_room = lambda self: 1 << 40
     telbill.batch.partition.ANOMALY_CHUNK = 5
     real = telbill.batch.ranges.write_at
     def stopped(path, fd, offset, chunks):
