@@ -312,20 +312,25 @@ class Keeper:
 
         The log is checked first (OutputError, nothing copied); if it cannot be written after
         all, the copies just made are removed again (nothing is left of a backup that was
-        refused). Old copies beyond those kept are pruned once the backup is logged.
+        refused). Old copies beyond those kept are pruned once the backup is logged. The files'
+        locks are held meanwhile, as by a save: a start's recovery (another menu's, ``telbill
+        bill``'s) removes our temporary files only under them, and would take a copy being
+        written for one a killed save left.
         """
         log = AuditLog(self.audit_log)
         copies: list[tuple[DataKind, Path]] = []
         try:
-            log.open()
-            for kind, path in self.paths.items():
-                copy = history.take_copy(path, self.backup_dirs[kind], self.clock(), keep=0)
-                if copy is not None:
-                    copies.append((kind, copy))
-            if copies:
-                now = self.clock()
-                entries = [AuditEntry(audit.Action.BACKUP, str(self.paths[kind]), str(copy)) for kind, copy in copies]
-                log.write("".join(audit_line(now, self.operator, entry) + "\n" for entry in entries))
+            with access.locked(list(self.paths.values())):
+                log.open()
+                for kind, path in self.paths.items():
+                    copy = history.take_copy(path, self.backup_dirs[kind], self.clock(), keep=0)
+                    if copy is not None:
+                        copies.append((kind, copy))
+                if copies:
+                    now = self.clock()
+                    entries = [AuditEntry(audit.Action.BACKUP, str(self.paths[kind]), str(copy))
+                               for kind, copy in copies]
+                    log.write("".join(audit_line(now, self.operator, entry) + "\n" for entry in entries))
         except BaseException:
             for _, copy in copies:
                 with contextlib.suppress(OSError):

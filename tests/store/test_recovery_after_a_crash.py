@@ -82,6 +82,45 @@ def test_the_batch_finishes_a_save_cut_short_before_billing(tmp_path: Path, monk
     assert ours(tmp_path) == []
 
 
+def test_a_backup_being_made_by_a_running_menu_is_not_removed_by_the_batchs_recovery(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A running menu makes a backup now (item 13's 'back up') while another menu's save, cut
+    short, waits to be recovered: ``telbill bill`` recovering it removes that save's temporary
+    files, and may not remove the copy being written into the backup folder
+    (``.users.txt.STAMP.XXXXXXXX.tmp``, which is named as those are): the backup holds the
+    files' locks, so the recovery waits for it (it removed the copy, and the backup failed)."""
+    import threading
+
+    from telbill.files import access
+
+    write_data(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    menu = open_session()
+    killed_at("linked", delete_with_calls, folder=tmp_path)  # another menu's save, cut short
+    recovered: list[object] = []
+    real = access._take_over
+
+    def batch_meanwhile(fd: int, path: Path) -> None:  # the copy is written, not yet renamed
+        if path.parent.name == "backup" and not recovered:
+            recovered.append(None)
+            batch = threading.Thread(target=lambda: recovered.append(keeper.recover_saves(
+                [Path("data/users.txt"), Path("data/calls.txt")])))
+            batch.start()
+            batch.join(1.0)
+            recovered.append(batch)
+        real(fd, path)
+
+    monkeypatch.setattr(access, "_take_over", batch_meanwhile)
+    changes = menu.backup_now()
+    made = sorted(Path(change.after).name for change in changes)
+    assert len(made) == 2 and made == sorted(path.name for path in (tmp_path / "data/backup").glob("*.txt.2*"))
+    batch = recovered.pop()
+    assert isinstance(batch, threading.Thread)
+    batch.join(10)
+    assert not batch.is_alive() and len(recovered) == 2 and recovered[1]  # it recovered the save, after
+    assert ours(tmp_path) == []
+
+
 def test_a_save_killed_while_the_batch_waits_for_its_locks_is_finished_before_billing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A menu save holds the files' locks while ``telbill bill`` waits to read them, and is killed
