@@ -164,18 +164,13 @@ def clashing(starts: list[int], ends: list[int]) -> Iterator[tuple[int, int]]:
     # Records 1.. that clash with an earlier one; records ..n-2 that clash with the next.
     earlier = compress(range(1, n), map(or_, map(lt, islice(starts, 1, None), top), same))
     following = compress(range(n - 1), map(or_, map(lt, islice(starts, 1, None), ends), same))
-    grow: list[int] = []  # where the running maximum grows (made at the first clash)
-    grow_ends: list[int] = []
     e, f = next(earlier, n), next(following, n)
     while e < n or f < n:
         if e <= f:
-            if not grow:
-                grow = [0, *compress(range(1, n), map(gt, islice(ends, 1, None), top))]
-                grow_ends = [ends[i] for i in grow]
             start = starts[e]
-            partner = bisect_left(starts, start)  # the first record with this start
-            j = grow[bisect_right(grow_ends, start)] if grow_ends[-1] > start else e
-            yield e, j if j < partner else partner
+            # The first record ending after this start is where the running maximum first passes it;
+            # when that is this record or a later one, the first with the same start comes first.
+            yield e, min(bisect_right(top, start), bisect_left(starts, start))
             if f == e:
                 f = next(following, n)
             e = next(earlier, n)
