@@ -23,12 +23,20 @@ from telbill.constants import (
     DEFAULT_USERS,
     ExitCode,
 )
-from telbill.errors import ClusterCancelled, DataError, Notice, SaveCutShortError, StdoutError, TelbillError
+from telbill.errors import (
+    ClusterCancelled,
+    DataError,
+    Notice,
+    OpeningInterrupted,
+    SaveCutShortError,
+    StdoutError,
+    TelbillError,
+)
 from telbill.files.access import journals_left
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
 from telbill.interrupts import DeferredInterrupt
-from telbill.rules.fields import format_fen
+from telbill.rules.fields import month_given, screen_fen
 from telbill.rules.screening import AnomalyCode
 from telbill.text.display import shown
 from telbill.text.i18n import Lang, Translator, detect_lang
@@ -209,7 +217,7 @@ def print_summary(result: BatchResult, tr: Translator, out: Console, err: Consol
             err.print(tr("summary.month_empty", month=month), style="yellow")
     months = result.months
     span = f"{months[0]} … {months[-1]}" if len(months) > 1 else (months[0] if months else "-")
-    out.print(tr("summary.months", count=len(months), span=span, total=format_fen(result.grand_total)))
+    out.print(tr("summary.months", count=len(months), span=span, total=screen_fen(result.grand_total)))
     if result.cluster:
         out.print(tr("summary.cluster", count=f"{result.partitions:,}", address=result.cluster,
                      workers=result.workers[0], threads=result.workers[1]), markup=False)
@@ -232,7 +240,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
     """
     opts = BatchOptions(
         paths=DataPaths(args.users, args.calls, args.tariff),
-        month=args.month, out=args.out, anomalies=args.anomalies, csv=args.csv, force=args.force,
+        month=month_given(args.month) if args.month is not None else None, out=args.out, anomalies=args.anomalies, csv=args.csv, force=args.force,
         memory=parse_size(args.memory) if args.memory is not None else None, cluster=args.cluster,
     )
     for attempt in range(1, BATCH_ATTEMPTS + 1):
@@ -339,6 +347,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return ExitCode.INTERRUPTED
     except ClusterCancelled:
         err.print(tr("cli.cluster_cancelled"), style="yellow")
+        return ExitCode.INTERRUPTED
+    except OpeningInterrupted:
+        err.print(tr("cli.menu_interrupted"), style="yellow")
         return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         err.print(tr("cli.interrupted"), style="yellow")

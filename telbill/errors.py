@@ -5,20 +5,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from telbill.text.display import shown
 from telbill.text.i18n import Tr, Translator
 from telbill.text.oserrors import os_reason
 
 
 def _english(key: str, params: dict[str, object]) -> str:
-    return Translator("en")(key, **params)
+    return Translator("en")(key, **_rendered(params, Translator("en")))
 
 
 def _rendered(params: dict[str, object], tr: Tr) -> dict[str, object]:
-    """Values for a message; one that is itself a message (an error given as a reason), or what the
-    operating system said (``Permission denied`` as the reason), in ``tr``'s language."""
-    return {k: v.render(tr) if isinstance(v, (Notice, TelbillError))
-            else os_reason(v, tr) if k == "reason" or isinstance(v, OSError) else v
-            for k, v in params.items()}
+    """Values for a message: one that is itself a message (an error given as a reason), or what the
+    operating system said (``Permission denied`` as the reason), in ``tr``'s language; every text
+    shown escaped (:func:`~telbill.text.display.shown`). This is where a message's values are
+    escaped, whatever they are (a name, a path, a tariff key, a journal's name) and wherever the
+    message goes (the screen, standard error, a prompt, a file's header): no text from a file or
+    the command line reaches a terminal raw, even where the caller did not quote it."""
+    values: dict[str, object] = {}
+    for k, v in params.items():
+        if isinstance(v, (Notice, TelbillError)):
+            v = v.render(tr)
+        elif k == "reason" or isinstance(v, OSError):
+            v = os_reason(v, tr)
+        values[k] = shown(v) if isinstance(v, str) else v
+    return values
 
 
 @dataclass(slots=True)
@@ -38,16 +48,17 @@ class Problem:
     """The file's name as the user gave it."""
 
     def reason(self, tr: Tr) -> str:
-        """Why, in the translator's language."""
+        """Why, in the translator's language (its values were quoted where the line was read:
+        this is called for each of millions of set-aside records)."""
         return tr(self.key, **self.params)
 
     def render(self, tr: Tr) -> str:
         """``FILE line N: reason`` in the translator's language."""
-        return tr("problem.line", source=self.source, line=self.line_no, reason=self.reason(tr))
+        return tr("problem.line", **_rendered({"source": self.source, "line": self.line_no,
+                                               "reason": self.reason(tr)}, tr))
 
     def __str__(self) -> str:
-        return _english("problem.line", {"source": self.source, "line": self.line_no,
-                                         "reason": _english(self.key, self.params)})
+        return self.render(Translator("en"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +168,7 @@ class ClusterError(TelbillError):
 
 class ClusterCancelled(KeyboardInterrupt):
     """Ctrl-C during a run on a Dask cluster: its tasks were cancelled."""
+
+
+class OpeningInterrupted(KeyboardInterrupt):
+    """Ctrl-C while the menu opened the data files: it never showed."""

@@ -78,6 +78,25 @@ def fail_mid_write(monkeypatch: pytest.MonkeyPatch, fault: BaseException, after:
     monkeypatch.setattr(os, "fdopen", fdopen)
 
 
+def ctrl_c_after_each_fork(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every fork made is followed at once, in this process, by Ctrl-C to this thread: the instant
+    between the fork and this process keeping the child's id. The children's ids are listed. (Sent
+    to the process, it could go to any other thread of the test session, pytest-timeout's, which a
+    busy host could let run it only after that instant.)"""
+    fork = os.fork
+    forked: list[int] = []
+
+    def fork_then_ctrl_c() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_then_ctrl_c)
+    return forked
+
+
 def wait_gone(pids: list[int], seconds: float = 10) -> None:
     """Wait until none of the processes ``pids`` is left (in /proc): a run's workers, once it has
     ended; fail if one still is after ``seconds``."""

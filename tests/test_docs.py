@@ -44,7 +44,7 @@ from telbill.text.i18n import Lang, Translator
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
-LINKED_PAGES = [*PAGES, ROOT / "benchmarks" / "README.md"]
+LINKED_PAGES = [*PAGES, ROOT / "benchmarks" / "README.md", *sorted((ROOT / "benchmarks" / "history").glob("*.md"))]
 GAP = "…"
 WIDTH = 80
 
@@ -359,9 +359,18 @@ def broken_links(page: Path, root: Path = ROOT) -> Iterator[str]:
 
 
 def test_relative_links_point_to_what_exists() -> None:
-    """Every relative link of README.md, docs/ and benchmarks/README.md names a file (and heading) that exists."""
+    """Every relative link of README.md, docs/, benchmarks/README.md and benchmarks/history/ names a file (and heading) that exists."""
     broken = [b for page in LINKED_PAGES for b in broken_links(page)]
     assert not broken, "\n".join(broken)
+
+
+def test_every_part_of_the_benchmarks_history_is_in_its_index() -> None:
+    """benchmarks/history/index.md links every part of the history (the link check sees that each exists)."""
+    history = ROOT / "benchmarks" / "history"
+    listed = {target.partition("#")[0] for target in LINK.findall((history / "index.md").read_text("utf-8"))}
+    parts = {page.name for page in history.glob("*.md")} - {"index.md"}
+    assert parts, "benchmarks/history/ holds no part"
+    assert not parts - listed, f"benchmarks/history/index.md does not list {sorted(parts - listed)}"
 
 
 def test_the_checker_catches_a_drifted_session(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:

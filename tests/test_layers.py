@@ -5,6 +5,7 @@ the bottom up and no folder needs one above it to be understood or tested."""
 from __future__ import annotations
 
 import ast
+import graphlib
 from pathlib import Path
 
 PACKAGE = Path(__file__).parents[1] / "telbill"
@@ -67,3 +68,48 @@ def test_no_folder_imports_a_folder_above_it_or_beside_it() -> None:
                                  and layer_of(own) != 0)):
                 wrong.append(f"telbill/{rel}:{line} imports telbill.{part}")
     assert wrong == []
+
+
+def module_name(path: Path) -> str:
+    """``telbill.store.keeper`` for telbill/store/keeper.py, ``telbill.store`` for its __init__.py."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def module_imports(path: Path, modules: set[str]) -> set[str]:
+    """The modules of telbill that ``path`` imports, anywhere in it (a function-level import that
+    dodges a cycle at run time still counts) but under ``if TYPE_CHECKING:``; a package and its own
+    submodules are one room (never an edge)."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    tree = ast.parse(path.read_text("utf-8"))
+    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in
+                   ast.unparse(node.test) for child in node.body for n in ast.walk(child)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            names = [base] + [f"{base}.{a.name}" for a in node.names]
+        found |= {n for n in names if n in modules and n != name and not n.startswith(name + ".")
+                  and not name.startswith(n + ".")}
+    return found
+
+
+def test_no_import_cycle_between_modules() -> None:
+    """No module imports itself round a cycle of others (what ``import_cycles.py`` counts on the
+    project's machine, docs/development.md): every module can be read and tested before those
+    that import it."""
+    paths = sorted(PACKAGE.rglob("*.py"))
+    modules = {module_name(p) for p in paths}
+    graph = {module_name(p): module_imports(p, modules) for p in paths}
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as exc:
+        raise AssertionError(f"an import cycle, each module imported by the next: {' -> '.join(exc.args[1])}") from None

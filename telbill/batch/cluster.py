@@ -56,6 +56,7 @@ from telbill.batch.partition import (
     partitions,
 )
 from telbill.batch.pieces import choose, split_piece, split_whole
+from telbill.batch.scheduler import check_scheduler
 from telbill.errors import ClusterCancelled, ClusterError, OutputError, UsageError
 from telbill.files.stream import LineBlocks
 from telbill.speed import paused_gc
@@ -158,7 +159,8 @@ class Clustered(Merged):
                             n_workers=self.address.workers, threads_per_worker=1, processes=True,
                             dashboard_address=":0", silence_logs=logging.ERROR, local_directory=scratch)
                     self.client = distributed.Client(self.local, timeout=CONNECT_SECONDS)
-                else:
+                else:  # asked first: a peer that is not Dask would hang or break Dask's Client
+                    check_scheduler(self.address.scheduler, CONNECT_SECONDS)
                     self.client = distributed.Client(self.address.scheduler, timeout=CONNECT_SECONDS)
                 self.client.wait_for_workers(1, timeout=CONNECT_SECONDS)
                 self.workers = self._workers()

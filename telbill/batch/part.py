@@ -36,14 +36,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from telbill.batch.route import line_owners
+from telbill.files import report
 from telbill.files.callreader import BLOCK, MAX_LINE_CHARS, CallReader, Records
 from telbill.files.decoding import KEPT
 from telbill.files.report import (
     TextCache,
-    csv_lines,
     detail_pattern,
     line_pattern,
-    row_text,
     set_aside_note,
     user_columns,
 )
@@ -452,7 +451,7 @@ class Part:
         if not self.users:
             return b""
         locals_, longs = self.amounts(layout.months[i])
-        return row_text(texts, layout.widths[i], self.columns, locals_, longs).encode("utf-8", KEPT)
+        return report.bill_rows(texts, layout.widths[i], self.columns, locals_, longs)
 
     def csv_rows(self, layout: Layout, i: int, texts: TextCache) -> bytes:
         """This part's rows of the ``i``-th month of the CSV file, as bytes."""
@@ -460,7 +459,7 @@ class Part:
             return b""
         month = layout.months[i]
         locals_, longs = self.amounts(month)
-        return csv_lines(texts, month, self.columns, locals_, longs).encode("utf-8", KEPT)
+        return report.csv_rows(texts, month, self.columns, locals_, longs)
 
     def anomaly_chunks(self, chunk: int = 10_000) -> Iterator[tuple[list[int], list[bytes]]]:
         """This part's lines of the anomalies file, in line order: (their line numbers, the

@@ -143,22 +143,31 @@ def partitions(folder: Path, bucket_bounds: Sequence[int], splits: Sequence[Spli
                most: int, processes: int = 1) -> list[Partition]:
     """Runs of neighbouring buckets of at most ``most`` lines each (a bucket of more is one
     alone), from what splitting every piece of calls.txt found (``splits``, in file order);
-    at least :data:`PARTITIONS_PER_PROCESS` per process where the buckets allow, all of about
-    the same size, so that the processes taking them one by one end together."""
+    at least :data:`PARTITIONS_PER_PROCESS` per process where the buckets allow, as many for
+    each process, all of about the same size, so that the processes taking them one by one end
+    together: run ``r`` ends at the bucket boundary nearest ``r`` ``wanted``-ths of the lines
+    (unless it would pass ``most``). Filling each run up to the average instead left a small
+    run over (at 10M calls, 40 buckets of 250,000 lines: 13 runs of three and one of one, not
+    ten of four), and one process billed its last run alone (1.3–1.6 s of a run of 100 s on a
+    busy host; benchmarks/history/round-8-critical-path.md)."""
     offsets = [0]
     for piece in splits[:-1]:
         offsets.append(offsets[-1] + piece.lines)
     sizes = [sum(piece.bucket_lines[b] for piece in splits) for b in range(len(bucket_bounds) - 1)]
-    wanted = max(-(-sum(sizes) // max(1, most)), PARTITIONS_PER_PROCESS * processes)
-    most = min(most, max(1, -(-sum(sizes) // wanted)))
+    total = sum(sizes)
+    wanted = max(-(-total // max(1, most)), PARTITIONS_PER_PROCESS * processes)
+    wanted = -(-wanted // processes) * processes
     runs: list[list[int]] = []
-    held = 0
+    held = done = 0
     for bucket, size in enumerate(sizes):
-        if not runs or held + size > most:
+        # past the run's end if more of this bucket lies beyond the end than before it
+        past = len(runs) < wanted and (2 * done + size) * wanted > 2 * total * len(runs)
+        if not runs or held + size > most or past:
             runs.append([])
             held = 0
         runs[-1].append(bucket)
         held += size
+        done += size
     made = []
     for index, run in enumerate(runs):
         pieces = tuple((offsets[piece], tuple(bucket_path(folder, b, piece) for b in run))

@@ -9,8 +9,9 @@ share both passes:
    file that is neither as a whole, or UTF-16, is split by this process alone,
    read as an in-memory run reads it;
 2. each bills partitions one at a time, taking the next from a queue (a pipe
-   holding their numbers, the biggest first) until none is left; a worker keeps
-   what each gave (:class:`~telbill.batch.partition.Billed`) in the spill folder.
+   holding their numbers, the biggest first) until none is left, and removes each
+   partition's spill files once it is billed; a worker keeps what each gave
+   (:class:`~telbill.batch.partition.Billed`) in the spill folder.
 
 Only this process writes the output files, from every partition's result
 (:class:`~telbill.batch.merged.Merged`), with the methods :class:`~telbill.batch.workers.Workers`
@@ -30,7 +31,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from telbill.batch.budget import Sizing
+from telbill.batch.budget import PROCESS_BYTES, Sizing
 from telbill.batch.merged import Merged
 from telbill.batch.part import PROGRESS_EVERY, Plan
 from telbill.batch.partition import (
@@ -46,7 +47,7 @@ from telbill.batch.partition import (
 )
 from telbill.batch.pieces import choose, split_piece, split_whole
 from telbill.batch.ranges import shared_anomalies
-from telbill.batch.spill import SpillWriter
+from telbill.batch.spill import SpillWriter, remove_spilled
 from telbill.batch.workers import Job, Remote, Team
 from telbill.files.stream import LineBlocks
 
@@ -103,6 +104,7 @@ class Partitioned(Team, Merged):
                 plan = partition_plan(self.plan, self.made)
                 while (index := self._take()) is not None:
                     save_billed(bill_partition(plan, self.made[index]), self.made[index])
+                    remove_spilled(self.made[index].pieces)
                     outbox.send(("billed", index))
                 outbox.send(("done", None))
                 return
@@ -214,6 +216,7 @@ class Partitioned(Team, Merged):
 
         while (index := self._take()) is not None:
             billed[index] = bill_partition(plan, made[index])
+            remove_spilled(made[index].pieces)
             note(index)
             for k, remote in enumerate(self.remotes):
                 while k not in ended and remote.inbox.poll():
@@ -224,6 +227,10 @@ class Partitioned(Team, Merged):
         self.billed = [billed[i] if i in billed else load_billed(made[i]) for i in range(len(made))]
 
     # -- writing the files ----------------------------------------------------------------
+
+    def merge_room(self) -> int:
+        """The budget, less what the processes cost before they hold any record."""
+        return self.sizing.budget - PROCESS_BYTES * self.plan.parts
 
     def anomalies(self, head: bytes) -> Iterable[bytes]:
         """The anomalies file (as :meth:`Merged.anomalies`), its line ranges written by every process

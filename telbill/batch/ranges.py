@@ -31,7 +31,7 @@ from telbill.files.access import write_at
 SHARED_LINES = 200_000
 """Fewer set-aside lines than this are all written by this process: forking a worker costs a few
 milliseconds and waiting for it some tens, merging and writing a line about half a microsecond
-(benchmarks/README.md, the seventh round of issue 19)."""
+(benchmarks/history/round-7b-write-phase-shared.md)."""
 PARTITION_LINES = 25_000
 """Nor are they shared when the partitions that set lines aside hold fewer than this each, on
 average: each partition costs about a millisecond more per process (where its range begins, a
@@ -116,9 +116,8 @@ class SharedAnomalies:
 
     def start(self, fd: int, path: Path) -> None:
         for (first, stop), offset in zip(self.ranges[1:], self.offsets):
-            writer = Remote(self._job(fd, path, first, stop, offset))
-            self.team.remotes.append(writer)  # stopped with the team too, whatever happens
-            self.writers.append(writer)
+            # one of the team's from the instant it is forked: stopped with it too, whatever happens
+            self.writers.append(Remote(self._job(fd, path, first, stop, offset), self.team))
 
     def _job(self, fd: int, path: Path, first: int, stop: int | None, offset: int) -> Job:
         """What the worker of one range does: merge it and write it, then say where it ended."""
@@ -132,11 +131,13 @@ class SharedAnomalies:
         ends = [*self.offsets, self.end]
         if written != ends[0]:
             raise RuntimeError(f"the anomalies' first range ended at byte {written}, not {ends[0]}")
-        for writer, end in zip(self.writers, ends[1:]):
-            at = writer.receive("written")
-            writer.wait_ended()
-            if at != end:
-                raise RuntimeError(f"a range of the anomalies ended at byte {at}, not {end}")
+        waiting = dict(zip(self.writers, ends[1:]))
+        while waiting:  # whichever ends first: a later range's error is said without waiting for the others
+            for writer in self.team.ready(list(waiting)):
+                at, end = writer.receive("written"), waiting.pop(writer)
+                writer.wait_ended()
+                if at != end:
+                    raise RuntimeError(f"a range of the anomalies ended at byte {at}, not {end}")
 
     def stop(self) -> None:
         for writer in self.writers:

@@ -26,7 +26,7 @@ import itertools
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, NoReturn, Self
@@ -35,7 +35,7 @@ from telbill import errors
 from telbill.batch.part import Layout, Part, Plan, ProgressFn, Tally
 from telbill.errors import TelbillError, WorkerError
 from telbill.files.report import TextCache
-from telbill.processes import open_pipe
+from telbill.processes import Waker, fork_kept, open_pipe
 
 AnomalyChunks = Iterator[tuple[list[int], list[bytes]]]
 Job = Callable[[Connection, Connection], None]
@@ -60,13 +60,13 @@ def _describe(exc: BaseException) -> tuple[Any, ...]:
 
 
 def _child(job: Job, parent: int, inbox: Connection, outbox: Connection) -> NoReturn:
-    """A worker's whole life: its job, then it ends (an error sent back as :func:`_describe` tells it)."""
+    """A worker's whole life: its job, then it ends (an error sent back as :func:`_describe` tells it).
+    It ignores Ctrl-C (:func:`~telbill.processes.fork_kept`): the parent stops it."""
     code = 0
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
         _die_with(parent)
         job(inbox, outbox)
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - whatever stops a worker is sent to the parent, which raises it
         code = 1
         with contextlib.suppress(BaseException):
             outbox.send(("error", _describe(exc)))
@@ -127,20 +127,32 @@ def _rebuild(description: tuple[Any, ...]) -> BaseException:
 
 
 class Remote:
-    """A worker as seen from here: forked at once to do ``job``."""
+    """A worker as seen from here: forked at once to do ``job``, and one of ``team``'s from the
+    instant it is (a Ctrl-C is held back until then: :func:`~telbill.processes.fork_kept`)."""
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, team: Team) -> None:
+        self.waker = team.waker
+        self.pid = 0
+        self.finished = True
         to_worker, self.outbox = open_pipe()
         self.inbox, from_worker = open_pipe()
         parent = os.getpid()
-        self.pid = os.fork()
-        if self.pid == 0:  # the worker
+
+        def child() -> NoReturn:
             self.outbox.close()
             self.inbox.close()
             _child(job, parent, to_worker, from_worker)
-        to_worker.close()
-        from_worker.close()
-        self.finished = False
+
+        def keep(pid: int) -> None:
+            self.pid = pid
+            self.finished = False
+            team.remotes.append(self)
+
+        try:
+            fork_kept(child, keep)
+        finally:
+            to_worker.close()
+            from_worker.close()
 
     def receive(self, expected: str) -> Any:
         kind, value = self.message()
@@ -148,10 +160,16 @@ class Remote:
             raise self._died()
         return value
 
+    def _recv(self) -> tuple[str, Any]:
+        """The worker's next message as sent; a Ctrl-C while waiting for it is raised at once."""
+        self.waker.wait([self.inbox])
+        kind, value = self.inbox.recv()
+        return kind, value
+
     def message(self) -> tuple[str, Any]:
         """The worker's next message; the worker's own error, or that it died, is raised here."""
         try:
-            kind, value = self.inbox.recv()
+            kind, value = self._recv()
         except (EOFError, OSError):
             raise self._died() from None
         if kind == "error":
@@ -166,7 +184,7 @@ class Remote:
     def anomaly_chunks(self) -> AnomalyChunks:
         while True:
             try:
-                kind, value = self.inbox.recv()
+                kind, value = self._recv()
             except (EOFError, OSError):
                 raise self._died() from None
             if kind == "end":
@@ -194,7 +212,7 @@ class Remote:
 
     def stop(self) -> None:
         """Make sure the worker has ended and been waited for."""
-        if not self.finished:
+        if not self.finished and self.pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
             self._reap()
@@ -211,6 +229,8 @@ class Team:
 
     def __init__(self) -> None:
         self.remotes: list[Remote] = []
+        self.waker = Waker()
+        """What wakes a wait for a worker at Ctrl-C (open while the team is entered)."""
 
     def jobs(self) -> list[Job]:
         """What each worker is to do."""
@@ -218,8 +238,9 @@ class Team:
 
     def __enter__(self) -> Self:
         try:
+            self.waker.open()
             for job in self.jobs():
-                self.remotes.append(Remote(job))
+                Remote(job, self)
         except BaseException:
             self.stop()
             raise
@@ -232,6 +253,12 @@ class Team:
     def stop(self) -> None:
         for remote in self.remotes:
             remote.stop()
+        self.waker.close()
+
+    def ready(self, remotes: Sequence[Remote]) -> list[Remote]:
+        """Those of ``remotes`` that have said something (or ended), once one has: whichever it is."""
+        inboxes = self.waker.wait([remote.inbox for remote in remotes])
+        return [remote for remote in remotes if remote.inbox in inboxes]
 
 
 class Workers(Team):
@@ -320,10 +347,11 @@ class _Lines:
         return self._take(next(self.rest, None))
 
 
-def _merged_runs(parts: list[_Lines]) -> Iterator[bytes]:
+def _runs_in_order(parts: list[_Lines]) -> Iterator[tuple[list[int], list[bytes], list[int]]]:
     """The lines of several parts in line order, a run at a time: every line up to the last of
     the chunk that ends first is taken from each part, and those are put in order together (a
-    sort of a few runs already in order: one pass in C, not a step of Python a line)."""
+    sort of a few runs already in order: one pass in C, not a step of Python a line). Each run
+    as its line numbers, its lines and the order to take them in."""
     live = parts
     while live:
         cut = min(part.numbers[-1] for part in live)
@@ -336,11 +364,27 @@ def _merged_runs(parts: list[_Lines]) -> Iterator[bytes]:
             part.at = stop
         if not numbers:  # a chunk out of line order: no step would ever be made
             raise RuntimeError("set-aside lines of a part out of line order")
-        order = sorted(range(len(numbers)), key=numbers.__getitem__)
-        # the last line's end joined in too: adding it after (``+ b"\n"``) copies the whole run
-        # again, a third of the merge's time (benchmarks/README.md, the sixth round, issue 19)
-        yield b"\n".join([*map(lines.__getitem__, order), b""])
+        yield numbers, lines, sorted(range(len(numbers)), key=numbers.__getitem__)
         live = [part for part in live if part.at < len(part.numbers) or part.next_chunk()]
+
+
+def _merged_runs(parts: list[_Lines]) -> Iterator[bytes]:
+    """The lines of several parts in line order (:func:`_runs_in_order`), a run's bytes at a time."""
+    for _, lines, order in _runs_in_order(parts):
+        # the last line's end joined in too: adding it after (``+ b"\n"``) copies the whole run
+        # again, a third of the merge's time (benchmarks/history/round-6b-write-phase.md)
+        yield b"\n".join([*map(lines.__getitem__, order), b""])
+
+
+def merge_chunks(streams: list[AnomalyChunks], most: int) -> AnomalyChunks:
+    """The set-aside lines of several parts merged in line order, as chunks of at most ``most``
+    lines with their numbers (for a file that is merged again: :mod:`telbill.batch.merged`)."""
+    parts = [_Lines(first, stream) for first, stream in ((next(stream, None), stream) for stream in streams)
+             if first is not None]
+    for numbers, lines, order in _runs_in_order(parts):
+        for at in range(0, len(order), most):
+            taken = order[at:at + most]
+            yield [numbers[i] for i in taken], [b"\n".join([*map(lines.__getitem__, taken), b""])]
 
 
 def merge_anomalies(streams: list[AnomalyChunks]) -> Iterator[bytes]:

@@ -203,8 +203,9 @@ class Readings:
         return self.gb18030.odd + self.gb18030.glued < self.utf8.odd
 
     def close_call(self) -> bool:
-        """UTF-8 was taken although only the GB18030 reading gives Chinese text, and reads just as
-        cleanly: the operator is told the file is valid GB18030 too."""
+        """UTF-8 was taken although only the GB18030 reading gives Chinese text (the UTF-8 one has
+        not even a full-width digit), and reads just as cleanly: the operator is told the file is
+        valid GB18030 too."""
         theirs = self.gb18030
         return theirs.odd == theirs.glued == self.utf8.odd == 0 and theirs.cjk > 0 and not self.utf8.cjk
 
@@ -222,7 +223,8 @@ class Oddities:
     glued: int = 0
     """Chinese letters glued to a letter of another script (``Jos芒``, what GB18030 makes of José)."""
     cjk: int = 0
-    """Chinese (or Japanese, Korean) letters."""
+    """Characters of the Chinese (Japanese, Korean) blocks: letters, and the full-width digits,
+    letters and punctuation a Chinese input method types (``８３４６``, ``，``)."""
 
     def add(self, text: str) -> None:
         for run in _NON_ASCII.finditer(text):
@@ -234,10 +236,11 @@ class Oddities:
                     self.odd += 1
                 elif category[0] == "M":
                     self.odd += _kind(before)[0][0] not in "LM"
-                elif category[0] == "L" and script == "CJK":
+                elif script == "CJK":  # a letter, or a full-width digit or punctuation mark
                     self.cjk += 1
-                    before_category, before_script = _kind(before)
-                    self.glued += before_category[0] == "L" and before_script != "CJK"
+                    if category[0] == "L":
+                        before_category, before_script = _kind(before)
+                        self.glued += before_category[0] == "L" and before_script != "CJK"
                 before = ch
 
 

@@ -42,8 +42,7 @@ from types import TracebackType
 from typing import NoReturn
 
 from telbill.files.callreader import BLOCK, CallReader
-from telbill.interrupts import DeferredInterrupt, held
-from telbill.processes import PARALLEL_MIN_BYTES, open_pipe, process_count
+from telbill.processes import PARALLEL_MIN_BYTES, fork_kept, open_pipe, process_count
 from telbill.rules.screening import SetAside
 
 HELPER_MIN_LINES = 200_000
@@ -149,38 +148,27 @@ class Helper:
         """``size``: the lines of a chunk (chunk ``n`` is ``lines[n * size:(n + 1) * size]``).
 
         Ctrl-C is held back from just before the fork until the helper ignores it and this
-        process knows the helper's id: blocked in this thread (the helper is born with it
-        blocked: one that reached it earlier would raise in it and let it run on as a copy
-        of this process), and held (:func:`telbill.interrupts.held`) for one that another
-        thread of this process takes (a progress bar's), which would otherwise raise here
-        between the fork and the helper's id being kept. One that came meanwhile is raised
-        once the id is kept, and stops the helper."""
+        process knows the helper's id (:func:`~telbill.processes.fork_kept`); one that came
+        meanwhile is raised once the id is kept, and stops the helper."""
         self.pid = 0
         self.finished = True
         self.inbox, outbox = open_pipe()
+
+        def helper() -> NoReturn:
+            self.inbox.close()
+            _serve(lines, size, tickets, reader, outbox)
+
+        def keep(pid: int) -> None:
+            self.pid = pid
+            self.finished = False
+
         try:
-            with held(reraise=True):
-                blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-                try:
-                    self.pid = os.fork()
-                    if self.pid == 0:  # the helper: it never leaves this block
-                        try:
-                            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the menu's process
-                            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-                            self.inbox.close()
-                            _serve(lines, size, tickets, reader, outbox)
-                        finally:
-                            os._exit(1)
-                    self.finished = False
-                finally:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        except BaseException as exc:
+            fork_kept(helper, keep)
+        except BaseException:
             if self.finished:
                 self.inbox.close()
             else:
                 self.stop()
-            if isinstance(exc, DeferredInterrupt):  # nothing was done that a Ctrl-C should not stop
-                raise KeyboardInterrupt from None
             raise
         finally:
             outbox.close()
@@ -317,7 +305,7 @@ class _Sender:
         try:
             while (data := self.queue.get()) is not None:
                 self.out.send_bytes(data)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - handed to the helper's main thread, raised there
             self.failure = exc
 
 
@@ -334,7 +322,7 @@ def _serve(lines: Sequence[str], size: int, tickets: Tickets, reader: CallReader
                                   array("q", c.starts).tobytes(), array("q", c.ends).tobytes(),
                                   array("q", c.numbers).tobytes(), c.malformed, c.records)))
         sender.close()
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - whatever stops the helper is sent to the menu's process
         code = 1
         with contextlib.suppress(BaseException):
             if sender is None:

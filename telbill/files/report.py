@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
 
+from telbill.files.decoding import KEPT
 from telbill.rules.billing import Bills, MonthBill
 from telbill.rules.fields import format_fen
 from telbill.rules.records import User
@@ -63,18 +64,20 @@ class TextCache:
     subscriber's padded phone, name, rent and feature for the column widths in use,
     and each subscriber's first two CSV fields."""
 
-    __slots__ = ("money", "_lefts", "_heads", "_fixed", "_csv", "_firsts", "_csv_firsts")
+    __slots__ = ("money", "cells", "_lefts", "_heads", "_fixed", "_csv", "_firsts", "_csv_firsts")
 
     def __init__(self) -> None:
         self.money: Memo[int, str] = Memo(format_fen)
         """fen → its text, each distinct amount formatted once (amounts repeat a lot)."""
+        self.cells: Memo[int, bytes] = Memo(_fen_bytes)
+        """fen → its text as bytes (ASCII), for the rows of a month (:func:`fill_rows`)."""
         self._lefts: Memo[tuple[int, int], Memo[tuple[str, str], str]] = Memo(lambda w: _lefts(*w))
         self._heads: Memo[tuple[int, int, int, int], Memo[tuple[str, str, int, int], str]] = Memo(
             lambda w: _heads(self._lefts[w[0], w[1]], self.money, w[2], w[3]))
         self._fixed: tuple[_FixedColumns, list[int]] | None = None
         self._csv: Memo[tuple[str, str], str] | None = None
-        self._firsts: dict[tuple[int, ...], tuple[_FixedColumns, list[str]]] = {}
-        self._csv_firsts: tuple[_FixedColumns, list[str]] | None = None
+        self._firsts: dict[tuple[int, ...], tuple[_FixedColumns, list[bytes]]] = {}
+        self._csv_firsts: tuple[_FixedColumns, list[bytes]] | None = None
 
     @property
     def csv_prefixes(self) -> Memo[tuple[str, str], str]:
@@ -86,24 +89,24 @@ class TextCache:
         """Each subscriber's first four cells of a bill row for these widths (see :func:`_heads`)."""
         return self._heads[w_phone, w_name, w_rent, w_feature]
 
-    def firsts(self, widths: list[int], columns: _FixedColumns) -> list[str]:
+    def firsts(self, widths: list[int], columns: _FixedColumns) -> list[bytes]:
         """Each subscriber's first four cells of a bill row, padded, with the gaps (the
-        part every month with these widths shares), for these subscribers."""
+        part every month with these widths shares), for these subscribers, as written."""
         key = tuple(widths[:4])
         kept = self._firsts.get(key)
         if kept is None or kept[0] is not columns:
             heads = self.heads(*widths[:4])
-            kept = self._firsts[key] = (columns, list(map(heads.__getitem__, zip(*columns))))
+            kept = self._firsts[key] = (columns, list(map(_written, map(heads.__getitem__, zip(*columns)))))
         return kept[1]
 
-    def csv_firsts(self, columns: _FixedColumns) -> list[str]:
-        """Each subscriber's phone, name, rent and feature as the CSV fields after the month."""
+    def csv_firsts(self, columns: _FixedColumns) -> list[bytes]:
+        """Each subscriber's phone, name, rent and feature as the CSV fields after the month, as written."""
         kept = self._csv_firsts
         if kept is None or kept[0] is not columns:
             phones, names, rents, features = columns
             cell = self.money.__getitem__
-            kept = self._csv_firsts = (columns, list(map("%s,%s,%s".__mod__, zip(
-                map(self.csv_prefixes.__getitem__, zip(phones, names)), map(cell, rents), map(cell, features)))))
+            kept = self._csv_firsts = (columns, list(map(_written, map("%s,%s,%s".__mod__, zip(
+                map(self.csv_prefixes.__getitem__, zip(phones, names)), map(cell, rents), map(cell, features))))))
         return kept[1]
 
     def fixed_widths(self, columns: _FixedColumns) -> list[int]:
@@ -147,22 +150,34 @@ def column_widths(tr: Tr, totals: list[str], fixed: list[int]) -> list[int]:
     return [max(width(heads[i]), width(totals[i]), body[i]) for i in range(7)]
 
 
-def fill_rows(row: str, count: int, cells: Iterable[str]) -> str:
+def _fen_bytes(fen: int) -> bytes:
+    return format_fen(fen).encode("ascii")
+
+
+def _written(text: str) -> bytes:
+    """``text`` as every file telbill writes encodes it (UTF-8, kept bytes as they were)."""
+    return text.encode("utf-8", KEPT)
+
+
+def fill_rows(row: bytes, count: int, cells: Iterable[bytes]) -> bytes:
     """``count`` rows of the ``%s`` pattern ``row``, filled from ``cells`` in one ``%`` of the
-    pattern repeated: 78 ms per 100,000 rows against 189 ms row by row (timeit)."""
+    pattern repeated: 78 ms per 100,000 rows against 189 ms row by row (timeit). On bytes, not
+    text: with a name in Chinese a month's rows are a text of two bytes a character, which ``%``
+    fills (and ``encode`` then writes out) slower: 10,000 rows of the 1M bench set, 0.79–0.86 ms
+    against 1.85–2.29 ms (timeit, Python 3.11.7; benchmarks/history/round-8-critical-path.md)."""
     return (row * count) % tuple(cells)
 
 
-def row_text(texts: TextCache, widths: list[int], columns: _FixedColumns,
-             locals_: Sequence[int], longs: Sequence[int]) -> str:
+def bill_rows(texts: TextCache, widths: list[int], columns: _FixedColumns,
+              locals_: Sequence[int], longs: Sequence[int]) -> bytes:
     """One aligned row per subscriber (phone and name left-aligned, the five amounts
-    right-aligned, two spaces between columns), each ended by ``\\n``, as one text."""
+    right-aligned, two spaces between columns), each ended by ``\\n``, as written."""
     _, _, rents, features = columns
     if not rents:
-        return ""
-    cell = texts.money.__getitem__
+        return b""
+    cell = texts.cells.__getitem__
     sums = [rent + feature + local + far for rent, feature, local, far in zip(rents, features, locals_, longs)]
-    row = "%s" + GAP.join(f"%{w}s" for w in widths[4:]) + "\n"
+    row = ("%s" + GAP.join(f"%{w}s" for w in widths[4:]) + "\n").encode("ascii")
     return fill_rows(row, len(rents), chain.from_iterable(zip(
         texts.firsts(widths, columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
 
@@ -186,7 +201,10 @@ def format_month(month: MonthBill, tr: Tr, texts: TextCache | None = None) -> li
         widths = column_widths(tr, totals, [0, 0, 0, 0])
     lines = [f"== {month.month} ==", month_head(tr, widths)]
     if rows:
-        lines.extend(row_text(texts, widths, columns, locals_, longs).split("\n")[:-1])
+        # The rows as written, decoded so that encoding them again (KEPT, as every file is)
+        # gives the same bytes: kept bytes decode back to the surrogates they were written from.
+        rows_written = bill_rows(texts, widths, columns, locals_, longs)
+        lines.extend(rows_written.decode("utf-8", "surrogateescape").split("\n")[:-1])
     lines.append(_table_line(totals, widths))
     return lines
 
@@ -268,15 +286,15 @@ CSV_HEAD = "month,phone,name,rent,feature,local,long_distance,total\n"
 """The CSV file's first line (SPEC §4)."""
 
 
-def csv_lines(texts: TextCache, month: str, columns: _FixedColumns,
-              locals_: Sequence[int], longs: Sequence[int]) -> str:
-    """The CSV rows of one month for these subscribers, each ended."""
+def csv_rows(texts: TextCache, month: str, columns: _FixedColumns,
+             locals_: Sequence[int], longs: Sequence[int]) -> bytes:
+    """The CSV rows of one month for these subscribers, each ended, as written."""
     _, _, rents, features = columns
     if not rents:
-        return ""
-    cell = texts.money.__getitem__
+        return b""
+    cell = texts.cells.__getitem__
     sums = [rent + feature + local + far for rent, feature, local, far in zip(rents, features, locals_, longs)]
-    line = month.replace("%", "%%") + ",%s,%s,%s,%s\n"
+    line = _written(month.replace("%", "%%") + ",%s,%s,%s,%s\n")
     return fill_rows(line, len(rents), chain.from_iterable(zip(
         texts.csv_firsts(columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
 

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from telbill.console import make_console as telbill_console
 from telbill.constants import DEFAULT_AUDIT_LOG
+from telbill.errors import OpeningInterrupted
 from telbill.files.dataset import DataPaths
 from telbill.interrupts import keeping_unraised
 from telbill.menu.ask import Asker
@@ -94,9 +95,14 @@ def run_menu(
         asker = TerminalAsker(tr, console, pt_input, pt_output, keys=keys)
     view = View(console, tr, asker, plain=use_plain, timer=timer)
     with keys, keeping_unraised():
-        with LoadingBar(console, tr, show=not use_plain and console.is_terminal, timer=timer) as bar:
-            session = Session(paths, audit_log=audit_log, backup_dir=backup_dir, operator=operator,
-                              progress=bar.update, long_lived=True)
+        try:
+            with LoadingBar(console, tr, show=not use_plain and console.is_terminal, timer=timer) as bar:
+                session = Session(paths, audit_log=audit_log, backup_dir=backup_dir, operator=operator,
+                                  progress=bar.update, long_lived=True)
+        except OpeningInterrupted:
+            raise
+        except KeyboardInterrupt:  # said as such, not as a batch's "no partial file was left behind"
+            raise OpeningInterrupted from None
         try:
             return MainMenu(Ctx(session, view, asker, tr), plain=use_plain).run()
         finally:

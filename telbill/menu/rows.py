@@ -13,7 +13,7 @@ from telbill.menu.context import Ctx
 from telbill.menu.layout import Column, Fit
 from telbill.menu.view import LazyRows
 from telbill.rules.billing import BillRow
-from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment
+from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment, screen_fen
 from telbill.rules.rating import CallClass
 from telbill.rules.records import Call, User
 from telbill.rules.screening import AnomalyCode
@@ -27,11 +27,8 @@ def count(n: int) -> str:
 
 
 def money(fen: int) -> str:
-    """An amount of yuan as the screen shows it, with thousands separators as counts have them:
-    ``45,093,274.94`` (the files write ``45093274.94``)."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan:,}.{cents:02d}"
+    """An amount of yuan as the screen shows it: ``45,093,274.94`` (:func:`telbill.rules.fields.screen_fen`)."""
+    return screen_fen(fen)
 
 
 RECORD_SHOWN = 120

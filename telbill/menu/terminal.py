@@ -188,8 +188,12 @@ class TerminalAsker(BaseAsker):
         from questionary.prompts.common import InquirerControl, create_inquirer_layout
         from questionary.styles import merge_styles_default
 
-        if display_width(f"? {message}  {hint}") > self.console.width:
-            hint = "\n  " + hint  # a question as long as the line: the keys on a line of their own
+        question = shown(message)
+        if display_width(f"? {question}  {hint}") > self.console.width:
+            # A question as long as the line: the keys on a line of their own, and the question
+            # folded here, between words (prompt_toolkit draws the lines above its last one unwrapped).
+            question = "\n".join(wrap(f"? {question}", self.console.width))[2:]
+            hint = "\n  " + hint
         width = max(len(o.number) for o in options)
         choices = [Choice(title=shown(f"{o.number:>{width}}  {o.label}"), value=i) for i, o in enumerate(options)]
         control = InquirerControl(choices, use_indicator=False, use_shortcuts=False)
@@ -202,7 +206,7 @@ class TerminalAsker(BaseAsker):
         it puts it back)."""
 
         def tokens() -> list[tuple[str, str]]:
-            out = [("class:qmark", "?"), ("class:question", f" {shown(message)} ")]
+            out = [("class:qmark", "?"), ("class:question", f" {question} ")]
             if control.is_answered:
                 out.append(("class:answer", str(control.get_pointed_at().title)))
             elif state["leaving"]:

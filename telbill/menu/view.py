@@ -35,6 +35,10 @@ from telbill.menu.pages import Entry, Pages
 from telbill.text.display import ljust, rjust, shown, width
 from telbill.text.i18n import Tr
 
+KEY_SEP = " · "
+"""Between the keys of the pager's line (its short form), in both languages."""
+
+
 T = TypeVar("T")
 
 PLAIN_GAP = "   "
@@ -249,9 +253,16 @@ class View:
         return index
 
     def _fitted(self, key: str, **params: object) -> str:
-        """The pager's line, or its short form when the whole does not fit on the screen's width."""
+        """The pager's line, or its short form when the whole does not fit on the screen's width;
+        where even that does not fit, whole keys are left out (by display width: a Chinese
+        character takes two columns), the page and the way out (the last key) kept longest."""
         text = self.tr(key, **params)
-        return text if width(text) < self.console.width else self.tr(key + "_short", **params)
+        if width(text) < self.console.width:
+            return text
+        keys = self.tr(key + "_short", **params).split(KEY_SEP)
+        while len(keys) > 1 and width(KEY_SEP.join(keys)) >= self.console.width:
+            del keys[-2 if len(keys) > 2 else -1]
+        return KEY_SEP.join(keys)
 
     # -- drawing on a terminal ----------------------------------------------------------
 

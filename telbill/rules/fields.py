@@ -62,7 +62,13 @@ characters stay inside a field with both)."""
 
 _NAME_ALLOWED_FORMAT = frozenset("\u200c\u200d")
 """Zero-width non-joiner and joiner: format characters some scripts need in names."""
-_NAME_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_NAME_REFUSED = {"Cc": "users.name_control", "Cf": "users.name_invisible", "Cs": "users.name_unreadable",
+                 "Zl": "users.name_line_break", "Zp": "users.name_line_break", "direction": "users.name_direction"}
+"""What a character refused in a name is, said in words, by its Unicode category."""
+_NAME_REFUSED_CATEGORIES = frozenset(_NAME_REFUSED) - {"direction"}
+_DIRECTION_MARKS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""The format characters that change the direction in which text is shown (marks, embeddings,
+overrides, isolates): a name holding one can show its letters in another order."""
 
 
 def split_fields(text: str) -> list[str]:
@@ -97,22 +103,33 @@ def all_phones(texts: Sequence[str]) -> bool:
             and min(map(len, texts)) >= PHONE_MIN and max(map(len, texts)) <= PHONE_MAX)
 
 
-def name_problem(name: str) -> str | None:
-    """The message key saying why ``name`` (its raw text) cannot be a name, or ``None``.
+def name_problem(name: str) -> tuple[str, dict[str, object]] | None:
+    """Why ``name`` (its raw text) cannot be a name, as a message key and the values it quotes
+    besides the name, or ``None``.
 
     Control characters, invisible format characters (BOM, bidi controls; the
     zero-width joiners are allowed), line separators and unreadable bytes make a
-    bad name, as does one over :data:`MAX_NAME_CHARS` characters.
+    bad name, as does one over :data:`MAX_NAME_CHARS` characters. The first such
+    character is named (``U+202E``) and said in words: a control character, a mark
+    that changes the direction of text, an invisible character, a line break, or
+    bytes that could not be read.
     """
     if not name.isprintable():
         for ch in name:
             if ch in _NAME_ALLOWED_FORMAT or ch in BLANKS:
                 continue
-            if unicodedata.category(ch) in _NAME_REFUSED_CATEGORIES:
-                return "users.name_control"
+            category = unicodedata.category(ch)
+            if category in _NAME_REFUSED_CATEGORIES:
+                return _NAME_REFUSED[category if ch not in _DIRECTION_MARKS else "direction"], {"char": _code(ch)}
     if len(name) > MAX_NAME_CHARS:
-        return "users.name_long"
+        return "users.name_long", {}
     return None
+
+
+def _code(ch: str) -> str:
+    """A character as its Unicode code point (``U+202E``); an unreadable byte as itself (``\\xff``)."""
+    code = ord(ch)
+    return f"\\x{code - 0xDC00:02x}" if 0xDC00 <= code <= 0xDCFF else f"U+{code:04X}"
 
 
 def money_problem(text: str) -> str | None:
@@ -190,6 +207,20 @@ def format_fen(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     q, r = divmod(abs(fen), 100)
     return f"{sign}{q}.{r:02d}"
+
+
+def screen_fen(fen: int) -> str:
+    """An amount as the screen shows it (the menu, the batch's summary), with thousands separators
+    as counts have them: ``45,093,274.94``; the files write :func:`format_fen` (``45093274.94``)."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}{yuan:,}.{cents:02d}"
+
+
+def month_given(text: str) -> str:
+    """A month as typed (the menu) or given (``--month``): full-width digits as ASCII, blanks around
+    it dropped; :func:`parse_month` then says whether it is one."""
+    return halfwidth(text).strip()
 
 
 def _day_text(day: int) -> str:
@@ -327,7 +358,7 @@ def validate_name(text: str) -> str:
         raise ValidationError("menu.error.name_empty")
     problem = name_problem(raw)
     if problem is not None:
-        raise ValidationError(problem, value=quote(raw), limit=MAX_NAME_CHARS)
+        raise ValidationError(problem[0], value=quote(raw), limit=MAX_NAME_CHARS, **problem[1])
     if _COMMENT_IN_NAME.search(name):
         raise ValidationError("menu.error.name_hash", value=quote(name))
     return name
@@ -391,7 +422,7 @@ def validate_end(text: str, start: int) -> int:
 
 def validate_month(text: str) -> str:
     """``YYYY-MM`` with a real month (``2021-13`` is told there is no month 13)."""
-    value = halfwidth(text).strip()
+    value = month_given(text)
     if parse_month(value) is None:
         m = _MONTH.fullmatch(value)
         if m is not None and int(m[1]) >= 1:

@@ -109,7 +109,7 @@ def parse_user(text: str) -> tuple[User | None, str, dict[str, object]]:
     name = " ".join(parts[1:-2])
     problem = name_problem(name)
     if problem is not None:
-        return None, problem, {"value": quote(name), "limit": MAX_NAME_CHARS}
+        return None, problem[0], {"value": quote(name), "limit": MAX_NAME_CHARS, **problem[1]}
     for label, value in (("rent", rent), ("feature", feature)):
         why = money_problem(value)
         if why is not None:

@@ -72,9 +72,15 @@ _SHOWN = 40
 def as_toml(value: object) -> str:
     """A value read from the tariff as TOML writes it (its author wrote TOML, not Python): ``true``,
     ``"0.2"``, ``1e400``, ``nan``, ``[1, 2]``, ``{ a = 1 }``; cut short with ``…`` past 40
-    characters."""
+    characters. (What a TOML string may hold as it is, DEL, C1 controls, format characters, is
+    escaped where every message's values are: :class:`~telbill.errors.TelbillError`.)"""
     text = _toml_text(value)
     return text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…"
+
+
+def _key(name: str) -> str:
+    """A key or a section's name as TOML writes it: quoted when it is not a bare key (``"a b"``, ``""``)."""
+    return name if _BARE_KEY.fullmatch(name) else _toml_text(name)
 
 
 def _toml_text(value: object) -> str:
@@ -91,7 +97,7 @@ def _toml_text(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(map(_toml_text, value)) + "]"
     if isinstance(value, dict):
-        pairs = (f"{key if _BARE_KEY.fullmatch(key) else _toml_text(key)} = {_toml_text(item)}"
+        pairs = (f"{_key(key)} = {_toml_text(item)}"
                  for key, item in value.items())
         return "{ " + ", ".join(pairs) + " }"
     if isinstance(value, (datetime, date, time)):
@@ -124,7 +130,13 @@ _AT_LINE = re.compile(r"\(at line ([0-9]+), column [0-9]+\)")
 def _error_line(message: str, text: str) -> int:
     """The line a TOML error is on (the parser says it in English: only the number is kept)."""
     m = _AT_LINE.search(message)
-    return int(m[1]) if m else max(1, len(text.splitlines()))
+    return int(m[1]) if m else max(1, len(_lines(text)))
+
+
+def _lines(text: str) -> list[str]:
+    """The lines as TOML counts them: ended by ``\\n`` alone (``str.splitlines`` would also end one
+    at a ``\\x85`` or U+2028 inside a string, and quote the wrong line)."""
+    return text.removesuffix("\n").split("\n") if text else []
 
 
 def parse_tariff(text: str, source: str, base: Tariff = DEFAULT_TARIFF) -> Tariff:
@@ -133,14 +145,15 @@ def parse_tariff(text: str, source: str, base: Tariff = DEFAULT_TARIFF) -> Tarif
         data = tomllib.loads(text, parse_float=Decimal)
     except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: an integer of 4300+ digits
         line = _error_line(str(exc), text)
+        lines = _lines(text)
         raise TariffError("tariff.syntax", source=source, line=line,
-                          text=quote(text.splitlines()[line - 1].strip() if text.splitlines() else "")) from None
+                          text=quote(lines[line - 1].strip() if line <= len(lines) else "")) from None
     tariff = base
     for section, body in data.items():
         if section not in ("local", "domestic", "international"):
             if not isinstance(body, dict):  # a key = value above every section header
-                raise TariffError("tariff.outside", source=source, key=section, value=as_toml(body))
-            raise TariffError("tariff.section", source=source, section=section)
+                raise TariffError("tariff.outside", source=source, key=_key(section), value=as_toml(body))
+            raise TariffError("tariff.section", source=source, section=_key(section))
         if not isinstance(body, dict):
             raise TariffError("tariff.not_section", source=source, section=section)
         rate: Rate = getattr(tariff, section)
@@ -154,6 +167,6 @@ def parse_tariff(text: str, source: str, base: Tariff = DEFAULT_TARIFF) -> Tarif
             elif key == "step_seconds":
                 changes[key] = _seconds(value, where, key, 1)
             else:
-                raise TariffError("tariff.key", section=where, key=key)
+                raise TariffError("tariff.key", section=where, key=_key(key))
         tariff = replace(tariff, **{section: replace(rate, **changes)})
     return tariff

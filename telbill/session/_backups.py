@@ -43,31 +43,35 @@ class Backups:
             kind: history.Kept(loaded.backup_dir(kind), loaded.path(kind).name, loaded.states[kind].digest)
             for kind in DataKind})
 
-    def restore(self, chosen: Backup) -> Change:
-        """Put a backup back in place (the file being replaced is kept as a full copy,
-        so the restore can be undone). An undo record gives the file as it was
-        before that change."""
+    def restore(self, chosen: Backup) -> list[Change]:
+        """Put a backup back in place: every file it restores (:attr:`Backup.sources`: both, when a
+        change it takes back changed both), in one transaction with an audit line each. The files
+        being replaced are kept (the restore can be undone, both files together). An undo record
+        gives its file as it was before the oldest change taken back from it."""
         loaded = self.loaded
-        kind = chosen.kind
-        path, state = loaded.path(kind), loaded.states[kind]
-        before = f"{path} sha256:{state.digest[:12]}"
-        if chosen.is_copy:
-            digest = file_digest(chosen.path)
-            if digest is None:
-                raise InputFileError("input.unreadable", path=str(chosen.path), reason="cannot be read")
-            plan = SavePlan(kind, state, loaded.lines(kind), copy_from=chosen.path)
-        else:
-            version = history.version_before(self._records(), kind, loaded.lines(kind), state.fmt, chosen.path,
-                                             loaded.backup_dir(kind)) if chosen.usable else None
-            if version is None:
-                raise ConflictError("undo.changed", path=str(path))
-            lines, fmt, ended, digest = version
-            plan = SavePlan(kind, state, loaded.lines(kind), whole=lines, whole_format=fmt, whole_ended=ended)
-        after = f"{chosen.path} sha256:{digest[:12]}"
-        with self.keeping.saving([plan], [AuditEntry(Action.RESTORE, before, after)]) as saved:
-            self.keeping.update_held(kind, saved[kind], None)
-        return Change(Action.RESTORE, before, after, path, saved[kind].copy, None, saved[kind].undo,
-                      saved[kind].raced)
+        records = self._records()
+        plans, entries = [], []
+        for kind, source in ((s.kind, s.path) for s in chosen.sources):
+            path, state = loaded.path(kind), loaded.states[kind]
+            if not source.name.endswith(".undo"):
+                digest = file_digest(source)
+                if digest is None:
+                    raise InputFileError("input.unreadable", path=str(source), reason="cannot be read")
+                plans.append(SavePlan(kind, state, loaded.lines(kind), copy_from=source))
+            else:
+                version = history.version_before(records, kind, loaded.lines(kind), state.fmt, source,
+                                                 loaded.backup_dir(kind)) if chosen.usable else None
+                if version is None:
+                    raise ConflictError("undo.changed", path=str(path))
+                lines, fmt, ended, digest = version
+                plans.append(SavePlan(kind, state, loaded.lines(kind), whole=lines, whole_format=fmt,
+                                      whole_ended=ended))
+            entries.append(AuditEntry(Action.RESTORE, f"{path} sha256:{state.digest[:12]}",
+                                      f"{source} sha256:{digest[:12]}"))
+        with self.keeping.saving(plans, entries) as saved:
+            self.keeping.update_all(saved, {plan.kind: None for plan in plans})
+        return [Change(Action.RESTORE, entry.before, entry.after, loaded.path(plan.kind), saved[plan.kind].copy,
+                       None, saved[plan.kind].undo, saved[plan.kind].raced) for plan, entry in zip(plans, entries, strict=True)]
 
     # -- undo -----------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ def login_name() -> str:
         name = getpass.getuser()
         if name:
             return name
-    except Exception:  # no such user in the password database, no variables
+    except (KeyError, OSError, ImportError):  # no such user in the password database, no variables, no pwd
         pass
     for var in ("USER", "LOGNAME"):
         value = os.environ.get(var)

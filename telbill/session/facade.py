@@ -324,7 +324,7 @@ class Session:
         """Full copies and undo records of both files, newest first."""
         return self._backups.list_backups()
 
-    def restore(self, chosen: Backup) -> Change:
+    def restore(self, chosen: Backup) -> list[Change]:
         """Put a backup back in place (see :meth:`Backups.restore`)."""
         return self._backups.restore(chosen)
 

@@ -409,11 +409,28 @@ def prune(folder: Path, name: str, *, copies: bool = False, keep: int = KEPT) ->
 
 
 @dataclass(frozen=True, slots=True)
-class Backup:
-    """A way back in the backup folder: a full copy, or the undo record of a change."""
+class Source:
+    """Where a restore takes one file's version from: a full copy (the file as it was then), or the
+    undo record of the oldest change taken back from that file (the file as it was before it)."""
 
     kind: DataKind
     path: Path
+    taken: datetime | None
+    """When the copy or the change was made."""
+
+    @property
+    def is_copy(self) -> bool:
+        return not self.path.name.endswith(".undo")
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    """A way back in the backup folder: a full copy, or the undo record of a change (one row per
+    change: a change to both files is one backup, restored whole)."""
+
+    kind: DataKind
+    path: Path
+    """The full copy, or the change's undo record beside the backups of ``kind``."""
     taken: datetime | None
     """When it was made."""
     size: int
@@ -421,13 +438,24 @@ class Backup:
     undoes: str = ""
     """What restoring it takes back (the change's audit lines, shortened); empty for a plain copy."""
     usable: bool = True
-    """False when the file changed outside telbill after the change, so it no longer applies."""
+    """False when a file it would restore changed outside telbill since, so it no longer applies."""
     changes: tuple[AuditEntry, ...] = ()
     """The audit entries of the change it takes back (empty for a plain copy)."""
+    later: tuple[tuple[AuditEntry, ...], ...] = ()
+    """The later changes restoring it takes back as well (each its audit entries), newest first:
+    every later change to a file it restores, and, so that no change is taken back by half,
+    to the other file when such a change touched both."""
+    sources: tuple[Source, ...] = ()
+    """Each file it restores, and where that file's version comes from; users first."""
 
     @property
     def is_copy(self) -> bool:
         return not self.path.name.endswith(".undo")
+
+    @property
+    def kinds(self) -> tuple[DataKind, ...]:
+        """The files restoring it replaces, its own first."""
+        return (self.kind, *(source.kind for source in self.sources if source.kind != self.kind))
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,35 +467,83 @@ class Kept:
     digest: str
 
 
+@dataclass(frozen=True, slots=True)
+class TakenBack:
+    """What restoring a backup takes back: the later changes, newest first, and for each file it
+    restores the oldest change taken back from it (restored as it was before that change)."""
+
+    later: list[UndoRecord]
+    oldest: dict[DataKind, UndoRecord]
+
+
+def taken_back(newer: Sequence[UndoRecord], files: set[DataKind], first: UndoRecord | None = None) -> TakenBack:
+    """What putting ``files`` back as they were before ``first`` (or, for a full copy, before the
+    ``newer`` changes) takes back: every newer change to one of them, and the files those changed
+    too (a change is taken back whole, never one file of two), until no more join; ``newer`` is
+    newest first. At most 20 changes a file are kept, so the passes are few and short."""
+    files = set(files)
+    joined: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for record in newer:
+            if record.tx not in joined and files & record.files.keys():
+                joined.add(record.tx)
+                files |= record.files.keys()
+                grew = True
+    later = [record for record in newer if record.tx in joined]
+    oldest: dict[DataKind, UndoRecord] = {}
+    for record in [*later, *([first] if first is not None else [])]:
+        for kind in record.files:
+            oldest[kind] = record  # the last one met is the oldest
+    return TakenBack(later, oldest)
+
+
 def backups(records: list[UndoRecord], kept: Mapping[DataKind, Kept]) -> list[Backup]:
-    """Every undo record and full copy of the files, newest first, each with what it takes back.
+    """Every change (its undo record) and full copy of the files, newest first, each with what
+    restoring it takes back (:func:`taken_back`).
 
     An undo record applies while the changes after it, newest first, lead from
-    the file as it is now back to it (no change made outside telbill between).
+    the file as it is now back to it (no change made outside telbill between); a backup is
+    usable while every file it restores from undo records is so.
     """
-    found: list[Backup] = []
-    copies: dict[str, tuple[str, tuple[AuditEntry, ...]]] = {}
+    applies: dict[tuple[DataKind, str], bool] = {}
     for kind, files in kept.items():
         expected: str | None = files.digest
         for record in records:
             part = record.files.get(kind)
-            if part is None:
-                continue
-            usable = expected is not None and part.after.sha256 == expected
-            expected = part.before.sha256 if usable else None
-            about = entries_about(record, kind)
+            if part is not None:
+                applies[kind, record.tx] = expected is not None and part.after.sha256 == expected
+                expected = part.before.sha256 if applies[kind, record.tx] else None
+
+    def made(kind: DataKind, path: Path, when: datetime | None, back: TakenBack, own: Path | None,
+             about: tuple[AuditEntry, ...]) -> Backup:
+        sources = [Source(k, own, when) if k == kind and own is not None else
+                   Source(k, back.oldest[k].path_in(kept[k].folder, kept[k].name), back.oldest[k].taken)
+                   for k in DataKind if k in kept and (k in back.oldest or k == kind)]
+        usable = all(applies.get((s.kind, back.oldest[s.kind].tx), False) for s in sources if not s.is_copy)
+        return Backup(kind, path, when, _size(path), summary(about), usable, about,
+                      tuple(tuple(r.entries) for r in back.later), tuple(sources))
+
+    found: list[Backup] = []
+    copies: dict[str, tuple[AuditEntry, ...]] = {}
+    for i, record in enumerate(records):
+        kind = next(k for k in DataKind if k in record.files)
+        for part in record.files.values():
             if isinstance(part.undo, CopyBack):
-                copies[part.undo.name] = (summary(about), about)
-            path = record.path_in(files.folder, files.name)
-            found.append(Backup(kind, path, record.taken, _size(path), summary(about), usable, about))
+                copies[part.undo.name] = tuple(record.entries)
+        back = taken_back(records[:i], set(record.files), record)
+        found.append(made(kind, record.path_in(kept[kind].folder, kept[kind].name), record.taken, back, None,
+                          tuple(record.entries)))
     for kind, files in kept.items():
         for path in list_copies(files.folder, files.name):
+            stamp = path.name[len(files.name) + 1:]
             try:
-                when: datetime | None = taken(path.name[len(files.name) + 1:])
+                when: datetime | None = taken(stamp)
             except ValueError:
                 when = None
-            text, entries = copies.get(path.name, ("", ()))
-            found.append(Backup(kind, path, when, _size(path), text, changes=entries))
+            newer = [r for r in records if when is not None and stamp_key(r.stamp) >= stamp_key(stamp)]
+            found.append(made(kind, path, when, taken_back(newer, {kind}), path, copies.get(path.name, ())))
     found.sort(key=lambda b: (b.taken or datetime.min, b.path.name), reverse=True)
     return found
 
@@ -518,12 +594,10 @@ def kind_of(entry: AuditEntry, record: UndoRecord) -> DataKind:
     return entry.action.kind or next(iter(record.files))
 
 
-def entries_about(record: UndoRecord, kind: DataKind) -> tuple[AuditEntry, ...]:
-    """The audit entries of a change about its file ``kind`` (:func:`kind_of`), what restoring that
-    file's backup takes back: a user deleted with their calls is the user for users.txt, the calls
-    for calls.txt. A file no entry is about gets them all."""
-    about = tuple(entry for entry in record.entries if kind_of(entry, record) is kind)
-    return about or tuple(record.entries)
+def headline(entries: Sequence[AuditEntry]) -> AuditEntry:
+    """What a change did, in one of its audit entries: the first about users.txt (a user deleted
+    with their calls is the user), else the first."""
+    return next((e for e in entries if e.action.kind is DataKind.USERS), entries[0])
 
 
 def summary(entries: Sequence[AuditEntry]) -> str:

@@ -31,6 +31,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from telbill.constants import DataKind
 from telbill.errors import Notice, OutputError, OwnFileError, TelbillError
 from telbill.files.access import data_file, fsync_folder, journal_path, journals_left, open_input, own_reader, read_own
 from telbill.store import audit, schema
@@ -187,9 +188,11 @@ class Journal:
         return [journal_path(Path(step.path)) for step in self.files]
 
     def summary(self) -> str:
-        """What the change was, from its audit lines (escaped)."""
-        entries = [audit.parse_line(line) for line in self.audit_text.split("\n") if line]
-        parts = [e.summary() for e in entries if e is not None]
+        """What the change was, from its audit lines (escaped): those about users.txt first (a user
+        deleted with their calls is said as the user, then the calls)."""
+        entries = [e for e in map(audit.parse_line, self.audit_text.split("\n")) if e is not None]
+        entries.sort(key=lambda e: e.action.kind is not DataKind.USERS)
+        parts = [e.summary() for e in entries]
         if len(parts) > 3:
             parts = parts[:3] + [f"… (+{len(parts) - 3})"]
         return "; ".join(parts)
@@ -269,10 +272,15 @@ class Scope:
     """Where each data file really is → the name it is given (its backups are named after it)."""
     backups: tuple[Path, ...]
     audit_log: Path
+    given: dict[Path, str] = field(default_factory=dict)
+    """Where each data file really is → the path it was given as (``data/users.txt``), as telbill
+    names it to the operator everywhere else."""
 
     @classmethod
     def of(cls, data: Iterable[Path], backups: Iterable[Path], audit_log: Path) -> Scope:
-        return cls({data_file(p): p.name for p in data}, tuple(map(absolute, backups)), absolute(audit_log))
+        data = list(data)
+        return cls({data_file(p): p.name for p in data}, tuple(map(absolute, backups)), absolute(audit_log),
+                   {data_file(p): str(p) for p in data})
 
     def allows(self, journal: Journal) -> bool:
         names = set()
@@ -380,7 +388,7 @@ def finish(journal: Journal, scope: Scope) -> Notice:
                 Path(record).unlink()
     for step in journal.files:
         fsync_folder(Path(step.path).parent)
-    files = ", ".join(step.path for step in journal.files)
+    files = ", ".join(scope.given.get(Path(step.path), step.path) for step in journal.files)
     params: dict[str, object] = {"files": files, "what": journal.summary(), "trouble": "; ".join(trouble)}
     if not settled:
         return Notice("recovery.unfinished", params)

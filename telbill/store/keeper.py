@@ -232,16 +232,33 @@ def folder_problem(folder: Path) -> str | None:
 
 def recover_saves(paths: Sequence[Path], audit_log: Path = DEFAULT_AUDIT_LOG) -> list[Notice]:
     """Finish or take back saves of these data files cut short by a crash (a batch run reads
-    them whole, never half changed), with the default backup folders. Only two ``stat``
-    calls when there is none. Never raises: what could not be done is a notice
-    (``recovery.unfinished`` when a file is still half changed)."""
+    them whole, never half changed), with the default backup folders, and remove the temporary
+    files those saves left (:func:`remove_save_leftovers`). Only two ``stat`` calls when there is
+    none. Never raises: what could not be done is a notice (``recovery.unfinished`` when a file
+    is still half changed)."""
     if not journal.pending(paths):
         return []
+    backups = [p.parent / "backup" for p in paths]
     try:
         with access.locked(list(paths)):
-            return journal.recover(journal.Scope.of(paths, [p.parent / "backup" for p in paths], audit_log))
+            notices = journal.recover(journal.Scope.of(paths, backups, audit_log))
+            remove_save_leftovers(paths, backups, audit_log)
+            return notices
     except OutputError as exc:  # not even a lock can be taken there
         return [Notice("recovery.not_now", {"path": str(p), "reason": exc}) for p in journal.pending(paths)]
+
+
+def remove_save_leftovers(paths: Sequence[Path], backup_dirs: Sequence[Path], audit_log: Path) -> None:
+    """Remove our temporary files that saves of the data files ``paths`` (each with its backup
+    folder) left when killed: beside each data file, in its backup folder, beside the audit log;
+    never one a journal still names (pending, or moved aside). The caller holds the files' locks,
+    so no save is running."""
+    kept = journal.named_by(journal.pending(paths) + journal.bad_journals(paths))
+    for path, backups in zip(paths, backup_dirs, strict=True):
+        real = access.data_file(path)
+        remove_leftovers(real.parent, leftover_pattern(real.name), kept)
+        remove_leftovers(backups, history.leftover_pattern(path.name), kept)
+    remove_leftovers(audit_log.parent, audit.leftover_pattern(audit_log.name), kept)
 
 
 class Keeper:
@@ -266,12 +283,7 @@ class Keeper:
         try:
             with access.locked(paths):
                 notices = journal.recover(self._scope())
-                kept = journal.named_by(journal.pending(paths) + journal.bad_journals(paths))
-                for kind, path in self.paths.items():
-                    real = access.data_file(path)
-                    remove_leftovers(real.parent, leftover_pattern(real.name), kept)
-                    remove_leftovers(self.backup_dirs[kind], history.leftover_pattern(path.name), kept)
-                remove_leftovers(self.audit_log.parent, audit.leftover_pattern(self.audit_log.name), kept)
+                remove_save_leftovers(paths, [self.backup_dirs[kind] for kind in self.paths], self.audit_log)
         except OutputError as exc:  # not even a lock can be taken there
             return [Notice("recovery.not_now", {"path": str(p), "reason": exc}) for p in journal.pending(paths)]
         return notices

@@ -35,7 +35,7 @@ def test_sample_data_bill_file_is_golden(workdir: Path) -> None:
     assert without_generated(workdir / "output/anomalies.txt") == (GOLDEN / "sample_anomalies_en.txt").read_text("utf-8")
     assert out.splitlines()[1:] == [
         "Billed 221; set aside 16 (malformed 4, end-before-start 2, unknown-caller 2, too-long 2, overlap 6).",
-        "Months billed: 5 (2020-11 … 2021-03); grand total 6651.77 yuan.",
+        "Months billed: 5 (2020-11 … 2021-03); grand total 6,651.77 yuan.",
         "Wrote output/bills.txt, output/anomalies.txt.",
     ]
     assert out.startswith("Call records read from data/calls.txt: 237, in ")
@@ -111,6 +111,28 @@ def test_month_option_bills_one_month(workdir: Path) -> None:
     assert run("bill", "--month", "2021-01")[0] == 0
     text = (workdir / "output/bills.txt").read_text("utf-8")
     assert [line for line in text.splitlines() if line.startswith("==")] == ["== 2021-01 =="]
+
+
+@pytest.mark.parametrize("month", ["２０２１-０１", " 2021-01 ", "２０２１－０１"])
+def test_month_option_takes_full_width_digits_as_the_menu_does(workdir: Path, month: str) -> None:
+    """--month in full-width digits (a Chinese input method), or with blanks around it, is the month the
+    menu would take from the same keys (it was refused)."""
+    code, out, _ = run("bill", "--month", month)
+    assert code == 0 and "Calls starting in 2021-01 and billed: " in out
+    text = (workdir / "output/bills.txt").read_text("utf-8")
+    assert [line for line in text.splitlines() if line.startswith("==")] == ["== 2021-01 =="]
+
+
+def test_the_summary_writes_money_as_the_menu_does(workdir: Path) -> None:
+    """The grand total on the screen has thousands separators, as the menu's and the counts do; the
+    files never (a rent of a million yuan)."""
+    users = workdir / "data/users.txt"
+    users.write_text(users.read_text("utf-8").replace("  25.00  ", "  1000000.00  ", 1), "utf-8")
+    code, out, _ = run("bill")
+    total = re.search(r"grand total ([0-9,.]+) yuan\.", out)
+    assert code == 0 and total is not None and re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+\.[0-9]{2}", total[1]), out
+    written = (workdir / "output/bills.txt").read_text("utf-8")
+    assert f"grand total {total[1].replace(',', '')} yuan" in written
 
 
 def test_missing_users_file_exit_2(workdir: Path) -> None:

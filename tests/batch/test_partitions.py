@@ -304,7 +304,7 @@ def test_more_records_than_a_process_holds_are_billed_in_partitions(workdir: Pat
     assert code == 0 and "partitions" not in out
     monkeypatch.setattr(telbill.batch.budget, "PARTITION_RECORDS", 100)
     code, out, _ = run("bill", "--memory", "1G")
-    assert (code, out.splitlines()[-2]) == (0, "Billed in 5 partitions on disk, within the memory budget of 1.0 GiB.")
+    assert (code, out.splitlines()[-2]) == (0, "Billed in 4 partitions on disk, within the memory budget of 1.0 GiB.")
 
 
 # -- the spill folder -------------------------------------------------------------------------
@@ -331,6 +331,30 @@ def test_the_spill_folder_goes_where_tmpdir_says(data: Path, monkeypatch: pytest
         f"error: {data / 'none'}: cannot hold the partitions of a calls file bigger than the memory budget (No such "
         "file or directory); free some space, set TMPDIR to a folder with room, or give --memory more\n"))
     assert not (data / "output").exists()
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_each_partitions_spill_files_go_once_it_is_billed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          processes: int) -> None:
+    """The process that bills a partition removes its spill files (not left to the write phase):
+    when the files are written only the partitions' results and set-aside lines are left, and
+    the files are those of a run in memory."""
+    if processes > 1 and not hasattr(os, "fork"):
+        pytest.skip("no fork here")
+    data = generate(tmp_path / "data", 3_000, 40, seed=9)
+    one = bill(tmp_path, data.users, data.calls)
+    partition_size(monkeypatch, 300)
+    left: list[list[str]] = []
+    real = telbill.batch.partitioned.Partitioned.anomalies
+
+    def spy(self: telbill.batch.partitioned.Partitioned, head: bytes) -> object:
+        left.append(sorted(path.name for path in self.folder.iterdir()))
+        return real(self, head)
+
+    monkeypatch.setattr(telbill.batch.partitioned.Partitioned, "anomalies", spy)
+    assert bill(tmp_path, data.users, data.calls, 1 << 20, processes) == one
+    [names] = left
+    assert names and all(name.startswith("p") and name.endswith((".billed", ".anomalies")) for name in names), names
 
 
 @FORKS
@@ -437,6 +461,24 @@ def test_progress_follows_both_passes(tmp_path: Path) -> None:
     assert [name for name, _, _ in told] == ["split"] * len(split) + ["bill"] * len(billed)
     assert billed[0] == (0, lines) and billed[-1] == (lines, lines)
     assert [done for done, _ in billed] == sorted(done for done, _ in billed)
+
+
+@pytest.mark.parametrize(("sizes", "most", "processes", "expected"), [
+    # the 10M bench set: 40 buckets of about 250,000 lines, partitions of at most a million
+    ([249_467, 249_669, 249_392, 250_170] * 10, 1_000_000, 2, [998_698] * 10),
+    ([100] * 40, 1_000, 1, [1_000] * 4),
+    ([100] * 40, 1_000, 3, [300, 400, 300] * 4),
+    ([100] * 40, 250, 2, [200] * 20),  # the cap makes more runs than the average asks
+    ([5_000, 100, 100, 100], 1_000, 1, [5_000, 100, 100, 100]),  # a bucket of more is one alone
+])
+def test_partitions_are_as_many_for_each_process_and_of_about_one_size(sizes: list[int], most: int, processes: int,
+                                                                      expected: list[int]) -> None:
+    """Partitions end at the bucket boundaries nearest equal shares of the lines, never above
+    ``most``, as many for each process: none left over, billed by one process while the others wait."""
+    split = telbill.batch.partition.Split(sum(sizes), sizes)
+    made = telbill.batch.partition.partitions(Path("spill"), list(range(len(sizes) + 1)), [split], most, processes)
+    assert [p.records for p in made] == expected
+    assert [b for p in made for b in range(p.first, p.stop)] == list(range(len(sizes)))
 
 
 @FORKS

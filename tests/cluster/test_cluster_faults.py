@@ -4,12 +4,15 @@ cannot be reached or goes away, Ctrl-C, workers that cannot see the files."""
 from __future__ import annotations
 
 import _thread
+import contextlib
 import errno
 import logging
 import os
 import socket
+import struct
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +86,68 @@ def test_an_unreachable_scheduler_is_one_line(data: Path, monkeypatch: pytest.Mo
     address = f"tcp://127.0.0.1:{free_port()}"
     assert run("bill", "--cluster", address) == (2, "", (
         f"error: the Dask scheduler at {address} cannot be reached or went away; no output file was written\n"))
+    assert not (data / "output").exists() and not spill_folders(data)
+
+
+@contextlib.contextmanager
+def serving(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A server on 127.0.0.1 (a free port) that ``answer``s every connection; its ``tcp://`` address."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                answer(conn)
+
+    server = threading.Thread(target=serve)
+    server.start()
+    try:
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        server.join()
+        listener.close()
+
+
+def http_like(conn: socket.socket) -> None:
+    """An HTTP server's way (the dashboard's port): it waits for a request line, which Dask never sends."""
+    conn.settimeout(5)
+    with contextlib.suppress(OSError):
+        while (got := conn.recv(4096)) and b"\r\n" not in got:
+            pass
+
+
+@pytest.mark.parametrize(("answer", "why"), [
+    (http_like, "an HTTP server: no answer to Dask's handshake"),
+    (lambda conn: conn.sendall(b"\xff" * 64), "bytes that are no Dask frame (OverflowError)"),
+    (lambda conn: conn.sendall(struct.pack("<Q", 1) + struct.pack("<Q", 1 << 60) + b"\0" * 48),
+     "a frame of 2**60 bytes (MemoryError)"),
+])
+def test_a_peer_that_is_no_dask_scheduler_is_one_line(data: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      answer: Callable[[socket.socket], None], why: str) -> None:
+    """--cluster pointed at something that accepts the connection but is no Dask scheduler: one line naming
+    the address, exit 2, within the time allowed (it hung with no end, or was an internal error)."""
+    monkeypatch.setattr(telbill.batch.cluster, "CONNECT_SECONDS", 2.0)
+    with serving(answer) as address:
+        started = time.monotonic()
+        assert run("bill", "--cluster", address) == (2, "", (
+            f"error: {address} does not answer as a Dask scheduler (its usual port is 8786; 8787 is its "
+            "dashboard's); no output file was written\n")), why
+        assert time.monotonic() - started < 2.0 + 1.5
+    assert not (data / "output").exists() and not spill_folders(data)
+
+
+@pytest.mark.parametrize("value", ["bogus", "tcp://127.0.0.1", "http://127.0.0.1:8787"])
+def test_an_address_dask_cannot_take_is_refused(data: Path, value: str) -> None:
+    """An address with no port, or of a scheme Dask has not: the usage line (it was an internal error)."""
+    assert run("bill", "--cluster", value) == (2, "", (
+        f"error: --cluster '{value}' is not a Dask scheduler's address (tcp://host:8786), local or local:N\n"))
     assert not (data / "output").exists() and not spill_folders(data)
 
 

@@ -39,7 +39,7 @@ def test_the_sample_data_on_a_cluster_is_golden(workdir: Path, cluster: Any) -> 
     machine."""
     code, out, err = run("bill", "--cluster", cluster.scheduler_address)
     assert (code, err) == (0, f"The Dask dashboard of this run: {cluster.dashboard_link}\n")
-    assert out.splitlines()[-2] == (f"Billed in 10 partitions on the Dask cluster at {cluster.scheduler_address} "
+    assert out.splitlines()[-2] == (f"Billed in 8 partitions on the Dask cluster at {cluster.scheduler_address} "
                                     "(workers: 2, threads: 2).")
     for name, gold in (("bills.txt", "sample_bills_en.txt"), ("anomalies.txt", "sample_anomalies_en.txt")):
         kept = [line for line in (workdir / "output" / name).read_text("utf-8").splitlines(keepends=True)

@@ -22,6 +22,19 @@ def test_gb18030_file_decodes_whole_even_where_a_name_is_valid_utf8() -> None:
     assert [u.name for u in users.users] == ["张强", "郑爽"]
 
 
+@pytest.mark.parametrize(("callee", "also"), [("８３４６１２３４", None), ("Ωμέγα", "gb18030")])
+def test_a_utf8_file_is_said_valid_gb18030_too_only_when_only_gb18030_gives_chinese_text(callee: str,
+                                                                                       also: str | None) -> None:
+    """A UTF-8 calls line whose callee is in full-width digits (a Chinese input method) is valid GB18030
+    too, where it reads as Chinese letters: but the UTF-8 reading has Chinese-block characters as well,
+    so nothing is said (it warned on every run); a Greek word, whose GB18030 reading alone is Chinese,
+    is still said."""
+    data = f"83470000  {callee}  2021-01-05 10:00:00  2021-01-05 10:01:00\n".encode()
+    data.decode("gb18030")  # valid both ways: the case is real
+    decoded = decode(data)
+    assert decoded.format.encoding == "utf-8" and decoded.format.also == also
+
+
 @pytest.mark.parametrize("encoding, bom", [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)])
 def test_notepad_unicode_files_are_read(encoding: str, bom: bytes) -> None:
     """A UTF-16 file with its BOM (Notepad's "Unicode") is read as UTF-16, not as bad lines."""

@@ -423,7 +423,7 @@ def test_huge_amounts_and_long_names_are_billed_exactly(tmp_path: Path, monkeypa
     _write(tmp_path, users.encode(), ONE_CALL)
     code, out, _ = run("bill", "--users", "u.txt", "--calls", "c.txt", "--csv", "output/b.csv")
     assert code == 0
-    assert "grand total 200000000000.21 yuan" in out  # 2 × 99999999999.99 + 0.22 + 0.01
+    assert "grand total 200,000,000,000.21 yuan" in out  # 2 × 99999999999.99 + 0.22 + 0.01
     assert f"2021-01,83470000,{long_name},99999999999.99,99999999999.99,0.22,0.00,200000000000.20" in (
         Path("output/b.csv").read_text("utf-8"))
     _write(tmp_path, f"83470000  {long_name}名  1  1\n83470001  B  1234567890123456  0\n".encode(), ONE_CALL)
@@ -504,8 +504,8 @@ def test_terminal_control_bytes_are_escaped_in_messages(tmp_path: Path, monkeypa
     assert code == 2
     assert "\x1b" not in err and "\x9b" not in err
     assert err.splitlines()[:2] == [
-        "u.txt line 1: name 'A\\x1b[2J' holds control characters",
-        "u.txt line 2: name 'B\\x9b31m' holds control characters",
+        "u.txt line 1: name 'A\\x1b[2J' holds a control character (U+001B): an instruction to a terminal or a printer, not a letter",
+        "u.txt line 2: name 'B\\x9b31m' holds a control character (U+009B): an instruction to a terminal or a printer, not a letter",
     ]
 
 

@@ -47,7 +47,7 @@ def test_users_fields_names_and_comments() -> None:
         ("83470000  Zhang  -25  6", "users.txt line 1: rent '-25' is negative"),
         ("83470000  Zhang  25.001  6", "users.txt line 1: rent '25.001' has more than two decimals"),
         ("83470000  Zhang  25  6,5", "users.txt line 1: feature fee '6,5' is not an amount of yuan"),
-        ("83470000  Zh\x00ang  25  6", "users.txt line 1: name 'Zh\\x00ang' holds control characters"),
+        ("83470000  Zh\x00ang  25  6", "users.txt line 1: name 'Zh\\x00ang' holds a control character (U+0000): an instruction to a terminal or a printer, not a letter"),
     ],
 )
 def test_bad_user_lines_name_file_line_and_value(line: str, message: str) -> None:

@@ -25,6 +25,7 @@ from telbill.files.decoding import decode
 from telbill.files.loader import CallsFile, load_calls
 from telbill.rules.screening import screen_as_read
 
+from faults import ctrl_c_after_each_fork
 from strategies import PHONES, files
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here: the menu reads alone")
@@ -310,20 +311,8 @@ def test_ctrl_c_here_as_the_helper_is_forked_stops_it(generated: list[str], help
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C reaching this process the moment the helper is forked: the load stops, the helper is
     reaped. It is sent to this thread (which holds it back until the helper's id is kept), as to
-    a menu of one thread: sent to the process, it went to any other thread of the test session
-    (pytest-timeout's), which a busy host could let run it after the load had ended (another
-    thread's Ctrl-C is the test above)."""
-    fork = os.fork
-    forked: list[int] = []
-
-    def fork_then_ctrl_c() -> int:
-        pid = fork()
-        if pid:
-            forked.append(pid)
-            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork_then_ctrl_c)
+    a menu of one thread (another thread's Ctrl-C is the test above)."""
+    forked = ctrl_c_after_each_fork(monkeypatch)
     with pytest.raises(KeyboardInterrupt) as stopped:
         load_calls(generated, "calls.txt", shared=True)
     assert type(stopped.value) is KeyboardInterrupt  # not "after the outputs were written"

@@ -158,7 +158,7 @@ def test_bad_users_lines_show_bom_and_controls_escaped(small: Path) -> None:
     assert (code, out) == (2, "")
     assert err.splitlines() == [
         "data/users.txt line 2: phone '\\ufeff83480201' is not 3 to 20 digits",
-        "data/users.txt line 3: name 'Evil\\x1fName' holds control characters",
+        "data/users.txt line 3: name 'Evil\\x1fName' holds a control character (U+001F): an instruction to a terminal or a printer, not a letter",
         "bad lines in data/users.txt: 2; no bills were written",
     ]
 

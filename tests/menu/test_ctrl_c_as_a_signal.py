@@ -20,9 +20,11 @@ from typing import Any
 import pytest
 from prompt_toolkit.application import Application
 
+import telbill.menu
 from telbill.menu.context import Ctx, Item
 from telbill.menu.items import ACTIONS
 
+from command import run as run_command
 from terminal import ENTER, typed_session
 
 ITEM_1_RAN = "Users (data/users.txt)"
@@ -137,3 +139,13 @@ def test_ctrl_c_while_a_list_left_with_q_is_taken_down_backs_out(data: Path,
     _sigint_at(monkeypatch, "_redraw", nth=2, when=lambda render_as_done=False: render_as_done)
     run = typed_session("8" + ENTER + "q" + ENTER + "2" + ENTER, height=60)
     assert "Interrupted; back to the menu." in run.screen
+
+
+def test_ctrl_c_while_the_menu_opens_says_so(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the data files are read for the menu: exit 130 with a line about opening the menu
+    (it said a batch's "no partial file was left behind")."""
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(telbill.menu, "Session", interrupted)
+    assert run_command("--plain") == (130, "", "interrupted while the data files were being opened; the menu was not shown\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import re
 import sys
 import time
 from pathlib import Path
@@ -188,3 +189,37 @@ def test_n_and_enter_in_one_go_do_not_replace_the_file_offered(tmp_path: Path) -
     assert child.exitstatus == 0
     assert not (tmp_path / "output/bills.txt").exists()
     assert (tmp_path / "output/mine.txt").read_text("utf-8") == "my own notes\n"
+
+
+def asked(child: pexpect.spawn, hint: str = r"\(y or n\)") -> str:
+    """What the terminal showed up to ``hint`` drawn, without its escape sequences and without spaces
+    or line breaks (the screen is drawn by moves of the cursor, which no text says)."""
+    child.expect(hint)
+    return "".join(re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]", "", child.before).split())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+@pytest.mark.parametrize("columns", [50, 100])
+def test_a_yes_no_question_longer_than_a_line_is_shown_whole_before_it_is_answered(tmp_path: Path,
+                                                                                    columns: int) -> None:
+    """A yes/no question wider than the screen is folded over lines, and its keys on a line of their own,
+    before the answer (the keys' line was drawn over the question's second line: its end was lost)."""
+    write_data(tmp_path)
+    child = in_a_pty(tmp_path, columns=columns, quick=True)
+    try:
+        child.expect("Main menu")
+        child.send("6\r1\r83470002\r2\r")
+        assert "?Deleteuser83470002LiNaandtheir1callrecords?" in asked(child)
+        child.send("y")
+        child.expect("Main menu")
+        child.send("13\r2\r1\r")
+        shown = asked(child)
+        assert re.search(r"\?Restoredata/users\.txtanddata/calls\.txtasbeforethechangeof"
+                         r"[0-9-]+[0-9:]+\?\(item13canundotherestore\)", shown), shown[-300:]
+        child.send("n")
+        child.expect("Nothing was restored.")
+        child.expect("Main menu")
+        child.send("\x03")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()

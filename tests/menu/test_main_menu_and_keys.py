@@ -61,6 +61,16 @@ def test_bad_menu_answers_are_asked_again(data: Path) -> None:
     assert "'14' is not one of the numbers shown (0-13)" in screen
 
 
+def test_a_plain_yes_no_takes_the_words_docs_menu_md_names(data: Path) -> None:
+    """In a script a yes/no takes y/yes/是/1 as yes and n/no/否/0 or an empty line as no; anything else
+    (``=``, ``10``) is refused and asked again, never taken as a no (docs/menu.md, In a script)."""
+    screen = plain_session("6\n1\n83470002\n2\n=\n10\n0\n0\n").screen
+    assert "answer y or n, not '='" in screen and "answer y or n, not '10'" in screen
+    assert "Nothing was deleted." in screen and users_file(data) == USERS
+    screen = plain_session("6\n1\n83470002\n2\n是\n0\n").screen
+    assert "83470002" not in users_file(data)
+
+
 def test_full_width_menu_numbers_and_an_empty_main_menu_answer(data: Path) -> None:
     """１ typed with a Chinese input method opens item 1; an empty line at the main menu just asks again."""
     code, screen = plain_session("\n１\n０\n")

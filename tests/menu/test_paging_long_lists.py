@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from telbill.menu.pages import Entry, Pages
+from telbill.text.display import width
 from telbill.text.i18n import Translator
 
 from smalldata import FEW_USERS, write_data
@@ -87,6 +88,19 @@ def test_g_capital_g_and_a_page_number_jump(forty: Path) -> None:
     assert run.code == 0
     assert headings(run.screen) == ["1-7", "36-40", "1-7", "15-21"]
     assert "Page 1 of 6" in run.drawn or "1/6" in run.drawn
+
+
+@pytest.mark.parametrize("columns", [40, 50, 60])
+def test_the_pagers_line_is_cut_at_a_whole_key_in_chinese(forty: Path, columns: int) -> None:
+    """On a narrow screen the pager's short line leaves out whole keys, by display width (a Chinese
+    character takes two columns): never a key cut in the middle (``g/G`` without what it does at 40
+    columns), and the way out (``q：离开``) is kept longest."""
+    run = typed_session("1" + ENTER + "q" + "0" + ENTER, height=8, width=columns, tr=ZH)
+    (line,) = [line.split("?")[0] for line in run.drawn.splitlines() if "页 · " in line]
+    page, *keys = line.split(" · ")
+    assert page == "1/14 页" and keys[-1] == "q：离开"
+    assert set(keys) <= {"空格：下一页", "b：上一页", "g/G：首页/末页", "q：离开"}
+    assert width(line) < columns
 
 
 def test_a_page_number_past_the_end_goes_to_the_last_page(forty: Path) -> None:

@@ -18,18 +18,38 @@ from telbill.rules.fields import (
     validate_phone,
 )
 from telbill.text.display import quote, shown
+from telbill.text.i18n import Translator
 
 
-@pytest.mark.parametrize("ch", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\x1b", "\u202e",
-                                "\ufeff"])
-def test_control_character_in_a_name_makes_a_bad_line(ch: str) -> None:
-    """str.split would take some of these as a space; telbill refuses the line instead."""
+@pytest.mark.parametrize(("ch", "key"), [
+    *((ch, "users.name_control") for ch in ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\x1b", "\x7f"]),
+    *((ch, "users.name_direction") for ch in ["\u202e", "\u202a", "\u200f", "\u2066", "\u2069", "\u061c"]),
+    *((ch, "users.name_invisible") for ch in ["\ufeff", "\u200b", "\u2060", "\xad"]),
+    ("\u2028", "users.name_line_break"), ("\u2029", "users.name_line_break"), ("\udcff", "users.name_unreadable")])
+def test_control_character_in_a_name_makes_a_bad_line(ch: str, key: str) -> None:
+    """str.split would take some of these as a space; telbill refuses the line instead, and says
+    what the character is in words (a bidi override is not a "control character" to an operator)."""
     loaded = load_users([f"83470000  Evil{ch}Name  25  6"], "users.txt")
     assert len(loaded.users) == 0
-    assert [p.key for p in loaded.problems] == ["users.name_control"]
+    assert [p.key for p in loaded.problems] == [key]
     assert "\\" in str(loaded.problems[0])  # shown escaped
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as caught:
         validate_name(f"Evil{ch}Name")
+    assert caught.value.key == key
+
+
+@pytest.mark.parametrize(("ch", "en", "zh"), [
+    ("\u202e", "holds an invisible mark (U+202E) that changes the direction text is shown in", "改变文字显示方向的标记（U+202E）"),
+    ("\u200b", "holds an invisible character (U+200B)", "含有看不见的字符（U+200B）"),
+    ("\x1b", "holds a control character (U+001B)", "含有控制字符（U+001B）"),
+    ("\u2028", "holds a line break (U+2028)", "含有换行符（U+2028）")])
+def test_a_refused_name_says_what_it_holds_in_words(ch: str, en: str, zh: str) -> None:
+    """Both languages name the character by its code point and say what it does; a format character is
+    never called a control character."""
+    problem = load_users([f"83470000  Evil{ch}Name  25  6"], "users.txt").problems[0]
+    assert en in problem.render(Translator("en")) and zh in problem.render(Translator("zh"))
+    if ch not in "\x1b":
+        assert "control" not in problem.render(Translator("en")) and "控制" not in problem.render(Translator("zh"))
 
 
 def test_ideographic_space_and_tabs_separate_fields() -> None:

@@ -51,6 +51,29 @@ def test_a_user_deleted_with_calls_is_all_or_nothing_after_kill_9(tmp_path: Path
     assert step != "logged" or actions(tmp_path)  # once logged, the change is made
 
 
+def restore_the_deletion(s: Any) -> object:
+    """Restore the one backup there is: the user deleted with their calls (both files, one row)."""
+    (chosen,) = s.list_backups()
+    return s.restore(chosen)
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_restore_of_both_files_is_all_or_nothing_after_kill_9(tmp_path: Path, step: str) -> None:
+    """Restoring a user deleted with their calls puts both files back in one transaction: killed at any
+    step, the next start finds both restored and two ``restore`` lines, or neither."""
+    write_data(tmp_path)
+    killed_at(step, restore_the_deletion, folder=tmp_path, first=delete_with_calls)
+    open_session(tmp_path)
+    users, calls = (tmp_path / "data/users.txt").read_text("utf-8"), (tmp_path / "data/calls.txt").read_text("utf-8")
+    log = actions(tmp_path)
+    assert log[:3] == ["delete-call", "delete-call", "delete-user"]
+    if log[3:]:
+        assert log[3:] == ["restore", "restore"] and (users, calls) == (USERS, CALLS)
+    else:
+        assert "Zhang Qiang" not in users and not any(line in calls for line in ZHANG_CALLS)
+    assert ours(tmp_path) == []
+
+
 @pytest.mark.parametrize(("what", "step"), [("add", "journal"), ("add", "applied:calls"), ("add", "logged"),
                                             ("undo", "applied:calls"), ("undo", "logged")])
 def test_appends_and_undos_are_all_or_nothing_after_kill_9(tmp_path: Path, what: str, step: str) -> None:

@@ -204,7 +204,7 @@ def test_a_restore_is_kept_as_a_full_copy_and_can_be_undone(data: Path) -> None:
     s.add_user("83470099", "New", 100, 0)
     changed = data_files(data)
     (copy,) = [b for b in s.list_backups() if b.kind == "users" and b.is_copy]
-    change = s.restore(copy)
+    (change,) = s.restore(copy)
     assert data_files(data)[0] == USERS.encode() and s.user("83470099") is None
     assert change.backup is not None and change.backup.read_bytes() == changed[0]
     assert s.list_backups()[0].undoes.startswith(f"restore {copy.path} sha256:")
@@ -225,7 +225,7 @@ def test_backup_and_restore(data: Path) -> None:
     assert users_backups[0].undoes == "add-user 83470099  Later  0.00  0.00"
     oldest = users_backups[-1]
     assert oldest.path.read_text("utf-8") == USERS
-    change = s.restore(oldest)
+    (change,) = s.restore(oldest)
     assert (data / "data/users.txt").read_text("utf-8") == USERS
     assert s.user("83470099") is None
     assert change.backup is not None and "83470099" in change.backup.read_text("utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telbill.constants import DataKind
 from telbill.menu.ask import BackToMenu
 from telbill.menu.context import Ctx, Item
@@ -10,10 +12,13 @@ from telbill.menu.picking import pick_from
 from telbill.menu.rows import count
 from telbill.session.facade import Backup
 from telbill.store.audit import AuditEntry
+from telbill.store.history import headline
 from telbill.text.messages import CATALOG
 
 UNDO_SHOWN = 3
 """Records of one kind shown before a change is undone (a user deleted with 500 calls fits a screen)."""
+LATER_SHOWN = 5
+"""Later changes a restore also takes back, shown before it is asked for."""
 
 
 def item_backup(ctx: Ctx) -> None:
@@ -84,7 +89,24 @@ def change_text(ctx: Ctx, entry: AuditEntry) -> str:
     return ctx.tr("menu.backup.change", action=action_label(ctx, entry.action), records=records)
 
 
+def _taken_back(ctx: Ctx, entries: tuple[AuditEntry, ...]) -> str:
+    """A change in one line: its headline (:func:`~telbill.store.history.headline`), and how many more
+    records it changed."""
+    if not entries:
+        return ctx.tr("menu.backup.copy")
+    text = change_text(ctx, headline(entries))
+    if len(entries) > 1:
+        text += ctx.tr("menu.backup.more", count=count(len(entries) - 1))
+    return text
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
+
+
 def _restore(ctx: Ctx) -> None:
+    """List the backups (a change to both files is one row), show what restoring the one chosen
+    takes back besides, ask, and restore every file it names in one transaction."""
     s, tr = ctx.session, ctx.tr
     s.check_writable()
     backups = s.list_backups()
@@ -93,29 +115,35 @@ def _restore(ctx: Ctx) -> None:
         raise BackToMenu
 
     def undoes(b: Backup) -> str:
-        if b.changes:
-            text = change_text(ctx, b.changes[0])
-            if len(b.changes) > 1:
-                text += tr("menu.backup.more", count=count(len(b.changes) - 1))
-        else:
-            text = tr("menu.backup.copy")
+        text = _taken_back(ctx, b.changes)
+        if b.later:
+            text += tr("menu.backup.later", count=count(len(b.later)))
         return text if b.usable else tr("menu.backup.unusable", what=text)
 
-    rows = [[str(i), b.taken.strftime("%Y-%m-%d %H:%M:%S") if b.taken else "-", s.path(b.kind).name,
-             undoes(b)] for i, b in enumerate(backups, 1)]
+    rows = [[str(i), _when(b.taken), ", ".join(s.path(kind).name for kind in b.kinds), undoes(b)]
+            for i, b in enumerate(backups, 1)]
     ctx.view.table([Column(tr("menu.col.no"), "right"), Column(tr("menu.col.taken")),
                     Column(tr("menu.col.file")), Column(tr("menu.col.undoes"), wrap=True)], rows,
                    tr("menu.backup.list", count=count(len(backups))))
     chosen = backups[pick_from(ctx, "menu.ask.which_backup", len(backups)) - 1]
-    target = s.path(chosen.kind)
-    if not ctx.ask.confirm(tr("menu.backup.confirm", path=str(target), backup=chosen.path.name)):
+    if chosen.later:
+        ctx.view.say(tr("menu.backup.also", count=count(len(chosen.later))))
+        for entries in chosen.later[:LATER_SHOWN]:
+            ctx.view.say("  " + _taken_back(ctx, entries))
+        if len(chosen.later) > LATER_SHOWN:
+            ctx.view.say(tr("menu.undo.more", count=count(len(chosen.later) - LATER_SHOWN)))
+    ways: dict[tuple[bool, datetime | None], list[str]] = {}  # files restored the same way: named together
+    for source in chosen.sources:
+        ways.setdefault((source.is_copy, source.taken), []).append(str(s.path(source.kind)))
+    what = [tr("menu.backup.as_copy" if is_copy else "menu.backup.as_before", when=_when(when),
+               paths=tr("menu.backup.and").join(paths)) for (is_copy, when), paths in ways.items()]
+    if not ctx.ask.confirm(tr("menu.backup.confirm", what=tr("menu.backup.and").join(what))):
         ctx.view.warn(tr("menu.not_restored"))
         return
     with ctx.busy("menu.busy.restore"):
-        change = s.restore(chosen)
-    ctx.view.ok(tr("menu.backup.restored", path=str(target), backup=str(chosen.path)))
-    if change.backup is not None:
-        ctx.view.say(tr("menu.backup.previous", copy=str(change.backup)))
+        changes = s.restore(chosen)
+    for change in changes:
+        ctx.view.ok(tr("menu.backup.restored", path=str(change.path)))
+        if change.backup is not None:
+            ctx.view.say(tr("menu.backup.previous", copy=str(change.backup)))
     ctx.saved()
-
-

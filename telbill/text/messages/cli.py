@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "cli.description": ("Telecom customer bills: load users and call records, rate the calls, "
-                        "write the bill detail and set anomalous records aside. "
-                        "Without a command, opens the numbered main menu.",
-                        "电信计费系统客户帐单管理：载入用户资料和话单，计费，输出费用详单并另存异常话单。"
-                        "不带命令时打开主菜单。"),
+    "cli.description": (("Telecom customer bills: load users and call records, rate the calls, "
+                         "write the bill detail and set anomalous records aside. "
+                         "Without a command, opens the numbered main menu."),
+                        ("电信计费系统客户帐单管理：载入用户资料和话单，计费，输出费用详单并另存异常话单。"
+                         "不带命令时打开主菜单。")),
     "cli.help.version": ("show the version and exit", "显示版本并退出"),
     "cli.help.lang": ("interface language (default: from LC_ALL, LC_MESSAGES, LANG)",
                       "界面语言（默认依据 LC_ALL、LC_MESSAGES、LANG）"),
@@ -23,13 +23,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.help.force": ("replace existing output files that telbill did not write (never an input)",
                        "覆盖并非 telbill 写出的已有输出文件（输入文件始终不覆盖）"),
     "cli.help.csv": ("also write the bills as CSV here", "同时以 CSV 格式写出帐单"),
-    "cli.help.memory": ("the most memory the run may use, e.g. 2G or 512M (default: half the memory available); "
-                        "call records beyond it are billed in partitions on disk",
+    "cli.help.memory": (("the most memory the run may use, e.g. 2G or 512M (default: half the memory available); "
+                         "call records beyond it are billed in partitions on disk"),
                         "本次运行最多可用的内存，如 2G 或 512M（默认为可用内存的一半）；超出部分的话单分区写入磁盘计费"),
-    "cli.help.cluster": ("bill on the Dask scheduler at ADDRESS (tcp://host:8786), or on local:N worker "
-                         "processes on this machine; the files must be on a filesystem every worker shares",
-                         "在地址为 ADDRESS（tcp://host:8786）的 Dask 调度器上计费，或用 local:N 在本机启动 N 个工作进程；"
-                         "文件须位于每个工作进程都能访问的共享文件系统上"),
+    "cli.help.cluster": (("bill on the Dask scheduler at ADDRESS (tcp://host:8786), or on local:N worker "
+                          "processes on this machine; the files must be on a filesystem every worker shares"),
+                         ("在地址为 ADDRESS（tcp://host:8786）的 Dask 调度器上计费，或用 local:N 在本机启动 N 个工作进程；"
+                          "文件须位于每个工作进程都能访问的共享文件系统上")),
     "cli.help.menu": ("open the numbered main menu (the default)", "打开主菜单（默认）"),
     "cli.help.plain": ("plain numbered prompts even on a terminal", "即使在终端中也使用纯文本编号输入"),
     "cli.usage_error": ("{prog}: error: {message}", "{prog}：错误：{message}"),
@@ -37,8 +37,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.not_replaced": ("{reason}; refusing to replace it (--force replaces it anyway)",
                          "{reason}，拒绝覆盖（加 --force 可强制覆盖）"),
     "cli.interrupted": ("interrupted; no partial file was left behind", "已中断；未留下不完整的文件"),
-    "cli.cluster_cancelled": ("interrupted; the run's tasks on the cluster were cancelled and no partial file "
-                              "was left behind",
+    "cli.menu_interrupted": ("interrupted while the data files were being opened; the menu was not shown",
+                             "打开数据文件时被中断；菜单未显示"),
+    "cli.cluster_cancelled": (("interrupted; the run's tasks on the cluster were cancelled and no partial file "
+                               "was left behind"),
                               "已中断；本次运行在集群上的任务已取消，未留下不完整的文件"),
     "cli.cluster_dashboard": ("The Dask dashboard of this run: {link}", "本次运行的 Dask 仪表板：{link}"),
     "cli.summary_lost": ("{error}, so the summary was not printed; the files were written: {files}",
@@ -72,8 +74,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary.code.overlap": ("overlap {count}", "时间重叠 {count}"),
     "list.sep": (", ", "，"),
     "summary.wrote": ("Wrote {files}.", "已写出 {files}。"),
-    "summary.cluster": ("Billed in {count} partitions on the Dask cluster at {address} (workers: {workers}, "
-                        "threads: {threads}).",
+    "summary.cluster": (("Billed in {count} partitions on the Dask cluster at {address} (workers: {workers}, "
+                         "threads: {threads})."),
                         "在 {address} 的 Dask 集群上分 {count} 个分区计费（{workers} 个工作进程，{threads} 个线程）。"),
     "summary.partitions": ("Billed in {count} partitions on disk, within the memory budget of {budget}.",
                            "为不超出 {budget} 的内存预算，分 {count} 个分区在磁盘上计费。"),

@@ -10,7 +10,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "users.fields": ("expected PHONE NAME RENT FEATURE, found {count} fields in {value}",
                      "应为“电话号码 姓名 月租费 功能费”，{value} 只有 {count} 个字段"),
     "users.phone": ("phone {value} is not 3 to 20 digits", "电话号码 {value} 不是 3 到 20 位数字"),
-    "users.name_control": ("name {value} holds control characters", "姓名 {value} 含有控制字符"),
+    "users.name_control": (("name {value} holds a control character ({char}): an instruction to a terminal or a "
+                            "printer, not a letter"),
+                           "姓名 {value} 含有控制字符（{char}）：它是给终端或打印机的指令，不是文字"),
+    "users.name_direction": (("name {value} holds an invisible mark ({char}) that changes the direction text is "
+                              "shown in, so the name could show its letters in another order"),
+                             "姓名 {value} 含有一个看不见的、改变文字显示方向的标记（{char}），姓名的字可能因此颠倒显示"),
+    "users.name_invisible": (("name {value} holds an invisible character ({char}): two names that look the same "
+                              "would be different"),
+                             "姓名 {value} 含有看不见的字符（{char}）：看起来一样的两个姓名会是不同的"),
+    "users.name_line_break": ("name {value} holds a line break ({char})", "姓名 {value} 含有换行符（{char}）"),
+    "users.name_unreadable": ("name {value} holds a byte that is not text in the file's encoding ({char})",
+                              "姓名 {value} 含有不符合文件编码的字节（{char}）"),
     "users.name_long": ("name {value} is longer than {limit} characters", "姓名 {value} 超过 {limit} 个字符"),
     "users.duplicate": ("phone {value} repeats line {first}", "电话号码 {value} 与第 {first} 行重复"),
     "users.stop": ("bad lines in {source}: {count}; no bills were written",
@@ -87,8 +98,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tariff.encoding": ("{source}: not UTF-8 text", "{source}：不是 UTF-8 文本"),
     "tariff.section": ("{source}: unknown section [{section}] (use [local], [domestic], [international])",
                        "{source}：未知的节 [{section}]（应为 [local]、[domestic]、[international]）"),
-    "tariff.outside": ("{source}: {key} = {value} is outside every section; put it under [local], [domestic] or "
-                       "[international]",
+    "tariff.outside": (("{source}: {key} = {value} is outside every section; put it under [local], [domestic] or "
+                        "[international]"),
                        "{source}：{key} = {value} 不在任何节内，应放在 [local]、[domestic] 或 [international] 之下"),
     "tariff.not_section": ("{source}: {section} must be a section ([{section}] with its keys below it), not a value",
                            "{source}：{section} 应为一个节（[{section}]，其下列出各键），而不是一个值"),
@@ -100,11 +111,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "{section} {key} 应为不小于 {minimum} 的整数秒，实际为 {value}"),
     "data.read_only": ("{path} is read-only: changes to it cannot be saved (nothing was changed)",
                        "{path} 是只读文件：对它的修改无法保存（未做任何改动）"),
-    "data.no_permission": ("{path} cannot be written by this user: changes to it cannot be saved "
-                           "(nothing was changed)",
+    "data.no_permission": (("{path} cannot be written by this user: changes to it cannot be saved "
+                            "(nothing was changed)"),
                            "当前用户无权写入 {path}：对它的修改无法保存（未做任何改动）"),
-    "data.folder_unwritable": ("the folder {folder} of {path} cannot be written: changes to {path} cannot be "
-                               "saved (nothing was changed)",
+    "data.folder_unwritable": (("the folder {folder} of {path} cannot be written: changes to {path} cannot be "
+                                "saved (nothing was changed)"),
                                "{path} 所在的文件夹 {folder} 无法写入：对它的修改无法保存（未做任何改动）"),
     "data.unwritable": ("{path} cannot be changed ({reason}); nothing was changed",
                         "{path} 无法修改（{reason}）；未做任何改动"),
@@ -115,8 +126,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "{path}：无法写入，{parent} 是文件而不是文件夹"),
     "output.is_input": ("{path} is an input file; refusing to overwrite it",
                         "{path} 是输入文件，拒绝覆盖"),
-    "output.is_own": ("{path} is one of telbill's own files (the audit log, a lock or a journal); refusing to "
-                      "overwrite it", "{path} 是 telbill 自己的文件（审计日志、锁文件或保存日志），拒绝覆盖"),
+    "output.is_own": (("{path} is one of telbill's own files (the audit log, a lock or a journal); refusing to "
+                       "overwrite it"), "{path} 是 telbill 自己的文件（审计日志、锁文件或保存日志），拒绝覆盖"),
     "output.protected": ("{path} is inside telbill's backup folder {folder}; refusing to write there",
                          "{path} 位于 telbill 的备份文件夹 {folder} 中，拒绝写入"),
     "output.not_ours": ("{path} exists and was not written by telbill (its first line is not a telbill header)",
@@ -126,8 +137,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "{path} 不是普通文件（管道、设备或套接字），拒绝覆盖"),
     "batch.worker_killed": ("a worker process of the batch was killed (signal {signal}); no file was written",
                             "计费的一个工作进程被终止（信号 {signal}）；未写出任何文件"),
-    "batch.worker_died": ("a worker process of the batch ended unexpectedly (exit status {status}); "
-                          "no file was written",
+    "batch.worker_died": (("a worker process of the batch ended unexpectedly (exit status {status}); "
+                           "no file was written"),
                           "计费的一个工作进程意外退出（退出状态 {status}）；未写出任何文件"),
     "output.twice": ("{path} is named for two outputs", "{path} 被指定为两个输出文件"),
     "usage.month": ("--month {value} is not a month like 2021-01", "--month {value} 不是形如 2021-01 的月份"),
@@ -139,80 +150,83 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "--cluster 需要 Dask distributed，但它尚未安装：{install}"),
     "cluster.lost": ("the Dask scheduler at {address} cannot be reached or went away; no output file was written",
                      "无法连接位于 {address} 的 Dask 调度器，或它已断开；未写出任何输出文件"),
-    "cluster.killed": ("a task of the run ({task}) killed every worker of the cluster at {address} that ran it; "
-                       "no output file was written",
+    "cluster.not_dask": (("{address} does not answer as a Dask scheduler (its usual port is 8786; 8787 is its "
+                          "dashboard's); no output file was written"),
+                         "{address} 没有以 Dask 调度器的方式应答（调度器通常在 8786 端口，8787 是其仪表盘）；未写出任何输出文件"),
+    "cluster.killed": (("a task of the run ({task}) killed every worker of the cluster at {address} that ran it; "
+                        "no output file was written"),
                        "本次运行的任务（{task}）使 {address} 集群上运行它的每个工作进程都退出了；未写出任何输出文件"),
-    "cluster.calls": ("{path}: the Dask worker {worker} cannot read this file as this machine sees it; "
-                      "every worker needs the inputs and outputs on a shared filesystem",
+    "cluster.calls": (("{path}: the Dask worker {worker} cannot read this file as this machine sees it; "
+                       "every worker needs the inputs and outputs on a shared filesystem"),
                       "{path}：Dask 工作进程 {worker} 无法读到本机所见的这个文件；每个工作进程都须在共享文件系统上看到输入和输出"),
-    "cluster.folder": ("{path}: the Dask worker {worker} cannot write to this folder beside the bill file; "
-                       "every worker needs the inputs and outputs on a shared filesystem",
+    "cluster.folder": (("{path}: the Dask worker {worker} cannot write to this folder beside the bill file; "
+                        "every worker needs the inputs and outputs on a shared filesystem"),
                        "{path}：Dask 工作进程 {worker} 无法写入帐单文件旁的这个文件夹；每个工作进程都须在共享文件系统上看到输入和输出"),
-    "output.cluster_spill": ("{folder}: cannot hold the spill files of a run on a cluster ({reason}); they go "
-                             "beside the bill file, on a filesystem every worker shares: give --out a folder "
-                             "with room that the workers can write to",
-                             "{folder}：无法存放集群运行的分区文件（{reason}）；它们位于帐单文件旁、每个工作进程共享的文件系统上："
-                             "请为 --out 指定一个有空间且工作进程可写入的文件夹"),
-    "output.spill": ("{folder}: cannot hold the partitions of a calls file bigger than the memory budget "
-                     "({reason}); free some space, set TMPDIR to a folder with room, or give --memory more",
-                     "{folder}：无法存放超出内存预算的话单分区（{reason}）；请腾出空间、将 TMPDIR 设为有空间的文件夹，"
-                     "或加大 --memory"),
+    "output.cluster_spill": (("{folder}: cannot hold the spill files of a run on a cluster ({reason}); they go "
+                              "beside the bill file, on a filesystem every worker shares: give --out a folder "
+                              "with room that the workers can write to"),
+                             ("{folder}：无法存放集群运行的分区文件（{reason}）；它们位于帐单文件旁、每个工作进程共享的文件系统上："
+                              "请为 --out 指定一个有空间且工作进程可写入的文件夹")),
+    "output.spill": (("{folder}: cannot hold the partitions of a calls file bigger than the memory budget "
+                      "({reason}); free some space, set TMPDIR to a folder with room, or give --memory more"),
+                     ("{folder}：无法存放超出内存预算的话单分区（{reason}）；请腾出空间、将 TMPDIR 设为有空间的文件夹，"
+                      "或加大 --memory")),
     "notice.encoding.gb18030": ("{path} is not UTF-8; read it as GB18030 (a save keeps it GB18030)",
                                 "{path} 不是 UTF-8 编码，已按 GB18030 读取（保存时仍为 GB18030）"),
     "notice.encoding.utf-16": ("{path} is UTF-16 (Notepad's \"Unicode\"); read it as such (a save keeps it UTF-16)",
                                "{path} 为 UTF-16 编码（记事本的“Unicode”），已按此读取（保存时仍为 UTF-16）"),
-    "notice.encoding.mixed": ("{path}: neither UTF-8 nor GB18030 as a whole; each line was read as UTF-8 or "
-                              "GB18030 where possible, and a line valid in neither is a bad line (a save writes "
-                              "the file as UTF-8 and keeps such lines byte for byte)",
-                              "{path}：整个文件既不是 UTF-8 也不是 GB18030，已逐行按 UTF-8 或 GB18030 读取；两者皆非的行作为错误行"
-                              "（保存时文件写为 UTF-8，这些行按原字节保留）"),
+    "notice.encoding.mixed": (("{path}: neither UTF-8 nor GB18030 as a whole; each line was read as UTF-8 or "
+                               "GB18030 where possible, and a line valid in neither is a bad line (a save writes "
+                               "the file as UTF-8 and keeps such lines byte for byte)"),
+                              ("{path}：整个文件既不是 UTF-8 也不是 GB18030，已逐行按 UTF-8 或 GB18030 读取；两者皆非的行作为错误行"
+                               "（保存时文件写为 UTF-8，这些行按原字节保留）")),
     "conflict.changed": ("{path} changed on disk since it was loaded; it was not overwritten. Reloaded it: please redo the change.",
                          "{path} 在载入后已被其他程序修改，未覆盖。已重新载入，请重新操作。"),
     "audit.unwritable": ("{path}: cannot be written ({reason}); the change was not made",
                          "{path}：无法写入（{reason}）；改动未保存"),
     "recovery.completed": ("A save cut short (the program was stopped) has been completed: {what} ({files}).",
                            "上次被中断的保存已完成：{what}（{files}）。"),
-    "recovery.completed_with_trouble": ("A save cut short (the program was stopped) has been completed: {what} "
-                                        "({files}); but {trouble}.",
+    "recovery.completed_with_trouble": (("A save cut short (the program was stopped) has been completed: {what} "
+                                         "({files}); but {trouble}."),
                                         "上次被中断的保存已完成：{what}（{files}）；但是：{trouble}。"),
-    "recovery.rolled_back": ("A save cut short (the program was stopped) was not made; {files} are as they were "
-                             "before it: {what}.",
+    "recovery.rolled_back": (("A save cut short (the program was stopped) was not made; {files} are as they were "
+                              "before it: {what}."),
                              "上次被中断的保存未生效；{files} 保持保存前的内容：{what}。"),
-    "recovery.rolled_back_with_trouble": ("A save cut short (the program was stopped) was not made ({what}; "
-                                          "{files}); but {trouble}.",
+    "recovery.rolled_back_with_trouble": (("A save cut short (the program was stopped) was not made ({what}; "
+                                           "{files}); but {trouble}."),
                                           "上次被中断的保存未生效（{what}；{files}）；但是：{trouble}。"),
-    "recovery.unfinished": ("A save cut short (the program was stopped) could not be finished ({what}; {files}): "
-                            "{trouble}. It is tried again at the next start; until then these files are not changed.",
+    "recovery.unfinished": (("A save cut short (the program was stopped) could not be finished ({what}; {files}): "
+                             "{trouble}. It is tried again at the next start; until then these files are not changed."),
                             "上次被中断的保存未能完成（{what}；{files}）：{trouble}。下次启动时将再次尝试；在此之前不会修改这些文件。"),
-    "recovery.not_now": ("{path}: a save cut short could not be finished now ({reason}); it is tried again at the "
-                         "next start.",
+    "recovery.not_now": (("{path}: a save cut short could not be finished now ({reason}); it is tried again at the "
+                          "next start."),
                          "{path}：上次被中断的保存现在无法完成（{reason}）；下次启动时将再次尝试。"),
     "recovery.unreadable": ("{path}: the journal of a save cut short cannot be read ({reason}); it was left as it is.",
                             "{path}：上次被中断的保存的日志无法读取（{reason}），已原样保留。"),
-    "recovery.blocked": ("{path}: a save cut short is not finished yet (see the notice about it); the change was not "
-                         "made",
+    "recovery.blocked": (("{path}: a save cut short is not finished yet (see the notice about it); the change was not "
+                          "made"),
                          "{path}：上次被中断的保存尚未完成（见相关提示）；改动未保存"),
-    "batch.save_cut_short": ("a save of {path} was cut short while this run waited to read it, several times over; "
-                             "no bill was written: run it again",
+    "batch.save_cut_short": (("a save of {path} was cut short while this run waited to read it, several times over; "
+                              "no bill was written: run it again"),
                              "本次运行等待读取 {path} 期间，对它的保存多次被中断；未写出任何账单，请重新运行"),
-    "recovery.batch_refused": ("a save cut short could not be finished, so the data files may be half changed; "
-                               "no bill was written",
+    "recovery.batch_refused": (("a save cut short could not be finished, so the data files may be half changed; "
+                                "no bill was written"),
                                "上次被中断的保存未能完成，数据文件可能只改了一半；未写出任何账单"),
-    "backup.unwritable": ("the backup folder {folder} cannot be written ({reason}): changes to {path} cannot be saved "
-                          "(nothing was changed)",
+    "backup.unwritable": (("the backup folder {folder} cannot be written ({reason}): changes to {path} cannot be saved "
+                           "(nothing was changed)"),
                           "备份文件夹 {folder} 无法写入（{reason}）：对 {path} 的修改无法保存（未做任何改动）"),
-    "save.copy_aside": ("Saved {path}; but its previous version could not be kept in {folder} ({reason}): it is kept "
-                        "as {copy}.",
+    "save.copy_aside": (("Saved {path}; but its previous version could not be kept in {folder} ({reason}): it is kept "
+                         "as {copy}."),
                         "已保存 {path}；但其上一版本无法保存到 {folder}（{reason}），已保留为 {copy}。"),
-    "save.no_undo_record": ("Saved {path}; but its undo record could not be written ({reason}): this change cannot "
-                            "be undone.",
+    "save.no_undo_record": (("Saved {path}; but its undo record could not be written ({reason}): this change cannot "
+                             "be undone."),
                             "已保存 {path}；但无法写入其撤销记录（{reason}）：这次改动无法撤销。"),
     "save.not_pruned": ("Saved; but older backups in {folder} could not be removed ({reason}).",
                         "已保存；但无法删除 {folder} 中较早的备份（{reason}）。"),
     "save.unsettled": ("Saved {path}; but it could not be looked at afterwards ({reason}): it is read again.",
                        "已保存 {path}；但保存后无法查看该文件（{reason}）：将重新读取。"),
-    "save.held_failed": ("Saved {path}; but what the menu shows could not be updated ({error}): {path} was read "
-                         "again.",
+    "save.held_failed": (("Saved {path}; but what the menu shows could not be updated ({error}): {path} was read "
+                          "again."),
                          "已保存 {path}；但菜单显示的内容未能更新（{error}）：已重新读取 {path}。"),
     "recovery.discarded": ("{path}: the journal of a save stopped before it changed anything was removed.",
                            "{path}：一次尚未改动任何内容即被中断的保存，其日志已删除。"),
@@ -239,7 +253,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "os.EINVAL": ("Invalid argument", "参数无效"),
     "os.other": ("system error {code}", "系统错误 {code}"),
     "os.unknown": ("a system error", "系统错误"),
-    "undo.changed": ("{path} was changed outside telbill after that change; it can no longer be undone "
-                     "(restore a full copy instead)",
+    "undo.changed": (("{path} was changed outside telbill after that change; it can no longer be undone "
+                      "(restore a full copy instead)"),
                      "{path} 在那次改动之后被其他程序修改过，已无法撤销（请改为恢复完整备份）"),
 }

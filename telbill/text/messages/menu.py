@@ -15,8 +15,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "话单：{count} 条（{path}）：计费 {billed} 条，异常 {set_aside} 条"),
     "menu.heading.tariff": ("Tariff: {source}", "资费：{source}"),
     "menu.heading.tariff_default": ("default list prices", "默认标准资费"),
-    "menu.heading.problems": ("{path}: lines that could not be read: {count} (kept as they are; item {item} "
-                              "lists them)", "{path}：{count} 行无法读取（原样保留；菜单 {item} 列出）"),
+    "menu.heading.problems": (("{path}: lines that could not be read: {count} (kept as they are; item {item} "
+                               "lists them)"), "{path}：{count} 行无法读取（原样保留；菜单 {item} 列出）"),
     "menu.loading": ("Reading call records", "读取话单"),
     "menu.item.0": ("Exit", "退出"),
     "menu.item.1": ("Show all users", "显示所有用户"),
@@ -126,20 +126,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.error.no_calls": ("there are no call records from {phone}", "没有主叫号码为 {phone} 的话单"),
     "menu.error.call_gone": ("that call record is no longer in the file; list it again",
                              "该话单已不在文件中，请重新列出"),
-    "menu.error.repeated_phone": ("lines {lines} of {path} repeat the phone {phone} ({count}); say what to do "
-                                  "with them, or the first would become that subscriber",
-                                  "{path} 的第 {lines} 行重复了电话号码 {phone}（{count} 行）；请选择如何处理，"
-                                  "否则其中第一行会成为该号码的用户"),
-    "menu.error.phone_has_calls": ("{phone} has call records ({count}); its phone cannot change "
-                                   "(add a new user instead)",
+    "menu.error.repeated_phone": (("lines {lines} of {path} repeat the phone {phone} ({count}); say what to do "
+                                   "with them, or the first would become that subscriber"),
+                                  ("{path} 的第 {lines} 行重复了电话号码 {phone}（{count} 行）；请选择如何处理，"
+                                   "否则其中第一行会成为该号码的用户")),
+    "menu.error.phone_has_calls": (("{phone} has call records ({count}); its phone cannot change "
+                                    "(add a new user instead)"),
                                    "{phone} 有 {count} 条话单，电话号码不能修改（请另外添加新用户）"),
     "menu.error.moment_format": ("{value} is not a date and time like 2021-01-31 08:00:00",
                                  "{value} 不是形如 2021-01-31 08:00:00 的日期时间"),
-    "menu.heading.unwritable": ("Changes to {path} cannot be saved: it is read-only, or this user may not "
-                                "write it or its folder",
+    "menu.heading.unwritable": (("Changes to {path} cannot be saved: it is read-only, or this user may not "
+                                 "write it or its folder"),
                                 "对 {path} 的修改无法保存：它是只读的，或当前用户无权写入它或它所在的文件夹"),
-    "menu.narrow": ("This screen is {width} columns wide and the list needs {needed} to show each value whole: "
-                    "values longer than their column are folded over lines.",
+    "menu.narrow": (("This screen is {width} columns wide and the list needs {needed} to show each value whole: "
+                     "values longer than their column are folded over lines."),
                     "屏幕宽 {width} 列，此列表需要 {needed} 列才能完整显示每个值：超出列宽的值折行显示。"),
     "menu.cut": ("… ({count} characters in all)", "…（共 {count} 个字符）"),
     "menu.ask.replace": ("{reason}. Replace it all the same?", "{reason}。仍然覆盖吗？"),
@@ -195,10 +195,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.problems.more": ("… and {count} more (item {item} lists them all)",
                            "……另有 {count} 行（菜单 {item} 全部列出）"),
     "menu.calls.title": ("Call records ({path})", "话单（{path}）"),
-    "menu.calls.count": ("Call records: {records} in {path}; listed above {count}: billed {billed}, set aside "
-                         "{set_aside} (no fee); {bad} more could not be read (below).",
-                         "{path} 共有话单 {records} 条；上面列出 {count} 条：计费 {billed} 条，异常 {set_aside} 条"
-                         "（不计费）；另有 {bad} 条无法识别（见下）。"),
+    "menu.calls.count": (("Call records: {records} in {path}; listed above {count}: billed {billed}, set aside "
+                          "{set_aside} (no fee); {bad} more could not be read (below)."),
+                         ("{path} 共有话单 {records} 条；上面列出 {count} 条：计费 {billed} 条，异常 {set_aside} 条"
+                          "（不计费）；另有 {bad} 条无法识别（见下）。")),
     "menu.calls.count_all": ("Call records: {count}; billed {billed}, set aside {set_aside} (no fee).",
                              "共 {count} 条话单：计费 {billed} 条，异常 {set_aside} 条（不计费）。"),
     "menu.calls.malformed": ("Lines of {path} that could not be read as call records (not billed): {count}",
@@ -218,8 +218,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "已保存 {path}（原文件保留为 {backup}；可在菜单 13 撤销）。"),
     "menu.saved_raced": ("Another program wrote to {path} while it was being saved; what it wrote is kept in {backup}.",
                          "保存 {path} 时另一个程序写入了该文件；其写入的内容保留在 {backup} 中。"),
-    "menu.saved_raced_reloaded": ("Another program wrote to {path} while it was being saved; both changes are in "
-                                  "the file, which was read again.",
+    "menu.saved_raced_reloaded": (("Another program wrote to {path} while it was being saved; both changes are in "
+                                   "the file, which was read again."),
                                   "保存 {path} 时另一个程序也写入了该文件；两处改动都在文件中，已重新载入。"),
     "menu.saved_new": ("Saved {path}.", "已保存 {path}。"),
     "menu.no_change": ("Nothing changed.", "没有改动。"),
@@ -239,8 +239,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.delete.confirm_user": ("Delete user {user}?", "删除用户 {user}？"),
     "menu.delete.confirm_with_calls": ("Delete user {user} and their {count} call records?",
                                        "删除用户 {user} 及其 {count} 条话单？"),
-    "menu.delete.confirm_keep_calls": ("Delete user {user} and keep their {count} call records "
-                                       "(set aside as unknown caller)?",
+    "menu.delete.confirm_keep_calls": (("Delete user {user} and keep their {count} call records "
+                                        "(set aside as unknown caller)?"),
                                        "删除用户 {user}，保留其 {count} 条话单（计费时列为未知主叫）？"),
     "menu.delete.confirm_call": ("Delete call record {record}?", "删除话单 {record}？"),
     "menu.delete.calls_done": ("Call records deleted: {count} (each is in the audit log).",
@@ -314,8 +314,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.anomalies.total": ("Records set aside: {count} ({parts}).", "异常话单共 {count} 条（{parts}）。"),
     "menu.statement.title": ("Statement of {phone} {name} for {month}", "{phone} {name} {month} 通话明细"),
     "menu.statement.no_calls": ("No billed calls this month.", "本月没有计费的通话。"),
-    "menu.statement.no_month": ("No subscriber has a billed call in {month}: it is not in the bill-detail file "
-                                "unless item 9 bills it by name.",
+    "menu.statement.no_month": (("No subscriber has a billed call in {month}: it is not in the bill-detail file "
+                                 "unless item 9 bills it by name."),
                                 "{month} 没有任何用户的计费通话：除非用菜单 9 指定该月出帐，费用详单中没有这个月。"),
     "menu.statement.row": ("Bill row (equals the bill-detail file)", "帐单行（与费用详单一致）"),
     "menu.statement.set_aside": ("Call records of this month set aside, not in the bill: {count} (item {item}).",
@@ -330,8 +330,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.backup.done": ("Backed up {path} as {copy}.", "已将 {path} 备份为 {copy}。"),
     "menu.backup.none": ("No backups yet in {folder}.", "{folder} 中还没有备份。"),
     "menu.backup.list": ("Backups, newest first ({count})", "备份（最新的在前，共 {count} 个）"),
-    "menu.backup.confirm": ("Replace {path} with {backup}? (the current file is kept as a full copy)",
-                            "用 {backup} 替换 {path}？（当前文件会保留为完整备份）"),
+    "menu.backup.confirm": ("Restore {what}? (item 13 can undo the restore)",
+                            "恢复{what}？（可在菜单 13 撤销这次恢复）"),
+    "menu.backup.as_before": ("{paths} as before the change of {when}", "{paths} 到 {when} 那次改动之前"),
+    "menu.backup.as_copy": ("{paths} as in the full copy of {when}", "{paths} 为 {when} 的完整备份"),
+    "menu.backup.and": (" and ", "和"),
+    "menu.backup.later": ("; and {count} later change(s)", "；以及之后的 {count} 次改动"),
+    "menu.backup.also": ("Restoring it also takes back {count} later change(s), newest first:",
+                         "恢复它还会撤销之后的 {count} 次改动（最新的在前）："),
     "menu.backup.undo": ("Undo the last change", "撤销最近一次改动"),
     "menu.backup.copy": ("full copy", "完整备份"),
     "menu.backup.more": (" (and {count} more)", "（另有 {count} 条）"),
@@ -339,8 +345,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "{what}（已不适用：此后文件被其他程序修改过）"),
     "menu.undo.none": ("There is no change to undo.", "没有可以撤销的改动。"),
     "menu.undo.last": ("The last change that can be undone:", "最近一次可以撤销的改动："),
-    "menu.undo.skipped": ("{count} newer change(s) can no longer be undone: the file was changed outside telbill "
-                          "since (item 13 can restore a full copy)",
+    "menu.undo.skipped": (("{count} newer change(s) can no longer be undone: the file was changed outside telbill "
+                           "since (item 13 can restore a full copy)"),
                           "有 {count} 次更新的改动已无法撤销：此后文件被其他程序修改过（可在菜单 13 恢复完整备份）"),
     "menu.undo.before": ("    before: {record}", "    改动前：{record}"),
     "menu.undo.after": ("    after:  {record}", "    改动后：{record}"),
@@ -361,27 +367,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.undo.done": ("Records undone: {count} (each undo is in the audit log).",
                        "已撤销 {count} 条记录（每条撤销都已记入审计日志）。"),
     "menu.not_undone": ("Nothing was undone.", "未撤销。"),
-    "menu.repeat.lines": ("Other lines of {path} repeat the phone {phone} (now set aside as repeats); without "
-                          "this user's line the first of them would become that subscriber:",
-                          "{path} 中还有其他行使用电话号码 {phone}（目前作为重复行被忽略）；删去该用户这一行后，"
-                          "其中第一行会成为该号码的用户："),
+    "menu.repeat.lines": (("Other lines of {path} repeat the phone {phone} (now set aside as repeats); without "
+                           "this user's line the first of them would become that subscriber:"),
+                          ("{path} 中还有其他行使用电话号码 {phone}（目前作为重复行被忽略）；删去该用户这一行后，"
+                           "其中第一行会成为该号码的用户：")),
     "menu.repeat.line": ("  line {line}: {text}", "  第 {line} 行：{text}"),
     "menu.ask.repeat_how": ("What should happen to those lines?", "如何处理这些行？"),
     "menu.repeat.delete": ("Delete them too", "一并删除"),
     "menu.repeat.comment": ("Turn them into comments (# in front), kept in the file", "改为注释（行首加 #），保留在文件中"),
-    "menu.backup.restored": ("Restored {path} from {backup}.", "已从 {backup} 恢复 {path}。"),
+    "menu.backup.restored": ("Restored {path}.", "已恢复 {path}。"),
     "menu.backup.previous": ("The file it replaced is saved as {copy}.", "被替换的文件已备份为 {copy}。"),
     # the pager, a sign of work, leaving a list (issue 17) ---------------------------------
-    "menu.page.moves": ("Page {page} of {pages} · Space/Enter: next · b: back · g/G: first/last · a number and "
-                        "Enter: that page · w: whole values · q/Esc: leave",
-                        "第 {page}/{pages} 页 · 空格/回车：下一页 · b：上一页 · g/G：首页/末页 · 页码+回车：跳到该页 · "
-                        "w：显示全文 · q/Esc：离开列表"),
+    "menu.page.moves": (("Page {page} of {pages} · Space/Enter: next · b: back · g/G: first/last · a number and "
+                         "Enter: that page · w: whole values · q/Esc: leave"),
+                        ("第 {page}/{pages} 页 · 空格/回车：下一页 · b：上一页 · g/G：首页/末页 · 页码+回车：跳到该页 · "
+                         "w：显示全文 · q/Esc：离开列表")),
     "menu.page.moves_short": ("{page}/{pages} · Space: next · b: back · g/G: first/last · q: leave",
                               "{page}/{pages} 页 · 空格：下一页 · b：上一页 · g/G：首页/末页 · q：离开"),
-    "menu.page.end": ("End of the list (page {page} of {pages}) · Space/Enter/q: go on · b: back · g: first · "
-                      "a number and Enter: that page · w: whole values",
-                      "列表已结束（第 {page}/{pages} 页）· 空格/回车/q：继续 · b：上一页 · g：首页 · 页码+回车：跳到该页 · "
-                      "w：显示全文"),
+    "menu.page.end": (("End of the list (page {page} of {pages}) · Space/Enter/q: go on · b: back · g: first · "
+                       "a number and Enter: that page · w: whole values"),
+                      ("列表已结束（第 {page}/{pages} 页）· 空格/回车/q：继续 · b：上一页 · g：首页 · 页码+回车：跳到该页 · "
+                       "w：显示全文")),
     "menu.page.end_short": ("End {page}/{pages} · Space/q: go on · b: back · g: first",
                             "已到末页 {page}/{pages} · 空格/q：继续 · b：上一页 · g：首页"),
     "menu.page.typed": ("Go to page {page} (Enter; Esc cancels)", "跳到第 {page} 页（回车确认；Esc 取消）"),

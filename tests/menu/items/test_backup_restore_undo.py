@@ -23,7 +23,9 @@ def test_backup_then_restore(data: Path) -> None:
     listing = item.split("Number of the backup")[0]
     assert len(re.findall(r"^ +\d +[0-9-]+ [0-9:]+ +users\.txt ", listing, re.MULTILINE)) == 2
     assert users_file(data) == USERS  # the oldest users backup (3rd, newest first) is the original
-    assert "Restored data/users.txt from data/backup/users.txt." in item
+    assert "Restored data/users.txt.\nThe file it replaced is saved as data/backup/users.txt." in item
+    assert ("Restoring it also takes back 1 later change(s), newest first:\n  added a user: 83470099  X  0.00  0.00\n"
+            "Restore data/users.txt as in the full copy of ") in item
     assert [line[2] for line in audit(data)] == ["backup", "backup", "add-user", "restore"]
 
 
@@ -34,16 +36,62 @@ def test_the_restore_list_shows_the_change_it_takes_back(data: Path) -> None:
     assert "modified a user: 83470001  张强  25.00  6.50 → 83470001  Zhang  25.00  6.50" in screen
 
 
-def test_the_restore_list_describes_each_files_backup_by_what_it_takes_back_in_that_file(data: Path) -> None:
-    """A user deleted with their two calls: the restore list's users.txt row says the user deleted,
-    its calls.txt row the calls (not the calls for both: restoring users.txt brings back the user)."""
-    screen = plain_session("6\n1\n83470000\n2\ny\n13\n2\n0\n0\n").screen
+def restore_rows(screen: str) -> list[tuple[str, str]]:
+    """(files, what it takes back) of each row of the restore list on ``screen``."""
     listing = screen.split("== Back up / restore the data files ==")[1].split("Number of the backup")[0]
-    rows = {match[0]: match[1] for match in re.findall(r"^ +\d +[0-9-]+ [0-9:]+ +(users|calls)\.txt +(.*)$", listing,
-                                                       re.MULTILINE)}
-    assert rows == {"users": "deleted a user: 83470000  Zhang Qiang  25.00  6.00",
-                    "calls": "deleted a call record: 83470000  02584561234  2020-12-31 23:58:10  2021-01-01 "
-                             "00:03:05 (and 1 more)"}
+    return re.findall(r"^ +\d +[0-9-]+ [0-9:]+ +((?:users|calls)\.txt(?:, (?:users|calls)\.txt)?) +(.*)$", listing,
+                      re.MULTILINE)
+
+
+def test_a_user_deleted_with_calls_is_one_row_and_restoring_it_brings_back_both_files(data: Path) -> None:
+    """A user deleted with their two calls (one transaction) is one row naming both files; restoring it
+    puts both files back as they were, in one transaction (an audit line each), and undo takes the
+    restore back whole (it was one row for users.txt, one for calls.txt, each restoring one file)."""
+    before = data_files(data)
+    plain_session("6\n1\n83470000\n2\ny\n0\n")
+    deleted = data_files(data)
+    screen = plain_session("13\n2\n1\ny\n0\n").screen
+    assert restore_rows(screen) == [("users.txt, calls.txt",
+                                     "deleted a user: 83470000  Zhang Qiang  25.00  6.00 (and 2 more)")]
+    assert "Restore data/users.txt and data/calls.txt as before the change of " in screen
+    assert ".undo" not in screen.split("Number of the backup")[1]
+    assert "Restored data/users.txt.\n" in screen and "Restored data/calls.txt.\n" in screen
+    assert data_files(data) == before
+    assert [line[2] for line in audit(data)][-2:] == ["restore", "restore"]
+    assert len({line[0] for line in audit(data)[-2:]}) == 1  # one transaction, one moment
+    plain_session("13\n3\ny\n0\n")
+    assert data_files(data) == deleted
+
+
+def test_restoring_an_older_change_says_and_takes_back_the_later_ones_whole(data: Path) -> None:
+    """A user added, then another deleted with their calls: restoring the add takes the deletion back
+    too, both of its files (not users.txt alone, which would bring the user back without their calls);
+    the list names the files it restores, and it and the question say which later change it takes back."""
+    before = data_files(data)
+    plain_session("3\n83470099\nNew\n1\n0\n6\n1\n83470000\n2\ny\n0\n")
+    screen = plain_session("13\n2\n2\ny\n0\n").screen
+    assert restore_rows(screen) == [
+        ("users.txt, calls.txt", "deleted a user: 83470000  Zhang Qiang  25.00  6.00 (and 2 more)"),
+        ("users.txt, calls.txt", "added a user: 83470099  New  1.00  0.00; and 1 later change(s)")]
+    assert ("Restoring it also takes back 1 later change(s), newest first:\n"
+            "  deleted a user: 83470000  Zhang Qiang  25.00  6.00 (and 2 more)\n") in screen
+    assert "Restore data/users.txt as before the change of " in screen
+    assert " and data/calls.txt as before the change of " in screen
+    assert data_files(data) == before
+
+
+def test_a_full_copy_restored_takes_back_a_later_change_to_both_files_whole(data: Path) -> None:
+    """Back up now, then a user deleted with their calls: restoring the users.txt copy puts calls.txt
+    back as before the deletion too."""
+    before = data_files(data)
+    plain_session("13\n1\n6\n1\n83470000\n2\ny\n0\n")
+    rows = restore_rows(plain_session("13\n2\n0\n0\n").screen)
+    assert sorted(rows[1:]) == [("calls.txt, users.txt", "full copy; and 1 later change(s)"),
+                                ("users.txt, calls.txt", "full copy; and 1 later change(s)")]
+    number = 2 + rows[1:].index(("users.txt, calls.txt", "full copy; and 1 later change(s)"))
+    screen = plain_session(f"13\n2\n{number}\ny\n0\n").screen
+    assert "Restore data/users.txt as in the full copy of " in screen
+    assert data_files(data) == before
 
 
 def test_the_backup_list_says_what_each_backup_takes_back(data: Path) -> None:
