@@ -25,8 +25,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from itertools import accumulate, compress, count, islice, repeat
-from operator import add, eq, ge, gt, le, lt, not_, or_, sub
+from itertools import accumulate, chain, compress, count, islice, repeat
+from operator import add, eq, gt, le, lt, or_, sub
 from typing import TypeVar
 
 from telbill.errors import Problem
@@ -164,18 +164,13 @@ def clashing(starts: list[int], ends: list[int]) -> Iterator[tuple[int, int]]:
     # Records 1.. that clash with an earlier one; records ..n-2 that clash with the next.
     earlier = compress(range(1, n), map(or_, map(lt, islice(starts, 1, None), top), same))
     following = compress(range(n - 1), map(or_, map(lt, islice(starts, 1, None), ends), same))
-    grow: list[int] = []  # where the running maximum grows (made at the first clash)
-    grow_ends: list[int] = []
     e, f = next(earlier, n), next(following, n)
     while e < n or f < n:
         if e <= f:
-            if not grow:
-                grow = [0, *compress(range(1, n), map(gt, islice(ends, 1, None), top))]
-                grow_ends = [ends[i] for i in grow]
             start = starts[e]
-            partner = bisect_left(starts, start)  # the first record with this start
-            j = grow[bisect_right(grow_ends, start)] if grow_ends[-1] > start else e
-            yield e, j if j < partner else partner
+            # The first record ending after this start is where the running maximum first passes it;
+            # when that is this record or a later one, the first with the same start comes first.
+            yield e, min(bisect_right(top, start), bisect_left(starts, start))
             if f == e:
                 f = next(following, n)
             e = next(earlier, n)
@@ -184,34 +179,29 @@ def clashing(starts: list[int], ends: list[int]) -> Iterator[tuple[int, int]]:
             f = next(following, n)
 
 
-def clean_ends(starts: Sequence[int], ends: Sequence[int]) -> tuple[int, int]:
-    """``(k, m)``: of one caller's records in file order (none ending before it starts),
-    those before ``k`` and those from ``m`` on clash with no record, and come in start
-    order before (after) every other: only records ``k`` to ``m - 1`` need sorting and
-    sweeping (:func:`clashing` gives the same clashes among them).
+def suspects(starts: Sequence[int], ends: Sequence[int]) -> list[int]:
+    """The positions, ascending, of those of one caller's records (in any order; none ending
+    before it starts) that may clash with another: every record that does, and its partner.
 
-    The records before ``k`` follow one another (the start-order test, :func:`thresholds`)
-    and every later one starts after the last of them started and ended; the records
-    from ``m`` on follow one another and the first of them starts after every record
-    before it started and ended. Both hold for all smaller ``k`` and all larger ``m``,
-    so the largest ``k`` and the smallest ``m`` are found over whole columns.
+    Two records clash when they share a start or each starts before the other ends
+    (:func:`clashing`); either way each starts before the other's threshold (:func:`thresholds`:
+    ``max(end, start + 1)``). So record ``i`` can clash with an earlier record only if it starts
+    before the latest threshold of those before it, and with a later one only if its threshold
+    is after the earliest start of those after it: both found over whole columns (a running
+    maximum and a running minimum). Of two records that clash, each is found, so a record found
+    has its partner among those found, and :func:`clashing` over them alone, in start order,
+    gives the same records and partners as over all of them. Where records come nearly in start
+    order (calls written as they end) only the few around a clash are found.
     """
     n = len(starts)
     if n < 2:
-        return n, n
+        return []
     after = list(thresholds(starts, ends))
-    follows = list(map(ge, islice(starts, 1, None), after))  # follows[i]: record i + 1 follows record i
-    chain = followed(starts, ends)  # records [:chain] follow one another
     lows = list(accumulate(reversed(starts), min))
     lows.reverse()  # lows[j]: the earliest start from record j on
-    k = next(compress(count(), map(lt, islice(lows, 1, chain), after)), chain - 1) if chain < n else n
-    if k == n:
-        return n, n
-    tail = n - next(compress(count(), map(not_, reversed(follows))), n - 1) - 1  # records [tail:] follow one another
-    first = max(k, tail, 1)
-    highs = list(accumulate(after, max))  # highs[i]: the latest threshold of records 0 to i
-    m = next(compress(count(first), map(ge, islice(starts, first, None), islice(highs, first - 1, None))), n)
-    return k, m
+    early = map(lt, islice(starts, 1, None), accumulate(after, max))  # record i + 1 starts before a threshold before it
+    late = map(gt, after, islice(lows, 1, None))  # record i's threshold is after a start after it
+    return list(compress(count(), map(or_, chain((False,), early), chain(late, (False,)))))
 
 
 def sweep(starts: Sequence[int], ends: Sequence[int]) -> Iterator[tuple[int, int]]:
@@ -221,24 +211,23 @@ def sweep(starts: Sequence[int], ends: Sequence[int]) -> Iterator[tuple[int, int
     time (a caller of a million identical records has a million of them).
 
     Records already in start order are given to :func:`clashing` as they are (finding
-    the clean ends would cost as much as the sweep they save). Otherwise only the
-    records between the clean ends (:func:`clean_ends`) are looked at; they are put in
-    start order with the linked list's stable sort (records with one start stay in file
-    order), unless they are in it already: :func:`~telbill.lists.sorting.stable_order`, the
-    sort :meth:`LinkedList.sort <telbill.lists.linked.LinkedList.sort>` runs, on their starts
+    the suspects would cost as much as the sweep they save). Otherwise only the records
+    that may clash (:func:`suspects`) are looked at; they are put in start order with the
+    linked list's stable sort (records with one start stay in file order), unless they are
+    in it already: :func:`~telbill.lists.sorting.stable_order`, the sort
+    :meth:`LinkedList.sort <telbill.lists.linked.LinkedList.sort>` runs, on their starts
     alone (the positions need no cells of a list of their own).
     """
-    if all(map(le, starts, islice(starts, 1, None))):  # in start order already: nothing to cut off
+    if all(map(le, starts, islice(starts, 1, None))):  # in start order already: nothing to leave out
         yield from clashing(list(starts), list(ends))
         return
-    k, m = clean_ends(starts, ends)
-    if m - k < 2:
+    order = suspects(starts, ends)
+    if len(order) < 2:
         return
-    order: Sequence[int] = range(k, m)
-    placed = stable_order(key_column(islice(starts, k, m)))  # what LinkedList.sort runs, without its cells
+    placed = stable_order(key_column(map(starts.__getitem__, order)))  # what LinkedList.sort runs, without its cells
     if placed is not None:
-        order = list(map(k.__add__, placed))
-    for i, partner in clashing([starts[i] for i in order], [ends[i] for i in order]):
+        order = list(map(order.__getitem__, placed))
+    for i, partner in clashing(list(map(starts.__getitem__, order)), list(map(ends.__getitem__, order))):
         yield order[i], order[partner]
 
 

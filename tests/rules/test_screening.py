@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -142,26 +143,52 @@ def test_counts_per_code() -> None:
                                AnomalyCode.OVERLAP: 0}
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)), min_size=0, max_size=40))
-def test_only_the_records_between_clean_ends_need_a_sweep(rows: list[tuple[int, int]]) -> None:
-    """Records before and after the ones clean_ends finds clash with none, and sweeping
-    only those between finds every clash, with its partner, that sweeping all finds."""
-    from itertools import accumulate
+def _clash(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Rule 5 for two records (start, end): the same start, or each starts before the other ends."""
+    return a[0] == b[0] or (a[0] < b[1] and b[0] < a[1])
 
-    from telbill.rules.screening import clashing, clean_ends
 
-    starts = list(accumulate(start for start, _ in rows))  # mostly in order, as calls are written
-    starts = [s - 7 * (i % 5 == 4) for i, s in enumerate(starts)]  # ... with some out of order
-    ends = [s + length for s, (_, length) in zip(starts, rows)]
-    order = sorted(range(len(starts)), key=starts.__getitem__)
-    everything = {(order[i], order[p]) for i, p in clashing([starts[j] for j in order], [ends[j] for j in order])}
-    k, m = clean_ends(starts, ends)
-    assert 0 <= k <= m <= len(starts)
-    middle = sorted(range(k, m), key=starts.__getitem__)
-    between = {(middle[i], middle[p]) for i, p in clashing([starts[j] for j in middle], [ends[j] for j in middle])}
-    assert between == everything
-    assert all(k <= i < m for clash in everything for i in clash)
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 8)), max_size=40), st.randoms(use_true_random=False),
+       st.sampled_from(["any", "by end", "by start, a few moved"]))
+def test_sweeping_only_the_suspects_finds_every_clash_and_partner(rows: list[tuple[int, int]], rng: Any,
+                                                                  shape: str) -> None:
+    """Records in any order (shuffled, written as they end, or in start order with a few moved;
+    shared starts, zero-length and identical records among them): every record that clashes with
+    another, pairwise, is a suspect, and the sweep (of the suspects alone) gives each record that
+    clashes with another, in stable start order, with the first record in that order it clashes
+    with: pair for pair what pairwise checks give, and what :func:`clashing` of every record gives."""
+    from telbill.rules.screening import clashing, suspects, sweep
+
+    records = [(start, start + length) for start, length in rows]
+    if shape == "any":
+        rng.shuffle(records)
+    elif shape == "by end":
+        records.sort(key=lambda record: record[1])
+    else:
+        records.sort()
+        for _ in range(len(records) // 5):
+            records.insert(rng.randrange(len(records) + 1), records.pop(rng.randrange(len(records))))
+    starts, ends = [start for start, _ in records], [end for _, end in records]
+    order = sorted(range(len(records)), key=starts.__getitem__)
+    partners = [[j for j in order if j != i and _clash(records[i], records[j])] for i in range(len(records))]
+    every = [(i, partners[i][0]) for i in order if partners[i]]
+    assert list(sweep(starts, ends)) == every
+    assert [(order[i], order[p]) for i, p in clashing([starts[j] for j in order], [ends[j] for j in order])] == every
+    found = suspects(starts, ends)
+    assert found == sorted(set(found))
+    assert {i for i, _ in every} <= set(found)
+
+
+def test_of_calls_written_as_they_end_only_those_around_a_clash_are_suspects() -> None:
+    """Calls written as they end, touching ones, zero-length ones and one long call that ends
+    after two short ones it overlaps: only those three are suspects, and a zero-length record
+    sharing a start with another is one too."""
+    from telbill.rules.screening import suspects
+
+    starts = [0, 10, 20, 21, 40, 45, 30, 60, 70, 70]
+    ends = [10, 20, 20, 30, 42, 50, 55, 60, 70, 80]
+    assert suspects(starts, ends) == [4, 5, 6, 8, 9]
 
 
 # -- the rules on columns, as every engine calls them -----------------------------------------
