@@ -47,6 +47,14 @@ def typed_session(typed: str, *, height: int = 24, width: int = 80, tr: Translat
     reads the end of its input and exits, no hang). ``terminal``: rich's console is a terminal
     (spinners are drawn). The one prompt_toolkit pipe-input runner for every test."""
     drawn = io.StringIO()
+    code, console = _run(typed, drawn, height=height, width=width, tr=tr, timer=timer, terminal=terminal)
+    return TerminalRun(code, console.export_text(), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", drawn.getvalue()))
+
+
+def _run(typed: str, drawn: io.StringIO, *, height: int, width: int, tr: Translator, timer: Timer = thread_timer,
+         terminal: bool = False) -> tuple[int, Console]:
+    """The menu run on ``typed`` keys, prompt_toolkit drawing into ``drawn``; its exit code, and
+    the console rich printed to."""
     output = Vt100_Output(drawn, lambda: Size(rows=height, columns=width), term="xterm")
     console = Console(file=io.StringIO(), width=width, height=height, record=True, color_system=None,
                       force_terminal=terminal)
@@ -55,7 +63,33 @@ def typed_session(typed: str, *, height: int = 24, width: int = 80, tr: Translat
         pipe.close()
         code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, console=console,
                         interactive=True, operator="tester", timer=timer)
-    return TerminalRun(code, console.export_text(), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", drawn.getvalue()))
+    return code, console
+
+
+def screens(typed: str, *, width: int, height: int = 30, tr: Translator = EN) -> list[list[str]]:
+    """What a terminal ``width`` columns wide showed of prompt_toolkit's drawing each time it was
+    drawn (a question waiting with its choices, a number typed, the answer echoed), as a terminal
+    emulator (pyte) shows it: the tables and messages rich prints are not in it. A line drawn
+    wider than the screen is cut at its edge here, as on a real terminal."""
+    import pyte
+
+    screen = pyte.Screen(width, 1000)  # taller than prompt_toolkit was told: nothing scrolls away
+    stream = pyte.Stream(screen)
+    shown: list[list[str]] = []
+
+    class Terminal(io.StringIO):
+        def write(self, data: str) -> int:
+            stream.feed(data)
+            return len(data)
+
+        def flush(self) -> None:
+            lines = [line.rstrip() for line in screen.display]
+            while lines and not lines[-1]:
+                lines.pop()
+            shown.append(lines)
+
+    _run(typed, Terminal(), height=height, width=width, tr=tr)
+    return shown
 
 
 QUICK_STEPS = ("import telbill.cli, telbill.menu.terminal as t; t.BUSY_AFTER = t.ENTER_AFTER_ONE_KEY = 60.0; "

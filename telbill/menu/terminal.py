@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from time import monotonic
 from typing import Any, TypeVar
 
+from prompt_toolkit import PromptSession
 from prompt_toolkit.application import Application, get_app
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
@@ -34,10 +35,12 @@ from prompt_toolkit.layout.processors import (
     Transformation,
     TransformationInput,
 )
+from prompt_toolkit.lexers import SimpleLexer
 from rich.console import Console
 
 from telbill.errors import TelbillError
 from telbill.interrupts import unraised
+from telbill.menu import asking
 from telbill.menu.ask import BackToMenu, BaseAsker, Option, PageMove
 from telbill.menu.keys import KeepKeys, TypedKeys
 from telbill.menu.layout import wrap
@@ -189,14 +192,10 @@ class TerminalAsker(BaseAsker):
         from questionary.styles import merge_styles_default
 
         question = shown(message)
-        if display_width(f"? {question}  {hint}") > self.console.width:
-            # A question as long as the line: the keys on a line of their own, and the question
-            # folded here, between words (prompt_toolkit draws the lines above its last one unwrapped).
-            question = "\n".join(wrap(f"? {question}", self.console.width))[2:]
-            hint = "\n  " + hint
         width = max(len(o.number) for o in options)
-        choices = [Choice(title=shown(f"{o.number:>{width}}  {o.label}"), value=i) for i, o in enumerate(options)]
-        control = InquirerControl(choices, use_indicator=False, use_shortcuts=False)
+        texts = [shown(f"{o.number:>{width}}  {o.label}") for o in options]
+        control = InquirerControl([Choice(title=text, value=i) for i, text in enumerate(texts)],
+                                  use_indicator=False, use_shortcuts=False)
         control.pointed_at = pointer
         number = TypedNumber([o.number for o in options], pointer)
         keys = hotkeys or {}
@@ -205,17 +204,21 @@ class TerminalAsker(BaseAsker):
         ``chosen_before``: what ``chosen`` was before the number being typed (Backspace that erases
         it puts it back)."""
 
-        def tokens() -> list[tuple[str, str]]:
-            out = [("class:qmark", "?"), ("class:question", f" {question} ")]
+        def tokens() -> asking.Fragments:
+            """The question, folded to the screen (:mod:`telbill.menu.asking`), and its keys or answer."""
+            out: asking.Fragments = [("class:qmark", "?"), ("class:question", f" {question} ")]
+            keys: asking.Fragments = []
             if control.is_answered:
-                out.append(("class:answer", str(control.get_pointed_at().title)))
+                out.append(("class:answer", texts[control.pointed_at]))
             elif state["leaving"]:
-                out += [("class:answer", "q"), ("class:instruction", "  " + self.tr("menu.hint.leaving"))]
+                out.append(("class:answer", "q"))
+                keys = [("class:instruction", "  " + self.tr("menu.hint.leaving"))]
             elif number.typed:
-                out += [("class:answer", number.typed), ("class:instruction", "  " + self.tr("menu.hint.typed"))]
+                out.append(("class:answer", number.typed))
+                keys = [("class:instruction", "  " + self.tr("menu.hint.typed"))]
             else:
-                out.append(("class:instruction", hint))
-            return out
+                keys = [("class:instruction", hint)]
+            return asking.question(out, keys, self.console.width)
 
         bindings = KeyBindings()
 
@@ -279,6 +282,18 @@ class TerminalAsker(BaseAsker):
             control.is_answered = True
             event.app.exit(result=control.get_pointed_at().value)
 
+        drawn: Callable[[], Any] = control._get_choice_tokens  # questionary's, untyped
+
+        def fitted() -> Any:
+            """The choices as drawn: each label fitted to the screen (:func:`telbill.menu.asking.choices`)."""
+            rows = self.console.height - asking.lines(tokens()) - 1
+            titles = asking.choices([o.number for o in options], [shown(o.label) for o in options],
+                                    self.console.width, rows, control.pointed_at)
+            for each, title in zip(control.choices, titles):
+                each.title = title
+            return drawn()
+
+        control.text = fitted
         layout = create_inquirer_layout(control, tokens, **self._io)
         app: Application[int] = Application(layout=layout, key_bindings=bindings,
                                             style=merge_styles_default([None]), **self._io)
@@ -319,10 +334,11 @@ class TerminalAsker(BaseAsker):
 
     def _line(self, message: str, line: str, *, fresh: bool,
               complete: Callable[[str], Sequence[tuple[str, str]]] | None) -> str:
-        """One line typed (questionary's text prompt, with subscribers suggested as they are
-        typed when ``complete`` is given); ``line`` is in it to start with (``fresh``: typing
+        """One line typed (a prompt_toolkit prompt styled as questionary's, the question folded
+        by :mod:`telbill.menu.asking`, with subscribers suggested as they are typed when
+        ``complete`` is given); ``line`` is in it to start with (``fresh``: typing
         replaces it)."""
-        import questionary
+        from questionary.styles import merge_styles_default
 
         state = {"fresh": fresh and bool(line)}
         bindings = KeyBindings()
@@ -340,21 +356,34 @@ class TerminalAsker(BaseAsker):
                 event.current_buffer.insert_text(event.data)
             state["fresh"] = False
 
-        question = questionary.text(
-            shown(message), default=line, input_processors=[_Offered(state)], key_bindings=bindings,
+        asked = shown(message)
+
+        def prompt() -> StyleAndTextTuples:
+            """The question folded to the screen (:mod:`telbill.menu.asking`), the answer after
+            its last line; once answered, the whole line echoed, folded the same way."""
+            out: asking.Fragments = [("class:qmark", "?"), ("class:question", f" {asked}")]
+            drawn: StyleAndTextTuples = []
+            if get_app().is_done:
+                drawn.extend(asking.question([*out, ("class:answer", " " + shown(buffer.text))], [],
+                                             self.console.width))
+            else:
+                drawn.extend([*asking.fold(out, self.console.width), ("class:question", " ")])
+            return drawn
+
+        session: PromptSession[str] = PromptSession(
+            prompt, style=merge_styles_default([None]), lexer=SimpleLexer("class:answer"),
+            input_processors=[_Offered(state)], key_bindings=bindings,
             completer=_Suggest(complete) if complete is not None else None, complete_while_typing=True,
             reserve_space_for_menu=SUGGESTIONS if complete is not None else 0, **self._io)
-        buffer = question.application.current_buffer
+        buffer = session.default_buffer
+        buffer.reset(Document(line))
 
         def touched(_: object) -> None:
             state["fresh"] = False
 
         buffer.on_text_changed += touched
         buffer.on_cursor_position_changed += touched
-        answer = self._run(question.application)
-        if answer is None:  # pragma: no cover - questionary gives None only when aborted
-            raise KeyboardInterrupt
-        return str(answer)
+        return self._run(session.app)
 
     # -- paging and pausing ---------------------------------------------------------------
 
@@ -412,7 +441,9 @@ class TerminalAsker(BaseAsker):
         import questionary
 
         try:
-            self._run(questionary.press_any_key_to_continue(self.tr("menu.pause"), **self._io).application)
+            folded = asking.fold([("", self.tr("menu.pause"))], self.console.width)  # the one rule
+            message = "".join(text for _, text in folded)
+            self._run(questionary.press_any_key_to_continue(message, **self._io).application)
         except (KeyboardInterrupt, EOFError):
             pass
 
@@ -504,13 +535,16 @@ def _exit_with(move: PageMove | int) -> Callable[[KeyPressEvent], None]:
 
 
 class _Offered(Processor):
-    """An offered value not yet touched is shown reversed (typing replaces it)."""
+    """An offered value not yet touched is shown reversed (typing replaces it). Once the line is
+    answered it is not drawn: the question's last line echoes it, folded to the screen."""
 
     def __init__(self, state: dict[str, bool]) -> None:
         self.state = state
 
     def apply_transformation(self, ti: TransformationInput) -> Transformation:
-        if not self.state["fresh"] or get_app().is_done:
+        if get_app().is_done:
+            return Transformation([], source_to_display=lambda _: 0, display_to_source=lambda _: 0)
+        if not self.state["fresh"]:
             return Transformation(ti.fragments)
         reversed_: StyleAndTextTuples = [(f"{fragment[0]} reverse", fragment[1]) for fragment in ti.fragments]
         return Transformation(reversed_)
