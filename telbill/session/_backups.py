@@ -27,10 +27,13 @@ class Backups:
     # -- backups --------------------------------------------------------------------------
 
     def backup_now(self) -> list[Change]:
-        """Copy both data files into the backup folder now (full copies, as asked); the store logs them."""
+        """Copy both data files into the backup folder now (full copies, as asked); the store logs
+        them. A save of another session cut short is finished or taken back first, and told."""
         loaded = self.loaded
+        backed = loaded.keeper.back_up()
+        loaded.notices.extend(backed.notices)
         return [Change(Action.BACKUP, str(loaded.path(kind)), str(copy), loaded.path(kind), copy)
-                for kind, copy in loaded.keeper.back_up()]
+                for kind, copy in backed.copies]
 
     def list_backups(self) -> list[Backup]:
         """Full copies and undo records of both files, newest first.

@@ -148,6 +148,16 @@ class Outcome:
 
 
 @dataclass(slots=True)
+class BackedUp:
+    """What *Back up now* did."""
+
+    copies: list[tuple[DataKind, Path]]
+    """Each file copied, and its copy."""
+    notices: list[Notice]
+    """Saves of another session cut short, finished or taken back first."""
+
+
+@dataclass(slots=True)
 class _Work:
     """One file's part of a save, from preparing to finishing."""
 
@@ -306,21 +316,29 @@ class Keeper:
 
     # -- backups taken when asked ---------------------------------------------------------
 
-    def back_up(self) -> list[tuple[DataKind, Path]]:
+    def back_up(self) -> BackedUp:
         """Copy each data file into its backup folder now (full copies, as asked) and log them in
-        the audit log, one line each, with one write: ``(kind, copy)`` of each file copied.
+        the audit log, one line each, with one write.
 
-        The log is checked first (OutputError, nothing copied); if it cannot be written after
+        The files' locks are held throughout, as by a save. Under them, a save of another
+        session cut short is finished or taken back first (:func:`journal.recover`), as a save
+        does, and told: the copies are never half of a change (a new users.txt with the old
+        calls.txt). While one cannot be finished, nothing is copied (OutputError). A start's
+        recovery (another menu's, ``telbill bill``'s) removes our temporary files only under the
+        locks, and would take a copy being written for one a killed save left.
+
+        The log is checked next (OutputError, nothing copied); if it cannot be written after
         all, the copies just made are removed again (nothing is left of a backup that was
-        refused). Old copies beyond those kept are pruned once the backup is logged. The files'
-        locks are held meanwhile, as by a save: a start's recovery (another menu's, ``telbill
-        bill``'s) removes our temporary files only under them, and would take a copy being
-        written for one a killed save left.
+        refused). Old copies beyond those kept are pruned once the backup is logged.
         """
         log = AuditLog(self.audit_log)
         copies: list[tuple[DataKind, Path]] = []
+        paths = list(self.paths.values())
         try:
-            with access.locked(list(self.paths.values())):
+            with access.locked(paths):
+                notices = journal.recover(self._scope())  # another session's save cut short
+                for path in journal.pending(paths):  # one that could not be finished: its notice says why
+                    raise OutputError("backup.blocked", path=str(path), notice=notices[-1] if notices else "")
                 log.open()
                 for kind, path in self.paths.items():
                     copy = history.take_copy(path, self.backup_dirs[kind], self.clock(), keep=0)
@@ -341,7 +359,7 @@ class Keeper:
         for kind, path in self.paths.items():
             with contextlib.suppress(OSError):
                 history.prune(self.backup_dirs[kind], path.name, copies=True)
-        return copies
+        return BackedUp(copies, notices)
 
     # -- saving -----------------------------------------------------------------------
 

@@ -88,7 +88,8 @@ def test_a_backup_being_made_by_a_running_menu_is_not_removed_by_the_batchs_reco
     short, waits to be recovered: ``telbill bill`` recovering it removes that save's temporary
     files, and may not remove the copy being written into the backup folder
     (``.users.txt.STAMP.XXXXXXXX.tmp``, which is named as those are): the backup holds the
-    files' locks, so the recovery waits for it (it removed the copy, and the backup failed)."""
+    files' locks, so the recovery waits for it (it removed the copy, and the backup failed).
+    (The backup finishes a save cut short first itself: the journals come back only once it has.)"""
     import threading
 
     from telbill.files import access
@@ -97,11 +98,16 @@ def test_a_backup_being_made_by_a_running_menu_is_not_removed_by_the_batchs_reco
     monkeypatch.chdir(tmp_path)
     menu = open_session()
     killed_at("linked", delete_with_calls, folder=tmp_path)  # another menu's save, cut short
+    journals = sorted((tmp_path / "data").glob(".*.journal"))
+    for found in journals:
+        found.rename(tmp_path / found.name)
     recovered: list[object] = []
     real = access._take_over
 
     def batch_meanwhile(fd: int, path: Path) -> None:  # the copy is written, not yet renamed
         if path.parent.name == "backup" and not recovered:
+            for found in journals:
+                (tmp_path / found.name).rename(found)
             recovered.append(None)
             batch = threading.Thread(target=lambda: recovered.append(keeper.recover_saves(
                 [Path("data/users.txt"), Path("data/calls.txt")])))
@@ -119,6 +125,63 @@ def test_a_backup_being_made_by_a_running_menu_is_not_removed_by_the_batchs_reco
     batch.join(10)
     assert not batch.is_alive() and len(recovered) == 2 and recovered[1]  # it recovered the save, after
     assert ours(tmp_path) == []
+
+
+@pytest.mark.parametrize("logged", [False, True])
+def test_back_up_now_finishes_or_takes_back_another_sessions_save_cut_short_before_it_copies(
+        tmp_path: Path, logged: bool) -> None:
+    """Another menu's save of both files (a user deleted with their calls) is killed once users.txt
+    is replaced, calls.txt not yet: *Back up now* in a running menu finishes that save (its audit
+    lines are in the log) or takes it back (they are not) before it copies, and says so as a save
+    does: the copies are both files before the change or both after it, never the new users.txt
+    with the old calls.txt (restoring those would bring back half a change)."""
+    write_data(tmp_path)
+    menu = open_session(tmp_path)
+    killed_at("applied:users", delete_with_calls, folder=tmp_path)
+    if logged:  # the change counts as made: its audit lines reached the log
+        body = json.loads((tmp_path / "data/.users.txt.journal").read_text("ascii"))
+        (tmp_path / "output").mkdir(exist_ok=True)
+        (tmp_path / "output/audit.log").write_text(body["audit_text"], "utf-8")
+    changes = menu.backup_now()
+    copies = {Path(change.path).name: Path(change.after).read_text("utf-8") for change in changes}
+    assert sorted(copies) == ["calls.txt", "users.txt"]
+    assert ["83470000" in text for text in copies.values()] == [not logged] * 2
+    told = [str(n) for n in menu.notices]
+    assert len(told) == 1 and ("has been completed" if logged else "was not made") in told[0], told
+    assert not (tmp_path / "data/.users.txt.journal").exists()
+    assert not (tmp_path / "data/.calls.txt.journal").exists()
+
+
+def test_back_up_now_makes_no_copy_while_a_save_cut_short_cannot_be_finished(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another menu's save is killed once users.txt is replaced and counts as made (its audit lines
+    are in the log), but calls.txt cannot be put in place (a fault): *Back up now* copies nothing
+    (its copies would hold half the change), says why in one line with what the recovery found,
+    and copies both files once the fault is gone."""
+    write_data(tmp_path)
+    menu = open_session(tmp_path)
+    killed_at("applied:users", delete_with_calls, folder=tmp_path)
+    body = json.loads((tmp_path / "data/.users.txt.journal").read_text("ascii"))
+    (tmp_path / "output").mkdir(exist_ok=True)
+    (tmp_path / "output/audit.log").write_text(body["audit_text"], "utf-8")
+    real = os.replace
+
+    def failing(src: Any, dst: Any) -> None:
+        if str(src).endswith(".tmp") and Path(dst).name == "calls.txt":
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OutputError) as info:
+        menu.backup_now()
+    message = info.value.render(EN)
+    assert message.startswith(f"{tmp_path}/data/.users.txt.journal: "), message
+    assert "no backup was made" in message and "Input/output error" in message, message
+    assert "\n" not in message
+    assert list((tmp_path / "data/backup").glob("*.txt.2*")) == []
+    monkeypatch.setattr(os, "replace", real)
+    changes = menu.backup_now()
+    assert ["83470000" in Path(change.after).read_text("utf-8") for change in changes] == [False, False]
 
 
 def test_a_save_killed_while_the_batch_waits_for_its_locks_is_finished_before_billing(
