@@ -132,7 +132,8 @@ class Partition:
     stop: int
     pieces: tuple[tuple[int, tuple[Path, ...]], ...]
     """Its lines: for each piece of calls.txt, in file order, the lines before the piece and the
-    spill files of the partition's buckets from it (see :class:`telbill.batch.spill.SpillFeed`)."""
+    spill files of the partition's buckets from it, only those that have lines (a bucket without
+    any has no file; see :class:`telbill.batch.spill.SpillFeed`)."""
     records: int
     """How many lines its files hold."""
     folder: Path
@@ -170,8 +171,8 @@ def partitions(folder: Path, bucket_bounds: Sequence[int], splits: Sequence[Spli
         done += size
     made = []
     for index, run in enumerate(runs):
-        pieces = tuple((offsets[piece], tuple(bucket_path(folder, b, piece) for b in run))
-                       for piece in range(len(splits)))
+        pieces = tuple((offsets[k], tuple(bucket_path(folder, b, k) for b in run if piece.bucket_lines[b]))
+                       for k, piece in enumerate(splits))
         made.append(Partition(index, bucket_bounds[run[0]], bucket_bounds[run[-1] + 1], pieces,
                               sum(sizes[b] for b in run), folder))
     return made

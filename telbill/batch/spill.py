@@ -219,7 +219,8 @@ def remove_spilled(pieces: Iterable[Piece]) -> None:
 class SpillFeed:
     """A partition's lines from its spill files, as a :class:`telbill.batch.part.Feed`.
 
-    ``pieces``, in file order: each piece's spill files of the partition's buckets, and how
+    ``pieces``, in file order: each piece's spill files of the partition's buckets (those that
+    have lines: a file listed that is gone is an error, see :func:`_read_frames`), and how
     many lines come before the piece (added to its line numbers, which count from the piece's
     start). The files are read one after another, each whole: every caller's lines come in file
     order (they are all in one bucket), the lines of different buckets do not
@@ -236,8 +237,6 @@ class SpillFeed:
     def _frames(cls, pieces: Iterable[Piece]) -> Iterator[tuple[str, Any]]:
         for offset, paths in pieces:
             for path in paths:
-                if not path.exists():
-                    continue
                 for numbers, text, bad in _joined(_read_frames(path), FEED_LINES):
                     if offset:
                         numbers = array("q", map(offset.__add__, numbers))
@@ -271,7 +270,12 @@ def _join(frames: list[Frame]) -> Frame:
 
 
 def _read_frames(path: Path) -> Iterator[Frame]:
-    with open(path, "rb") as fh:
+    """The frames of a spill file; one that is gone is an error (its lines would be lost unsaid)."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except FileNotFoundError:
+        raise OutputError("output.spill_gone", path=str(path)) from None
+    with fh:
         while head := fh.read(_LINES_HEAD.size):
             lines, size, unreadable = _LINES_HEAD.unpack(head)
             numbers = array("q")

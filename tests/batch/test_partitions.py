@@ -382,6 +382,46 @@ def test_an_error_in_either_pass_leaves_no_spill_file(data: Path, monkeypatch: p
     assert forked(os.getpid()) == []
 
 
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_spill_file_gone_is_an_error_not_a_partition_billed_without_its_lines(
+        data: Path, monkeypatch: pytest.MonkeyPatch, processes: int, forked: Callable[[int], list[int]]) -> None:
+    """A partition lists only the spill files of buckets that have lines (a subscriber without
+    calls has none), and a listed file that is gone when the partition is billed (billed a second
+    time on one machine, after its files were removed; a cleaner of $TMPDIR) is an error of
+    telbill's own: one line, exit 2, the outputs as they were, no spill folder or worker left.
+    It was skipped, and its callers' records were neither billed nor set aside."""
+    if processes > 1 and not hasattr(os, "fork"):
+        pytest.skip("no fork here")
+    monkeypatch.setenv("TELBILL_WORKERS", str(processes))
+    monkeypatch.delenv("TELBILL_DEBUG", raising=False)
+    users = data / "data/users.txt"
+    users.write_text(users.read_text("utf-8") + "83470009  Idle  10.00  0\n", "utf-8")  # no calls: an empty bucket
+    def written() -> dict[str, list[bytes]]:  # but when (the runs may be a second apart)
+        return {path.name: [line for line in path.read_bytes().splitlines() if not line.startswith(b"# generated: ")]
+                for path in (data / "output").iterdir()}
+
+    assert run("bill")[0] == 0
+    in_memory = written()
+    assert run("bill", "--memory", "1")[0] == 0
+    assert written() == in_memory
+    before = {path.name: path.read_bytes() for path in (data / "output").iterdir()}
+    real = telbill.batch.partitioned.bill_partition
+
+    def gone(plan: object, partition: telbill.batch.partition.Partition) -> object:
+        if partition.index == 0:
+            next(path for _, paths in partition.pieces for path in paths if path.exists()).unlink()
+        return real(plan, partition)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(telbill.batch.partitioned, "bill_partition", gone)
+    code, out, err = run("bill", "--memory", "1")
+    assert code == 2 and out == "", err
+    assert err.startswith(f"error: {data}/output/{SPILL_PREFIX}") and err.count("\n") == 1, err
+    assert err.endswith(": a spill file of this run (some of calls.txt's lines, split by caller) is gone; no file "
+                        "was written: run it again\n"), err
+    assert {path.name: path.read_bytes() for path in (data / "output").iterdir()} == before
+    assert not spill_folders(data) and forked(os.getpid()) == []
+
+
 # The batch in its own process, stopped while each process bills a partition (Ctrl-C meanwhile:
 # tests/batch/test_parallel.py).
 STOPPED = textwrap.dedent("""

@@ -171,6 +171,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "({reason}); free some space, set TMPDIR to a folder with room, or give --memory more"),
                      ("{folder}：无法存放超出内存预算的话单分区（{reason}）；请腾出空间、将 TMPDIR 设为有空间的文件夹，"
                       "或加大 --memory")),
+    "output.spill_gone": (("{path}: a spill file of this run (some of calls.txt's lines, split by caller) is gone; "
+                           "no file was written: run it again"),
+                          "{path}：本次运行的一个分区文件（按主叫拆分的部分话单行）已不见；未写出任何文件，请重新运行"),
     "notice.encoding.gb18030": ("{path} is not UTF-8; read it as GB18030 (a save keeps it GB18030)",
                                 "{path} 不是 UTF-8 编码，已按 GB18030 读取（保存时仍为 GB18030）"),
     "notice.encoding.utf-16": ("{path} is UTF-16 (Notepad's \"Unicode\"); read it as such (a save keeps it UTF-16)",
