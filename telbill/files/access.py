@@ -390,6 +390,12 @@ def lock_path(path: Path) -> Path:
     return real.parent / f".{real.name}.lock"
 
 
+def log_lock_path(log: Path) -> Path:
+    """The audit log's own lock: ``.NAME.lock`` beside it, held while the log is made
+    (:mod:`telbill.store.audit`)."""
+    return log.parent / f".{log.name}.lock"
+
+
 def journal_path(data_path: Path) -> Path:
     """Where the journal of a save of ``data_path`` is: ``.NAME.journal`` beside it (where it
     really is: :func:`data_file`; what it holds: :mod:`telbill.store.journal`)."""

@@ -14,7 +14,7 @@ from telbill.constants import (
     DEFAULT_USERS,
 )
 from telbill.errors import TariffError
-from telbill.files.access import journal_path, lock_path, read_bytes
+from telbill.files.access import journal_path, lock_path, log_lock_path, read_bytes
 from telbill.files.decoding import FileFormat, decode
 from telbill.files.loader import CallsFile, UsersFile, load_users
 from telbill.files.outputs import Protected
@@ -38,10 +38,10 @@ class DataPaths:
     def protected(self, *, audit_log: Path = DEFAULT_AUDIT_LOG,
                   backup_dirs: Sequence[Path] | None = None) -> Protected:
         """What is never an output: the data files, the tariff file (the default one
-        too, whether it exists or not), the audit log, the lock and journal files and
-        the backup folders."""
+        too, whether it exists or not), the audit log and its lock, the lock and journal files
+        and the backup folders."""
         files = [self.users, self.calls, DEFAULT_TARIFF_PATH]
-        own = [audit_log]
+        own = [audit_log, log_lock_path(audit_log)]
         for data in (self.users, self.calls):
             own += [lock_path(data), journal_path(data)]
         if self.tariff is not None:

@@ -8,7 +8,10 @@ log the change counts as made (see :mod:`telbill.store.keeper`).
 The log is one of telbill's own files: never opened through a link, and only a
 regular file of the user running telbill. A log that does not exist yet is made
 with its first lines in it (written beside it, then linked into place), so a
-kill never leaves an empty log behind.
+kill never leaves an empty log behind. Its own lock (``.NAME.lock`` beside it) is
+held meanwhile: the data sets of several menus may share one log (the default
+``output/audit.log`` of one working folder), and what a kill left while making it
+is removed only under that lock (:func:`remove_leftovers`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from pathlib import Path
 
 from telbill.constants import DataKind
 from telbill.errors import OutputError, OwnFileError
-from telbill.files.access import fsync_folder, open_own, refuse_foreign_link
+from telbill.files.access import fsync_folder, log_lock_path, open_own, refuse_foreign_link
+from telbill.store import disk
 from telbill.text.display import shown
 
 _NO_LINKS = {errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
@@ -174,8 +178,10 @@ class AuditLog:
         (never through anything planted there). False when a log appeared meanwhile: it is
         opened (:attr:`fd`) and the lines go at its end."""
         tmp: str | None = None
+        lock = -1
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = _held(log_lock_path(self.path))
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
             try:
                 if os.write(fd, data) != len(data):
@@ -204,6 +210,8 @@ class AuditLog:
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+            if lock >= 0:
+                os.close(lock)  # and with it the lock
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -214,6 +222,46 @@ class AuditLog:
 def leftover_pattern(name: str) -> re.Pattern[str]:
     """A log being made that a kill left behind: ``.NAME.XXXXXXXX.tmp`` beside it."""
     return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.tmp")
+
+
+def _held(lock: Path) -> int:
+    """The log's own lock, made when missing, held (waiting for it): its descriptor, to close."""
+    fd = open_own(lock, os.O_RDONLY, create=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX: no lock, and no leftover is removed
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def remove_leftovers(log: Path, keep: set[Path]) -> list[Path]:
+    """Remove what making ``log`` left when killed (:func:`leftover_pattern`), but those in ``keep``;
+    return them. Only under the log's own lock, without waiting for it: whoever makes the log
+    holds it, and may be a menu on another data set, logging to the same file, that the caller's
+    data files' locks do not hold off. While it is held (the file beside the log is being
+    written), or when there is none (no log was made since; one that is a link or another
+    user's), nothing is removed: what is left goes next time."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        return []
+    try:
+        fd = open_own(log_lock_path(log), os.O_RDONLY)
+    except (OSError, OwnFileError):
+        return []
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: the log is being made now
+            return []
+        return disk.remove_leftovers(log.parent, leftover_pattern(log.name), keep)
+    finally:
+        os.close(fd)
 
 
 def committed(path: Path, offset: int, text: str, *, take_back: bool = True) -> bool:

@@ -260,15 +260,16 @@ def recover_saves(paths: Sequence[Path], audit_log: Path = DEFAULT_AUDIT_LOG) ->
 
 def remove_save_leftovers(paths: Sequence[Path], backup_dirs: Sequence[Path], audit_log: Path) -> None:
     """Remove our temporary files that saves of the data files ``paths`` (each with its backup
-    folder) left when killed: beside each data file, in its backup folder, beside the audit log;
-    never one a journal still names (pending, or moved aside). The caller holds the files' locks,
-    so no save is running."""
+    folder) left when killed: beside each data file, in its backup folder, beside the audit log
+    (under the log's own lock: a menu on another data set may be making it,
+    :func:`audit.remove_leftovers`); never one a journal still names (pending, or moved aside).
+    The caller holds the files' locks, so no save of them is running."""
     kept = journal.named_by(journal.pending(paths) + journal.bad_journals(paths))
     for path, backups in zip(paths, backup_dirs, strict=True):
         real = access.data_file(path)
         remove_leftovers(real.parent, leftover_pattern(real.name), kept)
         remove_leftovers(backups, history.leftover_pattern(path.name), kept)
-    remove_leftovers(audit_log.parent, audit.leftover_pattern(audit_log.name), kept)
+    audit.remove_leftovers(audit_log, kept)
 
 
 class Keeper:

@@ -48,7 +48,7 @@ def test_write_bills_refuses_to_overwrite_an_input(data: Path) -> None:
         with pytest.raises(OutputError) as info:
             open_session().validate_out_path(name)
         assert "is an input file" in info.value.render(EN)
-    for name in ("output/audit.log", "data/.calls.txt.lock", "data/.users.txt.journal"):
+    for name in ("output/audit.log", "output/.audit.log.lock", "data/.calls.txt.lock", "data/.users.txt.journal"):
         with pytest.raises(OutputError) as info:  # not an input: telbill's own (it was told as an input)
             open_session().validate_out_path(name)
         assert info.value.render(EN) == (f"{name} is one of telbill's own files (the audit log, a lock or a "

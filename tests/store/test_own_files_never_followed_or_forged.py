@@ -98,6 +98,30 @@ def test_a_lock_file_that_is_a_link_is_never_followed() -> None:
     assert not made and calls == CALLS
 
 
+def test_an_audit_log_lock_that_is_a_link_is_never_followed() -> None:
+    """output/.audit.log.lock (held while the log is made) a link to a file not there yet: the
+    change that would make the log is refused, the file the link names is never made, and a
+    start does not remove what a killed save left beside the log through that lock."""
+    with scratch() as folder:
+        def attack() -> tuple[str, bool, str, bool]:
+            os.chdir(folder)
+            write_data(folder)
+            Path("elsewhere").mkdir()
+            Path("output").mkdir()
+            Path("output/.audit.log.lock").symlink_to(folder / "elsewhere/new")
+            Path("output/.audit.log.abcdefgh.tmp").write_text("left\n", "utf-8")
+            s = open_session()
+            with pytest.raises(OutputError) as info:
+                s.add_call("83470002", "110", 63745000000, 63745000060)
+            return (str(info.value), Path("elsewhere/new").exists(), text("data/calls.txt"),
+                    Path("output/.audit.log.abcdefgh.tmp").exists())
+
+        error, made, calls, left = unprivileged(attack)
+    assert error == ("output/.audit.log.lock is a symbolic link: telbill never opens its own files "
+                     "(audit log, lock, journal, backup) through a link, so it was not used")
+    assert not made and calls == CALLS and left
+
+
 # -- 3. undo records and full copies -----------------------------------------------------------
 
 STAMP = "20991231-235959-000009"
@@ -214,7 +238,8 @@ def test_a_refused_back_up_now_leaves_no_copies() -> None:
 
 def test_a_kill_while_the_first_audit_line_is_written_leaves_no_empty_log() -> None:
     """The first change of a new audit log, killed while its lines are written: the next start takes
-    the change back and there is no audit log at all (not an empty one), nor a temporary file."""
+    the change back and there is no audit log at all (not an empty one), nor a temporary file (only
+    the log's own lock, which stays, as the data files' do)."""
     with scratch() as folder:
         def attack() -> tuple[list[str], list[str], str]:
             os.chdir(folder)
@@ -240,7 +265,7 @@ def test_a_kill_while_the_first_audit_line_is_written_leaves_no_empty_log() -> N
 
         after_kill, after_start, users = unprivileged(attack)
     assert "audit.log" not in after_kill
-    assert after_start == [] and users == USERS
+    assert after_start == [".audit.log.lock"] and users == USERS
 
 
 # -- run as root: a link another user planted --------------------------------------------------

@@ -184,6 +184,68 @@ def test_back_up_now_makes_no_copy_while_a_save_cut_short_cannot_be_finished(
     assert ["83470000" in Path(change.after).read_text("utf-8") for change in changes] == [False, False]
 
 
+def test_the_batchs_recovery_leaves_the_audit_log_another_data_set_is_making(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two data sets in one folder (data/users.txt and calls.txt, data/users2.txt and calls2.txt)
+    log to one audit log (output/audit.log, the default). ``telbill bill`` on the first recovers
+    a save cut short and removes the temporary files saves of the first left, holding the first's
+    locks only: not the log's first lines being written beside it (``.audit.log.XXXXXXXX.tmp``)
+    by a menu on the second, whose first change is made (it failed: ``output/audit.log: cannot be
+    written (No such file or directory); the change was not made``)."""
+    write_data(tmp_path)
+    (tmp_path / "data/users2.txt").write_text(USERS, "utf-8")
+    (tmp_path / "data/calls2.txt").write_text(CALLS, "utf-8")
+    monkeypatch.chdir(tmp_path)
+    killed_at("linked", delete_with_calls)  # the first data set's save, cut short
+    other = Session(DataPaths(Path("data/users2.txt"), Path("data/calls2.txt")), operator="tester",
+                    audit_log=Path("output/audit.log"))
+    recovered: list[list[object]] = []
+    real = os.link
+
+    def batch_meanwhile(src: Any, dst: Any, **kwargs: Any) -> None:  # the log's lines beside it, not linked yet
+        if Path(dst).name == "audit.log" and not recovered:
+            assert any(name.startswith(".audit.log.") and name.endswith(".tmp") for name in os.listdir("output"))
+            recovered.append(list(keeper.recover_saves([Path("data/users.txt"), Path("data/calls.txt")])))
+        real(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "link", batch_meanwhile)
+    other.modify_user("83470002", name="Li Ma")
+    assert [len(notices) for notices in recovered] == [1]  # the first data set's save was taken back
+    assert "83470002  Li Ma  " in (tmp_path / "data/users2.txt").read_text("utf-8")
+    assert "Li Ma" in (tmp_path / "output/audit.log").read_text("utf-8")
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS
+    assert ours(tmp_path) == []
+
+
+def test_the_audit_log_a_killed_save_was_making_is_removed_at_the_next_start(tmp_path: Path) -> None:
+    """A save killed while it makes the audit log (its first lines written beside it, not linked
+    into place): the next start takes the save back and removes that file too."""
+    write_data(tmp_path)
+    pid = os.fork()
+    if pid == 0:  # the child never returns into pytest
+        try:
+            os.chdir(tmp_path)
+            s = open_session()
+            real = os.link
+
+            def killed(src: Any, dst: Any, **kwargs: Any) -> None:
+                if Path(dst).name == "audit.log":
+                    os.kill(os.getpid(), signal.SIGKILL)
+                real(src, dst, **kwargs)
+
+            os.link = killed
+            s.modify_user("83470002", name="Li Ma")
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status
+    assert [name for name in ours(tmp_path) if name.startswith(".audit.log.")], ours(tmp_path)
+    s = open_session(tmp_path)
+    assert [str(n).startswith("A save cut short (the program was stopped) was not made") for n in s.notices] == [True]
+    assert ours(tmp_path) == [] and not (tmp_path / "output/audit.log").exists()
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS
+
+
 def test_a_save_killed_while_the_batch_waits_for_its_locks_is_finished_before_billing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A menu save holds the files' locks while ``telbill bill`` waits to read them, and is killed
