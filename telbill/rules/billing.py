@@ -11,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import compress, count, islice, repeat
 from operator import attrgetter, floordiv, is_not, le, sub
 
@@ -95,7 +96,9 @@ class MonthUsage:
 class Usage:
     """Every billed month's :class:`MonthUsage`: the calls' fees, before rent and feature are added.
 
-    ``only_month``: the one month billed (the calls of other months count nowhere).
+    ``only_month``: the one month billed (the calls of other months count nowhere). Like
+    :class:`~telbill.rules.rating.Rating`, it is in no reference cycle (a partition's usage is
+    freed as soon as the partition is billed, the collector held back or not).
     """
 
     __slots__ = ("rating", "only_month", "months", "by_day")
@@ -106,17 +109,8 @@ class Usage:
         self.months: dict[str, MonthUsage] = {}
         if only_month is not None:
             self.months[only_month] = MonthUsage()
-        self.by_day: Memo[int, MonthUsage | None] = Memo(self._of_day)
+        self.by_day: Memo[int, MonthUsage | None] = Memo(partial(_usage_of_day, self.months, only_month))
         """Day number → its month's usage (``None``: a month not billed); each day's month found once."""
-
-    def _of_day(self, day: int) -> MonthUsage | None:
-        month = month_of(day * SECONDS_PER_DAY)
-        if self.only_month is not None and month != self.only_month:
-            return None
-        usage = self.months.get(month)
-        if usage is None:
-            usage = self.months[month] = MonthUsage()
-        return usage
 
     def add(self, callers: Sequence[str], callees: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> None:
         """Bill calls given as columns: each fee is added to its caller's sum of the month the call starts in."""
@@ -214,6 +208,17 @@ class Usage:
     def bills(self, users: Iterable[User]) -> Bills:
         """Every billed month's rows, one per subscriber of ``users``, in their order."""
         return bills_from_sums(users, self.month_sums())
+
+
+def _usage_of_day(months: dict[str, MonthUsage], only_month: str | None, day: int) -> MonthUsage | None:
+    """The usage in ``months`` of the month of ``day`` (made the first time; ``None``: not ``only_month``)."""
+    month = month_of(day * SECONDS_PER_DAY)
+    if only_month is not None and month != only_month:
+        return None
+    usage = months.get(month)
+    if usage is None:
+        usage = months[month] = MonthUsage()
+    return usage
 
 
 def _user_columns(users: Iterable[User]) -> tuple[list[str], list[str], list[int], list[int]]:
