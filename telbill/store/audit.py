@@ -21,6 +21,7 @@ import errno
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -224,19 +225,33 @@ def leftover_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.tmp")
 
 
+LOG_LOCK_WAIT = 5.0
+"""Seconds the maker of the log waits for its lock. Others hold it for a moment only (to make
+the log, to remove its leftovers); anyone may hold it for longer (it is readable by all), and
+the wait comes in the middle of a save, its files replaced and Ctrl-C held back."""
+
+
 def _held(lock: Path) -> int:
-    """The log's own lock, made when missing, held (waiting for it): its descriptor, to close."""
+    """The log's own lock, made when missing, held (waiting up to :data:`LOG_LOCK_WAIT` for it,
+    then BlockingIOError): its descriptor, to close."""
     fd = open_own(lock, os.O_RDONLY, create=True)
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on POSIX: no lock, and no leftover is removed
         return fd
+    deadline = time.monotonic() + LOG_LOCK_WAIT
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
     except BaseException:
         os.close(fd)
         raise
-    return fd
 
 
 def remove_leftovers(log: Path, keep: set[Path]) -> list[Path]:

@@ -588,3 +588,43 @@ def test_a_forged_journal_naming_other_files_is_moved_aside(data: Path) -> None:
                        f"moved aside as {folder}/.users.txt.journal.bad and not used (nothing it names was removed)")
     assert len(told) == 2
     assert (folder / ".users.txt.journal.bad").is_file() and (folder / ".users.txt.abcdefgh.tmp").is_symlink()
+
+
+def test_a_save_making_the_audit_log_does_not_wait_forever_for_its_lock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log's own lock (output/.audit.log.lock, readable by all) held by something else, as long
+    as it likes: the first change, which makes the log, waits for it a while only, and the change
+    is not made (it waited for ever, with its files already replaced, their locks held and Ctrl-C
+    held back)."""
+    import fcntl
+    import threading
+
+    from telbill.store import audit
+
+    monkeypatch.setattr(audit, "LOG_LOCK_WAIT", 0.2, raising=False)
+    write_data(tmp_path)
+    s = open_session(tmp_path)
+    (tmp_path / "output").mkdir()
+    holder = os.open(tmp_path / "output/.audit.log.lock", os.O_RDONLY | os.O_CREAT, 0o644)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    raised: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            rename(s)
+        except BaseException as exc:  # noqa: BLE001 - looked at below
+            raised.append(exc)
+
+    saving = threading.Thread(target=save, daemon=True)
+    try:
+        saving.start()
+        saving.join(timeout=10)
+        assert not saving.is_alive(), "the save still waits for the audit log's lock"
+    finally:
+        os.close(holder)  # lets a save that waits go on
+        saving.join(timeout=10)
+    assert [type(exc) for exc in raised] == [OutputError], raised
+    assert "audit.log: cannot be written" in str(raised[0]) and "not made" in str(raised[0]), raised
+    assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS
+    assert not (tmp_path / "output/audit.log").exists()
+    assert ours(tmp_path) == []
