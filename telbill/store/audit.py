@@ -259,14 +259,18 @@ def remove_leftovers(log: Path, keep: set[Path]) -> list[Path]:
     return them. Only under the log's own lock, without waiting for it: whoever makes the log
     holds it, and may be a menu on another data set, logging to the same file, that the caller's
     data files' locks do not hold off. While it is held (the file beside the log is being
-    written), or when there is none (no log was made since; one that is a link or another
-    user's), nothing is removed: what is left goes next time."""
+    written), or when it is a link or another user's, nothing is removed: what is left goes next
+    time. Where a leftover lies and the lock does not (left before the log had a lock, or the
+    lock deleted), the lock is made here: the log exists already, so no maker would make it."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on POSIX
         return []
+    pattern = leftover_pattern(log.name)
     try:
-        fd = open_own(log_lock_path(log), os.O_RDONLY)
+        if not any(pattern.fullmatch(name) for name in os.listdir(log.parent)):
+            return []
+        fd = open_own(log_lock_path(log), os.O_RDONLY, create=True)
     except (OSError, OwnFileError):
         return []
     try:
@@ -274,7 +278,7 @@ def remove_leftovers(log: Path, keep: set[Path]) -> list[Path]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # held: the log is being made now
             return []
-        return disk.remove_leftovers(log.parent, leftover_pattern(log.name), keep)
+        return disk.remove_leftovers(log.parent, pattern, keep)
     finally:
         os.close(fd)
 

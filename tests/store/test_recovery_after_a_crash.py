@@ -246,6 +246,22 @@ def test_the_audit_log_a_killed_save_was_making_is_removed_at_the_next_start(tmp
     assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS
 
 
+def test_an_audit_log_leftover_with_no_lock_beside_the_log_is_removed_at_the_next_start(tmp_path: Path) -> None:
+    """A leftover of the audit log's making (``.audit.log.XXXXXXXX.tmp``) where no lock lies beside
+    the log (left before the log had a lock, or the lock deleted): the log exists, so no one makes
+    the lock again; the next start makes it and removes the leftover (it stayed for ever, and every
+    start took the data files' locks to recover)."""
+    write_data(tmp_path)
+    (tmp_path / "output").mkdir(exist_ok=True)
+    (tmp_path / "output/audit.log").write_text("", "utf-8")
+    leftover = tmp_path / "output/.audit.log.abcd1234.tmp"
+    leftover.write_text("half a line", "utf-8")
+    assert not (tmp_path / "output/.audit.log.lock").exists()
+    open_session(tmp_path)
+    assert not leftover.exists()
+    assert (tmp_path / "output/.audit.log.lock").exists()
+
+
 def test_a_save_killed_while_the_batch_waits_for_its_locks_is_finished_before_billing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A menu save holds the files' locks while ``telbill bill`` waits to read them, and is killed
