@@ -317,8 +317,9 @@ def wrap(text: str, columns: int) -> list[str]:
     """``text`` folded into lines at most ``columns`` wide, breaking only where :func:`units`
     allows, and inside a run of Chinese only when no break between words or at punctuation
     (``，`` ``。`` ``（``) is on the line. A piece wider than a whole line is broken at its own
-    spaces first (a date from its time), and cut only as the last resort."""
-    if width(text) <= columns or columns < 1:
+    spaces first (a date from its time), and cut only as the last resort. Below 2 columns (where
+    a Chinese character cannot fit) ``text`` is one line, left to the terminal."""
+    if width(text) <= columns or columns < 2:
         return [text]
     lines: list[str] = []
     parts: list[tuple[str, str]] = []  # the line being filled, as (separator, piece)

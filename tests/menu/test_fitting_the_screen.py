@@ -175,3 +175,15 @@ def test_a_question_too_long_for_its_keys_shows_them_on_the_next_line(workdir: P
     at = next(i for i, line in enumerate(lines) if line.startswith(f"? {question}"))
     assert hint not in lines[at]
     assert hint in lines[at + 1:at + 3]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.sampled_from(list("李娜。，（）ab 1")), max_size=12), st.integers(-1, 4))
+def test_any_text_folds_at_the_narrowest_screens_without_an_error(text: str, columns: int) -> None:
+    """A question folded for a terminal of 3 columns or fewer (``columns - 2``): no error (an
+    IndexError at 1 column, found in review); from 2 columns on, where a Chinese character fits,
+    every line fits and the text is kept (but for the spaces at the breaks)."""
+    lines = wrap(text, columns)
+    if columns >= 2:
+        assert all(width(line) <= columns for line in lines)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
