@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from telbill.rules.billing import MonthSums, month_sums
-from telbill.rules.fields import SECONDS_PER_DAY, month_of
+from telbill.rules.fields import NEXT_MONTH_DAY, SECONDS_PER_DAY, month_of
 from telbill.rules.rating import CallClass, Rating, classify
 from telbill.rules.records import Call
 from telbill.rules.tariff import Tariff
@@ -33,10 +33,8 @@ from telbill.rules.tariff import Tariff
 
 def month_days(month: str) -> tuple[int, int]:
     """The first and last day numbers of a ``YYYY-MM`` month."""
-    year, number = int(month[:4]), int(month[5:7])
-    first = date(year, number, 1).toordinal()
-    after = date(year + number // 12, number % 12 + 1, 1).toordinal()
-    return first, after - 1
+    first = date(int(month[:4]), int(month[5:7]), 1).toordinal()
+    return first, NEXT_MONTH_DAY[first] - 1
 
 
 class CallsByDay:

@@ -107,3 +107,13 @@ def test_search_then_act_on_a_terminal(few: Path) -> None:
     assert "? Delete user 83470001  张强? y  Yes" in drawn
     assert "Deleted: 83470001  张强  25.00  6.50" in screen
     assert "张强" not in (few / "data/users.txt").read_text("utf-8")
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01"])
+def test_a_month_at_the_ends_of_the_calendar_is_searched(data: Path, month: str) -> None:
+    """Calls of December 9999 and of January 0001 (the years files-and-rules.md allows): none, no crash."""
+    code, screen = plain_session(f"8\n3\n{month}\n0\n0\n")
+    item = after(screen, "== Search, then act on what was found ==")
+    assert "Internal error" not in screen
+    assert "none found" in item
+    assert code == 0
