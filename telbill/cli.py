@@ -37,7 +37,7 @@ from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
 from telbill.interrupts import DeferredInterrupt
 from telbill.rules.fields import month_given, screen_fen
-from telbill.rules.screening import AnomalyCode
+from telbill.rules.screening import AnomalyCode, limit_values
 from telbill.text.display import shown
 from telbill.text.i18n import Lang, Translator, detect_lang
 from telbill.text.messages.cli import ARGPARSE_ZH
@@ -205,7 +205,7 @@ def print_summary(result: BatchResult, tr: Translator, out: Console, err: Consol
     rate = int(result.records / read_s) if read_s > 0 else 0
     out.print(tr("summary.read", records=f"{result.records:,}", source=str(result.calls),
                  seconds=f"{read_s:.2f}", rate=f"{rate:,}"))
-    parts = tr("list.sep").join(tr(f"summary.code.{code.value}", count=f"{n:,}") for code, n in counts.items())
+    parts = tr("list.sep").join(tr(f"summary.code.{code.value}", count=f"{n:,}", **limit_values()) for code, n in counts.items())
     out.print(tr("summary.billed", billed=f"{result.billed:,}", set_aside=f"{result.set_aside:,}", parts=parts))
     unknown = counts.get(AnomalyCode.UNKNOWN_CALLER, 0)
     if result.billed == 0 and unknown and users is not None:

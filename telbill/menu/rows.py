@@ -16,7 +16,7 @@ from telbill.rules.billing import BillRow
 from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment, screen_fen
 from telbill.rules.rating import CallClass
 from telbill.rules.records import Call, User
-from telbill.rules.screening import AnomalyCode
+from telbill.rules.screening import AnomalyCode, code_name
 from telbill.session.facade import Change
 from telbill.text.display import width
 
@@ -56,7 +56,7 @@ def class_label(ctx: Ctx, call_class: CallClass) -> str:
 
 def note_short(ctx: Ctx) -> dict[str, str]:
     """Each reason for setting a call aside → the short form a narrow call list shows."""
-    return {ctx.tr(f"code.{code.value}"): ctx.tr(f"menu.note_short.{code.value}") for code in AnomalyCode}
+    return {code_name(ctx.tr, code): ctx.tr(f"menu.note_short.{code.value}") for code in AnomalyCode}
 
 
 def duration_text(seconds: int) -> str:
@@ -117,7 +117,7 @@ def call_row(ctx: Ctx, number: int, call: Call) -> list[str | Text]:
     anomaly = ctx.session.anomaly_of(call)
     fen = ctx.session.fee(call)
     fee: str | Text = "-" if fen is None else money(fen)
-    note: str | Text = "" if anomaly is None else Text(ctx.tr(f"code.{anomaly.code.value}"), style="yellow")
+    note: str | Text = "" if anomaly is None else Text(code_name(ctx.tr, anomaly.code), style="yellow")
     return [str(number), call.caller, call.callee, format_moment(call.start), end_text(call),
             class_label(ctx, call.call_class), duration_text(call.duration), fee, note]
 

@@ -35,6 +35,7 @@ from telbill.lists.sorting import key_column, stable_order
 from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment
 from telbill.rules.records import Call
 from telbill.speed import paused_gc
+from telbill.text.i18n import Tr
 
 MAX_SECONDS = 3 * SECONDS_PER_DAY
 """The longest call billed: one over three days is set aside (``too-long``); exactly three days is fine."""
@@ -48,6 +49,18 @@ class AnomalyCode(str, Enum):
     UNKNOWN_CALLER = "unknown-caller"
     TOO_LONG = "too-long"
     OVERLAP = "overlap"
+
+
+def limit_values() -> dict[str, str]:
+    """What a message says of the longest call billed, by name: ``{limit_days}``, :data:`MAX_SECONDS`
+    in days (``3``), read when asked, so every message follows the limit. Extra values do no harm:
+    a message without the name leaves them out."""
+    return {"limit_days": f"{MAX_SECONDS / SECONDS_PER_DAY:g}"}
+
+
+def code_name(tr: Tr, code: AnomalyCode) -> str:
+    """The name of ``code`` in ``tr``'s language (``code.*``: "longer than 3 days")."""
+    return tr(f"code.{code.value}", **limit_values())
 
 
 # -- the rules, on columns ----------------------------------------------------------------
@@ -280,7 +293,7 @@ def detail(code: AnomalyCode, caller: str, start: int, end: int,
     if code is AnomalyCode.UNKNOWN_CALLER:
         return "anomaly.unknown_caller", {"caller": caller}
     seconds = end - start
-    return "anomaly.too_long", {"duration": format_duration(seconds), "seconds": seconds}
+    return "anomaly.too_long", {"duration": format_duration(seconds), "seconds": seconds, **limit_values()}
 
 
 def overlap_values(line: _Line, start: _Moments, end: _Moments,

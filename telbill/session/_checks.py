@@ -9,7 +9,7 @@ from telbill.constants import DataKind
 from telbill.errors import ValidationError
 from telbill.rules.fields import validate_phone
 from telbill.rules.records import Call
-from telbill.rules.screening import SetAside, screen_caller
+from telbill.rules.screening import SetAside, code_name, screen_caller
 from telbill.session._loaded import Loaded
 from telbill.store.keeper import writable_problem
 from telbill.text.i18n import Tr
@@ -35,7 +35,7 @@ class AnomalyError(ValidationError):
 
     def render(self, tr: Tr) -> str:
         reason = self.anomaly.reason(tr)
-        return tr(self.key, code=tr(f"code.{self.anomaly.code.value}"), reason=reason)
+        return tr(self.key, code=code_name(tr, self.anomaly.code), reason=reason)
 
     def __str__(self) -> str:
         from telbill.text.i18n import Translator

@@ -296,7 +296,7 @@ def test_each_anomaly_detail_names_what_broke_the_rule() -> None:
         "anomaly.end_before_start", {"start": format_moment(start), "end": format_moment(start - 1)})
     assert detail(AnomalyCode.UNKNOWN_CALLER, "8347", start, start) == ("anomaly.unknown_caller", {"caller": "8347"})
     assert detail(AnomalyCode.TOO_LONG, "8347", start, start + 3 * DAY + 1) == (
-        "anomaly.too_long", {"duration": "72:00:01", "seconds": 3 * DAY + 1})
+        "anomaly.too_long", {"duration": "72:00:01", "seconds": 3 * DAY + 1, "limit_days": "3"})
     assert detail(AnomalyCode.OVERLAP, "8347", start, start + 9, (None, start, start + 5)) == (
         "anomaly.overlap", {"line": "-", "start": format_moment(start), "end": format_moment(start + 5)})
 

@@ -16,7 +16,7 @@ from telbill.menu.layout import Cell, Column
 from telbill.menu.picking import ask_month
 from telbill.menu.rows import bill_cells, bill_columns, count, money, record_cell
 from telbill.menu.view import LazyRows
-from telbill.rules.screening import AnomalyCode, SetAside, code_counts
+from telbill.rules.screening import AnomalyCode, SetAside, code_counts, code_name, limit_values
 
 T = TypeVar("T")
 
@@ -123,7 +123,7 @@ def item_anomalies(ctx: Ctx) -> None:
     groups: list[tuple[int, str]] = []
     for code, group in by_code.items():
         if group:
-            groups.append((len(ordered), tr(f"menu.anomalies.group.{code.value}", count=count(len(group)))))
+            groups.append((len(ordered), tr(f"menu.anomalies.group.{code.value}", count=count(len(group)), **limit_values())))
             ordered += group
 
     def cells(_: int, a: SetAside) -> list[Cell]:
@@ -134,7 +134,7 @@ def item_anomalies(ctx: Ctx) -> None:
                        groups=groups, fold=False)
     else:
         ctx.view.ok(tr("menu.anomalies.none"))
-    summary = tr("menu.list_sep").join(f"{tr(f'code.{c.value}')} {count(n)}" for c, n in counts.items())
+    summary = tr("menu.list_sep").join(f"{code_name(tr, c)} {count(n)}" for c, n in counts.items())
     ctx.view.say(tr("menu.anomalies.total", count=count(len(result)), parts=summary))
     # the list is shown first: when output/anomalies.txt is not written, another name is asked after it
     path, _ = write_asking(ctx, lambda out, force: s.write_anomalies(out, tr, force=force), "menu.busy.anomalies",

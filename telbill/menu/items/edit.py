@@ -31,6 +31,7 @@ from telbill.rules.fields import (
     validate_phone,
 )
 from telbill.rules.records import Call, User
+from telbill.rules.screening import code_name
 from telbill.session.facade import (
     Change,
     RepeatAction,
@@ -129,7 +130,7 @@ def _confirm_anomaly(ctx: Ctx, call: Call, replacing: Call | None) -> bool | Non
     if anomaly is None:
         return None
     tr = ctx.tr
-    ctx.view.warn(tr("menu.anomaly.warn", code=tr(f"code.{anomaly.code.value}"),
+    ctx.view.warn(tr("menu.anomaly.warn", code=code_name(tr, anomaly.code),
                      reason=anomaly.reason(tr)))
     return ctx.ask.confirm(tr("menu.anomaly.confirm"))
 
@@ -145,7 +146,7 @@ def report_call(ctx: Ctx, change: Change) -> None:
     if anomaly is not None:
         ctx.view.warn(tr("menu.call.set_aside", klass=class_label(ctx, call.call_class),
                          duration=duration_text(call.duration),
-                         reason=tr(f"code.{anomaly.code.value}")))
+                         reason=code_name(tr, anomaly.code)))
         return
     fee = ctx.session.fee(held)
     ctx.view.ok(tr("menu.call.rated", klass=class_label(ctx, call.call_class), duration=duration_text(call.duration),
