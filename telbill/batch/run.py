@@ -56,6 +56,7 @@ from telbill.files.report import (
 )
 from telbill.files.stream import LineBlocks
 from telbill.processes import process_count
+from telbill.rules.billing import row_total
 from telbill.rules.fields import parse_month
 from telbill.rules.screening import AnomalyCode
 from telbill.speed import paused_gc
@@ -336,7 +337,7 @@ def _layout(plan: Plan, tally: Tally, csv: bool) -> Layout:
 
 def _grand_total(plan: Plan, tally: Tally, layout: Layout) -> int:
     rent, feature = _sums(plan)
-    return sum(rent + feature + local + far for local, far in map(tally.months.__getitem__, layout.months))
+    return sum(row_total(rent, feature, local, far) for local, far in map(tally.months.__getitem__, layout.months))
 
 
 def _bill_chunks(plan: Plan, parts: Shares, layout: Layout, tally: Tally, info: RunInfo,

@@ -11,7 +11,7 @@ from itertools import chain
 from operator import attrgetter
 
 from telbill.files.decoding import KEPT
-from telbill.rules.billing import Bills, MonthBill
+from telbill.rules.billing import Bills, MonthBill, row_total, row_totals
 from telbill.rules.fields import format_fen
 from telbill.rules.records import User
 from telbill.rules.screening import AnomalyCode, SetAside, code_counts, detail
@@ -137,7 +137,7 @@ def user_columns(users: Iterable[User]) -> _FixedColumns:
 def totals_cells(tr: Tr, rent: int, feature: int, local: int, long_distance: int) -> list[str]:
     """The cells of a month's totals row, from its column sums."""
     return [tr("bill.totals_row"), "", *map(format_fen, (rent, feature, local, long_distance,
-                                                        rent + feature + local + long_distance))]
+                                                        row_total(rent, feature, local, long_distance)))]
 
 
 def column_widths(tr: Tr, totals: list[str], fixed: list[int]) -> list[int]:
@@ -176,7 +176,7 @@ def bill_rows(texts: TextCache, widths: list[int], columns: _FixedColumns,
     if not rents:
         return b""
     cell = texts.cells.__getitem__
-    sums = [rent + feature + local + far for rent, feature, local, far in zip(rents, features, locals_, longs)]
+    sums = row_totals(rents, features, locals_, longs)
     row = ("%s" + GAP.join(f"%{w}s" for w in widths[4:]) + "\n").encode("ascii")
     return fill_rows(row, len(rents), chain.from_iterable(zip(
         texts.firsts(widths, columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
@@ -293,7 +293,7 @@ def csv_rows(texts: TextCache, month: str, columns: _FixedColumns,
     if not rents:
         return b""
     cell = texts.cells.__getitem__
-    sums = [rent + feature + local + far for rent, feature, local, far in zip(rents, features, locals_, longs)]
+    sums = row_totals(rents, features, locals_, longs)
     line = _written(month.replace("%", "%%") + ",%s,%s,%s,%s\n")
     return fill_rows(line, len(rents), chain.from_iterable(zip(
         texts.csv_firsts(columns), map(cell, locals_), map(cell, longs), map(cell, sums))))

@@ -23,6 +23,18 @@ from telbill.rules.tariff import Tariff
 from telbill.speed import Memo, paused_gc
 
 
+def row_total(rent: int, feature: int, local: int, long_distance: int) -> int:
+    """合计 (SPEC §4), in fen: rent + feature + local + long distance. The one home of the sum:
+    a row, a month's totals row (of its column sums), the grand total, the statistics."""
+    return rent + feature + local + long_distance
+
+
+def row_totals(rents: Iterable[int], features: Iterable[int], locals_: Iterable[int],
+               longs: Iterable[int]) -> list[int]:
+    """:func:`row_total` of each row, from the columns (the bill's and the CSV's last column)."""
+    return list(map(row_total, rents, features, locals_, longs))
+
+
 @dataclass(slots=True)
 class BillRow:
     """One subscriber's bill for one month; amounts in fen."""
@@ -40,8 +52,8 @@ class BillRow:
 
     @property
     def total(self) -> int:
-        """合计: rent + feature + local + long distance."""
-        return self.rent + self.feature + self.local + self.long_distance
+        """合计 (:func:`row_total`)."""
+        return row_total(self.rent, self.feature, self.local, self.long_distance)
 
 
 @dataclass(slots=True)
@@ -334,7 +346,7 @@ def statistics(users: Iterable[User], sums: Mapping[str, MonthSums], count: int 
     totals: dict[str, int] = {}
     names: dict[str, str] = {}
     for user in users:
-        totals[user.phone] = (user.rent + user.feature) * months
+        totals[user.phone] = row_total(user.rent, user.feature, 0, 0) * months  # the fees follow
         names[user.phone] = user.name
     revenue = revenue_by_month(sums)
     for local_sums, long_sums in sums.values():
