@@ -17,7 +17,7 @@ from operator import attrgetter, floordiv, is_not, le, sub
 
 from telbill.lists.linked import LinkedList
 from telbill.rules.fields import NEXT_MONTH_DAY, SECONDS_PER_DAY, month_of
-from telbill.rules.rating import PREFIX, CallClass, Rated, Rating
+from telbill.rules.rating import CallClass, Rated, Rating
 from telbill.rules.records import Call, User
 from telbill.rules.tariff import Tariff
 from telbill.speed import Memo, paused_gc
@@ -183,13 +183,15 @@ class Usage:
 
     def add_calls(self, calls: Iterable[Call]) -> None:
         """Bill call records: :meth:`add` a record at a time (their fields are not made into columns)."""
-        by_day, by_prefix, prefix = self.by_day, self.rating.by_prefix, PREFIX
+        by_day, rated = self.by_day, self.rating.rated
         for call in calls:
             # The four fields first, together: records lie scattered in memory.
             caller, callee, start, end = call.caller, call.callee, call.start, call.end
             usage = by_day[start // SECONDS_PER_DAY]
             if usage is not None:
-                fees, far = by_prefix[callee[prefix]]
+                # Rating's own lookup, not written out again: timeit showed no gain in that
+                # (1M calls, 3.0-4.4 s inline against 3.1-4.6 s, on a loaded machine).
+                fees, far = rated(callee)
                 column = usage.sums[far]
                 column[caller] = column.get(caller, 0) + fees[end - start]
                 usage.calls += 1

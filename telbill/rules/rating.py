@@ -69,6 +69,10 @@ class Rating:
         """Each callee's class (:data:`Rated`), as a column."""
         return list(map(self.by_prefix.__getitem__, map(_HEAD, callees)))
 
+    def rated(self, callee: str) -> Rated:
+        """The class of a call to ``callee`` as a loop that bills many calls holds it (:data:`Rated`)."""
+        return self.by_prefix[callee[PREFIX]]
+
     def fee(self, callee: str, seconds: int) -> int:
         """The fee in fen of a call to ``callee`` lasting ``seconds``."""
         return self.by_prefix[callee[PREFIX]][0][seconds]

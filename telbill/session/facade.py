@@ -31,7 +31,6 @@ from telbill.files.dataset import DataPaths, Dataset, LoadProgress
 from telbill.files.report import RunInfo
 from telbill.lists.linked import LinkedList
 from telbill.rules.billing import Bills, Statement, Statistics
-from telbill.rules.rating import PREFIX
 from telbill.rules.records import Call, User
 from telbill.rules.screening import Screening, SetAside
 from telbill.rules.tariff import Tariff
@@ -349,13 +348,14 @@ class Session:
     def _fee_key(self) -> Callable[[Call], int]:
         """A call's fee in fen, -1 when it is set aside (what sorting by fee compares);
         it follows the screening as edits change it."""
-        by_prefix = self._loaded.rating.by_prefix
+        rating_fee = self._loaded.rating.fee
 
         def fee(call: Call) -> int:
-            # The three fields first, together: a million calls lie scattered in memory, and
-            # fetching them one after the other would wait for each in turn.
-            callee, end, start = call.callee, call.end, call.start
-            return -1 if id(call) in self._loaded.held_calls.set_aside else by_prefix[callee[PREFIX]][0][end - start]
+            # Rating.fee, not its lookup written out again: the keys of a million calls cost the
+            # same either way (timeit: 348-533 ms against 490-561 ms inline, a loaded machine).
+            if id(call) in self._loaded.held_calls.set_aside:
+                return -1
+            return rating_fee(call.callee, call.end - call.start)
 
         return fee
 
