@@ -113,3 +113,69 @@ def test_no_import_cycle_between_modules() -> None:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as exc:
         raise AssertionError(f"an import cycle, each module imported by the next: {' -> '.join(exc.args[1])}") from None
+
+
+RULES = PACKAGE / "rules"
+THE_ROW_TOTAL = {"rent", "rents", "feature", "features"}
+"""Names whose sum with another amount is a bill row's 合计 (``rules/billing.row_total``'s rule)."""
+
+
+def _added(node: ast.BinOp) -> set[str]:
+    """The names (``x`` or ``a.x``) a chain of ``+`` adds up."""
+    names = set()
+    for side in (node.left, node.right):
+        if isinstance(side, ast.BinOp) and isinstance(side.op, ast.Add):
+            names |= _added(side)
+        elif isinstance(side, ast.Name):
+            names.add(side.id)
+        elif isinstance(side, ast.Attribute):
+            names.add(side.attr)
+    return names
+
+
+def second_homes(path: Path) -> list[str]:
+    """Where ``path`` writes a rule of SPEC §2–§4 again instead of calling its home under rules/:
+    the longest call (``MAX_SECONDS``), a callee's class from its first digits (``PREFIX``,
+    ``by_prefix[…]``), month arithmetic (``date(…)`` of a sum, a ``//`` or a ``%``), and the row
+    total (``rent`` or ``feature`` added to another amount)."""
+    found = []
+    tree = ast.parse(path.read_text("utf-8"))
+    inner = {id(side) for node in ast.walk(tree) if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
+             for side in (node.left, node.right)}  # a chain's own parts are not found again
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Name) and node.id in ("MAX_SECONDS", "PREFIX"):
+            found.append(f"{line}: {node.id}")
+        elif isinstance(node, ast.Attribute) and node.attr in ("MAX_SECONDS", "PREFIX"):
+            found.append(f"{line}: {node.attr}")
+        elif isinstance(node, ast.Subscript) and ast.unparse(node.value).split(".")[-1] == "by_prefix":
+            found.append(f"{line}: by_prefix[…]")
+        elif (isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "date"
+              and any(isinstance(a, ast.BinOp) for a in node.args)):
+            found.append(f"{line}: month arithmetic {ast.unparse(node)}")
+        elif (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and id(node) not in inner
+              and len(_added(node)) > 1
+              and _added(node) & THE_ROW_TOTAL):
+            found.append(f"{line}: row total {ast.unparse(node)}")
+    return found
+
+
+def test_the_rules_have_one_home_under_rules() -> None:
+    """No module outside telbill/rules/ writes a rule of §2–§4 again (docs/development.md, "Where each
+    rule lives"): it calls the rule's home, so that a changed rule changes every engine."""
+    outside = [f"telbill/{path.relative_to(PACKAGE)}:{where}" for path in sorted(PACKAGE.rglob("*.py"))
+               if RULES not in path.parents for where in second_homes(path)]
+    assert outside == []
+
+
+def test_the_check_for_second_homes_finds_them(tmp_path: Path) -> None:
+    """Each kind of second home that :func:`second_homes` looks for is found (the check checked)."""
+    module = tmp_path / "copy.py"
+    module.write_text("\n".join([
+        "ok = seconds <= MAX_SECONDS",
+        "fee = rating.by_prefix[callee[:2]][0][seconds]",
+        "after = date(year + month // 12, month % 12 + 1, 1)",
+        "total = row.rent + row.feature + local + far",
+        "sums = [rent + feature + a + b for rent, feature, a, b in rows]",
+    ]), "utf-8")
+    assert sorted({int(where.split(":")[0]) for where in second_homes(module)}) == [1, 2, 3, 4, 5]
