@@ -171,11 +171,10 @@ def test_the_rules_have_one_home_under_rules() -> None:
 def test_the_check_for_second_homes_finds_them(tmp_path: Path) -> None:
     """Each kind of second home that :func:`second_homes` looks for is found (the check checked)."""
     module = tmp_path / "copy.py"
-    module.write_text("\n".join([
-        "ok = seconds <= MAX_SECONDS",
-        "fee = rating.by_prefix[callee[:2]][0][seconds]",
-        "after = date(year + month // 12, month % 12 + 1, 1)",
-        "total = row.rent + row.feature + local + far",
-        "sums = [rent + feature + a + b for rent, feature, a, b in rows]",
-    ]), "utf-8")
+    module.write_text("""ok = seconds <= MAX_SECONDS
+fee = rating.by_prefix[callee[:2]][0][seconds]
+after = date(year + month // 12, month % 12 + 1, 1)
+total = row.rent + row.feature + local + far
+sums = [rent + feature + a + b for rent, feature, a, b in rows]
+""", "utf-8")
     assert sorted({int(where.split(":")[0]) for where in second_homes(module)}) == [1, 2, 3, 4, 5]
