@@ -49,9 +49,8 @@ from telbill.files.report import (
     anomalies_head,
     bills_head,
     column_widths,
-    month_head,
+    month_section,
     totals_cells,
-    totals_line,
     user_columns,
 )
 from telbill.files.stream import LineBlocks
@@ -348,10 +347,8 @@ def _bill_chunks(plan: Plan, parts: Shares, layout: Layout, tally: Tally, info: 
     rent, feature = _sums(plan)
     texts = TextCache()
     for i, month in enumerate(layout.months):
-        widths = layout.widths[i]
-        yield b"\n" + encode([f"== {month} ==", month_head(tr, widths)])
-        yield from parts.bill_rows(layout, i, texts)
-        yield encode([totals_line(totals_cells(tr, rent, feature, *tally.months[month]), widths)])
+        totals = totals_cells(tr, rent, feature, *tally.months[month])
+        yield from month_section(tr, month, layout.widths[i], parts.bill_rows(layout, i, texts), totals)
 
 
 def _csv_chunks(parts: Shares, layout: Layout) -> Iterator[bytes]:

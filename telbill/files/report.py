@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
 
-from telbill.files.decoding import KEPT
+from telbill.files.decoding import KEPT, encode
 from telbill.rules.billing import Bills, MonthBill, row_total, row_totals
 from telbill.rules.fields import format_fen
 from telbill.rules.records import User
@@ -182,8 +182,17 @@ def bill_rows(texts: TextCache, widths: list[int], columns: _FixedColumns,
         texts.firsts(widths, columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
 
 
-def format_month(month: MonthBill, tr: Tr, texts: TextCache | None = None) -> list[str]:
-    """The ``== YYYY-MM ==`` section: heads, one aligned row per subscriber, totals.
+def month_section(tr: Tr, month: str, widths: list[int], rows: Iterable[bytes], totals: list[str]) -> Iterator[bytes]:
+    """One month of the bill-detail file as written, the one layout of a month for the menu's
+    item 9 and the batch: a blank line, ``== YYYY-MM ==``, the heads, ``rows`` (:func:`bill_rows`,
+    one or more runs of them: the batch's parts), the totals row (:func:`totals_cells`)."""
+    yield b"\n" + encode([f"== {month} ==", month_head(tr, widths)])
+    yield from rows
+    yield encode([totals_line(totals, widths)])
+
+
+def format_month(month: MonthBill, tr: Tr, texts: TextCache | None = None) -> Iterator[bytes]:
+    """:func:`month_section` of a month billed whole (the menu's): one aligned row per subscriber.
 
     Columns are as wide as their widest cell (see :func:`column_widths`). ``texts``
     carries cell texts over from other months.
@@ -191,22 +200,14 @@ def format_month(month: MonthBill, tr: Tr, texts: TextCache | None = None) -> li
     if texts is None:
         texts = TextCache()
     rows = month.rows
-    if rows:
-        phones, names, rents, features, locals_, longs = zip(*map(_ROW_FIELDS, rows))
-        columns = (phones, names, rents, features)
-        totals = totals_cells(tr, sum(rents), sum(features), sum(locals_), sum(longs))
-        widths = column_widths(tr, totals, texts.fixed_widths(columns))
-    else:
+    if not rows:
         totals = totals_cells(tr, 0, 0, 0, 0)
-        widths = column_widths(tr, totals, [0, 0, 0, 0])
-    lines = [f"== {month.month} ==", month_head(tr, widths)]
-    if rows:
-        # The rows as written, decoded so that encoding them again (KEPT, as every file is)
-        # gives the same bytes: kept bytes decode back to the surrogates they were written from.
-        rows_written = bill_rows(texts, widths, columns, locals_, longs)
-        lines.extend(rows_written.decode("utf-8", "surrogateescape").split("\n")[:-1])
-    lines.append(_table_line(totals, widths))
-    return lines
+        return month_section(tr, month.month, column_widths(tr, totals, [0, 0, 0, 0]), [], totals)
+    phones, names, rents, features, locals_, longs = zip(*map(_ROW_FIELDS, rows))
+    columns = (phones, names, rents, features)
+    totals = totals_cells(tr, sum(rents), sum(features), sum(locals_), sum(longs))
+    widths = column_widths(tr, totals, texts.fixed_widths(columns))
+    return month_section(tr, month.month, widths, [bill_rows(texts, widths, columns, locals_, longs)], totals)
 
 
 def month_head(tr: Tr, widths: list[int]) -> str:
@@ -238,14 +239,11 @@ def header_lines(info: RunInfo, tr: Tr, title_key: str) -> list[str]:
     ]
 
 
-def format_bills(bills: Bills, info: RunInfo, tr: Tr) -> list[str]:
-    """The whole bill-detail file as lines (without line endings)."""
-    lines = _bills_head(bills, info, tr)
+def format_bills(bills: Bills, info: RunInfo, tr: Tr) -> bytes:
+    """The whole bill-detail file, as written."""
     texts = TextCache()
-    for month in bills.months:
-        lines.append("")
-        lines.extend(format_month(month, tr, texts))
-    return lines
+    return encode(_bills_head(bills, info, tr)) + b"".join(
+        chain.from_iterable(format_month(month, tr, texts) for month in bills.months))
 
 
 def _bills_head(bills: Bills, info: RunInfo, tr: Tr) -> list[str]:

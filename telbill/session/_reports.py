@@ -44,7 +44,7 @@ class Reports:
         """
         target = self._target(path, force=force)
         bills = self.queries.bills(month)
-        access.atomic_write(target, encode(format_bills(bills, self.run_info(), tr)))
+        access.atomic_write(target, format_bills(bills, self.run_info(), tr))
         return bills
 
     def write_anomalies(self, path: Path, tr: Tr, *, force: bool = False) -> list[SetAside]:

@@ -18,6 +18,7 @@ from telbill.session.facade import Session
 from telbill.text.i18n import Translator
 
 from command import run
+from smalldata import open_session
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 
@@ -319,3 +320,12 @@ def test_no_caller_in_the_users_file_is_said(tmp_path: Path, monkeypatch: pytest
                 "is it the users file that goes with these calls?\n")
     assert err == (expected if warned else "")
     assert "Billed 0; set aside 2" in out if warned else "Billed 1; set aside 1" in out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_menus_bill_file_is_the_batchs_byte_for_byte(workdir: Path, lang: str) -> None:
+    """Item 9's file of every month and ``telbill bill``'s are the same bytes (one layout of a
+    month, report.month_section, for both), the generated-at line aside."""
+    assert run("--lang", lang, "bill")[0] == 0
+    open_session().write_bills(Path("output/menu_bills.txt"), Translator(lang))  # data/, as the batch names it
+    assert without_generated(workdir / "output/menu_bills.txt") == without_generated(workdir / "output/bills.txt")

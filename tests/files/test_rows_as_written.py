@@ -1,6 +1,7 @@
-"""A month's rows are made as the bytes written (report.bill_rows, csv_rows); the menu's bill lines
-(format_month) are those bytes decoded: written again, they must be the same bytes, whatever a
-name holds (kept bytes of an unreadable users line, half a UTF-16 unit, a lone surrogate)."""
+"""A month's rows are made as the bytes written (report.bill_rows, csv_rows); the menu's month
+(format_month) writes those bytes in the one layout of a month (report.month_section): each row
+as its own text would be written, whatever a name holds (kept bytes of an unreadable users
+line, half a UTF-16 unit, a lone surrogate)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from telbill.files.report import (
     column_widths,
     csv_rows,
     format_month,
+    month_head,
     spreadsheet_safe,
     totals_cells,
     user_columns,
@@ -41,17 +43,18 @@ def _rows() -> list[BillRow]:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_menus_bill_lines_write_the_bytes_each_row_writes(lang: str) -> None:
+    """The menu's month: a blank line, its heading and heads, each row as its own text, the totals."""
     tr = Translator(lang)
     month = MonthBill("2024-05", _rows())
-    lines = format_month(month, tr)
+    written = b"".join(format_month(month, tr))
     t = month.totals
-    widths = column_widths(tr, totals_cells(tr, t.rent, t.feature, t.local, t.long_distance),
-                           TextCache().fixed_widths(user_columns(User(r.phone, r.name, r.rent, r.feature)
-                                                                 for r in month.rows)))
+    totals = totals_cells(tr, t.rent, t.feature, t.local, t.long_distance)
+    widths = column_widths(tr, totals, TextCache().fixed_widths(user_columns(User(r.phone, r.name, r.rent, r.feature)
+                                                                             for r in month.rows)))
     expected = [_table_line([r.phone, r.name, *map(format_fen, (r.rent, r.feature, r.local, r.long_distance,
                                                                  r.total))], widths) for r in month.rows]
-    assert encode(lines[2:-1]) == encode(expected)  # each row as its own text would be written
-    assert encode(lines[2:-1]) == b"".join(line.encode("utf-8", KEPT) + b"\n" for line in expected)
+    assert written == b"\n" + encode(["== 2024-05 ==", month_head(tr, widths), *expected, _table_line(totals, widths)])
+    assert b"".join(line.encode("utf-8", KEPT) + b"\n" for line in expected) in written
 
 
 def test_the_rows_made_as_bytes_are_the_rows_as_text_written() -> None:
