@@ -13,8 +13,8 @@ from telbill.menu.context import Ctx
 from telbill.menu.layout import Column, Fit
 from telbill.menu.view import LazyRows
 from telbill.rules.billing import BillRow
+from telbill.rules.classes import CallClass
 from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment, screen_fen
-from telbill.rules.rating import CallClass
 from telbill.rules.records import Call, User
 from telbill.rules.screening import AnomalyCode, code_name
 from telbill.session.facade import Change

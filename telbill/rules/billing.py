@@ -16,8 +16,9 @@ from itertools import compress, count, islice, repeat
 from operator import attrgetter, floordiv, is_not, le, sub
 
 from telbill.lists.linked import LinkedList
+from telbill.rules.classes import CallClass
 from telbill.rules.fields import NEXT_MONTH_DAY, SECONDS_PER_DAY, month_of
-from telbill.rules.rating import CallClass, Rated, Rating
+from telbill.rules.rating import Rated, Rating
 from telbill.rules.records import Call, User
 from telbill.rules.tariff import Tariff
 from telbill.speed import Memo, paused_gc

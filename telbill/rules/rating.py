@@ -1,41 +1,14 @@
-"""Rating (SPEC §2): the class of a call, from the number dialled, and its fee, in integer fen."""
+"""Rating (SPEC §2): the fee of a call, in integer fen, from its class (:mod:`telbill.rules.classes`) and the tariff."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from enum import Enum
 from functools import partial
 from operator import itemgetter
 
+from telbill.rules.classes import PREFIX, CallClass, classify
 from telbill.rules.tariff import Tariff
 from telbill.speed import Memo
-
-
-class CallClass(str, Enum):
-    """The class of a call, decided by the dialled number; its value names its section of the tariff."""
-
-    LOCAL = "local"
-    DOMESTIC = "domestic"
-    INTERNATIONAL = "international"
-
-    @property
-    def long_distance(self) -> bool:
-        """Counted in the 长途 (long-distance) column of a bill: domestic and international."""
-        return self is not CallClass.LOCAL
-
-
-def classify(callee: str) -> CallClass:
-    """``00…`` international, other ``0…`` domestic long distance, else local."""
-    if callee.startswith("00"):
-        return CallClass.INTERNATIONAL
-    if callee.startswith("0"):
-        return CallClass.DOMESTIC
-    return CallClass.LOCAL
-
-
-PREFIX = slice(0, 2)
-"""The digits of a callee that decide its class (:func:`classify` gives the same class for
-them as for the whole number)."""
 
 Fees = Memo[int, int]
 """Seconds → the fee of a call of one class lasting that long."""
@@ -63,7 +36,8 @@ class Rating:
         self.fees: dict[CallClass, Fees] = {kind: Memo(tariff.rate(kind).fee) for kind in CallClass}
         """Each class's fees."""
         self.by_prefix: Memo[str, Rated] = Memo(partial(_of_prefix, self.fees))
-        """A callee's first two digits → its class's fees, and whether the class is long distance."""
+        """A callee's first digits (:data:`~telbill.rules.classes.PREFIX`) → its class's fees, and
+        whether the class is long distance."""
 
     def classes(self, callees: Iterable[str]) -> list[Rated]:
         """Each callee's class (:data:`Rated`), as a column."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telbill.lists.linked import Linked
+from telbill.rules.classes import CallClass, classify
 from telbill.rules.fields import (
     MAX_NAME_CHARS,
     SECONDS_PER_DAY,
@@ -22,7 +23,6 @@ from telbill.rules.fields import (
     parse_money,
     split_fields,
 )
-from telbill.rules.rating import CallClass, classify
 from telbill.text.display import quote
 
 # -- records ---------------------------------------------------------------------

@@ -8,13 +8,10 @@ import tomllib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 
 from telbill.errors import TariffError
+from telbill.rules.classes import SECTIONS, CallClass
 from telbill.text.display import quote
-
-if TYPE_CHECKING:  # the class of a call is decided in rating, which reads the tariff
-    from telbill.rules.rating import CallClass
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +136,10 @@ def _lines(text: str) -> list[str]:
     return text.removesuffix("\n").split("\n") if text else []
 
 
+_SECTIONS_TEXT = ", ".join(f"[{section}]" for section in SECTIONS)
+"""The sections a tariff may have, as its messages list them: ``[local], [domestic], [international]``."""
+
+
 def parse_tariff(text: str, source: str, base: Tariff = DEFAULT_TARIFF) -> Tariff:
     """Read a tariff TOML text; sections and keys left out keep ``base``'s values."""
     try:
@@ -150,10 +151,11 @@ def parse_tariff(text: str, source: str, base: Tariff = DEFAULT_TARIFF) -> Tarif
                           text=quote(lines[line - 1].strip() if line <= len(lines) else "")) from None
     tariff = base
     for section, body in data.items():
-        if section not in ("local", "domestic", "international"):
+        if section not in SECTIONS:
             if not isinstance(body, dict):  # a key = value above every section header
-                raise TariffError("tariff.outside", source=source, key=_key(section), value=as_toml(body))
-            raise TariffError("tariff.section", source=source, section=_key(section))
+                raise TariffError("tariff.outside", source=source, key=_key(section), value=as_toml(body),
+                                  sections=_SECTIONS_TEXT)
+            raise TariffError("tariff.section", source=source, section=_key(section), sections=_SECTIONS_TEXT)
         if not isinstance(body, dict):
             raise TariffError("tariff.not_section", source=source, section=section)
         rate: Rate = getattr(tariff, section)

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from telbill.rules.billing import MonthSums, month_sums
+from telbill.rules.classes import CallClass, classify
 from telbill.rules.fields import NEXT_MONTH_DAY, SECONDS_PER_DAY, month_of
-from telbill.rules.rating import CallClass, Rating, classify
+from telbill.rules.rating import Rating
 from telbill.rules.records import Call
 from telbill.rules.tariff import Tariff
 

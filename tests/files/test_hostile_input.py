@@ -28,8 +28,8 @@ from telbill.batch.run import BatchOptions, BatchResult, run_batch
 from telbill.files.dataset import DataPaths
 from telbill.files.decoding import decode
 from telbill.files.loader import load_calls
+from telbill.rules.classes import classify
 from telbill.rules.fields import month_of, validate_moment
-from telbill.rules.rating import classify
 from telbill.rules.screening import AnomalyCode
 from telbill.rules.tariff import DEFAULT_TARIFF
 from telbill.text.i18n import Translator

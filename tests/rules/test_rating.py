@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from telbill.rules.rating import PREFIX, CallClass, Rating, classify
-from telbill.rules.tariff import DEFAULT_TARIFF, Rate, Tariff
+from telbill.errors import TariffError
+from telbill.rules.classes import CLASS_BY_START, PREFIX, SECTIONS, CallClass, classify
+from telbill.rules.rating import Rating
+from telbill.rules.tariff import DEFAULT_TARIFF, Rate, Tariff, parse_tariff
+from telbill.text.i18n import Translator
+from telbill.text.messages import CATALOG
+
+EN = Translator("en")
 
 callees = st.text(alphabet="0123456789", min_size=3, max_size=20)
 
 
 @given(callees)
-def test_the_first_two_digits_decide_the_class(callee: str) -> None:
-    """A callee's first two digits have the class of the whole number (what the engines look up)."""
+def test_the_first_digits_decide_the_class(callee: str) -> None:
+    """A callee's first PREFIX digits have the class of the whole number (what the engines look up)."""
     assert classify(callee[PREFIX]) is classify(callee)
 
 
@@ -31,3 +40,16 @@ def test_international_calls_go_to_the_long_distance_column() -> None:
     rating = Rating(Tariff(Rate(0, 1, 1, 0), Rate(0, 2, 1, 0), Rate(0, 3, 1, 0)))
     assert {prefix: (rating.by_prefix[prefix][0][10], rating.by_prefix[prefix][1]) for prefix in ("83", "02", "00")} \
         == {"83": (1, False), "02": (2, True), "00": (3, True)}
+
+
+def test_the_classes_are_written_once() -> None:
+    """rules/classes.py is the one list of the classes (engineer9's finding 6): the tariff's
+    sections are the classes' values, no message names them itself, and the digits the rating
+    looks at cover the longest start that decides a class."""
+    assert [f.name for f in fields(Tariff)] == [c.value for c in CallClass] == list(SECTIONS)
+    written = [key for key, texts in CATALOG.items() for text in texts for c in CallClass if f"[{c.value}]" in text]
+    assert written == []
+    assert PREFIX.stop == max(len(start) for start, _ in CLASS_BY_START)
+    with pytest.raises(TariffError) as raised:
+        parse_tariff("[mobile]\nfirst_price = 1\n", "t.toml")
+    assert all(f"[{c.value}]" in raised.value.render(EN) for c in CallClass)

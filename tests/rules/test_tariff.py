@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from telbill.errors import TariffError
-from telbill.rules.rating import CallClass, classify
+from telbill.rules.classes import CallClass, classify
 from telbill.rules.tariff import DEFAULT_TARIFF, Rate, parse_tariff
 from telbill.text.i18n import Translator
 
@@ -85,7 +85,7 @@ def test_tariff_file_overrides_only_what_it_names() -> None:
          "t.toml [local] first_price must be yuan ≥ 0 with at most two decimals, got \"" + "9" * 38 + "…"),
         # a key above every section header is not a section
         ("first_seconds = 60\n[local]\nfirst_price = 0.3\n",
-         "t.toml: first_seconds = 60 is outside every section; put it under [local], [domestic] or [international]"),
+         "t.toml: first_seconds = 60 is outside every section; put it under one of [local], [domestic], [international]"),
     ],
 )
 def test_bad_tariff_names_the_key(text: str, message: str) -> None:
