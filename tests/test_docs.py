@@ -20,7 +20,6 @@ terminal (the heading rich draws and the list questionary draws).
 from __future__ import annotations
 
 import argparse
-import ast
 import difflib
 import io
 import re
@@ -410,13 +409,3 @@ def test_the_link_check_finds_a_missing_file_and_heading(tmp_path: Path) -> None
     page.write_text("# Top\n[a](nothing.md) [b](#top) [c](#bottom) [d](https://example.org) [e](page.md)\n", "utf-8")
     assert list(broken_links(page, tmp_path)) == ["page.md:2: nothing.md (no such file)",
                                                   "page.md:2: #bottom (no such heading)"]
-
-
-def test_every_test_has_a_docstring() -> None:
-    """What docs/development.md says of the tests: each names the behaviour it checks in a docstring."""
-    missing = []
-    for path in sorted((ROOT / "tests").rglob("test_*.py")):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_") and ast.get_docstring(node) is None:
-                missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
-    assert missing == []

@@ -76,7 +76,6 @@ TARIFF_FILES: list[Callable[[str], str]] = [
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=texts)
 def test_a_tariff_error_quotes_its_file_escaped(made: int, text: str) -> None:
-    """A tariff's error message quotes what the file holds escaped, never raw."""
     assert_escaped(tariff_error(TARIFF_FILES[made](text)))
 
 
@@ -100,7 +99,6 @@ def test_a_tariff_key_or_value_with_del_is_escaped_on_standard_error(ch: str, tm
 @settings(max_examples=60, deadline=None)
 @given(text=texts, field=st.sampled_from(range(4)))
 def test_a_bad_users_line_quotes_its_fields_escaped(text: str, field: int) -> None:
-    """A refused users line's message quotes its fields escaped, never raw."""
     fields = ["83470001", "Li Na", "25.00", "6.00"]
     fields[field] = (fields[field] + text) if field != 1 else text
     line = "  ".join(fields)
@@ -112,7 +110,6 @@ def test_a_bad_users_line_quotes_its_fields_escaped(text: str, field: int) -> No
 @settings(max_examples=60, deadline=None)
 @given(text=texts, field=st.sampled_from(range(6)))
 def test_a_malformed_calls_line_quotes_its_fields_escaped(text: str, field: int) -> None:
-    """A malformed calls line's message quotes its fields escaped, never raw."""
     parts = ["83470001", "83471111", "2021-01-05", "10:00:00", "2021-01-05", "10:04:01"]
     parts[field] += text
     fields, key, params = parse_call_fields(split_fields("  ".join(parts)))
