@@ -334,7 +334,7 @@ class TerminalAsker(BaseAsker):
         """One key after a page: Space, Enter or ↓ the next page, b or ↑ the one before, g and G
         the first and the last, w every value whole, q or Esc leaves the list; with ``jump`` a
         number, then Enter, goes to that page (``where`` says so)."""
-        typed = {"page": ""}
+        typed = _PageNumber()
         bindings = KeyBindings()
         for move, names in PAGE_KEYS.items():
             for name in names:
@@ -342,18 +342,18 @@ class TerminalAsker(BaseAsker):
 
         @bindings.add(Keys.ControlM, eager=True)
         def _enter(event: KeyPressEvent) -> None:
-            event.app.exit(result=int(typed["page"]) if typed["page"] else PageMove.NEXT)
+            event.app.exit(result=int(typed.digits) if typed.digits else PageMove.NEXT)
 
         @bindings.add(Keys.Escape, eager=True)
         def _escape(event: KeyPressEvent) -> None:
-            if typed["page"]:
-                typed["page"] = ""
+            if typed.digits:
+                typed.digits = ""
             else:
                 event.app.exit(result=PageMove.STOP)
 
         @bindings.add(Keys.Backspace)
         def _backspace(event: KeyPressEvent) -> None:
-            typed["page"] = typed["page"][:-1]
+            typed.digits = typed.digits[:-1]
 
         @bindings.add(Keys.ControlC, eager=True)
         def _interrupt(event: KeyPressEvent) -> None:
@@ -363,12 +363,12 @@ class TerminalAsker(BaseAsker):
         def _other(event: KeyPressEvent) -> None:
             """A digit makes a page number (with ``jump``); other keys do nothing."""
             key = halfwidth(event.key_sequence[0].key)
-            if jump and len(key) == 1 and key.isascii() and key.isdigit() and len(typed["page"]) < PAGE_DIGITS:
-                typed["page"] = (typed["page"] + key).lstrip("0")
+            if jump and len(key) == 1 and key.isascii() and key.isdigit():
+                typed.type(key)
 
         def text() -> StyleAndTextTuples:
-            if typed["page"]:
-                return [("class:instruction", self.tr("menu.page.typed", page=typed["page"]))]
+            if typed.digits:
+                return [("class:instruction", self.tr("menu.page.typed", page=typed.digits))]
             return [("class:instruction", shown(where))]
 
         app: Application[PageMove | int] = Application(
@@ -402,6 +402,18 @@ PAGE_KEYS: dict[PageMove, tuple[str, ...]] = {
 """The pager's keys (Enter, Esc and digits are handled apart)."""
 PAGE_DIGITS = 9
 """The longest page number that can be typed."""
+
+
+@dataclass(slots=True)
+class _PageNumber:
+    """The page number being typed at a pager's line."""
+
+    digits: str = ""
+
+    def type(self, digit: str) -> None:
+        """Add ``digit``: leading zeros are dropped, and the number stops at :data:`PAGE_DIGITS` digits."""
+        if len(self.digits) < PAGE_DIGITS:
+            self.digits = (self.digits + digit).lstrip("0")
 
 
 class TypedNumber:
