@@ -166,6 +166,16 @@ class ClusterError(TelbillError):
     worker cannot see the files, or a task killed every worker that ran it."""
 
 
+class InternalError(RuntimeError):
+    """A fault of telbill's own: something its code makes sure of did not hold (a part's set-aside
+    lines out of line order, a range of the anomalies that ended at another byte than planned).
+
+    Not a :class:`TelbillError`, as nothing the user does can mend it: the UI says it as it says
+    any exception it did not expect, in one line that asks for a report and names it
+    (``cli.internal``: ``internal error, please report it …: InternalError: …``;
+    ``menu.error.internal`` in the menu), never with a traceback (unless ``TELBILL_DEBUG`` is set)."""
+
+
 class ClusterCancelled(KeyboardInterrupt):
     """Ctrl-C during a run on a Dask cluster: its tasks were cancelled."""
 

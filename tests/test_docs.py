@@ -20,6 +20,7 @@ terminal (the heading rich draws and the list questionary draws).
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import io
 import re
@@ -316,6 +317,58 @@ def test_every_menu_item_has_its_section() -> None:
     missing = [f"### {i.value}. {i.label(en)} ({i.label(zh)})" for i in Item]
     missing = [h for h in missing if h not in headings]
     assert not missing, "docs/menu.md lacks the headings:\n" + "\n".join(missing)
+
+
+def _folder_rows() -> dict[str, str]:
+    """docs/development.md's folder table: each folder of telbill/ (``""`` for its top level) → its row."""
+    rows = {}
+    for line in (DOCS / "development.md").read_text("utf-8").splitlines():
+        found = re.match(r"\| \[?`telbill/(\w*)/?`", line)
+        if found:
+            rows[found[1]] = line
+    return rows
+
+
+def test_every_module_is_in_the_folder_table() -> None:
+    """docs/development.md's folder table names every module of telbill/ in its folder's row (a module
+    of a subfolder by the subfolder), and every __init__.py that holds a function or a class."""
+    rows = _folder_rows()
+    package = ROOT / "telbill"
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package).parts
+        row = rows.get(parts[0] if len(parts) > 1 else "", "")
+        if len(parts) > 2:  # a module of a subfolder (menu/items/, text/messages/): the subfolder is named
+            named = f"`{parts[1]}/`"
+        elif path.name == "__init__.py" and not re.search(r"^(def|class) ", path.read_text("utf-8"), re.MULTILINE):
+            continue  # a docstring and imports only
+        else:
+            named = f"`{path.name}`"
+        if named not in row:
+            missing.append(str(path.relative_to(ROOT)))
+    assert not missing, f"docs/development.md's folder table does not name {missing}"
+
+
+def test_the_menu_names_of_session_only_what_the_folder_table_says() -> None:
+    """Of telbill/session/ the menu imports the Session's module and finding.Found, as the folder table says."""
+    imported = set()
+    for path in (ROOT / "telbill/menu").rglob("*.py"):
+        for line in path.read_text("utf-8").splitlines():
+            found = re.match(r"from telbill\.session\.(\w+) import (.+)", line.strip())
+            if found:
+                imported.add(found[1] if found[1] == "facade" else f"{found[1]}.{found[2]}")
+    assert imported == {"facade", "finding.Found"}
+    assert "of the rest of `session/` the menu names only `finding.Found`" in _folder_rows()["session"]
+
+
+def test_every_test_has_a_docstring() -> None:
+    """Every test function of tests/ has a docstring naming the behaviour (docs/development.md says so)."""
+    missing = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test") and not ast.get_docstring(node):
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert not missing, "tests without a docstring:\n" + "\n".join(missing)
 
 
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")

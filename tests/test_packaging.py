@@ -19,6 +19,7 @@ def _package_files(root: Path) -> set[str]:
 
 
 def test_the_wheel_holds_every_module_and_data_file_of_the_package(tmp_path: Path) -> None:
+    """The wheel built from the tree holds every module and data file of the package."""
     source = tmp_path / "source"  # a copy: building writes build/ and an egg-info beside pyproject.toml
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):

@@ -57,7 +57,7 @@ from telbill.batch.partition import (
 )
 from telbill.batch.pieces import choose, split_piece, split_whole
 from telbill.batch.scheduler import check_scheduler
-from telbill.errors import ClusterCancelled, ClusterError, OutputError, UsageError
+from telbill.errors import ClusterCancelled, ClusterError, InternalError, OutputError, UsageError
 from telbill.files.stream import LineBlocks
 from telbill.speed import paused_gc
 from telbill.text.display import quote
@@ -198,7 +198,7 @@ class Clustered(Merged):
 
     def _client(self) -> Client:
         if self.client is None:  # pragma: no cover - a method called outside the context
-            raise RuntimeError("not connected")
+            raise InternalError("not connected")
         return self.client
 
     def dashboard(self) -> str | None:

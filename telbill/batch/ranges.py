@@ -26,6 +26,7 @@ from pathlib import Path
 from telbill.batch.partition import Billed
 from telbill.batch.spill import read_chunks
 from telbill.batch.workers import AnomalyChunks, Job, Remote, Team, merge_anomalies
+from telbill.errors import InternalError
 from telbill.files.access import write_at
 
 SHARED_LINES = 200_000
@@ -130,14 +131,14 @@ class SharedAnomalies:
     def wait(self, written: int) -> None:
         ends = [*self.offsets, self.end]
         if written != ends[0]:
-            raise RuntimeError(f"the anomalies' first range ended at byte {written}, not {ends[0]}")
+            raise InternalError(f"the anomalies' first range ended at byte {written}, not {ends[0]}")
         waiting = dict(zip(self.writers, ends[1:]))
         while waiting:  # whichever ends first: a later range's error is said without waiting for the others
             for writer in self.team.ready(list(waiting)):
                 at, end = writer.receive("written"), waiting.pop(writer)
                 writer.wait_ended()
                 if at != end:
-                    raise RuntimeError(f"a range of the anomalies ended at byte {at}, not {end}")
+                    raise InternalError(f"a range of the anomalies ended at byte {at}, not {end}")
 
     def stop(self) -> None:
         for writer in self.writers:

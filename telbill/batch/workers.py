@@ -33,7 +33,7 @@ from typing import Any, NoReturn, Self
 
 from telbill import errors
 from telbill.batch.part import Layout, Part, Plan, ProgressFn, Tally
-from telbill.errors import TelbillError, WorkerError
+from telbill.errors import InternalError, TelbillError, WorkerError
 from telbill.files.report import TextCache
 from telbill.processes import Waker, fork_kept, open_pipe
 
@@ -363,7 +363,7 @@ def _runs_in_order(parts: list[_Lines]) -> Iterator[tuple[list[int], list[bytes]
             lines += part.lines[part.at:stop]
             part.at = stop
         if not numbers:  # a chunk out of line order: no step would ever be made
-            raise RuntimeError("set-aside lines of a part out of line order")
+            raise InternalError("set-aside lines of a part out of line order")
         yield numbers, lines, sorted(range(len(numbers)), key=numbers.__getitem__)
         live = [part for part in live if part.at < len(part.numbers) or part.next_chunk()]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import product
 from typing import Union
 
 from rich.text import Text
@@ -159,30 +160,31 @@ class Fit:
         has_short = any(c.short is not None for c in self.columns)
         shorts = (False, True) if has_short else (False,)
         for stage in (early, late):
-            configs = [(d, s) for d in stage for s in shorts]
-            for floor in (FLEX_COMFORT, FLEX_FLOOR):
-                for gap in (GAP, TIGHT_GAP):
-                    for drop, short in configs:
-                        layout = self._least(drop, short, floor, gap)
-                        if layout.total() <= total:
-                            grown = self._grow(layout, total, first)
-                            if not short and has_short and not self._whole(grown):
-                                shorter = self._grow(self._least(drop, True, floor, gap), total, first)
-                                if shorter.total() <= total and self._whole(shorter):
-                                    return shorter  # the short texts show every value whole: better than cut
-                            return grown
-        configs = [(d, s) for d in early + late for s in shorts]
-        for drop, short in configs:
+            for floor, gap, drop, short in product((FLEX_COMFORT, FLEX_FLOOR), (GAP, TIGHT_GAP), stage, shorts):
+                least = self._least(drop, short, floor, gap)
+                if least.total() > total:
+                    continue
+                grown = self._grow(least, total, first)
+                if has_short and not short and not self._whole(grown):
+                    shorter = self._grow(self._least(drop, True, floor, gap), total, first)
+                    if shorter.total() <= total and self._whole(shorter):
+                        return shorter  # the short texts show every value whole: better than cut
+                return grown
+        tightest = list(product(early + late, shorts))  # at the least widths and gap
+        for drop, short in tightest:
             least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
-            widths = {i: min(self.parts[i], w) if self.columns[i].split else w for i, w in least.widths.items()}
-            split = Layout(least.kept, widths, short, TIGHT_GAP, split=True)
+            split = self._split(least)
             if split.widths != least.widths and split.total() <= total:
                 return self._grow(split, total, first)
-        drop, short = configs[-1]
+        drop, short = tightest[-1]
         least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
-        widths = {i: min(self.parts[i], w) if self.columns[i].split else w for i, w in least.widths.items()}
-        needed = min(least.total(), Layout(least.kept, widths, short, TIGHT_GAP).total())
+        needed = min(least.total(), self._split(least).total())
         return Layout(least.kept, least.widths, least.short, least.gap, fits=False, needed=needed)
+
+    def _split(self, least: Layout) -> Layout:
+        """``least`` with the ``split`` columns as wide as their widest date or time (a row on two lines)."""
+        widths = {i: min(self.parts[i], w) if self.columns[i].split else w for i, w in least.widths.items()}
+        return Layout(least.kept, widths, least.short, TIGHT_GAP, split=True)
 
     def _whole(self, layout: Layout) -> bool:
         """Whether every name and reason column is as wide as its longest value."""

@@ -126,12 +126,12 @@ def measure_calls(ctx: Ctx, calls: Sequence[Call], fit: Fit, *, every: bool = Fa
     """Widen ``fit`` for every row of ``calls``, without making the rows: from their extents
     (one pass; ``every``: the list is every record held, whose extents the session keeps).
 
-    The fee column gets the width of the fee of each class's longest billed call
-    (a fee only grows with the duration), so no call needs to be rated.
+    The fee column gets the width of each class's highest fee, that of its longest billed call
+    (:meth:`~telbill.rules.tariff.Tariff.highest_fee`), so no call needs to be rated.
     """
     extents = ctx.session.call_extents(None if every else calls)
     tariff = ctx.session.tariff
-    fee = max([1] + [len(money(tariff.fee(kind, s))) for kind, s in extents.billed.items()])
+    fee = max([1] + [len(money(tariff.highest_fee(kind, s))) for kind, s in extents.billed.items()])
     caller, callee, two_days = extents.caller, extents.callee, extents.two_days
     lo, hi = extents.shortest, extents.longest
     labels = [class_label(ctx, c) for c in CallClass]

@@ -16,7 +16,8 @@ question at once (q leaving a list, y or n) answers nothing (:data:`ENTER_AFTER_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from time import monotonic
 from typing import Any, TypeVar
 
@@ -197,90 +198,11 @@ class TerminalAsker(BaseAsker):
         control = InquirerControl([Choice(title=text, value=i) for i, text in enumerate(texts)],
                                   use_indicator=False, use_shortcuts=False)
         control.pointed_at = pointer
-        number = TypedNumber([o.number for o in options], pointer)
-        keys = hotkeys or {}
-        state = {"leaving": False, "chosen": back, "chosen_before": back}
-        """``leaving``: q was typed (Enter leaves); ``chosen``: Enter takes the option pointed at;
-        ``chosen_before``: what ``chosen`` was before the number being typed (Backspace that erases
-        it puts it back)."""
+        state = _ListState(control, TypedNumber([o.number for o in options], pointer), back=back,
+                           chosen=back, chosen_before=back)
 
         def tokens() -> asking.Fragments:
-            """The question, folded to the screen (:mod:`telbill.menu.asking`), and its keys or answer."""
-            out: asking.Fragments = [("class:qmark", "?"), ("class:question", f" {question} ")]
-            keys: asking.Fragments = []
-            if control.is_answered:
-                out.append(("class:answer", texts[control.pointed_at]))
-            elif state["leaving"]:
-                out.append(("class:answer", "q"))
-                keys = [("class:instruction", "  " + self.tr("menu.hint.leaving"))]
-            elif number.typed:
-                out.append(("class:answer", number.typed))
-                keys = [("class:instruction", "  " + self.tr("menu.hint.typed"))]
-            else:
-                keys = [("class:instruction", hint)]
-            return asking.question(out, keys, self.console.width)
-
-        bindings = KeyBindings()
-
-        @bindings.add(Keys.Any)
-        def _digit(event: KeyPressEvent) -> None:
-            key = halfwidth(event.key_sequence[0].key)  # １ from a Chinese input method is 1
-            if key in keys:
-                control.pointed_at = keys[key]
-                self._one_key_at = monotonic()
-                finish(event)
-            elif len(key) == 1 and key.isascii() and key.isdigit():
-                state["leaving"] = False
-                if not number.typed:
-                    state["chosen_before"] = state["chosen"]
-                if number.type(key):
-                    state["chosen"] = True
-                control.pointed_at = number.pointer
-            elif back and key in ("q", "Q"):
-                state["leaving"] = True
-
-        @bindings.add(Keys.Backspace)
-        def _backspace(event: KeyPressEvent) -> None:
-            if state["leaving"]:
-                state["leaving"] = False
-                return
-            if number.typed:
-                number.erase()
-                if not number.typed:  # the question as it was before the number: at the main menu
-                    state["chosen"] = state["chosen_before"]  # Enter again does nothing
-            control.pointed_at = number.pointer
-
-        def move(step: int) -> Callable[[KeyPressEvent], None]:
-            def handler(event: KeyPressEvent) -> None:
-                state["leaving"], state["chosen"] = False, True
-                number.move(step)
-                control.pointed_at = number.pointer
-            return handler
-
-        for key in (Keys.Down, Keys.ControlN):
-            bindings.add(key)(move(1))
-        for key in (Keys.Up, Keys.ControlP):
-            bindings.add(key)(move(-1))
-
-        @bindings.add(Keys.Escape, eager=True)
-        def _escape(event: KeyPressEvent) -> None:
-            if back:
-                event.app.exit(exception=BackToMenu())
-
-        @bindings.add(Keys.ControlC, eager=True)
-        def _interrupt(event: KeyPressEvent) -> None:
-            event.app.exit(exception=KeyboardInterrupt())
-
-        @bindings.add(Keys.ControlM, eager=True)
-        def _enter(event: KeyPressEvent) -> None:
-            if state["leaving"]:
-                event.app.exit(exception=BackToMenu())
-            elif state["chosen"]:
-                finish(event)
-
-        def finish(event: KeyPressEvent) -> None:
-            control.is_answered = True
-            event.app.exit(result=control.get_pointed_at().value)
+            return self._list_question(question, hint, state, texts)
 
         drawn: Callable[[], Any] = control._get_choice_tokens  # questionary's, untyped
 
@@ -294,10 +216,31 @@ class TerminalAsker(BaseAsker):
             return drawn()
 
         control.text = fitted
+        bindings = _list_bindings(state, hotkeys or {}, self._one_key_finished)
         layout = create_inquirer_layout(control, tokens, **self._io)
         app: Application[int] = Application(layout=layout, key_bindings=bindings,
                                             style=merge_styles_default([None]), **self._io)
         return self._run(app)
+
+    def _list_question(self, question: str, hint: str, state: _ListState, texts: Sequence[str]) -> asking.Fragments:
+        """A list's question, folded to the screen (:mod:`telbill.menu.asking`), and its keys or answer."""
+        out: asking.Fragments = [("class:qmark", "?"), ("class:question", f" {question} ")]
+        keys: asking.Fragments = []
+        if state.control.is_answered:
+            out.append(("class:answer", texts[state.control.pointed_at]))
+        elif state.leaving:
+            out.append(("class:answer", "q"))
+            keys = [("class:instruction", "  " + self.tr("menu.hint.leaving"))]
+        elif state.number.typed:
+            out.append(("class:answer", state.number.typed))
+            keys = [("class:instruction", "  " + self.tr("menu.hint.typed"))]
+        else:
+            keys = [("class:instruction", hint)]
+        return asking.question(out, keys, self.console.width)
+
+    def _one_key_finished(self) -> None:
+        """A hotkey (y or n) finished the question (:data:`ENTER_AFTER_ONE_KEY`)."""
+        self._one_key_at = monotonic()
 
     # -- lines --------------------------------------------------------------------------
 
@@ -340,21 +283,21 @@ class TerminalAsker(BaseAsker):
         replaces it)."""
         from questionary.styles import merge_styles_default
 
-        state = {"fresh": fresh and bool(line)}
+        offer = _Offer(fresh and bool(line))
         bindings = KeyBindings()
 
         @bindings.add(Keys.Escape, eager=True)
         def _escape(event: KeyPressEvent) -> None:
-            if not state["fresh"] and event.current_buffer.text.strip():
+            if not offer.fresh and event.current_buffer.text.strip():
                 self.typed()  # something had been typed: "nothing saved" will be said
             event.app.exit(exception=BackToMenu())
 
-        @bindings.add(Keys.Any, filter=Condition(lambda: state["fresh"]))
+        @bindings.add(Keys.Any, filter=Condition(lambda: offer.fresh))
         def _replace(event: KeyPressEvent) -> None:
             if event.data.isprintable():
                 event.current_buffer.text = ""
                 event.current_buffer.insert_text(event.data)
-            state["fresh"] = False
+            offer.fresh = False
 
         asked = shown(message)
 
@@ -372,14 +315,14 @@ class TerminalAsker(BaseAsker):
 
         session: PromptSession[str] = PromptSession(
             prompt, style=merge_styles_default([None]), lexer=SimpleLexer("class:answer"),
-            input_processors=[_Offered(state)], key_bindings=bindings,
+            input_processors=[_Offered(offer)], key_bindings=bindings,
             completer=_Suggest(complete) if complete is not None else None, complete_while_typing=True,
             reserve_space_for_menu=SUGGESTIONS if complete is not None else 0, **self._io)
         buffer = session.default_buffer
         buffer.reset(Document(line))
 
         def touched(_: object) -> None:
-            state["fresh"] = False
+            offer.fresh = False
 
         buffer.on_text_changed += touched
         buffer.on_cursor_position_changed += touched
@@ -391,7 +334,7 @@ class TerminalAsker(BaseAsker):
         """One key after a page: Space, Enter or ↓ the next page, b or ↑ the one before, g and G
         the first and the last, w every value whole, q or Esc leaves the list; with ``jump`` a
         number, then Enter, goes to that page (``where`` says so)."""
-        typed = {"page": ""}
+        typed = _PageNumber()
         bindings = KeyBindings()
         for move, names in PAGE_KEYS.items():
             for name in names:
@@ -399,18 +342,18 @@ class TerminalAsker(BaseAsker):
 
         @bindings.add(Keys.ControlM, eager=True)
         def _enter(event: KeyPressEvent) -> None:
-            event.app.exit(result=int(typed["page"]) if typed["page"] else PageMove.NEXT)
+            event.app.exit(result=int(typed.digits) if typed.digits else PageMove.NEXT)
 
         @bindings.add(Keys.Escape, eager=True)
         def _escape(event: KeyPressEvent) -> None:
-            if typed["page"]:
-                typed["page"] = ""
+            if typed.digits:
+                typed.digits = ""
             else:
                 event.app.exit(result=PageMove.STOP)
 
         @bindings.add(Keys.Backspace)
         def _backspace(event: KeyPressEvent) -> None:
-            typed["page"] = typed["page"][:-1]
+            typed.digits = typed.digits[:-1]
 
         @bindings.add(Keys.ControlC, eager=True)
         def _interrupt(event: KeyPressEvent) -> None:
@@ -420,12 +363,12 @@ class TerminalAsker(BaseAsker):
         def _other(event: KeyPressEvent) -> None:
             """A digit makes a page number (with ``jump``); other keys do nothing."""
             key = halfwidth(event.key_sequence[0].key)
-            if jump and len(key) == 1 and key.isascii() and key.isdigit() and len(typed["page"]) < PAGE_DIGITS:
-                typed["page"] = (typed["page"] + key).lstrip("0")
+            if jump and len(key) == 1 and key.isascii() and key.isdigit():
+                typed.type(key)
 
         def text() -> StyleAndTextTuples:
-            if typed["page"]:
-                return [("class:instruction", self.tr("menu.page.typed", page=typed["page"]))]
+            if typed.digits:
+                return [("class:instruction", self.tr("menu.page.typed", page=typed.digits))]
             return [("class:instruction", shown(where))]
 
         app: Application[PageMove | int] = Application(
@@ -459,6 +402,18 @@ PAGE_KEYS: dict[PageMove, tuple[str, ...]] = {
 """The pager's keys (Enter, Esc and digits are handled apart)."""
 PAGE_DIGITS = 9
 """The longest page number that can be typed."""
+
+
+@dataclass(slots=True)
+class _PageNumber:
+    """The page number being typed at a pager's line."""
+
+    digits: str = ""
+
+    def type(self, digit: str) -> None:
+        """Add ``digit``: leading zeros are dropped, and the number stops at :data:`PAGE_DIGITS` digits."""
+        if len(self.digits) < PAGE_DIGITS:
+            self.digits = (self.digits + digit).lstrip("0")
 
 
 class TypedNumber:
@@ -512,6 +467,106 @@ class TypedNumber:
             self.pointer = next(i for i, n in enumerate(self.numbers) if n.startswith(self.typed))
 
 
+@dataclass(slots=True)
+class _ListState:
+    """A numbered list between two keys: the option pointed at, the number being typed, and
+    what Enter does now. Each method is what one key does."""
+
+    control: Any
+    """questionary's list (untyped): the option pointed at, and whether the list was answered."""
+    number: TypedNumber
+    back: bool
+    """Inside an item: ``q`` then Enter, or Esc, leaves."""
+    chosen: bool
+    """Enter takes the option pointed at (inside an item always; at the main menu once a number
+    was typed or an arrow key moved)."""
+    chosen_before: bool
+    """What :attr:`chosen` was before the number being typed (Backspace that erases it puts it back)."""
+    leaving: bool = False
+    """``q`` was typed: Enter leaves."""
+
+    def type(self, digit: str) -> None:
+        """A digit: it adds to the number if some option's number starts with what it makes."""
+        self.leaving = False
+        if not self.number.typed:
+            self.chosen_before = self.chosen
+        if self.number.type(digit):
+            self.chosen = True
+        self.control.pointed_at = self.number.pointer
+
+    def erase(self) -> None:
+        """Backspace: takes back the ``q``, else the last digit."""
+        if self.leaving:
+            self.leaving = False
+            return
+        if self.number.typed:
+            self.number.erase()
+            if not self.number.typed:  # the question as it was before the number: at the main menu
+                self.chosen = self.chosen_before  # Enter again does nothing
+        self.control.pointed_at = self.number.pointer
+
+    def move(self, step: int) -> None:
+        """An arrow key: the pointer moves, the number is forgotten, and Enter takes the option."""
+        self.leaving, self.chosen = False, True
+        self.number.move(step)
+        self.control.pointed_at = self.number.pointer
+
+    def take(self, event: KeyPressEvent) -> None:
+        """The option pointed at is the answer."""
+        self.control.is_answered = True
+        event.app.exit(result=self.control.get_pointed_at().value)
+
+
+def _list_bindings(state: _ListState, hotkeys: Mapping[str, int], one_key: Callable[[], None]) -> KeyBindings:
+    """A numbered list's keys: a digit, a hotkey (``one_key`` is told), ``q``, Backspace, the arrow
+    keys, Esc, Ctrl-C and Enter."""
+    bindings = KeyBindings()
+
+    @bindings.add(Keys.Any)
+    def _typed(event: KeyPressEvent) -> None:
+        key = halfwidth(event.key_sequence[0].key)  # １ from a Chinese input method is 1
+        if key in hotkeys:
+            state.control.pointed_at = hotkeys[key]
+            one_key()
+            state.take(event)
+        elif len(key) == 1 and key.isascii() and key.isdigit():
+            state.type(key)
+        elif state.back and key in ("q", "Q"):
+            state.leaving = True
+
+    @bindings.add(Keys.Backspace)
+    def _backspace(event: KeyPressEvent) -> None:
+        state.erase()
+
+    @bindings.add(Keys.Down)
+    @bindings.add(Keys.ControlN)
+    def _down(event: KeyPressEvent) -> None:
+        state.move(1)
+
+    @bindings.add(Keys.Up)
+    @bindings.add(Keys.ControlP)
+    def _up(event: KeyPressEvent) -> None:
+        state.move(-1)
+
+    @bindings.add(Keys.Escape, eager=True)
+    def _escape(event: KeyPressEvent) -> None:
+        if state.back:
+            event.app.exit(exception=BackToMenu())
+
+    @bindings.add(Keys.ControlC, eager=True)
+    def _interrupt(event: KeyPressEvent) -> None:
+        event.app.exit(exception=KeyboardInterrupt())
+
+    @bindings.add(Keys.ControlM, eager=True)
+    def _enter(event: KeyPressEvent) -> None:
+        if state.leaving:
+            event.app.exit(exception=BackToMenu())
+        elif state.chosen:
+            state.take(event)
+
+    return bindings
+
+
 def _signalled(app: Application[Any]) -> bool:
     """Whether Ctrl-C came after the question was answered, while it was being taken down (it is
     then taken as Ctrl-C right after the answer).
@@ -534,17 +589,24 @@ def _exit_with(move: PageMove | int) -> Callable[[KeyPressEvent], None]:
     return handler
 
 
+@dataclass(slots=True)
+class _Offer:
+    """Whether a question line still holds the value it offered, untouched (typing replaces it)."""
+
+    fresh: bool
+
+
 class _Offered(Processor):
     """An offered value not yet touched is shown reversed (typing replaces it). Once the line is
     answered it is not drawn: the question's last line echoes it, folded to the screen."""
 
-    def __init__(self, state: dict[str, bool]) -> None:
-        self.state = state
+    def __init__(self, offer: _Offer) -> None:
+        self.offer = offer
 
     def apply_transformation(self, ti: TransformationInput) -> Transformation:
         if get_app().is_done:
             return Transformation([], source_to_display=lambda _: 0, display_to_source=lambda _: 0)
-        if not self.state["fresh"]:
+        if not self.offer.fresh:
             return Transformation(ti.fragments)
         reversed_: StyleAndTextTuples = [(f"{fragment[0]} reverse", fragment[1]) for fragment in ti.fragments]
         return Transformation(reversed_)

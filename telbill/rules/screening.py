@@ -4,7 +4,7 @@ A record that can be read is set aside for the first of these that applies:
 rule 2 ``end-before-start``, rule 3 ``unknown-caller``, rule 4 ``too-long``
 (:func:`reason_alone`: what a record breaks alone), rule 5 ``overlap`` (among
 the records left, two of one caller at one time: :func:`sweep`). Rule 1,
-``malformed``, is the reader's (:func:`telbill.files.callreader.parse_call_fields`).
+``malformed``, is the reader's (:func:`telbill.rules.records.parse_call_fields`).
 
 No rule ever looks at two callers together, so every engine hands the rules
 one caller's records at a time, as columns (starts and ends in seconds, in file

@@ -28,7 +28,9 @@ class Rate:
     """Price of each started step, in fen."""
 
     def fee(self, seconds: int) -> int:
-        """Fee in fen for a call of ``seconds``: 0 for 0 s, else first + ceil(rest/step) steps (SPEC §2)."""
+        """Fee in fen for a call of ``seconds``: 0 for 0 s, else first + ceil(rest/step) steps (SPEC §2).
+        It never falls as a call lasts longer, as long as no price is below 0 and a step lasts 1 s or
+        more (:func:`parse_tariff` takes no other): :meth:`Tariff.highest_fee` relies on it."""
         if seconds <= 0:
             return 0
         rest = seconds - self.first_seconds
@@ -52,6 +54,13 @@ class Tariff:
     def fee(self, call_class: CallClass, seconds: int) -> int:
         """Fee in fen of a call of this class and duration."""
         return self.rate(call_class).fee(seconds)
+
+    def highest_fee(self, call_class: CallClass, longest: int) -> int:
+        """The highest fee of a call of this class lasting ``longest`` seconds or less: that of the
+        longest, as a fee never falls as a call lasts longer (:meth:`Rate.fee`). The menu sizes its
+        fee column with it without rating every call; should a rate ever be allowed whose fee can
+        fall, this must look at every duration."""
+        return self.fee(call_class, longest)
 
 
 DEFAULT_TARIFF = Tariff(

@@ -15,12 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_console_script_and_python_dash_m_use_entry() -> None:
+    """The telbill script and python -m telbill both start at cli.entry."""
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["scripts"]
     assert scripts == {"telbill": "telbill.cli:entry"}
     assert "entry()" in (ROOT / "telbill/__main__.py").read_text("utf-8")
 
 
 def test_main_returns_and_hands_over_the_batch_result(workdir: Path) -> None:
+    """main returns the exit code and hands a batch run's result to keep, only when the run billed."""
     kept: list[object] = []
     out, err = io.StringIO(), io.StringIO()
     assert main(["--lang", "en", "bill"], stdout=out, stderr=err, keep=kept) == 0

@@ -87,6 +87,8 @@ def in_worker_only(error: BaseException) -> object:
 
 @pytest.mark.parametrize(("error", "message"), [
     (RuntimeError("boom"), "internal error, please report it (set TELBILL_DEBUG=1 for details): RuntimeError: boom"),
+    (telbill.errors.InternalError("a fault"),
+     "internal error, please report it (set TELBILL_DEBUG=1 for details): InternalError: a fault"),
     (MemoryError(), "internal error, please report it (set TELBILL_DEBUG=1 for details): MemoryError: "),
     (UnicodeEncodeError("utf-8", "\udc0a", 0, 1, "surrogates not allowed"),  # not made of one message
      "internal error, please report it (set TELBILL_DEBUG=1 for details): UnicodeEncodeError: 'utf-8' codec can't "

@@ -35,6 +35,7 @@ from telbill.batch.run import BatchOptions, run_batch
 from telbill.batch.spill import FEED_LINES, SPILL_PREFIX, SpillFeed, SpillFolder, SpillWriter, bucket_path, frame_lines
 from telbill.batch.workers import merge_anomalies
 from telbill.cli import main
+from telbill.errors import InternalError
 from telbill.files.dataset import DataPaths
 from telbill.text.i18n import Translator
 
@@ -628,7 +629,7 @@ def test_set_aside_lines_out_of_line_order_are_an_error_not_an_endless_loop() ->
     the parts' lines stops with an internal error instead of waiting for ever."""
     out_of_order = iter([([2, 9, 1], [b"a\n", b"b\n", b"c\n"])])
     other = iter([([5], [b"x\n"])])
-    with pytest.raises(RuntimeError, match="out of line order"):
+    with pytest.raises(InternalError, match="out of line order"):
         list(merge_anomalies([out_of_order, other]))
 
 

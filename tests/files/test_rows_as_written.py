@@ -58,6 +58,7 @@ def test_the_menus_bill_lines_write_the_bytes_each_row_writes(lang: str) -> None
 
 
 def test_the_rows_made_as_bytes_are_the_rows_as_text_written() -> None:
+    """bill_rows makes, as bytes, the rows the text table writes (Chinese, escaped and undecodable names too)."""
     tr = Translator("en")
     users = [User(r.phone, r.name, r.rent, r.feature) for r in _rows()]
     columns = user_columns(users)

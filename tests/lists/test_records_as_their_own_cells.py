@@ -38,6 +38,7 @@ ops = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(ops)
 def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple]) -> None:
+    """Any sequence of an IntrusiveList's operations leaves it as the same operations leave a Python list."""
     ll: IntrusiveList[Box] = IntrusiveList()
     model: list[Box] = []
     for op in operations:
@@ -86,6 +87,7 @@ def test_any_sequence_of_operations_behaves_like_a_list(operations: list[tuple])
 
 
 def test_calls_are_their_own_cells_and_still_fit_ordinary_lists() -> None:
+    """Calls linked as their own cells can also sit in a LinkedList, whose sort leaves their own links alone."""
     calls = [Call("1234", "5678", 10, 20), Call("1234", "5678", 5, 8)]
     own: IntrusiveList[Call] = IntrusiveList(calls)
     assert own.head is calls[0] and calls[0].next is calls[1] and calls[1].next is None

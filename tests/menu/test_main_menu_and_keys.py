@@ -289,3 +289,20 @@ def test_a_refused_answer_is_replaced_by_what_is_typed_next(data: Path) -> None:
                         height=40, width=100)
     assert "Statement of 83470000 Zhang Qiang for" in run.screen
     assert "x883470000" not in run.screen + run.drawn
+
+
+def test_a_fault_of_telbills_own_is_one_line_and_the_menu_goes_on(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An item that meets an InternalError says so in one line asking for a report, no traceback; the menu goes on."""
+    from telbill.errors import InternalError
+    from telbill.menu.context import Item
+    from telbill.menu.items import ACTIONS
+
+    def faulty(ctx: object) -> None:
+        raise InternalError("an invariant broke")
+
+    monkeypatch.delenv("TELBILL_DEBUG", raising=False)
+    monkeypatch.setitem(ACTIONS, Item.SHOW_USERS, faulty)
+    code, screen = plain_session("1\n0\n")
+    assert code == 0
+    assert EN("menu.error.internal", error="InternalError: an invariant broke") in screen.splitlines()
+    assert "Traceback" not in screen and screen.rstrip().endswith("Goodbye.")

@@ -51,6 +51,7 @@ def _nothing_cut(rows: list[str], phones: set[str]) -> None:
 @pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
 @pytest.mark.parametrize("columns", [80, 60])
 def test_item_2_keeps_every_phone_date_and_time_whole(workdir: Path, tr: object, columns: int) -> None:
+    """Item 2 at 80 and 60 columns: every phone, date and time whole (at 60 the time under its date)."""
     run = typed_session("2" + ENTER, width=columns, height=40, tr=tr)  # type: ignore[arg-type]
     rows = _table(run.screen)
     assert len(rows) > 5
@@ -66,6 +67,7 @@ def test_item_2_keeps_every_phone_date_and_time_whole(workdir: Path, tr: object,
 
 @pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
 def test_item_2_says_how_wide_the_screen_must_be_when_nothing_fits(workdir: Path, tr: object) -> None:
+    """Item 2 at 40 columns says how many columns it needs to show every value whole."""
     run = typed_session("2" + ENTER, width=40, height=40, tr=tr)  # type: ignore[arg-type]
     needed = "needs 53 to show" if tr is EN else "需要 53 列"
     assert needed in run.screen.replace("\n", " ")
@@ -75,6 +77,7 @@ def test_item_2_says_how_wide_the_screen_must_be_when_nothing_fits(workdir: Path
 @pytest.mark.parametrize("keys", ["1" + ENTER, "6" + ENTER + "2" + ENTER + "83470001" + ENTER, "10" + ENTER],
                          ids=["item1", "item6", "item10"])
 def test_other_lists_keep_every_phone_and_date_whole_at_60_columns(workdir: Path, tr: object, keys: str) -> None:
+    """Items 1, 6 and 10 at 60 columns: every phone and date whole, and no word of a screen too narrow."""
     run = typed_session(keys, width=60, height=40, tr=tr)  # type: ignore[arg-type]
     rows = _table(run.screen)
     assert rows

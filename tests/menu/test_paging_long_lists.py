@@ -16,7 +16,7 @@ from telbill.text.display import width
 from telbill.text.i18n import Translator
 
 from smalldata import FEW_USERS, write_data
-from terminal import EN, ENTER, ESC, KEY, ZH, typed_session
+from terminal import BACKSPACE, EN, ENTER, ESC, KEY, ZH, typed_session
 
 FORTY_USERS = "".join(f"8347{1000 + i}  User {i}  1  1\n" for i in range(40))
 CALL = "83471000  83479999  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
@@ -107,6 +107,14 @@ def test_a_page_number_past_the_end_goes_to_the_last_page(forty: Path) -> None:
     """99 Enter on a list of 6 pages shows the last one; Esc while typing a number forgets it."""
     run = typed_session("1" + ENTER + "4" + ESC + "99" + ENTER + "q" + "0" + ENTER, height=12)
     assert headings(run.screen) == ["1-7", "36-40"]
+
+
+def test_a_page_number_drops_leading_zeros_takes_backspace_and_stops_at_nine_digits(forty: Path) -> None:
+    """0 0 2 7 Backspace Enter goes to page 2; twelve 1s are taken as nine (PAGE_DIGITS), past the end."""
+    run = typed_session("1" + ENTER + "0027" + BACKSPACE + ENTER + "1" * 12 + ENTER + "q" + "0" + ENTER, height=12)
+    assert headings(run.screen) == ["1-7", "8-14", "36-40"]
+    assert EN("menu.page.typed", page="2") in run.drawn and EN("menu.page.typed", page="02") not in run.drawn
+    assert EN("menu.page.typed", page="1" * 9) in run.drawn and "1" * 10 not in run.drawn
 
 
 def test_leaving_a_list_takes_one_key_and_lands_at_the_menu(forty: Path) -> None:

@@ -91,6 +91,7 @@ def waiting(shown: list[list[str]], question: str) -> list[str]:
 
 @cases((40, "en"), (40, "zh"), (50, "en"))
 def test_the_main_menu_shows_every_item_whole(workdir: Path, tr: Translator, columns: int) -> None:
+    """At 40 and 50 columns the main menu shows its question, its hint and every item whole."""
     lines = waiting(screens("", width=columns, tr=tr), tr("menu.ask.item"))
     assert_whole(f"? {tr('menu.ask.item')}", lines, columns)
     assert_whole(tr("menu.hint.main"), lines, columns)

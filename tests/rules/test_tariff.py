@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from telbill.errors import TariffError
 from telbill.rules.classes import CallClass, classify
+from telbill.rules.screening import MAX_SECONDS
 from telbill.rules.tariff import DEFAULT_TARIFF, Rate, parse_tariff
 from telbill.text.i18n import Translator
 
@@ -50,6 +53,36 @@ def test_worked_examples(call_class: CallClass, seconds: int, fen: int) -> None:
 def test_class_from_the_dialled_number(callee: str, expected: CallClass) -> None:
     """00… is international, other 0… domestic long distance, anything else local."""
     assert classify(callee) is expected
+
+
+def _yuan(fen: int) -> str:
+    return f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def _maybe_below(top: int) -> st.SearchStrategy[int]:
+    """Values a tariff file may hold, now and then one below what it may (refused)."""
+    return st.integers(0, top) | st.integers(-200, -1)
+
+
+@settings(max_examples=400)
+@given(st.sampled_from(list(CallClass)), _maybe_below(10**7), _maybe_below(10**5), _maybe_below(10**7),
+       _maybe_below(10**5), st.lists(st.integers(0, MAX_SECONDS), min_size=2, max_size=6))
+def test_a_longer_call_never_costs_less_so_the_longest_has_the_highest_fee(
+        kind: CallClass, first_price: int, first_seconds: int, step_price: int, step_seconds: int,
+        durations: list[int]) -> None:
+    """For any rate a tariff file may give (one a file may not give is refused), a call never costs
+    less than a shorter one of its class, so Tariff.highest_fee (the width of the menu's fee column)
+    is the fee of the longest call."""
+    text = (f"[{kind.value}]\nfirst_price = {_yuan(first_price)}\nfirst_seconds = {first_seconds}\n"
+            f"step_price = {_yuan(step_price)}\nstep_seconds = {step_seconds}\n")
+    try:
+        tariff = parse_tariff(text, "t.toml")
+    except TariffError:
+        assert min(first_price, first_seconds, step_price, step_seconds - 1) < 0
+        return
+    fees = [tariff.fee(kind, seconds) for seconds in sorted(durations)]
+    assert fees == sorted(fees)
+    assert tariff.highest_fee(kind, max(durations)) == max(fees)
 
 
 def test_tariff_file_overrides_only_what_it_names() -> None:

@@ -76,6 +76,7 @@ TARIFF_FILES: list[Callable[[str], str]] = [
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=texts)
 def test_a_tariff_error_quotes_its_file_escaped(made: int, text: str) -> None:
+    """A tariff file's error quotes what the file holds escaped, whatever the text."""
     assert_escaped(tariff_error(TARIFF_FILES[made](text)))
 
 
@@ -99,6 +100,7 @@ def test_a_tariff_key_or_value_with_del_is_escaped_on_standard_error(ch: str, tm
 @settings(max_examples=60, deadline=None)
 @given(text=texts, field=st.sampled_from(range(4)))
 def test_a_bad_users_line_quotes_its_fields_escaped(text: str, field: int) -> None:
+    """A users.txt line refused for any field quotes its fields escaped."""
     fields = ["83470001", "Li Na", "25.00", "6.00"]
     fields[field] = (fields[field] + text) if field != 1 else text
     line = "  ".join(fields)
@@ -110,6 +112,7 @@ def test_a_bad_users_line_quotes_its_fields_escaped(text: str, field: int) -> No
 @settings(max_examples=60, deadline=None)
 @given(text=texts, field=st.sampled_from(range(6)))
 def test_a_malformed_calls_line_quotes_its_fields_escaped(text: str, field: int) -> None:
+    """A malformed calls.txt line quotes its fields escaped."""
     parts = ["83470001", "83471111", "2021-01-05", "10:00:00", "2021-01-05", "10:04:01"]
     parts[field] += text
     fields, key, params = parse_call_fields(split_fields("  ".join(parts)))

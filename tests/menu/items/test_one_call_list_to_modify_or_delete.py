@@ -41,6 +41,7 @@ def shown(workdir: Path, item: Callable[[Ctx], None], answers: str, width: int, 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("width", [40, 60, 80])
 def test_modify_and_delete_pick_from_one_list(workdir: Path, width: int, lang: str) -> None:
+    """Modifying and deleting a call show the caller's calls as one list, the search's, within the screen's width."""
     modify = shown(workdir, item_modify, f"2\n{CALLER}\n0\n", width, lang)
     delete = shown(workdir, item_delete, f"2\n{CALLER}\n0\n", width, lang)
     found = shown(workdir, item_search, f"1\n{CALLER}\n2\n0\n", width, lang)
