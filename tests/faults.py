@@ -175,3 +175,17 @@ def waits_for_lock(*data: Path, within: float = 60.0) -> None:
                   for fields in (line.split() for line in Path("/proc/locks").read_text().splitlines())):
         assert time.monotonic() < deadline, "nothing waits for the lock"
         time.sleep(0.005)
+
+
+def temporary_files_not_put_in_place(monkeypatch: pytest.MonkeyPatch, name: str | None = None) -> Callable[..., None]:
+    """Renaming a temporary file of ours over a file (named ``name``, or any) fails with an I/O
+    error until the end of the test, or until ``os.replace`` is set back to what this returns."""
+    real = os.replace
+
+    def failing(src: Any, dst: Any) -> None:
+        if str(src).endswith(".tmp") and (name is None or Path(dst).name == name):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    return real

@@ -87,19 +87,23 @@ class MainMenu:
                 ctx.view.warn(ctx.tr("menu.back.nothing_saved"))
         except KeyboardInterrupt:
             ctx.view.say("")
+            self.session_notices()
             ctx.view.warn(ctx.tr("menu.interrupted"))
         except EOFError:
             if self.plain:
                 raise
             ctx.view.warn(ctx.tr("menu.interrupted"))
         except ConflictError as exc:
+            self.session_notices()
             ctx.view.error(exc.render(ctx.tr))
             ctx.ask.pause()
         except AfterSaveError as exc:  # the change was made; what the menu shows was read again
             ctx.saved()
+            self.session_notices()
             ctx.view.warn(exc.render(ctx.tr))
             ctx.ask.pause()
-        except TelbillError as exc:
+        except TelbillError as exc:  # what was done before it failed (a save cut short finished) is told first
+            self.session_notices()
             ctx.view.error(ctx.tr("menu.error", message=exc.render(ctx.tr)))
             ctx.ask.pause()
         except BrokenPipeError:

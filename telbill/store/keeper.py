@@ -143,18 +143,8 @@ class Outcome:
     saved: dict[DataKind, Saved]
     """What was done to each file."""
     notices: list[Notice]
-    """Saves cut short by a crash and finished first; anything that went wrong after the change
-    was made (it stays made)."""
-
-
-@dataclass(slots=True)
-class BackedUp:
-    """What *Back up now* did."""
-
-    copies: list[tuple[DataKind, Path]]
-    """Each file copied, and its copy."""
-    notices: list[Notice]
-    """Saves of another session cut short, finished or taken back first."""
+    """Anything that went wrong after the change was made (it stays made). (Saves cut short
+    that were finished or taken back first are told at once: :attr:`Keeper.tell`.)"""
 
 
 @dataclass(slots=True)
@@ -276,12 +266,16 @@ class Keeper:
     """Keeps the data files on disk: saves, recovery, undo records."""
 
     def __init__(self, paths: dict[DataKind, Path], backup_dirs: dict[DataKind, Path], audit_log: Path,
-                 operator: str, clock: Callable[[], datetime]) -> None:
+                 operator: str, clock: Callable[[], datetime], tell: Callable[[Notice], None]) -> None:
         self.paths = paths
         self.backup_dirs = backup_dirs
         self.audit_log = audit_log
         self.operator = operator
         self.clock = clock
+        self.tell = tell
+        """Given each notice of a save of another session cut short and finished or taken back
+        by a save or a backup, as soon as it is made: whatever happens next (the save refused,
+        the copy failing, Ctrl-C), the operator is told what was recovered."""
 
     # -- start ------------------------------------------------------------------------
 
@@ -298,6 +292,16 @@ class Keeper:
         except OutputError as exc:  # not even a lock can be taken there
             return [Notice("recovery.not_now", {"path": str(p), "reason": exc}) for p in journal.pending(paths)]
         return notices
+
+    def _recovered_first(self, paths: Sequence[Path], refused: str) -> None:
+        """The one rule for a save or a backup, its files' locks held: a save of another session
+        cut short is finished or taken back first (:func:`journal.recover`), and told at once
+        (:attr:`tell`); while one of ``paths`` cannot be finished, nothing is done: OutputError
+        ``refused`` (its notice, told just before, says why)."""
+        for notice in journal.recover(self._scope()):
+            self.tell(notice)
+        for path in journal.pending(paths):
+            raise OutputError(refused, path=str(path))
 
     def _scope(self) -> journal.Scope:
         return journal.Scope.of(self.paths.values(), self.backup_dirs.values(), self.audit_log)
@@ -317,14 +321,15 @@ class Keeper:
 
     # -- backups taken when asked ---------------------------------------------------------
 
-    def back_up(self) -> BackedUp:
+    def back_up(self) -> list[tuple[DataKind, Path]]:
         """Copy each data file into its backup folder now (full copies, as asked) and log them in
         the audit log, one line each, with one write.
 
-        The files' locks are held throughout, as by a save. Under them, a save of another
-        session cut short is finished or taken back first (:func:`journal.recover`), as a save
-        does, and told: the copies are never half of a change (a new users.txt with the old
-        calls.txt). While one cannot be finished, nothing is copied (OutputError). A start's
+        Returns each file copied, and its copy. The files' locks are held throughout, as by a
+        save. Under them, a save of another session cut short is finished or taken back first,
+        and told, as a save does (:meth:`_recovered_first`): the copies are never half of a change
+        (a new users.txt with the old calls.txt). While one cannot be finished, nothing is copied
+        (OutputError). A start's
         recovery (another menu's, ``telbill bill``'s) removes our temporary files only under the
         locks, and would take a copy being written for one a killed save left.
 
@@ -337,9 +342,7 @@ class Keeper:
         paths = list(self.paths.values())
         try:
             with access.locked(paths):
-                notices = journal.recover(self._scope())  # another session's save cut short
-                for path in journal.pending(paths):  # one that could not be finished: its notice says why
-                    raise OutputError("backup.blocked", path=str(path), notice=notices[-1] if notices else "")
+                self._recovered_first(paths, "backup.blocked")
                 log.open()
                 for kind, path in self.paths.items():
                     copy = history.take_copy(path, self.backup_dirs[kind], self.clock(), keep=0)
@@ -360,7 +363,7 @@ class Keeper:
         for kind, path in self.paths.items():
             with contextlib.suppress(OSError):
                 history.prune(self.backup_dirs[kind], path.name, copies=True)
-        return BackedUp(copies, notices)
+        return copies
 
     # -- saving -----------------------------------------------------------------------
 
@@ -399,9 +402,8 @@ class Keeper:
         paths = [self.paths[p.kind] for p in plans]
         self.check_writable([p.kind for p in plans], {p.kind: p.state.fmt for p in plans})
         with access.locked(paths), access.appenders_out(paths):
-            notices = journal.recover(self._scope())  # another process's save cut short
-            for path in journal.pending(paths):
-                raise OutputError("recovery.blocked", path=str(path))
+            self._recovered_first(paths, "recovery.blocked")
+            notices: list[Notice] = []
             for plan in plans:
                 if not plan.state.unchanged():
                     raise Changed(plan.kind)
