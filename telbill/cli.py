@@ -35,6 +35,7 @@ from telbill.errors import (
 from telbill.files.access import journals_left
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
+from telbill.files.waiting import waits_told
 from telbill.interrupts import DeferredInterrupt
 from telbill.rules.fields import month_given, screen_fen
 from telbill.rules.screening import AnomalyCode
@@ -330,7 +331,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return exc.code if isinstance(exc.code, int) else ExitCode.FAIL
     try:
         if args.command == "bill":
-            return run_bill(args, tr, out, err, keep)
+            with waits_told(lambda lock, seconds: err.print(tr("lock.waiting", lock=str(lock), seconds=f"{seconds:g}"),
+                                                            style="yellow", markup=False)):
+                return run_bill(args, tr, out, err, keep)
         from telbill.menu import run_menu
 
         paths = DataPaths(getattr(args, "users", DEFAULT_USERS), getattr(args, "calls", DEFAULT_CALLS),
