@@ -30,7 +30,8 @@ that a change needing them is refused while nothing is changed.)
 
 Ctrl-C from step 4 on is held back until the end of the ``with`` block of
 :meth:`Keeper.saving`, where the caller makes what it holds equal to the files,
-and then dropped: the change is made, and the caller says so. A crash anywhere
+and then dropped: the change is made, and the caller says so (the menu holds it
+on until it has: :func:`telbill.interrupts.held_until_told`). A crash anywhere
 leaves a journal that the next start finishes or takes back.
 """
 
