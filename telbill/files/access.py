@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -416,6 +417,27 @@ LOCK_WAIT = 30.0
 (:func:`locked`, :func:`reading`). Telbill holds one for as long as a save or a run's reading
 takes; anyone may hold one for ever (a lock file is readable by all), so the wait has an end,
 and it is told while it lasts (:func:`telbill.files.waiting.waits_told`)."""
+
+
+def leftover_pattern(name: str) -> re.Pattern[str]:
+    """Our temporary files beside data file ``name``: ``.NAME.XXXXXXXX.tmp`` (a file being
+    written) and ``.NAME.XXXXXXXX.old`` (the replaced file, during a save)."""
+    return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.(?:tmp|old)")
+
+
+def leftovers_beside(data_paths: Iterable[Path]) -> bool:
+    """Whether a save of these data files left a temporary file beside one of them (killed, even
+    before its journal was written): one ``listdir`` per folder. Here, not in :mod:`telbill.store`,
+    so that a batch run need not import it to look."""
+    for path in data_paths:
+        real = data_file(path)
+        pattern = leftover_pattern(real.name)
+        try:
+            if any(pattern.fullmatch(name) for name in os.listdir(real.parent)):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 @contextlib.contextmanager

@@ -238,12 +238,6 @@ def spare_name(folder: Path, name: str, suffix: str) -> Path:
             return candidate
 
 
-def leftover_pattern(name: str) -> re.Pattern[str]:
-    """Our temporary files beside data file ``name``: ``.NAME.XXXXXXXX.tmp`` (a file being
-    written) and ``.NAME.XXXXXXXX.old`` (the replaced file, during a save)."""
-    return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.(?:tmp|old)")
-
-
 def remove_leftovers(folder: Path, pattern: re.Pattern[str], keep: set[Path] | None = None) -> list[Path]:
     """Delete the regular files of this user in ``folder`` whose whole name matches ``pattern``
     (never a link or another user's file), but those in ``keep`` (absolute paths); return them."""

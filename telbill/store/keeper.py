@@ -51,6 +51,7 @@ from telbill import interrupts
 from telbill.constants import DEFAULT_AUDIT_LOG, DataKind
 from telbill.errors import BadRecordError, Notice, OutputError
 from telbill.files import access
+from telbill.files.access import leftover_pattern
 from telbill.files.decoding import FileFormat
 from telbill.store import audit, history, journal
 from telbill.store.audit import AuditEntry, AuditLog, audit_line
@@ -60,7 +61,6 @@ from telbill.store.disk import (
     Stat,
     append_bytes,
     ends_with_line_end,
-    leftover_pattern,
     remove_leftovers,
     spare_name,
     stat_of,
@@ -234,10 +234,11 @@ def folder_problem(folder: Path) -> str | None:
 def recover_saves(paths: Sequence[Path], audit_log: Path = DEFAULT_AUDIT_LOG) -> list[Notice]:
     """Finish or take back saves of these data files cut short by a crash (a batch run reads
     them whole, never half changed), with the default backup folders, and remove the temporary
-    files those saves left (:func:`remove_save_leftovers`). Only two ``stat`` calls when there is
-    none. Never raises: what could not be done is a notice (``recovery.unfinished`` when a file
-    is still half changed)."""
-    if not journal.pending(paths):
+    files those saves left (:func:`remove_save_leftovers`), also those of a save killed before
+    its journal was written. Only two ``stat`` calls and a ``listdir`` of the data folder when
+    there is none. Never raises: what could not be done is a notice (``recovery.unfinished``
+    when a file is still half changed)."""
+    if not journal.pending(paths) and not access.leftovers_beside(paths):
         return []
     backups = [p.parent / "backup" for p in paths]
     try:
@@ -289,7 +290,7 @@ class Keeper:
         try:
             with access.locked(paths):
                 notices = journal.recover(self._scope())
-                remove_save_leftovers(paths, [self.backup_dirs[kind] for kind in self.paths], self.audit_log)
+                self._remove_leftovers()
         except OutputError as exc:  # not even a lock can be taken there
             return [Notice("recovery.not_now", {"path": str(p), "reason": exc}) for p in journal.pending(paths)]
         return notices
@@ -303,6 +304,10 @@ class Keeper:
             self.tell(notice)
         for path in journal.pending(paths):
             raise OutputError(refused, path=str(path))
+
+    def _remove_leftovers(self) -> None:
+        """Our temporary files that killed saves of these files left (the caller holds the locks)."""
+        remove_save_leftovers(list(self.paths.values()), [self.backup_dirs[kind] for kind in self.paths], self.audit_log)
 
     def _scope(self) -> journal.Scope:
         return journal.Scope.of(self.paths.values(), self.backup_dirs.values(), self.audit_log)
@@ -344,6 +349,7 @@ class Keeper:
         try:
             with access.locked(paths):
                 self._recovered_first(paths, "backup.blocked")
+                self._remove_leftovers()  # as a start does: this session may be the only one for days
                 log.open()
                 for kind, path in self.paths.items():
                     copy = history.take_copy(path, self.backup_dirs[kind], self.clock(), keep=0)

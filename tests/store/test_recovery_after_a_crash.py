@@ -687,3 +687,24 @@ def test_back_up_now_tells_the_save_it_finished_even_when_its_copies_then_fail(
         s.backup_now()
     told = [str(n) for n in s.notices]
     assert len(told) == 1 and told[0].startswith("A save cut short (the program was stopped) has been completed")
+
+
+def test_a_save_killed_before_its_journal_leaves_nothing_after_a_batch_run_or_a_backup(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save killed once its new file is written beside users.txt, before its journal: there is
+    no save to finish, only the temporary file (as large as the data file). ``telbill bill`` removes
+    it (it kept one per such save, for a site that only runs the batch), and so does *Back up now*
+    in a menu opened before the kill (it kept it until the next start of a menu)."""
+    write_data(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    killed_at("prepared", rename, folder=tmp_path)
+    assert len(ours(tmp_path)) == 1 and not (tmp_path / "data/.users.txt.journal").exists()
+    code, _, err = run("bill")
+    assert code == 0 and err == ""
+    assert ours(tmp_path) == [] and (tmp_path / "data/users.txt").read_text("utf-8") == USERS
+
+    s = open_session(tmp_path)
+    killed_at("prepared", rename, folder=tmp_path)
+    assert len(ours(tmp_path)) == 1
+    s.backup_now()
+    assert ours(tmp_path) == [] and s.notices == []
