@@ -4,7 +4,8 @@ A save of one or both data files, with its audit lines, goes like this (the
 files' locks held throughout):
 
 1. each file is checked against what is held (one ``stat``; its bytes hashed
-   only if the ``stat`` differs): changed by someone else → :class:`Changed`;
+   only if the ``stat`` differs): changed by someone else → :class:`Changed` (a
+   :class:`~telbill.errors.ConflictError`);
 2. the new content is prepared: an add is the bytes of one line to append; any
    other change streams the held lines, edited, into a temporary file beside the
    data file (``.NAME.XXXXXXXX.tmp``), fsynced;
@@ -49,7 +50,7 @@ from pathlib import Path
 
 from telbill import interrupts
 from telbill.constants import DEFAULT_AUDIT_LOG, DataKind
-from telbill.errors import BadRecordError, Notice, OutputError
+from telbill.errors import BadRecordError, ConflictError, Notice, OutputError
 from telbill.files import access
 from telbill.files.access import leftover_pattern
 from telbill.files.decoding import FileFormat
@@ -58,6 +59,7 @@ from telbill.store.audit import AuditEntry, AuditLog, audit_line
 from telbill.store.disk import (
     FileState,
     Rendering,
+    UNKNOWN_STAT,
     Stat,
     append_bytes,
     ends_with_line_end,
@@ -74,11 +76,12 @@ STEP_HOOK: Callable[[str], None] | None = None
 """Called with the name of each step of a save as it is reached (tests stop or race a save there)."""
 
 
-class Changed(Exception):
-    """A data file changed on disk since it was loaded (it was not overwritten)."""
+class Changed(ConflictError):
+    """A data file changed on disk since it was loaded (it was not overwritten): ``kind`` says which,
+    for the caller to read it again."""
 
-    def __init__(self, kind: DataKind) -> None:
-        super().__init__(kind)
+    def __init__(self, kind: DataKind, path: Path) -> None:
+        super().__init__("conflict.changed", path=str(path))
         self.kind = kind
 
 
@@ -309,6 +312,9 @@ class Keeper:
         """Our temporary files that killed saves of these files left (the caller holds the locks)."""
         remove_save_leftovers(list(self.paths.values()), [self.backup_dirs[kind] for kind in self.paths], self.audit_log)
 
+    def _changed(self, kind: DataKind) -> Changed:
+        return Changed(kind, self.paths[kind])
+
     def _scope(self) -> journal.Scope:
         return journal.Scope.of(self.paths.values(), self.backup_dirs.values(), self.audit_log)
 
@@ -413,14 +419,17 @@ class Keeper:
             notices: list[Notice] = []
             for plan in plans:
                 if not plan.state.unchanged():
-                    raise Changed(plan.kind)
+                    raise self._changed(plan.kind)
             now = self.clock()
             stamp = now.strftime(history.STAMP_FORMAT)
             works: list[_Work] = []
             log = AuditLog(self.audit_log)
             try:
                 for plan in plans:
-                    works.append(self._prepare(plan, stamp, record))
+                    work = self._new_content(plan, stamp)
+                    if record or work.keep_old is not None:
+                        self._check_backups(plan.kind)  # the undo record or the full copy goes there
+                    works.append(work)
                 offset = log.open()
                 text = "".join(audit_line(now, self.operator, e) + "\n" for e in entries)
                 tx = f"{stamp}-{secrets.token_hex(4)}"
@@ -462,13 +471,9 @@ class Keeper:
             raise
         _step("logged")
 
-    def _prepare(self, plan: SavePlan, stamp: str, record: bool) -> _Work:
-        work = self._staged(plan, stamp)
-        if record or work.keep_old is not None:
-            self._check_backups(plan.kind)  # the undo record or the full copy goes there
-        return work
-
-    def _staged(self, plan: SavePlan, stamp: str) -> _Work:
+    def _new_content(self, plan: SavePlan, stamp: str) -> _Work:
+        """Step 2 for one file: what it becomes, ready to be put in place: the bytes of an add, the
+        bytes an undo cuts off, or the new file written (and fsynced) beside it; and its way back."""
         given = self.paths[plan.kind]
         path = access.data_file(given)
         state = plan.state
@@ -520,7 +525,7 @@ class Keeper:
             work.undo = CopyBack(work.keep_old.name)
         work.old = spare_name(path.parent, path.name, "old")
         work.step.old = str(journal.absolute(work.old))
-        work.step.old_ino = state.stat[1]
+        work.step.old_ino = state.stat.inode
         return work
 
     def _copy_chunks(self, source: Path, work: _Work) -> Iterator[bytes]:
@@ -587,18 +592,18 @@ class Keeper:
             work.no_links = True  # the old file is renamed aside just before the new one takes its name
             work.linked = work.plan.state.stat
             return
-        linked = os.lstat(work.old)
+        linked = stat_of(os.lstat(work.old))
         held = work.plan.state.stat
-        if (linked.st_dev, linked.st_ino, linked.st_size, linked.st_mtime_ns) != held[:4]:
-            raise Changed(work.plan.kind)
-        work.linked = stat_of(linked)
+        if linked._replace(changed_ns=held.changed_ns) != held:  # a link changes the file's ctime
+            raise self._changed(work.plan.kind)
+        work.linked = linked
 
     def _check(self, work: _Work) -> None:
         """Right before the change: is the file still the one that was checked?"""
         if work.step.how == How.REPLACE:
             now = work.plan.state.on_disk()
             if now != work.linked:
-                raise Changed(work.plan.kind)
+                raise self._changed(work.plan.kind)
             return
         flags = os.O_WRONLY | (os.O_APPEND if work.step.how == How.APPEND else 0)
         try:
@@ -606,7 +611,7 @@ class Keeper:
         except OSError as exc:
             raise OutputError("output.unwritable", path=str(work.given), reason=_reason(exc)) from None
         if stat_of(os.fstat(work.fd)) != work.plan.state.stat:
-            raise Changed(work.plan.kind)
+            raise self._changed(work.plan.kind)
 
     def _apply(self, work: _Work) -> None:
         try:
@@ -665,7 +670,7 @@ class Keeper:
         """After the change is made: settle each file, write the undo record (one beside each
         file's backups), delete the records of a change undone, keep the folder within bounds.
         Nothing raises from here: what goes wrong is added to ``notices`` (the change stays made)."""
-        saved = [self._settle(work, notices) for work in works]
+        saved = [self._result(work, notices) for work in works]
         for item, work, (path, text) in zip(saved, works, records):
             try:
                 access.atomic_write(path, text.encode("ascii"))
@@ -684,24 +689,28 @@ class Keeper:
         _step("recorded")
         return saved
 
-    def _settle(self, work: _Work, notices: list[Notice]) -> Saved:
-        """The file's new state; the replaced file kept or let go; a race noticed."""
+    def _result(self, work: _Work, notices: list[Notice]) -> Saved:
+        """What the save did to one file (:meth:`_look_at`); one that cannot even be looked at is
+        held as unknown, to be read again, and said."""
         plan = work.plan
         try:
-            return self._settled(work, notices)
+            return self._look_at(work, notices)
         except OSError as exc:  # the file could not even be looked at: it will be read again
             notices.append(Notice("save.unsettled", {"path": str(work.given), "reason": _reason(exc)}))
             state = plan.state
-            unknown = FileState(state.path, state.fmt, state.final_newline, (0, 0, -1, 0, 0), hashlib.sha256(), None)
+            unknown = FileState(state.path, state.fmt, state.final_newline, UNKNOWN_STAT, hashlib.sha256(), None)
             return Saved(plan.kind, unknown)
 
-    def _settled(self, work: _Work, notices: list[Notice]) -> Saved:
+    def _look_at(self, work: _Work, notices: list[Notice]) -> Saved:
+        """The file's new state (its ``stat``, the hash of what was written); the replaced file let
+        go, or kept when it is needed as a full copy or another program wrote into it meanwhile (a
+        race, noticed here). OSError when the file cannot be looked at."""
         plan, state = work.plan, work.plan.state
         if work.step.how == How.APPEND:
             hasher = state.hasher.copy()
             hasher.update(work.data)
             now = stat_of(os.fstat(work.fd))
-            raced = now[2] != state.size + len(work.data)
+            raced = now.size != state.size + len(work.data)
             new = FileState(state.path, state.fmt, True, now, hasher, state.exact)
             return Saved(plan.kind, new, raced=raced)
         if work.step.how == How.TRUNCATE:
@@ -716,7 +725,7 @@ class Keeper:
                                               state.exact))
         assert work.old is not None and work.linked is not None
         old = os.lstat(work.old)
-        raced = (old.st_size, old.st_mtime_ns) != (work.linked[2], work.linked[3])
+        raced = (old.st_size, old.st_mtime_ns) != (work.linked.size, work.linked.modified_ns)
         replaced = _kept_open(work.old, old, plan.kind, state.fmt)
         copy = None
         if raced or work.keep_old is not None:
