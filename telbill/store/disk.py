@@ -26,6 +26,7 @@ from telbill.files.access import input_error, is_own, open_input
 from telbill.files.decoding import FileFormat
 from telbill.store.lines import LineEdit, edited, inserts_by_line
 
+
 class Stat(NamedTuple):
     """What a data file is known by (with the hash of its bytes): one ``stat``."""
 

@@ -57,9 +57,9 @@ from telbill.files.decoding import FileFormat
 from telbill.store import audit, history, journal
 from telbill.store.audit import AuditEntry, AuditLog, audit_line
 from telbill.store.disk import (
+    UNKNOWN_STAT,
     FileState,
     Rendering,
-    UNKNOWN_STAT,
     Stat,
     append_bytes,
     ends_with_line_end,
