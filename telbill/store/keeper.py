@@ -338,7 +338,8 @@ class Keeper:
         the audit log, one line each, with one write.
 
         Returns each file copied, and its copy. The files' locks are held throughout, as by a
-        save. Under them, a save of another session cut short is finished or taken back first,
+        save, and so are the ``flock`` of the data files themselves (a program appending under it
+        waits, :func:`access.appenders_out`). Under them, a save of another session cut short is finished or taken back first,
         and told, as a save does (:meth:`_recovered_first`): the copies are never half of a change
         (a new users.txt with the old calls.txt). While one cannot be finished, nothing is copied
         (OutputError). A start's
@@ -353,7 +354,7 @@ class Keeper:
         copies: list[tuple[DataKind, Path]] = []
         paths = list(self.paths.values())
         try:
-            with access.locked(paths):
+            with access.locked(paths), access.appenders_out(paths):  # no line is copied half written
                 self._recovered_first(paths, "backup.blocked")
                 self._remove_leftovers()  # as a start does: this session may be the only one for days
                 log.open()
