@@ -426,17 +426,19 @@ def leftover_pattern(name: str) -> re.Pattern[str]:
 
 
 def leftovers_beside(data_paths: Iterable[Path]) -> bool:
-    """Whether a save of these data files left a temporary file beside one of them (killed, even
-    before its journal was written): one ``listdir`` per folder. Here, not in :mod:`telbill.store`,
-    so that a batch run need not import it to look."""
+    """Whether a save of these data files left a temporary file of ours beside one of them (killed,
+    even before its journal was written; a file of that name another user made is not ours): one
+    ``listdir`` per folder. Here, not in :mod:`telbill.store`, so that a batch run need not
+    import it to look."""
     for path in data_paths:
         real = data_file(path)
         pattern = leftover_pattern(real.name)
         try:
-            if any(pattern.fullmatch(name) for name in os.listdir(real.parent)):
-                return True
+            names = os.listdir(real.parent)
         except OSError:
             continue
+        if any(pattern.fullmatch(name) and is_own(real.parent / name) for name in names):
+            return True
     return False
 
 

@@ -27,6 +27,7 @@ from faults import killed_at, ours, temporary_files_not_put_in_place, waits_for_
 from on_disk import actions
 from plain import EN, Typed, plain_session
 from smalldata import CALLS, USERS, delete_with_calls, open_session, write_data
+from unprivileged import IS_ROOT, NOBODY, scratch, unprivileged
 
 OLD = smalldata.ONE_USER.encode()
 
@@ -708,3 +709,22 @@ def test_a_save_killed_before_its_journal_leaves_nothing_after_a_batch_run_or_a_
     assert len(ours(tmp_path)) == 1
     s.backup_now()
     assert ours(tmp_path) == [] and s.notices == []
+
+
+def test_a_file_another_user_named_like_a_leftover_makes_the_batch_write_nothing_beside_the_data(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another user plants ``.calls.txt.abcdefgh.tmp`` beside the data files: it is not ours, so
+    ``telbill bill`` neither removes it nor takes the files' locks to (it made the lock files,
+    writing beside the data, which a run never does)."""
+    with scratch() as folder:
+        write_data(folder)
+        if IS_ROOT:  # a data folder the other user may write in (a group's, say)
+            os.chown(folder / "data", NOBODY.pw_uid, NOBODY.pw_gid)
+        planted = folder / "data/.calls.txt.abcdefgh.tmp"
+        unprivileged(lambda: planted.write_text("theirs\n", "utf-8"))
+        monkeypatch.chdir(folder)
+        before = sorted(p.name for p in (folder / "data").iterdir())
+        code, _, err = run("bill")
+        assert code == 0 and err == ""
+        assert sorted(p.name for p in (folder / "data").iterdir()) == before
+        assert planted.read_text("utf-8") == "theirs\n"
