@@ -32,9 +32,10 @@ from telbill.errors import (
     StdoutError,
     TelbillError,
 )
-from telbill.files.access import journals_left
+from telbill.files.access import journals_left, leftovers_beside
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
+from telbill.files.waiting import waits_told
 from telbill.interrupts import DeferredInterrupt
 from telbill.rules.fields import month_given, screen_fen
 from telbill.rules.screening import AnomalyCode, limit_values
@@ -279,8 +280,9 @@ waited to read them (each time the save is finished or taken back first)."""
 
 
 def _recover(paths: list[Path]) -> list[Notice]:
-    """Finish or take back a menu save of these files cut short by a crash (none: two ``lstat``)."""
-    if not journals_left(paths):
+    """Finish or take back a menu save of these files cut short by a crash, and remove the
+    temporary files a killed save left (none: two ``lstat`` and a ``listdir``)."""
+    if not journals_left(paths) and not leftovers_beside(paths):
         return []
     # Imported here, not above: the batch never saves, and telbill.store (some 40 ms to
     # import, a per cent of a million calls' run) is only needed when a save was cut short.
@@ -330,7 +332,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return exc.code if isinstance(exc.code, int) else ExitCode.FAIL
     try:
         if args.command == "bill":
-            return run_bill(args, tr, out, err, keep)
+            with waits_told(lambda lock, seconds: err.print(tr("lock.waiting", lock=str(lock), seconds=f"{seconds:g}"),
+                                                            style="yellow", markup=False)):
+                return run_bill(args, tr, out, err, keep)
         from telbill.menu import run_menu
 
         paths = DataPaths(getattr(args, "users", DEFAULT_USERS), getattr(args, "calls", DEFAULT_CALLS),

@@ -24,6 +24,8 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 
 class DeferredInterrupt(KeyboardInterrupt):
@@ -32,6 +34,40 @@ class DeferredInterrupt(KeyboardInterrupt):
 
 _holding = False
 """Whether the main thread is inside a hold now."""
+
+
+@dataclass(slots=True)
+class _Told:
+    """A hold that lasts until the caller has told what was done (:func:`held_until_told`)."""
+
+    handed: bool = False
+    """Whether a hold began inside (and was handed over: Ctrl-C is held from then on)."""
+    previous: Any = None
+    """The handler of SIGINT before that hold began, put back at the end."""
+
+
+_until_told: _Told | None = None
+"""Inside :func:`held_until_told` (main thread only)."""
+
+
+@contextlib.contextmanager
+def held_until_told() -> Iterator[None]:
+    """Ctrl-C acts at once while the block runs, until a hold begins inside it (a menu save
+    commits); from then on it is held back to the end of this block, and then dropped: what was
+    saved is told before a Ctrl-C that came meanwhile can cut the telling off (one that came
+    just as the save's own hold ended hid the ``Saved …`` lines)."""
+    global _until_told, _holding
+    if _until_told is not None or _holding or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    told = _until_told = _Told()
+    try:
+        yield
+    finally:
+        _until_told = None
+        if told.handed:
+            _holding = False
+            signal.signal(signal.SIGINT, told.previous)
 
 
 @contextlib.contextmanager
@@ -56,9 +92,12 @@ def held(*, reraise: bool) -> Iterator[None]:
     try:
         yield
     finally:
-        _holding = False
-        signal.signal(signal.SIGINT, previous)
-    if caught and reraise:
+        if _until_told is not None:  # held on until the caller has told what was done
+            _until_told.handed, _until_told.previous = True, previous
+        else:
+            _holding = False
+            signal.signal(signal.SIGINT, previous)
+    if caught and reraise and _until_told is None:
         if previous is signal.default_int_handler:
             raise DeferredInterrupt
         if callable(previous):

@@ -3,12 +3,16 @@ half way by a full disk, Ctrl-C or the process dying), and what they may leave b
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import os
+import pwd
+import select
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ from telbill.store import keeper
 from smalldata import open_session
 
 ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+NOBODY = pwd.getpwnam("nobody")
 
 
 class Crash(BaseException):
@@ -175,3 +180,50 @@ def waits_for_lock(*data: Path, within: float = 60.0) -> None:
                   for fields in (line.split() for line in Path("/proc/locks").read_text().splitlines())):
         assert time.monotonic() < deadline, "nothing waits for the lock"
         time.sleep(0.005)
+
+
+def temporary_files_not_put_in_place(monkeypatch: pytest.MonkeyPatch, name: str | None = None) -> Callable[..., None]:
+    """Renaming a temporary file of ours over a file (named ``name``, or any) fails with an I/O
+    error until the end of the test, or until ``os.replace`` is set back to what this returns."""
+    real = os.replace
+
+    def failing(src: Any, dst: Any) -> None:
+        if str(src).endswith(".tmp") and (name is None or Path(dst).name == name):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    return real
+
+
+@contextlib.contextmanager
+def lock_held_by_another_user(lock: Path, *, shared: bool = False, at_most: float = 20.0) -> Iterator[None]:
+    """Within the block, a process of another user (``nobody`` when the suite runs as root) holds
+    a ``flock`` on ``lock``, which it opened for reading only (as anyone may a 0644 file), for
+    ``at_most`` seconds (then it lets go by itself: a test of a wait with no end fails, not hangs)."""
+    held_r, held_w = os.pipe()
+    done_r, done_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child never returns into pytest; it imports nothing (nobody cannot read /root)
+        try:
+            os.close(held_r)
+            os.close(done_w)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(NOBODY.pw_gid)
+                os.setuid(NOBODY.pw_uid)
+            fd = os.open(lock, os.O_RDONLY)
+            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            os.write(held_w, b"h")
+            select.select([done_r], [], [], at_most)
+        finally:
+            os._exit(0)
+    os.close(held_w)
+    os.close(done_r)
+    try:
+        assert os.read(held_r, 1) == b"h", "the other user could not take the lock"
+        yield
+    finally:
+        os.close(done_w)
+        os.close(held_r)
+        os.waitpid(pid, 0)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,7 @@ from telbill.errors import InputFileError, OutputError, OwnFileError
 from telbill.files.behind import write_behind
 from telbill.files.outputs import resolved
 from telbill.files.shared import At, SharedFile
+from telbill.files.waiting import HAS_FLOCK, flock_within
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -411,6 +412,36 @@ def journals_left(data_paths: Iterable[Path]) -> list[Path]:
     return [j for j in map(journal_path, data_paths) if os.path.lexists(j)]
 
 
+LOCK_WAIT = 30.0
+"""Seconds a save, a backup, a start's recovery or a batch run waits for a data file's lock
+(:func:`locked`, :func:`reading`). Telbill holds one for as long as a save or a run's reading
+takes; anyone may hold one for ever (a lock file is readable by all), so the wait has an end,
+and it is told while it lasts (:func:`telbill.files.waiting.waits_told`)."""
+
+
+def leftover_pattern(name: str) -> re.Pattern[str]:
+    """Our temporary files beside data file ``name``: ``.NAME.XXXXXXXX.tmp`` (a file being
+    written) and ``.NAME.XXXXXXXX.old`` (the replaced file, during a save)."""
+    return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.(?:tmp|old)")
+
+
+def leftovers_beside(data_paths: Iterable[Path]) -> bool:
+    """Whether a save of these data files left a temporary file of ours beside one of them (killed,
+    even before its journal was written; a file of that name another user made is not ours): one
+    ``listdir`` per folder. Here, not in :mod:`telbill.store`, so that a batch run need not
+    import it to look."""
+    for path in data_paths:
+        real = data_file(path)
+        pattern = leftover_pattern(real.name)
+        try:
+            names = os.listdir(real.parent)
+        except OSError:
+            continue
+        if any(pattern.fullmatch(name) and is_own(real.parent / name) for name in names):
+            return True
+    return False
+
+
 @contextlib.contextmanager
 def locked(paths: Sequence[Path]) -> Iterator[None]:
     """Hold an exclusive lock per data file (``.NAME.lock`` beside it) for a save.
@@ -418,10 +449,12 @@ def locked(paths: Sequence[Path]) -> Iterator[None]:
     Two telbill processes saving the same file at the same moment take turns, so
     the "changed on disk?" check and the rename happen as one step. Locks are
     advisory (other programs ignore them) and taken in path order, so two
-    processes never wait for each other in a circle. Where ``fcntl`` is missing
-    (Windows) this does nothing and the content check alone protects the data.
+    processes never wait for each other in a circle. A lock held by another for
+    longer than :data:`LOCK_WAIT` is OutputError ``data.lock_held`` (nothing done).
+    Where ``fcntl`` is missing (Windows) this does nothing and the content check
+    alone protects the data.
     """
-    with _locks(paths, shared=False):
+    with _locks(paths, shared=False, refused="data.lock_held"):
         yield
 
 
@@ -434,9 +467,10 @@ def reading(paths: Sequence[Path]) -> Iterator[None]:
     or both after it, never one of each. Runs share them with each other. Only
     lock files that exist are used (a run creates nothing beside the data: where
     none exists, no menu has saved yet), and only regular files (opened without
-    waiting, so a FIFO planted there cannot hold the run up).
+    waiting, so a FIFO planted there cannot hold the run up). A lock held by another
+    for longer than :data:`LOCK_WAIT` is OutputError ``batch.lock_held`` (no bill).
     """
-    with _locks(paths, shared=True):
+    with _locks(paths, shared=True, refused="batch.lock_held"):
         yield
 
 
@@ -465,10 +499,8 @@ def _own_lock(lock: Path) -> int:
 
 
 @contextlib.contextmanager
-def _locks(paths: Sequence[Path], *, shared: bool) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX
+def _locks(paths: Sequence[Path], *, shared: bool, refused: str) -> Iterator[None]:
+    if not HAS_FLOCK:  # pragma: no cover - not on POSIX
         yield
         return
     fds: list[int] = []
@@ -483,7 +515,8 @@ def _locks(paths: Sequence[Path], *, shared: bool) -> Iterator[None]:
             else:
                 fd = _own_lock(lock)
             fds.append(fd)
-            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            if not flock_within(fd, lock, LOCK_WAIT, shared=shared):
+                raise OutputError(refused, lock=str(lock), path=str(path), seconds=f"{LOCK_WAIT:g}")
         yield
     finally:
         _let_go(fds)
@@ -515,9 +548,7 @@ def appenders_out(paths: Sequence[Path], wait: float | None = None) -> Iterator[
     the name still names its file (``fstat(fd).st_ino == stat(path).st_ino``), reopening it if
     not: a save may have replaced the file while it waited.
     """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX
+    if not HAS_FLOCK:  # pragma: no cover - not on POSIX
         yield
         return
     wait = APPENDER_WAIT if wait is None else wait
@@ -532,15 +563,8 @@ def appenders_out(paths: Sequence[Path], wait: float | None = None) -> Iterator[
                 os.close(fd)
                 continue
             fds.append(fd)
-            deadline = time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise OutputError("data.locked", path=str(path), seconds=f"{wait:g}") from None
-                    time.sleep(0.02)
+            if not flock_within(fd, path, wait):
+                raise OutputError("data.locked", path=str(path), seconds=f"{wait:g}")
         yield
     finally:
         _let_go(fds)

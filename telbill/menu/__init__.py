@@ -12,6 +12,7 @@ items work with), :mod:`~telbill.menu.items` (the items, a module per group),
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,6 +23,7 @@ from telbill.console import make_console as telbill_console
 from telbill.constants import DEFAULT_AUDIT_LOG
 from telbill.errors import OpeningInterrupted
 from telbill.files.dataset import DataPaths
+from telbill.files.waiting import waits_told
 from telbill.interrupts import keeping_unraised
 from telbill.menu.ask import Asker
 from telbill.menu.busy import Timer, thread_timer
@@ -96,7 +98,8 @@ def run_menu(
     view = View(console, tr, asker, plain=use_plain, timer=timer)
     with keys, keeping_unraised():
         try:
-            with LoadingBar(console, tr, show=not use_plain and console.is_terminal, timer=timer) as bar:
+            with (LoadingBar(console, tr, show=not use_plain and console.is_terminal, timer=timer) as bar,
+                  waits_told(functools.partial(view.waiting, bar.opening))):
                 session = Session(paths, audit_log=audit_log, backup_dir=backup_dir, operator=operator,
                                   progress=bar.update, long_lived=True)
         except OpeningInterrupted:

@@ -60,11 +60,21 @@ class Busy:
 
     def _show(self) -> None:
         with self._lock:
-            if self._done:
+            if self._done or self._status is not None:
                 return
             self._status = Status(self.text, console=self.console, spinner="dots",
                                   refresh_per_second=SPIN_RATE)
             self._status.start()
+
+    def retell(self, text: str) -> None:
+        """The step now waits for something else (a lock another program holds): say ``text`` from
+        now on, at once."""
+        with self._lock:
+            self.text = shown(text)
+            if self._status is not None:
+                self._status.update(self.text)
+                return
+        self._show()
 
     @property
     def shown(self) -> bool:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 
+from telbill.files.waiting import waits_told
 from telbill.menu.ask import Asker
 from telbill.menu.busy import Busy, NoBusy
 from telbill.menu.view import View
@@ -45,10 +49,14 @@ class Ctx:
     ask: Asker
     tr: Tr
 
-    def busy(self, key: str, /, **params: object) -> Busy | NoBusy:
+    @contextlib.contextmanager
+    def busy(self, key: str, /, **params: object) -> Iterator[Busy | NoBusy]:
         """``with ctx.busy("menu.busy.sort")``: a spinner with that message while a step that may
-        take a while runs (see :meth:`telbill.menu.view.View.busy`)."""
-        return self.view.busy(self.tr(key, **params))
+        take a while runs (see :meth:`telbill.menu.view.View.busy`). Should the step wait for a
+        lock another program holds, the spinner says so at once, in its place (a line, where
+        there is no spinner: plain mode)."""
+        with self.view.busy(self.tr(key, **params)) as sign, waits_told(functools.partial(self.view.waiting, sign)):
+            yield sign
 
     def saved(self) -> None:
         """A change was saved: what was typed before it is no longer "unsaved"."""

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from telbill.constants import ExitCode
 from telbill.errors import AfterSaveError, ConflictError, TelbillError
+from telbill.interrupts import held_until_told
 from telbill.menu.ask import BackToMenu, LeftItem, Option
 from telbill.menu.context import Ctx, Item
 from telbill.menu.items import ACTIONS
@@ -77,7 +78,8 @@ class MainMenu:
         ctx.ask.answered = 0
         try:
             self.reload_if_changed()  # a file edited while the menu waited: the item sees it
-            ACTIONS[item](ctx)
+            with held_until_told():  # once a save is made, Ctrl-C waits until the item has said so
+                ACTIONS[item](ctx)
             if ctx.view.unseen() > max(0, ctx.view.height() - self.lines):
                 ctx.ask.pause()
         except LeftItem:
@@ -87,19 +89,23 @@ class MainMenu:
                 ctx.view.warn(ctx.tr("menu.back.nothing_saved"))
         except KeyboardInterrupt:
             ctx.view.say("")
+            self.session_notices()
             ctx.view.warn(ctx.tr("menu.interrupted"))
         except EOFError:
             if self.plain:
                 raise
             ctx.view.warn(ctx.tr("menu.interrupted"))
         except ConflictError as exc:
+            self.session_notices()
             ctx.view.error(exc.render(ctx.tr))
             ctx.ask.pause()
         except AfterSaveError as exc:  # the change was made; what the menu shows was read again
             ctx.saved()
+            self.session_notices()
             ctx.view.warn(exc.render(ctx.tr))
             ctx.ask.pause()
-        except TelbillError as exc:
+        except TelbillError as exc:  # what was done before it failed (a save cut short finished) is told first
+            self.session_notices()
             ctx.view.error(ctx.tr("menu.error", message=exc.render(ctx.tr)))
             ctx.ask.pause()
         except BrokenPipeError:

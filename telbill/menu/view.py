@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from rich import box
@@ -134,6 +135,15 @@ class View:
         if self.plain or not self.console.is_terminal:
             return NoBusy()
         return Busy(self.console, text, timer=self.timer)
+
+    def waiting(self, sign: Busy | NoBusy | None, lock: Path, seconds: float) -> None:
+        """A step waits for ``lock``, held by another program, ``seconds`` at most: ``sign``, its
+        spinner, says so at once, or a line where there is none (plain mode)."""
+        text = self.tr("lock.waiting", lock=str(lock), seconds=f"{seconds:g}")
+        if isinstance(sign, Busy):
+            sign.retell(text)
+        else:
+            self.warn(text)
 
     # -- text -------------------------------------------------------------------------
 

@@ -28,12 +28,11 @@ class Backups:
 
     def backup_now(self) -> list[Change]:
         """Copy both data files into the backup folder now (full copies, as asked); the store logs
-        them. A save of another session cut short is finished or taken back first, and told."""
+        them. A save of another session cut short is finished or taken back first, and told (into
+        :attr:`Loaded.notices` at once, whatever happens next)."""
         loaded = self.loaded
-        backed = loaded.keeper.back_up()
-        loaded.notices.extend(backed.notices)
         return [Change(Action.BACKUP, str(loaded.path(kind)), str(copy), loaded.path(kind), copy)
-                for kind, copy in backed.copies]
+                for kind, copy in loaded.keeper.back_up()]
 
     def list_backups(self) -> list[Backup]:
         """Full copies and undo records of both files, newest first.

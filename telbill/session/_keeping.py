@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from telbill.constants import DataKind
-from telbill.errors import AfterSaveError, ConflictError, Notice, TelbillError
+from telbill.errors import AfterSaveError, Notice, TelbillError
 from telbill.rules.records import Call
 from telbill.rules.screening import SetAside
 from telbill.session._change import Change, Record
@@ -64,9 +64,9 @@ class Keeping:
                     if done.replaced is not None:
                         self._watch(done.replaced)
                 yield outcome.saved
-        except Changed as exc:
+        except Changed as exc:  # the ConflictError the operator is told, once the file is read again
             loaded.reload(exc.kind)  # a file deleted meanwhile raises its own error
-            raise ConflictError("conflict.changed", path=str(loaded.path(exc.kind))) from None
+            raise
 
     def update_all(self, saved: dict[DataKind, Saved], edits: dict[DataKind, LineEdit | None]) -> None:
         """:meth:`update_held` for each file changed (users first: the calls are screened against

@@ -70,11 +70,12 @@ class Loaded:
         self._rating: Rating | None = None
         self.reloaded: list[Callable[[DataKind], None]] = []
         """Called with ``users`` or ``calls`` after that file was read again."""
+        self.notices: list[Notice] = []
+        """What the operator should be told: saves cut short and finished or taken back, races."""
         self.keeper = Keeper({kind: self.path(kind) for kind in DataKind},
                              {kind: self.backup_dir(kind) for kind in DataKind},
-                             audit_log, self.operator, clock)
-        self.notices: list[Notice] = self.keeper.start()
-        """What the operator should be told: saves cut short and finished or taken back, races."""
+                             audit_log, self.operator, clock, tell=self.notices.append)
+        self.notices += self.keeper.start()
         tariff, tariff_source = load_tariff(paths.tariff_path())
         self.states: dict[DataKind, FileState] = {}
         """Each file's fingerprint as last read or saved."""

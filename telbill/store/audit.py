@@ -21,7 +21,6 @@ import errno
 import os
 import re
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -30,6 +29,7 @@ from pathlib import Path
 from telbill.constants import DataKind
 from telbill.errors import OutputError, OwnFileError
 from telbill.files.access import fsync_folder, log_lock_path, open_own, refuse_foreign_link
+from telbill.files.waiting import HAS_FLOCK, flock_within
 from telbill.store import disk
 from telbill.text.display import shown
 
@@ -235,20 +235,12 @@ def _held(lock: Path) -> int:
     """The log's own lock, made when missing, held (waiting up to :data:`LOG_LOCK_WAIT` for it,
     then BlockingIOError): its descriptor, to close."""
     fd = open_own(lock, os.O_RDONLY, create=True)
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX: no lock, and no leftover is removed
+    if not HAS_FLOCK:  # pragma: no cover - not on POSIX: no lock, and no leftover is removed
         return fd
-    deadline = time.monotonic() + LOG_LOCK_WAIT
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return fd
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.02)
+        if not flock_within(fd, lock, LOG_LOCK_WAIT):
+            raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        return fd
     except BaseException:
         os.close(fd)
         raise

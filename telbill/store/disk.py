@@ -19,14 +19,26 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from telbill.errors import InputFileError
 from telbill.files.access import input_error, is_own, open_input
 from telbill.files.decoding import FileFormat
 from telbill.store.lines import LineEdit, edited, inserts_by_line
 
-Stat = tuple[int, int, int, int, int]
-"""device, inode, size, modification time (ns), change time (ns)."""
+
+class Stat(NamedTuple):
+    """What a data file is known by (with the hash of its bytes): one ``stat``."""
+
+    device: int
+    inode: int
+    size: int
+    modified_ns: int
+    changed_ns: int
+
+
+UNKNOWN_STAT = Stat(0, 0, -1, 0, 0)
+"""No file has it: a file held with it is read again before it is used."""
 
 CHUNK_LINES = 8192
 """Lines encoded at a time when a file is written."""
@@ -35,7 +47,7 @@ _NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 
 def stat_of(st: os.stat_result) -> Stat:
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return Stat(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def ends_with_line_end(data: bytes, fmt: FileFormat) -> bool:
@@ -66,7 +78,7 @@ class FileState:
 
     @property
     def size(self) -> int:
-        return self.stat[2]
+        return self.stat.size
 
     @property
     def digest(self) -> str:
@@ -86,7 +98,7 @@ class FileState:
             return False
         if now == self.stat:
             return True
-        if now[2] != self.stat[2]:
+        if now.size != self.stat.size:
             return False
         if file_digest(self.path) != self.digest:
             return False
@@ -236,12 +248,6 @@ def spare_name(folder: Path, name: str, suffix: str) -> Path:
         candidate = folder / f".{name}.{tag}.{suffix}"
         if not os.path.lexists(candidate):
             return candidate
-
-
-def leftover_pattern(name: str) -> re.Pattern[str]:
-    """Our temporary files beside data file ``name``: ``.NAME.XXXXXXXX.tmp`` (a file being
-    written) and ``.NAME.XXXXXXXX.old`` (the replaced file, during a save)."""
-    return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.(?:tmp|old)")
 
 
 def remove_leftovers(folder: Path, pattern: re.Pattern[str], keep: set[Path] | None = None) -> list[Path]:

@@ -33,9 +33,17 @@ from typing import Any
 
 from telbill.constants import DataKind
 from telbill.errors import Notice, OutputError, OwnFileError, TelbillError
-from telbill.files.access import data_file, fsync_folder, journal_path, journals_left, open_input, own_reader, read_own
+from telbill.files.access import (
+    data_file,
+    fsync_folder,
+    journal_path,
+    journals_left,
+    leftover_pattern,
+    open_input,
+    own_reader,
+    read_own,
+)
 from telbill.store import audit, schema
-from telbill.store.disk import leftover_pattern
 from telbill.store.history import copy_pattern, free_name, record_pattern
 from telbill.text.display import shown
 

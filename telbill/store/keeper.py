@@ -4,7 +4,8 @@ A save of one or both data files, with its audit lines, goes like this (the
 files' locks held throughout):
 
 1. each file is checked against what is held (one ``stat``; its bytes hashed
-   only if the ``stat`` differs): changed by someone else → :class:`Changed`;
+   only if the ``stat`` differs): changed by someone else → :class:`Changed` (a
+   :class:`~telbill.errors.ConflictError`);
 2. the new content is prepared: an add is the bytes of one line to append; any
    other change streams the held lines, edited, into a temporary file beside the
    data file (``.NAME.XXXXXXXX.tmp``), fsynced;
@@ -30,7 +31,8 @@ that a change needing them is refused while nothing is changed.)
 
 Ctrl-C from step 4 on is held back until the end of the ``with`` block of
 :meth:`Keeper.saving`, where the caller makes what it holds equal to the files,
-and then dropped: the change is made, and the caller says so. A crash anywhere
+and then dropped: the change is made, and the caller says so (the menu holds it
+on until it has: :func:`telbill.interrupts.held_until_told`). A crash anywhere
 leaves a journal that the next start finishes or takes back.
 """
 
@@ -48,18 +50,19 @@ from pathlib import Path
 
 from telbill import interrupts
 from telbill.constants import DEFAULT_AUDIT_LOG, DataKind
-from telbill.errors import BadRecordError, Notice, OutputError
+from telbill.errors import BadRecordError, ConflictError, Notice, OutputError
 from telbill.files import access
+from telbill.files.access import leftover_pattern
 from telbill.files.decoding import FileFormat
 from telbill.store import audit, history, journal
 from telbill.store.audit import AuditEntry, AuditLog, audit_line
 from telbill.store.disk import (
+    UNKNOWN_STAT,
     FileState,
     Rendering,
     Stat,
     append_bytes,
     ends_with_line_end,
-    leftover_pattern,
     remove_leftovers,
     spare_name,
     stat_of,
@@ -73,11 +76,12 @@ STEP_HOOK: Callable[[str], None] | None = None
 """Called with the name of each step of a save as it is reached (tests stop or race a save there)."""
 
 
-class Changed(Exception):
-    """A data file changed on disk since it was loaded (it was not overwritten)."""
+class Changed(ConflictError):
+    """A data file changed on disk since it was loaded (it was not overwritten): ``kind`` says which,
+    for the caller to read it again."""
 
-    def __init__(self, kind: DataKind) -> None:
-        super().__init__(kind)
+    def __init__(self, kind: DataKind, path: Path) -> None:
+        super().__init__("conflict.changed", path=str(path))
         self.kind = kind
 
 
@@ -143,18 +147,8 @@ class Outcome:
     saved: dict[DataKind, Saved]
     """What was done to each file."""
     notices: list[Notice]
-    """Saves cut short by a crash and finished first; anything that went wrong after the change
-    was made (it stays made)."""
-
-
-@dataclass(slots=True)
-class BackedUp:
-    """What *Back up now* did."""
-
-    copies: list[tuple[DataKind, Path]]
-    """Each file copied, and its copy."""
-    notices: list[Notice]
-    """Saves of another session cut short, finished or taken back first."""
+    """Anything that went wrong after the change was made (it stays made). (Saves cut short
+    that were finished or taken back first are told at once: :attr:`Keeper.tell`.)"""
 
 
 @dataclass(slots=True)
@@ -243,10 +237,11 @@ def folder_problem(folder: Path) -> str | None:
 def recover_saves(paths: Sequence[Path], audit_log: Path = DEFAULT_AUDIT_LOG) -> list[Notice]:
     """Finish or take back saves of these data files cut short by a crash (a batch run reads
     them whole, never half changed), with the default backup folders, and remove the temporary
-    files those saves left (:func:`remove_save_leftovers`). Only two ``stat`` calls when there is
-    none. Never raises: what could not be done is a notice (``recovery.unfinished`` when a file
-    is still half changed)."""
-    if not journal.pending(paths):
+    files those saves left (:func:`remove_save_leftovers`), also those of a save killed before
+    its journal was written. Only two ``stat`` calls and a ``listdir`` of the data folder when
+    there is none. Never raises: what could not be done is a notice (``recovery.unfinished``
+    when a file is still half changed)."""
+    if not journal.pending(paths) and not access.leftovers_beside(paths):
         return []
     backups = [p.parent / "backup" for p in paths]
     try:
@@ -276,12 +271,16 @@ class Keeper:
     """Keeps the data files on disk: saves, recovery, undo records."""
 
     def __init__(self, paths: dict[DataKind, Path], backup_dirs: dict[DataKind, Path], audit_log: Path,
-                 operator: str, clock: Callable[[], datetime]) -> None:
+                 operator: str, clock: Callable[[], datetime], tell: Callable[[Notice], None]) -> None:
         self.paths = paths
         self.backup_dirs = backup_dirs
         self.audit_log = audit_log
         self.operator = operator
         self.clock = clock
+        self.tell = tell
+        """Given each notice of a save of another session cut short and finished or taken back
+        by a save or a backup, as soon as it is made: whatever happens next (the save refused,
+        the copy failing, Ctrl-C), the operator is told what was recovered."""
 
     # -- start ------------------------------------------------------------------------
 
@@ -294,10 +293,27 @@ class Keeper:
         try:
             with access.locked(paths):
                 notices = journal.recover(self._scope())
-                remove_save_leftovers(paths, [self.backup_dirs[kind] for kind in self.paths], self.audit_log)
+                self._remove_leftovers()
         except OutputError as exc:  # not even a lock can be taken there
             return [Notice("recovery.not_now", {"path": str(p), "reason": exc}) for p in journal.pending(paths)]
         return notices
+
+    def _recovered_first(self, paths: Sequence[Path], refused: str) -> None:
+        """The one rule for a save or a backup, its files' locks held: a save of another session
+        cut short is finished or taken back first (:func:`journal.recover`), and told at once
+        (:attr:`tell`); while one of ``paths`` cannot be finished, nothing is done: OutputError
+        ``refused`` (its notice, told just before, says why)."""
+        for notice in journal.recover(self._scope()):
+            self.tell(notice)
+        for path in journal.pending(paths):
+            raise OutputError(refused, path=str(path))
+
+    def _remove_leftovers(self) -> None:
+        """Our temporary files that killed saves of these files left (the caller holds the locks)."""
+        remove_save_leftovers(list(self.paths.values()), [self.backup_dirs[kind] for kind in self.paths], self.audit_log)
+
+    def _changed(self, kind: DataKind) -> Changed:
+        return Changed(kind, self.paths[kind])
 
     def _scope(self) -> journal.Scope:
         return journal.Scope.of(self.paths.values(), self.backup_dirs.values(), self.audit_log)
@@ -317,14 +333,16 @@ class Keeper:
 
     # -- backups taken when asked ---------------------------------------------------------
 
-    def back_up(self) -> BackedUp:
+    def back_up(self) -> list[tuple[DataKind, Path]]:
         """Copy each data file into its backup folder now (full copies, as asked) and log them in
         the audit log, one line each, with one write.
 
-        The files' locks are held throughout, as by a save. Under them, a save of another
-        session cut short is finished or taken back first (:func:`journal.recover`), as a save
-        does, and told: the copies are never half of a change (a new users.txt with the old
-        calls.txt). While one cannot be finished, nothing is copied (OutputError). A start's
+        Returns each file copied, and its copy. The files' locks are held throughout, as by a
+        save, and so are the ``flock`` of the data files themselves (a program appending under it
+        waits, :func:`access.appenders_out`). Under them, a save of another session cut short is finished or taken back first,
+        and told, as a save does (:meth:`_recovered_first`): the copies are never half of a change
+        (a new users.txt with the old calls.txt). While one cannot be finished, nothing is copied
+        (OutputError). A start's
         recovery (another menu's, ``telbill bill``'s) removes our temporary files only under the
         locks, and would take a copy being written for one a killed save left.
 
@@ -336,10 +354,9 @@ class Keeper:
         copies: list[tuple[DataKind, Path]] = []
         paths = list(self.paths.values())
         try:
-            with access.locked(paths):
-                notices = journal.recover(self._scope())  # another session's save cut short
-                for path in journal.pending(paths):  # one that could not be finished: its notice says why
-                    raise OutputError("backup.blocked", path=str(path), notice=notices[-1] if notices else "")
+            with access.locked(paths), access.appenders_out(paths):  # no line is copied half written
+                self._recovered_first(paths, "backup.blocked")
+                self._remove_leftovers()  # as a start does: this session may be the only one for days
                 log.open()
                 for kind, path in self.paths.items():
                     copy = history.take_copy(path, self.backup_dirs[kind], self.clock(), keep=0)
@@ -360,7 +377,7 @@ class Keeper:
         for kind, path in self.paths.items():
             with contextlib.suppress(OSError):
                 history.prune(self.backup_dirs[kind], path.name, copies=True)
-        return BackedUp(copies, notices)
+        return copies
 
     # -- saving -----------------------------------------------------------------------
 
@@ -399,19 +416,21 @@ class Keeper:
         paths = [self.paths[p.kind] for p in plans]
         self.check_writable([p.kind for p in plans], {p.kind: p.state.fmt for p in plans})
         with access.locked(paths), access.appenders_out(paths):
-            notices = journal.recover(self._scope())  # another process's save cut short
-            for path in journal.pending(paths):
-                raise OutputError("recovery.blocked", path=str(path))
+            self._recovered_first(paths, "recovery.blocked")
+            notices: list[Notice] = []
             for plan in plans:
                 if not plan.state.unchanged():
-                    raise Changed(plan.kind)
+                    raise self._changed(plan.kind)
             now = self.clock()
             stamp = now.strftime(history.STAMP_FORMAT)
             works: list[_Work] = []
             log = AuditLog(self.audit_log)
             try:
                 for plan in plans:
-                    works.append(self._prepare(plan, stamp, record))
+                    work = self._new_content(plan, stamp)
+                    if record or work.keep_old is not None:
+                        self._check_backups(plan.kind)  # the undo record or the full copy goes there
+                    works.append(work)
                 offset = log.open()
                 text = "".join(audit_line(now, self.operator, e) + "\n" for e in entries)
                 tx = f"{stamp}-{secrets.token_hex(4)}"
@@ -453,13 +472,9 @@ class Keeper:
             raise
         _step("logged")
 
-    def _prepare(self, plan: SavePlan, stamp: str, record: bool) -> _Work:
-        work = self._staged(plan, stamp)
-        if record or work.keep_old is not None:
-            self._check_backups(plan.kind)  # the undo record or the full copy goes there
-        return work
-
-    def _staged(self, plan: SavePlan, stamp: str) -> _Work:
+    def _new_content(self, plan: SavePlan, stamp: str) -> _Work:
+        """Step 2 for one file: what it becomes, ready to be put in place: the bytes of an add, the
+        bytes an undo cuts off, or the new file written (and fsynced) beside it; and its way back."""
         given = self.paths[plan.kind]
         path = access.data_file(given)
         state = plan.state
@@ -511,7 +526,7 @@ class Keeper:
             work.undo = CopyBack(work.keep_old.name)
         work.old = spare_name(path.parent, path.name, "old")
         work.step.old = str(journal.absolute(work.old))
-        work.step.old_ino = state.stat[1]
+        work.step.old_ino = state.stat.inode
         return work
 
     def _copy_chunks(self, source: Path, work: _Work) -> Iterator[bytes]:
@@ -578,18 +593,18 @@ class Keeper:
             work.no_links = True  # the old file is renamed aside just before the new one takes its name
             work.linked = work.plan.state.stat
             return
-        linked = os.lstat(work.old)
+        linked = stat_of(os.lstat(work.old))
         held = work.plan.state.stat
-        if (linked.st_dev, linked.st_ino, linked.st_size, linked.st_mtime_ns) != held[:4]:
-            raise Changed(work.plan.kind)
-        work.linked = stat_of(linked)
+        if linked._replace(changed_ns=held.changed_ns) != held:  # a link changes the file's ctime
+            raise self._changed(work.plan.kind)
+        work.linked = linked
 
     def _check(self, work: _Work) -> None:
         """Right before the change: is the file still the one that was checked?"""
         if work.step.how == How.REPLACE:
             now = work.plan.state.on_disk()
             if now != work.linked:
-                raise Changed(work.plan.kind)
+                raise self._changed(work.plan.kind)
             return
         flags = os.O_WRONLY | (os.O_APPEND if work.step.how == How.APPEND else 0)
         try:
@@ -597,7 +612,7 @@ class Keeper:
         except OSError as exc:
             raise OutputError("output.unwritable", path=str(work.given), reason=_reason(exc)) from None
         if stat_of(os.fstat(work.fd)) != work.plan.state.stat:
-            raise Changed(work.plan.kind)
+            raise self._changed(work.plan.kind)
 
     def _apply(self, work: _Work) -> None:
         try:
@@ -656,7 +671,7 @@ class Keeper:
         """After the change is made: settle each file, write the undo record (one beside each
         file's backups), delete the records of a change undone, keep the folder within bounds.
         Nothing raises from here: what goes wrong is added to ``notices`` (the change stays made)."""
-        saved = [self._settle(work, notices) for work in works]
+        saved = [self._result(work, notices) for work in works]
         for item, work, (path, text) in zip(saved, works, records):
             try:
                 access.atomic_write(path, text.encode("ascii"))
@@ -675,24 +690,28 @@ class Keeper:
         _step("recorded")
         return saved
 
-    def _settle(self, work: _Work, notices: list[Notice]) -> Saved:
-        """The file's new state; the replaced file kept or let go; a race noticed."""
+    def _result(self, work: _Work, notices: list[Notice]) -> Saved:
+        """What the save did to one file (:meth:`_look_at`); one that cannot even be looked at is
+        held as unknown, to be read again, and said."""
         plan = work.plan
         try:
-            return self._settled(work, notices)
+            return self._look_at(work, notices)
         except OSError as exc:  # the file could not even be looked at: it will be read again
             notices.append(Notice("save.unsettled", {"path": str(work.given), "reason": _reason(exc)}))
             state = plan.state
-            unknown = FileState(state.path, state.fmt, state.final_newline, (0, 0, -1, 0, 0), hashlib.sha256(), None)
+            unknown = FileState(state.path, state.fmt, state.final_newline, UNKNOWN_STAT, hashlib.sha256(), None)
             return Saved(plan.kind, unknown)
 
-    def _settled(self, work: _Work, notices: list[Notice]) -> Saved:
+    def _look_at(self, work: _Work, notices: list[Notice]) -> Saved:
+        """The file's new state (its ``stat``, the hash of what was written); the replaced file let
+        go, or kept when it is needed as a full copy or another program wrote into it meanwhile (a
+        race, noticed here). OSError when the file cannot be looked at."""
         plan, state = work.plan, work.plan.state
         if work.step.how == How.APPEND:
             hasher = state.hasher.copy()
             hasher.update(work.data)
             now = stat_of(os.fstat(work.fd))
-            raced = now[2] != state.size + len(work.data)
+            raced = now.size != state.size + len(work.data)
             new = FileState(state.path, state.fmt, True, now, hasher, state.exact)
             return Saved(plan.kind, new, raced=raced)
         if work.step.how == How.TRUNCATE:
@@ -707,7 +726,7 @@ class Keeper:
                                               state.exact))
         assert work.old is not None and work.linked is not None
         old = os.lstat(work.old)
-        raced = (old.st_size, old.st_mtime_ns) != (work.linked[2], work.linked[3])
+        raced = (old.st_size, old.st_mtime_ns) != (work.linked.size, work.linked.modified_ns)
         replaced = _kept_open(work.old, old, plan.kind, state.fmt)
         copy = None
         if raced or work.keep_old is not None:

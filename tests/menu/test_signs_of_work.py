@@ -199,7 +199,7 @@ def test_keys_typed_ahead_are_thrown_away_and_not_echoed() -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_keys_typed_while_a_save_waits_are_not_taken(tmp_path: Path) -> None:
     """The real program in a terminal: while a save waits for the data file's lock (held here, as
-    an appender would), the operator types x8 and Enter. When the save is done those keys are
+    an appender would; the busy line says so), the operator types x8 and Enter. When the save is done those keys are
     thrown away: not echoed, not taken as the answer to the next question (8 Enter at the main
     menu would open the search); the menu then takes what is typed after it appears."""
     write_data(tmp_path, ZHANG, FEW_CALLS)
@@ -215,6 +215,7 @@ def test_keys_typed_while_a_save_waits_are_not_taken(tmp_path: Path) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         child.send("6\r")
         waits_for_lock(tmp_path / "data/users.txt")
+        child.expect("Waiting for the lock")  # the busy line says what the save waits for, at once
         child.send("x8\r")  # typed while the save waits for the lock
         time.sleep(2 * BUSY_AFTER)  # a save this slow counts as busy (a quicker one keeps the keys)
         fcntl.flock(lock, fcntl.LOCK_UN)

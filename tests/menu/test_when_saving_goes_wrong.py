@@ -4,12 +4,17 @@ written."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from telbill import interrupts
+from telbill.store import keeper
 
 from faults import full_disk, leftovers
 from plain import EN, Typed, plain_session
@@ -123,3 +128,24 @@ def test_a_read_only_data_file_is_refused_before_any_question(data: Path, item: 
 def test_a_writable_file_shows_no_warning(data: Path) -> None:
     """Nothing is said about files that can be written."""
     assert "cannot be saved" not in plain_session("0\n").screen
+
+
+def test_ctrl_c_just_as_a_save_ends_still_shows_what_was_saved(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C comes the instant the save's own hold on Ctrl-C ends (the change made, the menu's
+    lists updated): the operator still sees the change and ``Saved …``; the Ctrl-C is dropped, as
+    one that comes while the save is made (it cut the item off before those lines)."""
+    real = interrupts.held
+
+    @contextlib.contextmanager
+    def then_ctrl_c(*, reraise: bool) -> Iterator[None]:
+        with real(reraise=reraise):
+            yield
+        signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(keeper.interrupts, "held", then_ctrl_c)
+    code, out = plain_session(Typed(ADD_B + "0\n"))
+    assert code == 0
+    assert (small / "data/users.txt").read_bytes() == OLD + b"83470001  B  1.00  0.00\n"
+    assert "Added: 83470001  B  1.00  0.00" in out.splitlines()
+    assert "Saved data/users.txt (item 13 can undo it)." in out.splitlines()
+    assert EN("menu.interrupted") not in out

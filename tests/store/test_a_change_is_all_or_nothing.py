@@ -17,7 +17,7 @@ from telbill.session import held as held_module
 from telbill.store import keeper
 
 import smalldata
-from faults import ENOSPC, Crash, appended_when_checked, killed_at, leftovers, ours
+from faults import ENOSPC, Crash, appended_when_checked, killed_at, leftovers, ours, temporary_files_not_put_in_place
 from on_disk import actions, backups
 from plain import EN, plain_session
 from smalldata import CALLS, USERS, ZHANG_CALLS, delete_with_calls, open_session, snapshot, write_data
@@ -387,14 +387,7 @@ def test_without_hard_links_the_old_file_is_renamed_aside(data: Path, monkeypatc
     s = open_session(data)
     s.modify_user("83470000", name="Renamed")
     assert "83470000  Renamed  25.00  6.00" in (data / "data/users.txt").read_text("utf-8")
-    real = os.replace
-
-    def refuse(src: Any, dst: Any) -> None:
-        if str(src).endswith(".tmp"):
-            raise OSError(errno.EIO, os.strerror(errno.EIO))
-        real(src, dst)
-
-    monkeypatch.setattr(os, "replace", refuse)
+    real = temporary_files_not_put_in_place(monkeypatch)
     before = (data / "data/users.txt").read_bytes()
     with pytest.raises(OutputError):
         s.modify_user("83470000", name="Again")

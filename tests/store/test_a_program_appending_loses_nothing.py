@@ -117,3 +117,29 @@ def test_a_save_gives_up_on_a_lock_held_too_long(data: Path, monkeypatch: pytest
     assert str(info.value) == (f"another program holds a lock (flock) on {data}/data/calls.txt and did not let it go "
                                "within 0.2 s: nothing was changed; try again")
     assert calls_file() == CALLS and not Path("output/audit.log").exists()
+
+
+def test_back_up_now_waits_for_an_appender_and_never_copies_half_a_line(data: Path) -> None:
+    """An appender holding ``flock`` on calls.txt has written half a line when *Back up now* begins:
+    the backup waits until it lets go, so its copy of calls.txt ends with the whole line (it copied
+    the half line at once)."""
+    s = open_session()
+    half = threading.Event()
+
+    def appender() -> None:
+        fd = os.open("data/calls.txt", os.O_WRONLY | os.O_APPEND)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, LATE[:20].encode())
+        half.set()
+        time.sleep(0.4)
+        os.write(fd, (LATE[20:] + "\n").encode())
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    worker = threading.Thread(target=appender)
+    worker.start()
+    half.wait()
+    changes = s.backup_now()
+    worker.join()
+    copy = next(Path(c.after) for c in changes if Path(c.after).name.startswith("calls.txt."))
+    assert copy.read_text("utf-8") == CALLS + LATE + "\n"

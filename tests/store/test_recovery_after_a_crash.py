@@ -4,7 +4,6 @@ the data folder, and never stops work (issue 18, items 7-8)."""
 
 from __future__ import annotations
 
-import errno
 import io
 import json
 import os
@@ -24,12 +23,21 @@ from telbill.store import keeper
 
 import smalldata
 from command import run
-from faults import killed_at, ours, waits_for_lock
+from faults import killed_at, ours, temporary_files_not_put_in_place, waits_for_lock
 from on_disk import actions
-from plain import EN
+from plain import EN, Typed, plain_session
 from smalldata import CALLS, USERS, delete_with_calls, open_session, write_data
+from unprivileged import IS_ROOT, NOBODY, scratch, unprivileged
 
 OLD = smalldata.ONE_USER.encode()
+
+
+def logged_by_hand(folder: Path) -> None:
+    """The audit lines of the save cut short whose journal lies beside ``folder``/data/users.txt
+    written into the log as a new file, by hand: that save counts as made (its recovery finishes it)."""
+    body = json.loads((folder / "data/.users.txt.journal").read_text("ascii"))
+    (folder / "output").mkdir(exist_ok=True)
+    (folder / "output/audit.log").write_text(body["audit_text"], "utf-8")
 
 
 def test_crash_between_the_journal_and_the_rename_is_taken_back_at_the_next_start(small: Path) -> None:
@@ -156,28 +164,21 @@ def test_back_up_now_makes_no_copy_while_a_save_cut_short_cannot_be_finished(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Another menu's save is killed once users.txt is replaced and counts as made (its audit lines
     are in the log), but calls.txt cannot be put in place (a fault): *Back up now* copies nothing
-    (its copies would hold half the change), says why in one line with what the recovery found,
-    and copies both files once the fault is gone."""
+    (its copies would hold half the change), says why in one line after the notice of what the
+    recovery found, and copies both files once the fault is gone."""
     write_data(tmp_path)
     menu = open_session(tmp_path)
     killed_at("applied:users", delete_with_calls, folder=tmp_path)
-    body = json.loads((tmp_path / "data/.users.txt.journal").read_text("ascii"))
-    (tmp_path / "output").mkdir(exist_ok=True)
-    (tmp_path / "output/audit.log").write_text(body["audit_text"], "utf-8")
-    real = os.replace
-
-    def failing(src: Any, dst: Any) -> None:
-        if str(src).endswith(".tmp") and Path(dst).name == "calls.txt":
-            raise OSError(errno.EIO, os.strerror(errno.EIO))
-        real(src, dst)
-
-    monkeypatch.setattr(os, "replace", failing)
+    logged_by_hand(tmp_path)
+    real = temporary_files_not_put_in_place(monkeypatch, "calls.txt")
     with pytest.raises(OutputError) as info:
         menu.backup_now()
     message = info.value.render(EN)
     assert message.startswith(f"{tmp_path}/data/.users.txt.journal: "), message
-    assert "no backup was made" in message and "Input/output error" in message, message
+    assert "no backup was made" in message and "(see the notice about it)" in message, message
     assert "\n" not in message
+    told = [str(n) for n in menu.notices]  # told before the refusal
+    assert len(told) == 1 and "could not be finished" in told[0] and "Input/output error" in told[0], told
     assert list((tmp_path / "data/backup").glob("*.txt.2*")) == []
     monkeypatch.setattr(os, "replace", real)
     changes = menu.backup_now()
@@ -346,19 +347,8 @@ def test_a_save_that_cannot_be_finished_at_start_is_told_kept_and_blocks_only_th
 
     write_data(tmp_path)
     killed_at("journal", delete_with_calls, folder=tmp_path)  # users.txt and calls.txt not replaced yet, the audit line
-    real = os.replace                          # written by hand: the save counts as made
-
-    def failing(src: Any, dst: Any) -> None:
-        if str(src).endswith(".tmp"):
-            raise OSError(errno.EIO, os.strerror(errno.EIO))
-        real(src, dst)
-
-    journal_text = (tmp_path / "data/.users.txt.journal").read_text("ascii")
-    import json
-    body = json.loads(journal_text)
-    (tmp_path / "output").mkdir(exist_ok=True)
-    (tmp_path / "output/audit.log").write_text(body["audit_text"], "utf-8")
-    monkeypatch.setattr(os, "replace", failing)
+    logged_by_hand(tmp_path)                                    # written by hand: the save counts as made
+    real = temporary_files_not_put_in_place(monkeypatch)
     s = open_session(tmp_path)
     told = [str(n) for n in s.notices]
     assert len(told) == 1 and told[0].startswith("A save cut short (the program was stopped) could not be finished")
@@ -644,3 +634,97 @@ def test_a_save_making_the_audit_log_does_not_wait_forever_for_its_lock(
     assert (tmp_path / "data/users.txt").read_text("utf-8") == USERS
     assert not (tmp_path / "output/audit.log").exists()
     assert ours(tmp_path) == []
+
+
+def test_a_save_refused_after_it_finished_another_sessions_save_still_tells_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The menu open, another session's save (a user deleted with their calls) is killed once logged;
+    then the operator adds a user. The add finishes that save first, which changes users.txt, so the
+    add is refused: the screen says what was finished, before the refusal (it said nothing of it)."""
+    write_data(tmp_path)
+    monkeypatch.chdir(tmp_path)
+
+    def other_session() -> None:
+        killed_at("logged", delete_with_calls, folder=tmp_path)
+
+    code, screen = plain_session(Typed("3\n83479999\nNew\n1\n0\n0\n", before_line={5: other_session}))
+    assert code == 0
+    finished = screen.index("A save cut short (the program was stopped) has been completed: delete-user")
+    assert finished < screen.index("data/users.txt changed on disk since it was loaded; it was not overwritten.")
+    assert "83479999" not in (tmp_path / "data/users.txt").read_text("utf-8")
+    assert "83470000" not in (tmp_path / "data/users.txt").read_text("utf-8") and ours(tmp_path) == []
+
+
+def test_a_save_refused_because_another_sessions_save_cannot_be_finished_tells_why(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another session's save cut short while this one was open, and a fault keeps it from being
+    finished: the save is refused, and the notice saying why is given, not dropped."""
+    write_data(tmp_path)
+    s = open_session(tmp_path)
+    killed_at("journal", delete_with_calls, folder=tmp_path)
+    logged_by_hand(tmp_path)  # the save counts as made
+    temporary_files_not_put_in_place(monkeypatch)
+    with pytest.raises(OutputError) as info:
+        s.add_user("83479999", "New", 100, 0)
+    assert "a save cut short is not finished yet (see the notice about it)" in info.value.render(EN)
+    told = [str(n) for n in s.notices]
+    assert len(told) == 1 and told[0].startswith("A save cut short (the program was stopped) could not be finished")
+    assert "Input/output error" in told[0]
+
+
+def test_back_up_now_tells_the_save_it_finished_even_when_its_copies_then_fail(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """*Back up now* finishes another session's save cut short, then cannot make its copies (a
+    fault): it is refused, and what it finished is told all the same (it was lost)."""
+    write_data(tmp_path)
+    s = open_session(tmp_path)
+    killed_at("logged", delete_with_calls, folder=tmp_path)
+
+    def no_room(*args: Any, **kwargs: Any) -> Path:
+        raise OutputError("output.unwritable", path="data/backup/users.txt.x", reason="No space left on device")
+
+    monkeypatch.setattr(keeper.history, "take_copy", no_room)
+    with pytest.raises(OutputError):
+        s.backup_now()
+    told = [str(n) for n in s.notices]
+    assert len(told) == 1 and told[0].startswith("A save cut short (the program was stopped) has been completed")
+
+
+def test_a_save_killed_before_its_journal_leaves_nothing_after_a_batch_run_or_a_backup(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save killed once its new file is written beside users.txt, before its journal: there is
+    no save to finish, only the temporary file (as large as the data file). ``telbill bill`` removes
+    it (it kept one per such save, for a site that only runs the batch), and so does *Back up now*
+    in a menu opened before the kill (it kept it until the next start of a menu)."""
+    write_data(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    killed_at("prepared", rename, folder=tmp_path)
+    assert len(ours(tmp_path)) == 1 and not (tmp_path / "data/.users.txt.journal").exists()
+    code, _, err = run("bill")
+    assert code == 0 and err == ""
+    assert ours(tmp_path) == [] and (tmp_path / "data/users.txt").read_text("utf-8") == USERS
+
+    s = open_session(tmp_path)
+    killed_at("prepared", rename, folder=tmp_path)
+    assert len(ours(tmp_path)) == 1
+    s.backup_now()
+    assert ours(tmp_path) == [] and s.notices == []
+
+
+def test_a_file_another_user_named_like_a_leftover_makes_the_batch_write_nothing_beside_the_data(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another user plants ``.calls.txt.abcdefgh.tmp`` beside the data files: it is not ours, so
+    ``telbill bill`` neither removes it nor takes the files' locks to (it made the lock files,
+    writing beside the data, which a run never does)."""
+    with scratch() as folder:
+        write_data(folder)
+        if IS_ROOT:  # a data folder the other user may write in (a group's, say)
+            os.chown(folder / "data", NOBODY.pw_uid, NOBODY.pw_gid)
+        planted = folder / "data/.calls.txt.abcdefgh.tmp"
+        unprivileged(lambda: planted.write_text("theirs\n", "utf-8"))
+        monkeypatch.chdir(folder)
+        before = sorted(p.name for p in (folder / "data").iterdir())
+        code, _, err = run("bill")
+        assert code == 0 and err == ""
+        assert sorted(p.name for p in (folder / "data").iterdir()) == before
+        assert planted.read_text("utf-8") == "theirs\n"

@@ -5,10 +5,12 @@ replaced, reported and read in; one that races a save is kept in the backup and 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +18,17 @@ import pytest
 
 from telbill.errors import ConflictError, OutputError
 from telbill.files import access
+from telbill.files.waiting import waits_told
 from telbill.session.facade import Session
 from telbill.store import keeper
 
 import smalldata
 from command import run
-from faults import appended_when_checked, ours, save_in_a_thread, waits_for_lock
+from faults import appended_when_checked, lock_held_by_another_user, ours, save_in_a_thread, waits_for_lock
 from on_disk import actions
-from plain import EN
+from plain import EN, plain_session
 from smalldata import CALLS, USERS, open_session, write_data
+from unprivileged import scratch
 
 
 def test_a_save_waits_for_the_lock_held_by_another_writer(workdir: Path) -> None:
@@ -306,3 +310,68 @@ def test_an_outside_append_racing_an_append_keeps_both_and_reloads(data: Path, h
     assert (data / "data/calls.txt").read_text("utf-8") == CALLS + outside + \
         "83470002  110  2020-12-30 08:26:40  2020-12-30 08:27:40\n"
     assert len(s.calls) == 8 and s.refresh() == []
+
+
+@pytest.fixture()
+def shared_folder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The small data set in a temporary folder another user can reach (its lock files readable by
+    all, as telbill makes them), the current folder; a data file's lock waited for 1 s at most."""
+    with scratch() as folder:
+        write_data(folder)
+        monkeypatch.chdir(folder)
+        with access.locked([Path("data/users.txt"), Path("data/calls.txt")]):
+            pass  # the lock files are made, as by a first save
+        monkeypatch.setattr(access, "LOCK_WAIT", 1.0)
+        yield folder
+
+
+def test_a_lock_another_user_holds_never_freezes_a_save_in_the_menu(shared_folder: Path) -> None:
+    """Another user opens data/.users.txt.lock for reading and holds a flock on it: the operator's
+    save says what it waits for, then is refused with the lock's name; nothing is changed, and the
+    menu goes on (it waited as long as the lock was held: for ever)."""
+    before = Path("data/users.txt").read_bytes()
+    with lock_held_by_another_user(Path("data/.users.txt.lock")):
+        code, screen = plain_session("3\n83479999\nNew\n1\n0\n1\n0\n")
+    assert code == 0
+    data = shared_folder / "data"
+    assert (f"Waiting for the lock {data}/.users.txt.lock, held by another program (at most 1 s; Ctrl-C stops)…"
+            in screen.splitlines())
+    assert (f"Error: another program holds the lock {data}/.users.txt.lock of {data}/users.txt and did not let it "
+            "go within 1 s: nothing was changed; try again") in screen.splitlines()
+    assert Path("data/users.txt").read_bytes() == before and not Path("output/audit.log").exists()
+    assert "Li Na" in screen.split("did not let it go")[1]  # item 1 afterwards
+    assert plain_session("3\n83479999\nNew\n1\n0\n0\n").code == 0  # let go: the save goes through
+    assert "83479999  New  1.00  0.00" in Path("data/users.txt").read_text("utf-8")
+
+
+def test_a_lock_another_user_holds_never_freezes_a_batch_run(shared_folder: Path) -> None:
+    """The same lock held on calls.txt's lock: ``telbill bill`` says what it waits for, then stops
+    with exit 2 and writes no bill."""
+    with lock_held_by_another_user(Path("data/.calls.txt.lock")):
+        code, out, err = run("bill")
+    assert code == 2
+    data = shared_folder / "data"
+    assert err == (f"Waiting for the lock {data}/.calls.txt.lock, held by another program (at most 1 s; Ctrl-C "
+                   f"stops)…\nerror: another program holds the lock {data}/.calls.txt.lock of {data}/calls.txt and "
+                   "did not let it go within 1 s: no bill was written; try again\n")
+    assert not Path("output/bills.txt").exists() and out == ""
+    with lock_held_by_another_user(Path("data/.calls.txt.lock"), shared=True):  # another run reading: no wait
+        assert run("bill").code == 0
+
+
+def test_ctrl_c_stops_a_wait_for_a_lock_at_once(shared_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while a save waits for a lock (for 30 s at most) stops it at once; nothing is changed,
+    no lock is left held, and the next save goes through."""
+    monkeypatch.setattr(access, "LOCK_WAIT", 30.0)
+    s = open_session()
+    before = Path("data/users.txt").read_bytes()
+    me = threading.get_ident()
+    with lock_held_by_another_user(Path("data/.users.txt.lock")), \
+            waits_told(lambda lock, seconds: signal.pthread_kill(me, signal.SIGINT)):
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            s.add_user("83479999", "New", 100, 0)
+        assert time.monotonic() - started < 5
+    assert Path("data/users.txt").read_bytes() == before
+    s.add_user("83479999", "New", 100, 0)
+    assert "83479999" in Path("data/users.txt").read_text("utf-8")

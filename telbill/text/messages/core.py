@@ -208,9 +208,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "recovery.blocked": (("{path}: a save cut short is not finished yet (see the notice about it); the change was not "
                           "made"),
                          "{path}：上次被中断的保存尚未完成（见相关提示）；改动未保存"),
-    "backup.blocked": (("{path}: a save cut short is not finished yet, and copies made now would hold half of it, so "
-                        "no backup was made. {notice}"),
-                       "{path}：上次被中断的保存尚未完成，此时备份会只含其一半改动，因此未做备份。{notice}"),
+    "backup.blocked": (("{path}: a save cut short is not finished yet (see the notice about it), and copies made now "
+                        "would hold half of it, so no backup was made"),
+                       "{path}：上次被中断的保存尚未完成（见相关提示），此时备份会只含其一半改动，因此未做备份"),
     "batch.save_cut_short": (("a save of {path} was cut short while this run waited to read it, several times over; "
                               "no bill was written: run it again"),
                              "本次运行等待读取 {path} 期间，对它的保存多次被中断；未写出任何账单，请重新运行"),

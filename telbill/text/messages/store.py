@@ -36,6 +36,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data.locked": (("another program holds a lock (flock) on {path} and did not let it go within {seconds} s: "
                      "nothing was changed; try again"),
                     "另一个程序对 {path} 持有锁（flock），{seconds} 秒内未释放：未做任何改动，请重试"),
+    "data.lock_held": (("another program holds the lock {lock} of {path} and did not let it go within {seconds} s: "
+                        "nothing was changed; try again"),
+                       "另一个程序持有 {path} 的锁 {lock}，{seconds} 秒内未释放：未做任何改动，请重试"),
+    "batch.lock_held": (("another program holds the lock {lock} of {path} and did not let it go within {seconds} s: "
+                         "no bill was written; try again"),
+                        "另一个程序持有 {path} 的锁 {lock}，{seconds} 秒内未释放：未写出任何账单，请重试"),
+    "lock.waiting": ("Waiting for the lock {lock}, held by another program (at most {seconds} s; Ctrl-C stops)…",
+                     "正在等待锁 {lock}，它被另一个程序持有（最多 {seconds} 秒；Ctrl-C 可中止）…"),
     "notice.encoding.utf-16-damaged": (("{path}: starts with a UTF-16 byte-order mark but is not all valid UTF-16: "
                                         "the lines that are were read, the others are bad lines; telbill will not "
                                         "change this file"),
