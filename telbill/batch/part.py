@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from heapq import merge
 from itertools import compress, count, repeat
 from multiprocessing.connection import Connection
-from operator import and_, eq, is_, not_, rshift
+from operator import and_, eq, is_, rshift
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -322,8 +322,14 @@ class Part:
                         text = "\n".join(compress(lines, theirs)).encode("utf-8", "surrogatepass")
                         feed.send(("lines", (sent.tobytes(), text, [n for n in sent if n in unreadable]
                                              if unreadable else [])))
-                mine = list(map(not_, owners))
-                numbers, lines = list(compress(count(first), mine)), list(compress(lines, mine))
+                # This part's own lines, by a plain loop: 40-41 ns a line against 47-49 for
+                # map(not_) and two compress (timeit, process time)
+                numbers, mine = [], []
+                for n, line, owner in zip(count(first), lines, owners):
+                    if not owner:
+                        numbers.append(n)
+                        mine.append(line)
+                lines = mine
             else:
                 numbers = range(first, number + 1)
             block = self.reader.block
@@ -348,8 +354,8 @@ class Part:
         rated = self.usage.rating.classes(callees)
         # What the sweep needs of each record, kept in columns while the run is in the cache.
         self.line_numbers.extend(numbers)
-        self.starts.extend(starts)
-        self.ends.extend(ends)
+        self.starts.fromlist(starts)  # 19 ns a number against extend's 35 (timeit)
+        self.ends.fromlist(ends)
         self.rated += rated
         aside, held = self.order.follow(callers, starts, ends)
         if len(held) == len(records):  # all held (where calls are dense): billed once swept, if kept

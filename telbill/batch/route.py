@@ -33,6 +33,7 @@ def line_owners(plan: Plan, lines: list[str], huge: bool) -> list[int]:
     subscriber's number at all (such a line is set aside whichever part reads it).
     Only the other lines are split.
     """
+    # By map over the slices: 220-269 ns a line against 237-292 for a list comprehension (timeit)
     owners: list[int | None] = list(map(plan.leads.get, map(_slice, lines, repeat(slice(0, plan.lead)))))
     if huge:  # a huge line is never split, and part 0 reads it
         for i, line in enumerate(lines):

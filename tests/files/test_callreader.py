@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from telbill.cli import main
 from telbill.files.callreader import CallReader
 from telbill.files.dataset import DataPaths
 from telbill.files.layouts import STANDARD
 from telbill.files.loader import load_calls
-from telbill.rules.records import Call
+from telbill.rules.fields import split_fields, strip_comment
+from telbill.rules.records import Call, parse_call_fields
 from telbill.rules.screening import AnomalyCode, SetAside, screen_as_read, screen_by_caller
 from telbill.session.facade import Session
 from telbill.text.i18n import Translator
@@ -124,3 +127,58 @@ def test_a_control_character_between_fields_makes_the_record_malformed_in_the_me
     written = Path("output/anomalies.txt").read_text("utf-8").split("\n")  # not splitlines: it splits at ch
     records = [r for r in written if r and not r.startswith("# ")]
     assert records == [f"{line}  # malformed: {reason} (calls.txt line 1)"]
+
+
+# Fields at each edge of rule 1 (malformed), among good ones: the reader's column path (a run of
+# lines together) must accept exactly the lines parse_call_fields accepts, with the same fields.
+_PHONE_EDGES = ["12", "123", "1" * 20, "1" * 21, "8347000x", "\u0661\u0662\u0663\u0664",
+                "\uff18\uff13\uff14\uff17", "\u00b2\u00b3\u2074", "+8347000"]
+_DATE_EDGES = ["2020-02-29", "2021-02-29", "2021-13-01", "2021-00-10", "2021-01-32", "2021-1-01",
+               "2021/01/01", "0000-01-01", "0001-01-01", "9999-12-31", "2021-01-01x",
+               "\uff12021-01-01", "2021-01-\u0660\u0661"]
+_CLOCK_EDGES = ["00:00:00", "23:59:59", "24:00:00", "23:60:00", "23:59:60", "1:00:00", "01:00:0",
+                "01:00:000", "0100:00", "01:00", "\u0661\u0660:00:00", "10:00:\u0660\u0660", "10.00.00"]
+
+
+def _edge(good: st.SearchStrategy[str], edges: list[str]) -> st.SearchStrategy[str]:
+    return st.one_of(good, good, good, good, good, good, good, st.sampled_from(edges))
+
+
+_edge_line = st.builds(
+    lambda fields, sep, cut, tail: sep.join(fields[:cut]) + tail,
+    st.tuples(_edge(st.sampled_from(sorted(PHONES)), _PHONE_EDGES),
+              _edge(st.sampled_from(["8346123", "02584561234"]), _PHONE_EDGES),
+              _edge(st.sampled_from(["2021-01-01", "2021-03-15"]), _DATE_EDGES),
+              _edge(st.sampled_from(["10:00:00", "00:59:07"]), _CLOCK_EDGES),
+              _edge(st.sampled_from(["2021-01-01", "2021-03-15"]), _DATE_EDGES),
+              _edge(st.sampled_from(["10:05:00", "23:00:59"]), _CLOCK_EDGES),
+              _edge(st.just("x"), ["x"])),
+    st.sampled_from([" ", "  ", "\t"]),
+    st.sampled_from([6, 6, 6, 6, 6, 6, 5, 7]),
+    st.sampled_from(["", "", "", "  # note"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_edge_line, min_size=1, max_size=2 * 128))
+def test_a_run_of_lines_read_together_gives_what_each_line_parsed_alone_gives(lines: list[str]) -> None:
+    """Rule 1 has one home, parse_call_fields: the reader's column path (the date and clock
+    tables, the callers and callees checked a column at a time, a block sorted out) makes a
+    record of exactly the lines it accepts, with the same caller, callee, start and end, and
+    sets the others aside with its reason."""
+    made: dict[int, tuple[str, str, int, int]] = {}
+
+    def build(callers: list[str], callees: Sequence[str], starts: list[int], ends: list[int],
+              numbers: Sequence[int], texts: Sequence[str]) -> None:
+        made.update(zip(numbers, zip(callers, callees, starts, ends)))
+
+    reader = CallReader(build, keep_texts=True)
+    reader.read(lines)
+    aside = {a.line_no: a.key for a in reader.malformed}
+    for number, line in enumerate(lines, 1):
+        fields, key, _ = parse_call_fields(split_fields(strip_comment(line)))
+        if fields is None:
+            assert (number, aside.get(number)) == (number, key)
+        else:
+            assert (number, made.get(number)) == (number, fields)
+    assert reader.records == len(made) + len(aside) == len(lines)

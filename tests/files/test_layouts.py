@@ -5,7 +5,15 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telbill.files.layouts import STANDARD, LineTexts, frame_of, framed_lines, pieces_of, standard_lines
+from telbill.files.layouts import (
+    STANDARD,
+    LineTexts,
+    frame_of,
+    framed_lines,
+    one_space_apart,
+    pieces_of,
+    standard_lines,
+)
 
 FIELDS = ("83470000", "02584561234", "2021-01-05", "10:00:00", "2021-01-05", "10:04:01")
 
@@ -149,3 +157,36 @@ def test_lines_asked_that_were_all_added_come_back_as_written(runs: list[int], a
     texts.sort()
     numbers = sorted(asked)
     assert texts.texts(numbers, [FIELDS] * len(numbers), added=True) == [lines[number] for number in numbers]
+
+
+def _spaced(row: tuple[str, ...], seps: list[str], tail: str) -> str:
+    lead, *between = seps
+    return lead + "".join(f + s for f, s in zip(row, between[:5] + [""])) + tail
+
+
+one_spaced = st.tuples(fields, st.just(["", " ", " ", " ", " ", " "]), st.just(""))
+spaced_otherwise = st.tuples(fields, st.lists(st.sampled_from(["", " ", "  ", "\t", "\u3000", " \t"]), min_size=6,
+                                               max_size=6).map(lambda seps: seps[:1] + [s or " " for s in seps[1:]]),
+                             st.sampled_from(["", " ", "\t", "  # a%b"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.one_of(one_spaced, one_spaced, one_spaced, spaced_otherwise), min_size=1, max_size=6),
+                min_size=1, max_size=6))
+def test_runs_of_lines_one_space_apart_or_not_come_back_as_written(runs: list[list[tuple[tuple[str, ...], list[str],
+                                                                                        str]]]) -> None:
+    """Runs of lines added one after another, most with their fields one space apart (a run of those
+    only is kept without making a line, once the run before ended in that frame), some spaced
+    otherwise (a space too many before, between or after, a tab, an ideographic space, a comment):
+    each line comes back as written, and one_space_apart says of a run exactly whether each of its
+    lines is its fields joined by one space."""
+    texts = LineTexts()
+    lines: list[str] = []
+    rows: list[tuple[str, ...]] = []
+    for run in runs:
+        made = [_spaced(row, seps, tail) for row, seps, tail in run]
+        assert one_space_apart(made) == all(line == " ".join(row) for line, (row, _, _) in zip(made, run))
+        texts.add(range(len(lines) + 1, len(lines) + 1 + len(made)), made, [row for row, _, _ in run])  # type: ignore[misc]
+        lines += made
+        rows += [row for row, _, _ in run]
+    assert [texts.text(n, row) for n, row in enumerate(rows, 1)] == lines  # type: ignore[arg-type]
