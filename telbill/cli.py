@@ -130,6 +130,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     bill.add_argument("--force", action="store_true", help=tr("cli.help.force"))
     bill.add_argument("--memory", metavar="SIZE", help=tr("cli.help.memory"))
     bill.add_argument("--cluster", metavar="ADDRESS", help=tr("cli.help.cluster"))
+    bill.add_argument("-q", "--quiet", action="store_true", help=tr("cli.help.quiet"))
 
     menu = sub.add_parser("menu", help=tr("cli.help.menu"), description=tr("cli.help.menu"))
     menu.tr = tr
@@ -251,7 +252,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
             err.print(tr("cli.error", message=tr("recovery.batch_refused")), style="red", markup=False)
             return ExitCode.FAIL
         try:
-            result = _bill(opts, tr, err)
+            result = _bill(opts, tr, err, quiet=args.quiet)
             break
         except SaveCutShortError:  # killed while this run waited for its locks: finish or take it back, again
             if attempt == BATCH_ATTEMPTS:
@@ -265,6 +266,8 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
     if keep is not None:
         keep.append(result)
     _notices(result.encodings, tr, err)
+    if args.quiet:  # a cron job: nothing on stdout when all is well; warnings and errors still on stderr
+        out.quiet = True
     try:
         print_summary(result, tr, out, err, opts.month, opts.paths.users)
     except StdoutError as exc:  # the bills are written: exit 0 (SPEC §5), and say what was not printed
@@ -288,12 +291,13 @@ def _recover(paths: list[Path]) -> list[Notice]:
     return recover_saves(paths)
 
 
-def _bill(opts: BatchOptions, tr: Translator, err: Console) -> BatchResult:
-    """One batch run, with the loading bar on a terminal."""
-    progress = _BatchProgress(err, tr) if err.is_terminal else None
+def _bill(opts: BatchOptions, tr: Translator, err: Console, *, quiet: bool = False) -> BatchResult:
+    """One batch run, with the loading bar on a terminal (not with ``quiet``)."""
+    progress = _BatchProgress(err, tr) if err.is_terminal and not quiet else None
 
     def dashboard(link: str) -> None:
-        err.print(tr("cli.cluster_dashboard", link=link), markup=False, highlight=False)
+        if not quiet and (err.is_terminal or not _local_cluster(opts.cluster)):
+            err.print(tr("cli.cluster_dashboard", link=link), markup=False, highlight=False)
 
     try:
         if progress is None:
@@ -302,6 +306,12 @@ def _bill(opts: BatchOptions, tr: Translator, err: Console) -> BatchResult:
     finally:
         if progress is not None:
             progress.stop()
+
+
+def _local_cluster(cluster: str | None) -> bool:
+    """``--cluster local[:N]``: the cluster, and its dashboard, end with the run, so its link is
+    worth printing only to someone watching the run on a terminal (in a log it leads nowhere)."""
+    return cluster is not None and cluster.strip().partition(":")[0] == "local"
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,

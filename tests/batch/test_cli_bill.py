@@ -319,3 +319,31 @@ def test_no_caller_in_the_users_file_is_said(tmp_path: Path, monkeypatch: pytest
                 "is it the users file that goes with these calls?\n")
     assert err == (expected if warned else "")
     assert "Billed 0; set aside 2" in out if warned else "Billed 1; set aside 1" in out
+
+
+def test_quiet_prints_nothing_when_all_is_well(workdir: Path) -> None:
+    """--quiet (-q), as a cron job runs it: nothing on stdout or stderr, exit 0, the same files."""
+    run("bill")
+    expected = without_generated(workdir / "output/bills.txt")
+    for flag in ("--quiet", "-q"):
+        assert run("bill", flag) == (0, "", "")
+        assert without_generated(workdir / "output/bills.txt") == expected
+
+
+@pytest.mark.parametrize(("argv", "error"), [
+    (["--calls", "nope.txt"], "error: nope.txt: no such file\n"),
+    (["--month", "2024-13"], None),
+])
+def test_quiet_still_says_errors_on_stderr_with_exit_2(workdir: Path, argv: list[str], error: str | None) -> None:
+    """--quiet keeps an error's line on stderr and its exit code: the same as without it."""
+    loud = run("bill", *argv)
+    assert loud.code == 2 and loud.out == ""
+    assert run("bill", "-q", *argv) == loud
+    if error is not None:
+        assert loud.err == error
+
+
+def test_quiet_still_warns_on_stderr(workdir: Path) -> None:
+    """A warning (a month with no billed call) still goes to stderr with --quiet; the summary does not."""
+    assert run("bill", "-q", "--month", "2022-06") == (
+        0, "", "2022-06 has no billed call: its bills hold only the monthly rent and feature fees\n")
