@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
 
 from rich.text import Text
 
@@ -63,7 +62,7 @@ class Bar:
     top: int
 
 
-Cell = Union[str, Text, Bar]
+Cell = str | Text | Bar
 
 
 def cell_text(cell: Cell) -> str:
@@ -124,15 +123,13 @@ class Fit:
             for i, cell in enumerate(row):
                 text = cell_text(cell)
                 w = width(text)
-                if w > full[i]:
-                    full[i] = w
+                full[i] = max(full[i], w)
                 if columns[i].split:
                     self.parts[i] = max(self.parts[i], *(width(part) for part in text.split(" ")))
                 mapping = columns[i].short
                 if mapping is not None:
                     w = width(mapping.get(text, text))
-                if w > short[i]:
-                    short[i] = w
+                short[i] = max(short[i], w)
 
     def widen(self, i: int, full: int, short: int | None = None, part: int | None = None) -> None:
         """Make column ``i`` at least ``full`` wide (``short`` with short texts, ``part`` with its

@@ -14,7 +14,6 @@ left with ``q`` at its end, or a one-line answer, goes straight back).
 from __future__ import annotations
 
 import contextlib
-
 import os
 
 from rich.panel import Panel

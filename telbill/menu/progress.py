@@ -9,6 +9,7 @@ turning until the menu opens. All of it is gone when the menu appears.
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Self
 
 from rich.console import Console
 from rich.progress import (
@@ -55,7 +56,7 @@ class LoadingBar:
             self.bar.update(self.task, visible=False)
             self.bar.add_task(self.tr("menu.loading.check"), total=None, lines=f"{total:,}")
 
-    def __enter__(self) -> LoadingBar:
+    def __enter__(self) -> Self:
         if self.opening is not None:
             self.opening.__enter__()
         return self

@@ -158,7 +158,7 @@ def test_duplicate_phones_stop_the_bill(workdir: Path) -> None:
 def test_bad_tariff_exit_2(workdir: Path) -> None:
     """A bad data/tariff.toml is one line naming the key; exit 2."""
     (workdir / "data/tariff.toml").write_text("[local]\nstep_seconds = -5\n", "utf-8")
-    code, out, err = run("bill")
+    code, _out, err = run("bill")
     assert code == 2
     assert err == "error: data/tariff.toml [local] step_seconds must be a whole number of seconds ≥ 1, got -5\n"
 
@@ -174,7 +174,8 @@ def test_tariff_file_is_used_when_present(workdir: Path) -> None:
 def test_python_dash_m_works(workdir: Path) -> None:
     """`python -m telbill bill` runs the same command."""
     env = {**os.environ, "LANG": "C"}
-    proc = subprocess.run([sys.executable, "-m", "telbill", "bill"], capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, "-m", "telbill", "bill"], capture_output=True, text=True, env=env,
+                          check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "Wrote output/bills.txt, output/anomalies.txt."
     assert proc.stderr == ""
@@ -191,7 +192,7 @@ def test_data_options_before_the_command_open_the_menu_on_those_files(workdir: P
     """`telbill --users P --calls P` (no command) opens the menu on those files."""
     (workdir / "data/users.txt").rename(workdir / "mine.txt")
     proc = subprocess.run([sys.executable, "-m", "telbill", "--lang", "en", "--users", "mine.txt"],
-                          input="1\n0\n", capture_output=True, text=True)
+                          input="1\n0\n", capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "Users: 33 (mine.txt)" in proc.stdout
     assert "Zhang Qiang" in proc.stdout
@@ -203,7 +204,8 @@ def test_a_reader_that_stops_early_is_not_an_error(workdir: Path) -> None:
     """A closed pipe (`telbill bill | head`, `printf ... | telbill | true`) exits 0, silently."""
     for command, stdin in (("bill", ""), ("", "1\n0\n")):
         proc = subprocess.run(f"{sys.executable} -m telbill {command} | true; exit ${{PIPESTATUS[0]}}",
-                              shell=True, executable="/bin/bash", input=stdin, capture_output=True, text=True)
+                              shell=True, executable="/bin/bash", input=stdin, capture_output=True, text=True,
+                              check=False)
         assert (proc.returncode, proc.stderr) == (0, ""), command
 
 

@@ -75,10 +75,9 @@ def item_billing(ctx: Ctx) -> None:
     month = ask_month(ctx) if scope == "one" else None
     with ctx.busy("menu.busy.months"):
         billed = s.billed_months() if month is not None else []
-    if month is not None and month not in billed:
-        if not ask.confirm(tr("menu.bill.no_calls", month=month)):
-            ctx.view.warn(tr("menu.not_written"))
-            return
+    if month is not None and month not in billed and not ask.confirm(tr("menu.bill.no_calls", month=month)):
+        ctx.view.warn(tr("menu.not_written"))
+        return
     path, bills = write_asking(ctx, lambda out, force: s.write_bills(out, tr, month, force=force),
                                "menu.busy.bills", "menu.ask.out_path", DEFAULT_OUT)
     if month is not None:
