@@ -181,7 +181,10 @@ class _BatchProgress:
                 self.bar.update(self.task, visible=False)
             self.task = self.bar.add_task(self.tr(f"cli.progress.{self.name}"), total=total, count="")
             self.counted = True
-        self.bar.update(self.task, completed=done, total=total, count=f"{done:,}/{total:,}")
+        counted = f"{done:,}/{total:,}"
+        if self.name == "reading":  # lines, comments included (the summary counts records)
+            counted = self.tr("cli.progress.lines", done=f"{done:,}", total=f"{total:,}")
+        self.bar.update(self.task, completed=done, total=total, count=counted)
 
     def phase(self, name: str) -> None:
         """A later phase began: the bar pulses under its name (its length is unknown) until told how far."""

@@ -50,11 +50,14 @@ class LoadingBar:
                 self.opening.stop()  # one live display at a time: the bar takes the spinner's place
             self.bar.start()
             self.task = self.bar.add_task(self.tr("menu.loading"), total=total, lines="")
-        self.bar.update(self.task, completed=done, lines=f"{done:,}/{total:,}")
+        # lines, not records: comments and blank lines count (the menu's heading counts records)
+        lines = self.tr("menu.loading.lines", done=f"{done:,}", total=f"{total:,}")
+        self.bar.update(self.task, completed=done, lines=lines)
         if done >= total and not self.checking:  # read: checked next, as long as it takes (a turning spinner)
             self.checking = True
             self.bar.update(self.task, visible=False)
-            self.bar.add_task(self.tr("menu.loading.check"), total=None, lines=f"{total:,}")
+            self.bar.add_task(self.tr("menu.loading.check"), total=None,
+                              lines=self.tr("menu.loading.lines_all", total=f"{total:,}"))
 
     def __enter__(self) -> Self:
         if self.opening is not None:

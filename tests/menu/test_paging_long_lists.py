@@ -172,8 +172,9 @@ def test_q_in_the_found_users_still_shows_their_calls(workdir: Path, tr: Transla
 @pytest.mark.parametrize(
     ("typed", "first_list", "after"),
     [
-        # item 2: the calls, then the lines that could not be read
-        ("2" + ENTER + "q" + KEY, "Call records (data/calls.txt) (rows 1-", "Lines of data/calls.txt that could not"),
+        # item 2: the calls, then how many lines could not be read (item 10 lists them)
+        ("2" + ENTER + "q" + KEY, ("Call records (data/calls.txt); 4 lines that are no call record are not listed "
+                                  "(item 10) (rows 1-"), "4 lines of data/calls.txt could not be read as call records"),
         # item 10: the set-aside records by reason, then their count and the file written
         ("10" + ENTER + ENTER + "q" + KEY, "Malformed: 4", "Records set aside: 16"),
         # item 8, calls of a month: the list, then its count and the question for a number

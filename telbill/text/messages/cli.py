@@ -53,6 +53,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.internal": ("internal error, please report it (set TELBILL_DEBUG=1 for details): {error}",
                      "内部错误，请报告（设置 TELBILL_DEBUG=1 可查看详情）：{error}"),
     "cli.progress.reading": ("reading call records", "读取话单"),
+    "cli.progress.lines": ("{done}/{total} lines", "{done}/{total} 行"),
     "cli.progress.screen": ("checking for anomalies", "检查异常话单"),
     "cli.progress.rate": ("rating calls", "计算话费"),
     "cli.progress.write": ("writing the files", "写出文件"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from plain import after, plain_session
+from plain import ZH, after, plain_session
 from smalldata import CALLS, USERS
 from terminal import ENTER, KEY, typed_session
 
@@ -103,3 +103,28 @@ def test_a_huge_line_is_shown_cut_with_its_length(data: Path) -> None:
     assert screen.count("… (70,010 characters in all)") == 2
     assert max(map(len, screen.splitlines())) < 400
     assert huge in (data / "output/anomalies.txt").read_text("utf-8")
+
+
+def test_the_list_of_item_2_says_the_lines_it_leaves_out(data: Path) -> None:
+    """The heading says 7 call records, item 2 lists 6: its title says the one line it leaves out
+    and where it is listed (item 10), in both languages."""
+    _code, screen = plain_session("2\n0\n")
+    assert ("Call records (data/calls.txt); 1 lines that are no call record are not listed (item 10)"
+            in after(screen, "== Show all call records =="))
+    _code, screen = plain_session("2\n0\n", ZH)
+    assert "话单（data/calls.txt）；另有 1 行无法识别为话单，未列出（见菜单 10）" in screen
+
+
+def test_q_in_item_2_leaves_for_the_menu_with_the_unread_lines_in_one_line(data: Path) -> None:
+    """2, then q on the first page of the calls: no second list of the lines that could not be read
+    and no "Press any key": one line says how many and that item 10 lists them, and the menu is
+    back (the next key, 0 Enter, exits)."""
+    bad = "".join(f"8347000{i % 3}  8346000x  2021-01-05 10:{i:02d}:00  2021-01-05 10:{i:02d}:30\n" for i in range(30))
+    good = "".join(f"83470000  83461111  2021-01-06 10:{i:02d}:00  2021-01-06 10:{i:02d}:30\n" for i in range(40))
+    (data / "data/calls.txt").write_text(CALLS + good + bad, "utf-8")
+    code, screen, drawn = typed_session("2" + ENTER + "q" + "0" + ENTER, height=24, width=100)
+    assert code == 0
+    item = screen.split("Show all call records")[1].split("╭")[0]  # up to the menu, drawn again
+    assert "31 lines of data/calls.txt could not be read as call records (not billed): item 10 lists them." in item
+    assert "is not 3 to 20 digits" not in item and "Press any key" not in drawn
+    assert screen.rstrip().endswith("Goodbye.")
