@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from rich.console import Console
 
@@ -67,10 +67,31 @@ def _peek_lang(argv: Sequence[str]) -> Lang | None:
     return chosen
 
 
+class _Folding(argparse.HelpFormatter):
+    """argparse's help folded by the menu's one rule (:func:`telbill.menu.layout.wrap`): by
+    display width, and in a run of Chinese between characters (argparse breaks only at spaces,
+    and counts a Chinese character one column)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        from telbill.menu.layout import wrap  # only when help is asked for
+
+        return wrap(" ".join(text.split()), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        from telbill.menu.layout import wrap
+
+        return "\n".join(indent + line for line in wrap(" ".join(text.split()), width - len(indent)))
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse whose own phrases (usage:, error:) follow the chosen language."""
+    """argparse whose own phrases (usage:, error:) follow the chosen language, its help folded
+    as the menu folds text."""
 
     tr: Translator
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Folding)
+        super().__init__(*args, **kwargs)
 
     def format_usage(self) -> str:
         return self._swap(super().format_usage())
@@ -94,7 +115,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     """The command line of SPEC §5 and the menu's options."""
 
     def parser_class(**kwargs: object) -> _Parser:
-        p = _Parser(**kwargs)  # type: ignore[arg-type]
+        p = _Parser(**kwargs)
         p.tr = tr
         return p
 

@@ -248,10 +248,19 @@ def _glued(before: str, after: str) -> bool:
         return True
     wide_before, wide_after = _wide(before[-1]), _wide(after[0])
     if wide_before and not wide_after:
-        return len(re.split(f"[{_WIDE}]", after, maxsplit=1)[0]) <= SHORT_WORD
+        return _short(re.split(f"[{_WIDE}]", after, maxsplit=1)[0])
     if wide_after and not wide_before:
-        return len(re.split(f"[{_WIDE}\\s]", before)[-1]) <= SHORT_WORD
+        return _short(re.split(f"[{_WIDE}\\s]", before)[-1])
     return False
+
+
+_NUMBER = re.compile(r"[\d,.]+")
+
+
+def _short(word: str) -> bool:
+    """A word that stays with the Chinese beside it: a short one, or a number of any length
+    (``计费 991,286 条``)."""
+    return len(word) <= SHORT_WORD or bool(_NUMBER.fullmatch(word))
 
 
 def units(text: str) -> list[tuple[str, str]]:

@@ -81,3 +81,21 @@ def test_other_lists_keep_every_phone_and_date_whole_at_60_columns(workdir: Path
     assert all(len(line) <= 60 for line in rows)
     assert "needs" not in run.screen and "需要" not in run.screen
     _nothing_cut([line for line in rows if "…" not in line], _phones(workdir))
+
+
+def test_the_chinese_heading_folds_between_phrases_at_40_columns(data: Path) -> None:
+    """The heading in Chinese on a 40-column terminal folds by the menu's one rule: a count stays
+    with its measure word and its 计费 (rich broke it as 计费 991,286 / 条)."""
+    screen = typed_session("0" + ENTER, width=40, tr=ZH).screen
+    body = [line.strip("│ ") for line in screen.split("╮")[1].split("╰")[0].splitlines() if line.strip()]
+    assert body == ["用户：3 个（data/users.txt）", "话单：7 条（data/calls.txt）：", "计费 5 条，异常 2 条",
+                    "资费：默认标准资费"]
+
+
+def test_a_long_count_stays_with_its_chinese_words() -> None:
+    """A number of any length, thousands separators and all, is not parted from the Chinese on
+    either side of it (a short word or number never was: 第 235 行)."""
+    from telbill.menu.layout import wrap
+
+    assert wrap("话单：1,000,000 条（data/calls.txt）：计费 991,286 条，异常 8,546 条", 24) == [
+        "话单：1,000,000 条", "（data/calls.txt）：", "计费 991,286 条，", "异常 8,546 条"]
