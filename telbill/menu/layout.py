@@ -168,18 +168,31 @@ class Fit:
                                 if shorter.total() <= total and self._whole(shorter):
                                     return shorter  # the short texts show every value whole: better than cut
                             return grown
+            # The date above its time before a column of the late stage goes (the class, the reason).
+            split = self._split(configs, total, first)
+            if split is not None:
+                return split
         configs = [(d, s) for d in early + late for s in shorts]
-        for drop, short in configs:
-            least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
-            widths = {i: min(self.parts[i], w) if self.columns[i].split else w for i, w in least.widths.items()}
-            split = Layout(least.kept, widths, short, TIGHT_GAP, split=True)
-            if split.widths != least.widths and split.total() <= total:
-                return self._grow(split, total, first)
         drop, short = configs[-1]
         least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
         widths = {i: min(self.parts[i], w) if self.columns[i].split else w for i, w in least.widths.items()}
         needed = min(least.total(), Layout(least.kept, widths, short, TIGHT_GAP).total())
         return Layout(least.kept, least.widths, least.short, least.gap, fits=False, needed=needed)
+
+    def _split(self, configs: list[tuple[int, bool]], total: int, first: bool) -> Layout | None:
+        """The first of ``configs`` that fits ``total`` with the dates above their times; of a drop
+        level, its short texts when they show every value whole and the long ones do not."""
+        fitting = []
+        for drop, short in configs:
+            least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
+            widths = {i: min(self.parts[i], w) if self.columns[i].split else w for i, w in least.widths.items()}
+            split = Layout(least.kept, widths, short, TIGHT_GAP, split=True)
+            if split.widths != least.widths and split.total() <= total:
+                fitting.append((drop, self._grow(split, total, first)))
+        for drop, split in fitting:
+            if self._whole(split) or not any(d == drop and self._whole(other) for d, other in fitting):
+                return split
+        return None
 
     def _whole(self, layout: Layout) -> bool:
         """Whether every name and reason column is as wide as its longest value."""

@@ -113,8 +113,10 @@ def item_anomalies(ctx: Ctx) -> None:
     with ctx.busy("menu.busy.anomalies"):
         result = s.set_aside()
     counts = code_counts(result)
-    cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True, first=True),
-            Column(tr("menu.col.reason"), wrap=True)]
+    # The reason gets its width first (it names the value that failed, the other line of an
+    # overlap and its times); the record's text gives way (its phones come first in it).
+    cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True),
+            Column(tr("menu.col.reason"), wrap=True, first=True)]
     by_code: dict[AnomalyCode, list[SetAside]] = {code: [] for code in AnomalyCode}
     for record in result:
         by_code[record.code].append(record)
