@@ -243,6 +243,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.delete.keep_calls": ("Delete the user, keep the call records (they will be set aside as unknown caller)",
                                "删除用户，保留话单（计费时列为未知主叫）"),
     "menu.delete.with_calls": ("Delete the user and their call records ({count})", "删除用户及这 {count} 条话单"),
+    "menu.delete.unread_stay": (("{count} lines of {path} that start with {phone} could not be read as call "
+                                 "records: they are not deleted with them and stay in the file as they are (item "
+                                 "{item} lists them)."),
+                                "{path} 中以 {phone} 开头的 {count} 行无法识别为话单：不随话单删除，原样保留在文件中"
+                                "（菜单 {item} 列出）。"),
     "menu.delete.confirm_user": ("Delete user {user}?", "删除用户 {user}？"),
     "menu.delete.confirm_with_calls": ("Delete user {user} and their {count} call records?",
                                        "删除用户 {user} 及其 {count} 条话单？"),

@@ -232,3 +232,17 @@ def test_deleting_a_user_with_calls_asks_yes_after_the_choice(few: Path) -> None
     assert "? Delete user 83470000  Zhang Qiang and their 1 call records? n  No" in drawn
     assert "Nothing was deleted." in screen
     assert (few / "data/users.txt").read_text("utf-8") == FEW_USERS
+
+
+def test_deleting_a_user_with_calls_says_their_unreadable_lines_stay(data: Path) -> None:
+    """A line that starts with the user's phone but is no call record (callee '12') is not one of
+    their call records: the question says, before the yes, that it stays in calls.txt, and it does."""
+    bad = "83470000  12  2021-01-05 10:00:00  2021-01-05 10:01:00\n"
+    (data / "data/calls.txt").write_text(CALLS + bad, "utf-8")
+    _code, screen = plain_session("6\n1\n83470000\n2\ny\n0\n")
+    item = after(screen, "== Delete a user or a call record ==")
+    said = ("1 lines of data/calls.txt that start with 83470000 could not be read as call records: they are not "
+            "deleted with them and stay in the file as they are (item 10 lists them).")
+    assert said in item and item.index(said) < item.index("and their 2 call records? (y/N): y")
+    assert "Call records deleted: 2 (each is in the audit log)." in item
+    assert calls_file(data).endswith(bad)
