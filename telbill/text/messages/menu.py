@@ -246,8 +246,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.delete.unread_stay": (("{count} lines of {path} that start with {phone} could not be read as call "
                                  "records: they are not deleted with them and stay in the file as they are (item "
                                  "{item} lists them)."),
-                                "{path} 中以 {phone} 开头的 {count} 行无法识别为话单：不随话单删除，原样保留在文件中"
-                                "（菜单 {item} 列出）。"),
+                                ("{path} 中以 {phone} 开头的 {count} 行无法识别为话单：不随话单删除，原样保留在文件中"
+                                 "（菜单 {item} 列出）。")),
     "menu.delete.confirm_user": ("Delete user {user}?", "删除用户 {user}？"),
     "menu.delete.confirm_with_calls": ("Delete user {user} and their {count} call records?",
                                        "删除用户 {user} 及其 {count} 条话单？"),
