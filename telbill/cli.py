@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from rich.console import Console
 
@@ -68,10 +68,31 @@ def _peek_lang(argv: Sequence[str]) -> Lang | None:
     return chosen
 
 
+class _Folding(argparse.HelpFormatter):
+    """argparse's help folded by the menu's one rule (:func:`telbill.menu.layout.wrap`): by
+    display width, and in a run of Chinese between characters (argparse breaks only at spaces,
+    and counts a Chinese character one column)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        from telbill.menu.layout import wrap  # only when help is asked for
+
+        return wrap(" ".join(text.split()), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        from telbill.menu.layout import wrap
+
+        return "\n".join(indent + line for line in wrap(" ".join(text.split()), width - len(indent)))
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse whose own phrases (usage:, error:) follow the chosen language."""
+    """argparse whose own phrases (usage:, error:) follow the chosen language, its help folded
+    as the menu folds text."""
 
     tr: Translator
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Folding)
+        super().__init__(*args, **kwargs)
 
     def format_usage(self) -> str:
         return self._swap(super().format_usage())
@@ -95,7 +116,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     """The command line of SPEC §5 and the menu's options."""
 
     def parser_class(**kwargs: object) -> _Parser:
-        p = _Parser(**kwargs)  # type: ignore[arg-type]
+        p = _Parser(**kwargs)
         p.tr = tr
         return p
 
@@ -131,6 +152,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     bill.add_argument("--force", action="store_true", help=tr("cli.help.force"))
     bill.add_argument("--memory", metavar="SIZE", help=tr("cli.help.memory"))
     bill.add_argument("--cluster", metavar="ADDRESS", help=tr("cli.help.cluster"))
+    bill.add_argument("-q", "--quiet", action="store_true", help=tr("cli.help.quiet"))
 
     menu = sub.add_parser("menu", help=tr("cli.help.menu"), description=tr("cli.help.menu"))
     menu.tr = tr
@@ -181,7 +203,10 @@ class _BatchProgress:
                 self.bar.update(self.task, visible=False)
             self.task = self.bar.add_task(self.tr(f"cli.progress.{self.name}"), total=total, count="")
             self.counted = True
-        self.bar.update(self.task, completed=done, total=total, count=f"{done:,}/{total:,}")
+        counted = f"{done:,}/{total:,}"
+        if self.name == "reading":  # lines, comments included (the summary counts records)
+            counted = self.tr("cli.progress.lines", done=f"{done:,}", total=f"{total:,}")
+        self.bar.update(self.task, completed=done, total=total, count=counted)
 
     def phase(self, name: str) -> None:
         """A later phase began: the bar pulses under its name (its length is unknown) until told how far."""
@@ -252,7 +277,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
             err.print(tr("cli.error", message=tr("recovery.batch_refused")), style="red", markup=False)
             return ExitCode.FAIL
         try:
-            result = _bill(opts, tr, err)
+            result = _bill(opts, tr, err, quiet=args.quiet)
             break
         except SaveCutShortError:  # killed while this run waited for its locks: finish or take it back, again
             if attempt == BATCH_ATTEMPTS:
@@ -266,6 +291,8 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
     if keep is not None:
         keep.append(result)
     _notices(result.encodings, tr, err)
+    if args.quiet:  # a cron job: nothing on stdout when all is well; warnings and errors still on stderr
+        out.quiet = True
     try:
         print_summary(result, tr, out, err, opts.month, opts.paths.users)
     except StdoutError as exc:  # the bills are written: exit 0 (SPEC §5), and say what was not printed
@@ -290,12 +317,13 @@ def _recover(paths: list[Path]) -> list[Notice]:
     return recover_saves(paths)
 
 
-def _bill(opts: BatchOptions, tr: Translator, err: Console) -> BatchResult:
-    """One batch run, with the loading bar on a terminal."""
-    progress = _BatchProgress(err, tr) if err.is_terminal else None
+def _bill(opts: BatchOptions, tr: Translator, err: Console, *, quiet: bool = False) -> BatchResult:
+    """One batch run, with the loading bar on a terminal (not with ``quiet``)."""
+    progress = _BatchProgress(err, tr) if err.is_terminal and not quiet else None
 
     def dashboard(link: str) -> None:
-        err.print(tr("cli.cluster_dashboard", link=link), markup=False, highlight=False)
+        if not quiet and (err.is_terminal or not _local_cluster(opts.cluster)):
+            err.print(tr("cli.cluster_dashboard", link=link), markup=False, highlight=False)
 
     try:
         if progress is None:
@@ -304,6 +332,12 @@ def _bill(opts: BatchOptions, tr: Translator, err: Console) -> BatchResult:
     finally:
         if progress is not None:
             progress.stop()
+
+
+def _local_cluster(cluster: str | None) -> bool:
+    """``--cluster local[:N]``: the cluster, and its dashboard, end with the run, so its link is
+    worth printing only to someone watching the run on a terminal (in a log it leads nowhere)."""
+    return cluster is not None and cluster.strip().partition(":")[0] == "local"
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,

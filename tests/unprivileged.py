@@ -114,11 +114,11 @@ def unprivileged(fn: Callable[[], T], *, groups: Sequence[int] = (), timeout: fl
             if memory is not None:
                 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
             outcome = ("ok", fn())
-        except BaseException:
+        except BaseException:  # noqa: BLE001 - whatever the child raised is sent back to the test, which raises it
             outcome = ("error", traceback.format_exc())
         try:
             data = pickle.dumps(outcome)
-        except Exception:
+        except Exception:  # noqa: BLE001 - an outcome that cannot be pickled is sent back as its traceback
             data = pickle.dumps(("error", traceback.format_exc()))
         with contextlib.suppress(BaseException):
             view = memoryview(data)

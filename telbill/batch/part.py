@@ -86,7 +86,7 @@ class LeanCall(Linked):
     when it is not the standard layout.
     """
 
-    __slots__ = ("caller", "callee", "moment")
+    __slots__ = ("callee", "caller", "moment")
 
     caller: str
     callee: str

@@ -90,7 +90,7 @@ class Shares(Protocol):
 class BatchOptions:
     """What ``telbill bill`` was asked to do."""
 
-    paths: DataPaths = DataPaths()
+    paths: DataPaths = field(default_factory=DataPaths)
     month: str | None = None
     out: Path = DEFAULT_OUT
     anomalies: Path = DEFAULT_ANOMALIES

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 from telbill.errors import OutputError
 
@@ -84,7 +84,7 @@ class SpillFolder:
             shutil.rmtree(making, ignore_errors=True)
             raise spill_error(base, exc) from None
 
-    def __enter__(self) -> SpillFolder:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from types import TracebackType
-from typing import NoReturn
+from typing import NoReturn, Self
 
 from telbill.files.callreader import BLOCK, CallReader
 from telbill.processes import PARALLEL_MIN_BYTES, fork_kept, open_pipe, process_count
@@ -173,7 +173,7 @@ class Helper:
         finally:
             outbox.close()
 
-    def __enter__(self) -> Helper:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
@@ -236,7 +236,7 @@ class SharedReading:
             self.tickets.close()
             raise
 
-    def __enter__(self) -> SharedReading:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from telbill.errors import Problem
-from telbill.files.callreader import MAX_LINE_CHARS as MAX_LINE_CHARS
+from telbill.files.callreader import MAX_LINE_CHARS as MAX_LINE_CHARS  # noqa: PLC0414 - a re-export (mypy --strict)
 from telbill.files.callreader import CallReader, Records
+from telbill.files.helper import SharedReading, helper_wanted
 from telbill.lists.linked import LinkedList
 from telbill.rules.fields import strip_comment
 from telbill.rules.records import Call, User, parse_user
 from telbill.rules.screening import SetAside, StartOrder
-from telbill.files.helper import SharedReading, helper_wanted
 from telbill.speed import paused_gc
 from telbill.text.display import quote
 

@@ -64,7 +64,7 @@ class TextCache:
     subscriber's padded phone, name, rent and feature for the column widths in use,
     and each subscriber's first two CSV fields."""
 
-    __slots__ = ("money", "cells", "_lefts", "_heads", "_fixed", "_csv", "_firsts", "_csv_firsts")
+    __slots__ = ("_csv", "_csv_firsts", "_firsts", "_fixed", "_heads", "_lefts", "cells", "money")
 
     def __init__(self) -> None:
         self.money: Memo[int, str] = Memo(format_fen)

@@ -39,7 +39,7 @@ class LinkedList(Generic[T]):
     general, O(n) on input already in order (see :mod:`telbill.lists.sorting`).
     """
 
-    __slots__ = ("head", "tail", "_len")
+    __slots__ = ("_len", "head", "tail")
 
     def __init__(self, items: Iterable[T] = ()) -> None:
         self.head: Node[T] | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, Self
 
 from rich.console import Console
 from rich.status import Status
@@ -81,7 +81,7 @@ class Busy:
         """Whether the spinner has appeared."""
         return self._status is not None
 
-    def __enter__(self) -> Busy:
+    def __enter__(self) -> Self:
         try:
             self._pending = self.timer(self.after, self._show)
         except BaseException:  # Ctrl-C as the timer started: it may run all the same, and show nothing
@@ -111,7 +111,7 @@ class NoBusy:
 
     shown = False
 
-    def __enter__(self) -> NoBusy:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,

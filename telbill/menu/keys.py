@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from prompt_toolkit.input.typeahead import clear_typeahead
 
@@ -36,7 +36,7 @@ class KeepKeys:
     def discard(self) -> None:
         """Nothing is thrown away."""
 
-    def __enter__(self) -> KeepKeys:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
@@ -63,7 +63,7 @@ class TerminalKeys:
         self.fd = fd
         self._saved: list[Any] | None = None
 
-    def __enter__(self) -> TerminalKeys:
+    def __enter__(self) -> Self:
         try:
             import termios
         except ImportError:  # pragma: no cover - not on POSIX

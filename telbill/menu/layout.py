@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Union
 
 from rich.text import Text
 
@@ -64,7 +63,7 @@ class Bar:
     top: int
 
 
-Cell = Union[str, Text, Bar]
+Cell = str | Text | Bar
 
 
 def cell_text(cell: Cell) -> str:
@@ -125,15 +124,13 @@ class Fit:
             for i, cell in enumerate(row):
                 text = cell_text(cell)
                 w = width(text)
-                if w > full[i]:
-                    full[i] = w
+                full[i] = max(full[i], w)
                 if columns[i].split:
                     self.parts[i] = max(self.parts[i], *(width(part) for part in text.split(" ")))
                 mapping = columns[i].short
                 if mapping is not None:
                     w = width(mapping.get(text, text))
-                if w > short[i]:
-                    short[i] = w
+                short[i] = max(short[i], w)
 
     def widen(self, i: int, full: int, short: int | None = None, part: int | None = None) -> None:
         """Make column ``i`` at least ``full`` wide (``short`` with short texts, ``part`` with its
@@ -160,7 +157,8 @@ class Fit:
         has_short = any(c.short is not None for c in self.columns)
         shorts = (False, True) if has_short else (False,)
         for stage in (early, late):
-            for floor, gap, drop, short in product((FLEX_COMFORT, FLEX_FLOOR), (GAP, TIGHT_GAP), stage, shorts):
+            configs = list(product(stage, shorts))
+            for floor, gap, (drop, short) in product((FLEX_COMFORT, FLEX_FLOOR), (GAP, TIGHT_GAP), configs):
                 least = self._least(drop, short, floor, gap)
                 if least.total() > total:
                     continue
@@ -170,21 +168,30 @@ class Fit:
                     if shorter.total() <= total and self._whole(shorter):
                         return shorter  # the short texts show every value whole: better than cut
                 return grown
-        tightest = list(product(early + late, shorts))  # at the least widths and gap
-        for drop, short in tightest:
-            least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
-            split = self._split(least)
-            if split.widths != least.widths and split.total() <= total:
-                return self._grow(split, total, first)
-        drop, short = tightest[-1]
+            # The date above its time before a column of the late stage goes (the class, the reason).
+            split = self._split(configs, total, first)
+            if split is not None:
+                return split
+        drop, short = (late or early)[-1], shorts[-1]  # the tightest of all
         least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
-        needed = min(least.total(), self._split(least).total())
+        widths = {i: min(self.parts[i], w) if self.columns[i].split else w for i, w in least.widths.items()}
+        needed = min(least.total(), Layout(least.kept, widths, short, TIGHT_GAP).total())
         return Layout(least.kept, least.widths, least.short, least.gap, fits=False, needed=needed)
 
-    def _split(self, least: Layout) -> Layout:
-        """``least`` with the ``split`` columns as wide as their widest date or time (a row on two lines)."""
-        widths = {i: min(self.parts[i], w) if self.columns[i].split else w for i, w in least.widths.items()}
-        return Layout(least.kept, widths, least.short, TIGHT_GAP, split=True)
+    def _split(self, configs: list[tuple[int, bool]], total: int, first: bool) -> Layout | None:
+        """The first of ``configs`` that fits ``total`` with the dates above their times; of a drop
+        level, its short texts when they show every value whole and the long ones do not."""
+        fitting = []
+        for drop, short in configs:
+            least = self._least(drop, short, FLEX_FLOOR, TIGHT_GAP)
+            widths = {i: min(self.parts[i], w) if self.columns[i].split else w for i, w in least.widths.items()}
+            split = Layout(least.kept, widths, short, TIGHT_GAP, split=True)
+            if split.widths != least.widths and split.total() <= total:
+                fitting.append((drop, self._grow(split, total, first)))
+        for drop, split in fitting:
+            if self._whole(split) or not any(d == drop and self._whole(other) for d, other in fitting):
+                return split
+        return None
 
     def _whole(self, layout: Layout) -> bool:
         """Whether every name and reason column is as wide as its longest value."""
@@ -253,10 +260,19 @@ def _glued(before: str, after: str) -> bool:
         return True
     wide_before, wide_after = _wide(before[-1]), _wide(after[0])
     if wide_before and not wide_after:
-        return len(re.split(f"[{_WIDE}]", after, maxsplit=1)[0]) <= SHORT_WORD
+        return _short(re.split(f"[{_WIDE}]", after, maxsplit=1)[0])
     if wide_after and not wide_before:
-        return len(re.split(f"[{_WIDE}\\s]", before)[-1]) <= SHORT_WORD
+        return _short(re.split(f"[{_WIDE}\\s]", before)[-1])
     return False
+
+
+_NUMBER = re.compile(r"[\d,.]+")
+
+
+def _short(word: str) -> bool:
+    """A word that stays with the Chinese beside it: a short one, or a number of any length
+    (``计费 991,286 条``)."""
+    return len(word) <= SHORT_WORD or bool(_NUMBER.fullmatch(word))
 
 
 def units(text: str) -> list[tuple[str, str]]:

@@ -14,7 +14,6 @@ left with ``q`` at its end, or a one-line answer, goes straight back).
 from __future__ import annotations
 
 import contextlib
-
 import os
 
 from rich.panel import Panel
@@ -27,6 +26,7 @@ from telbill.menu.ask import BackToMenu, LeftItem, Option
 from telbill.menu.context import Ctx, Item
 from telbill.menu.items import ACTIONS
 from telbill.menu.items.show import show_problems
+from telbill.menu.layout import wrap
 from telbill.menu.rows import count
 from telbill.menu.warm import Warmup
 from telbill.text.display import shown
@@ -189,6 +189,8 @@ class MainMenu:
             lines.append(tr("menu.heading.problems", count=count(len(s.problems)), path=str(s.paths.users),
                             item=Item.SHOW_USERS.value))
         title = tr("menu.heading.title")
+        if not self.plain:  # folded by the one rule inside the box's borders and padding (rich breaks 计费 991,286 条)
+            lines = [folded for line in lines for folded in wrap(shown(line), ctx.view.console.width - 4)]
         self.lines = len(lines) + 4 + len(self.options())  # a blank line, the box, the question
         if self.plain:
             ctx.view.say("")
@@ -196,6 +198,6 @@ class MainMenu:
             for line in lines:
                 ctx.view.say(line)
         else:
-            body = Text("\n".join(shown(line) for line in lines))
+            body = Text("\n".join(lines))
             ctx.view.say("")
             ctx.view.console.print(Panel(body, title=title, title_align="left", border_style="cyan", expand=False))

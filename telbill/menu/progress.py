@@ -9,6 +9,7 @@ turning until the menu opens. All of it is gone when the menu appears.
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Self
 
 from rich.console import Console
 from rich.progress import (
@@ -25,6 +26,10 @@ from telbill.text.i18n import Tr
 
 PROGRESS_MIN_LINES = 100_000
 """Files shorter than this are read too fast for a bar to help."""
+CHECK_SHARE = 0.15
+"""The checking after the last line is read, as a share of the reading: the bar is that much
+longer than the lines, so that its time remaining covers the checking too (1,000,000 calls at
+load 11: reading 9.1 s, checking 1.3 s; 300,000: 3.9 s and 0.3 s). It ends under a spinner."""
 
 
 class LoadingBar:
@@ -48,14 +53,17 @@ class LoadingBar:
             if self.opening is not None:
                 self.opening.stop()  # one live display at a time: the bar takes the spinner's place
             self.bar.start()
-            self.task = self.bar.add_task(self.tr("menu.loading"), total=total, lines="")
-        self.bar.update(self.task, completed=done, lines=f"{done:,}/{total:,}")
+            self.task = self.bar.add_task(self.tr("menu.loading"), total=total + int(total * CHECK_SHARE), lines="")
+        # lines, not records: comments and blank lines count (the menu's heading counts records)
+        lines = self.tr("menu.loading.lines", done=f"{done:,}", total=f"{total:,}")
+        self.bar.update(self.task, completed=done, lines=lines)
         if done >= total and not self.checking:  # read: checked next, as long as it takes (a turning spinner)
             self.checking = True
             self.bar.update(self.task, visible=False)
-            self.bar.add_task(self.tr("menu.loading.check"), total=None, lines=f"{total:,}")
+            self.bar.add_task(self.tr("menu.loading.check"), total=None,
+                              lines=self.tr("menu.loading.lines_all", total=f"{total:,}"))
 
-    def __enter__(self) -> LoadingBar:
+    def __enter__(self) -> Self:
         if self.opening is not None:
             self.opening.__enter__()
         return self

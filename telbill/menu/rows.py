@@ -99,18 +99,18 @@ def show_users(ctx: Ctx, users: Sequence[User], title: str) -> bool:
 def call_columns(ctx: Ctx, *, numbered: bool = False, one_caller: bool = False) -> list[Column]:
     """The columns of a call list. On a narrow screen the caller of one caller's list goes
     first, then the end (the duration says it), then the row number, unless a record is
-    to be chosen by it (``numbered``), then the class (the callee's prefix says it: ``0``
-    long distance, ``00`` international), then the reason a call is set aside (its fee is
-    ``-``; item 10 gives the reasons): so the phones, dates and times stay whole down to
-    about 57 columns (the sample data)."""
+    to be chosen by it (``numbered``); the reasons are written short and each date stands
+    above its time before the reason a call is set aside goes (its fee is ``-``; item 10
+    gives the reasons), and the class (SPEC §6: the list shows it) goes last: so the phones,
+    dates and times stay whole down to about 53 columns (the sample data)."""
     tr = ctx.tr
     return [Column(tr("menu.col.no"), "right", drop=0 if numbered else 2),
             Column(tr("menu.col.caller"), drop=1 if one_caller else 0),
             Column(tr("menu.col.callee")),
             Column(tr("menu.col.start"), split=True), Column(tr("menu.col.end"), drop=2 if one_caller else 1, split=True),
-            Column(tr("menu.col.class"), drop=3),
+            Column(tr("menu.col.class"), drop=4),
             Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.fee"), "right"),
-            Column(tr("menu.col.note"), wrap=True, short=note_short(ctx), drop=4)]
+            Column(tr("menu.col.note"), wrap=True, short=note_short(ctx), drop=3)]
 
 
 def call_row(ctx: Ctx, number: int, call: Call) -> list[str | Text]:

@@ -378,8 +378,9 @@ class _Sheet:
         room = view.height() - SPARE_LINES - self.above - part.totals
         per = room if self.layout.fits and not self.layout.split else room // 2  # most rows take two lines
         self.pages = Pages(len(rows) - part.totals, max(LEAST_ROWS, per), [start for start, _ in part.groups])
-        self.group_column = next((i for i in self.layout.kept if part.columns[i].wrap), self.layout.kept[0])
-        """Where a group's title is written (the first column that holds text)."""
+        texts = [i for i in self.layout.kept if part.columns[i].wrap]
+        self.group_column = max(texts, key=lambda i: self.layout.widths[i]) if texts else self.layout.kept[0]
+        """Where a group's title is written (the widest column that holds text, the first of equals)."""
 
     def _title_lines(self, rows: int) -> int:
         """Lines the title takes on the widest screen of the list ("rows 999,981-1,000,000 of …")."""

@@ -12,6 +12,7 @@ waits for the thread to end (:meth:`Warmup.wait`, under a spinner if it is not d
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 
@@ -25,10 +26,8 @@ class Warmup:
 
     @staticmethod
     def _run(work: Callable[[], None]) -> None:
-        try:
+        with contextlib.suppress(Exception):  # what failed is made again by the item that needs it, which tells why
             work()
-        except Exception:  # noqa: BLE001 - what failed is made again by the item that needs it, which tells why
-            pass
 
     @property
     def done(self) -> bool:

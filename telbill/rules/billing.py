@@ -97,7 +97,7 @@ international). A caller is in a month's sums when at least one of their valid c
 class MonthUsage:
     """One month's billed calls: each caller's local and long-distance fees, and how many calls."""
 
-    __slots__ = ("sums", "calls")
+    __slots__ = ("calls", "sums")
 
     def __init__(self) -> None:
         self.sums: MonthSums = ({}, {})
@@ -114,7 +114,7 @@ class Usage:
     freed as soon as the partition is billed, the collector held back or not).
     """
 
-    __slots__ = ("rating", "only_month", "months", "by_day")
+    __slots__ = ("by_day", "months", "only_month", "rating")
 
     def __init__(self, rating: Rating, only_month: str | None = None) -> None:
         self.rating = rating

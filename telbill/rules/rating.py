@@ -29,7 +29,7 @@ class Rating:
     rating would otherwise be kept until the run ends: 0.4 MiB a partition of 20,000 records).
     """
 
-    __slots__ = ("tariff", "fees", "by_prefix")
+    __slots__ = ("by_prefix", "fees", "tariff")
 
     def __init__(self, tariff: Tariff) -> None:
         self.tariff = tariff

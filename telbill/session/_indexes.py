@@ -174,9 +174,9 @@ class CallExtents:
         lo = hi = floor = 0
         longest = extents.billed
         for call in calls:
-            if len(call.caller) > caller:
+            if len(call.caller) > caller:  # noqa: PLR1730 - an if is 6 x faster than max() here (a walk of every call)
                 caller = len(call.caller)
-            if len(call.callee) > callee:
+            if len(call.callee) > callee:  # noqa: PLR1730 - as above
                 callee = len(call.callee)
             start, end = call.start, call.end
             seconds = end - start

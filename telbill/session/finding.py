@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from telbill.errors import ValidationError
 from telbill.rules.records import User
@@ -39,7 +39,7 @@ SURNAMES: dict[str, tuple[str, ...]] = {
 Only ordering uses this; finding accepts every reading anyway."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def readings(char: str) -> tuple[str, ...]:
     """The pinyin readings of one character without tones (``曾`` → ``('ceng', 'zeng')``), most
     common first; ``()`` for a character that is not Chinese. ``ü`` is written ``v``.

@@ -52,7 +52,7 @@ def stat_of(st: os.stat_result) -> Stat:
 
 def ends_with_line_end(data: bytes, fmt: FileFormat) -> bool:
     """Whether the file's last line has its line end (an empty file counts as ended)."""
-    body = data[len(fmt.bom_bytes()):] if data.startswith(fmt.bom_bytes()) else data
+    body = data.removeprefix(fmt.bom_bytes())
     if not body:
         return True
     if fmt.encoding == "utf-16-le":

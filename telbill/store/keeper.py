@@ -777,6 +777,4 @@ def _keeps_end(edit: LineEdit, count: int, state: FileState) -> bool:
     """A file without a line end after its last line keeps it so while that line stays last."""
     if state.final_newline or count == 0:
         return True
-    if count in edit.delete or any(b == count + 1 for b, _ in edit.insert):
-        return True
-    return False
+    return bool(count in edit.delete or any(b == count + 1 for b, _ in edit.insert))

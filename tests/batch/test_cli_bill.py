@@ -159,7 +159,7 @@ def test_duplicate_phones_stop_the_bill(workdir: Path) -> None:
 def test_bad_tariff_exit_2(workdir: Path) -> None:
     """A bad data/tariff.toml is one line naming the key; exit 2."""
     (workdir / "data/tariff.toml").write_text("[local]\nstep_seconds = -5\n", "utf-8")
-    code, out, err = run("bill")
+    code, _out, err = run("bill")
     assert code == 2
     assert err == "error: data/tariff.toml [local] step_seconds must be a whole number of seconds ≥ 1, got -5\n"
 
@@ -175,7 +175,8 @@ def test_tariff_file_is_used_when_present(workdir: Path) -> None:
 def test_python_dash_m_works(workdir: Path) -> None:
     """`python -m telbill bill` runs the same command."""
     env = {**os.environ, "LANG": "C"}
-    proc = subprocess.run([sys.executable, "-m", "telbill", "bill"], capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, "-m", "telbill", "bill"], capture_output=True, text=True, env=env,
+                          check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "Wrote output/bills.txt, output/anomalies.txt."
     assert proc.stderr == ""
@@ -192,7 +193,7 @@ def test_data_options_before_the_command_open_the_menu_on_those_files(workdir: P
     """`telbill --users P --calls P` (no command) opens the menu on those files."""
     (workdir / "data/users.txt").rename(workdir / "mine.txt")
     proc = subprocess.run([sys.executable, "-m", "telbill", "--lang", "en", "--users", "mine.txt"],
-                          input="1\n0\n", capture_output=True, text=True)
+                          input="1\n0\n", capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "Users: 33 (mine.txt)" in proc.stdout
     assert "Zhang Qiang" in proc.stdout
@@ -204,7 +205,8 @@ def test_a_reader_that_stops_early_is_not_an_error(workdir: Path) -> None:
     """A closed pipe (`telbill bill | head`, `printf ... | telbill | true`) exits 0, silently."""
     for command, stdin in (("bill", ""), ("", "1\n0\n")):
         proc = subprocess.run(f"{sys.executable} -m telbill {command} | true; exit ${{PIPESTATUS[0]}}",
-                              shell=True, executable="/bin/bash", input=stdin, capture_output=True, text=True)
+                              shell=True, executable="/bin/bash", input=stdin, capture_output=True, text=True,
+                              check=False)
         assert (proc.returncode, proc.stderr) == (0, ""), command
 
 
@@ -329,3 +331,31 @@ def test_the_menus_bill_file_is_the_batchs_byte_for_byte(workdir: Path, lang: st
     assert run("--lang", lang, "bill")[0] == 0
     open_session().write_bills(Path("output/menu_bills.txt"), Translator(lang))  # data/, as the batch names it
     assert without_generated(workdir / "output/menu_bills.txt") == without_generated(workdir / "output/bills.txt")
+
+
+def test_quiet_prints_nothing_when_all_is_well(workdir: Path) -> None:
+    """--quiet (-q), as a cron job runs it: nothing on stdout or stderr, exit 0, the same files."""
+    run("bill")
+    expected = without_generated(workdir / "output/bills.txt")
+    for flag in ("--quiet", "-q"):
+        assert run("bill", flag) == (0, "", "")
+        assert without_generated(workdir / "output/bills.txt") == expected
+
+
+@pytest.mark.parametrize(("argv", "error"), [
+    (["--calls", "nope.txt"], "error: nope.txt: no such file\n"),
+    (["--month", "2024-13"], None),
+])
+def test_quiet_still_says_errors_on_stderr_with_exit_2(workdir: Path, argv: list[str], error: str | None) -> None:
+    """--quiet keeps an error's line on stderr and its exit code: the same as without it."""
+    loud = run("bill", *argv)
+    assert loud.code == 2 and loud.out == ""
+    assert run("bill", "-q", *argv) == loud
+    if error is not None:
+        assert loud.err == error
+
+
+def test_quiet_still_warns_on_stderr(workdir: Path) -> None:
+    """A warning (a month with no billed call) still goes to stderr with --quiet; the summary does not."""
+    assert run("bill", "-q", "--month", "2022-06") == (
+        0, "", "2022-06 has no billed call: its bills hold only the monthly rent and feature fees\n")

@@ -138,8 +138,8 @@ def test_an_unexpected_bug_is_one_line_not_a_traceback(small: Path, monkeypatch:
 
     monkeypatch.setattr(telbill.batch.part.Part, "tally", broken)
     monkeypatch.delenv("TELBILL_DEBUG", raising=False)
-    assert run("bill") == (2, "", "internal error, please report it (set TELBILL_DEBUG=1 for details): "
-                                  "RuntimeError: boom\n")
+    assert run("bill") == (2, "", ("internal error, please report it (set TELBILL_DEBUG=1 for details): "
+                                   "RuntimeError: boom\n"))
     monkeypatch.setenv("TELBILL_DEBUG", "1")
     with pytest.raises(RuntimeError):
         run("bill")

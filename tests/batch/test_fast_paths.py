@@ -100,7 +100,7 @@ def batch_view(tmp_path: Path, paths: DataPaths, processes: int, memory: int | N
             codes[int(m[2])] = m[1]
     fees = {}
     for row in list(csv.reader(io.StringIO((out / "c.csv").read_text("utf-8"))))[1:]:
-        month, phone, _, rent, feature, local, far, _ = row
+        month, phone, _, _rent, _feature, local, far, _ = row
         fees[month, phone] = Decimal(local) + Decimal(far)
     return codes, fees, result.records
 

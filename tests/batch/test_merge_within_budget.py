@@ -4,8 +4,8 @@ and --memory 110M, 512 partitions: 523 MiB, against 332 in rounds), with the sam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 

@@ -91,8 +91,8 @@ def in_worker_only(error: BaseException) -> object:
      "internal error, please report it (set TELBILL_DEBUG=1 for details): InternalError: a fault"),
     (MemoryError(), "internal error, please report it (set TELBILL_DEBUG=1 for details): MemoryError: "),
     (UnicodeEncodeError("utf-8", "\udc0a", 0, 1, "surrogates not allowed"),  # not made of one message
-     "internal error, please report it (set TELBILL_DEBUG=1 for details): UnicodeEncodeError: 'utf-8' codec can't "
-     "encode character '\\udc0a' in position 0: surrogates not allowed"),
+     ("internal error, please report it (set TELBILL_DEBUG=1 for details): UnicodeEncodeError: 'utf-8' codec can't "
+      "encode character '\\udc0a' in position 0: surrogates not allowed")),
     (telbill.errors.InputFileError("input.unreadable", path="data/calls.txt", reason="Input/output error"),
      "error: data/calls.txt: cannot be read (Input/output error)"),
 ])
@@ -119,8 +119,8 @@ def test_a_killed_worker_is_one_line(small: Path, monkeypatch: pytest.MonkeyPatc
         return real(self)
 
     monkeypatch.setattr(telbill.batch.part.Part, "tally", tally)
-    assert run("bill") == (2, "", "error: a worker process of the batch was killed (signal 9); "
-                                  "no file was written\n")
+    assert run("bill") == (2, "", ("error: a worker process of the batch was killed (signal 9); "
+                                   "no file was written\n"))
     assert not (small / "output").exists()
     assert forked(os.getpid()) == []
 
@@ -192,8 +192,8 @@ def test_a_long_line_is_set_aside_whole_by_the_batch(tmp_path: Path, processes: 
                                     f"# {'x' * 70_000}\n", "utf-8")
     files = bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", processes)
     body = [line for line in files["anomalies.txt"].decode().splitlines() if not line.startswith("#")]
-    assert body == [f"{long}  # malformed: a line of {len(long)} characters, longer than any record can be "
-                    "(at most 65536) (c.txt line 2)"]
+    assert body == [(f"{long}  # malformed: a line of {len(long)} characters, longer than any record can be "
+                     "(at most 65536) (c.txt line 2)")]
 
 
 @pytest.mark.parametrize("lines", [1, 60_000])
@@ -212,8 +212,8 @@ def test_a_worker_dying_while_fed_is_one_line(tmp_path: Path, monkeypatch: pytes
         os.kill(os.getpid(), signal.SIGKILL)
 
     monkeypatch.setattr(telbill.batch.part.Part, "read_fed", killed)
-    assert run("bill") == (2, "", "error: a worker process of the batch was killed (signal 9); "
-                                  "no file was written\n")
+    assert run("bill") == (2, "", ("error: a worker process of the batch was killed (signal 9); "
+                                   "no file was written\n"))
     assert not (tmp_path / "output").exists()
     assert forked(os.getpid()) == []
 

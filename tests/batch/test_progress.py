@@ -20,14 +20,14 @@ def snapshot(progress: _BatchProgress, console: Console) -> str:
 
 
 def test_reading_then_each_phase_is_named() -> None:
-    """The bar counts lines while reading (with thousands separators, as the menu's bar and the
-    summary: 100,000/200,000), then names screen, rate and write as they run."""
+    """The bar counts lines while reading, and says so (comments count, the summary counts records),
+    with thousands separators as the menu's bar and the summary (100,000/200,000 lines), then names screen, rate and write as they run."""
     console = Console(record=True, width=80, force_terminal=True, file=io.StringIO())
     progress = _BatchProgress(console, Translator("en"))
     total = PROGRESS_MIN_LINES * 2
     progress.reading(PROGRESS_MIN_LINES, total)
     text = snapshot(progress, console)
-    assert "reading call records" in text and f"{PROGRESS_MIN_LINES:,}/{total:,}" in text
+    assert "reading call records" in text and f"{PROGRESS_MIN_LINES:,}/{total:,} lines" in text  # not records
     for name, words in (("screen", "checking for anomalies"), ("rate", "rating calls"),
                         ("write", "writing the files")):
         progress.phase(name)

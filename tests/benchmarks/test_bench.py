@@ -127,7 +127,7 @@ def test_scaling_compares_every_shape_and_size_with_duckdb(tmp_path: Path, monke
     for shape in ("ends", "starts"):
         assert re.search(rf"{shape}: 300 -> 3,000 calls \(x10.0\): telbill wall x[0-9.]+, memory x[0-9.]+; "
                          rf"DuckDB wall x[0-9.]+, memory x[0-9.]+", out)
-    assert re.search(r"^load average [0-9.]+ [0-9.]+ [0-9.]+$", out, re.M)
+    assert re.search(r"^load average [0-9.]+ [0-9.]+ [0-9.]+$", out, re.MULTILINE)
     assert list((tmp_path / "scratch").iterdir()) == []
     assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == [
         "ends-calls300-users30-seed2024", "ends-calls3000-users30-seed2024", "starts-calls300-users30-seed2024",

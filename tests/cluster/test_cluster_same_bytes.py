@@ -51,6 +51,20 @@ def test_the_sample_data_on_a_cluster_is_golden(workdir: Path, cluster: Any) -> 
                                                                                          lang=lang)
 
 
+def test_quiet_on_a_cluster_prints_nothing(workdir: Path, cluster: Any) -> None:
+    """--quiet on a cluster: no summary, no dashboard's link (a cron job's mail stays empty)."""
+    assert run("bill", "-q", "--cluster", cluster.scheduler_address) == (0, "", "")
+    assert (workdir / "output/bills.txt").exists()
+
+
+def test_a_local_clusters_link_is_not_printed_into_a_log(workdir: Path) -> None:
+    """--cluster local:1 with stderr not a terminal: the dashboard ends with the run, so its link
+    (which would lead nowhere once read in a log) is not printed; the summary is."""
+    code, out, err = run("bill", "--cluster", "local:1")
+    assert (code, err) == (0, "")
+    assert "on the Dask cluster at local:1 (workers: 1, threads: 1)." in out
+
+
 @pytest.mark.parametrize(("encoding", "ending", "bom", "month"), [
     ("utf-8", "\r\n", True, None), ("utf-8", "\r", False, "2021-01"), ("gb18030", "\n", False, None),
     ("utf-16", "\r\n", True, None), ("mixed", "\n", False, "1999-01"),

@@ -378,7 +378,7 @@ def test_odd_calls_files_bill_cleanly(tmp_path: Path, monkeypatch: pytest.Monkey
     users, calls_path = _write(tmp_path, b"83470000  A  1  1\n", calls)
     result = bill(users, calls_path)
     assert result.records == result.billed + result.set_aside == records
-    code, out, err = run("bill", "--users", "u.txt", "--calls", "c.txt")
+    code, _out, err = run("bill", "--users", "u.txt", "--calls", "c.txt")
     assert code == 0 and "Traceback" not in err
 
 
@@ -489,8 +489,8 @@ def test_unreadable_users_line_is_named_but_unreadable_comment_is_a_comment(
     code, _, err = run("bill", "--users", "u.txt", "--calls", "c.txt")
     assert code == 2
     assert err.splitlines() == [
-        "u.txt: neither UTF-8 nor GB18030 as a whole; each line was read as UTF-8 or GB18030 where possible, and "
-        "a line valid in neither is a bad line (a save writes the file as UTF-8 and keeps such lines byte for byte)",
+        ("u.txt: neither UTF-8 nor GB18030 as a whole; each line was read as UTF-8 or GB18030 where possible, and "
+         "a line valid in neither is a bad line (a save writes the file as UTF-8 and keeps such lines byte for byte)"),
         "u.txt line 3: unreadable bytes (neither UTF-8 nor GB18030): '83470001  B\\xff  1  1'",
         "bad lines in u.txt: 1; no bills were written",
     ]
@@ -529,7 +529,7 @@ def test_non_utf8_file_name_does_not_crash(tmp_path: Path, monkeypatch: pytest.M
     raw = os.fsdecode(b"calls-\xff.txt")
     (tmp_path / raw).write_bytes(ONE_CALL)
     (tmp_path / "u.txt").write_bytes(b"83470000  A  1  1\n")
-    code, out, err = run("bill", "--users", "u.txt", "--calls", raw)
+    code, _out, err = run("bill", "--users", "u.txt", "--calls", raw)
     assert code == 0 and "Traceback" not in err
     assert b"# calls: calls-\xff.txt (1 records" in Path("output/bills.txt").read_bytes()
 

@@ -124,7 +124,7 @@ def test_decode_falls_back_to_gb18030() -> None:
 
 def test_undecodable_line_is_a_bad_line_and_its_bytes_survive() -> None:
     """Bytes valid in neither encoding make that line unreadable; saving writes them back."""
-    data = "111  张强  1  1\n".encode("utf-8") + "222  李四  1  1\n".encode("gb18030") + b"333 \xff\xfe 1 1\n"
+    data = "111  张强  1  1\n".encode() + "222  李四  1  1\n".encode("gb18030") + b"333 \xff\xfe 1 1\n"
     decoded = decode(data)
     assert decoded.encoding == "mixed"
     assert decoded.unreadable == frozenset({3})

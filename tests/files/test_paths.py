@@ -71,8 +71,8 @@ def test_an_existing_output_not_written_by_telbill_is_refused(small: Path, optio
     Path("o").mkdir()
     Path(name).write_bytes(NOT_OURS)
     assert run("bill", "--out", "o/b.txt", "--anomalies", "o/a.txt", option, name) == (
-        2, "", f"error: {name} exists and was not written by telbill (its first line is not a telbill header); "
-               "refusing to replace it (--force replaces it anyway)\n")
+        2, "", (f"error: {name} exists and was not written by telbill (its first line is not a telbill header); "
+                "refusing to replace it (--force replaces it anyway)\n"))
     assert Path(name).read_bytes() == NOT_OURS
     assert sorted(p.name for p in Path("o").iterdir()) == [Path(name).name]
 
@@ -99,8 +99,8 @@ def test_a_read_only_output_is_refused_unless_forced(small: Path) -> None:
     assert run("bill")[0] == 0
     os.chmod("output/bills.txt", stat.S_IRUSR | stat.S_IRGRP)
     before = Path("output/bills.txt").read_bytes()
-    assert run("bill") == (2, "", "error: output/bills.txt exists and is read-only; "
-                                  "refusing to replace it (--force replaces it anyway)\n")
+    assert run("bill") == (2, "", ("error: output/bills.txt exists and is read-only; "
+                                   "refusing to replace it (--force replaces it anyway)\n"))
     assert Path("output/bills.txt").read_bytes() == before
     assert run("bill", "--force")[0] == 0
 

@@ -97,7 +97,7 @@ def test_sort_with_ties_equals_two_stable_sorts(items: list[tuple[int, int, str]
     """sort(key, reverse, ties=t) orders equal keys by ``t``: exactly sorted(sorted(items, key=t), key,
     reverse), for integer and string keys, short lists and lists long enough for the counting sorts."""
     key = (lambda t: t[2]) if string_keys else (lambda t: t[0])
-    ties = lambda t: t[1]  # noqa: E731
+    ties = lambda t: t[1]
     expected = sorted(sorted(items, key=ties), key=key, reverse=reverse)
     ll = LinkedList(items)
     ll.sort(key=key, reverse=reverse, ties=ties)

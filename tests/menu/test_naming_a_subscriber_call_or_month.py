@@ -17,7 +17,7 @@ from terminal import DOWN, EN, ENTER, KEY, ZH, typed_session
 
 def test_a_subscriber_is_found_by_pinyin_initials_and_picked_from_a_list(data: Path) -> None:
     """zq names Zhang Qiang and 张强: a numbered list to pick from; the statement is the one picked."""
-    code, screen = plain_session("11\nzq\n2\n2021-01\n0\n")
+    _code, screen = plain_session("11\nzq\n2\n2021-01\n0\n")
     item = after(screen, "== One subscriber's itemised statement ==")
     assert "Several subscribers match (2); which one?\n  1  83470000  Zhang Qiang\n  2  83470001  张强\n" \
            "  0  Back to the menu\nChoose 0-2: 2" in item
@@ -36,7 +36,7 @@ def test_one_match_is_taken_and_said(data: Path, typed: str, name: str) -> None:
     """A name without its spaces, pinyin, initials, a heteronym's either reading, part of a phone:
     one match is taken at once and said."""
     (data / "data/users.txt").write_text(MORE_USERS, "utf-8")
-    code, screen = plain_session(f"6\n1\n{typed}\nn\n0\n")
+    _code, screen = plain_session(f"6\n1\n{typed}\nn\n0\n")
     assert f"Found: {screen.split('Found: ')[1].splitlines()[0]}".endswith(name)
     assert f"Delete user 8347000{'3' if '小明' in name else '4'}  {name}? (y/N): n" in screen
     assert users_file(data) == MORE_USERS
@@ -46,7 +46,7 @@ def test_a_query_that_fits_nobody_or_too_many_is_asked_again(data: Path) -> None
     """Nobody: the reason, and the question again; more matches than a list should hold: type more."""
     many = "".join(f"8348{i:04d}  User {i}  1  1\n" for i in range(60))
     (data / "data/users.txt").write_text(USERS + many, "utf-8")
-    code, screen = plain_session("11\nxyz\n8348\n83470001\n2021-01\n0\n")
+    _code, screen = plain_session("11\nxyz\n8348\n83470001\n2021-01\n0\n")
     assert "no subscriber's phone, name or pinyin matches 'xyz' (q or an empty answer goes back" in screen
     assert "60 subscribers match '8348'; type more of the phone or name" in screen
     assert "Statement of 83470001 张强 for 2021-01" in screen

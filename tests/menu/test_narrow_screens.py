@@ -84,3 +84,35 @@ def test_other_lists_keep_every_phone_and_date_whole_at_60_columns(workdir: Path
     assert all(len(line) <= 60 for line in rows)
     assert "needs" not in run.screen and "需要" not in run.screen
     _nothing_cut([line for line in rows if "…" not in line], _phones(workdir))
+
+
+def test_the_chinese_heading_folds_between_phrases_at_40_columns(data: Path) -> None:
+    """The heading in Chinese on a 40-column terminal folds by the menu's one rule: a count stays
+    with its measure word and its 计费 (rich broke it as 计费 991,286 / 条)."""
+    screen = typed_session("0" + ENTER, width=40, tr=ZH).screen
+    body = [line.strip("│ ") for line in screen.split("╮")[1].split("╰")[0].splitlines() if line.strip()]
+    assert body == ["用户：3 个（data/users.txt）", "话单：7 条（data/calls.txt）：", "计费 5 条，异常 2 条",
+                    "资费：默认标准资费"]
+
+
+def test_a_long_count_stays_with_its_chinese_words() -> None:
+    """A number of any length, thousands separators and all, is not parted from the Chinese on
+    either side of it (a short word or number never was: 第 235 行)."""
+    from telbill.menu.layout import wrap
+
+    assert wrap("话单：1,000,000 条（data/calls.txt）：计费 991,286 条，异常 8,546 条", 24) == [
+        "话单：1,000,000 条", "（data/calls.txt）：", "计费 991,286 条，", "异常 8,546 条"]
+
+
+@pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])
+def test_item_2_at_60_columns_keeps_the_class_and_never_shows_a_cut_reason(workdir: Path, tr: object) -> None:
+    """Item 2 at 60 columns (G: its last page, with calls set aside): the class stays (SPEC §6: the
+    list shows class, duration, fee); the reason goes before it, whole or not at all (the fee
+    ``-`` marks the call; item 10 gives why), never cut to ``时间…``."""
+    run = typed_session("2" + ENTER + "G" + "q" + "0" + ENTER, width=60, height=30, tr=tr)  # type: ignore[arg-type]
+    lines = run.screen.split("Call records (data" if tr is EN else "话单（data")[-2].splitlines()  # the last page
+    rule = max(i for i, line in enumerate(lines) if line.startswith("──"))
+    assert ("Class" if tr is EN else "类别") in lines[rule - 1]
+    rows = [line for line in lines[rule:] if re.search(r"\d:\d\d:\d\d +(-|\d+\.\d\d)", line)]
+    assert rows and all("…" not in line for line in rows)
+    assert all(re.search(r" (local|long|intl|市内|长途|国际) ", line) for line in rows)

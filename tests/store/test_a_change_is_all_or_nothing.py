@@ -8,7 +8,7 @@ import errno
 import os
 import signal
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -166,7 +166,7 @@ def test_a_save_that_fails_midway_leaves_the_old_file(data: Path, monkeypatch: p
         def __init__(self, fh: Any) -> None:
             self.fh = fh
 
-        def __enter__(self) -> HalfWritten:
+        def __enter__(self) -> Self:
             return self
 
         def __exit__(self, *exc: object) -> None:

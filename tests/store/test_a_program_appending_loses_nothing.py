@@ -46,8 +46,8 @@ def test_lines_written_into_a_replaced_file_are_added_at_the_next_item(data: Pat
     assert audit()[-1][2:] == ["found-line", "before: -", f"after: {LATE}"]
     assert (len(s.calls), s.records) == (held + 1, records + 1)  # held as a load would read it
     assert [str(n) for n in s.notices] == [
-        "1 line(s) that another program wrote into data/calls.txt after telbill had replaced it were added at its "
-        f"end (audit action found-line): {LATE}"]
+        ("1 line(s) that another program wrote into data/calls.txt after telbill had replaced it were added at its "
+         f"end (audit action found-line): {LATE}")]
     assert s.refresh() == [] and calls_file().count(LATE) == 1  # taken once
 
 

@@ -150,7 +150,7 @@ def test_the_batch_reads_such_a_file_as_gb18030_and_says_so(data: Path) -> None:
     (data / "data/calls.txt").write_bytes(
         ("83470001  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n"
          "83470001  bad  # 郑爽\n").encode("gb18030"))
-    code, out, err = run("bill")
+    code, _out, err = run("bill")
     assert code == 0
     told = err.splitlines()
     assert ("data/users.txt: valid both as UTF-8 and as GB18030; read it as GB18030, the reading that gives "

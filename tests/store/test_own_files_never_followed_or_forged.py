@@ -181,8 +181,8 @@ def test_a_forged_undo_record_is_moved_aside_and_named(undo: dict[str, object], 
         error, calls, told, path, leftovers = unprivileged(attack)
     assert error == "there is no change to undo"
     assert calls == CALLS and leftovers == []
-    assert told == [f"{path}: not an undo record as telbill writes it (field {field}); moved aside as {path}.bad "
-                    "and not used"]
+    assert told == [(f"{path}: not an undo record as telbill writes it (field {field}); moved aside as {path}.bad "
+                     "and not used")]
 
 
 def test_a_record_moved_aside_is_no_longer_listed_and_the_others_still_work(data: Path) -> None:
@@ -214,8 +214,8 @@ def test_a_link_named_like_a_full_copy_is_never_listed_nor_restored() -> None:
         listed, told, calls = unprivileged(attack)
     assert listed == [] and calls == CALLS
     path = f"data/backup/calls.txt.{STAMP}"
-    assert told == [f"{path} in the backup folder was not used: {path} is a symbolic link: telbill never opens its "
-                    "own files (audit log, lock, journal, backup) through a link, so it was not used"]
+    assert told == [(f"{path} in the backup folder was not used: {path} is a symbolic link: telbill never opens its "
+                     "own files (audit log, lock, journal, backup) through a link, so it was not used")]
 
 
 # -- 11. a refused backup leaves nothing; a new audit log is never left empty ---------------------
@@ -284,7 +284,7 @@ def test_root_never_follows_a_link_another_user_made_to_what_they_do_not_own(tmp
     Path("data/users.txt").unlink()
     Path("data/users.txt").symlink_to(rootfile)
     os.lchown("data/users.txt", NOBODY.pw_uid, NOBODY.pw_gid)
-    code, out, err = run("bill")
+    code, _out, err = run("bill")
     assert code == 2
     reason = (f"data/users.txt: {tmp_path}/data/users.txt is a link made by another user (uid {NOBODY.pw_uid}) "
               "to what they do not own; run as root, telbill does not follow it")
@@ -300,8 +300,8 @@ def test_root_never_follows_a_link_another_user_made_to_what_they_do_not_own(tmp
     code, _, err = run("bill", "--out", "out/bills.txt")
     assert code == 2
     assert err.splitlines() == [
-        f"error: out/bills.txt: {tmp_path}/out is a link made by another user (uid {NOBODY.pw_uid}) to what they do "
-        "not own; run as root, telbill does not write through it"]
+        (f"error: out/bills.txt: {tmp_path}/out is a link made by another user (uid {NOBODY.pw_uid}) to what they do "
+         "not own; run as root, telbill does not write through it")]
     assert os.listdir(tmp_path / "rootdir") == []
 
 

@@ -53,14 +53,14 @@ def test_crash_between_the_journal_and_the_rename_is_taken_back_at_the_next_star
         "os.replace = lambda *a: os._exit(9) if str(a[1]).endswith('users.txt') else os.rename(*a)\n"
         "s.modify_user('83470000', name='B')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], cwd=small, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=small, capture_output=True, text=True, check=False)
     assert proc.returncode == 9, proc.stderr
     assert (small / "data/users.txt").read_bytes() == OLD
     assert (small / "data/.users.txt.journal").exists()
     session = open_session(small)
     assert [str(n) for n in session.notices] == [
-        f"A save cut short (the program was stopped) was not made; {small}/data/users.txt are as they were "
-        "before it: modify-user 83470000  B  1.00  1.00."]
+        (f"A save cut short (the program was stopped) was not made; {small}/data/users.txt are as they were "
+         "before it: modify-user 83470000  B  1.00  1.00.")]
     assert not (small / "data/.users.txt.journal").exists()
     assert sorted(p.name for p in (small / "data").iterdir() if p.name.startswith(".users.txt.")) == [
         ".users.txt.lock"]
@@ -422,8 +422,8 @@ def test_the_menu_tells_a_bad_journal_once_and_saves(data: Path) -> None:
     journal.write_text(json.dumps(body), "ascii")
     s = open_session()
     assert [str(n) for n in s.notices] == [
-        f"{journal}: the journal of a save cut short is not as telbill writes it (field files.0.offset); it was "
-        f"moved aside as {journal}.bad and not used: the files are as that save left them"]
+        (f"{journal}: the journal of a save cut short is not as telbill writes it (field files.0.offset); it was "
+         f"moved aside as {journal}.bad and not used: the files are as that save left them")]
     add(s)
     assert actions() == ["add-call"]
 
@@ -491,7 +491,7 @@ def test_a_journal_naming_files_not_kept_here_never_blocks_saves(data: Path) -> 
     os.waitpid(pid, 0)
     s = open_session()
     journal = data / "data/.users.txt.journal"
-    assert [str(n) for n in s.notices][0] == (
+    assert next(str(n) for n in s.notices) == (
         f"{journal}: a journal that names files telbill does not keep here was moved aside as {journal}.bad and not "
         "used (nothing it names was removed)")
     rename(s)
@@ -558,8 +558,8 @@ def test_a_journal_nested_deeper_than_python_reads_is_moved_aside(data: Path) ->
     journal.write_text("[" * 1_000_000 + "]" * 1_000_000, "ascii")
     s = open_session()
     assert [str(n) for n in s.notices] == [
-        f"{journal}: the journal of a save cut short is not as telbill writes it (field (nesting)); it was moved "
-        f"aside as {journal}.bad and not used: the files are as that save left them"]
+        (f"{journal}: the journal of a save cut short is not as telbill writes it (field (nesting)); it was moved "
+         f"aside as {journal}.bad and not used: the files are as that save left them")]
     rename(s)
 
 

@@ -345,11 +345,11 @@ def test_a_backup_folder_spoilt_after_the_change_is_made_leaves_it_made_and_says
     assert change.backup is not None and change.backup.parent == data / "data"
     assert change.backup.read_bytes() == MIXED_CALLS.encode()
     told = [str(n) for n in s.notices]
-    assert told == [f"Saved {data}/data/calls.txt; but its previous version could not be kept in {data}/data/backup "
-                    f"(Not a directory): it is kept as {change.backup}.",
-                    f"Saved {data}/data/calls.txt; but its undo record could not be written ({data}/data/backup/"
+    assert told == [(f"Saved {data}/data/calls.txt; but its previous version could not be kept in {data}/data/backup "
+                     f"(Not a directory): it is kept as {change.backup}."),
+                    (f"Saved {data}/data/calls.txt; but its undo record could not be written ({data}/data/backup/"
                     f"{change.backup.name}.undo: cannot be written, {data}/data/backup is a file, not a folder): "
-                    "this change cannot be undone."]
+                    "this change cannot be undone.")]
     assert snapshot(s) == snapshot(open_session(data)) and ours(data) == []
     assert open_session(data).notices == []
     code, _, err = run("--users", str(data / "data/users.txt"), "--calls", str(data / "data/calls.txt"),

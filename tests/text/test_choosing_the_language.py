@@ -82,3 +82,19 @@ def test_english_batch_output_has_no_chinese_interface_text(workdir: Path) -> No
         bill = bill.replace(name, "")
     assert not CJK.search(bill)
     assert not CJK.search(out.getvalue())
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["bill", "--help"]], ids=["telbill", "bill"])
+def test_chinese_help_folds_to_the_screen(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+    """`telbill --lang zh --help` at 60 columns: every line fits (by display width; argparse breaks
+    only at spaces, so the Chinese description was one line of 104 columns), folded by the menu's
+    rule (a Chinese run breaks after its punctuation)."""
+    from telbill.text.display import width
+
+    monkeypatch.setenv("COLUMNS", "60")
+    out = io.StringIO()
+    assert main(["--lang", "zh", *argv], stdout=out, stderr=io.StringIO()) == 0
+    lines = out.getvalue().splitlines()
+    assert max(width(line) for line in lines) <= 60
+    if argv == ["--help"]:
+        assert "电信计费系统客户帐单管理：载入用户资料和话单，计费，" in lines

@@ -75,10 +75,9 @@ def item_billing(ctx: Ctx) -> None:
     month = ask_month(ctx) if scope == "one" else None
     with ctx.busy("menu.busy.months"):
         billed = s.billed_months() if month is not None else []
-    if month is not None and month not in billed:
-        if not ask.confirm(tr("menu.bill.no_calls", month=month)):
-            ctx.view.warn(tr("menu.not_written"))
-            return
+    if month is not None and month not in billed and not ask.confirm(tr("menu.bill.no_calls", month=month)):
+        ctx.view.warn(tr("menu.not_written"))
+        return
     path, bills = write_asking(ctx, lambda out, force: s.write_bills(out, tr, month, force=force),
                                "menu.busy.bills", "menu.ask.out_path", DEFAULT_OUT)
     if month is not None:
@@ -114,8 +113,10 @@ def item_anomalies(ctx: Ctx) -> None:
     with ctx.busy("menu.busy.anomalies"):
         result = s.set_aside()
     counts = code_counts(result)
-    cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True, first=True),
-            Column(tr("menu.col.reason"), wrap=True)]
+    # The reason gets its width first (it names the value that failed, the other line of an
+    # overlap and its times); the record's text gives way (its phones come first in it).
+    cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True),
+            Column(tr("menu.col.reason"), wrap=True, first=True)]
     by_code: dict[AnomalyCode, list[SetAside]] = {code: [] for code in AnomalyCode}
     for record in result:
         by_code[record.code].append(record)

@@ -284,6 +284,10 @@ def delete_user(ctx: Ctx, user: User) -> None:
         ], safe=True)
         if with_calls:
             s.check_writable(DataKind.CALLS)
+            unread = [m for m in s.dataset.calls_file.malformed if m.raw.split(maxsplit=1)[:1] == [user.phone]]
+            if unread:  # not call records, so not deleted with them: never lose a line (SPEC)
+                ctx.view.warn(tr("menu.delete.unread_stay", count=count(len(unread)), path=str(s.paths.calls),
+                                 phone=user.phone, item=Item.ANOMALIES.value))
         key = "menu.delete.confirm_with_calls" if with_calls else "menu.delete.confirm_keep_calls"
         question = tr(key, user=user_label(user), count=count(calls))
     else:

@@ -46,9 +46,16 @@ def item_show_calls(ctx: Ctx) -> None:
     """2. Every call record with class, duration and fee (set-aside ones marked)."""
     s, tr = ctx.session, ctx.tr
     ctx.view.title(Item.SHOW_CALLS.label(tr))
-    shown_all = show_calls(ctx, Walked(s.calls), tr("menu.calls.title", path=str(s.paths.calls)), every=True)
-    billed, set_aside = s.counts()
     malformed = s.dataset.calls_file.malformed
+    title = tr("menu.calls.title", path=str(s.paths.calls))
+    if malformed:  # the list's count is not the banner's: say what it leaves out, and where it is
+        title = tr("menu.calls.title_unread", title=title, bad=count(len(malformed)), item=Item.ANOMALIES.value)
+    shown_all = show_calls(ctx, Walked(s.calls), title, every=True)
+    billed, set_aside = s.counts()
+    if malformed and not shown_all:  # q left the list: the lines it left out in one line, no second list to leave
+        ctx.view.warn(tr("menu.calls.unread_left", path=str(s.paths.calls), bad=count(len(malformed)),
+                         item=Item.ANOMALIES.value))
+        return
     if shown_all and malformed:
         ctx.view.say(tr("menu.calls.count", records=count(s.records), path=str(s.paths.calls),
                         count=count(len(s.calls)), billed=count(billed), set_aside=count(set_aside - len(malformed)),

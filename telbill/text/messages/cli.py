@@ -30,6 +30,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "processes on this machine; the files must be on a filesystem every worker shares"),
                          ("在地址为 ADDRESS（tcp://host:8786）的 Dask 调度器上计费，或用 local:N 在本机启动 N 个工作进程；"
                           "文件须位于每个工作进程都能访问的共享文件系统上")),
+    "cli.help.quiet": (("print nothing on stdout when all is well (for cron); warnings and errors still go to "
+                        "stderr, with the same exit codes"),
+                       "一切正常时标准输出不打印任何内容（供 cron 使用）；警告和错误仍写到标准错误，退出码不变"),
     "cli.help.menu": ("open the numbered main menu (the default)", "打开主菜单（默认）"),
     "cli.help.plain": ("plain numbered prompts even on a terminal", "即使在终端中也使用纯文本编号输入"),
     "cli.usage_error": ("{prog}: error: {message}", "{prog}：错误：{message}"),
@@ -50,6 +53,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.internal": ("internal error, please report it (set TELBILL_DEBUG=1 for details): {error}",
                      "内部错误，请报告（设置 TELBILL_DEBUG=1 可查看详情）：{error}"),
     "cli.progress.reading": ("reading call records", "读取话单"),
+    "cli.progress.lines": ("{done}/{total} lines", "{done}/{total} 行"),
     "cli.progress.screen": ("checking for anomalies", "检查异常话单"),
     "cli.progress.rate": ("rating calls", "计算话费"),
     "cli.progress.write": ("writing the files", "写出文件"),

@@ -18,6 +18,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.heading.problems": (("{path}: lines that could not be read: {count} (kept as they are; item {item} "
                                "lists them)"), "{path}：{count} 行无法读取（原样保留；菜单 {item} 列出）"),
     "menu.loading": ("Reading call records", "读取话单"),
+    "menu.loading.lines": ("{done}/{total} lines", "{done}/{total} 行"),
+    "menu.loading.lines_all": ("{total} lines", "{total} 行"),
     "menu.item.0": ("Exit", "退出"),
     "menu.item.1": ("Show all users", "显示所有用户"),
     "menu.item.2": ("Show all call records", "显示所有话单"),
@@ -195,6 +197,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.problems.more": ("… and {count} more (item {item} lists them all)",
                            "……另有 {count} 行（菜单 {item} 全部列出）"),
     "menu.calls.title": ("Call records ({path})", "话单（{path}）"),
+    "menu.calls.title_unread": ("{title}; {bad} lines that are no call record are not listed (item {item})",
+                                "{title}；另有 {bad} 行无法识别为话单，未列出（见菜单 {item}）"),
+    "menu.calls.unread_left": (("{bad} lines of {path} could not be read as call records (not billed): item {item} "
+                                "lists them."),
+                               "{path} 中有 {bad} 行无法识别为话单（不计费）：菜单 {item} 全部列出。"),
     "menu.calls.count": (("Call records: {records} in {path}; listed above {count}: billed {billed}, set aside "
                           "{set_aside} (no fee); {bad} more could not be read (below)."),
                          ("{path} 共有话单 {records} 条；上面列出 {count} 条：计费 {billed} 条，异常 {set_aside} 条"
@@ -236,6 +243,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.delete.keep_calls": ("Delete the user, keep the call records (they will be set aside as unknown caller)",
                                "删除用户，保留话单（计费时列为未知主叫）"),
     "menu.delete.with_calls": ("Delete the user and their call records ({count})", "删除用户及这 {count} 条话单"),
+    "menu.delete.unread_stay": (("{count} lines of {path} that start with {phone} could not be read as call "
+                                 "records: they are not deleted with them and stay in the file as they are (item "
+                                 "{item} lists them)."),
+                                ("{path} 中以 {phone} 开头的 {count} 行无法识别为话单：不随话单删除，原样保留在文件中"
+                                 "（菜单 {item} 列出）。")),
     "menu.delete.confirm_user": ("Delete user {user}?", "删除用户 {user}？"),
     "menu.delete.confirm_with_calls": ("Delete user {user} and their {count} call records?",
                                        "删除用户 {user} 及其 {count} 条话单？"),

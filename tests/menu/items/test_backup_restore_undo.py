@@ -17,7 +17,7 @@ from smalldata import CALLS, USERS, write_data
 
 def test_backup_then_restore(data: Path) -> None:
     """13 backs up both files; a later restore puts the chosen copy back and logs it."""
-    code, screen = plain_session("13\n1\n3\n83470099\nX\n0\n0\n13\n2\n3\ny\n0\n")
+    _code, screen = plain_session("13\n1\n3\n83470099\nX\n0\n0\n13\n2\n3\ny\n0\n")
     assert "Backed up data/users.txt as data/backup/users.txt." in screen
     item = after(screen, "== Back up / restore the data files ==")
     listing = item.split("Number of the backup")[0]

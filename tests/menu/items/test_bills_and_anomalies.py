@@ -18,7 +18,7 @@ from unprivileged import scratch, unprivileged
 
 def test_billing_one_month_to_a_named_file(data: Path) -> None:
     """9 writes the bill-detail file where asked; the screen shows the month's rows and totals."""
-    code, screen = plain_session("9\n2\n2021-01\nout/jan.txt\n0\n")
+    _code, screen = plain_session("9\n2\n2021-01\nout/jan.txt\n0\n")
     item = after(screen, "== Billing")
     assert re.search(r"83470001 +张强 +25\.00 +6\.50 +0\.22 +8\.00 +39\.72", item)
     assert "Wrote out/jan.txt." in item
@@ -29,7 +29,7 @@ def test_billing_one_month_to_a_named_file(data: Path) -> None:
 
 def test_billing_all_months_to_the_default_file(data: Path) -> None:
     """An empty answer takes output/bills.txt; every month with calls is billed."""
-    code, screen = plain_session("9\n1\n=\n0\n")
+    _code, screen = plain_session("9\n1\n=\n0\n")
     assert "Write the bills to [= output/bills.txt]: =" in screen
     text = (data / "output/bills.txt").read_text("utf-8")
     assert [m for m in re.findall(r"== (\d{4}-\d\d) ==", text)] == ["2020-12", "2021-01", "2021-02"]
@@ -38,7 +38,7 @@ def test_billing_all_months_to_the_default_file(data: Path) -> None:
 
 def test_billing_a_month_without_calls_asks_first(data: Path) -> None:
     """A month with no billed calls is billed only after a yes (rent and feature fees only)."""
-    code, screen = plain_session("9\n2\n2021-05\nn\n9\n2\n2021-05\ny\nout/may.txt\n0\n")
+    _code, screen = plain_session("9\n2\n2021-05\nn\n9\n2\n2021-05\ny\nout/may.txt\n0\n")
     assert "2021-05 has no billed calls; bill it anyway (rent and feature fees only)? (y/N): n" in screen
     assert "Nothing was written." in screen
     assert "== 2021-05 ==" in (data / "out/may.txt").read_text("utf-8")
@@ -46,7 +46,7 @@ def test_billing_a_month_without_calls_asks_first(data: Path) -> None:
 
 def test_billing_file_name_that_is_an_input_is_asked_again(data: Path) -> None:
     """Naming a data file as the bill file: refused with the reason, then asked again."""
-    code, screen = plain_session("9\n1\ndata/calls.txt\nout/bills.txt\n0\n")
+    _code, screen = plain_session("9\n1\ndata/calls.txt\nout/bills.txt\n0\n")
     item = after(screen, "== Billing")
     assert "data/calls.txt is an input file" in item
     assert item.count("Write the bills to [= output/bills.txt]: ") == 2
@@ -100,7 +100,7 @@ def test_a_months_bill_counts_subscribers_not_the_totals_row(few: Path) -> None:
 
 def test_anomalies_listed_by_reason_and_written(data: Path) -> None:
     """10 groups the records by reason and writes output/anomalies.txt."""
-    code, screen = plain_session("10\n0\n")
+    _code, screen = plain_session("10\n0\n")
     item = after(screen, "== Anomalies")
     assert item.index("Malformed: 1") < item.index("Unknown caller: 1")
     assert "callee '8346000x' is not 3 to 20 digits" in item

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from plain import after, plain_session
+from plain import ZH, after, plain_session
 from smalldata import CALLS, USERS
 from terminal import ENTER, KEY, typed_session
 
@@ -31,7 +31,7 @@ def test_many_bad_users_lines_are_summed_up_at_start_and_listed_by_item_1(data: 
     """The menu opens naming the first five bad lines and how many more; item 1 lists every one."""
     bad = "".join(f"8347x{i}  Bad {i}  1  1\n" for i in range(7))
     (data / "data/users.txt").write_text(USERS + bad, "utf-8")
-    code, screen = plain_session("1\n0\n")
+    _code, screen = plain_session("1\n0\n")
     start = screen.split("== telbill")[0]
     assert start.count("data/users.txt line ") == 5
     assert "  … and 2 more (item 1 lists them all)" in start
@@ -42,7 +42,7 @@ def test_many_bad_users_lines_are_summed_up_at_start_and_listed_by_item_1(data: 
 
 def test_show_calls_with_class_duration_and_fee(data: Path) -> None:
     """2 shows each record's class, duration and fee; set-aside ones say why and have no fee."""
-    code, screen = plain_session("2\n0\n")
+    _code, screen = plain_session("2\n0\n")
     shown = after(screen, "== Show all call records ==")
     assert re.search(r"1 +83470000 +02584561234 +2020-12-31 23:58:10 +2021-01-01 00:03:05 +long"
                      r" +0:04:55 +3\.50", shown)
@@ -62,7 +62,7 @@ def test_many_unreadable_lines_are_summed_up_by_item_2(data: Path) -> None:
     under the records and says how many more, and that item 10 lists them all (it lists every one)."""
     bad = "".join(f"8347000{i % 3}  8346000x  2021-01-05 10:{i:02d}:00  2021-01-05 10:{i:02d}:30\n" for i in range(30))
     (data / "data/calls.txt").write_text(CALLS + bad, "utf-8")
-    code, screen = plain_session("2\n10\n0\n")
+    _code, screen = plain_session("2\n10\n0\n")
     shown = after(screen, "== Show all call records ==").split("== Anomalies")[0]
     unreadable = shown.split("could not be read as call records (not billed): 31")[1]
     assert len(re.findall(r"is not 3 to 20 digits$", unreadable, re.MULTILINE)) == 20
@@ -88,7 +88,7 @@ def test_counts_have_thousands_separators(data: Path) -> None:
     calls = "".join(f"83470000  83471111  2021-01-01 {i // 60 % 24:02d}:{i % 60:02d}:00  "
                     f"2021-01-01 {i // 60 % 24:02d}:{i % 60:02d}:01\n" for i in range(1200))
     (data / "data/calls.txt").write_text(calls, "utf-8")
-    code, screen = plain_session("2\n0\n")
+    _code, screen = plain_session("2\n0\n")
     assert "Call records: 1,200 (data/calls.txt): 1,200 billed, 0 set aside" in screen
     assert "Call records: 1,200; billed 1,200, set aside 0 (no fee)." in screen
 
@@ -103,3 +103,28 @@ def test_a_huge_line_is_shown_cut_with_its_length(data: Path) -> None:
     assert screen.count("… (70,010 characters in all)") == 2
     assert max(map(len, screen.splitlines())) < 400
     assert huge in (data / "output/anomalies.txt").read_text("utf-8")
+
+
+def test_the_list_of_item_2_says_the_lines_it_leaves_out(data: Path) -> None:
+    """The heading says 7 call records, item 2 lists 6: its title says the one line it leaves out
+    and where it is listed (item 10), in both languages."""
+    _code, screen = plain_session("2\n0\n")
+    assert ("Call records (data/calls.txt); 1 lines that are no call record are not listed (item 10)"
+            in after(screen, "== Show all call records =="))
+    _code, screen = plain_session("2\n0\n", ZH)
+    assert "话单（data/calls.txt）；另有 1 行无法识别为话单，未列出（见菜单 10）" in screen
+
+
+def test_q_in_item_2_leaves_for_the_menu_with_the_unread_lines_in_one_line(data: Path) -> None:
+    """2, then q on the first page of the calls: no second list of the lines that could not be read
+    and no "Press any key": one line says how many and that item 10 lists them, and the menu is
+    back (the next key, 0 Enter, exits)."""
+    bad = "".join(f"8347000{i % 3}  8346000x  2021-01-05 10:{i:02d}:00  2021-01-05 10:{i:02d}:30\n" for i in range(30))
+    good = "".join(f"83470000  83461111  2021-01-06 10:{i:02d}:00  2021-01-06 10:{i:02d}:30\n" for i in range(40))
+    (data / "data/calls.txt").write_text(CALLS + good + bad, "utf-8")
+    code, screen, drawn = typed_session("2" + ENTER + "q" + "0" + ENTER, height=24, width=100)
+    assert code == 0
+    item = screen.split("Show all call records")[1].split("╭")[0]  # up to the menu, drawn again
+    assert "31 lines of data/calls.txt could not be read as call records (not billed): item 10 lists them." in item
+    assert "is not 3 to 20 digits" not in item and "Press any key" not in drawn
+    assert screen.rstrip().endswith("Goodbye.")

@@ -16,7 +16,7 @@ from terminal import ENTER, KEY, typed_session
 
 def test_sort_users_by_a_months_total(data: Path) -> None:
     """Users by the 2021-01 total, descending, with that total shown; files untouched."""
-    code, screen = plain_session("7\n1\n3\n2021-01\n2\n0\n")
+    _code, screen = plain_session("7\n1\n3\n2021-01\n2\n0\n")
     item = after(screen, "== Sort ==")
     rows = re.findall(r"^ +\d+ +(\d{8}) .* (\d+\.\d\d)$", item, re.MULTILINE)
     assert rows == [("83470001", "39.72"), ("83470000", "31.44"), ("83470002", "18.00")]
@@ -25,7 +25,7 @@ def test_sort_users_by_a_months_total(data: Path) -> None:
 
 def test_sort_calls_by_fee(data: Path) -> None:
     """Calls by fee, ascending; set-aside records first (no fee); the order is kept for item 2."""
-    code, screen = plain_session("7\n2\n4\n1\n2\n0\n")
+    _code, screen = plain_session("7\n2\n4\n1\n2\n0\n")
     sorted_part = after(screen, "== Sort ==").split("== Show all call records ==")[0]
     fees = re.findall(r" (\d+\.\d\d)\s*$", sorted_part, re.MULTILINE)
     assert fees == ["0.22", "0.22", "0.44", "3.50", "8.00"]
@@ -37,7 +37,7 @@ def test_chinese_names_sort_by_pinyin(data: Path) -> None:
     """Sorting by name puts Chinese and Latin names together by their letters."""
     names = ["冯小刚", "司马光明", "周杰", "唐国强", "徐丽", "Zhang Qiang", "张强", "Li Na", "曾国藩"]
     (data / "data/users.txt").write_text("".join(f"8347{i:04d}  {n}  1  1\n" for i, n in enumerate(names)), "utf-8")
-    code, screen = plain_session("7\n1\n2\n1\n0\n")
+    _code, screen = plain_session("7\n1\n2\n1\n0\n")
     item = after(screen, "== Sort ==")
     assert "Users by name, A to Z" in item
     listed = re.findall(r"^ +\d+ +\d{8} +(.+?) +1\.00", item, re.MULTILINE)
@@ -59,7 +59,7 @@ def test_chinese_names_sort_by_pinyin(data: Path) -> None:
 )
 def test_search(data: Path, script: str, expected: list[str], absent: list[str]) -> None:
     """Users by any name; calls by number, month, date range, in start order with the fees' total."""
-    code, screen = plain_session(script + "0\n0\n")
+    _code, screen = plain_session(script + "0\n0\n")
     item = after(screen, "== Search, then act on what was found ==")
     for text in expected:
         assert text in item
@@ -69,7 +69,7 @@ def test_search(data: Path, script: str, expected: list[str], absent: list[str])
 
 def test_a_months_calls_come_in_start_order_with_their_total(data: Path) -> None:
     """Calls of a month: in start order whatever the current order, then the fees' total."""
-    code, screen = plain_session("7\n2\n1\n2\n8\n3\n2021-01\n0\n0\n")
+    _code, screen = plain_session("7\n2\n1\n2\n8\n3\n2021-01\n0\n0\n")
     item = after(screen, "== Search, then act on what was found ==")
     starts = re.findall(r"2021-01-\d\d \d\d:\d\d:\d\d", item)
     assert starts == sorted(starts) and len(starts) == 4
@@ -78,7 +78,7 @@ def test_a_months_calls_come_in_start_order_with_their_total(data: Path) -> None
 
 def test_search_then_act_on_a_user(data: Path) -> None:
     """A search result leads to what can be done with it: here the user's calls, then deleting one."""
-    code, screen = plain_session("8\n1\nzhang\n2\n2\n1\n2\ny\n0\n")
+    _code, screen = plain_session("8\n1\nzhang\n2\n2\n1\n2\ny\n0\n")
     item = after(screen, "== Search, then act on what was found ==")
     assert "Number of the user to act on (1-2, 0 goes back): 2" in item
     assert "What should be done with 83470001  张强?" in item
@@ -89,7 +89,7 @@ def test_search_then_act_on_a_user(data: Path) -> None:
 
 def test_search_then_act_on_a_call(data: Path) -> None:
     """A call found by month is changed without typing its caller again."""
-    code, screen = plain_session("8\n3\n2021-02\n1\n1\n=\n=\n=\n2021-02-01 08:02:00\n0\n")
+    _code, screen = plain_session("8\n3\n2021-02\n1\n1\n=\n=\n=\n2021-02-01 08:02:00\n0\n")
     item = after(screen, "== Search, then act on what was found ==")
     assert "What should be done with 83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:00:59?" in item
     assert "After:  83470002  83473333  2021-02-01 08:00:00  2021-02-01 08:02:00" in item
