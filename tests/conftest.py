@@ -32,6 +32,30 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return None
 
 
+SLOWEST_FIRST = (
+    "tests/menu/test_in_a_real_terminal.py", "tests/batch/test_partitions.py", "tests/benchmarks/test_bench.py",
+    "tests/lists/test_keys_ordered_like_sorted.py", "tests/batch/test_shared_write.py",
+    "tests/menu/test_questions_on_narrow_screens.py", "tests/lists/test_linked_list_works_like_a_python_list.py",
+    "tests/menu/test_an_enter_after_y_or_n.py", "tests/files/test_hostile_input.py", "tests/files/test_layouts.py",
+    "tests/menu/test_paging_long_lists.py", "tests/cluster/test_cluster_faults.py", "tests/menu/test_signs_of_work.py",
+    "tests/menu/test_fitting_the_screen.py", "tests/files/test_loading_with_a_helper_process.py",
+    "tests/batch/test_parallel.py", "tests/cluster/test_cluster_same_bytes.py", "tests/batch/test_fast_paths.py",
+    "tests/test_packaging.py", "tests/lists/test_kept_sorted_through_edits.py",
+    "tests/session/test_after_any_changes_equals_a_fresh_load.py", "tests/test_layers.py",
+)
+"""The files that take longest (5 s or more each on two cores, 7 December 2026), longest first. A
+file missing here only runs later; a slow one left last makes one worker work on alone."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest files first, then the others in their order: pytest-xdist hands whole files to
+    the workers in the order collected (``--no-loadscope-reorder``; its own order, the files with
+    most tests first, left a one-test file of 12 s, tests/test_packaging.py, to the end while the
+    other worker was idle). Inside a file the order stays."""
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
 @pytest.fixture(autouse=True)
 def _english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests see no Chinese locale unless they ask for one."""

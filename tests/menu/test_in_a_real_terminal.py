@@ -150,12 +150,14 @@ def test_an_extra_enter_that_ends_a_list_does_not_answer_the_next_question(tmp_p
         child.send("1\r")
         child.expect("Subscriber")
         child.send("8347\r")
-        child.expect_exact("(rows 1-")
+        # Keys are sent once the pager's own line is drawn, not the page's title: the title is printed
+        # before the pager throws away the keys typed ahead, and a loaded machine widened that gap
+        # until the keys were lost (timed out at load 8-13).
+        child.expect_exact("1/3 · Space: next")
         child.send("G")
-        child.expect_exact("of 40)")
+        child.expect_exact("End 3/3 · Space/q: go on")
         child.send("\r\r")
         child.expect("Number of the user to act on")
-        time.sleep(0.3)
         child.send("2\r")
         child.expect_exact("What should be done with 83471001  User 1")
         child.send("\x03")  # out of the item
