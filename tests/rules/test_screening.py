@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from telbill.batch.run import BatchOptions, run_batch
 from telbill.cli import main
 from telbill.files.dataset import DataPaths
 from telbill.files.loader import load_calls
@@ -20,6 +22,7 @@ from telbill.rules.screening import (
     StartOrder,
     detail,
     followed,
+    lasts_well,
     reason_alone,
     screen,
     screen_calls,
@@ -29,6 +32,7 @@ from telbill.text.i18n import Translator
 
 from oracle import reference
 from smalldata import CALLS
+from smalldata import at as seconds_of
 
 PHONES = {"83470000", "83470001"}
 
@@ -412,3 +416,55 @@ def test_following_records_run_by_run_sets_aside_and_holds_as_one_record_at_a_ti
         at, k = at + len(run), k + 1
     assert (aside, held) == (expected_aside, expected_held)
     assert order.unordered == held_callers
+
+
+_AROUND_BOUNDS = [-3 * DAY, -1, 0, 1, 3 * DAY - 1, 3 * DAY, 3 * DAY + 1, 30 * DAY]
+"""Durations around rule 2's bound (0) and rule 4's (three days), and far beyond each."""
+
+
+def _codes_written(anomalies: str) -> dict[int, str]:
+    """Line number → code of each record of an anomalies file."""
+    codes: dict[int, str] = {}
+    for line in anomalies.splitlines():
+        if line and not line.startswith("#"):
+            code = line.split("  # ", 1)[1].split(":", 1)[0]
+            codes[int(line.rsplit(" line ", 1)[1].rstrip(")"))] = code
+    return codes
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["83470000", "83470001", "83479999"]), st.integers(0, 20),
+                          st.sampled_from(_AROUND_BOUNDS)), min_size=1, max_size=60))
+def test_the_bounds_of_rules_2_and_4_are_reason_alones_in_the_menu_and_the_batch(
+        tmp_path: Path, rows: list[tuple[str, int, int]]) -> None:
+    """Every gate that lets records through unscreened agrees with :func:`reason_alone` (and
+    :func:`lasts_well`, which it calls) around each bound: records of every duration around 0 and
+    three days, of two subscribers and an unknown caller, in any start order, set aside for the
+    reason it gives (or billed when it gives none) by the screening of held records, the menu's
+    loader, the batch in memory and the batch in partitions. Each record has four days of its own, so only rules 2 to 4 apply."""
+    base = seconds_of("2021-01-01 00:00:00")
+    lines, expected = [], {}
+    for number, (caller, week, seconds) in enumerate(rows, 1):
+        start = base + (week * 61 + number) * 4 * DAY  # 4 days each, in any order: no two billable ones clash
+        lines.append(f"{caller}  02584561234  {format_moment(start)}  {format_moment(start + seconds)}")
+        code = reason_alone(seconds, caller in PHONES)
+        assert (code is None) == (caller in PHONES and lasts_well(seconds))
+        expected[number] = "" if code is None else code.value
+    assert run(lines) == expected, "screening held records (screen_calls: the menu after a change)"
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    (folder / "data").mkdir()
+    (folder / "data/users.txt").write_text("83470000  Zhang  25  6\n83470001  Li  25  6\n", "utf-8")
+    (folder / "data/calls.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    menu = Session(DataPaths(folder / "data/users.txt", folder / "data/calls.txt"),
+                   audit_log=folder / "output/audit.log", operator="tester")
+    screened = menu.screening()
+    found = {a.line_no: a.code.value for a in screened.set_aside} | {c.line_no: "" for c in screened.valid}
+    assert found == expected, "the menu"
+    for memory in (None, 1):  # in memory, then every caller in a partition of its own
+        out = folder / f"out-{memory}"
+        run_batch(BatchOptions(paths=DataPaths(folder / "data/users.txt", folder / "data/calls.txt", None),
+                               month=None, out=out / "bills.txt", anomalies=out / "anomalies.txt", csv=None,
+                               processes=1, memory=memory), Translator("en"))
+        written = _codes_written((out / "anomalies.txt").read_text("utf-8"))
+        assert written == {n: code for n, code in expected.items() if code}, f"the batch, memory={memory}"
