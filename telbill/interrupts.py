@@ -52,10 +52,13 @@ _until_told: _Told | None = None
 
 @contextlib.contextmanager
 def held_until_told() -> Iterator[None]:
-    """Ctrl-C acts at once while the block runs, until a hold begins inside it (a menu save
-    commits); from then on it is held back to the end of this block, and then dropped: what was
-    saved is told before a Ctrl-C that came meanwhile can cut the telling off (one that came
-    just as the save's own hold ended hid the ``Saved …`` lines)."""
+    """Ctrl-C acts at once while the block runs, until a hold that drops it begins inside it (a
+    menu save commits: ``held(reraise=False)``); from then on it is held back to the end of this
+    block, and then dropped: what was saved is told before a Ctrl-C that came meanwhile can cut
+    the telling off (one that came just as the save's own hold ended hid the ``Saved …`` lines).
+    A hold that raises its Ctrl-C once done (a spinner's stop, a file's renames, a fork) is not
+    handed on: it ends as it would outside this block (handed on, every Ctrl-C after the first
+    spinner of an item was dropped, a bill being written or a lock waited for uncut)."""
     global _until_told, _holding
     if _until_told is not None or _holding or threading.current_thread() is not threading.main_thread():
         yield
@@ -92,12 +95,12 @@ def held(*, reraise: bool) -> Iterator[None]:
     try:
         yield
     finally:
-        if _until_told is not None:  # held on until the caller has told what was done
+        if _until_told is not None and not reraise:  # a save's: held on until the caller has told what was done
             _until_told.handed, _until_told.previous = True, previous
         else:
             _holding = False
             signal.signal(signal.SIGINT, previous)
-    if caught and reraise and _until_told is None:
+    if caught and reraise:
         if previous is signal.default_int_handler:
             raise DeferredInterrupt
         if callable(previous):

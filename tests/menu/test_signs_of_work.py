@@ -89,6 +89,27 @@ def test_ctrl_c_while_the_spinner_is_taken_away_still_takes_it_away(monkeypatch:
     assert busy._status is not None and not busy._status._live.is_started
 
 
+def test_ctrl_c_after_a_spinner_inside_a_menu_item_still_stops_the_item() -> None:
+    """An item's first slow step is over (its spinner's stop held Ctrl-C for a moment); a Ctrl-C in
+    the next step (a bill being written, a lock waited for) stops the item at once: only a save's
+    hold keeps Ctrl-C back to the item's end (it was dropped, and the item went on)."""
+    from telbill.interrupts import held_until_told
+
+    console, clock = recording(), FakeClock()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in telbill
+    went_on = False
+    try:
+        with pytest.raises(KeyboardInterrupt), held_until_told():
+            with Busy(console, "Looking at the months…", timer=clock.timer):
+                clock.advance(1)
+            signal.raise_signal(signal.SIGINT)  # the next step
+            went_on = True
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert not went_on
+
+
 def test_ctrl_c_while_the_spinner_is_set_up_leaves_no_spinner() -> None:
     """Ctrl-C as the spinner's timer starts (its thread started, the step not yet begun): the timer
     fires all the same and shows nothing (the spinner appeared and was never taken away)."""

@@ -149,3 +149,27 @@ def test_ctrl_c_just_as_a_save_ends_still_shows_what_was_saved(small: Path, monk
     assert "Added: 83470001  B  1.00  0.00" in out.splitlines()
     assert "Saved data/users.txt (item 13 can undo it)." in out.splitlines()
     assert EN("menu.interrupted") not in out
+
+
+def test_ctrl_c_after_an_item_wrote_a_file_still_stops_it(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 9 saves nothing: Ctrl-C once its bill file is written (its renames' own hold ended) stops
+    it at once, as before any save (it was handed on as a save's and dropped: the item went on)."""
+    from telbill.menu.view import View
+
+    real = View.table
+
+    def ctrl_c_then_table(self: View, *args: object, **kwargs: object) -> bool:
+        signal.raise_signal(signal.SIGINT)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(View, "table", ctrl_c_then_table)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in telbill
+    try:
+        code, out = plain_session(Typed("9\n1\nout/bills.txt\n0\n"))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert code == 0
+    assert (small / "out/bills.txt").exists()
+    assert EN("menu.interrupted") in out.splitlines()
+    assert EN("menu.wrote", path="out/bills.txt") not in out
+    assert signal.getsignal(signal.SIGINT) is previous
