@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from telbill.menu.items.show import item_show_calls, item_show_users
 from telbill.menu.items.statement import item_statement, item_statistics
 from telbill.menu.plain import PlainAsker
 from telbill.menu.view import View
+from telbill.rules.fields import SECONDS_PER_DAY
 from telbill.rules.records import User
 from telbill.session.facade import Session
 from telbill.text.i18n import Translator
@@ -82,6 +84,8 @@ def steps(session: Session, users: list[User]) -> list[Step]:
     def who(i: int) -> User:
         return users[(i * 7919) % len(users)]
 
+    every_day = first_and_last_day(session)
+
     return [
         Step("statement (item 11, subscriber typed)", 0.1,
              lambda i: run_item(item_statement, session, [who(i).phone, "="])),
@@ -95,7 +99,15 @@ def steps(session: Session, users: list[User]) -> list[Step]:
              lambda i: run_item(item_search, session, ["3", session.billed_months()[-1 - i % 3]])),
         Step("a subscriber's calls, first page (item 8)", 0.3,
              lambda i: run_item(item_search, session, ["1", who(i).phone, "2"])),
+        Step("every call by dates, first page (item 8)", 1.0,
+             lambda i: run_item(item_search, session, ["4", *every_day])),
     ]
+
+
+def first_and_last_day(session: Session) -> tuple[str, str]:
+    """The first and the last day of every call record held: item 8's dates that find them all."""
+    days = [c.start // SECONDS_PER_DAY for c in session.calls]
+    return date.fromordinal(min(days)).isoformat(), date.fromordinal(max(days)).isoformat()
 
 
 def timed(step: Callable[[], object]) -> tuple[float, float]:

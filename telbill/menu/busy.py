@@ -44,42 +44,37 @@ def thread_timer(seconds: float, action: Callable[[], None]) -> Cancel:
     return timer
 
 
-class Busy:
-    """``with Busy(console, "Sorting 1,000,000 call records…"):`` around a step that may be slow."""
+class Delayed:
+    """A sign of work drawn only once its step has run ``after`` seconds, and taken away when the
+    step ends, fails or is stopped: what :class:`Busy` and the menu's bars
+    (:class:`telbill.menu.progress.StepBar`) share. A subclass draws in :meth:`_appear` and
+    takes the drawing away in :meth:`_disappear`, both under ``self._lock``."""
 
-    def __init__(self, console: Console, text: str, *, timer: Timer = thread_timer,
-                 after: float = SHOW_AFTER) -> None:
-        self.console = console
-        self.text = shown(text)
+    def __init__(self, timer: Timer, after: float) -> None:
         self.timer = timer
         self.after = after
         self._lock = threading.Lock()
-        self._status: Status | None = None
+        self._drawn = False
         self._done = False
         self._pending: Cancel | None = None
 
+    def _appear(self) -> None:
+        raise NotImplementedError
+
+    def _disappear(self) -> None:
+        raise NotImplementedError
+
     def _show(self) -> None:
         with self._lock:
-            if self._done or self._status is not None:
+            if self._done or self._drawn:
                 return
-            self._status = Status(self.text, console=self.console, spinner="dots",
-                                  refresh_per_second=SPIN_RATE)
-            self._status.start()
-
-    def retell(self, text: str) -> None:
-        """The step now waits for something else (a lock another program holds): say ``text`` from
-        now on, at once."""
-        with self._lock:
-            self.text = shown(text)
-            if self._status is not None:
-                self._status.update(self.text)
-                return
-        self._show()
+            self._appear()
+            self._drawn = True
 
     @property
     def shown(self) -> bool:
-        """Whether the spinner has appeared."""
-        return self._status is not None
+        """Whether the sign has appeared."""
+        return self._drawn
 
     def __enter__(self) -> Self:
         try:
@@ -94,16 +89,45 @@ class Busy:
         self.stop()
 
     def stop(self) -> None:
-        """The step is over (or something else takes the screen): no spinner from now on. Ctrl-C
-        is held back meanwhile and raised once the spinner has stopped: one that cut this in two
+        """The step is over (or something else takes the screen): no sign from now on. Ctrl-C
+        is held back meanwhile and raised once the sign has stopped: one that cut this in two
         left the spinner's thread drawing over the next question (found in tmux on a loaded
         machine: "Looking at the data files…" where the main menu's question should be)."""
         with held(reraise=True), self._lock:
             self._done = True
             if self._pending is not None:
                 self._pending.cancel()
+            if self._drawn:
+                self._disappear()
+
+
+class Busy(Delayed):
+    """``with Busy(console, "Sorting 1,000,000 call records…"):`` around a step that may be slow."""
+
+    def __init__(self, console: Console, text: str, *, timer: Timer = thread_timer,
+                 after: float = SHOW_AFTER) -> None:
+        super().__init__(timer, after)
+        self.console = console
+        self.text = shown(text)
+        self._status: Status | None = None
+
+    def _appear(self) -> None:
+        self._status = Status(self.text, console=self.console, spinner="dots", refresh_per_second=SPIN_RATE)
+        self._status.start()
+
+    def _disappear(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+    def retell(self, text: str) -> None:
+        """The step now waits for something else (a lock another program holds): say ``text`` from
+        now on, at once."""
+        with self._lock:
+            self.text = shown(text)
             if self._status is not None:
-                self._status.stop()
+                self._status.update(self.text)
+                return
+        self._show()
 
 
 class NoBusy:

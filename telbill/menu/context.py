@@ -11,6 +11,7 @@ from enum import IntEnum
 from telbill.files.waiting import waits_told
 from telbill.menu.ask import Asker
 from telbill.menu.busy import Busy, NoBusy
+from telbill.menu.progress import NoBar, StepBar
 from telbill.menu.view import View
 from telbill.session.facade import Session
 from telbill.text.i18n import Tr
@@ -57,6 +58,12 @@ class Ctx:
         there is no spinner: plain mode)."""
         with self.view.busy(self.tr(key, **params)) as sign, waits_told(functools.partial(self.view.waiting, sign)):
             yield sign
+
+    def bar(self) -> StepBar | NoBar:
+        """``with ctx.bar() as bar:`` a bar of work done, for a step of a known size that may take a
+        while: ``bar.phase(ctx.tr(key), total)``, then ``bar.advance(n)`` (see
+        :class:`~telbill.menu.progress.StepBar`)."""
+        return self.view.step_bar()
 
     def saved(self) -> None:
         """A change was saved: what was typed before it is no longer "unsaved"."""

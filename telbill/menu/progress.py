@@ -1,6 +1,7 @@
-"""A sign of work while the menu opens (on a terminal only).
+"""Bars of work done, on a terminal only: while the menu opens (:class:`LoadingBar`), and for a
+step inside an item whose size is known (:class:`StepBar`).
 
-From the start a spinner says the data files are being opened; for a large
+While the menu opens, from the start a spinner says the data files are being opened; for a large
 calls file, once its lines are being read, a bar of lines read takes its place,
 and when they are all read the bar says they are being checked, its spinner
 turning until the menu opens. All of it is gone when the menu appears.
@@ -21,7 +22,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from telbill.menu.busy import Busy, Timer, thread_timer
+from telbill.menu.busy import SHOW_AFTER, Busy, Delayed, Timer, thread_timer
+from telbill.text.display import shown
 from telbill.text.i18n import Tr
 
 PROGRESS_MIN_LINES = 100_000
@@ -74,3 +76,70 @@ class LoadingBar:
             self.opening.stop()
         if self.task is not None:
             self.bar.stop()
+
+
+class StepBar(Delayed):
+    """``with StepBar(console) as bar:`` around a step whose size is known (records sorted, added
+    up, measured): ``bar.phase("Sorting the calls found…", total)`` as each part of it begins,
+    ``bar.advance(n)`` as each ``n`` more of that part are done.
+
+    Like :class:`~telbill.menu.busy.Busy`, it appears only once the step has run a moment (no
+    flicker for a quick one), says what is being done and how far along (``412,000/1,000,000``,
+    with the time remaining), and is gone from the screen when the step ends, fails or is stopped
+    with Ctrl-C.
+    """
+
+    def __init__(self, console: Console, *, timer: Timer = thread_timer, after: float = SHOW_AFTER) -> None:
+        super().__init__(timer, after)
+        self.total = 0
+        self.done = 0
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                            TextColumn("{task.fields[count]}"), TimeRemainingColumn(), console=console,
+                            transient=True)
+        self.task = self.bar.add_task("", total=1, count="")
+
+    def phase(self, text: str, total: int) -> None:
+        """A part of the step begins: ``total`` of something, none done yet, said by ``text``."""
+        self.total, self.done = total, 0
+        self.bar.reset(self.task, total=max(total, 1), description=shown(text), count=self._count())
+        self.bar.refresh()  # each part is said as it begins, however short (drawn only once shown)
+
+    def advance(self, n: int) -> None:
+        """``n`` more of the part's ``total`` are done."""
+        self.update(self.done + n, self.total)
+
+    def update(self, done: int, total: int) -> None:
+        """``done`` of the part's ``total`` are done (a total known only once the part has begun)."""
+        self.done, self.total = done, total
+        self.bar.update(self.task, completed=done, total=max(total, 1), count=self._count())
+
+    def _count(self) -> str:
+        return f"{min(self.done, self.total):,}/{self.total:,}"
+
+    def _appear(self) -> None:
+        self.bar.start()
+
+    def _disappear(self) -> None:
+        self.bar.stop()
+
+
+class NoBar:
+    """Plain mode, or a console that is no terminal: a step of a known size shows nothing."""
+
+    shown = False
+
+    def phase(self, text: str, total: int) -> None:
+        """Nothing is drawn."""
+
+    def advance(self, n: int) -> None:
+        """Nothing is drawn."""
+
+    def update(self, done: int, total: int) -> None:
+        """Nothing is drawn."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        return None

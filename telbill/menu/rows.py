@@ -17,7 +17,7 @@ from telbill.rules.classes import CallClass
 from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment, screen_fen
 from telbill.rules.records import Call, User
 from telbill.rules.screening import AnomalyCode, code_name
-from telbill.session.facade import Change
+from telbill.session.facade import CallExtents, Change
 from telbill.text.display import width
 
 
@@ -122,14 +122,17 @@ def call_row(ctx: Ctx, number: int, call: Call) -> list[str | Text]:
             class_label(ctx, call.call_class), duration_text(call.duration), fee, note]
 
 
-def measure_calls(ctx: Ctx, calls: Sequence[Call], fit: Fit, *, every: bool = False) -> None:
+def measure_calls(ctx: Ctx, calls: Sequence[Call], fit: Fit, *, every: bool = False,
+                  extents: CallExtents | None = None) -> None:
     """Widen ``fit`` for every row of ``calls``, without making the rows: from their extents
-    (one pass; ``every``: the list is every record held, whose extents the session keeps).
+    (one pass; ``every``: the list is every record held, whose extents the session keeps;
+    ``extents``: theirs, measured already).
 
     The fee column gets the width of each class's highest fee, that of its longest billed call
     (:meth:`~telbill.rules.tariff.Tariff.highest_fee`), so no call needs to be rated.
     """
-    extents = ctx.session.call_extents(None if every else calls)
+    if extents is None:
+        extents = ctx.session.call_extents(None if every else calls)
     tariff = ctx.session.tariff
     fee = max([1] + [len(money(tariff.highest_fee(kind, s))) for kind, s in extents.billed.items()])
     caller, callee, two_days = extents.caller, extents.callee, extents.two_days
@@ -143,13 +146,14 @@ def measure_calls(ctx: Ctx, calls: Sequence[Call], fit: Fit, *, every: bool = Fa
 
 
 def show_calls(ctx: Ctx, calls: Sequence[Call], title: str, *, numbered: bool = False,
-               one_caller: bool = False, every: bool = False) -> bool:
+               one_caller: bool = False, every: bool = False, extents: CallExtents | None = None) -> bool:
     """A numbered table of call records with class, duration and fee; False if the operator stopped.
     ``numbered``: the list is there to choose one by its number; ``one_caller``: all are one caller's;
-    ``every``: the list is every record held (laid out without a walk over it)."""
+    ``every``: the list is every record held (laid out without a walk over it); ``extents``: those
+    of ``calls``, measured already (under a bar)."""
     return ctx.view.table(call_columns(ctx, numbered=numbered, one_caller=one_caller),
                           LazyRows(calls, partial(call_row, ctx)), title,
-                          measure=partial(measure_calls, ctx, calls, every=every))
+                          measure=partial(measure_calls, ctx, calls, every=every, extents=extents))
 
 
 # -- bills ---------------------------------------------------------------------------------

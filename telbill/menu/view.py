@@ -33,6 +33,7 @@ from telbill.menu.ask import Asker, LeftItem, PageMove
 from telbill.menu.busy import Busy, NoBusy, Timer, thread_timer
 from telbill.menu.layout import BAR_MAX, Bar, Cell, Column, Fit, Layout, cell_text, shorten, wrap
 from telbill.menu.pages import Entry, Pages
+from telbill.menu.progress import NoBar, StepBar
 from telbill.text.display import ljust, rjust, shown, width
 from telbill.text.i18n import Tr
 
@@ -135,6 +136,13 @@ class View:
         if self.plain or not self.console.is_terminal:
             return NoBusy()
         return Busy(self.console, text, timer=self.timer)
+
+    def step_bar(self) -> StepBar | NoBar:
+        """``with view.step_bar() as bar:`` a bar saying what a step of a known size does and how far
+        along it is, if it is still running after a moment (a terminal only; see :class:`StepBar`)."""
+        if self.plain or not self.console.is_terminal:
+            return NoBar()
+        return StepBar(self.console, timer=self.timer)
 
     def waiting(self, sign: Busy | NoBusy | None, lock: Path, seconds: float) -> None:
         """A step waits for ``lock``, held by another program, ``seconds`` at most: ``sign``, its

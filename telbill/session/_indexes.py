@@ -86,19 +86,15 @@ class CallsByDay:
                 found.add(month)
         return sorted(found)
 
-    def between(self, first_day: int, last_day: int) -> list[Call]:
-        """The records that start on ``first_day`` … ``last_day`` (inclusive)."""
+    def between(self, first_day: int, last_day: int) -> list[list[Call]]:
+        """The records that start on ``first_day`` … ``last_day`` (inclusive): each day's, the days
+        in order (the lists held here: not to be changed)."""
         days = self.days
         if last_day - first_day + 1 > len(days):
             wanted: Iterable[int] = sorted(d for d in days if first_day <= d <= last_day)
         else:
             wanted = range(first_day, last_day + 1)
-        found: list[Call] = []
-        for day in wanted:
-            group = days.get(day)
-            if group:
-                found += group
-        return found
+        return [group for group in map(days.get, wanted) if group]
 
 
 class SumsByMonth:

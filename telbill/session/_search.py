@@ -7,6 +7,9 @@ by part of a number are a search over every record (no index can know every part
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from telbill.lists.linked import LinkedList
 from telbill.rules.records import Call
 from telbill.session._indexes import month_days
@@ -30,17 +33,51 @@ class Search:
         """Calls whose caller or callee contains ``digits``, in the current order."""
         return self.loaded.held_calls.calls.filter(lambda c: digits in c.caller or digits in c.callee)
 
-    def find_calls_by_month(self, month: str) -> LinkedList[Call]:
-        """Calls that start in ``month`` (the month they are billed in), in the current order."""
-        return self.find_calls_by_days(*month_days(month))
+    def find_calls_by_month(self, month: str, done: Done | None = None) -> list[Call]:
+        """Calls that start in ``month`` (the month they are billed in), by start (see
+        :meth:`find_calls_by_days`)."""
+        return self.find_calls_by_days(*month_days(month), done)
 
-    def find_calls_by_days(self, first_day: int, last_day: int) -> LinkedList[Call]:
-        """Calls that start on ``first_day`` … ``last_day`` (day numbers, inclusive), in the current order."""
+    def find_calls_by_days(self, first_day: int, last_day: int, done: Done | None = None) -> list[Call]:
+        """Calls that start on ``first_day`` … ``last_day`` (day numbers, inclusive), by start;
+        calls that start at the same second in the current order. Sorted once, a day at a time
+        (the day index gives them day by day), ``done(sorted, of)`` told as each day is sorted."""
         held = self.loaded.held_calls
-        found = held.by_day().between(first_day, last_day)
         order = held.order
-        if order is None:
-            found.sort(key=lambda c: c.line_no or 0)
-        else:
-            found.sort(key=order.rank)
-        return LinkedList(found)
+        tie: Callable[[Call], Any] = _line if order is None else order.rank
+        days = held.by_day().between(first_day, last_day)
+        total = sum(map(len, days))
+        found: list[Call] = []
+        for group in days:
+            day = sorted(group, key=_start)
+            _order_ties(day, tie)
+            found += day
+            if done is not None:
+                done(len(found), total)
+        return found
+
+
+Done = Callable[[int, int], None]
+"""Told how far a long step is: how many records are done, of how many."""
+
+
+def _start(call: Call) -> int:
+    return call.start
+
+
+def _line(call: Call) -> int:
+    return call.line_no or 0
+
+
+def _order_ties(calls: list[Call], tie: Callable[[Call], Any]) -> None:
+    """Put each run of ``calls`` (sorted by start) that start at the same second in ``tie``'s order:
+    only those runs are sorted again, not the whole list (a key of the current order, a tuple,
+    costs several times a start's)."""
+    i, n = 0, len(calls)
+    while i < n:
+        start, j = calls[i].start, i + 1
+        while j < n and calls[j].start == start:
+            j += 1
+        if j - i > 1:
+            calls[i:j] = sorted(calls[i:j], key=tie)
+        i = j

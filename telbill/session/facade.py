@@ -43,7 +43,7 @@ from telbill.session._keeping import Keeping
 from telbill.session._loaded import CALLS, USERS, Loaded, login_name
 from telbill.session._queries import Queries
 from telbill.session._reports import Reports
-from telbill.session._search import Search
+from telbill.session._search import Done, Search
 from telbill.session._sorts import CallSort, Sorts, UserSort
 from telbill.session.finding import Found, NameIndex
 from telbill.session.held import HeldCalls, HeldUsers
@@ -367,13 +367,14 @@ class Session:
         """Calls whose caller or callee contains ``digits``."""
         return self._search.find_calls_by_number(digits)
 
-    def find_calls_by_month(self, month: str) -> LinkedList[Call]:
-        """Calls that start in ``month`` (the month they are billed in)."""
-        return self._search.find_calls_by_month(month)
+    def find_calls_by_month(self, month: str, done: Done | None = None) -> list[Call]:
+        """Calls that start in ``month`` (the month they are billed in), by start."""
+        return self._search.find_calls_by_month(month, done)
 
-    def find_calls_by_days(self, first_day: int, last_day: int) -> LinkedList[Call]:
-        """Calls that start on ``first_day`` … ``last_day`` (day numbers, inclusive)."""
-        return self._search.find_calls_by_days(first_day, last_day)
+    def find_calls_by_days(self, first_day: int, last_day: int, done: Done | None = None) -> list[Call]:
+        """Calls that start on ``first_day`` … ``last_day`` (day numbers, inclusive), by start;
+        ``done(sorted, of)`` is told as they are sorted."""
+        return self._search.find_calls_by_days(first_day, last_day, done)
 
     # -- reports -------------------------------------------------------------------------
 
@@ -390,5 +391,5 @@ class Session:
         return self._reports.write_anomalies(path, tr, force=force)
 
 
-__all__ = ["CALLS", "USERS", "AnomalyError", "Backup", "CallExtents", "CallSort", "Change", "RepeatAction", "RepeatedPhoneError",
+__all__ = ["CALLS", "USERS", "AnomalyError", "Backup", "CallExtents", "CallSort", "Change", "Done", "RepeatAction", "RepeatedPhoneError",
            "Session", "UserSort", "login_name", "record_text"]

@@ -22,7 +22,7 @@ from rich.status import Status
 
 from telbill.menu.busy import SHOW_AFTER, Busy, Cancel
 from telbill.menu.keys import TerminalKeys
-from telbill.menu.progress import PROGRESS_MIN_LINES, LoadingBar
+from telbill.menu.progress import PROGRESS_MIN_LINES, LoadingBar, StepBar
 from telbill.menu.terminal import BUSY_AFTER
 from telbill.text.i18n import Translator
 
@@ -126,10 +126,15 @@ def test_ctrl_c_while_the_spinner_is_set_up_leaves_no_spinner() -> None:
     assert not busy.shown
 
 
+BY_DAYS = ["menu.bar.sort", "menu.bar.fees", "menu.bar.widths", "menu.busy.list"]
+"""Item 8's calls of a month or of some days: a bar of each part, then the list prepared."""
 SLOW_STEPS = [
     # (keys, the message keys of the spinners the item shows)
     ("7" + ENTER + "2" + ENTER + "4" + ENTER + "2" + ENTER + "q", ["menu.busy.sort", "menu.busy.list"]),
-    ("8" + ENTER + "3" + ENTER + ENTER + "q" + "\x1b", ["menu.busy.search", "menu.busy.list"]),
+    ("8" + ENTER + "1" + ENTER + "zq" + ENTER + "2" + ENTER + "q" + "\x1b", ["menu.busy.list"]),
+    ("8" + ENTER + "2" + ENTER + "0" + ENTER + "q" + "\x1b", ["menu.busy.search", "menu.busy.list"]),
+    ("8" + ENTER + "3" + ENTER + ENTER + "q" + "\x1b", BY_DAYS),
+    ("8" + ENTER + "4" + ENTER + "2000-01-01" + ENTER + "2099-12-31" + ENTER + "q" + "\x1b", BY_DAYS),
     ("9" + ENTER + "1" + ENTER + ENTER, ["menu.busy.bills"]),
     ("10" + ENTER + "q", ["menu.busy.anomalies"]),
     ("11" + ENTER + "83470001" + ENTER + ENTER, ["menu.busy.months", "menu.busy.statement"]),
@@ -173,6 +178,52 @@ def test_a_bar_only_for_large_files_on_a_terminal(show: bool, total: int, drawn:
     assert ("Reading call records" in text) is drawn
     assert (f"{total // 2:,}/{total:,} lines" in text) is drawn  # lines, comments too: not the heading's records
     assert ("Checking the call records" in text) is drawn
+
+
+def test_a_step_bar_says_each_part_and_how_far_it_has_got() -> None:
+    """A step of a known size still running a moment in shows a bar: what each part does, and how
+    many of how many are done (thousands separated); the bar is gone when the step ends."""
+    console, clock = recording(), FakeClock()
+    with StepBar(console, timer=clock.timer) as bar:
+        bar.phase("Sorting the calls found by start", 0)
+        bar.update(400_000, 1_000_000)
+        clock.advance(SHOW_AFTER)
+        assert bar.shown
+        bar.bar.refresh()
+        bar.phase("Adding up their fees", 1_000_000)
+        bar.advance(20_000)
+        bar.bar.refresh()
+    text = console.export_text()
+    assert "Sorting the calls found by start" in text and "400,000/1,000,000" in text
+    assert "Adding up their fees" in text and "20,000/1,000,000" in text
+    assert not bar.bar.live.is_started
+    assert console.file.getvalue().endswith("\x1b[2K")  # type: ignore[attr-defined]  # erased
+
+
+def test_a_quick_step_of_a_known_size_shows_no_bar() -> None:
+    """A step over before the moment is up leaves the screen as it was (no flicker)."""
+    console, clock = recording(), FakeClock()
+    with StepBar(console, timer=clock.timer) as bar:
+        bar.phase("Sorting the calls found by start", 10)
+        bar.advance(10)
+        clock.advance(SHOW_AFTER / 2)
+    clock.advance(10)
+    assert not bar.shown
+    assert console.file.getvalue() == ""  # type: ignore[attr-defined]
+
+
+def test_ctrl_c_in_a_step_under_a_bar_takes_the_bar_away() -> None:
+    """Ctrl-C while the bar is shown: the bar stops (nothing left drawing over the next question)
+    and the Ctrl-C goes on to leave the item."""
+    console, clock = recording(), FakeClock()
+    bar = StepBar(console, timer=clock.timer)
+    with pytest.raises(KeyboardInterrupt), bar:
+        bar.phase("Sorting the calls found by start", 1_000)
+        clock.advance(1)
+        raise KeyboardInterrupt
+    assert bar.shown and not bar.bar.live.is_started
+    clock.advance(1)
+    assert not bar.bar.live.is_started
 
 
 @pytest.mark.parametrize("tr", [EN, ZH], ids=["en", "zh"])

@@ -16,6 +16,7 @@ from telbill.files.decoding import decode
 from telbill.rules.billing import MonthRevenue, compute_bills, statement
 from telbill.rules.fields import SECONDS_PER_DAY, format_moment, validate_moment
 from telbill.rules.rating import Rating
+from telbill.rules.records import Call
 from telbill.rules.screening import SetAside
 from telbill.session.facade import (
     CallExtents,
@@ -153,11 +154,16 @@ def walked(s: Session) -> dict[str, Any]:
                        for st in [statement(s.require_user(p), m, result.valid, Rating(s.tariff))]},
         "set_aside": {(p, m): [(a.code, a.line_no) for a in theirs(p, m)] for p in phones for m in MONTHS},
         "latest": {p: max((c.month for c in s.calls if c.caller == p), default=None) for p in phones},
-        "month_calls": {m: [c.line_no for c in s.calls if c.month == m] for m in MONTHS},
-        "day_calls": [c.line_no for c in s.calls
+        # by start, calls of the same second in the current order: a stable sort of the list as it is
+        "month_calls": {m: [c.line_no for c in sorted(s.calls, key=by_start) if c.month == m] for m in MONTHS},
+        "day_calls": [c.line_no for c in sorted(s.calls, key=by_start)
                       if BASE // SECONDS_PER_DAY - 5 <= c.start // SECONDS_PER_DAY <= BASE // SECONDS_PER_DAY],
         "anomalies": [(a.code, a.line_no, a.params) for a in result.set_aside],
     }
+
+
+def by_start(call: Call) -> int:
+    return call.start
 
 
 Sorts = dict[str, tuple[Any, ...]]
@@ -264,7 +270,6 @@ def test_screening_caller_by_caller_equals_screening_all_records(rows: list[tupl
     """Each caller's records screened on their own (what the session does after a change) give
     exactly the anomalies of the screening of the whole file (the batch's)."""
     from telbill.lists.linked import LinkedList
-    from telbill.rules.records import Call
     from telbill.rules.screening import screen_by_caller, screen_calls
 
     calls = [Call(caller, "110", BASE + start, BASE + start + length, number) for number, (caller, start, length)

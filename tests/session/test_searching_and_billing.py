@@ -59,3 +59,32 @@ def test_write_bills_refuses_to_overwrite_an_input(data: Path) -> None:
     bills = open_session().write_bills(Path("out/bills.txt"), EN, "2021-01")
     assert [m.month for m in bills.months] == ["2021-01"]
     assert "== 2021-01 ==" in (data / "out/bills.txt").read_text("utf-8")
+
+
+SAME_SECOND = (
+    "# calls\n"
+    "83470001  83471111  2021-01-06 09:00:00  2021-01-06 09:01:00\n"
+    "83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
+    "83470002  83473333  2021-01-05 10:00:00  2021-01-05 10:00:59\n"
+    "83470001  83472222  2021-01-05 10:00:00  2021-01-05 10:03:00\n"
+    "83470000  83472222  2021-01-05 09:00:00  2021-01-05 09:03:00\n"
+)
+
+
+def test_calls_by_days_come_by_start_then_in_the_current_order(tmp_path: Path) -> None:
+    """Item 8's calls of some days (or a month) are sorted once, by start; calls that start at the
+    same second stay in the list's current order (file order, or the last sort's), and the sort is
+    told as it goes, up to every call found."""
+    from telbill.session.facade import CallSort
+
+    from smalldata import write_data
+
+    s = open_session(write_data(tmp_path, calls=SAME_SECOND))
+    first, last = validate_date("2021-01-05"), validate_date("2021-01-06")
+    told: list[tuple[int, int]] = []
+    assert [c.line_no for c in s.find_calls_by_days(first, last, lambda done, of: told.append((done, of)))] == [
+        6, 3, 4, 5, 2]
+    assert told[-1] == (5, 5) and told == sorted(told)
+    s.sort_calls(CallSort.CALLER, reverse=True)
+    assert [c.line_no for c in s.find_calls_by_days(first, last)] == [6, 4, 5, 3, 2]
+    assert [c.line_no for c in s.find_calls_by_month("2021-01")] == [6, 4, 5, 3, 2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date
 from functools import partial
 
@@ -13,10 +14,11 @@ from telbill.menu.items.edit import delete_call, delete_user, modify_call, modif
 from telbill.menu.items.statement import show_statement
 from telbill.menu.layout import Column
 from telbill.menu.picking import ask_month, ask_statement_month, pick_from, suggest
+from telbill.menu.progress import NoBar, StepBar
 from telbill.menu.rows import count, money, show_calls, show_users, user_columns, user_label, user_row
 from telbill.rules.fields import validate_date, validate_digits, validate_last_day
 from telbill.rules.records import Call, User
-from telbill.session.facade import CallSort, UserSort, record_text
+from telbill.session.facade import CallExtents, CallSort, Done, UserSort, record_text
 from telbill.text.display import quote
 
 # -- 7: sort ------------------------------------------------------------------------------
@@ -75,20 +77,15 @@ def item_search(ctx: Ctx) -> None:
         digits = ask.text(tr("menu.ask.digits"), validate_digits)
         with ctx.busy("menu.busy.search", count=count(s.records)):
             found = s.find_calls_by_number(digits)
-        title = tr("menu.found.call_number", value=digits)
+        _found_calls(ctx, found, tr("menu.found.call_number", value=digits))
     elif how == "call_month":
         month = ask_month(ctx)
-        with ctx.busy("menu.busy.search", count=count(s.records)):
-            found = s.find_calls_by_month(month)
-        title = tr("menu.found.call_month", value=month)
+        _calls_by_days(ctx, partial(s.find_calls_by_month, month), tr("menu.found.call_month", value=month))
     else:
         first = ask.text(tr("menu.ask.first_day"), validate_date)
         last = ask.text(tr("menu.ask.last_day"), partial(validate_last_day, first=first))
-        with ctx.busy("menu.busy.search", count=count(s.records)):
-            found = s.find_calls_by_days(first, last)
-        title = tr("menu.found.call_dates", first=date.fromordinal(first).isoformat(),
-                   last=date.fromordinal(last).isoformat())
-    _found_calls(ctx, found, title)
+        _calls_by_days(ctx, partial(s.find_calls_by_days, first, last), tr("menu.found.call_dates", first=date.fromordinal(first).isoformat(),
+                                            last=date.fromordinal(last).isoformat()))
 
 
 def _search_users(ctx: Ctx) -> None:
@@ -112,18 +109,53 @@ def _search_users(ctx: Ctx) -> None:
 
 
 def _found_calls(ctx: Ctx, found: LinkedList[Call], title: str, *, one_caller: bool = False) -> None:
-    s, tr = ctx.session, ctx.tr
+    """Calls found in the current order (by number, a subscriber's): listed by start."""
     if not found:
-        ctx.view.warn(tr("menu.found.none", what=title))
+        ctx.view.warn(ctx.tr("menu.found.none", what=title))
         return
     with ctx.busy("menu.busy.list"):
-        found.sort(key=_start)
-        calls = list(found)
-        billed, total = s.billed_of(calls)
-    show_calls(ctx, calls, title, numbered=True, one_caller=one_caller)
-    ctx.view.say(tr("menu.found.calls", count=count(len(calls)), billed=count(billed), total=money(total)))
+        calls = sorted(found, key=_start)
+        billed = ctx.session.billed_of(calls)
+    _list_found(ctx, calls, title, billed, one_caller=one_caller)
+
+
+def _calls_by_days(ctx: Ctx, find: Callable[[Done], list[Call]], title: str) -> None:
+    """Calls that start on some days (a month, some dates: up to every record held), found by
+    start (``find``), then added up and measured for the list, under a bar of how far each has got."""
+    s, tr = ctx.session, ctx.tr
+    with ctx.bar() as bar:
+        bar.phase(tr("menu.bar.sort"), 0)
+        calls = find(bar.update)
+        bar.phase(tr("menu.bar.fees"), len(calls))
+        billed = s.billed_of(_counted(calls, bar))
+        bar.phase(tr("menu.bar.widths"), len(calls))
+        extents = s.call_extents(_counted(calls, bar))
+    if not calls:
+        ctx.view.warn(tr("menu.found.none", what=title))
+        return
+    _list_found(ctx, calls, title, billed, extents=extents)
+
+
+def _list_found(ctx: Ctx, calls: list[Call], title: str, billed: tuple[int, int], *,
+                one_caller: bool = False, extents: CallExtents | None = None) -> None:
+    """The calls found, numbered, what they add up to, then what to do with one of them."""
+    show_calls(ctx, calls, title, numbered=True, one_caller=one_caller, extents=extents)
+    ctx.view.say(ctx.tr("menu.found.calls", count=count(len(calls)), billed=count(billed[0]),
+                        total=money(billed[1])))
     number = pick_from(ctx, "menu.ask.act_on_call", len(calls))
     act_on_call(ctx, calls[number - 1])
+
+
+COUNTED_EVERY = 20_000
+"""Records walked between two moves of a bar (a move costs some microseconds; 50 a million)."""
+
+
+def _counted(calls: list[Call], bar: StepBar | NoBar) -> Iterator[Call]:
+    """``calls``, the bar moved on as each :data:`COUNTED_EVERY` of them have been walked."""
+    for i in range(0, len(calls), COUNTED_EVERY):
+        chunk = calls[i:i + COUNTED_EVERY]
+        yield from chunk
+        bar.advance(len(chunk))
 
 
 def _start(call: Call) -> int:
