@@ -177,7 +177,8 @@ def run_batch(
 
         address = Address.parse(opts.cluster)
     targets = _refuse_outputs(opts)
-    with paused_gc():
+    outputs = [p for p in (targets.out, targets.anomalies, targets.csv) if p is not None]
+    with access.writing(outputs), paused_gc():  # another run writing the same files: one waits for the other
         result = _run(targets, tr, progress, now, on_phase or _no_phase, on_dashboard, address)
     result.written = [p for p in (opts.out, opts.anomalies, opts.csv) if p is not None]  # as the user named them
     return result

@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import BinaryIO
 from telbill import interrupts
 from telbill.errors import InputFileError, OutputError, OwnFileError
 from telbill.files.behind import write_behind
-from telbill.files.outputs import resolved
+from telbill.files.outputs import resolved, same_file
 from telbill.files.shared import At, SharedFile
 from telbill.files.waiting import HAS_FLOCK, flock_within
 
@@ -530,6 +531,102 @@ def _let_go(fds: list[int]) -> None:
         with contextlib.suppress(OSError):
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def output_lock_path(out: Path) -> Path:
+    """The lock of an output file (a bill, anomalies or CSV file): ``.NAME.lock`` beside it, in the
+    outputs' own folder, as a data file's (:func:`lock_path`)."""
+    return out.parent / f".{out.name}.lock"
+
+
+@contextlib.contextmanager
+def writing(outputs: Sequence[Path]) -> Iterator[None]:
+    """Hold an exclusive lock per output file (``.NAME.lock`` beside it) while a batch run or the
+    menu makes and writes it.
+
+    Two telbill processes that would write the same file take turns: the second
+    waits for the first at most :data:`LOCK_WAIT`, saying so
+    (:func:`telbill.files.waiting.waits_told`), then stops with OutputError
+    ``output.lock_held``, naming the file and its lock, having written nothing.
+    Outputs that differ never wait for each other; the locks are taken in path
+    order, so two runs never wait for each other in a circle. ``outputs`` are where
+    the files are written (:func:`output_file`); an output that is another's lock is
+    refused.
+
+    A lock is removed by the process that holds it before it lets it go, so the
+    outputs' folder holds only the outputs afterwards; whoever gets a lock checks
+    that its name still names it, and takes the new one if not (so two never hold
+    one each). A folder made for the locks and left empty (the run failed) is
+    removed too. A lock is only ever locked, never written: one another user made is
+    used as it is, while a link or anything but a regular file there is refused
+    (OwnFileError). Without ``fcntl`` (Windows) nothing is locked.
+    """
+    if not HAS_FLOCK:  # pragma: no cover - not on POSIX
+        yield
+        return
+    named = {resolved(p): p for p in outputs}  # one lock per file, however named; said as named
+    targets = [named[real] for real in sorted(named)]
+    locks = [output_lock_path(p) for p in targets]
+    for out in targets:
+        if any(same_file(out, lock) for lock in locks):
+            raise OutputError("output.is_own", path=str(out))
+    made = [folder for out in targets for folder in reversed(out.parents) if not folder.exists()]
+    held: list[tuple[Path, int]] = []
+    try:
+        for out, lock in zip(targets, locks):
+            held.append((lock, _take_output_lock(lock, out)))
+        yield
+    finally:
+        for lock, fd in reversed(held):
+            if _names(lock, fd):
+                with contextlib.suppress(OSError):
+                    os.unlink(lock)
+            _let_go([fd])
+        for folder in reversed(made):  # deepest first; one that holds anything stays
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _take_output_lock(lock: Path, out: Path) -> int:
+    """A descriptor of ``lock``, the lock of the output ``out``, exclusively locked: waited for
+    :data:`LOCK_WAIT` at most in all (OutputError ``output.lock_held`` then)."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        fd = _output_lock(lock, out)
+        try:
+            if not flock_within(fd, lock, max(0.0, deadline - time.monotonic()), told=LOCK_WAIT):
+                raise OutputError("output.lock_held", lock=str(lock), path=str(out), seconds=f"{LOCK_WAIT:g}")
+            if _names(lock, fd):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # its holder removed it as it let it go: the next one made is the lock now
+
+
+def _names(lock: Path, fd: int) -> bool:
+    """Whether the name ``lock`` still names the file open at ``fd``."""
+    try:
+        st = os.lstat(lock)
+    except OSError:
+        return False
+    held = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _output_lock(lock: Path, out: Path) -> int:
+    """The lock of the output ``out`` opened to be locked: the regular file there, whoever made it,
+    or a new one of ours (its folder made, as the output's write would)."""
+    fd = _existing_lock(lock)
+    if fd is not None:
+        return fd
+    _make_folder(out)
+    try:
+        return open_own(lock, os.O_RDONLY, create=True)
+    except OwnFileError:
+        raise
+    except OSError as exc:  # a folder this user may not write: the output could not be written either
+        raise _unwritable(out, exc) from None
 
 
 APPENDER_WAIT = 5.0

@@ -42,11 +42,12 @@ def waits_told(tell: Told) -> Iterator[None]:
         _told.reset(token)
 
 
-def flock_within(fd: int, lock: Path, seconds: float, *, shared: bool = False) -> bool:
+def flock_within(fd: int, lock: Path, seconds: float, *, shared: bool = False, told: float | None = None) -> bool:
     """Take a ``flock`` on ``fd`` (the file ``lock``), exclusive or ``shared``, waiting for it
     ``seconds`` at most: True once it is held, False if it is still held by another then.
     Ctrl-C while waiting raises KeyboardInterrupt. Either way the caller closes ``fd`` (a lock
-    got just as the caller gave up is let go by the waiting thread)."""
+    got just as the caller gave up is let go by the waiting thread). The wait is told as lasting
+    ``told`` seconds at most (``seconds`` unless given: a wait that is the rest of a longer one)."""
     import fcntl
 
     how = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
@@ -57,7 +58,7 @@ def flock_within(fd: int, lock: Path, seconds: float, *, shared: bool = False) -
         pass
     tell = _told.get()
     if tell is not None:
-        tell(lock, seconds)
+        tell(lock, seconds if told is None else told)
     waiter = _Waiter(os.dup(fd), how)
     try:
         return waiter.got_within(seconds)

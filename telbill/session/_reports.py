@@ -43,15 +43,17 @@ class Reports:
         read-only one) only with ``force`` (else NotOursError, so the menu can ask).
         """
         target = self._target(path, force=force)
-        bills = self.queries.bills(month)
-        access.atomic_write(target, format_bills(bills, self.run_info(), tr))
+        with access.writing([target]):  # a batch run writing the same file: one waits for the other
+            bills = self.queries.bills(month)
+            access.atomic_write(target, format_bills(bills, self.run_info(), tr))
         return bills
 
     def write_anomalies(self, path: Path, tr: Tr, *, force: bool = False) -> list[SetAside]:
         """Write the anomalies file (``force`` as for :meth:`write_bills`); return what it lists."""
         target = self._target(path, force=force)
-        records = self.queries.set_aside()
-        access.atomic_write(target, encode(format_anomalies(records, self.run_info(), tr)))
+        with access.writing([target]):
+            records = self.queries.set_aside()
+            access.atomic_write(target, encode(format_anomalies(records, self.run_info(), tr)))
         return records
 
     def _target(self, path: Path, *, force: bool) -> Path:

@@ -350,7 +350,8 @@ def test_a_run_stopped_while_its_worker_writes_a_range_keeps_the_old_outputs(
     """Ctrl-C (SIGINT to the process group) while the worker writes its range: exit 130, the one
     line, the old outputs, no temporary file, no spill folder, the worker gone. kill -9 of the run
     alone: its worker dies with it, the old outputs stay, and what is left is at most a temporary
-    file beside each output (and the spill folder, for the next run to remove), as in one process."""
+    file beside each output, the outputs' empty locks (the next run takes and removes them) and the
+    spill folder (for the next run to remove), as in one process."""
     _, before = the_old_outputs(tmp_path, monkeypatch)
     env = {k: v for k, v in os.environ.items() if k != "TMPDIR"}
     proc = subprocess.Popen([sys.executable, "-c", STOPPED], cwd=tmp_path, stdout=subprocess.PIPE,
@@ -373,8 +374,9 @@ def test_a_run_stopped_while_its_worker_writes_a_range_keeps_the_old_outputs(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    assert {path.name: path.read_bytes() for path in (tmp_path / "o").iterdir()
-            if path.is_file() and path.suffix != ".tmp"} == before
+    assert {path.name: path.read_bytes() for path in (tmp_path / "o").iterdir()  # a killed run's locks: empty
+            if path.is_file() and path.suffix not in (".tmp", ".lock")} == before
+    assert all(path.stat().st_size == 0 for path in (tmp_path / "o").glob(".*.lock"))
     if how == "ctrl-c":
         assert (proc.returncode, out, err) == (130, "", "interrupted; no partial file was left behind\n")
         assert leftovers(tmp_path) == [] and not list(tmp_path.rglob(".telbill-spill*"))

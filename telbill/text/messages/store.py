@@ -42,6 +42,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "batch.lock_held": (("another program holds the lock {lock} of {path} and did not let it go within {seconds} s: "
                          "no bill was written; try again"),
                         "另一个程序持有 {path} 的锁 {lock}，{seconds} 秒内未释放：未写出任何账单，请重试"),
+    "output.lock_held": (("another program, such as another run writing {path}, holds its lock {lock} and did not let "
+                          "it go within {seconds} s: nothing was written; try again"),
+                         "另一个程序（例如另一次正在写 {path} 的运行）持有其锁 {lock}，{seconds} 秒内未释放：未写出任何文件，请重试"),
     "lock.waiting": ("Waiting for the lock {lock}, held by another program (at most {seconds} s; Ctrl-C stops)…",
                      "正在等待锁 {lock}，它被另一个程序持有（最多 {seconds} 秒；Ctrl-C 可中止）…"),
     "notice.encoding.utf-16-damaged": (("{path}: starts with a UTF-16 byte-order mark but is not all valid UTF-16: "

@@ -1,0 +1,86 @@
+"""Two runs that would write the same output take turns (docs/batch.md): the second waits for the
+first's lock beside the file, saying so, for a bounded time, then exits 2 naming the file and the
+lock, having written nothing. Runs on other outputs never wait; item 9 of the menu keeps the same
+rule. The lock is gone once its run has let it go."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from telbill.files import access
+
+from command import run
+from faults import lock_held_by_another_user
+from plain import plain_session
+from smalldata import write_data
+from unprivileged import scratch
+
+WAITING = "Waiting for the lock {lock}, held by another program (at most 1 s; Ctrl-C stops)…"
+
+
+@pytest.fixture()
+def outputs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The small data set in a folder another user can reach, the current folder, with an output
+    folder whose bill file's lock is there to be held (as while a run writes it); a lock waited
+    for 1 s at most."""
+    with scratch() as folder:
+        write_data(folder)
+        monkeypatch.chdir(folder)
+        Path("output").mkdir()
+        Path("output/.bills.txt.lock").touch()
+        monkeypatch.setattr(access, "LOCK_WAIT", 1.0)
+        yield folder
+
+
+def test_a_second_run_on_the_same_bill_waits_then_stops_writing_nothing(outputs: Path) -> None:
+    """While another process holds output/.bills.txt.lock, ``telbill bill`` says it waits for it,
+    then exits 2 with one line naming the bill file and the lock; neither output is written. Once
+    it is let go, the same run goes through and leaves no lock behind."""
+    with lock_held_by_another_user(Path("output/.bills.txt.lock")):
+        started = time.monotonic()
+        code, out, err = run("bill")
+        assert time.monotonic() - started < 10
+    lock, bills = "output/.bills.txt.lock", "output/bills.txt"  # as named
+    assert (code, out) == (2, "")
+    assert err == (WAITING.format(lock=lock) + "\n" + f"error: another program, such as another run writing {bills}, "
+                   f"holds its lock {lock} and did not let it go within 1 s: nothing was written; try again\n")
+    assert sorted(p.name for p in Path("output").iterdir()) == [".bills.txt.lock"]
+    assert run("bill").code == 0
+    assert sorted(p.name for p in Path("output").iterdir()) == ["anomalies.txt", "bills.txt"]
+
+
+def test_the_lock_of_the_anomalies_or_the_csv_file_counts_too(outputs: Path) -> None:
+    """Another run writing the same CSV file (its lock held) stops this one as well, though its
+    bill and anomalies files are others."""
+    Path("output/.all.csv.lock").touch()
+    with lock_held_by_another_user(Path("output/.all.csv.lock")):
+        code, _, err = run("bill", "--out", "mine/bills.txt", "--anomalies", "mine/anomalies.txt",
+                           "--csv", "output/all.csv")
+    assert code == 2 and "holds its lock output/.all.csv.lock and did not" in err.splitlines()[-1]
+    assert not Path("mine").exists() and not Path("output/all.csv").exists()
+
+
+def test_runs_on_other_outputs_do_not_wait(outputs: Path) -> None:
+    """A run writing other files goes through at once while the bill file's lock is held."""
+    with lock_held_by_another_user(Path("output/.bills.txt.lock")):
+        code, _, err = run("bill", "--out", "mine/bills.txt", "--anomalies", "mine/anomalies.txt")
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in Path("mine").iterdir()) == ["anomalies.txt", "bills.txt"]
+
+
+def test_item_9_waits_for_a_run_writing_the_same_bill(outputs: Path) -> None:
+    """The menu's item 9 writing output/bills.txt while a run holds its lock: the same wait, said,
+    then the reason, under which another name may be given (here none: back to the menu), and the
+    file is not written."""
+    with lock_held_by_another_user(Path("output/.bills.txt.lock")):
+        code, screen = plain_session("9\n1\n=\n\n0\n")
+    assert code == 0
+    lock, bills = "output/.bills.txt.lock", "output/bills.txt"
+    assert WAITING.format(lock=lock) in screen.splitlines()
+    assert (f"another program, such as another run writing {bills}, holds its lock {lock} and did not let it go "
+            "within 1 s: nothing was written; try again (q or an empty answer goes back to the menu)") in screen.splitlines()
+    assert not Path(bills).exists()
