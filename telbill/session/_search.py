@@ -8,9 +8,9 @@ by part of a number are a search over every record (no index can know every part
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
 from typing import Any
 
-from telbill.lists.linked import LinkedList
 from telbill.rules.records import Call
 from telbill.session._indexes import month_days
 from telbill.session._loaded import Loaded
@@ -29,9 +29,19 @@ class Search:
         ignored), its pinyin or pinyin initials, any case (see :mod:`telbill.session.finding`)."""
         return self.names.find(self.loaded.held_users.file.users, query)
 
-    def find_calls_by_number(self, digits: str) -> LinkedList[Call]:
-        """Calls whose caller or callee contains ``digits``, in the current order."""
-        return self.loaded.held_calls.calls.filter(lambda c: digits in c.caller or digits in c.callee)
+    def find_calls_by_number(self, digits: str, done: Done | None = None) -> list[Call]:
+        """Calls whose caller or callee contains ``digits``, in the current order; ``done(looked
+        at, of)`` told as every record is looked at, a block of :data:`BLOCK` at a time."""
+        calls = self.loaded.held_calls.calls
+        walked = iter(calls)
+        found: list[Call] = []
+        seen = 0
+        while block := list(islice(walked, BLOCK)):
+            found += [c for c in block if digits in c.caller or digits in c.callee]
+            seen += len(block)
+            if done is not None:
+                done(seen, len(calls))
+        return found
 
     def find_calls_by_month(self, month: str, done: Done | None = None) -> list[Call]:
         """Calls that start in ``month`` (the month they are billed in), by start (see
@@ -59,6 +69,8 @@ class Search:
 
 Done = Callable[[int, int], None]
 """Told how far a long step is: how many records are done, of how many."""
+BLOCK = 20_000
+"""Records looked at between two reports of how far a search over every record has got."""
 
 
 def _start(call: Call) -> int:

@@ -363,9 +363,10 @@ class Session:
         """The users ``query`` names (phone, name, pinyin; see :mod:`telbill.session.finding`)."""
         return self._search.find_users(query)
 
-    def find_calls_by_number(self, digits: str) -> LinkedList[Call]:
-        """Calls whose caller or callee contains ``digits``."""
-        return self._search.find_calls_by_number(digits)
+    def find_calls_by_number(self, digits: str, done: Done | None = None) -> list[Call]:
+        """Calls whose caller or callee contains ``digits``, in the current order; ``done(looked
+        at, of)`` is told as every record is looked at."""
+        return self._search.find_calls_by_number(digits, done)
 
     def find_calls_by_month(self, month: str, done: Done | None = None) -> list[Call]:
         """Calls that start in ``month`` (the month they are billed in), by start."""

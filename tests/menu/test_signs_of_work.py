@@ -127,12 +127,13 @@ def test_ctrl_c_while_the_spinner_is_set_up_leaves_no_spinner() -> None:
 
 
 BY_DAYS = ["menu.bar.sort", "menu.bar.fees", "menu.bar.widths", "menu.busy.list"]
-"""Item 8's calls of a month or of some days: a bar of each part, then the list prepared."""
+"""Item 8's calls of a month or of some days: a bar of each part, then the list prepared (by number:
+a bar of the records looked through first)."""
 SLOW_STEPS = [
     # (keys, the message keys of the spinners the item shows)
     ("7" + ENTER + "2" + ENTER + "4" + ENTER + "2" + ENTER + "q", ["menu.busy.sort", "menu.busy.list"]),
     ("8" + ENTER + "1" + ENTER + "zq" + ENTER + "2" + ENTER + "q" + "\x1b", ["menu.busy.list"]),
-    ("8" + ENTER + "2" + ENTER + "0" + ENTER + "q" + "\x1b", ["menu.busy.search", "menu.busy.list"]),
+    ("8" + ENTER + "2" + ENTER + "0" + ENTER + "q" + "\x1b", ["menu.bar.search", *BY_DAYS]),
     ("8" + ENTER + "3" + ENTER + ENTER + "q" + "\x1b", BY_DAYS),
     ("8" + ENTER + "4" + ENTER + "2000-01-01" + ENTER + "2099-12-31" + ENTER + "q" + "\x1b", BY_DAYS),
     ("9" + ENTER + "1" + ENTER + ENTER, ["menu.busy.bills"]),

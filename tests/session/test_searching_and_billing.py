@@ -88,3 +88,6 @@ def test_calls_by_days_come_by_start_then_in_the_current_order(tmp_path: Path) -
     s.sort_calls(CallSort.CALLER, reverse=True)
     assert [c.line_no for c in s.find_calls_by_days(first, last)] == [6, 4, 5, 3, 2]
     assert [c.line_no for c in s.find_calls_by_month("2021-01")] == [6, 4, 5, 3, 2]
+    told.clear()
+    assert [c.line_no for c in s.find_calls_by_number("2222", lambda done, of: told.append((done, of)))] == [5, 6]
+    assert told == [(5, 5)]  # every record looked at (the list's order: by caller, descending)

@@ -75,17 +75,16 @@ def item_search(ctx: Ctx) -> None:
         return
     if how == "call_number":
         digits = ask.text(tr("menu.ask.digits"), validate_digits)
-        with ctx.busy("menu.busy.search", count=count(s.records)):
-            found = s.find_calls_by_number(digits)
-        _found_calls(ctx, found, tr("menu.found.call_number", value=digits))
+        _calls_found(ctx, tr("menu.found.call_number", value=digits), partial(s.find_calls_by_number, digits),
+                     by_start=False)
     elif how == "call_month":
         month = ask_month(ctx)
-        _calls_by_days(ctx, partial(s.find_calls_by_month, month), tr("menu.found.call_month", value=month))
+        _calls_found(ctx, tr("menu.found.call_month", value=month), partial(s.find_calls_by_month, month))
     else:
         first = ask.text(tr("menu.ask.first_day"), validate_date)
         last = ask.text(tr("menu.ask.last_day"), partial(validate_last_day, first=first))
-        _calls_by_days(ctx, partial(s.find_calls_by_days, first, last), tr("menu.found.call_dates", first=date.fromordinal(first).isoformat(),
-                                            last=date.fromordinal(last).isoformat()))
+        _calls_found(ctx, tr("menu.found.call_dates", first=date.fromordinal(first).isoformat(),
+                             last=date.fromordinal(last).isoformat()), partial(s.find_calls_by_days, first, last))
 
 
 def _search_users(ctx: Ctx) -> None:
@@ -119,13 +118,22 @@ def _found_calls(ctx: Ctx, found: LinkedList[Call], title: str, *, one_caller: b
     _list_found(ctx, calls, title, billed, one_caller=one_caller)
 
 
-def _calls_by_days(ctx: Ctx, find: Callable[[Done], list[Call]], title: str) -> None:
-    """Calls that start on some days (a month, some dates: up to every record held), found by
-    start (``find``), then added up and measured for the list, under a bar of how far each has got."""
+def _calls_found(ctx: Ctx, title: str, find: Callable[[Done], list[Call]], *, by_start: bool = True) -> None:
+    """Calls found by ``find`` (up to every record held), by start, then added up and measured for
+    the list, under a bar of how far each part has got. ``by_start``: ``find`` sorts them by start
+    as it finds them (a month's, some days'); else it finds them in the list's order, looking at
+    every record (by number), and they are sorted here."""
     s, tr = ctx.session, ctx.tr
     with ctx.bar() as bar:
-        bar.phase(tr("menu.bar.sort"), 0)
-        calls = find(bar.update)
+        if by_start:
+            bar.phase(tr("menu.bar.sort"), 0)
+            calls = find(bar.update)
+        else:
+            bar.phase(tr("menu.bar.search", count=count(len(s.calls))), len(s.calls))
+            calls = find(bar.update)
+            bar.phase(tr("menu.bar.sort"), len(calls))
+            calls.sort(key=_start)  # stable: calls of the same second stay in the list's order
+            bar.advance(len(calls))
         bar.phase(tr("menu.bar.fees"), len(calls))
         billed = s.billed_of(_counted(calls, bar))
         bar.phase(tr("menu.bar.widths"), len(calls))
