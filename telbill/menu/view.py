@@ -19,8 +19,10 @@ data, in both modes. On a terminal:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -201,6 +203,7 @@ class View:
             return True
         with self.busy(self.tr("menu.busy.list")):  # a million rows are measured for their widths
             sheets = [_Sheet(self, part) for part in parts]
+            pages = _PagesOf(sheets)
         narrow = [sheet.layout.needed for sheet in sheets if not sheet.layout.fits]
         if narrow:  # the stated rule: values folded at their columns' edges, and the width that avoids it
             self.warn(self.tr("menu.narrow", width=self.console.width, needed=max(narrow)))
@@ -208,7 +211,6 @@ class View:
             for sheet in sheets:
                 self._print(sheet.render_all())
             return True
-        pages = [(sheet, page) for sheet in sheets for page in range(sheet.pages.count)]
         if len(pages) == len(sheets):  # one screen, with every value whole if it can
             for whole in (True, False) if all(part.fold for part in parts) else (False,):
                 heights = [sheet.lines(0, whole=whole) for sheet in sheets]
@@ -232,7 +234,7 @@ class View:
         first, last = pages.span(0)
         return last - first + 1
 
-    def _browse(self, pages: list[tuple[_Sheet, int]]) -> bool:
+    def _browse(self, pages: _PagesOf) -> bool:
         """The pager: show a page, then do what the operator's key says (see the module's text).
         True if the list was left at its last page, False if before."""
         index, whole, shown_now = 0, False, False
@@ -487,6 +489,24 @@ class _Sheet:
                 cells.append(Text(text, style=style))
             table.add_row(*cells)
         return table
+
+
+class _PagesOf:
+    """The pages of several tables shown as one list, numbered on: ``pages[i]`` is ``(sheet, its
+    page)``, found when asked for (a list of them all was 40,000 pairs at a million rows, 75 ms
+    and a pause of the garbage collector before the first page)."""
+
+    def __init__(self, sheets: Sequence[_Sheet]) -> None:
+        self.sheets = sheets
+        self.firsts = list(accumulate((sheet.pages.count for sheet in sheets), initial=0))
+        """The list's number of each sheet's first page, then the count of them all."""
+
+    def __len__(self) -> int:
+        return self.firsts[-1]
+
+    def __getitem__(self, index: int) -> tuple[_Sheet, int]:
+        i = bisect_right(self.firsts, index) - 1
+        return self.sheets[i], index - self.firsts[i]
 
 
 class LazyRows(Sequence[Sequence[Cell]]):

@@ -43,6 +43,21 @@ def test_a_million_rows_are_pages_found_at_once() -> None:
     assert pages.span(52_631) == (999_990, 1_000_000)
 
 
+def test_the_pages_of_several_tables_are_numbered_on_without_a_list_of_them() -> None:
+    """Tables shown as one list (the statistics) number their pages on: page 3 of the list is the
+    first of the second table; the pages of a million rows are found, not listed first."""
+    from types import SimpleNamespace
+
+    from telbill.menu.view import _PagesOf
+
+    sheets = [SimpleNamespace(pages=Pages(rows, 19)) for rows in (30, 1_000_000, 5)]
+    pages = _PagesOf(sheets)  # type: ignore[arg-type]  # only their pages are read
+    assert len(pages) == 2 + 52_632 + 1
+    which = {id(sheet): n for n, sheet in enumerate(sheets)}
+    assert [(which[id(sheet)], page) for sheet, page in (pages[i] for i in (0, 1, 2, 52_633, 52_634))] == [
+        (0, 0), (0, 1), (1, 0), (1, 52_631), (2, 0)]
+
+
 def test_a_group_title_starts_its_group_and_a_page_inside_it_repeats_it() -> None:
     """Groups of 2 and 5 rows in pages of 4 lines: titles where groups start; a page that starts
     inside a group begins with its title again, marked continued; every row is on one page."""
