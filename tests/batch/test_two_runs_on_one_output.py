@@ -84,3 +84,11 @@ def test_item_9_waits_for_a_run_writing_the_same_bill(outputs: Path) -> None:
     assert (f"another program, such as another run writing {bills}, holds its lock {lock} and did not let it go "
             "within 1 s: nothing was written; try again (q or an empty answer goes back to the menu)") in screen.splitlines()
     assert not Path(bills).exists()
+
+
+def test_an_output_named_as_another_outputs_lock_is_refused(outputs: Path) -> None:
+    """The anomalies file named as the bill file's lock: refused before anything is made."""
+    code, _, err = run("bill", "--out", "new/x.txt", "--anomalies", "new/.x.txt.lock")
+    assert (code, err) == (2, ("error: new/.x.txt.lock is one of telbill's own files (the audit log, a lock or a "
+                               "journal); refusing to overwrite it\n"))
+    assert not Path("new").exists()
