@@ -89,6 +89,19 @@ class Bills:
         return next((m for m in self.months if m.month == month), None)
 
 
+def billed_months(valid_calls: Mapping[str, int], only_month: str | None = None) -> list[str]:
+    """The months billed (SPEC §4), oldest first: every month a valid call starts in, or
+    ``only_month`` alone (billed even without a call). The one home of the rule: the batch's and
+    the menu's bills (through :meth:`Usage.billed`) and the menu's list of billed months
+    (:class:`~telbill.session._indexes.CallsByDay`) ask it.
+
+    ``valid_calls``: month → how many valid calls start in it (a month may be there with 0).
+    """
+    if only_month is not None:
+        return [only_month]
+    return sorted(month for month, calls in valid_calls.items() if calls > 0)
+
+
 MonthSums = tuple[dict[str, int], dict[str, int]]
 """One month's fees of valid calls per caller (phone → fen): local, and long distance (domestic and
 international). A caller is in a month's sums when at least one of their valid calls starts in it."""
@@ -213,8 +226,8 @@ class Usage:
         return list(map(local.get, phones, repeat(0))), list(map(far.get, phones, repeat(0)))
 
     def billed(self) -> list[str]:
-        """The months billed, oldest first: those with a billed call, and ``only_month``."""
-        return sorted(month for month, usage in self.months.items() if usage.calls or month == self.only_month)
+        """The months billed, oldest first (:func:`billed_months`)."""
+        return billed_months({month: usage.calls for month, usage in self.months.items()}, self.only_month)
 
     def month_sums(self) -> dict[str, MonthSums]:
         """Each billed month's sums (:data:`MonthSums`)."""
