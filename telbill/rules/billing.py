@@ -115,7 +115,7 @@ class MonthUsage:
     def __init__(self) -> None:
         self.sums: MonthSums = ({}, {})
         """Caller → fen: ``sums[False]`` local, ``sums[True]`` long distance (as
-        :attr:`CallClass.long_distance <telbill.rules.rating.CallClass.long_distance>` says)."""
+        the class's :attr:`~telbill.rules.classes.CallClass.column` states)."""
         self.calls = 0
 
 
