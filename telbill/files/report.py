@@ -17,7 +17,7 @@ from telbill.rules.records import User
 from telbill.rules.screening import AnomalyCode, SetAside, code_counts, detail
 from telbill.speed import Memo
 from telbill.text.display import ljust, rjust, shown, width
-from telbill.text.i18n import Tr
+from telbill.text.i18n import Phrase, Tr
 
 HEAD_KEYS = ("col.phone", "col.name", "col.rent", "col.feature", "col.local", "col.long", "col.total")
 GAP = "  "
@@ -315,9 +315,12 @@ def line_label(calls_source: str) -> Callable[[int], str]:
 def detail_pattern(tr: Tr, code: AnomalyCode) -> tuple[str, tuple[str, ...]]:
     """What :func:`~telbill.rules.screening.detail` says for ``code``, made once: its message as
     a ``%`` format with a ``%s`` slot for each value, and the names of the values in the order of
-    the slots (a million notes then cost one ``%`` each, not a dict and a ``str.format``)."""
+    the slots (a million notes then cost one ``%`` each, not a dict and a ``str.format``). A
+    :class:`~telbill.text.i18n.Phrase` (the limit's "3 days") is the same in every note: it is
+    said in the format itself."""
     key, params = detail(code, "", 0, 0, (0, 0, 0), str)  # only the key and the names count
-    pieces = tr(key, **{name: f"\x00{name}\x00" for name in params}).split("\x00")
+    slots = {name: value if isinstance(value, Phrase) else f"\x00{name}\x00" for name, value in params.items()}
+    pieces = tr(key, **slots).split("\x00")
     return "%s".join(map(_literal, pieces[::2])), tuple(pieces[1::2])
 
 
