@@ -7,6 +7,7 @@ import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import chain
 from operator import attrgetter
 
@@ -34,8 +35,13 @@ class RunInfo:
     billed: int
     set_aside: int
     tariff_source: str | None
-    generated: str
-    """Generation time as text; the only line that differs between reruns."""
+    generated: datetime
+    """Generation time (written by :func:`header_lines` to the second, :data:`GENERATED`); the only
+    line that differs between reruns."""
+
+
+GENERATED = "%Y-%m-%d %H:%M:%S"
+"""How the header writes the generation time (the one home of the format, whatever engine wrote the file)."""
 
 
 def _lefts(w_phone: int, w_name: int) -> Memo[tuple[str, str], str]:
@@ -235,7 +241,7 @@ def header_lines(info: RunInfo, tr: Tr, title_key: str) -> list[str]:
         "# " + tr("bill.calls", source=info.calls_source, records=info.records,
                   billed=info.billed, set_aside=info.set_aside),
         "# " + tr("bill.tariff", source=tariff),
-        "# " + tr("bill.generated", time=info.generated),
+        "# " + tr("bill.generated", time=info.generated.strftime(GENERATED)),
     ]
 
 

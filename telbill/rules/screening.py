@@ -32,7 +32,7 @@ from typing import TypeVar
 from telbill.errors import Problem
 from telbill.lists.linked import LinkedList
 from telbill.lists.sorting import key_column, stable_order
-from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment
+from telbill.rules.fields import SECONDS_PER_DAY, SHORTEST_SECONDS, format_duration, format_moment
 from telbill.rules.records import Call
 from telbill.speed import paused_gc
 from telbill.text.i18n import Phrase, Tr
@@ -81,11 +81,12 @@ position of the record it overlaps (``-1`` for the other codes)."""
 
 def lasts_well(seconds: int) -> bool:
     """Whether a record lasting ``seconds`` breaks neither rule 2 (it ends before it starts) nor
-    rule 4 (it lasts over :data:`MAX_SECONDS`). The one test of both bounds: :func:`reason_alone`
+    rule 4 (it lasts over :data:`MAX_SECONDS`); rule 2's bound is
+    :data:`~telbill.rules.fields.SHORTEST_SECONDS`. The one test of both bounds: :func:`reason_alone`
     and every gate that lets records through unscreened call it (:func:`all_last_well` over a
     column), but for :meth:`StartOrder.follow`'s loop, which writes it out (a call there costs
     22 %); ``tests/rules/test_screening.py -k bounds`` checks every engine agrees with it."""
-    return 0 <= seconds <= MAX_SECONDS
+    return SHORTEST_SECONDS <= seconds <= MAX_SECONDS
 
 
 def all_last_well(durations: Sequence[int]) -> bool:

@@ -22,6 +22,7 @@ from telbill.rules.fields import (
     SECONDS_PER_DAY,
     format_fen,
     format_moment,
+    moment_at,
     validate_clock,
     validate_date,
     validate_end,
@@ -106,8 +107,8 @@ def ask_moment(ctx: Ctx, message: str, offer: str | None, start: int | None, *, 
     def first(text: str) -> tuple[int, bool]:
         if len(text.split()) == 1 and "-" in text:
             date = validate_date(text)
-            if start is not None and date < start // SECONDS_PER_DAY:
-                validate_end(f"{text.strip()} 00:00:00", start)
+            if start is not None:  # refused now if even the day's last second is before the start
+                validate_end(f"{text.strip()} 23:59:59", start)
             return date, True
         moment = validate_moment(text, day) if start is None else validate_end(text, start)
         return moment, False
@@ -115,10 +116,10 @@ def ask_moment(ctx: Ctx, message: str, offer: str | None, start: int | None, *, 
     value, date_only = ctx.ask.text(message, first, offer=offer)
     if not date_only:
         return value
-    day_text = format_moment(value * SECONDS_PER_DAY)[:10]
+    day_text = format_moment(moment_at(value, 0))[:10]
 
     def clock(text: str) -> int:
-        moment = value * SECONDS_PER_DAY + validate_clock(text)
+        moment = moment_at(value, validate_clock(text))
         return moment if start is None else validate_end(format_moment(moment), start)
 
     return ctx.ask.text(tr("menu.ask.time", date=day_text), clock)
