@@ -221,3 +221,16 @@ def test_the_header_time_format_has_one_home() -> None:
     written = [f"telbill/{path.relative_to(PACKAGE)}" for path in sorted(PACKAGE.rglob("*.py"))
                if "%H:%M:%S" in path.read_text("utf-8") and (PACKAGE / "menu") not in path.parents]
     assert written == ["telbill/files/report.py"]
+
+
+def test_the_menu_names_a_changes_action_by_its_member() -> None:
+    """The menu compares a change's action with ``Action`` members (re-exported by the facade),
+    never with the audit log's words: a renamed word would silently match nothing."""
+    found = []
+    for path in sorted((PACKAGE / "menu").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "action"
+                    and any(isinstance(c, ast.Constant) and isinstance(c.value, str)
+                            for side in node.comparators for c in ast.walk(side))):
+                found.append(f"telbill/{path.relative_to(PACKAGE)}:{node.lineno}: {ast.unparse(node)}")
+    assert found == []

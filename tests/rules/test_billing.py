@@ -221,3 +221,15 @@ def test_a_months_call_revenue_is_its_local_and_long_distance_together() -> None
     from telbill.rules.billing import MonthRevenue
 
     assert MonthRevenue("2021-01", 120, 35).calls == 155
+
+
+def test_the_oracle_classes_a_call_on_its_own(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """tests/oracle.py restates SPEC §2's classes itself: with telbill's class of every call made
+    local, it still rates a call to 0044… as international (8.00 yuan for a minute)."""
+    from telbill.rules.classes import CallClass
+
+    monkeypatch.setattr(Call, "call_class", property(lambda self: CallClass.LOCAL))
+    start = 738_000 * 86_400
+    call = Call("83470000", "0044207946000", start, start + 60, 1)
+    _, fees = reference([call], {"83470000"})
+    assert fees == {(call.month, "83470000"): Decimal("8.00")}

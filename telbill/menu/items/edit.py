@@ -34,6 +34,7 @@ from telbill.rules.fields import (
 from telbill.rules.records import Call, User
 from telbill.rules.screening import code_name
 from telbill.session.facade import (
+    Action,
     Change,
     RepeatAction,
     RepeatedPhoneError,
@@ -303,9 +304,9 @@ def delete_user(ctx: Ctx, user: User) -> None:
         repeats = ask_repeats(ctx, exc)
         with ctx.busy("menu.busy.save"):
             changes = s.delete_user(user.phone, with_calls=with_calls, repeats=repeats)
-    deleted_calls = sum(1 for c in changes if c.action == "delete-call")
+    deleted_calls = sum(1 for c in changes if c.action is Action.DELETE_CALL)
     for change in changes:
-        if change.action in ("delete-user", "delete-line", "comment-line"):
+        if change.action in (Action.DELETE_USER, Action.DELETE_LINE, Action.COMMENT_LINE):
             report_change(ctx, change)
     if deleted_calls:
         ctx.view.ok(tr("menu.delete.calls_done", count=count(deleted_calls)))
