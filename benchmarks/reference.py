@@ -148,7 +148,7 @@ def reference(users_path: Path, calls_path: Path) -> Reference:
             reasons[number] = ("unknown-caller", tr("anomaly.unknown_caller", caller=p[0]))
         elif seconds > REF_MAX_SECONDS:
             reasons[number] = ("too-long", tr("anomaly.too_long", duration=_ref_duration(seconds),
-                                               seconds=seconds, limit_days=f"{REF_MAX_SECONDS / 86_400:g}"))
+                                               seconds=seconds, limit=f"{REF_MAX_SECONDS // 86_400} days"))
         else:
             candidates.setdefault(p[0], []).append((number, start, end))
             parsed[number] = (p[0], p[1], start, end)

@@ -10,7 +10,7 @@ class ExitCode(IntEnum):
     """What ``telbill`` exits with."""
 
     OK = 0
-    """Bills written (anomalies are normal), or the menu left with 0 or end of input."""
+    """Bills written (anomalies are normal), or the menu left with 0, Ctrl-C at the menu or end of input."""
     FAIL = 2
     """Nothing written: a bad input, option or output."""
     INTERRUPTED = 130

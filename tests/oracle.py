@@ -8,6 +8,15 @@ from decimal import ROUND_CEILING, Decimal
 from telbill.rules.records import Call
 
 
+def _call_class(callee: str) -> str:
+    """SPEC §2 restated on its own: 00… international, other 0… domestic, anything else local."""
+    if callee.startswith("00"):
+        return "international"
+    if callee.startswith("0"):
+        return "domestic"
+    return "local"
+
+
 def reference(calls: list[Call], phones: set[str]) -> tuple[dict[int, str], dict[tuple[str, str], Decimal]]:
     """Pairwise checks and Decimal yuan: slow, obvious, independent."""
     reasons: dict[int, str] = {}
@@ -29,7 +38,7 @@ def reference(calls: list[Call], phones: set[str]) -> tuple[dict[int, str], dict
         if id(c) in reasons:
             continue
         d = c.end - c.start
-        fs, fp, ss, sp = table[c.call_class.value]
+        fs, fp, ss, sp = table[_call_class(c.callee)]
         fee = Decimal(0) if d == 0 else Decimal(fp) + (Decimal(max(0, d - fs)) / ss).to_integral_value(ROUND_CEILING) * Decimal(sp)
         key = (c.month, c.caller)
         fees[key] = fees.get(key, Decimal(0)) + fee

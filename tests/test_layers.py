@@ -136,8 +136,13 @@ def _added(node: ast.BinOp) -> set[str]:
 def second_homes(path: Path) -> list[str]:
     """Where ``path`` writes a rule of SPEC §2–§4 again instead of calling its home under rules/:
     the longest call (``MAX_SECONDS``), a callee's class from its first digits (``PREFIX``,
-    ``by_prefix[…]``), month arithmetic (``date(…)`` of a sum, a ``//`` or a ``%``), and the row
-    total (``rent`` or ``feature`` added to another amount)."""
+    ``by_prefix[…]``), month arithmetic (``date(…)`` of a sum, a ``//`` or a ``%``), the row
+    total (``rent`` or ``feature`` added to another amount), rule 2's bound (a start compared with
+    an end, or with a day: ``fields.SHORTEST_SECONDS``, ``validate_end``), a moment made of a day
+    and a clock (``… * SECONDS_PER_DAY + …``: ``fields.moment_at``), a clock cut in two (``[:5]``,
+    ``[5:]``, ``slice(0, 5)``: ``fields.CLOCK_HEAD``, ``CLOCK_TAIL``), the months' grand total
+    (``sum`` of ``row_total``: ``billing.grand_total``) and a month's call revenue (``local`` added
+    to ``long_distance``: ``MonthRevenue.calls``)."""
     found = []
     tree = ast.parse(path.read_text("utf-8"))
     inner = {id(side) for node in ast.walk(tree) if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
@@ -157,12 +162,36 @@ def second_homes(path: Path) -> list[str]:
               and len(_added(node)) > 1
               and _added(node) & THE_ROW_TOTAL):
             found.append(f"{line}: row total {ast.unparse(node)}")
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _added(node) == {"local", "long_distance"}:
+            found.append(f"{line}: call revenue {ast.unparse(node)}")
+        elif _compares_start_and_end(node):
+            found.append(f"{line}: rule 2's bound {ast.unparse(node)}")
+        elif (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.left, ast.BinOp)
+              and isinstance(node.left.op, ast.Mult) and "SECONDS_PER_DAY" in ast.unparse(node.left)):
+            found.append(f"{line}: a moment made {ast.unparse(node)}")
+        elif ((isinstance(node, ast.Subscript) and ast.unparse(node.slice) in (":5", "5:", "0:5"))
+              or (isinstance(node, ast.Call) and ast.unparse(node) in ("slice(0, 5)", "slice(5, None)"))):
+            found.append(f"{line}: a clock cut {ast.unparse(node)}")
+        elif (isinstance(node, ast.Call) and ast.unparse(node.func) == "sum"
+              and any(isinstance(n, ast.Name) and n.id == "row_total" for n in ast.walk(node))):
+            found.append(f"{line}: grand total {ast.unparse(node)}")
     return found
 
 
+def _compares_start_and_end(node: ast.AST) -> bool:
+    """An order comparison of a start with an end (``end < start``), or with a start's day
+    (``date < start // SECONDS_PER_DAY``)."""
+    if not (isinstance(node, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE))
+                                                  for op in node.ops)):
+        return False
+    sides = [ast.unparse(side) for side in (node.left, *node.comparators)]
+    return ((any("start" in side for side in sides) and any("end" in side for side in sides))
+            or any("start //" in side for side in sides))
+
+
 def test_the_rules_have_one_home_under_rules() -> None:
-    """No module outside telbill/rules/ writes a rule of §2–§4 again (docs/development.md, "Where each
-    rule lives"): it calls the rule's home, so that a changed rule changes every engine."""
+    """No module outside telbill/rules/ writes a rule of §2–§4 again (docs/development.md, "Which
+    module owns which rule"): it calls the rule's home, so that a changed rule changes every engine."""
     outside = [f"telbill/{path.relative_to(PACKAGE)}:{where}" for path in sorted(PACKAGE.rglob("*.py"))
                if RULES not in path.parents for where in second_homes(path)]
     assert outside == []
@@ -176,5 +205,32 @@ fee = rating.by_prefix[callee[:2]][0][seconds]
 after = date(year + month // 12, month % 12 + 1, 1)
 total = row.rent + row.feature + local + far
 sums = [rent + feature + a + b for rent, feature, a, b in rows]
+calls = r.local + r.long_distance
+if end < start or date < start // SECONDS_PER_DAY: pass
+moment = day * SECONDS_PER_DAY + clock
+minutes = clock[:5]
+head = slice(0, 5)
+total = sum(row_total(rent, feature, a, b) for a, b in months)
 """, "utf-8")
-    assert sorted({int(where.split(":")[0]) for where in second_homes(module)}) == [1, 2, 3, 4, 5]
+    assert sorted({int(where.split(":")[0]) for where in second_homes(module)}) == list(range(1, 12))
+
+
+def test_the_header_time_format_has_one_home() -> None:
+    """The output files' generation time is formatted in files/report.py only (``GENERATED``): the
+    batch and the menu hand it the moment (the menu shows its own times, a backup's, as it likes)."""
+    written = [f"telbill/{path.relative_to(PACKAGE)}" for path in sorted(PACKAGE.rglob("*.py"))
+               if "%H:%M:%S" in path.read_text("utf-8") and (PACKAGE / "menu") not in path.parents]
+    assert written == ["telbill/files/report.py"]
+
+
+def test_the_menu_names_a_changes_action_by_its_member() -> None:
+    """The menu compares a change's action with ``Action`` members (re-exported by the facade),
+    never with the audit log's words: a renamed word would silently match nothing."""
+    found = []
+    for path in sorted((PACKAGE / "menu").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "action"
+                    and any(isinstance(c, ast.Constant) and isinstance(c.value, str)
+                            for side in node.comparators for c in ast.walk(side))):
+                found.append(f"telbill/{path.relative_to(PACKAGE)}:{node.lineno}: {ast.unparse(node)}")
+    assert found == []

@@ -55,7 +55,7 @@ from telbill.files.report import (
 )
 from telbill.files.stream import LineBlocks
 from telbill.processes import process_count
-from telbill.rules.billing import row_total
+from telbill.rules.billing import grand_total
 from telbill.rules.fields import parse_month
 from telbill.rules.screening import AnomalyCode
 from telbill.speed import paused_gc
@@ -294,7 +294,7 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
             calls_source=str(opts.paths.calls), records=tally.records,
             billed=tally.billed, set_aside=tally.set_aside,
             tariff_source=tariff_source,
-            generated=(now or datetime.now()).strftime("%Y-%m-%d %H:%M:%S"),
+            generated=now or datetime.now(),
         )
         grand_total = _grand_total(plan, tally, layout)
         # Every file is written to a temporary file before any is renamed into place:
@@ -337,7 +337,7 @@ def _layout(plan: Plan, tally: Tally, csv: bool) -> Layout:
 
 def _grand_total(plan: Plan, tally: Tally, layout: Layout) -> int:
     rent, feature = _sums(plan)
-    return sum(row_total(rent, feature, local, far) for local, far in map(tally.months.__getitem__, layout.months))
+    return grand_total(rent, feature, map(tally.months.__getitem__, layout.months))
 
 
 def _bill_chunks(plan: Plan, parts: Shares, layout: Layout, tally: Tally, info: RunInfo,

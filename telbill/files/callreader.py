@@ -42,12 +42,14 @@ from telbill.files.layouts import Fields, LineTexts
 from telbill.lists.linked import IntrusiveList, Linked
 from telbill.rules.fields import (
     BLANKS,
+    CLOCK_HEAD,
     CLOCK_MINUTES,
     CLOCK_SECONDS,
-    SECONDS_PER_DAY,
+    CLOCK_TAIL,
     SPLIT_ONLY,
     all_phones,
     is_phone,
+    moment_at,
     parse_date,
     split_fields,
     strip_comment,
@@ -87,10 +89,6 @@ def long_line(line: str) -> tuple[str, dict[str, object]] | None:
 Build = Callable[[list[str], Sequence[str], list[int], list[int], Sequence[int], Sequence[str]], None]
 """Makes records of a run of good lines, given as columns: callers (interned),
 callees, starts, ends (seconds), line numbers and the lines themselves."""
-
-_HEAD, _TAIL = slice(0, 5), slice(5, None)
-"""A clock's ``HH:MM`` and ``:SS`` parts."""
-
 
 class CallReader:
     """Reads calls.txt lines a block at a time; ``build`` makes the records (see the module).
@@ -205,7 +203,7 @@ class CallReader:
     def _run(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:
         """Records of six fields (``rows``), each on its line (its comment, if any, left out)."""
         callers, callees, d1, t1, d2, t2 = zip(*rows)
-        days, minutes, seconds, head, tail = self.dates, CLOCK_MINUTES, CLOCK_SECONDS, _HEAD, _TAIL
+        days, minutes, seconds, head, tail = self.dates, CLOCK_MINUTES, CLOCK_SECONDS, CLOCK_HEAD, CLOCK_TAIL
         # A clock is its "HH:MM" part and its ":SS" part, each looked up in a small
         # table of :mod:`telbill.rules.fields` (1440 and 60 entries, which stay in the
         # CPU cache); both found means the text was exactly HH:MM:SS with a real time.
@@ -241,7 +239,7 @@ class CallReader:
             parsed = parse_date(text)
             if parsed is None:
                 return False
-            self.dates[text] = parsed * SECONDS_PER_DAY
+            self.dates[text] = moment_at(parsed, 0)  # a clock is added to it (_run)
         return bool(new)
 
     def _sort_out(self, lines: list[str], rows: list[list[str]], numbers: Sequence[int]) -> None:

@@ -106,8 +106,9 @@ class CallsFile:
     by_caller: dict[str, list[Call]] = field(default_factory=dict)
     """Each caller's records, in file order (the index an edit uses to look at one caller)."""
     set_aside_alone: list[Call] = field(default_factory=list)
-    """The records, as read, that end before they start or last over three days (rules 2
-    and 4: set aside whoever the caller is), in file order."""
+    """The records, as read, that end before they start or last longer than
+    :data:`~telbill.rules.screening.MAX_SECONDS` (rules 2 and 4: set aside whoever the caller
+    is), in file order."""
     unordered: set[str] = field(default_factory=set)
     """The callers whose other records, as read, fail rule 5's start-order test
     (:class:`~telbill.rules.screening.StartOrder`): only their records can overlap."""

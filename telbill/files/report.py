@@ -7,6 +7,7 @@ import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import chain
 from operator import attrgetter
 
@@ -17,7 +18,7 @@ from telbill.rules.records import User
 from telbill.rules.screening import AnomalyCode, SetAside, code_counts, detail
 from telbill.speed import Memo
 from telbill.text.display import ljust, rjust, shown, width
-from telbill.text.i18n import Tr
+from telbill.text.i18n import Phrase, Tr
 
 HEAD_KEYS = ("col.phone", "col.name", "col.rent", "col.feature", "col.local", "col.long", "col.total")
 GAP = "  "
@@ -34,11 +35,16 @@ class RunInfo:
     billed: int
     set_aside: int
     tariff_source: str | None
-    generated: str
-    """Generation time as text; the only line that differs between reruns."""
+    generated: datetime
+    """Generation time (written by :func:`header_lines` to the second, :data:`GENERATED`); the only
+    line that differs between reruns."""
 
 
-def _lefts(w_phone: int, w_name: int) -> Memo[tuple[str, str], str]:
+GENERATED = "%Y-%m-%d %H:%M:%S"
+"""How the header writes the generation time (the one home of the format, whatever engine wrote the file)."""
+
+
+def _phone_name_cells(w_phone: int, w_name: int) -> Memo[tuple[str, str], str]:
     """(phone, name) → the phone and name cells padded to the widths, with the gaps."""
     def cells(key: tuple[str, str]) -> str:
         phone, name = key
@@ -47,12 +53,12 @@ def _lefts(w_phone: int, w_name: int) -> Memo[tuple[str, str], str]:
     return Memo(cells)
 
 
-def _heads(lefts: Memo[tuple[str, str], str], money: Memo[int, str], w_rent: int,
-           w_feature: int) -> Memo[tuple[str, str, int, int], str]:
+def _user_cells(phone_names: Memo[tuple[str, str], str], money: Memo[int, str], w_rent: int,
+                w_feature: int) -> Memo[tuple[str, str, int, int], str]:
     """(phone, name, rent, feature) → a row's first four cells padded to the widths, with the
     gaps: the part of a subscriber's row that every month shares."""
     pattern = f"%s%{w_rent}s{GAP}%{w_feature}s{GAP}"
-    return Memo(lambda key: pattern % (lefts[key[0], key[1]], money[key[2]], money[key[3]]))
+    return Memo(lambda key: pattern % (phone_names[key[0], key[1]], money[key[2]], money[key[3]]))
 
 
 _FixedColumns = tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...], tuple[int, ...]]
@@ -62,22 +68,37 @@ _FixedColumns = tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...], tuple[i
 class TextCache:
     """Cell texts shared by the months of one bill file or CSV file: amounts, each
     subscriber's padded phone, name, rent and feature for the column widths in use,
-    and each subscriber's first two CSV fields."""
+    and each subscriber's first two CSV fields.
 
-    __slots__ = ("_csv", "_csv_firsts", "_firsts", "_fixed", "_heads", "_lefts", "cells", "money")
+    The padded cells are kept at two levels, each by the widths they depend on: a subscriber's
+    phone and name cells by the phone and name widths (:func:`_phone_name_cells`), and their four
+    first cells by all four widths (:func:`_user_cells`, made of the former): months whose rent or
+    feature column is wider than another's still share the padded phones and names."""
+
+    __slots__ = ("_csv", "_csv_user_fields", "_fixed", "_padded", "_phone_names", "_user_cells", "cells", "money")
 
     def __init__(self) -> None:
         self.money: Memo[int, str] = Memo(format_fen)
         """fen → its text, each distinct amount formatted once (amounts repeat a lot)."""
         self.cells: Memo[int, bytes] = Memo(_fen_bytes)
         """fen → its text as bytes (ASCII), for the rows of a month (:func:`fill_rows`)."""
-        self._lefts: Memo[tuple[int, int], Memo[tuple[str, str], str]] = Memo(lambda w: _lefts(*w))
-        self._heads: Memo[tuple[int, int, int, int], Memo[tuple[str, str, int, int], str]] = Memo(
-            lambda w: _heads(self._lefts[w[0], w[1]], self.money, w[2], w[3]))
+        self._phone_names: Memo[tuple[int, int], Memo[tuple[str, str], str]] = Memo(self._phone_names_of)
+        """(phone width, name width) → :func:`_phone_name_cells` for them."""
+        self._user_cells: Memo[tuple[int, int, int, int], Memo[tuple[str, str, int, int], str]] = Memo(
+            self._user_cells_of)
+        """The four widths → :func:`_user_cells` for them."""
         self._fixed: tuple[_FixedColumns, list[int]] | None = None
         self._csv: Memo[tuple[str, str], str] | None = None
-        self._firsts: dict[tuple[int, ...], tuple[_FixedColumns, list[bytes]]] = {}
-        self._csv_firsts: tuple[_FixedColumns, list[bytes]] | None = None
+        self._padded: dict[tuple[int, int, int, int], tuple[_FixedColumns, list[bytes]]] = {}
+        """The four widths → the subscribers (columns) and their :meth:`padded_user_cells`."""
+        self._csv_user_fields: tuple[_FixedColumns, list[bytes]] | None = None
+
+    def _phone_names_of(self, widths: tuple[int, int]) -> Memo[tuple[str, str], str]:
+        return _phone_name_cells(*widths)
+
+    def _user_cells_of(self, widths: tuple[int, int, int, int]) -> Memo[tuple[str, str, int, int], str]:
+        w_phone, w_name, w_rent, w_feature = widths
+        return _user_cells(self._phone_names[w_phone, w_name], self.money, w_rent, w_feature)
 
     @property
     def csv_prefixes(self) -> Memo[tuple[str, str], str]:
@@ -85,27 +106,24 @@ class TextCache:
             self._csv = _csv_prefixes()
         return self._csv
 
-    def heads(self, w_phone: int, w_name: int, w_rent: int, w_feature: int) -> Memo[tuple[str, str, int, int], str]:
-        """Each subscriber's first four cells of a bill row for these widths (see :func:`_heads`)."""
-        return self._heads[w_phone, w_name, w_rent, w_feature]
-
-    def firsts(self, widths: list[int], columns: _FixedColumns) -> list[bytes]:
-        """Each subscriber's first four cells of a bill row, padded, with the gaps (the
-        part every month with these widths shares), for these subscribers, as written."""
-        key = tuple(widths[:4])
-        kept = self._firsts.get(key)
+    def padded_user_cells(self, widths: list[int], columns: _FixedColumns) -> list[bytes]:
+        """Each subscriber's first four cells of a bill row (phone, name, rent, feature), padded
+        to the first four ``widths``, with the gaps (the part every month with these widths
+        shares), for these subscribers, as written."""
+        key = (widths[0], widths[1], widths[2], widths[3])
+        kept = self._padded.get(key)
         if kept is None or kept[0] is not columns:
-            heads = self.heads(*widths[:4])
-            kept = self._firsts[key] = (columns, list(map(_written, map(heads.__getitem__, zip(*columns)))))
+            cells = self._user_cells[key]
+            kept = self._padded[key] = (columns, list(map(_written, map(cells.__getitem__, zip(*columns)))))
         return kept[1]
 
-    def csv_firsts(self, columns: _FixedColumns) -> list[bytes]:
+    def csv_user_fields(self, columns: _FixedColumns) -> list[bytes]:
         """Each subscriber's phone, name, rent and feature as the CSV fields after the month, as written."""
-        kept = self._csv_firsts
+        kept = self._csv_user_fields
         if kept is None or kept[0] is not columns:
             phones, names, rents, features = columns
             cell = self.money.__getitem__
-            kept = self._csv_firsts = (columns, list(map(_written, map("%s,%s,%s".__mod__, zip(
+            kept = self._csv_user_fields = (columns, list(map(_written, map("%s,%s,%s".__mod__, zip(
                 map(self.csv_prefixes.__getitem__, zip(phones, names)), map(cell, rents), map(cell, features))))))
         return kept[1]
 
@@ -179,7 +197,7 @@ def bill_rows(texts: TextCache, widths: list[int], columns: _FixedColumns,
     sums = row_totals(rents, features, locals_, longs)
     row = ("%s" + GAP.join(f"%{w}s" for w in widths[4:]) + "\n").encode("ascii")
     return fill_rows(row, len(rents), chain.from_iterable(zip(
-        texts.firsts(widths, columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
+        texts.padded_user_cells(widths, columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
 
 
 def month_section(tr: Tr, month: str, widths: list[int], rows: Iterable[bytes], totals: list[str]) -> Iterator[bytes]:
@@ -235,7 +253,7 @@ def header_lines(info: RunInfo, tr: Tr, title_key: str) -> list[str]:
         "# " + tr("bill.calls", source=info.calls_source, records=info.records,
                   billed=info.billed, set_aside=info.set_aside),
         "# " + tr("bill.tariff", source=tariff),
-        "# " + tr("bill.generated", time=info.generated),
+        "# " + tr("bill.generated", time=info.generated.strftime(GENERATED)),
     ]
 
 
@@ -294,7 +312,7 @@ def csv_rows(texts: TextCache, month: str, columns: _FixedColumns,
     sums = row_totals(rents, features, locals_, longs)
     line = _written(month.replace("%", "%%") + ",%s,%s,%s,%s\n")
     return fill_rows(line, len(rents), chain.from_iterable(zip(
-        texts.csv_firsts(columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
+        texts.csv_user_fields(columns), map(cell, locals_), map(cell, longs), map(cell, sums))))
 
 
 def line_pattern(calls_source: str) -> str:
@@ -315,9 +333,12 @@ def line_label(calls_source: str) -> Callable[[int], str]:
 def detail_pattern(tr: Tr, code: AnomalyCode) -> tuple[str, tuple[str, ...]]:
     """What :func:`~telbill.rules.screening.detail` says for ``code``, made once: its message as
     a ``%`` format with a ``%s`` slot for each value, and the names of the values in the order of
-    the slots (a million notes then cost one ``%`` each, not a dict and a ``str.format``)."""
+    the slots (a million notes then cost one ``%`` each, not a dict and a ``str.format``). A
+    :class:`~telbill.text.i18n.Phrase` (the limit's "3 days") is the same in every note: it is
+    said in the format itself."""
     key, params = detail(code, "", 0, 0, (0, 0, 0), str)  # only the key and the names count
-    pieces = tr(key, **{name: f"\x00{name}\x00" for name in params}).split("\x00")
+    slots = {name: value if isinstance(value, Phrase) else f"\x00{name}\x00" for name, value in params.items()}
+    pieces = tr(key, **slots).split("\x00")
     return "%s".join(map(_literal, pieces[::2])), tuple(pieces[1::2])
 
 

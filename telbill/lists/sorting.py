@@ -20,9 +20,13 @@ Which sort runs depends on the keys:
   value's shelf, the shelves read in order; with more than :data:`SHELVES`
   distinct values, each key's rank goes through the radix sort.
 
-Every path is O(n log n) or better. The per-key loops run inside ``map`` (C-level
-steps, no Python bytecode per key); the only Python loops are per distinct value
-and in the merge sort.
+Every path is O(n log n) or better. The counting pass, the shelves by distinct
+value and the two packed radix passes run their per-key loops inside ``map``
+(C-level steps, no Python bytecode per key, run to their end by :func:`_consume`):
+each docstring gives its ``timeit`` figure against a plain ``for`` loop doing the
+same (``python -m benchmarks.sorting_paths``: the menu's keys at 200,000 and
+1,000,000 records). The radix passes for the rest, where ``map`` did not pay, are a
+plain loop, as are the merge sort and the loops per distinct value.
 """
 
 from __future__ import annotations
@@ -130,10 +134,18 @@ def _integer_order(keys: array[int] | list[int], reverse: bool) -> Order:
     return _radix_order(offsets(), n, span) or _merge_order(keys, reverse)
 
 
+def _consume(steps: Iterable[object]) -> None:
+    """Run ``steps`` to its end, keeping none of its values: a ``map`` whose calls do the work
+    (``array.append`` of each position to its shelf) is run in C, with no bytecode per step."""
+    deque(steps, 0)
+
+
 def _deal(digits: Iterable[int], count: int, n: int) -> Order:
-    """Positions ``0 … n-1`` in order of their ``digits`` (each below ``count``), stably: one counting pass."""
+    """Positions ``0 … n-1`` in order of their ``digits`` (each below ``count``), stably: one counting pass.
+    (timeit, durations under an hour: 0.039 s against 0.052 s for a plain loop at 200,000 keys,
+    0.20 s against 0.39 s at 1,000,000; ``benchmarks/sorting_paths.py``, a loaded host.)"""
     shelves = _shelves(_POSITIONS, count)
-    deque(map(array.append, map(shelves.__getitem__, digits), range(n)), 0)
+    _consume(map(array.append, map(shelves.__getitem__, digits), range(n)))
     return chain.from_iterable(shelves)
 
 
@@ -142,6 +154,8 @@ def _distinct_order(keys: array[int] | list[Any], shelf_of: dict[Any, Any], reve
 
     ``shelf_of`` holds the distinct keys (``dict.fromkeys(keys)``). With more
     than :data:`SHELVES` of them, each key's rank goes through the radix sort.
+    (timeit, callers among 5,000 phones: 0.04-0.06 s against 0.12-0.25 s for a plain loop at
+    200,000 keys, 0.32-0.41 s against 0.48-0.57 s at 1,000,000.)
     """
     distinct = list(shelf_of)
     column = key_column(distinct)
@@ -155,7 +169,7 @@ def _distinct_order(keys: array[int] | list[Any], shelf_of: dict[Any, Any], reve
         return _radix_order(map(rank.__getitem__, keys), n, len(ranked) - 1) or _merge_order(keys, reverse)
     shelves = _shelves(_POSITIONS, len(ranked))
     shelf_of.update(zip(ranked, shelves))
-    deque(map(array.append, map(shelf_of.__getitem__, keys), range(n)), 0)
+    _consume(map(array.append, map(shelf_of.__getitem__, keys), range(n)))
     return chain.from_iterable(shelves)
 
 
@@ -191,6 +205,9 @@ def _radix_two_passes(offsets: Iterable[int], n: int, span: int) -> Order:
     each pass its digits in the current order with no arithmetic; a pass deals the
     cells into shelves by digit (each shelf an ``array``, appended in order) and
     puts the shelves end to end. The positions are read back as the low words.
+    (timeit, a quarter's start times: 0.08-0.16 s against 0.13-0.27 s for two plain passes of
+    lists at 200,000 keys, 0.62-0.76 s against 1.6-2.3 s at 1,000,000: what keeps the sort by
+    start under a second, issue 11.)
     """
     bits = max(span.bit_length(), 2)
     low = bits // 2  # bits of the first pass; the second takes the rest (≤ 16 each)
@@ -207,7 +224,7 @@ def _radix_two_passes(offsets: Iterable[int], n: int, span: int) -> Order:
             by_digit = [None] * ((count - 1) * step + 1)
             by_digit[::step] = shelves
         digits = memoryview(cells).cast("B").cast("H")[half::4]
-        deque(map(array.append, map(by_digit.__getitem__, digits), cells), 0)
+        _consume(map(array.append, map(by_digit.__getitem__, digits), cells))
         digits.release()
         cells = array("Q", b"".join(shelves))
     return memoryview(cells).cast("B").cast("I")[0::2]
@@ -215,16 +232,16 @@ def _radix_two_passes(offsets: Iterable[int], n: int, span: int) -> Order:
 
 def _radix_passes(values: list[int], n: int, span: int, width: int) -> list[int]:
     """Stable LSD radix sort of non-negative ints of any size, ``width`` bits a pass; the positions
-    travel in lists, each pass looking up its digits."""
+    travel in lists, each pass looking up its digits. A plain loop: the same passes in ``map``
+    steps were no faster (timeit at 200,000 and 1,000,000 start times: +8 % to +41 %)."""
     mask = (1 << width) - 1
-    order: Sequence[int] = range(n)
+    order = list(range(n))
     for done in range(0, span.bit_length(), width):
-        shelves: list[list[int]] = list(map(list, repeat((), min(span >> done, mask) + 1)))
-        source = map(values.__getitem__, order) if done else values
-        digits = map(operator.and_, map(operator.rshift, source, repeat(done)), repeat(mask))
-        deque(map(list.append, map(shelves.__getitem__, digits), order), 0)
+        shelves: list[list[int]] = [[] for _ in range(min(span >> done, mask) + 1)]
+        for position in order:
+            shelves[(values[position] >> done) & mask].append(position)
         order = list(chain.from_iterable(shelves))
-    return list(order)
+    return order
 
 
 def _merge_order(keys: Sequence[Any], reverse: bool) -> list[int]:

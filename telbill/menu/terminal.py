@@ -306,8 +306,9 @@ class TerminalAsker(BaseAsker):
             its last line; once answered, the whole line echoed, folded the same way."""
             out: asking.Fragments = [("class:qmark", "?"), ("class:question", f" {asked}")]
             drawn: StyleAndTextTuples = []
-            if get_app().is_done:
-                drawn.extend(asking.question([*out, ("class:answer", " " + shown(buffer.text))], [],
+            app = get_app()  # the prompt's own application, drawing it: its buffer holds the answer
+            if app.is_done:
+                drawn.extend(asking.question([*out, ("class:answer", " " + shown(app.current_buffer.text))], [],
                                              self.console.width))
             else:
                 drawn.extend([*asking.fold(out, self.console.width), ("class:question", " ")])

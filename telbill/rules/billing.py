@@ -30,6 +30,14 @@ def row_total(rent: int, feature: int, local: int, long_distance: int) -> int:
     return rent + feature + local + long_distance
 
 
+def grand_total(rents: int, features: int, month_fees: Iterable[tuple[int, int]]) -> int:
+    """总计 of the bill-detail file (SPEC §4), in fen: each billed month's totals row summed over
+    the months. ``rents``, ``features``: every subscriber's, summed (a month bills each once);
+    ``month_fees``: each billed month's (local, long distance) fees. The one home of the sum: the
+    bills (:attr:`Bills.grand_total`), the statistics and the batch call it."""
+    return sum(row_total(rents, features, local, long_distance) for local, long_distance in month_fees)
+
+
 def row_totals(rents: Iterable[int], features: Iterable[int], locals_: Iterable[int],
                longs: Iterable[int]) -> list[int]:
     """:func:`row_total` of each row, from the columns (the bill's and the CSV's last column)."""
@@ -81,12 +89,28 @@ class Bills:
 
     @property
     def grand_total(self) -> int:
-        """Sum of every row of every month, in fen."""
-        return sum(m.totals.total for m in self.months)
+        """Sum of every row of every month, in fen (:func:`grand_total` of the months' totals rows)."""
+        totals = [m.totals for m in self.months]
+        if not totals:
+            return 0
+        return grand_total(totals[0].rent, totals[0].feature, ((t.local, t.long_distance) for t in totals))
 
     def month(self, month: str) -> MonthBill | None:
         """The bill of ``month``, if it was billed."""
         return next((m for m in self.months if m.month == month), None)
+
+
+def billed_months(valid_calls: Mapping[str, int], only_month: str | None = None) -> list[str]:
+    """The months billed (SPEC §4), oldest first: every month a valid call starts in, or
+    ``only_month`` alone (billed even without a call). The one home of the rule: the batch's and
+    the menu's bills (through :meth:`Usage.billed`) and the menu's list of billed months
+    (:class:`~telbill.session._indexes.CallsByDay`) ask it.
+
+    ``valid_calls``: month → how many valid calls start in it (a month may be there with 0).
+    """
+    if only_month is not None:
+        return [only_month]
+    return sorted(month for month, calls in valid_calls.items() if calls > 0)
 
 
 MonthSums = tuple[dict[str, int], dict[str, int]]
@@ -102,7 +126,7 @@ class MonthUsage:
     def __init__(self) -> None:
         self.sums: MonthSums = ({}, {})
         """Caller → fen: ``sums[False]`` local, ``sums[True]`` long distance (as
-        :attr:`CallClass.long_distance <telbill.rules.rating.CallClass.long_distance>` says)."""
+        the class's :attr:`~telbill.rules.classes.CallClass.column` states)."""
         self.calls = 0
 
 
@@ -213,8 +237,8 @@ class Usage:
         return list(map(local.get, phones, repeat(0))), list(map(far.get, phones, repeat(0)))
 
     def billed(self) -> list[str]:
-        """The months billed, oldest first: those with a billed call, and ``only_month``."""
-        return sorted(month for month, usage in self.months.items() if usage.calls or month == self.only_month)
+        """The months billed, oldest first (:func:`billed_months`)."""
+        return billed_months({month: usage.calls for month, usage in self.months.items()}, self.only_month)
 
     def month_sums(self) -> dict[str, MonthSums]:
         """Each billed month's sums (:data:`MonthSums`)."""
@@ -322,6 +346,11 @@ class MonthRevenue:
     local: int
     long_distance: int
 
+    @property
+    def calls(self) -> int:
+        """The month's call revenue, local and long distance together."""
+        return self.local + self.long_distance
+
 
 def revenue_by_month(sums: Mapping[str, MonthSums]) -> list[MonthRevenue]:
     """Local and long-distance call revenue of each billed month, oldest first."""
@@ -344,20 +373,29 @@ class Statistics:
 def statistics(users: Iterable[User], sums: Mapping[str, MonthSums], count: int = 10) -> Statistics:
     """The statistics of the bills of ``sums`` (``users`` in users.txt order), without making their
     rows: a subscriber's total over the months is their rent and feature once per billed month
-    plus their fees; ties keep users.txt order."""
+    plus their fees; ties keep users.txt order. The grand total is :func:`grand_total` of the
+    subscribers' rents, features and each month's fees."""
     months = len(sums)
     totals: dict[str, int] = {}
     names: dict[str, str] = {}
-    for user in users:
+    rents = features = 0
+    for user in users:  # their phones differ (a repeated users.txt line is no user)
         totals[user.phone] = row_total(user.rent, user.feature, 0, 0) * months  # the fees follow
         names[user.phone] = user.name
+        rents += user.rent
+        features += user.feature
     revenue = revenue_by_month(sums)
+    month_fees: list[tuple[int, int]] = []
     for local_sums, long_sums in sums.values():
-        for fees in (local_sums, long_sums):
+        billed = [0, 0]  # the month's local and long-distance fees of subscribers (a bill's rows)
+        for column, fees in enumerate((local_sums, long_sums)):
             for phone, fee in fees.items():
                 if phone in totals:
                     totals[phone] += fee
+                    billed[column] += fee
+        month_fees.append((billed[0], billed[1]))
     ranked: LinkedList[tuple[str, str, int]] = LinkedList(
         (phone, names[phone], total) for phone, total in totals.items() if months)
     ranked.sort(key=lambda t: t[2], reverse=True)
-    return Statistics(revenue, [t for _, t in zip(range(count), ranked)], months, sum(totals.values()))
+    return Statistics(revenue, [t for _, t in zip(range(count), ranked)], months,
+                      grand_total(rents, features, month_fees))

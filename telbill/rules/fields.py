@@ -25,6 +25,10 @@ MAX_NAME_CHARS = 64
 PHONE_MIN, PHONE_MAX = 3, 20
 MAX_YUAN_DIGITS = 15
 """Digits allowed before the decimal point of an amount (under a thousand trillion yuan)."""
+SHORTEST_SECONDS = 0
+"""Rule 2 (SPEC §3), its one home: the shortest a call may last. One that ends before it starts
+(shorter) is set aside (:func:`telbill.rules.screening.lasts_well`), and refused where an operator
+types its end (:func:`validate_end`); one that ends the second it starts is fine."""
 
 _MONEY = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
 _MONEY_ANY = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
@@ -175,6 +179,16 @@ CLOCK_MINUTES = dict(zip(map("%02d:%02d".__mod__, product(range(24), range(60)))
 """``HH:MM`` (00:00 to 23:59) → seconds since midnight: the first five characters of a clock."""
 CLOCK_SECONDS = dict(zip(map(":%02d".__mod__, range(60)), range(60)))
 """``:SS`` (:00 to :59) → seconds: the last three characters of a clock."""
+CLOCK_HEAD, CLOCK_TAIL = slice(0, 5), slice(5, None)
+"""A clock's ``HH:MM`` part and its ``:SS`` part: the keys of :data:`CLOCK_MINUTES` and
+:data:`CLOCK_SECONDS` (:func:`parse_clock`, and the calls reader for whole columns)."""
+
+
+def moment_at(day: int, clock: int) -> int:
+    """The moment ``clock`` seconds after the midnight that starts day number ``day`` (a moment is
+    seconds since the midnight of day 0). The one home of the sum: a record's fields, what an
+    operator types, and the calls reader's table of each date's midnight (``moment_at(day, 0)``)."""
+    return day * SECONDS_PER_DAY + clock
 
 
 def parse_clock(text: str) -> int | None:
@@ -184,8 +198,8 @@ def parse_clock(text: str) -> int | None:
     (:data:`CLOCK_MINUTES`, :data:`CLOCK_SECONDS`): the calls reader looks whole
     columns of clocks up in the same two tables.
     """
-    minutes = CLOCK_MINUTES.get(text[:5])
-    seconds = CLOCK_SECONDS.get(text[5:])
+    minutes = CLOCK_MINUTES.get(text[CLOCK_HEAD])
+    seconds = CLOCK_SECONDS.get(text[CLOCK_TAIL])
     if minutes is None or seconds is None:
         return None
     return minutes + seconds
@@ -403,19 +417,20 @@ def validate_moment(text: str, day: int | None = None) -> int:
     """``YYYY-MM-DD HH:MM:SS`` → seconds; just ``HH:MM:SS`` means that time on ``day``."""
     parts = halfwidth(text).split()
     if len(parts) == 1 and day is not None and ":" in parts[0]:
-        return day * SECONDS_PER_DAY + validate_clock(parts[0])
+        return moment_at(day, validate_clock(parts[0]))
     if len(parts) != 2:
         raise ValidationError("menu.error.moment_format", value=quote(text.strip()))
-    date_secs = validate_date(parts[0]) * SECONDS_PER_DAY
+    day = validate_date(parts[0])
     if not _CLOCK.fullmatch(parts[1]):
         raise ValidationError("menu.error.moment_format", value=quote(text.strip()))
-    return date_secs + validate_clock(parts[1])
+    return moment_at(day, validate_clock(parts[1]))
 
 
 def validate_end(text: str, start: int) -> int:
-    """The end of a call: a moment (or a time on the start's day) not before ``start``."""
+    """The end of a call: a moment (or a time on the start's day) not before ``start`` (rule 2's
+    bound, :data:`SHORTEST_SECONDS`)."""
     end = validate_moment(text, start // SECONDS_PER_DAY)
-    if end < start:
+    if end - start < SHORTEST_SECONDS:
         raise ValidationError("menu.error.end_before_start", end=format_moment(end), start=format_moment(start))
     return end
 

@@ -9,12 +9,12 @@ from telbill.lists.linked import Linked
 from telbill.rules.classes import CallClass, classify
 from telbill.rules.fields import (
     MAX_NAME_CHARS,
-    SECONDS_PER_DAY,
     clock_shaped,
     date_shaped,
     format_fen,
     format_moment,
     is_phone,
+    moment_at,
     money_problem,
     month_of,
     name_problem,
@@ -140,5 +140,5 @@ def parse_call_fields(parts: list[str]) -> tuple[CallFields | None, str, dict[st
         if secs is None:
             key = "calls.time" if clock_shaped(clock_text) else "calls.time_format"
             return None, key, {"value": quote(clock_text)}
-        moments.append(day * SECONDS_PER_DAY + secs)
+        moments.append(moment_at(day, secs))
     return (caller, callee, moments[0], moments[1]), "", {}

@@ -32,10 +32,10 @@ from typing import TypeVar
 from telbill.errors import Problem
 from telbill.lists.linked import LinkedList
 from telbill.lists.sorting import key_column, stable_order
-from telbill.rules.fields import SECONDS_PER_DAY, format_duration, format_moment
+from telbill.rules.fields import SECONDS_PER_DAY, SHORTEST_SECONDS, format_duration, format_moment
 from telbill.rules.records import Call
 from telbill.speed import paused_gc
-from telbill.text.i18n import Tr
+from telbill.text.i18n import Phrase, Tr
 
 MAX_SECONDS = 3 * SECONDS_PER_DAY
 """The longest call billed: one over three days is set aside (``too-long``); exactly three days is fine."""
@@ -51,11 +51,20 @@ class AnomalyCode(str, Enum):
     OVERLAP = "overlap"
 
 
-def limit_values() -> dict[str, str]:
-    """What a message says of the longest call billed, by name: ``{limit_days}``, :data:`MAX_SECONDS`
-    in days (``3``), read when asked, so every message follows the limit. Extra values do no harm:
-    a message without the name leaves them out."""
-    return {"limit_days": f"{MAX_SECONDS / SECONDS_PER_DAY:g}"}
+_LIMIT_UNITS = (("limit.days", SECONDS_PER_DAY), ("limit.hours", 3600), ("limit.minutes", 60))
+"""The units :func:`limit_values` may say the limit in, the largest first (else seconds)."""
+
+
+def limit_values() -> dict[str, Phrase]:
+    """What a message says of the longest call billed, by name: ``{limit}``, :data:`MAX_SECONDS`
+    in the largest unit it is a whole number of, more than one ("3 days", "3 天"; at 3 hours
+    "3 hours"; a day is "24 hours"), read when asked, so every message follows the limit. Extra
+    values do no harm: a message without the name leaves them out."""
+    for key, seconds in _LIMIT_UNITS:
+        count, rest = divmod(MAX_SECONDS, seconds)
+        if rest == 0 and count > 1:
+            return {"limit": Phrase(key, count)}
+    return {"limit": Phrase("limit.seconds", MAX_SECONDS)}
 
 
 def code_name(tr: Tr, code: AnomalyCode) -> str:
@@ -72,11 +81,12 @@ position of the record it overlaps (``-1`` for the other codes)."""
 
 def lasts_well(seconds: int) -> bool:
     """Whether a record lasting ``seconds`` breaks neither rule 2 (it ends before it starts) nor
-    rule 4 (it lasts over :data:`MAX_SECONDS`). The one test of both bounds: :func:`reason_alone`
+    rule 4 (it lasts over :data:`MAX_SECONDS`); rule 2's bound is
+    :data:`~telbill.rules.fields.SHORTEST_SECONDS`. The one test of both bounds: :func:`reason_alone`
     and every gate that lets records through unscreened call it (:func:`all_last_well` over a
     column), but for :meth:`StartOrder.follow`'s loop, which writes it out (a call there costs
     22 %); ``tests/rules/test_screening.py -k bounds`` checks every engine agrees with it."""
-    return 0 <= seconds <= MAX_SECONDS
+    return SHORTEST_SECONDS <= seconds <= MAX_SECONDS
 
 
 def all_last_well(durations: Sequence[int]) -> bool:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from telbill.rules.billing import MonthSums, month_sums
+from telbill.rules.billing import MonthSums, billed_months, month_sums
 from telbill.rules.classes import CallClass, classify
 from telbill.rules.fields import NEXT_MONTH_DAY, SECONDS_PER_DAY, month_of
 from telbill.rules.rating import Rating
@@ -39,21 +39,29 @@ def month_days(month: str) -> tuple[int, int]:
 
 
 class CallsByDay:
-    """Day number → the records that start on it (in no particular order)."""
+    """Day number → the records that start on it (in no particular order), and month → how many
+    of them are valid: what :func:`~telbill.rules.billing.billed_months` is asked for the menu's
+    billed months (a record's screening changed is one count moved, not a walk)."""
 
     def __init__(self) -> None:
         self.days: dict[int, list[Call]] = {}
+        self.valid: dict[str, int] = {}
+        """Month → its valid records (0 once they are all gone or set aside)."""
 
-    def add(self, call: Call) -> None:
+    def add(self, call: Call, valid: bool) -> None:
+        """Index ``call`` (``valid``: not set aside)."""
         day = call.start // SECONDS_PER_DAY
         group = self.days.get(day)
         if group is None:
             self.days[day] = [call]
         else:
             group.append(call)
+        if valid:
+            self.screened(call, True)
 
-    def remove(self, call: Call) -> None:
-        """Take ``call`` out (as it was added: its start must not have changed since)."""
+    def remove(self, call: Call, valid: bool) -> None:
+        """Take ``call`` out (as it was added: its start must not have changed since; ``valid``:
+        whether it was counted valid)."""
         day = call.start // SECONDS_PER_DAY
         group = self.days[day]
         for i, other in enumerate(group):
@@ -64,9 +72,17 @@ class CallsByDay:
             raise ValueError("not indexed")
         if not group:
             del self.days[day]
+        if valid:
+            self.screened(call, False)
 
-    def build(self, calls: Iterable[Call]) -> None:
-        """Add every one of ``calls`` (one walk, as they are loaded)."""
+    def screened(self, call: Call, valid: bool) -> None:
+        """``call`` became valid (or stopped being): its month counts one more (or one fewer)."""
+        month = month_of(call.start)
+        self.valid[month] = self.valid.get(month, 0) + (1 if valid else -1)
+
+    def build(self, calls: Iterable[Call], set_aside: Iterable[Call]) -> None:
+        """Add every one of ``calls`` (one walk, as they are loaded); ``set_aside``: those of them
+        that are not valid."""
         days = self.days
         for call in calls:
             day = call.start // SECONDS_PER_DAY
@@ -75,16 +91,22 @@ class CallsByDay:
                 days[day] = [call]
             else:
                 group.append(call)
+        self.count(set_aside)
 
-    def months(self, billed: Callable[[Call], bool]) -> list[str]:
-        """The months with a record that is ``billed``, oldest first (each month's days looked at
-        until one has such a record)."""
-        found: set[str] = set()
-        for day in sorted(self.days):
+    def count(self, set_aside: Iterable[Call]) -> None:
+        """Count each month's valid records again, every record's screening having changed:
+        each day's records, less those ``set_aside`` (a walk over the days, not the records)."""
+        valid: dict[str, int] = {}
+        for day, group in self.days.items():
             month = month_of(day * SECONDS_PER_DAY)
-            if month not in found and any(map(billed, self.days[day])):
-                found.add(month)
-        return sorted(found)
+            valid[month] = valid.get(month, 0) + len(group)
+        for call in set_aside:
+            valid[month_of(call.start)] -= 1
+        self.valid = valid
+
+    def months(self) -> list[str]:
+        """The billed months, oldest first (:func:`~telbill.rules.billing.billed_months`)."""
+        return billed_months(self.valid)
 
     def between(self, first_day: int, last_day: int) -> list[list[Call]]:
         """The records that start on ``first_day`` … ``last_day`` (inclusive): each day's, the days

@@ -132,10 +132,9 @@ class Queries:
         return bills_from_sums(self._users_in_file_order(), chosen)
 
     def billed_months(self) -> list[str]:
-        """Months with at least one valid call, oldest first (from the day index: the month sums
-        need not be made for it)."""
-        set_aside_now = self.loaded.held_calls.set_aside
-        return self.loaded.held_calls.by_day().months(lambda c: id(c) not in set_aside_now)
+        """The billed months, oldest first (from the day index's count of each month's valid
+        records: the month sums need not be made for it)."""
+        return self.loaded.held_calls.by_day().months()
 
     def month_totals(self, month: str) -> dict[str, int]:
         """Phone → that month's bill total (rent and feature included), in fen."""

@@ -33,7 +33,7 @@ class Reports:
             users_source=str(loaded.paths.users), users=len(loaded.held_users.file.users),
             calls_source=str(loaded.paths.calls), records=loaded.held_calls.file.records,
             billed=billed, set_aside=set_aside, tariff_source=loaded.dataset.tariff_source,
-            generated=(now or loaded.clock()).strftime("%Y-%m-%d %H:%M:%S"),
+            generated=now or loaded.clock(),
         )
 
     def write_bills(self, path: Path, tr: Tr, month: str | None = None, *, force: bool = False) -> Bills:

@@ -47,7 +47,7 @@ from telbill.session._search import Done, Search
 from telbill.session._sorts import CallSort, Sorts, UserSort
 from telbill.session.finding import Found, NameIndex
 from telbill.session.held import HeldCalls, HeldUsers
-from telbill.store.audit import AuditEntry
+from telbill.store.audit import Action, AuditEntry
 from telbill.store.history import Backup
 from telbill.text.i18n import Tr
 
@@ -392,5 +392,5 @@ class Session:
         return self._reports.write_anomalies(path, tr, force=force)
 
 
-__all__ = ["CALLS", "USERS", "AnomalyError", "Backup", "CallExtents", "CallSort", "Change", "Done", "RepeatAction", "RepeatedPhoneError",
+__all__ = ["CALLS", "USERS", "Action", "AnomalyError", "Backup", "CallExtents", "CallSort", "Change", "Done", "RepeatAction", "RepeatedPhoneError",
            "Session", "UserSort", "login_name", "record_text"]

@@ -281,6 +281,8 @@ class HeldCalls:
         self.set_aside = screen_by_caller(self.by_caller, phones)
         self.touched.update(self.by_caller)
         self.sums.forget()
+        if self._by_day is not None:
+            self._by_day.count(self._set_aside_calls())
         self._extents = None
         self._forget_views()
         if self.order is not None and self.by_fee:
@@ -351,7 +353,7 @@ class HeldCalls:
         one walk, about 0.1 s at a million records; then kept)."""
         if self._by_day is None:
             by_day = CallsByDay()
-            by_day.build(self.file.calls)
+            by_day.build(self.file.calls, self._set_aside_calls())
             self._by_day = by_day  # kept only once whole
         return self._by_day
 
@@ -361,6 +363,9 @@ class HeldCalls:
             set_aside = self.set_aside
             self._extents = CallExtents.of(self.file.calls, lambda c: id(c) not in set_aside)
         return self._extents
+
+    def _set_aside_calls(self) -> Iterator[Call]:
+        return (record.call for record in self.set_aside.values() if record.call is not None)
 
     def _valid_in_any_order(self) -> Iterator[Call]:
         set_aside = self.set_aside
@@ -468,7 +473,7 @@ class HeldCalls:
                     new.append(read)
                 insort(self.by_caller.setdefault(read.caller, []), read, key=_line)
                 if self._by_day is not None:
-                    self._by_day.add(read)
+                    self._by_day.add(read, id(read) not in self.set_aside)
                 self.file.records += 1
                 written[number] = read
             elif isinstance(read, SetAside):
@@ -521,9 +526,9 @@ class HeldCalls:
         del group[_index_of(group, call)]
         if not group:
             del self.by_caller[call.caller]
-        self.set_aside.pop(id(call), None)
+        valid = self.set_aside.pop(id(call), None) is None
         if self._by_day is not None:
-            self._by_day.remove(call)
+            self._by_day.remove(call, valid)
         self.file.records -= 1
         self.touched.add(call.caller)
 
@@ -594,8 +599,8 @@ class HeldCalls:
         found = {id(a.call): a for a in screen_caller(group, known)}
         set_aside = self.set_aside
         order = self.order if self.by_fee else None
-        moving = [] if order is None else [c for c in group if (id(c) in set_aside) != (id(c) in found)
-                                            and id(c) not in self._unplaced]
+        rescreened = [c for c in group if (id(c) in set_aside) != (id(c) in found)]
+        moving = [] if order is None else [c for c in rescreened if id(c) not in self._unplaced]
         if moving:
             assert order is not None
             order.take_out(moving)
@@ -605,6 +610,9 @@ class HeldCalls:
         if moving:
             assert order is not None
             order.put_back(moving)
+        if self._by_day is not None:
+            for call in rescreened:
+                self._by_day.screened(call, id(call) not in set_aside)
         self.sums.update(caller, [c for c in group if id(c) not in set_aside])
         if self._extents is not None:
             for call in group:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
@@ -39,6 +40,15 @@ class Tr(Protocol):
     def __call__(self, key: str, /, **params: object) -> str: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A value of a message that is a message of its own, said in the same language: a count with
+    its unit (``Phrase("limit.days", 3)``: "3 days", "3 天")."""
+
+    key: str
+    count: int
+
+
 class Translator:
     """Turns a message key and its parameters into text in one language."""
 
@@ -47,6 +57,9 @@ class Translator:
         self._index = 0 if self.lang is Lang.EN else 1
 
     def __call__(self, key: str, /, **params: object) -> str:
-        """Return the text for ``key`` with ``params`` filled in."""
+        """Return the text for ``key`` with ``params`` filled in (a :class:`Phrase` said in this language)."""
         text = CATALOG[key][self._index]
-        return text.format(**params) if params else text
+        if not params:
+            return text
+        return text.format(**{name: self(value.key, count=value.count) if isinstance(value, Phrase) else value
+                              for name, value in params.items()})

@@ -205,7 +205,7 @@ def test_the_batch_writes_each_note_as_the_menu_says_it(tmp_path: Path, lang: st
     paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
     tr = Translator(lang)
     menu = Session(paths, backup_dir=tmp_path / "backup", audit_log=tmp_path / "audit.log", operator="t")
-    info = RunInfo(str(paths.users), 3, str(paths.calls), 0, 0, 0, None, "")
+    info = RunInfo(str(paths.users), 3, str(paths.calls), 0, 0, 0, None, datetime(2021, 1, 1))
     said = [line for line in format_anomalies(menu.screening().set_aside, info, tr) if not line.startswith("#")]
     assert len(said) == 11
     for processes in (1, 2):
@@ -239,7 +239,7 @@ def test_an_overlaps_partner_in_another_chunk_is_noted_as_the_menu_says_it(tmp_p
     paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
     tr = Translator("en")
     menu = Session(paths, backup_dir=tmp_path / "backup", audit_log=tmp_path / "audit.log", operator="t")
-    info = RunInfo(str(paths.users), 3, str(paths.calls), 0, 0, 0, None, "")
+    info = RunInfo(str(paths.users), 3, str(paths.calls), 0, 0, 0, None, datetime(2021, 1, 1))
     said = [line for line in format_anomalies(menu.screening().set_aside, info, tr) if not line.startswith("#")]
     users = [User(phone, f"U{i}", 100, 0) for i, phone in enumerate(PHONES)]
     part = Part(Plan.make(users, paths.calls, DEFAULT_TARIFF, None, tr, 1))

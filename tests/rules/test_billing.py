@@ -167,3 +167,69 @@ def test_calls_in_start_order_across_months_are_billed_as_one_at_a_time(
                 [c.end for c in calls])
     assert columns.month_sums() == one_by_one.month_sums()
     assert {m: u.calls for m, u in columns.months.items()} == {m: u.calls for m, u in one_by_one.months.items()}
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), max_size=4),
+       st.lists(st.tuples(st.integers(0, 10**5), st.integers(0, 10**5)), max_size=5))
+def test_the_grand_total_is_the_sum_of_every_months_totals_row(users: list[tuple[int, int]],
+                                                              fees: list[tuple[int, int]]) -> None:
+    """grand_total (the one home of 总计): each billed month's totals row (every subscriber's rent
+    and feature, the month's fees) summed over the months, as Bills.grand_total adds its rows."""
+    from telbill.rules.billing import BillRow, Bills, MonthBill, grand_total, row_total
+
+    rents, features = sum(r for r, _ in users), sum(f for _, f in users)
+    bills = Bills([MonthBill(f"2021-{m:02d}", [BillRow(str(i), "", r, f, local if i == 0 else 0, far if i == 0 else 0)
+                                               for i, (r, f) in enumerate(users)])
+                   for m, (local, far) in enumerate(fees, 1) if users])
+    expected = sum(row_total(rents, features, local, far) for local, far in fees)
+    assert grand_total(rents, features, fees) == expected
+    if users:
+        assert bills.grand_total == expected
+
+
+def test_every_engine_takes_its_grand_total_from_the_one_rule(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Were 总计's rule to change (here: one fen more), the batch's bill-detail file, the menu's bills
+    and its statistics would all follow it: none adds the months up itself."""
+    import sys
+
+    from telbill.batch.run import BatchOptions, run_batch
+    from telbill.rules import billing
+    from telbill.text.i18n import Translator
+
+    (tmp_path / "u.txt").write_text(USERS, "utf-8")
+    (tmp_path / "c.txt").write_text("83470000  83471111  2021-01-05 10:00:00  2021-01-05 10:04:01\n"
+                                    "83470001  0105551234  2021-02-05 10:00:00  2021-02-05 10:01:00\n", "utf-8")
+    paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
+
+    def totals() -> list[int]:
+        batch = run_batch(BatchOptions(paths=paths, out=tmp_path / "b.txt", anomalies=tmp_path / "a.txt",
+                                       processes=1, force=True), Translator("en"))
+        menu = Session(paths, backup_dir=tmp_path / "backup", audit_log=tmp_path / "audit.log", operator="t")
+        return [batch.grand_total, menu.bills().grand_total, menu.statistics(3).grand_total]
+
+    before = totals()
+    assert before == [before[0]] * 3
+    rule = billing.grand_total
+    for module in list(sys.modules.values()):
+        if getattr(module, "grand_total", None) is rule:
+            monkeypatch.setattr(module, "grand_total", lambda *args: rule(*args) + 1)
+    assert totals() == [before[0] + 1] * 3
+
+
+def test_a_months_call_revenue_is_its_local_and_long_distance_together() -> None:
+    """MonthRevenue.calls (what item 12's last column shows): local + long distance, added in rules/."""
+    from telbill.rules.billing import MonthRevenue
+
+    assert MonthRevenue("2021-01", 120, 35).calls == 155
+
+
+def test_the_oracle_classes_a_call_on_its_own(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """tests/oracle.py restates SPEC §2's classes itself: with telbill's class of every call made
+    local, it still rates a call to 0044… as international (8.00 yuan for a minute)."""
+    from telbill.rules.classes import CallClass
+
+    monkeypatch.setattr(Call, "call_class", property(lambda self: CallClass.LOCAL))
+    start = 738_000 * 86_400
+    call = Call("83470000", "0044207946000", start, start + 60, 1)
+    _, fees = reference([call], {"83470000"})
+    assert fees == {(call.month, "83470000"): Decimal("8.00")}

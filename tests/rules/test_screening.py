@@ -28,7 +28,7 @@ from telbill.rules.screening import (
     screen_calls,
 )
 from telbill.session.facade import Session
-from telbill.text.i18n import Translator
+from telbill.text.i18n import Phrase, Translator
 
 from oracle import reference
 from smalldata import CALLS
@@ -300,7 +300,7 @@ def test_each_anomaly_detail_names_what_broke_the_rule() -> None:
         "anomaly.end_before_start", {"start": format_moment(start), "end": format_moment(start - 1)})
     assert detail(AnomalyCode.UNKNOWN_CALLER, "8347", start, start) == ("anomaly.unknown_caller", {"caller": "8347"})
     assert detail(AnomalyCode.TOO_LONG, "8347", start, start + 3 * DAY + 1) == (
-        "anomaly.too_long", {"duration": "72:00:01", "seconds": 3 * DAY + 1, "limit_days": "3"})
+        "anomaly.too_long", {"duration": "72:00:01", "seconds": 3 * DAY + 1, "limit": Phrase("limit.days", 3)})
     assert detail(AnomalyCode.OVERLAP, "8347", start, start + 9, (None, start, start + 5)) == (
         "anomaly.overlap", {"line": "-", "start": format_moment(start), "end": format_moment(start + 5)})
 

@@ -282,3 +282,46 @@ def test_screening_caller_by_caller_equals_screening_all_records(rows: list[tupl
              for a in screen_calls(LinkedList(calls), phones).set_aside}
     apart = {key: (a.code, a.line_no, a.key, a.params) for key, a in screen_by_caller(groups, phones).items()}
     assert apart == whole
+
+
+def write_files(folder: Path) -> Session:
+    folder.mkdir(exist_ok=True)
+    (folder / "users.txt").write_text(USERS, encoding="utf-8")
+    (folder / "calls.txt").write_text(CALLS, encoding="utf-8")
+    return open_session(folder)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_billed_months_are_the_months_of_the_bills_after_any_changes(
+        tmp_path_factory: pytest.TempPathFactory, no_fsync: None, data: st.DataObject) -> None:
+    """Which months are billed has one rule (rules.billing.billed_months): the menu's list of billed
+    months (the day index's counts, kept through each change) is the months of its bills (the
+    month sums), after every change."""
+    s = write_files(tmp_path_factory.mktemp("s"))
+    s.held_calls.prepare()  # the indexes made first, then kept through the changes
+    sorts: Sorts = {}
+    for _ in range(data.draw(st.integers(1, 8))):
+        step(s, data, sorts)
+        assert s.billed_months() == [bill.month for bill in s.bills().months]
+
+
+def test_the_billed_months_follow_the_one_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were the rule of which months are billed to change (here: every month but the oldest), the
+    menu's list of billed months and its bills would both follow it: neither writes it again."""
+    import sys
+
+    from telbill.rules import billing
+
+    rule = billing.billed_months
+
+    def all_but_the_oldest(valid_calls: Any, only_month: str | None = None) -> list[str]:
+        return rule(valid_calls, only_month)[1:]
+
+    assert write_files(tmp_path / "before").billed_months() == ["2020-12", "2021-01"]
+    for module in list(sys.modules.values()):
+        if getattr(module, "billed_months", None) is rule:
+            monkeypatch.setattr(module, "billed_months", all_but_the_oldest)
+    s = write_files(tmp_path / "after")
+    assert s.billed_months() == ["2021-01"]
+    assert [bill.month for bill in s.bills().months] == ["2021-01"]

@@ -19,7 +19,7 @@ def fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
-SAID_IN_ONE_LANGUAGE = {"summary.code.too-long": {"limit_days"}}
+SAID_IN_ONE_LANGUAGE = {"summary.code.too-long": {"limit"}}
 """Values one language may leave out: the batch's English summary names the codes as they are
 (``too-long 2``), the Chinese one by their names (时长超过 3 天 2)."""
 

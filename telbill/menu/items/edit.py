@@ -22,6 +22,7 @@ from telbill.rules.fields import (
     SECONDS_PER_DAY,
     format_fen,
     format_moment,
+    moment_at,
     validate_clock,
     validate_date,
     validate_end,
@@ -33,6 +34,7 @@ from telbill.rules.fields import (
 from telbill.rules.records import Call, User
 from telbill.rules.screening import code_name
 from telbill.session.facade import (
+    Action,
     Change,
     RepeatAction,
     RepeatedPhoneError,
@@ -106,8 +108,8 @@ def ask_moment(ctx: Ctx, message: str, offer: str | None, start: int | None, *, 
     def first(text: str) -> tuple[int, bool]:
         if len(text.split()) == 1 and "-" in text:
             date = validate_date(text)
-            if start is not None and date < start // SECONDS_PER_DAY:
-                validate_end(f"{text.strip()} 00:00:00", start)
+            if start is not None:  # refused now if even the day's last second is before the start
+                validate_end(f"{text.strip()} 23:59:59", start)
             return date, True
         moment = validate_moment(text, day) if start is None else validate_end(text, start)
         return moment, False
@@ -115,10 +117,10 @@ def ask_moment(ctx: Ctx, message: str, offer: str | None, start: int | None, *, 
     value, date_only = ctx.ask.text(message, first, offer=offer)
     if not date_only:
         return value
-    day_text = format_moment(value * SECONDS_PER_DAY)[:10]
+    day_text = format_moment(moment_at(value, 0))[:10]
 
     def clock(text: str) -> int:
-        moment = value * SECONDS_PER_DAY + validate_clock(text)
+        moment = moment_at(value, validate_clock(text))
         return moment if start is None else validate_end(format_moment(moment), start)
 
     return ctx.ask.text(tr("menu.ask.time", date=day_text), clock)
@@ -302,9 +304,9 @@ def delete_user(ctx: Ctx, user: User) -> None:
         repeats = ask_repeats(ctx, exc)
         with ctx.busy("menu.busy.save"):
             changes = s.delete_user(user.phone, with_calls=with_calls, repeats=repeats)
-    deleted_calls = sum(1 for c in changes if c.action == "delete-call")
+    deleted_calls = sum(1 for c in changes if c.action is Action.DELETE_CALL)
     for change in changes:
-        if change.action in ("delete-user", "delete-line", "comment-line"):
+        if change.action in (Action.DELETE_USER, Action.DELETE_LINE, Action.COMMENT_LINE):
             report_change(ctx, change)
     if deleted_calls:
         ctx.view.ok(tr("menu.delete.calls_done", count=count(deleted_calls)))

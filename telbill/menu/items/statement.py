@@ -76,11 +76,11 @@ def item_statistics(ctx: Ctx) -> None:
             title.append(char)
         else:
             title.append("█", style=colour)
-    top = max(r.local + r.long_distance for r in revenue) or 1
+    top = max(r.calls for r in revenue) or 1
     rows: list[list[Cell]] = []
     for r in revenue:
         bar = Bar(((r.local, "#", "green"), (r.long_distance, "=", "blue")), top)
-        rows.append([r.month, bar, money(r.local), money(r.long_distance), money(r.local + r.long_distance)])
+        rows.append([r.month, bar, money(r.local), money(r.long_distance), money(r.calls)])
     months = Part([Column(tr("menu.col.month")), Column("", bar=True), Column(tr("col.local"), "right"),
                    Column(tr("col.long"), "right"), Column(tr("menu.col.calls_total"), "right")], rows, title)
     best = max((t for _, _, t in ranked), default=0) or 1

@@ -74,7 +74,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "summary.code.malformed": ("malformed {count}", "格式错误 {count}"),
     "summary.code.end-before-start": ("end-before-start {count}", "结束早于开始 {count}"),
     "summary.code.unknown-caller": ("unknown-caller {count}", "未知主叫 {count}"),
-    "summary.code.too-long": ("too-long {count}", "时长超过 {limit_days} 天 {count}"),
+    "summary.code.too-long": ("too-long {count}", "时长超过 {limit} {count}"),
     "summary.code.overlap": ("overlap {count}", "时间重叠 {count}"),
     "list.sep": (", ", "，"),
     "summary.wrote": ("Wrote {files}.", "已写出 {files}。"),

@@ -319,7 +319,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.anomalies.group.malformed": ("Malformed: {count}", "格式错误：{count} 条"),
     "menu.anomalies.group.end-before-start": ("End before start: {count}", "结束早于开始：{count} 条"),
     "menu.anomalies.group.unknown-caller": ("Unknown caller: {count}", "未知主叫：{count} 条"),
-    "menu.anomalies.group.too-long": ("Longer than {limit_days} days: {count}", "时长超过 {limit_days} 天：{count} 条"),
+    "menu.anomalies.group.too-long": ("Longer than {limit}: {count}", "时长超过 {limit}：{count} 条"),
     "menu.anomalies.group.overlap": ("Same time as another call: {count}", "时间重叠：{count} 条"),
     "menu.list_sep": (", ", "，"),
     "menu.anomalies.none": ("No call record is set aside.", "没有异常话单。"),

@@ -246,3 +246,12 @@ def test_deleting_a_user_with_calls_says_their_unreadable_lines_stay(data: Path)
     assert said in item and item.index(said) < item.index("and their 2 call records? (y/N): y")
     assert "Call records deleted: 2 (each is in the audit log)." in item
     assert calls_file(data).endswith(bad)
+
+
+def test_an_end_date_alone_before_the_start_is_refused_at_once(data: Path) -> None:
+    """An end given as a date alone on a day before the start's is refused before the time is asked,
+    as validate_end refuses it (even the day's last second is before the start)."""
+    _code, screen = plain_session("4\n83470002\n83475555\n2021-02-03\n08:00:00\n2021-02-02\n2021-02-03\n08:01:00\n0\n")
+    assert "the end 2021-02-02 23:59:59 is before the start 2021-02-03 08:00:00" in screen
+    assert "Time on 2021-02-02" not in screen
+    assert calls_file(data).endswith("83470002  83475555  2021-02-03 08:00:00  2021-02-03 08:01:00\n")
