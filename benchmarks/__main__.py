@@ -42,7 +42,7 @@ from pathlib import Path
 
 from benchmarks.generate import PATHOLOGICAL_USERS, DataSet, Shape, ensure_data, long_line
 from benchmarks.reference import Mismatch, verify
-from benchmarks.timing import Run, machine, median_run, run_duckdb, run_telbill
+from benchmarks.timing import Run, compile_jobs, machine, median_run, run_duckdb, run_telbill
 
 NOTE = ("wall = process start to exit; CPU = user + system seconds of the job's processes; memory = peak "
         "of the summed PSS of the job's processes (shared pages once); Σ RSS = peak of the summed resident "
@@ -282,6 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.runs = 3
 
     print(f"machine: {machine()}; {_load()}")
+    compile_jobs()
     scratch = Path(tempfile.mkdtemp(prefix="telbill-bench-"))
     base = args.keep if args.keep is not None else scratch
     try:

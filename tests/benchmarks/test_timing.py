@@ -75,3 +75,21 @@ def test_pages_a_fork_shares_count_once() -> None:
     assert memory.peak_pss_kib <= memory.peak_sum_kib - 40 * mib  # ... but once in the PSS
     assert len(memory.hwm_kib) == 2 and min(memory.hwm_kib.values()) >= 48 * mib
     assert not memory._procs  # every file it held is closed once it stops
+
+
+def test_every_job_may_keep_its_bytecode() -> None:
+    env = timing.job_env({"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/bin", "LANG": "C.UTF-8"})
+    assert env == {"PATH": "/bin", "LANG": "C.UTF-8"}
+
+
+def test_the_jobs_packages_are_compiled_before_they_are_timed(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "jobpkg"
+    (package / "inner").mkdir(parents=True)
+    for module in (package / "__init__.py", package / "rules.py", package / "inner" / "__init__.py"):
+        module.write_text("VALUE = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    timing.compile_jobs(["jobpkg", "no_such_package_here"])  # one not installed is passed over
+    compiled = {p.name.split(".")[0] for p in package.rglob("__pycache__/*.pyc")}
+    assert compiled == {"__init__", "rules"}
+    assert list((package / "inner" / "__pycache__").glob("__init__.*.pyc"))
