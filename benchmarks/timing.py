@@ -18,12 +18,12 @@ peak at the same moment).
 
 The sampler shares the host's two cores with the job it measures, so it is kept cheap,
 the same for every job (benchmarks/history/round-10-critical-path.md): until round 10 it
-sampled every 4 ms and read ``smaps_rollup`` a tenth of the time, some 0.08 s of CPU a
-second beside telbill's two processes and 0.05 s beside DuckDB's one (4 % and 2.7 % of
-the two cores: more for the job with more processes). Now each process's ``status`` and
-``stat`` are held open and read again with ``pread``, their lines found by ``bytes.find``
-(120 µs a sample of two processes → about 60), every 10 ms, and ``smaps_rollup`` a
-fiftieth of the time. The peaks it reports stayed within 1 MiB of its old settings' and
+sampled every 4 ms and read ``smaps_rollup`` a tenth of the time: 4–8 % of a core beside
+telbill's two processes and 3–6 % beside DuckDB's one (at load 6–10; the job runs on the
+same two cores). Now each process's ``status`` and ``stat`` are held open and read again
+with ``pread``, their lines found by ``bytes.find`` (120 µs a sample of two processes →
+about 60), every 10 ms, and ``smaps_rollup`` a fiftieth of the time: 2–3 % of a core
+beside either job. The peaks it reports stayed within 1 MiB of its old settings' and
 within 3 MiB of a reading of every process's ``smaps_rollup`` at every sample, on the
 same runs (1M and 10M calls, telbill and DuckDB): a job's memory rises and falls over
 tenths of seconds, not milliseconds, and ``VmHWM`` keeps each process's own peak anyway.

@@ -18,11 +18,13 @@ STATUS = b"Name:\tpython3\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\nThreads:\t1
 
 
 def test_values_are_found_by_name_in_any_order() -> None:
+    """A /proc file's values are read by their names, whatever their order."""
     assert timing._values(STATUS, b"VmRSS", b"VmHWM") == [102400, 204800]
     assert timing._values(STATUS, b"VmHWM") == [204800]
 
 
 def test_a_missing_or_unreadable_value_is_none() -> None:
+    """A value missing, not a number, or only named inside another line's value is none at all."""
     assert timing._values(STATUS, b"VmRSS", b"VmSwap") is None
     assert timing._values(b"Name:\tx\nVmRSS:\t12x kB\n", b"VmRSS") is None
     assert timing._values(b"", b"VmRSS") is None
@@ -31,6 +33,7 @@ def test_a_missing_or_unreadable_value_is_none() -> None:
 
 
 def test_a_process_read_again_and_once_ended() -> None:
+    """A process's held files are read again from their start, and give nothing once it has ended."""
     child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
     try:
         proc = timing._Proc(child.pid)
@@ -64,6 +67,8 @@ _TREE = textwrap.dedent("""\
 
 
 def test_pages_a_fork_shares_count_once() -> None:
+    """The pages a forked child shares with its parent count once in the peak PSS (twice in the summed RSS),
+    from the child's first sample on; each process's own peak is kept, and every held file closed at the end."""
     proc = subprocess.Popen([sys.executable, "-c", _TREE])
     memory = timing.TreeMemory(proc.pid)
     proc.wait()
@@ -78,12 +83,15 @@ def test_pages_a_fork_shares_count_once() -> None:
 
 
 def test_every_job_may_keep_its_bytecode() -> None:
+    """A timed job runs without PYTHONDONTWRITEBYTECODE, everything else of its environment as given."""
     env = timing.job_env({"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/bin", "LANG": "C.UTF-8"})
     assert env == {"PATH": "/bin", "LANG": "C.UTF-8"}
 
 
 def test_the_jobs_packages_are_compiled_before_they_are_timed(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """compile_jobs byte-compiles every module of an installed package, subpackages too, and passes over a
+    package that is not installed."""
     package = tmp_path / "jobpkg"
     (package / "inner").mkdir(parents=True)
     for module in (package / "__init__.py", package / "rules.py", package / "inner" / "__init__.py"):
