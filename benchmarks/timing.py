@@ -281,10 +281,12 @@ def compile_jobs(packages: Sequence[str] = JOB_PACKAGES) -> None:
     no bytecode, or stale bytecode, telbill compiled its modules at every run (0.22 against
     0.15 s of CPU to import them, before its worker is even forked), while DuckDB's package,
     installed by pip, had its bytecode."""
+    system = Path(sys.base_prefix).resolve()
     for name in packages:
         spec = importlib.util.find_spec(name)
         for folder in (spec.submodule_search_locations or []) if spec is not None else []:
-            compileall.compile_dir(folder, quiet=2)  # a folder this user may not write is left as it is
+            if not Path(folder).resolve().is_relative_to(system):  # the system Python's as its installer left them
+                compileall.compile_dir(folder, quiet=2)  # a folder this user may not write is left as it is
 
 
 def job_env(env: dict[str, str] | None = None) -> dict[str, str]:

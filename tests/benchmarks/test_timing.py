@@ -101,3 +101,14 @@ def test_the_jobs_packages_are_compiled_before_they_are_timed(tmp_path: Path,
     compiled = {p.name.split(".")[0] for p in package.rglob("__pycache__/*.pyc")}
     assert compiled == {"__init__", "rules"}
     assert list((package / "inner" / "__pycache__").glob("__init__.*.pyc"))
+
+
+def test_the_system_pythons_packages_are_left_as_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package under the system Python's prefix is not compiled by the bench (only its own tree and venv are)."""
+    package = tmp_path / "lib" / "systempkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("VALUE = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    monkeypatch.setattr(sys, "base_prefix", str(tmp_path))
+    timing.compile_jobs(["systempkg"])
+    assert not (package / "__pycache__").exists()
