@@ -5,18 +5,34 @@ it runs, a thread reads ``/proc`` for the job's process and all its descendants.
 Its memory is the peak of the SUM of their proportional set sizes (PSS, from
 ``/proc/PID/smaps_rollup``): a page shared by a parent and its forked worker counts
 half in each, so shared pages count once, as the machine pays for them. Reading
-``smaps_rollup`` walks the process's page tables (some 14 ms per GB), so it is read
-only every :data:`PSS_COST_SHARE`-th part of the time (at least every
-:data:`PSS_SECONDS`); in between, every :data:`SAMPLE_SECONDS`, each process's PSS is
-its resident set (``VmRSS``, cheap) less the part of it that its last
+``smaps_rollup`` walks the process's page tables (some 14 ms per GB, holding the
+process's memory map locked against its own ``mmap`` and ``munmap`` meanwhile), so it is
+read only every :data:`PSS_COST_SHARE`-th part of the time (at least every
+:data:`PSS_SECONDS`), and at once when a process is first seen (a fork shares its
+parent's pages from its first instant); in between, every :data:`SAMPLE_SECONDS`, each
+process's PSS is its resident set (``VmRSS``, cheap) less the part of it that its last
 ``smaps_rollup`` found shared. Two more figures are kept: the peak of the summed
 resident sets (shared pages counted in every process that maps them) and the sum
 of each process's own peak (``VmHWM``; an upper bound of both: the processes need not
 peak at the same moment).
+
+The sampler shares the host's two cores with the job it measures, so it is kept cheap,
+the same for every job (benchmarks/history/round-10-critical-path.md): until round 10 it
+sampled every 4 ms and read ``smaps_rollup`` a tenth of the time: 4–8 % of a core beside
+telbill's two processes and 3–6 % beside DuckDB's one (at load 6–10; the job runs on the
+same two cores). Now each process's ``status`` and ``stat`` are held open and read again
+with ``pread``, their lines found by ``bytes.find`` (120 µs a sample of two processes →
+about 60), every 10 ms, and ``smaps_rollup`` a fiftieth of the time: 2–3 % of a core
+beside either job. The peaks it reports stayed within 1 MiB of its old settings' and
+within 3 MiB of a reading of every process's ``smaps_rollup`` at every sample, on the
+same runs (1M and 10M calls, telbill and DuckDB): a job's memory rises and falls over
+tenths of seconds, not milliseconds, and ``VmHWM`` keeps each process's own peak anyway.
 """
 
 from __future__ import annotations
 
+import compileall
+import importlib.util
 import json
 import os
 import resource
@@ -31,9 +47,9 @@ from pathlib import Path
 
 from benchmarks.generate import DataSet
 
-SAMPLE_SECONDS = 0.004
-PSS_SECONDS = 0.02
-PSS_COST_SHARE = 10
+SAMPLE_SECONDS = 0.01
+PSS_SECONDS = 0.05
+PSS_COST_SHARE = 50
 """``smaps_rollup`` is read at most every this many times the time its last reading took."""
 
 _CHILD = """\
@@ -59,41 +75,31 @@ cli.exit_now(code)  # as the telbill command (cli.entry) ends a batch run
 """A ``telbill bill`` process that also writes ``run_batch``'s phase timings to a file."""
 
 
-def _proc_kib(path: str, *names: bytes) -> list[int] | None:
-    """The values in KiB of the lines ``NAME:`` of a ``/proc`` file; ``None`` when a value is
-    missing or the process is gone."""
-    found: dict[bytes, int] = {}
-    try:
-        with open(path, "rb") as fh:
-            for line in fh:
-                name = line.split(b":", 1)[0]
-                if name in names:
-                    found[name] = int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return [found[name] for name in names] if len(found) == len(names) else None
-
-
-def _status_kib(pid: int) -> tuple[int, int]:
-    """(VmRSS, VmHWM) of ``pid`` in KiB; (0, 0) when it is gone or a zombie."""
-    found = _proc_kib(f"/proc/{pid}/status", b"VmRSS", b"VmHWM")
-    return (found[0], found[1]) if found else (0, 0)
+def _values(text: bytes, *names: bytes) -> list[int] | None:
+    """The numbers (KiB) of the lines ``NAME:`` of a ``/proc`` file's text (none of them its first
+    line), found by ``bytes.find``: a loop over its fifty lines took most of a sample's time;
+    ``None`` when one is missing."""
+    found = []
+    for name in names:
+        at = text.find(b"\n" + name + b":")
+        if at < 0:
+            return None
+        at += len(name) + 2
+        try:
+            found.append(int(text[at:text.index(b"kB", at)]))
+        except ValueError:
+            return None
+    return found
 
 
 def _rollup_kib(pid: int) -> tuple[int, int] | None:
     """(Rss, Pss) of ``pid`` in KiB from ``smaps_rollup``; ``None`` when it is gone."""
-    found = _proc_kib(f"/proc/{pid}/smaps_rollup", b"Rss", b"Pss")
-    return (found[0], found[1]) if found else None
-
-
-def _cpu_ticks(pid: int) -> int | None:
-    """User and system CPU time of ``pid`` in clock ticks (``/proc/PID/stat``); ``None`` when it is gone."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            fields = fh.read().rsplit(b")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, ValueError, IndexError):
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            found = _values(fh.read(), b"Rss", b"Pss")
+    except OSError:
         return None
+    return (found[0], found[1]) if found else None
 
 
 def _tree(pid: int) -> list[int]:
@@ -116,6 +122,40 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
+class _Proc:
+    """One process of the tree: its ``status`` and ``stat`` files held open and read again from
+    their start (``pread``) at every sample, a third of the time of opening them each time; the
+    descriptors keep naming this process, never another that is given its number later."""
+
+    def __init__(self, pid: int) -> None:
+        self.status = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+        try:
+            self.stat = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+        except OSError:
+            os.close(self.status)
+            raise
+
+    def memory_kib(self) -> tuple[int, int] | None:
+        """(VmRSS, VmHWM) in KiB; ``None`` when it is gone or a zombie (no memory lines)."""
+        try:
+            found = _values(os.pread(self.status, 4096, 0), b"VmRSS", b"VmHWM")
+        except OSError:
+            return None
+        return (found[0], found[1]) if found else None
+
+    def cpu_ticks(self) -> int | None:
+        """User and system CPU time in clock ticks; ``None`` when it is gone."""
+        try:
+            fields = os.pread(self.stat, 1024, 0).rsplit(b")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def close(self) -> None:
+        os.close(self.status)
+        os.close(self.stat)
+
+
 class TreeMemory:
     """Samples a process tree's memory in a thread until :meth:`stop` (see the module)."""
 
@@ -132,34 +172,55 @@ class TreeMemory:
         self.processes = 0
         self.ticks: dict[int, int] = {}
         """Per process: its CPU time (user and system, clock ticks) at its last sample."""
+        self._procs: dict[int, _Proc] = {}
         self._next_pss = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self.interval)
+        try:
+            while not self._stop.is_set():
+                self.sample()
+                self._stop.wait(self.interval)
+        finally:
+            for proc in self._procs.values():
+                proc.close()
+            self._procs.clear()
+
+    def _opened(self, pids: list[int]) -> list[tuple[int, _Proc]]:
+        """The processes of ``pids`` with their files open (those gone before they could be opened left out)."""
+        opened = []
+        for pid in pids:
+            proc = self._procs.get(pid)
+            if proc is None:
+                try:
+                    proc = self._procs[pid] = _Proc(pid)
+                except OSError:
+                    continue
+            opened.append((pid, proc))
+        return opened
 
     def sample(self) -> None:
-        pids = _tree(self.pid)
+        procs = self._opened(_tree(self.pid))
         now = time.perf_counter()
-        if now >= self._next_pss:
-            for pid in pids:
+        # a process not seen before is read at once, and the others with it: a fork's pages are
+        # shared from its first instant, and RSS less an old shared part would count them twice
+        if now >= self._next_pss or any(pid not in self.shared_kib for pid, _ in procs):
+            for pid, _ in procs:
                 rollup = _rollup_kib(pid)
-                if rollup is not None:
-                    self.shared_kib[pid] = rollup[0] - rollup[1]
+                self.shared_kib[pid] = rollup[0] - rollup[1] if rollup is not None else self.shared_kib.get(pid, 0)
             cost = time.perf_counter() - now
             self._next_pss = time.perf_counter() + max(PSS_SECONDS, PSS_COST_SHARE * cost)
         rss_sum = pss_sum = 0
-        for pid in pids:
-            rss, hwm = _status_kib(pid)
-            rss_sum += rss
-            pss_sum += max(0, rss - self.shared_kib.get(pid, 0))
-            if hwm:
+        for pid, proc in procs:
+            memory = proc.memory_kib()
+            if memory is not None:
+                rss, hwm = memory
+                rss_sum += rss
+                pss_sum += max(0, rss - self.shared_kib.get(pid, 0))
                 self.hwm_kib[pid] = max(self.hwm_kib.get(pid, 0), hwm)
-            ticks = _cpu_ticks(pid)
+            ticks = proc.cpu_ticks()
             if ticks is not None:
                 self.ticks[pid] = ticks
         self.peak_sum_kib = max(self.peak_sum_kib, rss_sum)
@@ -209,11 +270,38 @@ class Run:
     workers and their nannies, the scheduler being in the client)."""
 
 
+JOB_PACKAGES = ("telbill", "duckdb")
+"""The packages whose modules the timed jobs import, compiled before any is timed (:func:`compile_jobs`)."""
+
+
+def compile_jobs(packages: Sequence[str] = JOB_PACKAGES) -> None:
+    """Byte-compile the timed jobs' packages (those installed) into their ``__pycache__``, as
+    installing them does, so that no timed run compiles its modules again: with
+    ``PYTHONDONTWRITEBYTECODE`` set (this host's sessions set it) and a source tree that has
+    no bytecode, or stale bytecode, telbill compiled its modules at every run (0.22 against
+    0.15 s of CPU to import them, before its worker is even forked), while DuckDB's package,
+    installed by pip, had its bytecode."""
+    system = Path(sys.base_prefix).resolve()
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+            if not Path(folder).resolve().is_relative_to(system):  # the system Python's as its installer left them
+                compileall.compile_dir(folder, quiet=2)  # a folder this user may not write is left as it is
+
+
+def job_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a timed job runs in: ``env`` (this one by default), but free to keep its
+    bytecode as an installed program does (without ``PYTHONDONTWRITEBYTECODE``)."""
+    made = dict(os.environ if env is None else env)
+    made.pop("PYTHONDONTWRITEBYTECODE", None)
+    return made
+
+
 def measure(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
-    """Run ``argv`` to its end; its wall time and memory. A failure ends the benchmark."""
+    """Run ``argv`` to its end (in :func:`job_env`); its wall time and memory. A failure ends the benchmark."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, cwd=cwd, env=job_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     memory = TreeMemory(proc.pid)
     out, err = proc.communicate()
     wall = time.perf_counter() - t0

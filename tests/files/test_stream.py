@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from telbill.errors import InputFileError
 from telbill.files import stream
-from telbill.files.decoding import Decoded, decode
+from telbill.files.decoding import Decoded, Readings, decode
 from telbill.files.stream import EncodingChanged, LineBlocks
 
 PIECES = [b"83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00", b"\n", b"\r\n", b"\r",
@@ -119,3 +119,25 @@ def test_a_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as caught:
         list(LineBlocks(fifo).blocks())
     assert str(caught.value) == f"{fifo}: not a regular file (a FIFO, a device or a socket); give a file"
+
+
+WEIGHED_PIECES = [b"83470000  110  2021-01-01 10:00:00  2021-01-01 10:01:00", b"\n", b"\r\n", b"\r", b"\n" * 3,
+                  "  # 重拨".encode(), "# 郑爽".encode(), "Jos\u00e9".encode(), "８３４６".encode(), "\u0301".encode(),
+                  b"x" * 700, b"y" * 2047, b"\xe9\x83\x91"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WEIGHED_PIECES), max_size=60), st.sampled_from([1, 5, 64, 2048]))
+def test_a_block_is_weighed_as_every_line_of_it(monkeypatch: pytest.MonkeyPatch, pieces: list[bytes],
+                                                run: int) -> None:
+    """_weigh checks runs of lines for ASCII and reads only the others a line at a time: the same
+    counts (or the same refusal: a line not valid GB18030) as reading every line of the block."""
+    monkeypatch.setattr(stream, "WEIGHED_RUN", run)
+    data = b"".join(pieces)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:  # _weigh is given blocks that were read as UTF-8
+        return
+    every_line = Readings()
+    expected = every_line if every_line.add_bytes(data) else None
+    assert stream._weigh(Readings(), memoryview(data)) == expected
