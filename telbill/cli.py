@@ -36,7 +36,7 @@ from telbill.files.access import journals_left, leftovers_beside
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
 from telbill.files.waiting import waits_told
-from telbill.interrupts import DeferredInterrupt
+from telbill.interrupts import DeferredInterrupt, exit_code, signal_name, stops_as_ctrl_c
 from telbill.rules.fields import month_given, screen_fen
 from telbill.rules.screening import AnomalyCode, limit_values
 from telbill.text.display import shown
@@ -366,8 +366,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return exc.code if isinstance(exc.code, int) else ExitCode.FAIL
     try:
         if args.command == "bill":
-            with waits_told(lambda lock, seconds: err.print(tr("lock.waiting", lock=str(lock), seconds=f"{seconds:g}"),
-                                                            style="yellow", markup=False)):
+            with stops_as_ctrl_c(), waits_told(lambda lock, seconds: err.print(
+                    tr("lock.waiting", lock=str(lock), seconds=f"{seconds:g}"), style="yellow", markup=False)):
                 return run_bill(args, tr, out, err, keep)
         from telbill.menu import run_menu
 
@@ -380,18 +380,18 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     except TelbillError as exc:
         err.print(tr("cli.error", message=exc.render(tr)), style="red", markup=False)
         return ExitCode.FAIL
-    except DeferredInterrupt:  # Ctrl-C while the outputs were being renamed: they all are in place
-        err.print(tr("cli.interrupted_after_write"), style="yellow")
-        return ExitCode.INTERRUPTED
-    except ClusterCancelled:
-        err.print(tr("cli.cluster_cancelled"), style="yellow")
-        return ExitCode.INTERRUPTED
+    except DeferredInterrupt as exc:  # Ctrl-C while the outputs were being renamed: they all are in place
+        err.print(tr("cli.interrupted_after_write", interrupted=_interrupted(exc, tr)), style="yellow")
+        return exit_code(exc)
+    except ClusterCancelled as exc:
+        err.print(tr("cli.cluster_cancelled", interrupted=_interrupted(exc, tr)), style="yellow")
+        return exit_code(exc)
     except OpeningInterrupted:
         err.print(tr("cli.menu_interrupted"), style="yellow")
         return ExitCode.INTERRUPTED
-    except KeyboardInterrupt:
-        err.print(tr("cli.interrupted"), style="yellow")
-        return ExitCode.INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM or SIGHUP in a batch run (:func:`stops_as_ctrl_c`)
+        err.print(tr("cli.interrupted", interrupted=_interrupted(exc, tr)), style="yellow")
+        return exit_code(exc)
     except BrokenPipeError:
         return ExitCode.OK
     except Exception as exc:  # a bug in telbill: still one line, never a traceback
@@ -399,6 +399,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             raise
         err.print(tr("cli.internal", error=f"{type(exc).__name__}: {exc}"), style="red")
         return ExitCode.FAIL
+
+
+def _interrupted(exc: BaseException, tr: Translator) -> str:
+    """"interrupted", or "interrupted by SIGTERM" when a stop signal ended the run."""
+    name = signal_name(exc)
+    return tr("cli.by_ctrl_c") if name is None else tr("cli.by_signal", signal=name)
 
 
 def entry(argv: Sequence[str] | None = None) -> NoReturn:
