@@ -177,7 +177,7 @@ class _BatchProgress:
     """A rich progress bar for large inputs on a terminal: reading (or splitting, then billing
     the partitions), counted; each other phase pulsing under its name."""
 
-    def __init__(self, console: Console, tr: Translator) -> None:
+    def __init__(self, console: Console, tr: Translator, *, local_cluster: bool = False) -> None:
         # Imported here, not above: the bar is drawn only on a terminal, and a batch job's
         # output seldom is one (rich.progress takes some 10 ms to import).
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -191,6 +191,8 @@ class _BatchProgress:
         """The phase under way."""
         self.counted = False
         """Whether the task shown counts (or pulses)."""
+        self.local_cluster = local_cluster
+        """Whether the cluster, if any, starts with the run (or is reached)."""
 
     def reading(self, done: int, total: int) -> None:
         """How much of the phase under way is done; the bar appears only for large files."""
@@ -209,12 +211,19 @@ class _BatchProgress:
         self.bar.update(self.task, completed=done, total=total, count=counted)
 
     def phase(self, name: str) -> None:
-        """A later phase began: the bar pulses under its name (its length is unknown) until told how far."""
+        """A later phase began: the bar pulses under its name (its length is unknown) until told how far.
+        A cluster starting (or being reached) is said at once, whatever the file's size: it takes
+        seconds with nothing else on the screen."""
         self.name = name
+        if name == "cluster":
+            self.bar.start()
+            name = "cluster_local" if self.local_cluster else "cluster"
+        elif self.task is None:
+            return
         if self.task is not None:
             self.bar.update(self.task, visible=False)
-            self.task = self.bar.add_task(self.tr(f"cli.progress.{name}"), total=None, count="")
-            self.counted = False
+        self.task = self.bar.add_task(self.tr(f"cli.progress.{name}"), total=None, count="")
+        self.counted = False
 
     def stop(self) -> None:
         self.bar.stop()
@@ -227,7 +236,8 @@ def print_summary(result: BatchResult, tr: Translator, out: Console, err: Consol
     a warning too when no call was billed because no caller is in ``users`` (an empty users
     file, or one that does not go with the calls file)."""
     counts = result.counts
-    read_s = result.timings.get("total", 0.0)
+    started = result.timings.get("cluster", 0.0)  # a cluster's start: not reading time
+    read_s = result.timings.get("total", 0.0) - started
     rate = int(result.records / read_s) if read_s > 0 else 0
     out.print(tr("summary.read", records=f"{result.records:,}", source=str(result.calls),
                  seconds=f"{read_s:.2f}", rate=f"{rate:,}"))
@@ -245,8 +255,10 @@ def print_summary(result: BatchResult, tr: Translator, out: Console, err: Consol
     span = f"{months[0]} … {months[-1]}" if len(months) > 1 else (months[0] if months else "-")
     out.print(tr("summary.months", count=len(months), span=span, total=screen_fen(result.grand_total)))
     if result.cluster:
+        start = tr("summary.cluster_started" if _local_cluster(result.cluster) else "summary.cluster_reached",
+                   seconds=f"{started:.2f}")
         out.print(tr("summary.cluster", count=f"{result.partitions:,}", address=result.cluster,
-                     workers=result.workers[0], threads=result.workers[1]), markup=False)
+                     workers=result.workers[0], threads=result.workers[1], start=start), markup=False)
     elif result.partitions:
         out.print(tr("summary.partitions", count=f"{result.partitions:,}", budget=format_size(result.budget)))
     out.print(tr("summary.wrote", files=tr("list.sep").join(str(p) for p in result.written)))
@@ -319,7 +331,8 @@ def _recover(paths: list[Path]) -> list[Notice]:
 
 def _bill(opts: BatchOptions, tr: Translator, err: Console, *, quiet: bool = False) -> BatchResult:
     """One batch run, with the loading bar on a terminal (not with ``quiet``)."""
-    progress = _BatchProgress(err, tr) if err.is_terminal and not quiet else None
+    progress = _BatchProgress(err, tr, local_cluster=_local_cluster(opts.cluster)) if err.is_terminal and not quiet \
+        else None
 
     def dashboard(link: str) -> None:
         if not quiet and (err.is_terminal or not _local_cluster(opts.cluster)):

@@ -55,6 +55,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.internal": ("internal error, please report it (set TELBILL_DEBUG=1 for details): {error}",
                      "内部错误，请报告（设置 TELBILL_DEBUG=1 可查看详情）：{error}"),
     "cli.progress.reading": ("reading call records", "读取话单"),
+    "cli.progress.cluster_local": ("starting the cluster …", "正在启动集群……"),
+    "cli.progress.cluster": ("reaching the cluster …", "正在连接集群……"),
     "cli.progress.lines": ("{done}/{total} lines", "{done}/{total} 行"),
     "cli.progress.screen": ("checking for anomalies", "检查异常话单"),
     "cli.progress.rate": ("rating calls", "计算话费"),
@@ -81,8 +83,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "list.sep": (", ", "，"),
     "summary.wrote": ("Wrote {files}.", "已写出 {files}。"),
     "summary.cluster": (("Billed in {count} partitions on the Dask cluster at {address} (workers: {workers}, "
-                         "threads: {threads})."),
-                        "在 {address} 的 Dask 集群上分 {count} 个分区计费（{workers} 个工作进程，{threads} 个线程）。"),
+                         "threads: {threads}); {start}."),
+                        "在 {address} 的 Dask 集群上分 {count} 个分区计费（{workers} 个工作进程，{threads} 个线程）；{start}。"),
+    "summary.cluster_started": ("it took {seconds} s to start, not counted in the time above",
+                                "启动集群用时 {seconds} 秒，未计入上面的用时"),
+    "summary.cluster_reached": ("it took {seconds} s to reach, not counted in the time above",
+                                "连接集群用时 {seconds} 秒，未计入上面的用时"),
     "summary.partitions": ("Billed in {count} partitions on disk, within the memory budget of {budget}.",
                            "为不超出 {budget} 的内存预算，分 {count} 个分区在磁盘上计费。"),
 }
