@@ -120,7 +120,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
         p.tr = tr
         return p
 
-    parser = parser_class(prog="telbill", description=tr("cli.description"))
+    parser = parser_class(prog="telbill", description=tr("cli.description"), epilog=tr("cli.epilog"))
     parser.add_argument("--version", action="version", version=f"telbill {__version__}",
                         help=tr("cli.help.version"))
     parser.add_argument("--lang", choices=["zh", "en"], help=tr("cli.help.lang"))
@@ -141,7 +141,8 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     data_options(parser, top=True)
     parser.add_argument("--plain", action="store_true", help=tr("cli.help.plain"))
 
-    bill = sub.add_parser("bill", help=tr("cli.help.bill"), description=tr("cli.help.bill"))
+    bill = sub.add_parser("bill", help=tr("cli.help.bill"), description=tr("cli.help.bill"),
+                          epilog=tr("cli.epilog.bill"))
     bill.tr = tr
     data_options(bill)
     bill.add_argument("--month", metavar="YYYY-MM", help=tr("cli.help.month"))
@@ -375,6 +376,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             if stderr is not None:
                 streams.enter_context(contextlib.redirect_stderr(stderr))
             args = parser.parse_args(args_list)
+            _refuse_unfit(args, parser, tr)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else ExitCode.FAIL
     try:
@@ -412,6 +414,17 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             raise
         err.print(tr("cli.internal", error=f"{type(exc).__name__}: {exc}"), style="red")
         return ExitCode.FAIL
+
+
+def _refuse_unfit(args: argparse.Namespace, parser: argparse.ArgumentParser, tr: Translator) -> None:
+    """Options that argparse takes but that would mean nothing together: refused as a bad option is
+    (exit 2), not silently ignored."""
+    if args.command != "bill":
+        return
+    if args.plain:  # `telbill --plain bill`: refused as `telbill bill --plain` is
+        parser.error(tr("cli.plain_with_bill"))
+    if args.memory is not None and args.cluster is not None:
+        parser.error(tr("cli.memory_with_cluster"))
 
 
 def _interrupted(exc: BaseException, tr: Translator) -> str:
