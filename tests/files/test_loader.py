@@ -60,8 +60,8 @@ def test_bad_user_lines_name_file_line_and_value(line: str, message: str) -> Non
 def test_duplicate_phone_names_both_lines() -> None:
     """A repeated phone is a problem on the repeat that names the first line."""
     loaded = load_users(io.StringIO("111  A  1  1\n222  B  1  1\n111  C  1  1\n"), "u.txt")
-    assert [p.render(EN) for p in loaded.problems] == ["u.txt line 3: phone '111' repeats line 1 (this line reads "
-                                                       "'111  C  1  1')"]
+    assert [p.render(EN) for p in loaded.problems] == [("u.txt line 3: phone '111' repeats line 1 (this line reads "
+                                                       "'111  C  1  1')")]
     assert [u.name for u in loaded.users] == ["A", "B"]
 
 
