@@ -265,9 +265,15 @@ def print_summary(result: BatchResult, tr: Translator, out: Console, err: Consol
     out.print(tr("summary.wrote", files=tr("list.sep").join(str(p) for p in result.written)))
 
 
-def _notices(result_encodings: dict[str, str], tr: Translator, err: Console) -> None:
+NOTES_ONLY = frozenset({"gb18030", "utf-16"})
+"""Encodings a file is read in whole, with nothing to look at: said as a note, which ``-q`` leaves
+out (a cron job's mail would come every month for a file that is fine). A file read line by line
+("mixed") is a warning: some of its lines may be read wrong."""
+
+
+def _notices(result_encodings: dict[str, str], tr: Translator, err: Console, *, quiet: bool = False) -> None:
     for path, encoding in result_encodings.items():
-        if encoding != "utf-8":
+        if encoding != "utf-8" and not (quiet and encoding in NOTES_ONLY):
             err.print(tr(f"notice.encoding.{encoding}", path=path), style="yellow")
 
 
@@ -303,7 +309,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
             return ExitCode.FAIL
     if keep is not None:
         keep.append(result)
-    _notices(result.encodings, tr, err)
+    _notices(result.encodings, tr, err, quiet=args.quiet)
     if args.quiet:  # a cron job: nothing on stdout when all is well; warnings and errors still on stderr
         out.quiet = True
     try:
