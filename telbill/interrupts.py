@@ -74,6 +74,11 @@ def signal_name(exc: BaseException) -> str | None:
 
 
 def _stop(signum: int, frame: object) -> None:
+    """The first stop signal raises; one more (``timeout`` and systemd may send another) is ignored
+    while the run cleans up (:func:`stops_as_ctrl_c` puts the handlers back at the end)."""
+    for each in STOP_SIGNALS:
+        if signal.getsignal(each) is _stop:
+            signal.signal(each, signal.SIG_IGN)
     raise Stopped(signum)
 
 

@@ -84,7 +84,7 @@ def fork_kept(child: Callable[[], NoReturn], keep: Callable[[int], None]) -> int
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     except DeferredInterrupt as exc:  # nothing was done that a Ctrl-C should not stop
-        raise Stopped(exc.signum) from None
+        raise (KeyboardInterrupt() if exc.signum == signal.SIGINT else Stopped(exc.signum)) from None
     return pid
 
 

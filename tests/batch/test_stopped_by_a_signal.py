@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,3 +86,20 @@ def test_a_signal_ignored_before_the_run_stays_ignored() -> None:
             assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
     finally:
         signal.signal(signal.SIGHUP, before)
+
+
+def test_a_second_stop_signal_does_not_cut_the_clean_up_short() -> None:
+    """systemd or ``timeout -k`` may send SIGTERM again: while the run cleans up after the first,
+    another is ignored (and after the run the handlers are as they were)."""
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)
+    cleaned = []
+    with stops_as_ctrl_c(), pytest.raises(Stopped):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # pragma: no cover - the signal raises first
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGHUP)
+            cleaned.append("spill folder removed")
+    assert cleaned == ["spill folder removed"]
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == before
