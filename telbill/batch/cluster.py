@@ -153,13 +153,17 @@ class Clustered(Merged):
             raise UsageError("usage.cluster_missing", install=INSTALL) from None
         try:
             with _lost(self.address):
-                logging.getLogger("distributed").setLevel(logging.ERROR)  # its notes are not the user's
+                # Its notes, and its errors, are not the user's: what goes wrong reaches the run as an
+                # exception, said in one line. Its error lines come with tracebacks, from this process
+                # and from a local cluster's workers (a worker whose scheduler closed as a Ctrl-C
+                # ended the run: 'Failed to communicate with scheduler during heartbeat').
+                logging.getLogger("distributed").setLevel(logging.CRITICAL)
                 if self.address.scheduler is None:  # all its scratch space in the run's spill folder
                     scratch = str(self.folder / "dask")
                     with dask.config.set({"temporary-directory": scratch}), _workers_deaf():  # the scheduler's too
                         self.local = distributed.LocalCluster(
                             n_workers=self.address.workers, threads_per_worker=1, processes=True,
-                            dashboard_address=":0", silence_logs=logging.ERROR, local_directory=scratch)
+                            dashboard_address=":0", silence_logs=logging.CRITICAL, local_directory=scratch)
                     self.client = distributed.Client(self.local, timeout=CONNECT_SECONDS)
                 else:  # asked first: a peer that is not Dask would hang or break Dask's Client
                     check_scheduler(self.address.scheduler, CONNECT_SECONDS)
