@@ -36,7 +36,7 @@ from telbill.files.access import journals_left, leftovers_beside
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
 from telbill.files.waiting import waits_told
-from telbill.interrupts import DeferredInterrupt
+from telbill.interrupts import DeferredInterrupt, exit_code, signal_name, stops_as_ctrl_c
 from telbill.rules.fields import month_given, screen_fen
 from telbill.rules.screening import AnomalyCode, limit_values
 from telbill.text.display import shown
@@ -120,7 +120,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
         p.tr = tr
         return p
 
-    parser = parser_class(prog="telbill", description=tr("cli.description"))
+    parser = parser_class(prog="telbill", description=tr("cli.description"), epilog=tr("cli.epilog"))
     parser.add_argument("--version", action="version", version=f"telbill {__version__}",
                         help=tr("cli.help.version"))
     parser.add_argument("--lang", choices=["zh", "en"], help=tr("cli.help.lang"))
@@ -141,7 +141,8 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
     data_options(parser, top=True)
     parser.add_argument("--plain", action="store_true", help=tr("cli.help.plain"))
 
-    bill = sub.add_parser("bill", help=tr("cli.help.bill"), description=tr("cli.help.bill"))
+    bill = sub.add_parser("bill", help=tr("cli.help.bill"), description=tr("cli.help.bill"),
+                          epilog=tr("cli.epilog.bill"))
     bill.tr = tr
     data_options(bill)
     bill.add_argument("--month", metavar="YYYY-MM", help=tr("cli.help.month"))
@@ -177,7 +178,7 @@ class _BatchProgress:
     """A rich progress bar for large inputs on a terminal: reading (or splitting, then billing
     the partitions), counted; each other phase pulsing under its name."""
 
-    def __init__(self, console: Console, tr: Translator) -> None:
+    def __init__(self, console: Console, tr: Translator, *, local_cluster: bool = False) -> None:
         # Imported here, not above: the bar is drawn only on a terminal, and a batch job's
         # output seldom is one (rich.progress takes some 10 ms to import).
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -191,6 +192,8 @@ class _BatchProgress:
         """The phase under way."""
         self.counted = False
         """Whether the task shown counts (or pulses)."""
+        self.local_cluster = local_cluster
+        """Whether the cluster, if any, starts with the run (or is reached)."""
 
     def reading(self, done: int, total: int) -> None:
         """How much of the phase under way is done; the bar appears only for large files."""
@@ -209,12 +212,19 @@ class _BatchProgress:
         self.bar.update(self.task, completed=done, total=total, count=counted)
 
     def phase(self, name: str) -> None:
-        """A later phase began: the bar pulses under its name (its length is unknown) until told how far."""
+        """A later phase began: the bar pulses under its name (its length is unknown) until told how far.
+        A cluster starting (or being reached) is said at once, whatever the file's size: it takes
+        seconds with nothing else on the screen."""
         self.name = name
+        if name == "cluster":
+            self.bar.start()
+            name = "cluster_local" if self.local_cluster else "cluster"
+        elif self.task is None:
+            return
         if self.task is not None:
             self.bar.update(self.task, visible=False)
-            self.task = self.bar.add_task(self.tr(f"cli.progress.{name}"), total=None, count="")
-            self.counted = False
+        self.task = self.bar.add_task(self.tr(f"cli.progress.{name}"), total=None, count="")
+        self.counted = False
 
     def stop(self) -> None:
         self.bar.stop()
@@ -227,7 +237,8 @@ def print_summary(result: BatchResult, tr: Translator, out: Console, err: Consol
     a warning too when no call was billed because no caller is in ``users`` (an empty users
     file, or one that does not go with the calls file)."""
     counts = result.counts
-    read_s = result.timings.get("total", 0.0)
+    started = result.timings.get("cluster", 0.0)  # a cluster's start: not reading time
+    read_s = result.timings.get("total", 0.0) - started
     rate = int(result.records / read_s) if read_s > 0 else 0
     out.print(tr("summary.read", records=f"{result.records:,}", source=str(result.calls),
                  seconds=f"{read_s:.2f}", rate=f"{rate:,}"))
@@ -245,16 +256,24 @@ def print_summary(result: BatchResult, tr: Translator, out: Console, err: Consol
     span = f"{months[0]} … {months[-1]}" if len(months) > 1 else (months[0] if months else "-")
     out.print(tr("summary.months", count=len(months), span=span, total=screen_fen(result.grand_total)))
     if result.cluster:
+        start = tr("summary.cluster_started" if _local_cluster(result.cluster) else "summary.cluster_reached",
+                   seconds=f"{started:.2f}")
         out.print(tr("summary.cluster", count=f"{result.partitions:,}", address=result.cluster,
-                     workers=result.workers[0], threads=result.workers[1]), markup=False)
+                     workers=result.workers[0], threads=result.workers[1], start=start), markup=False)
     elif result.partitions:
         out.print(tr("summary.partitions", count=f"{result.partitions:,}", budget=format_size(result.budget)))
     out.print(tr("summary.wrote", files=tr("list.sep").join(str(p) for p in result.written)))
 
 
-def _notices(result_encodings: dict[str, str], tr: Translator, err: Console) -> None:
+NOTES_ONLY = frozenset({"gb18030", "utf-16"})
+"""Encodings a file is read in whole, with nothing to look at: said as a note, which ``-q`` leaves
+out (a cron job's mail would come every month for a file that is fine). A file read line by line
+("mixed") is a warning: some of its lines may be read wrong."""
+
+
+def _notices(result_encodings: dict[str, str], tr: Translator, err: Console, *, quiet: bool = False) -> None:
     for path, encoding in result_encodings.items():
-        if encoding != "utf-8":
+        if encoding != "utf-8" and not (quiet and encoding in NOTES_ONLY):
             err.print(tr(f"notice.encoding.{encoding}", path=path), style="yellow")
 
 
@@ -290,7 +309,7 @@ def run_bill(args: argparse.Namespace, tr: Translator, out: Console, err: Consol
             return ExitCode.FAIL
     if keep is not None:
         keep.append(result)
-    _notices(result.encodings, tr, err)
+    _notices(result.encodings, tr, err, quiet=args.quiet)
     if args.quiet:  # a cron job: nothing on stdout when all is well; warnings and errors still on stderr
         out.quiet = True
     try:
@@ -319,7 +338,8 @@ def _recover(paths: list[Path]) -> list[Notice]:
 
 def _bill(opts: BatchOptions, tr: Translator, err: Console, *, quiet: bool = False) -> BatchResult:
     """One batch run, with the loading bar on a terminal (not with ``quiet``)."""
-    progress = _BatchProgress(err, tr) if err.is_terminal and not quiet else None
+    progress = _BatchProgress(err, tr, local_cluster=_local_cluster(opts.cluster)) if err.is_terminal and not quiet \
+        else None
 
     def dashboard(link: str) -> None:
         if not quiet and (err.is_terminal or not _local_cluster(opts.cluster)):
@@ -362,12 +382,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             if stderr is not None:
                 streams.enter_context(contextlib.redirect_stderr(stderr))
             args = parser.parse_args(args_list)
+            _refuse_unfit(args, parser, tr)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else ExitCode.FAIL
     try:
         if args.command == "bill":
-            with waits_told(lambda lock, seconds: err.print(tr("lock.waiting", lock=str(lock), seconds=f"{seconds:g}"),
-                                                            style="yellow", markup=False)):
+            with stops_as_ctrl_c(), waits_told(lambda lock, seconds: err.print(
+                    tr("lock.waiting", lock=str(lock), seconds=f"{seconds:g}"), style="yellow", markup=False)):
                 return run_bill(args, tr, out, err, keep)
         from telbill.menu import run_menu
 
@@ -380,18 +401,18 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     except TelbillError as exc:
         err.print(tr("cli.error", message=exc.render(tr)), style="red", markup=False)
         return ExitCode.FAIL
-    except DeferredInterrupt:  # Ctrl-C while the outputs were being renamed: they all are in place
-        err.print(tr("cli.interrupted_after_write"), style="yellow")
-        return ExitCode.INTERRUPTED
-    except ClusterCancelled:
-        err.print(tr("cli.cluster_cancelled"), style="yellow")
-        return ExitCode.INTERRUPTED
+    except DeferredInterrupt as exc:  # Ctrl-C while the outputs were being renamed: they all are in place
+        err.print(tr("cli.interrupted_after_write", interrupted=_interrupted(exc, tr)), style="yellow")
+        return exit_code(exc)
+    except ClusterCancelled as exc:
+        err.print(tr("cli.cluster_cancelled", interrupted=_interrupted(exc, tr)), style="yellow")
+        return exit_code(exc)
     except OpeningInterrupted:
         err.print(tr("cli.menu_interrupted"), style="yellow")
         return ExitCode.INTERRUPTED
-    except KeyboardInterrupt:
-        err.print(tr("cli.interrupted"), style="yellow")
-        return ExitCode.INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM or SIGHUP in a batch run (:func:`stops_as_ctrl_c`)
+        err.print(tr("cli.interrupted", interrupted=_interrupted(exc, tr)), style="yellow")
+        return exit_code(exc)
     except BrokenPipeError:
         return ExitCode.OK
     except Exception as exc:  # a bug in telbill: still one line, never a traceback
@@ -399,6 +420,23 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             raise
         err.print(tr("cli.internal", error=f"{type(exc).__name__}: {exc}"), style="red")
         return ExitCode.FAIL
+
+
+def _refuse_unfit(args: argparse.Namespace, parser: argparse.ArgumentParser, tr: Translator) -> None:
+    """Options that argparse takes but that would mean nothing together: refused as a bad option is
+    (exit 2), not silently ignored."""
+    if args.command != "bill":
+        return
+    if args.plain:  # `telbill --plain bill`: refused as `telbill bill --plain` is
+        parser.error(tr("cli.plain_with_bill"))
+    if args.memory is not None and args.cluster is not None:
+        parser.error(tr("cli.memory_with_cluster"))
+
+
+def _interrupted(exc: BaseException, tr: Translator) -> str:
+    """"interrupted", or "interrupted by SIGTERM" when a stop signal ended the run."""
+    name = signal_name(exc)
+    return tr("cli.by_ctrl_c") if name is None else tr("cli.by_signal", signal=name)
 
 
 def entry(argv: Sequence[str] | None = None) -> NoReturn:

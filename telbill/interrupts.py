@@ -11,6 +11,12 @@ a Ctrl-C that came meanwhile once the step is done:
 Holds nest: inside a hold, another one changes nothing, and the outer one
 decides what happens to the Ctrl-C.
 
+``telbill bill`` takes SIGTERM (``timeout``, systemd, a cron wrapper's kill) and SIGHUP (a closed
+terminal) as it takes Ctrl-C (:func:`stops_as_ctrl_c`): raised as :class:`Stopped`, a
+KeyboardInterrupt, so that the same clean-up runs, and held as Ctrl-C is; it then exits
+128 + the signal's number (:func:`exit_code`). The menu leaves them as they are (they end it at
+once, as ``kill -9`` would: a save's journal makes its files whole on the next start).
+
 A Ctrl-C that Python could not raise is kept too (:func:`keeping_unraised`): one
 that comes while the garbage collector runs a weak reference's callback or a
 finaliser is "ignored", printed with a traceback (seen in the menu on a loaded
@@ -27,9 +33,75 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+"""The signals ``telbill bill`` takes as it takes Ctrl-C (:func:`stops_as_ctrl_c`)."""
 
-class DeferredInterrupt(KeyboardInterrupt):
-    """Ctrl-C that was held back until a block had finished: all it did is done."""
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where Ctrl-C would be, so that the same clean-up runs."""
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__()
+        self.signum = signum
+        """The signal that came (SIGINT: Ctrl-C)."""
+
+
+class DeferredInterrupt(Stopped):
+    """Ctrl-C (or a stop signal) that was held back until a block had finished: all it did is done."""
+
+
+def signal_number(exc: BaseException) -> int:
+    """The signal that raised ``exc`` (or the interrupt it was raised from): SIGINT unless a
+    stop signal did (:class:`Stopped`)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, Stopped):
+            return seen.signum
+        seen = seen.__cause__ or seen.__context__
+    return signal.SIGINT
+
+
+def exit_code(exc: BaseException) -> int:
+    """What a run ended by ``exc`` exits with: 128 + the signal's number, as shells say it (130 for
+    Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
+    return 128 + signal_number(exc)
+
+
+def signal_name(exc: BaseException) -> str | None:
+    """The stop signal's name (``SIGTERM``) that raised ``exc``, or ``None`` for Ctrl-C."""
+    signum = signal_number(exc)
+    return None if signum == signal.SIGINT else signal.Signals(signum).name
+
+
+def _stop(signum: int, frame: object) -> None:
+    """The first stop signal raises; one more (``timeout`` and systemd may send another) is ignored
+    while the run cleans up (:func:`stops_as_ctrl_c` puts the handlers back at the end)."""
+    for each in STOP_SIGNALS:
+        if signal.getsignal(each) is _stop:
+            signal.signal(each, signal.SIG_IGN)
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def stops_as_ctrl_c() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGHUP raise :class:`Stopped` (main thread only; a signal
+    ignored already, as under ``nohup``, stays ignored), and are held as Ctrl-C is (:func:`held`);
+    a forked worker ignores them (its parent stops it: :func:`telbill.processes.fork_kept`)."""
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in STOP_SIGNALS:
+            if signal.getsignal(signum) == signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, _stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def stops_taken() -> list[signal.Signals]:
+    """The stop signals raised as Ctrl-C now (:func:`stops_as_ctrl_c`)."""
+    return [signum for signum in STOP_SIGNALS if signal.getsignal(signum) is _stop]
 
 
 _holding = False
@@ -91,15 +163,22 @@ def held(*, reraise: bool) -> Iterator[None]:
     except (ValueError, OSError):
         yield
         return
+    stops = {signum: signal.signal(signum, lambda signum, frame: caught.append(signum))
+             for signum in (stops_taken() if reraise else [])}  # the menu's saves never see them
     _holding = True
     try:
         yield
     finally:
+        for signum, handler in stops.items():
+            signal.signal(signum, handler)
         if _until_told is not None and not reraise:  # a save's: held on until the caller has told what was done
             _until_told.handed, _until_told.previous = True, previous
         else:
             _holding = False
             signal.signal(signal.SIGINT, previous)
+    stopped = [signum for signum in caught if signum != signal.SIGINT]
+    if stopped and reraise:
+        raise DeferredInterrupt(stopped[0])
     if caught and reraise:
         if previous is signal.default_int_handler:
             raise DeferredInterrupt

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import NoReturn
 
-from telbill.interrupts import DeferredInterrupt, held
+from telbill.interrupts import DeferredInterrupt, Stopped, held, stops_taken
 
 PIPE_BYTES = 1 << 20
 """The size asked for each pipe (Linux), so that a worker rarely waits for this process."""
@@ -61,15 +61,19 @@ def fork_kept(child: Callable[[], NoReturn], keep: Callable[[int], None]) -> int
     reached it earlier would raise in it and let it run on as a copy of this process), and held
     (:func:`telbill.interrupts.held`) for one that another thread of this process takes (a
     progress bar's), which would otherwise raise here between the fork and ``keep``. One that
-    came meanwhile is raised (as KeyboardInterrupt) once the child is kept, and so stops it."""
+    came meanwhile is raised (as KeyboardInterrupt) once the child is kept, and so stops it.
+    SIGTERM and SIGHUP, when this process takes them as Ctrl-C (``telbill bill``:
+    :func:`telbill.interrupts.stops_as_ctrl_c`), are held and ignored the same way."""
+    stops = stops_taken()
     try:
         with held(reraise=True):
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, *stops})
             try:
                 pid = os.fork()
                 if pid == 0:  # the child: it never leaves this block
                     try:
-                        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for this process
+                        for signum in (signal.SIGINT, *stops):  # Ctrl-C (and a stop) is for this process
+                            signal.signal(signum, signal.SIG_IGN)
                         with contextlib.suppress(ValueError):
                             signal.set_wakeup_fd(-1)  # a signal it takes wakes none of this process's waits
                         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
@@ -79,8 +83,8 @@ def fork_kept(child: Callable[[], NoReturn], keep: Callable[[int], None]) -> int
                 keep(pid)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    except DeferredInterrupt:  # nothing was done that a Ctrl-C should not stop
-        raise KeyboardInterrupt from None
+    except DeferredInterrupt as exc:  # nothing was done that a Ctrl-C should not stop
+        raise (KeyboardInterrupt() if exc.signum == signal.SIGINT else Stopped(exc.signum)) from None
     return pid
 
 

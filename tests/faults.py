@@ -10,6 +10,7 @@ import os
 import pwd
 import select
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -227,3 +228,26 @@ def lock_held_by_another_user(lock: Path, *, shared: bool = False, at_most: floa
         os.close(done_w)
         os.close(held_r)
         os.waitpid(pid, 0)
+
+
+@contextlib.contextmanager
+def run_in_a_group(argv: list[str], folder: Path, ready: str, count: int = 1, seconds: float = 30,
+                   env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[str]]:
+    """``argv`` run in ``folder`` as the leader of a process group of its own (so that a test can
+    signal the group, as a terminal's Ctrl-C or ``timeout`` does), handed over once ``count`` files
+    matching ``ready`` are there (within ``seconds``); the group is killed at the end if the run is
+    still going. ``$TMPDIR`` is left out (spill folders go beside the outputs)."""
+    base = {k: v for k, v in os.environ.items() if k != "TMPDIR"}
+    proc = subprocess.Popen(argv, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env={**base, **(env or {})})
+    try:
+        deadline = time.monotonic() + seconds
+        while len(list(folder.glob(ready))) < count:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -35,6 +35,7 @@ import logging
 import os
 import pickle
 import secrets
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ from telbill.batch.pieces import choose, split_piece, split_whole
 from telbill.batch.scheduler import check_scheduler
 from telbill.errors import ClusterCancelled, ClusterError, InternalError, OutputError, UsageError
 from telbill.files.stream import LineBlocks
+from telbill.interrupts import STOP_SIGNALS
 from telbill.speed import paused_gc
 from telbill.text.display import quote
 
@@ -151,13 +153,17 @@ class Clustered(Merged):
             raise UsageError("usage.cluster_missing", install=INSTALL) from None
         try:
             with _lost(self.address):
-                logging.getLogger("distributed").setLevel(logging.ERROR)  # its notes are not the user's
+                # Its notes, and its errors, are not the user's: what goes wrong reaches the run as an
+                # exception, said in one line. Its error lines come with tracebacks, from this process
+                # and from a local cluster's workers (a worker whose scheduler closed as a Ctrl-C
+                # ended the run: 'Failed to communicate with scheduler during heartbeat').
+                logging.getLogger("distributed").setLevel(logging.CRITICAL)
                 if self.address.scheduler is None:  # all its scratch space in the run's spill folder
                     scratch = str(self.folder / "dask")
-                    with dask.config.set({"temporary-directory": scratch}):  # the scheduler's too
+                    with dask.config.set({"temporary-directory": scratch}), _workers_deaf():  # the scheduler's too
                         self.local = distributed.LocalCluster(
                             n_workers=self.address.workers, threads_per_worker=1, processes=True,
-                            dashboard_address=":0", silence_logs=logging.ERROR, local_directory=scratch)
+                            dashboard_address=":0", silence_logs=logging.CRITICAL, local_directory=scratch)
                     self.client = distributed.Client(self.local, timeout=CONNECT_SECONDS)
                 else:  # asked first: a peer that is not Dask would hang or break Dask's Client
                     check_scheduler(self.address.scheduler, CONNECT_SECONDS)
@@ -362,6 +368,28 @@ def _sees(calls: str, size: int, folder: str) -> tuple[str | None, int]:
     if not os.access(folder, os.W_OK | os.X_OK):
         return "folder", files
     return None, files
+
+
+@contextlib.contextmanager
+def _workers_deaf() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP blocked in this thread while a local cluster starts: the threads
+    Dask starts meanwhile (its event loop, the watchers of its processes) keep them blocked, and so
+    do the worker processes they spawn. A Ctrl-C at the terminal, which goes to every process of
+    the foreground group, or ``timeout``'s SIGTERM to the group, then reaches this process alone,
+    which stops the cluster (:meth:`Clustered.close`): no worker prints its own traceback. One
+    that comes while the cluster starts acts once it has started (a few seconds). A worker still
+    ends when this process does, even killed outright: Dask's workers watch a pipe from it.
+
+    multiprocessing's resource tracker is started first: starting it unblocks SIGINT and SIGTERM
+    in the thread that starts it (Dask's event loop, before its first worker, if not here)."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, *STOP_SIGNALS})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 @contextlib.contextmanager

@@ -67,7 +67,8 @@ if TYPE_CHECKING:
 
 PhaseFn = Callable[[str], None]
 """Told the name of each phase after reading as it begins: screen, rate, write (in a run in
-partitions: split, before its first pass, then bill and write)."""
+partitions: split, before its first pass, then bill and write; on a cluster, cluster first, while
+it starts or is reached)."""
 
 
 class Shares(Protocol):
@@ -250,13 +251,16 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
             plan = dataclasses.replace(plan, calls=Path(os.path.abspath(plan.calls)))
             with spill_said():
                 folder = run.enter_context(SpillFolder(spill_base(opts.out, shared=True)))
+            on_phase("cluster")
+            started = time.perf_counter()
             clustered = run.enter_context(Clustered(plan, address, sized.records, folder.path))
             link = clustered.dashboard()
             if link is not None and on_dashboard is not None:
                 on_dashboard(link)
             clustered.check_shared()
+            timings["cluster"] = time.perf_counter() - started  # told apart: not reading time
             t2 = _split_then_bill(lambda: clustered.split(progress), lambda: clustered.bill(progress),
-                                  reading, on_phase, timings, t0)
+                                  reading, on_phase, timings, started + timings["cluster"])
             parts = clustered
         elif sized.partitioned:
             folder = run.enter_context(SpillFolder(spill_base(opts.out)))

@@ -63,7 +63,9 @@ def read_user_line(line: str, number: int, source: str, unreadable: bool = False
 
 def duplicate_problem(source: str, user: User, first: int) -> Problem:
     """The problem of a line whose phone an earlier line (``first``) already has."""
-    return Problem(user.line_no, user.text(), "users.duplicate", {"value": quote(user.phone), "first": first}, source)
+    text = user.text()
+    return Problem(user.line_no, text, "users.duplicate",
+                   {"value": quote(user.phone), "first": first, "text": quote(text.strip())}, source)
 
 
 def load_users(lines: Iterable[str], source: str, unreadable: frozenset[int] = frozenset()) -> UsersFile:

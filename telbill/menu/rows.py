@@ -48,10 +48,16 @@ def record_cell(ctx: Ctx, raw: str) -> str:
 
 
 def class_label(ctx: Ctx, call_class: CallClass) -> str:
-    """A call class's one name, in every list, statement and message and at every width:
+    """A call class's one name in every list and statement, at every width:
     市内 / 长途 / 国际, or local / long / intl (long and intl are both in the bill's
     long-distance column)."""
     return ctx.tr(f"menu.class.{call_class.value}")
+
+
+def class_said(ctx: Ctx, call_class: CallClass) -> str:
+    """A call class's name in a sentence ("Class: long distance"): the list's word written out
+    (市内 / 长途 / 国际 are already whole words)."""
+    return ctx.tr(f"menu.class_said.{call_class.value}")
 
 
 def note_short(ctx: Ctx) -> dict[str, str]:

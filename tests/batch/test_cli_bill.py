@@ -149,7 +149,7 @@ def test_duplicate_phones_stop_the_bill(workdir: Path) -> None:
     code, out, err = run("--lang", "en", "bill")
     assert code == 2 and out == ""
     assert err.splitlines() == [
-        "data/users.txt line 37: phone '83470001' repeats line 5",
+        "data/users.txt line 37: phone '83470001' repeats line 5 (this line reads '83470001  Someone  1  1')",
         "data/users.txt line 38: phone '83479x' is not 3 to 20 digits",
         "bad lines in data/users.txt: 2; no bills were written",
     ]

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +20,7 @@ from telbill.batch.run import BatchOptions, run_batch
 from telbill.files.dataset import DataPaths
 from telbill.text.i18n import Translator
 
+import faults
 from command import run
 from smalldata import EVERY_KIND_CALLS as CALLS
 from smalldata import EVERY_KIND_USERS as USERS
@@ -154,16 +153,8 @@ def test_ctrl_c_leaves_no_partial_file_and_no_worker(small: Path, whom: str, mem
                                                      forked: Callable[[int], list[int]]) -> None:
     """SIGINT to the process group (Ctrl-C) or to the parent alone, in a run in memory or in
     partitions: exit 130, the one line, no output file, no spill folder, and the worker is gone."""
-    env = {k: v for k, v in os.environ.items() if k != "TMPDIR"}
-    proc = subprocess.Popen([sys.executable, "-c", STOPPED, *memory], cwd=small, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env={**env, "TELBILL_WORKERS": "2"})
-    try:
-        deadline = time.monotonic() + 30
-        while len(list(small.glob("ready-*"))) < 2:
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+    with faults.run_in_a_group([sys.executable, "-c", STOPPED, *memory], small, "ready-*", 2,
+                               env={"TELBILL_WORKERS": "2"}) as proc:
         workers = forked(proc.pid)
         assert len(workers) == 1
         if whom == "group":
@@ -171,10 +162,6 @@ def test_ctrl_c_leaves_no_partial_file_and_no_worker(small: Path, whom: str, mem
         else:
             os.kill(proc.pid, signal.SIGINT)
         out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
     assert (proc.returncode, out, err) == (130, "", "interrupted; no partial file was left behind\n")
     assert not (small / "output").exists() and not list(small.rglob(".telbill-spill*"))
     for pid in workers:

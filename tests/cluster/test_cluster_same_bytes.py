@@ -4,6 +4,7 @@ byte for byte, as ``telbill bill`` on one machine, whatever the data."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -39,8 +40,9 @@ def test_the_sample_data_on_a_cluster_is_golden(workdir: Path, cluster: Any) -> 
     machine."""
     code, out, err = run("bill", "--cluster", cluster.scheduler_address)
     assert (code, err) == (0, f"The Dask dashboard of this run: {cluster.dashboard_link}\n")
-    assert out.splitlines()[-2] == (f"Billed in 8 partitions on the Dask cluster at {cluster.scheduler_address} "
-                                    "(workers: 2, threads: 2).")
+    assert re.fullmatch(f"Billed in 8 partitions on the Dask cluster at {re.escape(cluster.scheduler_address)} "
+                        r"\(workers: 2, threads: 2\); it took \d+\.\d\d s to reach, not counted in the time above\.",
+                        out.splitlines()[-2]), out
     for name, gold in (("bills.txt", "sample_bills_en.txt"), ("anomalies.txt", "sample_anomalies_en.txt")):
         kept = [line for line in (workdir / "output" / name).read_text("utf-8").splitlines(keepends=True)
                 if not line.startswith("# generated:")]
@@ -62,7 +64,9 @@ def test_a_local_clusters_link_is_not_printed_into_a_log(workdir: Path) -> None:
     (which would lead nowhere once read in a log) is not printed; the summary is."""
     code, out, err = run("bill", "--cluster", "local:1")
     assert (code, err) == (0, "")
-    assert "on the Dask cluster at local:1 (workers: 1, threads: 1)." in out
+    assert "on the Dask cluster at local:1 (workers: 1, threads: 1); it took " in out
+    started = float(out.split("; it took ")[1].split(" s to start")[0])
+    assert started > 0  # a local cluster's start (a second or more) is told apart from the reading
 
 
 @pytest.mark.parametrize(("encoding", "ending", "bom", "month"), [

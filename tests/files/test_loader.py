@@ -60,8 +60,19 @@ def test_bad_user_lines_name_file_line_and_value(line: str, message: str) -> Non
 def test_duplicate_phone_names_both_lines() -> None:
     """A repeated phone is a problem on the repeat that names the first line."""
     loaded = load_users(io.StringIO("111  A  1  1\n222  B  1  1\n111  C  1  1\n"), "u.txt")
-    assert [p.render(EN) for p in loaded.problems] == ["u.txt line 3: phone '111' repeats line 1"]
+    assert [p.render(EN) for p in loaded.problems] == [("u.txt line 3: phone '111' repeats line 1 (this line reads "
+                                                       "'111  C  1  1')")]
     assert [u.name for u in loaded.users] == ["A", "B"]
+
+
+def test_a_repeated_phone_quotes_the_repeats_text_as_other_values_are() -> None:
+    """The repeat's text is quoted as every value of a message is: without its line end, cut at 40
+    characters, so that a long name does not fill the terminal (and escaped: nothing from a file
+    reaches the terminal raw)."""
+    name = "Duplicate " + "N" * 50
+    loaded = load_users(io.StringIO(f"111  A  1  1\r\n111  {name}  1  1\r\n"), "u.txt")
+    [problem] = loaded.problems
+    assert problem.render(EN) == f"u.txt line 2: phone '111' repeats line 1 (this line reads '{f'111  {name}'[:40]}…')"
 
 
 def test_calls_are_parsed_strictly() -> None:

@@ -64,10 +64,10 @@ def test_one_name_per_call_class_at_every_width(workdir: Path, tr: Translator, w
 
 
 def test_a_saved_call_names_its_class_as_the_lists_do(data: Path) -> None:
-    """After adding a call, "Class: intl" (the list's word), in plain mode too."""
+    """After adding a call, "Class: international" (the list's intl written out), in plain mode too."""
     code, screen = plain_session("4\n83470000\n0044201234567\n2021-01-20 10:00:00\n10:01:00\n0\n")
     assert code == 0
-    assert "Class: intl; duration 0:01:00; fee 8.00 yuan." in screen
+    assert "Class: international; duration 0:01:00; fee 8.00 yuan." in screen
 
 
 MANY = "".join(f"83470000  8347{2000 + i % 1000}  2021-03-{1 + i // 50:02d} {i % 50 // 4 + 8:02d}:{i % 4 * 15:02d}:00  "

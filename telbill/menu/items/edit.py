@@ -10,7 +10,7 @@ from telbill.errors import ValidationError
 from telbill.menu.context import Ctx, Item
 from telbill.menu.picking import ask_user, pick_call
 from telbill.menu.rows import (
-    class_label,
+    class_said,
     count,
     duration_text,
     money,
@@ -146,12 +146,12 @@ def report_call(ctx: Ctx, change: Change) -> None:
     call = held
     anomaly = ctx.session.anomaly_of(held)
     if anomaly is not None:
-        ctx.view.warn(tr("menu.call.set_aside", klass=class_label(ctx, call.call_class),
+        ctx.view.warn(tr("menu.call.set_aside", klass=class_said(ctx, call.call_class),
                          duration=duration_text(call.duration),
                          reason=code_name(tr, anomaly.code)))
         return
     fee = ctx.session.fee(held)
-    ctx.view.ok(tr("menu.call.rated", klass=class_label(ctx, call.call_class), duration=duration_text(call.duration),
+    ctx.view.ok(tr("menu.call.rated", klass=class_said(ctx, call.call_class), duration=duration_text(call.duration),
                    fee=money(fee or 0)))
 
 

@@ -23,8 +23,9 @@ def item_show_users(ctx: Ctx) -> None:
         ctx.view.say(tr("menu.users.count", count=count(len(s.users))))
     problems = s.problems
     if problems:
-        rows = [[str(p.line_no), p.reason(tr)] for p in problems]
-        ctx.view.table([Column(tr("menu.col.line"), "right"), Column(tr("menu.col.reason"), wrap=True)], rows,
+        rows = [[str(p.line_no), record_cell(ctx, p.raw), p.reason(tr)] for p in problems]  # as item 2's table
+        ctx.view.table([Column(tr("menu.col.line"), "right"), Column(tr("menu.col.text"), wrap=True),
+                        Column(tr("menu.col.reason"), wrap=True)], rows,
                        tr("menu.problems", path=str(s.paths.users), count=count(len(problems))))
 
 

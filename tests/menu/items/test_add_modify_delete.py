@@ -78,7 +78,7 @@ def test_add_call_checks_every_field(data: Path) -> None:
     assert "callee '12' is not 3 to 20 digits" in item
     assert "impossible date '2021-02-30'" in item
     assert "the end 2021-02-28 09:00:00 is before the start 2021-02-28 10:00:00" in item
-    assert "Class: long; duration 0:00:59; fee 0.70 yuan." in item
+    assert "Class: long distance; duration 0:00:59; fee 0.70 yuan." in item
     assert calls_file(data) == CALLS + "83470002  0105551234  2021-02-28 10:00:00  2021-02-28 10:00:59\n"
     assert audit(data)[0][2] == "add-call"
 
@@ -132,7 +132,7 @@ def test_modify_call(data: Path) -> None:
     assert "Call records from 83470001 (2)" in item
     assert "Number of the call record (1-2, 0 goes back): 3" in item
     assert "'3' is not one of the numbers (1-2, 0 goes back)" in item
-    assert "Class: intl; duration 0:02:00; fee 16.00 yuan." in item
+    assert "Class: international; duration 0:02:00; fee 16.00 yuan." in item
     assert "After:  83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:02:00" in item
     assert "83470001  0044207946000  2021-01-06 09:00:00  2021-01-06 09:02:00  # abroad\n" in calls_file(data)
 

@@ -28,7 +28,8 @@ def test_heading_and_show_users(data: Path) -> None:
 
 
 def test_many_bad_users_lines_are_summed_up_at_start_and_listed_by_item_1(data: Path) -> None:
-    """The menu opens naming the first five bad lines and how many more; item 1 lists every one."""
+    """The menu opens naming the first five bad lines and how many more; item 1 lists every one,
+    with its text, as item 2 lists the lines of calls.txt that could not be read."""
     bad = "".join(f"8347x{i}  Bad {i}  1  1\n" for i in range(7))
     (data / "data/users.txt").write_text(USERS + bad, "utf-8")
     _code, screen = plain_session("1\n0\n")
@@ -37,7 +38,7 @@ def test_many_bad_users_lines_are_summed_up_at_start_and_listed_by_item_1(data: 
     assert "  … and 2 more (item 1 lists them all)" in start
     listing = after(screen, "== Show all users ==")
     assert "data/users.txt: lines that could not be read: 7; they are kept in the file as they are:" in listing
-    assert re.search(r"^ +12 +phone '8347x6' is not 3 to 20 digits$", listing, re.MULTILINE)
+    assert re.search(r"^ +12 +8347x6 Bad 6 1 1 +phone '8347x6' is not 3 to 20 digits$", listing, re.MULTILINE)
 
 
 def test_show_calls_with_class_duration_and_fee(data: Path) -> None:

@@ -1,0 +1,43 @@
+"""SIGTERM (or SIGHUP: a closed terminal) while the menu saves ends it at once, as ``kill -9``
+would, at worst: the save's journal makes the file whole at the next start. The menu does not take
+them as Ctrl-C (which would only go back to the menu); ``telbill bill`` does
+(tests/batch/test_stopped_by_a_signal.py)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from smalldata import ONE_USER, open_session
+
+# The menu, in plain mode, adds a user; once the save's journal is written and its new file checked
+# (just before it is put in place), the process is sent the signal.
+MENU = """
+import os, sys
+import telbill.cli
+from telbill.store import keeper
+keeper.STEP_HOOK = lambda at: os.kill(os.getpid(), int(sys.argv[1])) if at == "checked" else None
+telbill.cli.entry(["--lang", "en", "--plain"])
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_stop_signal_during_a_menu_save_leaves_what_the_journal_mends(small: Path, signum: int) -> None:
+    """The menu ends by the signal (no 'Interrupted; back to the menu', no traceback), users.txt as
+    it was, the journal beside it; the next start takes the save back and says so."""
+    proc = subprocess.run([sys.executable, "-c", MENU, str(int(signum))], cwd=small, text=True, check=False,
+                          input="3\n83470099\nWang\n25.50\n6.50\n0\n", capture_output=True, timeout=60)
+    assert proc.returncode == -signum, (proc.stdout, proc.stderr)
+    assert "Interrupted" not in proc.stdout and "Traceback" not in proc.stderr
+    assert (small / "data/users.txt").read_text("utf-8") == ONE_USER
+    assert (small / "data/.users.txt.journal").exists()
+    session = open_session(small)
+    assert [str(n) for n in session.notices] == [
+        (f"A save cut short (the program was stopped) was not made; {small}/data/users.txt are as they were "
+         "before it: add-user 83470099  Wang  25.50  6.50.")]
+    assert not (small / "data/.users.txt.journal").exists()
+    assert [u.phone for u in session.users] == ["83470000"]
