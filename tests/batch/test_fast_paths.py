@@ -9,12 +9,16 @@ import re
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from telbill.batch import part as part_module
+from telbill.batch.part import WHOLE_AFTER, WHOLE_SHARE
 from telbill.batch.run import BatchOptions, run_batch
+from telbill.files.callreader import BLOCK
 from telbill.files.dataset import DataPaths
 from telbill.rules.records import Call
 from telbill.session.facade import Session
@@ -375,24 +379,32 @@ def written_as_they_end(draw: st.DrawFn) -> list[str]:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(written_as_they_end(), st.sampled_from([None, 1]), st.sampled_from([1, 2]))
+@given(written_as_they_end(), st.sampled_from([None, 1]), st.sampled_from([1, 2]),
+       st.sampled_from([(1, 1), (2, 3), (3, 7), (WHOLE_AFTER, BLOCK)]))  # (held whole after, a run's lines)
 @example(["  ".join(["83470000", "8346123", moment(start), moment(end)])  # a held record's partner's bound is
-          for start, end in [(600, 900), (900, 1620), (960, 1020), (720, 780)]], None, 1)  # 720, not 960
+          for start, end in [(600, 900), (900, 1620), (960, 1020), (720, 780)]], None, 1, (WHOLE_AFTER, BLOCK))
 @example(["  ".join(["83470000", "8346123", moment(start), moment(end)])  # a held record sharing the start
-          for start, end in [(600, 600), (600, 660)]], 1, 2)  # of a zero-length one before it
+          for start, end in [(600, 600), (600, 660)]], 1, 2, (WHOLE_AFTER, BLOCK))  # of a zero-length one before
+@example(["  ".join(["83470000", "8346123", moment(start), moment(end)])  # held whole from the next run on:
+          for start, end in [(600, 900), (700, 800), (1000, 1100), (2000, 2100)]], None, 1, (1, 3))  # not 1000
 def test_records_held_only_where_out_of_order_equal_a_slow_reading(
-        tmp_path: Path, lines: list[str], memory: int | None, processes: int) -> None:
+        tmp_path: Path, lines: list[str], memory: int | None, processes: int, whole: tuple[int, int]) -> None:
     """Where calls are written as they end, only a caller's records that start before the latest
-    threshold of its records before them are held; the records billed as read that one of them
-    overlaps (before it, near or far) are taken off again, and the held ones that overlap none are
-    billed once swept: in memory or in partitions, in one process or two, the same set-aside
-    records and fees as a line-by-line reading, and the menu's bills the batch's."""
+    threshold of its records before them are held, until a caller has some of them (``whole``: how
+    many, :data:`~telbill.batch.part.WHOLE_AFTER`, and the lines a run of records read has; with
+    fewer than :data:`WHOLE_AFTER`, in any part): then every record of it from the next run on;
+    the records billed as read that a
+    held one overlaps (before it, near or far) are taken off again, and the held ones that overlap
+    none are billed once swept: in memory or in partitions, in one process or two, the same
+    set-aside records and fees as a line-by-line reading, and the menu's bills the batch's."""
     (tmp_path / "u.txt").write_text(USERS, "utf-8")
     (tmp_path / "c.txt").write_text("\n".join([*lines, ""]), "utf-8")
     paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
     codes, fees, records = slow_reading(lines)
     wanted = {k: v for k, v in fees.items() if v}
-    got_codes, got_fees, got_records = batch_view(tmp_path, paths, processes, memory)
+    share = WHOLE_SHARE if whole[0] == WHOLE_AFTER else len(lines) + 1  # else: every part holds callers whole
+    with patch.multiple(part_module, WHOLE_AFTER=whole[0], BLOCK=whole[1], WHOLE_SHARE=share):  # workers are forked
+        got_codes, got_fees, got_records = batch_view(tmp_path, paths, processes, memory)
     assert (got_records, got_codes) == (records, codes)
     assert {k: v for k, v in got_fees.items() if v} == wanted
     assert menu_fees(tmp_path, paths) == wanted
