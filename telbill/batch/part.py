@@ -106,9 +106,9 @@ class LeanCall(Linked):
         return self.moment & _MASK
 
 
-_Suspects = tuple[list[LeanCall], "array[int]", "array[int]", "array[int]", list[Rated], bytearray]
+_Suspects = tuple[list[LeanCall], "array[int]", "array[int]", "array[int]", list[Rated], "array[int]"]
 """One caller's records that may clash with another: the records, their line numbers, starts, ends,
-callees' classes, and whether each is held (not billed yet)."""
+callees' classes, and the positions among them of those held out of order (not billed yet)."""
 WHOLE_AFTER = 64
 """How many of a caller's records a part holds out of order before it holds every later one
 (:meth:`StartOrder.hold_whole <telbill.rules.screening.StartOrder.hold_whole>`), where over
@@ -441,35 +441,36 @@ class Part:
         out (the walk is a loop over every record of the part; the tests comparing the batch with
         the menu's plain sweep of every record catch a difference)."""
         bound, later = held_bounds(self.held_callers, [self.starts[i] for i in self.held], self.whole)
-        found: dict[str, _Suspects] = {caller: ([], array("q"), array("q"), array("q"), [], bytearray())
+        found: dict[str, _Suspects] = {caller: ([], array("q"), array("q"), array("q"), [], array("q"))
                                        for caller in bound}
         get, set_aside = bound.get, self.set_aside
         events = zip(self.held, self.held_callers, later)
         at, held_caller, after = next(events, _NO_EVENT)
+        last = False  # past every caller's last held record
         record: Any = self.calls.head
         for i, number, start, end, rated in zip(count(), self.line_numbers, self.starts, self.ends, self.rated):
             if i == at:  # a held record: from here on its caller's bound is the next one's
                 group = found[held_caller]
-                held = True
+                group[5].append(len(group[0]))
                 if after is None:
                     del bound[held_caller]
+                    last = not bound
                 else:
                     bound[held_caller] = after
                 at, held_caller, after = next(events, _NO_EVENT)
             else:
-                limit = get(record.caller)
+                caller = record.caller
+                limit = get(caller)
                 if limit is None or (end <= limit and start < limit) or record in set_aside:
                     record = record.next
                     continue
-                group = found[record.caller]
-                held = False
+                group = found[caller]
             group[0].append(record)
             group[1].append(number)
             group[2].append(start)
             group[3].append(end)
             group[4].append(rated)
-            group[5].append(held)
-            if not bound:  # past every caller's last held record
+            if last:
                 break
             record = record.next
         return found
@@ -480,12 +481,15 @@ class Part:
         set_aside, lines_of, aside_lines = self.set_aside, self.lines_of, self.aside_lines
         take_off, add_rated, whole = self.usage.take_off, self.usage.add_rated, self.whole
         while found:
-            caller, (records, numbers, start_column, end_column, rated, held) = found.popitem()  # each goes once swept
+            caller, (records, numbers, start_column, end_column, rated, held_at) = found.popitem()  # each goes once
+            held = [False] * len(records)
+            for i in held_at:
+                held[i] = True
             if caller in whole:  # its records from that line on are all held
                 at = bisect_left(numbers, whole[caller])
-                held[at:] = bytes([True]) * (len(held) - at)
+                held[at:] = repeat(True, len(held) - at)
             starts, ends = start_column.tolist(), end_column.tolist()
-            clean = list(held)  # the held records that overlap none
+            clean = held.copy()  # the held records that overlap none
             for i, partner in sweep(starts, ends):
                 other = records[partner]
                 set_aside[records[i]] = other
