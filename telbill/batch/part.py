@@ -447,7 +447,10 @@ class Part:
         bound, later = held_bounds(self.held_callers, [self.starts[i] for i in self.held], self.whole)
         found: dict[str, _Suspects] = {caller: ([], array("q"), array("q"), array("q"), [], array("q"))
                                        for caller in bound}
-        get, set_aside = bound.get, self.set_aside
+        # Each caller's bound and group in one dict: one lookup a record (the walk over the dense
+        # partition 0.467/0.493 against 0.504/0.509 s for two dicts, timeit).
+        slots = {caller: (limit, found[caller]) for caller, limit in bound.items()}
+        get, set_aside = slots.get, self.set_aside
         events = zip(self.held, self.held_callers, later)
         at, held_caller, after = next(events, _NO_EVENT)
         last = False  # past every caller's last held record
@@ -457,18 +460,20 @@ class Part:
                 group = found[held_caller]
                 group[5].append(len(group[0]))
                 if after is None:
-                    del bound[held_caller]
-                    last = not bound
+                    del slots[held_caller]
+                    last = not slots
                 else:
-                    bound[held_caller] = after
+                    slots[held_caller] = (after, group)
                 at, held_caller, after = next(events, _NO_EVENT)
             else:
-                caller = record.caller
-                limit = get(caller)
-                if limit is None or (end <= limit and start < limit) or record in set_aside:
+                slot = get(record.caller)
+                if slot is None:
                     record = record.next
                     continue
-                group = found[caller]
+                limit, group = slot
+                if (end <= limit and start < limit) or record in set_aside:
+                    record = record.next
+                    continue
             group[0].append(record)
             group[1].append(number)
             group[2].append(start)
