@@ -107,40 +107,27 @@ def reason_alone(seconds: int, known: bool) -> AnomalyCode | None:
 
 def thresholds(starts: Sequence[int], ends: Sequence[int]) -> Iterator[int]:
     """Rule 5's start-order test: for each record (none ending before it starts), the
-    earliest start the caller's next record may have for the two to follow one
-    another with no clash: ``max(end, start + 1)``. A caller whose records each start
-    at or after the threshold of the record before has no overlap, in any order.
-    (An iterator, made as it is read: :func:`followed` stops at the first record that
-    fails.)"""
+    earliest start a later record of the caller may have for the two not to clash:
+    ``max(end, start + 1)``. A record that starts at or after the latest threshold of
+    the caller's records before it clashes with none of them; a caller whose records
+    each do has no overlap, in any order. (An iterator, made as it is read.)"""
     # max(end, start + 1) is end + (end == start) when none ends before it starts: over whole
     # columns, 84 ns a record against 130 for a comprehension of max and 138 for map(max, ...)
     # (timeit, min of 7, a 10M `ends` partition's swept callers).
     return map(add, ends, map(eq, ends, starts))
 
 
-def followed(starts: Sequence[int], ends: Sequence[int]) -> int:
-    """How many of one caller's records (in file order, none that rules 2 to 4 set aside) pass
-    the start-order test one after another: those before the first that starts before the
-    threshold (:func:`thresholds`) of the record before it. :class:`StartOrder` follows these and
-    holds the rest."""
-    for i, (start, threshold) in enumerate(zip(islice(starts, 1, None), thresholds(starts, ends)), 1):
-        if start < threshold:
-            return i
-    return len(starts)
-
-
-_HELD = 1 << 62
-"""The threshold of a caller who failed the start-order test: later than any start, so that
-:class:`StartOrder` holds every later record of that caller."""
-
-
 class StartOrder:
     """Follows each caller's records in file order as they are read, many callers mixed:
     rules 2 to 4 (:func:`reason_alone`), and rule 5's start-order test
-    (:func:`thresholds`) for the records left. A caller who fails it is
-    :attr:`unordered`: only such callers' records need :func:`sweep`. From that record on,
-    the caller's records are *held* (:meth:`follow` says which): whether they are billed is
-    known once they are swept; those before it are (:func:`followed` tells how many).
+    (:func:`thresholds`) for the records left. A record that starts before the latest
+    threshold of its caller's records before it is *held* (:meth:`follow` says which), its
+    caller :attr:`unordered`: only such callers' records need :func:`sweep`, and of those
+    only the held records and the records before them whose thresholds are after a held
+    one's start can clash (:func:`suspects`; :func:`held_bounds` finds the second kind).
+    Whether a held record is billed is known once it is swept; the others are billed as
+    read, and taken off again if the sweep sets them aside. A caller may also be held
+    whole from some record on (:meth:`hold_whole`).
 
     ``phones``: the subscribers' numbers (a caller not among them breaks rule 3);
     ``None`` when they are not known yet: every caller counts as one here, and
@@ -151,16 +138,24 @@ class StartOrder:
 
     def __init__(self, phones: Iterable[str] | None = None) -> None:
         self.next_start: dict[str, int] = dict.fromkeys(phones, 0) if phones is not None else {}
-        """Per caller: the threshold of its last record followed."""
+        """Per caller: the latest threshold of its records so far (a running maximum)."""
         self.unknown: int | None = None if phones is not None else 0
         """What :attr:`next_start` gives for a caller not in it: ``None`` means unknown."""
         self.unordered: set[str] = set()
 
+    def hold_whole(self, caller: str) -> None:
+        """Hold every later record of ``caller`` (rules 2 to 4 still set aside those that break
+        them): where most of a caller's records clash, sweeping them all costs less than billing
+        them as read and taking many off again. Held records beyond those out of order change
+        nothing the sweep finds (:func:`held_bounds`)."""
+        self.next_start[caller] = _WHOLE
+        self.unordered.add(caller)
+
     def follow(self, callers: Sequence[str], starts: Sequence[int],
                ends: Sequence[int]) -> tuple[list[tuple[int, AnomalyCode]], list[int]]:
         """The next records, as columns; returns (position, code) of those that rules 2 to 4
-        set aside, and the positions of those held (their callers failed the start-order test,
-        with one of them or before), each in order. The others are followed."""
+        set aside, and the positions of those held (each starts before the latest threshold of
+        its caller's records before it), each in order. The others are followed."""
         # Each record's duration is tested by lasts_well's expression written out in the loop below:
         # calling it costs 54 ns a record (+22 %), finding the runs it passes whole (its shortest
         # and longest, all_last_well) and testing only the others +30 ns (timeit, a 10M `ends`
@@ -170,23 +165,62 @@ class StartOrder:
         next_start, unordered, unknown = self.next_start, self.unordered, self.unknown
         get = next_start.get
         durations = list(map(sub, ends, starts))
-        if callers and all(map(eq, map(get, callers), repeat(_HELD))) and all_last_well(durations):
-            # Every caller held already, no record set aside (where calls are dense, most runs):
-            # every record is held, found over whole columns (106 against 220 ns a record for
-            # the loop below, timeit).
+        if callers and all(map(eq, map(get, callers), repeat(_WHOLE))) and all_last_well(durations):
+            # Every caller held whole, no record set aside (where calls are dense, most runs): every
+            # record is held, found over whole columns (106 against 220 ns a record for the loop
+            # below, timeit).
             return aside, list(range(len(durations)))
         for i, caller, start, seconds, after in zip(count(), callers, starts, durations, thresholds(starts, ends)):
             earliest = get(caller, unknown)
             if earliest is None or not 0 <= seconds <= MAX_SECONDS:  # lasts_well, written out (see above)
                 aside.append((i, reason_alone(seconds, earliest is not None)))  # type: ignore[arg-type]
             elif start >= earliest:
-                next_start[caller] = after
+                next_start[caller] = after  # after > start >= earliest: the new latest threshold
             else:
                 held.append(i)
-                if earliest != _HELD:  # the caller's first record out of start order
-                    next_start[caller] = _HELD
-                    unordered.add(caller)
+                unordered.add(caller)
+                if after > earliest:  # the running maximum (the builtin max costs a call)
+                    next_start[caller] = after
         return aside, held
+
+
+_WHOLE = 1 << 62
+"""The latest threshold of a caller held whole (:meth:`StartOrder.hold_whole`): later than any start."""
+EVERY = -1
+"""The bound of a caller held whole (:func:`held_bounds`): before any start, so every record passes."""
+
+
+def held_bounds(callers: Sequence[str], starts: Sequence[int],
+                whole: Container[str] = ()) -> tuple[dict[str, int], list[int | None]]:
+    """Where a walk over many callers' records in file order finds the records that may clash
+    with a held one after them (:class:`StartOrder`; :func:`suspects`' second kind): of the held
+    records (their ``callers`` and ``starts``, in file order), each caller's earliest start
+    (the *bound* its records before its first held one are measured by), and for each held
+    record its caller's bound from there on: the earliest start of the caller's held records
+    after it (``None`` after its last: none of its later records can clash with a later one).
+
+    A record clashes with a later one only if its threshold (:func:`thresholds`) is after the
+    later one's start, and a later record that starts before it is held (it starts before the
+    latest threshold before it). So a record that is not held may clash with one after it only
+    if its threshold is after its caller's bound where it lies; the records that pass, with the
+    held ones, are exactly :func:`suspects` of the caller's records, and :func:`sweep` over them
+    alone finds the same overlaps and partners as over all of them.
+
+    The callers in ``whole`` were held whole after these held records (:meth:`StartOrder.hold_whole`:
+    their later records, all held, are not among them): their bound is :data:`EVERY` throughout,
+    every record of theirs counted. A set of records holding every record that may clash, and
+    only records of the caller, gives :func:`sweep` the same overlaps and partners too."""
+    bound: dict[str, int] = {}
+    after: list[int | None] = [None] * len(starts)
+    for i in range(len(starts) - 1, -1, -1):  # a running minimum per caller, backwards
+        caller, start = callers[i], starts[i]
+        if caller in whole:
+            after[i] = bound[caller] = EVERY
+            continue
+        later = after[i] = bound.get(caller)
+        if later is None or start < later:
+            bound[caller] = start
+    return bound, after
 
 
 def clashing(starts: list[int], ends: list[int]) -> Iterator[tuple[int, int]]:

@@ -9,12 +9,16 @@ import re
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from telbill.batch import part as part_module
+from telbill.batch.part import WHOLE_AFTER, WHOLE_SHARE
 from telbill.batch.run import BatchOptions, run_batch
+from telbill.files.callreader import BLOCK
 from telbill.files.dataset import DataPaths
 from telbill.rules.records import Call
 from telbill.session.facade import Session
@@ -273,6 +277,13 @@ def test_many_malformed_lines_after_the_last_record_set_aside_are_noted_a_chunk_
     assert [n for numbers, _ in [first, *chunks] for n in numbers] == list(range(1, 52))
 
 
+def menu_fees(tmp_path: Path, paths: DataPaths) -> dict[tuple[str, str], Decimal]:
+    """The fees of the menu's bills per (month, caller), those above 0."""
+    menu = Session(paths, backup_dir=tmp_path / "backup", audit_log=tmp_path / "audit.log", operator="t")
+    return {(bill.month, row.phone): Decimal(row.local + row.long_distance) / 100
+            for bill in menu.bills().months for row in bill.rows if row.local + row.long_distance}
+
+
 HELD_CALLS = [  # (caller, callee, start, end); the comments say what each is for
     ("83470000", "8346123", "2021-01-31 10:00:00", "2021-01-31 10:10:00"),  # followed, kept
     ("83470002", "8346123", "2021-01-31 09:00:00", "2021-01-31 09:10:00"),
@@ -282,27 +293,27 @@ HELD_CALLS = [  # (caller, callee, start, end); the comments say what each is fo
     ("83470000", "8346123", "2021-01-31 11:20:00", "2021-01-31 11:25:00"),  # out of start order: held; overlaps
     ("83479999", "8346123", "2021-01-31 11:20:00", "2021-01-31 11:25:00"),  # no subscriber
     ("83470002", "0044207946000", "2021-01-31 08:00:00", "2021-01-31 08:30:00"),  # held, overlaps none: billed
-    ("83470000", "0044207946000", "2021-02-01 01:00:00", "2021-02-01 01:05:00"),  # held, kept: billed once swept
+    ("83470000", "0044207946000", "2021-02-01 01:00:00", "2021-02-01 01:05:00"),  # after a held one: followed again, kept
     ("83470001", "02584561234", "2021-02-01 09:00:00", "2021-02-01 09:10:00"),
     ("83470000", "8346123", "2021-02-01 00:10:00", "2021-02-01 00:15:00"),  # held, overlaps across the month's end
-    ("83470000", "8346123", "2021-02-01 02:00:00", "2021-01-31 02:00:00"),  # held caller, end before start
-    ("83470002", "8346123", "2021-01-31 23:59:00", "2021-02-01 00:01:00"),  # held, kept, across the month's end
-    ("83470000", "02584561234", "2021-02-05 10:00:00", "2021-02-09 10:00:00"),  # held caller, too long
+    ("83470000", "8346123", "2021-02-01 02:00:00", "2021-01-31 02:00:00"),  # a caller with held records, end before start
+    ("83470002", "8346123", "2021-01-31 23:59:00", "2021-02-01 00:01:00"),  # followed after a held one, across the month's end
+    ("83470000", "02584561234", "2021-02-05 10:00:00", "2021-02-09 10:00:00"),  # a caller with held records, too long
     ("83470000", "8346123", "2021-01-31 09:00:00", "2021-01-31 09:05:00"),  # held, kept, a month billed before
-    ("83470000", "02584561234", "2021-02-02 09:00:00", "2021-02-02 09:01:00"),  # held, kept
+    ("83470000", "02584561234", "2021-02-02 09:00:00", "2021-02-02 09:01:00"),  # followed: billed, taken off
     ("83470000", "02584561234", "2021-02-02 09:00:30", "2021-02-02 09:02:00"),  # held, overlaps the one before
-    ("83470002", "8346123", "2021-02-03 09:00:00", "2021-02-03 09:10:00"),  # held, kept
+    ("83470002", "8346123", "2021-02-03 09:00:00", "2021-02-03 09:10:00"),  # followed, kept
 ]
 
 
 @pytest.mark.parametrize("memory", [None, 1])
-def test_records_held_once_a_caller_is_out_of_start_order_are_billed_once_swept(tmp_path: Path,
-                                                                                 memory: int | None) -> None:
-    """A caller's records are billed as read until one is out of start order; from there on they are
-    held and billed once swept, if kept. Whichever way (records billed as read that a held one
-    overlaps, across a month's end, rules 2 to 4 among the held ones, a held caller with no
-    overlap), in one process or two, in memory or in partitions, the batch agrees with a slow
-    reading, and the menu's bills with the batch's."""
+def test_records_held_where_out_of_start_order_are_billed_once_swept(tmp_path: Path, memory: int | None) -> None:
+    """A caller's records are billed as read but for those out of start order (starting before the
+    latest threshold of the caller's records before them): those are held and billed once swept, if
+    kept. Whichever way (records billed as read that a held one overlaps, across a month's end,
+    rules 2 to 4 among a caller's with held records, followed ones after a held one, a caller
+    with held records and no overlap), in one process or two, in memory or in partitions, the
+    batch agrees with a slow reading, and the menu's bills with the batch's."""
     lines = ["  ".join(fields) for fields in HELD_CALLS]
     (tmp_path / "u.txt").write_text(USERS, "utf-8")
     (tmp_path / "c.txt").write_text("\n".join(lines) + "\n", "utf-8")
@@ -316,10 +327,7 @@ def test_records_held_once_a_caller_is_out_of_start_order_are_billed_once_swept(
         got_codes, got_fees, got_records = batch_view(tmp_path, paths, processes, memory)
         assert (got_records, got_codes) == (records, codes)
         assert {k: v for k, v in got_fees.items() if v} == wanted
-    menu = Session(paths, backup_dir=tmp_path / "backup", audit_log=tmp_path / "audit.log", operator="t")
-    menu_fees = {(bill.month, row.phone): Decimal(row.local + row.long_distance) / 100
-                 for bill in menu.bills().months for row in bill.rows}
-    assert {k: v for k, v in menu_fees.items() if v} == wanted
+    assert menu_fees(tmp_path, paths) == wanted
 
 
 dense = st.builds(  # two subscribers and a stranger calling within 70 minutes around the year's end
@@ -347,3 +355,56 @@ def test_dense_callers_held_across_the_years_end_equal_a_slow_reading(
                                                   processes, memory, month)
     assert (got_records, got_codes) == (records, codes)
     assert {k: v for k, v in got_fees.items() if v} == wanted
+
+
+@st.composite
+def written_as_they_end(draw: st.DrawFn) -> list[str]:
+    """Records of two subscribers and a stranger written mostly as each call ends (a caller's
+    records nearly in end order), some moved anywhere before or after (out of order: held), with
+    long calls among them whose ends reach past many later starts (a held record's partner far
+    before it) and calls sharing a start."""
+    rows = draw(st.lists(st.tuples(st.sampled_from(PHONES[:2] + ["83479999"]),
+                                   st.sampled_from(["8346123", "02584561234", "0044207946000"]),
+                                   st.integers(40, 150).map(lambda minute: minute * 60),  # shared starts often
+                                   st.one_of(st.integers(0, 400), st.integers(0, 400), st.integers(1000, 6000),
+                                             st.sampled_from([-5, 0, 0, 259_201]))),
+                         max_size=120))
+    rows.sort(key=lambda row: row[2] + row[3])  # written as each ends
+    for _ in range(draw(st.integers(0, 12))):  # some moved elsewhere
+        if rows:
+            row = rows.pop(draw(st.integers(0, len(rows) - 1)))
+            rows.insert(draw(st.integers(0, len(rows))), row)
+    return ["  ".join([caller, callee, moment(start), moment(start + length)])
+            for caller, callee, start, length in rows]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(written_as_they_end(), st.sampled_from([None, 1]), st.sampled_from([1, 2]),
+       st.sampled_from([(1, 1), (2, 3), (3, 7), (WHOLE_AFTER, BLOCK)]))  # (held whole after, a run's lines)
+@example(["  ".join(["83470000", "8346123", moment(start), moment(end)])  # a held record's partner's bound is
+          for start, end in [(600, 900), (900, 1620), (960, 1020), (720, 780)]], None, 1, (WHOLE_AFTER, BLOCK))
+@example(["  ".join(["83470000", "8346123", moment(start), moment(end)])  # a held record sharing the start
+          for start, end in [(600, 600), (600, 660)]], 1, 2, (WHOLE_AFTER, BLOCK))  # of a zero-length one before
+@example(["  ".join(["83470000", "8346123", moment(start), moment(end)])  # held whole from the next run on:
+          for start, end in [(600, 900), (700, 800), (1000, 1100), (2000, 2100)]], None, 1, (1, 3))  # not 1000
+def test_records_held_only_where_out_of_order_equal_a_slow_reading(
+        tmp_path: Path, lines: list[str], memory: int | None, processes: int, whole: tuple[int, int]) -> None:
+    """Where calls are written as they end, only a caller's records that start before the latest
+    threshold of its records before them are held, until a caller has some of them (``whole``: how
+    many, :data:`~telbill.batch.part.WHOLE_AFTER`, and the lines a run of records read has; with
+    fewer than :data:`WHOLE_AFTER`, in any part): then every record of it from the next run on;
+    the records billed as read that a
+    held one overlaps (before it, near or far) are taken off again, and the held ones that overlap
+    none are billed once swept: in memory or in partitions, in one process or two, the same
+    set-aside records and fees as a line-by-line reading, and the menu's bills the batch's."""
+    (tmp_path / "u.txt").write_text(USERS, "utf-8")
+    (tmp_path / "c.txt").write_text("\n".join([*lines, ""]), "utf-8")
+    paths = DataPaths(tmp_path / "u.txt", tmp_path / "c.txt", None)
+    codes, fees, records = slow_reading(lines)
+    wanted = {k: v for k, v in fees.items() if v}
+    share = WHOLE_SHARE if whole[0] == WHOLE_AFTER else len(lines) + 1  # else: every part holds callers whole
+    with patch.multiple(part_module, WHOLE_AFTER=whole[0], BLOCK=whole[1], WHOLE_SHARE=share):  # workers are forked
+        got_codes, got_fees, got_records = batch_view(tmp_path, paths, processes, memory)
+    assert (got_records, got_codes) == (records, codes)
+    assert {k: v for k, v in got_fees.items() if v} == wanted
+    assert menu_fees(tmp_path, paths) == wanted

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from telbill.batch.run import BatchOptions, run_batch
@@ -21,11 +21,13 @@ from telbill.rules.screening import (
     AnomalyCode,
     StartOrder,
     detail,
-    followed,
+    held_bounds,
     lasts_well,
     reason_alone,
     screen,
     screen_calls,
+    suspects,
+    sweep,
 )
 from telbill.session.facade import Session
 from telbill.text.i18n import Phrase, Translator
@@ -233,33 +235,66 @@ def test_a_caller_whose_records_follow_one_another_needs_no_sweep() -> None:
     assert order.unordered == {"2000", "3000"}
 
 
-def test_a_callers_records_from_its_first_out_of_start_order_on_are_held() -> None:
-    """Once a caller fails the start-order test, every later record of it is held (even one that
-    would follow the record before it), in this run of records and the next; rules 2 to 4 still
-    set a held caller's records aside first."""
+def test_only_a_callers_records_out_of_start_order_are_held() -> None:
+    """A record is held when it starts before the latest threshold of its caller's records before
+    it (a running maximum: a record after the last one's threshold but before an earlier one's is
+    held too, and a held record's threshold counts), in this run of records and the next; the
+    records after them that start at or after it are followed again. Rules 2 to 4 still set a
+    record aside first."""
     order = StartOrder({"1000", "2000"})
-    aside, held = order.follow(["1000", "1000", "2000", "1000", "1000"], [100, 50, 0, 500, 600],
-                               [200, 60, 10, 510, 610])
-    assert (aside, held) == ([], [1, 3, 4])
-    aside, held = order.follow(["2000", "1000", "1000"], [20, 900, 950], [30, 910, 3 * DAY + 951])
-    assert (aside, held) == ([(2, AnomalyCode.TOO_LONG)], [1])
+    aside, held = order.follow(["1000", "1000", "2000", "1000", "1000", "1000"], [100, 50, 0, 150, 200, 400],
+                               [200, 60, 10, 160, 400, 410])
+    assert (aside, held) == ([], [1, 3])  # 150 is after 50's threshold (60), before 100's (200)
+    aside, held = order.follow(["2000", "1000", "1000", "1000"], [20, 350, 410, 400],
+                               [30, 360, 420, 3 * DAY + 401])
+    assert (aside, held) == ([(3, AnomalyCode.TOO_LONG)], [1])  # 350: before 410, the threshold of 400
     assert order.unordered == {"1000"}
 
 
-@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)), min_size=0, max_size=30))
-def test_followed_counts_the_records_a_start_order_follows_before_it_holds(rows: list[tuple[int, int]]) -> None:
-    """:func:`followed` of one caller's columns is where :class:`StartOrder`, fed the same records a
-    few at a time, starts holding them."""
-    starts = [start for start, _ in rows]
-    ends = [start + length for start, length in rows]
-    order = StartOrder({"1"})
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["1", "2", "3"]), st.integers(0, 60), st.integers(0, 12)), max_size=40),
+       st.integers(1, 8))
+@example([("1", 10, 5), ("1", 15, 12), ("1", 16, 1), ("1", 12, 1)], 4)  # the bound: 12, not the next held's 16
+@example([("1", 5, 0), ("2", 0, 9), ("1", 5, 3)], 1)  # a held record sharing a zero-length one's start
+def test_the_held_records_and_those_before_them_past_their_bound_are_the_suspects(
+        rows: list[tuple[str, int, int]], run: int) -> None:
+    """Of callers' records mixed, in any order: those :class:`StartOrder` holds (fed ``run`` at a time),
+    and those not held whose threshold is after their caller's bound where they lie
+    (:func:`held_bounds`, as :meth:`Part._suspects <telbill.batch.part.Part._suspects>` walks them),
+    are each caller's :func:`suspects`; and :func:`sweep` over them alone finds what it finds over
+    every record of the caller."""
+    order = StartOrder({"1", "2", "3"})
     held: list[int] = []
-    for at in range(0, len(rows), 4):
-        aside, more = order.follow(["1"] * len(starts[at:at + 4]), starts[at:at + 4], ends[at:at + 4])
+    for at in range(0, len(rows), run):
+        part = rows[at:at + run]
+        aside, more = order.follow([c for c, _, _ in part], [s for _, s, _ in part], [s + n for _, s, n in part])
         assert aside == []
         held += [at + i for i in more]
-    first = followed(starts, ends)
-    assert held == list(range(first, len(rows)))
+    assert order.unordered == {rows[i][0] for i in held}
+    bound, later = held_bounds([rows[i][0] for i in held], [rows[i][1] for i in held])
+    assert set(bound) == order.unordered
+    found: set[int] = set()
+    events = iter(zip(held, later))
+    at, after = next(events, (-1, None))
+    for i, (caller, start, length) in enumerate(rows):
+        if i == at:
+            found.add(i)
+            if after is None:
+                del bound[caller]
+            else:
+                bound[caller] = after
+            at, after = next(events, (-1, None))
+        elif caller in bound and max(start + length, start + 1) > bound[caller]:
+            found.add(i)
+    for caller in "123":
+        mine = [i for i, row in enumerate(rows) if row[0] == caller]
+        starts = [rows[i][1] for i in mine]
+        ends = [rows[i][1] + rows[i][2] for i in mine]
+        picked = [i for i in mine if i in found]
+        assert [mine[i] for i in suspects(starts, ends)] == picked
+        over_picked = [(picked[i], picked[p]) for i, p in sweep([rows[i][1] for i in picked],
+                                                                 [rows[i][1] + rows[i][2] for i in picked])]
+        assert over_picked == [(mine[i], mine[p]) for i, p in sweep(starts, ends)]
 
 
 def test_without_the_subscribers_the_start_order_leaves_rule_3_for_later() -> None:
@@ -373,15 +408,20 @@ def test_a_percent_sign_in_an_overlap_message_is_written_as_it_stands() -> None:
     assert pattern % tuple(values[name] for name in names) == message.format(**values)
 
 
-def test_a_run_whose_callers_are_all_held_is_held_but_rules_2_and_4_come_first() -> None:
-    """Once every caller of a run is held (where calls are dense, most runs), the whole run is
-    held, unless one of its records breaks rule 2 or 4: that one is set aside, the others held."""
+def test_a_caller_held_whole_has_every_later_record_held_but_rules_2_and_4_come_first() -> None:
+    """A caller held whole (:meth:`StartOrder.hold_whole`) has every later record held, in start
+    order or not; a run whose callers are all held whole (where calls are dense, most runs) is held
+    whole, unless one of its records breaks rule 2 or 4: that one is set aside, the others held."""
     order = StartOrder({"1000", "2000"})
     assert order.follow(["1000", "1000", "2000", "2000"], [100, 50, 100, 50], [200, 60, 200, 60]) == ([], [1, 3])
-    assert order.follow(["2000", "1000", "1000"], [300, 400, 500], [310, 410, 510]) == ([], [0, 1, 2])
+    order.hold_whole("1000")
+    assert order.follow(["2000", "1000", "1000"], [300, 400, 500], [310, 410, 510]) == ([], [1, 2])
+    order.hold_whole("2000")
+    assert order.follow(["2000", "1000", "1000"], [600, 700, 800], [610, 710, 810]) == ([], [0, 1, 2])
     assert order.follow(["2000", "1000", "1000"], [600, 700, 800], [3 * DAY + 601, 710, 790]) == (
         [(0, AnomalyCode.TOO_LONG), (2, AnomalyCode.END_BEFORE_START)], [1])
     assert order.follow(["1000", "3000"], [900, 900], [910, 910]) == ([(1, AnomalyCode.UNKNOWN_CALLER)], [0])
+    assert order.unordered == {"1000", "2000"}
 
 
 @settings(max_examples=200, deadline=None)
@@ -389,20 +429,20 @@ def test_a_run_whose_callers_are_all_held_is_held_but_rules_2_and_4_come_first()
                 max_size=40), st.lists(st.integers(1, 8), min_size=1, max_size=10))
 def test_following_records_run_by_run_sets_aside_and_holds_as_one_record_at_a_time(
         rows: list[tuple[str, int, int]], cuts: list[int]) -> None:
-    """:meth:`StartOrder.follow` fed runs of any lengths (whole runs of held callers among them)
-    sets aside and holds what a plain walk over the records, one at a time, does: rules 2 to 4
-    first, then each caller's start-order test, a caller held from its first record out of order."""
+    """:meth:`StartOrder.follow` fed runs of any lengths sets aside and holds what a plain walk over
+    the records, one at a time, does: rules 2 to 4 first, then each caller's start-order test, a
+    record held when it starts before the latest threshold of its caller's records before it."""
     phones = {"1", "2", "3"}
     expected_aside, expected_held, threshold, held_callers = [], [], {}, set()
     for i, (caller, start, length) in enumerate(rows):
         code = reason_alone(length, caller in phones)
         if code is not None:
             expected_aside.append((i, code))
-        elif caller in held_callers or start < threshold.get(caller, 0):
-            expected_held.append(i)
-            held_callers.add(caller)
         else:
-            threshold[caller] = max(start + length, start + 1)
+            if start < threshold.get(caller, 0):
+                expected_held.append(i)
+                held_callers.add(caller)
+            threshold[caller] = max(threshold.get(caller, 0), start + length, start + 1)
     order = StartOrder(phones)
     aside: list[tuple[int, AnomalyCode]] = []
     held: list[int] = []
