@@ -570,11 +570,11 @@ def writing(outputs: Sequence[Path]) -> Iterator[None]:
     for out in targets:
         if any(same_file(out, lock) for lock in locks):
             raise OutputError("output.is_own", path=str(out))
-    made = [folder for out in targets for folder in reversed(out.parents) if not folder.exists()]
+    made = {folder for out in targets for folder in out.parents if not folder.exists()}
     held: list[tuple[Path, int]] = []
     try:
         for out, lock in zip(targets, locks):
-            held.append((lock, _take_output_lock(lock, out)))
+            held.append((lock, _take_output_lock(lock, out, made)))
         yield
     finally:
         for lock, fd in reversed(held):
@@ -582,17 +582,18 @@ def writing(outputs: Sequence[Path]) -> Iterator[None]:
                 with contextlib.suppress(OSError):
                     os.unlink(lock)
             _let_go([fd])
-        for folder in reversed(made):  # deepest first; one that holds anything stays
+        for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):  # deepest first; one that holds anything stays
             with contextlib.suppress(OSError):
                 folder.rmdir()
 
 
-def _take_output_lock(lock: Path, out: Path) -> int:
+def _take_output_lock(lock: Path, out: Path, made: set[Path]) -> int:
     """A descriptor of ``lock``, the lock of the output ``out``, exclusively locked: waited for
-    :data:`LOCK_WAIT` at most in all (OutputError ``output.lock_held`` then)."""
+    :data:`LOCK_WAIT` at most in all (OutputError ``output.lock_held`` then). The folders it
+    makes are added to ``made``."""
     deadline = time.monotonic() + LOCK_WAIT
     while True:
-        fd = _output_lock(lock, out)
+        fd = _output_lock(lock, out, made)
         try:
             if not flock_within(fd, lock, max(0.0, deadline - time.monotonic()), told=LOCK_WAIT):
                 raise OutputError("output.lock_held", lock=str(lock), path=str(out), seconds=f"{LOCK_WAIT:g}")
@@ -614,12 +615,14 @@ def _names(lock: Path, fd: int) -> bool:
     return (st.st_dev, st.st_ino) == (held.st_dev, held.st_ino)
 
 
-def _output_lock(lock: Path, out: Path) -> int:
+def _output_lock(lock: Path, out: Path, made: set[Path]) -> int:
     """The lock of the output ``out`` opened to be locked: the regular file there, whoever made it,
-    or a new one of ours (its folder made, as the output's write would)."""
+    or a new one of ours (its folder made, as the output's write would, and added to ``made``:
+    a run that waited may make again the folders its lock's last holder made and removed)."""
     fd = _existing_lock(lock)
     if fd is not None:
         return fd
+    made.update(folder for folder in out.parents if not folder.exists())
     _make_folder(out)
     try:
         return open_own(lock, os.O_RDONLY, create=True)

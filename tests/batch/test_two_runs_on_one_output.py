@@ -92,3 +92,47 @@ def test_an_output_named_as_another_outputs_lock_is_refused(outputs: Path) -> No
     assert (code, err) == (2, ("error: new/.x.txt.lock is one of telbill's own files (the audit log, a lock or a "
                                "journal); refusing to overwrite it\n"))
     assert not Path("new").exists()
+
+
+def test_a_folder_made_again_after_the_holders_failure_is_removed_when_this_run_fails_too(tmp_path: Path) -> None:
+    """Two runs on new/sub/x.txt, new/ missing: the first makes the folders and its lock; the second
+    waits for that lock. The first fails: its lock and its folders go. The second takes the lock
+    then (making the folders again) and fails too: what it made goes as well, and nothing is left
+    (before: the second's folders were those missing when it began, none, and new/ stayed)."""
+    import threading
+
+    from telbill.files.waiting import waits_told
+
+    out = tmp_path / "new" / "sub" / "x.txt"
+    second_waits, first_done = threading.Event(), threading.Event()
+    failures: list[str] = []
+
+    def first() -> None:
+        try:
+            with access.writing([out]):
+                assert second_waits.wait(10)
+                raise RuntimeError("the first run failed")
+        except RuntimeError as exc:
+            failures.append(str(exc))
+        finally:
+            first_done.set()
+
+    def second() -> None:
+        with waits_told(lambda lock, seconds: second_waits.set()):
+            try:
+                with access.writing([out]):
+                    assert first_done.is_set() and (tmp_path / "new" / "sub").is_dir()
+                    raise RuntimeError("the second run failed")
+            except RuntimeError as exc:
+                failures.append(str(exc))
+
+    one = threading.Thread(target=first)
+    one.start()
+    while not (tmp_path / "new" / "sub" / ".x.txt.lock").exists():
+        time.sleep(0.01)
+    two = threading.Thread(target=second)
+    two.start()
+    one.join(20)
+    two.join(20)
+    assert failures == ["the first run failed", "the second run failed"]
+    assert list(tmp_path.iterdir()) == []
