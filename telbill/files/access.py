@@ -627,6 +627,9 @@ def _output_lock(lock: Path, out: Path, made: set[Path]) -> int:
     try:
         return open_own(lock, os.O_RDONLY, create=True)
     except OwnFileError:
+        fd = _existing_lock(lock)  # another user's run made it meanwhile: used as it is, as if found first
+        if fd is not None:
+            return fd
         raise
     except OSError as exc:  # a folder this user may not write: the output could not be written either
         raise _unwritable(out, exc) from None

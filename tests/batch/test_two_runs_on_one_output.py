@@ -5,6 +5,7 @@ rule. The lock is gone once its run has let it go."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from command import run
 from faults import lock_held_by_another_user
 from plain import plain_session
 from smalldata import write_data
-from unprivileged import scratch
+from unprivileged import IS_ROOT, NOBODY, scratch
 
 WAITING = "Waiting for the lock {lock}, held by another program (at most 1 s; Ctrl-C stops)…"
 
@@ -136,3 +137,27 @@ def test_a_folder_made_again_after_the_holders_failure_is_removed_when_this_run_
     two.join(20)
     assert failures == ["the first run failed", "the second run failed"]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="a lock of another user's run is made by chown, as root")
+def test_a_lock_another_users_run_makes_as_this_one_looks_is_used_as_it_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another user's run makes output/.x.txt.lock between this run's look for it (none there) and
+    its own O_EXCL: the lock found then is locked as any other user's lock is (as it would have been
+    a moment later), not refused as "not yours" (before: OwnFileError own.not_owner, nothing written)."""
+    out = tmp_path / "output" / "x.txt"
+    lock = access.output_lock_path(out)
+    looked = access._existing_lock
+
+    def made_meanwhile(path: Path) -> int | None:
+        if path == lock and not lock.exists():
+            lock.parent.mkdir(exist_ok=True)
+            lock.touch()
+            os.chown(lock, NOBODY.pw_uid, NOBODY.pw_gid)  # by the other user's run, just now
+            return None
+        return looked(path)
+
+    monkeypatch.setattr(access, "_existing_lock", made_meanwhile)
+    with access.writing([out]):
+        assert lock.stat().st_uid == NOBODY.pw_uid
+    assert not lock.exists()
