@@ -554,7 +554,8 @@ def writing(outputs: Sequence[Path]) -> Iterator[None]:
     refused.
 
     A lock is removed by the process that holds it before it lets it go, so the
-    outputs' folder holds only the outputs afterwards; whoever gets a lock checks
+    outputs' folder holds only the outputs afterwards (a file there that is not empty,
+    such as an output named so, is no lock: locked, never removed); whoever gets a lock checks
     that its name still names it, and takes the new one if not (so two never hold
     one each). A folder made for the locks and left empty (the run failed) is
     removed too. A lock is only ever locked, never written: one another user made is
@@ -578,7 +579,7 @@ def writing(outputs: Sequence[Path]) -> Iterator[None]:
         yield
     finally:
         for lock, fd in reversed(held):
-            if _names(lock, fd):
+            if _names(lock, fd) and os.fstat(fd).st_size == 0:  # a lock is never written: a file that was is no lock
                 with contextlib.suppress(OSError):
                     os.unlink(lock)
             _let_go([fd])

@@ -161,3 +161,16 @@ def test_a_lock_another_users_run_makes_as_this_one_looks_is_used_as_it_is(
     with access.writing([out]):
         assert lock.stat().st_uid == NOBODY.pw_uid
     assert not lock.exists()
+
+
+def test_a_file_that_is_no_lock_is_not_removed_with_the_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bill written under the name output/.bills.txt.lock (telbill's own file, not a lock: a lock
+    is never written) is there, whole, after a run on output/bills.txt has used it as its lock
+    (before: the run removed it as it let its lock go)."""
+    write_data(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert run("bill", "--out", "output/.bills.txt.lock", "--anomalies", "output/a.txt").code == 0
+    written = Path("output/.bills.txt.lock").read_bytes()
+    assert run("bill").code == 0
+    assert Path("output/.bills.txt.lock").read_bytes() == written
+    assert Path("output/bills.txt").read_bytes().startswith(b"# ")
