@@ -558,7 +558,7 @@ def writing(outputs: Sequence[Path]) -> Iterator[None]:
     such as an output named so, is no lock: locked, never removed); whoever gets a lock checks
     that its name still names it, and takes the new one if not (so two never hold
     one each). A folder made for the locks and left empty (the run failed) is
-    removed too. A lock is only ever locked, never written: one another user made is
+    removed too (run as root, not through a link another user put on its way since). A lock is only ever locked, never written: one another user made is
     used as it is, while a link or anything but a regular file there is refused
     (OwnFileError). Without ``fcntl`` (Windows) nothing is locked.
     """
@@ -584,6 +584,8 @@ def writing(outputs: Sequence[Path]) -> Iterator[None]:
                     os.unlink(lock)
             _let_go([fd])
         for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):  # deepest first; one that holds anything stays
+            if foreign_link(folder) is not None:  # run as root: never through a link another user planted meanwhile
+                continue
             with contextlib.suppress(OSError):
                 folder.rmdir()
 

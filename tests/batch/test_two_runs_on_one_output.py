@@ -174,3 +174,26 @@ def test_a_file_that_is_no_lock_is_not_removed_with_the_lock(tmp_path: Path, mon
     assert run("bill").code == 0
     assert Path("output/.bills.txt.lock").read_bytes() == written
     assert Path("output/bills.txt").read_bytes().startswith(b"# ")
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the link is another user's (nobody's), planted while root's run works")
+def test_a_folder_made_is_not_removed_through_a_link_planted_meanwhile(tmp_path: Path) -> None:
+    """Root's run writes into nobody's folder sub/, making sub/new/ for it; while it works, nobody
+    moves sub away and puts a link to root's own folder there. The run fails: the folder it made
+    is not looked for through that link, so root's victim/new, empty, stays (before: removed)."""
+    from unprivileged import unprivileged
+
+    victim = tmp_path / "victim"
+    (victim / "new").mkdir(parents=True)
+    with scratch() as folder:
+        sub = folder / "sub"
+        unprivileged(lambda: sub.mkdir())
+
+        def plant() -> None:
+            sub.rename(folder / "old")
+            sub.symlink_to(victim)
+
+        with pytest.raises(RuntimeError), access.writing([sub / "new" / "x.txt"]):
+            unprivileged(plant)
+            raise RuntimeError("the run failed")
+        assert (victim / "new").is_dir()
