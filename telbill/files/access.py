@@ -625,6 +625,7 @@ def _output_lock(lock: Path, out: Path, made: set[Path]) -> int:
     fd = _existing_lock(lock)
     if fd is not None:
         return fd
+    refuse_foreign_link(lock, reading=False, named=out)  # as the output's write: checked again as the lock is made
     made.update(folder for folder in out.parents if not folder.exists())
     _make_folder(out)
     try:

@@ -6,19 +6,22 @@ rule. The lock is gone once its run has let it go."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from telbill.errors import OutputError
 from telbill.files import access
+from telbill.files.waiting import waits_told
 
 from command import run
 from faults import lock_held_by_another_user
 from plain import plain_session
 from smalldata import write_data
-from unprivileged import IS_ROOT, NOBODY, scratch
+from unprivileged import IS_ROOT, NOBODY, scratch, unprivileged
 
 WAITING = "Waiting for the lock {lock}, held by another program (at most 1 s; Ctrl-C stops)…"
 
@@ -100,10 +103,6 @@ def test_a_folder_made_again_after_the_holders_failure_is_removed_when_this_run_
     waits for that lock. The first fails: its lock and its folders go. The second takes the lock
     then (making the folders again) and fails too: what it made goes as well, and nothing is left
     (before: the second's folders were those missing when it began, none, and new/ stayed)."""
-    import threading
-
-    from telbill.files.waiting import waits_told
-
     out = tmp_path / "new" / "sub" / "x.txt"
     second_waits, first_done = threading.Event(), threading.Event()
     failures: list[str] = []
@@ -181,8 +180,6 @@ def test_a_folder_made_is_not_removed_through_a_link_planted_meanwhile(tmp_path:
     """Root's run writes into nobody's folder sub/, making sub/new/ for it; while it works, nobody
     moves sub away and puts a link to root's own folder there. The run fails: the folder it made
     is not looked for through that link, so root's victim/new, empty, stays (before: removed)."""
-    from unprivileged import unprivileged
-
     victim = tmp_path / "victim"
     (victim / "new").mkdir(parents=True)
     with scratch() as folder:
@@ -197,3 +194,26 @@ def test_a_folder_made_is_not_removed_through_a_link_planted_meanwhile(tmp_path:
             unprivileged(plant)
             raise RuntimeError("the run failed")
         assert (victim / "new").is_dir()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the link is another user's (nobody's), planted after the run's checks")
+def test_a_lock_is_not_made_through_a_link_planted_after_the_outputs_were_checked(tmp_path: Path) -> None:
+    """nobody's folder sub/ becomes a link to root's folder after the run checked its outputs (as
+    while it waits up to 30 s for a lock nobody holds, then lets go): the run makes neither the
+    folder new/ nor the lock through it, and stops naming the link (before: victim/new/.x.txt.lock
+    made by root, victim/new left behind)."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    with scratch() as folder:
+        sub = folder / "sub"
+
+        def plant() -> None:
+            sub.mkdir()
+            sub.rename(folder / "old")
+            sub.symlink_to(victim)
+
+        unprivileged(plant)
+        with pytest.raises(OutputError) as refused, access.writing([sub / "new" / "x.txt"]):
+            pass
+        assert refused.value.key == "output.foreign_link"
+    assert list(victim.iterdir()) == []
