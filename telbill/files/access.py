@@ -579,7 +579,7 @@ def writing(outputs: Sequence[Path]) -> Iterator[None]:
         yield
     finally:
         for lock, fd in reversed(held):
-            if _names(lock, fd) and os.fstat(fd).st_size == 0:  # a lock is never written: a file that was is no lock
+            if _removable(lock, fd):
                 with contextlib.suppress(OSError):
                     os.unlink(lock)
             _let_go([fd])
@@ -606,6 +606,13 @@ def _take_output_lock(lock: Path, out: Path, made: set[Path]) -> int:
             os.close(fd)
             raise
         os.close(fd)  # its holder removed it as it let it go: the next one made is the lock now
+
+
+def _removable(lock: Path, fd: int) -> bool:
+    """Whether the lock held at ``fd`` is removed as it is let go: its name still names it, it is
+    empty (a lock is never written: a file that was is no lock), and (run as root) no link another
+    user planted since the outputs were checked is on its way."""
+    return _names(lock, fd) and os.fstat(fd).st_size == 0 and foreign_link(lock) is None
 
 
 def _names(lock: Path, fd: int) -> bool:

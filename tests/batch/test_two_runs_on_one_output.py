@@ -217,3 +217,25 @@ def test_a_lock_is_not_made_through_a_link_planted_after_the_outputs_were_checke
             pass
         assert refused.value.key == "output.foreign_link"
     assert list(victim.iterdir()) == []
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the link is another user's (nobody's), planted after the run's checks")
+def test_a_lock_found_through_a_link_planted_after_the_checks_is_not_removed(tmp_path: Path) -> None:
+    """nobody's folder sub/ becomes a link to root's folder, which holds an empty .x.txt.lock (a lock
+    of root's own): the run may lock it, but it never removes a file through another user's link
+    (before: root's victim/.x.txt.lock was removed as the run let go)."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / ".x.txt.lock").touch()
+    with scratch() as folder:
+        sub = folder / "sub"
+
+        def plant() -> None:
+            sub.mkdir()
+            sub.rename(folder / "old")
+            sub.symlink_to(victim)
+
+        unprivileged(plant)
+        with access.writing([sub / "x.txt"]):
+            pass
+    assert (victim / ".x.txt.lock").exists()
