@@ -578,16 +578,24 @@ def writing(outputs: Sequence[Path]) -> Iterator[None]:
             held.append((lock, _take_output_lock(lock, out, made)))
         yield
     finally:
+        _give_back(held, made)
+
+
+def _give_back(held: list[tuple[Path, int]], made: set[Path]) -> None:
+    """The locks ``held`` removed, then the folders ``made`` left empty, then the locks let go: a
+    run that waited for them finds the folders gone, and makes (and counts) them again."""
+    try:
         for lock, fd in reversed(held):
             if _removable(lock, fd):
                 with contextlib.suppress(OSError):
                     os.unlink(lock)
-            _let_go([fd])
         for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):  # deepest first; one that holds anything stays
             if foreign_link(folder) is not None:  # run as root: never through a link another user planted meanwhile
                 continue
             with contextlib.suppress(OSError):
                 folder.rmdir()
+    finally:
+        _let_go([fd for _, fd in held])
 
 
 def _take_output_lock(lock: Path, out: Path, made: set[Path]) -> int:

@@ -239,3 +239,22 @@ def test_a_lock_found_through_a_link_planted_after_the_checks_is_not_removed(tmp
         with access.writing([sub / "x.txt"]):
             pass
     assert (victim / ".x.txt.lock").exists()
+
+
+def test_a_failed_runs_folders_are_gone_before_its_lock_is_let_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that fails removes the lock and the folders it made, and only then lets its lock go: a
+    run that waited for it finds the folders gone and makes them again, as its own (before: let go
+    first, so a waiter could put its lock in new/sub/ before the folders were removed, and leave
+    them behind when it failed too: test_a_folder_made_again… failed one run in six)."""
+    out = tmp_path / "new" / "sub" / "x.txt"
+    let_go = access._let_go
+    seen: list[bool] = []
+
+    def letting_go(fds: list[int]) -> None:
+        seen.append((tmp_path / "new").exists())
+        let_go(fds)
+
+    monkeypatch.setattr(access, "_let_go", letting_go)
+    with pytest.raises(RuntimeError), access.writing([out]):
+        raise RuntimeError("the run failed")
+    assert seen == [False]
