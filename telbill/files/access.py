@@ -554,10 +554,11 @@ def writing(outputs: Sequence[Path]) -> Iterator[None]:
     refused.
 
     A lock is removed by the process that holds it before it lets it go, so the
-    outputs' folder holds only the outputs afterwards; whoever gets a lock checks
+    outputs' folder holds only the outputs afterwards (a file there that is not empty,
+    such as an output named so, is no lock: locked, never removed); whoever gets a lock checks
     that its name still names it, and takes the new one if not (so two never hold
     one each). A folder made for the locks and left empty (the run failed) is
-    removed too. A lock is only ever locked, never written: one another user made is
+    removed too (run as root, not through a link another user put on its way since). A lock is only ever locked, never written: one another user made is
     used as it is, while a link or anything but a regular file there is refused
     (OwnFileError). Without ``fcntl`` (Windows) nothing is locked.
     """
@@ -570,29 +571,40 @@ def writing(outputs: Sequence[Path]) -> Iterator[None]:
     for out in targets:
         if any(same_file(out, lock) for lock in locks):
             raise OutputError("output.is_own", path=str(out))
-    made = [folder for out in targets for folder in reversed(out.parents) if not folder.exists()]
+    made = {folder for out in targets for folder in out.parents if not folder.exists()}
     held: list[tuple[Path, int]] = []
     try:
         for out, lock in zip(targets, locks):
-            held.append((lock, _take_output_lock(lock, out)))
+            held.append((lock, _take_output_lock(lock, out, made)))
         yield
     finally:
+        _give_back(held, made)
+
+
+def _give_back(held: list[tuple[Path, int]], made: set[Path]) -> None:
+    """The locks ``held`` removed, then the folders ``made`` left empty, then the locks let go: a
+    run that waited for them finds the folders gone, and makes (and counts) them again."""
+    try:
         for lock, fd in reversed(held):
-            if _names(lock, fd):
+            if _removable(lock, fd):
                 with contextlib.suppress(OSError):
                     os.unlink(lock)
-            _let_go([fd])
-        for folder in reversed(made):  # deepest first; one that holds anything stays
+        for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):  # deepest first; one that holds anything stays
+            if foreign_link(folder) is not None:  # run as root: never through a link another user planted meanwhile
+                continue
             with contextlib.suppress(OSError):
                 folder.rmdir()
+    finally:
+        _let_go([fd for _, fd in held])
 
 
-def _take_output_lock(lock: Path, out: Path) -> int:
+def _take_output_lock(lock: Path, out: Path, made: set[Path]) -> int:
     """A descriptor of ``lock``, the lock of the output ``out``, exclusively locked: waited for
-    :data:`LOCK_WAIT` at most in all (OutputError ``output.lock_held`` then)."""
+    :data:`LOCK_WAIT` at most in all (OutputError ``output.lock_held`` then). The folders it
+    makes are added to ``made``."""
     deadline = time.monotonic() + LOCK_WAIT
     while True:
-        fd = _output_lock(lock, out)
+        fd = _output_lock(lock, out, made)
         try:
             if not flock_within(fd, lock, max(0.0, deadline - time.monotonic()), told=LOCK_WAIT):
                 raise OutputError("output.lock_held", lock=str(lock), path=str(out), seconds=f"{LOCK_WAIT:g}")
@@ -602,6 +614,13 @@ def _take_output_lock(lock: Path, out: Path) -> int:
             os.close(fd)
             raise
         os.close(fd)  # its holder removed it as it let it go: the next one made is the lock now
+
+
+def _removable(lock: Path, fd: int) -> bool:
+    """Whether the lock held at ``fd`` is removed as it is let go: its name still names it, it is
+    empty (a lock is never written: a file that was is no lock), and (run as root) no link another
+    user planted since the outputs were checked is on its way."""
+    return _names(lock, fd) and os.fstat(fd).st_size == 0 and foreign_link(lock) is None
 
 
 def _names(lock: Path, fd: int) -> bool:
@@ -614,16 +633,22 @@ def _names(lock: Path, fd: int) -> bool:
     return (st.st_dev, st.st_ino) == (held.st_dev, held.st_ino)
 
 
-def _output_lock(lock: Path, out: Path) -> int:
+def _output_lock(lock: Path, out: Path, made: set[Path]) -> int:
     """The lock of the output ``out`` opened to be locked: the regular file there, whoever made it,
-    or a new one of ours (its folder made, as the output's write would)."""
+    or a new one of ours (its folder made, as the output's write would, and added to ``made``:
+    a run that waited may make again the folders its lock's last holder made and removed)."""
     fd = _existing_lock(lock)
     if fd is not None:
         return fd
+    refuse_foreign_link(lock, reading=False, named=out)  # as the output's write: checked again as the lock is made
+    made.update(folder for folder in out.parents if not folder.exists())
     _make_folder(out)
     try:
         return open_own(lock, os.O_RDONLY, create=True)
     except OwnFileError:
+        fd = _existing_lock(lock)  # another user's run made it meanwhile: used as it is, as if found first
+        if fd is not None:
+            return fd
         raise
     except OSError as exc:  # a folder this user may not write: the output could not be written either
         raise _unwritable(out, exc) from None

@@ -5,19 +5,23 @@ rule. The lock is gone once its run has let it go."""
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from telbill.errors import OutputError
 from telbill.files import access
+from telbill.files.waiting import waits_told
 
 from command import run
 from faults import lock_held_by_another_user
 from plain import plain_session
 from smalldata import write_data
-from unprivileged import scratch
+from unprivileged import IS_ROOT, NOBODY, scratch, unprivileged
 
 WAITING = "Waiting for the lock {lock}, held by another program (at most 1 s; Ctrl-C stops)…"
 
@@ -92,3 +96,165 @@ def test_an_output_named_as_another_outputs_lock_is_refused(outputs: Path) -> No
     assert (code, err) == (2, ("error: new/.x.txt.lock is one of telbill's own files (the audit log, a lock or a "
                                "journal); refusing to overwrite it\n"))
     assert not Path("new").exists()
+
+
+def test_a_folder_made_again_after_the_holders_failure_is_removed_when_this_run_fails_too(tmp_path: Path) -> None:
+    """Two runs on new/sub/x.txt, new/ missing: the first makes the folders and its lock; the second
+    waits for that lock. The first fails: its lock and its folders go. The second takes the lock
+    then (making the folders again) and fails too: what it made goes as well, and nothing is left
+    (before: the second's folders were those missing when it began, none, and new/ stayed)."""
+    out = tmp_path / "new" / "sub" / "x.txt"
+    second_waits, first_done = threading.Event(), threading.Event()
+    failures: list[str] = []
+
+    def first() -> None:
+        try:
+            with access.writing([out]):
+                assert second_waits.wait(10)
+                raise RuntimeError("the first run failed")
+        except RuntimeError as exc:
+            failures.append(str(exc))
+        finally:
+            first_done.set()
+
+    def second() -> None:
+        with waits_told(lambda lock, seconds: second_waits.set()):
+            try:
+                with access.writing([out]):
+                    assert first_done.is_set() and (tmp_path / "new" / "sub").is_dir()
+                    raise RuntimeError("the second run failed")
+            except RuntimeError as exc:
+                failures.append(str(exc))
+
+    one = threading.Thread(target=first)
+    one.start()
+    while not (tmp_path / "new" / "sub" / ".x.txt.lock").exists():
+        time.sleep(0.01)
+    two = threading.Thread(target=second)
+    two.start()
+    one.join(20)
+    two.join(20)
+    assert failures == ["the first run failed", "the second run failed"]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="a lock of another user's run is made by chown, as root")
+def test_a_lock_another_users_run_makes_as_this_one_looks_is_used_as_it_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another user's run makes output/.x.txt.lock between this run's look for it (none there) and
+    its own O_EXCL: the lock found then is locked as any other user's lock is (as it would have been
+    a moment later), not refused as "not yours" (before: OwnFileError own.not_owner, nothing written)."""
+    out = tmp_path / "output" / "x.txt"
+    lock = access.output_lock_path(out)
+    looked = access._existing_lock
+
+    def made_meanwhile(path: Path) -> int | None:
+        if path == lock and not lock.exists():
+            lock.parent.mkdir(exist_ok=True)
+            lock.touch()
+            os.chown(lock, NOBODY.pw_uid, NOBODY.pw_gid)  # by the other user's run, just now
+            return None
+        return looked(path)
+
+    monkeypatch.setattr(access, "_existing_lock", made_meanwhile)
+    with access.writing([out]):
+        assert lock.stat().st_uid == NOBODY.pw_uid
+    assert not lock.exists()
+
+
+def test_a_file_that_is_no_lock_is_not_removed_with_the_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bill written under the name output/.bills.txt.lock (telbill's own file, not a lock: a lock
+    is never written) is there, whole, after a run on output/bills.txt has used it as its lock
+    (before: the run removed it as it let its lock go)."""
+    write_data(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert run("bill", "--out", "output/.bills.txt.lock", "--anomalies", "output/a.txt").code == 0
+    written = Path("output/.bills.txt.lock").read_bytes()
+    assert run("bill").code == 0
+    assert Path("output/.bills.txt.lock").read_bytes() == written
+    assert Path("output/bills.txt").read_bytes().startswith(b"# ")
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the link is another user's (nobody's), planted while root's run works")
+def test_a_folder_made_is_not_removed_through_a_link_planted_meanwhile(tmp_path: Path) -> None:
+    """Root's run writes into nobody's folder sub/, making sub/new/ for it; while it works, nobody
+    moves sub away and puts a link to root's own folder there. The run fails: the folder it made
+    is not looked for through that link, so root's victim/new, empty, stays (before: removed)."""
+    victim = tmp_path / "victim"
+    (victim / "new").mkdir(parents=True)
+    with scratch() as folder:
+        sub = folder / "sub"
+        unprivileged(lambda: sub.mkdir())
+
+        def plant() -> None:
+            sub.rename(folder / "old")
+            sub.symlink_to(victim)
+
+        with pytest.raises(RuntimeError), access.writing([sub / "new" / "x.txt"]):
+            unprivileged(plant)
+            raise RuntimeError("the run failed")
+        assert (victim / "new").is_dir()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the link is another user's (nobody's), planted after the run's checks")
+def test_a_lock_is_not_made_through_a_link_planted_after_the_outputs_were_checked(tmp_path: Path) -> None:
+    """nobody's folder sub/ becomes a link to root's folder after the run checked its outputs (as
+    while it waits up to 30 s for a lock nobody holds, then lets go): the run makes neither the
+    folder new/ nor the lock through it, and stops naming the link (before: victim/new/.x.txt.lock
+    made by root, victim/new left behind)."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    with scratch() as folder:
+        sub = folder / "sub"
+
+        def plant() -> None:
+            sub.mkdir()
+            sub.rename(folder / "old")
+            sub.symlink_to(victim)
+
+        unprivileged(plant)
+        with pytest.raises(OutputError) as refused, access.writing([sub / "new" / "x.txt"]):
+            pass
+        assert refused.value.key == "output.foreign_link"
+    assert list(victim.iterdir()) == []
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the link is another user's (nobody's), planted after the run's checks")
+def test_a_lock_found_through_a_link_planted_after_the_checks_is_not_removed(tmp_path: Path) -> None:
+    """nobody's folder sub/ becomes a link to root's folder, which holds an empty .x.txt.lock (a lock
+    of root's own): the run may lock it, but it never removes a file through another user's link
+    (before: root's victim/.x.txt.lock was removed as the run let go)."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / ".x.txt.lock").touch()
+    with scratch() as folder:
+        sub = folder / "sub"
+
+        def plant() -> None:
+            sub.mkdir()
+            sub.rename(folder / "old")
+            sub.symlink_to(victim)
+
+        unprivileged(plant)
+        with access.writing([sub / "x.txt"]):
+            pass
+    assert (victim / ".x.txt.lock").exists()
+
+
+def test_a_failed_runs_folders_are_gone_before_its_lock_is_let_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that fails removes the lock and the folders it made, and only then lets its lock go: a
+    run that waited for it finds the folders gone and makes them again, as its own (before: let go
+    first, so a waiter could put its lock in new/sub/ before the folders were removed, and leave
+    them behind when it failed too: test_a_folder_made_again… failed one run in six)."""
+    out = tmp_path / "new" / "sub" / "x.txt"
+    let_go = access._let_go
+    seen: list[bool] = []
+
+    def letting_go(fds: list[int]) -> None:
+        seen.append((tmp_path / "new").exists())
+        let_go(fds)
+
+    monkeypatch.setattr(access, "_let_go", letting_go)
+    with pytest.raises(RuntimeError), access.writing([out]):
+        raise RuntimeError("the run failed")
+    assert seen == [False]
