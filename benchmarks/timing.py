@@ -290,11 +290,12 @@ def compile_jobs(packages: Sequence[str] = JOB_PACKAGES) -> None:
 
 
 def job_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment a timed job runs in: ``env`` (this one by default), but free to keep its
-    bytecode as an installed program does (without ``PYTHONDONTWRITEBYTECODE``)."""
-    made = dict(os.environ if env is None else env)
-    made.pop("PYTHONDONTWRITEBYTECODE", None)
-    return made
+    """The environment a timed job runs in: ``env`` (this one by default), with
+    ``PYTHONDONTWRITEBYTECODE`` set: a job writes no bytecode anywhere. It reads what
+    :func:`compile_jobs` made for its packages (the variable stops only the writing), and every other
+    module as its installer left it: a job free to write its bytecode would write it, for a
+    module without it, into the system Python's folders too, and a bench runs as root here."""
+    return {**(os.environ if env is None else env), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def measure(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Run:

@@ -76,10 +76,16 @@ def signal_name(exc: BaseException) -> str | None:
 def _stop(signum: int, frame: object) -> None:
     """The first stop signal raises; one more (``timeout`` and systemd may send another) is ignored
     while the run cleans up (:func:`stops_as_ctrl_c` puts the handlers back at the end)."""
+    _ignore_stops()
+    raise Stopped(signum)
+
+
+def _ignore_stops() -> None:
+    """The stop signals taken as Ctrl-C ignored from now on: one came, and the run cleans up
+    (:func:`_stop`, or :func:`held` once the block it held one back for is done)."""
     for each in STOP_SIGNALS:
         if signal.getsignal(each) is _stop:
             signal.signal(each, signal.SIG_IGN)
-    raise Stopped(signum)
 
 
 @contextlib.contextmanager
@@ -178,6 +184,7 @@ def held(*, reraise: bool) -> Iterator[None]:
             signal.signal(signal.SIGINT, previous)
     stopped = [signum for signum in caught if signum != signal.SIGINT]
     if stopped and reraise:
+        _ignore_stops()  # as when one raises at once: another does not cut the clean-up short
         raise DeferredInterrupt(stopped[0])
     if caught and reraise:
         if previous is signal.default_int_handler:

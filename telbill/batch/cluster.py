@@ -157,7 +157,7 @@ class Clustered(Merged):
                 # exception, said in one line. Its error lines come with tracebacks, from this process
                 # and from a local cluster's workers (a worker whose scheduler closed as a Ctrl-C
                 # ended the run: 'Failed to communicate with scheduler during heartbeat').
-                logging.getLogger("distributed").setLevel(logging.CRITICAL)
+                _dask_quiet()
                 if self.address.scheduler is None:  # all its scratch space in the run's spill folder
                     scratch = str(self.folder / "dask")
                     with dask.config.set({"temporary-directory": scratch}), _workers_deaf():  # the scheduler's too
@@ -368,6 +368,18 @@ def _sees(calls: str, size: int, folder: str) -> tuple[str | None, int]:
     if not os.access(folder, os.W_OK | os.X_OK):
         return "folder", files
     return None, files
+
+
+def _dask_quiet() -> None:
+    """Dask's loggers in this process say nothing below CRITICAL: ``distributed`` and each of its
+    own that Dask's configuration gives a level and a handler of its own (``distributed.client``,
+    at WARNING: a scheduler gone mid-run printed 'Failed to reconnect to scheduler' and a
+    traceback, above the run's one line)."""
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name == "distributed" or name.startswith("distributed."):
+            logger = logging.getLogger(name)
+            if name == "distributed" or logger.level != logging.NOTSET:
+                logger.setLevel(logging.CRITICAL)
 
 
 @contextlib.contextmanager

@@ -103,3 +103,21 @@ def test_a_second_stop_signal_does_not_cut_the_clean_up_short() -> None:
             cleaned.append("spill folder removed")
     assert cleaned == ["spill folder removed"]
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == before
+
+
+def test_a_second_stop_signal_after_one_held_does_not_cut_the_clean_up_short() -> None:
+    """A SIGTERM that came while the outputs were renamed (or a worker forked) is raised once they
+    are done; one more then, as the run cleans up (its spill folder, its workers), is ignored too,
+    as after one that raised at once."""
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)
+    cleaned = []
+    with stops_as_ctrl_c(), pytest.raises(Stopped) as raised:
+        try:
+            with held(reraise=True):
+                os.kill(os.getpid(), signal.SIGTERM)
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGHUP)
+            cleaned.append("spill folder removed")
+    assert cleaned == ["spill folder removed"] and exit_code(raised.value) == 143
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == before

@@ -82,10 +82,15 @@ def test_pages_a_fork_shares_count_once() -> None:
     assert not memory._procs  # every file it held is closed once it stops
 
 
-def test_every_job_may_keep_its_bytecode() -> None:
-    """A timed job runs without PYTHONDONTWRITEBYTECODE, everything else of its environment as given."""
-    env = timing.job_env({"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/bin", "LANG": "C.UTF-8"})
-    assert env == {"PATH": "/bin", "LANG": "C.UTF-8"}
+def test_a_timed_job_writes_no_bytecode(tmp_path: Path) -> None:
+    """A timed job reads the bytecode compile_jobs made but writes none, whatever the environment it
+    is given: a module without bytecode (as one of the system Python's may be) is left as it is,
+    its folder unwritten; everything else of its environment as given."""
+    (tmp_path / "plainmod.py").write_text("VALUE = 1\n", encoding="utf-8")
+    env = {"PATH": "/bin", "LANG": "C.UTF-8", "PYTHONPATH": str(tmp_path)}
+    timing.measure([sys.executable, "-c", "import plainmod"], tmp_path, env)
+    assert not (tmp_path / "__pycache__").exists()
+    assert timing.job_env(env) == {**env, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def test_the_jobs_packages_are_compiled_before_they_are_timed(tmp_path: Path,

@@ -23,6 +23,7 @@ import telbill.batch.run
 from telbill.batch.part import Plan
 from telbill.batch.partition import Billed, Partition, bill_partition
 from telbill.batch.spill import spill_error
+from telbill.errors import ClusterError
 
 from clusterrun import bill, spill_folders
 from command import run
@@ -265,3 +266,21 @@ def test_a_full_disk_in_a_task_is_said_as_a_clusters(data: Path, cluster: Any,
                         "beside the bill file, on a filesystem every worker shares: give --out a folder with room "
                         "that the workers can write to\n")
     assert not (data / "output").exists() and not spill_folders(data)
+
+
+def test_dask_logs_no_error_of_its_own(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a run on a cluster begins, none of Dask's loggers prints an error: the client's has a
+    level and a handler of its own (WARNING), and a scheduler killed mid-run printed 'Failed to
+    reconnect to scheduler' with a traceback above the run's one line."""
+    levels = {name: logging.getLogger(name).level for name in ("distributed", "distributed.client")}
+
+    def refused(address: str, seconds: float) -> None:
+        raise ClusterError("cluster.lost", address=address)
+
+    monkeypatch.setattr(telbill.batch.cluster, "check_scheduler", refused)
+    try:
+        assert run("bill", "--cluster", "tcp://127.0.0.1:9")[0] == 2
+        assert not [name for name in levels if logging.getLogger(name).isEnabledFor(logging.ERROR)]
+    finally:
+        for name, level in levels.items():  # as they were
+            logging.getLogger(name).setLevel(level)
