@@ -10,16 +10,25 @@ would answer it. So for as long as the menu runs on a terminal:
 - right before each question, keys typed since the last one are thrown away,
   both those the terminal holds and those prompt_toolkit read ahead.
 
+A stop signal (SIGTERM, or SIGHUP: the terminal closed) still ends the menu at once, as it
+would without telbill's help, but the terminal's settings are put back first: a menu stopped by
+``timeout`` or a shell's ``kill`` does not leave the user typing blind.
+
 Tests that type through a prompt_toolkit pipe keep their keys (:class:`KeepKeys`).
 """
 
 from __future__ import annotations
 
 import contextlib
-from types import TracebackType
+import os
+import signal
+import threading
+from types import FrameType, TracebackType
 from typing import Any, Protocol, Self
 
 from prompt_toolkit.input.typeahead import clear_typeahead
+
+from telbill.interrupts import STOP_SIGNALS
 
 
 class TypedKeys(Protocol):
@@ -62,6 +71,8 @@ class TerminalKeys:
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self._saved: list[Any] | None = None
+        self._handlers: dict[int, Any] = {}
+        """The stop signals' handlers before the menu's, by signal: put back on the way out."""
 
     def __enter__(self) -> Self:
         try:
@@ -73,10 +84,28 @@ class TerminalKeys:
             quiet = termios.tcgetattr(self.fd)
             quiet[3] &= ~(termios.ECHO | termios.ECHONL)
             termios.tcsetattr(self.fd, termios.TCSANOW, quiet)
+        if self._saved is not None and threading.current_thread() is threading.main_thread():
+            for signum in STOP_SIGNALS:
+                if signal.getsignal(signum) is signal.SIG_DFL:  # one ignored (nohup) stays ignored
+                    self._handlers[signum] = signal.signal(signum, self._stopped)
         return self
+
+    def _stopped(self, signum: int, frame: FrameType | None) -> None:
+        """A stop signal: the terminal as it was, then the signal's own end (a save it cuts short
+        is mended by its journal at the next start, as after ``kill -9``)."""
+        self._restore()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        for signum, handler in self._handlers.items():
+            signal.signal(signum, handler)
+        self._handlers.clear()
+        self._restore()
+
+    def _restore(self) -> None:
+        """The terminal's settings as they were before the menu."""
         if self._saved is None:
             return
         import termios

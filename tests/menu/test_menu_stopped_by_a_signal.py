@@ -41,3 +41,36 @@ def test_a_stop_signal_during_a_menu_save_leaves_what_the_journal_mends(small: P
          "before it: add-user 83470099  Wang  25.50  6.50.")]
     assert not (small / "data/.users.txt.journal").exists()
     assert [u.phone for u in session.users] == ["83470000"]
+
+
+QUIET_THEN_STOPPED = """
+import os, sys, time
+from telbill.menu.keys import TerminalKeys
+fd, signum = int(sys.argv[1]), int(sys.argv[2])
+with TerminalKeys(fd):
+    print("quiet", flush=True)
+    os.kill(os.getpid(), signum)
+    time.sleep(30)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_stop_signal_puts_the_terminal_back_before_it_ends_the_menu(signum: int) -> None:
+    """The menu keeps its terminal from echoing between questions; a stop signal still ends it
+    at once, by that signal, but the terminal echoes again afterwards (no user left typing blind)."""
+    import os
+    import termios
+
+    master, slave = os.openpty()
+    try:
+        before = termios.tcgetattr(slave)
+        assert before[3] & termios.ECHO
+        proc = subprocess.run([sys.executable, "-c", QUIET_THEN_STOPPED, str(slave), str(int(signum))],
+                              pass_fds=(slave,), capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == -signum, proc.stderr
+        assert proc.stdout == "quiet\n"
+        assert termios.tcgetattr(slave) == before
+    finally:
+        os.close(master)
+        os.close(slave)
