@@ -196,6 +196,20 @@ def test_a_folder_made_is_not_removed_through_a_link_planted_meanwhile(tmp_path:
         assert (victim / "new").is_dir()
 
 
+def _link_planted_by_nobody(folder: Path, victim: Path) -> Path:
+    """``folder/sub``, made by nobody, then moved away and replaced by nobody's link to ``victim``
+    (as another user could between a run's checks and its writes)."""
+    sub = folder / "sub"
+
+    def plant() -> None:
+        sub.mkdir()
+        sub.rename(folder / "old")
+        sub.symlink_to(victim)
+
+    unprivileged(plant)
+    return sub
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="the link is another user's (nobody's), planted after the run's checks")
 def test_a_lock_is_not_made_through_a_link_planted_after_the_outputs_were_checked(tmp_path: Path) -> None:
     """nobody's folder sub/ becomes a link to root's folder after the run checked its outputs (as
@@ -205,14 +219,7 @@ def test_a_lock_is_not_made_through_a_link_planted_after_the_outputs_were_checke
     victim = tmp_path / "victim"
     victim.mkdir()
     with scratch() as folder:
-        sub = folder / "sub"
-
-        def plant() -> None:
-            sub.mkdir()
-            sub.rename(folder / "old")
-            sub.symlink_to(victim)
-
-        unprivileged(plant)
+        sub = _link_planted_by_nobody(folder, victim)
         with pytest.raises(OutputError) as refused, access.writing([sub / "new" / "x.txt"]):
             pass
         assert refused.value.key == "output.foreign_link"
@@ -228,14 +235,7 @@ def test_a_lock_found_through_a_link_planted_after_the_checks_is_not_removed(tmp
     victim.mkdir()
     (victim / ".x.txt.lock").touch()
     with scratch() as folder:
-        sub = folder / "sub"
-
-        def plant() -> None:
-            sub.mkdir()
-            sub.rename(folder / "old")
-            sub.symlink_to(victim)
-
-        unprivileged(plant)
+        sub = _link_planted_by_nobody(folder, victim)
         with access.writing([sub / "x.txt"]):
             pass
     assert (victim / ".x.txt.lock").exists()
