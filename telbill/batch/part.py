@@ -120,8 +120,8 @@ partition's records are out of order (a 10M `ends` partition: 9,033 among 721 ca
 of them with 64 or more)."""
 WHOLE_SHARE = 8
 """A part holds callers whole (:data:`WHOLE_AFTER`) only where over 1/``WHOLE_SHARE`` of the records
-it has read are held: not where calls are written as they end (0.87 % held), where calls are
-dense (25 %)."""
+it has read are held out of order (those held because their caller is held whole do not count):
+not where calls are written as they end (0.87 % held), where calls are dense (25 %)."""
 _NO_EVENT = (-1, "", None)
 """What :meth:`Part._suspects` takes for the next held record once there is none."""
 
@@ -439,7 +439,8 @@ class Part:
 
         The list is walked cell by cell beside the columns (no iterator), only each record's caller
         looked at (its other fields are objects of their own, which would each cost a miss of the
-        cache), up to the last held record; the starts and ends found go into arrays (ints made
+        cache), up to the last held record (to the part's end once a caller is held whole: its
+        records are gathered to the last); the starts and ends found go into arrays (ints made
         here would lie as scattered as the records). A record passes when ``end > limit or start >=
         limit``: :func:`~telbill.rules.screening.thresholds`' ``max(end, start + 1) > limit`` written
         out (the walk is a loop over every record of the part; the tests comparing the batch with
