@@ -104,24 +104,23 @@ def test_a_folder_made_again_after_the_holders_failure_is_removed_when_this_run_
     then (making the folders again) and fails too: what it made goes as well, and nothing is left
     (before: the second's folders were those missing when it began, none, and new/ stayed)."""
     out = tmp_path / "new" / "sub" / "x.txt"
-    second_waits, first_done = threading.Event(), threading.Event()
+    second_waits, first_failing = threading.Event(), threading.Event()
     failures: list[str] = []
 
     def first() -> None:
         try:
             with access.writing([out]):
                 assert second_waits.wait(10)
+                first_failing.set()  # set inside the lock: the second sees it once it holds the lock
                 raise RuntimeError("the first run failed")
         except RuntimeError as exc:
             failures.append(str(exc))
-        finally:
-            first_done.set()
 
     def second() -> None:
         with waits_told(lambda lock, seconds: second_waits.set()):
             try:
                 with access.writing([out]):
-                    assert first_done.is_set() and (tmp_path / "new" / "sub").is_dir()
+                    assert first_failing.is_set() and (tmp_path / "new" / "sub").is_dir()
                     raise RuntimeError("the second run failed")
             except RuntimeError as exc:
                 failures.append(str(exc))
@@ -134,7 +133,7 @@ def test_a_folder_made_again_after_the_holders_failure_is_removed_when_this_run_
     two.start()
     one.join(20)
     two.join(20)
-    assert failures == ["the first run failed", "the second run failed"]
+    assert sorted(failures) == ["the first run failed", "the second run failed"]  # each appends after its lock
     assert list(tmp_path.iterdir()) == []
 
 
