@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from telbill.batch.budget import Sizing, default_budget, estimated_records, sizing
-from telbill.batch.part import Layout, Plan, Tally
 from telbill.batch.partitioned import Partitioned
+from telbill.batch.plan import Layout, Plan, Tally
 from telbill.batch.spill import SpillFolder, spill_base
 from telbill.batch.workers import Workers
 from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT

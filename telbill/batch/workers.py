@@ -4,8 +4,8 @@ Each worker is forked before anything is read (so it shares the program's pages
 with this process and starts at once). This process reads calls.txt, finds the
 part of each line (by its caller) and sends each worker its lines a block at a
 time through a pipe. A worker reads and screens its part of the records
-(:class:`telbill.batch.part.Part`), sends back its :class:`~telbill.batch.part.Tally`,
-waits for the :class:`~telbill.batch.part.Layout`, then sends its share of each
+(:class:`telbill.batch.part.Part`), sends back its :class:`~telbill.batch.plan.Tally`,
+waits for the :class:`~telbill.batch.plan.Layout`, then sends its share of each
 output file in the order the files are written: its bill rows month by month,
 its set-aside lines, its CSV rows. Only this process writes files.
 
@@ -32,7 +32,9 @@ from types import TracebackType
 from typing import Any, NoReturn, Self
 
 from telbill import errors
-from telbill.batch.part import Layout, Part, Plan, ProgressFn, Tally
+from telbill.batch.anomaly_lines import anomaly_chunks
+from telbill.batch.part import Part
+from telbill.batch.plan import Layout, Plan, ProgressFn, Tally
 from telbill.errors import InternalError, TelbillError, WorkerError
 from telbill.files.report import TextCache
 from telbill.processes import Waker, fork_kept, open_pipe
@@ -96,7 +98,7 @@ def _part_job(plan: Plan, index: int) -> Job:
         texts = TextCache()
         for i in range(len(layout.months)):
             outbox.send(("rows", part.bill_rows(layout, i, texts)))
-        for chunk in part.anomaly_chunks():
+        for chunk in anomaly_chunks(part):
             outbox.send(("anomalies", chunk))
         outbox.send(("end", None))
         if layout.csv:
@@ -312,7 +314,7 @@ class Workers(Team):
     def anomalies(self, head: bytes) -> Iterable[bytes]:
         """The anomalies file: ``head``, then every part's set-aside lines, merged in line order, a
         chunk at a time."""
-        return itertools.chain([head], merge_anomalies([self.local.anomaly_chunks(),
+        return itertools.chain([head], merge_anomalies([anomaly_chunks(self.local),
                                                         *(remote.anomaly_chunks() for remote in self.remotes)]))
 
     def finish(self) -> None:
