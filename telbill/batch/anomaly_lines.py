@@ -3,7 +3,7 @@
 Once a part is swept (:class:`~telbill.batch.part.Part`), :func:`anomaly_chunks` writes each record it
 set aside as it was read, followed by its note (why, and for an overlap the line and moments of the
 record it overlaps), and puts the lines that could not be read in their places, a chunk of lines at a
-time. The parts' chunks are merged by line number (:func:`telbill.batch.workers.merge_anomalies`,
+time. The parts' chunks are merged by line number (:func:`telbill.batch.anomaly_merge.merge_anomalies`,
 :mod:`telbill.batch.merged`, :mod:`telbill.batch.ranges`).
 """
 
@@ -67,7 +67,7 @@ def anomaly_chunks(part: Part, chunk: int = 10_000) -> Iterator[tuple[list[int],
 def _in_line_order(part: Part) -> tuple[list[LeanCall], list[int], list[AnomalyCode | LeanCall]]:
     """The records set aside, their line numbers and why each was set aside (a code, or the
     record it overlaps), in line order. Their positions are sorted by line number, as the
-    parts' lines are merged (:func:`telbill.batch.workers.merge_anomalies`): the records of
+    parts' lines are merged (:func:`telbill.batch.anomaly_merge.merge_anomalies`): the records of
     rules 2 to 4 and each caller's overlapping ones are runs already in order, which the sort
     merges (the radix sort of :func:`~telbill.lists.sorting.stable_order` took 1.5 times as
     long)."""
