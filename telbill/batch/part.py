@@ -384,6 +384,11 @@ class Part:
         self.starts.fromlist(starts)  # 19 ns a number against extend's 35 (timeit)
         self.ends.fromlist(ends)
         self.rated += rated
+        if self.whole:
+            aside_whole = self.order.whole_run(callers, starts, ends)
+            if aside_whole is not None:  # every caller held whole: each record held, but those set aside
+                self._put_aside(aside_whole, records, numbers)
+                return
         aside, held = self.order.follow(callers, starts, ends)
         if held:
             whole = self.whole
@@ -394,10 +399,8 @@ class Part:
                 return
         if aside or held:
             billed = [True] * len(records)
-            for i, code in aside:
-                record = records[i]
-                self.set_aside[record] = code
-                self.aside_lines.append(numbers[i])
+            self._put_aside(aside, records, numbers)
+            for i, _ in aside:
                 billed[i] = False
             for i in held:  # billed once swept, if kept
                 billed[i] = False
@@ -405,6 +408,12 @@ class Part:
                                  list(compress(starts, billed)), list(compress(ends, billed)))
         else:
             self.usage.add_rated(callers, rated, starts, ends)
+
+    def _put_aside(self, aside: list[tuple[int, AnomalyCode]], records: list[LeanCall], numbers: Sequence[int]) -> None:
+        """Set aside the records of a run that rules 2 to 4 set aside (their positions and codes)."""
+        for i, code in aside:
+            self.set_aside[records[i]] = code
+            self.aside_lines.append(numbers[i])
 
     def _hold(self, out_of_order: list[int], first: int, callers: list[str], numbers: Sequence[int]) -> None:
         """Keep the positions and callers of a run's records held out of order (the run's first at
