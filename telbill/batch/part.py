@@ -142,7 +142,9 @@ class Part:
         self.calls: Records[LeanCall] = Records()
         """The records of this part's callers, each caller's in file order (see :meth:`read_fed`)."""
         self.set_aside: dict[LeanCall, AnomalyCode | LeanCall] = {}
-        """A record set aside → its code (rules 2 to 4), or the record it overlaps."""
+        """A record set aside → its code (rules 2 to 4), or the record it overlaps. Each record goes in
+        once; those of rules 2 to 4 only through :meth:`_put_aside` (:meth:`tally` counts the overlaps
+        as the rest)."""
         self.aside_lines = array("q")
         """The line number of each record of :attr:`set_aside`, in the same order."""
         self.codes: dict[AnomalyCode, int] = {}
@@ -280,7 +282,7 @@ class Part:
         self.rated += rated
         if self.whole:
             aside_whole = self.order.whole_run(callers, starts, ends)
-            if aside_whole is not None:  # every caller held whole: each record held, but those set aside
+            if aside_whole is not None:  # every caller held whole or no subscriber: each record held, but those set aside
                 self._put_aside(aside_whole, records, numbers)
                 return
         aside, held = self.order.follow(callers, starts, ends)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -97,11 +98,18 @@ def batch_view(tmp_path: Path, paths: DataPaths, processes: int, memory: int | N
                                     processes=processes, memory=memory, month=month), Translator("en"))
     assert (result.partitions > 0) == (memory is not None)
     codes = {}
-    for line in (out / "a.txt").read_text("utf-8").splitlines():
+    text = (out / "a.txt").read_text("utf-8")
+    for line in text.splitlines():
         if not line.startswith("#"):
             m = re.search(r"  # ([a-z-]+): .* \(c\.txt line ([0-9]+)\)$", line)
             assert m is not None, line
             codes[int(m[2])] = m[1]
+    # The counts (the file's head, the run's result) are those of the lines written: the parts count
+    # the overlaps as the records set aside less those of rules 2 to 4 (Part.tally).
+    found = Counter(codes.values())
+    head = {m[1]: int(m[2]) for m in re.finditer(r"^# ([a-z-]+): ([0-9]+)$", text, re.MULTILINE)}
+    assert {code: n for code, n in head.items() if n} == found
+    assert {code.value: n for code, n in result.counts.items() if n} == found
     fees = {}
     for row in list(csv.reader(io.StringIO((out / "c.csv").read_text("utf-8"))))[1:]:
         month, phone, _, _rent, _feature, local, far, _ = row

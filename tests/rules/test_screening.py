@@ -430,6 +430,33 @@ def test_a_caller_held_whole_has_every_later_record_held_but_rules_2_and_4_come_
     assert order.unordered == {"1000", "2000"}
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["1000", "2000", "3000", "9999"]), st.integers(0, 50),
+                          st.sampled_from([-5, -1, 0, 1, 10, 3 * DAY, 3 * DAY + 1])), max_size=30),
+       st.sets(st.sampled_from(["1000", "2000", "3000"])))
+def test_a_run_held_whole_over_its_columns_is_what_following_it_gives(
+        rows: list[tuple[str, int, int]], whole: set[str]) -> None:
+    """:meth:`StartOrder.whole_run` of any run (callers held whole, others, no subscriber; any
+    duration) is what :meth:`StartOrder.follow` gives where it takes the run (each record held but
+    those rules 2 to 4 set aside, the order's state the same after), and ``None`` where a caller of
+    the run is a subscriber not held whole."""
+    by_columns, by_records = StartOrder({"1000", "2000", "3000"}), StartOrder({"1000", "2000", "3000"})
+    for caller in whole:
+        by_columns.hold_whole(caller)
+        by_records.hold_whole(caller)
+    callers = [caller for caller, _, _ in rows]
+    starts = [start for _, start, _ in rows]
+    ends = [start + lasts for _, start, lasts in rows]
+    got = by_columns.whole_run(callers, starts, ends)
+    if any(caller != "9999" and caller not in whole for caller in callers):
+        assert got is None
+        return
+    aside, held = by_records.follow(callers, starts, ends)
+    assert got == aside
+    assert sorted([*held, *(i for i, _ in aside)]) == list(range(len(rows)))
+    assert (by_columns.next_start, by_columns.unordered) == (by_records.next_start, by_records.unordered)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["1", "2", "3", "9"]), st.integers(0, 50), st.sampled_from([-1, 0, 3, 9, 3 * DAY + 1])),
                 max_size=40), st.lists(st.integers(1, 8), min_size=1, max_size=10))
