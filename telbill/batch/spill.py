@@ -155,8 +155,12 @@ def frame_lines(numbers: array[int], text: bytes, unreadable: Sequence[int]) -> 
     """One frame of a spill file: some lines' numbers (``array("q")``, increasing), the lines joined
     by ``\\n`` (UTF-8 with ``surrogatepass``: any text, unreadable bytes kept as surrogates, comes
     back as it was) and the numbers of unreadable lines."""
-    return b"".join([_LINES_HEAD.pack(len(numbers), len(text), len(unreadable)), numbers.tobytes(), text,
-                     array("q", unreadable).tobytes()])
+    # The array joined as it is (bytes.join takes any buffer), without an empty one for the
+    # unreadable lines of the usual frame: 0.34 us a frame against 0.54 (timeit, 41 lines).
+    parts: list[bytes | array[int]] = [_LINES_HEAD.pack(len(numbers), len(text), len(unreadable)), numbers, text]
+    if unreadable:
+        parts.append(array("q", unreadable))
+    return b"".join(parts)
 
 
 class SpillWriter:
