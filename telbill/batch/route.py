@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from telbill.batch.plan import Plan
 
 _slice = cast(Callable[[str, slice], str], getitem)
-_UNTOLD = frozenset({None, -1})
-"""What :attr:`Plan.leads` gives for a line whose lead does not tell its part."""
+_UNTOLD = -1
+"""What :attr:`Plan.leads` gives for a lead that does not tell its part (and what is taken for a
+lead it does not hold)."""
 
 
 def line_owners(plan: Plan, lines: list[str], huge: bool) -> list[int]:
@@ -34,16 +35,17 @@ def line_owners(plan: Plan, lines: list[str], huge: bool) -> list[int]:
     Only the other lines are split.
     """
     # By map over the slices: 220-269 ns a line against 237-292 for a list comprehension (timeit)
-    owners: list[int | None] = list(map(plan.leads.get, map(_slice, lines, repeat(slice(0, plan.lead)))))
+    owners = list(map(plan.leads.get, map(_slice, lines, repeat(slice(0, plan.lead))), repeat(_UNTOLD)))
     if huge:  # a huge line is never split, and part 0 reads it
         for i, line in enumerate(lines):
             if len(line) > MAX_LINE_CHARS:
                 owners[i] = 0
-    if _UNTOLD.isdisjoint(owners):  # every lead told (the usual block): no loop over the lines
-        return cast(list[int], owners)
+    # The lines whose lead does not tell, found by list.count and list.index (in C): a 1 MiB block
+    # of the 10M starts set, 400 parts, 130 ns a line against 150 for frozenset.isdisjoint (timeit)
     owner = plan.owner.get
-    for i, told in enumerate(owners):
-        if told is None or told == -1:  # the lead does not tell
-            line = lines[i]
-            owners[i] = owner(line.split(None, 1)[0], 0) if line and not line.isspace() else 0
-    return cast(list[int], owners)
+    at = 0
+    for _ in range(owners.count(_UNTOLD)):
+        at = owners.index(_UNTOLD, at)
+        line = lines[at]
+        owners[at] = owner(line.split(None, 1)[0], 0) if line and not line.isspace() else 0
+    return owners

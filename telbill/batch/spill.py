@@ -155,8 +155,12 @@ def frame_lines(numbers: array[int], text: bytes, unreadable: Sequence[int]) -> 
     """One frame of a spill file: some lines' numbers (``array("q")``, increasing), the lines joined
     by ``\\n`` (UTF-8 with ``surrogatepass``: any text, unreadable bytes kept as surrogates, comes
     back as it was) and the numbers of unreadable lines."""
-    return b"".join([_LINES_HEAD.pack(len(numbers), len(text), len(unreadable)), numbers.tobytes(), text,
-                     array("q", unreadable).tobytes()])
+    # The array joined as it is (bytes.join takes any buffer), without an empty one for the
+    # unreadable lines of the usual frame: 0.34 us a frame against 0.54 (timeit, 41 lines).
+    parts: list[bytes | array[int]] = [_LINES_HEAD.pack(len(numbers), len(text), len(unreadable)), numbers, text]
+    if unreadable:
+        parts.append(array("q", unreadable))
+    return b"".join(parts)
 
 
 class SpillWriter:
@@ -199,6 +203,11 @@ FEED_LINES = 1024
 with hundreds of buckets (a 100M-call file has 400) each frame holds a few dozen lines, and
 reading them a frame at a time would cost :class:`~telbill.files.callreader.CallReader` a block
 for each few dozen lines instead of each :data:`~telbill.files.callreader.BLOCK`."""
+READ_BUFFER = 1 << 18
+"""Bytes a spill file is read at a time. A frame's three reads from the default buffer (the
+filesystem's block, 4 KiB) made a read call every frame or two (some 41 lines at 100M calls):
+reading piece 0 of the 10M starts set's 400 files back took 59-65 ns a line, 45-46 with this
+buffer and 46-49 with 64 KiB (process time, the files just written, load 8)."""
 Frame = tuple["array[int]", bytes, "array[int]"]
 """A frame read back: line numbers, lines joined by ``\\n``, unreadable line numbers."""
 Piece = tuple[int, Sequence[Path]]
@@ -238,9 +247,9 @@ class SpillFeed:
         for offset, paths in pieces:
             for path in paths:
                 for numbers, text, bad in _joined(_read_frames(path), FEED_LINES):
-                    if offset:
-                        numbers = array("q", map(offset.__add__, numbers))
-                        bad = array("q", map(offset.__add__, bad))
+                    if offset:  # a list comprehension: 43-46 ns a number against 69-73 by map(offset.__add__)
+                        numbers = array("q", [n + offset for n in numbers])
+                        bad = array("q", [n + offset for n in bad])
                     yield "lines", (numbers.tobytes(), text, list(bad))
 
 
@@ -272,7 +281,7 @@ def _join(frames: list[Frame]) -> Frame:
 def _read_frames(path: Path) -> Iterator[Frame]:
     """The frames of a spill file; one that is gone is an error (its lines would be lost unsaid)."""
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed by the with below
+        fh = open(path, "rb", buffering=READ_BUFFER)  # noqa: SIM115 - closed by the with below
     except FileNotFoundError:
         raise OutputError("output.spill_gone", path=str(path)) from None
     with fh:
@@ -290,7 +299,7 @@ def _read_frames(path: Path) -> Iterator[Frame]:
 
 Chunk = tuple[list[int], list[bytes]]
 """Some lines of the anomalies file: their line numbers and their bytes (see
-:meth:`telbill.batch.part.Part.anomaly_chunks`)."""
+:func:`telbill.batch.anomaly_lines.anomaly_chunks`)."""
 
 
 @dataclass(frozen=True, slots=True)
