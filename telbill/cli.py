@@ -29,6 +29,7 @@ from telbill.errors import (
     Notice,
     OpeningInterrupted,
     SaveCutShortError,
+    ScriptNotDone,
     StdoutError,
     TelbillError,
 )
@@ -395,6 +396,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         paths = DataPaths(getattr(args, "users", DEFAULT_USERS), getattr(args, "calls", DEFAULT_CALLS),
                           getattr(args, "tariff", None))
         return run_menu(paths, tr, plain=getattr(args, "plain", False), stdout=stdout)
+    except ScriptNotDone as exc:  # a menu script: the item was said on stdout, why the exit is 1 on stderr
+        err.print(tr("cli.error", message=exc.render(tr)), style="red", markup=False)
+        return ExitCode.NOT_DONE
     except NotOursError as exc:
         err.print(tr("cli.error", message=tr("cli.not_replaced", reason=exc.render(tr))), style="red", markup=False)
         return ExitCode.FAIL

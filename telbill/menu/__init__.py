@@ -80,7 +80,8 @@ def run_menu(
     instead of looking at ``stdin``; ``pt_input`` / ``pt_output`` are passed to
     prompt_toolkit, ``console`` replaces the output console and ``timer`` the clock that
     decides when a step has run long enough for a spinner (tests).
-    Missing or unreadable data files raise TelbillError (the command prints it).
+    Missing or unreadable data files raise TelbillError (the command prints it); a script (``stdin``
+    not a terminal) that chose an item not done raises ScriptNotDone when the menu ends.
     """
     stream = stdin if stdin is not None else sys.stdin
     tty = _isatty(stream)
@@ -107,6 +108,6 @@ def run_menu(
         except KeyboardInterrupt:  # said as such, not as a batch's "no partial file was left behind"
             raise OpeningInterrupted from None
         try:
-            return MainMenu(Ctx(session, view, asker, tr), plain=use_plain).run()
+            return MainMenu(Ctx(session, view, asker, tr), plain=use_plain, script=use_plain and not tty).run()
         finally:
             session.close()
