@@ -26,6 +26,7 @@ from telbill.constants import (
 from telbill.errors import (
     ClusterCancelled,
     DataError,
+    InputFileError,
     Notice,
     OpeningInterrupted,
     SaveCutShortError,
@@ -33,7 +34,7 @@ from telbill.errors import (
     StdoutError,
     TelbillError,
 )
-from telbill.files.access import journals_left, leftovers_beside
+from telbill.files.access import journals_left, leftovers_beside, missing_data
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
 from telbill.files.waiting import waits_told
@@ -403,7 +404,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         err.print(tr("cli.error", message=tr("cli.not_replaced", reason=exc.render(tr))), style="red", markup=False)
         return ExitCode.FAIL
     except TelbillError as exc:
-        err.print(tr("cli.error", message=exc.render(tr)), style="red", markup=False)
+        err.print(tr("cli.error", message=_told(exc, args).render(tr)), style="red", markup=False)
         return ExitCode.FAIL
     except DeferredInterrupt as exc:  # Ctrl-C while the outputs were being renamed: they all are in place
         err.print(tr("cli.interrupted_after_write", interrupted=_interrupted(exc, tr)), style="yellow")
@@ -424,6 +425,15 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             raise
         err.print(tr("cli.internal", error=f"{type(exc).__name__}: {exc}"), style="red")
         return ExitCode.FAIL
+
+
+def _told(exc: TelbillError, args: argparse.Namespace) -> TelbillError:
+    """A data file that does not exist is said with where it was looked for and what to do (the
+    current folder is not always the one meant: cron starts in $HOME); any other error as it is."""
+    data = {str(getattr(args, "users", DEFAULT_USERS)), str(getattr(args, "calls", DEFAULT_CALLS))}
+    if isinstance(exc, InputFileError) and exc.key == "input.missing" and exc.params.get("path") in data:
+        return missing_data(Path(str(exc.params["path"])))
+    return exc
 
 
 def _refuse_unfit(args: argparse.Namespace, parser: argparse.ArgumentParser, tr: Translator) -> None:

@@ -176,6 +176,21 @@ def input_error(path: Path, exc: OSError) -> InputFileError:
     return InputFileError("input.unreadable", path=str(path), reason=exc.strerror or str(exc))
 
 
+def missing_data(path: Path) -> InputFileError:
+    """The error for a data file (users or calls) that does not exist: where it was looked for,
+    and what to do (name other files, or start from empty ones)."""
+    return InputFileError("input.missing_data", path=str(path), folder=os.path.dirname(os.path.abspath(path)))
+
+
+def start_empty(path: Path) -> None:
+    """Create ``path`` as an empty data file (a menu started from nothing); never over a file or
+    a link that is there. OutputError if it cannot be made."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666))
+    except OSError as exc:
+        raise OutputError("output.unwritable", path=str(path), reason=exc) from None
+
+
 def open_input(path: Path) -> BinaryIO:
     """Open an input file for reading. Only a regular file is accepted: a folder,
     a FIFO or a device is refused at once (opened without waiting for a writer); run as

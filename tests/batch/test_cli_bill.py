@@ -137,9 +137,11 @@ def test_the_summary_writes_money_as_the_menu_does(workdir: Path) -> None:
 
 
 def test_missing_users_file_exit_2(workdir: Path) -> None:
-    """A missing input is one line naming the file, exit 2, no traceback."""
+    """A missing input is one line naming the file, where it was looked for and what to do, exit 2,
+    no traceback."""
     code, out, err = run("--lang", "en", "bill", "--users", "nope.txt")
-    assert (code, out, err) == (2, "", "error: nope.txt: no such file\n")
+    assert (code, out, err) == (2, "", (f"error: nope.txt: no such file (looked for in {workdir}; name your files "
+                                       "with --users and --calls, or start from empty files)\n"))
 
 
 def test_duplicate_phones_stop_the_bill(workdir: Path) -> None:
@@ -343,7 +345,7 @@ def test_quiet_prints_nothing_when_all_is_well(workdir: Path) -> None:
 
 
 @pytest.mark.parametrize(("argv", "error"), [
-    (["--calls", "nope.txt"], "error: nope.txt: no such file\n"),
+    (["--tariff", "nope.toml"], "error: nope.toml: no such file\n"),
     (["--month", "2024-13"], None),
 ])
 def test_quiet_still_says_errors_on_stderr_with_exit_2(workdir: Path, argv: list[str], error: str | None) -> None:

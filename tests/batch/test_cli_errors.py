@@ -33,14 +33,17 @@ def test_bad_month_is_one_line(small: Path, month: str) -> None:
     assert not (small / "output").exists()
 
 
+HINT = "; name your files with --users and --calls, or start from empty files)"
+"""What follows where a data file was looked for (newuser11 finding 3)."""
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--users", "data"], "error: data: is a directory, not a file"),
         (["--calls", "data"], "error: data: is a directory, not a file"),
         (["--tariff", "data"], "error: data: is a directory, not a file"),
-        (["--users", "nope.txt"], "error: nope.txt: no such file"),
-        (["--calls", "data/nope.txt"], "error: data/nope.txt: no such file"),
+        (["--users", "nope.txt"], "error: nope.txt: no such file (looked for in {here}" + HINT),
+        (["--calls", "data/nope.txt"], "error: data/nope.txt: no such file (looked for in {here}/data" + HINT),
         (["--tariff", "nope.toml"], "error: nope.toml: no such file"),
         (["--calls", "data/users.txt/x"], "error: data/users.txt/x: cannot be read (Not a directory)"),
         (["--calls", "data/users.txt"], "error: data/users.txt is given as both the users file and the calls file"),
@@ -51,7 +54,7 @@ def test_bad_month_is_one_line(small: Path, month: str) -> None:
 def test_bad_inputs_are_one_line(small: Path, argv: list[str], message: str) -> None:
     """A missing input, a folder given as a file, one file as both inputs: one line, exit 2."""
     before = snapshot(small)
-    assert run("bill", *argv) == (2, "", message + "\n")
+    assert run("bill", *argv) == (2, "", message.format(here=small) + "\n")
     assert snapshot(small) == before
 
 

@@ -94,6 +94,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "anomalies.where_new": ("not yet saved", "尚未保存"),
     # errors ---------------------------------------------------------------------
     "input.missing": ("{path}: no such file", "{path}：文件不存在"),
+    "input.missing_data": (("{path}: no such file (looked for in {folder}; name your files with --users and "
+                            "--calls, or start from empty files)"),
+                           "{path}：文件不存在（查找位置：{folder}；可用 --users 和 --calls 指定数据文件，或从空文件开始）"),
     "input.directory": ("{path}: is a directory, not a file", "{path}：是文件夹，不是文件"),
     "input.unreadable": ("{path}: cannot be read ({reason})", "{path}：无法读取（{reason}）"),
     "input.not_regular": ("{path}: not a regular file (a FIFO, a device or a socket); give a file",
