@@ -389,8 +389,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return exc.code if isinstance(exc.code, int) else ExitCode.FAIL
     try:
         if args.command == "bill":
-            with stops_as_ctrl_c(), waits_told(lambda lock, seconds: err.print(
-                    tr("lock.waiting", lock=str(lock), seconds=f"{seconds:g}"), style="yellow", markup=False)):
+            def waiting(lock: Path, seconds: float) -> None:
+                if not args.quiet:  # -q: a wait that ends with the lock taken is no news; one that times out is an error
+                    err.print(tr("lock.waiting", lock=str(lock), seconds=f"{seconds:g}"), style="yellow", markup=False)
+
+            with stops_as_ctrl_c(), waits_told(waiting):
                 return run_bill(args, tr, out, err, keep)
         from telbill.menu import run_menu
 
