@@ -264,7 +264,8 @@ def test_typed_esc_after_no_goes_back_and_writes_nothing(few: Path) -> None:
 
 def test_a_folder_this_user_may_not_write_asks_another_name() -> None:
     """As ``nobody``, in a folder of its own: output/ read-only, so item 10 cannot write
-    output/anomalies.txt (permission denied): the reason, a name asked, the anomalies written there;
+    output/anomalies.txt (permission denied): the reason (the folder named), a name asked, the
+    anomalies written there;
     then item 9 to the same folder: refused with the reason and asked again, as before."""
     with scratch() as folder:
         def attack() -> tuple[str, list[str]]:
@@ -277,9 +278,9 @@ def test_a_folder_this_user_may_not_write_asks_another_name() -> None:
 
         screen, written = unprivileged(attack, timeout=30)
     item10, item9 = after(screen, "== Anomalies").split("== Billing")
-    assert ("output/anomalies.txt: cannot be written (Permission denied) "
+    assert ("output: this folder cannot be written (Permission denied); nothing was written "
             "(q or an empty answer goes back to the menu)\nWrite the anomalies to: out/anomalies.txt\n") in item10
     assert "Wrote out/anomalies.txt." in item10
-    assert "output/bills.txt: cannot be written (Permission denied)" in item9
+    assert "output: this folder cannot be written (Permission denied); nothing was written" in item9
     assert "Wrote out/bills.txt." in item9
     assert written == ["anomalies.txt", "bills.txt"]
