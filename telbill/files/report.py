@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -330,6 +331,13 @@ def line_label(calls_source: str) -> Callable[[int], str]:
     return line_pattern(calls_source).__mod__
 
 
+def users_named(tr: Tr, users_source: str) -> Tr:
+    """``tr`` that says the users file by its own name where a reason names it (an unknown caller:
+    ``caller 9999 is not in users_gb.txt``), as :func:`line_pattern` says the calls file's; the
+    same in every engine (the batch's parts say their notes with it, the menu its lists)."""
+    return functools.partial(tr, users=shown(os.path.basename(users_source) or users_source))
+
+
 def detail_pattern(tr: Tr, code: AnomalyCode) -> tuple[str, tuple[str, ...]]:
     """What :func:`~telbill.rules.screening.detail` says for ``code``, made once: its message as
     a ``%`` format with a ``%s`` slot for each value, and the names of the values in the order of
@@ -371,7 +379,8 @@ def format_anomalies(records: Sequence[SetAside], info: RunInfo, tr: Tr) -> list
     """
     lines = anomalies_head(info, tr, code_counts(records))
     label = line_label(info.calls_source)
+    named = users_named(tr, info.users_source)
     for record in records:
         where = label(record.line_no) if record.line_no is not None else tr("anomalies.where_new")
-        lines.append(record.raw + set_aside_note(record.code, record.reason(tr), where))
+        lines.append(record.raw + set_aside_note(record.code, record.reason(named), where))
     return lines

@@ -288,7 +288,7 @@ def test_w_shows_the_reasons_whole(workdir: Path) -> None:
     more lines): the record's text, which gives way to the reason, is shortened the first time."""
     run = typed_session("10" + ENTER + "w" + "q" + "0" + ENTER, height=24, width=80)
     assert run.screen.count("01088886666") == 1  # shortened on the first showing, whole on the second
-    assert run.screen.count(EN("anomaly.unknown_caller", caller="83479999")) == 2  # whole both times
+    assert run.screen.count(EN("anomaly.unknown_caller", caller="83479999", users="users.txt")) == 2  # whole both times
     assert run.screen.index("83470008…") < run.screen.index("01088886666")
 
 

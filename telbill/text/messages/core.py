@@ -55,7 +55,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # anomalies ------------------------------------------------------------------
     "anomaly.end_before_start": ("ends {end}, before it starts {start}",
                                  "结束时间 {end} 早于开始时间 {start}"),
-    "anomaly.unknown_caller": ("caller {caller} is not in users.txt", "主叫号码 {caller} 不在用户资料中"),
+    "anomaly.unknown_caller": ("caller {caller} is not in {users}", "主叫号码 {caller} 不在用户资料 {users} 中"),
     "anomaly.too_long": ("lasts {duration} ({seconds} s), more than {limit}",
                          "通话时长 {duration}（{seconds} 秒），超过 {limit}"),
     # the longest call billed, in the largest unit it is a whole number of (screening.limit_values)
