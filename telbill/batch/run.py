@@ -57,7 +57,7 @@ from telbill.files.report import (
 from telbill.files.stream import LineBlocks
 from telbill.processes import process_count
 from telbill.rules.billing import grand_total
-from telbill.rules.fields import parse_month
+from telbill.rules.fields import no_such_month, parse_month
 from telbill.rules.screening import AnomalyCode
 from telbill.speed import paused_gc
 from telbill.text.display import quote
@@ -172,7 +172,9 @@ def run_batch(
     ``on_dashboard``, the link to a Dask cluster's dashboard when one is running.
     """
     if opts.month is not None and parse_month(opts.month) is None:
-        raise UsageError("usage.month", value=quote(opts.month))
+        month = no_such_month(opts.month)  # 2021-13 is said as the menu says it
+        raise UsageError("usage.month", value=quote(opts.month)) if month is None else \
+            UsageError("usage.month_number", value=quote(opts.month), month=month)
     address = None
     if opts.cluster is not None:
         from telbill.batch.cluster import Address

@@ -435,13 +435,22 @@ def validate_end(text: str, start: int) -> int:
     return end
 
 
+def no_such_month(text: str) -> int | None:
+    """The month of a ``YYYY-MM`` that is written as one but names no month (``2021-13`` → 13),
+    else None: said so by the menu and by ``--month`` alike."""
+    m = _MONTH.fullmatch(text)
+    if m is None or int(m[1]) < 1 or 1 <= int(m[2]) <= 12:
+        return None
+    return int(m[2])
+
+
 def validate_month(text: str) -> str:
     """``YYYY-MM`` with a real month (``2021-13`` is told there is no month 13)."""
     value = month_given(text)
     if parse_month(value) is None:
-        m = _MONTH.fullmatch(value)
-        if m is not None and int(m[1]) >= 1:
-            raise ValidationError("menu.error.month_number", value=quote(value), month=int(m[2]))
+        month = no_such_month(value)
+        if month is not None:
+            raise ValidationError("menu.error.month_number", value=quote(value), month=month)
         raise ValidationError("menu.error.month", value=quote(value))
     return value
 

@@ -184,11 +184,18 @@ def test_python_dash_m_works(workdir: Path) -> None:
     assert proc.stderr == ""
 
 
-@pytest.mark.parametrize("month", ["2021-13", "2021-1", "21-01", "0000-01", "abcd"])
+@pytest.mark.parametrize("month", ["2021-1", "21-01", "0000-01", "abcd"])
 def test_bad_month_exit_2(workdir: Path, month: str) -> None:
     """A --month that is not a real YYYY-MM is refused."""
     code, _, err = run("bill", "--month", month)
     assert (code, err) == (2, f"error: --month '{month}' is not a month like 2021-01\n")
+
+
+def test_month_13_is_said_as_the_menu_says_it(workdir: Path) -> None:
+    """``--month 2021-13`` is written as a month but names none: the menu's words (newuser11 finding 7)."""
+    assert run("bill", "--month", "2021-13") == (2, "", "error: --month '2021-13' is not a month: there is no month 13\n")
+    assert run("bill", "--month", "2021-00", "--lang", "zh").err == "错误：--month '2021-00' 不是有效的月份：没有 0 月\n"
+    assert not (workdir / "output/bills.txt").exists()
 
 
 def test_data_options_before_the_command_open_the_menu_on_those_files(workdir: Path) -> None:

@@ -154,6 +154,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "计费的一个工作进程意外退出（退出状态 {status}）；未写出任何文件"),
     "output.twice": ("{path} is named for two outputs", "{path} 被指定为两个输出文件"),
     "usage.month": ("--month {value} is not a month like 2021-01", "--month {value} 不是形如 2021-01 的月份"),
+    "usage.month_number": ("--month {value} is not a month: there is no month {month}",
+                           "--month {value} 不是有效的月份：没有 {month} 月"),
     "usage.memory": ("--memory {value} is not a size like 2G, 512M or 1.5GiB",
                      "--memory {value} 不是形如 2G、512M 或 1.5GiB 的大小"),
     "usage.cluster": ("--cluster {value} is not a Dask scheduler's address (tcp://host:8786), local or local:N",
