@@ -340,6 +340,16 @@ def halfwidth(text: str) -> str:
     return text.translate(_HALFWIDTH) if not text.isascii() else text
 
 
+_WIDE_DIGIT = re.compile("[０-９]")
+
+
+def wide_digit(text: str) -> str | None:
+    """The first full-width digit in ``text`` (``１`` in ``１001``), which a file's number may not
+    hold (what is typed in the menu is made half-width first), else None."""
+    m = _WIDE_DIGIT.search(text)
+    return None if m is None else m[0]
+
+
 def validate_phone(text: str, key: str = "users.phone") -> str:
     """3 to 20 digits; ``key`` names the field in the message (users.phone, calls.callee...)."""
     value = halfwidth(text).strip()

@@ -153,3 +153,24 @@ def test_chinese_error_line(small: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["--lang", "zh", "bill", "--out", "data/users.txt"], stdout=out, stderr=err) == 2
     assert err.getvalue() == "错误：data/users.txt 是输入文件，拒绝覆盖\n"
+
+
+def test_a_full_width_digit_in_a_file_is_named_as_such(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``１001`` as a phone in users.txt or a caller in calls.txt: the reason says the digit is a
+    full-width one (newuser11 finding 7), in both languages; a callee too."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/users.txt").write_text("83470000  A  1  1\n１001  B  1  1\n", "utf-8")
+    (tmp_path / "data/calls.txt").write_text("１001  110  2021-01-01 10:00:00  2021-01-01 10:01:00\n"
+                                             "83470000  11０  2021-01-01 10:00:00  2021-01-01 10:01:00\n", "utf-8")
+    assert run("bill").err.splitlines()[0] == \
+        "data/users.txt line 2: phone '１001' is not 3 to 20 digits: '１' is a full-width digit (write 0-9)"
+    (tmp_path / "data/users.txt").write_text("83470000  A  1  1\n", "utf-8")
+    assert run("bill", "-q") == (0, "", "")
+    notes = [line.split("# malformed: ")[1] for line in
+             (tmp_path / "output/anomalies.txt").read_text("utf-8").splitlines() if "  # malformed: " in line]
+    assert notes == ["caller '１001' is not 3 to 20 digits: '１' is a full-width digit (write 0-9) (calls.txt line 1)",
+                     "callee '11０' is not 3 to 20 digits: '０' is a full-width digit (write 0-9) (calls.txt line 2)"]
+    assert run("bill", "-q", "--lang", "zh") == (0, "", "")
+    assert "主叫号码 '１001' 不是 3 到 20 位数字：'１' 是全角数字（请写半角 0-9）" in \
+        (tmp_path / "output/anomalies.txt").read_text("utf-8")
