@@ -117,7 +117,7 @@ def test_the_menu_undoes_the_last_change_after_showing_it(data: Path) -> None:
 
 
 @pytest.mark.parametrize(("tr", "group", "more"), [
-    (EN, "  deleted a call record (5 records)\n", "    … and 2 more\n"),
+    (EN, "  deleted 5 call records\n", "    … and 2 more\n"),
     (Translator("zh"), "  删除话单（共 5 条）\n", "    ……另有 2 条\n"),
 ])
 def test_the_undo_preview_of_a_user_deleted_with_many_calls_fits_a_screen(
