@@ -46,13 +46,13 @@ from telbill.files.report import (
     CSV_HEAD,
     RunInfo,
     TextCache,
-    UsersNamed,
     anomalies_head,
     bills_head,
     column_widths,
     month_section,
     totals_cells,
     user_columns,
+    users_named,
 )
 from telbill.files.stream import LineBlocks
 from telbill.processes import process_count
@@ -225,7 +225,7 @@ def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str],
     except OSError as exc:
         raise input_error(paths.calls, exc) from None
     processes = process_count(size, opts.processes)
-    plan = Plan.make(list(users_file.users), paths.calls, tariff, opts.month, UsersNamed(tr, str(paths.users)),
+    plan = Plan.make(list(users_file.users), paths.calls, tariff, opts.month, users_named(tr, str(paths.users)),
                      processes)
     budget = opts.memory if opts.memory is not None else default_budget()
     return plan, tariff_source, {str(paths.users): users_format.family}, sizing(

@@ -379,7 +379,7 @@ def detail(code: AnomalyCode, caller: str, start: int, end: int,
         return "anomaly.overlap", overlap_values("-" if line is None else line, partner_start, partner_end, moment)
     if code is AnomalyCode.END_BEFORE_START:
         return "anomaly.end_before_start", {"start": moment(start), "end": moment(end)}
-    if code is AnomalyCode.UNKNOWN_CALLER:  # the users file by its name where the renderer knows it (files.report.UsersNamed)
+    if code is AnomalyCode.UNKNOWN_CALLER:  # the users file by its name where the renderer knows it (files.report.users_named)
         return UNKNOWN_CALLER_KEY, {"caller": caller, "users": USERS_FILE}
     seconds = end - start
     return "anomaly.too_long", {"duration": format_duration(seconds), "seconds": seconds, **limit_values()}

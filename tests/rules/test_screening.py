@@ -366,10 +366,10 @@ def test_a_note_made_from_its_pattern_says_what_detail_says(code: AnomalyCode, l
     """``detail_pattern`` filled with a record's values gives the very text of ``detail``, in
     both languages (the anomalies file of a batch run writes overlaps so), the users file said by
     its name."""
-    from telbill.files.report import UsersNamed, detail_pattern, line_label, line_pattern
+    from telbill.files.report import detail_pattern, line_label, line_pattern, users_named
     from telbill.text.i18n import Translator
 
-    tr = UsersNamed(Translator(lang), "/some/dir/u.txt")
+    tr = users_named(Translator(lang), "/some/dir/u.txt")
     start, end = 63_745_000_000, 63_745_000_000 + 300_000
     key, params = detail(code, "83470000", start, end, (41, start - 60, end + 5))
     pattern, names = detail_pattern(tr, code)

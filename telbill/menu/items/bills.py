@@ -11,7 +11,7 @@ from rich.text import Text
 from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.errors import OutputError
 from telbill.files.outputs import NotOursError
-from telbill.files.report import UsersNamed
+from telbill.files.report import users_named
 from telbill.menu.context import Ctx, Item
 from telbill.menu.layout import Cell, Column
 from telbill.menu.picking import ask_month
@@ -133,7 +133,7 @@ def item_anomalies(ctx: Ctx) -> None:
             groups.append((len(ordered), tr(f"menu.anomalies.group.{code.value}", count=count(len(group)), **limit_values())))
             ordered += group
 
-    named = UsersNamed(tr, str(s.paths.users))
+    named = users_named(tr, str(s.paths.users))
 
     def cells(_: int, a: SetAside) -> list[Cell]:
         return [str(a.line_no) if a.line_no is not None else "-", record_cell(ctx, a.raw), a.reason(named)]
