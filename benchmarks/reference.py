@@ -145,7 +145,7 @@ def reference(users_path: Path, calls_path: Path) -> Reference:
             reasons[number] = ("end-before-start", tr("anomaly.end_before_start",
                                                        start=_ref_show(start), end=_ref_show(end)))
         elif p[0] not in phones:
-            reasons[number] = ("unknown-caller", tr("anomaly.unknown_caller", caller=p[0]))
+            reasons[number] = ("unknown-caller", tr("anomaly.unknown_caller", caller=p[0], users=users_path.name))
         elif seconds > REF_MAX_SECONDS:
             reasons[number] = ("too-long", tr("anomaly.too_long", duration=_ref_duration(seconds),
                                                seconds=seconds, limit=f"{REF_MAX_SECONDS // 86_400} days"))

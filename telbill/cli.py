@@ -26,13 +26,15 @@ from telbill.constants import (
 from telbill.errors import (
     ClusterCancelled,
     DataError,
+    InputFileError,
     Notice,
     OpeningInterrupted,
     SaveCutShortError,
+    ScriptNotDone,
     StdoutError,
     TelbillError,
 )
-from telbill.files.access import journals_left, leftovers_beside
+from telbill.files.access import journals_left, leftovers_beside, missing_data
 from telbill.files.dataset import DataPaths
 from telbill.files.outputs import NotOursError
 from telbill.files.waiting import waits_told
@@ -387,19 +389,25 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return exc.code if isinstance(exc.code, int) else ExitCode.FAIL
     try:
         if args.command == "bill":
-            with stops_as_ctrl_c(), waits_told(lambda lock, seconds: err.print(
-                    tr("lock.waiting", lock=str(lock), seconds=f"{seconds:g}"), style="yellow", markup=False)):
+            def waiting(lock: Path, seconds: float) -> None:
+                if not args.quiet:  # -q: a wait that ends with the lock taken is no news; one that times out is an error
+                    err.print(tr("lock.waiting", lock=str(lock), seconds=f"{seconds:g}"), style="yellow", markup=False)
+
+            with stops_as_ctrl_c(), waits_told(waiting):
                 return run_bill(args, tr, out, err, keep)
         from telbill.menu import run_menu
 
         paths = DataPaths(getattr(args, "users", DEFAULT_USERS), getattr(args, "calls", DEFAULT_CALLS),
                           getattr(args, "tariff", None))
         return run_menu(paths, tr, plain=getattr(args, "plain", False), stdout=stdout)
+    except ScriptNotDone as exc:  # a menu script: the item was said on stdout, why the exit is 1 on stderr
+        err.print(tr("cli.error", message=exc.render(tr)), style="red", markup=False)
+        return ExitCode.NOT_DONE
     except NotOursError as exc:
         err.print(tr("cli.error", message=tr("cli.not_replaced", reason=exc.render(tr))), style="red", markup=False)
         return ExitCode.FAIL
     except TelbillError as exc:
-        err.print(tr("cli.error", message=exc.render(tr)), style="red", markup=False)
+        err.print(tr("cli.error", message=_told(exc, args).render(tr)), style="red", markup=False)
         return ExitCode.FAIL
     except DeferredInterrupt as exc:  # Ctrl-C while the outputs were being renamed: they all are in place
         err.print(tr("cli.interrupted_after_write", interrupted=_interrupted(exc, tr)), style="yellow")
@@ -420,6 +428,15 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             raise
         err.print(tr("cli.internal", error=f"{type(exc).__name__}: {exc}"), style="red")
         return ExitCode.FAIL
+
+
+def _told(exc: TelbillError, args: argparse.Namespace) -> TelbillError:
+    """A data file that does not exist is said with where it was looked for and what to do (the
+    current folder is not always the one meant: cron starts in $HOME); any other error as it is."""
+    data = {str(getattr(args, "users", DEFAULT_USERS)), str(getattr(args, "calls", DEFAULT_CALLS))}
+    if isinstance(exc, InputFileError) and exc.key == "input.missing" and exc.params.get("path") in data:
+        return missing_data(Path(str(exc.params["path"])))
+    return exc
 
 
 def _refuse_unfit(args: argparse.Namespace, parser: argparse.ArgumentParser, tr: Translator) -> None:

@@ -94,6 +94,11 @@ class TelbillError(Exception):
         return _english(self.key, self.params)
 
 
+class ScriptNotDone(TelbillError):
+    """A menu script (standard input not a terminal) chose an item that was not done; the
+    command says why in one line on standard error and exits 1 (``ExitCode.NOT_DONE``)."""
+
+
 class InputFileError(TelbillError):
     """An input file is missing, is a directory, or cannot be read."""
 

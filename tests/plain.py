@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
+from telbill.constants import ExitCode
+from telbill.errors import ScriptNotDone
 from telbill.files.dataset import DataPaths
 from telbill.menu import run_menu
 from telbill.text.i18n import Translator
@@ -54,11 +56,15 @@ class Screen(NamedTuple):
 
 def plain_session(answers: str | TextIO, tr: Translator = EN) -> Screen:
     """Run the menu in the current folder on ``answers`` (one a line, or a stream of them), as the
-    operator ``tester``; return the exit code and everything printed."""
+    operator ``tester``; return the exit code (1 when the script chose an item that was not done)
+    and everything printed."""
     out = io.StringIO()
     stdin = Typed(answers) if isinstance(answers, str) else answers
-    code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, plain=True, stdout=out,
-                    stdin=stdin, operator="tester")
+    try:
+        code = run_menu(DataPaths(Path("data/users.txt"), Path("data/calls.txt")), tr, plain=True, stdout=out,
+                        stdin=stdin, operator="tester")
+    except ScriptNotDone:  # the command says why on stderr (tests/menu/test_a_script_knows_when_an_item_was_not_done.py)
+        code = ExitCode.NOT_DONE
     return Screen(code, out.getvalue())
 
 

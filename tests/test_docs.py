@@ -54,6 +54,7 @@ MASKS = [
     (re.compile(r" in \d+\.\d\d s \([\d,]+ records/s\)"), " in <seconds> s (<rate> records/s)"),
     (re.compile(r"用时 \d+\.\d\d 秒（每秒 [\d,]+ 条）"), "用时 <seconds> 秒（每秒 <rate> 条）"),
     (re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\t[^\t]+\t"), "<time>\t<login>\t"),
+    (re.compile(r"\(looked for in /[^;]*;"), "(looked for in <folder>;"),  # the folder the session ran in
 ]
 
 

@@ -52,11 +52,12 @@ from telbill.files.report import (
     month_section,
     totals_cells,
     user_columns,
+    users_named,
 )
 from telbill.files.stream import LineBlocks
 from telbill.processes import process_count
 from telbill.rules.billing import grand_total
-from telbill.rules.fields import parse_month
+from telbill.rules.fields import no_such_month, parse_month
 from telbill.rules.screening import AnomalyCode
 from telbill.speed import paused_gc
 from telbill.text.display import quote
@@ -171,7 +172,9 @@ def run_batch(
     ``on_dashboard``, the link to a Dask cluster's dashboard when one is running.
     """
     if opts.month is not None and parse_month(opts.month) is None:
-        raise UsageError("usage.month", value=quote(opts.month))
+        month = no_such_month(opts.month)  # 2021-13 is said as the menu says it
+        raise UsageError("usage.month", value=quote(opts.month)) if month is None else \
+            UsageError("usage.month_number", value=quote(opts.month), month=month)
     address = None
     if opts.cluster is not None:
         from telbill.batch.cluster import Address
@@ -206,7 +209,8 @@ def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str],
     except OSError as exc:
         raise input_error(paths.calls, exc) from None
     processes = process_count(size, opts.processes)
-    plan = Plan.make(list(users_file.users), paths.calls, tariff, opts.month, tr, processes)
+    plan = Plan.make(list(users_file.users), paths.calls, tariff, opts.month, users_named(tr, str(paths.users)),
+                     processes)
     budget = opts.memory if opts.memory is not None else default_budget()
     return plan, tariff_source, {str(paths.users): users_format.family}, sizing(
         budget, estimated_records(paths.calls, size), processes)

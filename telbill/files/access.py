@@ -176,6 +176,21 @@ def input_error(path: Path, exc: OSError) -> InputFileError:
     return InputFileError("input.unreadable", path=str(path), reason=exc.strerror or str(exc))
 
 
+def missing_data(path: Path) -> InputFileError:
+    """The error for a data file (users or calls) that does not exist: where it was looked for,
+    and what to do (name other files, or start from empty ones)."""
+    return InputFileError("input.missing_data", path=str(path), folder=os.path.dirname(os.path.abspath(path)))
+
+
+def start_empty(path: Path) -> None:
+    """Create ``path`` as an empty data file (a menu started from nothing); never over a file or
+    a link that is there. OutputError if it cannot be made."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666))
+    except OSError as exc:
+        raise OutputError("output.unwritable", path=str(path), reason=exc) from None
+
+
 def open_input(path: Path) -> BinaryIO:
     """Open an input file for reading. Only a regular file is accepted: a folder,
     a FIFO or a device is refused at once (opened without waiting for a writer); run as
@@ -211,6 +226,17 @@ def _unwritable(path: Path, exc: OSError) -> OutputError:
     return OutputError("output.unwritable", path=str(path), reason=exc.strerror or str(exc))
 
 
+def _folder_error(path: Path, exc: OSError) -> OutputError:
+    """Why nothing can be made in the folder of the output ``path``: that folder named, as one that
+    cannot be created (the first missing one) or cannot be written, not the output that was tried
+    first."""
+    reason = exc.strerror or str(exc)
+    missing = [folder for folder in path.parents if not folder.exists()]
+    if missing:
+        return OutputError("output.folder_not_made", folder=str(missing[-1]), reason=reason)
+    return OutputError("output.folder_unwritable", folder=str(path.parent), reason=reason)
+
+
 def _make_folder(path: Path) -> None:
     """Create the folder ``path`` goes in; say which part is a file if one is in the way."""
     try:
@@ -223,7 +249,11 @@ def _make_folder(path: Path) -> None:
                 raise OutputError("output.parent_file", path=str(path), parent=str(part)) from None
         raise _unwritable(path, exc) from None
     except OSError as exc:
-        raise _unwritable(path, exc) from None
+        raise (_folder_error(path, exc) if exc.errno in _NO_WRITE else _unwritable(path, exc)) from None
+
+
+_NO_WRITE = (errno.EACCES, errno.EPERM, errno.EROFS)
+"""What a folder that this user may not write (or on a read-only file system) answers."""
 
 
 @dataclass(slots=True)
@@ -651,7 +681,7 @@ def _output_lock(lock: Path, out: Path, made: set[Path]) -> int:
             return fd
         raise
     except OSError as exc:  # a folder this user may not write: the output could not be written either
-        raise _unwritable(out, exc) from None
+        raise (_folder_error(out, exc) if exc.errno in _NO_WRITE else _unwritable(out, exc)) from None
 
 
 APPENDER_WAIT = 5.0

@@ -53,6 +53,9 @@ class Column:
     split: bool = False
     """A date and time that stand over two lines, the date above its time, on a screen too narrow
     for every row on one line (:attr:`Layout.split`)."""
+    least: int = 0
+    """The least width of a name or reason column, when it is more than the usual floor: the
+    anomalies list's record keeps its caller whole (``13800138000…``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +166,9 @@ class Fit:
                 if least.total() > total:
                     continue
                 grown = self._grow(least, total, first)
-                if has_short and not short and not self._whole(grown):
+                if has_short and not short and not self.whole(grown):
                     shorter = self._grow(self._least(drop, True, floor, gap), total, first)
-                    if shorter.total() <= total and self._whole(shorter):
+                    if shorter.total() <= total and self.whole(shorter):
                         return shorter  # the short texts show every value whole: better than cut
                 return grown
             # The date above its time before a column of the late stage goes (the class, the reason).
@@ -189,11 +192,11 @@ class Fit:
             if split.widths != least.widths and split.total() <= total:
                 fitting.append((drop, self._grow(split, total, first)))
         for drop, split in fitting:
-            if self._whole(split) or not any(d == drop and self._whole(other) for d, other in fitting):
+            if self.whole(split) or not any(d == drop and self.whole(other) for d, other in fitting):
                 return split
         return None
 
-    def _whole(self, layout: Layout) -> bool:
+    def whole(self, layout: Layout) -> bool:
         """Whether every name and reason column is as wide as its longest value."""
         return all(layout.widths[i] >= self.natural(i, layout.short) for i in layout.kept if self.columns[i].wrap)
 
@@ -205,7 +208,7 @@ class Fit:
             if col.bar:
                 widths[i] = BAR_MIN
             elif col.wrap:
-                widths[i] = min(self.natural(i, short), floor)
+                widths[i] = min(self.natural(i, short), max(floor, col.least))
             else:
                 widths[i] = self.natural(i, short)
         return Layout(kept, widths, short, gap)
@@ -394,6 +397,19 @@ def shorten(text: str, columns: int) -> str:
             break
         kept.append(ch)
     return "".join(kept).rstrip() + "…"
+
+
+def clip(text: str, columns: int) -> str:
+    """``text`` on one line of at most ``columns``: whole if it fits, else ended with ``…`` where
+    :func:`wrap` would end its first line, so that a number, phone, date or time is never cut
+    (``13800138000 0105551234 2021-01-…`` is ``13800138000 0105551234…``); cut by columns
+    (:func:`shorten`) only when even its first piece does not fit."""
+    if width(text) <= columns:
+        return text
+    pieces = units(text)
+    if not pieces or columns < 2 or width(pieces[0][1]) > columns - 1:
+        return shorten(text, columns)
+    return wrap(text, columns - 1)[0].rstrip() + "…"
 
 
 def _cut(text: str, columns: int) -> tuple[str, str]:

@@ -6,6 +6,12 @@ terminal). Inside an item the way back is the same everywhere (an empty answer,
 typed; Ctrl-C backs out of an item too. At the menu, ``0``, Ctrl-C or the end of
 the input ends the program.
 
+In a script (standard input not a terminal) an item chosen and not done makes the session end
+with exit 1 (:class:`~telbill.errors.ScriptNotDone`, said on standard error): the input ended
+inside it, it was left with "nothing saved", or it ended with an error, such as a save refused;
+the last stops the menu at once, so the script's answers for that item are never read as menu
+choices. A person at a terminal (``--plain`` too) goes back to the menu as before.
+
 After an item, a terminal waits for a key only when the menu drawn next would
 push what the item showed since the operator's last key off the screen (a list
 left with ``q`` at its end, or a one-line answer, goes straight back).
@@ -20,7 +26,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from telbill.constants import ExitCode
-from telbill.errors import AfterSaveError, ConflictError, TelbillError
+from telbill.errors import AfterSaveError, ConflictError, ScriptNotDone, TelbillError
 from telbill.interrupts import held_until_told
 from telbill.menu.ask import BackToMenu, LeftItem, Option
 from telbill.menu.context import Ctx, Item
@@ -35,9 +41,13 @@ from telbill.text.display import shown
 class MainMenu:
     """The loop: heading, the numbered items, run the one chosen."""
 
-    def __init__(self, ctx: Ctx, *, plain: bool) -> None:
+    def __init__(self, ctx: Ctx, *, plain: bool, script: bool = False) -> None:
         self.ctx = ctx
         self.plain = plain
+        self.script = script
+        """Standard input is not a terminal: an item not done ends the session with exit 1."""
+        self.left: list[Item] = []
+        """The items a script left with "nothing saved" (told when the session ends)."""
         self.lines = len(self.options()) + 8
         """Screen lines the heading and the menu take (counted again as the heading is drawn)."""
         self.warming: Warmup | None = None
@@ -64,16 +74,31 @@ class MainMenu:
                 ctx.view.warn(ctx.tr("menu.interrupted"))  # Ctrl-C while the item waited for it
                 continue
             if choice is Item.EXIT:
-                return self.bye()
+                code = self.bye()
+                if self.left:
+                    raise ScriptNotDone("menu.script.left", items=self.named(*self.left))
+                return code
             try:
-                self.run_item(choice)
+                failed = self.run_item(choice)
             except EOFError:  # plain input ended inside an item: the program ends, as at the menu
                 if ctx.ask.answered:  # what was typed for it is not lost unsaid (as Esc says it)
                     ctx.view.warn(ctx.tr("menu.ended.nothing_saved"))
-                return self.bye()
+                code = self.bye()
+                if self.script:
+                    raise ScriptNotDone("menu.script.ended", item=self.named(choice)) from None
+                return code
+            if failed is not None and self.script:  # the script's next lines were meant for the item
+                self.bye()
+                raise ScriptNotDone("menu.script.stopped", item=self.named(choice), why=failed)
 
-    def run_item(self, item: Item) -> None:
-        """Run one item; whatever happens, come back to the menu (EOFError ends the program)."""
+    def named(self, *items: Item) -> str:
+        """``item 3 (Add a user)``, for each of ``items``."""
+        tr = self.ctx.tr
+        return tr("menu.list_sep").join(tr("menu.script.item", item=i.value, label=i.label(tr)) for i in items)
+
+    def run_item(self, item: Item) -> TelbillError | str | None:
+        """Run one item; whatever happens, come back to the menu (EOFError ends the program).
+        What the item ended with when it ended with an error (said already), else None."""
         ctx = self.ctx
         ctx.ask.answered = 0
         try:
@@ -87,6 +112,8 @@ class MainMenu:
         except BackToMenu:
             if ctx.ask.answered:
                 ctx.view.warn(ctx.tr("menu.back.nothing_saved"))
+                if self.script:
+                    self.left.append(item)
         except KeyboardInterrupt:
             ctx.view.say("")
             self.session_notices()
@@ -99,6 +126,7 @@ class MainMenu:
             self.session_notices()
             ctx.view.error(exc.render(ctx.tr))
             ctx.ask.pause()
+            return exc
         except AfterSaveError as exc:  # the change was made; what the menu shows was read again
             ctx.saved()
             self.session_notices()
@@ -108,12 +136,16 @@ class MainMenu:
             self.session_notices()
             ctx.view.error(ctx.tr("menu.error", message=exc.render(ctx.tr)))
             ctx.ask.pause()
+            return exc
         except BrokenPipeError:
             raise
         except Exception as exc:  # a bug: one line, back to the menu, never a traceback
             if os.environ.get("TELBILL_DEBUG"):
                 raise
-            ctx.view.error(ctx.tr("menu.error.internal", error=f"{type(exc).__name__}: {exc}"))
+            error = ctx.tr("menu.error.internal", error=f"{type(exc).__name__}: {exc}")
+            ctx.view.error(error)
+            return error
+        return None
 
     def warm_up(self) -> None:
         """On a terminal, make what the first bills or statistics need while the menu waits for a key."""

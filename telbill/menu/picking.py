@@ -29,7 +29,7 @@ def find(ctx: Ctx, text: str, *, limit: int | None) -> Found:
     found = ctx.session.find_users(text)
     if not found.users:
         raise ValidationError("menu.error.nobody", value=quote(text.strip()))
-    if limit is not None and len(found.users) > limit:
+    if limit is not None and len(found.users) > limit and found.meant() is None:
         raise ValidationError("menu.error.too_many", value=quote(text.strip()), count=count(len(found.users)))
     return found
 
@@ -52,8 +52,8 @@ def ask_user(ctx: Ctx, message: str | None = None, *, offer: str | None = None,
     found = ctx.ask.text(message or tr("menu.ask.user"), parse, offer=offer, complete=suggest(ctx))
     if isinstance(found, str):
         return User(found, "", 0, 0)
-    if len(found.users) == 1:
-        user = found.users[0]
+    user = found.meant()
+    if user is not None:
         ctx.view.ok(tr("menu.user.taken", user=user_label(user)))
         return user
     return ctx.ask.choose(tr("menu.ask.which_user", count=count(len(found.users))),

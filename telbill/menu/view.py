@@ -33,7 +33,7 @@ from rich.text import Text
 
 from telbill.menu.ask import Asker, LeftItem, PageMove
 from telbill.menu.busy import Busy, NoBusy, Timer, thread_timer
-from telbill.menu.layout import BAR_MAX, Bar, Cell, Column, Fit, Layout, cell_text, shorten, wrap
+from telbill.menu.layout import BAR_MAX, Bar, Cell, Column, Fit, Layout, cell_text, clip, wrap
 from telbill.menu.pages import Entry, Pages
 from telbill.menu.progress import NoBar, StepBar
 from telbill.text.display import ljust, rjust, shown, width
@@ -214,6 +214,8 @@ class View:
         if len(pages) == len(sheets):  # one screen, with every value whole if it can
             for whole in (True, False) if all(part.fold for part in parts) else (False,):
                 heights = [sheet.lines(0, whole=whole) for sheet in sheets]
+                if not whole and any(sheet.shortens() for sheet in sheets):
+                    break  # values shortened: the pager, whose w shows them whole
                 if sum(heights) <= self.height() - SPARE_LINES:
                     for sheet, lines in zip(sheets, heights):
                         self._room(lines, table=True)
@@ -245,7 +247,7 @@ class View:
                 self._print(sheet.render(page, whole=whole, counted=sheet.pages.count > 1))
                 shown_now = True
             last = index == len(pages) - 1
-            key = "menu.page.end" if last else "menu.page.moves"
+            key = "menu.page.one" if len(pages) == 1 else "menu.page.end" if last else "menu.page.moves"
             move = self.asker.page(self._fitted(key, page=f"{index + 1:,}", pages=f"{len(pages):,}"), jump=True)
             self._keyed()
             if move is PageMove.STOP or (move is PageMove.NEXT and last):
@@ -392,6 +394,10 @@ class _Sheet:
         self.group_column = max(texts, key=lambda i: self.layout.widths[i]) if texts else self.layout.kept[0]
         """Where a group's title is written (the widest column that holds text, the first of equals)."""
 
+    def shortens(self) -> bool:
+        """Whether a row a line shortens some name, reason or record text with ``…``."""
+        return self.layout.fits and not self.fit.whole(self.layout)
+
     def _title_lines(self, rows: int) -> int:
         """Lines the title takes on the widest screen of the list ("rows 999,981-1,000,000 of …")."""
         title = self.part.title
@@ -483,7 +489,7 @@ class _Sheet:
                 if layout.short and col.short is not None and text in col.short:
                     text = col.short[text]
                 if col.wrap and layout.fits:
-                    text = "\n".join(wrap(text, w)) if whole else shorten(text, w)
+                    text = "\n".join(wrap(text, w)) if whole else clip(text, w)
                 elif col.split and layout.split:
                     text = text.replace(" ", "\n", 1)  # the date above its time
                 cells.append(Text(text, style=style))

@@ -340,6 +340,16 @@ def halfwidth(text: str) -> str:
     return text.translate(_HALFWIDTH) if not text.isascii() else text
 
 
+_WIDE_DIGIT = re.compile("[０-９]")
+
+
+def wide_digit(text: str) -> str | None:
+    """The first full-width digit in ``text`` (``１`` in ``１001``), which a file's number may not
+    hold (what is typed in the menu is made half-width first), else None."""
+    m = _WIDE_DIGIT.search(text)
+    return None if m is None else m[0]
+
+
 def validate_phone(text: str, key: str = "users.phone") -> str:
     """3 to 20 digits; ``key`` names the field in the message (users.phone, calls.callee...)."""
     value = halfwidth(text).strip()
@@ -435,13 +445,22 @@ def validate_end(text: str, start: int) -> int:
     return end
 
 
+def no_such_month(text: str) -> int | None:
+    """The month of a ``YYYY-MM`` that is written as one but names no month (``2021-13`` → 13),
+    else None: said so by the menu and by ``--month`` alike."""
+    m = _MONTH.fullmatch(text)
+    if m is None or int(m[1]) < 1 or 1 <= int(m[2]) <= 12:
+        return None
+    return int(m[2])
+
+
 def validate_month(text: str) -> str:
     """``YYYY-MM`` with a real month (``2021-13`` is told there is no month 13)."""
     value = month_given(text)
     if parse_month(value) is None:
-        m = _MONTH.fullmatch(value)
-        if m is not None and int(m[1]) >= 1:
-            raise ValidationError("menu.error.month_number", value=quote(value), month=int(m[2]))
+        month = no_such_month(value)
+        if month is not None:
+            raise ValidationError("menu.error.month_number", value=quote(value), month=month)
         raise ValidationError("menu.error.month", value=quote(value))
     return value
 

@@ -22,6 +22,7 @@ from telbill.rules.fields import (
     parse_date,
     parse_money,
     split_fields,
+    wide_digit,
 )
 from telbill.text.display import quote
 
@@ -105,7 +106,7 @@ def parse_user(text: str) -> tuple[User | None, str, dict[str, object]]:
         return None, "users.fields", {"count": len(parts), "value": quote(text)}
     phone, rent, feature = parts[0], parts[-2], parts[-1]
     if not is_phone(phone):
-        return None, "users.phone", {"value": quote(phone)}
+        return _not_a_phone("users.phone", phone)
     name = " ".join(parts[1:-2])
     problem = name_problem(name)
     if problem is not None:
@@ -115,6 +116,14 @@ def parse_user(text: str) -> tuple[User | None, str, dict[str, object]]:
         if why is not None:
             return None, f"{label}.{why.split('.')[1]}", {"value": quote(value)}
     return User(phone, name, parse_money(rent), parse_money(feature)), "", {}
+
+
+def _not_a_phone(key: str, number: str) -> tuple[None, str, dict[str, object]]:
+    """Why a file's ``number`` (not all ASCII) is no phone, naming a full-width digit in it as such."""
+    wide = wide_digit(number)
+    if wide is not None:
+        return None, key + "_wide", {"value": quote(number), "digit": quote(wide)}
+    return None, key, {"value": quote(number)}
 
 
 CallFields = tuple[str, str, int, int]
@@ -128,8 +137,9 @@ def parse_call_fields(parts: list[str]) -> tuple[CallFields | None, str, dict[st
         return None, "calls.fields", {"count": len(parts)}
     caller, callee, d1, t1, d2, t2 = parts
     for label, number in (("caller", caller), ("callee", callee)):
-        if not is_phone(number):
-            return None, f"calls.{label}", {"value": quote(number)}
+        if not is_phone(number):  # a full-width digit looked for only where one can be (0.4 µs a line otherwise)
+            return _not_a_phone(f"calls.{label}", number) if not number.isascii() else \
+                (None, f"calls.{label}", {"value": quote(number)})
     moments = []
     for day_text, clock_text in ((d1, t1), (d2, t2)):
         day = parse_date(day_text)

@@ -388,6 +388,12 @@ _Moments = TypeVar("_Moments")
 _Written = TypeVar("_Written")
 
 
+UNKNOWN_CALLER_KEY = "anomaly.unknown_caller"
+"""The message of rule 3's reason, which names the users file."""
+USERS_FILE = "users.txt"
+"""The users file as SPEC names it, said where its own name is not known."""
+
+
 def detail(code: AnomalyCode, caller: str, start: int, end: int,
            partner: tuple[int | None, int, int] | None = None,
            moment: Moment = format_moment) -> tuple[str, dict[str, object]]:
@@ -400,8 +406,8 @@ def detail(code: AnomalyCode, caller: str, start: int, end: int,
         return "anomaly.overlap", overlap_values("-" if line is None else line, partner_start, partner_end, moment)
     if code is AnomalyCode.END_BEFORE_START:
         return "anomaly.end_before_start", {"start": moment(start), "end": moment(end)}
-    if code is AnomalyCode.UNKNOWN_CALLER:
-        return "anomaly.unknown_caller", {"caller": caller}
+    if code is AnomalyCode.UNKNOWN_CALLER:  # the users file by its name where the renderer knows it (files.report.users_named)
+        return UNKNOWN_CALLER_KEY, {"caller": caller, "users": USERS_FILE}
     seconds = end - start
     return "anomaly.too_long", {"duration": format_duration(seconds), "seconds": seconds, **limit_values()}
 

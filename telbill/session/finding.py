@@ -160,6 +160,13 @@ class Found:
     """Best first: the one whose phone is the query, else whole-name matches, then the rest."""
     exact: bool = False
     """The query is a subscriber's whole phone: that one is meant."""
+    whole: int = 0
+    """How many of the first are whole-name matches (the query is their name, spaces and case aside)."""
+
+    def meant(self) -> User | None:
+        """The one subscriber the query surely means: the only match, the whole phone, or the only
+        name the query is whole (``Zhang Qiang``, though ``张强`` spells the same pinyin)."""
+        return self.users[0] if len(self.users) == 1 or self.exact or self.whole == 1 else None
 
 
 class NameIndex:
@@ -220,4 +227,4 @@ class NameIndex:
                 keys = self.keys(user.name)
                 if letters <= keys.letters and pinyin_match(query, keys.syllables):
                     part.append(user)
-        return Found(whole + part)
+        return Found(whole + part, whole=len(whole))

@@ -137,9 +137,11 @@ def test_the_summary_writes_money_as_the_menu_does(workdir: Path) -> None:
 
 
 def test_missing_users_file_exit_2(workdir: Path) -> None:
-    """A missing input is one line naming the file, exit 2, no traceback."""
+    """A missing input is one line naming the file, where it was looked for and what to do, exit 2,
+    no traceback."""
     code, out, err = run("--lang", "en", "bill", "--users", "nope.txt")
-    assert (code, out, err) == (2, "", "error: nope.txt: no such file\n")
+    assert (code, out, err) == (2, "", (f"error: nope.txt: no such file (looked for in {workdir}; name your files "
+                                       "with --users and --calls, or start from empty files)\n"))
 
 
 def test_duplicate_phones_stop_the_bill(workdir: Path) -> None:
@@ -182,11 +184,18 @@ def test_python_dash_m_works(workdir: Path) -> None:
     assert proc.stderr == ""
 
 
-@pytest.mark.parametrize("month", ["2021-13", "2021-1", "21-01", "0000-01", "abcd"])
+@pytest.mark.parametrize("month", ["2021-1", "21-01", "0000-01", "abcd"])
 def test_bad_month_exit_2(workdir: Path, month: str) -> None:
     """A --month that is not a real YYYY-MM is refused."""
     code, _, err = run("bill", "--month", month)
     assert (code, err) == (2, f"error: --month '{month}' is not a month like 2021-01\n")
+
+
+def test_month_13_is_said_as_the_menu_says_it(workdir: Path) -> None:
+    """``--month 2021-13`` is written as a month but names none: the menu's words (newuser11 finding 7)."""
+    assert run("bill", "--month", "2021-13") == (2, "", "error: --month '2021-13' is not a month: there is no month 13\n")
+    assert run("bill", "--month", "2021-00", "--lang", "zh").err == "错误：--month '2021-00' 不是有效的月份：没有 0 月\n"
+    assert not (workdir / "output/bills.txt").exists()
 
 
 def test_data_options_before_the_command_open_the_menu_on_those_files(workdir: Path) -> None:
@@ -343,7 +352,7 @@ def test_quiet_prints_nothing_when_all_is_well(workdir: Path) -> None:
 
 
 @pytest.mark.parametrize(("argv", "error"), [
-    (["--calls", "nope.txt"], "error: nope.txt: no such file\n"),
+    (["--tariff", "nope.toml"], "error: nope.toml: no such file\n"),
     (["--month", "2024-13"], None),
 ])
 def test_quiet_still_says_errors_on_stderr_with_exit_2(workdir: Path, argv: list[str], error: str | None) -> None:

@@ -406,7 +406,7 @@ def test_a_calls_file_named_with_a_newline_keeps_a_set_aside_line_a_line(tmp_pat
         return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
 
     one = bill_named(1)
-    assert b"is not in users.txt (c\\nx.txt line 3)\n" in one["anomalies.txt"]
+    assert b"is not in u.txt (c\\nx.txt line 3)\n" in one["anomalies.txt"]  # the users file by its name
     assert bill_named(2) == one
     shared(monkeypatch)
     cut_at(monkeypatch, "inside a chunk")

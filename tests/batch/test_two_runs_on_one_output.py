@@ -57,6 +57,27 @@ def test_a_second_run_on_the_same_bill_waits_then_stops_writing_nothing(outputs:
     assert sorted(p.name for p in Path("output").iterdir()) == ["anomalies.txt", "bills.txt"]
 
 
+def test_quiet_says_nothing_of_a_wait_that_ends_with_the_lock_taken(outputs: Path) -> None:
+    """``-q``: a run that waits for another's lock, then takes it, prints nothing and exits 0 (cron
+    mails nothing); one whose wait times out says only the error, exit 2 (newuser11 finding 4)."""
+    import fcntl
+
+    held = os.open("output/.bills.txt.lock", os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    timer = threading.Timer(0.3, os.close, (held,))  # the other run lets it go after 0.3 s
+    timer.start()
+    try:
+        assert run("bill", "-q") == (0, "", "")
+    finally:
+        timer.join()
+    assert sorted(p.name for p in Path("output").iterdir()) == ["anomalies.txt", "bills.txt"]
+    Path("output/.bills.txt.lock").touch()
+    with lock_held_by_another_user(Path("output/.bills.txt.lock")):
+        code, out, err = run("bill", "-q")
+    assert (code, out) == (2, "") and err.startswith("error: another program, such as another run writing")
+    assert "Waiting" not in err
+
+
 def test_the_lock_of_the_anomalies_or_the_csv_file_counts_too(outputs: Path) -> None:
     """Another run writing the same CSV file (its lock held) stops this one as well, though its
     bill and anomalies files are others."""
@@ -82,7 +103,7 @@ def test_item_9_waits_for_a_run_writing_the_same_bill(outputs: Path) -> None:
     file is not written."""
     with lock_held_by_another_user(Path("output/.bills.txt.lock")):
         code, screen = plain_session("9\n1\n=\n\n0\n")
-    assert code == 0
+    assert code == 1  # left with nothing written: a script's item not done (newuser11 finding 1)
     lock, bills = "output/.bills.txt.lock", "output/bills.txt"
     assert WAITING.format(lock=lock) in screen.splitlines()
     assert (f"another program, such as another run writing {bills}, holds its lock {lock} and did not let it go "

@@ -519,7 +519,8 @@ def test_file_names_with_brackets_and_colons_print_as_they_are(tmp_path: Path,
     code, out, _ = run("bill", "--users", "u.txt", "--calls", name)
     assert code == 0 and out.startswith(f"Call records read from {name}: 1, in ")
     code, _, err = run("bill", "--users", "u.txt", "--calls", "[bold]missing.txt")
-    assert (code, err) == (2, "error: [bold]missing.txt: no such file\n")
+    assert (code, err) == (2, (f"error: [bold]missing.txt: no such file (looked for in {tmp_path}; name your files "
+                              "with --users and --calls, or start from empty files)\n"))
 
 
 @pytest.mark.skipif(os.name != "posix", reason="bytes file names")

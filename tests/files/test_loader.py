@@ -100,7 +100,7 @@ def test_calls_are_parsed_strictly() -> None:
         (5, "impossible time '24:00:00'"),
         (6, "date '2021-2-28' is not like 2021-01-31"),
         (7, "expected 6 fields (CALLER CALLEE DATE TIME DATE TIME), found 4"),
-        (8, "caller '８３４７００００' is not 3 to 20 digits"),
+        (8, "caller '８３４７００００' is not 3 to 20 digits: '８' is a full-width digit (write 0-9)"),
     ]
 
 

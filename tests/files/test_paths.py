@@ -135,12 +135,14 @@ def test_a_fifo_output_is_never_replaced(small: Path) -> None:
 
 
 @pytest.mark.parametrize("argv, shown", [
-    (["bill", "--users", "x\x1b]0;PWNED\x07"], "error: x\\x1b]0;PWNED\\x07: no such file\n"),
+    (["bill", "--users", "x\x1b]0;PWNED\x07"],
+     ("error: x\\x1b]0;PWNED\\x07: no such file (looked for in {here}; name your files with --users and --calls, "
+     "or start from empty files)\n")),
     (["bill", "--month", "\x1b[2J"], "error: --month '\\x1b[2J' is not a month like 2021-01\n"),
 ])
 def test_error_lines_show_arguments_escaped(small: Path, argv: list[str], shown: str) -> None:
     """Paths and values from the command line are echoed escaped, never obeyed."""
-    assert run(*argv) == (2, "", shown)
+    assert run(*argv) == (2, "", shown.format(here=small))
 
 
 def test_argparse_errors_show_arguments_escaped(small: Path) -> None:

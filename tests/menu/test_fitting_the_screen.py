@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from telbill.files.dataset import DataPaths
-from telbill.menu.layout import Column, Fit, units, wrap
+from telbill.menu.layout import Column, Fit, clip, units, wrap
 from telbill.rules.fields import format_fen, format_moment
 from telbill.session.facade import Session
 from telbill.text.display import width
@@ -187,3 +187,18 @@ def test_any_text_folds_at_the_narrowest_screens_without_an_error(text: str, col
     if columns >= 2:
         assert all(width(line) <= columns for line in lines)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+@pytest.mark.parametrize(("text", "columns", "shown_as"), [
+    ("13800138000 0085212345678 2021-02-12 20:00:00", 30, "13800138000 0085212345678…"),
+    ("83470005 8346000x 2021-01-05 10:00:00 2021-01-05 10:01:00", 30, "83470005 8346000x…"),
+    ("ends 2021-01-10 10:00:00, before it starts 2021-01-10 10:05:00", 58, "ends 2021-01-10 10:00:00, before it starts…"),
+    ("13800138000 0085212345678", 12, "13800138000…"),
+    ("13800138000 0085212345678", 8, "1380013…"),  # the first value alone does not fit: cut, the last resort
+    ("short", 8, "short"),
+])
+def test_a_shortened_value_ends_between_values(text: str, columns: int, shown_as: str) -> None:
+    """A row a line shortens a record or reason with ``…`` only where a line may break: a phone, a
+    date or a time is whole or left out, never cut (``138001380…``, ``2021-01-…``)."""
+    assert clip(text, columns) == shown_as
+    assert width(clip(text, columns)) <= columns

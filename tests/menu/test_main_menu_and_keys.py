@@ -22,13 +22,15 @@ from terminal import BACKSPACE, CTRL_C, DOWN, EN, ENTER, ESC, KEY, UP, typed_ses
 
 
 def test_end_of_input_ends_cleanly_anywhere(data: Path) -> None:
-    """At the menu or half way through an item, end of input exits 0 at once: no traceback, no
-    "interrupted" notice, nothing saved (and said so when something had been typed for the item:
-    newuser7 finding 9), and no line asked for after the end."""
+    """At the menu or half way through an item, end of input ends the menu at once: no traceback,
+    no "interrupted" notice, nothing saved (and said so when something had been typed for the item:
+    newuser7 finding 9), and no line asked for after the end. Exit 0 at the menu; 1 inside an item,
+    which the script chose and did not finish (newuser11 finding 1)."""
     assert plain_session("")[0] == 0
+    assert plain_session("3\n") == (1, plain_session("3\n")[1])
     assert plain_session("3\n")[1].endswith("digits): \nGoodbye.\n")  # nothing typed for the item
     code, screen = plain_session("3\n83470099\n")
-    assert code == 0 and "Traceback" not in screen
+    assert code == 1 and "Traceback" not in screen
     assert screen.endswith("Name: \nThe input ended before the item was done; nothing saved.\nGoodbye.\n")
     assert EN("menu.interrupted") not in screen
     assert users_file(data) == USERS
@@ -211,7 +213,7 @@ def test_every_question_in_an_item_has_a_way_out(data: Path) -> None:
               "8\n1\n\n"                 # search: Enter: back
               "1\n0\n")
     code, screen = plain_session(script)
-    assert code == 0
+    assert code == 1  # a script that left items with "nothing saved" (newuser11 finding 1)
     refusal = ("no subscriber's phone, name or pinyin matches '83470099' "
                "(q or an empty answer goes back to the menu)")
     assert screen.count(refusal) == 1
@@ -292,7 +294,8 @@ def test_a_refused_answer_is_replaced_by_what_is_typed_next(data: Path) -> None:
 
 
 def test_a_fault_of_telbills_own_is_one_line_and_the_menu_goes_on(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An item that meets an InternalError says so in one line asking for a report, no traceback; the menu goes on."""
+    """An item that meets an InternalError says so in one line asking for a report, no traceback; at a
+    terminal the menu goes on, a script stops there with exit 1 (newuser11 finding 1)."""
     from telbill.errors import InternalError
     from telbill.menu.context import Item
     from telbill.menu.items import ACTIONS
@@ -303,6 +306,6 @@ def test_a_fault_of_telbills_own_is_one_line_and_the_menu_goes_on(data: Path, mo
     monkeypatch.delenv("TELBILL_DEBUG", raising=False)
     monkeypatch.setitem(ACTIONS, Item.SHOW_USERS, faulty)
     code, screen = plain_session("1\n0\n")
-    assert code == 0
+    assert code == 1
     assert EN("menu.error.internal", error="InternalError: an invariant broke") in screen.splitlines()
     assert "Traceback" not in screen and screen.rstrip().endswith("Goodbye.")

@@ -288,7 +288,7 @@ def test_w_shows_the_reasons_whole(workdir: Path) -> None:
     more lines): the record's text, which gives way to the reason, is shortened the first time."""
     run = typed_session("10" + ENTER + "w" + "q" + "0" + ENTER, height=24, width=80)
     assert run.screen.count("01088886666") == 1  # shortened on the first showing, whole on the second
-    assert run.screen.count(EN("anomaly.unknown_caller", caller="83479999")) == 2  # whole both times
+    assert run.screen.count(EN("anomaly.unknown_caller", caller="83479999", users="users.txt")) == 2  # whole both times
     assert run.screen.index("83470008…") < run.screen.index("01088886666")
 
 
@@ -384,3 +384,25 @@ def test_an_enter_long_after_q_answers_the_question(forty: Path, monkeypatch: py
     assert code == 0
     assert "Found: 40.\nBack to the menu; nothing saved.\n" in screen
     assert "? What should be done with" not in drawn
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_anomalies_list_never_cuts_a_phone_or_a_date(workdir: Path, width: int) -> None:
+    """Item 10 on the sample data fits one screen of 40 lines: its records and reasons end with
+    ``…`` only after a whole value or word (the caller 13800138000 whole, no date cut to
+    ``2021-01-…``), and since some are shortened the pager is there, whose ``w`` shows every row
+    whole (the newuser11 report: ``138001380…`` and ``2021-01-…``, and ``w`` not offered)."""
+    run = typed_session("10" + ENTER + "w" + "q" + "0" + ENTER, height=40, width=width)
+    assert run.code == 0
+    first, again = run.screen.split(EN("menu.anomalies.title", path="output/anomalies.txt"))[1:3]
+    records = {line.split()[0]: line.rstrip() for line in first.splitlines() if re.match(r" *\d+ ", line)}
+    assert len(records) == 16 and any("…" in line for line in records.values())
+    for line in records.values():
+        for cut in re.findall(r"(\S*)…", line):
+            assert not re.fullmatch(r"[\d:-]+", cut) or re.fullmatch(r"\d{3,20}|\d\d:\d\d:\d\d", cut), line
+    assert records["231"].startswith(" 231  13800138000 0085212345678…" if width == 120 else " 231  13800138000…")
+    assert records["224"].startswith(" 224  83470005 8346000x…" if width == 120 else " 224  83470005…")
+    assert EN("menu.page.one") in run.drawn  # w is offered
+    whole = again.split(EN("menu.anomalies.total", count="16", parts="")[:18])[0]
+    assert "…" not in whole
+    assert "13800138000 0085212345678" in whole and "2021-02-12 20:30:00" in whole

@@ -26,14 +26,15 @@ MODIFY_NAME = "5\n1\n83470000\nRenamed\n=\n=\n"  # item 5, a user: phone, new na
 
 
 def test_disk_full_while_the_menu_saves(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The disk is full when a new user is appended: one error line, file as it was, the menu goes on."""
+    """The disk is full when a new user is appended: one error line, file as it was; a script stops
+    there, with exit 1 (newuser11 finding 1)."""
     real = full_disk(monkeypatch, "/data/users.txt")
     code, out = plain_session(Typed(ADD_B + "1\n0\n"))
-    assert code == 0
+    assert code == 1  # an item not done: exit 1 (newuser11 finding 1)
     reason = EN("output.unwritable", path="data/users.txt", reason="No space left on device")
     assert EN("menu.error", message=reason) in out.splitlines()
     assert (small / "data/users.txt").read_bytes() == OLD
-    assert "83470001" not in out.split(reason)[1]  # item 1 afterwards shows only the old user
+    assert out.split(reason)[1] == "\nGoodbye.\n"  # item 1 was not opened by the script's next line
     assert leftovers(small) == []
     assert not (small / "output/audit.log").exists()  # nothing was changed, nothing logged
 
@@ -62,8 +63,10 @@ def test_another_writer_during_an_edit_is_not_overwritten(small: Path) -> None:
         other.add_user("83470002", "Other", 500, 0)
 
     code, out = plain_session(Typed(ADD_B + ADD_B + "0\n", before_line={5: other_writer}))
-    assert code == 0
+    assert code == 1  # an item not done: exit 1, the script stopped (newuser11 finding 1)
     assert EN("conflict.changed", path="data/users.txt") in out.splitlines()
+    assert (small / "data/users.txt").read_bytes() == OLD + b"83470002  Other  5.00  0.00\n"
+    assert plain_session(Typed(ADD_B + "0\n")).code == 0  # the script run again: redone
     assert (small / "data/users.txt").read_bytes() == (
         OLD + b"83470002  Other  5.00  0.00\n" + b"83470001  B  1.00  0.00\n")
     audit = (small / "output/audit.log").read_text("utf-8").splitlines()

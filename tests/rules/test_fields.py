@@ -100,7 +100,7 @@ def test_full_width_digits_typed_by_a_chinese_input_method_are_understood(typed:
 def test_full_width_digits_in_a_data_file_are_still_not_digits() -> None:
     """In users.txt a full-width phone stays a bad line (the rule for typed answers does not apply)."""
     loaded = load_users(["８３４７０１００  A  1  1"], "users.txt")
-    assert not loaded.users and [p.key for p in loaded.problems] == ["users.phone"]
+    assert not loaded.users and [p.key for p in loaded.problems] == ["users.phone_wide"]
 
 
 def test_moments_as_columns_are_written_as_one_by_one() -> None:

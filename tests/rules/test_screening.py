@@ -333,7 +333,7 @@ def test_each_anomaly_detail_names_what_broke_the_rule() -> None:
     start = 738_000 * DAY + 3600
     assert detail(AnomalyCode.END_BEFORE_START, "8347", start, start - 1) == (
         "anomaly.end_before_start", {"start": format_moment(start), "end": format_moment(start - 1)})
-    assert detail(AnomalyCode.UNKNOWN_CALLER, "8347", start, start) == ("anomaly.unknown_caller", {"caller": "8347"})
+    assert detail(AnomalyCode.UNKNOWN_CALLER, "8347", start, start) == ("anomaly.unknown_caller", {"caller": "8347", "users": "users.txt"})
     assert detail(AnomalyCode.TOO_LONG, "8347", start, start + 3 * DAY + 1) == (
         "anomaly.too_long", {"duration": "72:00:01", "seconds": 3 * DAY + 1, "limit": Phrase("limit.days", 3)})
     assert detail(AnomalyCode.OVERLAP, "8347", start, start + 9, (None, start, start + 5)) == (
@@ -364,11 +364,12 @@ def test_a_control_character_inside_a_field_is_malformed_in_the_batch_and_the_me
 @pytest.mark.parametrize("code", [c for c in AnomalyCode if c is not AnomalyCode.MALFORMED])
 def test_a_note_made_from_its_pattern_says_what_detail_says(code: AnomalyCode, lang: str) -> None:
     """``detail_pattern`` filled with a record's values gives the very text of ``detail``, in
-    both languages (the anomalies file of a batch run writes overlaps so)."""
-    from telbill.files.report import detail_pattern, line_label, line_pattern
+    both languages (the anomalies file of a batch run writes overlaps so), the users file said by
+    its name."""
+    from telbill.files.report import detail_pattern, line_label, line_pattern, users_named
     from telbill.text.i18n import Translator
 
-    tr = Translator(lang)
+    tr = users_named(Translator(lang), "/some/dir/u.txt")
     start, end = 63_745_000_000, 63_745_000_000 + 300_000
     key, params = detail(code, "83470000", start, end, (41, start - 60, end + 5))
     pattern, names = detail_pattern(tr, code)

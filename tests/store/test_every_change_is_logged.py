@@ -24,11 +24,12 @@ from smalldata import CALLS, USERS, open_session, ticking, write_data
 def test_a_folder_where_the_audit_log_should_be_means_no_change(data: Path) -> None:
     """The audit log cannot be written: the change is not made and the operator is told."""
     (data / "output/audit.log").mkdir(parents=True)
-    code, screen = plain_session("3\n83470099\nNew\n1\n0\n5\n1\n83470000\nRenamed\n=\n=\n0\n")
-    assert code == 0
     message = EN("menu.error", message=EN("audit.unwritable", path="output/audit.log", reason="Is a directory"))
-    assert screen.count(message) == 2
-    assert "Saved" not in screen
+    for script in ("3\n83470099\nNew\n1\n0\n0\n", "5\n1\n83470000\nRenamed\n=\n=\n0\n"):
+        code, screen = plain_session(script)
+        assert code == 1  # the item not done stops the script (newuser11 finding 1)
+        assert screen.count(message) == 1
+        assert "Saved" not in screen
     assert (data / "data/users.txt").read_text("utf-8") == USERS
     assert ours(data) == [] and not (data / "data/backup").exists()
 

@@ -116,7 +116,7 @@ def test_the_menu_tells_a_damaged_utf16_file_and_refuses_an_add(data: Path) -> N
     raw = codecs.BOM_UTF16_LE + GOOD.encode("utf-16-le") + b"\x00"
     (data / "data/users.txt").write_bytes(raw)
     code, screen = plain_session("3\n\n0\n")
-    assert code == 0
+    assert code == 1  # an item not done: exit 1 (newuser11 finding 1)
     assert ("data/users.txt: starts with a UTF-16 byte-order mark but is not all valid UTF-16: the lines that are "
             "were read, the others are bad lines; telbill will not change this file") in screen
     assert (f"data/users.txt is not valid UTF-16LE from byte {len(raw) - 1} on, though its byte-order mark says it "

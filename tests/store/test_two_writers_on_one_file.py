@@ -328,18 +328,18 @@ def shared_folder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def test_a_lock_another_user_holds_never_freezes_a_save_in_the_menu(shared_folder: Path) -> None:
     """Another user opens data/.users.txt.lock for reading and holds a flock on it: the operator's
     save says what it waits for, then is refused with the lock's name; nothing is changed, and the
-    menu goes on (it waited as long as the lock was held: for ever)."""
+    script stops there with exit 1 (it waited as long as the lock was held: for ever)."""
     before = Path("data/users.txt").read_bytes()
     with lock_held_by_another_user(Path("data/.users.txt.lock")):
         code, screen = plain_session("3\n83479999\nNew\n1\n0\n1\n0\n")
-    assert code == 0
+    assert code == 1  # an item not done: exit 1 (newuser11 finding 1)
     data = shared_folder / "data"
     assert (f"Waiting for the lock {data}/.users.txt.lock, held by another program (at most 1 s; Ctrl-C stops)…"
             in screen.splitlines())
     assert (f"Error: another program holds the lock {data}/.users.txt.lock of {data}/users.txt and did not let it "
             "go within 1 s: nothing was changed; try again") in screen.splitlines()
     assert Path("data/users.txt").read_bytes() == before and not Path("output/audit.log").exists()
-    assert "Li Na" in screen.split("did not let it go")[1]  # item 1 afterwards
+    assert "Li Na" not in screen.split("did not let it go")[1]  # the script stopped there: item 1 not opened
     assert plain_session("3\n83479999\nNew\n1\n0\n0\n").code == 0  # let go: the save goes through
     assert "83479999  New  1.00  0.00" in Path("data/users.txt").read_text("utf-8")
 

@@ -55,9 +55,7 @@ def _undo(ctx: Ctx) -> None:
     for entry in entries:
         groups.setdefault(entry.action, []).append(entry)
     for action, group in groups.items():
-        label = action_label(ctx, action)
-        ctx.view.say(tr("menu.undo.group", action=label, count=count(len(group))) if len(group) > 1
-                     else "  " + label)
+        ctx.view.say("  " + action_label(ctx, action, len(group)))
         for entry in group[:UNDO_SHOWN]:
             if entry.before:
                 ctx.view.say(tr("menu.undo.before", record=entry.before))
@@ -76,10 +74,13 @@ def _undo(ctx: Ctx) -> None:
     ctx.saved()
 
 
-def action_label(ctx: Ctx, action: str) -> str:
-    """An audit-log action (``modify-call``) in words, in the interface language."""
-    key = f"action.{action}"
-    return ctx.tr(key) if key in CATALOG else action
+def action_label(ctx: Ctx, action: str, times: int = 1) -> str:
+    """An audit-log action (``modify-call``) in words, in the interface language; done ``times``
+    times, with its count (``deleted 8 call records``)."""
+    key = f"action.{action}" if times == 1 else f"actions.{action}"
+    if key in CATALOG:
+        return ctx.tr(key, count=count(times))
+    return action if times == 1 else ctx.tr("menu.undo.group", action=action, count=count(times)).strip()
 
 
 def change_text(ctx: Ctx, entry: AuditEntry) -> str:

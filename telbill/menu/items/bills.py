@@ -11,12 +11,15 @@ from rich.text import Text
 from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
 from telbill.errors import OutputError
 from telbill.files.outputs import NotOursError
+from telbill.files.report import users_named
 from telbill.menu.context import Ctx, Item
 from telbill.menu.layout import Cell, Column
 from telbill.menu.picking import ask_month
 from telbill.menu.rows import bill_cells, bill_columns, count, money, record_cell
 from telbill.menu.view import LazyRows
+from telbill.rules.fields import PHONE_MAX
 from telbill.rules.screening import AnomalyCode, SetAside, code_counts, code_name, limit_values
+from telbill.text.display import shown, width
 
 T = TypeVar("T")
 
@@ -115,11 +118,14 @@ def item_anomalies(ctx: Ctx) -> None:
     counts = code_counts(result)
     # The reason gets its width first (it names the value that failed, the other line of an
     # overlap and its times); the record's text gives way (its phones come first in it).
-    cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True),
-            Column(tr("menu.col.reason"), wrap=True, first=True)]
     by_code: dict[AnomalyCode, list[SetAside]] = {code: [] for code in AnomalyCode}
     for record in result:
         by_code[record.code].append(record)
+    # Its caller is never cut: a phone has at most 20 digits (a longer first field is no phone).
+    caller = max((min(width(shown(a.raw.split(maxsplit=1)[0])), PHONE_MAX) for a in result if a.raw.strip()),
+                 default=0)
+    cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.record"), wrap=True, least=caller + 1),
+            Column(tr("menu.col.reason"), wrap=True, first=True)]
     ordered: list[SetAside] = []
     groups: list[tuple[int, str]] = []
     for code, group in by_code.items():
@@ -127,8 +133,10 @@ def item_anomalies(ctx: Ctx) -> None:
             groups.append((len(ordered), tr(f"menu.anomalies.group.{code.value}", count=count(len(group)), **limit_values())))
             ordered += group
 
+    named = users_named(tr, str(s.paths.users))
+
     def cells(_: int, a: SetAside) -> list[Cell]:
-        return [str(a.line_no) if a.line_no is not None else "-", record_cell(ctx, a.raw), a.reason(tr)]
+        return [str(a.line_no) if a.line_no is not None else "-", record_cell(ctx, a.raw), a.reason(named)]
 
     if ordered:
         ctx.view.table(cols, LazyRows(ordered, cells), tr("menu.anomalies.title", path=str(DEFAULT_ANOMALIES)),

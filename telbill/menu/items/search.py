@@ -52,6 +52,8 @@ def item_sort(ctx: Ctx) -> None:
             rows = [user_row(i, u) + [money(totals.get(u.phone, 0))] for i, u in enumerate(s.users, 1)]
             ctx.view.table(user_columns(ctx) + [Column(tr("menu.col.total_of", month=month), "right")], rows,
                            tr("menu.sorted.total", month=month, order=order))
+            if month not in s.billed_months():  # said as the batch says it of --month
+                ctx.view.warn(tr("summary.month_empty", month=month))
     else:
         with ctx.busy("menu.busy.sort", count=count(len(s.calls))):
             s.sort_calls(by, reverse)

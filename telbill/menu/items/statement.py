@@ -6,6 +6,7 @@ import re
 
 from rich.text import Text
 
+from telbill.files.report import users_named
 from telbill.menu.context import Ctx, Item
 from telbill.menu.items.bills import bill_summary
 from telbill.menu.layout import Bar, Cell, Column
@@ -45,10 +46,11 @@ def show_statement(ctx: Ctx, phone: str, month: str) -> None:
     ctx.view.table(bill_columns(ctx), [bill_cells(st.row)], tr("menu.statement.row"))
     aside = s.set_aside_of(phone, month)
     if aside:
+        named = users_named(tr, str(s.paths.users))
         cols = [Column(tr("menu.col.line"), "right"), Column(tr("menu.col.start")), Column(tr("menu.col.callee")),
                 Column(tr("menu.col.duration"), "right"), Column(tr("menu.col.reason"), wrap=True)]
         rows = [[str(a.line_no) if a.line_no is not None else "-", format_moment(a.call.start), a.call.callee,
-                 duration_text(a.call.duration), a.reason(tr)] for a in aside if a.call is not None]
+                 duration_text(a.call.duration), a.reason(named)] for a in aside if a.call is not None]
         ctx.view.table(cols, rows, tr("menu.statement.set_aside", count=count(len(aside)),
                                       item=Item.ANOMALIES.value))
 

@@ -10,6 +10,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "users.fields": ("expected PHONE NAME RENT FEATURE, found {count} fields in {value}",
                      "应为“电话号码 姓名 月租费 功能费”，{value} 只有 {count} 个字段"),
     "users.phone": ("phone {value} is not 3 to 20 digits", "电话号码 {value} 不是 3 到 20 位数字"),
+    "users.phone_wide": ("phone {value} is not 3 to 20 digits: {digit} is a full-width digit (write 0-9)",
+                         "电话号码 {value} 不是 3 到 20 位数字：{digit} 是全角数字（请写半角 0-9）"),
     "users.name_control": (("name {value} holds a control character ({char}): an instruction to a terminal or a "
                             "printer, not a letter"),
                            "姓名 {value} 含有控制字符（{char}）：它是给终端或打印机的指令，不是文字"),
@@ -46,6 +48,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "应为 6 个字段（主叫 被叫 日期 时间 日期 时间），实际 {count} 个"),
     "calls.caller": ("caller {value} is not 3 to 20 digits", "主叫号码 {value} 不是 3 到 20 位数字"),
     "calls.callee": ("callee {value} is not 3 to 20 digits", "被叫号码 {value} 不是 3 到 20 位数字"),
+    "calls.caller_wide": ("caller {value} is not 3 to 20 digits: {digit} is a full-width digit (write 0-9)",
+                          "主叫号码 {value} 不是 3 到 20 位数字：{digit} 是全角数字（请写半角 0-9）"),
+    "calls.callee_wide": ("callee {value} is not 3 to 20 digits: {digit} is a full-width digit (write 0-9)",
+                          "被叫号码 {value} 不是 3 到 20 位数字：{digit} 是全角数字（请写半角 0-9）"),
     "calls.date": ("impossible date {value}", "日期 {value} 不存在"),
     "calls.date_format": ("date {value} is not like 2021-01-31", "日期 {value} 不是 2021-01-31 这样的格式"),
     "calls.time": ("impossible time {value}", "时间 {value} 不存在"),
@@ -55,7 +61,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # anomalies ------------------------------------------------------------------
     "anomaly.end_before_start": ("ends {end}, before it starts {start}",
                                  "结束时间 {end} 早于开始时间 {start}"),
-    "anomaly.unknown_caller": ("caller {caller} is not in users.txt", "主叫号码 {caller} 不在用户资料中"),
+    "anomaly.unknown_caller": ("caller {caller} is not in {users}", "主叫号码 {caller} 不在用户资料 {users} 中"),
     "anomaly.too_long": ("lasts {duration} ({seconds} s), more than {limit}",
                          "通话时长 {duration}（{seconds} 秒），超过 {limit}"),
     # the longest call billed, in the largest unit it is a whole number of (screening.limit_values)
@@ -94,6 +100,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "anomalies.where_new": ("not yet saved", "尚未保存"),
     # errors ---------------------------------------------------------------------
     "input.missing": ("{path}: no such file", "{path}：文件不存在"),
+    "input.missing_data": (("{path}: no such file (looked for in {folder}; name your files with --users and "
+                            "--calls, or start from empty files)"),
+                           "{path}：文件不存在（查找位置：{folder}；可用 --users 和 --calls 指定数据文件，或从空文件开始）"),
     "input.directory": ("{path}: is a directory, not a file", "{path}：是文件夹，不是文件"),
     "input.unreadable": ("{path}: cannot be read ({reason})", "{path}：无法读取（{reason}）"),
     "input.not_regular": ("{path}: not a regular file (a FIFO, a device or a socket); give a file",
@@ -126,6 +135,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{path} 无法修改（{reason}）；未做任何改动"),
     "output.directory": ("{path}: is a directory; give a file name", "{path}：是文件夹，请给出文件名"),
     "output.unwritable": ("{path}: cannot be written ({reason})", "{path}：无法写入（{reason}）"),
+    "output.folder_unwritable": ("{folder}: this folder cannot be written ({reason}); nothing was written",
+                                 "{folder}：无法写入此文件夹（{reason}），没有写入任何文件"),
+    "output.folder_not_made": ("{folder}: this folder cannot be created ({reason}); nothing was written",
+                               "{folder}：无法创建此文件夹（{reason}），没有写入任何文件"),
     "output.stdout": ("standard output cannot be written ({reason})", "无法写入标准输出（{reason}）"),
     "output.parent_file": ("{path}: cannot be written, {parent} is a file, not a folder",
                            "{path}：无法写入，{parent} 是文件而不是文件夹"),
@@ -147,6 +160,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "计费的一个工作进程意外退出（退出状态 {status}）；未写出任何文件"),
     "output.twice": ("{path} is named for two outputs", "{path} 被指定为两个输出文件"),
     "usage.month": ("--month {value} is not a month like 2021-01", "--month {value} 不是形如 2021-01 的月份"),
+    "usage.month_number": ("--month {value} is not a month: there is no month {month}",
+                           "--month {value} 不是有效的月份：没有 {month} 月"),
     "usage.memory": ("--memory {value} is not a size like 2G, 512M or 1.5GiB",
                      "--memory {value} 不是形如 2G、512M 或 1.5GiB 的大小"),
     "usage.cluster": ("--cluster {value} is not a Dask scheduler's address (tcp://host:8786), local or local:N",

@@ -23,6 +23,16 @@ def test_sort_users_by_a_months_total(data: Path) -> None:
     assert users_file(data) == USERS
 
 
+def test_sorting_by_a_month_with_no_billed_call_says_so(data: Path) -> None:
+    """Users by the 2019-01 total: every total is rent and feature only, and the line under the list
+    says why, in the batch's words (newuser11 finding 7); a month with calls says nothing of it."""
+    code, screen = plain_session("7\n1\n3\n2019-01\n2\n0\n")
+    assert code == 0
+    item = after(screen, "== Sort ==")
+    assert "\n2019-01 has no billed call: its bills hold only the monthly rent and feature fees\n" in item
+    assert "has no billed call" not in plain_session("7\n1\n3\n2021-01\n2\n0\n").screen
+
+
 def test_sort_calls_by_fee(data: Path) -> None:
     """Calls by fee, ascending; set-aside records first (no fee); the order is kept for item 2."""
     _code, screen = plain_session("7\n2\n4\n1\n2\n0\n")
