@@ -11,11 +11,10 @@ class ExitCode(IntEnum):
 
     OK = 0
     """Bills written (anomalies are normal), or the menu left with 0, Ctrl-C at the menu or end of input
-    (a script's: with every item it chose done)."""
+    (inside an item too: SPEC §6)."""
     NOT_DONE = 1
-    """A menu script (standard input not a terminal) chose an item that was not done: the input ended
-    inside it, it was left with "nothing saved", or it ended with an error (a save refused), which
-    stops the menu at once (:class:`telbill.errors.ScriptNotDone`)."""
+    """A menu script (standard input not a terminal) chose an item that ended with an error (a save
+    refused), which stops the menu at once (:class:`telbill.errors.ScriptNotDone`)."""
     FAIL = 2
     """Nothing written: a bad input, option or output."""
     INTERRUPTED = 130

@@ -95,7 +95,7 @@ class TelbillError(Exception):
 
 
 class ScriptNotDone(TelbillError):
-    """A menu script (standard input not a terminal) chose an item that was not done; the
+    """A menu script (standard input not a terminal) chose an item that ended with an error; the
     command says why in one line on standard error and exits 1 (``ExitCode.NOT_DONE``)."""
 
 

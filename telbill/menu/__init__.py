@@ -101,7 +101,7 @@ def run_menu(
     prompt_toolkit, ``console`` replaces the output console and ``timer`` the clock that
     decides when a step has run long enough for a spinner (tests).
     Missing or unreadable data files raise TelbillError (the command prints it); a script (``stdin``
-    not a terminal) that chose an item not done raises ScriptNotDone when the menu ends.
+    not a terminal) whose item ended with an error (a save refused) raises ScriptNotDone at once.
     """
     stream = stdin if stdin is not None else sys.stdin
     tty = _isatty(stream)

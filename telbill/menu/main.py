@@ -6,11 +6,12 @@ terminal). Inside an item the way back is the same everywhere (an empty answer,
 typed; Ctrl-C backs out of an item too. At the menu, ``0``, Ctrl-C or the end of
 the input ends the program.
 
-In a script (standard input not a terminal) an item chosen and not done makes the session end
-with exit 1 (:class:`~telbill.errors.ScriptNotDone`, said on standard error): the input ended
-inside it, it was left with "nothing saved", or it ended with an error, such as a save refused;
-the last stops the menu at once, so the script's answers for that item are never read as menu
-choices. A person at a terminal (``--plain`` too) goes back to the menu as before.
+In a script (standard input not a terminal) an item that ends with an error, such as a save
+refused, stops the menu at once with exit 1 (:class:`~telbill.errors.ScriptNotDone`, said on
+standard error), so the script's answers for that item are never read as menu choices. The end
+of the input ends the program cleanly, as 0 does, inside an item too (SPEC §6; the item says
+"nothing saved"), and a way back taken by the script is its own choice: both exit 0. A person
+at a terminal (``--plain`` too) goes back to the menu after an error, as before.
 
 After an item, a terminal waits for a key only when the menu drawn next would
 push what the item showed since the operator's last key off the screen (a list
@@ -45,9 +46,7 @@ class MainMenu:
         self.ctx = ctx
         self.plain = plain
         self.script = script
-        """Standard input is not a terminal: an item not done ends the session with exit 1."""
-        self.left: list[Item] = []
-        """The items a script left with "nothing saved" (told when the session ends)."""
+        """Standard input is not a terminal: an item that ends with an error ends the session with exit 1."""
         self.lines = len(self.options()) + 8
         """Screen lines the heading and the menu take (counted again as the heading is drawn)."""
         self.warming: Warmup | None = None
@@ -74,27 +73,21 @@ class MainMenu:
                 ctx.view.warn(ctx.tr("menu.interrupted"))  # Ctrl-C while the item waited for it
                 continue
             if choice is Item.EXIT:
-                code = self.bye()
-                if self.left:
-                    raise ScriptNotDone("menu.script.left", items=self.named(*self.left))
-                return code
+                return self.bye()
             try:
                 failed = self.run_item(choice)
             except EOFError:  # plain input ended inside an item: the program ends, as at the menu
                 if ctx.ask.answered:  # what was typed for it is not lost unsaid (as Esc says it)
                     ctx.view.warn(ctx.tr("menu.ended.nothing_saved"))
-                code = self.bye()
-                if self.script:
-                    raise ScriptNotDone("menu.script.ended", item=self.named(choice)) from None
-                return code
+                return self.bye()
             if failed is not None and self.script:  # the script's next lines were meant for the item
                 self.bye()
                 raise ScriptNotDone("menu.script.stopped", item=self.named(choice), why=failed)
 
-    def named(self, *items: Item) -> str:
-        """``item 3 (Add a user)``, for each of ``items``."""
+    def named(self, item: Item) -> str:
+        """``item 3 (Add a user)``."""
         tr = self.ctx.tr
-        return tr("menu.list_sep").join(tr("menu.script.item", item=i.value, label=i.label(tr)) for i in items)
+        return tr("menu.script.item", item=item.value, label=item.label(tr))
 
     def run_item(self, item: Item) -> TelbillError | str | None:
         """Run one item; whatever happens, come back to the menu (EOFError ends the program).
@@ -112,8 +105,6 @@ class MainMenu:
         except BackToMenu:
             if ctx.ask.answered:
                 ctx.view.warn(ctx.tr("menu.back.nothing_saved"))
-                if self.script:
-                    self.left.append(item)
         except KeyboardInterrupt:
             ctx.view.say("")
             self.session_notices()

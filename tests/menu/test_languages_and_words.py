@@ -23,7 +23,7 @@ def test_english_session_shows_no_chinese_but_names(data: Path) -> None:
     """Every item in English: no Chinese text apart from the data's names."""
     script = "1\n2\n7\n2\n1\n1\n8\n3\n2021-01\n0\n9\n1\n=\n10\n11\n83470001\n2021-01\n12\n13\n1\n0\n"
     code, screen = plain_session(script)
-    assert code == 1  # item 8's search left with 0: not done (newuser11 finding 1)
+    assert code == 0
     assert not CJK.search(screen.replace("张强", ""))
     # counts read without "(s)" (the bill summary line comes from the batch command's texts)
     assert [line for line in screen.splitlines() if "(s)" in line and "billed, grand total" not in line] == []
@@ -33,7 +33,7 @@ def test_chinese_session_uses_chinese_texts(data: Path) -> None:
     """The same session in Chinese shows the Chinese menu and none of the English texts."""
     script = "1\n2\n7\n2\n1\n1\n8\n3\n2021-01\n0\n9\n1\n=\n10\n11\n83470001\n2021-01\n12\n13\n1\n0\n"
     code, screen = plain_session(script, ZH)
-    assert code == 1  # item 8's search left with 0: not done (newuser11 finding 1)
+    assert code == 0
     assert "主菜单" in screen and "显示所有用户" in screen and "再见。" in screen
     for key in ("menu.item.1", "menu.users.count", "menu.calls.title", "menu.bill.months_title",
                 "menu.stats.revenue", "menu.ask.phone", "menu.class.local", "menu.bye"):
@@ -87,7 +87,7 @@ def test_a_range_is_said_the_same_way_and_without_a_thousands_separator(tmp_path
     monkeypatch.chdir(tmp_path)
     write_data(tmp_path, USERS, MANY)
     code, screen = plain_session("8\n3\n2021-03\nx8\n\n0\n", tr)
-    assert code == 1  # left after the refusal: not done (newuser11 finding 1)
+    assert code == 0
     assert asked in screen and refused in screen
     assert "1,200" in screen and "1-1,200" not in screen
 
@@ -107,7 +107,7 @@ def test_what_the_system_says_is_said_in_chinese(data: Path, monkeypatch: pytest
     no English from the system."""
     full_disk(monkeypatch, "/data/users.txt")
     code, screen = plain_session("3\n83470099\n王五\n1\n1\n0\n", ZH)
-    assert code == 1  # an item not done: exit 1 (newuser11 finding 1)
+    assert code == 1  # the save refused stops the script (newuser11 finding 1)
     assert "错误：data/users.txt：无法写入（磁盘空间不足）" in screen
     assert "No space left" not in screen
 

@@ -30,7 +30,7 @@ def test_disk_full_while_the_menu_saves(small: Path, monkeypatch: pytest.MonkeyP
     there, with exit 1 (newuser11 finding 1)."""
     real = full_disk(monkeypatch, "/data/users.txt")
     code, out = plain_session(Typed(ADD_B + "1\n0\n"))
-    assert code == 1  # an item not done: exit 1 (newuser11 finding 1)
+    assert code == 1
     reason = EN("output.unwritable", path="data/users.txt", reason="No space left on device")
     assert EN("menu.error", message=reason) in out.splitlines()
     assert (small / "data/users.txt").read_bytes() == OLD
