@@ -31,7 +31,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.dont_write_bytecode = False
 
 MEMORY = Path("/dev/shm")
-if "PYTEST_DEBUG_TEMPROOT" not in os.environ and MEMORY.is_dir() and os.access(MEMORY, os.W_OK | os.X_OK):
+MEMORY_NEEDED = 1 << 30
+"""Free room /dev/shm must have to hold the tests' folders (a whole run writes about 110 MB and
+pytest keeps the last three runs' folders; a container's /dev/shm is often 64 MB)."""
+
+
+def _room(folder: Path) -> int:
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return 0
+    return stat.f_bavail * stat.f_frsize
+
+
+if ("PYTEST_DEBUG_TEMPROOT" not in os.environ and MEMORY.is_dir() and os.access(MEMORY, os.W_OK | os.X_OK)
+        and _room(MEMORY) >= MEMORY_NEEDED):
     # The tests' temporary folders (tmp_path, pytest's own numbered ones) in memory: a run's
     # ~8,300 fsyncs of its output files and journals cost 27 s of the two workers' time on disk
     # (a whole-suite run, load 7, os.fsync timed in each worker), next to nothing on tmpfs, where
