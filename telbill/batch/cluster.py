@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Any, Self
 
 from telbill.batch.budget import PARTITION_RECORDS, PROCESS_BYTES, RECORD_BYTES
 from telbill.batch.merged import Merged
-from telbill.batch.part import Plan
 from telbill.batch.partition import (
     Billed,
     Partition,
@@ -57,6 +56,7 @@ from telbill.batch.partition import (
     partitions,
 )
 from telbill.batch.pieces import choose, split_piece, split_whole
+from telbill.batch.plan import Plan
 from telbill.batch.scheduler import check_scheduler
 from telbill.errors import ClusterCancelled, ClusterError, InternalError, OutputError, UsageError
 from telbill.files.stream import LineBlocks

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from telbill.batch.part import Layout, Plan, Tally
+from telbill.batch.anomaly_merge import AnomalyChunks, merge_anomalies, merge_chunks
 from telbill.batch.partition import ANOMALY_CHUNK, Billed, Partition
+from telbill.batch.plan import Layout, Plan, Tally
 from telbill.batch.spill import read_chunks, write_chunks
-from telbill.batch.workers import AnomalyChunks, merge_anomalies, merge_chunks
 from telbill.files import report
 from telbill.files.report import TextCache, user_columns
 

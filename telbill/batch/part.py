@@ -1,14 +1,15 @@
 """One part of a batch run: the call records of some subscribers, read, screened and rated.
 
-A batch run splits the subscribers into parts (:class:`Plan`), one per process
+A batch run splits the subscribers into parts (:class:`~telbill.batch.plan.Plan`), one per process
 (:mod:`telbill.batch.workers`). Every rule of SPEC §3 and §4 looks at one caller at a
 time, so a part can do all of its work alone: it reads every line of calls.txt,
 keeps the records whose caller it owns (a line whose first field is no
 subscriber's number belongs to part 0) as :class:`LeanCall` records in its own
 :class:`~telbill.lists.linked.IntrusiveList`, screens and rates them with the rules
 of :mod:`telbill.rules`, and afterwards writes its share of each output file: its
-subscribers' bill rows and CSV rows (a range of users.txt) and its set-aside lines
-(which the parts' outputs merge by line number). A partition of a run bigger than its
+subscribers' bill rows and CSV rows (a range of users.txt) and, made from its records
+(:mod:`telbill.batch.anomaly_lines`), its lines of the anomalies file (which the parts'
+outputs merge by line number). A partition of a run bigger than its
 memory budget (:mod:`telbill.batch.partition`) is a part too, its lines read back from
 spill files.
 
@@ -26,51 +27,29 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from heapq import merge
+from collections.abc import Iterable, Sequence
 from itertools import compress, count, repeat
 from multiprocessing.connection import Connection
-from operator import and_, eq, is_, rshift
-from pathlib import Path
+from operator import and_, eq, rshift
 from typing import Any, Protocol
 
+from telbill.batch.plan import PROGRESS_EVERY, Layout, Plan, ProgressFn, Tally
 from telbill.batch.route import line_owners
 from telbill.files import report
 from telbill.files.callreader import BLOCK, MAX_LINE_CHARS, CallReader, Records
-from telbill.files.decoding import KEPT
-from telbill.files.report import (
-    TextCache,
-    detail_pattern,
-    line_pattern,
-    set_aside_note,
-    user_columns,
-)
+from telbill.files.report import TextCache, user_columns
 from telbill.files.stream import EncodingChanged, LineBlocks
 from telbill.lists.linked import Linked
 from telbill.rules.billing import Usage
-from telbill.rules.fields import joined_moments, moment_fields
 from telbill.rules.rating import Rated, Rating
-from telbill.rules.records import User
 from telbill.rules.screening import (
     AnomalyCode,
     SetAside,
     StartOrder,
-    detail,
     held_bounds,
-    overlap_values,
     sweep,
 )
-from telbill.rules.tariff import Tariff
-from telbill.text.i18n import Tr
 
-ProgressFn = Callable[[int], None]
-"""Told how many lines of calls.txt have been read."""
-PROGRESS_EVERY = 50_000
-
-FIRST_SHARE = 0.65
-"""Part 0's share of the subscribers, against 1 for each other part: it also reads
-calls.txt, finds each line's part and sends the other parts theirs."""
 _END_BITS = 40
 _MASK = (1 << _END_BITS) - 1
 
@@ -106,6 +85,13 @@ class LeanCall(Linked):
         return self.moment & _MASK
 
 
+def starts_and_ends(records: Iterable[LeanCall]) -> tuple[list[int], list[int]]:
+    """The starts and ends of ``records``, a column each: their moments unpacked a column at a time,
+    not a record's :attr:`~LeanCall.start` and :attr:`~LeanCall.end` at a time."""
+    moments = [record.moment for record in records]
+    return list(map(rshift, moments, repeat(_END_BITS))), list(map(and_, moments, repeat(_MASK)))
+
+
 _Suspects = tuple[list[LeanCall], "array[int]", "array[int]", "array[int]", list[Rated], "array[int]"]
 """One caller's records that may clash with another: the records, their line numbers, starts, ends,
 callees' classes, and the positions among them of those held out of order (not billed yet)."""
@@ -135,100 +121,6 @@ class Feed(Protocol):
     def recv(self) -> Any: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What every part knows before it starts: the subscribers, who owns whom, the rules."""
-
-    users: list[User]
-    """In users.txt order."""
-    bounds: list[int]
-    """Part ``k`` owns ``users[bounds[k]:bounds[k + 1]]``."""
-    owner: dict[str, int]
-    """Each subscriber's number → the part that owns it."""
-    calls: Path
-    tariff: Tariff
-    only_month: str | None
-    tr: Tr
-    leads: dict[str, int] = field(default_factory=dict)
-    """The first :attr:`lead` characters of a subscriber's number → the part that owns
-    every subscriber whose number starts so, or -1 when several parts own some."""
-    lead: int = 0
-    """How many characters a line's lead has (about the length of most numbers)."""
-
-    @property
-    def parts(self) -> int:
-        return len(self.bounds) - 1
-
-    @classmethod
-    def make(cls, users: list[User], calls: Path, tariff: Tariff, only_month: str | None, tr: Tr,
-             parts: int = 1, bounds: list[int] | None = None) -> Plan:
-        """Split ``users`` into ``parts`` ranges. Part 0 reads the file and hands the
-        others their lines besides its own share, so it gets fewer subscribers
-        (:data:`FIRST_SHARE` of what each other part gets). ``bounds``, when given,
-        are the ranges (``parts`` is then their number)."""
-        n = len(users)
-        if bounds is None:
-            shares = [FIRST_SHARE] + [1.0] * (parts - 1)
-            total, bounds, acc = sum(shares), [0], 0.0
-            for share in shares:
-                acc += share
-                bounds.append(round(n * acc / total))
-        parts = len(bounds) - 1
-        owner = {u.phone: k for k in range(parts) for u in users[bounds[k]:bounds[k + 1]]}
-        n = min(8, sorted(map(len, owner))[len(owner) // 2]) if owner else 0
-        leads: dict[str, int] = {}
-        for phone, k in owner.items():
-            if len(phone) >= n:
-                lead = phone[:n]
-                leads[lead] = k if leads.get(lead, k) == k else -1
-        return cls(users, bounds, owner, calls, tariff, only_month, tr, leads, n)
-
-
-@dataclass(slots=True)
-class Tally:
-    """What a part found, as far as the others need to know it (small)."""
-
-    records: int = 0
-    counts: dict[AnomalyCode, int] = field(default_factory=lambda: dict.fromkeys(AnomalyCode, 0))
-    """Records set aside per code (every code present, maybe 0)."""
-    months: dict[str, tuple[int, int]] = field(default_factory=dict)
-    """Each month with a billed call of this part → (local fen, long-distance fen) of its users."""
-    encoding: str = "utf-8"
-    """calls.txt's encoding family, for the notices."""
-    month_calls: dict[str, int] = field(default_factory=dict)
-    """Each billed month → how many billed calls start in it."""
-
-    @property
-    def set_aside(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def billed(self) -> int:
-        return self.records - self.set_aside
-
-    def add(self, other: Tally) -> None:
-        """Add another part's tally to this one."""
-        self.records += other.records
-        for code, n in other.counts.items():
-            self.counts[code] += n
-        for month, (local, far) in other.months.items():
-            mine = self.months.get(month, (0, 0))
-            self.months[month] = (mine[0] + local, mine[1] + far)
-        for month, calls in other.month_calls.items():
-            self.month_calls[month] = self.month_calls.get(month, 0) + calls
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """How the parts write their share of the files, decided once every tally is in."""
-
-    months: list[str]
-    """The billed months, oldest first."""
-    widths: list[list[int]]
-    """Each month's seven column widths."""
-    csv: bool
-    """Whether a CSV file is written."""
-
 
 class Part:
     """The records of the callers one part owns, and what it makes of them."""
@@ -253,6 +145,8 @@ class Part:
         """A record set aside → its code (rules 2 to 4), or the record it overlaps."""
         self.aside_lines = array("q")
         """The line number of each record of :attr:`set_aside`, in the same order."""
+        self.codes: dict[AnomalyCode, int] = {}
+        """How many records of :attr:`set_aside` each of rules 2 to 4 set aside (the others overlap one)."""
         self.lines_of: dict[LeanCall, int] = {}
         """A record another one overlaps → its line number (an overlap's note names it)."""
         self.order = StartOrder(u.phone for u in self.users)
@@ -309,7 +203,7 @@ class Part:
         at a time, and :attr:`calls` is only walked a caller at a time (:meth:`sweep`); what is
         kept by line number is put in line order at the end (:meth:`CallReader.sort
         <telbill.files.callreader.CallReader.sort>`), and what is set aside is sorted by line
-        number anyway (:meth:`_in_line_order`)."""
+        number anyway (:func:`~telbill.batch.anomaly_lines.anomaly_chunks`)."""
         self._reset(set())
         block = self.reader.block
         while True:
@@ -384,6 +278,11 @@ class Part:
         self.starts.fromlist(starts)  # 19 ns a number against extend's 35 (timeit)
         self.ends.fromlist(ends)
         self.rated += rated
+        if self.whole:
+            aside_whole = self.order.whole_run(callers, starts, ends)
+            if aside_whole is not None:  # every caller held whole: each record held, but those set aside
+                self._put_aside(aside_whole, records, numbers)
+                return
         aside, held = self.order.follow(callers, starts, ends)
         if held:
             whole = self.whole
@@ -394,10 +293,8 @@ class Part:
                 return
         if aside or held:
             billed = [True] * len(records)
-            for i, code in aside:
-                record = records[i]
-                self.set_aside[record] = code
-                self.aside_lines.append(numbers[i])
+            self._put_aside(aside, records, numbers)
+            for i, _ in aside:
                 billed[i] = False
             for i in held:  # billed once swept, if kept
                 billed[i] = False
@@ -405,6 +302,14 @@ class Part:
                                  list(compress(starts, billed)), list(compress(ends, billed)))
         else:
             self.usage.add_rated(callers, rated, starts, ends)
+
+    def _put_aside(self, aside: list[tuple[int, AnomalyCode]], records: list[LeanCall], numbers: Sequence[int]) -> None:
+        """Set aside the records of a run that rules 2 to 4 set aside (their positions and codes)."""
+        codes = self.codes
+        for i, code in aside:
+            self.set_aside[records[i]] = code
+            self.aside_lines.append(numbers[i])
+            codes[code] = codes.get(code, 0) + 1
 
     def _hold(self, out_of_order: list[int], first: int, callers: list[str], numbers: Sequence[int]) -> None:
         """Keep the positions and callers of a run's records held out of order (the run's first at
@@ -529,8 +434,11 @@ class Part:
         tally = Tally(self.records, encoding=self.lines.format.family)
         counts = tally.counts
         counts[AnomalyCode.MALFORMED] = len(self.malformed)
-        for why in self.set_aside.values():
-            counts[AnomalyCode.OVERLAP if isinstance(why, LeanCall) else why] += 1
+        counts.update(self.codes)
+        # Those that overlap are the others: counted without a step of Python each (where calls are
+        # dense, a loop over them all: 0.105-0.113 s a part of a million records, their partners scattered in
+        # memory; timeit, min of 7, CPU, the dense 1M set, load 4.6).
+        counts[AnomalyCode.OVERLAP] = len(self.set_aside) - sum(self.codes.values())
         usage = self.usage
         for month in usage.billed():
             local, far = usage.months[month].sums
@@ -558,171 +466,6 @@ class Part:
         month = layout.months[i]
         locals_, longs = self.amounts(month)
         return report.csv_rows(texts, month, self.columns, locals_, longs)
-
-    def anomaly_chunks(self, chunk: int = 10_000) -> Iterator[tuple[list[int], list[bytes]]]:
-        """This part's lines of the anomalies file, in line order: (their line numbers, the
-        bytes of the lines, each line ended), about ``chunk`` lines at a time. A line
-        longer than any record comes alone, its text not copied into a bigger one.
-
-        The records set aside are written a run of ``chunk`` at a time, column by column
-        (:class:`_Notes`); the malformed lines among them are put in their places."""
-        records, numbers, whys = self._in_line_order()
-        notes = _Notes(self)
-        malformed = self.malformed
-        taken = 0
-        for at in range(0, len(records), chunk):
-            run_numbers = numbers[at:at + chunk]
-            lines = notes.lines(records[at:at + chunk], run_numbers, whys[at:at + chunk])
-            stop = taken
-            if at + chunk >= len(records):
-                stop = len(malformed)
-            else:
-                last = run_numbers[-1]
-                while stop < len(malformed) and (malformed[stop].line_no or 0) < last:
-                    stop += 1
-            between = malformed[taken:stop]
-            taken = stop
-            if len(between) > chunk or any(len(record.raw) > MAX_LINE_CHARS for record in between):
-                # many lines, or one longer than any record: their notes made as they are written
-                noted = (_malformed_line(record, notes.tr, notes.label) for record in between)
-                yield from _chunked(merge(zip(run_numbers, lines, repeat("")), noted), chunk)
-                continue
-            if between:  # a few lines put in their places
-                bad = [_malformed_line(record, notes.tr, notes.label) for record in between]
-                placed = sorted([*zip(run_numbers, lines), *((number, text + note) for number, text, note in bad)])
-                run_numbers = [number for number, _ in placed]
-                lines = [line for _, line in placed]
-            yield run_numbers, [("\n".join(lines) + "\n").encode("utf-8", KEPT)]
-        if taken < len(malformed):
-            yield from _chunked((_malformed_line(record, notes.tr, notes.label) for record in malformed[taken:]),
-                                chunk)
-
-    def _in_line_order(self) -> tuple[list[LeanCall], list[int], list[AnomalyCode | LeanCall]]:
-        """The records set aside, their line numbers and why each was set aside (a code, or the
-        record it overlaps), in line order. Their positions are sorted by line number, as the
-        parts' lines are merged (:func:`telbill.batch.workers.merge_anomalies`): the records of
-        rules 2 to 4 and each caller's overlapping ones are runs already in order, which the sort
-        merges (the radix sort of :func:`~telbill.lists.sorting.stable_order` took 1.5 times as
-        long)."""
-        numbers = self.aside_lines
-        placed = sorted(range(len(numbers)), key=numbers.__getitem__)
-        records, whys = list(self.set_aside), list(self.set_aside.values())
-        return [records[i] for i in placed], [numbers[i] for i in placed], [whys[i] for i in placed]
-
-
-def _chunked(lines: Iterable[tuple[int, str, str]], chunk: int) -> Iterator[tuple[list[int], list[bytes]]]:
-    """Anomaly lines (number, text, what follows it), in chunks of ``chunk`` as
-    :meth:`Part.anomaly_chunks` yields them; a line longer than any record alone."""
-    numbers: list[int] = []
-    texts: list[str] = []
-    for number, text, note in lines:
-        if len(text) > MAX_LINE_CHARS:
-            if numbers:
-                yield numbers, [("\n".join(texts) + "\n").encode("utf-8", KEPT)]
-                numbers, texts = [], []
-            yield [number], [text.encode("utf-8", KEPT), (note + "\n").encode("utf-8")]
-            continue
-        numbers.append(number)
-        texts.append(text + note)
-        if len(numbers) >= chunk:
-            yield numbers, [("\n".join(texts) + "\n").encode("utf-8", KEPT)]
-            numbers, texts = [], []
-    if numbers:
-        yield numbers, [("\n".join(texts) + "\n").encode("utf-8", KEPT)]
-
-
-def _malformed_line(record: SetAside, tr: Tr, label: Callable[[int], str]) -> tuple[int, str, str]:
-    number = record.line_no or 0
-    return number, record.raw, set_aside_note(record.code, record.reason(tr), label(number))
-
-
-class _Notes:
-    """The lines of a part's records set aside, a run at a time, column by column: each record's
-    text as it was read (:meth:`LineTexts.texts <telbill.files.layouts.LineTexts.texts>` of its
-    fields) and its note. An overlap's note (most of them, where calls are dense) is one ``%`` of
-    the note's pattern (:func:`~telbill.files.report.detail_pattern`) with its partner's line and
-    moments; the others are said one at a time (:func:`~telbill.rules.screening.detail`)."""
-
-    def __init__(self, part: Part) -> None:
-        self.tr = tr = part.plan.tr
-        where = line_pattern(str(part.plan.calls))
-        self.label = where.__mod__
-        self.lines_of, self.texts = part.lines_of, part.reader.texts
-        pattern, self.names = detail_pattern(tr, AnomalyCode.OVERLAP)
-        self.overlap = set_aside_note(AnomalyCode.OVERLAP, pattern, where)
-        """The whole note of an overlap: its detail's values, then the line number."""
-
-    def lines(self, records: list[LeanCall], numbers: list[int], whys: list[Any]) -> list[str]:
-        """The lines of ``records`` (in line order, their ``numbers``, why each was set aside: a code
-        or the record it overlaps), without their ends: each record's text, then its note."""
-        moments = [record.moment for record in records]
-        start_dates, start_clocks = moment_fields(list(map(rshift, moments, repeat(_END_BITS))))
-        end_dates, end_clocks = moment_fields(list(map(and_, moments, repeat(_MASK))))
-        callers = [record.caller for record in records]
-        callees = [record.callee for record in records]
-        texts = self.texts.texts(numbers, zip(callers, callees, start_dates, start_clocks, end_dates, end_clocks),
-                                 added=True)
-        own = _Own(records, numbers, start_dates, start_clocks, end_dates, end_clocks)
-        overlap = [isinstance(why, LeanCall) for why in whys]
-        if all(overlap):
-            return [text + note for text, note in zip(texts, self._overlaps(whys, numbers, own))]
-        # the overlaps' notes made together, the others one by one, then each line takes the next of its kind
-        overlaps = iter(self._overlaps([why for why, o in zip(whys, overlap) if o],
-                                       [number for number, o in zip(numbers, overlap) if o], own))
-        others = iter([self._note(why, record, number)
-                       for why, record, number, o in zip(whys, records, numbers, overlap) if not o])
-        return [text + (next(overlaps) if o else next(others)) for text, o in zip(texts, overlap)]
-
-    def _overlaps(self, partners: list[Any], numbers: list[int], own: _Own) -> list[str]:
-        """The notes of records that overlap ``partners`` (their lines ``numbers``), of a run whose
-        records and fields are ``own``. A partner is set aside too (of two records that overlap,
-        each is), nearly always in the same run: its line and moments are then taken from the
-        run's columns, its moments joined from their fields (:func:`~telbill.rules.fields.joined_moments`),
-        not formatted again. The few in another run (next to its ends) are looked up
-        (:attr:`lines_of`) and formatted (:func:`~telbill.rules.fields.moment_fields`)."""
-        position = {record: i for i, record in enumerate(own.records)}
-        found = list(map(position.get, partners))
-        if None in found:  # partners in another run: their fields put after the run's
-            own = own.with_others(list(dict.fromkeys(compress(partners, map(is_, found, repeat(None))))),
-                                  self.lines_of)
-            position = {record: i for i, record in enumerate(own.records)}
-        at = list(map(position.__getitem__, partners))
-        starts = joined_moments(map(own.start_dates.__getitem__, at), map(own.start_clocks.__getitem__, at))
-        ends = joined_moments(map(own.end_dates.__getitem__, at), map(own.end_clocks.__getitem__, at))
-        values = overlap_values(list(map(own.numbers.__getitem__, at)), starts, ends, _as_written)
-        columns = [*(values[name] for name in self.names), numbers]
-        return [self.overlap % row for row in zip(*columns)]
-
-    def _note(self, code: AnomalyCode, record: LeanCall, number: int) -> str:
-        """The note of a record set aside by rules 2 to 4."""
-        key, params = detail(code, record.caller, record.start, record.end)
-        return set_aside_note(code, self.tr(key, **params), self.label(number))
-
-
-def _as_written(texts: list[str]) -> list[str]:
-    """Moments written already (:func:`~telbill.rules.screening.overlap_values`' ``moment``)."""
-    return texts
-
-
-@dataclass(frozen=True, slots=True)
-class _Own:
-    """A run of records set aside, with their line numbers and their moments' fields (columns)."""
-
-    records: list[LeanCall]
-    numbers: list[int]
-    start_dates: list[str]
-    start_clocks: list[str]
-    end_dates: list[str]
-    end_clocks: list[str]
-
-    def with_others(self, others: list[LeanCall], lines_of: dict[LeanCall, int]) -> _Own:
-        """These columns with ``others`` (records of another run) after them."""
-        moments = [record.moment for record in others]
-        start_dates, start_clocks = moment_fields(list(map(rshift, moments, repeat(_END_BITS))))
-        end_dates, end_clocks = moment_fields(list(map(and_, moments, repeat(_MASK))))
-        return _Own([*self.records, *others], [*self.numbers, *map(lines_of.__getitem__, others)],
-                    self.start_dates + start_dates, self.start_clocks + start_clocks,
-                    self.end_dates + end_dates, self.end_clocks + end_clocks)
 
 
 def _ignore(*columns: object) -> None:

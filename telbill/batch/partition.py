@@ -18,7 +18,7 @@ The files are then written from every partition's result, in users.txt order
 (bills) and line order (anomalies), byte for byte as an in-memory run writes them.
 A :class:`Partition` is a plain unit of work (a range of subscribers, the files of
 their lines, where its results go): steps 1 and 3 can run in any process that has
-the :class:`~telbill.batch.part.Plan`.
+the :class:`~telbill.batch.plan.Plan`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from telbill.batch.part import Part, Plan, Tally
+from telbill.batch.anomaly_lines import anomaly_chunks
+from telbill.batch.part import Part
+from telbill.batch.plan import Plan, Tally
 from telbill.batch.route import line_owners
 from telbill.batch.spill import (
     ChunkIndex,
@@ -207,7 +209,7 @@ class Billed:
         return found
 
     def anomaly_chunks(self) -> Iterator[tuple[list[int], list[bytes]]]:
-        """Its lines of the anomalies file, a chunk at a time (as :meth:`Part.anomaly_chunks`)."""
+        """Its lines of the anomalies file, a chunk at a time (as :func:`~telbill.batch.anomaly_lines.anomaly_chunks`)."""
         if self.anomalies is not None:
             yield from read_chunks(self.anomalies)
 
@@ -227,7 +229,7 @@ def bill_partition(plan: Plan, partition: Partition) -> Billed:
         anomalies = partition.folder / f"p{partition.index:05d}.anomalies"
         making = partition.folder / f"p{partition.index:05d}.anomalies-{os.getpid()}"
         making.unlink(missing_ok=True)
-        chunks = write_chunks(making, part.anomaly_chunks(ANOMALY_CHUNK))
+        chunks = write_chunks(making, anomaly_chunks(part, ANOMALY_CHUNK))
         os.replace(making, anomalies)
     part.close()  # its records are freed on return
     return Billed(partition.index, tally, amounts, anomalies, chunks)

@@ -33,7 +33,6 @@ from typing import Any
 
 from telbill.batch.budget import PROCESS_BYTES, Sizing
 from telbill.batch.merged import Merged, merge_width
-from telbill.batch.part import PROGRESS_EVERY, Plan
 from telbill.batch.partition import (
     Billed,
     Partition,
@@ -46,6 +45,7 @@ from telbill.batch.partition import (
     save_billed,
 )
 from telbill.batch.pieces import choose, split_piece, split_whole
+from telbill.batch.plan import PROGRESS_EVERY, Plan
 from telbill.batch.ranges import shared_anomalies
 from telbill.batch.spill import SpillWriter, remove_spilled
 from telbill.batch.workers import Job, Remote, Team

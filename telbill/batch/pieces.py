@@ -20,8 +20,8 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from telbill.batch.part import Plan
 from telbill.batch.partition import Split, SplitProgress, split
+from telbill.batch.plan import Plan
 from telbill.batch.spill import SpillWriter
 from telbill.files.decoding import FileFormat
 from telbill.files.stream import STREAMED, EncodingChanged, LineBlocks, Undecodable, decided

@@ -23,9 +23,10 @@ from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from telbill.batch.anomaly_merge import AnomalyChunks, merge_anomalies
 from telbill.batch.partition import Billed
 from telbill.batch.spill import read_chunks
-from telbill.batch.workers import AnomalyChunks, Job, Remote, Team, merge_anomalies
+from telbill.batch.workers import Job, Remote, Team
 from telbill.errors import InternalError
 from telbill.files.access import write_at
 

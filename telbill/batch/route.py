@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, cast
 from telbill.files.callreader import MAX_LINE_CHARS
 
 if TYPE_CHECKING:
-    from telbill.batch.part import Plan
+    from telbill.batch.plan import Plan
 
 _slice = cast(Callable[[str, slice], str], getitem)
 _UNTOLD = frozenset({None, -1})

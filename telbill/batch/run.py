@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from telbill.batch.budget import Sizing, default_budget, estimated_records, sizing
-from telbill.batch.part import Layout, Plan, Tally
 from telbill.batch.partitioned import Partitioned
+from telbill.batch.plan import Layout, Plan, Tally
 from telbill.batch.spill import SpillFolder, spill_base
 from telbill.batch.workers import Workers
 from telbill.constants import DEFAULT_ANOMALIES, DEFAULT_OUT
@@ -189,22 +189,6 @@ def _no_phase(name: str) -> None:
     """The default phase listener: nothing to show."""
 
 
-def _split_then_bill(split: Callable[[], None], bill: Callable[[], None], reading: contextlib.ExitStack,
-                     on_phase: PhaseFn, timings: dict[str, float], t0: float) -> float:
-    """A run in partitions (on this machine or on a cluster): the split pass, then calls.txt's read
-    locks let go, then the bill pass; each timed. Returns when the bill pass ended."""
-    on_phase("split")
-    split()
-    reading.close()
-    t1 = time.perf_counter()
-    timings["split"] = t1 - t0
-    on_phase("bill")
-    bill()
-    t2 = time.perf_counter()
-    timings["bill"] = t2 - t1
-    return t2
-
-
 def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str], Sizing]:
     """Read the tariff and users.txt (stopping at a bad users line), split the work, and
     size it to the memory budget."""
@@ -230,68 +214,25 @@ def _plan(opts: BatchOptions, tr: Tr) -> tuple[Plan, str | None, dict[str, str],
 
 def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetime | None,
          on_phase: PhaseFn, on_dashboard: Callable[[str], None] | None, address: Address | None) -> BatchResult:
-    timings: dict[str, float] = {}
+    """The steps of a run: lock the inputs, plan the parts, read and screen (or split and bill) them
+    with one of three engines, rate, write the files."""
     t0 = time.perf_counter()
-    with contextlib.ExitStack() as run:
-        # Both data files are read under shared locks, let go once calls.txt is read:
-        # never one of them before a menu save and the other after it.
-        reading = contextlib.ExitStack()
-        run.callback(reading.close)
-        reading.enter_context(access.reading([opts.paths.users, opts.paths.calls]))
-        for path in (opts.paths.users, opts.paths.calls):
-            if access.journals_left([path]):  # a save that held the files while this run waited was killed half way
-                raise SaveCutShortError("batch.save_cut_short", path=str(path))
+    with contextlib.ExitStack() as held:
+        run = _Run(opts, progress, on_phase, held, t0)
+        run.lock_inputs()
         plan, tariff_source, encodings, sized = _plan(opts, tr)
-        total = LineBlocks(opts.paths.calls).count_lines() if progress is not None and address is None else 0
-        parts: Shares
-        clustered = None
-        if address is not None:  # the tasks of a Dask cluster, on files every worker reads
-            from telbill.batch.cluster import Clustered, spill_said
-
-            plan = dataclasses.replace(plan, calls=Path(os.path.abspath(plan.calls)))
-            with spill_said():
-                folder = run.enter_context(SpillFolder(spill_base(opts.out, shared=True)))
-            on_phase("cluster")
-            started = time.perf_counter()
-            clustered = run.enter_context(Clustered(plan, address, sized.records, folder.path))
-            link = clustered.dashboard()
-            if link is not None and on_dashboard is not None:
-                on_dashboard(link)
-            clustered.check_shared()
-            timings["cluster"] = time.perf_counter() - started  # told apart: not reading time
-            t2 = _split_then_bill(lambda: clustered.split(progress), lambda: clustered.bill(progress),
-                                  reading, on_phase, timings, started + timings["cluster"])
-            parts = clustered
+        if address is not None:
+            engine = run.on_cluster(plan, sized, address, on_dashboard)
         elif sized.partitioned:
-            folder = run.enter_context(SpillFolder(spill_base(opts.out)))
-            partitioned = run.enter_context(Partitioned(plan, sized, folder.path))
-            t2 = _split_then_bill(lambda: partitioned.split(progress, total), lambda: partitioned.bill(progress),
-                                  reading, on_phase, timings, t0)
-            parts = partitioned
+            engine = run.in_partitions(plan, sized)
         else:
-            report = None
-            if progress is not None:
-                reporting = progress
-
-                def report(done: int) -> None:
-                    reporting(done, total)
-
-            workers = run.enter_context(Workers(plan))
-            workers.read(report)
-            reading.close()
-            t1 = time.perf_counter()
-            timings["read"] = t1 - t0
-            on_phase("screen")
-            workers.sweep()
-            t2 = time.perf_counter()
-            timings["screen"] = t2 - t1
-            on_phase("rate")
-            parts = workers
+            engine = run.in_memory(plan)
+        parts = engine.parts
         tally = parts.tally()  # waits for the workers
         layout = _layout(plan, tally, opts.csv is not None)
         parts.send(layout)
         t3 = time.perf_counter()
-        timings["rate"] = t3 - t2
+        run.timings["rate"] = t3 - engine.ready
         on_phase("write")
         info = RunInfo(
             users_source=str(opts.paths.users), users=len(plan.users),
@@ -301,27 +242,145 @@ def _run(opts: BatchOptions, tr: Tr, progress: LoadProgress | None, now: datetim
             generated=now or datetime.now(),
         )
         grand_total = _grand_total(plan, tally, layout)
-        # Every file is written to a temporary file before any is renamed into place:
-        # a failure or Ctrl-C leaves all the old outputs as they were. Each file is
-        # made a chunk at a time while it is being written, so no text is held whole.
-        files: list[tuple[Path, Iterable[bytes]]] = [
-            (opts.out, _bill_chunks(plan, parts, layout, tally, info, grand_total)),
-            (opts.anomalies, parts.anomalies(encode(anomalies_head(info, tr, tally.counts)))),
-        ]
-        if opts.csv is not None:
-            files.append((opts.csv, _csv_chunks(parts, layout)))
-        write_together(files)
+        written = _write(opts, tr, plan, parts, layout, tally, info, grand_total)
         parts.finish()
-    written = [path for path, _ in files]
+    timings = run.timings
     timings["write"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
     encodings[str(opts.paths.calls)] = tally.encoding
-    counts = dict(tally.counts)
-    made = clustered.made if clustered is not None else partitioned.made if sized.partitioned else []
-    return BatchResult(opts.paths.calls, tally.records, tally.billed, counts, layout.months, grand_total,
-                       written, encodings, plan.parts, timings, dict(tally.month_calls), len(made), sized.budget,
-                       str(address) if address is not None else "",
-                       (clustered.workers.count, clustered.workers.threads) if clustered is not None else (0, 0))
+    return BatchResult(opts.paths.calls, tally.records, tally.billed, dict(tally.counts), layout.months, grand_total,
+                       written, encodings, plan.parts, timings, dict(tally.month_calls), engine.partitions,
+                       sized.budget, engine.cluster, engine.workers)
+
+
+@dataclass(frozen=True, slots=True)
+class _Engine:
+    """The parts of a run once an engine has read and screened them (or split and billed them):
+    the files are written from them."""
+
+    parts: Shares
+    ready: float
+    """When they were (:func:`time.perf_counter`): the rate phase is timed from here."""
+    partitions: int = 0
+    """How many partitions on disk the records were billed in (0: all in memory)."""
+    cluster: str = ""
+    """The Dask cluster they were billed on (empty: this machine)."""
+    workers: tuple[int, int] = (0, 0)
+    """The cluster's workers and worker threads."""
+
+
+class _Run:
+    """What the steps of one run share: its options and listeners, what it holds open until it ends
+    (``held``: its processes, its spill folder, the read locks), and its timings from ``t0``.
+
+    Each engine starts here: :meth:`on_cluster` (a Dask cluster's tasks), :meth:`in_partitions`
+    (partitions on disk, forked workers), :meth:`in_memory` (parts in forked workers)."""
+
+    def __init__(self, opts: BatchOptions, progress: LoadProgress | None, on_phase: PhaseFn,
+                 held: contextlib.ExitStack, t0: float) -> None:
+        self.opts, self.progress, self.on_phase, self.held, self.t0 = opts, progress, on_phase, held, t0
+        self.timings: dict[str, float] = {}
+        self.reading = contextlib.ExitStack()
+        """The data files' read locks, let go once calls.txt is read (or split)."""
+        held.callback(self.reading.close)
+
+    def lock_inputs(self) -> None:
+        """Read both data files under shared locks, let go once calls.txt is read: never one of
+        them before a menu save and the other after it."""
+        paths = self.opts.paths
+        self.reading.enter_context(access.reading([paths.users, paths.calls]))
+        for path in (paths.users, paths.calls):
+            if access.journals_left([path]):  # a save that held the files while this run waited was killed half way
+                raise SaveCutShortError("batch.save_cut_short", path=str(path))
+
+    def on_cluster(self, plan: Plan, sized: Sizing, address: Address,
+                   on_dashboard: Callable[[str], None] | None) -> _Engine:
+        """Start or reach the Dask cluster (timed apart: not reading time), then split and bill on its
+        tasks, which read the files by their absolute paths."""
+        from telbill.batch.cluster import Clustered, spill_said
+
+        plan = dataclasses.replace(plan, calls=Path(os.path.abspath(plan.calls)))
+        with spill_said():
+            folder = self.held.enter_context(SpillFolder(spill_base(self.opts.out, shared=True)))
+        self.on_phase("cluster")
+        started = time.perf_counter()
+        clustered = self.held.enter_context(Clustered(plan, address, sized.records, folder.path))
+        link = clustered.dashboard()
+        if link is not None and on_dashboard is not None:
+            on_dashboard(link)
+        clustered.check_shared()
+        self.timings["cluster"] = time.perf_counter() - started  # told apart: not reading time
+        progress = self.progress
+        ready = self._split_then_bill(lambda: clustered.split(progress), lambda: clustered.bill(progress),
+                                      started + self.timings["cluster"])
+        return _Engine(clustered, ready, len(clustered.made), str(address),
+                       (clustered.workers.count, clustered.workers.threads))
+
+    def in_partitions(self, plan: Plan, sized: Sizing) -> _Engine:
+        """Split calls.txt's lines by caller into spill files, then bill the partitions, on forked workers."""
+        total = self._lines()
+        folder = self.held.enter_context(SpillFolder(spill_base(self.opts.out)))
+        partitioned = self.held.enter_context(Partitioned(plan, sized, folder.path))
+        progress = self.progress
+        ready = self._split_then_bill(lambda: partitioned.split(progress, total), lambda: partitioned.bill(progress),
+                                      self.t0)
+        return _Engine(partitioned, ready, len(partitioned.made))
+
+    def in_memory(self, plan: Plan) -> _Engine:
+        """Read calls.txt into the parts, one per forked worker, then sweep each part for overlaps."""
+        total = self._lines()
+        report = None
+        if self.progress is not None:
+            reporting = self.progress
+
+            def report(done: int) -> None:
+                reporting(done, total)
+
+        workers = self.held.enter_context(Workers(plan))
+        workers.read(report)
+        self.reading.close()
+        t1 = time.perf_counter()
+        self.timings["read"] = t1 - self.t0
+        self.on_phase("screen")
+        workers.sweep()
+        t2 = time.perf_counter()
+        self.timings["screen"] = t2 - t1
+        self.on_phase("rate")
+        return _Engine(workers, t2)
+
+    def _lines(self) -> int:
+        """How many lines calls.txt has, for the progress shown (0: none is shown)."""
+        return LineBlocks(self.opts.paths.calls).count_lines() if self.progress is not None else 0
+
+    def _split_then_bill(self, split: Callable[[], None], bill: Callable[[], None], t0: float) -> float:
+        """A run in partitions (on this machine or on a cluster): the split pass, then calls.txt's read
+        locks let go, then the bill pass; each timed (the split from ``t0``). Returns when the bill
+        pass ended."""
+        self.on_phase("split")
+        split()
+        self.reading.close()
+        t1 = time.perf_counter()
+        self.timings["split"] = t1 - t0
+        self.on_phase("bill")
+        bill()
+        t2 = time.perf_counter()
+        self.timings["bill"] = t2 - t1
+        return t2
+
+
+def _write(opts: BatchOptions, tr: Tr, plan: Plan, parts: Shares, layout: Layout, tally: Tally, info: RunInfo,
+           grand_total: int) -> list[Path]:
+    """Write the files, all or none: each to a temporary file before any is renamed into place, so a
+    failure or Ctrl-C leaves all the old outputs as they were. Each file is made a chunk at a time
+    while it is being written, so no text is held whole. Returns the files written."""
+    files: list[tuple[Path, Iterable[bytes]]] = [
+        (opts.out, _bill_chunks(plan, parts, layout, tally, info, grand_total)),
+        (opts.anomalies, parts.anomalies(encode(anomalies_head(info, tr, tally.counts)))),
+    ]
+    if opts.csv is not None:
+        files.append((opts.csv, _csv_chunks(parts, layout)))
+    write_together(files)
+    return [path for path, _ in files]
 
 
 def _sums(plan: Plan) -> tuple[int, int]:

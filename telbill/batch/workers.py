@@ -4,8 +4,8 @@ Each worker is forked before anything is read (so it shares the program's pages
 with this process and starts at once). This process reads calls.txt, finds the
 part of each line (by its caller) and sends each worker its lines a block at a
 time through a pipe. A worker reads and screens its part of the records
-(:class:`telbill.batch.part.Part`), sends back its :class:`~telbill.batch.part.Tally`,
-waits for the :class:`~telbill.batch.part.Layout`, then sends its share of each
+(:class:`telbill.batch.part.Part`), sends back its :class:`~telbill.batch.plan.Tally`,
+waits for the :class:`~telbill.batch.plan.Layout`, then sends its share of each
 output file in the order the files are written: its bill rows month by month,
 its set-aside lines, its CSV rows. Only this process writes files.
 
@@ -19,7 +19,6 @@ so none is left behind.
 
 from __future__ import annotations
 
-import bisect
 import builtins
 import contextlib
 import itertools
@@ -32,12 +31,14 @@ from types import TracebackType
 from typing import Any, NoReturn, Self
 
 from telbill import errors
-from telbill.batch.part import Layout, Part, Plan, ProgressFn, Tally
-from telbill.errors import InternalError, TelbillError, WorkerError
+from telbill.batch.anomaly_lines import anomaly_chunks
+from telbill.batch.anomaly_merge import AnomalyChunks, merge_anomalies
+from telbill.batch.part import Part
+from telbill.batch.plan import Layout, Plan, ProgressFn, Tally
+from telbill.errors import TelbillError, WorkerError
 from telbill.files.report import TextCache
 from telbill.processes import Waker, fork_kept, open_pipe
 
-AnomalyChunks = Iterator[tuple[list[int], list[bytes]]]
 Job = Callable[[Connection, Connection], None]
 """What a worker does with its two pipes (from this process, to it)."""
 _PR_SET_PDEATHSIG = 1
@@ -96,7 +97,7 @@ def _part_job(plan: Plan, index: int) -> Job:
         texts = TextCache()
         for i in range(len(layout.months)):
             outbox.send(("rows", part.bill_rows(layout, i, texts)))
-        for chunk in part.anomaly_chunks():
+        for chunk in anomaly_chunks(part):
             outbox.send(("anomalies", chunk))
         outbox.send(("end", None))
         if layout.csv:
@@ -312,7 +313,7 @@ class Workers(Team):
     def anomalies(self, head: bytes) -> Iterable[bytes]:
         """The anomalies file: ``head``, then every part's set-aside lines, merged in line order, a
         chunk at a time."""
-        return itertools.chain([head], merge_anomalies([self.local.anomaly_chunks(),
+        return itertools.chain([head], merge_anomalies([anomaly_chunks(self.local),
                                                         *(remote.anomaly_chunks() for remote in self.remotes)]))
 
     def finish(self) -> None:
@@ -320,91 +321,3 @@ class Workers(Team):
         for remote in self.remotes:
             remote.receive("done")
             remote.wait_ended()
-
-
-class _Lines:
-    """A part's set-aside lines, a chunk at a time: the chunk's line numbers and its lines (without
-    their ends), from :attr:`at` on."""
-
-    def __init__(self, first: tuple[list[int], list[bytes]], rest: AnomalyChunks) -> None:
-        self.rest = rest
-        self.numbers: list[int] = []
-        self.lines: list[bytes] = []
-        self.at = 0
-        self._take(first)
-
-    def _take(self, chunk: tuple[list[int], list[bytes]] | None) -> bool:
-        if chunk is None:
-            return False
-        self.numbers, pieces = chunk
-        self.lines = b"".join(pieces).split(b"\n")
-        self.lines.pop()
-        self.at = 0
-        return True
-
-    def next_chunk(self) -> bool:
-        """Go on to the next chunk; False at the end."""
-        return self._take(next(self.rest, None))
-
-
-def _runs_in_order(parts: list[_Lines]) -> Iterator[tuple[list[int], list[bytes], list[int]]]:
-    """The lines of several parts in line order, a run at a time: every line up to the last of
-    the chunk that ends first is taken from each part, and those are put in order together (a
-    sort of a few runs already in order: one pass in C, not a step of Python a line). Each run
-    as its line numbers, its lines and the order to take them in."""
-    live = parts
-    while live:
-        cut = min(part.numbers[-1] for part in live)
-        numbers: list[int] = []
-        lines: list[bytes] = []
-        for part in live:
-            stop = bisect.bisect_right(part.numbers, cut, part.at)
-            numbers += part.numbers[part.at:stop]
-            lines += part.lines[part.at:stop]
-            part.at = stop
-        if not numbers:  # a chunk out of line order: no step would ever be made
-            raise InternalError("set-aside lines of a part out of line order")
-        yield numbers, lines, sorted(range(len(numbers)), key=numbers.__getitem__)
-        live = [part for part in live if part.at < len(part.numbers) or part.next_chunk()]
-
-
-def _merged_runs(parts: list[_Lines]) -> Iterator[bytes]:
-    """The lines of several parts in line order (:func:`_runs_in_order`), a run's bytes at a time."""
-    for _, lines, order in _runs_in_order(parts):
-        # the last line's end joined in too: adding it after (``+ b"\n"``) copies the whole run
-        # again, a third of the merge's time (benchmarks/history/round-6b-write-phase.md)
-        yield b"\n".join([*map(lines.__getitem__, order), b""])
-
-
-def merge_chunks(streams: list[AnomalyChunks], most: int) -> AnomalyChunks:
-    """The set-aside lines of several parts merged in line order, as chunks of at most ``most``
-    lines with their numbers (for a file that is merged again: :mod:`telbill.batch.merged`)."""
-    parts = [_Lines(first, stream) for first, stream in ((next(stream, None), stream) for stream in streams)
-             if first is not None]
-    for numbers, lines, order in _runs_in_order(parts):
-        for at in range(0, len(order), most):
-            taken = order[at:at + most]
-            yield [numbers[i] for i in taken], [b"\n".join([*map(lines.__getitem__, taken), b""])]
-
-
-def merge_anomalies(streams: list[AnomalyChunks]) -> Iterator[bytes]:
-    """The set-aside lines of several parts (each a stream of chunks in line order), merged
-    in line order, a chunk at a time. Every stream is read to its end."""
-    firsts = [next(stream, None) for stream in streams]
-    live = [i for i, chunk in enumerate(firsts) if chunk is not None]
-    if len(live) <= 1:  # one part set lines aside (or none did): no merging
-        for i in live:
-            chunk = firsts[i]
-            assert chunk is not None
-            yield from chunk[1]
-            for _, pieces in streams[i]:
-                yield from pieces
-        for stream in streams:  # let every worker's stream reach its end
-            for _ in stream:
-                pass
-        return
-    yield from _merged_runs([_Lines(first, stream) for first, stream in zip(firsts, streams) if first is not None])
-    for first, stream in zip(firsts, streams):
-        if first is None:
-            for _ in stream:
-                pass

@@ -159,7 +159,9 @@ def test_set_aside_lines_come_in_line_order_whatever_the_chunk(tmp_path: Path, c
     """A part's set-aside lines (overlaps, rules 2 to 4, malformed lines among them, one of them
     longer than any record) come in line order, each once and as written, in chunks of any
     size; the long line alone."""
-    from telbill.batch.part import Part, Plan
+    from telbill.batch.anomaly_lines import anomaly_chunks
+    from telbill.batch.part import Part
+    from telbill.batch.plan import Plan
     from telbill.files.loader import MAX_LINE_CHARS
     from telbill.rules.records import User
     from telbill.rules.tariff import DEFAULT_TARIFF
@@ -179,7 +181,7 @@ def test_set_aside_lines_come_in_line_order_whatever_the_chunk(tmp_path: Path, c
     part = Part(Plan.make(users, tmp_path / "c.txt", DEFAULT_TARIFF, None, Translator("en"), 1))
     part.read()
     part.sweep()
-    chunks = list(part.anomaly_chunks(chunk))
+    chunks = list(anomaly_chunks(part, chunk))
     numbers = [n for chunk_numbers, _ in chunks for n in chunk_numbers]
     assert numbers == list(range(1, 10))  # both records of an overlap are set aside
     written = b"".join(piece for _, pieces in chunks for piece in pieces).decode().splitlines()
@@ -225,7 +227,9 @@ def test_an_overlaps_partner_in_another_chunk_is_noted_as_the_menu_says_it(tmp_p
     often in the same chunk (its line and moments then taken from the chunk's own fields), here
     often in the one before or after it, or both for records overlapping one record; line for
     line the text and note the menu's screening gives each record."""
-    from telbill.batch.part import Part, Plan
+    from telbill.batch.anomaly_lines import anomaly_chunks
+    from telbill.batch.part import Part
+    from telbill.batch.plan import Plan
     from telbill.files.report import RunInfo, format_anomalies
     from telbill.rules.records import User
     from telbill.rules.tariff import DEFAULT_TARIFF
@@ -249,7 +253,7 @@ def test_an_overlaps_partner_in_another_chunk_is_noted_as_the_menu_says_it(tmp_p
     part = Part(Plan.make(users, paths.calls, DEFAULT_TARIFF, None, tr, 1))
     part.read()
     part.sweep()
-    written = b"".join(piece for _, pieces in part.anomaly_chunks(chunk) for piece in pieces).decode().splitlines()
+    written = b"".join(piece for _, pieces in anomaly_chunks(part, chunk) for piece in pieces).decode().splitlines()
     assert len(said) == 12 and written == said
 
 
@@ -257,8 +261,9 @@ def test_many_malformed_lines_after_the_last_record_set_aside_are_noted_a_chunk_
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A part with one record set aside and many malformed lines after it makes the malformed
     lines' notes a chunk at a time, as it yields them (not all of them before its first chunk)."""
-    from telbill.batch import part as part_module
-    from telbill.batch.part import Part, Plan
+    from telbill.batch import anomaly_lines
+    from telbill.batch.part import Part
+    from telbill.batch.plan import Plan
     from telbill.rules.records import User
     from telbill.rules.tariff import DEFAULT_TARIFF
 
@@ -269,9 +274,9 @@ def test_many_malformed_lines_after_the_last_record_set_aside_are_noted_a_chunk_
     part.read()
     part.sweep()
     made = []
-    noted = part_module._malformed_line
-    monkeypatch.setattr(part_module, "_malformed_line", lambda *args: made.append(1) or noted(*args))
-    chunks = part.anomaly_chunks(10)
+    noted = anomaly_lines._malformed_line
+    monkeypatch.setattr(anomaly_lines, "_malformed_line", lambda *args: made.append(1) or noted(*args))
+    chunks = anomaly_lines.anomaly_chunks(part, 10)
     first = next(chunks)
     assert first[0] == list(range(1, 11)) and len(made) <= 11
     assert [n for numbers, _ in [first, *chunks] for n in numbers] == list(range(1, 52))

@@ -15,11 +15,11 @@ import telbill.batch.merged
 import telbill.batch.partition
 import telbill.batch.ranges
 import telbill.batch.run
+from telbill.batch.anomaly_merge import merge_anomalies
 from telbill.batch.budget import Sizing
 from telbill.batch.merged import MIN_MERGED_FILES, in_rounds, merge_width
 from telbill.batch.run import BatchOptions, run_batch
 from telbill.batch.spill import read_chunks
-from telbill.batch.workers import merge_anomalies
 from telbill.files.dataset import DataPaths
 from telbill.text.i18n import Translator
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import telbill.batch.part
+import telbill.batch.plan
 import telbill.errors
 from benchmarks.generate import generate
 from telbill.batch.run import BatchOptions, run_batch
@@ -76,7 +77,7 @@ def in_worker_only(error: BaseException) -> object:
     """A Part.tally that fails in the worker (part 1) only."""
     real = telbill.batch.part.Part.tally
 
-    def tally(self: telbill.batch.part.Part) -> telbill.batch.part.Tally:
+    def tally(self: telbill.batch.part.Part) -> telbill.batch.plan.Tally:
         if self.index == 1:
             raise error
         return real(self)
@@ -112,7 +113,7 @@ def test_a_killed_worker_is_one_line(small: Path, monkeypatch: pytest.MonkeyPatc
     """A worker that dies without a word (killed) is named as such; exit 2, no file, no worker left."""
     real = telbill.batch.part.Part.tally
 
-    def tally(self: telbill.batch.part.Part) -> telbill.batch.part.Tally:
+    def tally(self: telbill.batch.part.Part) -> telbill.batch.plan.Tally:
         if self.index == 1:
             os.kill(os.getpid(), signal.SIGKILL)
         return real(self)

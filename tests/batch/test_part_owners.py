@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telbill.batch.part import Plan
+from telbill.batch.plan import Plan
 from telbill.batch.route import line_owners
 from telbill.batch.run import BatchOptions, run_batch
 from telbill.files.dataset import DataPaths

@@ -30,10 +30,10 @@ import telbill.batch.pieces
 import telbill.batch.run
 import telbill.files.behind
 from benchmarks.generate import DataSet, Shape, generate
+from telbill.batch.anomaly_merge import merge_anomalies
 from telbill.batch.budget import Sizing
 from telbill.batch.run import BatchOptions, run_batch
 from telbill.batch.spill import FEED_LINES, SPILL_PREFIX, SpillFeed, SpillFolder, SpillWriter, bucket_path, frame_lines
-from telbill.batch.workers import merge_anomalies
 from telbill.cli import main
 from telbill.errors import InternalError
 from telbill.files.dataset import DataPaths

@@ -30,8 +30,8 @@ import telbill.batch.ranges
 import telbill.batch.run
 import telbill.files.behind
 from telbill.batch.budget import Sizing
-from telbill.batch.part import Tally
 from telbill.batch.partition import Billed
+from telbill.batch.plan import Tally
 from telbill.batch.ranges import between, bytes_before, cuts
 from telbill.batch.run import BatchOptions, run_batch
 from telbill.batch.spill import read_chunks, write_chunks

@@ -20,8 +20,8 @@ import pytest
 
 import telbill.batch.cluster
 import telbill.batch.run
-from telbill.batch.part import Plan
 from telbill.batch.partition import Billed, Partition, bill_partition
+from telbill.batch.plan import Plan
 from telbill.batch.spill import spill_error
 from telbill.errors import ClusterError
 

@@ -410,16 +410,22 @@ def test_a_percent_sign_in_an_overlap_message_is_written_as_it_stands() -> None:
 
 def test_a_caller_held_whole_has_every_later_record_held_but_rules_2_and_4_come_first() -> None:
     """A caller held whole (:meth:`StartOrder.hold_whole`) has every later record held, in start
-    order or not; a run whose callers are all held whole (where calls are dense, most runs) is held
-    whole, unless one of its records breaks rule 2 or 4: that one is set aside, the others held."""
+    order or not; a run whose callers are all held whole or no subscriber (where calls are dense, most
+    runs) is held whole over its columns (:meth:`StartOrder.whole_run`, which says so of no other run),
+    but for its records that break rules 2 to 4: those are set aside, as :meth:`StartOrder.follow` does."""
     order = StartOrder({"1000", "2000"})
     assert order.follow(["1000", "1000", "2000", "2000"], [100, 50, 100, 50], [200, 60, 200, 60]) == ([], [1, 3])
     order.hold_whole("1000")
+    assert order.whole_run(["2000", "1000", "1000"], [300, 400, 500], [310, 410, 510]) is None
     assert order.follow(["2000", "1000", "1000"], [300, 400, 500], [310, 410, 510]) == ([], [1, 2])
     order.hold_whole("2000")
+    assert order.whole_run(["2000", "1000", "1000"], [600, 700, 800], [610, 710, 810]) == []
     assert order.follow(["2000", "1000", "1000"], [600, 700, 800], [610, 710, 810]) == ([], [0, 1, 2])
+    assert order.whole_run(["2000", "1000", "1000"], [600, 700, 800], [3 * DAY + 601, 710, 790]) == [
+        (0, AnomalyCode.TOO_LONG), (2, AnomalyCode.END_BEFORE_START)]
     assert order.follow(["2000", "1000", "1000"], [600, 700, 800], [3 * DAY + 601, 710, 790]) == (
         [(0, AnomalyCode.TOO_LONG), (2, AnomalyCode.END_BEFORE_START)], [1])
+    assert order.whole_run(["1000", "3000"], [900, 900], [910, 910]) == [(1, AnomalyCode.UNKNOWN_CALLER)]
     assert order.follow(["1000", "3000"], [900, 900], [910, 910]) == ([(1, AnomalyCode.UNKNOWN_CALLER)], [0])
     assert order.unordered == {"1000", "2000"}
 
