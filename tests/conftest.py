@@ -8,7 +8,9 @@ points telbill at a path outside a temporary folder it made.
 from __future__ import annotations
 
 import gc
+import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,6 +22,36 @@ import faults
 from smalldata import FEW_CALLS, FEW_USERS, ONE_CALL, ONE_USER, write_data
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# pytest's assertion rewriting of the ~90 test modules (2,800 asserts) is kept in tests/**/__pycache__
+# (ignored by git) for the next run instead of redone by each worker on every run, also where
+# PYTHONDONTWRITEBYTECODE is set, as on the project's machine: collecting the suite took 2.9 s of
+# CPU without the kept files and 1.5 s with them (--collect-only -n 0, load 7), and each of the two
+# workers collects it all. Only what is imported after this line is written.
+sys.dont_write_bytecode = False
+
+MEMORY = Path("/dev/shm")
+MEMORY_NEEDED = 1 << 30
+"""Free room /dev/shm must have to hold the tests' folders (a whole run writes about 110 MB and
+pytest keeps the last three runs' folders; a container's /dev/shm is often 64 MB)."""
+
+
+def _room(folder: Path) -> int:
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return 0
+    return stat.f_bavail * stat.f_frsize
+
+
+if ("PYTEST_DEBUG_TEMPROOT" not in os.environ and MEMORY.is_dir() and os.access(MEMORY, os.W_OK | os.X_OK)
+        and _room(MEMORY) >= MEMORY_NEEDED):
+    # The tests' temporary folders (tmp_path, pytest's own numbered ones) in memory: a run's
+    # ~8,300 fsyncs of its output files and journals cost 27 s of the two workers' time on disk
+    # (a whole-suite run, load 7, os.fsync timed in each worker), next to nothing on tmpfs, where
+    # fsync is a real call that has nothing to wait for. pytest reads this variable (its
+    # documented root for temporary folders) when it first makes one; a value already set wins.
+    os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY)
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
@@ -34,24 +66,27 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 
 SLOWEST_FIRST = (
-    "tests/batch/test_partitions.py", "tests/menu/test_in_a_real_terminal.py", "tests/batch/test_shared_write.py",
-    "tests/cluster/test_cluster_stopped.py", "tests/rules/test_screening.py", "tests/cluster/test_cluster_faults.py",
-    "tests/files/test_layouts.py", "tests/lists/test_keys_ordered_like_sorted.py",
-    "tests/cluster/test_cluster_same_bytes.py", "tests/store/test_recovery_after_a_crash.py",
-    "tests/benchmarks/test_bench.py", "tests/batch/test_parallel.py", "tests/menu/test_signs_of_work.py",
-    "tests/menu/test_paging_long_lists.py", "tests/batch/test_fast_paths.py",
-    "tests/batch/test_two_runs_on_one_output.py", "tests/menu/test_fitting_the_screen.py",
-    "tests/menu/test_main_menu_and_keys.py", "tests/store/test_a_change_is_all_or_nothing.py",
-    "tests/files/test_hostile_input.py", "tests/store/test_two_writers_on_one_file.py",
-    "tests/menu/test_an_enter_after_y_or_n.py", "tests/menu/test_questions_on_narrow_screens.py",
-    "tests/session/test_after_any_changes_equals_a_fresh_load.py", "tests/test_packaging.py",
-    "tests/menu/test_narrow_screens.py", "tests/menu/test_languages_and_words.py", "tests/test_docs.py",
+    "tests/batch/test_partitions.py", "tests/batch/test_shared_write.py",
+    "tests/lists/test_keys_ordered_like_sorted.py", "tests/menu/test_in_a_real_terminal.py",
+    "tests/benchmarks/test_bench.py", "tests/menu/test_paging_long_lists.py", "tests/files/test_layouts.py",
+    "tests/menu/test_signs_of_work.py", "tests/test_packaging.py", "tests/menu/test_an_enter_after_y_or_n.py",
+    "tests/cluster/test_cluster_same_bytes.py", "tests/lists/test_linked_list_works_like_a_python_list.py",
+    "tests/menu/test_fitting_the_screen.py", "tests/files/test_stream.py",
+    "tests/menu/test_questions_on_narrow_screens.py", "tests/files/test_hostile_input.py",
+    "tests/session/test_after_any_changes_equals_a_fresh_load.py", "tests/batch/test_parallel.py",
+    "tests/cluster/test_cluster_faults.py", "tests/files/test_loading_with_a_helper_process.py",
+    "tests/batch/test_fast_paths.py", "tests/cluster/test_cluster_stopped.py", "tests/rules/test_screening.py",
+    "tests/store/test_recovery_after_a_crash.py", "tests/menu/test_main_menu_and_keys.py", "tests/test_docs.py",
+    "tests/lists/test_kept_sorted_through_edits.py", "tests/test_layers.py", "tests/files/test_callreader.py",
+    "tests/menu/test_narrow_screens.py", "tests/batch/test_two_runs_on_one_output.py",
 )
-"""The files that take longest (2 s or more each, summed over their tests' setup, call and
-teardown in a whole-suite run on two workers, 7 December 2026), longest first: the workers take
-the long ones first and end on short ones together. A file missing here only runs later; a slow
-one left last makes one worker work on alone (tests/cluster/test_cluster_stopped.py, 6 s, and
-tests/store/test_recovery_after_a_crash.py, 5 s, were missing)."""
+"""The files that take longest, longest first: each file's share of the whole suite's time (its
+tests' setup, call and teardown, from ``--durations=0``), the mean of two whole-suite runs on two
+workers on 7 December 2026 after the test folders moved to /dev/shm (load 7-9, 384 and 418 s of
+test time in all), every file with 1 % or more. The workers take the long ones first and end on
+short ones together. A file missing here only runs later; a slow one left last makes one worker
+work on alone (tests/cluster/test_cluster_stopped.py, 6 s, and
+tests/store/test_recovery_after_a_crash.py, 5 s, were missing once)."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

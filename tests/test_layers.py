@@ -5,6 +5,7 @@ the bottom up and no folder needs one above it to be understood or tested."""
 from __future__ import annotations
 
 import ast
+import functools
 import graphlib
 from pathlib import Path
 
@@ -25,6 +26,13 @@ LAYERS = [
 only when it is the same folder, and from any layer below."""
 
 
+@functools.cache
+def parsed(path: Path) -> list[ast.AST]:
+    """Every node of ``path``'s tree in :func:`ast.walk`'s order, made once per file for all the
+    checks of this module (each of four used to parse and walk the whole package again)."""
+    return list(ast.walk(ast.parse(path.read_text("utf-8"))))
+
+
 def layer_of(part: str) -> int:
     return next(i for i, names in enumerate(LAYERS) if part in names)
 
@@ -33,7 +41,7 @@ def telbill_imports(path: Path) -> list[tuple[int, str]]:
     """(line, first part after ``telbill.``) of every import of telbill in ``path``, those under
     ``if TYPE_CHECKING:`` too (a type is a dependency to a reader)."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+    for node in parsed(path):
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -82,11 +90,11 @@ def module_imports(path: Path, modules: set[str]) -> set[str]:
     submodules are one room (never an edge)."""
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    tree = ast.parse(path.read_text("utf-8"))
-    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in
+    nodes = parsed(path)
+    typing_only = {id(n) for node in nodes if isinstance(node, ast.If) and "TYPE_CHECKING" in
                    ast.unparse(node.test) for child in node.body for n in ast.walk(child)}
     found = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if id(node) in typing_only:
             continue
         names: list[str] = []
@@ -144,10 +152,10 @@ def second_homes(path: Path) -> list[str]:
     (``sum`` of ``row_total``: ``billing.grand_total``) and a month's call revenue (``local`` added
     to ``long_distance``: ``MonthRevenue.calls``)."""
     found = []
-    tree = ast.parse(path.read_text("utf-8"))
-    inner = {id(side) for node in ast.walk(tree) if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
+    nodes = parsed(path)
+    inner = {id(side) for node in nodes if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
              for side in (node.left, node.right)}  # a chain's own parts are not found again
-    for node in ast.walk(tree):
+    for node in nodes:
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Name) and node.id in ("MAX_SECONDS", "PREFIX"):
             found.append(f"{line}: {node.id}")
@@ -228,7 +236,7 @@ def test_the_menu_names_a_changes_action_by_its_member() -> None:
     never with the audit log's words: a renamed word would silently match nothing."""
     found = []
     for path in sorted((PACKAGE / "menu").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        for node in parsed(path):
             if (isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "action"
                     and any(isinstance(c, ast.Constant) and isinstance(c.value, str)
                             for side in node.comparators for c in ast.walk(side))):

@@ -29,7 +29,7 @@ import telbill.batch.partitioned
 import telbill.batch.pieces
 import telbill.batch.run
 import telbill.files.behind
-from benchmarks.generate import Shape, generate
+from benchmarks.generate import DataSet, Shape, generate
 from telbill.batch.anomaly_merge import merge_anomalies
 from telbill.batch.budget import Sizing
 from telbill.batch.run import BatchOptions, run_batch
@@ -119,14 +119,22 @@ def test_a_file_valid_both_ways_is_weighed_whole_in_partitions(tmp_path: Path, c
         assert bill(tmp_path, tmp_path / "u.txt", tmp_path / "c.txt", 1, processes) == one
 
 
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataSet, dict[str, object]]:
+    """3,000 generated calls of 40 subscribers and the files a run in memory writes of them, made
+    once for the six tests below that bill them in partitions (each made both again before)."""
+    folder = tmp_path_factory.mktemp("generated")
+    data = generate(folder / "data", 3_000, 40, seed=9)
+    return data, bill(folder, data.users, data.calls)
+
+
 @pytest.mark.parametrize("records", [1, 3, 8, 1000])
-def test_partitions_of_several_buckets_from_several_pieces_bill_the_same(tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch,
-                                                                         records: int) -> None:
+def test_partitions_of_several_buckets_from_several_pieces_bill_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, generated: tuple[DataSet, dict[str, object]],
+        records: int) -> None:
     """Partitions holding several buckets of subscribers, from several pieces of calls.txt, give
     the same files (each caller's lines in file order, the buckets' one after another)."""
-    data = generate(tmp_path / "data", 3_000, 40, seed=9)
-    one = bill(tmp_path, data.users, data.calls)
+    data, one = generated
     partition_size(monkeypatch, records)
     for processes in (1, 2, 3) if hasattr(os, "fork") else (1,):
         assert bill(tmp_path, data.users, data.calls, 1 << 20, processes) == one
@@ -367,14 +375,14 @@ def test_the_spill_folder_goes_where_tmpdir_says(data: Path, monkeypatch: pytest
 
 @pytest.mark.parametrize("processes", [1, 2])
 def test_each_partitions_spill_files_go_once_it_is_billed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          generated: tuple[DataSet, dict[str, object]],
                                                           processes: int) -> None:
     """The process that bills a partition removes its spill files (not left to the write phase):
     when the files are written only the partitions' results and set-aside lines are left, and
     the files are those of a run in memory."""
     if processes > 1 and not hasattr(os, "fork"):
         pytest.skip("no fork here")
-    data = generate(tmp_path / "data", 3_000, 40, seed=9)
-    one = bill(tmp_path, data.users, data.calls)
+    data, one = generated
     partition_size(monkeypatch, 300)
     left: list[list[str]] = []
     real = telbill.batch.partitioned.Partitioned.anomalies
