@@ -1,6 +1,6 @@
 """A batch run in partitions: its processes, pass by pass (see :mod:`telbill.batch.partition`).
 
-This process and the forked workers (:class:`~telbill.batch.workers.Remote`)
+This process and the forked workers (:class:`~telbill.batch.team.Remote`)
 share both passes:
 
 1. each splits one piece of calls.txt (cut at line feeds,
@@ -48,7 +48,7 @@ from telbill.batch.pieces import choose, split_piece, split_whole
 from telbill.batch.plan import PROGRESS_EVERY, Plan
 from telbill.batch.ranges import shared_anomalies
 from telbill.batch.spill import SpillWriter, remove_spilled
-from telbill.batch.workers import Job, Remote, Team
+from telbill.batch.team import Job, Remote, Team
 from telbill.files.stream import LineBlocks
 
 Progress = Callable[[int, int], None]

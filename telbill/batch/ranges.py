@@ -26,7 +26,7 @@ from pathlib import Path
 from telbill.batch.anomaly_merge import AnomalyChunks, merge_anomalies
 from telbill.batch.partition import Billed
 from telbill.batch.spill import read_chunks
-from telbill.batch.workers import Job, Remote, Team
+from telbill.batch.team import Job, Remote, Team
 from telbill.errors import InternalError
 from telbill.files.access import write_at
 

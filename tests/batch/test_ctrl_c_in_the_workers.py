@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from telbill.batch.ranges import SharedAnomalies
-from telbill.batch.workers import Job, Remote, Team
+from telbill.batch.team import Job, Remote, Team
 from telbill.errors import WorkerError
 
 from faults import ctrl_c_after_each_fork
