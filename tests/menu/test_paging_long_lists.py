@@ -118,6 +118,18 @@ def test_the_pagers_line_is_cut_at_a_whole_key_in_chinese(forty: Path, columns: 
     assert width(line) < columns
 
 
+@pytest.mark.parametrize(("columns", "line"), [
+    (80, "1/6 · Space: next · b: back · g/G: first/last · w: whole · q: leave"),
+    (120, "Page 1 of 6 · Space/Enter: next · b: back · g/G: first/last · number+Enter: that page · w: whole · "
+          "q/Esc: leave"),
+])
+def test_the_pagers_line_shows_w_at_80_and_120_columns(forty: Path, columns: int, line: str) -> None:
+    """The pager's line says ``w`` (every value whole) on the usual screens: the whole line fits in 120
+    columns in English, and the short one of 80 keeps ``w`` (review15 finding 2: neither showed it)."""
+    run = typed_session("1" + ENTER + "q" + "0" + ENTER, height=12, width=columns)
+    assert line in [drawn.split("?")[0].rstrip() for drawn in run.drawn.splitlines()]
+
+
 def test_a_page_number_past_the_end_goes_to_the_last_page(forty: Path) -> None:
     """99 Enter on a list of 6 pages shows the last one; Esc while typing a number forgets it."""
     run = typed_session("1" + ENTER + "4" + ESC + "99" + ENTER + "q" + "0" + ENTER, height=12)

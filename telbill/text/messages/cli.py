@@ -33,11 +33,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          ("在地址为 ADDRESS（tcp://host:8786）的 Dask 调度器上计费，或在本机启动工作进程计费："
                           "local:N 启动 N 个，local 每个 CPU 核心一个；文件须位于每个工作进程都能访问的共享文件系统上；"
                           "不能与 --memory 同用（分区大小由工作进程自身的内存上限决定）")),
-    "cli.epilog": (("Exit codes: 0 done (bills written, or the menu left); 2 an error, said in one line, nothing "
-                    "written; 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (telbill bill leaves no partial file). "
+    "cli.epilog": (("Exit codes: 0 done (bills written, or the menu left); 1 a menu script's item ended with an "
+                    "error (the menu stopped there); 2 an error, said in one line, nothing written; 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (telbill bill leaves no partial file). "
                     "The tariff file (--tariff) is TOML: docs/files-and-rules.md. The documentation is README.md "
                     "and the docs/ folder of telbill's source (docs/index.md lists it)."),
-                   ("退出码：0 完成（帐单已写出，或已退出菜单）；2 出错，以一行说明，未写出任何文件；"
+                   ("退出码：0 完成（帐单已写出，或已退出菜单）；1 菜单脚本所选的一项出错（菜单就此停止）；2 出错，以一行说明，未写出任何文件；"
                     "130 Ctrl-C，143 SIGTERM，129 SIGHUP（telbill bill 不会留下不完整的文件）。"
                     "资费文件（--tariff）为 TOML 格式：见 docs/files-and-rules.md。文档为 telbill 源代码中的 "
                     "README.md 和 docs/ 目录（docs/index.md 列出全部文档）。")),

@@ -411,18 +411,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "menu.backup.restored": ("Restored {path}.", "已恢复 {path}。"),
     "menu.backup.previous": ("The file it replaced is saved as {copy}.", "被替换的文件已备份为 {copy}。"),
     # the pager, a sign of work, leaving a list (issue 17) ---------------------------------
-    "menu.page.moves": (("Page {page} of {pages} · Space/Enter: next · b: back · g/G: first/last · a number and "
-                         "Enter: that page · w: whole values · q/Esc: leave"),
+    "menu.page.moves": (("Page {page} of {pages} · Space/Enter: next · b: back · g/G: first/last · "
+                         "number+Enter: that page · w: whole · q/Esc: leave"),
                         ("第 {page}/{pages} 页 · 空格/回车：下一页 · b：上一页 · g/G：首页/末页 · 页码+回车：跳到该页 · "
                          "w：显示全文 · q/Esc：离开列表")),
-    "menu.page.moves_short": ("{page}/{pages} · Space: next · b: back · g/G: first/last · q: leave",
-                              "{page}/{pages} 页 · 空格：下一页 · b：上一页 · g/G：首页/末页 · q：离开"),
+    "menu.page.moves_short": ("{page}/{pages} · Space: next · b: back · g/G: first/last · w: whole · q: leave",
+                              "{page}/{pages} 页 · 空格：下一页 · b：上一页 · g/G：首页/末页 · w：全文 · q：离开"),
     "menu.page.end": (("End of the list (page {page} of {pages}) · Space/Enter/q: go on · b: back · g: first · "
-                       "a number and Enter: that page · w: whole values"),
+                       "number+Enter: that page · w: whole"),
                       ("列表已结束（第 {page}/{pages} 页）· 空格/回车/q：继续 · b：上一页 · g：首页 · 页码+回车：跳到该页 · "
                        "w：显示全文")),
-    "menu.page.end_short": ("End {page}/{pages} · Space/q: go on · b: back · g: first",
-                            "已到末页 {page}/{pages} · 空格/q：继续 · b：上一页 · g：首页"),
+    "menu.page.end_short": ("End {page}/{pages} · Space/q: go on · b: back · g: first · w: whole",
+                            "已到末页 {page}/{pages} · 空格/q：继续 · b：上一页 · g：首页 · w：全文"),
     "menu.page.one": ("End of the list · Space/Enter/q: go on · w: whole values",
                       "列表已结束 · 空格/回车/q：继续 · w：显示全文"),
     "menu.page.one_short": ("End · Space/q: go on · w: whole", "已结束 · 空格/q：继续 · w：全文"),
