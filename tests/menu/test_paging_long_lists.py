@@ -120,8 +120,8 @@ def test_the_pagers_line_is_cut_at_a_whole_key_in_chinese(forty: Path, columns: 
 
 @pytest.mark.parametrize(("columns", "line"), [
     (80, "1/6 · Space: next · b: back · g/G: first/last · w: whole · q: leave"),
-    (120, "Page 1 of 6 · Space/Enter: next · b: back · g/G: first/last · number+Enter: that page · w: whole · "
-          "q/Esc: leave"),
+    (120, ("Page 1 of 6 · Space/Enter: next · b: back · g/G: first/last · number+Enter: that page · w: whole · "
+           "q/Esc: leave")),
 ])
 def test_the_pagers_line_shows_w_at_80_and_120_columns(forty: Path, columns: int, line: str) -> None:
     """The pager's line says ``w`` (every value whole) on the usual screens: the whole line fits in 120
