@@ -119,8 +119,9 @@ def parse_user(text: str) -> tuple[User | None, str, dict[str, object]]:
 
 
 def _not_a_phone(key: str, number: str) -> tuple[None, str, dict[str, object]]:
-    """Why a file's ``number`` (not all ASCII) is no phone, naming a full-width digit in it as such."""
-    wide = wide_digit(number)
+    """Why a file's ``number`` is no phone, naming a full-width digit in it as such (looked for only where
+    one can be: in a number not all ASCII; 0.4 µs a line otherwise)."""
+    wide = None if number.isascii() else wide_digit(number)
     if wide is not None:
         return None, key + "_wide", {"value": quote(number), "digit": quote(wide)}
     return None, key, {"value": quote(number)}
@@ -137,9 +138,8 @@ def parse_call_fields(parts: list[str]) -> tuple[CallFields | None, str, dict[st
         return None, "calls.fields", {"count": len(parts)}
     caller, callee, d1, t1, d2, t2 = parts
     for label, number in (("caller", caller), ("callee", callee)):
-        if not is_phone(number):  # a full-width digit looked for only where one can be (0.4 µs a line otherwise)
-            return _not_a_phone(f"calls.{label}", number) if not number.isascii() else \
-                (None, f"calls.{label}", {"value": quote(number)})
+        if not is_phone(number):
+            return _not_a_phone(f"calls.{label}", number)
     moments = []
     for day_text, clock_text in ((d1, t1), (d2, t2)):
         day = parse_date(day_text)
